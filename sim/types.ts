@@ -1,0 +1,59 @@
+// The public shapes of the simulated world: what a hosted process sees (ProcessContext) and must implement
+// (SimProcess). sim/ hosts generic processes and knows nothing of the engine; scenarios/host.ts adapts the two.
+
+export type ProcessId = string;
+export type TimerHandle = number;
+
+export type StorageError = 'missing' | 'io_error' | 'unavailable';
+export type StorageResult<T> = { ok: true; value: T } | { ok: false; error: StorageError; detail?: string };
+
+/**
+ * A simulated key → bytes store (a process's local disk, or the shared checkpoint object store). Every callback runs
+ * later as its own world event, never synchronously, and is dropped if the calling process crashed meanwhile.
+ * Storage faults (bit flips, torn/lost writes, missing objects, failing or slow I/O) are applied honestly: the store
+ * returns damaged bytes as they are and the reader's checksums must catch them.
+ */
+export interface SimBlobStore {
+  put(key: string, bytes: Uint8Array, done: (result: StorageResult<void>) => void): void;
+  get(key: string, done: (result: StorageResult<Uint8Array>) => void): void;
+  list(prefix: string, done: (result: StorageResult<string[]>) => void): void;
+  delete(key: string, done: (result: StorageResult<void>) => void): void;
+}
+
+/** A named, seeded random stream (seedrandom underneath). */
+export interface RandomStream {
+  next(): number;
+  int_inclusive(min: number, max: number): number;
+  chance(ratio: number): boolean;
+}
+
+/** What a hosted process may use. Everything here is deterministic given the world's seed. */
+export interface ProcessContext {
+  readonly process_id: ProcessId;
+  /** 0 on the first start, +1 on every restart. */
+  readonly incarnation: number;
+  /** This process's clock (virtual time with this process's offset and drift applied). */
+  now_ms(): number;
+  send(to: ProcessId, message: unknown): void;
+  /** after_ms is measured on this process's clock. */
+  setTimer(after_ms: number, tag: unknown): TimerHandle;
+  cancelTimer(handle: TimerHandle): void;
+  /** The stream "process/<id>/<incarnation>". */
+  readonly rng: RandomStream;
+  readonly disk: SimBlobStore;
+  readonly checkpoint_store: SimBlobStore;
+  log(event: string, fields?: Record<string, unknown>): void;
+  probe(name: string): void;
+  /** Records a violation with the seed in the trace and throws InvariantViolation, which stops the run. */
+  fail_invariant(message: string, detail?: Record<string, unknown>): never;
+}
+
+/** A hosted process. Handlers are synchronous. A crash discards the object; a restart calls the factory again. */
+export interface SimProcess {
+  onStart(): void;
+  onMessage(from: ProcessId, message: unknown): void;
+  onTimer(tag: unknown): void;
+  onLinkBroken?(peer: ProcessId): void;
+}
+
+export type ProcessFactory = (context: ProcessContext) => SimProcess;
