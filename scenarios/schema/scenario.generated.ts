@@ -1,0 +1,1117 @@
+// Scenario types generated from scenarios/schema/scenario.schema.json by scenarios/schema/generate-types.ts.
+// Do not edit by hand: change the schema and run `npm run gen:types`.
+/* eslint-disable */
+
+/**
+ * Path or URL of this JSON Schema, so editors can validate and autocomplete. Ignored by the tool.
+ */
+export type Schema = string;
+/**
+ * Short identifier of the scenario (lower case, digits, `_` and `-`).
+ */
+export type Name = string;
+/**
+ * The story this scenario tells: what happens and what must hold.
+ */
+export type Description = string;
+/**
+ * Number of TaskManager processes, named `tm-1` … `tm-N`.
+ */
+export type TaskManagers = number;
+/**
+ * Task slots per TaskManager (`taskmanager.numberOfTaskSlots`). task_managers × slots must cover the parallelism.
+ */
+export type SlotsPerTaskManager = number;
+/**
+ * Run a standby JobManager (`jm-standby`) and a durable HA store (`ha`) holding the latest checkpoint pointer, so a JobManager crash fails over.
+ */
+export type JobManagerHighAvailability = boolean;
+/**
+ * Which of the engine's example jobs runs, with its parameters.
+ */
+export type Job = (JobWordCount | JobSequenceCheck | JobWindowedSum) & {
+  name: JobName3;
+};
+/**
+ * Always `word_count`.
+ */
+export type JobName = 'word_count';
+/**
+ * How many words each input line carries.
+ */
+export type WordsPerRecord = number;
+/**
+ * Parallelism of every operator (sources follow `workload.source_partitions`).
+ */
+export type Parallelism = number;
+/**
+ * Number of key groups. Flink's default is min(max(roundUpPow2(p + p/2), 128), 32768).
+ */
+export type MaxParallelism = number;
+/**
+ * Always `sequence_check`.
+ */
+export type JobName1 = 'sequence_check';
+/**
+ * Report a gap or a repeat as an invariant violation at once (otherwise it is only counted).
+ */
+export type FailOnGap = boolean;
+/**
+ * Parallelism of every operator (sources follow `workload.source_partitions`).
+ */
+export type Parallelism1 = number;
+/**
+ * Number of key groups. Flink's default is min(max(roundUpPow2(p + p/2), 128), 32768).
+ */
+export type MaxParallelism1 = number;
+/**
+ * Always `windowed_sum`.
+ */
+export type JobName2 = 'windowed_sum';
+/**
+ * Size of the tumbling event-time window.
+ */
+export type WindowSize = string | number;
+/**
+ * How late a record may arrive after the watermark passed its window end (Flink default 0).
+ */
+export type AllowedLateness = string | number;
+/**
+ * Bounded out-of-orderness of the watermark strategy.
+ */
+export type OutOfOrderness = string | number;
+/**
+ * Parallelism of every operator (sources follow `workload.source_partitions`).
+ */
+export type Parallelism2 = number;
+/**
+ * Number of key groups. Flink's default is min(max(roundUpPow2(p + p/2), 128), 32768).
+ */
+export type MaxParallelism2 = number;
+/**
+ * One of the named example jobs.
+ */
+export type JobName3 = string;
+/**
+ * Time between periodic checkpoints. Absent: checkpointing is off (Flink's default).
+ */
+export type CheckpointInterval = string | number;
+/**
+ * `EXACTLY_ONCE` aligns barriers; `AT_LEAST_ONCE` only counts them (duplicates in state after a restore are possible).
+ */
+export type CheckpointingMode = 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
+/**
+ * A checkpoint not completed within this time is aborted (CHECKPOINT_EXPIRED).
+ */
+export type CheckpointTimeout = string | number;
+/**
+ * Minimal time between the end of one checkpoint and the start of the next. An interval below it is raised to it.
+ */
+export type MinimumPause = string | number;
+/**
+ * How many checkpoints may be in flight at once.
+ */
+export type MaxConcurrentCheckpoints = number;
+/**
+ * Consecutive checkpoint failures (IO, declined, expired) tolerated before the job fails.
+ */
+export type TolerableFailedCheckpoints = number;
+/**
+ * Barriers overtake buffered data, which is stored as channel state. Exactly-once mode and max-concurrent 1 only.
+ */
+export type UnalignedCheckpoints = boolean;
+/**
+ * With unaligned checkpoints on: start aligned and switch to unaligned when alignment takes longer than this (0 = always unaligned).
+ */
+export type AlignedCheckpointTimeout = string | number;
+/**
+ * Whether completed checkpoints are kept when the job is cancelled.
+ */
+export type ExternalizedCheckpointRetention =
+  'NO_EXTERNALIZED_CHECKPOINTS' | 'DELETE_ON_CANCELLATION' | 'RETAIN_ON_CANCELLATION';
+/**
+ * How many completed checkpoints are kept; recovery falls back to an older one when the newest is corrupt.
+ */
+export type RetainedCheckpoints = number;
+/**
+ * `hashmap`: heap state, full snapshots. `rocksdb`: the embedded LSM store (streamsim's own, standing in for RocksDB), the only one with incremental checkpoints.
+ */
+export type StateBackend = 'hashmap' | 'rocksdb';
+/**
+ * Each checkpoint stores only the changes since the last completed one (rocksdb backend only).
+ */
+export type IncrementalCheckpoints = boolean;
+/**
+ * State handles smaller than this are stored inline in the checkpoint metadata.
+ */
+export type InlineStateThreshold = string | number;
+/**
+ * Memtable size of the LSM backend before it is flushed to a sorted run.
+ */
+export type WriteBufferSize = string | number;
+/**
+ * `region` restarts only the pipelined region of the failed task; `full` restarts every task.
+ */
+export type FailoverStrategy = 'region' | 'full';
+/**
+ * How the job restarts after a failure. Flink's default with checkpointing on is `exponential-delay`; with checkpointing off, `none`.
+ */
+export type RestartStrategy = 'none' | 'fixed-delay' | 'failure-rate' | 'exponential-delay';
+/**
+ * How many restarts before the job is declared failed.
+ */
+export type FixedDelayAttempts = number;
+/**
+ * Delay between two restart attempts.
+ */
+export type FixedDelayDelay = string | number;
+/**
+ * Failures within one interval before the job is declared failed.
+ */
+export type MaxFailuresPerInterval = number;
+/**
+ * Time window over which failures are counted.
+ */
+export type FailureRateInterval = string | number;
+/**
+ * Delay between two restart attempts.
+ */
+export type FailureRateDelay = string | number;
+/**
+ * Delay before the first restart.
+ */
+export type InitialBackoff = string | number;
+/**
+ * Upper bound of the delay.
+ */
+export type MaxBackoff = string | number;
+/**
+ * Factor applied to the delay after each failure.
+ */
+export type BackoffMultiplier = number;
+/**
+ * Running this long without failure resets the delay to the initial backoff.
+ */
+export type ResetBackoffThreshold = string | number;
+/**
+ * Random jitter (fraction of the delay, 0..1) added to each backoff, drawn from the seeded stream.
+ */
+export type JitterFactor = number;
+/**
+ * How many restarts before the job is declared failed (Flink default: unbounded, here 2147483647).
+ */
+export type AttemptsBeforeReset = number;
+/**
+ * Time between heartbeat requests from the JobManager to each TaskManager.
+ */
+export type HeartbeatInterval = string | number;
+/**
+ * A TaskManager silent for this long is declared lost.
+ */
+export type HeartbeatTimeout = string | number;
+/**
+ * Consecutive failed heartbeat RPCs after which the peer is declared lost.
+ */
+export type HeartbeatRPCFailureThreshold = number;
+/**
+ * `two_phase_commit`: transactions pre-committed on checkpoint, committed on notify-complete (exactly-once output). `idempotent`: upserts by key (exactly-once effect). `at_least_once`: writes at once, flushes on checkpoint (duplicates after recovery). `collect`: an in-memory test sink that records every write.
+ */
+export type SinkKind = 'two_phase_commit' | 'idempotent' | 'at_least_once' | 'collect';
+/**
+ * Two-phase-commit only: the external system aborts a transaction open longer than this. Must exceed the longest checkpoint + restart, or prepared data is lost.
+ */
+export type TransactionTimeout = string | number;
+/**
+ * Number of input records (bounded input) or records per run horizon (unbounded).
+ */
+export type Records = number;
+/**
+ * Number of distinct keys.
+ */
+export type Keys = number;
+/**
+ * `uniform` or `zipf` (skewed: a few hot keys).
+ */
+export type KeyDistribution = 'uniform' | 'zipf';
+/**
+ * Skew of the `zipf` distribution (0 = uniform, 1 = classic Zipf).
+ */
+export type ZipfExponent = number;
+/**
+ * Records appended to the source log per second of virtual time.
+ */
+export type RatePerVirtualSecond = number;
+/**
+ * Partitions (splits) of the source log.
+ */
+export type SourcePartitions = number;
+/**
+ * Bounded input: the job must finish once every record is processed. Unbounded: the source keeps producing until `duration`.
+ */
+export type Bounded = boolean;
+/**
+ * Unbounded input only: how long the source produces.
+ */
+export type Duration = string | number;
+/**
+ * `fixed`: always `value`. `uniform`: uniformly random in [`min`, `max`]. `spikes`: `value` usually, but with probability `spike_probability` it takes `spike` instead.
+ */
+export type Model = 'fixed' | 'uniform' | 'spikes';
+/**
+ * The latency for `fixed`, and the usual latency for `spikes`.
+ */
+export type Value = string | number;
+/**
+ * Lower bound for `uniform`.
+ */
+export type Minimum = string | number;
+/**
+ * Upper bound for `uniform`.
+ */
+export type Maximum = string | number;
+/**
+ * For `spikes`: probability (0..1) that one operation takes `spike`.
+ */
+export type SpikeProbability = number;
+/**
+ * For `spikes`: the latency of a spike.
+ */
+export type SpikeLatency = string | number;
+/**
+ * One fault of the plan; `kind` says which.
+ */
+export type Fault = Fault1 & Fault2;
+export type Fault1 =
+  | CrashAProcess
+  | RestartAProcess
+  | PauseAProcess
+  | PartitionTheNetwork
+  | BreakALink
+  | CorruptAStoredCheckpoint
+  | StorageFault
+  | ClockFault
+  | SinkOutage
+  | SourceOutage
+  | Savepoint;
+/**
+ * Always `crash`.
+ */
+export type Kind = 'crash';
+/**
+ * Virtual time since the start of the run at which the fault happens (Flink duration syntax). Give `at` or `on`, not both.
+ */
+export type At = string | number;
+/**
+ * A dotted engine event name as written to the trace, e.g. `checkpoint.triggered`, `checkpoint.completed`, `sink.precommitted`, `sink.committed`, `recovery.started`, `recovery.restored`.
+ */
+export type EngineEvent = string;
+/**
+ * Which occurrence of the event triggers the fault (1 = the first).
+ */
+export type Occurrence = number;
+/**
+ * How long after the event the fault is injected.
+ */
+export type Delay = string | number;
+/**
+ * The process to crash.
+ */
+export type Target = string;
+/**
+ * Restart the process after this delay.
+ */
+export type RestartAfter = string | number;
+/**
+ * Always `restart`.
+ */
+export type Kind1 = 'restart';
+/**
+ * Virtual time since the start of the run at which the fault happens (Flink duration syntax). Give `at` or `on`, not both.
+ */
+export type At1 = string | number;
+/**
+ * The process to restart.
+ */
+export type Target1 = string;
+/**
+ * Always `pause`.
+ */
+export type Kind2 = 'pause';
+/**
+ * Virtual time since the start of the run at which the fault happens (Flink duration syntax). Give `at` or `on`, not both.
+ */
+export type At2 = string | number;
+/**
+ * The process to pause.
+ */
+export type Target2 = string;
+/**
+ * How long the pause lasts.
+ */
+export type Duration1 = string | number;
+/**
+ * Always `partition`.
+ */
+export type Kind3 = 'partition';
+/**
+ * Virtual time since the start of the run at which the fault happens (Flink duration syntax). Give `at` or `on`, not both.
+ */
+export type At3 = string | number;
+/**
+ * Two or more groups of processes, e.g. `[[jm], [tm-1]]` cuts the JobManager off from tm-1.
+ *
+ * @minItems 2
+ * @maxItems 16
+ */
+export type Groups =
+  | [[ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]]]
+  | [[ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]]]
+  | [[ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]]]
+  | [
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]]
+    ]
+  | [
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]]
+    ]
+  | [
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]]
+    ]
+  | [
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]]
+    ]
+  | [
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]]
+    ]
+  | [
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]]
+    ]
+  | [
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]]
+    ]
+  | [
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]]
+    ]
+  | [
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]]
+    ]
+  | [
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]]
+    ]
+  | [
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]]
+    ]
+  | [
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]],
+      [ProcessId, ...ProcessId[]]
+    ];
+/**
+ * A process of the simulated cluster: `jm` (the JobManager), `jm-standby` and `ha` (only with `cluster.job_manager_ha: true`), `tm-1` … `tm-N` (TaskManagers), `broker` (the replayable source log) and `txstore` (the external system the sink writes to).
+ */
+export type ProcessId = string;
+/**
+ * Only messages from the first group to the others are dropped.
+ */
+export type OneWay = boolean;
+/**
+ * How long the partition lasts; absent: until the liveness phase heals it.
+ */
+export type Duration2 = string | number;
+/**
+ * Always `link_break`.
+ */
+export type Kind4 = 'link_break';
+/**
+ * Virtual time since the start of the run at which the fault happens (Flink duration syntax). Give `at` or `on`, not both.
+ */
+export type At4 = string | number;
+/**
+ * The two ends of the link.
+ *
+ * @minItems 2
+ * @maxItems 2
+ */
+export type Between = [ProcessId1, ProcessId1];
+/**
+ * A process of the simulated cluster: `jm` (the JobManager), `jm-standby` and `ha` (only with `cluster.job_manager_ha: true`), `tm-1` … `tm-N` (TaskManagers), `broker` (the replayable source log) and `txstore` (the external system the sink writes to).
+ */
+export type ProcessId1 = string;
+/**
+ * Always `corrupt_checkpoint`.
+ */
+export type Kind5 = 'corrupt_checkpoint';
+/**
+ * Virtual time since the start of the run at which the fault happens (Flink duration syntax). Give `at` or `on`, not both.
+ */
+export type At5 = string | number;
+/**
+ * Which completed checkpoint: `latest` or `oldest_retained`.
+ */
+export type Which = 'latest' | 'oldest_retained';
+/**
+ * `bit_flip`, `torn_write` (truncated), or `missing` (the file is gone).
+ */
+export type Damage = 'bit_flip' | 'torn_write' | 'missing';
+/**
+ * Always `storage_fault`.
+ */
+export type Kind6 = 'storage_fault';
+/**
+ * Virtual time since the start of the run at which the fault happens (Flink duration syntax). Give `at` or `on`, not both.
+ */
+export type At6 = string | number;
+/**
+ * `checkpoint_store` (shared) or `disk` (the local disk of `target`).
+ */
+export type Store = 'checkpoint_store' | 'disk';
+/**
+ * For `store: disk`: whose disk.
+ */
+export type Target3 = string;
+/**
+ * What goes wrong.
+ */
+export type Mode = 'io_error' | 'slow' | 'lost_write' | 'bit_flip' | 'torn_write';
+/**
+ * Probability (0..1) that one operation is affected.
+ */
+export type Probability = number;
+/**
+ * For `mode: slow`: added latency per operation.
+ */
+export type ExtraLatency = string | number;
+/**
+ * How long the fault lasts.
+ */
+export type Duration3 = string | number;
+/**
+ * Always `clock`.
+ */
+export type Kind7 = 'clock';
+/**
+ * Virtual time since the start of the run at which the fault happens (Flink duration syntax). Give `at` or `on`, not both.
+ */
+export type At7 = string | number;
+/**
+ * Whose clock.
+ */
+export type Target4 = string;
+/**
+ * Jump of the clock in milliseconds (may be negative).
+ */
+export type OffsetMs = number;
+/**
+ * Clock rate error in parts per million (may be negative).
+ */
+export type DriftPpm = number;
+/**
+ * Always `sink_outage`.
+ */
+export type Kind8 = 'sink_outage';
+/**
+ * Virtual time since the start of the run at which the fault happens (Flink duration syntax). Give `at` or `on`, not both.
+ */
+export type At8 = string | number;
+/**
+ * How long the outage lasts.
+ */
+export type Duration4 = string | number;
+/**
+ * Always `source_outage`.
+ */
+export type Kind9 = 'source_outage';
+/**
+ * Virtual time since the start of the run at which the fault happens (Flink duration syntax). Give `at` or `on`, not both.
+ */
+export type At9 = string | number;
+/**
+ * How long the outage lasts.
+ */
+export type Duration5 = string | number;
+/**
+ * Always `savepoint`.
+ */
+export type Kind10 = 'savepoint';
+/**
+ * Virtual time since the start of the run at which the fault happens (Flink duration syntax). Give `at` or `on`, not both.
+ */
+export type At10 = string | number;
+/**
+ * Stop-with-savepoint: the job stops once the savepoint completes.
+ */
+export type Stop = boolean;
+/**
+ * After a stop: resume from the savepoint with this parallelism.
+ */
+export type ResumeParallelism = number;
+/**
+ * After a stop: resume this long after the savepoint completed.
+ */
+export type ResumeAfter = string | number;
+/**
+ * Which fault.
+ */
+export type Kind11 = string;
+/**
+ * Explicit faults, each at a virtual time (`at`) or relative to an engine event (`on`). Faults run only in the safety phase (or for the whole run in `unrestricted` mode).
+ *
+ * @maxItems 1000
+ */
+export type FaultPlan = Fault[];
+/**
+ * Crash a random TaskManager or JobManager (restarted after `restart_after`).
+ */
+export type CrashRate = number;
+/**
+ * Pause a random process (a long GC) for up to `max_pause`.
+ */
+export type PauseRate = number;
+/**
+ * Partition the network for up to `max_partition`.
+ */
+export type PartitionRate = number;
+/**
+ * Break a random link (what was in flight is dropped).
+ */
+export type LinkBreakRate = number;
+/**
+ * A storage fault on the checkpoint store (failed, slow, lost or corrupted write).
+ */
+export type StorageRate = number;
+/**
+ * Offset or drift a random process clock.
+ */
+export type ClockRate = number;
+/**
+ * Make the external sink system unavailable for a while.
+ */
+export type SinkOutageRate = number;
+/**
+ * Make the source log unavailable for a while.
+ */
+export type SourceOutageRate = number;
+/**
+ * Each seed switches a random subset of the enabled fault kinds on (swarm testing), so rare combinations are reached.
+ */
+export type SwarmMode = boolean;
+/**
+ * A process of the simulated cluster: `jm` (the JobManager), `jm-standby` and `ha` (only with `cluster.job_manager_ha: true`), `tm-1` … `tm-N` (TaskManagers), `broker` (the replayable source log) and `txstore` (the external system the sink writes to).
+ */
+export type ProcessId2 = string;
+/**
+ * Processes the nemesis may crash or pause. Absent: every JobManager and TaskManager.
+ *
+ * @maxItems 100
+ */
+export type Targets = ProcessId2[];
+/**
+ * A process crashed by the nemesis restarts after this delay.
+ */
+export type RestartAfter1 = string | number;
+/**
+ * Upper bound of a nemesis pause.
+ */
+export type MaxPause = string | number;
+/**
+ * Upper bound of a nemesis partition.
+ */
+export type MaxPartition = string | number;
+/**
+ * Two phases, or unrestricted.
+ */
+export type Mode1 = 'safety_then_liveness' | 'unrestricted';
+/**
+ * Length of the safety phase (faults on).
+ */
+export type SafetyDuration = string | number;
+/**
+ * After the cluster is healed, the job must finish or commit again within this much virtual time.
+ */
+export type LivenessBound = string | number;
+/**
+ * Unrestricted mode only: total length of the run.
+ */
+export type Duration6 = string | number;
+/**
+ * The properties to check. Absent: every property that the sink kind and checkpointing mode promise.
+ *
+ * @maxItems 6
+ */
+export type Properties =
+  | []
+  | [PropertyName]
+  | [PropertyName, PropertyName]
+  | [PropertyName, PropertyName, PropertyName]
+  | [PropertyName, PropertyName, PropertyName, PropertyName]
+  | [PropertyName, PropertyName, PropertyName, PropertyName, PropertyName]
+  | [PropertyName, PropertyName, PropertyName, PropertyName, PropertyName, PropertyName];
+/**
+ * A checkable property.
+ */
+export type PropertyName =
+  | 'exactly_once_state'
+  | 'exactly_once_output'
+  | 'at_least_once_output'
+  | 'checkpoint_invariants'
+  | 'liveness'
+  | 'determinism';
+/**
+ * A checkable property.
+ */
+export type PropertyName1 =
+  | 'exactly_once_state'
+  | 'exactly_once_output'
+  | 'at_least_once_output'
+  | 'checkpoint_invariants'
+  | 'liveness'
+  | 'determinism';
+/**
+ * Text the expected violation's message must contain, e.g. `restart strategy` for a job that fails because its restart attempts are exhausted.
+ */
+export type ExpectedViolationReason = string;
+/**
+ * Seeds `run` and `catalogue` use when none is given.
+ *
+ * @minItems 1
+ * @maxItems 1000
+ */
+export type DefaultSeeds = [number, ...number[]];
+
+/**
+ * One streamsim scenario: a cluster, a job, its Flink configuration, a workload, the world (network, storage), a fault plan and the properties to check. Every run of a scenario is decided by one seed.
+ */
+export interface Scenario {
+  $schema?: Schema;
+  name: Name;
+  description: Description;
+  cluster?: Cluster;
+  job: Job;
+  flink?: FlinkConfiguration;
+  sink?: Sink;
+  workload?: Workload;
+  network?: Network;
+  storage?: Storage;
+  faults?: FaultPlan;
+  nemesis?: Nemesis;
+  phases?: Phases;
+  properties?: Properties;
+  expect_violation?: PropertyName1;
+  expect_violation_reason?: ExpectedViolationReason;
+  seeds?: DefaultSeeds;
+}
+/**
+ * The simulated Flink cluster.
+ */
+export interface Cluster {
+  task_managers?: TaskManagers;
+  slots_per_task_manager?: SlotsPerTaskManager;
+  job_manager_ha?: JobManagerHighAvailability;
+}
+export interface JobWordCount {
+  name: JobName;
+  params?: WordCountParameters;
+  parallelism?: Parallelism;
+  max_parallelism?: MaxParallelism;
+}
+/**
+ * Lines of words are split, keyed by word and counted. State: one counter per word.
+ */
+export interface WordCountParameters {
+  words_per_record?: WordsPerRecord;
+}
+export interface JobSequenceCheck {
+  name: JobName1;
+  params?: SequenceCheckParameters;
+  parallelism?: Parallelism1;
+  max_parallelism?: MaxParallelism1;
+}
+/**
+ * Every key carries a gapless sequence 1, 2, 3, …; the operator checks next − last = 1 (exactly-once) as Flink's SemanticsCheckMapper does.
+ */
+export interface SequenceCheckParameters {
+  fail_on_gap?: FailOnGap;
+}
+export interface JobWindowedSum {
+  name: JobName2;
+  params?: WindowedSumParameters;
+  parallelism?: Parallelism2;
+  max_parallelism?: MaxParallelism2;
+}
+/**
+ * Event-time tumbling windows summing a value per key; each window's sum must equal the exact expected sum.
+ */
+export interface WindowedSumParameters {
+  window_size?: WindowSize;
+  allowed_lateness?: AllowedLateness;
+  out_of_orderness?: OutOfOrderness;
+}
+/**
+ * Checkpointing, state backend, restart and heartbeat settings, written with Flink's own configuration keys and value syntax (flat keys as in a Flink configuration file). Durations: a whole number with an optional unit (`d`, `h`, `min`/`m`, `s`, `ms`, and their long forms); a plain number means milliseconds. Memory sizes: a whole number with an optional unit (`b`, `kb`, `mb`, `gb`, `tb`; 1024-based); a plain number means bytes. Absent keys take Flink's documented defaults.
+ */
+export interface FlinkConfiguration {
+  'execution.checkpointing.interval'?: CheckpointInterval;
+  'execution.checkpointing.mode'?: CheckpointingMode;
+  'execution.checkpointing.timeout'?: CheckpointTimeout;
+  'execution.checkpointing.min-pause'?: MinimumPause;
+  'execution.checkpointing.max-concurrent-checkpoints'?: MaxConcurrentCheckpoints;
+  'execution.checkpointing.tolerable-failed-checkpoints'?: TolerableFailedCheckpoints;
+  'execution.checkpointing.unaligned.enabled'?: UnalignedCheckpoints;
+  'execution.checkpointing.aligned-checkpoint-timeout'?: AlignedCheckpointTimeout;
+  'execution.checkpointing.externalized-checkpoint-retention'?: ExternalizedCheckpointRetention;
+  'state.checkpoints.num-retained'?: RetainedCheckpoints;
+  'state.backend.type'?: StateBackend;
+  'state.backend.incremental'?: IncrementalCheckpoints;
+  'state.storage.fs.memory-threshold'?: InlineStateThreshold;
+  'state.backend.rocksdb.writebuffer.size'?: WriteBufferSize;
+  'jobmanager.execution.failover-strategy'?: FailoverStrategy;
+  'restart-strategy.type'?: RestartStrategy;
+  'restart-strategy.fixed-delay.attempts'?: FixedDelayAttempts;
+  'restart-strategy.fixed-delay.delay'?: FixedDelayDelay;
+  'restart-strategy.failure-rate.max-failures-per-interval'?: MaxFailuresPerInterval;
+  'restart-strategy.failure-rate.failure-rate-interval'?: FailureRateInterval;
+  'restart-strategy.failure-rate.delay'?: FailureRateDelay;
+  'restart-strategy.exponential-delay.initial-backoff'?: InitialBackoff;
+  'restart-strategy.exponential-delay.max-backoff'?: MaxBackoff;
+  'restart-strategy.exponential-delay.backoff-multiplier'?: BackoffMultiplier;
+  'restart-strategy.exponential-delay.reset-backoff-threshold'?: ResetBackoffThreshold;
+  'restart-strategy.exponential-delay.jitter-factor'?: JitterFactor;
+  'restart-strategy.exponential-delay.attempts-before-reset-backoff'?: AttemptsBeforeReset;
+  'heartbeat.interval'?: HeartbeatInterval;
+  'heartbeat.timeout'?: HeartbeatTimeout;
+  'heartbeat.rpc-failure-threshold'?: HeartbeatRPCFailureThreshold;
+}
+/**
+ * How the job writes its output to the external system (`txstore`).
+ */
+export interface Sink {
+  kind?: SinkKind;
+  transaction_timeout?: TransactionTimeout;
+}
+/**
+ * What the replayable source (`broker`) holds and how fast it is produced.
+ */
+export interface Workload {
+  records?: Records;
+  keys?: Keys;
+  key_distribution?: KeyDistribution;
+  zipf_exponent?: ZipfExponent;
+  rate_per_second?: RatePerVirtualSecond;
+  source_partitions?: SourcePartitions;
+  bounded?: Bounded;
+  duration?: Duration;
+}
+/**
+ * The simulated network between processes.
+ */
+export interface Network {
+  latency?: LinkLatency;
+}
+/**
+ * Latency of one message on a link.
+ */
+export interface LinkLatency {
+  model: Model;
+  value?: Value;
+  min?: Minimum;
+  max?: Maximum;
+  spike_probability?: SpikeProbability;
+  spike?: SpikeLatency;
+}
+/**
+ * The simulated disks and the shared checkpoint store.
+ */
+export interface Storage {
+  checkpoint_store_latency?: CheckpointStoreLatency;
+  disk_latency?: LocalDiskLatency;
+}
+/**
+ * Latency of one operation on the shared checkpoint store.
+ */
+export interface CheckpointStoreLatency {
+  model: Model;
+  value?: Value;
+  min?: Minimum;
+  max?: Maximum;
+  spike_probability?: SpikeProbability;
+  spike?: SpikeLatency;
+}
+/**
+ * Latency of one operation on a process's local disk.
+ */
+export interface LocalDiskLatency {
+  model: Model;
+  value?: Value;
+  min?: Minimum;
+  max?: Maximum;
+  spike_probability?: SpikeProbability;
+  spike?: SpikeLatency;
+}
+/**
+ * The process loses everything not on its disk. With `restart_after` a new incarnation starts after that delay; without it the process stays down until a `restart` fault or the liveness phase.
+ */
+export interface CrashAProcess {
+  kind: Kind;
+  at?: At;
+  on?: OnEngineEvent;
+  target: Target;
+  restart_after?: RestartAfter;
+}
+/**
+ * Fire the fault relative to an engine event instead of a fixed time: the `occurrence`-th time the engine logs `event`, wait `delay`, then inject. Give `at` or `on`, not both.
+ */
+export interface OnEngineEvent {
+  event: EngineEvent;
+  occurrence?: Occurrence;
+  delay?: Delay;
+}
+/**
+ * Start a new incarnation of a crashed process.
+ */
+export interface RestartAProcess {
+  kind: Kind1;
+  at?: At1;
+  on?: OnEngineEvent;
+  target: Target1;
+}
+/**
+ * The process runs no handler for `duration` (a long GC), then resumes with its memory intact.
+ */
+export interface PauseAProcess {
+  kind: Kind2;
+  at?: At2;
+  on?: OnEngineEvent;
+  target: Target2;
+  duration: Duration1;
+}
+/**
+ * Messages between different groups are dropped for `duration`. Processes in no group are unaffected.
+ */
+export interface PartitionTheNetwork {
+  kind: Kind3;
+  at?: At3;
+  on?: OnEngineEvent;
+  groups: Groups;
+  one_way?: OneWay;
+  duration?: Duration2;
+}
+/**
+ * The link between two processes breaks: messages in flight are dropped and both ends are told.
+ */
+export interface BreakALink {
+  kind: Kind4;
+  at?: At4;
+  on?: OnEngineEvent;
+  between: Between;
+}
+/**
+ * Damage a completed checkpoint in the checkpoint store; recovery must detect it by checksum and fall back to an older one.
+ */
+export interface CorruptAStoredCheckpoint {
+  kind: Kind5;
+  at?: At5;
+  on?: OnEngineEvent;
+  which?: Which;
+  damage?: Damage;
+}
+/**
+ * For `duration`, operations on a store fail, slow down, lose writes or corrupt bytes with probability `probability`.
+ */
+export interface StorageFault {
+  kind: Kind6;
+  at?: At6;
+  on?: OnEngineEvent;
+  store?: Store;
+  target?: Target3;
+  mode: Mode;
+  probability?: Probability;
+  extra_latency?: ExtraLatency;
+  duration: Duration3;
+}
+/**
+ * Offset and/or drift a process clock (heartbeat timeouts and processing-time timers must survive it).
+ */
+export interface ClockFault {
+  kind: Kind7;
+  at?: At7;
+  on?: OnEngineEvent;
+  target: Target4;
+  offset_ms?: OffsetMs;
+  drift_ppm?: DriftPpm;
+}
+/**
+ * The external sink system (`txstore`) rejects every request for `duration`.
+ */
+export interface SinkOutage {
+  kind: Kind8;
+  at?: At8;
+  on?: OnEngineEvent;
+  duration: Duration4;
+}
+/**
+ * The source log (`broker`) rejects every read for `duration`.
+ */
+export interface SourceOutage {
+  kind: Kind9;
+  at?: At9;
+  on?: OnEngineEvent;
+  duration: Duration5;
+}
+/**
+ * Not a fault but an operator action: trigger a savepoint; with `stop` the job stops with it and, with `resume_parallelism`, resumes from it at another parallelism (rescale).
+ */
+export interface Savepoint {
+  kind: Kind10;
+  at?: At10;
+  on?: OnEngineEvent;
+  stop?: Stop;
+  resume_parallelism?: ResumeParallelism;
+  resume_after?: ResumeAfter;
+}
+export interface Fault2 {
+  kind: Kind11;
+}
+/**
+ * A seeded fault scheduler that injects faults at random times, at the given rates.
+ */
+export interface Nemesis {
+  rates?: Rates;
+  swarm?: SwarmMode;
+  targets?: Targets;
+  restart_after?: RestartAfter1;
+  max_pause?: MaxPause;
+  max_partition?: MaxPartition;
+}
+/**
+ * Expected number of faults per virtual minute, per kind. Absent or 0: that kind is off.
+ */
+export interface Rates {
+  crash?: CrashRate;
+  pause?: PauseRate;
+  partition?: PartitionRate;
+  link_break?: LinkBreakRate;
+  storage?: StorageRate;
+  clock?: ClockRate;
+  sink_outage?: SinkOutageRate;
+  source_outage?: SourceOutageRate;
+}
+/**
+ * How a run is judged. `safety_then_liveness`: faults during `safety_duration`, then every fault kind is switched off and the cluster healed; the job must then finish (bounded input) or keep committing within `liveness_bound`. `unrestricted`: faults for the whole `duration`, safety checked only.
+ */
+export interface Phases {
+  mode?: Mode1;
+  safety_duration?: SafetyDuration;
+  liveness_bound?: LivenessBound;
+  duration?: Duration6;
+}
