@@ -1,0 +1,310 @@
+// HeapKeyedStateBackend: keyed state in per-key-group maps with full snapshots (Flink's HashMap backend).
+// A snapshot is eagerly serialised into one sealed file with a per-key-group index (or inline when small), so later
+// writes never leak into it; restore filters key groups to this backend's range and never half-restores.
+
+import type {
+  FileRef, KeyedSnapshot, KeyedStateBackend, KeyedStateHandle, KeyGroupRange, SnapshotFile, StateEntry,
+} from './backend.js';
+import { SEALED_KIND, base64_to_bytes, bytes_to_base64, seal, sealed_checksum_hex, unseal_kind } from '../util/sealed.js';
+
+/** A persisted state file or inline state failed verification (checksum, truncation, format). Nothing was restored. */
+export class CorruptStateError extends Error {
+  readonly path: string | undefined;
+  constructor(message: string, path?: string) {
+    super(path === undefined ? message : `${message} (${path})`);
+    this.name = 'CorruptStateError';
+    this.path = path;
+  }
+}
+
+/** Flink's state.storage.fs.memory-threshold default: 20 KB. */
+export const DEFAULT_MEMORY_THRESHOLD_BYTES = 20 * 1024;
+
+export interface HeapBackendOptions {
+  key_group_range: KeyGroupRange;
+  max_parallelism: number;
+  /** Snapshots whose sealed size is below this go inline in the handle. Default 20 KB. */
+  memory_threshold_bytes?: number;
+}
+
+/** Canonical string order (UTF-16 code units), the order used by every backend and export. */
+export function compare_strings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Canonical entry order: (state, key_group, key, namespace). */
+export function compare_coordinates(
+  a_state: string, a_kg: number, a_key: string, a_ns: string,
+  b_state: string, b_kg: number, b_key: string, b_ns: string,
+): number {
+  return compare_strings(a_state, b_state) || a_kg - b_kg || compare_strings(a_key, b_key) || compare_strings(a_ns, b_ns);
+}
+
+export function assert_key_group_range(range: KeyGroupRange, max_parallelism: number): void {
+  if (!Number.isInteger(max_parallelism) || max_parallelism < 1 || max_parallelism > 32768) {
+    throw new Error(`max_parallelism ${max_parallelism} must be an integer in [1, 32768]`);
+  }
+  if (!Number.isInteger(range.start) || !Number.isInteger(range.end) || range.start < 0 || range.end < range.start - 1
+    || range.end >= max_parallelism) {
+    throw new Error(`key group range [${range.start}, ${range.end}] is not inside [0, ${max_parallelism})`);
+  }
+}
+
+export function in_range(range: KeyGroupRange, key_group: number): boolean {
+  return key_group >= range.start && key_group <= range.end;
+}
+
+/** Resolve the sealed bytes a handle points to (inline or the single private file), verifying the FileRef. */
+export function verified_file_bytes(ref: FileRef, files: ReadonlyMap<string, Uint8Array>): Uint8Array {
+  const bytes = files.get(ref.path);
+  if (bytes === undefined) throw new CorruptStateError('referenced state file is missing', ref.path);
+  if (bytes.length !== ref.size_bytes) {
+    throw new CorruptStateError(`state file has ${bytes.length} bytes, the handle says ${ref.size_bytes}`, ref.path);
+  }
+  if (bytes.length >= 16 && sealed_checksum_hex(bytes) !== ref.checksum) {
+    throw new CorruptStateError(`state file checksum ${sealed_checksum_hex(bytes)} differs from the handle's ${ref.checksum}`, ref.path);
+  }
+  return bytes;
+}
+
+type NamespaceMap = Map<string, unknown>;
+type KeyMap = Map<string, NamespaceMap>;
+type StateMap = Map<string, KeyMap>;
+
+/** One key group's chunk in a heap snapshot file: [state, key, namespace, value] rows in canonical order. */
+type HeapRow = [string, string, string, unknown];
+
+interface HeapSnapshotIndex {
+  format: 1;
+  key_group_range: KeyGroupRange;
+  max_parallelism: number;
+  /** Offsets are relative to the first byte after the index. */
+  chunks: { key_group: number; offset: number; length: number }[];
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export class HeapKeyedStateBackend implements KeyedStateBackend {
+  readonly backend_kind = 'heap' as const;
+  readonly key_group_range: KeyGroupRange;
+  readonly max_parallelism: number;
+  readonly memory_threshold_bytes: number;
+  private groups = new Map<number, StateMap>();
+  private live_entries = 0;
+
+  constructor(options: HeapBackendOptions) {
+    assert_key_group_range(options.key_group_range, options.max_parallelism);
+    this.key_group_range = { ...options.key_group_range };
+    this.max_parallelism = options.max_parallelism;
+    this.memory_threshold_bytes = options.memory_threshold_bytes ?? DEFAULT_MEMORY_THRESHOLD_BYTES;
+  }
+
+  get(state: string, key_group: number, key: string, namespace: string): unknown {
+    this.check_key_group(key_group);
+    return this.groups.get(key_group)?.get(state)?.get(key)?.get(namespace);
+  }
+
+  put(state: string, key_group: number, key: string, namespace: string, value: unknown): void {
+    this.check_key_group(key_group);
+    if (value === undefined) throw new Error('put: value must not be undefined (use delete)');
+    let states = this.groups.get(key_group);
+    if (states === undefined) this.groups.set(key_group, (states = new Map()));
+    let keys = states.get(state);
+    if (keys === undefined) states.set(state, (keys = new Map()));
+    let namespaces = keys.get(key);
+    if (namespaces === undefined) keys.set(key, (namespaces = new Map()));
+    if (!namespaces.has(namespace)) this.live_entries++;
+    namespaces.set(namespace, value);
+  }
+
+  delete(state: string, key_group: number, key: string, namespace: string): void {
+    this.check_key_group(key_group);
+    const states = this.groups.get(key_group);
+    const keys = states?.get(state);
+    const namespaces = keys?.get(key);
+    if (states === undefined || keys === undefined || namespaces === undefined || !namespaces.has(namespace)) return;
+    namespaces.delete(namespace);
+    this.live_entries--;
+    if (namespaces.size === 0) keys.delete(key);
+    if (keys.size === 0) states.delete(state);
+    if (states.size === 0) this.groups.delete(key_group);
+  }
+
+  entries(state: string, key_group: number): Iterable<StateEntry> {
+    this.check_key_group(key_group);
+    const keys = this.groups.get(key_group)?.get(state);
+    if (keys === undefined) return [];
+    const out: StateEntry[] = [];
+    for (const [key, namespaces] of keys) {
+      for (const [namespace, value] of namespaces) out.push({ state, key_group, key, namespace, value });
+    }
+    out.sort((a, b) => compare_strings(a.key, b.key) || compare_strings(a.namespace, b.namespace));
+    return out;
+  }
+
+  size(): number {
+    return this.live_entries;
+  }
+
+  export_entries(): Iterable<StateEntry> {
+    const out: StateEntry[] = [];
+    for (const [key_group, states] of this.groups) {
+      for (const [state, keys] of states) {
+        for (const [key, namespaces] of keys) {
+          for (const [namespace, value] of namespaces) out.push({ state, key_group, key, namespace, value });
+        }
+      }
+    }
+    out.sort((a, b) => compare_coordinates(a.state, a.key_group, a.key, a.namespace, b.state, b.key_group, b.key, b.namespace));
+    if (out.length !== this.live_entries) throw new Error(`heap backend: counted ${this.live_entries} entries, found ${out.length}`);
+    return out;
+  }
+
+  snapshot(checkpoint_id: number, path_prefix: string, _shared_prefix: string): KeyedSnapshot {
+    const sealed = this.serialize();
+    const handle: KeyedStateHandle = {
+      backend: 'heap',
+      checkpoint_id,
+      key_group_range: { ...this.key_group_range },
+      private_files: [],
+      shared_files: [],
+    };
+    const files_to_write: SnapshotFile[] = [];
+    if (sealed.length < this.memory_threshold_bytes) {
+      handle.inline_sealed_base64 = bytes_to_base64(sealed);
+    } else {
+      const path = `${path_prefix}/keyed-heap.snapshot`;
+      handle.private_files.push({ path, size_bytes: sealed.length, checksum: sealed_checksum_hex(sealed) });
+      files_to_write.push({ path, bytes: sealed });
+    }
+    return { handle, files_to_write };
+  }
+
+  restore(handles: KeyedStateHandle[], files: ReadonlyMap<string, Uint8Array>): void {
+    const groups = new Map<number, StateMap>();
+    let count = 0;
+    for (const handle of handles) {
+      if (handle.backend !== 'heap') {
+        throw new Error(`heap backend cannot restore a '${handle.backend}' handle (use the canonical savepoint form)`);
+      }
+      for (const row_group of decode_heap_handle(handle, files, this.key_group_range, this.max_parallelism)) {
+        if (groups.has(row_group.key_group)) {
+          throw new CorruptStateError(`key group ${row_group.key_group} appears in more than one handle`);
+        }
+        const states: StateMap = new Map();
+        for (const [state, key, namespace, value] of row_group.rows) {
+          let keys = states.get(state);
+          if (keys === undefined) states.set(state, (keys = new Map()));
+          let namespaces = keys.get(key);
+          if (namespaces === undefined) keys.set(key, (namespaces = new Map()));
+          if (namespaces.has(namespace)) throw new CorruptStateError(`duplicate entry in key group ${row_group.key_group}`);
+          namespaces.set(namespace, value);
+          count++;
+        }
+        if (states.size > 0) groups.set(row_group.key_group, states);
+      }
+    }
+    this.groups = groups;
+    this.live_entries = count;
+  }
+
+  notify_checkpoint_complete(_checkpoint_id: number): void {}
+
+  notify_checkpoint_aborted(_checkpoint_id: number): void {}
+
+  /** Sealed snapshot bytes: [u32 index length | index JSON | one JSON chunk per key group]. */
+  private serialize(): Uint8Array {
+    const chunks: Uint8Array[] = [];
+    const index: HeapSnapshotIndex = {
+      format: 1, key_group_range: { ...this.key_group_range }, max_parallelism: this.max_parallelism, chunks: [],
+    };
+    let offset = 0;
+    const key_groups = [...this.groups.keys()].sort((a, b) => a - b);
+    for (const key_group of key_groups) {
+      const states = this.groups.get(key_group) as StateMap;
+      const rows: HeapRow[] = [];
+      for (const [state, keys] of states) {
+        for (const [key, namespaces] of keys) {
+          for (const [namespace, value] of namespaces) rows.push([state, key, namespace, value]);
+        }
+      }
+      rows.sort((a, b) => compare_strings(a[0], b[0]) || compare_strings(a[1], b[1]) || compare_strings(a[2], b[2]));
+      const chunk = encoder.encode(JSON.stringify(rows));
+      index.chunks.push({ key_group, offset, length: chunk.length });
+      chunks.push(chunk);
+      offset += chunk.length;
+    }
+    const index_bytes = encoder.encode(JSON.stringify(index));
+    const payload = new Uint8Array(4 + index_bytes.length + offset);
+    new DataView(payload.buffer).setUint32(0, index_bytes.length);
+    payload.set(index_bytes, 4);
+    let at = 4 + index_bytes.length;
+    for (const chunk of chunks) {
+      payload.set(chunk, at);
+      at += chunk.length;
+    }
+    return seal(SEALED_KIND.heap_snapshot, payload);
+  }
+
+  private check_key_group(key_group: number): void {
+    if (!Number.isInteger(key_group) || !in_range(this.key_group_range, key_group)) {
+      throw new Error(`key group ${key_group} is outside this backend's range [${this.key_group_range.start}, ${this.key_group_range.end}]`);
+    }
+  }
+}
+
+/**
+ * Decode a heap handle, keeping only key groups inside `target_range`. Throws CorruptStateError on any defect. Only the
+ * chunks of wanted key groups are parsed (the index gives their offsets).
+ */
+export function decode_heap_handle(
+  handle: KeyedStateHandle, files: ReadonlyMap<string, Uint8Array>, target_range: KeyGroupRange, max_parallelism: number,
+): { key_group: number; rows: HeapRow[] }[] {
+  let sealed: Uint8Array;
+  let where: string | undefined;
+  if (handle.inline_sealed_base64 !== undefined) {
+    if (handle.private_files.length !== 0) throw new CorruptStateError('heap handle has both inline state and files');
+    sealed = base64_to_bytes(handle.inline_sealed_base64);
+    where = `inline state of checkpoint ${handle.checkpoint_id}`;
+  } else {
+    const ref = handle.private_files[0];
+    if (ref === undefined || handle.private_files.length !== 1) {
+      throw new CorruptStateError(`heap handle must reference exactly one file, has ${handle.private_files.length}`);
+    }
+    sealed = verified_file_bytes(ref, files);
+    where = ref.path;
+  }
+  const opened = unseal_kind(sealed, SEALED_KIND.heap_snapshot);
+  if (!opened.ok) throw new CorruptStateError(`heap snapshot rejected: ${opened.reason}`, where);
+  const payload = opened.payload;
+  try {
+    if (payload.length < 4) throw new Error('payload shorter than its index length');
+    const index_length = new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getUint32(0);
+    if (4 + index_length > payload.length) throw new Error('index runs past the payload');
+    const index = JSON.parse(decoder.decode(payload.subarray(4, 4 + index_length))) as HeapSnapshotIndex;
+    if (index.format !== 1 || !Array.isArray(index.chunks)) throw new Error('unknown heap snapshot index format');
+    if (index.max_parallelism !== max_parallelism) {
+      throw new Error(`snapshot was taken with max parallelism ${index.max_parallelism}, this job uses ${max_parallelism}`);
+    }
+    const base = 4 + index_length;
+    const out: { key_group: number; rows: HeapRow[] }[] = [];
+    for (const chunk of index.chunks) {
+      if (!in_range(handle.key_group_range, chunk.key_group)) throw new Error(`key group ${chunk.key_group} outside the handle's range`);
+      if (!in_range(target_range, chunk.key_group)) continue;
+      if (chunk.offset < 0 || base + chunk.offset + chunk.length > payload.length) throw new Error('chunk runs past the payload');
+      const rows = JSON.parse(decoder.decode(payload.subarray(base + chunk.offset, base + chunk.offset + chunk.length))) as HeapRow[];
+      if (!Array.isArray(rows)) throw new Error('chunk is not a row list');
+      for (const row of rows) {
+        if (!Array.isArray(row) || row.length !== 4 || typeof row[0] !== 'string' || typeof row[1] !== 'string' || typeof row[2] !== 'string') {
+          throw new Error('malformed row');
+        }
+      }
+      out.push({ key_group: chunk.key_group, rows });
+    }
+    return out;
+  } catch (error) {
+    if (error instanceof CorruptStateError) throw error;
+    throw new CorruptStateError(`heap snapshot is malformed: ${error instanceof Error ? error.message : String(error)}`, where);
+  }
+}

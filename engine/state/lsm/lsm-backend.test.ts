@@ -1,0 +1,160 @@
+// Specification of the LSM backend: equivalence with the heap backend under random operations, snapshot isolation,
+// incremental checkpoints that re-use confirmed runs, restore with rescale filtering, corruption, compaction.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { LsmKeyedStateBackend } from './lsm-backend.js';
+import { CorruptStateError, HeapKeyedStateBackend } from '../heap-backend.js';
+import type { KeyedSnapshot, KeyedStateBackend } from '../backend.js';
+
+const runs = Number(process.env['STREAMSIM_PROPERTY_RUNS'] ?? 30);
+const range = { start: 0, end: 7 };
+
+function store_of(...snapshots: KeyedSnapshot[]): Map<string, Uint8Array> {
+  return new Map(snapshots.flatMap((s) => s.files_to_write.map((f) => [f.path, f.bytes] as const)));
+}
+
+type Op =
+  | { kind: 'put'; state: string; key_group: number; key: string; namespace: string; value: number }
+  | { kind: 'delete'; state: string; key_group: number; key: string; namespace: string }
+  | { kind: 'snapshot_and_restore' };
+
+const coordinates = {
+  state: fc.constantFrom('a', 'b'),
+  key_group: fc.integer({ min: 0, max: 7 }),
+  key: fc.constantFrom('', 'k1', 'k2', '__proto__', 'constructor', 'k|1'),
+  namespace: fc.constantFrom('', 'w1', '1|'),
+};
+const op_arbitrary: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('put' as const), ...coordinates, value: fc.integer() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('delete' as const), ...coordinates }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('snapshot_and_restore' as const) }) },
+);
+
+describe('LsmKeyedStateBackend', () => {
+  it('behaves exactly like the heap backend under random operations (gets, entries, export, size, restore)', () => {
+    fc.assert(
+      fc.property(fc.array(op_arbitrary, { maxLength: 120 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 2, max: 4 }), (ops, memtable, max_runs) => {
+        let heap: KeyedStateBackend = new HeapKeyedStateBackend({ key_group_range: range, max_parallelism: 8, memory_threshold_bytes: 64 });
+        let lsm = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8, memtable_max_entries: memtable, max_runs });
+        let checkpoint_id = 0;
+        const checkpoint_store = new Map<string, Uint8Array>();
+        for (const op of ops) {
+          if (op.kind === 'put') {
+            heap.put(op.state, op.key_group, op.key, op.namespace, op.value);
+            lsm.put(op.state, op.key_group, op.key, op.namespace, op.value);
+          } else if (op.kind === 'delete') {
+            heap.delete(op.state, op.key_group, op.key, op.namespace);
+            lsm.delete(op.state, op.key_group, op.key, op.namespace);
+          } else {
+            checkpoint_id++;
+            const hs = heap.snapshot(checkpoint_id, `job/chk-${checkpoint_id}/h`, 'job/shared');
+            const ls = lsm.snapshot(checkpoint_id, `job/chk-${checkpoint_id}/l`, 'job/shared');
+            lsm.notify_checkpoint_complete(checkpoint_id);
+            const restored_heap = new HeapKeyedStateBackend({ key_group_range: range, max_parallelism: 8, memory_threshold_bytes: 64 });
+            restored_heap.restore([hs.handle], store_of(hs));
+            heap = restored_heap;
+            const restored_lsm = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8, memtable_max_entries: memtable, max_runs });
+            for (const f of ls.files_to_write) checkpoint_store.set(f.path, f.bytes);
+            restored_lsm.restore([ls.handle], checkpoint_store);
+            lsm = restored_lsm;
+          }
+          expect(lsm.run_count()).toBeLessThanOrEqual(max_runs);
+        }
+        expect([...lsm.export_entries()]).toEqual([...heap.export_entries()]);
+        expect(lsm.size()).toBe(heap.size());
+        for (const state of ['a', 'b']) {
+          for (let g = 0; g <= 7; g++) expect([...lsm.entries(state, g)]).toEqual([...heap.entries(state, g)]);
+        }
+        for (const key of ['', 'k1', '__proto__']) expect(lsm.get('a', 1, key, '')).toEqual(heap.get('a', 1, key, ''));
+      }),
+      { numRuns: runs },
+    );
+  });
+
+  it('does not let writes after a snapshot change it', () => {
+    const lsm = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8, memtable_max_entries: 100 });
+    lsm.put('s', 1, 'k', '', 1);
+    const snapshot = lsm.snapshot(1, 'job/chk-1/op', 'job/shared');
+    lsm.put('s', 1, 'k', '', 2);
+    lsm.put('s', 2, 'new', '', 3);
+    const restored = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8 });
+    restored.restore([snapshot.handle], store_of(snapshot));
+    expect([...restored.export_entries()]).toEqual([{ state: 's', key_group: 1, key: 'k', namespace: '', value: 1 }]);
+  });
+
+  it('uploads only new runs once earlier ones were confirmed by a completed checkpoint', () => {
+    const lsm = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8, memtable_max_entries: 1000, max_runs: 8 });
+    for (let i = 0; i < 500; i++) lsm.put('s', i % 8, `k${i}`, '', i);
+    const first = lsm.snapshot(1, 'job/chk-1/op-0', 'job/shared');
+    expect(first.files_to_write).toHaveLength(1);
+    lsm.notify_checkpoint_complete(1);
+    lsm.put('s', 0, 'k0', '', -1);
+    const second = lsm.snapshot(2, 'job/chk-2/op-0', 'job/shared');
+    expect(second.handle.shared_files.map((f) => f.path)).toContain(first.handle.shared_files[0]?.path);
+    expect(second.files_to_write).toHaveLength(1);
+    expect(second.files_to_write[0]?.path.startsWith('job/shared/op-0-c2-')).toBe(true);
+    expect(second.files_to_write[0]?.bytes.length).toBeLessThan((first.files_to_write[0]?.bytes.length ?? 0) / 10);
+    // Restoring from the second needs the first's shared file too: the handle alone reconstructs the runs.
+    const restored = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8 });
+    restored.restore([second.handle], store_of(first, second));
+    expect(restored.get('s', 0, 'k0', '')).toBe(-1);
+    expect(restored.size()).toBe(500);
+  });
+
+  it('re-uploads runs of a checkpoint that was not confirmed, and forgets confirmations on abort', () => {
+    const lsm = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8 });
+    lsm.put('s', 0, 'a', '', 1);
+    const first = lsm.snapshot(1, 'j/chk-1/op', 'j/shared');
+    const second = lsm.snapshot(2, 'j/chk-2/op', 'j/shared');
+    expect(second.files_to_write).toHaveLength(1);
+    expect(second.files_to_write[0]?.path).not.toBe(first.files_to_write[0]?.path);
+    lsm.notify_checkpoint_complete(2);
+    expect(lsm.snapshot(3, 'j/chk-3/op', 'j/shared').files_to_write).toHaveLength(0);
+    lsm.notify_checkpoint_aborted(3);
+    expect(lsm.snapshot(4, 'j/chk-4/op', 'j/shared').files_to_write).toHaveLength(1);
+  });
+
+  it('filters key groups on restore (rescale) from runs holding several key groups', () => {
+    const lsm = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8, memtable_max_entries: 3 });
+    for (let g = 0; g <= 7; g++) lsm.put('s', g, `k${g}`, '', g);
+    lsm.delete('s', 5, 'k5', '');
+    const snapshot = lsm.snapshot(1, 'j/chk-1/op', 'j/shared');
+    const low = new LsmKeyedStateBackend({ key_group_range: { start: 0, end: 3 }, max_parallelism: 8 });
+    const high = new LsmKeyedStateBackend({ key_group_range: { start: 4, end: 7 }, max_parallelism: 8 });
+    low.restore([snapshot.handle], store_of(snapshot));
+    high.restore([snapshot.handle], store_of(snapshot));
+    expect([...low.export_entries()].map((e) => e.key_group)).toEqual([0, 1, 2, 3]);
+    expect([...high.export_entries()].map((e) => e.key_group)).toEqual([4, 6, 7]);
+    expect(high.size()).toBe(3);
+  });
+
+  it('rejects a corrupt run file and keeps its previous state', () => {
+    const lsm = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8 });
+    lsm.put('s', 1, 'k', '', 1);
+    const snapshot = lsm.snapshot(1, 'j/chk-1/op', 'j/shared');
+    const file = snapshot.files_to_write[0] as { path: string; bytes: Uint8Array };
+    const flipped = file.bytes.slice();
+    flipped[20] = (flipped[20] as number) ^ 1;
+    const target = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8 });
+    target.put('s', 2, 'mine', '', 7);
+    expect(() => target.restore([snapshot.handle], new Map([[file.path, flipped]]))).toThrow(CorruptStateError);
+    expect(() => target.restore([snapshot.handle], new Map([[file.path, file.bytes.subarray(0, 30)]]))).toThrow(CorruptStateError);
+    expect([...target.export_entries()]).toEqual([{ state: 's', key_group: 2, key: 'mine', namespace: '', value: 7 }]);
+  });
+
+  it('keeps every value through many flushes and compactions, with the run count bounded', () => {
+    const lsm = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8, memtable_max_entries: 16, max_runs: 3 });
+    const model = new Map<string, number>();
+    for (let i = 0; i < 2000; i++) {
+      const key = `k${(i * 7919) % 300}`;
+      if (i % 5 === 4) { lsm.delete('s', i % 8, key, ''); model.delete(`${i % 8}/${key}`); } else { lsm.put('s', i % 8, key, '', i); model.set(`${i % 8}/${key}`, i); }
+      expect(lsm.run_count()).toBeLessThanOrEqual(3);
+    }
+    expect(lsm.stats.compactions).toBeGreaterThan(10);
+    expect(lsm.size()).toBe(model.size);
+    for (const [cell, value] of model) {
+      const [g, key] = cell.split('/') as [string, string];
+      expect(lsm.get('s', Number(g), key, '')).toBe(value);
+    }
+  });
+});

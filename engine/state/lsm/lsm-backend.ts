@@ -1,0 +1,292 @@
+// LsmKeyedStateBackend: an embedded LSM-style keyed state store (in the spirit of Flink's RocksDB backend) with a
+// bounded memtable, immutable sorted runs, bounded-run compaction and incremental checkpoints over shared run files.
+
+import type {
+  FileRef, KeyedSnapshot, KeyedStateBackend, KeyedStateHandle, KeyGroupRange, SnapshotFile, StateEntry,
+} from '../backend.js';
+import {
+  CorruptStateError, assert_key_group_range, compare_strings, in_range, verified_file_bytes,
+} from '../heap-backend.js';
+import { sealed_checksum_hex } from '../../util/sealed.js';
+import { type LsmRecord, assert_sorted, compare_records, decode_run, encode_run, find_record, lower_bound, merge_runs } from './sorted-run.js';
+
+export interface LsmBackendOptions {
+  key_group_range: KeyGroupRange;
+  max_parallelism: number;
+  /** Memtable bound (distinct cells); a full memtable is flushed to a new run. Default 4096. */
+  memtable_max_entries?: number;
+  /** Compaction keeps at most this many runs (≥ 2). Default 8. */
+  max_runs?: number;
+}
+
+/** An immutable run plus what the checkpoint machinery knows about its uploads. */
+interface SortedRun {
+  readonly seq: number;
+  readonly records: readonly LsmRecord[];
+  /** An upload of this run that belongs to a completed checkpoint (or was restored): safe to reference. */
+  confirmed_ref: FileRef | undefined;
+  confirmed_checkpoint_id: number;
+  /** Sealed bytes, cached while the run still needs uploading. */
+  sealed_cache: Uint8Array | undefined;
+}
+
+/** Bound on checkpoints whose uploads await completion notification. */
+const MAX_PENDING_UPLOAD_CHECKPOINTS = 64;
+
+export class LsmKeyedStateBackend implements KeyedStateBackend {
+  readonly backend_kind = 'lsm' as const;
+  readonly key_group_range: KeyGroupRange;
+  readonly max_parallelism: number;
+  readonly memtable_max_entries: number;
+  readonly max_runs: number;
+  private memtable = new Map<string, LsmRecord>();
+  /** Oldest first. */
+  private runs: SortedRun[] = [];
+  private next_run_seq = 1;
+  private live_entries = 0;
+  /** checkpoint id → uploads made for it, confirmed on its completion. */
+  private readonly pending_uploads = new Map<number, { run: SortedRun; ref: FileRef }[]>();
+  /** Counters for tests and benchmarks. */
+  readonly stats = { flushes: 0, compactions: 0, uploaded_bytes: 0, referenced_bytes: 0 };
+
+  constructor(options: LsmBackendOptions) {
+    assert_key_group_range(options.key_group_range, options.max_parallelism);
+    this.key_group_range = { ...options.key_group_range };
+    this.max_parallelism = options.max_parallelism;
+    this.memtable_max_entries = options.memtable_max_entries ?? 4096;
+    this.max_runs = options.max_runs ?? 8;
+    if (this.memtable_max_entries < 1) throw new Error('memtable_max_entries must be ≥ 1');
+    if (this.max_runs < 2) throw new Error('max_runs must be ≥ 2');
+  }
+
+  get(state: string, key_group: number, key: string, namespace: string): unknown {
+    this.check_key_group(key_group);
+    const record = this.lookup(state, key_group, key, namespace);
+    return record === undefined || record.deleted ? undefined : record.value;
+  }
+
+  put(state: string, key_group: number, key: string, namespace: string, value: unknown): void {
+    this.check_key_group(key_group);
+    if (value === undefined) throw new Error('put: value must not be undefined (use delete)');
+    if (this.get(state, key_group, key, namespace) === undefined) this.live_entries++;
+    this.write({ state, key_group, key, namespace, deleted: false, value });
+  }
+
+  delete(state: string, key_group: number, key: string, namespace: string): void {
+    this.check_key_group(key_group);
+    if (this.get(state, key_group, key, namespace) === undefined) return;
+    this.live_entries--;
+    this.write({ state, key_group, key, namespace, deleted: true, value: undefined });
+  }
+
+  entries(state: string, key_group: number): Iterable<StateEntry> {
+    this.check_key_group(key_group);
+    const newest = new Map<string, LsmRecord>();
+    const consider = (r: LsmRecord): void => {
+      newest.set(cell_key(r.state, r.key_group, r.key, r.namespace), r);
+    };
+    for (const run of this.runs) {
+      for (let i = lower_bound(run.records, state, key_group, '', ''); i < run.records.length; i++) {
+        const r = run.records[i] as LsmRecord;
+        if (r.state !== state || r.key_group !== key_group) break;
+        consider(r);
+      }
+    }
+    for (const r of this.memtable.values()) if (r.state === state && r.key_group === key_group) consider(r);
+    const out: StateEntry[] = [];
+    for (const r of newest.values()) if (!r.deleted) out.push({ state, key_group, key: r.key, namespace: r.namespace, value: r.value });
+    out.sort((a, b) => compare_strings(a.key, b.key) || compare_strings(a.namespace, b.namespace));
+    return out;
+  }
+
+  size(): number {
+    return this.live_entries;
+  }
+
+  export_entries(): Iterable<StateEntry> {
+    let merged: LsmRecord[] = [];
+    for (const run of this.runs) merged = merge_runs(merged, run.records, false);
+    merged = merge_runs(merged, this.sorted_memtable(), true);
+    const out = merged.map((r): StateEntry => ({ state: r.state, key_group: r.key_group, key: r.key, namespace: r.namespace, value: r.value }));
+    if (out.length !== this.live_entries) throw new Error(`lsm backend: counted ${this.live_entries} entries, found ${out.length}`);
+    return out;
+  }
+
+  /** Number of sorted runs (bounded by max_runs). */
+  run_count(): number {
+    return this.runs.length;
+  }
+
+  snapshot(checkpoint_id: number, path_prefix: string, shared_prefix: string): KeyedSnapshot {
+    this.flush();
+    const owner = path_prefix.split('/').filter((s) => s.length > 0).pop() ?? 'keyed';
+    const shared_dir = shared_prefix.replace(/\/+$/, '');
+    const shared_files: FileRef[] = [];
+    const files_to_write: SnapshotFile[] = [];
+    const uploads: { run: SortedRun; ref: FileRef }[] = [];
+    for (const run of this.runs) {
+      if (run.confirmed_ref !== undefined) {
+        shared_files.push(run.confirmed_ref);
+        this.stats.referenced_bytes += run.confirmed_ref.size_bytes;
+        continue;
+      }
+      const bytes = run.sealed_cache ?? encode_run(run.records, this.max_parallelism);
+      run.sealed_cache = bytes;
+      const checksum = sealed_checksum_hex(bytes);
+      // The checkpoint id in the name keeps each upload distinct, so discarding an aborted checkpoint's files never
+      // removes a file another checkpoint uploaded.
+      const ref: FileRef = { path: `${shared_dir}/${owner}-c${checkpoint_id}-r${run.seq}-${checksum}.sst`, size_bytes: bytes.length, checksum };
+      shared_files.push(ref);
+      files_to_write.push({ path: ref.path, bytes });
+      uploads.push({ run, ref });
+      this.stats.uploaded_bytes += bytes.length;
+    }
+    if (uploads.length > 0) {
+      this.pending_uploads.set(checkpoint_id, uploads);
+      while (this.pending_uploads.size > MAX_PENDING_UPLOAD_CHECKPOINTS) {
+        const oldest = this.pending_uploads.keys().next().value as number;
+        this.pending_uploads.delete(oldest);
+      }
+    }
+    const handle: KeyedStateHandle = {
+      backend: 'lsm',
+      checkpoint_id,
+      key_group_range: { ...this.key_group_range },
+      private_files: [],
+      shared_files,
+    };
+    return { handle, files_to_write };
+  }
+
+  restore(handles: KeyedStateHandle[], files: ReadonlyMap<string, Uint8Array>): void {
+    const runs: SortedRun[] = [];
+    let seq = this.next_run_seq;
+    const seen_groups = new Set<number>();
+    for (const handle of handles) {
+      if (handle.backend !== 'lsm') {
+        throw new Error(`lsm backend cannot restore a '${handle.backend}' handle (use the canonical savepoint form)`);
+      }
+      if (handle.inline_sealed_base64 !== undefined || handle.private_files.length !== 0) {
+        throw new CorruptStateError('lsm handle carries inline state or private files it never writes');
+      }
+      for (let g = Math.max(handle.key_group_range.start, this.key_group_range.start); g <= Math.min(handle.key_group_range.end, this.key_group_range.end); g++) {
+        if (seen_groups.has(g)) throw new CorruptStateError(`key group ${g} is covered by more than one handle`);
+        seen_groups.add(g);
+      }
+      const keep: KeyGroupRange = {
+        start: Math.max(handle.key_group_range.start, this.key_group_range.start),
+        end: Math.min(handle.key_group_range.end, this.key_group_range.end),
+      };
+      for (const ref of handle.shared_files) {
+        const bytes = verified_file_bytes(ref, files);
+        const records = decode_run(bytes, this.max_parallelism, handle.key_group_range, ref.path);
+        const kept = records.filter((r) => in_range(keep, r.key_group));
+        // A restored run is the content of a completed checkpoint: referencing its file again is safe.
+        runs.push({ seq: seq++, records: kept, confirmed_ref: ref, confirmed_checkpoint_id: handle.checkpoint_id, sealed_cache: undefined });
+      }
+    }
+    // Everything verified: only now replace the live state.
+    this.runs = runs;
+    this.memtable = new Map();
+    this.next_run_seq = seq;
+    this.pending_uploads.clear();
+    this.live_entries = 0;
+    this.live_entries = [...this.export_entries_unchecked()].length;
+    this.compact();
+  }
+
+  notify_checkpoint_complete(checkpoint_id: number): void {
+    const uploads = this.pending_uploads.get(checkpoint_id);
+    for (const id of [...this.pending_uploads.keys()]) if (id <= checkpoint_id) this.pending_uploads.delete(id);
+    if (uploads === undefined) return;
+    for (const { run, ref } of uploads) {
+      if (checkpoint_id > run.confirmed_checkpoint_id) {
+        run.confirmed_ref = ref;
+        run.confirmed_checkpoint_id = checkpoint_id;
+        run.sealed_cache = undefined;
+      }
+    }
+  }
+
+  /**
+   * An aborted checkpoint may have been aborted because a referenced shared file was no longer registered (see
+   * engine/checkpoint/README.md): forget every confirmation so the next snapshot uploads its runs afresh.
+   */
+  notify_checkpoint_aborted(checkpoint_id: number): void {
+    this.pending_uploads.delete(checkpoint_id);
+    for (const run of this.runs) {
+      run.confirmed_ref = undefined;
+      run.confirmed_checkpoint_id = 0;
+    }
+  }
+
+  private lookup(state: string, key_group: number, key: string, namespace: string): LsmRecord | undefined {
+    const in_memtable = this.memtable.get(cell_key(state, key_group, key, namespace));
+    if (in_memtable !== undefined) return in_memtable;
+    for (let i = this.runs.length - 1; i >= 0; i--) {
+      const found = find_record((this.runs[i] as SortedRun).records, state, key_group, key, namespace);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  private write(record: LsmRecord): void {
+    const cell = cell_key(record.state, record.key_group, record.key, record.namespace);
+    this.memtable.delete(cell);
+    this.memtable.set(cell, record);
+    if (this.memtable.size >= this.memtable_max_entries) this.flush();
+  }
+
+  private sorted_memtable(): LsmRecord[] {
+    return [...this.memtable.values()].sort(compare_records);
+  }
+
+  /** Turn the memtable into a new (newest) run, then compact. */
+  private flush(): void {
+    if (this.memtable.size === 0) return;
+    const records = this.sorted_memtable();
+    assert_sorted(records);
+    this.runs.push({ seq: this.next_run_seq++, records, confirmed_ref: undefined, confirmed_checkpoint_id: 0, sealed_cache: undefined });
+    this.memtable = new Map();
+    this.stats.flushes++;
+    this.compact();
+  }
+
+  /**
+   * Size-tiered, order-preserving compaction: while there are more than max_runs runs, merge the adjacent pair with the
+   * fewest records (small recent runs merge first; the large base run is rewritten rarely). Merging into the oldest
+   * run drops tombstones.
+   */
+  private compact(): void {
+    while (this.runs.length > this.max_runs) {
+      let best = 0;
+      let best_size = Number.POSITIVE_INFINITY;
+      for (let i = 0; i + 1 < this.runs.length; i++) {
+        const size = (this.runs[i] as SortedRun).records.length + (this.runs[i + 1] as SortedRun).records.length;
+        if (size < best_size) { best = i; best_size = size; }
+      }
+      const older = this.runs[best] as SortedRun;
+      const newer = this.runs[best + 1] as SortedRun;
+      const merged = merge_runs(older.records, newer.records, best === 0);
+      this.runs.splice(best, 2, { seq: this.next_run_seq++, records: merged, confirmed_ref: undefined, confirmed_checkpoint_id: 0, sealed_cache: undefined });
+      this.stats.compactions++;
+    }
+  }
+
+  private *export_entries_unchecked(): Iterable<LsmRecord> {
+    let merged: LsmRecord[] = [];
+    for (const run of this.runs) merged = merge_runs(merged, run.records, false);
+    for (const r of merge_runs(merged, this.sorted_memtable(), true)) yield r;
+  }
+
+  private check_key_group(key_group: number): void {
+    if (!Number.isInteger(key_group) || !in_range(this.key_group_range, key_group)) {
+      throw new Error(`key group ${key_group} is outside this backend's range [${this.key_group_range.start}, ${this.key_group_range.end}]`);
+    }
+  }
+}
+
+/** Unambiguous memtable key: lengths prefix the free-form strings. */
+function cell_key(state: string, key_group: number, key: string, namespace: string): string {
+  return `${state.length}|${state}|${key_group}|${key.length}|${key}|${namespace}`;
+}
