@@ -1,0 +1,226 @@
+// Specification of the simulated transactional store: 2PC life cycle, idempotent commits, timeouts that abort even
+// prepared transactions, durability before acknowledgement, restart from the write-ahead log, lingering aborts.
+import { describe, expect, it } from 'vitest';
+import {
+  TXSTORE_REQUEST,
+  TransactionalStore,
+  TxnStoreClient,
+  WAL_PREFIX,
+  type TransactionalStoreConfig,
+  type TxnRequestBody,
+  type TxnResponse,
+} from './transactional-store.js';
+import { FakeWorld, Recorder } from './transactional-store.test-support.js';
+
+function setup(config: Partial<TransactionalStoreConfig> = {}) {
+  const world = new FakeWorld();
+  world.add('store', (runtime) => new TransactionalStore(runtime, { transaction_timeout_ms: 10_000, ...config }));
+  world.add('client', (runtime) => new Recorder(runtime));
+  world.settle(10);
+  let next = 0;
+  /** Sends one request, runs the world until it is answered, returns the response. */
+  const call = (body: TxnRequestBody): TxnResponse => {
+    const request_id = `t:${next++}`;
+    const recorder = world.node<Recorder>('client');
+    recorder.runtime.send('store', { type: TXSTORE_REQUEST, request: { ...body, request_id } });
+    world.settle(50);
+    const found = recorder.received.find((r) => (r.message as { response: TxnResponse }).response.request_id === request_id);
+    if (found === undefined) throw new Error(`no response to ${request_id}`);
+    return (found.message as { response: TxnResponse }).response;
+  };
+  const store = () => world.node<TransactionalStore>('store');
+  return { world, call, store };
+}
+
+function committed_txn(call: (b: TxnRequestBody) => TxnResponse, txn_id: string, records: unknown[]): number {
+  const begun = call({ kind: 'begin', txn_id });
+  const epoch = begun.epoch as number;
+  expect(call({ kind: 'write', txn_id, epoch, write_seq: 0, records }).outcome).toBe('ok');
+  expect(call({ kind: 'prepare', txn_id, epoch, write_count: 1 }).outcome).toBe('ok');
+  expect(call({ kind: 'commit', txn_id }).outcome).toBe('ok');
+  return epoch;
+}
+
+describe('transactional store', () => {
+  it('makes records visible to read-committed readers only after commit, in commit order', () => {
+    const { call, store } = setup();
+    const a = call({ kind: 'begin', txn_id: 'p-0-1' }).epoch as number;
+    const b = call({ kind: 'begin', txn_id: 'p-1-1' }).epoch as number;
+    call({ kind: 'write', txn_id: 'p-0-1', epoch: a, write_seq: 0, records: ['a1', 'a2'] });
+    call({ kind: 'write', txn_id: 'p-1-1', epoch: b, write_seq: 0, records: ['b1'] });
+    expect(store().read_committed().records).toEqual([]);
+    call({ kind: 'prepare', txn_id: 'p-1-1', epoch: b, write_count: 1 });
+    call({ kind: 'prepare', txn_id: 'p-0-1', epoch: a, write_count: 1 });
+    expect(call({ kind: 'commit', txn_id: 'p-1-1' }).outcome).toBe('ok');
+    expect(call({ kind: 'commit', txn_id: 'p-0-1' }).outcome).toBe('ok');
+    expect(call({ kind: 'read_committed' }).committed?.records).toEqual(['b1', 'a1', 'a2']);
+  });
+
+  it('treats a second commit as already_committed and never applies it twice', () => {
+    const { call, store } = setup();
+    committed_txn(call, 'p-0-1', ['x']);
+    expect(call({ kind: 'commit', txn_id: 'p-0-1' }).outcome).toBe('already_committed');
+    expect(store().read_committed().records).toEqual(['x']);
+  });
+
+  it('answers commits of unknown, aborted or unprepared transactions with a clear error outcome', () => {
+    const { call } = setup();
+    expect(call({ kind: 'commit', txn_id: 'nope' }).outcome).toBe('unknown_transaction');
+    const epoch = call({ kind: 'begin', txn_id: 'p-0-1' }).epoch as number;
+    expect(call({ kind: 'commit', txn_id: 'p-0-1' }).outcome).toBe('invalid_state');
+    expect(call({ kind: 'abort', txn_id: 'p-0-1', epoch }).outcome).toBe('ok');
+    expect(call({ kind: 'commit', txn_id: 'p-0-1' }).outcome).toBe('aborted');
+    expect(call({ kind: 'abort', txn_id: 'p-0-1', epoch }).outcome).toBe('ok');
+  });
+
+  it('deduplicates retried writes by write_seq and rejects gaps', () => {
+    const { call, store } = setup();
+    const epoch = call({ kind: 'begin', txn_id: 'p-0-1' }).epoch as number;
+    expect(call({ kind: 'write', txn_id: 'p-0-1', epoch, write_seq: 1, records: ['late'] }).outcome).toBe('out_of_sequence');
+    expect(call({ kind: 'write', txn_id: 'p-0-1', epoch, write_seq: 0, records: ['first'] }).outcome).toBe('ok');
+    expect(call({ kind: 'write', txn_id: 'p-0-1', epoch, write_seq: 0, records: ['first'] }).outcome).toBe('duplicate');
+    expect(call({ kind: 'prepare', txn_id: 'p-0-1', epoch, write_count: 2 }).outcome).toBe('missing_writes');
+    expect(call({ kind: 'write', txn_id: 'p-0-1', epoch, write_seq: 1, records: ['late'] }).outcome).toBe('ok');
+    expect(call({ kind: 'prepare', txn_id: 'p-0-1', epoch, write_count: 2 }).outcome).toBe('ok');
+    call({ kind: 'commit', txn_id: 'p-0-1' });
+    expect(store().read_committed().records).toEqual(['first', 'late']);
+  });
+
+  it('aborts a transaction — even a prepared one — transaction_timeout_ms after begin, and traces it', () => {
+    const { world, call, store } = setup({ transaction_timeout_ms: 1_000 });
+    const epoch = call({ kind: 'begin', txn_id: 'p-0-1' }).epoch as number;
+    call({ kind: 'write', txn_id: 'p-0-1', epoch, write_seq: 0, records: ['r'] });
+    expect(call({ kind: 'prepare', txn_id: 'p-0-1', epoch, write_count: 1 }).outcome).toBe('ok');
+    world.run_for(1_000);
+    const expired = world.events('txstore.txn_expired');
+    expect(expired).toHaveLength(1);
+    expect(expired[0]?.fields).toMatchObject({ txn_id: 'p-0-1', state: 'prepared', records: 1 });
+    expect(call({ kind: 'commit', txn_id: 'p-0-1' }).outcome).toBe('expired');
+    expect(store().read_committed().records).toEqual([]);
+  });
+
+  it('does not expire a transaction committed before its deadline', () => {
+    const { world, call } = setup({ transaction_timeout_ms: 1_000 });
+    committed_txn(call, 'p-0-1', ['r']);
+    world.run_for(5_000);
+    expect(world.events('txstore.txn_expired')).toHaveLength(0);
+    expect(call({ kind: 'commit', txn_id: 'p-0-1' }).outcome).toBe('already_committed');
+  });
+
+  it('acknowledges only after the write-ahead log entry is on disk, retrying failed puts', () => {
+    const { world, store } = setup();
+    world.fail_put = () => true;
+    const recorder = world.node<Recorder>('client');
+    recorder.runtime.send('store', { type: TXSTORE_REQUEST, request: { kind: 'append', records: ['a'], request_id: 'x' } });
+    world.run_for(500);
+    expect(recorder.received).toHaveLength(0);
+    expect(store().read_committed().records).toEqual([]);
+    expect(world.events('txstore.disk_retry').length).toBeGreaterThan(1);
+    world.fail_put = () => false;
+    world.run_for(500);
+    expect(recorder.received).toHaveLength(1);
+    expect(store().read_committed().records).toEqual(['a']);
+  });
+
+  it('reloads committed data, open transactions and their deadlines from disk after a crash', () => {
+    const { world, call, store } = setup({ transaction_timeout_ms: 1_000 });
+    committed_txn(call, 'p-0-1', ['one', 'two']);
+    call({ kind: 'upsert', key: 'k', value: 1 });
+    const epoch = call({ kind: 'begin', txn_id: 'p-0-2' }).epoch as number;
+    call({ kind: 'write', txn_id: 'p-0-2', epoch, write_seq: 0, records: ['three'] });
+    call({ kind: 'prepare', txn_id: 'p-0-2', epoch, write_count: 1 });
+    world.crash('store');
+    world.run_for(100);
+    world.start('store');
+    world.settle(50);
+    expect(store().is_ready()).toBe(true);
+    expect(store().read_committed()).toEqual({ records: ['one', 'two'], table: [['k', 1]] });
+    expect(store().list('p-0-')).toMatchObject([{ txn_id: 'p-0-2', state: 'prepared', record_count: 1 }]);
+    expect(call({ kind: 'commit', txn_id: 'p-0-1' }).outcome).toBe('already_committed');
+    world.run_for(1_000);
+    expect(call({ kind: 'commit', txn_id: 'p-0-2' }).outcome).toBe('expired');
+  });
+
+  it('stops replay at a corrupt log entry, says so, and drops what follows it', () => {
+    const { world, call, store } = setup();
+    call({ kind: 'append', records: ['a'] });
+    call({ kind: 'append', records: ['b'] });
+    call({ kind: 'append', records: ['c'] });
+    world.crash('store');
+    const disk = world.disk_of('store');
+    const second = [...disk.keys()].sort()[1] as string;
+    const damaged = new Uint8Array(disk.get(second) as Uint8Array);
+    damaged[damaged.length - 1] = (damaged[damaged.length - 1] as number) ^ 0x40;
+    disk.set(second, damaged);
+    world.start('store');
+    world.settle(50);
+    expect(store().read_committed().records).toEqual(['a']);
+    expect(world.events('txstore.wal_truncated')[0]?.fields).toMatchObject({ applied: 1, dropped: 2 });
+    expect(world.events('txstore.data_loss')).toHaveLength(1);
+    expect([...disk.keys()].filter((k) => k.startsWith(WAL_PREFIX))).toHaveLength(1);
+    call({ kind: 'append', records: ['d'] });
+    world.crash('store');
+    world.start('store');
+    world.settle(50);
+    expect(store().read_committed().records).toEqual(['a', 'd']);
+  });
+
+  it('fences an earlier epoch when a transaction id is begun again, and refuses to reuse a committed id', () => {
+    const { call } = setup();
+    const first = call({ kind: 'begin', txn_id: 'p-0-1' }).epoch as number;
+    const second = call({ kind: 'begin', txn_id: 'p-0-1' }).epoch as number;
+    expect(second).toBe(first + 1);
+    expect(call({ kind: 'write', txn_id: 'p-0-1', epoch: first, write_seq: 0, records: ['stale'] }).outcome).toBe('fenced');
+    committed_txn(call, 'p-0-2', []);
+    expect(call({ kind: 'begin', txn_id: 'p-0-2' }).outcome).toBe('already_committed');
+  });
+
+  it('answers a retried begin (same request id) with the same epoch', () => {
+    const { world, store } = setup();
+    const recorder = world.node<Recorder>('client');
+    const request = { kind: 'begin', txn_id: 'p-0-1', request_id: 'same' };
+    recorder.runtime.send('store', { type: TXSTORE_REQUEST, request });
+    recorder.runtime.send('store', { type: TXSTORE_REQUEST, request });
+    world.settle(50);
+    const epochs = recorder.received.map((r) => (r.message as { response: TxnResponse }).response.epoch);
+    expect(epochs).toEqual([0, 0]);
+    expect(store().all_transactions()).toHaveLength(1);
+  });
+
+  it('aborts lingering transactions owned by one subtask slot from a counter on, and nothing else', () => {
+    const { call, store } = setup();
+    for (const id of ['p-0-3', 'p-0-4', 'p-2-4', 'p-1-4', 'q-0-9']) call({ kind: 'begin', txn_id: id });
+    committed_txn(call, 'p-0-5', []);
+    const response = call({ kind: 'abort_lingering', prefix: 'p-', owner_modulo: 2, owner_remainder: 0, min_counter: 4 });
+    expect(response.aborted).toEqual(['p-0-4', 'p-2-4']);
+    expect(store().list('').map((t) => t.txn_id)).toEqual(['p-0-3', 'p-1-4', 'q-0-9']);
+  });
+
+  it('bounds open transactions and records per transaction', () => {
+    const { call } = setup({ max_open_transactions: 2, max_records_per_transaction: 3 });
+    const epoch = call({ kind: 'begin', txn_id: 'a' }).epoch as number;
+    call({ kind: 'begin', txn_id: 'b' });
+    expect(call({ kind: 'begin', txn_id: 'c' }).outcome).toBe('too_many_open_transactions');
+    expect(call({ kind: 'write', txn_id: 'a', epoch, write_seq: 0, records: [1, 2, 3, 4] }).outcome).toBe('transaction_too_large');
+    expect(call({ kind: 'abort', txn_id: 'b', epoch: null }).outcome).toBe('ok');
+    expect(call({ kind: 'begin', txn_id: 'c' }).outcome).toBe('ok');
+  });
+});
+
+describe('txstore client helper', () => {
+  it('matches responses by request id, ignores unknown ones, bounds pending requests and resends overdue ones', () => {
+    const sent: unknown[] = [];
+    const client = new TxnStoreClient({ client_id: 'c#0', store_node: 'store', max_pending_requests: 2, send: (_to, m) => sent.push(m) });
+    const first = client.send({ kind: 'commit', txn_id: 'a' }, 0);
+    client.send({ kind: 'commit', txn_id: 'b' }, 5);
+    expect(client.can_send()).toBe(false);
+    expect(() => client.send({ kind: 'commit', txn_id: 'c' }, 5)).toThrow(/pending/);
+    expect(client.resend_overdue(10, 10)).toBe(1);
+    expect(sent).toHaveLength(3);
+    const response = { type: 'txstore.response', response: { request_id: first, kind: 'commit', outcome: 'ok' } };
+    expect(client.on_message(response)?.request).toMatchObject({ txn_id: 'a' });
+    expect(client.on_message(response)).toBeNull();
+    expect(client.on_message({ type: 'other' })).toBeNull();
+    expect(client.pending_count()).toBe(1);
+  });
+});

@@ -1,0 +1,644 @@
+// A simulated external transactional store (Kafka-like): transactions with begin/write/prepare/commit/abort,
+// a timeout that aborts even prepared transactions, durable-before-ack via a write-ahead log on runtime.disk,
+// read-committed output, an upsert table, a non-transactional append log, and the client helper that talks to it.
+import type { EngineNode, NodeId, Runtime, TimerHandle } from '../runtime.js';
+import { SEALED_KIND, seal_json, unseal_json } from '../util/sealed.js';
+
+export type TxnState = 'open' | 'prepared' | 'committed' | 'aborted' | 'expired';
+
+/** Requests without their request id (the client assigns it). */
+export type TxnRequestBody =
+  | { kind: 'begin'; txn_id: string }
+  | { kind: 'write'; txn_id: string; epoch: number; write_seq: number; records: unknown[] }
+  | { kind: 'prepare'; txn_id: string; epoch: number; write_count: number }
+  | { kind: 'commit'; txn_id: string }
+  | { kind: 'abort'; txn_id: string; epoch: number | null }
+  /**
+   * Abort every open or prepared transaction whose id is `<prefix><owner>-<counter>` with
+   * owner % owner_modulo === owner_remainder and counter ≥ min_counter (Kafka-style lingering transactions).
+   */
+  | { kind: 'abort_lingering'; prefix: string; owner_modulo: number; owner_remainder: number; min_counter: number }
+  | { kind: 'list'; prefix: string }
+  | { kind: 'upsert'; key: string; value: unknown }
+  | { kind: 'append'; records: unknown[] }
+  | { kind: 'read_committed' };
+
+export type TxnRequest = TxnRequestBody & { request_id: string };
+
+export type TxnOutcome =
+  | 'ok'
+  /** Commit of a transaction that is already committed: success (commits are idempotent). */
+  | 'already_committed'
+  /** A write whose write_seq was already applied: success, nothing changed. */
+  | 'duplicate'
+  | 'unknown_transaction'
+  | 'aborted'
+  /** The store aborted the transaction itself because transaction_timeout_ms passed since begin. */
+  | 'expired'
+  /** The epoch does not match: the transaction id was begun again since (fenced). */
+  | 'fenced'
+  | 'invalid_state'
+  /** A write arrived before an earlier write_seq of the same transaction: resend the earlier one first. */
+  | 'out_of_sequence'
+  /** prepare's write_count is more than the writes applied so far. */
+  | 'missing_writes'
+  | 'too_many_open_transactions'
+  | 'transaction_too_large'
+  /** The store is loading or its request queue is full: retry later. */
+  | 'busy';
+
+export interface TxnSummary {
+  txn_id: string;
+  epoch: number;
+  state: TxnState;
+  begin_ms: number;
+  record_count: number;
+}
+
+export interface CommittedView {
+  /** Committed records in commit order (transactional commits and non-transactional appends). */
+  records: unknown[];
+  /** The upsert table, ascending by key. */
+  table: [string, unknown][];
+}
+
+export interface TxnResponse {
+  request_id: string;
+  kind: TxnRequestBody['kind'];
+  outcome: TxnOutcome;
+  detail?: string;
+  /** begin: the epoch of the (re)begun transaction. */
+  epoch?: number;
+  /** abort_lingering: the transactions it aborted. */
+  aborted?: string[];
+  /** list: open and prepared transactions with the prefix. */
+  transactions?: TxnSummary[];
+  committed?: CommittedView;
+}
+
+export const TXSTORE_REQUEST = 'txstore.request';
+export const TXSTORE_RESPONSE = 'txstore.response';
+
+export interface TxstoreRequestMessage {
+  type: typeof TXSTORE_REQUEST;
+  request: TxnRequest;
+}
+export interface TxstoreResponseMessage {
+  type: typeof TXSTORE_RESPONSE;
+  response: TxnResponse;
+}
+
+export function is_txstore_response(message: unknown): message is TxstoreResponseMessage {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === TXSTORE_RESPONSE;
+}
+function is_txstore_request(message: unknown): message is TxstoreRequestMessage {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === TXSTORE_REQUEST;
+}
+
+/** Success outcomes: the request had (or had already had) its effect. */
+export function is_success(outcome: TxnOutcome): boolean {
+  return outcome === 'ok' || outcome === 'already_committed' || outcome === 'duplicate';
+}
+
+export interface TransactionalStoreConfig {
+  /** A transaction not committed this long after its begin is aborted by the store (Kafka: transaction.timeout.ms). */
+  transaction_timeout_ms: number;
+  max_open_transactions: number;
+  max_records_per_transaction: number;
+  /** Requests waiting for the disk; beyond this the store answers "busy". */
+  max_queued_requests: number;
+  /** Delay before retrying a failed write-ahead-log put. */
+  disk_retry_ms: number;
+}
+
+export const DEFAULT_TRANSACTIONAL_STORE_CONFIG: TransactionalStoreConfig = {
+  transaction_timeout_ms: 60_000,
+  max_open_transactions: 1024,
+  max_records_per_transaction: 100_000,
+  max_queued_requests: 4096,
+  disk_retry_ms: 50,
+};
+
+/** The effect of one accepted request, as written to the write-ahead log and replayed on restart. */
+type WalEntry =
+  | { op: 'begin'; txn_id: string; epoch: number; begin_request_id: string; begin_ms: number }
+  | { op: 'write'; txn_id: string; records: unknown[] }
+  | { op: 'prepare'; txn_id: string }
+  | { op: 'commit'; txn_id: string }
+  | { op: 'abort'; txn_ids: string[] }
+  | { op: 'expire'; txn_id: string }
+  | { op: 'upsert'; key: string; value: unknown }
+  | { op: 'append'; records: unknown[] };
+
+interface TxnRecord {
+  txn_id: string;
+  epoch: number;
+  state: TxnState;
+  begin_request_id: string;
+  begin_ms: number;
+  write_count: number;
+  records: unknown[];
+}
+
+interface ExpireTag {
+  kind: 'txstore.expire';
+  txn_id: string;
+  epoch: number;
+}
+interface DiskRetryTag {
+  kind: 'txstore.disk_retry';
+}
+
+/** What a request does once its WAL entry is durable (or at once when it changes nothing). */
+interface Plan {
+  entry: WalEntry | null;
+  respond: () => Omit<TxnResponse, 'request_id' | 'kind'>;
+}
+
+interface QueuedRequest {
+  from: NodeId | null;
+  request: TxnRequest;
+}
+
+export const WAL_PREFIX = 'txstore/wal/';
+const WAL_SEQ_DIGITS = 12;
+
+function wal_key(seq: number): string {
+  return WAL_PREFIX + String(seq).padStart(WAL_SEQ_DIGITS, '0');
+}
+
+/** Parses `<prefix><owner>-<counter>`; null when the id does not have that shape. */
+export function parse_transactional_id(prefix: string, txn_id: string): { owner: number; counter: number } | null {
+  if (!txn_id.startsWith(prefix)) return null;
+  const match = /^(\d+)-(\d+)$/.exec(txn_id.slice(prefix.length));
+  if (match === null) return null;
+  return { owner: Number(match[1]), counter: Number(match[2]) };
+}
+
+export class TransactionalStore implements EngineNode {
+  private readonly runtime: Runtime;
+  private readonly config: TransactionalStoreConfig;
+  /** Every transaction ever begun, in begin order (committed ones are kept so commits stay idempotent). */
+  private readonly txns = new Map<string, TxnRecord>();
+  private readonly expiry_timers = new Map<string, TimerHandle>();
+  private readonly committed_records: unknown[] = [];
+  private readonly table = new Map<string, unknown>();
+  private readonly queue: QueuedRequest[] = [];
+  private open_count = 0;
+  private next_wal_seq = 0;
+  private loading = true;
+  /** A WAL put is in flight: requests are applied strictly one after another. */
+  private writing: { entry: WalEntry; bytes: Uint8Array; queued: QueuedRequest | null; plan: Plan } | null = null;
+
+  constructor(runtime: Runtime, config: Partial<TransactionalStoreConfig> = {}) {
+    this.runtime = runtime;
+    this.config = { ...DEFAULT_TRANSACTIONAL_STORE_CONFIG, ...config };
+    if (!(this.config.transaction_timeout_ms > 0)) throw new Error('transaction_timeout_ms must be > 0');
+    if (!(this.config.max_queued_requests >= 1)) throw new Error('max_queued_requests must be ≥ 1');
+  }
+
+  on_start(): void {
+    this.loading = true;
+    this.runtime.disk.list(WAL_PREFIX, (listed) => {
+      if (!listed.ok) {
+        this.runtime.log('txstore.load_failed', { error: listed.error, detail: listed.detail });
+        this.runtime.setTimer(this.config.disk_retry_ms, { kind: 'txstore.reload' });
+        return;
+      }
+      this.load_entries(listed.value);
+    });
+  }
+
+  private load_entries(keys: string[]): void {
+    if (keys.length === 0) return this.finish_loading(0, []);
+    const fetched: (Uint8Array | null)[] = keys.map(() => null);
+    const failed: boolean[] = keys.map(() => false);
+    let remaining = keys.length;
+    keys.forEach((key, index) => {
+      this.runtime.disk.get(key, (result) => {
+        if (result.ok) fetched[index] = result.value;
+        else failed[index] = true;
+        remaining -= 1;
+        if (remaining === 0) this.replay(keys, fetched);
+      });
+    });
+  }
+
+  private replay(keys: string[], fetched: (Uint8Array | null)[]): void {
+    let applied = 0;
+    let stop_reason: string | null = null;
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as string;
+      if (key !== wal_key(index)) {
+        stop_reason = `gap: expected ${wal_key(index)}, found ${key}`;
+        break;
+      }
+      const bytes = fetched[index];
+      if (bytes === null || bytes === undefined) {
+        stop_reason = `unreadable ${key}`;
+        break;
+      }
+      const unsealed = unseal_json(bytes, SEALED_KIND.sink_transactions);
+      if (!unsealed.ok) {
+        stop_reason = `${key}: ${unsealed.reason}`;
+        break;
+      }
+      this.apply(unsealed.value as WalEntry);
+      applied += 1;
+    }
+    const dropped = keys.slice(applied);
+    if (stop_reason !== null) {
+      // Entries after a damaged one cannot be trusted to follow it: they are dropped, loudly.
+      this.runtime.log('txstore.wal_truncated', { reason: stop_reason, applied, dropped: dropped.length });
+      // A damaged last entry may be a put that never completed; anything beyond it was acknowledged and is lost.
+      if (dropped.length > 1) this.runtime.log('txstore.data_loss', { dropped: dropped.length });
+    }
+    this.finish_loading(applied, dropped);
+  }
+
+  private finish_loading(applied: number, dropped: string[]): void {
+    this.next_wal_seq = applied;
+    const delete_next = (index: number): void => {
+      const key = dropped[index];
+      if (key === undefined) return this.become_ready(applied);
+      this.runtime.disk.delete(key, () => delete_next(index + 1));
+    };
+    delete_next(0);
+  }
+
+  private become_ready(applied: number): void {
+    this.loading = false;
+    for (const txn of this.txns.values()) {
+      if (txn.state === 'open' || txn.state === 'prepared') this.arm_expiry(txn);
+    }
+    this.runtime.log('txstore.ready', { wal_entries: applied, open_transactions: this.open_count });
+    this.pump();
+  }
+
+  on_message(from: NodeId, message: unknown): void {
+    if (!is_txstore_request(message)) return;
+    if (this.queue.length >= this.config.max_queued_requests) {
+      this.runtime.send(from, this.response_message(message.request, { outcome: 'busy', detail: 'request queue full' }));
+      return;
+    }
+    this.queue.push({ from, request: message.request });
+    this.pump();
+  }
+
+  on_timer(tag: unknown): void {
+    const t = tag as ExpireTag | DiskRetryTag | { kind: 'txstore.reload' };
+    if (t.kind === 'txstore.expire') {
+      this.expiry_timers.delete(t.txn_id);
+      // Internal requests bypass the bound: at most one per open transaction, itself bounded.
+      this.queue.push({ from: null, request: { kind: 'abort', txn_id: t.txn_id, epoch: t.epoch, request_id: `expire:${t.txn_id}:${t.epoch}` } });
+      this.pump();
+    } else if (t.kind === 'txstore.disk_retry') {
+      this.put_current();
+    } else if (t.kind === 'txstore.reload') {
+      this.on_start();
+    }
+  }
+
+  private response_message(request: TxnRequest, body: Omit<TxnResponse, 'request_id' | 'kind'>): TxstoreResponseMessage {
+    return { type: TXSTORE_RESPONSE, response: { request_id: request.request_id, kind: request.kind, ...body } };
+  }
+
+  private pump(): void {
+    while (!this.loading && this.writing === null && this.queue.length > 0) {
+      const queued = this.queue.shift() as QueuedRequest;
+      const plan = queued.from === null ? this.plan_expiry(queued.request) : this.plan(queued.request);
+      if (plan.entry === null) {
+        this.reply(queued, plan);
+        continue;
+      }
+      this.writing = { entry: plan.entry, bytes: seal_json(SEALED_KIND.sink_transactions, plan.entry), queued, plan };
+      this.put_current();
+    }
+  }
+
+  private put_current(): void {
+    const writing = this.writing;
+    if (writing === null) return;
+    const seq = this.next_wal_seq;
+    this.runtime.disk.put(wal_key(seq), writing.bytes, (result) => {
+      if (!result.ok) {
+        this.runtime.log('txstore.disk_retry', { error: result.error, wal_seq: seq });
+        this.runtime.setTimer(this.config.disk_retry_ms, { kind: 'txstore.disk_retry' } satisfies DiskRetryTag);
+        return;
+      }
+      this.next_wal_seq = seq + 1;
+      this.writing = null;
+      this.apply(writing.entry);
+      if (writing.queued !== null) this.reply(writing.queued, writing.plan);
+      this.pump();
+    });
+  }
+
+  private reply(queued: QueuedRequest, plan: Plan): void {
+    const body = plan.respond();
+    if (queued.from !== null) this.runtime.send(queued.from, this.response_message(queued.request, body));
+  }
+
+  /** The store's own timeout abort: only if the same epoch is still open or prepared. */
+  private plan_expiry(request: TxnRequest): Plan {
+    const nothing: Plan = { entry: null, respond: () => ({ outcome: 'ok' }) };
+    if (request.kind !== 'abort') return nothing;
+    const txn = this.txns.get(request.txn_id);
+    if (txn === undefined || txn.epoch !== request.epoch) return nothing;
+    if (txn.state !== 'open' && txn.state !== 'prepared') return nothing;
+    this.runtime.log('txstore.txn_expired', {
+      txn_id: txn.txn_id,
+      epoch: txn.epoch,
+      state: txn.state,
+      records: txn.records.length,
+      begin_ms: txn.begin_ms,
+      timeout_ms: this.config.transaction_timeout_ms,
+    });
+    return { entry: { op: 'expire', txn_id: txn.txn_id }, respond: () => ({ outcome: 'ok' }) };
+  }
+
+  private plan(request: TxnRequest): Plan {
+    const fixed = (outcome: TxnOutcome, detail?: string): Plan => ({
+      entry: null,
+      respond: () => (detail === undefined ? { outcome } : { outcome, detail }),
+    });
+    const ok = (entry: WalEntry, extra: Omit<TxnResponse, 'request_id' | 'kind' | 'outcome'> = {}): Plan => ({
+      entry,
+      respond: () => ({ outcome: 'ok', ...extra }),
+    });
+    switch (request.kind) {
+      case 'begin': {
+        const existing = this.txns.get(request.txn_id);
+        if (existing !== undefined && existing.begin_request_id === request.request_id) {
+          return { entry: null, respond: () => ({ outcome: 'ok', epoch: existing.epoch }) };
+        }
+        if (existing?.state === 'committed') return fixed('already_committed', 'a committed transaction id is never reused');
+        const live = existing !== undefined && (existing.state === 'open' || existing.state === 'prepared');
+        if (!live && this.open_count >= this.config.max_open_transactions) {
+          return fixed('too_many_open_transactions', `limit ${this.config.max_open_transactions}`);
+        }
+        if (live) this.runtime.log('txstore.txn_fenced', { txn_id: request.txn_id, epoch: existing.epoch, state: existing.state });
+        const epoch = existing === undefined ? 0 : existing.epoch + 1;
+        return ok(
+          { op: 'begin', txn_id: request.txn_id, epoch, begin_request_id: request.request_id, begin_ms: this.runtime.now_ms() },
+          { epoch },
+        );
+      }
+      case 'write': {
+        const txn = this.txns.get(request.txn_id);
+        const refused = this.refuse_unless_live(txn, request.epoch);
+        if (refused !== null) return refused;
+        const live = txn as TxnRecord;
+        if (live.state !== 'open') return fixed('invalid_state', `write to a ${live.state} transaction`);
+        if (request.write_seq < live.write_count) return fixed('duplicate');
+        if (request.write_seq > live.write_count) return fixed('out_of_sequence', `expected write_seq ${live.write_count}`);
+        if (live.records.length + request.records.length > this.config.max_records_per_transaction) {
+          return fixed('transaction_too_large', `limit ${this.config.max_records_per_transaction} records`);
+        }
+        return ok({ op: 'write', txn_id: live.txn_id, records: request.records });
+      }
+      case 'prepare': {
+        const txn = this.txns.get(request.txn_id);
+        const refused = this.refuse_unless_live(txn, request.epoch);
+        if (refused !== null) return refused;
+        const live = txn as TxnRecord;
+        if (live.state === 'prepared') return fixed('ok');
+        if (request.write_count > live.write_count) return fixed('missing_writes', `applied ${live.write_count} writes`);
+        if (request.write_count < live.write_count) return fixed('invalid_state', `store has ${live.write_count} writes`);
+        return ok({ op: 'prepare', txn_id: live.txn_id });
+      }
+      case 'commit': {
+        const txn = this.txns.get(request.txn_id);
+        if (txn === undefined) return fixed('unknown_transaction');
+        if (txn.state === 'committed') return fixed('already_committed');
+        if (txn.state === 'aborted') return fixed('aborted');
+        if (txn.state === 'expired') return fixed('expired', `aborted by the store ${this.config.transaction_timeout_ms} ms after begin`);
+        if (txn.state === 'open') return fixed('invalid_state', 'commit before prepare');
+        return ok({ op: 'commit', txn_id: txn.txn_id });
+      }
+      case 'abort': {
+        const txn = this.txns.get(request.txn_id);
+        if (txn === undefined) return fixed('unknown_transaction');
+        if (request.epoch !== null && txn.epoch !== request.epoch) return fixed('fenced', `current epoch ${txn.epoch}`);
+        if (txn.state === 'committed') return fixed('invalid_state', 'abort of a committed transaction');
+        if (txn.state === 'aborted' || txn.state === 'expired') return fixed('ok');
+        return ok({ op: 'abort', txn_ids: [txn.txn_id] });
+      }
+      case 'abort_lingering': {
+        if (!(request.owner_modulo >= 1)) return fixed('invalid_state', 'owner_modulo must be ≥ 1');
+        const victims: string[] = [];
+        for (const txn of this.txns.values()) {
+          if (txn.state !== 'open' && txn.state !== 'prepared') continue;
+          const parsed = parse_transactional_id(request.prefix, txn.txn_id);
+          if (parsed === null) continue;
+          if (parsed.owner % request.owner_modulo !== request.owner_remainder) continue;
+          if (parsed.counter < request.min_counter) continue;
+          victims.push(txn.txn_id);
+        }
+        if (victims.length === 0) return { entry: null, respond: () => ({ outcome: 'ok', aborted: [] }) };
+        this.runtime.log('txstore.lingering_aborted', { prefix: request.prefix, transactions: victims });
+        return ok({ op: 'abort', txn_ids: victims }, { aborted: victims });
+      }
+      case 'list': {
+        const transactions = this.list(request.prefix);
+        return { entry: null, respond: () => ({ outcome: 'ok', transactions }) };
+      }
+      case 'upsert':
+        return ok({ op: 'upsert', key: request.key, value: request.value });
+      case 'append':
+        return ok({ op: 'append', records: request.records });
+      case 'read_committed': {
+        const committed = this.read_committed();
+        return { entry: null, respond: () => ({ outcome: 'ok', committed }) };
+      }
+    }
+  }
+
+  private refuse_unless_live(txn: TxnRecord | undefined, epoch: number): Plan | null {
+    const fixed = (outcome: TxnOutcome): Plan => ({ entry: null, respond: () => ({ outcome }) });
+    if (txn === undefined) return fixed('unknown_transaction');
+    if (txn.epoch !== epoch) return fixed('fenced');
+    if (txn.state === 'aborted') return fixed('aborted');
+    if (txn.state === 'expired') return fixed('expired');
+    if (txn.state === 'committed') return fixed('invalid_state');
+    return null;
+  }
+
+  /** Applies a durable WAL entry. Entries were validated when planned, so a mismatch here is a store bug. */
+  private apply(entry: WalEntry): void {
+    const must = (txn_id: string): TxnRecord => {
+      const txn = this.txns.get(txn_id);
+      if (txn === undefined) this.runtime.fail_invariant('txstore: WAL entry for an unknown transaction', { txn_id, op: entry.op });
+      return txn;
+    };
+    const close = (txn: TxnRecord, state: 'committed' | 'aborted' | 'expired'): void => {
+      if (txn.state === 'open' || txn.state === 'prepared') this.open_count -= 1;
+      txn.state = state;
+      if (state !== 'committed') txn.records = [];
+      const timer = this.expiry_timers.get(txn.txn_id);
+      if (timer !== undefined) {
+        this.runtime.cancelTimer(timer);
+        this.expiry_timers.delete(txn.txn_id);
+      }
+    };
+    switch (entry.op) {
+      case 'begin': {
+        const existing = this.txns.get(entry.txn_id);
+        if (existing !== undefined) close(existing, 'aborted');
+        const txn: TxnRecord = {
+          txn_id: entry.txn_id,
+          epoch: entry.epoch,
+          state: 'open',
+          begin_request_id: entry.begin_request_id,
+          begin_ms: entry.begin_ms,
+          write_count: 0,
+          records: [],
+        };
+        this.txns.delete(entry.txn_id);
+        this.txns.set(entry.txn_id, txn);
+        this.open_count += 1;
+        if (!this.loading) this.arm_expiry(txn);
+        return;
+      }
+      case 'write': {
+        const txn = must(entry.txn_id);
+        for (const record of entry.records) txn.records.push(record);
+        txn.write_count += 1;
+        return;
+      }
+      case 'prepare':
+        must(entry.txn_id).state = 'prepared';
+        return;
+      case 'commit': {
+        const txn = must(entry.txn_id);
+        for (const record of txn.records) this.committed_records.push(record);
+        close(txn, 'committed');
+        if (!this.loading) this.runtime.log('txstore.committed', { txn_id: txn.txn_id, records: txn.records.length });
+        return;
+      }
+      case 'abort':
+        for (const txn_id of entry.txn_ids) close(must(txn_id), 'aborted');
+        return;
+      case 'expire':
+        close(must(entry.txn_id), 'expired');
+        return;
+      case 'upsert':
+        this.table.set(entry.key, entry.value);
+        return;
+      case 'append':
+        for (const record of entry.records) this.committed_records.push(record);
+        return;
+    }
+  }
+
+  private arm_expiry(txn: TxnRecord): void {
+    const remaining_ms = Math.max(0, txn.begin_ms + this.config.transaction_timeout_ms - this.runtime.now_ms());
+    const tag: ExpireTag = { kind: 'txstore.expire', txn_id: txn.txn_id, epoch: txn.epoch };
+    this.expiry_timers.set(txn.txn_id, this.runtime.setTimer(remaining_ms, tag));
+  }
+
+  // ---- Direct views for checkers and tests (the same data read_committed and list return) ----
+
+  read_committed(): CommittedView {
+    const table = [...this.table.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return { records: [...this.committed_records], table };
+  }
+
+  /** Open and prepared transactions whose id starts with `prefix`, in begin order. */
+  list(prefix: string): TxnSummary[] {
+    return this.all_transactions().filter((t) => t.txn_id.startsWith(prefix) && (t.state === 'open' || t.state === 'prepared'));
+  }
+
+  all_transactions(): TxnSummary[] {
+    return [...this.txns.values()].map((t) => ({
+      txn_id: t.txn_id,
+      epoch: t.epoch,
+      state: t.state,
+      begin_ms: t.begin_ms,
+      record_count: t.records.length,
+    }));
+  }
+
+  is_ready(): boolean {
+    return !this.loading;
+  }
+}
+
+export function create_transactional_store(config: Partial<TransactionalStoreConfig> = {}): (runtime: Runtime) => EngineNode {
+  return (runtime) => new TransactionalStore(runtime, config);
+}
+
+// ---- Client helper ----
+
+export interface PendingRequest {
+  request: TxnRequest;
+  sent_ms: number;
+  attempts: number;
+}
+
+/**
+ * Builds requests with unique ids, remembers them until their response arrives (a bounded table), and says which
+ * are overdue so the caller can resend them. Responses to unknown ids (late duplicates, a previous incarnation) are
+ * ignored.
+ */
+export class TxnStoreClient {
+  private next_request = 0;
+  private readonly pending = new Map<string, PendingRequest>();
+
+  constructor(
+    private readonly options: {
+      /** Unique per client and incarnation, e.g. `sink-3@tm-1#2`. */
+      client_id: string;
+      store_node: NodeId;
+      max_pending_requests: number;
+      send: (to: NodeId, message: TxstoreRequestMessage) => void;
+    },
+  ) {
+    if (!(options.max_pending_requests >= 1)) throw new Error('max_pending_requests must be ≥ 1');
+  }
+
+  can_send(): boolean {
+    return this.pending.size < this.options.max_pending_requests;
+  }
+
+  pending_count(): number {
+    return this.pending.size;
+  }
+
+  /** Sends a request and returns its id. Throws when the table is full: check can_send() first. */
+  send(body: TxnRequestBody, now_ms: number): string {
+    if (!this.can_send()) throw new Error(`txstore client ${this.options.client_id}: more than ${this.options.max_pending_requests} pending requests`);
+    const request = { ...body, request_id: `${this.options.client_id}:${this.next_request}` } as TxnRequest;
+    this.next_request += 1;
+    this.pending.set(request.request_id, { request, sent_ms: now_ms, attempts: 1 });
+    this.options.send(this.options.store_node, { type: TXSTORE_REQUEST, request });
+    return request.request_id;
+  }
+
+  /** Matches a response to its request and forgets it; null for anything else. */
+  on_message(message: unknown): { request: TxnRequest; response: TxnResponse } | null {
+    if (!is_txstore_response(message)) return null;
+    const entry = this.pending.get(message.response.request_id);
+    if (entry === undefined) return null;
+    this.pending.delete(message.response.request_id);
+    return { request: entry.request, response: message.response };
+  }
+
+  /** Keeps a request pending but makes it due for a resend at the next resend_overdue call. */
+  mark_for_retry(request_id: string, request: TxnRequest): void {
+    this.pending.set(request_id, { request, sent_ms: Number.NEGATIVE_INFINITY, attempts: this.pending.get(request_id)?.attempts ?? 1 });
+  }
+
+  /** Resends (same request id, same order as first sent) every request without a response for retry_after_ms. */
+  resend_overdue(now_ms: number, retry_after_ms: number): number {
+    let resent = 0;
+    for (const entry of this.pending.values()) {
+      if (now_ms - entry.sent_ms < retry_after_ms) continue;
+      entry.sent_ms = now_ms;
+      entry.attempts += 1;
+      this.options.send(this.options.store_node, { type: TXSTORE_REQUEST, request: entry.request });
+      resent += 1;
+    }
+    return resent;
+  }
+}
