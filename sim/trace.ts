@@ -1,0 +1,253 @@
+// The world's trace: every event as a TraceRecord (sim/trace-format.ts), folded into a rolling 64-bit hash (two
+// 32-bit FNV-style lanes over numbers and interned string hashes, never JSON), and optionally handed to a sink
+// (none, a bounded in-memory ring, or a line callback). The hash is the same whatever the sink.
+import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type TraceKind, type TraceRecord } from './trace-format.js';
+
+/** Where records go besides the hash. `memory` keeps the last `max_records` records. */
+export type TraceSink = 'none' | { memory: { max_records: number } } | { lines: (line: string) => void };
+
+export interface TraceOptions {
+  sink?: TraceSink;
+  /** Scenario name written in the header. */
+  scenario?: string;
+}
+
+const kind_codes: Record<TraceKind, number> = {
+  header: 1,
+  start: 2,
+  crash: 3,
+  pause: 4,
+  resume: 5,
+  send: 6,
+  deliver: 7,
+  drop: 8,
+  link_break: 9,
+  partition: 10,
+  heal: 11,
+  timer: 12,
+  storage: 13,
+  fault: 14,
+  clock: 15,
+  log: 16,
+  probe: 17,
+  violation: 18,
+  phase: 19,
+  end: 20,
+};
+
+const float_view = new Float64Array(1);
+const float_words = new Uint32Array(float_view.buffer);
+
+/** 32-bit FNV-1a over UTF-16 code units, mixed with the length. */
+export function string_hash32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
+  }
+  return (hash ^ text.length) >>> 0;
+}
+
+/** Message summary used by send/deliver/drop records: its `type` field and `size_bytes` when present. */
+export interface MessageSummary {
+  type: string | undefined;
+  size_bytes: number | undefined;
+}
+
+export class Trace {
+  /** Records written so far (also the next record's seq). */
+  count = 0;
+  private lane_a = 0x811c9dc5 | 0;
+  private lane_b = 0x2545f491 | 0;
+  private readonly string_hashes = new Map<string, number>();
+  private readonly max_interned_strings = 100_000;
+  private readonly memory_records: TraceRecord[] | undefined;
+  private readonly memory_max_records: number;
+  private memory_next = 0;
+  private readonly line_writer: ((line: string) => void) | undefined;
+  /** True when records must be built as objects (a sink wants them). */
+  readonly wants_records: boolean;
+
+  constructor(
+    readonly seed: number,
+    options: TraceOptions = {},
+  ) {
+    const sink = options.sink ?? 'none';
+    if (sink === 'none') {
+      this.memory_records = undefined;
+      this.memory_max_records = 0;
+      this.line_writer = undefined;
+    } else if ('memory' in sink) {
+      if (!(Number.isInteger(sink.memory.max_records) && sink.memory.max_records > 0)) {
+        throw new Error('Trace: memory sink needs a positive integer max_records');
+      }
+      this.memory_records = [];
+      this.memory_max_records = sink.memory.max_records;
+      this.line_writer = undefined;
+    } else {
+      this.memory_records = undefined;
+      this.memory_max_records = 0;
+      this.line_writer = sink.lines;
+    }
+    this.wants_records = this.memory_records !== undefined || this.line_writer !== undefined;
+    this.record(0, 'header', undefined, {
+      format: TRACE_FORMAT,
+      version: TRACE_FORMAT_VERSION,
+      seed,
+      scenario: options.scenario ?? '',
+    });
+  }
+
+  /** The rolling hash over every record so far, 16 hex digits. */
+  hash_hex(): string {
+    return (this.lane_a >>> 0).toString(16).padStart(8, '0') + (this.lane_b >>> 0).toString(16).padStart(8, '0');
+  }
+
+  /** Records kept by a memory sink, oldest first (empty for other sinks). */
+  records(): TraceRecord[] {
+    const kept = this.memory_records;
+    if (kept === undefined) return [];
+    if (kept.length < this.memory_max_records) return kept.slice();
+    return kept.slice(this.memory_next).concat(kept.slice(0, this.memory_next));
+  }
+
+  /** Hash of a string, cached (node ids, message types, event names repeat). */
+  intern(text: string): number {
+    let hash = this.string_hashes.get(text);
+    if (hash === undefined) {
+      hash = string_hash32(text);
+      if (this.string_hashes.size < this.max_interned_strings) this.string_hashes.set(text, hash);
+    }
+    return hash;
+  }
+
+  private mix(word: number): void {
+    this.lane_a = Math.imul(this.lane_a ^ word, 0x01000193);
+    const b = Math.imul(this.lane_b ^ word, 0x5bd1e995);
+    this.lane_b = b ^ (b >>> 15);
+  }
+
+  private mix_number(value: number): void {
+    if ((value | 0) === value) {
+      this.mix(value);
+    } else {
+      float_view[0] = value;
+      this.mix(float_words[0] as number);
+      this.mix(float_words[1] as number);
+    }
+  }
+
+  private begin(kind_code: number, time_ms: number): void {
+    this.count++;
+    this.mix(kind_code);
+    this.mix_number(time_ms);
+  }
+
+  private emit(record: TraceRecord): void {
+    if (this.line_writer !== undefined) this.line_writer(JSON.stringify(record));
+    const kept = this.memory_records;
+    if (kept !== undefined) {
+      if (kept.length < this.memory_max_records) {
+        kept.push(record);
+      } else {
+        kept[this.memory_next] = record;
+        this.memory_next = (this.memory_next + 1) % this.memory_max_records;
+      }
+    }
+  }
+
+  /**
+   * The hot path: a send, deliver or drop record. `from_hash`/`to_hash` are interned hashes of the ids;
+   * `reason` only for drops.
+   */
+  message(
+    kind: 'send' | 'deliver' | 'drop',
+    time_ms: number,
+    from: string,
+    from_hash: number,
+    to: string,
+    to_hash: number,
+    message_id: number,
+    summary_type: string | undefined,
+    summary_size_bytes: number | undefined,
+    reason: string | undefined,
+  ): void {
+    const seq = this.count;
+    this.begin(kind_codes[kind], time_ms);
+    this.mix(from_hash);
+    this.mix(to_hash);
+    this.mix_number(message_id);
+    if (summary_type !== undefined) this.mix(this.intern(summary_type));
+    if (summary_size_bytes !== undefined) this.mix_number(summary_size_bytes);
+    if (reason !== undefined) this.mix(this.intern(reason));
+    if (!this.wants_records) return;
+    const msg: Record<string, unknown> = { id: message_id };
+    if (summary_type !== undefined) msg.type = summary_type;
+    if (summary_size_bytes !== undefined) msg.size_bytes = summary_size_bytes;
+    const record: TraceRecord = { seq, time_ms, kind, node: kind === 'deliver' ? to : from, from, to, msg };
+    if (reason !== undefined) record.reason = reason;
+    this.emit(record);
+  }
+
+  /** A timer fired on `node`; the tag is summarized (strings and numbers as they are, objects by `type`). */
+  timer(time_ms: number, node: string, node_hash: number, handle: number, tag: unknown): void {
+    const seq = this.count;
+    this.begin(kind_codes.timer, time_ms);
+    this.mix(node_hash);
+    this.mix_number(handle);
+    const tag_summary = summarize_tag(tag);
+    if (typeof tag_summary === 'string') this.mix(this.intern(tag_summary));
+    else if (typeof tag_summary === 'number') this.mix_number(tag_summary);
+    if (!this.wants_records) return;
+    const record: TraceRecord = { seq, time_ms, kind: 'timer', node, handle };
+    if (tag_summary !== undefined) record.tag = tag_summary;
+    this.emit(record);
+  }
+
+  /**
+   * Any other record. `fields` must be plain JSON; it is hashed through its JSON text, so keep it small
+   * (these records are rare compared with messages and timers).
+   */
+  record(time_ms: number, kind: TraceKind, node: string | undefined, fields?: Record<string, unknown>): void {
+    const seq = this.count;
+    this.begin(kind_codes[kind], time_ms);
+    if (node !== undefined) this.mix(this.intern(node));
+    let fields_json: string | undefined;
+    if (fields !== undefined) {
+      fields_json = JSON.stringify(fields);
+      this.mix(string_hash32(fields_json));
+    }
+    if (!this.wants_records) return;
+    const record: TraceRecord = { seq, time_ms, kind };
+    if (node !== undefined) record.node = node;
+    if (fields_json !== undefined) {
+      const plain = JSON.parse(fields_json) as Record<string, unknown>;
+      for (const key of Object.keys(plain)) {
+        if (key !== 'seq' && key !== 'time_ms' && key !== 'kind' && key !== 'node') record[key] = plain[key];
+      }
+    }
+    this.emit(record);
+  }
+}
+
+/** What of a message goes into the trace: its `type` and `size_bytes` fields when present (never a deep copy). */
+export function summarize_message(message: unknown): MessageSummary {
+  if (message instanceof Uint8Array) return { type: undefined, size_bytes: message.length };
+  if (typeof message === 'object' && message !== null) {
+    const fields = message as { type?: unknown; size_bytes?: unknown };
+    return {
+      type: typeof fields.type === 'string' ? fields.type : undefined,
+      size_bytes: typeof fields.size_bytes === 'number' ? fields.size_bytes : undefined,
+    };
+  }
+  if (typeof message === 'string') return { type: message, size_bytes: undefined };
+  return { type: undefined, size_bytes: undefined };
+}
+
+function summarize_tag(tag: unknown): string | number | undefined {
+  if (typeof tag === 'string' || typeof tag === 'number') return tag;
+  if (typeof tag === 'object' && tag !== null) {
+    const type = (tag as { type?: unknown; kind?: unknown }).type ?? (tag as { kind?: unknown }).kind;
+    if (typeof type === 'string') return type;
+  }
+  return undefined;
+}
