@@ -1,0 +1,268 @@
+// Specification of the two-phase-commit sink writer (Flink's TwoPhaseCommitSinkFunction contract) against the
+// simulated transactional store: skipped/late/duplicate notifications, restore paths, timeouts, planted bug.
+import { describe, expect, it } from 'vitest';
+import type { EngineNode, NodeId, Runtime } from '../runtime.js';
+import { TransactionalStore, type TransactionalStoreConfig } from './transactional-store.js';
+import { FakeWorld } from './transactional-store.test-support.js';
+import {
+  TwoPhaseCommitSinkWriter,
+  type RestoredSinkState,
+  type TwoPhaseCommitSinkOptions,
+  type TwoPhaseCommitSinkState,
+} from './two-phase-commit-sink.js';
+
+const TICK_MS = 20;
+
+/** Hosts one writer in a process, the way a task would: routes responses, ticks, remembers precommit acks. */
+class SinkHost implements EngineNode {
+  readonly writer: TwoPhaseCommitSinkWriter;
+  readonly precommitted: number[] = [];
+  readonly failures: string[] = [];
+  constructor(
+    readonly runtime: Runtime,
+    options: Partial<TwoPhaseCommitSinkOptions>,
+    private readonly restored: RestoredSinkState | null,
+  ) {
+    this.writer = new TwoPhaseCommitSinkWriter(runtime, { send: (to, m) => runtime.send(to, m) }, {
+      transactional_id_prefix: 'out',
+      subtask_index: 0,
+      parallelism: 1,
+      store_node: 'store',
+      client_id: `${runtime.node_id}#${runtime.incarnation}`,
+      records_per_write: 2,
+      on_precommitted: (id) => this.precommitted.push(id),
+      on_failure: (reason) => this.failures.push(reason),
+      ...options,
+    });
+  }
+  on_start(): void {
+    this.writer.initialize_state(this.restored);
+    this.runtime.setTimer(TICK_MS, 'tick');
+  }
+  on_message(_from: NodeId, message: unknown): void {
+    this.writer.on_message(message);
+  }
+  on_timer(): void {
+    this.writer.tick();
+    this.runtime.setTimer(TICK_MS, 'tick');
+  }
+}
+
+function setup(store_config: Partial<TransactionalStoreConfig> = {}, options: Partial<TwoPhaseCommitSinkOptions> = {}) {
+  const world = new FakeWorld();
+  world.add('store', (runtime) => new TransactionalStore(runtime, { transaction_timeout_ms: 60_000, ...store_config }));
+  world.settle(10);
+  let restored: RestoredSinkState | null = null;
+  let host_options = options;
+  world.add('sink', (runtime) => new SinkHost(runtime, host_options, restored));
+  world.settle(50);
+  const host = () => world.node<SinkHost>('sink');
+  const store = () => world.node<TransactionalStore>('store');
+  const output = () => store().read_committed().records;
+  /** Crash the sink process and restart it from `state` taken at checkpoint `checkpoint_id`. */
+  const restart_from = (checkpoint_id: number, states: TwoPhaseCommitSinkState[], next_options = options) => {
+    world.crash('sink');
+    restored = { checkpoint_id, states };
+    host_options = next_options;
+    world.start('sink');
+    world.settle(100);
+  };
+  return { world, host, store, output, restart_from };
+}
+
+describe('two-phase-commit sink', () => {
+  it('makes records visible only after the checkpoint that contains them completes', () => {
+    const { world, host, output } = setup();
+    host().writer.invoke('a');
+    host().writer.invoke('b');
+    host().writer.invoke('c');
+    host().writer.snapshot_state(1);
+    world.settle(100);
+    expect(host().precommitted).toEqual([1]);
+    expect(host().writer.is_precommitted(1)).toBe(true);
+    expect(output()).toEqual([]);
+    host().writer.notify_checkpoint_complete(1);
+    world.settle(100);
+    expect(output()).toEqual(['a', 'b', 'c']);
+    expect(world.events('sink.committed')[0]?.fields).toMatchObject({ transaction: 'out-0-1', checkpoint_id: 1, records: 3 });
+  });
+
+  it('commits every pending transaction ≤ id when notifications are skipped, and ignores late or duplicate ones', () => {
+    const { world, host, output } = setup();
+    const w = () => host().writer;
+    w().invoke(1);
+    w().snapshot_state(1);
+    w().invoke(2);
+    w().snapshot_state(2);
+    w().invoke(3);
+    w().snapshot_state(3);
+    w().invoke(4);
+    world.settle(100);
+    w().notify_checkpoint_complete(2); // 1 was skipped
+    world.settle(100);
+    expect(output()).toEqual([1, 2]);
+    w().notify_checkpoint_complete(1); // late
+    w().notify_checkpoint_complete(2); // duplicate
+    world.settle(100);
+    expect(output()).toEqual([1, 2]);
+    expect(w().stats().pending_transactions).toBe(1);
+    w().notify_checkpoint_complete(3);
+    world.settle(100);
+    expect(output()).toEqual([1, 2, 3]);
+  });
+
+  it('keeps the data of an aborted checkpoint and commits it with the next completed one', () => {
+    const { world, host, output } = setup();
+    host().writer.invoke('x');
+    host().writer.snapshot_state(1);
+    host().writer.notify_checkpoint_aborted(1);
+    host().writer.invoke('y');
+    host().writer.snapshot_state(2);
+    world.settle(100);
+    host().writer.notify_checkpoint_complete(2);
+    world.settle(100);
+    expect(output()).toEqual(['x', 'y']);
+  });
+
+  it('survives dropped requests and responses by resending with the same request ids', () => {
+    const { world, host, output } = setup();
+    let drops = 0;
+    world.drop_message = () => drops++ % 3 === 0;
+    for (let i = 0; i < 9; i++) host().writer.invoke(i);
+    host().writer.snapshot_state(1);
+    world.settle(2_000);
+    host().writer.notify_checkpoint_complete(1);
+    world.settle(2_000);
+    expect(output()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('on restore commits the pending transactions of the restored checkpoint and aborts the open one', () => {
+    const { world, host, output, store, restart_from } = setup();
+    host().writer.invoke('committed-before-crash');
+    host().writer.snapshot_state(1);
+    world.settle(100);
+    host().writer.notify_checkpoint_complete(1);
+    world.settle(100);
+    host().writer.invoke('pending');
+    const state = host().writer.snapshot_state(2);
+    world.settle(100);
+    host().writer.invoke('after-checkpoint');
+    world.settle(100);
+    // crash before notify_checkpoint_complete(2) arrives
+    restart_from(2, [state]);
+    expect(world.probes.get('sink.crash_between_precommit_and_commit')).toBe(1);
+    expect(world.probes.get('sink.commit_after_restore')).toBe(1);
+    expect(output()).toEqual(['committed-before-crash', 'pending']);
+    expect(store().list('out-').map((t) => t.txn_id)).toEqual(['out-0-3']);
+    host().writer.invoke('after-checkpoint'); // replayed by the source
+    host().writer.snapshot_state(3);
+    world.settle(100);
+    host().writer.notify_checkpoint_complete(3);
+    world.settle(100);
+    expect(output()).toEqual(['committed-before-crash', 'pending', 'after-checkpoint']);
+  });
+
+  it('re-committing an already committed pending transaction on restore is harmless', () => {
+    const { world, host, output, restart_from } = setup();
+    host().writer.invoke('once');
+    const state = host().writer.snapshot_state(1);
+    world.settle(100);
+    host().writer.notify_checkpoint_complete(1);
+    world.settle(100);
+    restart_from(1, [state]);
+    expect(output()).toEqual(['once']);
+    expect(world.events('sink.committed').map((e) => e.fields.outcome)).toEqual(['ok', 'already_committed']);
+  });
+
+  it('aborts lingering transactions of its subtask slots begun after the restored checkpoint', () => {
+    const { world, host, store, restart_from } = setup();
+    const state = host().writer.snapshot_state(1);
+    host().writer.invoke('lost-with-the-crash');
+    host().writer.snapshot_state(2); // begins out-0-3; checkpoint 2 never completes
+    host().writer.invoke('also-lost');
+    world.settle(100);
+    expect(store().list('out-').map((t) => `${t.txn_id}:${t.state}`)).toEqual(['out-0-1:prepared', 'out-0-2:prepared', 'out-0-3:open']);
+    restart_from(1, [state]);
+    expect(world.probes.get('sink.lingering_aborted')).toBe(1);
+    expect(store().read_committed().records).toEqual([]);
+    expect(store().list('out-').map((t) => t.txn_id)).toEqual(['out-0-2']);
+    expect(store().list('out-')[0]?.epoch).toBe(1); // begun again by the new run, the old epoch fenced
+  });
+
+  it('a transaction timeout shorter than checkpoint completion loses pre-committed data, and says so', () => {
+    const { world, host, output } = setup({ transaction_timeout_ms: 500 });
+    host().writer.invoke('doomed-1');
+    host().writer.invoke('doomed-2');
+    host().writer.snapshot_state(1);
+    world.settle(100);
+    expect(host().writer.is_precommitted(1)).toBe(true);
+    world.run_for(1_000); // the checkpoint takes too long: the store aborts the prepared transaction
+    host().writer.notify_checkpoint_complete(1);
+    world.settle(100);
+    expect(output()).toEqual([]);
+    expect(host().writer.lost_transactions()).toEqual([{ txn_id: 'out-0-1', checkpoint_id: 1, records: 2, reason: 'expired' }]);
+    expect(host().writer.stats().lost_records).toBe(2);
+    expect(world.events('sink.commit_failed')).toHaveLength(1);
+    expect(world.events('sink.data_loss')[0]?.fields).toMatchObject({ records: 2, reason: 'expired' });
+  });
+
+  it('an open transaction that times out before its checkpoint fails the task instead of losing data', () => {
+    const { world, host } = setup({ transaction_timeout_ms: 500 });
+    world.run_for(600);
+    host().writer.invoke('r1');
+    host().writer.invoke('r2');
+    world.settle(100);
+    expect(host().failures).toHaveLength(1);
+    expect(host().failures[0]).toMatch(/out-0-1: write expired/);
+    expect(host().writer.lost_transactions()).toEqual([]);
+  });
+
+  it('after a rescale one new subtask commits the pending transactions of several old subtasks', () => {
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime, { transaction_timeout_ms: 60_000 }));
+    world.settle(10);
+    const states: TwoPhaseCommitSinkState[] = [];
+    for (const subtask of [0, 1, 2]) {
+      world.add(`old-${subtask}`, (runtime) => new SinkHost(runtime, { subtask_index: subtask, parallelism: 3 }, null));
+    }
+    world.settle(100);
+    for (const subtask of [0, 1, 2]) {
+      const writer = world.node<SinkHost>(`old-${subtask}`).writer;
+      writer.invoke(`from-${subtask}`);
+      states.push(writer.snapshot_state(1));
+      writer.invoke(`uncheckpointed-${subtask}`);
+    }
+    world.settle(100);
+    for (const subtask of [0, 1, 2]) world.crash(`old-${subtask}`);
+    world.add('new-0', (runtime) => new SinkHost(runtime, { subtask_index: 0, parallelism: 2 }, { checkpoint_id: 1, states: [states[0]!, states[2]!] }));
+    world.add('new-1', (runtime) => new SinkHost(runtime, { subtask_index: 1, parallelism: 2 }, { checkpoint_id: 1, states: [states[1]!] }));
+    world.settle(200);
+    const store = world.node<TransactionalStore>('store');
+    expect([...store.read_committed().records].sort()).toEqual(['from-0', 'from-1', 'from-2']);
+    // lingering out-*-2 aborted (new-0 owns slots 0 and 2, new-1 owns slot 1); each new subtask has one open txn
+    expect(store.list('out-').map((t) => `${t.txn_id}@${t.epoch}`).sort()).toEqual(['out-0-2@1', 'out-1-2@1']);
+  });
+
+  it('PLANTED BUG: committing on pre-commit duplicates output after a crash before checkpoint completion', () => {
+    const run = (buggy: boolean): unknown[] => {
+      const { world, host, output, restart_from } = setup({}, { test_only_commit_on_precommit: buggy });
+      host().writer.invoke('a');
+      const state1 = host().writer.snapshot_state(1);
+      world.settle(100);
+      host().writer.notify_checkpoint_complete(1);
+      host().writer.invoke('b');
+      host().writer.snapshot_state(2);
+      world.settle(100);
+      // crash: checkpoint 2 never completes; restore 1 and the source replays 'b'
+      restart_from(1, [state1], {});
+      host().writer.invoke('b');
+      host().writer.snapshot_state(2);
+      world.settle(100);
+      host().writer.notify_checkpoint_complete(2);
+      world.settle(100);
+      return output();
+    };
+    expect(run(false)).toEqual(['a', 'b']);
+    expect(run(true)).toEqual(['a', 'b', 'b']);
+  });
+});

@@ -1,0 +1,468 @@
+// Flink's TwoPhaseCommitSinkFunction contract as a sink writer over the transactional store: one transaction per
+// checkpoint interval, pre-commit on snapshot, commit of every pending transaction ≤ id on notify, recover-and-commit
+// on restore, lingering aborts. Independent of the engine's plumbing: requests go out through an injected transport.
+import type { NodeId, Runtime } from '../runtime.js';
+import { TxnStoreClient, is_success, type TxnRequest, type TxnResponse, type TxstoreRequestMessage } from './transactional-store.js';
+
+/** What the writer needs from its host: the clock, the trace, coverage probes and invariant failures. */
+export type SinkRuntime = Pick<Runtime, 'now_ms' | 'log' | 'probe' | 'fail_invariant'>;
+
+/** How requests reach the store; responses come back through `on_message`. */
+export interface SinkTransport {
+  send(to: NodeId, message: TxstoreRequestMessage): void;
+}
+
+/** A transaction as recorded in operator state. `epoch` is null when the begin was not acknowledged at snapshot time. */
+export interface TxnHandle {
+  txn_id: string;
+  counter: number;
+  epoch: number | null;
+  record_count: number;
+  write_count: number;
+}
+
+/** The operator (list) state of one subtask: persisted by the host at every checkpoint. */
+export interface TwoPhaseCommitSinkState {
+  subtask_index: number;
+  parallelism: number;
+  current: TxnHandle;
+  /** Pre-committed transactions not yet known to be committed, ascending by checkpoint id. */
+  pending: { checkpoint_id: number; txn: TxnHandle }[];
+}
+
+export interface RestoredSinkState {
+  /** The checkpoint (or savepoint) restored from. */
+  checkpoint_id: number;
+  /** The states of the old subtasks assigned to this subtask (several after a rescale, none for a new subtask). */
+  states: TwoPhaseCommitSinkState[];
+}
+
+export interface TwoPhaseCommitSinkOptions {
+  /** Transactional id prefix: ids are `<prefix>-<subtask>-<counter>` as in Kafka. */
+  transactional_id_prefix: string;
+  subtask_index: number;
+  parallelism: number;
+  store_node: NodeId;
+  /** Unique per writer instance (include the process incarnation), used for request ids. */
+  client_id: string;
+  records_per_write: number;
+  max_pending_requests: number;
+  /** Records invoked but not yet acknowledged by the store; the host must respect is_backpressured(). */
+  max_buffered_records: number;
+  retry_after_ms: number;
+  /** Called once the pre-commit of a checkpoint is durable in the store: the host may then acknowledge it. */
+  on_precommitted?: (checkpoint_id: number) => void;
+  /** Called once when the writer can no longer guarantee its output: the host must fail the task. */
+  on_failure?: (reason: string) => void;
+  /**
+   * PLANTED BUG, tests and scenarios only: commit at pre-commit instead of on checkpoint completion. A crash before
+   * the checkpoint completes then replays records that were already committed, duplicating output.
+   */
+  test_only_commit_on_precommit?: boolean;
+}
+
+export const DEFAULT_TWO_PHASE_COMMIT_SINK_OPTIONS = {
+  records_per_write: 64,
+  max_pending_requests: 64,
+  max_buffered_records: 100_000,
+  retry_after_ms: 200,
+} as const;
+
+export interface LostTransaction {
+  txn_id: string;
+  checkpoint_id: number;
+  records: number;
+  reason: string;
+}
+
+interface Txn {
+  txn_id: string;
+  counter: number;
+  epoch: number | null;
+  /** Recovered from state: only commit (pending) — never written to by this instance. */
+  restored: boolean;
+  begin_sent: boolean;
+  buffer: unknown[];
+  unsent_writes: { write_seq: number; records: unknown[] }[];
+  next_write_seq: number;
+  acked_writes: Set<number>;
+  record_count: number;
+  unacked_records: number;
+  /** Set by snapshot_state: the checkpoint this transaction was pre-committed for. */
+  checkpoint_id: number | null;
+  prepare_sent: boolean;
+  prepared: boolean;
+  commit_requested: boolean;
+  commit_sent: boolean;
+  done: 'committed' | 'lost' | null;
+}
+
+export class TwoPhaseCommitSinkWriter {
+  private readonly options: TwoPhaseCommitSinkOptions;
+  private readonly client: TxnStoreClient;
+  /** Live transactions in creation order: restored pending, then pre-committed, then the current one. */
+  private readonly txns = new Map<string, Txn>();
+  private current: Txn | null = null;
+  private initialized = false;
+  private lingering_done = false;
+  private last_snapshot_id = 0;
+  private buffered_records = 0;
+  private failure_reason: string | null = null;
+  private committed_records_count = 0;
+  private readonly lost: LostTransaction[] = [];
+
+  constructor(
+    private readonly runtime: SinkRuntime,
+    transport: SinkTransport,
+    options: Partial<TwoPhaseCommitSinkOptions> &
+      Pick<TwoPhaseCommitSinkOptions, 'transactional_id_prefix' | 'subtask_index' | 'parallelism' | 'store_node' | 'client_id'>,
+  ) {
+    this.options = { ...DEFAULT_TWO_PHASE_COMMIT_SINK_OPTIONS, ...options };
+    const o = this.options;
+    if (!(o.parallelism >= 1 && o.subtask_index >= 0 && o.subtask_index < o.parallelism)) {
+      throw new Error(`2PC sink: subtask ${o.subtask_index} outside parallelism ${o.parallelism}`);
+    }
+    if (!(o.records_per_write >= 1)) throw new Error('2PC sink: records_per_write must be ≥ 1');
+    this.client = new TxnStoreClient({
+      client_id: o.client_id,
+      store_node: o.store_node,
+      max_pending_requests: o.max_pending_requests,
+      send: (to, message) => transport.send(to, message),
+    });
+  }
+
+  /** Flink's initializeState: recover-and-commit pending, recover-and-abort the open one, abort lingering, begin. */
+  initialize_state(restored: RestoredSinkState | null): void {
+    if (this.initialized) this.runtime.fail_invariant('2PC sink: initialize_state called twice');
+    this.initialized = true;
+    const restored_id = restored?.checkpoint_id ?? 0;
+    const states = [...(restored?.states ?? [])].sort((a, b) => a.subtask_index - b.subtask_index);
+    let pending_count = 0;
+    for (const state of states) {
+      if (state.current.counter > restored_id + 1) {
+        this.runtime.fail_invariant('2PC sink: restored transaction newer than its checkpoint', {
+          txn_id: state.current.txn_id,
+          checkpoint_id: restored_id,
+        });
+      }
+      for (const { checkpoint_id, txn } of [...state.pending].sort((a, b) => a.checkpoint_id - b.checkpoint_id)) {
+        pending_count += 1;
+        const recovered = this.new_txn(txn.txn_id, txn.counter, true);
+        recovered.epoch = txn.epoch;
+        recovered.record_count = txn.record_count;
+        recovered.checkpoint_id = checkpoint_id;
+        recovered.prepared = true;
+        recovered.commit_requested = true;
+        this.txns.set(recovered.txn_id, recovered);
+      }
+      // recoverAndAbort: only with a known epoch, so a transaction id already begun again by its new owner is fenced.
+      // Without one, the owner's lingering abort (counter ≥ restored id + 1) covers it.
+      if (state.current.epoch !== null) this.send({ kind: 'abort', txn_id: state.current.txn_id, epoch: state.current.epoch });
+    }
+    if (pending_count > 0) {
+      this.runtime.probe('sink.crash_between_precommit_and_commit');
+      this.runtime.log('sink.recover_pending', { subtask: this.options.subtask_index, transactions: pending_count, checkpoint_id: restored_id });
+    }
+    this.send({
+      kind: 'abort_lingering',
+      prefix: `${this.options.transactional_id_prefix}-`,
+      owner_modulo: this.options.parallelism,
+      owner_remainder: this.options.subtask_index,
+      min_counter: restored_id + 1,
+    });
+    this.last_snapshot_id = restored_id;
+    this.current = this.begin_new(restored_id + 1);
+    this.drive();
+  }
+
+  invoke(record: unknown): void {
+    const current = this.must_current();
+    if (this.buffered_records >= this.options.max_buffered_records) {
+      this.runtime.fail_invariant('2PC sink: buffered records above max_buffered_records (host ignored is_backpressured)', {
+        max_buffered_records: this.options.max_buffered_records,
+      });
+    }
+    current.buffer.push(record);
+    current.record_count += 1;
+    current.unacked_records += 1;
+    this.buffered_records += 1;
+    if (current.buffer.length >= this.options.records_per_write) {
+      this.cut_write(current);
+      this.drive();
+    }
+  }
+
+  is_backpressured(): boolean {
+    return this.buffered_records >= this.options.max_buffered_records;
+  }
+
+  /** snapshotState: pre-commit the current transaction, remember it as pending for this checkpoint, begin a new one. */
+  snapshot_state(checkpoint_id: number): TwoPhaseCommitSinkState {
+    const current = this.must_current();
+    if (checkpoint_id <= this.last_snapshot_id) {
+      this.runtime.fail_invariant('2PC sink: checkpoint ids must increase', { checkpoint_id, last: this.last_snapshot_id });
+    }
+    this.last_snapshot_id = checkpoint_id;
+    this.cut_write(current);
+    current.checkpoint_id = checkpoint_id;
+    if (this.options.test_only_commit_on_precommit === true) current.commit_requested = true;
+    this.current = this.begin_new(Math.max(checkpoint_id + 1, current.counter + 1));
+    const state: TwoPhaseCommitSinkState = {
+      subtask_index: this.options.subtask_index,
+      parallelism: this.options.parallelism,
+      current: this.handle(this.current),
+      pending: [...this.txns.values()]
+        .filter((t) => t.checkpoint_id !== null && t.done === null)
+        .map((t) => ({ checkpoint_id: t.checkpoint_id as number, txn: this.handle(t) })),
+    };
+    this.drive();
+    return state;
+  }
+
+  /** True once every transaction pre-committed at or before `checkpoint_id` is prepared (durable) in the store. */
+  is_precommitted(checkpoint_id: number): boolean {
+    for (const txn of this.txns.values()) {
+      if (txn.checkpoint_id !== null && txn.checkpoint_id <= checkpoint_id && txn.done === null && !txn.prepared) return false;
+    }
+    return true;
+  }
+
+  /** Commits every pending transaction ≤ id (skipped, late and duplicate notifications are all fine). */
+  notify_checkpoint_complete(checkpoint_id: number): void {
+    for (const txn of this.txns.values()) {
+      if (txn.checkpoint_id !== null && txn.checkpoint_id <= checkpoint_id && txn.done === null) txn.commit_requested = true;
+    }
+    this.drive();
+  }
+
+  /** An aborted checkpoint must not discard data: its transaction stays pending and a later completion commits it. */
+  notify_checkpoint_aborted(checkpoint_id: number): void {
+    this.runtime.log('sink.checkpoint_aborted', { subtask: this.options.subtask_index, checkpoint_id });
+  }
+
+  /** Feed every message the host receives; returns true when it was a response for this writer. */
+  on_message(message: unknown): boolean {
+    const matched = this.client.on_message(message);
+    if (matched === null) return false;
+    this.on_response(matched.request, matched.response);
+    this.drive();
+    return true;
+  }
+
+  /** Call periodically: resends requests without a response for retry_after_ms and sends what waits for capacity. */
+  tick(): void {
+    this.client.resend_overdue(this.runtime.now_ms(), this.options.retry_after_ms);
+    this.drive();
+  }
+
+  failure(): string | null {
+    return this.failure_reason;
+  }
+
+  /** Records whose commit failed after their checkpoint completed: real, detected data loss. */
+  lost_transactions(): readonly LostTransaction[] {
+    return this.lost;
+  }
+
+  stats(): { committed_records: number; lost_records: number; pending_transactions: number; pending_requests: number } {
+    let pending = 0;
+    for (const txn of this.txns.values()) if (txn.checkpoint_id !== null && txn.done === null) pending += 1;
+    return {
+      committed_records: this.committed_records_count,
+      lost_records: this.lost.reduce((sum, l) => sum + l.records, 0),
+      pending_transactions: pending,
+      pending_requests: this.client.pending_count(),
+    };
+  }
+
+  // ---- internals ----
+
+  private must_current(): Txn {
+    if (this.current === null) this.runtime.fail_invariant('2PC sink: used before initialize_state');
+    return this.current;
+  }
+
+  private txn_id(counter: number): string {
+    return `${this.options.transactional_id_prefix}-${this.options.subtask_index}-${counter}`;
+  }
+
+  private new_txn(txn_id: string, counter: number, restored: boolean): Txn {
+    return {
+      txn_id,
+      counter,
+      epoch: null,
+      restored,
+      begin_sent: false,
+      buffer: [],
+      unsent_writes: [],
+      next_write_seq: 0,
+      acked_writes: new Set(),
+      record_count: 0,
+      unacked_records: 0,
+      checkpoint_id: null,
+      prepare_sent: false,
+      prepared: false,
+      commit_requested: false,
+      commit_sent: false,
+      done: null,
+    };
+  }
+
+  private begin_new(counter: number): Txn {
+    const txn = this.new_txn(this.txn_id(counter), counter, false);
+    this.txns.set(txn.txn_id, txn);
+    return txn;
+  }
+
+  private handle(txn: Txn): TxnHandle {
+    return { txn_id: txn.txn_id, counter: txn.counter, epoch: txn.epoch, record_count: txn.record_count, write_count: txn.next_write_seq };
+  }
+
+  private cut_write(txn: Txn): void {
+    if (txn.buffer.length === 0) return;
+    txn.unsent_writes.push({ write_seq: txn.next_write_seq, records: txn.buffer });
+    txn.next_write_seq += 1;
+    txn.buffer = [];
+  }
+
+  private send(body: Parameters<TxnStoreClient['send']>[0]): boolean {
+    if (!this.client.can_send()) return false;
+    this.client.send(body, this.runtime.now_ms());
+    return true;
+  }
+
+  /** Advances every live transaction as far as the protocol and the request bound allow. */
+  private drive(): void {
+    for (const txn of this.txns.values()) {
+      if (txn.done !== null) continue;
+      if (!txn.restored) {
+        if (txn.epoch === null) {
+          if (!txn.begin_sent && this.lingering_done && this.send({ kind: 'begin', txn_id: txn.txn_id })) txn.begin_sent = true;
+          continue;
+        }
+        while (txn.unsent_writes.length > 0) {
+          const write = txn.unsent_writes[0] as { write_seq: number; records: unknown[] };
+          if (!this.send({ kind: 'write', txn_id: txn.txn_id, epoch: txn.epoch, write_seq: write.write_seq, records: write.records })) break;
+          txn.unsent_writes.shift();
+        }
+        const all_acked = txn.buffer.length === 0 && txn.unsent_writes.length === 0 && txn.acked_writes.size === txn.next_write_seq;
+        if (txn.checkpoint_id !== null && !txn.prepare_sent && all_acked) {
+          if (this.send({ kind: 'prepare', txn_id: txn.txn_id, epoch: txn.epoch, write_count: txn.next_write_seq })) txn.prepare_sent = true;
+        }
+      }
+      if (txn.prepared && txn.commit_requested && !txn.commit_sent) {
+        if (this.send({ kind: 'commit', txn_id: txn.txn_id })) txn.commit_sent = true;
+      }
+    }
+  }
+
+  private retry(request: TxnRequest): void {
+    this.client.mark_for_retry(request.request_id, request);
+  }
+
+  private on_response(request: TxnRequest, response: TxnResponse): void {
+    if (response.outcome === 'busy') return this.retry(request);
+    switch (request.kind) {
+      case 'abort_lingering': {
+        const aborted = response.aborted ?? [];
+        if (aborted.length > 0) {
+          this.runtime.probe('sink.lingering_aborted');
+          this.runtime.log('sink.lingering_aborted', { subtask: this.options.subtask_index, transactions: aborted });
+        }
+        this.lingering_done = true;
+        return;
+      }
+      case 'abort':
+        return;
+      case 'begin':
+        return this.on_begin(request, response);
+      case 'write': {
+        const txn = this.txns.get(request.txn_id);
+        if (txn === undefined || txn.done !== null) return;
+        if (is_success(response.outcome)) {
+          if (!txn.acked_writes.has(request.write_seq)) {
+            txn.acked_writes.add(request.write_seq);
+            txn.unacked_records -= request.records.length;
+            this.buffered_records -= request.records.length;
+          }
+          return;
+        }
+        if (response.outcome === 'out_of_sequence') return this.retry(request);
+        return this.fail(txn, `write ${response.outcome}`);
+      }
+      case 'prepare': {
+        const txn = this.txns.get(request.txn_id);
+        if (txn === undefined || txn.done !== null) return;
+        if (is_success(response.outcome)) {
+          txn.prepared = true;
+          this.runtime.log('sink.precommitted', { transaction: txn.txn_id, checkpoint_id: txn.checkpoint_id, records: txn.record_count });
+          if (txn.checkpoint_id !== null && this.is_precommitted(txn.checkpoint_id)) this.options.on_precommitted?.(txn.checkpoint_id);
+          return;
+        }
+        if (response.outcome === 'missing_writes') return this.retry(request);
+        return this.fail(txn, `prepare ${response.outcome}`);
+      }
+      case 'commit':
+        return this.on_commit(request.txn_id, response);
+      default:
+        return;
+    }
+  }
+
+  private on_begin(request: TxnRequest & { kind: 'begin' }, response: TxnResponse): void {
+    const txn = this.txns.get(request.txn_id);
+    if (txn === undefined || txn.done !== null || txn.epoch !== null) return;
+    if (response.outcome === 'ok' && response.epoch !== undefined) {
+      txn.epoch = response.epoch;
+      return;
+    }
+    if (response.outcome === 'too_many_open_transactions') return this.retry(request);
+    if (response.outcome === 'already_committed' && txn.checkpoint_id === null) {
+      // The id was committed by an earlier run that got further than the restored checkpoint: take the next one.
+      this.runtime.log('sink.transactional_id_taken', { transaction: txn.txn_id });
+      this.txns.delete(txn.txn_id);
+      txn.counter += 1;
+      txn.txn_id = this.txn_id(txn.counter);
+      txn.begin_sent = false;
+      this.txns.set(txn.txn_id, txn);
+      return;
+    }
+    this.fail(txn, `begin ${response.outcome}`);
+  }
+
+  private on_commit(txn_id: string, response: TxnResponse): void {
+    const txn = this.txns.get(txn_id);
+    if (txn === undefined || txn.done !== null) return;
+    const checkpoint_id = txn.checkpoint_id as number;
+    if (is_success(response.outcome)) {
+      txn.done = 'committed';
+      this.txns.delete(txn_id);
+      if (response.outcome === 'ok') this.committed_records_count += txn.record_count;
+      if (txn.restored) this.runtime.probe('sink.commit_after_restore');
+      this.runtime.log('sink.committed', { transaction: txn_id, checkpoint_id, records: txn.record_count, outcome: response.outcome });
+      return;
+    }
+    // The checkpoint that contains these records completed: the source will not replay them. This is data loss.
+    txn.done = 'lost';
+    this.txns.delete(txn_id);
+    const lost: LostTransaction = { txn_id, checkpoint_id, records: txn.record_count, reason: response.outcome };
+    this.lost.push(lost);
+    this.runtime.log('sink.commit_failed', { transaction: txn_id, checkpoint_id, records: txn.record_count, outcome: response.outcome, detail: response.detail });
+    this.runtime.log('sink.data_loss', { transaction: txn_id, checkpoint_id, records: txn.record_count, reason: response.outcome });
+  }
+
+  /** A transaction died before commit (fenced, expired while open, …): the task must fail and restore. */
+  private fail(txn: Txn, reason: string): void {
+    txn.done = 'lost';
+    this.buffered_records -= txn.unacked_records;
+    txn.unacked_records = 0;
+    this.txns.delete(txn.txn_id);
+    if (this.current === txn) this.current = this.begin_new(txn.counter + 1);
+    const full = `transaction ${txn.txn_id}: ${reason}`;
+    this.runtime.log('sink.transaction_failed', { transaction: txn.txn_id, reason, checkpoint_id: txn.checkpoint_id });
+    if (this.failure_reason === null) {
+      this.failure_reason = full;
+      this.options.on_failure?.(full);
+    }
+  }
+}
