@@ -110,13 +110,19 @@ export class Trace {
     return kept.slice(this.memory_next).concat(kept.slice(0, this.memory_next));
   }
 
+  private last_interned_text = '';
+  private last_interned_hash = string_hash32('');
+
   /** Hash of a string, cached (node ids, message types, event names repeat). */
   intern(text: string): number {
+    if (text === this.last_interned_text) return this.last_interned_hash;
     let hash = this.string_hashes.get(text);
     if (hash === undefined) {
       hash = string_hash32(text);
       if (this.string_hashes.size < this.max_interned_strings) this.string_hashes.set(text, hash);
     }
+    this.last_interned_text = text;
+    this.last_interned_hash = hash;
     return hash;
   }
 
@@ -172,7 +178,7 @@ export class Trace {
     reason: string | undefined,
   ): void {
     const seq = this.count;
-    this.begin(kind_codes[kind], time_ms);
+    this.begin(kind === 'send' ? kind_codes.send : kind === 'deliver' ? kind_codes.deliver : kind_codes.drop, time_ms);
     this.mix(from_hash);
     this.mix(to_hash);
     this.mix_number(message_id);

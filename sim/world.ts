@@ -136,6 +136,8 @@ class ProcessSlot {
   clock_rate = 1;
   drift_ppm = 0;
   readonly out_links: (Link | undefined)[] = [];
+  last_to_id = '';
+  last_to_slot: ProcessSlot | undefined = undefined;
   readonly in_links: Link[] = [];
   constructor(
     readonly index: number,
@@ -717,6 +719,8 @@ export class World {
       link.cut = this.rules.is_cut(from.id, to.id);
       link.extra_latency_ms = this.rules.extra_latency_ms(from.id, to.id);
       this.links.push(link);
+      // Keep the array dense (no holes) so lookups stay on the fast path.
+      while (from.out_links.length <= to.index) from.out_links.push(undefined);
       from.out_links[to.index] = link;
       to.in_links.push(link);
     }
@@ -729,7 +733,17 @@ export class World {
     if (sender.life !== sender_life || !sender.alive) {
       throw new InvariantViolation(`process ${sender.id} used a context of a crashed incarnation to send`);
     }
-    const receiver = this.slot_by_id.get(to);
+    // One-entry cache: processes tend to send to the same peer many times in a row.
+    let receiver: ProcessSlot | undefined;
+    if (to === sender.last_to_id) {
+      receiver = sender.last_to_slot;
+    } else {
+      receiver = this.slot_by_id.get(to);
+      if (receiver !== undefined) {
+        sender.last_to_id = to;
+        sender.last_to_slot = receiver;
+      }
+    }
     const message_id = this.next_message_id++;
     const type = message_type(message);
     const size_bytes = message_size_bytes(message);
@@ -943,9 +957,10 @@ function message_type(message: unknown): string | undefined {
 
 function message_size_bytes(message: unknown): number | undefined {
   if (typeof message === 'object' && message !== null) {
-    if (message instanceof Uint8Array) return message.length;
     const size_bytes = (message as { size_bytes?: unknown }).size_bytes;
-    return typeof size_bytes === 'number' ? size_bytes : undefined;
+    if (typeof size_bytes === 'number') return size_bytes;
+    // Only bare byte arrays pay for the prototype check (typed messages have a `type` field).
+    if ((message as { type?: unknown }).type === undefined && message instanceof Uint8Array) return message.length;
   }
   return undefined;
 }
