@@ -12,7 +12,6 @@ export const GENERATED_TYPES_PATH = join(SCHEMA_DIR, 'scenario.generated.ts');
 const BANNER = [
   '// Scenario types generated from scenarios/schema/scenario.schema.json by scenarios/schema/generate-types.ts.',
   '// Do not edit by hand: change the schema and run `npm run gen:types`.',
-  '/* eslint-disable */',
 ].join('\n');
 
 /** The TypeScript source the schema generates, byte for byte what the committed file must hold. */
@@ -22,6 +21,7 @@ export async function generate_types_source(): Promise<string> {
     bannerComment: BANNER,
     additionalProperties: false,
     strictIndexSignatures: true,
+    maxItems: -1,
     format: true,
     cwd: SCHEMA_DIR,
     style: { singleQuote: true, printWidth: 120 },

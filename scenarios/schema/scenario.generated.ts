@@ -1,6 +1,5 @@
 // Scenario types generated from scenarios/schema/scenario.schema.json by scenarios/schema/generate-types.ts.
 // Do not edit by hand: change the schema and run `npm run gen:types`.
-/* eslint-disable */
 
 /**
  * Path or URL of this JSON Schema, so editors can validate and autocomplete. Ignored by the tool.
@@ -363,160 +362,7 @@ export type At3 = string | number;
  * @minItems 2
  * @maxItems 16
  */
-export type Groups =
-  | [[ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]]]
-  | [[ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]]]
-  | [[ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]]]
-  | [
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]]
-    ]
-  | [
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]]
-    ]
-  | [
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]]
-    ]
-  | [
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]]
-    ]
-  | [
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]]
-    ]
-  | [
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]]
-    ]
-  | [
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]]
-    ]
-  | [
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]]
-    ]
-  | [
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]]
-    ]
-  | [
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]]
-    ]
-  | [
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]]
-    ]
-  | [
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]],
-      [ProcessId, ...ProcessId[]]
-    ];
+export type Groups = [[ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]], ...[ProcessId, ...ProcessId[]][]];
 /**
  * A process of the simulated cluster: `jm` (the JobManager), `jm-standby` and `ha` (only with `cluster.job_manager_ha: true`), `tm-1` … `tm-N` (TaskManagers), `broker` (the replayable source log) and `txstore` (the external system the sink writes to).
  */
@@ -543,7 +389,7 @@ export type At4 = string | number;
  * @minItems 2
  * @maxItems 2
  */
-export type Between = [ProcessId1, ProcessId1];
+export type Between = [ProcessId1, ProcessId1, ...ProcessId1[]];
 /**
  * A process of the simulated cluster: `jm` (the JobManager), `jm-standby` and `ha` (only with `cluster.job_manager_ha: true`), `tm-1` … `tm-N` (TaskManagers), `broker` (the replayable source log) and `txstore` (the external system the sink writes to).
  */
@@ -745,19 +591,6 @@ export type LivenessBound = string | number;
  */
 export type Duration6 = string | number;
 /**
- * The properties to check. Absent: every property that the sink kind and checkpointing mode promise.
- *
- * @maxItems 6
- */
-export type Properties =
-  | []
-  | [PropertyName]
-  | [PropertyName, PropertyName]
-  | [PropertyName, PropertyName, PropertyName]
-  | [PropertyName, PropertyName, PropertyName, PropertyName]
-  | [PropertyName, PropertyName, PropertyName, PropertyName, PropertyName]
-  | [PropertyName, PropertyName, PropertyName, PropertyName, PropertyName, PropertyName];
-/**
  * A checkable property.
  */
 export type PropertyName =
@@ -767,6 +600,12 @@ export type PropertyName =
   | 'checkpoint_invariants'
   | 'liveness'
   | 'determinism';
+/**
+ * The properties to check. Absent: every property that the sink kind and checkpointing mode promise.
+ *
+ * @maxItems 6
+ */
+export type Properties = PropertyName[];
 /**
  * A checkable property.
  */

@@ -1,0 +1,218 @@
+// Specification of scenario loading: a good file loads; every kind of bad file comes back as errors naming the file,
+// the field path, the line and what was expected — never as an exception.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MAX_SCENARIO_FILE_BYTES, format_path, load_scenario, parse_scenario_text, scenario_process_ids } from './load.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'streamsim-load-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const GOOD = `# a small, complete scenario
+name: tm_crash
+description: A TaskManager crashes mid-run; state and output stay exactly-once.
+cluster:
+  task_managers: 2
+  slots_per_task_manager: 2
+job:
+  name: word_count
+  parallelism: 2
+  params:
+    words_per_record: 3
+flink:
+  execution.checkpointing.interval: 1s
+  execution.checkpointing.mode: EXACTLY_ONCE
+  restart-strategy.type: fixed-delay
+  restart-strategy.fixed-delay.attempts: 3
+  restart-strategy.fixed-delay.delay: 500 ms
+sink:
+  kind: two_phase_commit
+  transaction_timeout: 1 min
+workload:
+  records: 2000
+  keys: 50
+faults:
+  - kind: crash
+    target: tm-1
+    at: 2s
+    restart_after: 1s
+properties: [exactly_once_state, exactly_once_output, liveness]
+seeds: [1, 2, 3]
+`;
+
+function errors_of(text: string, name = 'scenario.yaml') {
+  const result = load_scenario(write(name, text));
+  expect(result.ok).toBe(false);
+  return result.ok ? [] : result.errors;
+}
+
+describe('load_scenario', () => {
+  it('loads a good file with its source and normalized Flink configuration', () => {
+    const path = write('good.yaml', GOOD);
+    const result = load_scenario(path);
+    expect(result).toMatchObject({ ok: true, source: GOOD });
+    if (!result.ok) return;
+    expect(result.scenario.name).toBe('tm_crash');
+    expect(result.scenario.job).toEqual({ name: 'word_count', parallelism: 2, params: { words_per_record: 3 } });
+    expect(result.scenario.faults?.[0]).toEqual({ kind: 'crash', target: 'tm-1', at: '2s', restart_after: '1s' });
+    expect(result.flink.checkpointing.interval_ms).toBe(1000);
+    expect(result.flink.restart_strategy).toEqual({ type: 'fixed-delay', attempts: 3, delay_ms: 500 });
+  });
+
+  it('loads the same scenario written as JSON', () => {
+    const json = JSON.stringify({ name: 'j', description: 'json form', job: { name: 'sequence_check' }, flink: { 'heartbeat.timeout': '60s' } });
+    const result = load_scenario(write('good.json', json));
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.flink.heartbeat.timeout_ms).toBe(60_000);
+  });
+
+  it('rejects an unknown field with its path, line and the fields that are allowed', () => {
+    const errors = errors_of(GOOD.replace('  keys: 50\n', '  keys: 50\n  speed: fast\n'));
+    expect(errors).toEqual([
+      expect.objectContaining({ path: 'workload.speed', line: 24, message: expect.stringMatching(/unknown field "speed"; expected one of: records, keys/) }),
+    ]);
+  });
+
+  it('rejects a field of the wrong type', () => {
+    const errors = errors_of(GOOD.replace('records: 2000', 'records: many'));
+    expect(errors).toEqual([expect.objectContaining({ path: 'workload.records', line: 22, message: 'expected integer; got "many"' })]);
+  });
+
+  it('rejects a negative duration, naming the Flink key and the expected syntax', () => {
+    const errors = errors_of(GOOD.replace('execution.checkpointing.interval: 1s', 'execution.checkpointing.interval: -5s'));
+    expect(errors).toEqual([
+      expect.objectContaining({
+        path: 'flink."execution.checkpointing.interval"',
+        line: 13,
+        message: expect.stringMatching(/expected a Flink duration.*'10s'.*never negative.*got "-5s"/),
+      }),
+    ]);
+    const numeric = errors_of(GOOD.replace('at: 2s', 'at: -2000'));
+    expect(numeric[0]).toMatchObject({ path: 'faults[0].at', message: expect.stringMatching(/Flink duration/) });
+  });
+
+  it('rejects an unparseable duration', () => {
+    const errors = errors_of(GOOD.replace('delay: 500 ms', 'delay: half a second'));
+    expect(errors[0]).toMatchObject({ path: 'flink."restart-strategy.fixed-delay.delay"', line: 17 });
+  });
+
+  it('rejects an unknown job and lists the known ones', () => {
+    const errors = errors_of(GOOD.replace('name: word_count', 'name: page_rank'));
+    expect(errors).toEqual([
+      expect.objectContaining({ path: 'job.name', line: 8, message: 'unknown job "page_rank"; known jobs: word_count, sequence_check, windowed_sum' }),
+    ]);
+  });
+
+  it('validates job params per job', () => {
+    const errors = errors_of(GOOD.replace('words_per_record: 3', 'window_size: 1s'));
+    expect(errors[0]).toMatchObject({ path: 'job.params.window_size', message: expect.stringMatching(/expected one of: words_per_record/) });
+  });
+
+  it('reports malformed YAML with its line', () => {
+    const errors = errors_of('name: x\ndescription: [unclosed\njob:\n  name: word_count\n');
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]).toMatchObject({ path: '', message: expect.stringMatching(/^malformed YAML/) });
+    expect(errors[0]?.line).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports duplicate keys as malformed YAML', () => {
+    const errors = errors_of('name: x\nname: y\ndescription: d\njob: {name: word_count}\n');
+    expect(errors[0]).toMatchObject({ line: 2, message: expect.stringMatching(/unique/) });
+  });
+
+  it('reports a missing file without throwing', () => {
+    const result = load_scenario(join(dir, 'nope.yaml'));
+    expect(result).toEqual({ ok: false, errors: [{ file: join(dir, 'nope.yaml'), path: '', message: 'file not found' }] });
+  });
+
+  it('refuses a file larger than 1 MiB before reading it', () => {
+    const path = write('big.yaml', `name: big\ndescription: "${'x'.repeat(MAX_SCENARIO_FILE_BYTES)}"\n`);
+    const result = load_scenario(path);
+    expect(result).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/at most 1048576 bytes/) }] });
+  });
+
+  it('refuses custom and explicit tags: a scenario is plain data', () => {
+    const errors = errors_of(GOOD.replace('description: A', 'description: !!js/function A'));
+    expect(errors[0]).toMatchObject({ line: 3 });
+    const local = errors_of(GOOD.replace('records: 2000', 'records: !include other.yaml'));
+    expect(local[0]).toMatchObject({ line: 22 });
+  });
+
+  it('limits alias expansion (no billion laughs)', () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x]'];
+    for (let i = 0; i < 10; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`);
+    const errors = errors_of(lines.join('\n') + '\n');
+    expect(errors[0]?.message).toMatch(/alias/i);
+  });
+
+  it('keeps __proto__ keys as inert data and rejects them as unknown fields', () => {
+    const errors = errors_of(GOOD.replace('workload:\n', 'workload:\n  __proto__: {polluted: true}\n'));
+    expect(errors[0]).toMatchObject({ path: 'workload.__proto__', message: expect.stringMatching(/unknown field/) });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    const json = errors_of('{"name":"x","description":"d","job":{"name":"word_count"},"__proto__":{"polluted":1}}', 'p.json');
+    expect(json[0]).toMatchObject({ path: '__proto__' });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('refuses output paths in the file: only command-line flags choose where to write', () => {
+    const errors = errors_of(GOOD.replace('seeds: [1, 2, 3]', 'seeds: [1]\ntrace_path: /etc/passwd'));
+    expect(errors[0]).toMatchObject({ path: 'trace_path', message: expect.stringMatching(/only by command-line flags/) });
+  });
+
+  it('rejects fault targets that are not in the cluster', () => {
+    const errors = errors_of(GOOD.replace('target: tm-1', 'target: tm-7'));
+    expect(errors).toEqual([
+      expect.objectContaining({ path: 'faults[0].target', line: 26, message: expect.stringMatching(/no process "tm-7".*jm, tm-1, tm-2, broker, txstore/) }),
+    ]);
+    const ha = errors_of(GOOD.replace('target: tm-1', 'target: jm-standby'));
+    expect(ha[0]?.message).toMatch(/job_manager_ha: true/);
+  });
+
+  it('rejects fault times beyond the run', () => {
+    const errors = errors_of(GOOD.replace('at: 2s', 'at: 45s'));
+    expect(errors[0]).toMatchObject({ path: 'faults[0].at', message: expect.stringMatching(/45000 ms is beyond the run.*30000 ms \(phases.safety_duration\)/) });
+  });
+
+  it('rejects an unknown fault kind and lists the known ones', () => {
+    const errors = errors_of(GOOD.replace('kind: crash', 'kind: meteor'));
+    expect(errors[0]).toMatchObject({ path: 'faults[0].kind', message: expect.stringMatching(/unknown kind "meteor"; expected one of: crash, restart, pause/) });
+  });
+
+  it('reports Flink configuration mistakes at the key', () => {
+    const errors = errors_of(GOOD.replace('restart-strategy.type: fixed-delay', 'restart-strategy.type: sometimes'));
+    expect(errors[0]).toMatchObject({ path: 'flink."restart-strategy.type"', line: 15, message: expect.stringMatching(/"none" \| "fixed-delay"/) });
+  });
+
+  it('checks cross-field rules: parallelism vs slots, at xor on', () => {
+    const errors = errors_of(GOOD.replace('parallelism: 2', 'parallelism: 5').replace('at: 2s', 'on: {event: checkpoint.triggered}\n    at: 2s'));
+    expect(errors.map((e) => e.path)).toEqual(['job.parallelism', 'faults[0]']);
+  });
+
+  it('never throws on arbitrary text', () => {
+    for (const text of ['', '---', '- a\n- b', '42', 'a: [', '{{{', '\u0000\u0001', 'job: {name: word_count}']) {
+      expect(parse_scenario_text(text, 'x.yaml').ok).toBe(false);
+    }
+  });
+});
+
+describe('helpers', () => {
+  it('formats field paths as a reader would write them', () => {
+    expect(format_path(['faults', 2, 'at'])).toBe('faults[2].at');
+    expect(format_path(['flink', 'execution.checkpointing.interval'])).toBe('flink."execution.checkpointing.interval"');
+    expect(format_path([])).toBe('');
+  });
+
+  it('names the processes of a cluster in a fixed order', () => {
+    const base = { name: 'x', description: 'd', job: { name: 'word_count' as const } };
+    expect(scenario_process_ids({ ...base, cluster: { task_managers: 3, job_manager_ha: true } })).toEqual([
+      'jm', 'jm-standby', 'ha', 'tm-1', 'tm-2', 'tm-3', 'broker', 'txstore',
+    ]);
+  });
+});

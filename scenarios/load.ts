@@ -1,0 +1,423 @@
+// Loads a scenario file (YAML or JSON): size limit, plain YAML 1.2 core schema (no tags), JSON Schema validation with
+// ajv, then semantic checks (job names, durations, fault targets, times within the run). Never throws for a user
+// mistake: every problem comes back as a ScenarioError naming the file, the field path, the line and what was expected.
+import { readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
+import { DURATION_SYNTAX, MEMORY_SIZE_SYNTAX, parse_flink_config, parse_flink_duration, type FlinkConfig } from './flink-config.js';
+import { JOB_NAMES } from './job-names.js';
+import type { Scenario } from './schema/scenario.generated.js';
+
+export type { Scenario } from './schema/scenario.generated.js';
+
+export interface ScenarioError {
+  file: string;
+  /** Field path in the file, e.g. `flink."execution.checkpointing.interval"` or `faults[2].at`; "" for the whole file. */
+  path: string;
+  /** 1-based line of the offending node, when known. */
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+export type LoadResult =
+  | { ok: true; scenario: Scenario; source: string; flink: FlinkConfig }
+  | { ok: false; errors: ScenarioError[] };
+
+export const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
+/** Aliases a document may expand (defeats "billion laughs"). */
+export const MAX_ALIAS_COUNT = 16;
+/** Errors reported per file, at most. */
+export const MAX_ERRORS = 50;
+
+export const SCHEMA_FILE_URL = new URL('./schema/scenario.schema.json', import.meta.url);
+
+let validator: ValidateFunction | null = null;
+function get_validator(): ValidateFunction {
+  if (validator === null) {
+    const schema = JSON.parse(readFileSync(SCHEMA_FILE_URL, 'utf8')) as Record<string, unknown>;
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, verbose: true });
+    validator = ajv.compile(schema);
+  }
+  return validator;
+}
+
+type PathSegment = string | number;
+
+/** `faults[2].at`, `flink."execution.checkpointing.interval"`. */
+export function format_path(segments: readonly PathSegment[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `${out === '' ? '' : '.'}${JSON.stringify(segment)}`;
+  }
+  return out;
+}
+
+function pointer_to_segments(pointer: string): PathSegment[] {
+  if (pointer === '') return [];
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
+}
+
+type Locate = (segments: readonly PathSegment[]) => { line: number; column: number } | undefined;
+
+function yaml_locator(document: Document, line_counter: LineCounter): Locate {
+  return (segments) => {
+    let node: unknown = document.contents;
+    let offset: number | undefined = isNode(node) ? node.range?.[0] : undefined;
+    for (const segment of segments) {
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+        if (pair === undefined) break;
+        const key_offset = isNode(pair.key) ? pair.key.range?.[0] : undefined;
+        node = pair.value;
+        offset = key_offset ?? offset;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        const item = node.items[segment];
+        if (item === undefined) break;
+        node = item;
+        offset = isNode(item) ? (item.range?.[0] ?? offset) : offset;
+      } else {
+        break;
+      }
+    }
+    if (offset === undefined) return undefined;
+    const position = line_counter.linePos(offset);
+    return { line: position.line, column: position.col };
+  };
+}
+
+const DEFINITION_MESSAGES: Record<string, string> = {
+  duration: `expected ${DURATION_SYNTAX} (never negative)`,
+  memory_size: `expected ${MEMORY_SIZE_SYNTAX}`,
+  process_id:
+    'expected a process id: jm, tm-1 … tm-N, broker, txstore (and jm-standby, ha with cluster.job_manager_ha: true)',
+};
+
+const OUTPUT_PATH_FIELD = /(trace|report|output|path|dir|file|log)/i;
+
+function describe_ajv_error(error: ErrorObject): { segments: PathSegment[]; message: string } {
+  const segments = pointer_to_segments(error.instancePath);
+  const definition = /^#\/definitions\/([a-z_]+)\/[a-zA-Z]+$/.exec(error.schemaPath)?.[1];
+  if (definition !== undefined && DEFINITION_MESSAGES[definition] !== undefined) {
+    return { segments, message: `${DEFINITION_MESSAGES[definition]}; got ${JSON.stringify(error.data)}` };
+  }
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const field = String((error.params as { additionalProperty: string }).additionalProperty);
+      const parent = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
+      const known = Object.keys(parent?.properties ?? {});
+      const hint = OUTPUT_PATH_FIELD.test(field)
+        ? ' (output paths are chosen only by command-line flags such as --trace and --reports, never by a scenario file)'
+        : '';
+      return {
+        segments: [...segments, field],
+        message: `unknown field ${JSON.stringify(field)}${hint}; expected one of: ${known.join(', ')}`,
+      };
+    }
+    case 'required': {
+      const field = String((error.params as { missingProperty: string }).missingProperty);
+      return { segments, message: `missing required field ${JSON.stringify(field)}` };
+    }
+    case 'discriminator': {
+      const { tag, tagValue } = error.params as { tag: string; tagValue: unknown };
+      if (tag === 'name' && segments.length === 1 && segments[0] === 'job') {
+        return {
+          segments: [...segments, 'name'],
+          message: `unknown job ${JSON.stringify(tagValue)}; known jobs: ${JOB_NAMES.join(', ')}`,
+        };
+      }
+      const parent = error.parentSchema as { oneOf?: { $ref?: string }[] } | undefined;
+      const known = (parent?.oneOf ?? []).map((branch) => (branch.$ref ?? '').replace(/^.*\/fault_/, ''));
+      return {
+        segments: [...segments, tag],
+        message: `unknown ${tag} ${JSON.stringify(tagValue)}; expected one of: ${known.join(', ')}`,
+      };
+    }
+    case 'enum': {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      return { segments, message: `expected one of ${allowed.map((v) => JSON.stringify(v)).join(' | ')}; got ${JSON.stringify(error.data)}` };
+    }
+    case 'const':
+      return { segments, message: `expected ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}` };
+    case 'type':
+      return { segments, message: `expected ${String((error.params as { type: unknown }).type)}; got ${JSON.stringify(error.data)}` };
+    default:
+      return { segments, message: `${error.message ?? 'invalid'}; got ${JSON.stringify(error.data)}` };
+  }
+}
+
+/** Every process a scenario's cluster has, in a fixed order. */
+export function scenario_process_ids(scenario: Scenario): string[] {
+  const task_managers = scenario.cluster?.task_managers ?? 2;
+  const ids = ['jm'];
+  if (scenario.cluster?.job_manager_ha === true) ids.push('jm-standby', 'ha');
+  for (let i = 1; i <= task_managers; i++) ids.push(`tm-${i}`);
+  ids.push('broker', 'txstore');
+  return ids;
+}
+
+function duration_ms(value: string | number | undefined, default_ms: number): number {
+  if (value === undefined) return default_ms;
+  const parsed = parse_flink_duration(value);
+  return parsed.ok ? parsed.value : default_ms;
+}
+
+/** How long faults may run: the safety phase, or the whole run in unrestricted mode. */
+export function fault_horizon_ms(scenario: Scenario): { horizon_ms: number; field: string } {
+  if (scenario.phases?.mode === 'unrestricted') {
+    return { horizon_ms: duration_ms(scenario.phases.duration, 60_000), field: 'phases.duration' };
+  }
+  return { horizon_ms: duration_ms(scenario.phases?.safety_duration, 30_000), field: 'phases.safety_duration' };
+}
+
+type Issue = { segments: PathSegment[]; message: string };
+
+function check_latency(model: { model: string; value?: unknown; min?: unknown; max?: unknown; spike?: unknown; spike_probability?: number } | undefined, at: PathSegment[], issues: Issue[]): void {
+  if (model === undefined) return;
+  const need = (field: string, present: boolean): void => {
+    if (!present) issues.push({ segments: [...at], message: `latency model "${model.model}" needs "${field}"` });
+  };
+  if (model.model === 'fixed') need('value', model.value !== undefined);
+  if (model.model === 'uniform') {
+    need('min', model.min !== undefined);
+    need('max', model.max !== undefined);
+    if (model.min !== undefined && model.max !== undefined) {
+      const min = duration_ms(model.min as string | number, 0);
+      const max = duration_ms(model.max as string | number, 0);
+      if (min > max) issues.push({ segments: [...at, 'min'], message: `min (${min} ms) must not exceed max (${max} ms)` });
+    }
+  }
+  if (model.model === 'spikes') {
+    need('value', model.value !== undefined);
+    need('spike', model.spike !== undefined);
+    need('spike_probability', model.spike_probability !== undefined);
+  }
+}
+
+/** Checks the schema cannot express: cross-field rules, process names, times within the run. */
+function semantic_issues(scenario: Scenario): Issue[] {
+  const issues: Issue[] = [];
+  const processes = scenario_process_ids(scenario);
+  const known_processes = `the cluster has ${processes.join(', ')}`;
+  const check_process = (id: string | undefined, at: PathSegment[]): void => {
+    if (id !== undefined && !processes.includes(id)) {
+      const ha_hint = id === 'jm-standby' || id === 'ha' ? ' (set cluster.job_manager_ha: true)' : '';
+      issues.push({ segments: at, message: `no process ${JSON.stringify(id)} in this cluster${ha_hint}; ${known_processes}` });
+    }
+  };
+
+  const slots = (scenario.cluster?.task_managers ?? 2) * (scenario.cluster?.slots_per_task_manager ?? 2);
+  const parallelism = scenario.job.parallelism ?? 2;
+  if (parallelism > slots) {
+    issues.push({ segments: ['job', 'parallelism'], message: `parallelism ${parallelism} needs ${parallelism} slots; the cluster has ${slots} (task_managers × slots_per_task_manager)` });
+  }
+  if (scenario.job.max_parallelism !== undefined && scenario.job.max_parallelism < parallelism) {
+    issues.push({ segments: ['job', 'max_parallelism'], message: `must be at least the parallelism (${parallelism})` });
+  }
+
+  const flink = parse_flink_config(scenario.flink as Record<string, unknown> | undefined);
+  if (!flink.ok) for (const error of flink.errors) issues.push({ segments: ['flink', error.key], message: error.message });
+
+  if (scenario.sink?.transaction_timeout !== undefined && (scenario.sink.kind ?? 'two_phase_commit') !== 'two_phase_commit') {
+    issues.push({ segments: ['sink', 'transaction_timeout'], message: 'only a two_phase_commit sink has transactions' });
+  }
+  const workload = scenario.workload;
+  if (workload?.duration !== undefined && workload.bounded !== false) {
+    issues.push({ segments: ['workload', 'duration'], message: 'duration applies to unbounded input only (set bounded: false)' });
+  }
+  if (workload?.bounded === false && workload.duration === undefined) {
+    issues.push({ segments: ['workload'], message: 'unbounded input needs a duration' });
+  }
+
+  check_latency(scenario.network?.latency, ['network', 'latency'], issues);
+  check_latency(scenario.storage?.checkpoint_store_latency, ['storage', 'checkpoint_store_latency'], issues);
+  check_latency(scenario.storage?.disk_latency, ['storage', 'disk_latency'], issues);
+
+  const mode = scenario.phases?.mode ?? 'safety_then_liveness';
+  if (mode === 'unrestricted' && (scenario.phases?.safety_duration !== undefined || scenario.phases?.liveness_bound !== undefined)) {
+    issues.push({ segments: ['phases', 'mode'], message: 'unrestricted mode has no safety or liveness phase; use phases.duration' });
+  }
+  if (mode === 'safety_then_liveness' && scenario.phases?.duration !== undefined) {
+    issues.push({ segments: ['phases', 'duration'], message: 'duration applies to unrestricted mode only; use safety_duration and liveness_bound' });
+  }
+
+  const { horizon_ms, field } = fault_horizon_ms(scenario);
+  (scenario.faults ?? []).forEach((fault, index) => {
+    const at: PathSegment[] = ['faults', index];
+    if ((fault.at === undefined) === (fault.on === undefined)) {
+      issues.push({ segments: at, message: 'give exactly one of "at" (a time) or "on" (an engine event)' });
+    }
+    if (fault.at !== undefined) {
+      const at_ms = duration_ms(fault.at, 0);
+      if (at_ms >= horizon_ms) {
+        issues.push({ segments: [...at, 'at'], message: `${at_ms} ms is beyond the run: faults happen before ${horizon_ms} ms (${field})` });
+      }
+    }
+    switch (fault.kind) {
+      case 'crash':
+      case 'restart':
+      case 'pause':
+      case 'clock':
+        check_process(fault.target, [...at, 'target']);
+        break;
+      case 'storage_fault':
+        check_process(fault.target, [...at, 'target']);
+        if (fault.store === 'disk' && fault.target === undefined) issues.push({ segments: at, message: 'store: disk needs a target (whose disk)' });
+        if (fault.mode === 'slow' && fault.extra_latency === undefined) issues.push({ segments: at, message: 'mode: slow needs extra_latency' });
+        break;
+      case 'partition': {
+        const seen = new Set<string>();
+        fault.groups.forEach((group, g) =>
+          group.forEach((id, i) => {
+            check_process(id, [...at, 'groups', g, i]);
+            if (seen.has(id)) issues.push({ segments: [...at, 'groups', g, i], message: `${id} is in more than one group` });
+            seen.add(id);
+          }),
+        );
+        break;
+      }
+      case 'link_break':
+        fault.between.forEach((id, i) => check_process(id, [...at, 'between', i]));
+        if (fault.between[0] === fault.between[1]) issues.push({ segments: [...at, 'between'], message: 'a link joins two different processes' });
+        break;
+      case 'savepoint':
+        if (fault.resume_parallelism !== undefined && fault.stop !== true) {
+          issues.push({ segments: [...at, 'resume_parallelism'], message: 'resuming needs stop: true (stop-with-savepoint)' });
+        }
+        if (fault.resume_parallelism !== undefined && fault.resume_parallelism > slots) {
+          issues.push({ segments: [...at, 'resume_parallelism'], message: `needs ${fault.resume_parallelism} slots; the cluster has ${slots}` });
+        }
+        break;
+      default:
+        break;
+    }
+    if (fault.kind === 'clock' && fault.offset_ms === undefined && fault.drift_ppm === undefined) {
+      issues.push({ segments: at, message: 'a clock fault needs offset_ms and/or drift_ppm' });
+    }
+  });
+  (scenario.nemesis?.targets ?? []).forEach((id, i) => check_process(id, ['nemesis', 'targets', i]));
+
+  if (scenario.expect_violation !== undefined && scenario.properties !== undefined && !scenario.properties.includes(scenario.expect_violation)) {
+    issues.push({ segments: ['expect_violation'], message: `${scenario.expect_violation} is not among the checked properties` });
+  }
+  if (scenario.expect_violation_reason !== undefined && scenario.expect_violation === undefined) {
+    issues.push({ segments: ['expect_violation_reason'], message: 'needs expect_violation' });
+  }
+  return issues;
+}
+
+/** Validates already-parsed data (e.g. a scenario embedded in a failure file). `locate` maps paths to lines. */
+export function validate_scenario_data(data: unknown, file: string, source: string, locate?: Locate): LoadResult {
+  const to_error = (issue: Issue): ScenarioError => {
+    const position = locate?.(issue.segments);
+    return { file, path: format_path(issue.segments), ...(position ?? {}), message: issue.message };
+  };
+  const validate = get_validator();
+  if (!validate(data)) {
+    const issues = (validate.errors ?? []).map(describe_ajv_error);
+    return { ok: false, errors: dedupe(issues).slice(0, MAX_ERRORS).map(to_error) };
+  }
+  const scenario = data as Scenario;
+  const issues = semantic_issues(scenario);
+  if (issues.length > 0) return { ok: false, errors: issues.slice(0, MAX_ERRORS).map(to_error) };
+  const flink = parse_flink_config(scenario.flink as Record<string, unknown> | undefined);
+  if (!flink.ok) throw new Error('flink config errors must have been reported as semantic issues');
+  return { ok: true, scenario, source, flink: flink.config };
+}
+
+function dedupe(issues: Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${format_path(issue.segments)}\u0000${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Parses and validates scenario text. YAML 1.2 core schema only; JSON is read as the YAML subset it is. */
+export function parse_scenario_text(text: string, file: string): LoadResult {
+  const line_counter = new LineCounter();
+  const document = parseDocument(text, { lineCounter: line_counter, schema: 'core', customTags: [], uniqueKeys: true, prettyErrors: false });
+  const at_offset = (offset: number | undefined): { line?: number; column?: number } => {
+    if (offset === undefined) return {};
+    const position = line_counter.linePos(offset);
+    return { line: position.line, column: position.col };
+  };
+  const problems = [...document.errors, ...document.warnings];
+  if (problems.length > 0) {
+    return {
+      ok: false,
+      errors: problems.slice(0, MAX_ERRORS).map((problem) => ({
+        file,
+        path: '',
+        ...at_offset(problem.pos[0]),
+        message: `malformed YAML: ${problem.message.split('\n')[0] ?? problem.code}`,
+      })),
+    };
+  }
+  const tag_errors: ScenarioError[] = [];
+  visit(document, {
+    Node(_key, node) {
+      if (node.tag !== undefined && tag_errors.length < MAX_ERRORS) {
+        tag_errors.push({
+          file,
+          path: '',
+          ...at_offset(node.range?.[0]),
+          message: `explicit YAML tag ${node.tag} is not allowed: a scenario is plain data (no tags)`,
+        });
+      }
+    },
+  });
+  if (tag_errors.length > 0) return { ok: false, errors: tag_errors };
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    return { ok: false, errors: [{ file, path: '', message: `YAML could not be read: ${(error as Error).message}` }] };
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { ok: false, errors: [{ file, path: '', line: 1, message: 'expected a mapping (the scenario\'s fields) at the top level' }] };
+  }
+  return validate_scenario_data(data, file, text, yaml_locator(document, line_counter));
+}
+
+/** Reads, parses and validates one scenario file. Never throws for a user mistake. */
+export function load_scenario(path: string): LoadResult {
+  const fail = (message: string): LoadResult => ({ ok: false, errors: [{ file: path, path: '', message }] });
+  const extension = extname(path).toLowerCase();
+  if (!['.yaml', '.yml', '.json'].includes(extension)) return fail('expected a scenario file ending in .yaml, .yml or .json');
+  let size_bytes: number;
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) return fail('not a file');
+    size_bytes = stat.size;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return fail(code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? 'error'})`);
+  }
+  if (size_bytes > MAX_SCENARIO_FILE_BYTES) {
+    return fail(`file is ${size_bytes} bytes; a scenario file may be at most ${MAX_SCENARIO_FILE_BYTES} bytes (1 MiB)`);
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return fail(`cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return parse_scenario_text(text, path);
+}
+
+/** One line per error: `file:line: path: message`. */
+export function format_scenario_errors(errors: readonly ScenarioError[]): string {
+  return errors
+    .map((e) => `${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.path === '' ? '' : `${e.path}: `}${e.message}`)
+    .join('\n');
+}
