@@ -1,0 +1,88 @@
+// Specification of the at-least-once sink: nothing acknowledged is lost, a flush gates each checkpoint, and a replay
+// after recovery duplicates the records written after the last checkpoint — by design.
+import { describe, expect, it } from 'vitest';
+import type { EngineNode, NodeId, Runtime } from '../runtime.js';
+import { AtLeastOnceSinkWriter } from './at-least-once-sink.js';
+import { TransactionalStore } from './transactional-store.js';
+import { FakeWorld } from './transactional-store.test-support.js';
+
+class Host implements EngineNode {
+  readonly writer: AtLeastOnceSinkWriter;
+  readonly flushed: number[] = [];
+  constructor(readonly runtime: Runtime) {
+    this.writer = new AtLeastOnceSinkWriter(runtime, { send: (to, m) => runtime.send(to, m) }, {
+      store_node: 'store',
+      client_id: `${runtime.node_id}#${runtime.incarnation}`,
+      records_per_write: 2,
+      on_flushed: (id) => this.flushed.push(id),
+    });
+  }
+  on_start(): void {
+    this.writer.initialize_state();
+    this.runtime.setTimer(20, 'tick');
+  }
+  on_message(_from: NodeId, message: unknown): void {
+    this.writer.on_message(message);
+  }
+  on_timer(): void {
+    this.writer.tick();
+    this.runtime.setTimer(20, 'tick');
+  }
+}
+
+function setup() {
+  const world = new FakeWorld();
+  world.add('store', (runtime) => new TransactionalStore(runtime));
+  world.settle(10);
+  world.add('sink', (runtime) => new Host(runtime));
+  const host = () => world.node<Host>('sink');
+  const output = () => world.node<TransactionalStore>('store').read_committed().records;
+  return { world, host, output };
+}
+
+describe('at-least-once sink', () => {
+  it('writes records without waiting for a checkpoint', () => {
+    const { world, host, output } = setup();
+    for (const r of [1, 2, 3, 4]) host().writer.invoke(r);
+    world.settle(100);
+    expect(output()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('flushes the partial batch at a checkpoint and reports it once acknowledged', () => {
+    const { world, host, output } = setup();
+    host().writer.invoke(1);
+    world.settle(100);
+    expect(output()).toEqual([]);
+    host().writer.snapshot_state(1);
+    expect(host().writer.is_flushed(1)).toBe(false);
+    world.settle(100);
+    expect(output()).toEqual([1]);
+    expect(host().flushed).toEqual([1]);
+  });
+
+  it('duplicates the records after the last checkpoint when the source replays them after a crash', () => {
+    const { world, host, output } = setup();
+    for (const r of [1, 2]) host().writer.invoke(r);
+    host().writer.snapshot_state(1);
+    for (const r of [3, 4]) host().writer.invoke(r);
+    world.settle(100);
+    world.crash('sink');
+    world.start('sink');
+    for (const r of [3, 4]) host().writer.invoke(r);
+    host().writer.snapshot_state(2);
+    world.settle(100);
+    expect(output()).toEqual([1, 2, 3, 4, 3, 4]);
+  });
+
+  it('loses nothing when acknowledgements are lost; the resend may duplicate', () => {
+    const { world, host, output } = setup();
+    let drops = 0;
+    world.drop_message = (from) => from === 'store' && drops++ < 1;
+    for (const r of [1, 2]) host().writer.invoke(r);
+    host().writer.snapshot_state(1);
+    world.settle(1_000);
+    expect(output()).toEqual([1, 2, 1, 2]);
+    expect(host().writer.stats().resent_requests).toBe(1);
+    expect(host().flushed).toEqual([1]);
+  });
+});

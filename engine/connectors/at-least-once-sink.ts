@@ -1,0 +1,144 @@
+// An at-least-once sink writer: appends records to the store's output directly (no transaction), flushing on every
+// checkpoint. Nothing acknowledged is lost, but a replay after recovery — or a resend after a lost ack — duplicates.
+import type { NodeId } from '../runtime.js';
+import { TxnStoreClient, is_success } from './transactional-store.js';
+import type { SinkRuntime, SinkTransport } from './two-phase-commit-sink.js';
+
+export interface AtLeastOnceSinkOptions {
+  store_node: NodeId;
+  /** Unique per writer instance (include the process incarnation). */
+  client_id: string;
+  records_per_write: number;
+  max_pending_requests: number;
+  /** Records invoked and not yet acknowledged; the host must respect is_backpressured(). */
+  max_buffered_records: number;
+  retry_after_ms: number;
+  /** Called once every record invoked before snapshot_state(checkpoint_id) is acknowledged by the store. */
+  on_flushed?: (checkpoint_id: number) => void;
+}
+
+export class AtLeastOnceSinkWriter {
+  private readonly options: AtLeastOnceSinkOptions;
+  private readonly client: TxnStoreClient;
+  private buffer: unknown[] = [];
+  /** Batches cut but not yet sent (the request bound was reached), oldest first. */
+  private readonly unsent: { batch_seq: number; records: unknown[] }[] = [];
+  /** batch_seq of sent, unacknowledged batches → record count. */
+  private readonly in_flight = new Map<number, number>();
+  private readonly request_batch = new Map<string, number>();
+  private next_batch_seq = 1;
+  private buffered_records = 0;
+  private readonly waiting_checkpoints: { checkpoint_id: number; up_to_batch: number }[] = [];
+  private appended_records = 0;
+  private resent_requests = 0;
+
+  constructor(
+    private readonly runtime: SinkRuntime,
+    transport: SinkTransport,
+    options: Partial<AtLeastOnceSinkOptions> & Pick<AtLeastOnceSinkOptions, 'store_node' | 'client_id'>,
+  ) {
+    this.options = { records_per_write: 64, max_pending_requests: 64, max_buffered_records: 100_000, retry_after_ms: 200, ...options };
+    if (!(this.options.records_per_write >= 1)) throw new Error('at-least-once sink: records_per_write must be ≥ 1');
+    this.client = new TxnStoreClient({
+      client_id: this.options.client_id,
+      store_node: this.options.store_node,
+      max_pending_requests: this.options.max_pending_requests,
+      send: (to, message) => transport.send(to, message),
+    });
+  }
+
+  initialize_state(): void {}
+
+  invoke(record: unknown): void {
+    if (this.buffered_records >= this.options.max_buffered_records) {
+      this.runtime.fail_invariant('at-least-once sink: buffered records above max_buffered_records (host ignored is_backpressured)', {
+        max_buffered_records: this.options.max_buffered_records,
+      });
+    }
+    this.buffer.push(record);
+    this.buffered_records += 1;
+    if (this.buffer.length >= this.options.records_per_write) this.cut();
+    this.drive();
+  }
+
+  is_backpressured(): boolean {
+    return this.buffered_records >= this.options.max_buffered_records;
+  }
+
+  /** Flushes; the checkpoint may complete once is_flushed(checkpoint_id). No operator state. */
+  snapshot_state(checkpoint_id: number): null {
+    this.cut();
+    this.waiting_checkpoints.push({ checkpoint_id, up_to_batch: this.next_batch_seq - 1 });
+    this.drive();
+    this.report_flushed();
+    return null;
+  }
+
+  is_flushed(checkpoint_id: number): boolean {
+    const waiting = this.waiting_checkpoints.find((w) => w.checkpoint_id === checkpoint_id);
+    return waiting === undefined || this.oldest_outstanding_batch() > waiting.up_to_batch;
+  }
+
+  notify_checkpoint_complete(_checkpoint_id: number): void {}
+  notify_checkpoint_aborted(_checkpoint_id: number): void {}
+
+  on_message(message: unknown): boolean {
+    const matched = this.client.on_message(message);
+    if (matched === null) return false;
+    const { request, response } = matched;
+    const batch_seq = this.request_batch.get(request.request_id);
+    if (batch_seq === undefined) return true;
+    if (!is_success(response.outcome)) {
+      this.client.mark_for_retry(request.request_id, request);
+      return true;
+    }
+    this.request_batch.delete(request.request_id);
+    const records = this.in_flight.get(batch_seq) ?? 0;
+    this.in_flight.delete(batch_seq);
+    this.buffered_records -= records;
+    this.appended_records += records;
+    this.drive();
+    this.report_flushed();
+    return true;
+  }
+
+  tick(): void {
+    this.resent_requests += this.client.resend_overdue(this.runtime.now_ms(), this.options.retry_after_ms);
+    this.drive();
+  }
+
+  stats(): { appended_records: number; resent_requests: number; buffered_records: number } {
+    return { appended_records: this.appended_records, resent_requests: this.resent_requests, buffered_records: this.buffered_records };
+  }
+
+  private cut(): void {
+    if (this.buffer.length === 0) return;
+    this.unsent.push({ batch_seq: this.next_batch_seq++, records: this.buffer });
+    this.buffer = [];
+  }
+
+  private drive(): void {
+    while (this.unsent.length > 0 && this.client.can_send()) {
+      const batch = this.unsent.shift() as { batch_seq: number; records: unknown[] };
+      const request_id = this.client.send({ kind: 'append', records: batch.records }, this.runtime.now_ms());
+      this.request_batch.set(request_id, batch.batch_seq);
+      this.in_flight.set(batch.batch_seq, batch.records.length);
+    }
+  }
+
+  private oldest_outstanding_batch(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const batch_seq of this.in_flight.keys()) oldest = Math.min(oldest, batch_seq);
+    const first_unsent = this.unsent[0];
+    if (first_unsent !== undefined) oldest = Math.min(oldest, first_unsent.batch_seq);
+    return oldest;
+  }
+
+  private report_flushed(): void {
+    const oldest = this.oldest_outstanding_batch();
+    while (this.waiting_checkpoints.length > 0 && (this.waiting_checkpoints[0] as { up_to_batch: number }).up_to_batch < oldest) {
+      const done = this.waiting_checkpoints.shift() as { checkpoint_id: number };
+      this.options.on_flushed?.(done.checkpoint_id);
+    }
+  }
+}

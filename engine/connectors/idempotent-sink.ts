@@ -1,0 +1,154 @@
+// An idempotent sink writer: upserts each record by key into the transactional store's committed table, so a replay
+// after recovery rewrites the same values and the final table is exactly-once by key (intermediate values may regress).
+import type { NodeId } from '../runtime.js';
+import { TxnStoreClient, is_success, type TxnRequest } from './transactional-store.js';
+import type { SinkRuntime, SinkTransport } from './two-phase-commit-sink.js';
+
+export interface IdempotentSinkOptions {
+  store_node: NodeId;
+  /** Unique per writer instance (include the process incarnation). */
+  client_id: string;
+  /** The upsert key of a record (deterministic: a replay must produce the same key). */
+  key_of: (record: unknown) => string;
+  /** The value stored for a record; the record itself by default. */
+  value_of?: (record: unknown) => unknown;
+  max_pending_requests: number;
+  /** Distinct keys waiting to be written; the host must respect is_backpressured(). */
+  max_buffered_keys: number;
+  retry_after_ms: number;
+  /** Called once everything invoked before snapshot_state(checkpoint_id) is durable in the store. */
+  on_flushed?: (checkpoint_id: number) => void;
+}
+
+interface KeySlot {
+  /** The value being written (request in flight), if any. */
+  in_flight_request: string | null;
+  in_flight_min_seq: number;
+  /** The newest value for the key, waiting for the in-flight write to finish (writes to one key never overlap). */
+  queued: { value: unknown; min_seq: number } | null;
+}
+
+export class IdempotentSinkWriter {
+  private readonly options: IdempotentSinkOptions;
+  private readonly client: TxnStoreClient;
+  private readonly slots = new Map<string, KeySlot>();
+  /** Keys with a queued value and no write in flight, in the order they became ready. */
+  private readonly ready = new Set<string>();
+  private next_seq = 1;
+  private readonly waiting_checkpoints: { checkpoint_id: number; up_to_seq: number }[] = [];
+  private upserts_acked = 0;
+
+  constructor(
+    private readonly runtime: SinkRuntime,
+    transport: SinkTransport,
+    options: Partial<IdempotentSinkOptions> & Pick<IdempotentSinkOptions, 'store_node' | 'client_id' | 'key_of'>,
+  ) {
+    this.options = { max_pending_requests: 64, max_buffered_keys: 100_000, retry_after_ms: 200, ...options };
+    this.client = new TxnStoreClient({
+      client_id: this.options.client_id,
+      store_node: this.options.store_node,
+      max_pending_requests: this.options.max_pending_requests,
+      send: (to, message) => transport.send(to, message),
+    });
+  }
+
+  /** Nothing to restore: the store's table is the state. */
+  initialize_state(): void {}
+
+  invoke(record: unknown): void {
+    const key = this.options.key_of(record);
+    const value = this.options.value_of === undefined ? record : this.options.value_of(record);
+    const seq = this.next_seq++;
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      if (this.slots.size >= this.options.max_buffered_keys) {
+        this.runtime.fail_invariant('idempotent sink: more buffered keys than max_buffered_keys (host ignored is_backpressured)', {
+          max_buffered_keys: this.options.max_buffered_keys,
+        });
+      }
+      slot = { in_flight_request: null, in_flight_min_seq: 0, queued: null };
+      this.slots.set(key, slot);
+    }
+    slot.queued = { value, min_seq: slot.queued?.min_seq ?? seq };
+    if (slot.in_flight_request === null) this.ready.add(key);
+    this.drive();
+  }
+
+  is_backpressured(): boolean {
+    return this.slots.size >= this.options.max_buffered_keys;
+  }
+
+  /** No operator state; the checkpoint may complete once is_flushed(checkpoint_id). */
+  snapshot_state(checkpoint_id: number): null {
+    this.waiting_checkpoints.push({ checkpoint_id, up_to_seq: this.next_seq - 1 });
+    this.report_flushed();
+    return null;
+  }
+
+  is_flushed(checkpoint_id: number): boolean {
+    const waiting = this.waiting_checkpoints.find((w) => w.checkpoint_id === checkpoint_id);
+    return waiting === undefined || this.oldest_outstanding_seq() > waiting.up_to_seq;
+  }
+
+  notify_checkpoint_complete(_checkpoint_id: number): void {}
+  notify_checkpoint_aborted(_checkpoint_id: number): void {}
+
+  on_message(message: unknown): boolean {
+    const matched = this.client.on_message(message);
+    if (matched === null) return false;
+    const { request, response } = matched;
+    if (request.kind !== 'upsert') return true;
+    if (!is_success(response.outcome)) {
+      this.client.mark_for_retry(request.request_id, request);
+      return true;
+    }
+    this.upserts_acked += 1;
+    const slot = this.slots.get(request.key);
+    if (slot === undefined || slot.in_flight_request !== request.request_id) return true;
+    slot.in_flight_request = null;
+    if (slot.queued === null) this.slots.delete(request.key);
+    else this.ready.add(request.key);
+    this.drive();
+    this.report_flushed();
+    return true;
+  }
+
+  tick(): void {
+    this.client.resend_overdue(this.runtime.now_ms(), this.options.retry_after_ms);
+    this.drive();
+  }
+
+  stats(): { upserts_acked: number; buffered_keys: number } {
+    return { upserts_acked: this.upserts_acked, buffered_keys: this.slots.size };
+  }
+
+  private oldest_outstanding_seq(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const slot of this.slots.values()) {
+      if (slot.in_flight_request !== null) oldest = Math.min(oldest, slot.in_flight_min_seq);
+      if (slot.queued !== null) oldest = Math.min(oldest, slot.queued.min_seq);
+    }
+    return oldest;
+  }
+
+  private drive(): void {
+    for (const key of this.ready) {
+      if (!this.client.can_send()) return;
+      const slot = this.slots.get(key) as KeySlot;
+      const queued = slot.queued as { value: unknown; min_seq: number };
+      const request: Omit<TxnRequest & { kind: 'upsert' }, 'request_id'> = { kind: 'upsert', key, value: queued.value };
+      slot.in_flight_request = this.client.send(request, this.runtime.now_ms());
+      slot.in_flight_min_seq = queued.min_seq;
+      slot.queued = null;
+      this.ready.delete(key);
+    }
+  }
+
+  private report_flushed(): void {
+    const oldest = this.oldest_outstanding_seq();
+    while (this.waiting_checkpoints.length > 0 && (this.waiting_checkpoints[0] as { up_to_seq: number }).up_to_seq < oldest) {
+      const done = this.waiting_checkpoints.shift() as { checkpoint_id: number };
+      this.options.on_flushed?.(done.checkpoint_id);
+    }
+  }
+}
