@@ -1,0 +1,419 @@
+// Specification of the CheckpointCoordinator: one describe per rule (Flink's semantics, see README.md here).
+import { describe, expect, it } from 'vitest';
+import {
+  type CheckpointCoordinatorConfig, type CoordinatorTimerTag, type RequestOutcome, type TaskAck, CheckpointCoordinator, discards_on,
+} from './coordinator.js';
+import type { CheckpointMetadata } from './metadata.js';
+import type { FileRef } from '../state/backend.js';
+
+/** A manual world for the coordinator: a clock, a timer list, and a record of every hook call. */
+class Harness {
+  now_ms = 0;
+  timers: { at_ms: number; tag: CoordinatorTimerTag }[] = [];
+  triggered: { checkpoint_id: number; kind: string; synchronous: boolean }[] = [];
+  completed: { checkpoint_id: number; last_subsumed_id: number | undefined }[] = [];
+  aborted: { checkpoint_id: number; reason: string }[] = [];
+  persisted: { metadata: CheckpointMetadata; path: string }[] = [];
+  discarded: string[] = [];
+  job_failures: string[] = [];
+  outcomes = new Map<number, RequestOutcome>();
+  random_draws: [number, number][] = [];
+  auto_persist = true;
+  coordinator: CheckpointCoordinator;
+
+  constructor(config: Partial<CheckpointCoordinatorConfig> = {}, tasks = ['t0', 't1']) {
+    this.coordinator = new CheckpointCoordinator({ job_id: 'job', ...config }, {
+      now_ms: () => this.now_ms,
+      schedule: (after_ms, tag) => { this.timers.push({ at_ms: this.now_ms + after_ms, tag }); },
+      random: {
+        next: () => 0.5,
+        chance: () => false,
+        int_inclusive: (min, max) => { this.random_draws.push([min, max]); return max; },
+      },
+      snapshot_master_states: (id) => [{ name: 'enumerator', state: { at: id } }],
+      trigger_sources: (checkpoint_id, _ts, options) => { this.triggered.push({ checkpoint_id, kind: options.kind, synchronous: options.synchronous }); },
+      notify_complete: (checkpoint_id, last_subsumed_id) => { this.completed.push({ checkpoint_id, last_subsumed_id }); },
+      notify_aborted: (checkpoint_id, reason) => { this.aborted.push({ checkpoint_id, reason }); },
+      persist_completed: (metadata, _bytes, path) => {
+        this.persisted.push({ metadata, path });
+        if (this.auto_persist) this.coordinator.on_metadata_persisted(metadata.checkpoint_id, true);
+      },
+      discard_files: (paths) => { this.discarded.push(...paths); },
+      fail_job: (reason) => { this.job_failures.push(reason); },
+      log: () => {},
+      on_request_done: (id, outcome) => { this.outcomes.set(id, outcome); },
+    });
+    this.coordinator.set_expected_tasks(tasks);
+  }
+
+  /** Advance the clock to `to_ms`, firing due timers in time order. */
+  advance_to(to_ms: number): void {
+    for (;;) {
+      this.timers.sort((a, b) => a.at_ms - b.at_ms);
+      const next = this.timers[0];
+      if (next === undefined || next.at_ms > to_ms) break;
+      this.timers.shift();
+      this.now_ms = next.at_ms;
+      this.coordinator.on_timer(next.tag);
+    }
+    this.now_ms = to_ms;
+  }
+
+  ack(checkpoint_id: number, task_id: string, shared: FileRef[] = [], written: string[] = shared.map((f) => f.path)): string {
+    return this.coordinator.acknowledge(checkpoint_id, ack_of(checkpoint_id, task_id, shared, written));
+  }
+
+  ack_all(checkpoint_id: number, shared: FileRef[] = []): void {
+    this.ack(checkpoint_id, 't0', shared);
+    this.ack(checkpoint_id, 't1');
+  }
+}
+
+function ack_of(checkpoint_id: number, task_id: string, shared: FileRef[] = [], written: string[] = []): TaskAck {
+  const index = Number(task_id.slice(1));
+  const private_file: FileRef = { path: `job/chk-${checkpoint_id}/op-sub-${index}/keyed-heap.snapshot`, size_bytes: 10, checksum: '00000000' };
+  return {
+    task_id,
+    written_files: [private_file.path, ...written],
+    operators: [{
+      operator_id: 'op', parallelism: 2, max_parallelism: 128,
+      state: {
+        subtask_index: index,
+        keyed: [{ backend: 'heap', checkpoint_id, key_group_range: { start: index * 64, end: index * 64 + 63 }, private_files: [private_file], shared_files: shared }],
+        operator_state: [],
+      },
+    }],
+  };
+}
+
+const file = (name: string): FileRef => ({ path: `job/shared/${name}`, size_bytes: 5, checksum: '00000001' });
+
+describe('periodic scheduling and min pause', () => {
+  it('triggers first after a random delay in [min pause, interval], then at the interval', () => {
+    const h = new Harness({ interval_ms: 1000, min_pause_ms: 200 });
+    h.coordinator.start_periodic();
+    expect(h.random_draws).toEqual([[200, 1000]]);
+    h.advance_to(999);
+    expect(h.triggered).toEqual([]);
+    h.advance_to(1000);
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1]);
+    h.ack_all(1);
+    h.advance_to(2000);
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1, 2]);
+  });
+
+  it('raises an interval below the min pause to the min pause', () => {
+    expect(new Harness({ interval_ms: 100, min_pause_ms: 500 }).coordinator.interval_ms).toBe(500);
+  });
+
+  it('drops a periodic request before last completion + min pause and reschedules it', () => {
+    const h = new Harness({ interval_ms: 1000, min_pause_ms: 800 });
+    h.coordinator.start_periodic();
+    h.advance_to(1000);
+    h.advance_to(1700);
+    h.ack_all(1); // completes at 1700: the next may start at 2500
+    h.advance_to(2000);
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1]);
+    h.advance_to(2499);
+    expect(h.triggered).toHaveLength(1);
+    h.advance_to(2500);
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1, 2]);
+  });
+
+  it('does not apply the min pause to savepoints or forced checkpoints', () => {
+    const h = new Harness({ interval_ms: 1000, min_pause_ms: 10_000 });
+    h.coordinator.trigger_checkpoint();
+    h.ack_all(1);
+    h.coordinator.trigger_savepoint();
+    expect(h.triggered.map((t) => t.kind)).toEqual(['checkpoint', 'savepoint']);
+  });
+});
+
+describe('timeout', () => {
+  it('aborts a checkpoint not completed within the timeout with CHECKPOINT_EXPIRED', () => {
+    const h = new Harness({ timeout_ms: 5000, tolerable_failures: 5 });
+    h.coordinator.trigger_checkpoint();
+    h.ack(1, 't0');
+    h.advance_to(4999);
+    expect(h.aborted).toEqual([]);
+    h.advance_to(5000);
+    expect(h.aborted).toEqual([{ checkpoint_id: 1, reason: 'CHECKPOINT_EXPIRED' }]);
+    expect(h.discarded).toContain('job/chk-1/op-sub-0/keyed-heap.snapshot');
+    expect(h.coordinator.pending_checkpoint_ids()).toEqual([]);
+  });
+
+  it('does not expire a checkpoint whose metadata is being persisted', () => {
+    const h = new Harness({ timeout_ms: 5000 });
+    h.auto_persist = false;
+    h.coordinator.trigger_checkpoint();
+    h.ack_all(1);
+    h.advance_to(6000);
+    expect(h.aborted).toEqual([]);
+    h.coordinator.on_metadata_persisted(1, true);
+    expect(h.completed).toEqual([{ checkpoint_id: 1, last_subsumed_id: undefined }]);
+  });
+});
+
+describe('max concurrent and request queue', () => {
+  it('queues periodic/user requests while max concurrent checkpoints are pending, then starts them', () => {
+    const h = new Harness({ max_concurrent: 1 });
+    h.coordinator.trigger_checkpoint();
+    h.coordinator.trigger_checkpoint();
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1]);
+    expect(h.coordinator.queued_request_count()).toBe(1);
+    h.ack_all(1);
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1, 2]);
+  });
+
+  it('lets forced checkpoints and savepoints past max concurrent, savepoints first', () => {
+    const h = new Harness({ max_concurrent: 1 });
+    h.coordinator.trigger_checkpoint();
+    h.coordinator.trigger_checkpoint(); // queued (user)
+    h.coordinator.trigger_checkpoint({ forced: true });
+    h.coordinator.trigger_savepoint();
+    expect(h.triggered.map((t) => [t.checkpoint_id, t.kind])).toEqual([[1, 'checkpoint'], [2, 'checkpoint'], [3, 'savepoint']]);
+    expect(h.coordinator.pending_checkpoint_ids()).toEqual([1, 2, 3]);
+  });
+
+  it('rejects requests beyond the queue bound', () => {
+    const h = new Harness({ max_concurrent: 1, max_queued_requests: 2 });
+    h.coordinator.trigger_checkpoint();
+    h.coordinator.trigger_checkpoint();
+    h.coordinator.trigger_checkpoint();
+    const rejected = h.coordinator.trigger_checkpoint();
+    expect(h.outcomes.get(rejected)).toEqual({ ok: false, reason: 'TOO_MANY_CHECKPOINT_REQUESTS' });
+    expect(h.coordinator.queued_request_count()).toBe(2);
+  });
+
+  it('fails a request when no task is running', () => {
+    const h = new Harness({}, []);
+    const id = h.coordinator.trigger_checkpoint();
+    expect(h.outcomes.get(id)).toEqual({ ok: false, reason: 'NOT_ALL_REQUIRED_TASKS_RUNNING' });
+  });
+});
+
+describe('acknowledgement and completion', () => {
+  it('completes when every expected task acked: metadata persisted, then stored, then notified', () => {
+    const h = new Harness();
+    const id = h.coordinator.trigger_checkpoint();
+    expect(h.ack(1, 't0')).toBe('accepted');
+    expect(h.persisted).toEqual([]);
+    expect(h.ack(1, 't1')).toBe('completing');
+    expect(h.persisted[0]?.path).toBe('job/chk-1/_metadata');
+    expect(h.persisted[0]?.metadata.master_states).toEqual([{ name: 'enumerator', state: { at: 1 } }]);
+    expect(h.persisted[0]?.metadata.operators[0]?.subtasks.map((s) => s.subtask_index)).toEqual([0, 1]);
+    expect(h.completed).toEqual([{ checkpoint_id: 1, last_subsumed_id: undefined }]);
+    expect(h.coordinator.latest_completed()?.checkpoint_id).toBe(1);
+    expect(h.outcomes.get(id)).toMatchObject({ ok: true, checkpoint_id: 1 });
+  });
+
+  it('aborts with IO_EXCEPTION when the metadata write fails', () => {
+    const h = new Harness({ tolerable_failures: 3 });
+    h.auto_persist = false;
+    h.coordinator.trigger_checkpoint();
+    h.ack_all(1);
+    h.coordinator.on_metadata_persisted(1, false, 'disk full');
+    expect(h.aborted).toEqual([{ checkpoint_id: 1, reason: 'IO_EXCEPTION' }]);
+    expect(h.coordinator.latest_completed()).toBeUndefined();
+  });
+});
+
+describe('late, unknown and duplicate acks', () => {
+  it('discards the state of a late ack but never files a completed checkpoint uses', () => {
+    const h = new Harness({ timeout_ms: 100, tolerable_failures: 9 });
+    h.coordinator.trigger_checkpoint();
+    h.advance_to(100); // expired
+    expect(h.ack(1, 't0', [file('late.sst')])).toBe('late');
+    expect(h.discarded).toContain('job/shared/late.sst');
+    h.coordinator.trigger_checkpoint();
+    h.ack_all(2, [file('kept.sst')]);
+    h.discarded = [];
+    expect(h.ack(2, 't0', [file('kept.sst')])).toBe('late');
+    expect(h.discarded).toEqual([]);
+  });
+
+  it('discards acks for never-triggered ids and from unknown tasks; ignores duplicates', () => {
+    const h = new Harness();
+    expect(h.ack(99, 't0')).toBe('unknown_checkpoint');
+    expect(h.discarded).toContain('job/chk-99/op-sub-0/keyed-heap.snapshot');
+    h.coordinator.trigger_checkpoint();
+    expect(h.ack(1, 't7')).toBe('unknown_task');
+    h.discarded = [];
+    expect(h.ack(1, 't0')).toBe('accepted');
+    expect(h.ack(1, 't0')).toBe('duplicate');
+    expect(h.discarded).toEqual([]);
+    expect(h.ack(1, 't1')).toBe('completing');
+  });
+});
+
+describe('decline', () => {
+  it('aborts the checkpoint with CHECKPOINT_DECLINED and notifies the abort', () => {
+    const h = new Harness({ tolerable_failures: 1 });
+    const id = h.coordinator.trigger_checkpoint();
+    h.ack(1, 't0');
+    h.coordinator.decline(1, 't1', 'CHECKPOINT_DECLINED', 'not ready');
+    expect(h.aborted).toEqual([{ checkpoint_id: 1, reason: 'CHECKPOINT_DECLINED' }]);
+    expect(h.outcomes.get(id)).toMatchObject({ ok: false, reason: 'CHECKPOINT_DECLINED' });
+    expect(h.discarded).toContain('job/chk-1/op-sub-0/keyed-heap.snapshot');
+  });
+});
+
+describe('task failure', () => {
+  it('aborts every pending checkpoint the failed task has not acknowledged', () => {
+    const h = new Harness({ max_concurrent: 3 });
+    h.coordinator.trigger_checkpoint();
+    h.coordinator.trigger_checkpoint();
+    h.ack(1, 't1');
+    h.ack(2, 't0');
+    h.coordinator.on_task_failure('t1');
+    expect(h.aborted).toEqual([{ checkpoint_id: 2, reason: 'TASK_FAILURE' }]);
+    expect(h.coordinator.pending_checkpoint_ids()).toEqual([1]);
+    expect(h.job_failures).toEqual([]); // TASK_FAILURE does not count
+  });
+});
+
+describe('subsumption', () => {
+  it('a completed checkpoint aborts lower pending checkpoints as CHECKPOINT_SUBSUMED (not counted)', () => {
+    const h = new Harness({ max_concurrent: 3 });
+    h.coordinator.trigger_checkpoint();
+    h.coordinator.trigger_checkpoint();
+    h.ack_all(2);
+    expect(h.aborted).toEqual([{ checkpoint_id: 1, reason: 'CHECKPOINT_SUBSUMED' }]);
+    expect(h.completed.map((c) => c.checkpoint_id)).toEqual([2]);
+    expect(h.coordinator.failure_manager.failure_count()).toBe(0);
+  });
+
+  it('a checkpoint persisting its metadata when a newer one completes is dropped once the write returns', () => {
+    const h = new Harness({ max_concurrent: 2 });
+    h.auto_persist = false;
+    h.coordinator.trigger_checkpoint();
+    h.coordinator.trigger_checkpoint();
+    h.ack_all(1);
+    h.ack_all(2);
+    h.coordinator.on_metadata_persisted(2, true);
+    h.coordinator.on_metadata_persisted(1, true);
+    expect(h.completed.map((c) => c.checkpoint_id)).toEqual([2]);
+    expect(h.aborted).toEqual([{ checkpoint_id: 1, reason: 'CHECKPOINT_SUBSUMED' }]);
+    expect(h.discarded).toContain('job/chk-1/_metadata');
+  });
+});
+
+describe('retained checkpoints and shared state', () => {
+  it('keeps num-retained checkpoints, reports the subsumed id, and deletes only unshared files', () => {
+    const h = new Harness({ num_retained: 2 });
+    for (const [id, shared] of [[1, [file('a'), file('b')]], [2, [file('b'), file('c')]], [3, [file('c')]]] as const) {
+      h.coordinator.trigger_checkpoint();
+      h.ack_all(id, [...shared]);
+    }
+    expect(h.completed).toEqual([
+      { checkpoint_id: 1, last_subsumed_id: undefined },
+      { checkpoint_id: 2, last_subsumed_id: undefined },
+      { checkpoint_id: 3, last_subsumed_id: 1 },
+    ]);
+    expect(h.discarded).toEqual(['job/chk-1/_metadata', 'job/chk-1/op-sub-0/keyed-heap.snapshot', 'job/chk-1/op-sub-1/keyed-heap.snapshot', 'job/shared/a']);
+    expect(h.coordinator.store.newest_first().map((c) => c.checkpoint_id)).toEqual([3, 2]);
+  });
+
+  it('aborts a checkpoint referencing a shared file that is neither new nor registered', () => {
+    const h = new Harness({ tolerable_failures: 1 });
+    h.coordinator.trigger_checkpoint();
+    h.ack(1, 't0', [file('gone')], []);
+    h.ack(1, 't1');
+    expect(h.aborted).toEqual([{ checkpoint_id: 1, reason: 'SHARED_STATE_MISSING' }]);
+  });
+});
+
+describe('tolerable failures', () => {
+  it('fails the job when consecutive counted failures exceed the tolerable number; success resets', () => {
+    const h = new Harness({ tolerable_failures: 1, timeout_ms: 10 });
+    h.coordinator.trigger_checkpoint();
+    h.advance_to(10); // 1st failure (expired): tolerated
+    h.coordinator.trigger_checkpoint();
+    h.ack_all(2); // success resets
+    h.coordinator.trigger_checkpoint();
+    h.coordinator.decline(3, 't0', 'CHECKPOINT_DECLINED');
+    expect(h.job_failures).toEqual([]);
+    h.coordinator.trigger_checkpoint();
+    h.coordinator.decline(4, 't0', 'CHECKPOINT_DECLINED');
+    expect(h.job_failures).toHaveLength(1);
+    expect(h.job_failures[0]).toMatch(/tolerable failure threshold/);
+  });
+
+  it('does not count savepoint failures or uncounted reasons', () => {
+    const h = new Harness({ tolerable_failures: 0, max_concurrent: 5 });
+    h.coordinator.trigger_savepoint();
+    h.coordinator.decline(1, 't0', 'CHECKPOINT_DECLINED');
+    h.coordinator.trigger_checkpoint();
+    h.coordinator.on_task_failure('t0');
+    expect(h.job_failures).toEqual([]);
+  });
+
+  it('counts a checkpoint id once', () => {
+    const manager = new Harness({ tolerable_failures: 1 }).coordinator.failure_manager;
+    expect(manager.on_failure(5, 'CHECKPOINT_EXPIRED')).toBeUndefined();
+    expect(manager.on_failure(5, 'IO_EXCEPTION')).toBeUndefined();
+    expect(manager.on_failure(6, 'IO_EXCEPTION')).toMatch(/threshold/);
+  });
+});
+
+describe('savepoints', () => {
+  it('are not retained and get a complete notification only when synchronous', () => {
+    const h = new Harness();
+    const first = h.coordinator.trigger_savepoint();
+    h.ack_all(1);
+    expect(h.outcomes.get(first)).toMatchObject({ ok: true, kind: 'savepoint', metadata_path: 'job/savepoint-1/_metadata' });
+    expect(h.completed).toEqual([]);
+    expect(h.coordinator.latest_completed()).toBeUndefined();
+    h.coordinator.trigger_savepoint({ synchronous: true });
+    expect(h.triggered[1]).toEqual({ checkpoint_id: 2, kind: 'savepoint', synchronous: true });
+    h.ack_all(2);
+    expect(h.completed).toEqual([{ checkpoint_id: 2, last_subsumed_id: undefined }]);
+  });
+});
+
+describe('checkpoint ids', () => {
+  it('only increase, also across aborts', () => {
+    const h = new Harness({ timeout_ms: 5, tolerable_failures: 100 });
+    for (let i = 0; i < 5; i++) {
+      h.coordinator.trigger_checkpoint();
+      h.advance_to(h.now_ms + 5);
+    }
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('continue at restored id + 1 and never go back', () => {
+    const h = new Harness();
+    h.coordinator.restore_checkpoint_counter(41);
+    h.coordinator.trigger_checkpoint();
+    expect(h.triggered[0]?.checkpoint_id).toBe(42);
+    h.coordinator.restore_checkpoint_counter(10);
+    expect(h.coordinator.next_checkpoint_id()).toBe(43);
+    h.coordinator.restore_checkpoint_counter(10, 77);
+    expect(h.coordinator.next_checkpoint_id()).toBe(77);
+  });
+});
+
+describe('externalized retention at job end', () => {
+  it('follows Flink\'s table', () => {
+    expect(discards_on('NO_EXTERNALIZED', 'CANCELED')).toBe(true);
+    expect(discards_on('NO_EXTERNALIZED', 'FAILED')).toBe(true);
+    expect(discards_on('DELETE_ON_CANCELLATION', 'CANCELED')).toBe(true);
+    expect(discards_on('DELETE_ON_CANCELLATION', 'FAILED')).toBe(false);
+    expect(discards_on('RETAIN_ON_CANCELLATION', 'CANCELED')).toBe(false);
+    expect(discards_on('RETAIN_ON_CANCELLATION', 'FINISHED')).toBe(true);
+    expect(discards_on('NO_EXTERNALIZED', 'SUSPENDED')).toBe(false);
+  });
+
+  it('deletes retained checkpoints at cancel under DELETE_ON_CANCELLATION, keeps them under RETAIN_ON_CANCELLATION', () => {
+    for (const [retention, expected] of [['DELETE_ON_CANCELLATION', true], ['RETAIN_ON_CANCELLATION', false]] as const) {
+      const h = new Harness({ retention });
+      h.coordinator.trigger_checkpoint();
+      h.ack_all(1, [file('s')]);
+      h.coordinator.trigger_checkpoint();
+      const deleted = h.coordinator.shutdown('CANCELED');
+      expect(h.aborted).toEqual([{ checkpoint_id: 2, reason: 'CHECKPOINT_COORDINATOR_SHUTDOWN' }]);
+      expect(deleted.includes('job/chk-1/_metadata')).toBe(expected);
+      expect(deleted.includes('job/shared/s')).toBe(expected);
+    }
+  });
+});
