@@ -1,0 +1,156 @@
+// Specification of restart strategies (Flink semantics and defaults) and of restore-checkpoint selection.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { create_restart_strategy } from './restart-strategy.js';
+import { select_checkpoint, verify_checkpoint, type CheckpointCandidate } from './checkpoint-selection.js';
+import { HeapKeyedStateBackend } from '../state/heap-backend.js';
+import { type CheckpointMetadata, encode_metadata, metadata_path } from '../checkpoint/metadata.js';
+import type { Random } from '../runtime.js';
+
+const runs = Number(process.env['STREAMSIM_PROPERTY_RUNS'] ?? 30);
+
+function fixed_random(pick: 'min' | 'max' | 'mid'): Random & { draws: [number, number][] } {
+  const draws: [number, number][] = [];
+  return {
+    draws,
+    next: () => 0.5,
+    chance: () => false,
+    int_inclusive: (min, max) => { draws.push([min, max]); return pick === 'min' ? min : pick === 'max' ? max : Math.floor((min + max) / 2); },
+  };
+}
+
+describe('restart strategy: none', () => {
+  it('never restarts and says why', () => {
+    expect(create_restart_strategy({ type: 'none' }, fixed_random('mid')).on_failure(0)).toEqual({ restart: false, reason: expect.stringMatching(/none/) });
+  });
+});
+
+describe('restart strategy: fixed-delay', () => {
+  it('defaults to one attempt after 1 s', () => {
+    const strategy = create_restart_strategy({ type: 'fixed-delay' }, fixed_random('mid'));
+    expect(strategy.on_failure(0)).toEqual({ restart: true, delay_ms: 1000 });
+    expect(strategy.on_failure(10_000_000)).toEqual({ restart: false, reason: expect.stringMatching(/exhausted.*failure 2 exceeds 1/) });
+  });
+  it('allows exactly `attempts` restarts', () => {
+    const strategy = create_restart_strategy({ type: 'fixed-delay', attempts: 3, delay_ms: 5 }, fixed_random('mid'));
+    expect([0, 1, 2, 3].map((t) => strategy.on_failure(t).restart)).toEqual([true, true, true, false]);
+  });
+});
+
+describe('restart strategy: failure-rate', () => {
+  it('defaults to 1 failure per minute with a 1 s delay', () => {
+    const strategy = create_restart_strategy({ type: 'failure-rate' }, fixed_random('mid'));
+    expect(strategy.on_failure(0)).toEqual({ restart: true, delay_ms: 1000 });
+    expect(strategy.on_failure(60_000)).toEqual({ restart: false, reason: expect.stringMatching(/2 failures within 60000 ms exceed 1 per 60000 ms/) });
+  });
+  it('restarts again once the failures are spread wider than the interval', () => {
+    const strategy = create_restart_strategy({ type: 'failure-rate', max_failures_per_interval: 2, failure_rate_interval_ms: 100, delay_ms: 0 }, fixed_random('mid'));
+    expect([0, 50, 101, 151, 152].map((t) => strategy.on_failure(t).restart)).toEqual([true, true, true, true, false]);
+  });
+});
+
+describe('restart strategy: exponential-delay', () => {
+  it('grows by the multiplier up to the maximum (no jitter)', () => {
+    const strategy = create_restart_strategy({ type: 'exponential-delay', jitter_factor: 0 }, fixed_random('mid'));
+    const delays: number[] = [];
+    let now = 0;
+    for (let i = 0; i < 12; i++) {
+      const decision = strategy.on_failure(now);
+      if (!decision.restart) throw new Error('must restart');
+      delays.push(decision.delay_ms);
+      now += decision.delay_ms + 1;
+    }
+    expect(delays.slice(0, 4)).toEqual([1000, 1500, 2250, 3375]);
+    expect(delays[11]).toBe(60_000);
+  });
+  it('merges failures before the scheduled restart into it', () => {
+    const strategy = create_restart_strategy({ type: 'exponential-delay', jitter_factor: 0 }, fixed_random('mid'));
+    expect(strategy.on_failure(0)).toEqual({ restart: true, delay_ms: 1000 });
+    expect(strategy.on_failure(400)).toEqual({ restart: true, delay_ms: 600 });
+    expect(strategy.on_failure(1001)).toEqual({ restart: true, delay_ms: 1500 });
+  });
+  it('resets to the initial backoff after a quiet hour', () => {
+    const strategy = create_restart_strategy({ type: 'exponential-delay', jitter_factor: 0 }, fixed_random('mid'));
+    strategy.on_failure(0);
+    strategy.on_failure(2000);
+    expect(strategy.on_failure(2000 + 1500 + 3_600_000)).toEqual({ restart: true, delay_ms: 1000 });
+  });
+  it('draws jitter from the injected Random within ±jitter × backoff', () => {
+    const random = fixed_random('max');
+    const strategy = create_restart_strategy({ type: 'exponential-delay' }, random);
+    expect(strategy.on_failure(0)).toEqual({ restart: true, delay_ms: 1100 });
+    expect(random.draws).toEqual([[-100, 100]]);
+    const low = create_restart_strategy({ type: 'exponential-delay', initial_backoff_ms: 1000 }, fixed_random('min'));
+    expect(low.on_failure(0)).toEqual({ restart: true, delay_ms: 1000 }); // clamped to the initial backoff
+  });
+  it('stops after the configured attempts', () => {
+    const strategy = create_restart_strategy({ type: 'exponential-delay', attempts: 2, jitter_factor: 0 }, fixed_random('mid'));
+    expect(strategy.on_failure(0).restart).toBe(true);
+    expect(strategy.on_failure(5000).restart).toBe(true);
+    expect(strategy.on_failure(20_000)).toEqual({ restart: false, reason: expect.stringMatching(/exhausted/) });
+  });
+});
+
+/** A real checkpoint on a fake store: metadata + one heap state file. */
+function make_checkpoint(checkpoint_id: number, store: Map<string, Uint8Array>): CheckpointCandidate {
+  const backend = new HeapKeyedStateBackend({ key_group_range: { start: 0, end: 3 }, max_parallelism: 4, memory_threshold_bytes: 0 });
+  backend.put('s', 1, 'k', '', checkpoint_id);
+  const snapshot = backend.snapshot(checkpoint_id, `job/chk-${checkpoint_id}/op-sub-0`, 'job/shared');
+  for (const f of snapshot.files_to_write) store.set(f.path, f.bytes);
+  const metadata: CheckpointMetadata = {
+    version: 1, job_id: 'job', checkpoint_id, kind: 'checkpoint', timestamp_ms: checkpoint_id * 1000, master_states: [],
+    operators: [{ operator_id: 'op', parallelism: 1, max_parallelism: 4, subtasks: [{ subtask_index: 0, keyed: [snapshot.handle], operator_state: [] }] }],
+  };
+  const path = metadata_path('job', checkpoint_id);
+  store.set(path, encode_metadata(metadata));
+  return { checkpoint_id, metadata_path: path };
+}
+
+describe('checkpoint selection', () => {
+  it('returns the newest checkpoint that verifies and lists what it skipped', () => {
+    const store = new Map<string, Uint8Array>();
+    const candidates = [3, 2, 1].map((id) => make_checkpoint(id, store));
+    const state_file = 'job/chk-3/op-sub-0/keyed-heap.snapshot';
+    const damaged = (store.get(state_file) as Uint8Array).slice();
+    damaged[damaged.length - 1] = (damaged[damaged.length - 1] as number) ^ 4;
+    store.set(state_file, damaged);
+    store.delete('job/chk-2/_metadata');
+    const result = select_checkpoint(candidates, (c) => verify_checkpoint(c, store.get(c.metadata_path), store));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.checkpoint.checkpoint_id).toBe(1);
+    expect(result.skipped).toEqual([
+      { checkpoint_id: 3, reason: expect.stringMatching(/keyed-heap.snapshot is corrupt/) },
+      { checkpoint_id: 2, reason: expect.stringMatching(/missing/) },
+    ]);
+  });
+
+  it('fails with a clear reason when nothing verifies', () => {
+    expect(select_checkpoint([], () => ({ ok: false, reason: 'x' }))).toEqual({ ok: false, reason: 'no retained checkpoint to restore from', skipped: [] });
+    const store = new Map<string, Uint8Array>();
+    const candidate = make_checkpoint(1, store);
+    const result = select_checkpoint([candidate], (c) => verify_checkpoint(c, store.get(c.metadata_path)?.subarray(0, 10), store));
+    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/no retained checkpoint verifies \(chk-1: checkpoint metadata rejected: truncated/) });
+  });
+
+  it('never returns a checkpoint with any damaged byte (property)', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.boolean(), (pick, damage_metadata) => {
+        const store = new Map<string, Uint8Array>();
+        const candidate = make_checkpoint(1, store);
+        const path = damage_metadata ? candidate.metadata_path : 'job/chk-1/op-sub-0/keyed-heap.snapshot';
+        expect(store.has(path)).toBe(true);
+        const bytes = (store.get(path) as Uint8Array).slice();
+        const bit = pick % (bytes.length * 8);
+        bytes[bit >> 3] = (bytes[bit >> 3] as number) ^ (1 << (bit & 7));
+        store.set(path, bytes);
+        expect(select_checkpoint([candidate], (c) => verify_checkpoint(c, store.get(c.metadata_path), store)).ok).toBe(false);
+      }),
+      { numRuns: runs },
+    );
+  });
+
+  it('rejects candidates not ordered newest first', () => {
+    expect(() => select_checkpoint([{ checkpoint_id: 1, metadata_path: 'a' }, { checkpoint_id: 2, metadata_path: 'b' }], () => ({ ok: false, reason: '' }))).toThrow(/newest first/);
+  });
+});
