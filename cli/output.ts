@@ -1,0 +1,73 @@
+// What the CLI prints: the per-run summary (reports/terminal.ts when present, a plain table otherwise), failure
+// lines with their replay commands, the catalogue table, and the swarm progress bar.
+import type { RunResult } from '../scenarios/result-format.js';
+
+export interface TextSink {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+/** A run that needs attention: a property failed unexpectedly, or an expected violation did not happen. */
+export function run_failed(result: RunResult): boolean {
+  return result.outcome === 'violation' || !result.expectation_met;
+}
+
+export function short_hash(hash: string): string {
+  return hash.slice(0, 12);
+}
+
+/** Removes control characters so run data cannot drive the terminal. */
+export function clean(text: string): string {
+  return text.replace(/[\u0000-\u001F\u007F-\u009F]/g, ' ');
+}
+
+export function render_table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** A plain table of runs, used when reports/terminal.ts is not available. */
+export function plain_run_table(results: readonly RunResult[]): string {
+  return render_table(
+    ['scenario', 'seed', 'outcome', 'expected', 'met', 'checkpoints', 'recoveries', 'trace hash', 'wall ms'],
+    results.map((r) => [
+      clean(r.scenario.name),
+      String(r.seed),
+      r.outcome,
+      r.expected_violation ?? '-',
+      r.expectation_met ? 'yes' : 'NO',
+      String(r.checkpoints.filter((c) => c.status === 'completed').length),
+      String(r.recoveries.length),
+      short_hash(r.trace_hash),
+      String(Math.round(r.wall_ms)),
+    ]),
+  );
+}
+
+/** The lines explaining one failed run: what broke, the seed, and the one command that replays it. */
+export function failure_lines(result: RunResult, replay_command: string, failure_file?: string): string[] {
+  const lines: string[] = [];
+  if (result.outcome === 'violation') {
+    for (const violation of result.violations.slice(0, 5)) {
+      lines.push(`  ${violation.property} violated at ${violation.time_ms} ms: ${clean(violation.message)}`);
+    }
+    if (result.violations.length === 0) lines.push('  a property was violated');
+  }
+  if (!result.expectation_met) {
+    lines.push(
+      result.expected_violation !== undefined
+        ? `  expected ${result.expected_violation} to be violated, but it was not`
+        : '  the run did not meet its expectation',
+    );
+  }
+  lines.push(`  seed: ${result.seed}`, `  replay: ${replay_command}`);
+  if (failure_file !== undefined) lines.push(`  failure file: ${failure_file}`);
+  return lines;
+}
+
+/** A one-line progress bar for a TTY stderr. */
+export function progress_line(done: number, total: number, failures: number, width = 30): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs, ${failures} failed`;
+}

@@ -1,0 +1,46 @@
+// The CLI's port to the scenario runner: the function type it calls, and where the real implementation lives
+// (scenarios/runner.ts, written elsewhere), imported lazily so the CLI works — and says so — before it exists.
+import type { RunResult } from '../scenarios/result-format.js';
+import type { Scenario } from '../scenarios/schema/scenario.generated.js';
+import { MissingComponentError } from './errors.js';
+
+export interface RunOptions {
+  seed: number;
+  /** Where to write the JSONL trace; only ever chosen by a command-line flag. */
+  trace_path?: string;
+  /** The scenario file as the user named it (labels, replay commands); the runner must not read it. */
+  scenario_file: string;
+}
+
+export type RunScenario = (scenario: Scenario, options: RunOptions) => RunResult;
+
+/** The module that exports `run_scenario: RunScenario`. Workers import it by this URL. */
+export const DEFAULT_RUNNER_MODULE = new URL('../scenarios/runner.ts', import.meta.url).href;
+
+function is_missing_module(error: unknown, module_url: string): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  if (code !== 'ERR_MODULE_NOT_FOUND') return false;
+  const message = String((error as Error).message);
+  const path = new URL(module_url).pathname;
+  const stem = path.replace(/\.(ts|js)$/, '');
+  return message.includes(stem);
+}
+
+/** Imports `run_scenario` from a module URL; a missing runner module is reported as a MissingComponentError. */
+export async function load_runner(module_url: string = DEFAULT_RUNNER_MODULE): Promise<RunScenario> {
+  let module: { run_scenario?: unknown };
+  try {
+    module = (await import(module_url)) as { run_scenario?: unknown };
+  } catch (error) {
+    if (is_missing_module(error, module_url)) {
+      throw new MissingComponentError(
+        'the scenario runner (scenarios/runner.ts, export run_scenario) is not in this checkout yet, so scenarios cannot run',
+      );
+    }
+    throw error;
+  }
+  if (typeof module.run_scenario !== 'function') {
+    throw new MissingComponentError(`${module_url} does not export a run_scenario function`);
+  }
+  return module.run_scenario as RunScenario;
+}
