@@ -15,7 +15,7 @@ export interface SyntheticTraceOptions {
 }
 
 export interface SyntheticTraceSummary {
-  /** Lines written, header and end included. */
+  /** Lines written, header and end included. fault_seqs lists the `fault` records (not the crashes they cause). */
   line_count: number;
   fault_seqs: number[];
   checkpoint_seqs: number[];
@@ -117,7 +117,7 @@ export function write_synthetic_trace(options: SyntheticTraceOptions): Synthetic
       if (roll < 0.0025 && pending_restart === undefined && remaining >= 10) {
         const node = pick(task_managers);
         summary.fault_seqs.push(emit({ kind: 'fault', fault: 'crash', target: node, detail: 'nemesis' }));
-        summary.fault_seqs.push(emit({ kind: 'crash', node }));
+        emit({ kind: 'crash', node });
         pending_restart = { node, at_count: seq + 20 };
         continue;
       }

@@ -14,15 +14,18 @@ export function find_text(
   from_line: number,
   direction: 1 | -1 = 1,
   accept: (line: number) => boolean = () => true,
+  chunk_bytes: number = search_chunk_bytes,
 ): number | undefined {
   if (needle.length === 0 || index.line_count === 0) return undefined;
   const needle_bytes = Buffer.from(needle, 'utf8');
-  const buffer = Buffer.allocUnsafe(search_chunk_bytes + needle_bytes.length);
+  const buffer = Buffer.allocUnsafe(chunk_bytes + needle_bytes.length);
   if (direction === 1) {
     let line = Math.max(0, from_line);
     while (line < index.line_count) {
       const start = index.offsets[line] as number;
-      const end = Math.min(index.size_bytes, start + search_chunk_bytes);
+      // At least the whole first line, so that lines longer than a chunk are still searched.
+      const first_line_end = start + (index.lengths[line] as number);
+      const end = Math.min(index.size_bytes, Math.max(start + chunk_bytes, first_line_end));
       const chunk = index.read_bytes(start, end - start, buffer);
       let at = 0;
       let matched_line: number | undefined;
@@ -48,7 +51,7 @@ export function find_text(
   for (let line = Math.min(from_line, index.line_count - 1); line >= 0; ) {
     // Backwards: read the chunk that ends at the end of `line` and take the last accepted hit in it.
     const end = (index.offsets[line] as number) + (index.lengths[line] as number);
-    const start = Math.max(0, end - search_chunk_bytes);
+    const start = Math.max(0, end - chunk_bytes);
     const first_whole_line = start === 0 ? 0 : Math.min(line, index.line_at_byte(start) + 1);
     const read_from = index.offsets[first_whole_line] as number;
     const chunk = index.read_bytes(read_from, end - read_from, buffer);
@@ -108,17 +111,17 @@ function is_value_boundary(byte: number | undefined): boolean {
  * Every line (ascending) mentioning `"field":value` anywhere, nested or not, as compact JSON writes it
  * (optionally with one space after the colon). The result holds at most `line_count` entries.
  */
-export function lines_mentioning(index: TraceIndex, target: FollowTarget): Uint32Array {
+export function lines_mentioning(index: TraceIndex, target: FollowTarget, chunk_bytes: number = search_chunk_bytes): Uint32Array {
   const value_json = JSON.stringify(target.value);
   const needles = [`"${target.field}":${value_json}`, `"${target.field}": ${value_json}`].map((text) => Buffer.from(text, 'utf8'));
   const longest = Math.max(...needles.map((needle) => needle.length));
   const found = new Uint32Array(index.line_count);
   let found_count = 0;
-  const buffer = Buffer.allocUnsafe(search_chunk_bytes + longest + 1);
+  const buffer = Buffer.allocUnsafe(chunk_bytes + longest + 1);
   let line = 0;
   while (line < index.line_count) {
     const start = index.offsets[line] as number;
-    const end = Math.min(index.size_bytes, start + search_chunk_bytes);
+    const end = Math.min(index.size_bytes, start + chunk_bytes);
     // Only whole lines are examined in one chunk; the last, partial line starts the next chunk.
     let last_whole_line = index.line_at_byte(end - 1);
     const last_line_end = (index.offsets[last_whole_line] as number) + (index.lengths[last_whole_line] as number);

@@ -1,0 +1,104 @@
+// Public surface of the trace explorer: `run_explorer` opens a trace (and optionally a second one to diff),
+// switches the terminal to its alternate screen, runs the ink UI and always restores the terminal.
+import { render } from 'ink';
+import { createElement } from 'react';
+import { ExplorerApp } from './app.js';
+import { ExplorerModel } from './explorer-model.js';
+import { TraceFormatError, TraceIndex } from './trace-index.js';
+
+export { ExplorerApp, HELP_LINES } from './app.js';
+export { ExplorerModel } from './explorer-model.js';
+export { TraceFormatError, TraceIndex } from './trace-index.js';
+export { write_synthetic_trace } from './synthetic-trace.js';
+
+export interface ExplorerOptions {
+  trace_path: string;
+  diff_path?: string;
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  /** Where error messages go; process.stderr by default. */
+  stderr?: NodeJS.WritableStream;
+}
+
+const enter_alternate_screen = '\x1b[?1049h';
+const leave_alternate_screen = '\x1b[?1049l';
+const default_rows = 40;
+const default_columns = 120;
+
+/** Opens a trace or returns a one-line explanation naming the file (and line) that is wrong. */
+export function open_trace(path: string): TraceIndex | string {
+  try {
+    return TraceIndex.open(path);
+  } catch (error) {
+    if (error instanceof TraceFormatError) return `streamsim explore: ${error.message}`;
+    return `streamsim explore: ${path}: ${(error as Error).message}`;
+  }
+}
+
+/** Runs the explorer until the user quits. Returns 0 after a normal quit, 2 when a trace is missing or malformed. */
+export async function run_explorer(options: ExplorerOptions): Promise<number> {
+  const stdout = options.stdout ?? process.stdout;
+  const stdin = options.stdin ?? process.stdin;
+  const stderr = options.stderr ?? process.stderr;
+  const opened = open_trace(options.trace_path);
+  if (typeof opened === 'string') {
+    stderr.write(opened + '\n');
+    return 2;
+  }
+  let other: TraceIndex | undefined;
+  if (options.diff_path !== undefined) {
+    const opened_other = open_trace(options.diff_path);
+    if (typeof opened_other === 'string') {
+      opened.close();
+      stderr.write(opened_other + '\n');
+      return 2;
+    }
+    other = opened_other;
+  }
+  if (stdin.isTTY !== true) {
+    opened.close();
+    other?.close();
+    stderr.write('streamsim explore: needs an interactive terminal (stdin is not a TTY)\n');
+    return 2;
+  }
+
+  let restored = false;
+  const restore = (): void => {
+    if (restored) return;
+    restored = true;
+    stdout.write(leave_alternate_screen);
+  };
+  const on_signal = (signal: NodeJS.Signals): void => {
+    restore();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGTERM', on_signal);
+  process.once('SIGHUP', on_signal);
+  process.once('exit', restore);
+  stdout.write(enter_alternate_screen);
+  try {
+    const model = new ExplorerModel(opened, other);
+    const instance = render(
+      createElement(ExplorerApp, {
+        model,
+        height: stdout.rows ?? default_rows,
+        width: stdout.columns ?? default_columns,
+        ...(options.diff_path === undefined ? {} : { other_path: options.diff_path }),
+      }),
+      { stdout, stdin, exitOnCtrlC: true, patchConsole: false },
+    );
+    await instance.waitUntilExit();
+    return 0;
+  } catch (error) {
+    restore();
+    stderr.write(`streamsim explore: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    restore();
+    process.removeListener('SIGTERM', on_signal);
+    process.removeListener('SIGHUP', on_signal);
+    process.removeListener('exit', restore);
+    opened.close();
+    other?.close();
+  }
+}

@@ -1,0 +1,151 @@
+// Specification of the trace index: one validating pass, columns that agree with the records, lazy reads
+// through a bounded cache, and errors that name the file and the bad line.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { write_synthetic_trace } from './synthetic-trace.js';
+import {
+  FLAG_CHECKPOINT,
+  FLAG_FAULT,
+  FLAG_RECOVERY,
+  FLAG_VIOLATION,
+  LruCache,
+  TraceFormatError,
+  TraceIndex,
+  kind_label_of,
+  lane_of,
+} from './trace-index.js';
+
+const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'explorer-index-'));
+afterAll(() => fs.rmSync(directory, { recursive: true, force: true }));
+
+function lines_with(index: TraceIndex, flag: number): number[] {
+  const found: number[] = [];
+  for (let line = 0; line < index.line_count; line++) if (((index.flags[line] as number) & flag) !== 0) found.push(line);
+  return found;
+}
+
+function open_error(file: string): TraceFormatError {
+  try {
+    TraceIndex.open(file).close();
+  } catch (error) {
+    if (error instanceof TraceFormatError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${file} to be rejected`);
+}
+
+const header_line = JSON.stringify({ seq: 0, time_ms: 0, kind: 'header', format: 'streamsim-trace', version: 1, seed: 1, scenario: 's' });
+
+describe('TraceIndex.open', () => {
+  const trace_path = path.join(directory, 'synthetic.jsonl');
+  const summary = write_synthetic_trace({ path: trace_path, event_count: 20_000, seed: 5 });
+
+  it('indexes every line and agrees with each record (time, kind, process, offsets)', () => {
+    const index = TraceIndex.open(trace_path);
+    expect(index.line_count).toBe(summary.line_count);
+    expect(index.has_end).toBe(true);
+    expect(index.header['scenario']).toBe('synthetic');
+    const text_lines = fs.readFileSync(trace_path, 'utf8').trimEnd().split('\n');
+    for (let line = 0; line < index.line_count; line += 97) {
+      const record = JSON.parse(text_lines[line] as string);
+      expect(index.raw(line)).toBe(text_lines[line]);
+      expect(index.time_ms[line]).toBe(record.time_ms);
+      expect(index.kind_labels[index.kind_codes[line] as number]).toBe(kind_label_of(record));
+      expect(index.node_names[index.node_codes[line] as number]).toBe(lane_of(record));
+      expect(index.line(line)).toEqual(record);
+    }
+    index.close();
+  });
+
+  it('flags faults, checkpoints, recoveries and violations where the generator wrote them', () => {
+    const index = TraceIndex.open(trace_path);
+    expect(lines_with(index, FLAG_VIOLATION)).toEqual(summary.violation_seqs);
+    expect(lines_with(index, FLAG_CHECKPOINT)).toEqual(summary.checkpoint_seqs);
+    expect(lines_with(index, FLAG_RECOVERY)).toEqual(summary.recovery_seqs);
+    // Faults: every injected fault, plus the crashes and link breaks they cause.
+    const fault_lines = lines_with(index, FLAG_FAULT);
+    expect(fault_lines.filter((line) => index.line(line).kind === 'fault')).toEqual(summary.fault_seqs);
+    expect(new Set(fault_lines.map((line) => index.line(line).kind))).toEqual(new Set(['fault', 'crash', 'link_break']));
+    expect(index.special_lines.length).toBeGreaterThan(0);
+    index.close();
+  });
+
+  it('finds lines by time and by byte position', () => {
+    const index = TraceIndex.open(trace_path);
+    const line = index.first_line_at_time(5_000);
+    expect(index.time_ms[line]).toBeGreaterThanOrEqual(5_000);
+    expect(index.time_ms[line - 1]).toBeLessThan(5_000);
+    expect(index.line_at_byte((index.offsets[321] as number) + 3)).toBe(321);
+    index.close();
+  });
+
+  it('keeps at most the configured number of parsed records in memory', () => {
+    const index = TraceIndex.open(trace_path, { record_cache_entries: 16 });
+    for (let line = 0; line < 200; line++) index.line(line);
+    expect(index.cached_record_count).toBe(16);
+    index.close();
+  });
+
+  it('accepts a trace without a trailing newline and notes a missing end record', () => {
+    const file = path.join(directory, 'no-newline.jsonl');
+    fs.writeFileSync(file, `${header_line}\n{"seq":1,"time_ms":3,"kind":"crash","node":"tm-0"}`);
+    const index = TraceIndex.open(file);
+    expect(index.line_count).toBe(2);
+    expect(index.has_end).toBe(false);
+    expect(index.line(1)['node']).toBe('tm-0');
+    index.close();
+  });
+
+  it('names a missing file', () => {
+    const error = open_error(path.join(directory, 'absent.jsonl'));
+    expect(error.message).toContain('absent.jsonl');
+    expect(error.message).toContain('no such file');
+  });
+
+  it('names the first malformed line by its 1-based number', () => {
+    const file = path.join(directory, 'bad-line.jsonl');
+    const lines = fs.readFileSync(trace_path, 'utf8').split('\n').slice(0, 50);
+    lines[6] = (lines[6] as string).slice(0, 20);
+    lines[30] = 'also bad';
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const error = open_error(file);
+    expect(error.line_number).toBe(7);
+    expect(error.message).toMatch(/bad-line\.jsonl:7: malformed JSON/);
+  });
+
+  it('rejects lines that are not trace records', () => {
+    const file = path.join(directory, 'not-record.jsonl');
+    fs.writeFileSync(file, `${header_line}\n[1,2]\n`);
+    expect(open_error(file).message).toMatch(/:2: a trace line must be a JSON object/);
+    fs.writeFileSync(file, `${header_line}\n{"seq":1,"kind":"send"}\n`);
+    expect(open_error(file).message).toMatch(/:2: missing numeric field "time_ms"/);
+    fs.writeFileSync(file, `${header_line}\n\n{"seq":1,"time_ms":1,"kind":"send"}\n`);
+    expect(open_error(file).message).toMatch(/:2: blank line/);
+  });
+
+  it('rejects a wrong header: another format, another version, or an empty file', () => {
+    const file = path.join(directory, 'header.jsonl');
+    fs.writeFileSync(file, '{"seq":0,"time_ms":0,"kind":"start","node":"jm"}\n');
+    expect(open_error(file).message).toMatch(/header\.jsonl:1: not a streamsim trace/);
+    fs.writeFileSync(file, header_line.replace('"version":1', '"version":99') + '\n');
+    expect(open_error(file).message).toMatch(/header\.jsonl:1: unsupported trace version 99/);
+    fs.writeFileSync(file, '');
+    expect(open_error(file).message).toMatch(/header\.jsonl:1: empty file/);
+  });
+});
+
+describe('LruCache', () => {
+  it('evicts the least recently used entry beyond its bound', () => {
+    const cache = new LruCache<string, number>(2);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    expect(cache.get('a')).toBe(1);
+    cache.set('c', 3);
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('a')).toBe(1);
+    expect(cache.get('c')).toBe(3);
+    expect(cache.size).toBe(2);
+  });
+});
