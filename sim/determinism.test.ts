@@ -1,0 +1,79 @@
+// Specification of determinism: one seed decides everything. Same seed ⇒ same trace hash (in this process and in a
+// fresh node process), a different seed ⇒ a different hash, and the hash does not depend on the trace sink.
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { run_demo } from './demo.js';
+import { Trace } from './trace.js';
+import { World } from './world.js';
+import type { TraceRecord } from './trace-format.js';
+
+const project_root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function demo_in_fresh_node(seed: number, nemesis: boolean): { trace_hash: string; events: number } {
+  const output = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'sim/demo.ts', '--seed', String(seed), '--json', ...(nemesis ? ['--nemesis'] : [])],
+    { cwd: project_root, encoding: 'utf8' },
+  );
+  return JSON.parse(output.trim().split('\n').at(-1) as string) as { trace_hash: string; events: number };
+}
+
+describe('determinism', () => {
+  it('same seed and inputs give the same trace hash; different seeds differ', () => {
+    const first = run_demo(7, { nemesis: true });
+    const second = run_demo(7, { nemesis: true });
+    expect(second).toEqual(first);
+    expect(first.events).toBeGreaterThan(500);
+    const hashes = new Set([7, 8, 9, 10].map((seed) => run_demo(seed, { nemesis: true }).trace_hash));
+    expect(hashes.size).toBe(4);
+  });
+
+  it('the same seed gives the same hash in a fresh node process', () => {
+    const here = run_demo(11, { nemesis: true });
+    const there = demo_in_fresh_node(11, true);
+    expect(there).toMatchObject({ trace_hash: here.trace_hash, events: here.events });
+    expect(demo_in_fresh_node(12, false).trace_hash).toBe(run_demo(12).trace_hash);
+  }, 60_000);
+
+  it('the hash does not depend on the sink; the line sink writes every record with consecutive seq', () => {
+    const lines: string[] = [];
+    const with_lines = run_demo(13, { nemesis: true, lines: (line) => lines.push(line) });
+    const without = run_demo(13, { nemesis: true });
+    expect(with_lines.trace_hash).toBe(without.trace_hash);
+    expect(lines.length).toBe(with_lines.trace_records);
+    const records = lines.map((line) => JSON.parse(line) as TraceRecord);
+    expect(records.map((record) => record.seq)).toEqual(records.map((_, index) => index));
+    expect(records[0]).toMatchObject({ kind: 'header', format: 'streamsim-trace', seed: 13, scenario: 'sim-demo' });
+    expect(records.at(-1)).toMatchObject({ kind: 'end', events: with_lines.events });
+    for (const kind of ['start', 'crash', 'send', 'deliver', 'drop', 'timer', 'storage', 'fault', 'partition', 'pause', 'resume', 'link_break', 'log', 'probe', 'phase', 'clock']) {
+      expect(records.some((record) => record.kind === kind), `a ${kind} record`).toBe(true);
+    }
+  });
+
+  it('a one-event difference changes the hash (the hash covers every record)', () => {
+    const make = (extra_send: boolean): string => {
+      const world = new World({ seed: 3 });
+      world.add_process('a', (context) => ({
+        onStart: () => {
+          context.send('b', { type: 'hello' });
+          if (extra_send) context.send('b', { type: 'hello' });
+        },
+        onMessage: () => {},
+        onTimer: () => {},
+      }));
+      world.add_process('b', () => ({ onStart: () => {}, onMessage: () => {}, onTimer: () => {} }));
+      world.run();
+      return world.summary().trace_hash;
+    };
+    expect(make(false)).toBe(make(false));
+    expect(make(true)).not.toBe(make(false));
+  });
+
+  it('the memory sink keeps the last max_records records in order', () => {
+    const trace = new Trace(1, { sink: { memory: { max_records: 3 } } });
+    for (let index = 0; index < 5; index++) trace.record(index, 'log', 'n', { event: `e${index}` });
+    expect(trace.records().map((record) => record.seq)).toEqual([3, 4, 5]);
+  });
+});
