@@ -1,0 +1,264 @@
+// The DataStream API: StreamExecutionEnvironment, DataStream, KeyedStream, WindowedStream. Each call adds a node
+// to the JobGraph; a job is a factory function over an environment so every process can rebuild it identically.
+import { computeDefaultMaxParallelism, checkParallelism } from '../state/key-groups.js';
+import { JobGraph, type GraphEdge, type GraphNode, type NodeOperator, type Partitioning } from '../graph/job-graph.js';
+import type {
+  AggregateFunction,
+  FilterFunction,
+  FlatMapFunction,
+  KeyedProcessFunction,
+  KeySelector,
+  MapFunction,
+  ReduceFunction,
+  Sink,
+  Source,
+  WatermarkStrategy,
+  WindowFunction,
+} from './functions.js';
+import type { WindowAssigner } from './windows.js';
+
+export interface EnvironmentOptions {
+  parallelism?: number;
+  /** Default: Flink's computeDefaultMaxParallelism(parallelism). */
+  max_parallelism?: number;
+}
+
+export interface SourceOptions<T> {
+  uid?: string;
+  name?: string;
+  parallelism?: number;
+  watermarks?: WatermarkStrategy<T>;
+}
+
+export class StreamExecutionEnvironment {
+  readonly graph: JobGraph;
+
+  constructor(options: EnvironmentOptions = {}) {
+    const parallelism = options.parallelism ?? 1;
+    const max_parallelism = options.max_parallelism ?? computeDefaultMaxParallelism(parallelism);
+    checkParallelism(max_parallelism, parallelism);
+    this.graph = new JobGraph(parallelism, max_parallelism);
+  }
+
+  get parallelism(): number {
+    return this.graph.default_parallelism;
+  }
+
+  fromSource<T>(source: Source<T>, options: SourceOptions<T> = {}): DataStream<T> {
+    const operator: NodeOperator = {
+      kind: 'source',
+      source: source as Source<unknown>,
+      watermarks: options.watermarks as WatermarkStrategy<unknown> | undefined,
+    };
+    const node = this.graph.addNode(options.name ?? `Source: ${source.kind}`, operator, [], this.parallelism);
+    const stream = new DataStream<T>(this, [node.id]);
+    if (options.uid !== undefined) stream.uid(options.uid);
+    if (options.parallelism !== undefined) stream.setParallelism(options.parallelism);
+    return stream;
+  }
+}
+
+/** Per-operator settings shared by streams and sinks. */
+abstract class OperatorHandle {
+  constructor(
+    readonly env: StreamExecutionEnvironment,
+    protected readonly node_ids: readonly number[],
+  ) {}
+
+  protected singleNode(): GraphNode {
+    if (this.node_ids.length !== 1) throw new Error('this setting needs a single operator (not a union)');
+    return this.env.graph.node(this.node_ids[0]!);
+  }
+
+  setParallelism(parallelism: number): this {
+    const node = this.singleNode();
+    checkParallelism(node.max_parallelism, parallelism);
+    node.parallelism = parallelism;
+    return this;
+  }
+
+  setMaxParallelism(max_parallelism: number): this {
+    const node = this.singleNode();
+    checkParallelism(max_parallelism, node.parallelism);
+    node.max_parallelism = max_parallelism;
+    return this;
+  }
+
+  uid(uid: string): this {
+    if (uid.length === 0) throw new Error('uid must not be empty');
+    const node = this.singleNode();
+    node.uid = uid;
+    node.uid_is_generated = false;
+    return this;
+  }
+
+  name(name: string): this {
+    this.singleNode().name = name;
+    return this;
+  }
+}
+
+export class DataStream<T> extends OperatorHandle {
+  constructor(
+    env: StreamExecutionEnvironment,
+    node_ids: readonly number[],
+    private readonly partitioning: Partitioning = 'default',
+  ) {
+    super(env, node_ids);
+  }
+
+  /** The graph node ids this stream reads from (several after union). */
+  get upstream_node_ids(): readonly number[] {
+    return this.node_ids;
+  }
+
+  protected edges(key_selector?: KeySelector<unknown, unknown>): GraphEdge[] {
+    return this.node_ids.map((id) => ({ source_node_id: id, partitioning: this.partitioning, key_selector }));
+  }
+
+  protected addOperator<R>(name: string, operator: NodeOperator, key_selector?: KeySelector<unknown, unknown>): DataStream<R> {
+    const parallelism = this.env.parallelism;
+    const node = this.env.graph.addNode(name, operator, this.edges(key_selector), parallelism);
+    return new DataStream<R>(this.env, [node.id]);
+  }
+
+  map<R>(fn: MapFunction<T, R>): DataStream<R> {
+    return this.addOperator('Map', { kind: 'map', fn: fn as MapFunction<unknown, unknown> });
+  }
+
+  filter(fn: FilterFunction<T>): DataStream<T> {
+    return this.addOperator('Filter', { kind: 'filter', fn: fn as FilterFunction<unknown> });
+  }
+
+  flatMap<R>(fn: FlatMapFunction<T, R>): DataStream<R> {
+    return this.addOperator('FlatMap', { kind: 'flat_map', fn: fn as FlatMapFunction<unknown, unknown> });
+  }
+
+  keyBy<K>(key_selector: KeySelector<T, K>): KeyedStream<T, K> {
+    if (this.partitioning !== 'default') throw new Error('keyBy after an explicit partitioning');
+    return new KeyedStream<T, K>(this.env, this.node_ids, key_selector);
+  }
+
+  rebalance(): DataStream<T> {
+    return new DataStream<T>(this.env, this.node_ids, 'rebalance');
+  }
+
+  broadcast(): DataStream<T> {
+    return new DataStream<T>(this.env, this.node_ids, 'broadcast');
+  }
+
+  forward(): DataStream<T> {
+    return new DataStream<T>(this.env, this.node_ids, 'forward');
+  }
+
+  union(...others: DataStream<T>[]): DataStream<T> {
+    const ids = [...this.node_ids];
+    for (const other of others) {
+      if (other.env !== this.env) throw new Error('union of streams from different environments');
+      ids.push(...other.node_ids);
+    }
+    return new DataStream<T>(this.env, ids, this.partitioning);
+  }
+
+  sinkTo(sink: Sink<T>): DataStreamSink {
+    const node = this.env.graph.addNode(
+      `Sink: ${sink.kind}`,
+      { kind: 'sink', sink: sink as Sink<unknown> },
+      this.edges(),
+      this.env.parallelism,
+    );
+    return new DataStreamSink(this.env, [node.id]);
+  }
+}
+
+export class DataStreamSink extends OperatorHandle {}
+
+export class KeyedStream<T, K> extends DataStream<T> {
+  constructor(
+    env: StreamExecutionEnvironment,
+    node_ids: readonly number[],
+    readonly key_selector: KeySelector<T, K>,
+  ) {
+    super(env, node_ids, 'hash');
+  }
+
+  protected override edges(): GraphEdge[] {
+    return super.edges(this.key_selector as KeySelector<unknown, unknown>);
+  }
+
+  process<R>(fn: KeyedProcessFunction<K, T, R> | (() => KeyedProcessFunction<K, T, R>)): DataStream<R> {
+    const create_function =
+      typeof fn === 'function' ? (fn as () => KeyedProcessFunction<K, T, R>) : () => Object.create(fn) as KeyedProcessFunction<K, T, R>;
+    return this.addOperator('KeyedProcess', {
+      kind: 'keyed_process',
+      key_selector: this.key_selector as KeySelector<unknown, unknown>,
+      create_function: create_function as () => KeyedProcessFunction<unknown, unknown, unknown>,
+    });
+  }
+
+  /** Rolling reduce: emits the updated reduced value for every input record. */
+  reduce(reduce: ReduceFunction<T>): DataStream<T> {
+    return this.addOperator('KeyedReduce', {
+      kind: 'keyed_reduce',
+      key_selector: this.key_selector as KeySelector<unknown, unknown>,
+      reduce: reduce as ReduceFunction<unknown>,
+    });
+  }
+
+  window(assigner: WindowAssigner): WindowedStream<T, K> {
+    return new WindowedStream<T, K>(this, assigner);
+  }
+}
+
+export class WindowedStream<T, K> {
+  private allowed_lateness_ms = 0;
+
+  constructor(
+    private readonly keyed: KeyedStream<T, K>,
+    private readonly assigner: WindowAssigner,
+  ) {}
+
+  allowedLateness(lateness_ms: number): this {
+    if (!(lateness_ms >= 0)) throw new Error('allowed lateness must be ≥ 0');
+    this.allowed_lateness_ms = lateness_ms;
+    return this;
+  }
+
+  private add<R>(name: string, extra: Partial<Extract<NodeOperator, { kind: 'window' }>>): DataStream<R> {
+    const env = this.keyed.env;
+    const operator: NodeOperator = {
+      kind: 'window',
+      key_selector: this.keyed.key_selector as KeySelector<unknown, unknown>,
+      assigner: this.assigner,
+      allowed_lateness_ms: this.allowed_lateness_ms,
+      ...extra,
+    };
+    const edges = this.keyed.upstream_node_ids.map((id) => ({
+      source_node_id: id,
+      partitioning: 'hash' as const,
+      key_selector: this.keyed.key_selector as KeySelector<unknown, unknown>,
+    }));
+    const node = env.graph.addNode(name, operator, edges, env.parallelism);
+    return new DataStream<R>(env, [node.id]);
+  }
+
+  reduce<R = T>(reduce: ReduceFunction<T>, window_function?: WindowFunction<K, T, R>): DataStream<R> {
+    return this.add('Window(reduce)', {
+      reduce: reduce as ReduceFunction<unknown>,
+      window_function: window_function as WindowFunction<unknown, unknown, unknown> | undefined,
+    });
+  }
+
+  aggregate<ACC, V, R = V>(
+    aggregate: AggregateFunction<T, ACC, V>,
+    window_function?: WindowFunction<K, V, R>,
+  ): DataStream<R> {
+    return this.add('Window(aggregate)', {
+      aggregate: aggregate as AggregateFunction<unknown, unknown, unknown>,
+      window_function: window_function as WindowFunction<unknown, unknown, unknown> | undefined,
+    });
+  }
+}
+
+/** A job: a function that builds the dataflow on an environment from plain parameters. */
+export type JobFactory = (env: StreamExecutionEnvironment, params: Record<string, unknown>) => void;

@@ -1,0 +1,312 @@
+// The TaskManager process: registers its slots with the JobManager, answers heartbeats, deploys subtasks, moves
+// buffers and credits between tasks (local channels shortcut the network), and runs ready tasks mailbox-style:
+// a bounded number of bounded steps per 0-ms timer event, so messages and timers interleave with processing.
+import type { EngineNode, NodeId, Runtime, TimerHandle } from '../runtime.js';
+import type { KeyedStateBackend, KeyGroupRange } from '../state/backend.js';
+import { MemoryKeyedStateBackend } from '../state/memory-backend.js';
+import {
+  DEFAULT_NETWORK_CONFIG,
+  type ChannelTransport,
+  type InputChannel,
+  type NetworkBuffer,
+  type NetworkConfig,
+  type OutputChannel,
+} from '../task/network.js';
+import { Task, type TaskHost } from '../task/task.js';
+import { buildJob, type JobCatalogue } from './build-job.js';
+import { isClusterMessage, type ClusterMessage, type JobSpec } from './messages.js';
+
+export interface TaskManagerConfig {
+  job_manager: NodeId;
+  slots: number;
+  jobs: JobCatalogue;
+  network?: Partial<NetworkConfig>;
+  /** Records one task may process in one step. */
+  step_budget_records?: number;
+  /** Task steps per mailbox event before yielding to other events. */
+  max_steps_per_event?: number;
+  registration_retry_ms?: number;
+  create_keyed_backend?: (operator_uid: string, range: KeyGroupRange, max_parallelism: number) => KeyedStateBackend;
+}
+
+type TaskManagerTimer =
+  | { kind: 'mailbox' }
+  | { kind: 'register' }
+  | { kind: 'task'; attempt: number; task: string };
+
+interface Deployment {
+  attempt: number;
+  job: JobSpec;
+  tasks: Map<string, Task>;
+  input_channels: Map<string, { task: Task; channel: InputChannel }>;
+  output_channels: Map<string, OutputChannel>;
+  source_tasks_by_tag: Map<string, Task>;
+  finished_tasks: number;
+}
+
+export class TaskManager implements EngineNode, ChannelTransport {
+  private readonly network: NetworkConfig;
+  private readonly step_budget_records: number;
+  private readonly max_steps_per_event: number;
+  private registered = false;
+  private deployment: Deployment | undefined;
+  /** Ready tasks in FIFO order; each task at most once (bounded by the number of tasks). */
+  private readonly ready: Task[] = [];
+  private mailbox_timer: TimerHandle | undefined;
+  private readonly task_timers = new Map<string, TimerHandle>();
+  max_ready_observed = 0;
+  mailbox_events = 0;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly config: TaskManagerConfig,
+  ) {
+    this.network = { ...DEFAULT_NETWORK_CONFIG, ...config.network };
+    this.step_budget_records = config.step_budget_records ?? 2048;
+    this.max_steps_per_event = config.max_steps_per_event ?? 16;
+    if (config.slots < 1) throw new Error('a TaskManager needs at least one slot');
+  }
+
+  on_start(): void {
+    this.register();
+  }
+
+  private register(): void {
+    if (this.registered) return;
+    this.runtime.send(this.config.job_manager, { type: 'tm.register', slots: this.config.slots } satisfies ClusterMessage);
+    this.runtime.setTimer(this.config.registration_retry_ms ?? 1000, { kind: 'register' } satisfies TaskManagerTimer);
+  }
+
+  on_message(from: NodeId, message: unknown): void {
+    if (!isClusterMessage(message)) {
+      this.routeToSource(message);
+      return;
+    }
+    switch (message.type) {
+      case 'tm.registered':
+        this.registered = true;
+        return;
+      case 'hb.request':
+        this.runtime.send(from, { type: 'hb.reply', seq: message.seq } satisfies ClusterMessage);
+        return;
+      case 'deploy':
+        this.deploy(message.attempt, message.job, message.placement);
+        return;
+      case 'start':
+        if (this.deployment?.attempt !== message.attempt) return;
+        for (const task of this.deployment.tasks.values()) task.start();
+        return;
+      case 'cancel':
+        if (this.deployment !== undefined && this.deployment.attempt <= message.attempt) this.undeploy();
+        return;
+      case 'data': {
+        if (this.deployment?.attempt !== message.attempt) return;
+        const target = this.deployment.input_channels.get(message.channel);
+        if (target === undefined) this.runtime.fail_invariant('data for an unknown channel', { channel: message.channel });
+        target.task.receive(target.channel, message.buffer);
+        return;
+      }
+      case 'credit': {
+        if (this.deployment?.attempt !== message.attempt) return;
+        const channel = this.deployment.output_channels.get(message.channel);
+        if (channel === undefined) this.runtime.fail_invariant('credit for an unknown channel', { channel: message.channel });
+        channel.addCredit(message.credits);
+        return;
+      }
+      default:
+        this.routeToSource(message);
+        return;
+    }
+  }
+
+  /** Replies from external systems (e.g. the log broker) carry the reader's reply_tag. */
+  private routeToSource(message: unknown): void {
+    const tag = (message as { reply_tag?: unknown } | null)?.reply_tag;
+    if (typeof tag !== 'string' || this.deployment === undefined) return;
+    const task = this.deployment.source_tasks_by_tag.get(tag);
+    if (task === undefined || task.status !== 'running') return;
+    task.source_reader!.onMessage(message);
+  }
+
+  on_timer(tag: unknown): void {
+    const timer = tag as TaskManagerTimer;
+    switch (timer.kind) {
+      case 'register':
+        this.register();
+        return;
+      case 'mailbox':
+        this.mailbox_timer = undefined;
+        this.runMailbox();
+        return;
+      case 'task': {
+        this.task_timers.delete(timer.task);
+        const task = this.deployment?.attempt === timer.attempt ? this.deployment.tasks.get(timer.task) : undefined;
+        if (task === undefined) return;
+        task.processing_time_due = true;
+        this.wake(task);
+        return;
+      }
+    }
+  }
+
+  private deploy(attempt: number, job: JobSpec, placement: string[][]): void {
+    if (this.deployment !== undefined) {
+      if (this.deployment.attempt >= attempt) return;
+      this.undeploy();
+    }
+    const { graph, plan } = buildJob(this.config.jobs, job);
+    const deployment: Deployment = {
+      attempt,
+      job,
+      tasks: new Map(),
+      input_channels: new Map(),
+      output_channels: new Map(),
+      source_tasks_by_tag: new Map(),
+      finished_tasks: 0,
+    };
+    this.deployment = deployment;
+    const host = this.taskHost(attempt);
+    for (const vertex of plan.vertices) {
+      const row = placement[vertex.index];
+      if (row === undefined || row.length !== vertex.parallelism) {
+        this.runtime.fail_invariant('placement does not match the plan', { vertex: vertex.index });
+      }
+      for (let subtask = 0; subtask < vertex.parallelism; subtask++) {
+        if (row[subtask] !== this.runtime.node_id) continue;
+        const task = new Task(host, graph, plan, placement, vertex.index, subtask);
+        deployment.tasks.set(task.key, task);
+        for (const channel of task.gate.channels) deployment.input_channels.set(channel.id, { task, channel });
+        for (const channel of task.output_channels) deployment.output_channels.set(channel.id, channel);
+        if (task.is_source) deployment.source_tasks_by_tag.set(`${attempt}/${task.key}`, task);
+      }
+    }
+    const used_slots = new Set(plan.vertices.flatMap((v) => placement[v.index]!.map((tm, i) => (tm === this.runtime.node_id ? i : -1))));
+    used_slots.delete(-1);
+    if (used_slots.size > this.config.slots) {
+      this.runtime.fail_invariant('more slots used than this TaskManager offers', { used: used_slots.size, slots: this.config.slots });
+    }
+    this.runtime.log('tm.deployed', { attempt, tasks: deployment.tasks.size });
+    this.runtime.send(this.config.job_manager, { type: 'deployed', attempt, tasks: deployment.tasks.size } satisfies ClusterMessage);
+  }
+
+  private undeploy(): void {
+    this.deployment = undefined;
+    this.ready.length = 0;
+    for (const handle of this.task_timers.values()) this.runtime.cancelTimer(handle);
+    this.task_timers.clear();
+  }
+
+  private taskHost(attempt: number): TaskHost {
+    const runtime = this.runtime;
+    return {
+      node_id: runtime.node_id,
+      attempt,
+      network: this.network,
+      transport: this,
+      now_ms: () => runtime.now_ms(),
+      send: (to, message) => runtime.send(to, message),
+      log: (event, fields) => runtime.log(event, fields),
+      fail: (message, detail) => runtime.fail_invariant(message, detail),
+      wake: (task) => this.wake(task),
+      wakeAfter: (task, after_ms) => this.wakeAfter(task, attempt, after_ms),
+      createKeyedBackend: (uid, range, max_parallelism) =>
+        this.config.create_keyed_backend?.(uid, range, max_parallelism) ?? new MemoryKeyedStateBackend(range, max_parallelism),
+      onTaskFinished: (task) => this.onTaskFinished(task, attempt),
+    };
+  }
+
+  private onTaskFinished(task: Task, attempt: number): void {
+    const deployment = this.deployment;
+    if (deployment?.attempt !== attempt) return;
+    deployment.finished_tasks++;
+    this.runtime.send(this.config.job_manager, {
+      type: 'task.finished',
+      attempt,
+      task: task.key,
+      records_in: task.records_in,
+      records_out: task.records_out,
+    } satisfies ClusterMessage);
+  }
+
+  // ---- mailbox ----------------------------------------------------------------------------------------------
+
+  wake(task: Task): void {
+    if (task.in_ready_queue || task.status !== 'running') return;
+    task.in_ready_queue = true;
+    this.ready.push(task);
+    if (this.ready.length > this.max_ready_observed) this.max_ready_observed = this.ready.length;
+    if (this.deployment !== undefined && this.ready.length > this.deployment.tasks.size) {
+      this.runtime.fail_invariant('ready queue holds more entries than tasks', { ready: this.ready.length });
+    }
+    if (this.mailbox_timer === undefined) this.mailbox_timer = this.runtime.setTimer(0, { kind: 'mailbox' } satisfies TaskManagerTimer);
+  }
+
+  private wakeAfter(task: Task, attempt: number, after_ms: number): void {
+    if (this.task_timers.has(task.key)) return;
+    const handle = this.runtime.setTimer(Math.max(0, after_ms), { kind: 'task', attempt, task: task.key } satisfies TaskManagerTimer);
+    this.task_timers.set(task.key, handle);
+  }
+
+  private runMailbox(): void {
+    this.mailbox_events++;
+    let steps = 0;
+    while (steps < this.max_steps_per_event) {
+      const task = this.ready.shift();
+      if (task === undefined) break;
+      task.in_ready_queue = false;
+      steps++;
+      if (task.step(this.step_budget_records)) this.wake(task);
+    }
+    if (this.ready.length > 0 && this.mailbox_timer === undefined) {
+      this.mailbox_timer = this.runtime.setTimer(0, { kind: 'mailbox' } satisfies TaskManagerTimer);
+    }
+  }
+
+  // ---- transport --------------------------------------------------------------------------------------------
+
+  sendBuffer(channel: OutputChannel, buffer: NetworkBuffer): void {
+    const deployment = this.deployment!;
+    if (channel.local) {
+      const target = deployment.input_channels.get(channel.id);
+      if (target === undefined) this.runtime.fail_invariant('local channel without receiver', { channel: channel.id });
+      target.task.receive(target.channel, buffer);
+      return;
+    }
+    this.runtime.send(channel.target_node, {
+      type: 'data',
+      attempt: deployment.attempt,
+      channel: channel.id,
+      buffer,
+    } satisfies ClusterMessage);
+  }
+
+  returnCredit(channel: InputChannel, credits: number): void {
+    const deployment = this.deployment!;
+    if (channel.local) {
+      const sender = deployment.output_channels.get(channel.id);
+      if (sender === undefined) this.runtime.fail_invariant('local channel without sender', { channel: channel.id });
+      sender.addCredit(credits);
+      return;
+    }
+    this.runtime.send(channel.source_node, {
+      type: 'credit',
+      attempt: deployment.attempt,
+      channel: channel.id,
+      credits,
+    } satisfies ClusterMessage);
+  }
+
+  // ---- introspection (tests, benchmarks, scenario reports) --------------------------------------------------
+
+  get tasks(): readonly Task[] {
+    return this.deployment === undefined ? [] : [...this.deployment.tasks.values()];
+  }
+
+  get attempt(): number | undefined {
+    return this.deployment?.attempt;
+  }
+}
+
+export function createTaskManager(config: TaskManagerConfig): (runtime: Runtime) => TaskManager {
+  return (runtime) => new TaskManager(runtime, config);
+}

@@ -1,0 +1,272 @@
+// A simulated Kafka-like log broker process: topics with partitions, append (durable write-ahead to its own disk
+// before acknowledging or serving), fetch with bounded sizes, end offsets. On restart it reloads from disk.
+import type { EngineNode, NodeId, Runtime } from '../runtime.js';
+
+export interface LogRecord {
+  value: unknown;
+  timestamp_ms: number;
+}
+
+export interface TopicConfig {
+  name: string;
+  partitions: number;
+}
+
+export interface LogBrokerConfig {
+  topics: TopicConfig[];
+  /** Records written at first start (incarnation 0): topic → partition → records. Visible once durable. */
+  preload?: ReadonlyMap<string, readonly (readonly LogRecord[])[]>;
+  /** Upper bound on records per fetch reply. */
+  max_fetch_records?: number;
+  /** Records per disk segment when preloading. */
+  segment_records?: number;
+  /** Upper bound on records per partition (the broker's retention bound). */
+  max_partition_records?: number;
+}
+
+export type BrokerRequest =
+  | { type: 'broker.append'; topic: string; partition: number; records: LogRecord[]; request_id: number }
+  | { type: 'broker.fetch'; topic: string; partition: number; offset: number; max_records: number; reply_tag: string }
+  | { type: 'broker.end_offsets'; topic: string; reply_tag: string };
+
+export type BrokerReply =
+  | { type: 'broker.append_ack'; request_id: number; base_offset: number; end_offset: number }
+  | { type: 'broker.append_error'; request_id: number; error: string }
+  | {
+      type: 'broker.fetch_result';
+      reply_tag: string;
+      topic: string;
+      partition: number;
+      offset: number;
+      records: LogRecord[];
+      end_offset: number;
+    }
+  | { type: 'broker.fetch_error'; reply_tag: string; topic: string; partition: number; error: string }
+  | { type: 'broker.end_offsets_result'; reply_tag: string; topic: string; end_offsets: number[] }
+  | { type: 'broker.end_offsets_error'; reply_tag: string; topic: string; error: string };
+
+interface AppendOutcome {
+  ok: boolean;
+  base: number;
+  error?: string;
+}
+
+interface PendingAppend {
+  records: LogRecord[];
+  done: (outcome: AppendOutcome) => void;
+}
+
+/** Bound on appends queued per partition behind the disk. */
+const MAX_QUEUED_APPENDS = 100_000;
+
+const SEGMENT_PREFIX = 'log/';
+
+function segmentKey(topic: string, partition: number, base_offset: number): string {
+  return `${SEGMENT_PREFIX}${topic}/${partition}/${String(base_offset).padStart(12, '0')}`;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class LogBroker implements EngineNode {
+  /** topic → partition → durable records. */
+  private readonly logs = new Map<string, LogRecord[][]>();
+  /** topic/partition → appends waiting for (or in) their disk write, in order. */
+  private readonly write_queues = new Map<string, PendingAppend[]>();
+  private loading = true;
+  private readonly max_fetch_records: number;
+  private readonly max_partition_records: number;
+  appended_records = 0;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly config: LogBrokerConfig,
+  ) {
+    this.max_fetch_records = config.max_fetch_records ?? 1024;
+    this.max_partition_records = config.max_partition_records ?? 10_000_000;
+    for (const topic of config.topics) {
+      if (topic.partitions < 1) throw new Error(`topic ${topic.name} needs partitions`);
+      this.logs.set(topic.name, Array.from({ length: topic.partitions }, () => []));
+    }
+  }
+
+  on_start(): void {
+    this.runtime.disk.list(SEGMENT_PREFIX, (result) => {
+      if (!result.ok) {
+        this.runtime.log('broker.load_failed', { error: result.error });
+        this.runtime.setTimer(100, 'reload');
+        return;
+      }
+      this.loadSegments(result.value, 0);
+    });
+  }
+
+  private loadSegments(keys: string[], index: number): void {
+    if (index >= keys.length) {
+      this.loading = false;
+      this.runtime.log('broker.loaded', { segments: keys.length });
+      if (keys.length === 0 && this.runtime.incarnation === 0) this.writePreload();
+      return;
+    }
+    const key = keys[index]!;
+    this.runtime.disk.get(key, (result) => {
+      if (!result.ok) {
+        this.runtime.log('broker.segment_unreadable', { key, error: result.error });
+        this.runtime.setTimer(100, 'reload');
+        return;
+      }
+      const [topic, partition_text, base_text] = key.slice(SEGMENT_PREFIX.length).split('/');
+      const log = this.logs.get(topic ?? '')?.[Number(partition_text)];
+      let records: LogRecord[] | undefined;
+      try {
+        records = JSON.parse(decoder.decode(result.value)) as LogRecord[];
+      } catch {
+        records = undefined;
+      }
+      if (log === undefined || records === undefined || Number(base_text) !== log.length) {
+        this.runtime.log('broker.segment_skipped', { key, reason: 'corrupt or out of order' });
+      } else {
+        for (const record of records) log.push(record);
+      }
+      this.loadSegments(keys, index + 1);
+    });
+  }
+
+  private writePreload(): void {
+    const preload = this.config.preload;
+    if (preload === undefined) return;
+    const segment_records = this.config.segment_records ?? 4096;
+    for (const [topic, partitions] of preload) {
+      partitions.forEach((records, partition) => {
+        for (let at = 0; at < records.length; at += segment_records) {
+          this.append(topic, partition, records.slice(at, at + segment_records), () => {});
+        }
+      });
+    }
+  }
+
+  /**
+   * Write-ahead: appends to one partition are written to disk one after another, in order, and a segment becomes
+   * visible (fetchable) only after its write succeeded. A failed write drops it and every append queued behind it.
+   */
+  private append(topic: string, partition: number, records: LogRecord[], done: (reply: AppendOutcome) => void): void {
+    const log = this.logs.get(topic)?.[partition];
+    if (log === undefined) {
+      done({ ok: false, base: -1, error: 'unknown topic or partition' });
+      return;
+    }
+    const id = `${topic}/${partition}`;
+    let queue = this.write_queues.get(id);
+    if (queue === undefined) {
+      queue = [];
+      this.write_queues.set(id, queue);
+    }
+    const queued = queue.reduce((sum, item) => sum + item.records.length, 0);
+    if (log.length + queued + records.length > this.max_partition_records || queue.length >= MAX_QUEUED_APPENDS) {
+      done({ ok: false, base: -1, error: 'partition full' });
+      return;
+    }
+    queue.push({ records, done });
+    if (queue.length === 1) this.writeNext(topic, partition, log, queue);
+  }
+
+  private writeNext(topic: string, partition: number, log: LogRecord[], queue: PendingAppend[]): void {
+    const head = queue[0];
+    if (head === undefined) return;
+    const base = log.length;
+    this.runtime.disk.put(segmentKey(topic, partition, base), encoder.encode(JSON.stringify(head.records)), (result) => {
+      if (!result.ok) {
+        const failed = queue.splice(0, queue.length);
+        for (const item of failed) item.done({ ok: false, base, error: result.error });
+        return;
+      }
+      for (const record of head.records) log.push(record);
+      this.appended_records += head.records.length;
+      queue.shift();
+      head.done({ ok: true, base });
+      this.writeNext(topic, partition, log, queue);
+    });
+  }
+
+  on_message(from: NodeId, message: unknown): void {
+    const request = message as BrokerRequest;
+    switch (request.type) {
+      case 'broker.append':
+        this.append(request.topic, request.partition, request.records, (reply) => {
+          if (reply.ok) {
+            this.runtime.send(from, {
+              type: 'broker.append_ack',
+              request_id: request.request_id,
+              base_offset: reply.base,
+              end_offset: reply.base + request.records.length,
+            } satisfies BrokerReply);
+          } else {
+            this.runtime.send(from, { type: 'broker.append_error', request_id: request.request_id, error: reply.error ?? 'error' } satisfies BrokerReply);
+          }
+        });
+        return;
+      case 'broker.fetch': {
+        const log = this.logs.get(request.topic)?.[request.partition];
+        if (this.loading || log === undefined || request.offset < 0 || request.offset > log.length) {
+          this.runtime.send(from, {
+            type: 'broker.fetch_error',
+            reply_tag: request.reply_tag,
+            topic: request.topic,
+            partition: request.partition,
+            error: this.loading ? 'loading' : 'bad request',
+          } satisfies BrokerReply);
+          return;
+        }
+        const count = Math.min(request.max_records, this.max_fetch_records);
+        this.runtime.send(from, {
+          type: 'broker.fetch_result',
+          reply_tag: request.reply_tag,
+          topic: request.topic,
+          partition: request.partition,
+          offset: request.offset,
+          records: log.slice(request.offset, request.offset + count),
+          end_offset: log.length,
+        } satisfies BrokerReply);
+        return;
+      }
+      case 'broker.end_offsets': {
+        const partitions = this.logs.get(request.topic);
+        if (this.loading || partitions === undefined) {
+          this.runtime.send(from, {
+            type: 'broker.end_offsets_error',
+            reply_tag: request.reply_tag,
+            topic: request.topic,
+            error: this.loading ? 'loading' : 'unknown topic',
+          } satisfies BrokerReply);
+          return;
+        }
+        this.runtime.send(from, {
+          type: 'broker.end_offsets_result',
+          reply_tag: request.reply_tag,
+          topic: request.topic,
+          end_offsets: partitions.map((log) => log.length),
+        } satisfies BrokerReply);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  on_timer(tag: unknown): void {
+    if (tag === 'reload') {
+      for (const partitions of this.logs.values()) for (const log of partitions) log.length = 0;
+      this.write_queues.clear();
+      this.on_start();
+    }
+  }
+
+  /** Durable end offsets (introspection for tests and the workload driver). */
+  endOffsets(topic: string): number[] {
+    return (this.logs.get(topic) ?? []).map((log) => log.length);
+  }
+}
+
+export function createLogBroker(config: LogBrokerConfig): (runtime: Runtime) => LogBroker {
+  return (runtime) => new LogBroker(runtime, config);
+}

@@ -1,0 +1,236 @@
+// A replayable source over the log broker: partition p is read by subtask p % parallelism; offsets per partition
+// are kept in operator list state "offsets" (a checkpoint snapshots them, a restore rewinds them). Bounded mode
+// captures the end offsets at start and finishes there; unbounded mode polls for new records forever.
+import type { PollStatus, Source, SourceOutput, SourceReader, SourceReaderContext } from '../api/functions.js';
+import type { NodeId } from '../runtime.js';
+import type { OperatorListState } from '../state/operator-state.js';
+import type { BrokerReply, BrokerRequest, LogRecord } from './log-broker.js';
+
+export interface LogSourceConfig {
+  broker: NodeId;
+  topic: string;
+  partitions: number;
+  bounded: boolean;
+  /** Records per fetch request (the broker may return fewer). */
+  fetch_records?: number;
+  /** Retry delay after a fetch error, and poll delay when an unbounded partition has no new records. */
+  retry_ms?: number;
+}
+
+/** What is checkpointed per partition: the offset of the next record to emit. */
+export interface PartitionOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export function splitId(topic: string, partition: number): string {
+  return `${topic}#${partition}`;
+}
+
+interface PartitionReader {
+  partition: number;
+  split: string;
+  /** Offset of the next record to emit. */
+  next_offset: number;
+  /** Bounded mode: stop here (captured at start). */
+  stop_offset: number | undefined;
+  /** Fetched, not yet emitted (bounded by fetch_records). */
+  buffered: LogRecord[];
+  buffer_cursor: number;
+  fetch_in_flight: boolean;
+  retry_pending: boolean;
+  finished: boolean;
+}
+
+export class LogSourceReader implements SourceReader<unknown> {
+  private readonly partitions: PartitionReader[] = [];
+  private readonly offsets_state: OperatorListState<PartitionOffset>;
+  private end_offsets_known: boolean;
+  private end_offsets_retry = false;
+  private next_partition = 0;
+  private active_splits: string[] = [];
+  private readonly fetch_records: number;
+  private readonly retry_ms: number;
+
+  constructor(
+    private readonly ctx: SourceReaderContext,
+    private readonly config: LogSourceConfig,
+  ) {
+    this.fetch_records = config.fetch_records ?? 512;
+    this.retry_ms = config.retry_ms ?? 50;
+    this.offsets_state = ctx.getOperatorListState<PartitionOffset>('offsets', 'split');
+    this.end_offsets_known = !config.bounded;
+  }
+
+  /** Partitions this subtask owns, with restored offsets if the state holds any. */
+  start(): void {
+    const restored = new Map(this.offsets_state.get().map((o) => [o.partition, o.offset] as const));
+    for (let p = this.ctx.subtask_index; p < this.config.partitions; p += this.ctx.parallelism) {
+      this.partitions.push({
+        partition: p,
+        split: splitId(this.config.topic, p),
+        next_offset: restored.get(p) ?? 0,
+        stop_offset: undefined,
+        buffered: [],
+        buffer_cursor: 0,
+        fetch_in_flight: false,
+        retry_pending: false,
+        finished: false,
+      });
+    }
+    this.syncState();
+    this.refreshActiveSplits();
+    if (this.config.bounded) this.requestEndOffsets();
+    else this.fetchAll();
+  }
+
+  private requestEndOffsets(): void {
+    this.ctx.send(this.config.broker, {
+      type: 'broker.end_offsets',
+      topic: this.config.topic,
+      reply_tag: this.ctx.reply_tag,
+    } satisfies BrokerRequest);
+  }
+
+  private fetchAll(): void {
+    for (const p of this.partitions) this.maybeFetch(p);
+  }
+
+  private maybeFetch(p: PartitionReader): void {
+    if (p.finished || p.fetch_in_flight || p.retry_pending || !this.end_offsets_known) return;
+    if (p.buffer_cursor < p.buffered.length) return;
+    const fetch_from = p.next_offset;
+    let max_records = this.fetch_records;
+    if (p.stop_offset !== undefined) max_records = Math.min(max_records, p.stop_offset - fetch_from);
+    if (max_records <= 0) return;
+    p.fetch_in_flight = true;
+    this.ctx.send(this.config.broker, {
+      type: 'broker.fetch',
+      topic: this.config.topic,
+      partition: p.partition,
+      offset: fetch_from,
+      max_records,
+      reply_tag: this.ctx.reply_tag,
+    } satisfies BrokerRequest);
+  }
+
+  onMessage(message: unknown): void {
+    const reply = message as BrokerReply;
+    switch (reply.type) {
+      case 'broker.end_offsets_result': {
+        if (this.end_offsets_known) return;
+        this.end_offsets_known = true;
+        for (const p of this.partitions) {
+          const end = reply.end_offsets[p.partition];
+          if (end === undefined) throw new Error(`broker has no partition ${p.partition}`);
+          p.stop_offset = end;
+          if (p.next_offset >= end) p.finished = true;
+        }
+        this.refreshActiveSplits();
+        this.fetchAll();
+        this.ctx.wake();
+        return;
+      }
+      case 'broker.end_offsets_error':
+        this.end_offsets_retry = true;
+        this.ctx.wakeAfter(this.retry_ms);
+        return;
+      case 'broker.fetch_result': {
+        const p = this.partitions.find((x) => x.partition === reply.partition);
+        if (p === undefined || !p.fetch_in_flight) return;
+        p.fetch_in_flight = false;
+        if (reply.offset !== p.next_offset) return;
+        if (reply.records.length === 0) {
+          p.retry_pending = true;
+          this.ctx.wakeAfter(this.retry_ms);
+          return;
+        }
+        p.buffered = reply.records;
+        p.buffer_cursor = 0;
+        this.ctx.wake();
+        return;
+      }
+      case 'broker.fetch_error': {
+        const p = this.partitions.find((x) => x.partition === reply.partition);
+        if (p === undefined) return;
+        p.fetch_in_flight = false;
+        p.retry_pending = true;
+        this.ctx.wakeAfter(this.retry_ms);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  pollNext(output: SourceOutput<unknown>, budget: number): PollStatus {
+    if (!this.end_offsets_known) {
+      if (this.end_offsets_retry) {
+        this.end_offsets_retry = false;
+        this.requestEndOffsets();
+      }
+      return 'nothing_available';
+    }
+    // Retries (after errors or empty polls) resume on the next poll.
+    for (const p of this.partitions) {
+      if (p.retry_pending) {
+        p.retry_pending = false;
+        this.maybeFetch(p);
+      }
+    }
+    let emitted = 0;
+    const n = this.partitions.length;
+    for (let visited = 0; visited < n && emitted < budget; visited++) {
+      const p = this.partitions[(this.next_partition + visited) % n]!;
+      while (emitted < budget && p.buffer_cursor < p.buffered.length) {
+        const record = p.buffered[p.buffer_cursor++]!;
+        p.next_offset++;
+        emitted++;
+        output.collect(record.value, record.timestamp_ms, p.split);
+      }
+      if (p.stop_offset !== undefined && p.next_offset >= p.stop_offset && !p.finished) {
+        p.finished = true;
+        this.refreshActiveSplits();
+      }
+      this.maybeFetch(p);
+    }
+    this.next_partition = n === 0 ? 0 : (this.next_partition + 1) % n;
+    if (emitted > 0) this.syncState();
+    if (this.config.bounded && this.partitions.every((p) => p.finished)) return 'end_of_input';
+    if (emitted === 0) return 'nothing_available';
+    return 'more';
+  }
+
+  private syncState(): void {
+    this.offsets_state.update(
+      this.partitions.map((p) => ({ topic: this.config.topic, partition: p.partition, offset: p.next_offset })),
+    );
+  }
+
+  private refreshActiveSplits(): void {
+    this.active_splits = this.partitions.filter((p) => !p.finished).map((p) => p.split);
+  }
+
+  activeSplits(): readonly string[] {
+    return this.active_splits;
+  }
+
+  /** Offsets of the next records to emit, per owned partition. */
+  currentOffsets(): PartitionOffset[] {
+    return this.partitions.map((p) => ({ topic: this.config.topic, partition: p.partition, offset: p.next_offset }));
+  }
+}
+
+export class LogSource implements Source<unknown> {
+  readonly kind = 'log';
+  readonly bounded: boolean;
+
+  constructor(readonly config: LogSourceConfig) {
+    this.bounded = config.bounded;
+  }
+
+  createReader(ctx: SourceReaderContext): LogSourceReader {
+    return new LogSourceReader(ctx, this.config);
+  }
+}

@@ -1,0 +1,124 @@
+// The logical job graph (Flink's StreamGraph): one node per transformation with uid, name, parallelism and input
+// edges carrying the partitioning. Built by the DataStream API; re-created from the job factory on every process.
+import type {
+  AggregateFunction,
+  FilterFunction,
+  FlatMapFunction,
+  KeyedProcessFunction,
+  KeySelector,
+  MapFunction,
+  ReduceFunction,
+  Sink,
+  Source,
+  WatermarkStrategy,
+  WindowFunction,
+} from '../api/functions.js';
+import type { WindowAssigner } from '../api/windows.js';
+
+/** 'default' becomes forward when parallelisms match, else rebalance (as in Flink). */
+export type Partitioning = 'default' | 'forward' | 'rebalance' | 'broadcast' | 'hash';
+
+export interface GraphEdge {
+  source_node_id: number;
+  partitioning: Partitioning;
+  key_selector?: KeySelector<unknown, unknown>;
+}
+
+export type NodeOperator =
+  | { kind: 'source'; source: Source<unknown>; watermarks?: WatermarkStrategy<unknown> }
+  | { kind: 'map'; fn: MapFunction<unknown, unknown> }
+  | { kind: 'filter'; fn: FilterFunction<unknown> }
+  | { kind: 'flat_map'; fn: FlatMapFunction<unknown, unknown> }
+  | {
+      kind: 'keyed_process';
+      key_selector: KeySelector<unknown, unknown>;
+      create_function: () => KeyedProcessFunction<unknown, unknown, unknown>;
+    }
+  | { kind: 'keyed_reduce'; key_selector: KeySelector<unknown, unknown>; reduce: ReduceFunction<unknown> }
+  | {
+      kind: 'window';
+      key_selector: KeySelector<unknown, unknown>;
+      assigner: WindowAssigner;
+      allowed_lateness_ms: number;
+      reduce?: ReduceFunction<unknown>;
+      aggregate?: AggregateFunction<unknown, unknown, unknown>;
+      window_function?: WindowFunction<unknown, unknown, unknown>;
+    }
+  | { kind: 'sink'; sink: Sink<unknown> };
+
+export interface GraphNode {
+  id: number;
+  name: string;
+  /** Stable operator id (state is matched by uid on restore); auto-generated from the node id when not set. */
+  uid: string;
+  uid_is_generated: boolean;
+  parallelism: number;
+  max_parallelism: number;
+  inputs: GraphEdge[];
+  operator: NodeOperator;
+}
+
+export function isKeyedOperator(
+  operator: NodeOperator,
+): operator is Extract<NodeOperator, { key_selector: KeySelector<unknown, unknown> }> {
+  return operator.kind === 'keyed_process' || operator.kind === 'keyed_reduce' || operator.kind === 'window';
+}
+
+export class JobGraph {
+  readonly nodes: GraphNode[] = [];
+
+  constructor(
+    readonly default_parallelism: number,
+    readonly max_parallelism: number,
+  ) {}
+
+  addNode(name: string, operator: NodeOperator, inputs: GraphEdge[], parallelism: number): GraphNode {
+    const id = this.nodes.length;
+    const node: GraphNode = {
+      id,
+      name,
+      uid: `auto-${id}-${operator.kind}`,
+      uid_is_generated: true,
+      parallelism,
+      max_parallelism: this.max_parallelism,
+      inputs,
+      operator,
+    };
+    this.nodes.push(node);
+    return node;
+  }
+
+  node(id: number): GraphNode {
+    const node = this.nodes[id];
+    if (node === undefined) throw new Error(`no graph node ${id}`);
+    return node;
+  }
+
+  /** Consumers of a node, in node order. */
+  consumers(node_id: number): GraphNode[] {
+    return this.nodes.filter((n) => n.inputs.some((e) => e.source_node_id === node_id));
+  }
+
+  validate(): void {
+    const uids = new Set<string>();
+    for (const node of this.nodes) {
+      if (uids.has(node.uid)) throw new Error(`duplicate operator uid ${node.uid}`);
+      uids.add(node.uid);
+      if (node.parallelism > node.max_parallelism) {
+        throw new Error(`${node.name}: parallelism ${node.parallelism} > max parallelism ${node.max_parallelism}`);
+      }
+      if (node.operator.kind === 'source' && node.inputs.length > 0) throw new Error('a source has no inputs');
+      if (node.operator.kind !== 'source' && node.inputs.length === 0) throw new Error(`${node.name} has no input`);
+      for (const edge of node.inputs) {
+        const upstream = this.node(edge.source_node_id);
+        if (edge.partitioning === 'forward' && upstream.parallelism !== node.parallelism) {
+          throw new Error(`forward edge ${upstream.name} → ${node.name} needs equal parallelism`);
+        }
+        if (isKeyedOperator(node.operator) && edge.partitioning !== 'hash') {
+          throw new Error(`${node.name} is keyed but its input is not keyBy-partitioned`);
+        }
+      }
+    }
+    if (!this.nodes.some((n) => n.operator.kind === 'sink')) throw new Error('job has no sink');
+  }
+}

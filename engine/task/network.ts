@@ -1,0 +1,317 @@
+// The data plane of one task: output channels with credit-based flow control and bounded queues, record writers
+// with partitioners, and the input gate (per-channel FIFO queues, watermark merging, per-channel blocking hooks
+// for aligned checkpoints). Buffers hold batches of records; control events travel in channel order.
+import { assignKeyToParallelOperator, keyHashCode } from '../state/key-groups.js';
+import { encodeKey } from '../state/key-codec.js';
+import type { KeySelector } from '../api/functions.js';
+import { MIN_WATERMARK, MAX_WATERMARK } from '../api/functions.js';
+import type { NodeId } from '../runtime.js';
+
+/** One network buffer: a batch of records or a control event. Immutable once sent. */
+export type NetworkBuffer =
+  | { kind: 'records'; values: unknown[]; timestamps: number[] }
+  | { kind: 'watermark'; timestamp_ms: number }
+  | { kind: 'barrier'; checkpoint_id: number }
+  | { kind: 'end_of_partition' };
+
+export interface NetworkConfig {
+  /** Records per network buffer. */
+  buffer_records: number;
+  /** Receiver buffers per input channel = the credit a sender starts with. */
+  input_buffers_per_channel: number;
+  /** Finished buffers an output channel may queue (waiting for credit) before its task stops producing. */
+  output_queue_buffers: number;
+}
+
+export const DEFAULT_NETWORK_CONFIG: NetworkConfig = {
+  buffer_records: 256,
+  input_buffers_per_channel: 4,
+  output_queue_buffers: 4,
+};
+
+/**
+ * How far an output queue may exceed output_queue_buffers: a task checks availability before every record, so one
+ * record's fan-out (≤ MAX_RECORDS_PER_INPUT_RECORD) plus the end-of-step flush and a few events can overshoot.
+ */
+export const MAX_RECORDS_PER_INPUT_RECORD = 1024;
+export function outputQueueHardBound(config: NetworkConfig): number {
+  return config.output_queue_buffers + Math.ceil(MAX_RECORDS_PER_INPUT_RECORD / config.buffer_records) + 4;
+}
+
+export interface ChannelTransport {
+  sendBuffer(channel: OutputChannel, buffer: NetworkBuffer): void;
+  returnCredit(channel: InputChannel, credits: number): void;
+}
+
+/** Receives availability changes of its output channels (the task). */
+export interface OutputAvailabilityListener {
+  full_output_channels: number;
+  onOutputAvailable(): void;
+}
+
+export class OutputChannel {
+  private readonly queue: NetworkBuffer[] = [];
+  private partial_values: unknown[] = [];
+  private partial_timestamps: number[] = [];
+  private credit: number;
+  private full = false;
+  private readonly hard_bound: number;
+  max_queue_observed = 0;
+  buffers_sent = 0;
+
+  constructor(
+    readonly id: string,
+    readonly target_node: NodeId,
+    readonly local: boolean,
+    private readonly config: NetworkConfig,
+    private readonly transport: ChannelTransport,
+    private readonly listener: OutputAvailabilityListener,
+    private readonly fail: (message: string, detail?: Record<string, unknown>) => never,
+  ) {
+    this.credit = config.input_buffers_per_channel;
+    this.hard_bound = outputQueueHardBound(config);
+  }
+
+  get queued_buffers(): number {
+    return this.queue.length;
+  }
+
+  get available_credit(): number {
+    return this.credit;
+  }
+
+  addRecord(value: unknown, timestamp_ms: number): void {
+    this.partial_values.push(value);
+    this.partial_timestamps.push(timestamp_ms);
+    if (this.partial_values.length >= this.config.buffer_records) this.finishPartial();
+  }
+
+  /** Closes the partially filled buffer, if any, and queues it. */
+  finishPartial(): void {
+    if (this.partial_values.length === 0) return;
+    const buffer: NetworkBuffer = { kind: 'records', values: this.partial_values, timestamps: this.partial_timestamps };
+    this.partial_values = [];
+    this.partial_timestamps = [];
+    this.enqueue(buffer);
+  }
+
+  /** Events go after every record emitted before them (channel order). */
+  addEvent(buffer: NetworkBuffer): void {
+    this.finishPartial();
+    this.enqueue(buffer);
+  }
+
+  private enqueue(buffer: NetworkBuffer): void {
+    this.queue.push(buffer);
+    if (this.queue.length > this.max_queue_observed) this.max_queue_observed = this.queue.length;
+    if (this.queue.length > this.hard_bound) {
+      this.fail('output channel queue exceeds its bound', { channel: this.id, queued: this.queue.length, bound: this.hard_bound });
+    }
+    this.trySend();
+    this.updateAvailability();
+  }
+
+  addCredit(credits: number): void {
+    if (!(credits > 0) || this.credit + credits > this.config.input_buffers_per_channel) {
+      this.fail('credit above the receiver capacity', { channel: this.id, credit: this.credit, added: credits });
+    }
+    this.credit += credits;
+    this.trySend();
+    this.updateAvailability();
+  }
+
+  private trySend(): void {
+    while (this.credit > 0 && this.queue.length > 0) {
+      const buffer = this.queue.shift()!;
+      this.credit--;
+      this.buffers_sent++;
+      this.transport.sendBuffer(this, buffer);
+    }
+  }
+
+  private updateAvailability(): void {
+    const full = this.queue.length >= this.config.output_queue_buffers;
+    if (full === this.full) return;
+    this.full = full;
+    this.listener.full_output_channels += full ? 1 : -1;
+    if (!full && this.listener.full_output_channels === 0) this.listener.onOutputAvailable();
+  }
+}
+
+/** Routes records of one output edge to its channels. */
+export class RecordWriter {
+  private round_robin: number;
+
+  constructor(
+    readonly channels: OutputChannel[],
+    private readonly partitioning: 'forward' | 'rebalance' | 'broadcast' | 'hash',
+    private readonly key_selector: KeySelector<unknown, unknown> | undefined,
+    private readonly max_parallelism: number,
+    subtask_index: number,
+  ) {
+    if (channels.length === 0) throw new Error('record writer without channels');
+    if (partitioning === 'forward' && channels.length !== 1) throw new Error('forward writer needs one channel');
+    this.round_robin = subtask_index % channels.length;
+  }
+
+  emit(value: unknown, timestamp_ms: number): void {
+    switch (this.partitioning) {
+      case 'forward':
+        this.channels[0]!.addRecord(value, timestamp_ms);
+        return;
+      case 'rebalance': {
+        this.channels[this.round_robin]!.addRecord(value, timestamp_ms);
+        this.round_robin = (this.round_robin + 1) % this.channels.length;
+        return;
+      }
+      case 'broadcast':
+        for (const channel of this.channels) channel.addRecord(value, timestamp_ms);
+        return;
+      case 'hash': {
+        const key = this.key_selector!(value);
+        const hash = keyHashCode(key, () => encodeKey(key));
+        const target = assignKeyToParallelOperator(hash, this.max_parallelism, this.channels.length);
+        this.channels[target]!.addRecord(value, timestamp_ms);
+        return;
+      }
+    }
+  }
+
+  broadcastEvent(buffer: NetworkBuffer): void {
+    for (const channel of this.channels) channel.addEvent(buffer);
+  }
+
+  flush(): void {
+    for (const channel of this.channels) channel.finishPartial();
+  }
+}
+
+export class InputChannel {
+  readonly queue: NetworkBuffer[] = [];
+  /** Records of the head buffer already consumed. */
+  cursor = 0;
+  watermark_ms = MIN_WATERMARK;
+  ended = false;
+  /** Blocked channels are not read (aligned checkpoint barriers). */
+  blocked = false;
+  /** Consumed buffers whose credit has not been returned yet. */
+  pending_credit = 0;
+  max_queue_observed = 0;
+
+  constructor(
+    readonly index: number,
+    readonly id: string,
+    readonly source_node: NodeId,
+    readonly local: boolean,
+    readonly capacity_buffers: number,
+  ) {}
+}
+
+/** All input channels of one task, read round-robin among unblocked channels with data. */
+export class InputGate {
+  readonly channels: InputChannel[] = [];
+  readonly by_id = new Map<string, InputChannel>();
+  private next_channel = 0;
+  private combined_watermark_ms = MIN_WATERMARK;
+  private ended_channels = 0;
+  buffered_buffers = 0;
+
+  constructor(private readonly fail: (message: string, detail?: Record<string, unknown>) => never) {}
+
+  addChannel(id: string, source_node: NodeId, local: boolean, capacity_buffers: number): InputChannel {
+    const channel = new InputChannel(this.channels.length, id, source_node, local, capacity_buffers);
+    this.channels.push(channel);
+    this.by_id.set(id, channel);
+    return channel;
+  }
+
+  /** A buffer arrived (the sender had credit, so there is room). */
+  receive(channel: InputChannel, buffer: NetworkBuffer): void {
+    if (channel.ended) this.fail('buffer after end of partition', { channel: channel.id });
+    channel.queue.push(buffer);
+    this.buffered_buffers++;
+    if (channel.queue.length > channel.max_queue_observed) channel.max_queue_observed = channel.queue.length;
+    if (channel.queue.length > channel.capacity_buffers) {
+      this.fail('input channel holds more buffers than it granted credit for', {
+        channel: channel.id,
+        queued: channel.queue.length,
+        capacity: channel.capacity_buffers,
+      });
+    }
+  }
+
+  /** Next unblocked channel with a buffer, round-robin; undefined when none. */
+  nextReadable(): InputChannel | undefined {
+    const n = this.channels.length;
+    for (let i = 0; i < n; i++) {
+      const channel = this.channels[(this.next_channel + i) % n]!;
+      if (!channel.blocked && channel.queue.length > 0) {
+        this.next_channel = (channel.index + 1) % n;
+        return channel;
+      }
+    }
+    return undefined;
+  }
+
+  hasReadable(): boolean {
+    for (const channel of this.channels) if (!channel.blocked && channel.queue.length > 0) return true;
+    return false;
+  }
+
+  /** Removes the head buffer of a channel; its credit is returned at the end of the step. */
+  consumeHead(channel: InputChannel): NetworkBuffer {
+    const buffer = channel.queue.shift();
+    if (buffer === undefined) this.fail('consume from an empty channel', { channel: channel.id });
+    channel.cursor = 0;
+    channel.pending_credit++;
+    this.buffered_buffers--;
+    return buffer;
+  }
+
+  /** Records a channel watermark; returns the new combined watermark if it advanced, else undefined. */
+  onWatermark(channel: InputChannel, timestamp_ms: number): number | undefined {
+    if (timestamp_ms > channel.watermark_ms) channel.watermark_ms = timestamp_ms;
+    return this.recomputeWatermark();
+  }
+
+  /** Marks a channel ended (it counts as +∞ for watermarks); returns true when every channel has ended. */
+  onEndOfPartition(channel: InputChannel): boolean {
+    if (channel.ended) this.fail('second end of partition', { channel: channel.id });
+    channel.ended = true;
+    channel.watermark_ms = MAX_WATERMARK;
+    this.ended_channels++;
+    return this.ended_channels === this.channels.length;
+  }
+
+  recomputeWatermark(): number | undefined {
+    let min = MAX_WATERMARK;
+    for (const channel of this.channels) if (channel.watermark_ms < min) min = channel.watermark_ms;
+    if (min > this.combined_watermark_ms) {
+      this.combined_watermark_ms = min;
+      return min;
+    }
+    return undefined;
+  }
+
+  get watermark_ms(): number {
+    return this.combined_watermark_ms;
+  }
+
+  get all_ended(): boolean {
+    return this.ended_channels === this.channels.length;
+  }
+
+  // Hooks for aligned checkpoints: block a channel after its barrier, unblock when aligned.
+  blockChannel(channel: InputChannel): void {
+    channel.blocked = true;
+  }
+
+  unblockAll(): void {
+    for (const channel of this.channels) channel.blocked = false;
+  }
+
+  /** Unaligned checkpoints: the buffers queued behind the head of each channel (in-flight data to persist). */
+  captureInFlight(): { channel: string; buffers: NetworkBuffer[] }[] {
+    return this.channels.map((c) => ({ channel: c.id, buffers: [...c.queue] }));
+  }
+}

@@ -1,0 +1,103 @@
+// Builds a World hosting one engine cluster: a JobManager ("jm"), N TaskManagers ("tm-1".."tm-N") with slots, a
+// log broker ("broker") preloaded with the workload, and a collector ("collector") for collecting sinks; submits
+// one job and runs it. Tests, benchmarks and the scenario runner start here.
+import { createJobManager, type JobManager, type JobStatus } from '../engine/cluster/job-manager.js';
+import { createTaskManager, type TaskManager, type TaskManagerConfig } from '../engine/cluster/task-manager.js';
+import type { JobCatalogue } from '../engine/cluster/build-job.js';
+import type { JobSpec } from '../engine/cluster/messages.js';
+import { createCollector, type CollectorNode } from '../engine/connectors/collect-sink.js';
+import { createLogBroker, type LogBroker, type LogRecord, type TopicConfig } from '../engine/connectors/log-broker.js';
+import { EXAMPLE_JOB_FACTORIES } from '../engine/examples/index.js';
+import { World, type RunOutcome, type WorldOptions } from '../sim/index.js';
+import { engineNodeOf, hostEngineNode } from './host.js';
+
+export interface ClusterOptions {
+  seed: number;
+  job: JobSpec;
+  jobs?: JobCatalogue;
+  task_managers: number;
+  slots_per_task_manager: number;
+  topics: TopicConfig[];
+  /** Broker preload: topic → partition → records. */
+  input: ReadonlyMap<string, readonly (readonly LogRecord[])[]>;
+  task_manager?: Partial<Omit<TaskManagerConfig, 'job_manager' | 'slots' | 'jobs'>>;
+  heartbeat_interval_ms?: number;
+  heartbeat_timeout_ms?: number;
+  world?: Partial<WorldOptions>;
+  max_collected_records?: number;
+}
+
+export const JOB_MANAGER_ID = 'jm';
+export const BROKER_ID = 'broker';
+export const COLLECTOR_ID = 'collector';
+
+export function taskManagerId(index: number): string {
+  return `tm-${index + 1}`;
+}
+
+export class Cluster {
+  readonly world: World;
+  readonly task_manager_ids: string[];
+
+  constructor(readonly options: ClusterOptions) {
+    this.world = new World({ ...options.world, seed: options.seed });
+    const jobs = options.jobs ?? EXAMPLE_JOB_FACTORIES;
+    this.task_manager_ids = Array.from({ length: options.task_managers }, (_, i) => taskManagerId(i));
+    this.world.add_process(BROKER_ID, hostEngineNode(createLogBroker({ topics: options.topics, preload: options.input })));
+    this.world.add_process(COLLECTOR_ID, hostEngineNode(createCollector({ max_records: options.max_collected_records })));
+    this.world.add_process(
+      JOB_MANAGER_ID,
+      hostEngineNode(
+        createJobManager({
+          job: options.job,
+          jobs,
+          expected_task_managers: options.task_managers,
+          heartbeat_interval_ms: options.heartbeat_interval_ms ?? 1_000,
+          heartbeat_timeout_ms: options.heartbeat_timeout_ms ?? 5_000,
+        }),
+      ),
+    );
+    for (const id of this.task_manager_ids) {
+      this.world.add_process(
+        id,
+        hostEngineNode(
+          createTaskManager({ ...options.task_manager, job_manager: JOB_MANAGER_ID, slots: options.slots_per_task_manager, jobs }),
+        ),
+      );
+    }
+  }
+
+  jobManager(): JobManager | undefined {
+    return engineNodeOf<JobManager>(this.world.process_object(JOB_MANAGER_ID));
+  }
+
+  taskManagers(): TaskManager[] {
+    return this.task_manager_ids.flatMap((id) => engineNodeOf<TaskManager>(this.world.process_object(id)) ?? []);
+  }
+
+  collector(): CollectorNode {
+    const node = engineNodeOf<CollectorNode>(this.world.process_object(COLLECTOR_ID));
+    if (node === undefined) throw new Error('collector is down');
+    return node;
+  }
+
+  broker(): LogBroker | undefined {
+    return engineNodeOf<LogBroker>(this.world.process_object(BROKER_ID));
+  }
+
+  jobStatus(): JobStatus | undefined {
+    return this.jobManager()?.job_status;
+  }
+
+  /** Runs until the job reaches a terminal status and the world drains (or until `until_ms` of virtual time). */
+  runToCompletion(until_ms = 10_000_000): RunOutcome {
+    const terminal = (): boolean => {
+      const status = this.jobStatus();
+      return status === 'FINISHED' || status === 'FAILED' || status === 'CANCELED';
+    };
+    const first = this.world.run({ until: terminal, until_ms });
+    if (!terminal()) return first;
+    // Let in-flight output reach the collector; heartbeats stop once the job is terminal, so the world idles.
+    return this.world.run({ max_events: 50_000_000 });
+  }
+}
