@@ -1,0 +1,278 @@
+// Specification of the CLI's own behaviour, in-process, against a deterministic fake runner (the real runner is
+// exercised end to end once scenarios/runner.ts exists): exit codes, summaries, replay commands, failure files,
+// replays that check the trace hash, swarms whose results do not depend on the worker count, and the catalogue table.
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../scenarios/result-format.js';
+import { EXIT } from './errors.js';
+import type { FailureFile } from './failure-file.js';
+import { CATALOGUE_DIR, run_cli, type CliDeps } from './program.js';
+import { run_scenario as fake_runner } from './test-support/fake-runner.js';
+
+const FAKE_RUNNER_MODULE = new URL('./test-support/fake-runner.ts', import.meta.url).href;
+const cwd = mkdtempSync(join(tmpdir(), 'streamsim-cli-'));
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+const SCENARIO = (name: string, extra = '') => `name: ${name}
+description: A scenario for the CLI's tests.
+job: { name: word_count }
+workload: { records: 100 }
+seeds: [4, 5, 6]
+${extra}`;
+
+writeFileSync(join(cwd, 'steady.yaml'), SCENARIO('steady'));
+writeFileSync(join(cwd, 'flaky.yaml'), SCENARIO('flaky'));
+writeFileSync(join(cwd, 'bites.yaml'), SCENARIO('bites', 'expect_violation: exactly_once_output\n'));
+writeFileSync(join(cwd, 'broken.yaml'), 'name: broken\ndescription: d\njob: { name: page_rank }\n');
+
+interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(argv: string[], overrides: Partial<CliDeps> = {}): Promise<Captured> {
+  let stdout = '';
+  let stderr = '';
+  const deps: CliDeps = {
+    cwd,
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    runner: fake_runner,
+    runner_module: FAKE_RUNNER_MODULE,
+    ...overrides,
+  };
+  const code = await run_cli(argv, deps);
+  return { code, stdout, stderr };
+}
+
+function strip_wall(results: RunResult[]): RunResult[] {
+  return results.map((r) => ({ ...r, wall_ms: 0 }));
+}
+
+describe('run', () => {
+  it('exits 0 and prints a summary when every property holds', async () => {
+    const { code, stdout } = await cli(['run', 'steady.yaml', '--seed', '9']);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toMatch(/steady/);
+    expect(stdout).toMatch(/\b9\b/);
+  });
+
+  it("uses the scenario's first default seed without --seed", async () => {
+    const { stdout } = await cli(['run', 'steady.yaml', '--json']);
+    expect((JSON.parse(stdout) as RunResult).seed).toBe(4);
+  });
+
+  it('exits 1 on a violation, printing the seed, the exact replay command and a failure file', async () => {
+    const { code, stderr } = await cli(['run', 'flaky.yaml', '--seed', '6']);
+    expect(code).toBe(EXIT.violation);
+    expect(stderr).toMatch(/exactly_once_output violated at 1234 ms/);
+    expect(stderr).toMatch(/seed: 6/);
+    expect(stderr).toContain('replay: npx streamsim replay 6 flaky.yaml');
+    const failure_path = join(cwd, 'streamsim-reports', 'failures', 'flaky-seed-6.json');
+    expect(stderr).toContain('npx streamsim replay streamsim-reports/failures/flaky-seed-6.json');
+    const failure = JSON.parse(readFileSync(failure_path, 'utf8')) as FailureFile;
+    expect(failure).toMatchObject({ format: 'streamsim-failure', seed: 6, scenario_file: 'flaky.yaml', scenario: { name: 'flaky' } });
+    expect(failure.trace_hash).toBe(fake_runner(failure.scenario, { seed: 6, scenario_file: 'flaky.yaml' }).trace_hash);
+  });
+
+  it('counts an expected violation that happened as success', async () => {
+    expect((await cli(['run', 'bites.yaml'])).code).toBe(EXIT.ok);
+  });
+
+  it('writes the trace where --trace says, and reports into --reports', async () => {
+    const { code, stderr } = await cli(['run', 'steady.yaml', '--trace', 'out/t.jsonl', '--reports', 'rep']);
+    expect(code).toBe(EXIT.ok);
+    expect(readFileSync(join(cwd, 'out', 't.jsonl'), 'utf8')).toMatch(/"kind":"header"/);
+    expect(stderr).toMatch(/trace written to out\/t.jsonl/);
+    expect(existsSync(join(cwd, 'rep'))).toBe(true);
+  });
+
+  it('exits 2 with file, line, field and expectation for a bad scenario', async () => {
+    const { code, stderr } = await cli(['run', 'broken.yaml']);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain('broken.yaml:3: job.name: unknown job "page_rank"; known jobs: word_count, sequence_check, windowed_sum');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 3 with a clear message while the runner module is missing', async () => {
+    const { code, stderr } = await cli(['run', 'steady.yaml'], { runner: undefined, runner_module: new URL('./no-such-runner.ts', import.meta.url).href });
+    expect(code).toBe(EXIT.internal);
+    expect(stderr).toMatch(/not in this checkout yet/);
+  });
+
+  it('exits 3 with the stack when the runner throws (a bug)', async () => {
+    const { code, stderr } = await cli(['run', 'steady.yaml'], {
+      runner: () => {
+        throw new Error('boom in the engine');
+      },
+    });
+    expect(code).toBe(EXIT.internal);
+    expect(stderr).toMatch(/internal error[\s\S]*boom in the engine[\s\S]*\n\s+at /);
+  });
+});
+
+describe('replay', () => {
+  it('reproduces a failure file: same trace hash, and says so', async () => {
+    await cli(['run', 'flaky.yaml', '--seed', '3']);
+    const { code, stderr } = await cli(['replay', 'streamsim-reports/failures/flaky-seed-3.json', '--trace', 'replayed.jsonl']);
+    expect(code).toBe(EXIT.violation);
+    expect(stderr).toMatch(/reproduced: seed 3 of flaky gives trace hash [0-9a-f]+, identical to the failure file/);
+    expect(existsSync(join(cwd, 'replayed.jsonl'))).toBe(true);
+  });
+
+  it('says NOT reproduced when the trace hash differs', async () => {
+    await cli(['run', 'flaky.yaml', '--seed', '9']);
+    const path = join(cwd, 'streamsim-reports', 'failures', 'flaky-seed-9.json');
+    const failure = JSON.parse(readFileSync(path, 'utf8')) as FailureFile;
+    writeFileSync(join(cwd, 'tampered.json'), JSON.stringify({ ...failure, trace_hash: 'deadbeef' }));
+    const { code, stderr } = await cli(['replay', 'tampered.json']);
+    expect(code).toBe(EXIT.violation);
+    expect(stderr).toMatch(/NOT reproduced.*deadbeef/);
+  });
+
+  it('replays <seed> <scenario> twice and compares the hashes', async () => {
+    const { code, stderr } = await cli(['replay', '5', 'steady.yaml']);
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).toMatch(/reproduced: seed 5 of steady .* identical to a second run/);
+    let calls = 0;
+    const drifting = (...args: Parameters<typeof fake_runner>) => ({ ...fake_runner(...args), trace_hash: `h${calls++}` });
+    const drift = await cli(['replay', '5', 'steady.yaml'], { runner: drifting });
+    expect(drift.code).toBe(EXIT.violation);
+    expect(drift.stderr).toMatch(/NOT reproduced/);
+  });
+
+  it('never reads a path named inside a failure file: the embedded scenario is validated and used', async () => {
+    await cli(['run', 'flaky.yaml', '--seed', '12']);
+    const path = join(cwd, 'streamsim-reports', 'failures', 'flaky-seed-12.json');
+    const failure = JSON.parse(readFileSync(path, 'utf8')) as FailureFile;
+    writeFileSync(join(cwd, 'moved.json'), JSON.stringify({ ...failure, scenario_file: '/nonexistent/elsewhere.yaml' }));
+    expect((await cli(['replay', 'moved.json'])).stderr).toMatch(/reproduced:/);
+    writeFileSync(join(cwd, 'evil.json'), JSON.stringify({ ...failure, scenario: { ...failure.scenario, trace_path: '/etc/x' } }));
+    const evil = await cli(['replay', 'evil.json']);
+    expect(evil.code).toBe(EXIT.usage);
+    expect(evil.stderr).toMatch(/scenario.trace_path: unknown field/);
+  });
+
+  it.each([
+    [['replay', 'missing.json'], /missing.json: file not found/],
+    [['replay', '7'], /needs a scenario file/],
+    [['replay', 'x7', 'steady.yaml'], /replay <seed>: expected a whole number/],
+    [['replay', 'steady.yaml'], /not a JSON failure file/],
+  ])('exits 2 for %j', async (argv, message) => {
+    const { code, stderr } = await cli(argv);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toMatch(message);
+  });
+});
+
+describe('swarm', () => {
+  it('runs every seed of the range and lists each failure with its replay command', async () => {
+    const { code, stderr, stdout } = await cli(['swarm', 'flaky.yaml', '--seeds', '10', '--first-seed', '1', '--workers', '1', '--json']);
+    expect(code).toBe(EXIT.violation);
+    const summary = JSON.parse(stdout) as { runs: number; failures: { seed: number; replay_command: string }[] };
+    expect(summary.runs).toBe(10);
+    expect(summary.failures.map((f) => f.seed)).toEqual([3, 6, 9]);
+    expect(summary.failures[0]?.replay_command).toBe('npx streamsim replay 3 flaky.yaml');
+    expect(stderr).toMatch(/swarm: 10 runs, 3 failed/);
+  });
+
+  it('gives identical results whatever the number of workers', async () => {
+    const one = await cli(['swarm', '.', '--seeds', '12', '--workers', '1', '--json']);
+    const three = await cli(['swarm', '.', '--seeds', '12', '--workers', '3', '--json'], { runner: undefined });
+    expect(one.code).toBe(EXIT.usage); // broken.yaml is in the directory: nothing runs
+    expect(three.code).toBe(EXIT.usage);
+    const dir = join(cwd, 'good');
+    cpSync(join(cwd, 'steady.yaml'), join(dir, 'steady.yaml'));
+    cpSync(join(cwd, 'flaky.yaml'), join(dir, 'flaky.yaml'));
+    const serial = await cli(['swarm', 'good', '--seeds', '12', '--workers', '1', '--json']);
+    const parallel = await cli(['swarm', 'good', '--seeds', '12', '--workers', '3', '--json'], { runner: undefined });
+    expect(parallel.code).toBe(serial.code);
+    const a = JSON.parse(serial.stdout) as { results: RunResult[]; failures: unknown[] };
+    const b = JSON.parse(parallel.stdout) as { results: RunResult[]; failures: unknown[] };
+    expect(a.results).toHaveLength(24);
+    expect(strip_wall(b.results)).toEqual(strip_wall(a.results));
+    expect(b.failures).toEqual(a.failures);
+  });
+
+  it('shards split the seed range: the shards together run every seed once', async () => {
+    const seeds: number[] = [];
+    for (const shard of ['1/3', '2/3', '3/3']) {
+      const { stdout } = await cli(['swarm', 'steady.yaml', '--seeds', '10', '--first-seed', '100', '--shard', shard, '--workers', '1', '--json']);
+      seeds.push(...(JSON.parse(stdout) as { results: RunResult[] }).results.map((r) => r.seed));
+    }
+    expect(seeds).toEqual(Array.from({ length: 10 }, (_, i) => 100 + i));
+  });
+
+  it.each([
+    [['swarm', 'steady.yaml'], /required option '--seeds <n>'/],
+    [['swarm', 'steady.yaml', '--seeds', '0'], /--seeds: expected a whole number from 1/],
+    [['swarm', 'steady.yaml', '--seeds', '5', '--shard', '3'], /--shard: expected i\/n/],
+    [['swarm', 'steady.yaml', '--seeds', '5', '--workers', 'many'], /--workers/],
+    [['swarm', 'nowhere', '--seeds', '5'], /nowhere: no such file or directory/],
+  ])('exits 2 for %j', async (argv, message) => {
+    const { code, stderr } = await cli(argv);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toMatch(message);
+  });
+});
+
+describe('catalogue', () => {
+  it('runs every catalogue scenario on its default seeds and prints the table', async () => {
+    const { code, stdout, stderr } = await cli(['catalogue', '--workers', '1']);
+    expect(code).toBe(EXIT.ok);
+    const files = readdirSync(CATALOGUE_DIR).filter((f) => f.endsWith('.yaml'));
+    expect(stdout).toMatch(/^scenario\s+seeds\s+outcome\s+expectation met\s+hash \(first seed\)\s+wall ms/);
+    for (const file of files) expect(stdout).toContain(file.replace('.yaml', ''));
+    expect(stderr).toMatch(new RegExp(`catalogue: ${files.length} scenarios, \\d+ runs, 0 not as expected`));
+  });
+
+  it('exits 1 when an expectation is not met, and --seeds-per-scenario extends the seeds', async () => {
+    const dir = join(cwd, 'cat');
+    cpSync(join(cwd, 'flaky.yaml'), join(dir, 'flaky.yaml'));
+    cpSync(join(cwd, 'bites.yaml'), join(dir, 'bites.yaml'));
+    const { code, stdout } = await cli(['catalogue', '--seeds-per-scenario', '4', '--workers', '1'], { catalogue_dir: dir });
+    expect(code).toBe(EXIT.violation);
+    expect(stdout).toMatch(/flaky\s+4\s+violation 1\/4/);
+    expect(stdout).toMatch(/bites\s+4\s+pass\s+yes/);
+  });
+});
+
+describe('explore and the command line itself', () => {
+  it('hands the trace paths to the explorer', async () => {
+    writeFileSync(join(cwd, 'a.jsonl'), '{}\n');
+    writeFileSync(join(cwd, 'b.jsonl'), '{}\n');
+    const explorer = join(cwd, 'explorer.mjs');
+    writeFileSync(explorer, 'export function run_explorer(options) { globalThis.__explored = options; return 0; }\n');
+    const { code } = await cli(['explore', 'a.jsonl', '--diff', 'b.jsonl'], { explorer_module: new URL(`file://${explorer}`).href });
+    expect(code).toBe(EXIT.ok);
+    expect((globalThis as Record<string, unknown>)['__explored']).toEqual({ trace_path: join(cwd, 'a.jsonl'), diff_path: join(cwd, 'b.jsonl') });
+  });
+
+  it('explains when the explorer is not there yet, and refuses missing traces', async () => {
+    const missing = await cli(['explore', 'a.jsonl'], { explorer_module: new URL('./no-explorer.ts', import.meta.url).href });
+    expect(missing.code).toBe(EXIT.internal);
+    expect(missing.stderr).toMatch(/trace explorer .* is not in this checkout yet/);
+    const no_trace = await cli(['explore', 'nope.jsonl']);
+    expect(no_trace.code).toBe(EXIT.usage);
+    expect(no_trace.stderr).toMatch(/nope.jsonl: trace file not found/);
+  });
+
+  it('prints help for every command with exit 0', async () => {
+    for (const command of ['run', 'replay', 'swarm', 'explore', 'bench', 'catalogue']) {
+      const { code, stdout } = await cli([command, '--help']);
+      expect(code).toBe(EXIT.ok);
+      expect(stdout).toMatch(new RegExp(`Usage: streamsim ${command}`));
+    }
+  });
+
+  it('exits 2 for no command, an unknown command or an unknown flag', async () => {
+    expect((await cli([])).code).toBe(EXIT.usage);
+    expect((await cli(['frobnicate'])).code).toBe(EXIT.usage);
+    const flag = await cli(['run', 'steady.yaml', '--sed', '1']);
+    expect(flag.code).toBe(EXIT.usage);
+    expect(flag.stderr).toMatch(/unknown option '--sed'/);
+  });
+});
