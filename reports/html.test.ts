@@ -113,3 +113,14 @@ describe('throughput_points', () => {
     ]);
   });
 });
+
+describe('to_html_report on unvalidated input', () => {
+  it('escapes markup smuggled into numeric fields', () => {
+    const result = make_passing_fixture();
+    (result as unknown as { seed: string }).seed = xss;
+    (result.sink as unknown as { duplicates: string }).duplicates = xss;
+    const html = to_html_report([result]);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain(escaped_xss);
+  });
+});

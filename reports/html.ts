@@ -59,6 +59,11 @@ function badge(text: string, kind: 'pass' | 'fail' | 'skipped' | 'expected' | 'n
   return `<span class="badge ${kind}">${h(text)}</span>`;
 }
 
+/** A number from a run, as text; a non-number smuggled in through unvalidated JSON is escaped like any string. */
+function n(value: number): string {
+  return typeof value === 'number' ? String(value) : h(String(value));
+}
+
 function seconds(ms: number): number {
   return Math.round(ms) / 1000;
 }
@@ -112,10 +117,10 @@ function render_runs_table(results: readonly RunResult[]): string {
     const expectation =
       r.expected_violation === undefined ? '<span class="muted">–</span>' : `${h(r.expected_violation)} ${r.expectation_met ? badge('met', 'pass') : badge('not met', 'fail')}`;
     return (
-      `<tr><td>${h(r.scenario.name)}</td><td class="number">${r.seed}</td><td>${outcome_badge(r)}</td><td>${expectation}</td>` +
+      `<tr><td>${h(r.scenario.name)}</td><td class="number">${n(r.seed)}</td><td>${outcome_badge(r)}</td><td>${expectation}</td>` +
       `<td class="number">${held}/${checked.length}</td><td>${h(r.sink.kind)} / ${h(r.checkpointing_mode)}</td>` +
       `<td class="number">${completed} / ${aborted}</td><td class="number">${r.recoveries.length}</td>` +
-      `<td class="number">${r.sink.duplicates} / ${r.sink.losses}</td><td><code class="hash">${h(r.trace_hash)}</code></td></tr>`
+      `<td class="number">${n(r.sink.duplicates)} / ${n(r.sink.losses)}</td><td><code class="hash">${h(r.trace_hash)}</code></td></tr>`
     );
   });
   return (
@@ -154,7 +159,7 @@ function render_failures(aggregate: SwarmAggregate): string {
   }
   const rows = aggregate.failures.map(
     (f) =>
-      `<tr><td>${h(f.scenario)}</td><td class="number">${f.seed}</td><td>${f.reasons.map((reason) => `<div>${h(reason)}</div>`).join('')}</td>` +
+      `<tr><td>${h(f.scenario)}</td><td class="number">${n(f.seed)}</td><td>${f.reasons.map((reason) => `<div>${h(reason)}</div>`).join('')}</td>` +
       `<td><code class="hash">${h(f.trace_hash)}</code></td><td><code>${h(f.replay_command)}</code></td></tr>`,
   );
   return (
@@ -169,14 +174,14 @@ function render_swarm(aggregate: SwarmAggregate): string {
   const max_hits = Math.max(1, ...aggregate.coverage.probes.map((p) => p.total_hits));
   const probe_rows = aggregate.coverage.probes.map(
     (p) =>
-      `<tr><td>${h(p.name)}</td><td class="number">${p.total_hits}</td><td class="number">${p.runs_hit} / ${aggregate.runs}</td>` +
+      `<tr><td>${h(p.name)}</td><td class="number">${n(p.total_hits)}</td><td class="number">${n(p.runs_hit)} / ${aggregate.runs}</td>` +
       `<td>${p.total_hits === 0 ? '<span class="finding">never hit: the faults are not reaching this code</span>' : `<span class="meter" style="width:${Math.max(2, Math.round((p.total_hits / max_hits) * 160))}px"></span>`}</td></tr>`,
   );
   const delivery_rows = aggregate.delivery.map(
     (c) =>
-      `<tr${c.runs === 0 ? ' class="muted"' : ''}><td>${h(c.sink_kind)}</td><td>${h(c.checkpointing_mode)}</td><td class="number">${c.runs}</td>` +
-      `<td class="number">${c.runs === 0 ? '–' : `${c.exactly_once_runs} / ${c.runs}`}</td><td class="number">${format_rate(c.exactly_once_rate)}</td>` +
-      `<td class="number">${c.recoveries}</td><td class="number">${c.duplicates}</td><td class="number">${c.losses}</td>` +
+      `<tr${c.runs === 0 ? ' class="muted"' : ''}><td>${h(c.sink_kind)}</td><td>${h(c.checkpointing_mode)}</td><td class="number">${n(c.runs)}</td>` +
+      `<td class="number">${c.runs === 0 ? '–' : `${n(c.exactly_once_runs)} / ${n(c.runs)}`}</td><td class="number">${format_rate(c.exactly_once_rate)}</td>` +
+      `<td class="number">${n(c.recoveries)}</td><td class="number">${n(c.duplicates)}</td><td class="number">${n(c.losses)}</td>` +
       `<td class="number">${format_ratio(c.duplicates_per_recovery)}</td><td class="number">${format_ratio(c.losses_per_recovery)}</td></tr>`,
   );
   const findings =
@@ -275,7 +280,7 @@ function render_run_detail(result: RunResult, open: boolean): string {
   const property_rows = result.properties.map(
     (p) =>
       `<tr><td>${h(p.property)}</td><td>${badge(p.status, p.status === 'pass' ? 'pass' : p.status === 'fail' ? (p.property === result.expected_violation ? 'expected' : 'fail') : 'skipped')}</td>` +
-      `<td class="number">${p.checks}</td><td>${p.message === undefined ? '' : h(p.message)}</td></tr>`,
+      `<td class="number">${n(p.checks)}</td><td>${p.message === undefined ? '' : h(p.message)}</td></tr>`,
   );
   const violation_rows = result.violations.map(
     (v) =>
@@ -327,14 +332,14 @@ function render_run_detail(result: RunResult, open: boolean): string {
     `<div class="wide">${build_fault_timeline(result)}</div>`,
   ];
   const summary =
-    `${h(result.scenario.name)} · seed ${result.seed} · ${outcome_badge(result)} · ${h(result.sink.kind)} / ${h(result.checkpointing_mode)} · ` +
-    `${result.recoveries.length} recoveries · ${result.sink.duplicates} duplicates / ${result.sink.losses} losses`;
+    `${h(result.scenario.name)} · seed ${n(result.seed)} · ${outcome_badge(result)} · ${h(result.sink.kind)} / ${h(result.checkpointing_mode)} · ` +
+    `${result.recoveries.length} recoveries · ${n(result.sink.duplicates)} duplicates / ${n(result.sink.losses)} losses`;
   return (
     `<details class="run"${open ? ' open' : ''}><summary>${summary}</summary>` +
     (result.scenario.description === undefined ? '' : `<p>${h(result.scenario.description)}</p>`) +
-    `<p>job <b>${h(result.job.name)}</b> (parallelism ${result.job.parallelism}) ended <b>${h(result.job.final_status)}</b>; ` +
-    `${result.job.records_in} records in, ${result.job.records_out} out, ${result.sink.committed_records} committed; ` +
-    `${h(format_ms(result.virtual_duration_ms))} virtual in ${h(format_ms(result.wall_ms))} wall, ${result.events} events. ` +
+    `<p>job <b>${h(result.job.name)}</b> (parallelism ${n(result.job.parallelism)}) ended <b>${h(result.job.final_status)}</b>; ` +
+    `${n(result.job.records_in)} records in, ${n(result.job.records_out)} out, ${n(result.sink.committed_records)} committed; ` +
+    `${h(format_ms(result.virtual_duration_ms))} virtual in ${h(format_ms(result.wall_ms))} wall, ${n(result.events)} events. ` +
     `Trace hash <code>${h(result.trace_hash)}</code>. Replay: <code>${h(result.replay_command)}</code></p>` +
     `<h3>Properties</h3><table><thead><tr><th>property</th><th>status</th><th class="number">checks</th><th>message</th></tr></thead><tbody>${property_rows.join('')}</tbody></table>` +
     (violation_rows.length === 0
