@@ -157,4 +157,25 @@ describe('LsmKeyedStateBackend', () => {
       expect(lsm.get('s', Number(g), key, '')).toBe(value);
     }
   });
+
+  it('uploads on average a small fraction of a full snapshot when 1% of keys change per checkpoint', () => {
+    const keys = 20_000;
+    const lsm = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8, memtable_max_entries: 1024 });
+    for (let i = 0; i < keys; i++) lsm.put('s', i % 8, `k${i}`, '', i);
+    const size_of = (s: KeyedSnapshot): number => s.files_to_write.reduce((sum, f) => sum + f.bytes.length, 0);
+    const full = size_of(lsm.snapshot(1, 'j/chk-1/op', 'j/shared'));
+    lsm.notify_checkpoint_complete(1);
+    let uploaded = 0;
+    let x = 7;
+    for (let round = 0; round < 12; round++) {
+      for (let c = 0; c < keys / 100; c++) {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        lsm.put('s', (x % keys) % 8, `k${x % keys}`, '', -round);
+      }
+      uploaded += size_of(lsm.snapshot(round + 2, `j/chk-${round + 2}/op`, 'j/shared'));
+      lsm.notify_checkpoint_complete(round + 2);
+    }
+    expect(uploaded / 12 / full).toBeLessThan(0.05);
+    expect(lsm.size()).toBe(keys);
+  });
 });

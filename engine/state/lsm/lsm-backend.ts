@@ -15,8 +15,10 @@ export interface LsmBackendOptions {
   max_parallelism: number;
   /** Memtable bound (distinct cells); a full memtable is flushed to a new run. Default 4096. */
   memtable_max_entries?: number;
-  /** Compaction keeps at most this many runs (≥ 2). Default 8. */
+  /** Hard bound on sorted runs (≥ 2). Default 12. */
   max_runs?: number;
+  /** Size-tiered compaction merges this many adjacent runs of the same size tier (≥ 2). Default 4. */
+  compaction_fanout?: number;
 }
 
 /** An immutable run plus what the checkpoint machinery knows about its uploads. */
@@ -39,6 +41,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   readonly max_parallelism: number;
   readonly memtable_max_entries: number;
   readonly max_runs: number;
+  readonly compaction_fanout: number;
   private memtable = new Map<string, LsmRecord>();
   /** Oldest first. */
   private runs: SortedRun[] = [];
@@ -54,7 +57,9 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     this.key_group_range = { ...options.key_group_range };
     this.max_parallelism = options.max_parallelism;
     this.memtable_max_entries = options.memtable_max_entries ?? 4096;
-    this.max_runs = options.max_runs ?? 8;
+    this.max_runs = options.max_runs ?? 12;
+    this.compaction_fanout = options.compaction_fanout ?? 4;
+    if (this.compaction_fanout < 2) throw new Error('compaction_fanout must be ≥ 2');
     if (this.memtable_max_entries < 1) throw new Error('memtable_max_entries must be ≥ 1');
     if (this.max_runs < 2) throw new Error('max_runs must be ≥ 2');
   }
@@ -253,11 +258,29 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   }
 
   /**
-   * Size-tiered, order-preserving compaction: while there are more than max_runs runs, merge the adjacent pair with the
-   * fewest records (small recent runs merge first; the large base run is rewritten rarely). Merging into the oldest
-   * run drops tombstones.
+   * Size-tiered, order-preserving compaction: whenever `fanout` adjacent runs have similar sizes (largest ≤ 2 ×
+   * smallest) they merge into one (newest windows first). The merge is about fanout times larger than its inputs, so
+   * it is not similar to the next small runs: a record is rewritten about once per size tier and a checkpoint
+   * uploads little more than what changed. If more than max_runs runs remain, the
+   * adjacent pair with the fewest records merges (the hard bound). Merging into the oldest run drops tombstones.
    */
   private compact(): void {
+    for (let merged = true; merged;) {
+      merged = false;
+      for (let i = this.runs.length - this.compaction_fanout; i >= 0; i--) {
+        let smallest = Number.POSITIVE_INFINITY;
+        let largest = 0;
+        for (let j = i; j < i + this.compaction_fanout; j++) {
+          const size = Math.max(1, (this.runs[j] as SortedRun).records.length);
+          smallest = Math.min(smallest, size);
+          largest = Math.max(largest, size);
+        }
+        if (largest > 2 * smallest) continue;
+        this.merge_window(i, this.compaction_fanout);
+        merged = true;
+        break;
+      }
+    }
     while (this.runs.length > this.max_runs) {
       let best = 0;
       let best_size = Number.POSITIVE_INFINITY;
@@ -265,12 +288,17 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
         const size = (this.runs[i] as SortedRun).records.length + (this.runs[i + 1] as SortedRun).records.length;
         if (size < best_size) { best = i; best_size = size; }
       }
-      const older = this.runs[best] as SortedRun;
-      const newer = this.runs[best + 1] as SortedRun;
-      const merged = merge_runs(older.records, newer.records, best === 0);
-      this.runs.splice(best, 2, { seq: this.next_run_seq++, records: merged, confirmed_ref: undefined, confirmed_checkpoint_id: 0, sealed_cache: undefined });
-      this.stats.compactions++;
+      this.merge_window(best, 2);
     }
+  }
+
+  /** Replace runs[start, start + count) by their merge (a new, unconfirmed run). */
+  private merge_window(start: number, count: number): void {
+    let records: LsmRecord[] = [];
+    for (let j = start; j < start + count; j++) records = merge_runs(records, (this.runs[j] as SortedRun).records, false);
+    if (start === 0) records = records.filter((r) => !r.deleted);
+    this.runs.splice(start, count, { seq: this.next_run_seq++, records, confirmed_ref: undefined, confirmed_checkpoint_id: 0, sealed_cache: undefined });
+    this.stats.compactions++;
   }
 
   private *export_entries_unchecked(): Iterable<LsmRecord> {
