@@ -52,3 +52,12 @@ describe('render_terminal_summary', () => {
     expect(render_terminal_summary([])).toMatch(/^No runs\./);
   });
 });
+
+describe('render_terminal_summary on unvalidated input', () => {
+  it('neutralises control characters smuggled into numeric fields', () => {
+    const hostile = make_passing_fixture();
+    (hostile as unknown as { seed: string }).seed = '7\x1b]0;owned\x07';
+    const text = render_terminal_summary([hostile]);
+    expect(text).not.toMatch(/[\x07\x1b]/);
+  });
+});

@@ -21,7 +21,8 @@ interface Cell {
   tone?: Tone;
 }
 
-function render_table(header: string[], rows: Cell[][], color: boolean): string[] {
+function render_table(header: string[], raw_rows: Cell[][], color: boolean): string[] {
+  const rows = raw_rows.map((row) => row.map((cell) => ({ ...cell, text: sanitize_terminal_text(String(cell.text)) })));
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.text.length ?? 0)));
   const paint = (cell: Cell, width: number): string => {
     const padded = cell.text.padEnd(width);
