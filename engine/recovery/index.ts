@@ -1,0 +1,3 @@
+// Public surface of engine/recovery: restart strategies and restore-checkpoint selection.
+export * from './restart-strategy.js';
+export * from './checkpoint-selection.js';
