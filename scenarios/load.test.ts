@@ -4,7 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MAX_SCENARIO_FILE_BYTES, format_path, load_scenario, parse_scenario_text, scenario_process_ids } from './load.js';
+import {
+  MAX_SCENARIO_FILE_BYTES,
+  format_path,
+  load_scenario,
+  parse_scenario_text,
+  scenario_job_params,
+  scenario_process_ids,
+} from './load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamsim-load-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,7 +32,7 @@ job:
   name: word_count
   parallelism: 2
   params:
-    words_per_record: 3
+    words_per_line: 3
 flink:
   execution.checkpointing.interval: 1s
   execution.checkpointing.mode: EXACTLY_ONCE
@@ -60,7 +67,7 @@ describe('load_scenario', () => {
     expect(result).toMatchObject({ ok: true, source: GOOD });
     if (!result.ok) return;
     expect(result.scenario.name).toBe('tm_crash');
-    expect(result.scenario.job).toEqual({ name: 'word_count', parallelism: 2, params: { words_per_record: 3 } });
+    expect(result.scenario.job).toEqual({ name: 'word_count', parallelism: 2, params: { words_per_line: 3 } });
     expect(result.scenario.faults?.[0]).toEqual({ kind: 'crash', target: 'tm-1', at: '2s', restart_after: '1s' });
     expect(result.flink.checkpointing.interval_ms).toBe(1000);
     expect(result.flink.restart_strategy).toEqual({ type: 'fixed-delay', attempts: 3, delay_ms: 500 });
@@ -111,8 +118,8 @@ describe('load_scenario', () => {
   });
 
   it('validates job params per job', () => {
-    const errors = errors_of(GOOD.replace('words_per_record: 3', 'window_size: 1s'));
-    expect(errors[0]).toMatchObject({ path: 'job.params.window_size', message: expect.stringMatching(/expected one of: words_per_record/) });
+    const errors = errors_of(GOOD.replace('words_per_line: 3', 'window_size: 1s'));
+    expect(errors[0]).toMatchObject({ path: 'job.params.window_size', message: expect.stringMatching(/expected one of: words_per_line/) });
   });
 
   it('reports malformed YAML with its line', () => {
@@ -169,7 +176,7 @@ describe('load_scenario', () => {
   it('rejects fault targets that are not in the cluster', () => {
     const errors = errors_of(GOOD.replace('target: tm-1', 'target: tm-7'));
     expect(errors).toEqual([
-      expect.objectContaining({ path: 'faults[0].target', line: 26, message: expect.stringMatching(/no process "tm-7".*jm, tm-1, tm-2, broker, txstore/) }),
+      expect.objectContaining({ path: 'faults[0].target', line: 26, message: expect.stringMatching(/no process "tm-7".*jm, tm-1, tm-2, broker, txstore, collector/) }),
     ]);
     const ha = errors_of(GOOD.replace('target: tm-1', 'target: jm-standby'));
     expect(ha[0]?.message).toMatch(/job_manager_ha: true/);
@@ -212,7 +219,30 @@ describe('helpers', () => {
   it('names the processes of a cluster in a fixed order', () => {
     const base = { name: 'x', description: 'd', job: { name: 'word_count' as const } };
     expect(scenario_process_ids({ ...base, cluster: { task_managers: 3, job_manager_ha: true } })).toEqual([
-      'jm', 'jm-standby', 'ha', 'tm-1', 'tm-2', 'tm-3', 'broker', 'txstore',
+      'jm', 'jm-standby', 'ha', 'tm-1', 'tm-2', 'tm-3', 'broker', 'txstore', 'collector',
     ]);
+  });
+});
+
+describe('scenario_job_params', () => {
+  it('maps job params and workload to the names engine/examples reads, durations in ms', () => {
+    const result = parse_scenario_text(
+      'name: w\ndescription: d\njob: {name: windowed_sum, params: {window_size: 1s, out_of_orderness: 50 ms}}\nworkload: {records: 700, keys: 9, source_partitions: 3}\n',
+      'w.yaml',
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(scenario_job_params(result.scenario)).toEqual({
+      records: 700,
+      partitions: 3,
+      bounded: true,
+      keys: 9,
+      window_ms: 1000,
+      slide_ms: 0,
+      out_of_orderness_ms: 50,
+      allowed_lateness_ms: 0,
+    });
+    const words = parse_scenario_text('name: c\ndescription: d\njob: {name: word_count}\nworkload: {keys: 40}\n', 'c.yaml');
+    expect(words.ok && scenario_job_params(words.scenario)).toEqual({ records: 5000, partitions: 2, bounded: true, vocabulary: 40, words_per_line: 5 });
   });
 });

@@ -97,7 +97,7 @@ const DEFINITION_MESSAGES: Record<string, string> = {
   duration: `expected ${DURATION_SYNTAX} (never negative)`,
   memory_size: `expected ${MEMORY_SIZE_SYNTAX}`,
   process_id:
-    'expected a process id: jm, tm-1 … tm-N, broker, txstore (and jm-standby, ha with cluster.job_manager_ha: true)',
+    'expected a process id: jm, tm-1 … tm-N, broker, txstore, collector (and jm-standby, ha with cluster.job_manager_ha: true)',
 };
 
 const OUTPUT_PATH_FIELD = /(trace|report|output|path|dir|file|log)/i;
@@ -159,7 +159,7 @@ export function scenario_process_ids(scenario: Scenario): string[] {
   const ids = ['jm'];
   if (scenario.cluster?.job_manager_ha === true) ids.push('jm-standby', 'ha');
   for (let i = 1; i <= task_managers; i++) ids.push(`tm-${i}`);
-  ids.push('broker', 'txstore');
+  ids.push('broker', 'txstore', 'collector');
   return ids;
 }
 
@@ -420,4 +420,37 @@ export function format_scenario_errors(errors: readonly ScenarioError[]): string
   return errors
     .map((e) => `${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.path === '' ? '' : `${e.path}: `}${e.message}`)
     .join('\n');
+}
+
+/**
+ * The parameters engine/examples takes for the scenario's job (its `numberParam` names, durations in ms), derived from
+ * `job.params` and `workload`. The runner adds what only it knows (the workload seed, broker and sink wiring).
+ */
+export function scenario_job_params(scenario: Scenario): Record<string, number | boolean> {
+  const workload = scenario.workload ?? {};
+  const params: Record<string, number | boolean> = {
+    records: workload.records ?? 5000,
+    partitions: workload.source_partitions ?? 2,
+    bounded: workload.bounded ?? true,
+  };
+  const keys = workload.keys ?? 100;
+  switch (scenario.job.name) {
+    case 'word_count':
+      params['vocabulary'] = keys;
+      params['words_per_line'] = scenario.job.params?.words_per_line ?? 5;
+      break;
+    case 'sequence_check':
+      params['keys'] = keys;
+      break;
+    case 'windowed_sum': {
+      const p = scenario.job.params ?? {};
+      params['keys'] = keys;
+      params['window_ms'] = duration_ms(p.window_size, 100);
+      params['slide_ms'] = duration_ms(p.slide, 0);
+      params['out_of_orderness_ms'] = duration_ms(p.out_of_orderness, 20);
+      params['allowed_lateness_ms'] = duration_ms(p.allowed_lateness, 0);
+      break;
+    }
+  }
+  return params;
 }

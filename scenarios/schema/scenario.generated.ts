@@ -1,5 +1,6 @@
 // Scenario types generated from scenarios/schema/scenario.schema.json by scenarios/schema/generate-types.ts.
 // Do not edit by hand: change the schema and run `npm run gen:types`.
+/* eslint-disable @typescript-eslint/no-empty-object-type -- a job without parameters has an empty params object */
 
 /**
  * Path or URL of this JSON Schema, so editors can validate and autocomplete. Ignored by the tool.
@@ -38,7 +39,7 @@ export type JobName = 'word_count';
 /**
  * How many words each input line carries.
  */
-export type WordsPerRecord = number;
+export type WordsPerLine = number;
 /**
  * Parallelism of every operator (sources follow `workload.source_partitions`).
  */
@@ -52,10 +53,6 @@ export type MaxParallelism = number;
  */
 export type JobName1 = 'sequence_check';
 /**
- * Report a gap or a repeat as an invariant violation at once (otherwise it is only counted).
- */
-export type FailOnGap = boolean;
-/**
  * Parallelism of every operator (sources follow `workload.source_partitions`).
  */
 export type Parallelism1 = number;
@@ -68,17 +65,21 @@ export type MaxParallelism1 = number;
  */
 export type JobName2 = 'windowed_sum';
 /**
- * Size of the tumbling event-time window.
+ * Size of the event-time window.
  */
 export type WindowSize = string | number;
+/**
+ * Slide of a sliding window; 0 means tumbling windows.
+ */
+export type Slide = string | number;
+/**
+ * Bounded out-of-orderness of the input and of the watermark strategy.
+ */
+export type OutOfOrderness = string | number;
 /**
  * How late a record may arrive after the watermark passed its window end (Flink default 0).
  */
 export type AllowedLateness = string | number;
-/**
- * Bounded out-of-orderness of the watermark strategy.
- */
-export type OutOfOrderness = string | number;
 /**
  * Parallelism of every operator (sources follow `workload.source_partitions`).
  */
@@ -364,7 +365,7 @@ export type At3 = string | number;
  */
 export type Groups = [[ProcessId, ...ProcessId[]], [ProcessId, ...ProcessId[]], ...[ProcessId, ...ProcessId[]][]];
 /**
- * A process of the simulated cluster: `jm` (the JobManager), `jm-standby` and `ha` (only with `cluster.job_manager_ha: true`), `tm-1` … `tm-N` (TaskManagers), `broker` (the replayable source log) and `txstore` (the external system the sink writes to).
+ * A process of the simulated cluster: `jm` (the JobManager), `jm-standby` and `ha` (only with `cluster.job_manager_ha: true`), `tm-1` … `tm-N` (TaskManagers), `broker` (the replayable source log), `txstore` (the external transactional system a two-phase-commit sink writes to) and `collector` (where collecting sinks deliver).
  */
 export type ProcessId = string;
 /**
@@ -391,7 +392,7 @@ export type At4 = string | number;
  */
 export type Between = [ProcessId1, ProcessId1, ...ProcessId1[]];
 /**
- * A process of the simulated cluster: `jm` (the JobManager), `jm-standby` and `ha` (only with `cluster.job_manager_ha: true`), `tm-1` … `tm-N` (TaskManagers), `broker` (the replayable source log) and `txstore` (the external system the sink writes to).
+ * A process of the simulated cluster: `jm` (the JobManager), `jm-standby` and `ha` (only with `cluster.job_manager_ha: true`), `tm-1` … `tm-N` (TaskManagers), `broker` (the replayable source log), `txstore` (the external transactional system a two-phase-commit sink writes to) and `collector` (where collecting sinks deliver).
  */
 export type ProcessId1 = string;
 /**
@@ -553,7 +554,7 @@ export type SourceOutageRate = number;
  */
 export type SwarmMode = boolean;
 /**
- * A process of the simulated cluster: `jm` (the JobManager), `jm-standby` and `ha` (only with `cluster.job_manager_ha: true`), `tm-1` … `tm-N` (TaskManagers), `broker` (the replayable source log) and `txstore` (the external system the sink writes to).
+ * A process of the simulated cluster: `jm` (the JobManager), `jm-standby` and `ha` (only with `cluster.job_manager_ha: true`), `tm-1` … `tm-N` (TaskManagers), `broker` (the replayable source log), `txstore` (the external transactional system a two-phase-commit sink writes to) and `collector` (where collecting sinks deliver).
  */
 export type ProcessId2 = string;
 /**
@@ -665,10 +666,10 @@ export interface JobWordCount {
   max_parallelism?: MaxParallelism;
 }
 /**
- * Lines of words are split, keyed by word and counted. State: one counter per word.
+ * Lines of words (drawn from a vocabulary of `workload.keys` words) are split, keyed by word and counted; emits [word, count] per occurrence. State: one counter per word.
  */
 export interface WordCountParameters {
-  words_per_record?: WordsPerRecord;
+  words_per_line?: WordsPerLine;
 }
 export interface JobSequenceCheck {
   name: JobName1;
@@ -677,11 +678,9 @@ export interface JobSequenceCheck {
   max_parallelism?: MaxParallelism1;
 }
 /**
- * Every key carries a gapless sequence 1, 2, 3, …; the operator checks next − last = 1 (exactly-once) as Flink's SemanticsCheckMapper does.
+ * Every key carries a gapless sequence 0, 1, 2, …; keyed state checks each record against the last one and emits a verdict (ok, gap, duplicate), as Flink's SemanticsCheckMapper does. It has no parameters of its own.
  */
-export interface SequenceCheckParameters {
-  fail_on_gap?: FailOnGap;
-}
+export interface SequenceCheckParameters {}
 export interface JobWindowedSum {
   name: JobName2;
   params?: WindowedSumParameters;
@@ -689,12 +688,13 @@ export interface JobWindowedSum {
   max_parallelism?: MaxParallelism2;
 }
 /**
- * Event-time tumbling windows summing a value per key; each window's sum must equal the exact expected sum.
+ * Event-time windows summing and counting a value per key, with bounded out-of-orderness watermarks; each window's sum must equal the exact expected sum.
  */
 export interface WindowedSumParameters {
   window_size?: WindowSize;
-  allowed_lateness?: AllowedLateness;
+  slide?: Slide;
   out_of_orderness?: OutOfOrderness;
+  allowed_lateness?: AllowedLateness;
 }
 /**
  * Checkpointing, state backend, restart and heartbeat settings, written with Flink's own configuration keys and value syntax (flat keys as in a Flink configuration file). Durations: a whole number with an optional unit (`d`, `h`, `min`/`m`, `s`, `ms`, and their long forms); a plain number means milliseconds. Memory sizes: a whole number with an optional unit (`b`, `kb`, `mb`, `gb`, `tb`; 1024-based); a plain number means bytes. Absent keys take Flink's documented defaults.
