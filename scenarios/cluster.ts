@@ -7,6 +7,8 @@ import type { JobCatalogue } from '../engine/cluster/build-job.js';
 import type { JobSpec } from '../engine/cluster/messages.js';
 import { createCollector, type CollectorNode } from '../engine/connectors/collect-sink.js';
 import { createLogBroker, type LogBroker, type LogRecord, type TopicConfig } from '../engine/connectors/log-broker.js';
+import type { StateEntry } from '../engine/state/backend.js';
+import { compareEntries } from '../engine/state/memory-backend.js';
 import { EXAMPLE_JOB_FACTORIES } from '../engine/examples/index.js';
 import { World, type RunOutcome, type WorldOptions } from '../sim/index.js';
 import { engineNodeOf, hostEngineNode } from './host.js';
@@ -83,6 +85,23 @@ export class Cluster {
 
   broker(): LogBroker | undefined {
     return engineNodeOf<LogBroker>(this.world.process_object(BROKER_ID));
+  }
+
+  /** Keyed state of every running subtask, merged per operator uid, in canonical order. */
+  keyedState(): Map<string, StateEntry[]> {
+    const merged = new Map<string, StateEntry[]>();
+    for (const tm of this.taskManagers()) {
+      for (const task of tm.tasks) {
+        for (const operator of task.operators) {
+          if (operator.keyed_backend === undefined) continue;
+          const list = merged.get(operator.node.uid) ?? [];
+          list.push(...operator.keyed_backend.export_entries());
+          merged.set(operator.node.uid, list);
+        }
+      }
+    }
+    for (const list of merged.values()) list.sort(compareEntries);
+    return new Map([...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   jobStatus(): JobStatus | undefined {

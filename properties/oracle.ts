@@ -1,0 +1,299 @@
+// The oracle: a plain, sequential evaluation of a job's own functions over the same input, without tasks,
+// channels, parallelism or network. It yields the expected sink output (compare per key) and the expected keyed
+// state per operator uid, for the whole input or for a prefix given per-partition offsets.
+//
+// Semantics (documented deviations from a timed run):
+// - Each source partition is read in offset order; partitions one after another. Per key, order is preserved when a
+//   key's records come from one partition (or when the job's functions are insensitive to cross-partition order).
+// - Event time: all elements are processed first, then the watermark jumps to `final_watermark_ms` (default +∞, the
+//   end of bounded input) and due timers fire in (timestamp, key, namespace) order. This equals the engine's result
+//   when no element is late (windows) and functions do not read the current watermark mid-stream.
+// - Processing-time timers never fire (they depend on wall-clock progress, not on the input).
+import type { JobFactory } from '../engine/api/environment.js';
+import { StreamExecutionEnvironment } from '../engine/api/environment.js';
+import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type Collector, type OnTimerContext, type TimerService } from '../engine/api/functions.js';
+import { parseWindowNamespace, windowMaxTimestamp, windowNamespace } from '../engine/api/windows.js';
+import { LogSource, splitId } from '../engine/connectors/log-source.js';
+import type { LogRecord } from '../engine/connectors/log-broker.js';
+import type { GraphNode, NodeOperator } from '../engine/graph/job-graph.js';
+import type { StateEntry } from '../engine/state/backend.js';
+import { decodeKey, encodeKey } from '../engine/state/key-codec.js';
+import { assignToKeyGroup, keyHashCode } from '../engine/state/key-groups.js';
+import { InternalTimerService, KeyContext, KeyedStateStore, type InternalTimer } from '../engine/state/keyed-state.js';
+import { MemoryKeyedStateBackend } from '../engine/state/memory-backend.js';
+
+export type OracleInput = ReadonlyMap<string, readonly (readonly LogRecord[])[]>;
+
+export interface OracleOptions {
+  /** Per split id (engine/connectors/log-source.ts splitId(topic, partition)): records to read. Default: all. */
+  offsets?: ReadonlyMap<string, number>;
+  /** The watermark the evaluation ends at. Default: +∞ (end of bounded input). */
+  final_watermark_ms?: number;
+  /** Job parallelism is irrelevant to the result; max parallelism decides key groups in the state entries. */
+  max_parallelism?: number;
+}
+
+export interface OracleResult {
+  /** Sink uid → records in oracle order. */
+  outputs: Map<string, unknown[]>;
+  /** Keyed operator uid → state entries in canonical order (same form as KeyedStateBackend.export_entries). */
+  state: Map<string, StateEntry[]>;
+  records_read: number;
+}
+
+interface Element {
+  value: unknown;
+  timestamp_ms: number;
+}
+
+export function evaluateOracle(
+  factory: JobFactory,
+  params: Record<string, unknown>,
+  input: OracleInput,
+  options: OracleOptions = {},
+): OracleResult {
+  const env = new StreamExecutionEnvironment({ parallelism: 1, max_parallelism: options.max_parallelism });
+  factory(env, params);
+  const graph = env.graph;
+  graph.validate();
+  const final_watermark_ms = options.final_watermark_ms ?? MAX_WATERMARK;
+  const streams = new Map<number, Element[]>();
+  const outputs = new Map<string, unknown[]>();
+  const state = new Map<string, StateEntry[]>();
+  let records_read = 0;
+
+  for (const node of graph.nodes) {
+    const inputs: Element[] = [];
+    for (const edge of node.inputs) inputs.push(...streams.get(edge.source_node_id)!);
+    const op = node.operator;
+    let out: Element[] = [];
+    switch (op.kind) {
+      case 'source': {
+        out = readSource(op, input, options.offsets);
+        records_read += out.length;
+        break;
+      }
+      case 'map':
+        out = inputs.map((e) => ({ value: op.fn(e.value), timestamp_ms: e.timestamp_ms }));
+        break;
+      case 'filter':
+        out = inputs.filter((e) => op.fn(e.value));
+        break;
+      case 'flat_map':
+        for (const e of inputs) op.fn(e.value, { collect: (value) => out.push({ value, timestamp_ms: e.timestamp_ms }) });
+        break;
+      case 'keyed_process':
+      case 'keyed_reduce':
+      case 'window': {
+        const keyed = new KeyedEvaluation(node, op, final_watermark_ms);
+        out = keyed.run(inputs);
+        state.set(node.uid, keyed.exportState());
+        break;
+      }
+      case 'sink':
+        outputs.set(node.uid, inputs.map((e) => e.value));
+        break;
+    }
+    streams.set(node.id, out);
+  }
+  return { outputs, state, records_read };
+}
+
+function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: OracleInput, offsets?: ReadonlyMap<string, number>): Element[] {
+  if (!(op.source instanceof LogSource)) throw new Error(`oracle: unsupported source kind ${op.source.kind}`);
+  const config = op.source.config;
+  const partitions = input.get(config.topic) ?? [];
+  const out: Element[] = [];
+  for (let p = 0; p < config.partitions; p++) {
+    const records = partitions[p] ?? [];
+    const limit = Math.min(records.length, offsets?.get(splitId(config.topic, p)) ?? records.length);
+    for (let i = 0; i < limit; i++) {
+      const record = records[i]!;
+      const assigner = op.watermarks?.timestamp_assigner;
+      out.push({ value: record.value, timestamp_ms: assigner === undefined ? record.timestamp_ms : assigner(record.value, record.timestamp_ms) });
+    }
+  }
+  return out;
+}
+
+/** One keyed operator over the whole key space, with the engine's state primitives so state compares 1:1. */
+class KeyedEvaluation {
+  private readonly backend: MemoryKeyedStateBackend;
+  private readonly context = new KeyContext();
+  private readonly store: KeyedStateStore;
+  private readonly timers: InternalTimerService;
+  private readonly out: Element[] = [];
+  private watermark_ms = MIN_WATERMARK;
+
+  constructor(
+    private readonly node: GraphNode,
+    private readonly op: Extract<NodeOperator, { kind: 'keyed_process' | 'keyed_reduce' | 'window' }>,
+    private readonly final_watermark_ms: number,
+  ) {
+    this.backend = new MemoryKeyedStateBackend({ start: 0, end: node.max_parallelism - 1 }, node.max_parallelism);
+    this.store = new KeyedStateStore(this.backend, this.context);
+    this.timers = new InternalTimerService(this.backend);
+  }
+
+  private setKey(key: unknown, namespace = ''): void {
+    const encoded = encodeKey(key);
+    this.context.set(key, encoded, assignToKeyGroup(keyHashCode(key, () => encoded), this.node.max_parallelism));
+    this.context.current_namespace = namespace;
+  }
+
+  private setTimerKey(timer: InternalTimer): void {
+    this.context.set(decodeKey(timer.key_encoded), timer.key_encoded, timer.key_group);
+    this.context.current_namespace = timer.namespace;
+  }
+
+  private emit(value: unknown, timestamp_ms: number): void {
+    this.out.push({ value, timestamp_ms });
+  }
+
+  run(inputs: Element[]): Element[] {
+    const op = this.op;
+    if (op.kind === 'keyed_reduce') {
+      const reduced = this.store.getReducingState<unknown>('_reduce', op.reduce, true);
+      for (const e of inputs) {
+        this.setKey(op.key_selector(e.value));
+        reduced.add(e.value);
+        this.emit(reduced.get(), e.timestamp_ms);
+      }
+      return this.out;
+    }
+    if (op.kind === 'keyed_process') return this.runProcess(op, inputs);
+    return this.runWindows(op, inputs);
+  }
+
+  private runProcess(op: Extract<NodeOperator, { kind: 'keyed_process' }>, inputs: Element[]): Element[] {
+    const fn = op.create_function();
+    let current_ts: number | undefined;
+    let out_ts = NO_TIMESTAMP;
+    const collector: Collector<unknown> = { collect: (value) => this.emit(value, out_ts) };
+    const register = (domain: 'event' | 'processing', ts: number): void =>
+      this.timers.register(domain, ts, this.context.current_key_encoded, this.context.current_key_group, '');
+    const remove = (domain: 'event' | 'processing', ts: number): void =>
+      this.timers.delete(domain, ts, this.context.current_key_encoded, this.context.current_key_group, '');
+    const timer_service: TimerService = {
+      currentWatermark: () => this.watermark_ms,
+      currentProcessingTime: () => 0,
+      registerEventTimeTimer: (ts) => register('event', ts),
+      registerProcessingTimeTimer: (ts) => register('processing', ts),
+      deleteEventTimeTimer: (ts) => remove('event', ts),
+      deleteProcessingTimeTimer: (ts) => remove('processing', ts),
+    };
+    const ctx: OnTimerContext<unknown> = {
+      getCurrentKey: () => this.context.current_key,
+      timestamp: () => current_ts,
+      timerService: () => timer_service,
+      timeDomain: () => 'event',
+    };
+    const store = this.store;
+    fn.open?.({
+      subtask_index: 0,
+      parallelism: 1,
+      max_parallelism: this.node.max_parallelism,
+      getState: (name) => store.getState(name),
+      getListState: (name) => store.getListState(name),
+      getMapState: (name) => store.getMapState(name),
+      getReducingState: (name, reduce) => store.getReducingState(name, reduce),
+      getAggregatingState: (name, aggregate) => store.getAggregatingState(name, aggregate),
+    });
+    for (const e of inputs) {
+      this.setKey(op.key_selector(e.value));
+      current_ts = e.timestamp_ms === NO_TIMESTAMP ? undefined : e.timestamp_ms;
+      out_ts = e.timestamp_ms;
+      fn.processElement(e.value, ctx, collector);
+    }
+    this.watermark_ms = this.final_watermark_ms;
+    for (let t = this.timers.pollDue('event', this.watermark_ms); t !== undefined; t = this.timers.pollDue('event', this.watermark_ms)) {
+      this.setTimerKey(t);
+      this.context.current_namespace = '';
+      current_ts = t.timestamp_ms;
+      out_ts = t.timestamp_ms;
+      fn.onTimer?.(t.timestamp_ms, ctx, collector);
+    }
+    return this.out;
+  }
+
+  private runWindows(op: Extract<NodeOperator, { kind: 'window' }>, inputs: Element[]): Element[] {
+    const contents =
+      op.aggregate !== undefined
+        ? this.store.getAggregatingState<unknown, unknown, unknown>('_window', op.aggregate, true)
+        : this.store.getReducingState<unknown>('_window', op.reduce!, true);
+    const lateness = op.allowed_lateness_ms;
+    for (const e of inputs) {
+      if (e.timestamp_ms === NO_TIMESTAMP) throw new Error('oracle: window input without timestamp');
+      const key = op.key_selector(e.value);
+      for (const window of op.assigner.assignWindows(e.timestamp_ms)) {
+        const namespace = windowNamespace(window);
+        this.setKey(key, namespace);
+        contents.add(e.value);
+        const c = this.context;
+        this.timers.register('event', windowMaxTimestamp(window), c.current_key_encoded, c.current_key_group, namespace);
+        if (lateness > 0) this.timers.register('event', windowMaxTimestamp(window) + lateness, c.current_key_encoded, c.current_key_group, namespace);
+      }
+    }
+    const wm = this.final_watermark_ms;
+    for (let t = this.timers.pollDue('event', wm); t !== undefined; t = this.timers.pollDue('event', wm)) {
+      this.setTimerKey(t);
+      const window = parseWindowNamespace(t.namespace);
+      if (t.timestamp_ms === windowMaxTimestamp(window)) {
+        const result = contents.get();
+        if (result !== undefined) {
+          const value = op.window_function === undefined ? result : op.window_function(this.context.current_key, window, result);
+          this.emit(value, windowMaxTimestamp(window));
+        }
+      }
+      if (t.timestamp_ms === windowMaxTimestamp(window) + lateness) contents.clear();
+    }
+    return this.out;
+  }
+
+  exportState(): StateEntry[] {
+    return [...this.backend.export_entries()];
+  }
+}
+
+/** Groups records by a key function, keeping order within each key. */
+export function groupByKey(records: readonly unknown[], key_of: (record: unknown) => string): Map<string, unknown[]> {
+  const groups = new Map<string, unknown[]>();
+  for (const record of records) {
+    const key = key_of(record);
+    let list = groups.get(key);
+    if (list === undefined) {
+      list = [];
+      groups.set(key, list);
+    }
+    list.push(record);
+  }
+  return new Map([...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export interface PerKeyDifference {
+  key: string;
+  expected: unknown[];
+  actual: unknown[];
+}
+
+/** Compares outputs per key (order within a key matters, across keys it does not); returns the first differences. */
+export function diffPerKey(
+  expected: readonly unknown[],
+  actual: readonly unknown[],
+  key_of: (record: unknown) => string,
+  max_differences = 5,
+): PerKeyDifference[] {
+  const e = groupByKey(expected, key_of);
+  const a = groupByKey(actual, key_of);
+  const keys = [...new Set([...e.keys(), ...a.keys()])].sort();
+  const differences: PerKeyDifference[] = [];
+  for (const key of keys) {
+    const ev = e.get(key) ?? [];
+    const av = a.get(key) ?? [];
+    if (JSON.stringify(ev) !== JSON.stringify(av)) {
+      differences.push({ key, expected: ev, actual: av });
+      if (differences.length >= max_differences) break;
+    }
+  }
+  return differences;
+}
