@@ -1,7 +1,7 @@
 // The explorer's ink UI: header, timeline lanes, a windowed event list, the detail pane (side by side in diff
 // mode), prompts for time and search, and the help overlay. All state lives in ExplorerModel.
 import { Box, Text, useApp, useInput, type Key } from 'ink';
-import { useReducer, useState } from 'react';
+import { useReducer, useRef } from 'react';
 import type { ExplorerModel } from './explorer-model.js';
 import { GLYPH_CHARS, type TraceIndex } from './trace-index.js';
 
@@ -127,14 +127,27 @@ function Detail({ model, width, height, other_path }: { model: ExplorerModel; wi
 export function ExplorerApp({ model, height, width, other_path }: ExplorerAppProps): React.JSX.Element {
   const { exit } = useApp();
   const [, redraw] = useReducer((count: number) => count + 1, 0);
-  const [mode, set_mode] = useState<Mode>('normal');
-  const [input, set_input] = useState('');
+  // Prompt state lives in a ref and changes synchronously, so keys that arrive before the next render (fast
+  // typing, a paste) all see the latest text.
+  const prompt_state = useRef<{ mode: Mode; input: string }>({ mode: 'normal', input: '' });
+  const set_mode = (mode: Mode): void => {
+    prompt_state.current.mode = mode;
+  };
+  const set_input = (input: string): void => {
+    prompt_state.current.input = input;
+  };
   const timeline_rows = Math.min(max_timeline_lanes, model.index.node_names.length) + 2;
   // Rows: title and status (2), timeline, body, prompt (1); one spare row so ink never scrolls the terminal.
   const body_rows = Math.max(3, height - 4 - timeline_rows);
   const page_rows = Math.max(1, body_rows - 1);
 
   useInput((text: string, key: Key) => {
+    handle_key(text, key);
+    redraw();
+  });
+
+  const handle_key = (text: string, key: Key): void => {
+    const { mode, input } = prompt_state.current;
     if (mode === 'help') {
       set_mode('normal');
       return;
@@ -161,7 +174,6 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
         const query = input.length > 0 ? input : model.last_search;
         if (input.length === 0 && query.length > 0) set_input(query);
         model.search(query, key.upArrow ? -1 : 1);
-        redraw();
         return;
       }
       if (text.length > 0 && !key.ctrl && !key.meta && input.length < max_prompt_chars) set_input(input + text);
@@ -199,9 +211,8 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
       set_mode('search');
       set_input('');
     } else if (text === '?') set_mode('help');
-    else return;
-    redraw();
-  });
+  };
+  const { mode, input } = prompt_state.current;
 
   if (mode === 'help') {
     return (
@@ -244,7 +255,7 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
     mode === 'time'
       ? `jump to time (ms): ${input}_   Enter to jump, Esc to cancel`
       : mode === 'search'
-        ? `search: ${input}_   Enter/down next match, up previous, Esc done`
+        ? `search: ${input}_   ${model.status.length > 0 ? `[${model.status}]  ` : ''}Enter/down next match, up previous, Esc done`
         : model.status;
 
   return (

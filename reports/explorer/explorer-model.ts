@@ -167,10 +167,11 @@ export class ExplorerModel {
     return true;
   }
 
-  /** Cycles the process filter: all, then each process in turn. */
+  /** Cycles the process filter: all, then each process in lane order (jm, tm-0, ..., others, world). */
   cycle_node_filter(): void {
-    const next = this.node_filter + 1;
-    this.node_filter = next >= this.index.node_names.length ? -1 : next;
+    const order = ordered_node_codes(this.index.node_names);
+    const next = order[order.indexOf(this.node_filter) + 1];
+    this.node_filter = next === undefined ? -1 : next;
     this.rebuild_view();
     this.status = `process filter: ${this.node_filter < 0 ? 'all' : this.index.node_names[this.node_filter]}`;
   }
