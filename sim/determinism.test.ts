@@ -77,3 +77,19 @@ describe('determinism', () => {
     expect(trace.records().map((record) => record.seq)).toEqual([3, 4, 5]);
   });
 });
+
+describe('trace fields', () => {
+  it('are plain JSON: bigints as strings, byte arrays as their size, maps and sets as objects and arrays', () => {
+    const lines: string[] = [];
+    const trace = new Trace(1, { sink: { lines: (line) => lines.push(line) } });
+    trace.record(5, 'log', 'n', { event: 'x', fields: { big: 12n, bytes: new Uint8Array(7), map: new Map([['k', 1]]), set: new Set([2]) } });
+    expect(JSON.parse(lines[1] as string)).toEqual({
+      seq: 1,
+      time_ms: 5,
+      kind: 'log',
+      node: 'n',
+      event: 'x',
+      fields: { big: '12', bytes: { size_bytes: 7 }, map: { k: 1 }, set: [2] },
+    });
+  });
+});

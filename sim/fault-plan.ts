@@ -18,7 +18,7 @@ interface StorageFaultFields {
 
 export type Fault =
   | { at_ms: number; kind: 'crash'; target: ProcessId }
-  /** Starts a new incarnation (crashing a live one first) after after_ms (default 0). */
+  /** Starts a new incarnation after after_ms (default 0) if the target is down; a live target is left alone. */
   | { at_ms: number; kind: 'restart'; target: ProcessId; after_ms?: number }
   | { at_ms: number; kind: 'pause'; target: ProcessId; duration_ms: number }
   | { at_ms: number; kind: 'partition_isolate'; target: ProcessId; duration_ms?: number }
@@ -90,7 +90,9 @@ export function apply_fault(world: World, fault: Fault): void {
       world.crash(fault.target);
       return;
     case 'restart':
-      world.restart(fault.target, fault.after_ms ?? 0);
+      // The recovery half of a crash: a no-op for a live process, so dropping the crash from a plan (shrinking)
+      // leaves a harmless restart rather than a new crash.
+      if (!world.is_alive(fault.target)) world.restart(fault.target, fault.after_ms ?? 0);
       return;
     case 'pause':
       world.pause(fault.target, fault.duration_ms);

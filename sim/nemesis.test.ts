@@ -116,3 +116,20 @@ describe('nemesis', () => {
     expect(() => generate_nemesis_plan(new Rng(1), { ...options, rates_per_s: { crash: 1000 }, max_faults: 50 })).toThrow(/max_faults=50/);
   });
 });
+
+describe('restart entries', () => {
+  it('bring a crashed process back and leave a live one alone', () => {
+    const world = idle_world(2);
+    apply_fault_plan(world, [
+      { at_ms: 10, kind: 'restart', target: 'jm' },
+      { at_ms: 20, kind: 'crash', target: 'jm' },
+      { at_ms: 30, kind: 'restart', target: 'jm', after_ms: 5 },
+    ]);
+    world.run({ until_ms: 15 });
+    expect(world.incarnation('jm')).toBe(0); // a live process is not restarted
+    world.run({ until_ms: 32 });
+    expect(world.is_alive('jm')).toBe(false);
+    world.run({ until_ms: 40 });
+    expect(world.is_alive('jm') && world.incarnation('jm') === 1).toBe(true);
+  });
+});

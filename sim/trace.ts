@@ -249,7 +249,7 @@ export class Trace {
     if (node !== undefined) this.mix(this.intern(node));
     let fields_json: string | undefined;
     if (fields !== undefined) {
-      fields_json = JSON.stringify(fields);
+      fields_json = JSON.stringify(fields, plain_json);
       this.mix(string_hash32(fields_json));
     }
     if (!this.wants_records) return;
@@ -277,6 +277,15 @@ export function summarize_message(message: unknown): MessageSummary {
   }
   if (typeof message === 'string') return { type: message, size_bytes: undefined };
   return { type: undefined, size_bytes: undefined };
+}
+
+/** JSON replacer for trace fields: bigints as strings, byte arrays as their size (never their content). */
+function plain_json(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (ArrayBuffer.isView(value)) return { size_bytes: value.byteLength };
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (value instanceof Set) return [...value];
+  return value;
 }
 
 function summarize_tag(tag: unknown): string | number | undefined {

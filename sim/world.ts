@@ -47,7 +47,7 @@ export interface AddProcessOptions {
 }
 
 export interface RunOptions {
-  /** Stop before the first event later than this; the clock then reads until_ms. */
+  /** Stop before the first event later than this; the clock then reads until_ms (also when the queue ran empty). */
   until_ms?: number;
   /** Stop as soon as this returns true (checked before the first event and after each event). */
   until?: () => boolean;
@@ -214,10 +214,14 @@ export class World {
   }
 
   /**
-   * The named stream `${seed}/${name}` (cached). Reserved names: "network", "storage"; drivers use e.g. "faults",
-   * "workload"; processes get "process/<id>/<incarnation>".
+   * The named stream `${seed}/${name}` (cached: the same object every call). The world itself draws from "network"
+   * and "storage" (do not draw from those); drivers use e.g. "faults", "workload"; "process/…" names are refused
+   * (a process incarnation's stream is its context.rng).
    */
   random(name: string): Rng {
+    if (name.startsWith('process/')) {
+      throw new Error(`World.random: "${name}" is reserved for process incarnations (their context.rng)`);
+    }
     let stream = this.streams.get(name);
     if (stream === undefined) {
       stream = this.root_rng.fork(name);
