@@ -13,12 +13,12 @@ export type TraceKind =
   | 'resume'
   | 'send' // a message entered the network: from, to, msg (summary)
   | 'deliver' // a message was handed to its receiver: from, to, msg
-  | 'drop' // a message was dropped: from, to, reason (partition | link_break | dead)
+  | 'drop' // a message was dropped: from, to, msg, reason (partition | link_break | dead | overflow | unknown)
   | 'link_break' // a link broke: a, b
   | 'partition' // a partition started: groups / one_way
   | 'heal' // partitions healed
   | 'timer' // a timer fired: node, tag
-  | 'storage' // a storage operation completed: node, store, op, key, ok, size_bytes
+  | 'storage' // a storage operation completed: node, store, op, key, ok, size_bytes, error?, faults?, detail?
   | 'fault' // a fault was injected: fault (kind), target, detail
   | 'clock' // a process clock changed: node, offset_ms, drift_ppm
   | 'log' // an engine event: node, event, fields
