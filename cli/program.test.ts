@@ -197,6 +197,17 @@ describe('swarm', () => {
     expect(b.failures).toEqual(a.failures);
   });
 
+  it('draws a progress bar on stderr only when it is a terminal', async () => {
+    let tty_err = '';
+    const tty = await cli(['swarm', 'steady.yaml', '--seeds', '4', '--workers', '1'], {
+      stderr: { write: (text: string) => (tty_err += text), isTTY: true },
+    });
+    expect(tty.code).toBe(EXIT.ok);
+    expect(tty_err).toContain('\r[##############################] 4/4 runs, 0 failed');
+    const piped = await cli(['swarm', 'steady.yaml', '--seeds', '4', '--workers', '1']);
+    expect(piped.stderr).not.toContain('\r[');
+  });
+
   it('shards split the seed range: the shards together run every seed once', async () => {
     const seeds: number[] = [];
     for (const shard of ['1/3', '2/3', '3/3']) {

@@ -592,31 +592,35 @@ export type LivenessBound = string | number;
  */
 export type Duration6 = string | number;
 /**
- * A checkable property.
+ * A checkable property: `exactly_once_state` (keyed state equals the oracle's after every recovery and at the end), `exactly_once_output` (committed output equals the oracle's: nothing lost, nothing twice), `at_least_once_output` (nothing lost), `at_most_once_output` (nothing twice), `checkpoint_invariants` (ids increase, completed checkpoints are complete and readable, corrupt ones are never restored), `liveness` (after the faults heal the job finishes or keeps committing within the bound), `determinism` (the same seed gives the same trace hash), `engine_invariants` (the engine's own assertions).
  */
 export type PropertyName =
   | 'exactly_once_state'
   | 'exactly_once_output'
   | 'at_least_once_output'
+  | 'at_most_once_output'
   | 'checkpoint_invariants'
   | 'liveness'
-  | 'determinism';
+  | 'determinism'
+  | 'engine_invariants';
 /**
  * The properties to check. Absent: every property that the sink kind and checkpointing mode promise.
  *
- * @maxItems 6
+ * @maxItems 8
  */
 export type Properties = PropertyName[];
 /**
- * A checkable property.
+ * A checkable property: `exactly_once_state` (keyed state equals the oracle's after every recovery and at the end), `exactly_once_output` (committed output equals the oracle's: nothing lost, nothing twice), `at_least_once_output` (nothing lost), `at_most_once_output` (nothing twice), `checkpoint_invariants` (ids increase, completed checkpoints are complete and readable, corrupt ones are never restored), `liveness` (after the faults heal the job finishes or keeps committing within the bound), `determinism` (the same seed gives the same trace hash), `engine_invariants` (the engine's own assertions).
  */
 export type PropertyName1 =
   | 'exactly_once_state'
   | 'exactly_once_output'
   | 'at_least_once_output'
+  | 'at_most_once_output'
   | 'checkpoint_invariants'
   | 'liveness'
-  | 'determinism';
+  | 'determinism'
+  | 'engine_invariants';
 /**
  * Text the expected violation's message must contain, e.g. `restart strategy` for a job that fails because its restart attempts are exhausted.
  */
