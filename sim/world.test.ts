@@ -248,3 +248,28 @@ describe('World processes', () => {
     expect(world.now_ms).toBe(1000);
   });
 });
+
+describe('World loop', () => {
+  it('refuses a nested run from inside an event', () => {
+    const world = new World({ seed: 12 });
+    world.schedule(1, () => world.run());
+    expect(() => world.run()).toThrow(/only scheduler/);
+    // The world stays usable afterwards.
+    world.schedule(2, () => {});
+    expect(world.run().reason).toBe('idle');
+  });
+
+  it('refuses to schedule in the past; step processes one event at a time', () => {
+    const world = new World({ seed: 13 });
+    const order: number[] = [];
+    world.schedule(5, () => order.push(5));
+    world.schedule(5, () => order.push(6)); // same time: scheduling order
+    world.schedule(1, () => order.push(1));
+    expect(world.step()).toBe(true);
+    expect(order).toEqual([1]);
+    expect(() => world.schedule(0, () => {})).toThrow(/in the past/);
+    world.run();
+    expect(order).toEqual([1, 5, 6]);
+    expect(world.step()).toBe(false);
+  });
+});

@@ -245,6 +245,37 @@ export class World {
   // ------------------------------------------------------------------ running
 
   run(options: RunOptions = {}): RunOutcome {
+    this.enter_loop();
+    try {
+      return this.run_loop(options);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Processes one event; false when the queue is empty. */
+  step(): boolean {
+    this.enter_loop();
+    try {
+      if (!this.queue.pop()) return false;
+      this.dispatch_popped();
+      return true;
+    } catch (error) {
+      this.note_violation(error);
+      throw error;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private running = false;
+
+  private enter_loop(): void {
+    if (this.running) throw new Error('World.run/step called from inside an event: the event queue is the only scheduler');
+    this.running = true;
+  }
+
+  private run_loop(options: RunOptions): RunOutcome {
     const until_ms = options.until_ms ?? Infinity;
     const until = options.until;
     const max_events = options.max_events ?? Infinity;
@@ -282,18 +313,6 @@ export class World {
     return { reason, events, now_ms: this.current_ms };
   }
 
-  /** Processes one event; false when the queue is empty. */
-  step(): boolean {
-    if (!this.queue.pop()) return false;
-    try {
-      this.dispatch_popped();
-    } catch (error) {
-      this.note_violation(error);
-      throw error;
-    }
-    return true;
-  }
-
   private note_violation(error: unknown): void {
     if (error instanceof InvariantViolation && !error.traced) {
       error.traced = true;
@@ -309,6 +328,9 @@ export class World {
   private dispatch_popped(): void {
     const queue = this.queue;
     const time_ms = queue.popped_time_ms;
+    if (!(time_ms >= this.current_ms)) {
+      throw new InvariantViolation(`virtual time went backwards: event at ${time_ms} ms after ${this.current_ms} ms`);
+    }
     this.current_ms = time_ms;
     this.events_total++;
     const a = queue.popped_a;
