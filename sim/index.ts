@@ -8,6 +8,27 @@
 //   world.after(1000, () => world.crash('tm-1'));
 //   const outcome = world.run({ until_ms: 60_000 });     // throws InvariantViolation when an invariant fails
 //   const summary = world.finish();                      // { seed, trace_hash, events, virtual_time_ms, … }
+//
+// Semantics worth knowing (details beside each method in world.ts):
+// - Time: virtual milliseconds (fractional allowed; sampled latencies are rounded to microseconds). Equal-time
+//   events run in scheduling order. A process reads its own clock (offset + drift over virtual time); setTimer
+//   durations are measured on that clock's rate, and an offset jump does not move pending timers (monotonic timers).
+// - Crash: the process object is discarded; its timers, held events and storage callbacks are dropped; in-flight
+//   messages to/from it are dropped (reason link_break); peers are not told (they must notice by heartbeats).
+//   Storage writes already issued still complete on the device. restart() builds a new incarnation (+1) that sees
+//   only its disk and gets the stream "process/<id>/<incarnation>". A 'restart' fault entry only revives a downed
+//   process.
+// - Pause (long GC): messages, timers and storage callbacks for the process are held and delivered in their
+//   original order at resume; a paused end of a broken link is not told.
+// - Network: FIFO per directed link; a message is dropped (and traced with its reason) when the link is cut by a
+//   partition at send or at delivery time, when the receiver is dead, when the link broke meanwhile, or when the
+//   link already has max_in_flight_per_link messages in flight ('overflow': the network is lossy, not a queue).
+// - Storage: completion is FIFO per store; faults are decided when an operation is issued and applied at its
+//   completion; the store returns damaged bytes as they are (readers verify checksums); capacity overflow → io_error.
+// - Randomness: streams `${seed}/${name}`: "network", "storage" (the world's), "faults", "workload" (drivers, via
+//   world.random(name)), "process/<id>/<incarnation>" (context.rng), "nemesis/<kind>" (forked from the faults stream).
+// - Bounds: max_queued_events, max_in_flight_per_link, max_processes, max_held_events_per_process, store capacity,
+//   trace memory sink max_records; exceeding an invariant bound throws InvariantViolation naming it.
 export {
   World,
   InvariantViolation,
