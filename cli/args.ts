@@ -3,7 +3,8 @@
 import { UsageError } from './errors.js';
 
 export const MAX_SEED = 4294967295;
-export const MAX_SWARM_SEEDS = 10_000_000;
+/** Results are held in memory for the summary and reports: split bigger ranges with --shard. */
+export const MAX_SWARM_SEEDS = 100_000;
 export const MAX_SHARDS = 100_000;
 
 function parse_whole(text: string, what: string, minimum: number, maximum: number): number {

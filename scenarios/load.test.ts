@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fc, test } from '@fast-check/vitest';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   MAX_SCENARIO_FILE_BYTES,
@@ -13,6 +14,7 @@ import {
   scenario_process_ids,
 } from './load.js';
 
+const runs = Number(process.env['STREAMSIM_PROPERTY_RUNS'] ?? 30);
 const dir = mkdtempSync(join(tmpdir(), 'streamsim-load-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -244,5 +246,32 @@ describe('scenario_job_params', () => {
     });
     const words = parse_scenario_text('name: c\ndescription: d\njob: {name: word_count}\nworkload: {keys: 40}\n', 'c.yaml');
     expect(words.ok && scenario_job_params(words.scenario)).toEqual({ records: 5000, partitions: 2, bounded: true, vocabulary: 40, words_per_line: 5 });
+  });
+});
+
+describe('robustness', () => {
+  test.prop([fc.string({ maxLength: 400 })], { numRuns: runs })('arbitrary text never throws and never pollutes prototypes', (text) => {
+    const result = parse_scenario_text(text, 'fuzz.yaml');
+    expect(typeof result.ok).toBe('boolean');
+    if (!result.ok) for (const error of result.errors) expect(error.message.length).toBeGreaterThan(0);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  test.prop([fc.jsonValue({ maxDepth: 4 })], { numRuns: runs })('arbitrary JSON never throws', (value) => {
+    const result = parse_scenario_text(JSON.stringify(value) ?? 'null', 'fuzz.json');
+    expect(result.ok).toBe(false);
+  });
+
+  test.prop(
+    [fc.constantFrom('workload', 'cluster', 'flink', 'sink', 'phases'), fc.string({ minLength: 1, maxLength: 12 }), fc.jsonValue({ maxDepth: 2 })],
+    { numRuns: runs },
+  )('an extra field anywhere in a good file is an error at that path, with a line', (section, key, value) => {
+    const base = { name: 'x', description: 'd', job: { name: 'word_count' }, [section]: { [key]: value } };
+    const result = parse_scenario_text(JSON.stringify(base, null, 1), 'x.json');
+    if (result.ok) return; // the key happened to be a valid field with a valid value
+    for (const error of result.errors) {
+      expect(error.path.startsWith(section)).toBe(true);
+      expect(error.line).toBeGreaterThan(0);
+    }
   });
 });
