@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../scenarios/result-format.js';
 import { FIXTURE_PROBE_NAMES, make_fixture_results, make_passing_fixture } from './fixtures/run-results.js';
-import { throughput_points, to_html_report } from './html.js';
+import { mean_recovery_phases_by_scenario, throughput_points, to_html_report } from './html.js';
 
 const xss = '<script>alert(1)</script>';
 const escaped_xss = '&lt;script&gt;alert(1)&lt;/script&gt;';
@@ -122,5 +122,24 @@ describe('to_html_report on unvalidated input', () => {
     const html = to_html_report([result]);
     expect(html).not.toMatch(/<script/i);
     expect(html).toContain(escaped_xss);
+  });
+});
+
+describe('mean_recovery_phases_by_scenario', () => {
+  it('averages each recovery phase over the recoveries of each scenario', () => {
+    const first = make_passing_fixture();
+    const second = make_passing_fixture();
+    const phases = (detect_ms: number, reset_sink_ms: number) => ({
+      ...first.recoveries[0]!,
+      detect_ms,
+      redeploy_ms: 10,
+      load_state_ms: 20,
+      reset_source_ms: 30,
+      reset_sink_ms,
+    });
+    first.recoveries = [phases(100, 0), phases(300, 40)];
+    second.recoveries = [phases(200, 80)];
+    expect(mean_recovery_phases_by_scenario([first, second])).toEqual([{ label: first.scenario.name, values: [200, 10, 20, 30, 40] }]);
+    expect(to_html_report([first, second])).toContain('<title>Mean recovery time by phase, per scenario</title>');
   });
 });

@@ -44,7 +44,7 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; back
 .expected { background: #fff3c4; color: #8d5b00; }
 header .badge.pass { background: #1f7a33; color: #ffffff; }
 header .badge.fail { background: #ab091e; color: #ffffff; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(640px, 1fr)); gap: 12px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(600px, 1fr)); gap: 12px; }
 .charts svg { max-width: 100%; height: auto; border: 1px solid #e4e7eb; border-radius: 6px; }
 .charts .wide { grid-column: 1 / -1; }
 .charts .wide svg { width: 100%; }
@@ -168,7 +168,22 @@ function render_failures(aggregate: SwarmAggregate): string {
   );
 }
 
-function render_swarm(aggregate: SwarmAggregate): string {
+/** Mean time of each recovery phase over every recovery of each scenario, in first-seen scenario order. */
+export function mean_recovery_phases_by_scenario(results: readonly RunResult[]): { label: string; values: number[] }[] {
+  const sums = new Map<string, { count: number; values: number[] }>();
+  for (const result of results) {
+    for (const r of result.recoveries) {
+      const entry = sums.get(result.scenario.name) ?? { count: 0, values: [0, 0, 0, 0, 0] };
+      const parts = [r.detect_ms, r.redeploy_ms, r.load_state_ms, r.reset_source_ms, r.reset_sink_ms];
+      entry.values = entry.values.map((sum, index) => sum + (parts[index] ?? 0));
+      entry.count += 1;
+      sums.set(result.scenario.name, entry);
+    }
+  }
+  return [...sums.entries()].map(([label, entry]) => ({ label, values: entry.values.map((sum) => sum / entry.count) }));
+}
+
+function render_swarm(aggregate: SwarmAggregate, results: readonly RunResult[]): string {
   const fault_bars: Bar[] = Object.entries(aggregate.faults_by_kind).map(([kind, count]) => ({ label: kind, value: count }));
   const faults_chart = render_bar_chart({ title: 'Faults injected by kind', x_label: 'fault kind', y_label: 'faults (count)', bars: fault_bars });
   const max_hits = Math.max(1, ...aggregate.coverage.probes.map((p) => p.total_hits));
@@ -193,7 +208,14 @@ function render_swarm(aggregate: SwarmAggregate): string {
     `<p>${aggregate.runs} runs over ${aggregate.seeds_run} seeds and ${aggregate.scenarios.length} scenario(s): ` +
     `${badge(`${aggregate.passed} passed`, 'pass')} ${badge(`${aggregate.failed} failed`, aggregate.failed > 0 ? 'fail' : 'none')} · ` +
     `expected violations met ${aggregate.expected_violations.met}, missed ${aggregate.expected_violations.missed}</p>` +
-    `<div class="charts">${faults_chart}</div>` +
+    `<div class="charts">${faults_chart}${render_stacked_bar_chart({
+      title: 'Mean recovery time by phase, per scenario',
+      x_label: 'scenario',
+      y_label: 'time (ms)',
+      unit: 'ms',
+      parts: [...RECOVERY_PARTS],
+      bars: mean_recovery_phases_by_scenario(results),
+    })}</div>` +
     `<h3>Delivery guarantees measured, by sink kind × checkpointing mode</h3>` +
     `<table><thead><tr><th>sink</th><th>checkpointing</th><th class="number">runs</th><th class="number">exactly-once runs</th>` +
     `<th class="number">rate</th><th class="number">recoveries</th><th class="number">duplicates</th><th class="number">losses</th>` +
@@ -377,7 +399,7 @@ export function to_html_report(results: readonly RunResult[], meta: ReportMeta =
     render_runs_table(results) +
     render_property_summary(results) +
     render_details(results, options.max_run_details ?? 12) +
-    render_swarm(aggregate) +
+    render_swarm(aggregate, results) +
     `<footer class="muted">report format streamsim-run-report v1 · run results format streamsim-run-result v1</footer>` +
     `</body></html>\n`
   );

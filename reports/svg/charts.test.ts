@@ -119,3 +119,25 @@ describe('render_timeline', () => {
     expect(texts(svg)).toContain('no faults, checkpoints or recoveries');
   });
 });
+
+describe('category axis labels', () => {
+  it('shortens labels wider than their slot with an ellipsis and keeps the full text as a tooltip', () => {
+    const long_name = 'unaligned-idempotent-partition-with-a-long-name';
+    const svg = parse_xml(render_bar_chart({ ...titles, bars: ['a', 'b', 'c', 'd'].map((suffix) => ({ label: `${long_name}-${suffix}`, value: 1 })) }));
+    const axis_labels = all_elements(svg, 'g').find((g) => g.attributes.class === 'x-axis')!.children.filter((c) => c.name === 'text' && c.attributes.class !== 'axis-label');
+    expect(axis_labels).toHaveLength(4);
+    for (const text of axis_labels) {
+      expect(text.text.endsWith('…')).toBe(true);
+      expect(text.text.length).toBeLessThan(long_name.length);
+      expect(text.children[0]?.text.startsWith(long_name)).toBe(true);
+    }
+  });
+
+  it('thins many short labels so they do not overlap', () => {
+    const svg = parse_xml(render_bar_chart({ ...titles, bars: Array.from({ length: 200 }, (_, index) => ({ label: String(index + 1), value: index })) }));
+    const axis_labels = all_elements(svg, 'g').find((g) => g.attributes.class === 'x-axis')!.children.filter((c) => c.name === 'text' && c.attributes.class !== 'axis-label');
+    expect(axis_labels.length).toBeGreaterThan(5);
+    expect(axis_labels.length).toBeLessThan(200);
+    expect(axis_labels[0]?.text).toBe('1');
+  });
+});

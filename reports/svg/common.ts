@@ -120,16 +120,24 @@ export function render_x_axis_numeric(geometry: ChartGeometry, ticks: number[], 
   return `<g class="x-axis">${parts.join('')}</g>`;
 }
 
-/** The x axis for categories (bars): one label per category, thinned so labels never overlap. */
+/**
+ * The x axis for categories (bars): one label per category. Labels too wide for their slot are shortened with an
+ * ellipsis (full text as a tooltip); when even that cannot fit, labels are thinned so they never overlap.
+ */
 export function render_x_axis_categories(geometry: ChartGeometry, labels: string[], center_of: (index: number) => number, label: string): string {
   const area = plot_area(geometry);
   const parts = [`<line x1="${area.left}" x2="${area.right}" y1="${area.bottom}" y2="${area.bottom}" stroke="#7b8794"/>`];
-  const widest_px = Math.max(1, ...labels.map((text) => text.length)) * 6.5 + 6;
+  const char_px = 6.5;
   const slot_px = labels.length > 0 ? (area.right - area.left) / labels.length : 1;
-  const every = Math.max(1, Math.ceil(widest_px / slot_px));
+  const fitting_chars = Math.floor((slot_px - 6) / char_px);
+  const widest_chars = Math.max(1, ...labels.map((text) => text.length));
+  const shorten = widest_chars > fitting_chars && fitting_chars >= 6;
+  const every = shorten ? 1 : Math.max(1, Math.ceil((widest_chars * char_px + 6) / slot_px));
   labels.forEach((text, index) => {
     if (index % every !== 0) return;
-    parts.push(`<text x="${px(center_of(index))}" y="${area.bottom + 16}" text-anchor="middle" fill="#52606d">${escape_html(text)}</text>`);
+    const shown = shorten && text.length > fitting_chars ? `${text.slice(0, fitting_chars - 1)}…` : text;
+    const tooltip = shown === text ? '' : `<title>${escape_html(text)}</title>`;
+    parts.push(`<text x="${px(center_of(index))}" y="${area.bottom + 16}" text-anchor="middle" fill="#52606d">${tooltip}${escape_html(shown)}</text>`);
   });
   parts.push(render_x_title(geometry, label));
   return `<g class="x-axis">${parts.join('')}</g>`;
