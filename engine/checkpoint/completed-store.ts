@@ -31,15 +31,18 @@ export class CompletedCheckpointStore {
 
   /**
    * Add a completed checkpoint (ids strictly increase) and drop the oldest beyond num_retained. The new checkpoint's
-   * shared files are registered before anything is released, so a file shared by old and new is never deleted.
+   * shared files are registered (unless the caller did so already, at finalization) before anything is released, so
+   * a file shared by old and new is never deleted.
    */
-  add(checkpoint: CompletedCheckpoint): DiscardPlan[] {
+  add(checkpoint: CompletedCheckpoint, options: { shared_files_registered?: boolean } = {}): DiscardPlan[] {
     const newest = this.retained[this.retained.length - 1];
     if (newest !== undefined && checkpoint.checkpoint_id <= newest.checkpoint_id) {
       throw new Error(`completed checkpoint ${checkpoint.checkpoint_id} is not newer than ${newest.checkpoint_id}`);
     }
     if (checkpoint.metadata.kind !== 'checkpoint') throw new Error('savepoints are not added to the completed checkpoint store');
-    this.registry.register(checkpoint.checkpoint_id, referenced_files(checkpoint.metadata).shared_files);
+    if (options.shared_files_registered !== true) {
+      this.registry.register(checkpoint.checkpoint_id, referenced_files(checkpoint.metadata).shared_files);
+    }
     this.retained.push(checkpoint);
     const plans: DiscardPlan[] = [];
     while (this.retained.length > this.num_retained) {

@@ -399,6 +399,9 @@ export class CheckpointCoordinator {
       }
     }
     const path = pending.request.kind === 'savepoint' ? savepoint_metadata_path(this.job_id, checkpoint_id) : metadata_path(this.job_id, checkpoint_id);
+    // From here on the shared files are protected: a completion that drops an older checkpoint while this metadata is
+    // being written must not delete a file this checkpoint re-uses.
+    this.registry.register(checkpoint_id, referenced_files(metadata).shared_files);
     pending.phase = 'persisting';
     pending.metadata_path = path;
     this.hooks.log('checkpoint.finalizing', { checkpoint_id, metadata_path: path });
@@ -437,12 +440,11 @@ export class CheckpointCoordinator {
     this.last_completion_ms = this.hooks.now_ms();
     let last_subsumed_id: number | undefined;
     if (request.kind === 'checkpoint') {
-      const plans = this.store.add({ checkpoint_id, metadata, metadata_path: path });
+      const plans = this.store.add({ checkpoint_id, metadata, metadata_path: path }, { shared_files_registered: true });
       for (const plan of plans) last_subsumed_id = plan.checkpoint_id;
       this.discard_plans(plans, 'subsumed');
     } else {
-      // Savepoints are owned by the user: their shared files are pinned and never released by this coordinator.
-      this.registry.register(checkpoint_id, referenced_files(metadata).shared_files);
+      // Savepoints are owned by the user: their shared files stay registered (pinned) and are never released here.
     }
     this.hooks.log('checkpoint.completed', { checkpoint_id, kind: request.kind, metadata_path: path, last_subsumed_id: last_subsumed_id ?? null });
     if (request.kind === 'checkpoint') {
@@ -465,7 +467,7 @@ export class CheckpointCoordinator {
     if (this.pending.get(checkpoint_id) !== pending) throw new Error(`abort of checkpoint ${checkpoint_id} that is not pending`);
     this.pending.delete(checkpoint_id);
     this.remember(this.recent_aborted, checkpoint_id);
-    for (const ack of pending.acks.values()) this.discard_ack_files(ack, `aborted checkpoint ${checkpoint_id}`);
+    this.release_and_discard(pending, `aborted checkpoint ${checkpoint_id}`);
     this.hooks.log('checkpoint.aborted', { checkpoint_id, kind: request.kind, reason, detail });
     this.hooks.notify_aborted(checkpoint_id, reason);
     this.request_done(request, { ok: false, checkpoint_id, reason, detail });
@@ -492,7 +494,7 @@ export class CheckpointCoordinator {
       if (pending.phase === 'persisting') this.remember_abandoned(pending);
       this.pending.delete(pending.checkpoint_id);
       this.remember(this.recent_aborted, pending.checkpoint_id);
-      for (const ack of pending.acks.values()) this.discard_ack_files(ack, 'coordinator shutdown');
+      this.release_and_discard(pending, 'coordinator shutdown');
       this.hooks.notify_aborted(pending.checkpoint_id, 'CHECKPOINT_COORDINATOR_SHUTDOWN');
       this.request_done(pending.request, { ok: false, checkpoint_id: pending.checkpoint_id, reason: 'CHECKPOINT_COORDINATOR_SHUTDOWN' });
     }
@@ -539,20 +541,37 @@ export class CheckpointCoordinator {
     };
   }
 
+  /** Drop a pending checkpoint's registration (if it got as far as finalizing) and delete what only it used. */
+  private release_and_discard(pending: PendingCheckpoint, why: string): void {
+    if (pending.phase === 'persisting') {
+      const unreferenced = this.registry.release(pending.checkpoint_id);
+      const in_pending = this.paths_in_pending(undefined);
+      const paths = unreferenced.filter((path) => !in_pending.has(path));
+      if (paths.length > 0) this.hooks.discard_files(paths, why);
+    }
+    for (const ack of pending.acks.values()) this.discard_ack_files(ack, why);
+  }
+
+  /** Every path named by acks of pending checkpoints, except `excluded`. */
+  private paths_in_pending(excluded: TaskAck | undefined): Set<string> {
+    const in_pending = new Set<string>();
+    for (const p of this.pending.values()) {
+      for (const a of p.acks.values()) {
+        if (a === excluded) continue;
+        for (const path of a.written_files) in_pending.add(path);
+        for (const op of a.operators) for (const h of op.state.keyed) for (const f of [...h.private_files, ...h.shared_files] as FileRef[]) in_pending.add(f.path);
+      }
+    }
+    return in_pending;
+  }
+
   /** Delete what an ack wrote, except anything a retained or pending checkpoint still uses. */
   private discard_ack_files(ack: TaskAck, why: string): void {
     const candidates = new Set<string>(ack.written_files);
     for (const op of ack.operators) {
       for (const handle of op.state.keyed) for (const f of handle.private_files) candidates.add(f.path);
     }
-    const in_pending = new Set<string>();
-    for (const p of this.pending.values()) {
-      for (const a of p.acks.values()) {
-        if (a === ack) continue;
-        for (const path of a.written_files) in_pending.add(path);
-        for (const op of a.operators) for (const h of op.state.keyed) for (const f of [...h.private_files, ...h.shared_files] as FileRef[]) in_pending.add(f.path);
-      }
-    }
+    const in_pending = this.paths_in_pending(ack);
     const paths = [...candidates].filter((path) => !this.store.is_in_use(path) && !in_pending.has(path)).sort();
     if (paths.length > 0) this.hooks.discard_files(paths, why);
   }
