@@ -416,4 +416,22 @@ describe('externalized retention at job end', () => {
       expect(deleted.includes('job/shared/s')).toBe(expected);
     }
   });
+
+});
+
+describe('restore from HA storage', () => {
+  it('re-adopts checkpoints recovered from HA storage so later completions subsume them', () => {
+    const first = new Harness({ num_retained: 1 });
+    first.coordinator.trigger_checkpoint();
+    first.ack_all(1, [file('old')]);
+    const recovered = first.coordinator.store.newest_first();
+    const h = new Harness({ num_retained: 1 });
+    h.coordinator.adopt_completed(recovered);
+    expect(h.coordinator.next_checkpoint_id()).toBe(2);
+    h.coordinator.trigger_checkpoint();
+    h.ack_all(2, [file('new')]);
+    expect(h.completed).toEqual([{ checkpoint_id: 2, last_subsumed_id: 1 }]);
+    expect(h.discarded).toContain('job/shared/old');
+    expect(h.discarded).not.toContain('job/shared/new');
+  });
 });
