@@ -271,6 +271,12 @@ describe('explore and the command line itself', () => {
     expect(no_trace.stderr).toMatch(/nope.jsonl: trace file not found/);
   });
 
+  it('refuses a benchmark area that is not a plain name', async () => {
+    const { code, stderr } = await cli(['bench', '--only', '../etc/passwd']);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toMatch(/--only: expected a benchmark area name/);
+  });
+
   it('prints help for every command with exit 0', async () => {
     for (const command of ['run', 'replay', 'swarm', 'explore', 'bench', 'catalogue']) {
       const { code, stdout } = await cli([command, '--help']);
