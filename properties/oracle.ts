@@ -137,7 +137,7 @@ class KeyedEvaluation {
 
   private setKey(key: unknown, namespace = ''): void {
     const encoded = encodeKey(key);
-    this.context.set(key, encoded, assignToKeyGroup(keyHashCode(key, () => encoded), this.node.max_parallelism));
+    this.context.set(key, encoded, assignToKeyGroup(keyHashCode(key, encoded), this.node.max_parallelism));
     this.context.current_namespace = namespace;
   }
 

@@ -103,9 +103,11 @@ export class LogBroker implements EngineNode {
 
   private loadSegments(keys: string[], index: number): void {
     if (index >= keys.length) {
-      this.loading = false;
       this.runtime.log('broker.loaded', { segments: keys.length });
-      if (keys.length === 0 && this.runtime.incarnation === 0) this.writePreload();
+      // The preload is the workload's initial data: the broker serves nothing until all of it is durable, so a
+      // bounded source never captures end offsets of a half-written preload.
+      if (keys.length === 0 && this.runtime.incarnation === 0) this.writePreload(() => (this.loading = false));
+      else this.loading = false;
       return;
     }
     const key = keys[index]!;
@@ -132,17 +134,28 @@ export class LogBroker implements EngineNode {
     });
   }
 
-  private writePreload(): void {
+  private writePreload(done: () => void): void {
     const preload = this.config.preload;
-    if (preload === undefined) return;
     const segment_records = this.config.segment_records ?? 4096;
-    for (const [topic, partitions] of preload) {
+    let pending = 1;
+    const settle = (): void => {
+      if (--pending === 0) {
+        this.runtime.log('broker.preloaded', { records: this.appended_records });
+        done();
+      }
+    };
+    for (const [topic, partitions] of preload ?? []) {
       partitions.forEach((records, partition) => {
         for (let at = 0; at < records.length; at += segment_records) {
-          this.append(topic, partition, records.slice(at, at + segment_records), () => {});
+          pending++;
+          this.append(topic, partition, records.slice(at, at + segment_records), (outcome) => {
+            if (!outcome.ok) this.runtime.log('broker.preload_failed', { topic, partition, error: outcome.error });
+            settle();
+          });
         }
       });
     }
+    settle();
   }
 
   /**
@@ -259,6 +272,11 @@ export class LogBroker implements EngineNode {
       this.write_queues.clear();
       this.on_start();
     }
+  }
+
+  /** True once the log is loaded from disk (and a first start's preload is durable): fetches are served. */
+  get serving(): boolean {
+    return !this.loading;
   }
 
   /** Durable end offsets (introspection for tests and the workload driver). */

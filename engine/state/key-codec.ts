@@ -1,35 +1,41 @@
 // Canonical, reversible string encoding of record keys (and MapState user keys), so keys such as "__proto__",
 // "constructor" or "" are ordinary data in every Map and every backend. Equal keys always encode alike.
 
+/** Marks an encoding of a non-string key (or of a string that itself starts with this character). */
+const TAG = '\u0000';
+
 /**
- * Encoding: a one-letter type tag + payload.
- *   s<text>       string
- *   n<number>     finite number (-0 is normalised to 0)
- *   b1 / b0       boolean
- *   z             null
- *   j<json>       arrays and plain objects as canonical JSON (object keys sorted)
+ * Encoding (unambiguous, reversible):
+ *   a string not starting with U+0000 is its own encoding (the common case allocates nothing);
+ *   every other key is U+0000 + a type letter + payload:
+ *     s<text>       string starting with U+0000
+ *     n<number>     finite number (-0 is normalised to 0)
+ *     b1 / b0       boolean
+ *     z             null
+ *     j<json>       arrays and plain objects as canonical JSON (object keys sorted)
  * undefined, functions, symbols, bigint and non-finite numbers are not valid keys.
  */
 export function encodeKey(key: unknown): string {
   switch (typeof key) {
     case 'string':
-      return 's' + key;
+      return key.length > 0 && key.charCodeAt(0) === 0 ? TAG + 's' + key : key;
     case 'number':
       if (!Number.isFinite(key)) throw new Error(`key must be a finite number, got ${String(key)}`);
-      return 'n' + String(key === 0 ? 0 : key);
+      return TAG + 'n' + String(key === 0 ? 0 : key);
     case 'boolean':
-      return key ? 'b1' : 'b0';
+      return key ? TAG + 'b1' : TAG + 'b0';
     case 'object':
-      if (key === null) return 'z';
-      return 'j' + canonicalJson(key);
+      if (key === null) return TAG + 'z';
+      return TAG + 'j' + canonicalJson(key);
     default:
       throw new Error(`unsupported key type: ${typeof key}`);
   }
 }
 
 export function decodeKey(encoded: string): unknown {
-  const tag = encoded.charAt(0);
-  const body = encoded.slice(1);
+  if (encoded.length === 0 || encoded.charCodeAt(0) !== 0) return encoded;
+  const tag = encoded.charAt(1);
+  const body = encoded.slice(2);
   switch (tag) {
     case 's':
       return body;

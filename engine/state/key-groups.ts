@@ -1,6 +1,7 @@
 // Flink's key-group assignment: murmur hash of a key's hashCode → key group → operator (subtask) index, and the
 // contiguous key-group range each subtask owns. Formulas follow KeyGroupRangeAssignment and MathUtils (32-bit ints).
 import type { KeyGroupRange } from './backend.js';
+import { encodeKey } from './key-codec.js';
 
 /** Flink's upper bound on max parallelism (1 << 15). */
 export const UPPER_BOUND_MAX_PARALLELISM = 32768;
@@ -44,7 +45,7 @@ export function javaStringHashCode(text: string): number {
  * - anything else (fractions, null, arrays, objects): String.hashCode of its canonical key encoding
  *   (engine/state/key-codec.ts), so equal keys always hash alike.
  */
-export function keyHashCode(key: unknown, canonical_key: () => string): number {
+export function keyHashCode(key: unknown, canonical_key?: string): number {
   if (typeof key === 'string') return javaStringHashCode(key);
   if (typeof key === 'number' && Number.isInteger(key)) {
     if (key >= -2147483648 && key <= 2147483647) return key | 0;
@@ -54,7 +55,7 @@ export function keyHashCode(key: unknown, canonical_key: () => string): number {
     }
   }
   if (typeof key === 'boolean') return key ? 1231 : 1237;
-  return javaStringHashCode(canonical_key());
+  return javaStringHashCode(canonical_key ?? encodeKey(key));
 }
 
 export function assignToKeyGroup(key_hash: number, max_parallelism: number): number {

@@ -16,7 +16,7 @@ function setup() {
   const store = new KeyedStateStore(backend, context);
   const use = (key: unknown, namespace = '') => {
     const encoded = encodeKey(key);
-    context.set(key, encoded, assignToKeyGroup(keyHashCode(key, () => encoded), MAX_P));
+    context.set(key, encoded, assignToKeyGroup(keyHashCode(key, encoded), MAX_P));
     context.current_namespace = namespace;
   };
   return { backend, context, store, use };
@@ -24,16 +24,18 @@ function setup() {
 
 describe('key codec', () => {
   it('round-trips and separates types', () => {
-    for (const key of ['', '__proto__', 'constructor', 'hasOwnProperty', 0, -0, 1.5, true, false, null, [1, 'a'], { b: 2, a: 1 }]) {
+    for (const key of ['', '__proto__', 'constructor', 'hasOwnProperty', '\u0000n1', '\u0000', 0, -0, 1.5, true, false, null, [1, 'a'], { b: 2, a: 1 }]) {
       expect(decodeKey(encodeKey(key))).toEqual(key === -0 ? 0 : key);
     }
     expect(encodeKey('1')).not.toBe(encodeKey(1));
+    expect(encodeKey('\u0000n1')).not.toBe(encodeKey(1));
+    expect(encodeKey('plain')).toBe('plain');
     expect(encodeKey({ a: 1, b: 2 })).toBe(encodeKey({ b: 2, a: 1 }));
   });
 
   it('encoding is injective on strings and integers', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.integer()), fc.oneof(fc.string(), fc.integer()), (a, b) => {
+      fc.property(fc.oneof(fc.string(), fc.string().map((t) => '\u0000' + t), fc.integer()), fc.oneof(fc.string(), fc.string().map((t) => '\u0000' + t), fc.integer()), (a, b) => {
         return (encodeKey(a) === encodeKey(b)) === (a === b);
       }),
       { numRuns: runs * 5 },

@@ -2,13 +2,14 @@
 // namespace. Used by the dataflow core until the heap/LSM backends with snapshot/restore are wired in.
 import type { KeyedSnapshot, KeyedStateBackend, KeyedStateHandle, KeyGroupRange, StateEntry } from './backend.js';
 
-const SEPARATOR = '\u0000';
-
 export class MemoryKeyedStateBackend implements KeyedStateBackend {
   readonly backend_kind = 'heap' as const;
-  /** state name → key group → (key + NUL + namespace) → entry. */
-  private readonly states = new Map<string, Map<number, Map<string, StateEntry>>>();
+  /** state name → (key group − range start) → entries. */
+  private readonly states = new Map<string, (GroupEntries | undefined)[]>();
   private entry_count = 0;
+  /** One-entry cache of the last state looked up (state access comes in runs of one name). */
+  private last_state_name: string | undefined = undefined;
+  private last_state_groups: (GroupEntries | undefined)[] | undefined = undefined;
 
   constructor(
     readonly key_group_range: KeyGroupRange,
@@ -19,32 +20,39 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
     }
   }
 
-  private group(state: string, key_group: number, create: boolean): Map<string, StateEntry> | undefined {
-    if (key_group < this.key_group_range.start || key_group > this.key_group_range.end) {
+  private group(state: string, key_group: number, create: boolean): GroupEntries | undefined {
+    const index = key_group - this.key_group_range.start;
+    if (index < 0 || key_group > this.key_group_range.end) {
       throw new Error(`key group ${key_group} outside ${this.key_group_range.start}..${this.key_group_range.end}`);
     }
-    let by_group = this.states.get(state);
-    if (by_group === undefined) {
+    let groups = state === this.last_state_name ? this.last_state_groups : this.states.get(state);
+    if (groups === undefined) {
       if (!create) return undefined;
-      by_group = new Map();
-      this.states.set(state, by_group);
+      groups = [];
+      this.states.set(state, groups);
     }
-    let entries = by_group.get(key_group);
+    this.last_state_name = state;
+    this.last_state_groups = groups;
+    let entries = groups[index];
     if (entries === undefined && create) {
-      entries = new Map();
-      by_group.set(key_group, entries);
+      entries = { plain: new Map(), namespaced: new Map() };
+      groups[index] = entries;
     }
     return entries;
   }
 
   get(state: string, key_group: number, key: string, namespace: string): unknown {
-    return this.group(state, key_group, false)?.get(key + SEPARATOR + namespace)?.value;
+    const entries = this.group(state, key_group, false);
+    if (entries === undefined) return undefined;
+    return namespace.length === 0 ? entries.plain.get(key)?.value : entries.namespaced.get(namespacedId(key, namespace))?.value;
   }
 
   put(state: string, key_group: number, key: string, namespace: string, value: unknown): void {
     if (value === undefined) throw new Error('state value must not be undefined (use delete)');
-    const entries = this.group(state, key_group, true)!;
-    const id = key + SEPARATOR + namespace;
+    const group = this.group(state, key_group, true)!;
+    const plain = namespace.length === 0;
+    const id = plain ? key : namespacedId(key, namespace);
+    const entries = plain ? group.plain : group.namespaced;
     const existing = entries.get(id);
     if (existing !== undefined) {
       existing.value = value;
@@ -55,14 +63,16 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
   }
 
   delete(state: string, key_group: number, key: string, namespace: string): void {
-    const entries = this.group(state, key_group, false);
-    if (entries?.delete(key + SEPARATOR + namespace) === true) this.entry_count--;
+    const group = this.group(state, key_group, false);
+    if (group === undefined) return;
+    const deleted = namespace.length === 0 ? group.plain.delete(key) : group.namespaced.delete(namespacedId(key, namespace));
+    if (deleted) this.entry_count--;
   }
 
   *entries(state: string, key_group: number): Iterable<StateEntry> {
-    const entries = this.group(state, key_group, false);
-    if (entries === undefined) return;
-    const sorted = [...entries.values()].sort(compareEntries);
+    const group = this.group(state, key_group, false);
+    if (group === undefined) return;
+    const sorted = [...group.plain.values(), ...group.namespaced.values()].sort(compareEntries);
     for (const entry of sorted) yield { ...entry };
   }
 
@@ -85,11 +95,20 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
   *export_entries(): Iterable<StateEntry> {
     const names = [...this.states.keys()].sort();
     for (const name of names) {
-      const by_group = this.states.get(name)!;
-      const groups = [...by_group.keys()].sort((a, b) => a - b);
-      for (const group of groups) yield* this.entries(name, group);
+      for (let kg = this.key_group_range.start; kg <= this.key_group_range.end; kg++) yield* this.entries(name, kg);
     }
   }
+}
+
+/** Entries of one state in one key group: without namespace keyed by the key, else by (key length, key, namespace). */
+interface GroupEntries {
+  plain: Map<string, StateEntry>;
+  namespaced: Map<string, StateEntry>;
+}
+
+/** Unambiguous for any characters in key and namespace (the key's length delimits it). */
+function namespacedId(key: string, namespace: string): string {
+  return key.length + ':' + key + namespace;
 }
 
 function compareString(a: string, b: string): number {

@@ -2,7 +2,6 @@
 // with partitioners, and the input gate (per-channel FIFO queues, watermark merging, per-channel blocking hooks
 // for aligned checkpoints). Buffers hold batches of records; control events travel in channel order.
 import { assignKeyToParallelOperator, keyHashCode } from '../state/key-groups.js';
-import { encodeKey } from '../state/key-codec.js';
 import type { KeySelector } from '../api/functions.js';
 import { MIN_WATERMARK, MAX_WATERMARK } from '../api/functions.js';
 import type { NodeId } from '../runtime.js';
@@ -169,7 +168,7 @@ export class RecordWriter {
         return;
       case 'hash': {
         const key = this.key_selector!(value);
-        const hash = keyHashCode(key, () => encodeKey(key));
+        const hash = keyHashCode(key);
         const target = assignKeyToParallelOperator(hash, this.max_parallelism, this.channels.length);
         this.channels[target]!.addRecord(value, timestamp_ms);
         return;

@@ -166,7 +166,7 @@ abstract class KeyedOperator extends BaseOperator {
   protected setKeyFromRecord(value: unknown): void {
     const key = this.key_selector(value);
     const encoded = encodeKey(key);
-    const key_group = assignToKeyGroup(keyHashCode(key, () => encoded), this.node.max_parallelism);
+    const key_group = assignToKeyGroup(keyHashCode(key, encoded), this.node.max_parallelism);
     if (!keyGroupRangeContains(this.env.key_group_range, key_group)) {
       this.env.fail('record routed to a subtask that does not own its key group', {
         operator: this.node.uid,
@@ -292,9 +292,9 @@ class KeyedProcessOperator extends KeyedOperator {
 export const REDUCE_STATE = '_reduce';
 export const WINDOW_STATE = '_window';
 
-/** Flink's StreamGroupedReduce: emits the updated value per input record. */
+/** Flink's StreamGroupedReduce: emits the updated value per input record (state "_reduce", no namespace). */
 class KeyedReduceOperator extends KeyedOperator {
-  private readonly state;
+  private readonly reduce: (a: unknown, b: unknown) => unknown;
 
   constructor(
     node: GraphNode,
@@ -302,13 +302,17 @@ class KeyedReduceOperator extends KeyedOperator {
     operator: Extract<NodeOperator, { kind: 'keyed_reduce' }>,
   ) {
     super(node, env, operator.key_selector);
-    this.state = this.store.getReducingState<unknown>(REDUCE_STATE, operator.reduce, true);
+    this.reduce = operator.reduce;
   }
 
   processElement(value: unknown, timestamp_ms: number): void {
     this.setKeyFromRecord(value);
-    this.state.add(value);
-    this.output.collect(this.state.get(), timestamp_ms);
+    const c = this.key_context;
+    const backend = this.keyed_backend;
+    const current = backend.get(REDUCE_STATE, c.current_key_group, c.current_key_encoded, '');
+    const reduced = current === undefined ? value : this.reduce(current, value);
+    backend.put(REDUCE_STATE, c.current_key_group, c.current_key_encoded, '', reduced);
+    this.output.collect(reduced, timestamp_ms);
   }
 
   protected onTimer(): void {}

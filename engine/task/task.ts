@@ -32,7 +32,7 @@ import {
   type OutputAvailabilityListener,
   outputQueueHardBound,
 } from './network.js';
-import { createOperator, type OperatorEnvironment, type Output, type StreamOperator } from './operators.js';
+import { createOperator, SinkOperator, type OperatorEnvironment, type Output, type StreamOperator } from './operators.js';
 
 /** What a task needs from the TaskManager hosting it. */
 export interface TaskHost {
@@ -72,7 +72,12 @@ class WriterOutput implements Output {
   constructor(private readonly writers: RecordWriter[]) {}
   collect(value: unknown, timestamp_ms: number): void {
     this.records_out++;
-    for (const writer of this.writers) writer.emit(value, timestamp_ms);
+    const writers = this.writers;
+    if (writers.length === 1) {
+      writers[0]!.emit(value, timestamp_ms);
+      return;
+    }
+    for (let i = 0; i < writers.length; i++) writers[i]!.emit(value, timestamp_ms);
   }
   emitWatermark(watermark_ms: number): void {
     if (watermark_ms <= this.last_watermark_ms) return;
@@ -214,6 +219,7 @@ export class Task implements OutputAvailabilityListener {
       }
       this.operators.push(createOperator(node, operator_env, (sink_node) => this.createSinkWriter(sink_node)));
     }
+    this.gated_operators = this.operators.filter((operator) => operator instanceof SinkOperator);
     for (let i = 0; i < this.operators.length; i++) {
       const next = this.operators[i + 1];
       this.operators[i]!.output = next === undefined ? this.tailOutput() : new ChainingOutput(next);
@@ -295,9 +301,13 @@ export class Task implements OutputAvailabilityListener {
     if (this.status === 'running') this.host.wake(this);
   }
 
+  /** Operators that may refuse input (sinks); only these are asked per record. */
+  private gated_operators: StreamOperator[] = [];
+
   private chainAvailable(): boolean {
     if (this.full_output_channels > 0) return false;
-    for (const operator of this.operators) if (!operator.isAvailable()) return false;
+    const gated = this.gated_operators;
+    for (let i = 0; i < gated.length; i++) if (!gated[i]!.isAvailable()) return false;
     return true;
   }
 
@@ -366,7 +376,7 @@ export class Task implements OutputAvailabilityListener {
             i++;
             budget--;
             this.records_in++;
-            if (this.full_output_channels > 0 || !this.chainAvailable()) break;
+            if (!this.chainAvailable()) break;
           }
           if (i >= n) gate.consumeHead(channel);
           else channel.cursor = i;
