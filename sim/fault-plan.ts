@@ -141,11 +141,30 @@ export function apply_fault(world: World, fault: Fault): void {
   }
 }
 
-/** Schedules every entry at its at_ms (entries at the same time apply in plan order). */
-export function apply_fault_plan(world: World, plan: readonly Fault[]): void {
+/** Control over a scheduled plan: cancel() stops entries that have not fired yet (e.g. at the liveness phase). */
+export interface FaultPlanHandle {
+  cancel(): void;
+  /** Entries applied so far. */
+  applied(): number;
+}
+
+/** Schedules every entry at its at_ms (entries at the same time apply in plan order; past times apply now). */
+export function apply_fault_plan(world: World, plan: readonly Fault[]): FaultPlanHandle {
   const ordered = plan.map((fault, index) => ({ fault, index }));
   ordered.sort((x, y) => x.fault.at_ms - y.fault.at_ms || x.index - y.index);
+  let cancelled = false;
+  let applied = 0;
   for (const { fault } of ordered) {
-    world.schedule(Math.max(fault.at_ms, world.now_ms), () => apply_fault(world, fault));
+    world.schedule(Math.max(fault.at_ms, world.now_ms), () => {
+      if (cancelled) return;
+      applied++;
+      apply_fault(world, fault);
+    });
   }
+  return {
+    cancel: () => {
+      cancelled = true;
+    },
+    applied: () => applied,
+  };
 }

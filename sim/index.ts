@@ -48,7 +48,7 @@ export { assert } from './invariant.js';
 export { sample_latency_ms, type LatencyModel, type PartitionRule } from './network.js';
 export { SimStore, storage_fault_kinds, type StorageFaultKind, type StoreOptions } from './storage.js';
 export { Trace, string_hash32, summarize_message, type TraceSink, type TraceOptions } from './trace.js';
-export { apply_fault, apply_fault_plan, fault_target, type Fault, type FaultKind, type FaultPlan } from './fault-plan.js';
+export { apply_fault, apply_fault_plan, fault_target, type Fault, type FaultKind, type FaultPlan, type FaultPlanHandle } from './fault-plan.js';
 export { generate_nemesis_plan, nemesis_kinds, type NemesisKind, type NemesisOptions, type NemesisPlan, type Range } from './nemesis.js';
 export { crc32 } from './checksum.js';
 export type * from './types.js';

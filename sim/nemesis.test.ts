@@ -133,3 +133,26 @@ describe('restart entries', () => {
     expect(world.is_alive('jm') && world.incarnation('jm') === 1).toBe(true);
   });
 });
+
+describe('fault plan handle', () => {
+  it('cancel() stops entries that have not fired yet; clear_faults ends the active ones', () => {
+    const world = idle_world(3);
+    const handle = apply_fault_plan(world, [
+      { at_ms: 10, kind: 'partition_split', groups: [['jm'], ['tm-1', 'tm-2']] },
+      { at_ms: 20, kind: 'storage_io_error', store: 'checkpoint', key_prefix: '' },
+      { at_ms: 100, kind: 'crash', target: 'tm-1' },
+    ]);
+    world.run({ until_ms: 50 });
+    expect(handle.applied()).toBe(2);
+    expect(world.is_cut('jm', 'tm-1')).toBe(true);
+    expect(world.checkpoint_store.active_faults()).toHaveLength(1);
+    world.phase('liveness');
+    handle.cancel();
+    world.clear_faults();
+    world.run({ until_ms: 200 });
+    expect(world.is_cut('jm', 'tm-1')).toBe(false);
+    expect(world.checkpoint_store.active_faults()).toHaveLength(0);
+    expect(world.is_alive('tm-1')).toBe(true);
+    expect(handle.applied()).toBe(2);
+  });
+});

@@ -891,8 +891,9 @@ export class World {
   }
 
   /**
-   * Switches every fault off for a liveness phase: heals partitions, ends latency spikes, clears storage faults,
-   * resumes paused processes. Dead processes stay dead (the caller restarts them); clocks keep their offset/drift.
+   * Switches every active fault off for a liveness phase: heals partitions, ends latency spikes, clears storage
+   * faults, resumes paused processes. Dead processes stay dead (the caller restarts them); clocks keep their
+   * offset/drift; plan entries not yet fired still fire unless their FaultPlanHandle is cancelled.
    */
   clear_faults(): void {
     this.heal();
