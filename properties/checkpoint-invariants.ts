@@ -1,0 +1,96 @@
+// Checkpoint invariants over what the engine logged and what the checkpoint store holds: ids increase, a restore
+// only ever uses a completed checkpoint the runner did not damage, and every file a retained checkpoint references
+// is still in the store (no shared file deleted while in use). Pure given its inputs.
+import { decode_metadata } from '../engine/checkpoint/metadata.js';
+import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
+
+export interface CheckpointFacts {
+  /** Checkpoint ids in the order they were triggered (one entry per 'checkpoint.triggered'). */
+  triggered_ids: readonly number[];
+  /** Ids of completed checkpoints (not savepoints), in completion order. */
+  completed_ids: readonly number[];
+  completed_metadata_paths: readonly string[];
+  /** Ids of checkpoints logged as aborted. */
+  aborted_ids: readonly number[];
+  /** Checkpoint id each recovery restored (null: started empty). */
+  restored_ids: readonly (number | null)[];
+  /** Metadata keys the world damaged on purpose (corrupt_checkpoint faults). */
+  damaged_paths: ReadonlySet<string>;
+  num_retained: number;
+  /** Synchronous read of the checkpoint store (undefined: absent). */
+  peek(key: string): Uint8Array | undefined;
+  /** Whether storage faults could have removed or damaged objects (then the file check is not meaningful). */
+  storage_faults_injected: boolean;
+}
+
+export interface InvariantFinding {
+  message: string;
+  detail: Record<string, unknown>;
+}
+
+export function check_checkpoint_invariants(facts: CheckpointFacts): { checks: number; findings: InvariantFinding[] } {
+  const findings: InvariantFinding[] = [];
+  let checks = 0;
+  for (let i = 1; i < facts.triggered_ids.length; i++) {
+    checks++;
+    const previous = facts.triggered_ids[i - 1] as number;
+    const current = facts.triggered_ids[i] as number;
+    if (!(current > previous)) {
+      findings.push({ message: `checkpoint id ${current} triggered after ${previous}: ids must increase`, detail: { previous, current } });
+      break;
+    }
+  }
+  const completed = new Set(facts.completed_ids);
+  for (const id of facts.aborted_ids) {
+    checks++;
+    if (completed.has(id)) findings.push({ message: `checkpoint ${id} was both completed and aborted`, detail: { checkpoint_id: id } });
+  }
+  const path_by_id = new Map<number, string>();
+  facts.completed_ids.forEach((id, index) => {
+    const path = facts.completed_metadata_paths[index];
+    if (path !== undefined) path_by_id.set(id, path);
+  });
+  for (const restored of facts.restored_ids) {
+    if (restored === null) continue;
+    checks++;
+    if (!completed.has(restored)) {
+      findings.push({ message: `recovery restored checkpoint ${restored}, which never completed`, detail: { checkpoint_id: restored } });
+      continue;
+    }
+    const path = path_by_id.get(restored);
+    if (path !== undefined && facts.damaged_paths.has(path)) {
+      findings.push({
+        message: `recovery restored checkpoint ${restored} although its metadata ${path} was damaged (it must be skipped)`,
+        detail: { checkpoint_id: restored, metadata_path: path },
+      });
+    }
+  }
+  if (!facts.storage_faults_injected) {
+    const retained = facts.completed_metadata_paths.slice(-facts.num_retained);
+    for (const path of retained) {
+      if (facts.damaged_paths.has(path)) continue;
+      checks++;
+      const bytes = facts.peek(path);
+      if (bytes === undefined) {
+        findings.push({ message: `retained checkpoint metadata ${path} is missing from the checkpoint store`, detail: { metadata_path: path } });
+        continue;
+      }
+      const decoded = decode_metadata(bytes);
+      if (!decoded.ok) {
+        findings.push({ message: `retained checkpoint metadata ${path} does not decode: ${decoded.reason}`, detail: { metadata_path: path } });
+        continue;
+      }
+      for (const file of files_to_verify(decoded.metadata)) {
+        checks++;
+        if (facts.peek(file.path) === undefined) {
+          findings.push({
+            message: `file ${file.path} of retained checkpoint ${decoded.metadata.checkpoint_id} was deleted while still referenced`,
+            detail: { checkpoint_id: decoded.metadata.checkpoint_id, path: file.path },
+          });
+          break;
+        }
+      }
+    }
+  }
+  return { checks, findings };
+}

@@ -1,0 +1,135 @@
+// Comparisons behind the safety properties: engine output against the oracle's, per key (exactly-once, at-least-once,
+// at-most-once, prefix-so-far), and engine keyed state against the oracle's state entries. Pure functions on data.
+import type { StateEntry } from '../engine/state/backend.js';
+import { groupByKey } from './oracle.js';
+
+export interface OutputComparison {
+  expected_records: number;
+  actual_records: number;
+  /** Records delivered more often than the oracle emits them. */
+  duplicates: number;
+  /** Oracle records never delivered (or delivered fewer times than emitted). */
+  losses: number;
+  /** Delivered records the oracle never emits for that key (wrong values). */
+  unexpected: number;
+  /** Keys whose delivered sequence is not exactly the oracle's (order included). */
+  keys_not_exact: number;
+  /** The first key (in key order) that differs, with short excerpts. */
+  first_difference?: { key: string; expected: unknown[]; actual: unknown[] };
+}
+
+const EXCERPT_RECORDS = 8;
+
+function counts(records: readonly unknown[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const record of records) {
+    const text = JSON.stringify(record);
+    out.set(text, (out.get(text) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** Compares delivered output with the oracle's, per key (order within a key matters for exactness only). */
+export function compare_output(expected: readonly unknown[], actual: readonly unknown[], key_of: (record: unknown) => string): OutputComparison {
+  const expected_by_key = groupByKey(expected, key_of);
+  const actual_by_key = groupByKey(actual, key_of);
+  const keys = [...new Set([...expected_by_key.keys(), ...actual_by_key.keys()])].sort();
+  const result: OutputComparison = {
+    expected_records: expected.length,
+    actual_records: actual.length,
+    duplicates: 0,
+    losses: 0,
+    unexpected: 0,
+    keys_not_exact: 0,
+  };
+  for (const key of keys) {
+    const want = expected_by_key.get(key) ?? [];
+    const got = actual_by_key.get(key) ?? [];
+    const want_counts = counts(want);
+    const got_counts = counts(got);
+    for (const [text, n] of want_counts) {
+      const m = got_counts.get(text) ?? 0;
+      if (m < n) result.losses += n - m;
+      if (m > n) result.duplicates += m - n;
+    }
+    for (const [text, m] of got_counts) if (!want_counts.has(text)) result.unexpected += m;
+    const exact = want.length === got.length && JSON.stringify(want) === JSON.stringify(got);
+    if (!exact) {
+      result.keys_not_exact++;
+      if (result.first_difference === undefined) {
+        result.first_difference = { key, expected: want.slice(0, EXCERPT_RECORDS), actual: got.slice(0, EXCERPT_RECORDS) };
+      }
+    }
+  }
+  return result;
+}
+
+export function is_exactly_once(comparison: OutputComparison): boolean {
+  return comparison.keys_not_exact === 0;
+}
+
+export function is_at_least_once(comparison: OutputComparison): boolean {
+  return comparison.losses === 0 && comparison.unexpected === 0;
+}
+
+export function is_at_most_once(comparison: OutputComparison): boolean {
+  return comparison.duplicates === 0 && comparison.unexpected === 0;
+}
+
+/**
+ * Output delivered so far (mid-run, e.g. at a recovery) is consistent with exactly-once: per key, it is a prefix of
+ * the oracle's sequence. Returns the first key where it is not.
+ */
+export function first_non_prefix_key(
+  expected: readonly unknown[],
+  so_far: readonly unknown[],
+  key_of: (record: unknown) => string,
+): { key: string; expected: unknown[]; actual: unknown[] } | undefined {
+  const expected_by_key = groupByKey(expected, key_of);
+  for (const [key, got] of groupByKey(so_far, key_of)) {
+    const want = expected_by_key.get(key) ?? [];
+    for (let i = 0; i < got.length; i++) {
+      if (i >= want.length || JSON.stringify(want[i]) !== JSON.stringify(got[i])) {
+        return { key, expected: want.slice(Math.max(0, i - 2), i + 3), actual: got.slice(Math.max(0, i - 2), i + 3) };
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface StateDifference {
+  operator_uid: string;
+  state: string;
+  key: string;
+  namespace: string;
+  expected: unknown;
+  actual: unknown;
+}
+
+function entry_id(entry: StateEntry): string {
+  return `${entry.state}\u0000${entry.key}\u0000${entry.namespace}`;
+}
+
+/** Differences between expected and actual keyed state per operator uid (the first `max_differences`). */
+export function diff_state(
+  expected: ReadonlyMap<string, readonly StateEntry[]>,
+  actual: ReadonlyMap<string, readonly StateEntry[]>,
+  max_differences = 5,
+): StateDifference[] {
+  const differences: StateDifference[] = [];
+  const uids = [...new Set([...expected.keys(), ...actual.keys()])].sort();
+  for (const uid of uids) {
+    const want = new Map((expected.get(uid) ?? []).map((entry) => [entry_id(entry), entry] as const));
+    const got = new Map((actual.get(uid) ?? []).map((entry) => [entry_id(entry), entry] as const));
+    const ids = [...new Set([...want.keys(), ...got.keys()])].sort();
+    for (const id of ids) {
+      const w = want.get(id);
+      const g = got.get(id);
+      if (JSON.stringify(w?.value) === JSON.stringify(g?.value)) continue;
+      const entry = (w ?? g) as StateEntry;
+      differences.push({ operator_uid: uid, state: entry.state, key: entry.key, namespace: entry.namespace, expected: w?.value, actual: g?.value });
+      if (differences.length >= max_differences) return differences;
+    }
+  }
+  return differences;
+}

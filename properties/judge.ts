@@ -1,0 +1,217 @@
+// Judges one simulated run: evaluates the oracle over the run's input and checks each property the scenario asks for
+// (exactly-once state and output, at-least/at-most-once output, checkpoint invariants, liveness, determinism,
+// engine invariants). A property the run could not check is 'skipped' with the reason, never 'pass'.
+import type { StateEntry } from '../engine/state/backend.js';
+import type { FaultSummary, JobStatus, PropertyName, PropertyResult, Violation } from '../scenarios/result-format.js';
+import type { RunView } from '../scenarios/run/assemble.js';
+import type { RunObserver } from '../scenarios/run/observer.js';
+import type { RunPlan } from '../scenarios/run/plan.js';
+import { check_checkpoint_invariants } from './checkpoint-invariants.js';
+import { compare_output, diff_state, first_non_prefix_key, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
+import { evaluateOracle } from './oracle.js';
+
+export interface RunEvidence {
+  plan: RunPlan;
+  view: RunView;
+  observer: RunObserver;
+  notes: string[];
+  nemesis_enabled: string[];
+  invariant: Violation | undefined;
+  liveness_started_ms: number | undefined;
+  terminal_ms: number | undefined;
+  final_status: JobStatus;
+  trace_hash: string;
+  events: number;
+  virtual_duration_ms: number;
+  probes: Record<string, number>;
+  faults: FaultSummary[];
+  output_at_recoveries: { time_ms: number; output: unknown[] }[];
+  throughput: { time_ms: number; records: number }[];
+  final_output: unknown[];
+  final_state: Map<string, StateEntry[]>;
+  determinism_rerun_hash: string | undefined;
+}
+
+export interface Judgement {
+  properties: PropertyResult[];
+  violations: Violation[];
+  records_in: number;
+  duplicates: number;
+  losses: number;
+}
+
+function describe_restart_strategy(plan: RunPlan): string {
+  const strategy = plan.flink.restart_strategy;
+  switch (strategy.type) {
+    case 'none':
+      return 'restart strategy none (no restarts)';
+    case 'fixed-delay':
+      return `restart strategy fixed-delay (${strategy.attempts} attempts, ${strategy.delay_ms} ms apart)`;
+    case 'failure-rate':
+      return `restart strategy failure-rate (${strategy.max_failures_per_interval} failures per ${strategy.interval_ms} ms)`;
+    case 'exponential-delay':
+      return `restart strategy exponential-delay (${strategy.initial_backoff_ms}..${strategy.max_backoff_ms} ms)`;
+  }
+}
+
+function short(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+export function evaluate_run(evidence: RunEvidence): Judgement {
+  const { plan, observer } = evidence;
+  const job = evidence.view.run.job;
+  const end_ms = evidence.virtual_duration_ms;
+  const properties: PropertyResult[] = [];
+  const violations: Violation[] = [];
+  const wanted = new Set<PropertyName>(plan.properties);
+  const note_suffix = evidence.notes.length > 0 ? ` (${evidence.notes.join('; ')})` : '';
+  const add = (property: PropertyName, status: PropertyResult['status'], checks: number, message?: string, violation?: Omit<Violation, 'property'>): void => {
+    const result: PropertyResult = { property, status, checks };
+    if (message !== undefined) result.message = message;
+    properties.push(result);
+    if (status === 'fail' && violation !== undefined) violations.push({ property, ...violation });
+  };
+
+  // Engine invariants are always judged: a violated assertion stops the run.
+  if (evidence.invariant !== undefined) {
+    add('engine_invariants', 'fail', 1, evidence.invariant.message, {
+      message: evidence.invariant.message,
+      time_ms: evidence.invariant.time_ms,
+      ...(evidence.invariant.detail !== undefined ? { detail: evidence.invariant.detail } : {}),
+    });
+  } else {
+    add('engine_invariants', 'pass', 1);
+  }
+  const aborted = evidence.invariant !== undefined;
+
+  const spec = evidence.view.run.spec;
+  const oracle = evaluateOracle(job.build, spec.params, evidence.view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism });
+  const expected_output = oracle.outputs.get(job.sink_uid) ?? [];
+  const comparison = compare_output(expected_output, evidence.final_output, job.outputKey);
+  const finished = evidence.final_status === 'FINISHED';
+  let records_in = 0;
+  for (const [id, task] of observer.finished_tasks) if (id.split(':')[1]?.startsWith('0/') === true) records_in += task.records_in;
+  if (records_in === 0 && finished) records_in = oracle.records_read;
+
+  // Output: at every recovery (output so far) and at the end (complete output).
+  const output_properties: PropertyName[] = ['exactly_once_output', 'at_least_once_output', 'at_most_once_output'];
+  for (const property of output_properties) {
+    if (!wanted.has(property)) continue;
+    if (aborted) {
+      add(property, 'skipped', 0, 'the run stopped at an engine invariant violation');
+      continue;
+    }
+    let checks = 0;
+    let failed: Omit<Violation, 'property'> | undefined;
+    if (property === 'exactly_once_output') {
+      for (const snapshot of evidence.output_at_recoveries) {
+        checks++;
+        const bad = first_non_prefix_key(expected_output, snapshot.output, job.outputKey);
+        if (bad !== undefined && failed === undefined) {
+          failed = {
+            message: `at the recovery at ${snapshot.time_ms} ms, output for key ${bad.key} is not a prefix of the oracle's: expected ${short(bad.expected)}, got ${short(bad.actual)}`,
+            time_ms: snapshot.time_ms,
+            detail: { key: bad.key, expected: bad.expected, actual: bad.actual },
+          };
+        }
+      }
+    }
+    if (!finished && failed === undefined) {
+      add(property, 'skipped', checks, `the job ended ${evidence.final_status}, so its output is incomplete; checked ${checks} recovery point(s)${note_suffix}`);
+      continue;
+    }
+    checks++;
+    const ok = property === 'exactly_once_output' ? is_exactly_once(comparison) : property === 'at_least_once_output' ? is_at_least_once(comparison) : is_at_most_once(comparison);
+    if (!ok && failed === undefined) {
+      const difference = comparison.first_difference;
+      failed = {
+        message:
+          `${comparison.duplicates} duplicate(s), ${comparison.losses} lost and ${comparison.unexpected} unexpected record(s) ` +
+          `against the oracle's ${comparison.expected_records}` +
+          (difference !== undefined ? `; first differing key ${difference.key}: expected ${short(difference.expected)}, got ${short(difference.actual)}` : ''),
+        time_ms: end_ms,
+        detail: { duplicates: comparison.duplicates, losses: comparison.losses, unexpected: comparison.unexpected, key: difference?.key },
+      };
+    }
+    if (failed !== undefined) add(property, 'fail', checks, failed.message + note_suffix, failed);
+    else add(property, 'pass', checks, evidence.notes.length > 0 ? evidence.notes.join('; ') : undefined);
+  }
+
+  if (wanted.has('exactly_once_state')) {
+    if (aborted) add('exactly_once_state', 'skipped', 0, 'the run stopped at an engine invariant violation');
+    else if (!finished) add('exactly_once_state', 'skipped', 0, `the job ended ${evidence.final_status}: its final state is not the whole input's`);
+    else {
+      const differences = diff_state(oracle.state, evidence.final_state);
+      const restore_note = observer.recoveries.length > 0 ? '; restore-time state is checked through the output at each recovery' : '';
+      if (differences.length === 0) add('exactly_once_state', 'pass', 1, `final keyed state equals the oracle's${restore_note}`);
+      else {
+        const first = differences[0]!;
+        const message = `final state of ${first.operator_uid}/${first.state} for key ${first.key}${first.namespace === '' ? '' : ` (${first.namespace})`}: expected ${short(first.expected)}, got ${short(first.actual)}`;
+        add('exactly_once_state', 'fail', 1, message, { message, time_ms: end_ms, detail: { differences: differences.length, ...first } });
+      }
+    }
+  }
+
+  if (wanted.has('checkpoint_invariants')) {
+    if (observer.triggered_ids.length === 0) {
+      add('checkpoint_invariants', 'skipped', 0, plan.checkpointing_mode === 'none' ? 'checkpointing is off' : 'no checkpoint was triggered: the engine logged no checkpoint.triggered');
+    } else {
+      const damaged = new Set<string>();
+      for (const fault of evidence.faults) if (fault.kind === 'storage_bit_flip_read' || fault.kind === 'storage_missing_object') damaged.add(fault.target.replace(/^checkpoint:/, ''));
+      const completed = [...observer.checkpoints.values()].filter((c) => c.status === 'completed' && c.kind === 'checkpoint').map((c) => c.checkpoint_id);
+      const store = evidence.view.run.world.checkpoint_store;
+      const result = check_checkpoint_invariants({
+        triggered_ids: observer.triggered_ids,
+        completed_ids: completed,
+        completed_metadata_paths: observer.completed_metadata_paths,
+        aborted_ids: [...observer.checkpoints.values()].filter((c) => c.status === 'aborted').map((c) => c.checkpoint_id),
+        restored_ids: observer.recoveries.map((r) => r.restored_checkpoint_id),
+        damaged_paths: damaged,
+        num_retained: plan.flink.checkpointing.num_retained,
+        peek: (key) => store.peek(key),
+        storage_faults_injected: evidence.faults.some((fault) => fault.kind.startsWith('storage_')),
+      });
+      const first = result.findings[0];
+      if (first === undefined) add('checkpoint_invariants', 'pass', result.checks);
+      else add('checkpoint_invariants', 'fail', result.checks, first.message, { message: first.message, time_ms: end_ms, detail: first.detail });
+    }
+  }
+
+  if (wanted.has('liveness')) {
+    if (plan.phases.mode === 'unrestricted') add('liveness', 'skipped', 0, 'unrestricted mode checks safety only');
+    else if (aborted) add('liveness', 'skipped', 0, 'the run stopped at an engine invariant violation');
+    else if (plan.workload.bounded) {
+      if (finished) add('liveness', 'pass', 1, `job FINISHED at ${evidence.terminal_ms ?? end_ms} ms`);
+      else {
+        const last = observer.last_status;
+        const strategy = describe_restart_strategy(plan);
+        const message =
+          evidence.final_status === 'FAILED'
+            ? `job FAILED (${last?.reason ?? 'no reason logged'}) under ${strategy}`
+            : `job did not finish within the liveness bound of ${plan.phases.liveness_bound_ms} ms after healing (status ${evidence.final_status}, ${strategy})`;
+        add('liveness', 'fail', 1, message, { message, time_ms: end_ms, detail: { status: evidence.final_status } });
+      }
+    } else {
+      const start = evidence.liveness_started_ms ?? 0;
+      const committed_after = observer.commit_times_ms.some((t) => t >= start);
+      const grew = evidence.throughput.some((bucket) => bucket.time_ms >= start && bucket.records > 0);
+      if (committed_after || grew) add('liveness', 'pass', 1, 'output kept growing after the cluster healed');
+      else {
+        const message = `no output within ${plan.phases.liveness_bound_ms} ms after the cluster healed`;
+        add('liveness', 'fail', 1, message, { message, time_ms: end_ms });
+      }
+    }
+  }
+
+  if (wanted.has('determinism')) {
+    if (evidence.determinism_rerun_hash === undefined) add('determinism', 'skipped', 0, 'not re-run');
+    else if (evidence.determinism_rerun_hash === evidence.trace_hash) add('determinism', 'pass', 1, `re-run gave trace hash ${evidence.trace_hash}`);
+    else {
+      const message = `re-running the seed gave trace hash ${evidence.determinism_rerun_hash}, first run ${evidence.trace_hash}`;
+      add('determinism', 'fail', 1, message, { message, time_ms: end_ms });
+    }
+  }
+  return { properties, violations, records_in, duplicates: comparison.duplicates, losses: comparison.losses };
+}

@@ -1,0 +1,144 @@
+// Builds the world of one scenario run: the seeded World (network and storage models, trace sink), the engine
+// processes under the scenario's process ids (jm, tm-1..N, broker, collector) and the job's input, produced over
+// virtual time by the paced broker. Mirrors scenarios/cluster.ts, plus pacing and the scenario's latency models.
+import { createJobManager, type JobManager, type JobStatus } from '../../engine/cluster/job-manager.js';
+import { createTaskManager, type TaskManager } from '../../engine/cluster/task-manager.js';
+import type { JobSpec } from '../../engine/cluster/messages.js';
+import { createCollector, type CollectorNode } from '../../engine/connectors/collect-sink.js';
+import type { LogRecord } from '../../engine/connectors/log-broker.js';
+import { commonParams, sinkFor } from '../../engine/examples/common.js';
+import { EXAMPLE_JOB_FACTORIES, exampleJob, type ExampleJob } from '../../engine/examples/index.js';
+import type { StateEntry } from '../../engine/state/backend.js';
+import { compareEntries } from '../../engine/state/memory-backend.js';
+import { World, type TraceSink, type WorldOptions } from '../../sim/index.js';
+import type { SinkKind } from '../result-format.js';
+import { engineNodeOf, hostEngineNode } from '../host.js';
+import { createPacedBroker, type PacedBroker } from './paced-broker.js';
+import type { RunPlan } from './plan.js';
+
+export const JOB_MANAGER_ID = 'jm';
+export const BROKER_ID = 'broker';
+export const COLLECTOR_ID = 'collector';
+
+export interface AssembledRun {
+  world: World;
+  job: ExampleJob;
+  spec: JobSpec;
+  input: Map<string, LogRecord[][]>;
+  total_input_records: number;
+  task_manager_ids: string[];
+  /** The sink kind the engine's example job actually writes through (may differ from what the scenario asked). */
+  engine_sink_kind: SinkKind | 'other';
+}
+
+/** Which of the result format's sink kinds an engine sink object is. */
+export function engine_sink_kind_of(kind: string): SinkKind | 'other' {
+  if (kind.includes('collect')) return 'collect';
+  if (kind.includes('two_phase') || kind.includes('2pc')) return 'two_phase_commit';
+  if (kind.includes('idempotent')) return 'idempotent';
+  if (kind.includes('at_least_once') || kind.includes('at-least-once')) return 'at_least_once';
+  return 'other';
+}
+
+export function assemble(plan: RunPlan, seed: number, trace: TraceSink): AssembledRun {
+  const world_options: WorldOptions = { seed, scenario: plan.scenario.name, trace };
+  if (plan.network_latency !== undefined) world_options.network = { default_latency: plan.network_latency };
+  const storage: NonNullable<WorldOptions['storage']> = {};
+  if (plan.checkpoint_store_latency !== undefined) storage.checkpoint_store = { latency: plan.checkpoint_store_latency };
+  if (plan.disk_latency !== undefined) storage.disk = { latency: plan.disk_latency };
+  world_options.storage = storage;
+  const world = new World(world_options);
+
+  const job = exampleJob(plan.job_name);
+  // The input seed comes from the world's "workload" stream, so one seed decides the data too.
+  const workload_seed = world.random('workload').int_inclusive(1, 2_147_483_646);
+  const params: Record<string, unknown> = { ...plan.job_params, seed: workload_seed, sink: plan.sink_kind };
+  const spec: JobSpec = { name: plan.job_name, params, parallelism: plan.parallelism };
+  if (plan.max_parallelism !== undefined) spec.max_parallelism = plan.max_parallelism;
+  const input = job.generateInput(params);
+  let total_input_records = 0;
+  const partition_records = new Map<string, number[]>();
+  for (const [topic, partitions] of input) {
+    partition_records.set(topic, partitions.map((records) => records.length));
+    for (const records of partitions) total_input_records += records.length;
+  }
+
+  world.add_process(
+    BROKER_ID,
+    hostEngineNode(
+      createPacedBroker(
+        { topics: job.topics(params), preload: input },
+        { rate_per_second: plan.workload.rate_per_second, partition_records },
+      ),
+    ),
+  );
+  world.add_process(COLLECTOR_ID, hostEngineNode(createCollector({ max_records: Math.max(1_000_000, total_input_records * 64) })));
+  world.add_process(
+    JOB_MANAGER_ID,
+    hostEngineNode(
+      createJobManager({
+        job: spec,
+        jobs: EXAMPLE_JOB_FACTORIES,
+        expected_task_managers: plan.task_managers,
+        heartbeat_interval_ms: plan.flink.heartbeat.interval_ms,
+        heartbeat_timeout_ms: plan.flink.heartbeat.timeout_ms,
+      }),
+    ),
+  );
+  const task_manager_ids = Array.from({ length: plan.task_managers }, (_, index) => `tm-${index + 1}`);
+  for (const id of task_manager_ids) {
+    world.add_process(
+      id,
+      hostEngineNode(createTaskManager({ job_manager: JOB_MANAGER_ID, slots: plan.slots_per_task_manager, jobs: EXAMPLE_JOB_FACTORIES })),
+    );
+  }
+  const engine_sink_kind = engine_sink_kind_of(sinkFor(commonParams(params)).kind);
+  return { world, job, spec, input, total_input_records, task_manager_ids, engine_sink_kind };
+}
+
+/** Live views on the engine objects of an assembled run (undefined while a process is down). */
+export class RunView {
+  constructor(readonly run: AssembledRun) {}
+
+  job_manager(): JobManager | undefined {
+    return engineNodeOf<JobManager>(this.run.world.process_object(JOB_MANAGER_ID));
+  }
+
+  job_status(): JobStatus | undefined {
+    return this.job_manager()?.job_status;
+  }
+
+  task_managers(): TaskManager[] {
+    return this.run.task_manager_ids.flatMap((id) => engineNodeOf<TaskManager>(this.run.world.process_object(id)) ?? []);
+  }
+
+  collector(): CollectorNode | undefined {
+    return engineNodeOf<CollectorNode>(this.run.world.process_object(COLLECTOR_ID));
+  }
+
+  broker(): PacedBroker | undefined {
+    return engineNodeOf<PacedBroker>(this.run.world.process_object(BROKER_ID));
+  }
+
+  /** What the sink delivered to the collector, in arrival order. */
+  collected_output(): readonly unknown[] {
+    return this.collector()?.records(this.run.job.sink_uid) ?? [];
+  }
+
+  /** Keyed state of every deployed subtask, merged per operator uid, in canonical order. */
+  keyed_state(): Map<string, StateEntry[]> {
+    const merged = new Map<string, StateEntry[]>();
+    for (const tm of this.task_managers()) {
+      for (const task of tm.tasks) {
+        for (const operator of task.operators) {
+          if (operator.keyed_backend === undefined) continue;
+          const list = merged.get(operator.node.uid) ?? [];
+          list.push(...operator.keyed_backend.export_entries());
+          merged.set(operator.node.uid, list);
+        }
+      }
+    }
+    for (const list of merged.values()) list.sort(compareEntries);
+    return new Map([...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+}

@@ -1,0 +1,214 @@
+// Watches the engine's structured log ('job.status', 'checkpoint.*', 'recovery.*', 'sink.*', 'task.finished') as the
+// world records it, and folds it into the run's checkpoint, recovery and status summaries. Listeners (event-triggered
+// faults, property checkers) subscribe by event name. Deterministic: it only reads what the world hands it.
+import type { World } from '../../sim/index.js';
+import type { CheckpointSummary, JobStatus, RecoverySummary } from '../result-format.js';
+
+export interface EngineLogEvent {
+  time_ms: number;
+  node: string | undefined;
+  event: string;
+  fields: Readonly<Record<string, unknown>>;
+}
+
+export type EngineLogListener = (event: EngineLogEvent) => void;
+
+const JOB_STATUSES: readonly JobStatus[] = ['CREATED', 'RUNNING', 'FAILING', 'RESTARTING', 'FINISHED', 'FAILED', 'CANCELED'];
+/** Bounds on what the observer keeps (a run logs far fewer; beyond them it counts but stops storing). */
+const MAX_CHECKPOINTS = 10_000;
+const MAX_RECOVERIES = 1_000;
+const MAX_STATUS_HISTORY = 10_000;
+const MAX_COMMIT_TIMES = 100_000;
+
+function number_field(fields: Readonly<Record<string, unknown>>, name: string): number | undefined {
+  const value = fields[name];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function string_field(fields: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  const value = fields[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export interface StatusChange {
+  time_ms: number;
+  node: string | undefined;
+  status: JobStatus;
+  reason: string;
+}
+
+export class RunObserver {
+  readonly checkpoints = new Map<number, CheckpointSummary>();
+  readonly recoveries: RecoverySummary[] = [];
+  readonly status_history: StatusChange[] = [];
+  /** Virtual times of sink commits (the liveness phase's "keeps committing"). */
+  readonly commit_times_ms: number[] = [];
+  /** Checkpoint ids in trigger order (repeats included, so the id order can be checked). */
+  readonly triggered_ids: number[] = [];
+  /** Metadata keys of completed checkpoints (not savepoints), oldest first. */
+  readonly completed_metadata_paths: string[] = [];
+  /** How often each engine event was logged. */
+  readonly event_counts = new Map<string, number>();
+  /** Records read by source tasks that finished (task.finished of source vertices), per task id. */
+  readonly finished_tasks = new Map<string, { records_in: number; vertex: string }>();
+  private readonly listeners = new Map<string, EngineLogListener[]>();
+  private readonly any_listeners: EngineLogListener[] = [];
+  private open_recovery: RecoverySummary | undefined;
+
+  constructor(private readonly world: World) {}
+
+  /** Routes every engine log record of `world` through this observer (before the world traces it). */
+  attach(): void {
+    const world = this.world;
+    const traced_log = world.log.bind(world);
+    world.log = (event: string, fields?: Record<string, unknown>, node?: string): void => {
+      traced_log(event, fields, node);
+      this.observe({ time_ms: world.now_ms, node, event, fields: fields ?? {} });
+    };
+  }
+
+  on(event: string, listener: EngineLogListener): void {
+    let list = this.listeners.get(event);
+    if (list === undefined) {
+      list = [];
+      this.listeners.set(event, list);
+    }
+    list.push(listener);
+  }
+
+  on_any(listener: EngineLogListener): void {
+    this.any_listeners.push(listener);
+  }
+
+  count(event: string): number {
+    return this.event_counts.get(event) ?? 0;
+  }
+
+  get last_status(): StatusChange | undefined {
+    return this.status_history[this.status_history.length - 1];
+  }
+
+  observe(event: EngineLogEvent): void {
+    this.event_counts.set(event.event, (this.event_counts.get(event.event) ?? 0) + 1);
+    this.fold(event);
+    for (const listener of this.listeners.get(event.event) ?? []) listener(event);
+    for (const listener of this.any_listeners) listener(event);
+  }
+
+  private fold(event: EngineLogEvent): void {
+    const fields = event.fields;
+    switch (event.event) {
+      case 'job.status': {
+        const status = string_field(fields, 'status') as JobStatus | undefined;
+        if (status === undefined || !JOB_STATUSES.includes(status)) return;
+        if (this.status_history.length < MAX_STATUS_HISTORY) {
+          this.status_history.push({ time_ms: event.time_ms, node: event.node, status, reason: string_field(fields, 'reason') ?? '' });
+        }
+        return;
+      }
+      case 'checkpoint.triggered': {
+        const id = number_field(fields, 'checkpoint_id');
+        if (id === undefined || this.checkpoints.size >= MAX_CHECKPOINTS) return;
+        this.triggered_ids.push(id);
+        this.checkpoints.set(id, {
+          checkpoint_id: id,
+          kind: string_field(fields, 'kind') === 'savepoint' ? 'savepoint' : 'checkpoint',
+          status: 'pending',
+          trigger_ms: event.time_ms,
+          size_bytes: 0,
+          alignment_ms: 0,
+          snapshot_ms: 0,
+          persist_ms: 0,
+          coordination_ms: 0,
+        });
+        return;
+      }
+      case 'checkpoint.completed':
+      case 'checkpoint.aborted': {
+        const id = number_field(fields, 'checkpoint_id');
+        const checkpoint = id === undefined ? undefined : this.checkpoints.get(id);
+        if (checkpoint === undefined) return;
+        checkpoint.end_ms = event.time_ms;
+        if (event.event === 'checkpoint.aborted') {
+          checkpoint.status = 'aborted';
+          checkpoint.abort_reason = string_field(fields, 'reason') ?? 'unknown';
+          return;
+        }
+        checkpoint.status = 'completed';
+        const path = string_field(fields, 'metadata_path');
+        if (path !== undefined && checkpoint.kind === 'checkpoint' && this.completed_metadata_paths.length < MAX_CHECKPOINTS) {
+          this.completed_metadata_paths.push(path);
+        }
+        checkpoint.size_bytes = number_field(fields, 'size_bytes') ?? 0;
+        const duration_ms = event.time_ms - checkpoint.trigger_ms;
+        checkpoint.alignment_ms = number_field(fields, 'alignment_ms') ?? 0;
+        checkpoint.snapshot_ms = number_field(fields, 'snapshot_ms') ?? 0;
+        checkpoint.persist_ms = number_field(fields, 'persist_ms') ?? 0;
+        const parts = checkpoint.alignment_ms + checkpoint.snapshot_ms + checkpoint.persist_ms;
+        checkpoint.coordination_ms = number_field(fields, 'coordination_ms') ?? Math.max(0, duration_ms - parts);
+        return;
+      }
+      case 'recovery.started': {
+        if (this.recoveries.length >= MAX_RECOVERIES) return;
+        const recovery: RecoverySummary = {
+          start_ms: event.time_ms,
+          end_ms: event.time_ms,
+          reason: string_field(fields, 'reason') ?? 'unknown',
+          restored_checkpoint_id: null,
+          skipped_checkpoints: [],
+          detect_ms: 0,
+          redeploy_ms: 0,
+          load_state_ms: 0,
+          reset_source_ms: 0,
+          reset_sink_ms: 0,
+          duplicates: 0,
+          losses: 0,
+        };
+        this.recoveries.push(recovery);
+        this.open_recovery = recovery;
+        return;
+      }
+      case 'recovery.restored': {
+        const recovery = this.open_recovery;
+        if (recovery === undefined) return;
+        recovery.restored_checkpoint_id = number_field(fields, 'checkpoint_id') ?? null;
+        const skipped = fields['skipped'];
+        if (Array.isArray(skipped)) {
+          recovery.skipped_checkpoints = skipped.slice(0, 100).flatMap((entry: unknown) => {
+            const record = entry as { checkpoint_id?: unknown; reason?: unknown } | null;
+            return typeof record?.checkpoint_id === 'number'
+              ? [{ checkpoint_id: record.checkpoint_id, reason: typeof record.reason === 'string' ? record.reason : 'unknown' }]
+              : [];
+          });
+        }
+        return;
+      }
+      case 'recovery.completed': {
+        const recovery = this.open_recovery;
+        if (recovery === undefined) return;
+        recovery.end_ms = event.time_ms;
+        recovery.detect_ms = number_field(fields, 'detect_ms') ?? 0;
+        recovery.redeploy_ms = number_field(fields, 'redeploy_ms') ?? 0;
+        recovery.load_state_ms = number_field(fields, 'load_state_ms') ?? 0;
+        recovery.reset_source_ms = number_field(fields, 'reset_source_ms') ?? 0;
+        recovery.reset_sink_ms = number_field(fields, 'reset_sink_ms') ?? 0;
+        this.open_recovery = undefined;
+        return;
+      }
+      case 'sink.committed':
+        if (this.commit_times_ms.length < MAX_COMMIT_TIMES) this.commit_times_ms.push(event.time_ms);
+        return;
+      case 'task.finished': {
+        const task = string_field(fields, 'task');
+        if (task === undefined) return;
+        this.finished_tasks.set(`${event.node ?? ''}:${task}`, {
+          records_in: number_field(fields, 'records_in') ?? 0,
+          vertex: string_field(fields, 'vertex') ?? '',
+        });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}

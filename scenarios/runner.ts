@@ -1,0 +1,246 @@
+// The scenario runner: one scenario at one seed → a RunResult. Builds the world and cluster (scenarios/run/assemble),
+// injects the fault plan and nemesis during the safety phase, heals and checks liveness, then judges every property
+// against the oracle (properties/). Everything inside the world is decided by the seed; only wall_ms reads a clock.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { InvariantViolation, type TraceSink } from '../sim/index.js';
+import { evaluate_run, type RunEvidence } from '../properties/judge.js';
+import { RUN_RESULT_FORMAT, RUN_RESULT_FORMAT_VERSION, type FaultSummary, type RunResult, type Violation } from './result-format.js';
+import type { Scenario } from './schema/scenario.generated.js';
+import { assemble, RunView } from './run/assemble.js';
+import { inject, nemesis_plan, schedule_scenario_faults, type FaultContext } from './run/faults.js';
+import { RunObserver } from './run/observer.js';
+import { plan_run, type RunPlan } from './run/plan.js';
+
+export interface RunScenarioOptions {
+  seed: number;
+  trace_path?: string;
+  scenario_file: string;
+}
+
+/** Width of one throughput bucket of virtual time. */
+export const THROUGHPUT_BUCKET_MS = 1_000;
+/** Time given to in-flight output after the job reached a terminal status. */
+const DRAIN_MS = 2_000;
+/** Bound on trace bytes buffered before a write to the trace file. */
+const TRACE_BUFFER_BYTES = 1 << 20;
+const TERMINAL = new Set(['FINISHED', 'FAILED', 'CANCELED']);
+
+function shell_quote(argument: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, `'\\''`)}'`;
+}
+
+export function replay_command(seed: number, scenario_file: string): string {
+  return `npx streamsim replay ${seed} ${shell_quote(scenario_file)}`;
+}
+
+/** A JSONL trace file written in large chunks. */
+class TraceFile {
+  private readonly fd: number;
+  private chunks: string[] = [];
+  private buffered_bytes = 0;
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+  }
+  line(line: string): void {
+    this.chunks.push(line, '\n');
+    this.buffered_bytes += line.length + 1;
+    if (this.buffered_bytes >= TRACE_BUFFER_BYTES) this.flush();
+  }
+  flush(): void {
+    if (this.chunks.length > 0) writeSync(this.fd, this.chunks.join(''));
+    this.chunks = [];
+    this.buffered_bytes = 0;
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+interface Hooks {
+  /** Called with the world once assembled (tests and planted bugs observe or adjust it). */
+  on_world?: (run: RunView) => void;
+}
+
+/** Runs one scenario at one seed. Never throws for engine failures: those are violations in the result. */
+export function run_scenario(scenario: Scenario, options: RunScenarioOptions): RunResult {
+  return run_scenario_with(scenario, options, {});
+}
+
+/** run_scenario with test hooks (not part of the CLI's port). */
+export function run_scenario_with(scenario: Scenario, options: RunScenarioOptions, hooks: Hooks): RunResult {
+  const wall_start_ms = performance.now();
+  const plan = plan_run(scenario);
+  const trace_file = options.trace_path === undefined ? undefined : new TraceFile(options.trace_path);
+  const trace: TraceSink = trace_file === undefined ? 'none' : { lines: (line) => trace_file.line(line) };
+  try {
+    const evidence = simulate(plan, options.seed, trace, hooks);
+    if (plan.properties.includes('determinism')) {
+      // Determinism checks itself: the same seed again, without a trace file, must give the same trace hash.
+      const again = simulate(plan, options.seed, 'none', {});
+      evidence.determinism_rerun_hash = again.trace_hash;
+    }
+    return build_result(plan, options, evidence, performance.now() - wall_start_ms);
+  } finally {
+    trace_file?.close();
+  }
+}
+
+function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: Hooks): RunEvidence {
+  const assembled = assemble(plan, seed, trace);
+  const world = assembled.world;
+  const view = new RunView(assembled);
+  const observer = new RunObserver(world);
+  observer.attach();
+  const gate = { open: true };
+  const notes: string[] = [];
+  if (assembled.engine_sink_kind !== plan.sink_kind) {
+    notes.push(
+      `the scenario asks for a ${plan.sink_kind} sink; the engine's ${plan.job_name} job writes through its ${assembled.engine_sink_kind} sink`,
+    );
+  }
+  const context: FaultContext = { world, plan, observer, gate, sink_system_id: 'collector', notes, unfired: [] };
+  const evidence_hooks = new EvidenceRecorder(view, observer, assembled.total_input_records);
+  evidence_hooks.attach();
+  hooks.on_world?.(view);
+
+  schedule_scenario_faults(context);
+  const nemesis_targets = ['jm', ...(plan.job_manager_ha ? ['jm-standby'] : []), ...assembled.task_manager_ids];
+  const nemesis = nemesis_plan(context, nemesis_targets.filter((id) => world.process_ids().includes(id)));
+  inject(context, nemesis.plan);
+
+  const terminal = (): boolean => TERMINAL.has(view.job_status() ?? '');
+  let invariant: Violation | undefined;
+  let liveness_started_ms: number | undefined;
+  let terminal_ms: number | undefined;
+  const sample = (): boolean => {
+    evidence_hooks.sample(world.now_ms);
+    if (terminal_ms === undefined && terminal()) terminal_ms = world.now_ms;
+    return false;
+  };
+  try {
+    if (plan.phases.mode === 'unrestricted') {
+      world.phase('unrestricted');
+      world.run({ until_ms: plan.phases.duration_ms, until: () => sample() || terminal() });
+    } else {
+      world.phase('safety');
+      world.run({ until_ms: plan.phases.safety_duration_ms, until: () => sample() || terminal() });
+      gate.open = false;
+      world.clear_faults();
+      for (const id of world.dead_processes()) world.restart(id);
+      world.phase('liveness');
+      liveness_started_ms = world.now_ms;
+      world.run({ until_ms: liveness_started_ms + plan.phases.liveness_bound_ms, until: () => sample() || terminal() });
+    }
+    if (terminal()) world.run({ until_ms: world.now_ms + DRAIN_MS, until: sample });
+  } catch (error) {
+    if (!(error instanceof InvariantViolation)) throw error;
+    invariant = { property: 'engine_invariants', message: error.message, time_ms: world.now_ms, detail: error.detail };
+  }
+  evidence_hooks.sample(world.now_ms);
+  for (const unfired of context.unfired) {
+    const note = unfired();
+    if (note !== undefined) notes.push(note);
+  }
+  const summary = world.finish();
+  return {
+    plan,
+    view,
+    observer,
+    notes,
+    nemesis_enabled: nemesis.enabled,
+    invariant,
+    liveness_started_ms,
+    terminal_ms,
+    final_status: view.job_status() ?? observer.last_status?.status ?? 'CREATED',
+    trace_hash: summary.trace_hash,
+    events: summary.events,
+    virtual_duration_ms: summary.virtual_time_ms,
+    probes: summary.probes,
+    faults: world.faults().map((note): FaultSummary => ({ time_ms: note.time_ms, kind: note.kind, target: note.target, ...(note.detail !== undefined ? { detail: note.detail } : {}) })),
+    output_at_recoveries: evidence_hooks.output_at_recoveries,
+    throughput: evidence_hooks.throughput,
+    final_output: [...view.collected_output()],
+    final_state: view.keyed_state(),
+    determinism_rerun_hash: undefined,
+  };
+}
+
+/** Samples output for throughput buckets and snapshots the output at every recovery (for the per-recovery checks). */
+class EvidenceRecorder {
+  readonly throughput: { time_ms: number; records: number }[] = [];
+  readonly output_at_recoveries: { time_ms: number; output: unknown[] }[] = [];
+  private next_bucket_ms = THROUGHPUT_BUCKET_MS;
+  private last_count = 0;
+  private static readonly MAX_SNAPSHOTS = 50;
+  private static readonly MAX_BUCKETS = 100_000;
+
+  constructor(
+    private readonly view: RunView,
+    private readonly observer: RunObserver,
+    readonly total_input_records: number,
+  ) {}
+
+  attach(): void {
+    this.observer.on('recovery.started', (event) => {
+      if (this.output_at_recoveries.length >= EvidenceRecorder.MAX_SNAPSHOTS) return;
+      this.output_at_recoveries.push({ time_ms: event.time_ms, output: [...this.view.collected_output()] });
+    });
+  }
+
+  sample(now_ms: number): void {
+    while (now_ms >= this.next_bucket_ms && this.throughput.length < EvidenceRecorder.MAX_BUCKETS) {
+      const count = this.view.collected_output().length;
+      this.throughput.push({ time_ms: this.next_bucket_ms - THROUGHPUT_BUCKET_MS, records: count - this.last_count });
+      this.last_count = count;
+      this.next_bucket_ms += THROUGHPUT_BUCKET_MS;
+    }
+  }
+}
+
+function build_result(plan: RunPlan, options: RunScenarioOptions, evidence: RunEvidence, wall_ms: number): RunResult {
+  const judged = evaluate_run(evidence);
+  const scenario = plan.scenario;
+  const expected = scenario.expect_violation;
+  const violated = new Set(judged.violations.map((violation) => violation.property));
+  const reason = scenario.expect_violation_reason;
+  const expected_happened =
+    expected !== undefined &&
+    violated.has(expected) &&
+    (reason === undefined || judged.violations.some((v) => v.property === expected && v.message.includes(reason)));
+  const unexpected = [...violated].filter((property) => property !== expected);
+  const expectation_met = expected === undefined ? violated.size === 0 : expected_happened && unexpected.length === 0;
+  const result: RunResult = {
+    format: RUN_RESULT_FORMAT,
+    version: RUN_RESULT_FORMAT_VERSION,
+    run_id: `${scenario.name}-${options.seed}`,
+    scenario: { name: scenario.name, file: options.scenario_file, description: scenario.description },
+    seed: options.seed,
+    trace_hash: evidence.trace_hash,
+    outcome: expectation_met ? 'pass' : 'violation',
+    expectation_met,
+    properties: judged.properties,
+    violations: judged.violations,
+    job: {
+      name: plan.job_name,
+      final_status: evidence.final_status,
+      parallelism: plan.parallelism,
+      records_in: judged.records_in,
+      records_out: evidence.final_output.length,
+    },
+    sink: { kind: plan.sink_kind, committed_records: evidence.final_output.length, duplicates: judged.duplicates, losses: judged.losses },
+    checkpointing_mode: plan.checkpointing_mode,
+    checkpoints: [...evidence.observer.checkpoints.values()],
+    recoveries: evidence.observer.recoveries,
+    faults: evidence.faults,
+    throughput: evidence.throughput,
+    probes: evidence.probes,
+    virtual_duration_ms: evidence.virtual_duration_ms,
+    wall_ms: Math.round(wall_ms),
+    events: evidence.events,
+    replay_command: replay_command(options.seed, options.scenario_file),
+  };
+  if (expected !== undefined) result.expected_violation = expected;
+  return result;
+}
