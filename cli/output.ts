@@ -54,12 +54,11 @@ export function failure_lines(result: RunResult, replay_command: string, failure
     }
     if (result.violations.length === 0) lines.push('  a property was violated');
   }
-  if (!result.expectation_met) {
-    lines.push(
-      result.expected_violation !== undefined
-        ? `  expected ${result.expected_violation} to be violated, but it was not`
-        : '  the run did not meet its expectation',
-    );
+  const expected = result.expected_violation;
+  if (!result.expectation_met && expected !== undefined && !result.violations.some((v) => v.property === expected)) {
+    lines.push(`  expected ${expected} to be violated, but it was not`);
+  } else if (!result.expectation_met && result.outcome === 'pass') {
+    lines.push('  the run did not meet its expectation');
   }
   lines.push(`  seed: ${result.seed}`, `  replay: ${replay_command}`);
   if (failure_file !== undefined) lines.push(`  failure file: ${failure_file}`);

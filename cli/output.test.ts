@@ -1,0 +1,40 @@
+// Specification of failure lines: what broke, whether an expected violation was missing, the seed and the replay.
+import { describe, expect, it } from 'vitest';
+import { failure_lines, progress_line } from './output.js';
+import { run_scenario } from './test-support/fake-runner.js';
+
+const scenario = { name: 'flaky', description: 'd', job: { name: 'word_count' as const } };
+
+describe('failure_lines', () => {
+  it('lists the violation, the seed and the replay command', () => {
+    const result = run_scenario(scenario, { seed: 3, scenario_file: 'flaky.yaml' });
+    expect(failure_lines(result, 'npx streamsim replay 3 flaky.yaml', 'f.json')).toEqual([
+      '  exactly_once_output violated at 1234 ms: fake violation of exactly_once_output',
+      '  seed: 3',
+      '  replay: npx streamsim replay 3 flaky.yaml',
+      '  failure file: f.json',
+    ]);
+  });
+
+  it('says when an expected violation did not happen', () => {
+    const result = { ...run_scenario(scenario, { seed: 1, scenario_file: 'x.yaml' }), expected_violation: 'liveness' as const, expectation_met: false };
+    expect(failure_lines(result, 'cmd')).toContain('  expected liveness to be violated, but it was not');
+  });
+
+  it('does not claim a missing expectation for a plain unexpected violation', () => {
+    const result = { ...run_scenario(scenario, { seed: 3, scenario_file: 'x.yaml' }), expectation_met: false };
+    expect(failure_lines(result, 'cmd').join('\n')).not.toMatch(/expect/);
+  });
+
+  it('strips control characters from run data', () => {
+    const base = run_scenario(scenario, { seed: 3, scenario_file: 'x.yaml' });
+    const result = { ...base, violations: [{ property: 'liveness' as const, message: 'bad\u001b[2Jthing', time_ms: 1 }] };
+    expect(failure_lines(result, 'cmd')[0]).toBe('  liveness violated at 1 ms: bad [2Jthing');
+  });
+});
+
+describe('progress_line', () => {
+  it('fills in proportion to the runs done', () => {
+    expect(progress_line(5, 10, 1, 10)).toBe('\r[#####.....] 5/10 runs, 1 failed');
+  });
+});
