@@ -1,28 +1,36 @@
-// Specification of the HA store process: compare-and-set puts that are durable before acknowledged, reload after a
-// restart, corrupt disk data reported (never reset), requests held while loading. Uses a tiny manual fake runtime.
+// Specification of the HA store process: compare-and-set puts that are verified durable before acknowledged (torn,
+// lost and flipped writes are caught and retried), reload of the newest verified slot after a restart, corrupt disk
+// data reported (never reset), requests held while loading. Uses a tiny manual fake runtime.
 import { describe, expect, it } from 'vitest';
 import type { BlobStore, NodeId, Runtime, StorageResult } from '../runtime.js';
 import { HaStoreNode, ha_disk_key } from './ha-store.js';
 import { HaClient, type HaRecord, type HaResponse, parse_ha_response } from './ha-protocol.js';
 
-/** Storage whose callbacks queue until drained; faults are switched on by the test. */
+type PutFault = 'io_error' | 'lost' | 'torn' | 'flip' | 'none';
+
+/** Storage whose callbacks queue until drained; faults for the next puts/reads are queued by the test. */
 class FakeDisk implements BlobStore {
   readonly data = new Map<string, Uint8Array>();
   readonly callbacks: (() => void)[] = [];
-  fail_next_put = false;
+  put_faults: PutFault[] = [];
+  flip_reads = 0;
   put(key: string, bytes: Uint8Array, done: (r: StorageResult<void>) => void): void {
-    const fail = this.fail_next_put;
-    this.fail_next_put = false;
+    const fault = this.put_faults.shift() ?? 'none';
     this.callbacks.push(() => {
-      if (fail) return done({ ok: false, error: 'io_error' });
-      this.data.set(key, bytes.slice());
+      if (fault === 'io_error') return done({ ok: false, error: 'io_error' });
+      if (fault === 'torn') this.data.set(key, bytes.slice(0, bytes.length - 3));
+      else if (fault === 'flip') this.data.set(key, flipped(bytes));
+      else if (fault === 'none') this.data.set(key, bytes.slice());
       done({ ok: true, value: undefined });
     });
   }
   get(key: string, done: (r: StorageResult<Uint8Array>) => void): void {
+    const flip = this.flip_reads > 0;
+    if (flip) this.flip_reads--;
     this.callbacks.push(() => {
       const bytes = this.data.get(key);
-      done(bytes === undefined ? { ok: false, error: 'missing' } : { ok: true, value: bytes.slice() });
+      if (bytes === undefined) return done({ ok: false, error: 'missing' });
+      done({ ok: true, value: flip ? flipped(bytes) : bytes.slice() });
     });
   }
   list(prefix: string, done: (r: StorageResult<string[]>) => void): void {
@@ -31,6 +39,12 @@ class FakeDisk implements BlobStore {
   delete(key: string, done: (r: StorageResult<void>) => void): void {
     this.callbacks.push(() => { this.data.delete(key); done({ ok: true, value: undefined }); });
   }
+}
+
+function flipped(bytes: Uint8Array): Uint8Array {
+  const copy = bytes.slice();
+  copy[copy.length - 2] = (copy[copy.length - 2] as number) ^ 0x40;
+  return copy;
 }
 
 class FakeRuntime implements Runtime {
@@ -83,7 +97,7 @@ describe('HaStoreNode', () => {
     expect(node.inspect('job')?.version).toBe(0);
     runtime.drain();
     expect(runtime.responses()[0]?.result).toEqual({ ok: true, version: 1, record: record(3) });
-    expect(runtime.disk.data.has(ha_disk_key('job'))).toBe(true);
+    expect(runtime.disk.data.has(ha_disk_key('job', 'a'))).toBe(true);
   });
 
   it('rejects a put with a stale expected version and returns the current record', () => {
@@ -105,13 +119,58 @@ describe('HaStoreNode', () => {
     expect(runtime.responses()[3]?.result).toEqual({ ok: true, version: 2, record: record(4) });
   });
 
-  it('reports a failed disk write and keeps the previous version', () => {
-    const { runtime, node, client } = started();
-    runtime.disk.fail_next_put = true;
+  it('catches torn, lost and bit-flipped writes by reading back, and rewrites before acknowledging', () => {
+    for (const fault of ['torn', 'lost', 'flip', 'io_error'] as const) {
+      const first = started();
+      first.client.put('job', 0, record(3));
+      first.runtime.drain();
+      first.runtime.disk.put_faults = [fault, fault];
+      first.client.put('job', 1, record(5));
+      first.runtime.drain();
+      expect(first.runtime.responses()[1]?.result).toEqual({ ok: true, version: 2, record: record(5) });
+      expect(first.runtime.logs.filter((e) => e === 'ha.write_retry')).toHaveLength(2);
+      const second = started(first.runtime.disk, 1);
+      second.client.get('job');
+      expect(second.runtime.responses()[0]?.result).toEqual({ ok: true, version: 2, record: record(5) });
+    }
+  });
+
+  it('reports a write that never verifies and keeps the previous version, also across a restart', () => {
+    const first = started();
+    first.client.put('job', 0, record(3));
+    first.runtime.drain();
+    first.runtime.disk.put_faults = ['torn', 'torn', 'torn', 'torn'];
+    first.client.put('job', 1, record(5));
+    first.runtime.drain();
+    expect(first.runtime.responses()[1]?.result).toMatchObject({ ok: false, error: 'io_error', detail: expect.stringMatching(/4 attempts/) });
+    expect(first.node.inspect('job')?.version).toBe(1);
+    const second = started(first.runtime.disk, 1);
+    second.client.get('job');
+    expect(second.runtime.responses()[0]?.result).toEqual({ ok: true, version: 1, record: record(3) });
+    expect(second.runtime.logs).toContain('ha.slot_invalid');
+    expect(second.runtime.probes).toContain('ha.invalid_slot_on_load');
+  });
+
+  it('re-reads a slot whose read came back flipped instead of declaring it corrupt', () => {
+    const first = started();
+    first.client.put('job', 0, record(3));
+    first.runtime.drain();
+    first.runtime.disk.flip_reads = 2;
+    const second = started(first.runtime.disk, 1);
+    second.client.get('job');
+    expect(second.runtime.responses()[0]?.result).toEqual({ ok: true, version: 1, record: record(3) });
+    expect(second.runtime.logs).not.toContain('ha.slot_invalid');
+  });
+
+  it('alternates slots so the acknowledged version is never overwritten by the next write', () => {
+    const { runtime, client } = started();
     client.put('job', 0, record(3));
     runtime.drain();
-    expect(runtime.responses()[0]?.result).toMatchObject({ ok: false, error: 'io_error' });
-    expect(node.inspect('job')?.version).toBe(0);
+    const slot_a = runtime.disk.data.get(ha_disk_key('job', 'a'));
+    client.put('job', 1, record(4));
+    runtime.drain();
+    expect(runtime.disk.data.get(ha_disk_key('job', 'a'))).toBe(slot_a);
+    expect(runtime.disk.data.has(ha_disk_key('job', 'b'))).toBe(true);
   });
 
   it('reloads the latest durable record after a restart', () => {
@@ -140,7 +199,7 @@ describe('HaStoreNode', () => {
     const first = started();
     first.client.put('job', 0, record(3));
     first.runtime.drain();
-    const key = ha_disk_key('job');
+    const key = ha_disk_key('job', 'a');
     const bytes = first.runtime.disk.data.get(key) as Uint8Array;
     bytes[bytes.length - 2] = (bytes[bytes.length - 2] as number) ^ 0x40;
     const second = started(first.runtime.disk, 1);

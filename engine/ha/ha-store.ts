@@ -1,6 +1,7 @@
 // The HA store process: durable, compare-and-set storage of each job's HA record (latest checkpoint pointers, the
-// checkpoint id counter, leader info) on its own disk through sealed blobs. Writes are durable before they are
-// acknowledged; a restart reloads from disk; corrupt data is reported, never silently reset.
+// checkpoint id counter, leader info) on its own disk through sealed blobs in two alternating slots. A write is read
+// back and verified before it is acknowledged; a restart reloads the newest verified slot; corrupt data is reported,
+// never silently reset.
 
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import { SEALED_KIND, seal_json, unseal_json } from '../util/sealed.js';
@@ -14,6 +15,12 @@ export const MAX_WAITING_REQUESTS = 1000;
 /** Puts queued per job behind the one being written. */
 export const MAX_QUEUED_PUTS_PER_JOB = 100;
 export const LOAD_RETRY_MS = 200;
+/** Write + read-back attempts before a put fails with io_error. */
+export const MAX_WRITE_ATTEMPTS = 4;
+/** Reads of one slot at load before it is declared invalid (a read can return flipped bits). */
+export const MAX_SLOT_READS = 3;
+
+export type SlotName = 'a' | 'b';
 
 interface StoredRecord {
   job_id: string;
@@ -24,14 +31,30 @@ interface StoredRecord {
 interface JobSlot {
   version: number;
   record: HaRecord | null;
+  /** The disk slot holding `version`; the next write goes to the other one, so a failed write never harms it. */
+  current_slot: SlotName | undefined;
   /** Set when the disk copy failed verification: the job's HA data is unusable until an operator intervenes. */
   corrupt: string | undefined;
   writing: boolean;
   queued_puts: { from: NodeId; request: HaPutRequest }[];
 }
 
-export function ha_disk_key(job_id: string): string {
-  return `${HA_DISK_PREFIX}${encodeURIComponent(job_id)}`;
+export function ha_disk_key(job_id: string, slot: SlotName): string {
+  return `${HA_DISK_PREFIX}${encodeURIComponent(job_id)}/${slot}`;
+}
+
+function parse_disk_key(key: string): { job_id: string; slot: SlotName } | undefined {
+  const rest = key.slice(HA_DISK_PREFIX.length);
+  const cut = rest.lastIndexOf('/');
+  const slot = rest.slice(cut + 1);
+  if (cut <= 0 || (slot !== 'a' && slot !== 'b')) return undefined;
+  return { job_id: decodeURIComponent(rest.slice(0, cut)), slot };
+}
+
+function bytes_equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class HaStoreNode implements EngineNode {
@@ -84,40 +107,86 @@ export class HaStoreNode implements EngineNode {
     this.runtime.disk.list(HA_DISK_PREFIX, (listed) => {
       if (generation !== this.load_generation) return;
       if (!listed.ok) {
-        this.runtime.log('ha.load_retry', { error: listed.error });
-        this.runtime.setTimer(LOAD_RETRY_MS, { kind: 'ha.load_retry' });
+        this.retry_load(listed.error);
         return;
       }
-      const keys = [...listed.value].sort();
-      let remaining = keys.length;
-      const loaded = new Map<string, JobSlot>();
+      const slots: { key: string; job_id: string; slot: SlotName }[] = [];
+      for (const key of [...listed.value].sort()) {
+        const parsed = parse_disk_key(key);
+        if (parsed === undefined) this.runtime.log('ha.unknown_key', { key });
+        else slots.push({ key, ...parsed });
+      }
+      const read_back = new Map<string, { slot: SlotName; stored: StoredRecord | undefined; reason: string }[]>();
+      let remaining = slots.length;
       let failed = false;
-      if (remaining === 0) this.finish_load(loaded);
-      for (const key of keys) {
-        this.runtime.disk.get(key, (read) => {
+      if (remaining === 0) this.finish_load(read_back);
+      for (const entry of slots) {
+        this.read_slot(entry.key, entry.job_id, 1, generation, (outcome) => {
           if (generation !== this.load_generation || failed) return;
-          if (!read.ok && read.error !== 'missing') {
+          if (outcome === 'io_error') {
             failed = true;
-            this.runtime.log('ha.load_retry', { key, error: read.error });
-            this.runtime.setTimer(LOAD_RETRY_MS, { kind: 'ha.load_retry' });
+            this.retry_load(`reading ${entry.key} failed`);
             return;
           }
-          const job_id = decodeURIComponent(key.slice(HA_DISK_PREFIX.length));
-          loaded.set(job_id, read.ok ? decode_slot(job_id, read.value) : corrupt_slot('listed on disk but missing when read'));
-          const slot = loaded.get(job_id) as JobSlot;
-          if (slot.corrupt !== undefined) {
-            this.runtime.log('ha.corrupt', { job_id, key, reason: slot.corrupt });
-            this.runtime.probe('ha.corrupt_record_detected');
-          }
+          const list = read_back.get(entry.job_id) ?? [];
+          list.push({ slot: entry.slot, ...outcome });
+          read_back.set(entry.job_id, list);
           remaining--;
-          if (remaining === 0) this.finish_load(loaded);
+          if (remaining === 0) this.finish_load(read_back);
         });
       }
     });
   }
 
-  private finish_load(loaded: Map<string, JobSlot>): void {
-    for (const job_id of [...loaded.keys()].sort()) this.jobs.set(job_id, loaded.get(job_id) as JobSlot);
+  /** Read and verify one slot, re-reading a few times (a read may return flipped bits). */
+  private read_slot(
+    key: string, job_id: string, attempt: number, generation: number,
+    done: (outcome: { stored: StoredRecord | undefined; reason: string } | 'io_error') => void,
+  ): void {
+    this.runtime.disk.get(key, (read) => {
+      if (generation !== this.load_generation) return;
+      if (!read.ok && read.error !== 'missing') {
+        done('io_error');
+        return;
+      }
+      const decoded = read.ok ? decode_stored(job_id, read.value) : { stored: undefined, reason: 'listed on disk but missing when read' };
+      if (decoded.stored === undefined && attempt < MAX_SLOT_READS) {
+        this.read_slot(key, job_id, attempt + 1, generation, done);
+        return;
+      }
+      done(decoded);
+    });
+  }
+
+  private retry_load(reason: string): void {
+    this.runtime.log('ha.load_retry', { reason });
+    this.runtime.setTimer(LOAD_RETRY_MS, { kind: 'ha.load_retry' });
+  }
+
+  private finish_load(read_back: Map<string, { slot: SlotName; stored: StoredRecord | undefined; reason: string }[]>): void {
+    for (const job_id of [...read_back.keys()].sort()) {
+      const slots = (read_back.get(job_id) ?? []).sort((x, y) => (x.slot < y.slot ? -1 : 1));
+      let best: { slot: SlotName; stored: StoredRecord } | undefined;
+      for (const candidate of slots) {
+        if (candidate.stored !== undefined && (best === undefined || candidate.stored.version > best.stored.version)) {
+          best = { slot: candidate.slot, stored: candidate.stored };
+        }
+      }
+      for (const candidate of slots) {
+        if (candidate.stored !== undefined) continue;
+        // Expected after a write that failed verification (it never was acknowledged); reported all the same.
+        this.runtime.log('ha.slot_invalid', { job_id, slot: candidate.slot, reason: candidate.reason, using_slot: best?.slot ?? null });
+        this.runtime.probe('ha.invalid_slot_on_load');
+      }
+      if (best === undefined) {
+        const reason = slots.map((c) => `slot ${c.slot}: ${c.reason}`).join('; ');
+        this.runtime.log('ha.corrupt', { job_id, reason });
+        this.runtime.probe('ha.corrupt_record_detected');
+        this.jobs.set(job_id, { version: 0, record: null, current_slot: undefined, corrupt: reason, writing: false, queued_puts: [] });
+      } else {
+        this.jobs.set(job_id, { version: best.stored.version, record: best.stored.record, current_slot: best.slot, corrupt: undefined, writing: false, queued_puts: [] });
+      }
+    }
     this.phase = 'ready';
     this.runtime.log('ha.loaded', { jobs: this.jobs.size, incarnation: this.runtime.incarnation });
     const waiting = this.waiting;
@@ -166,21 +235,43 @@ export class HaStoreNode implements EngineNode {
       return;
     }
     const version = slot.version + 1;
-    const stored: StoredRecord = { job_id: request.job_id, version, record: request.record };
+    const target: SlotName = slot.current_slot === 'a' ? 'b' : 'a';
+    const sealed = seal_json(SEALED_KIND.ha_record, { job_id: request.job_id, version, record: request.record } satisfies StoredRecord);
     slot.writing = true;
-    this.runtime.disk.put(ha_disk_key(request.job_id), seal_json(SEALED_KIND.ha_record, stored), (result) => {
+    this.write_verified(ha_disk_key(request.job_id, target), sealed, 1, (ok, detail) => {
       slot.writing = false;
-      if (result.ok) {
-        // Durable: only now does the new version become visible and the writer hear about it.
+      if (ok) {
+        // Durable and verified: only now does the new version become visible and the writer hear about it.
         slot.version = version;
         slot.record = request.record;
-        this.runtime.log('ha.put', { job_id: request.job_id, version, latest_checkpoint: request.record.checkpoints[0]?.checkpoint_id ?? null });
+        slot.current_slot = target;
+        this.runtime.log('ha.put', { job_id: request.job_id, version, slot: target, latest_checkpoint: request.record.checkpoints[0]?.checkpoint_id ?? null });
         this.reply(from, request, { ok: true, version, record: request.record });
       } else {
-        this.runtime.log('ha.put_failed', { job_id: request.job_id, error: result.error });
-        this.reply(from, request, { ok: false, error: 'io_error', detail: `disk write failed: ${result.error}` });
+        this.runtime.log('ha.put_failed', { job_id: request.job_id, detail });
+        this.reply(from, request, { ok: false, error: 'io_error', detail });
       }
       this.next_put(slot);
+    });
+  }
+
+  /** Put, read back, compare; retry up to MAX_WRITE_ATTEMPTS (catches torn, lost and bit-flipped writes). */
+  private write_verified(key: string, sealed: Uint8Array, attempt: number, done: (ok: boolean, detail: string) => void): void {
+    const retry = (why: string): void => {
+      this.runtime.log('ha.write_retry', { key, attempt, why });
+      if (attempt >= MAX_WRITE_ATTEMPTS) done(false, `disk write not verified after ${attempt} attempts: ${why}`);
+      else this.write_verified(key, sealed, attempt + 1, done);
+    };
+    this.runtime.disk.put(key, sealed, (written) => {
+      if (!written.ok) {
+        retry(`put failed: ${written.error}`);
+        return;
+      }
+      this.runtime.disk.get(key, (read) => {
+        if (!read.ok) retry(`read-back failed: ${read.error}`);
+        else if (!bytes_equal(read.value, sealed)) retry('read-back differs from what was written');
+        else done(true, '');
+      });
     });
   }
 
@@ -193,7 +284,7 @@ export class HaStoreNode implements EngineNode {
   private slot(job_id: string): JobSlot {
     let slot = this.jobs.get(job_id);
     if (slot === undefined) {
-      slot = { version: 0, record: null, corrupt: undefined, writing: false, queued_puts: [] };
+      slot = { version: 0, record: null, current_slot: undefined, corrupt: undefined, writing: false, queued_puts: [] };
       this.jobs.set(job_id, slot);
     }
     return slot;
@@ -205,20 +296,16 @@ export class HaStoreNode implements EngineNode {
   }
 }
 
-function decode_slot(job_id: string, bytes: Uint8Array): JobSlot {
+function decode_stored(job_id: string, bytes: Uint8Array): { stored: StoredRecord | undefined; reason: string } {
   const opened = unseal_json(bytes, SEALED_KIND.ha_record);
-  if (!opened.ok) return corrupt_slot(opened.reason);
+  if (!opened.ok) return { stored: undefined, reason: opened.reason };
   const stored = opened.value as StoredRecord;
   if (typeof stored !== 'object' || stored === null || stored.job_id !== job_id || !Number.isSafeInteger(stored.version) || stored.version < 1) {
-    return corrupt_slot('stored HA record has a malformed header');
+    return { stored: undefined, reason: 'stored HA record has a malformed header' };
   }
   const problem = validate_ha_record(stored.record, job_id);
-  if (problem !== undefined) return corrupt_slot(`stored HA record is malformed: ${problem}`);
-  return { version: stored.version, record: stored.record, corrupt: undefined, writing: false, queued_puts: [] };
-}
-
-function corrupt_slot(reason: string): JobSlot {
-  return { version: 0, record: null, corrupt: reason, writing: false, queued_puts: [] };
+  if (problem !== undefined) return { stored: undefined, reason: `stored HA record is malformed: ${problem}` };
+  return { stored, reason: '' };
 }
 
 function parse_request(message: unknown): HaRequest | undefined {
