@@ -187,11 +187,18 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
       else {
         const last = observer.last_status;
         const strategy = describe_restart_strategy(plan);
+        const engine_reason = last?.reason ?? 'no reason logged';
+        const type = plan.flink.restart_strategy.type;
+        // The failure is explained by the restart strategy when none is configured, or when the engine's reason
+        // names the configured strategy or its exhaustion. Only then does the message name the restart strategy.
+        const explained = type === 'none' || engine_reason.includes(type) || /exhaust|attempts|too many failures/i.test(engine_reason);
         const message =
           evidence.final_status === 'FAILED'
-            ? `job FAILED (${last?.reason ?? 'no reason logged'}) under ${strategy}`
-            : `job did not finish within the liveness bound of ${plan.phases.liveness_bound_ms} ms after healing (status ${evidence.final_status}, ${strategy})`;
-        add('liveness', 'fail', 1, message, { message, time_ms: end_ms, detail: { status: evidence.final_status } });
+            ? explained
+              ? `job FAILED, explained by its ${strategy}: ${engine_reason}`
+              : `job FAILED although the scenario configures ${type} recovery (the engine's reason is in the detail)`
+            : `job did not finish within the liveness bound of ${plan.phases.liveness_bound_ms} ms after healing (status ${evidence.final_status})`;
+        add('liveness', 'fail', 1, message, { message, time_ms: end_ms, detail: { status: evidence.final_status, engine_reason, explained_by_restart_strategy: explained } });
       }
     } else {
       const start = evidence.liveness_started_ms ?? 0;
