@@ -138,6 +138,16 @@ describe('jumps', () => {
     expect(frame()).toContain('not a time in ms');
     expect(selected_seq()).toBe(seq);
   });
+
+  it('handles keys typed ahead that arrive as one chunk', async () => {
+    const { press, selected_seq, index } = open_app();
+    await press('t1200\r');
+    const seq = selected_seq();
+    expect(index.time_ms[seq]).toBeGreaterThanOrEqual(1_200);
+    expect(index.time_ms[seq - 1]).toBeLessThan(1_200);
+    await press('jjj');
+    expect(selected_seq()).toBe(seq + 3);
+  });
 });
 
 describe('search', () => {

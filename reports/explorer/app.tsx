@@ -46,6 +46,30 @@ export const HELP_LINES = [
   '                 A aborted  R recovery  V violation  . other activity',
 ];
 
+/** A key event with no special key held, for replaying characters of a chunk one by one. */
+const plain_key: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
 export function fit(text: string, width: number): string {
   if (width <= 0) return '';
   const flat = text.replace(/[\r\n\t]/g, ' ');
@@ -142,7 +166,17 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
   const page_rows = Math.max(1, body_rows - 1);
 
   useInput((text: string, key: Key) => {
-    handle_key(text, key);
+    // Keys typed ahead (or sent by tmux) can arrive as one chunk "t2500": replay them one at a time.
+    const is_plain_chunk = text.length > 1 && !key.ctrl && !key.meta && !/[\x00-\x08\x0b-\x0c\x0e-\x1f]/.test(text);
+    if (is_plain_chunk) {
+      for (const char of text) {
+        if (char === '\r' || char === '\n') handle_key('', { ...plain_key, return: true });
+        else if (char === '\x7f') handle_key('', { ...plain_key, backspace: true });
+        else handle_key(char, plain_key);
+      }
+    } else {
+      handle_key(text, key);
+    }
     redraw();
   });
 
