@@ -2,7 +2,10 @@
 // after recovery duplicates the records written after the last checkpoint — by design.
 import { describe, expect, it } from 'vitest';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
-import { AtLeastOnceSinkWriter } from './at-least-once-sink.js';
+import type { SinkWriterContext } from '../api/functions.js';
+import { OperatorListState } from '../state/operator-state.js';
+import { AtLeastOnceSink, AtLeastOnceSinkWriter } from './at-least-once-sink.js';
+import { IdempotentSink } from './idempotent-sink.js';
 import { TransactionalStore } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
 
@@ -84,5 +87,32 @@ describe('at-least-once sink', () => {
     expect(output()).toEqual([1, 2, 1, 2]);
     expect(host().writer.stats().resent_requests).toBe(1);
     expect(host().flushed).toEqual([1]);
+  });
+});
+
+describe('at-least-once sink in the engine Sink API', () => {
+  it('sends the partial batch at end of input', () => {
+    const { world, host, output } = setup();
+    host().writer.invoke('last');
+    world.settle(100);
+    expect(output()).toEqual([]);
+    host().writer.end_input();
+    world.settle(100);
+    expect(output()).toEqual(['last']);
+  });
+
+  it('refuses a task that does not provide the checkpoint hooks', () => {
+    const plain: SinkWriterContext = {
+      node_id: 'tm',
+      subtask_index: 0,
+      parallelism: 1,
+      sink_name: 'out',
+      now_ms: () => 0,
+      send: () => {},
+      wakeAfter: () => {},
+      getOperatorListState: <T,>(name: string, mode: 'split' | 'union') => new OperatorListState<T>(name, mode),
+    };
+    expect(() => new AtLeastOnceSink({ store_node: 'store' }).createWriter(plain)).toThrow(/CheckpointedSinkWriterContext/);
+    expect(() => new IdempotentSink({ store_node: 'store', key_of: String }).createWriter(plain)).toThrow(/CheckpointedSinkWriterContext/);
   });
 });

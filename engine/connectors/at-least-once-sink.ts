@@ -1,13 +1,22 @@
 // An at-least-once sink writer: appends records to the store's output directly (no transaction), flushing on every
 // checkpoint. Nothing acknowledged is lost, but a replay after recovery — or a resend after a lost ack — duplicates.
+import type { Sink, SinkWriterContext } from '../api/functions.js';
 import type { NodeId } from '../runtime.js';
 import { TxnStoreClient, is_success } from './transactional-store.js';
-import type { SinkRuntime, SinkTransport } from './two-phase-commit-sink.js';
+import {
+  as_checkpointed_context,
+  type CheckpointedSinkWriter,
+  type CheckpointedSinkWriterContext,
+  type SinkRuntime,
+  type SinkTransport,
+} from './two-phase-commit-sink.js';
 
 export interface AtLeastOnceSinkOptions {
   store_node: NodeId;
   /** Unique per writer instance (include the process incarnation). */
   client_id: string;
+  /** Put on every request and echoed on responses, for hosts that route replies by tag. */
+  reply_tag?: string;
   records_per_write: number;
   max_pending_requests: number;
   /** Records invoked and not yet acknowledged; the host must respect is_backpressured(). */
@@ -44,6 +53,7 @@ export class AtLeastOnceSinkWriter {
       store_node: this.options.store_node,
       max_pending_requests: this.options.max_pending_requests,
       send: (to, message) => transport.send(to, message),
+      ...(this.options.reply_tag === undefined ? {} : { reply_tag: this.options.reply_tag }),
     });
   }
 
@@ -72,6 +82,12 @@ export class AtLeastOnceSinkWriter {
     this.drive();
     this.report_flushed();
     return null;
+  }
+
+  /** End of input: send the partial batch now (there is no later checkpoint to do it). */
+  end_input(): void {
+    this.cut();
+    this.drive();
   }
 
   is_flushed(checkpoint_id: number): boolean {
@@ -140,5 +156,77 @@ export class AtLeastOnceSinkWriter {
       const done = this.waiting_checkpoints.shift() as { checkpoint_id: number };
       this.options.on_flushed?.(done.checkpoint_id);
     }
+  }
+}
+
+// ---- Hosting in the engine's sink API ----
+
+export interface AtLeastOnceSinkConfig {
+  store_node: NodeId;
+  records_per_write?: number;
+  max_pending_requests?: number;
+  max_buffered_records?: number;
+  retry_after_ms?: number;
+}
+
+class AtLeastOnceSinkAdapter implements CheckpointedSinkWriter<unknown> {
+  private readonly writer: AtLeastOnceSinkWriter;
+  private readonly retry_after_ms: number;
+  constructor(
+    private readonly ctx: CheckpointedSinkWriterContext,
+    config: AtLeastOnceSinkConfig,
+  ) {
+    this.retry_after_ms = config.retry_after_ms ?? 200;
+    this.writer = new AtLeastOnceSinkWriter(ctx, { send: (to, message) => ctx.send(to, message) }, {
+      ...config,
+      client_id: `${ctx.node_id}/${ctx.reply_tag}`,
+      reply_tag: ctx.reply_tag,
+      on_flushed: () => ctx.wakeAfter(0),
+    });
+  }
+  initializeState(): void {
+    this.writer.initialize_state();
+  }
+  write(value: unknown): void {
+    this.writer.invoke(value);
+  }
+  canAccept(): boolean {
+    if (!this.writer.is_backpressured()) return true;
+    this.ctx.wakeAfter(this.retry_after_ms);
+    return false;
+  }
+  /** End of every task step: keeps the partial batch (sent at the next checkpoint or end of input). */
+  flush(end_of_input: boolean): void {
+    if (end_of_input) this.writer.end_input();
+    this.writer.tick();
+    this.keep_ticking();
+  }
+  snapshotState(checkpoint_id: number): void {
+    this.writer.snapshot_state(checkpoint_id);
+    this.keep_ticking();
+  }
+  isSnapshotDurable(checkpoint_id: number): boolean {
+    return this.writer.is_flushed(checkpoint_id);
+  }
+  notifyCheckpointComplete(): void {}
+  notifyCheckpointAborted(): void {}
+  onMessage(message: unknown): void {
+    this.writer.on_message(message);
+    this.keep_ticking();
+  }
+  failure(): string | null {
+    return null;
+  }
+  private keep_ticking(): void {
+    if (this.writer.stats().buffered_records > 0) this.ctx.wakeAfter(this.retry_after_ms);
+  }
+}
+
+/** The at-least-once sink in the engine's Sink API (kind "at_least_once"); needs a task with the checkpoint hooks. */
+export class AtLeastOnceSink implements Sink<unknown> {
+  readonly kind = 'at_least_once';
+  constructor(readonly config: AtLeastOnceSinkConfig) {}
+  createWriter(ctx: SinkWriterContext): CheckpointedSinkWriter<unknown> {
+    return new AtLeastOnceSinkAdapter(as_checkpointed_context(ctx, this.kind), this.config);
   }
 }

@@ -1,13 +1,22 @@
 // An idempotent sink writer: upserts each record by key into the transactional store's committed table, so a replay
 // after recovery rewrites the same values and the final table is exactly-once by key (intermediate values may regress).
+import type { Sink, SinkWriterContext } from '../api/functions.js';
 import type { NodeId } from '../runtime.js';
 import { TxnStoreClient, is_success, type TxnRequest } from './transactional-store.js';
-import type { SinkRuntime, SinkTransport } from './two-phase-commit-sink.js';
+import {
+  as_checkpointed_context,
+  type CheckpointedSinkWriter,
+  type CheckpointedSinkWriterContext,
+  type SinkRuntime,
+  type SinkTransport,
+} from './two-phase-commit-sink.js';
 
 export interface IdempotentSinkOptions {
   store_node: NodeId;
   /** Unique per writer instance (include the process incarnation). */
   client_id: string;
+  /** Put on every request and echoed on responses, for hosts that route replies by tag. */
+  reply_tag?: string;
   /** The upsert key of a record (deterministic: a replay must produce the same key). */
   key_of: (record: unknown) => string;
   /** The value stored for a record; the record itself by default. */
@@ -49,6 +58,7 @@ export class IdempotentSinkWriter {
       store_node: this.options.store_node,
       max_pending_requests: this.options.max_pending_requests,
       send: (to, message) => transport.send(to, message),
+      ...(this.options.reply_tag === undefined ? {} : { reply_tag: this.options.reply_tag }),
     });
   }
 
@@ -150,5 +160,76 @@ export class IdempotentSinkWriter {
       const done = this.waiting_checkpoints.shift() as { checkpoint_id: number };
       this.options.on_flushed?.(done.checkpoint_id);
     }
+  }
+}
+
+// ---- Hosting in the engine's sink API ----
+
+export interface IdempotentSinkConfig {
+  store_node: NodeId;
+  key_of: (record: unknown) => string;
+  value_of?: (record: unknown) => unknown;
+  max_pending_requests?: number;
+  max_buffered_keys?: number;
+  retry_after_ms?: number;
+}
+
+class IdempotentSinkAdapter implements CheckpointedSinkWriter<unknown> {
+  private readonly writer: IdempotentSinkWriter;
+  private readonly retry_after_ms: number;
+  constructor(
+    private readonly ctx: CheckpointedSinkWriterContext,
+    config: IdempotentSinkConfig,
+  ) {
+    this.retry_after_ms = config.retry_after_ms ?? 200;
+    this.writer = new IdempotentSinkWriter(ctx, { send: (to, message) => ctx.send(to, message) }, {
+      ...config,
+      client_id: `${ctx.node_id}/${ctx.reply_tag}`,
+      reply_tag: ctx.reply_tag,
+      on_flushed: () => ctx.wakeAfter(0),
+    });
+  }
+  initializeState(): void {
+    this.writer.initialize_state();
+  }
+  write(value: unknown): void {
+    this.writer.invoke(value);
+    this.keep_ticking();
+  }
+  canAccept(): boolean {
+    if (!this.writer.is_backpressured()) return true;
+    this.ctx.wakeAfter(this.retry_after_ms);
+    return false;
+  }
+  flush(): void {
+    this.writer.tick();
+    this.keep_ticking();
+  }
+  snapshotState(checkpoint_id: number): void {
+    this.writer.snapshot_state(checkpoint_id);
+  }
+  isSnapshotDurable(checkpoint_id: number): boolean {
+    return this.writer.is_flushed(checkpoint_id);
+  }
+  notifyCheckpointComplete(): void {}
+  notifyCheckpointAborted(): void {}
+  onMessage(message: unknown): void {
+    this.writer.on_message(message);
+    this.keep_ticking();
+  }
+  failure(): string | null {
+    return null;
+  }
+  private keep_ticking(): void {
+    if (this.writer.stats().buffered_keys > 0) this.ctx.wakeAfter(this.retry_after_ms);
+  }
+}
+
+/** The idempotent sink in the engine's Sink API (kind "idempotent"); needs a task with the checkpoint hooks. */
+export class IdempotentSink implements Sink<unknown> {
+  readonly kind = 'idempotent';
+  constructor(readonly config: IdempotentSinkConfig) {}
+  createWriter(ctx: SinkWriterContext): CheckpointedSinkWriter<unknown> {
+    return new IdempotentSinkAdapter(as_checkpointed_context(ctx, this.kind), this.config);
   }
 }

@@ -224,3 +224,18 @@ describe('txstore client helper', () => {
     expect(client.pending_count()).toBe(1);
   });
 });
+
+describe('txstore reply tags', () => {
+  it('echoes a request reply_tag on the response message so a host can route it', () => {
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime));
+    world.add('client', (runtime) => new Recorder(runtime));
+    world.settle(10);
+    const recorder = world.node<Recorder>('client');
+    const client = new TxnStoreClient({ client_id: 'c', store_node: 'store', max_pending_requests: 4, reply_tag: 'attempt-3/sink-1', send: (to, m) => recorder.runtime.send(to, m) });
+    client.send({ kind: 'read_committed' }, 0);
+    world.settle(10);
+    expect(recorder.received[0]?.message).toMatchObject({ type: 'txstore.response', reply_tag: 'attempt-3/sink-1' });
+    expect(client.on_message(recorder.received[0]?.message)?.response.outcome).toBe('ok');
+  });
+});

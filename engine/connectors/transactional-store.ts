@@ -23,7 +23,8 @@ export type TxnRequestBody =
   | { kind: 'append'; records: unknown[] }
   | { kind: 'read_committed' };
 
-export type TxnRequest = TxnRequestBody & { request_id: string };
+/** `reply_tag`, when set, is echoed on the response message so a host can route it (as broker replies are). */
+export type TxnRequest = TxnRequestBody & { request_id: string; reply_tag?: string };
 
 export type TxnOutcome =
   | 'ok'
@@ -85,6 +86,8 @@ export interface TxstoreRequestMessage {
 }
 export interface TxstoreResponseMessage {
   type: typeof TXSTORE_RESPONSE;
+  /** The request's reply_tag, for hosts that route replies by tag. */
+  reply_tag?: string;
   response: TxnResponse;
 }
 
@@ -300,7 +303,8 @@ export class TransactionalStore implements EngineNode {
   }
 
   private response_message(request: TxnRequest, body: Omit<TxnResponse, 'request_id' | 'kind'>): TxstoreResponseMessage {
-    return { type: TXSTORE_RESPONSE, response: { request_id: request.request_id, kind: request.kind, ...body } };
+    const response: TxnResponse = { request_id: request.request_id, kind: request.kind, ...body };
+    return request.reply_tag === undefined ? { type: TXSTORE_RESPONSE, response } : { type: TXSTORE_RESPONSE, reply_tag: request.reply_tag, response };
   }
 
   private pump(): void {
@@ -592,6 +596,8 @@ export class TxnStoreClient {
       store_node: NodeId;
       max_pending_requests: number;
       send: (to: NodeId, message: TxstoreRequestMessage) => void;
+      /** Put on every request; the store echoes it on the response message. */
+      reply_tag?: string;
     },
   ) {
     if (!(options.max_pending_requests >= 1)) throw new Error('max_pending_requests must be ≥ 1');
@@ -609,6 +615,7 @@ export class TxnStoreClient {
   send(body: TxnRequestBody, now_ms: number): string {
     if (!this.can_send()) throw new Error(`txstore client ${this.options.client_id}: more than ${this.options.max_pending_requests} pending requests`);
     const request = { ...body, request_id: `${this.options.client_id}:${this.next_request}` } as TxnRequest;
+    if (this.options.reply_tag !== undefined) request.reply_tag = this.options.reply_tag;
     this.next_request += 1;
     this.pending.set(request.request_id, { request, sent_ms: now_ms, attempts: 1 });
     this.options.send(this.options.store_node, { type: TXSTORE_REQUEST, request });

@@ -4,8 +4,14 @@ import { describe, expect, it } from 'vitest';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import { TransactionalStore, type TransactionalStoreConfig } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
+import type { SinkWriterContext } from '../api/functions.js';
+import { OperatorListState } from '../state/operator-state.js';
 import {
+  TWO_PHASE_COMMIT_STATE,
+  TwoPhaseCommitSink,
   TwoPhaseCommitSinkWriter,
+  type CheckpointedSinkWriter,
+  type CheckpointedSinkWriterContext,
   type RestoredSinkState,
   type TwoPhaseCommitSinkOptions,
   type TwoPhaseCommitSinkState,
@@ -264,5 +270,99 @@ describe('two-phase-commit sink', () => {
     };
     expect(run(false)).toEqual(['a', 'b']);
     expect(run(true)).toEqual(['a', 'b', 'b']);
+  });
+});
+
+/** A stand-in for the task layer: builds the extended context, routes tagged replies, runs wakeAfter as flush. */
+class FakeSinkTask implements EngineNode {
+  writer!: CheckpointedSinkWriter<unknown> & { stats(): { committed_records: number } };
+  readonly list_states = new Map<string, OperatorListState<unknown>>();
+  constructor(
+    readonly runtime: Runtime,
+    private readonly sink: TwoPhaseCommitSink,
+    private readonly restored: { checkpoint_id: number; lists: Map<string, unknown[]> } | null,
+  ) {}
+  on_start(): void {
+    const rt = this.runtime;
+    const ctx: CheckpointedSinkWriterContext = {
+      node_id: rt.node_id,
+      subtask_index: 0,
+      parallelism: 1,
+      sink_name: 'out',
+      reply_tag: `attempt-${rt.incarnation}/sink-0`,
+      restored_checkpoint_id: this.restored?.checkpoint_id ?? null,
+      now_ms: () => rt.now_ms(),
+      send: (to, m) => rt.send(to, m),
+      wakeAfter: (after_ms) => void rt.setTimer(after_ms, 'wake'),
+      getOperatorListState: <T,>(name: string, mode: 'split' | 'union') => {
+        let state = this.list_states.get(name);
+        if (state === undefined) {
+          state = new OperatorListState<unknown>(name, mode);
+          state.update(this.restored?.lists.get(name) ?? []);
+          this.list_states.set(name, state);
+        }
+        return state as OperatorListState<T>;
+      },
+      log: (e, f) => rt.log(e, f),
+      probe: (n) => rt.probe(n),
+      fail_invariant: (m, d) => rt.fail_invariant(m, d),
+    };
+    this.writer = this.sink.createWriter(ctx);
+    this.writer.initializeState();
+  }
+  on_message(_from: NodeId, message: unknown): void {
+    if ((message as { reply_tag?: string }).reply_tag === `attempt-${this.runtime.incarnation}/sink-0`) this.writer.onMessage(message);
+  }
+  on_timer(): void {
+    this.writer.flush(false);
+  }
+}
+
+describe('two-phase-commit sink in the engine Sink API', () => {
+  it('refuses a task that does not provide the checkpoint hooks, with a clear message', () => {
+    const sink = new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out' });
+    const plain: SinkWriterContext = {
+      node_id: 'tm',
+      subtask_index: 0,
+      parallelism: 1,
+      sink_name: 'out',
+      now_ms: () => 0,
+      send: () => {},
+      wakeAfter: () => {},
+      getOperatorListState: <T,>(name: string, mode: 'split' | 'union') => new OperatorListState<T>(name, mode),
+    };
+    expect(() => sink.createWriter(plain)).toThrow(/CheckpointedSinkWriterContext/);
+  });
+
+  it('commits through the task hooks, keeps its transactions in operator list state, and recovers them', () => {
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime));
+    world.settle(10);
+    const sink = new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out', records_per_write: 2, retry_after_ms: 20 });
+    let restored: { checkpoint_id: number; lists: Map<string, unknown[]> } | null = null;
+    world.add('tm', (runtime) => new FakeSinkTask(runtime, sink, restored));
+    world.settle(50);
+    const task = () => world.node<FakeSinkTask>('tm');
+    const output = () => world.node<TransactionalStore>('store').read_committed().records;
+    let drops = 0;
+    world.drop_message = () => drops++ % 4 === 1; // replies and requests get lost: the writer's wakeups resend
+    for (const r of ['a', 'b', 'c']) task().writer.write(r, 0);
+    task().writer.snapshotState(1);
+    world.settle(1_000);
+    expect(task().writer.isSnapshotDurable(1)).toBe(true);
+    task().writer.notifyCheckpointComplete(1);
+    world.settle(1_000);
+    expect(output()).toEqual(['a', 'b', 'c']);
+    task().writer.write('d', 0);
+    task().writer.snapshotState(2);
+    world.settle(1_000);
+    const lists = new Map([...task().list_states].map(([name, state]) => [name, JSON.parse(JSON.stringify(state.get())) as unknown[]]));
+    expect(lists.get(TWO_PHASE_COMMIT_STATE)).toHaveLength(1);
+    world.crash('tm'); // before the notification for checkpoint 2
+    restored = { checkpoint_id: 2, lists };
+    world.start('tm');
+    world.settle(1_000);
+    expect(output()).toEqual(['a', 'b', 'c', 'd']);
+    expect(world.probes.get('sink.commit_after_restore')).toBe(1);
   });
 });

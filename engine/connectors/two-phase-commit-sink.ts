@@ -1,6 +1,7 @@
 // Flink's TwoPhaseCommitSinkFunction contract as a sink writer over the transactional store: one transaction per
 // checkpoint interval, pre-commit on snapshot, commit of every pending transaction ≤ id on notify, recover-and-commit
 // on restore, lingering aborts. Independent of the engine's plumbing: requests go out through an injected transport.
+import type { Sink, SinkWriter, SinkWriterContext } from '../api/functions.js';
 import type { NodeId, Runtime } from '../runtime.js';
 import { TxnStoreClient, is_success, type TxnRequest, type TxnResponse, type TxstoreRequestMessage } from './transactional-store.js';
 
@@ -23,6 +24,8 @@ export interface TxnHandle {
 
 /** The operator (list) state of one subtask: persisted by the host at every checkpoint. */
 export interface TwoPhaseCommitSinkState {
+  /** The checkpoint this state was taken for. */
+  checkpoint_id: number;
   subtask_index: number;
   parallelism: number;
   current: TxnHandle;
@@ -45,6 +48,8 @@ export interface TwoPhaseCommitSinkOptions {
   store_node: NodeId;
   /** Unique per writer instance (include the process incarnation), used for request ids. */
   client_id: string;
+  /** Put on every request and echoed on responses, for hosts that route replies by tag. */
+  reply_tag?: string;
   records_per_write: number;
   max_pending_requests: number;
   /** Records invoked but not yet acknowledged by the store; the host must respect is_backpressured(). */
@@ -128,6 +133,7 @@ export class TwoPhaseCommitSinkWriter {
       store_node: o.store_node,
       max_pending_requests: o.max_pending_requests,
       send: (to, message) => transport.send(to, message),
+      ...(o.reply_tag === undefined ? {} : { reply_tag: o.reply_tag }),
     });
   }
 
@@ -208,6 +214,7 @@ export class TwoPhaseCommitSinkWriter {
     if (this.options.test_only_commit_on_precommit === true) current.commit_requested = true;
     this.current = this.begin_new(Math.max(checkpoint_id + 1, current.counter + 1));
     const state: TwoPhaseCommitSinkState = {
+      checkpoint_id,
       subtask_index: this.options.subtask_index,
       parallelism: this.options.parallelism,
       current: this.handle(this.current),
@@ -464,5 +471,154 @@ export class TwoPhaseCommitSinkWriter {
       this.failure_reason = full;
       this.options.on_failure?.(full);
     }
+  }
+}
+
+// ---- Hosting in the engine's sink API (engine/api/functions.ts) ----
+
+/**
+ * What a checkpointed sink writer needs from its task beyond SinkWriterContext (a proposed extension: the task
+ * layer provides these, as SourceReaderContext already provides reply_tag for sources).
+ */
+export interface CheckpointedSinkWriterContext extends SinkWriterContext {
+  /** The task routes messages carrying this reply_tag to the writer's onMessage. Unique per task attempt. */
+  readonly reply_tag: string;
+  /** The checkpoint or savepoint this attempt restored from; null on a fresh start. */
+  readonly restored_checkpoint_id: number | null;
+  log(event: string, fields?: Record<string, unknown>): void;
+  probe(name: string): void;
+  fail_invariant(message: string, detail?: Record<string, unknown>): never;
+}
+
+/**
+ * The checkpoint hooks a sink writer needs from its task (Flink's CheckpointedFunction + CheckpointListener):
+ * initializeState before the first write; snapshotState when the barrier reaches the sink (its operator list state
+ * is then snapshotted); the task acknowledges the checkpoint only once isSnapshotDurable (the writer calls
+ * ctx.wakeAfter(0) when that changes); notify* on completion/abort; onMessage for replies tagged with reply_tag.
+ * failure() non-null means the task must fail (and restore).
+ */
+export interface CheckpointedSinkWriter<T> extends SinkWriter<T> {
+  initializeState(): void;
+  snapshotState(checkpoint_id: number): void;
+  isSnapshotDurable(checkpoint_id: number): boolean;
+  notifyCheckpointComplete(checkpoint_id: number): void;
+  notifyCheckpointAborted(checkpoint_id: number): void;
+  onMessage(message: unknown): void;
+  failure(): string | null;
+}
+
+export function is_checkpointed_sink_writer(writer: SinkWriter<unknown>): writer is CheckpointedSinkWriter<unknown> {
+  const w = writer as Partial<CheckpointedSinkWriter<unknown>>;
+  return typeof w.snapshotState === 'function' && typeof w.isSnapshotDurable === 'function' && typeof w.onMessage === 'function';
+}
+
+/** Checks that the task provides the extended context; a clear error instead of silently losing commits. */
+export function as_checkpointed_context(ctx: SinkWriterContext, sink_kind: string): CheckpointedSinkWriterContext {
+  const c = ctx as Partial<CheckpointedSinkWriterContext>;
+  if (typeof c.reply_tag !== 'string' || c.restored_checkpoint_id === undefined || typeof c.log !== 'function' || typeof c.probe !== 'function' || typeof c.fail_invariant !== 'function') {
+    throw new Error(
+      `${sink_kind} sink: the task must provide CheckpointedSinkWriterContext (reply_tag, restored_checkpoint_id, log, probe, fail_invariant) and call the CheckpointedSinkWriter hooks`,
+    );
+  }
+  return ctx as CheckpointedSinkWriterContext;
+}
+
+export interface TwoPhaseCommitSinkConfig {
+  store_node: NodeId;
+  transactional_id_prefix: string;
+  records_per_write?: number;
+  max_pending_requests?: number;
+  max_buffered_records?: number;
+  retry_after_ms?: number;
+  /** PLANTED BUG switch (see TwoPhaseCommitSinkOptions). */
+  test_only_commit_on_precommit?: boolean;
+}
+
+/** Operator list state name (even-split: one entry per old subtask, dealt out on rescale). */
+export const TWO_PHASE_COMMIT_STATE = 'two-phase-commit';
+
+class TwoPhaseCommitSinkAdapter implements CheckpointedSinkWriter<unknown> {
+  private readonly writer: TwoPhaseCommitSinkWriter;
+  private readonly state;
+  private readonly retry_after_ms: number;
+
+  constructor(
+    private readonly ctx: CheckpointedSinkWriterContext,
+    config: TwoPhaseCommitSinkConfig,
+  ) {
+    this.state = ctx.getOperatorListState<TwoPhaseCommitSinkState>(TWO_PHASE_COMMIT_STATE, 'split');
+    this.retry_after_ms = config.retry_after_ms ?? DEFAULT_TWO_PHASE_COMMIT_SINK_OPTIONS.retry_after_ms;
+    const optional = Object.fromEntries(
+      (['records_per_write', 'max_pending_requests', 'max_buffered_records', 'retry_after_ms', 'test_only_commit_on_precommit'] as const)
+        .filter((k) => config[k] !== undefined)
+        .map((k) => [k, config[k]]),
+    ) as Partial<TwoPhaseCommitSinkOptions>;
+    this.writer = new TwoPhaseCommitSinkWriter(ctx, { send: (to, message) => ctx.send(to, message) }, {
+      ...optional,
+      transactional_id_prefix: config.transactional_id_prefix,
+      subtask_index: ctx.subtask_index,
+      parallelism: ctx.parallelism,
+      store_node: config.store_node,
+      client_id: `${ctx.node_id}/${ctx.reply_tag}`,
+      reply_tag: ctx.reply_tag,
+      on_precommitted: () => ctx.wakeAfter(0),
+    });
+  }
+
+  initializeState(): void {
+    const states = [...this.state.get()];
+    const restored_id = this.ctx.restored_checkpoint_id ?? (states.length > 0 ? Math.max(...states.map((s) => s.checkpoint_id)) : null);
+    this.writer.initialize_state(restored_id === null ? null : { checkpoint_id: restored_id, states });
+    this.keep_ticking();
+  }
+  write(value: unknown): void {
+    this.writer.invoke(value);
+  }
+  canAccept(): boolean {
+    if (!this.writer.is_backpressured()) return true;
+    this.ctx.wakeAfter(this.retry_after_ms);
+    return false;
+  }
+  flush(): void {
+    this.writer.tick();
+    this.keep_ticking();
+  }
+  snapshotState(checkpoint_id: number): void {
+    this.state.update([this.writer.snapshot_state(checkpoint_id)]);
+    this.keep_ticking();
+  }
+  isSnapshotDurable(checkpoint_id: number): boolean {
+    return this.writer.is_precommitted(checkpoint_id);
+  }
+  notifyCheckpointComplete(checkpoint_id: number): void {
+    this.writer.notify_checkpoint_complete(checkpoint_id);
+    this.keep_ticking();
+  }
+  notifyCheckpointAborted(checkpoint_id: number): void {
+    this.writer.notify_checkpoint_aborted(checkpoint_id);
+  }
+  onMessage(message: unknown): void {
+    this.writer.on_message(message);
+    this.keep_ticking();
+  }
+  failure(): string | null {
+    return this.writer.failure();
+  }
+  /** Requests without a reply need resending: make sure the task steps (and flushes) again. */
+  private keep_ticking(): void {
+    if (this.writer.stats().pending_requests > 0) this.ctx.wakeAfter(this.retry_after_ms);
+  }
+  /** For checkers: the writer's committed and lost records. */
+  stats(): ReturnType<TwoPhaseCommitSinkWriter['stats']> {
+    return this.writer.stats();
+  }
+}
+
+/** The 2PC sink in the engine's Sink API (kind "two_phase_commit"); needs a task with the checkpoint hooks above. */
+export class TwoPhaseCommitSink implements Sink<unknown> {
+  readonly kind = 'two_phase_commit';
+  constructor(readonly config: TwoPhaseCommitSinkConfig) {}
+  createWriter(ctx: SinkWriterContext): CheckpointedSinkWriter<unknown> & { stats(): ReturnType<TwoPhaseCommitSinkWriter['stats']> } {
+    return new TwoPhaseCommitSinkAdapter(as_checkpointed_context(ctx, this.kind), this.config);
   }
 }
