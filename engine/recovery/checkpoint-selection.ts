@@ -24,6 +24,10 @@ export type SelectionResult =
 /**
  * Walk the candidates newest first and return the first that verifies. `verify` is called in order and may be
  * backed by pre-read bytes (see verify_checkpoint).
+ *
+ * Caution for callers: a read can return flipped bits in transit, so re-read a file that fails before skipping its
+ * checkpoint. Falling back past a checkpoint whose completion was already notified re-runs input whose 2PC output
+ * was committed; the skipped list says which ids were passed over so the caller can log and probe it.
  */
 export function select_checkpoint(candidates_newest_first: readonly CheckpointCandidate[], verify: (candidate: CheckpointCandidate) => VerifyResult): SelectionResult {
   for (let i = 1; i < candidates_newest_first.length; i++) {

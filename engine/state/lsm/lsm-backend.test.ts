@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LsmKeyedStateBackend } from './lsm-backend.js';
 import { CorruptStateError, HeapKeyedStateBackend } from '../heap-backend.js';
-import type { KeyedSnapshot, KeyedStateBackend } from '../backend.js';
+import type { KeyedSnapshot, KeyedStateBackend, StateEntry } from '../backend.js';
+import { compare_coordinates } from '../heap-backend.js';
+
+function sort_canonical(entries: StateEntry[]): StateEntry[] {
+  return [...entries].sort((a, b) => compare_coordinates(a.state, a.key_group, a.key, a.namespace, b.state, b.key_group, b.key, b.namespace));
+}
 
 const runs = Number(process.env['STREAMSIM_PROPERTY_RUNS'] ?? 30);
 const range = { start: 0, end: 7 };
@@ -177,5 +182,29 @@ describe('LsmKeyedStateBackend', () => {
     }
     expect(uploaded / 12 / full).toBeLessThan(0.05);
     expect(lsm.size()).toBe(keys);
+  });
+
+  it('splits into any set of contiguous sub-ranges on restore and the parts add up to the whole (both backends)', () => {
+    const entry = fc.record({ state: fc.constantFrom('a', 'b'), key_group: fc.integer({ min: 0, max: 15 }), key: fc.string({ maxLength: 3 }), value: fc.integer() });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 60 }), fc.uniqueArray(fc.integer({ min: 1, max: 15 }), { maxLength: 4 }), fc.boolean(), (entries, cuts, use_lsm) => {
+        const full = { start: 0, end: 15 };
+        const make = (key_group_range: { start: number; end: number }): KeyedStateBackend => use_lsm
+          ? new LsmKeyedStateBackend({ key_group_range, max_parallelism: 16, memtable_max_entries: 4 })
+          : new HeapKeyedStateBackend({ key_group_range, max_parallelism: 16, memory_threshold_bytes: 128 });
+        const source = make(full);
+        for (const e of entries) source.put(e.state, e.key_group, e.key, '', e.value);
+        const snapshot = source.snapshot(1, 'j/chk-1/op-sub-0', 'j/shared');
+        const bounds = [0, ...[...cuts].sort((x, y) => x - y), 16];
+        const parts: StateEntry[] = [];
+        for (let i = 0; i + 1 < bounds.length; i++) {
+          const part = make({ start: bounds[i] as number, end: (bounds[i + 1] as number) - 1 });
+          part.restore([snapshot.handle], store_of(snapshot));
+          parts.push(...part.export_entries());
+        }
+        expect(sort_canonical(parts)).toEqual([...source.export_entries()]);
+      }),
+      { numRuns: runs },
+    );
   });
 });
