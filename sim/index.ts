@@ -19,7 +19,8 @@
 //   only its disk and gets the stream "process/<id>/<incarnation>". A 'restart' fault entry only revives a downed
 //   process.
 // - Pause (long GC): messages, timers and storage callbacks for the process are held and delivered in their
-//   original order at resume; a paused end of a broken link is not told.
+//   original order at resume (held messages whose link broke or is cut by then are dropped); a paused end of a
+//   broken link is not told.
 // - Network: FIFO per directed link; a message is dropped (and traced with its reason) when the link is cut by a
 //   partition at send or at delivery time, when the receiver is dead, when the link broke meanwhile, or when the
 //   link already has max_in_flight_per_link messages in flight ('overflow': the network is lossy, not a queue).

@@ -512,9 +512,13 @@ export class World {
     slot.life++;
     slot.process = undefined;
     slot.paused = false;
-    slot.held.length = 0;
     slot.pending_timers.clear();
     this.trace.record(this.current_ms, 'crash', id, { incarnation: slot.incarnation });
+    // Messages a paused process had received but not handled die with it: every send ends as deliver or drop.
+    for (const event of slot.held) {
+      if (event.kind === event_deliver) this.trace_drop(this.links[event.a] as Link, event.c, event.ref, 'dead');
+    }
+    slot.held.length = 0;
     for (const link of slot.out_links) if (link !== undefined) reset_link(link);
     for (const link of slot.in_links) reset_link(link);
     return true;
@@ -584,7 +588,12 @@ export class World {
         continue;
       }
       if (event.kind === event_deliver) {
-        this.deliver(this.links[event.a] as Link, slot, event.c, event.ref);
+        // Held in the receiver's buffers: a reset or a partition since then still takes it (so a delivery never
+        // happens across an active partition, and a broken link delivers nothing sent before the break).
+        const link = this.links[event.a] as Link;
+        if (event.b !== link.epoch) this.trace_drop(link, event.c, event.ref, 'link_break');
+        else if (link.cut) this.trace_drop(link, event.c, event.ref, 'partition');
+        else this.deliver(link, slot, event.c, event.ref);
       } else if (event.kind === event_timer) {
         if (slot.pending_timers.has(event.c)) this.fire_timer(slot, event.c, event.ref);
       } else {
