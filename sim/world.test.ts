@@ -273,3 +273,33 @@ describe('World loop', () => {
     expect(world.step()).toBe(false);
   });
 });
+
+describe('pause details', () => {
+  it('holds storage callbacks too, and a held message dies with a link break during the pause', () => {
+    const world = new World({ seed: 14, network: { default_latency: { kind: 'fixed', delay_ms: 1 } } });
+    const seen: string[] = [];
+    let receiver: ProcessContext | undefined;
+    let sender: ProcessContext | undefined;
+    world.add_process('r', (context) => {
+      receiver = context;
+      return {
+        onStart: () => {},
+        onMessage: (_from, message) => seen.push(`message ${String(message)} at ${world.now_ms}`),
+        onTimer: () => {},
+        onLinkBroken: (peer) => seen.push(`broken ${peer}`),
+      };
+    });
+    world.add_process('s', (context) => {
+      sender = context;
+      return { onStart: () => {}, onMessage: () => {}, onTimer: () => {}, onLinkBroken: (peer) => seen.push(`s broken ${peer}`) };
+    });
+    world.run();
+    world.pause('r', 100);
+    receiver?.disk.put('k', new Uint8Array(1), () => seen.push(`stored at ${world.now_ms}`));
+    world.schedule(10, () => sender?.send('r', 'doomed'));
+    world.schedule(20, () => world.break_link('r', 's'));
+    world.schedule(30, () => sender?.send('r', 'survivor'));
+    world.run();
+    expect(seen).toEqual(['s broken r', 'stored at 100', 'message survivor at 100']);
+  });
+});
