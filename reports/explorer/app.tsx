@@ -190,6 +190,7 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
       if (key.escape) {
         set_mode('normal');
         set_input('');
+        model.status = '';
         return;
       }
       if (key.backspace || key.delete) {

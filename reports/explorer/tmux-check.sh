@@ -19,8 +19,9 @@ cleanup() {
 trap cleanup EXIT
 
 cd "$repo_root"
-node --import tsx reports/explorer/write-trace.ts "$work_dir/a.jsonl" 20000 >/dev/null
+node --import tsx reports/explorer/write-trace.ts "$work_dir/a.jsonl" 20000 >/dev/null &
 node --import tsx reports/explorer/write-trace.ts "$work_dir/b.jsonl" 20000 4321 >/dev/null
+wait
 
 tmux -L "$socket" new-session -d -s "$session" -x 160 -y 45 \
   "node --import tsx reports/explorer/main.ts '$work_dir/a.jsonl' --diff '$work_dir/b.jsonl'; echo \$? > '$work_dir/exit-code'; sleep 30"
@@ -30,9 +31,9 @@ capture() { tmux -L "$socket" capture-pane -p -t "$session"; }
 # wait_for TEXT [STEP]: polls the pane (up to 20 s) until it contains TEXT.
 wait_for() {
   local text="$1" step="${2:-$1}"
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 200); do
     if capture | grep -qF -- "$text"; then echo "ok: $step"; return 0; fi
-    sleep 0.2
+    sleep 0.1
   done
   echo "tmux-check FAILED at step '$step': screen does not contain '$text'. Screen:" >&2
   capture >&2
@@ -52,12 +53,15 @@ keys t 2 5 0 0;   wait_for "jump to time (ms): 2500" "t: time prompt"
 keys Enter;       wait_for "jumped to 2500 ms" "t Enter: jump to time"
 keys /;           keys -l 'checkpoint.aborted'
 keys Enter;       wait_for 'match for "checkpoint.aborted"' "/ Enter: search"
-keys Escape;      sleep 0.3
+keys Escape;      wait_for "? help  q quit" "Esc: search done"
 keys f;           wait_for "filter: process=jm" "f: process filter"
 keys x;           wait_for "filters cleared" "x: clear filters"
 keys g c F;       wait_for "following checkpoint_id=" "F: follow a checkpoint"
 keys F;           wait_for "follow off" "F: stop following"
-if [[ -n "$save_path" ]]; then keys g n; sleep 1; capture > "$save_path"; echo "saved screen to $save_path"; fi
+if [[ -n "$save_path" ]]; then
+  keys g c;       wait_for "next checkpoint" "c: a checkpoint to show"
+  capture > "$save_path"; echo "saved screen to $save_path"
+fi
 keys '?';         wait_for "streamsim explore: keys" "?: help"
 keys j;           wait_for "timeline" "help closes"
 keys G;           wait_for "line 20000/20000" "G: last event"
