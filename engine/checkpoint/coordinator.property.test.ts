@@ -1,7 +1,8 @@
 // Property: the coordinator, two LSM-backed tasks with incremental checkpoints and a checkpoint store, under random
-// interleavings of writes, barriers, lagging notifications, declines, timeouts and slow metadata writes. After every
-// step each retained checkpoint's files exist and verify, and the latest one restores exactly the state the tasks had
-// when they snapshotted it.
+// interleavings of writes, barriers, lagging notifications, declines, task failures, timeouts and out-of-order or
+// failing metadata writes. After every step: each retained checkpoint's files exist and verify, the latest restores
+// exactly the state the tasks had when they snapshotted it, ids and completions only increase, and the pending and
+// retained counts stay within max concurrent and num retained.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CheckpointCoordinator, type CoordinatorTimerTag } from './coordinator.js';
@@ -48,6 +49,8 @@ function run_scenario(actions: Action[], max_concurrent: number, num_retained: n
   const store = new Map<string, Uint8Array>();
   const persist_queue: { id: number; path: string; bytes: Uint8Array }[] = [];
   const snapshot_state = new Map<number, StateEntry[][]>();
+  const triggered_ids: number[] = [];
+  const completed_ids: number[] = [];
   const tasks: Task[] = [0, 1].map((i) => ({
     backend: new LsmKeyedStateBackend({ key_group_range: { start: i * 4, end: i * 4 + 3 }, max_parallelism: MAX_P, memtable_max_entries: memtable, max_runs: 4 }),
     barriers: [],
@@ -59,9 +62,13 @@ function run_scenario(actions: Action[], max_concurrent: number, num_retained: n
       now_ms: () => now_ms,
       schedule: (after_ms, tag) => { timers.push({ at_ms: now_ms + after_ms, tag }); },
       random: { next: () => 0, chance: () => false, int_inclusive: (min) => min },
-      trigger_sources: (id) => { for (const t of tasks) t.barriers.push(id); },
+      trigger_sources: (id) => {
+        triggered_ids.push(id);
+        for (const t of tasks) t.barriers.push(id);
+      },
       notify_complete: (id) => {
         coverage.completed++;
+        completed_ids.push(id);
         for (const t of tasks) t.inbox.push({ complete: true, checkpoint_id: id });
       },
       notify_aborted: (id, reason) => {
@@ -124,6 +131,10 @@ function run_scenario(actions: Action[], max_concurrent: number, num_retained: n
     }
 
     // Invariants after every step.
+    expect(coordinator.pending_checkpoint_ids().length).toBeLessThanOrEqual(max_concurrent);
+    for (let i = 1; i < triggered_ids.length; i++) expect(triggered_ids[i]).toBeGreaterThan(triggered_ids[i - 1] as number);
+    for (let i = 1; i < completed_ids.length; i++) expect(completed_ids[i]).toBeGreaterThan(completed_ids[i - 1] as number);
+    expect(coordinator.store.newest_first().length).toBeLessThanOrEqual(num_retained);
     const retained = coordinator.store.newest_first();
     for (const c of retained) {
       const verified = verify_checkpoint({ checkpoint_id: c.checkpoint_id, metadata_path: c.metadata_path }, store.get(c.metadata_path), store);
