@@ -1,7 +1,7 @@
 // Builds a World hosting one engine cluster: a JobManager ("jm"), N TaskManagers ("tm-1".."tm-N") with slots, a
 // log broker ("broker") preloaded with the workload, and a collector ("collector") for collecting sinks; submits
 // one job and runs it. Tests, benchmarks and the scenario runner start here.
-import { createJobManager, type JobManager, type JobStatus } from '../engine/cluster/job-manager.js';
+import { createJobManager, type JobManager, type JobManagerConfig, type JobStatus } from '../engine/cluster/job-manager.js';
 import { createTaskManager, type TaskManager, type TaskManagerConfig } from '../engine/cluster/task-manager.js';
 import type { JobCatalogue } from '../engine/cluster/build-job.js';
 import type { JobSpec } from '../engine/cluster/messages.js';
@@ -25,6 +25,9 @@ export interface ClusterOptions {
   task_manager?: Partial<Omit<TaskManagerConfig, 'job_manager' | 'slots' | 'jobs'>>;
   heartbeat_interval_ms?: number;
   heartbeat_timeout_ms?: number;
+  /** Aligned checkpoints (coordinator settings); absent = off. */
+  checkpointing?: JobManagerConfig['checkpointing'];
+  restart_strategy?: JobManagerConfig['restart_strategy'];
   world?: Partial<WorldOptions>;
   max_collected_records?: number;
 }
@@ -56,6 +59,8 @@ export class Cluster {
           expected_task_managers: options.task_managers,
           heartbeat_interval_ms: options.heartbeat_interval_ms ?? 1_000,
           heartbeat_timeout_ms: options.heartbeat_timeout_ms ?? 5_000,
+          checkpointing: options.checkpointing,
+          restart_strategy: options.restart_strategy,
         }),
       ),
     );

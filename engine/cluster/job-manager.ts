@@ -1,10 +1,17 @@
 // The JobManager process: TaskManager registration, slot-sharing scheduling and deployment of one job, heartbeats
 // to TaskManagers (Flink defaults: interval 10 s, timeout 50 s), job status transitions logged as "job.status",
 // and finish detection for bounded input. Checkpoint coordination and restarts hook in here (see on_task_lost).
+import {
+  CheckpointCoordinator,
+  is_coordinator_timer,
+  type CheckpointCoordinatorConfig,
+  type CompletedCheckpoint,
+} from '../checkpoint/index.js';
 import { placeSubtasks, type ExecutionPlan } from '../graph/execution-graph.js';
+import { create_restart_strategy, type RestartStrategy, type RestartStrategyConfig } from '../recovery/restart-strategy.js';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import { buildJob, type JobCatalogue } from './build-job.js';
-import { isClusterMessage, type ClusterMessage, type JobSpec } from './messages.js';
+import { isClusterMessage, type ClusterMessage, type DeploymentRestore, type JobSpec } from './messages.js';
 
 export type JobStatus = 'CREATED' | 'RUNNING' | 'FAILING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELED';
 
@@ -18,6 +25,10 @@ export interface JobManagerConfig {
   expected_task_managers: number;
   heartbeat_interval_ms?: number;
   heartbeat_timeout_ms?: number;
+  /** Aligned (exactly-once) checkpoints; absent = checkpointing off (Flink's default). job_id defaults to the job name. */
+  checkpointing?: Omit<CheckpointCoordinatorConfig, 'job_id'> & { job_id?: string };
+  /** Default: none without checkpointing; with checkpointing fixed-delay (Flink's default when checkpointing is on). */
+  restart_strategy?: RestartStrategyConfig;
 }
 
 interface RegisteredTaskManager {
@@ -25,10 +36,26 @@ interface RegisteredTaskManager {
   last_heartbeat_ms: number;
 }
 
-type JobManagerTimer = { kind: 'heartbeat' };
+type JobManagerTimer = { kind: 'heartbeat' } | { kind: 'restart'; attempt: number };
+
+export interface RecoveryRecord {
+  reason: string;
+  failed_at_ms: number;
+  restored_checkpoint_id: number | null;
+  redeployed_at_ms?: number;
+  running_at_ms?: number;
+}
 
 export class JobManager implements EngineNode {
-  private readonly task_managers = new Map<NodeId, RegisteredTaskManager>();
+  private readonly task_managers = new Map<NodeId, RegisteredTaskManager & { incarnation: number }>();
+  private readonly coordinator: CheckpointCoordinator | undefined;
+  private readonly restart_strategy: RestartStrategy;
+  private readonly job_id: string;
+  private restore_from: CompletedCheckpoint | undefined;
+  /** RESTARTING: the restart strategy's delay has passed (a redeploy may start once enough slots are registered). */
+  private restart_due = false;
+  readonly recoveries: RecoveryRecord[] = [];
+  readonly completed_checkpoints: number[] = [];
   private readonly heartbeat_interval_ms: number;
   private readonly heartbeat_timeout_ms: number;
   private readonly plan: ExecutionPlan;
@@ -50,6 +77,52 @@ export class JobManager implements EngineNode {
     if (!(this.heartbeat_timeout_ms > this.heartbeat_interval_ms)) throw new Error('heartbeat timeout must exceed interval');
     this.plan = buildJob(config.jobs, config.job).plan;
     this.total_tasks = this.plan.vertices.reduce((sum, v) => sum + v.parallelism, 0);
+    this.job_id = config.checkpointing?.job_id ?? config.job.name;
+    this.restart_strategy = create_restart_strategy(
+      config.restart_strategy ?? (config.checkpointing !== undefined ? { type: 'fixed-delay', attempts: 2_147_483_647 } : { type: 'none' }),
+      runtime.rng,
+    );
+    if (config.checkpointing !== undefined) {
+      this.coordinator = new CheckpointCoordinator(
+        { ...config.checkpointing, job_id: this.job_id },
+        {
+          now_ms: () => runtime.now_ms(),
+          schedule: (after_ms, tag) => runtime.setTimer(after_ms, tag),
+          random: runtime.rng,
+          trigger_sources: (checkpoint_id) => {
+            for (const tm of this.deployed_to) {
+              runtime.send(tm, { type: 'checkpoint.trigger', attempt: this.attempt, checkpoint_id } satisfies ClusterMessage);
+            }
+          },
+          notify_complete: (checkpoint_id) => {
+            this.completed_checkpoints.push(checkpoint_id);
+            for (const tm of this.deployed_to) {
+              runtime.send(tm, { type: 'checkpoint.complete', attempt: this.attempt, checkpoint_id } satisfies ClusterMessage);
+            }
+          },
+          notify_aborted: (checkpoint_id) => {
+            for (const tm of this.deployed_to) {
+              runtime.send(tm, { type: 'checkpoint.abort', attempt: this.attempt, checkpoint_id } satisfies ClusterMessage);
+            }
+          },
+          persist_completed: (metadata, bytes, path) => {
+            runtime.checkpoint_store.put(path, bytes, (result) => {
+              this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, result.ok, result.ok ? '' : result.error);
+            });
+          },
+          discard_files: (paths) => {
+            for (const path of paths) runtime.checkpoint_store.delete(path, () => {});
+          },
+          fail_job: (reason) => this.failJob(reason),
+          log: (event, fields) => runtime.log(event, fields),
+        },
+      );
+    }
+  }
+
+  /** The newest completed checkpoint (what a recovery restores), if any. */
+  latestCompletedCheckpoint(): CompletedCheckpoint | undefined {
+    return this.coordinator?.latest_completed();
   }
 
   get job_status(): JobStatus {
@@ -79,24 +152,52 @@ export class JobManager implements EngineNode {
     if (!isClusterMessage(message)) return;
     switch (message.type) {
       case 'tm.register': {
-        const known = this.task_managers.has(from);
-        this.task_managers.set(from, { slots: message.slots, last_heartbeat_ms: this.runtime.now_ms() });
+        const known = this.task_managers.get(from);
+        this.task_managers.set(from, {
+          slots: message.slots,
+          last_heartbeat_ms: this.runtime.now_ms(),
+          incarnation: message.incarnation,
+        });
         this.runtime.send(from, { type: 'tm.registered' } satisfies ClusterMessage);
-        if (!known) this.runtime.log('jm.tm_registered', { tm: from, slots: message.slots });
+        if (known === undefined || known.incarnation !== message.incarnation) {
+          this.runtime.log('jm.tm_registered', { tm: from, slots: message.slots, incarnation: message.incarnation });
+        }
+        // A TaskManager that restarted lost its tasks: the running attempt cannot continue.
+        if (known !== undefined && known.incarnation !== message.incarnation && this.deployed_to.includes(from) && !this.isTerminal()) {
+          this.failJob(`TaskManager ${from} restarted (incarnation ${message.incarnation})`);
+        }
         this.tryDeploy();
         return;
       }
+      case 'checkpoint.ack':
+        if (message.attempt !== this.attempt || this.coordinator === undefined) return;
+        this.coordinator.acknowledge(message.checkpoint_id, message.ack);
+        return;
+      case 'checkpoint.decline':
+        if (message.attempt !== this.attempt || this.coordinator === undefined) return;
+        this.coordinator.decline(message.checkpoint_id, message.task, 'CHECKPOINT_DECLINED', message.reason);
+        return;
       case 'hb.reply': {
         const tm = this.task_managers.get(from);
         if (tm !== undefined) tm.last_heartbeat_ms = this.runtime.now_ms();
         return;
       }
       case 'deployed': {
-        if (message.attempt !== this.attempt || this.status !== 'CREATED') return;
+        if (message.attempt !== this.attempt || (this.status !== 'CREATED' && this.status !== 'RESTARTING')) return;
         this.deployed_acks.add(from);
         if (this.deployed_to.every((tm) => this.deployed_acks.has(tm))) {
           for (const tm of this.deployed_to) this.runtime.send(tm, { type: 'start', attempt: this.attempt } satisfies ClusterMessage);
           this.setStatus('RUNNING', 'all tasks deployed');
+          const recovery = this.recoveries[this.recoveries.length - 1];
+          if (recovery !== undefined && recovery.running_at_ms === undefined) {
+            recovery.running_at_ms = this.runtime.now_ms();
+            this.runtime.log('recovery.completed', {
+              detect_ms: 0,
+              redeploy_ms: recovery.running_at_ms - (recovery.redeployed_at_ms ?? recovery.failed_at_ms),
+              checkpoint_id: recovery.restored_checkpoint_id,
+            });
+          }
+          this.coordinator?.start_periodic();
         }
         return;
       }
@@ -104,11 +205,15 @@ export class JobManager implements EngineNode {
         if (message.attempt !== this.attempt || this.status !== 'RUNNING') return;
         if (this.finished_tasks.has(message.task)) this.runtime.fail_invariant('task finished twice', { task: message.task });
         this.finished_tasks.set(message.task, { records_in: message.records_in, records_out: message.records_out });
-        if (this.finished_tasks.size === this.total_tasks) this.setStatus('FINISHED', 'all tasks finished');
+        if (this.finished_tasks.size === this.total_tasks) {
+          this.coordinator?.stop_periodic();
+          this.setStatus('FINISHED', 'all tasks finished');
+          this.coordinator?.shutdown('FINISHED');
+        }
         return;
       }
       case 'task.failed':
-        if (message.attempt !== this.attempt) return;
+        if (message.attempt !== this.attempt || this.deployed_to.length === 0) return;
         this.failJob(`task ${message.task} failed: ${message.reason}`);
         return;
       default:
@@ -117,7 +222,19 @@ export class JobManager implements EngineNode {
   }
 
   on_timer(tag: unknown): void {
-    if ((tag as JobManagerTimer).kind !== 'heartbeat' || this.isTerminal()) return;
+    if (is_coordinator_timer(tag)) {
+      if (!this.isTerminal() && this.status === 'RUNNING') this.coordinator?.on_timer(tag);
+      return;
+    }
+    const timer = tag as JobManagerTimer;
+    if (timer.kind === 'restart') {
+      if (timer.attempt === this.attempt && this.status === 'RESTARTING') {
+        this.restart_due = true;
+        this.tryDeploy();
+      }
+      return;
+    }
+    if (timer.kind !== 'heartbeat' || this.isTerminal()) return;
     const now = this.runtime.now_ms();
     for (const tm of [...this.task_managers.keys()].sort()) {
       const entry = this.task_managers.get(tm)!;
@@ -132,31 +249,90 @@ export class JobManager implements EngineNode {
     if (!this.isTerminal()) this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'heartbeat' } satisfies JobManagerTimer);
   }
 
-  /** Recovery hook: without checkpoints and a restart strategy, losing a TaskManager that runs tasks fails the job. */
+  /** Losing a TaskManager that runs tasks of the current attempt fails the attempt (full failover). */
   private on_task_manager_lost(tm: NodeId): void {
-    if (this.deployed_to.includes(tm) && (this.status === 'RUNNING' || this.status === 'CREATED')) {
+    if (this.deployed_to.includes(tm) && !this.isTerminal()) {
       this.failJob(`TaskManager ${tm} lost (heartbeat timeout)`);
     }
   }
 
+  /**
+   * Full failover: FAILING → cancel every task of the attempt, abort pending checkpoints; then the restart strategy
+   * decides: RESTARTING and a redeploy after its delay from the newest completed checkpoint, or FAILED.
+   */
   private failJob(reason: string): void {
-    if (this.isTerminal()) return;
+    if (this.isTerminal() || (this.status === 'RESTARTING' && this.deployed_to.length === 0)) return;
     this.setStatus('FAILING', reason);
+    this.runtime.probe('job.failover');
+    this.coordinator?.stop_periodic();
+    if (this.coordinator !== undefined) {
+      for (const vertex of this.plan.vertices) {
+        for (let s = 0; s < vertex.parallelism; s++) this.coordinator.on_task_failure(`${vertex.index}/${s}`);
+      }
+    }
     for (const tm of this.deployed_to) this.runtime.send(tm, { type: 'cancel', attempt: this.attempt } satisfies ClusterMessage);
-    this.setStatus('FAILED', 'no restart strategy');
+    const decision = this.restart_strategy.on_failure(this.runtime.now_ms());
+    if (!decision.restart) {
+      this.setStatus('FAILED', decision.reason);
+      this.coordinator?.shutdown('FAILED');
+      return;
+    }
+    this.restore_from = this.coordinator?.latest_completed();
+    this.recoveries.push({
+      reason,
+      failed_at_ms: this.runtime.now_ms(),
+      restored_checkpoint_id: this.restore_from?.checkpoint_id ?? null,
+    });
+    this.runtime.log('recovery.started', { reason, attempt: this.recoveries.length });
+    this.setStatus('RESTARTING', `restart in ${decision.delay_ms} ms`);
+    this.finished_tasks = new Map();
+    this.deployed_acks = new Set();
+    this.deployed_to = [];
+    this.runtime.setTimer(decision.delay_ms, { kind: 'restart', attempt: this.attempt } satisfies JobManagerTimer);
   }
 
   private tryDeploy(): void {
-    if (this.status !== 'CREATED' || this.attempt > 0) return;
-    if (this.task_managers.size < this.config.expected_task_managers) return;
+    if (this.status === 'CREATED' && this.attempt > 0) return;
+    if (this.status !== 'CREATED' && this.status !== 'RESTARTING') return;
+    if (this.status === 'CREATED' && this.task_managers.size < this.config.expected_task_managers) return;
+    if (this.status === 'RESTARTING' && (this.deployed_to.length > 0 || !this.restart_due)) return;
     const slots = new Map([...this.task_managers].map(([id, tm]) => [id, tm.slots] as const));
     const placement = placeSubtasks(this.plan, slots);
     if (placement === undefined) return;
     this.attempt++;
     this.deployed_acks = new Set();
     this.deployed_to = [...new Set(placement.flat())].sort();
+    const checkpointing = this.coordinator === undefined ? undefined : { job_id: this.job_id };
+    let restore: DeploymentRestore | undefined;
+    const from = this.restore_from;
+    if (from !== undefined) {
+      restore = {
+        checkpoint_id: from.checkpoint_id,
+        operators: from.metadata.operators.map((op) => ({
+          operator_id: op.operator_id,
+          max_parallelism: op.max_parallelism,
+          subtasks: op.subtasks.map((s) => ({ subtask_index: s.subtask_index, keyed: s.keyed, operator_state: s.operator_state })),
+        })),
+      };
+      this.runtime.log('recovery.restored', { checkpoint_id: from.checkpoint_id, skipped: [] });
+    } else if (this.status === 'RESTARTING') {
+      this.runtime.log('recovery.restored', { checkpoint_id: null, skipped: [] });
+    }
+    this.coordinator?.set_expected_tasks(this.plan.vertices.flatMap((v) => Array.from({ length: v.parallelism }, (_, s) => `${v.index}/${s}`)));
+    if (this.status === 'RESTARTING') {
+      const recovery = this.recoveries[this.recoveries.length - 1];
+      if (recovery !== undefined) recovery.redeployed_at_ms = this.runtime.now_ms();
+      this.restart_due = false;
+    }
     for (const tm of this.deployed_to) {
-      this.runtime.send(tm, { type: 'deploy', attempt: this.attempt, job: this.config.job, placement } satisfies ClusterMessage);
+      this.runtime.send(tm, {
+        type: 'deploy',
+        attempt: this.attempt,
+        job: this.config.job,
+        placement,
+        checkpointing,
+        restore,
+      } satisfies ClusterMessage);
     }
     this.runtime.log('jm.deploying', { attempt: this.attempt, task_managers: this.deployed_to, tasks: this.total_tasks });
   }

@@ -1,5 +1,23 @@
 // Control-plane and data-plane messages between JobManager, TaskManagers and collectors (plain data).
 import type { NetworkBuffer } from '../task/network.js';
+import type { OperatorRestoreState, OperatorSnapshot } from '../task/task.js';
+
+/** Checkpointing settings a deployment carries to the TaskManagers. */
+export interface DeploymentCheckpointing {
+  job_id: string;
+}
+
+/** What a deployment restores from: a completed checkpoint's operator states. */
+export interface DeploymentRestore {
+  checkpoint_id: number;
+  operators: OperatorRestoreState[];
+}
+
+export interface TaskCheckpointAck {
+  task_id: string;
+  operators: OperatorSnapshot[];
+  written_files: string[];
+}
 
 /** What to run: a job factory name from the catalogue with its parameters. */
 export interface JobSpec {
@@ -10,11 +28,23 @@ export interface JobSpec {
 }
 
 export type ClusterMessage =
-  | { type: 'tm.register'; slots: number }
+  | { type: 'tm.register'; slots: number; incarnation: number }
   | { type: 'tm.registered' }
   | { type: 'hb.request'; seq: number }
   | { type: 'hb.reply'; seq: number }
-  | { type: 'deploy'; attempt: number; job: JobSpec; placement: string[][] }
+  | {
+      type: 'deploy';
+      attempt: number;
+      job: JobSpec;
+      placement: string[][];
+      checkpointing?: DeploymentCheckpointing;
+      restore?: DeploymentRestore;
+    }
+  | { type: 'checkpoint.trigger'; attempt: number; checkpoint_id: number }
+  | { type: 'checkpoint.ack'; attempt: number; checkpoint_id: number; ack: TaskCheckpointAck }
+  | { type: 'checkpoint.decline'; attempt: number; checkpoint_id: number; task: string; reason: string }
+  | { type: 'checkpoint.complete'; attempt: number; checkpoint_id: number }
+  | { type: 'checkpoint.abort'; attempt: number; checkpoint_id: number }
   | { type: 'deployed'; attempt: number; tasks: number }
   | { type: 'start'; attempt: number }
   | { type: 'cancel'; attempt: number }

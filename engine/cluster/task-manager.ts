@@ -4,6 +4,8 @@
 import type { EngineNode, NodeId, Runtime, TimerHandle } from '../runtime.js';
 import type { KeyedStateBackend, KeyGroupRange } from '../state/backend.js';
 import { MemoryKeyedStateBackend } from '../state/memory-backend.js';
+import { HeapKeyedStateBackend } from '../state/heap-backend.js';
+import { shared_dir, subtask_state_prefix } from '../checkpoint/metadata.js';
 import {
   DEFAULT_NETWORK_CONFIG,
   type ChannelTransport,
@@ -12,9 +14,15 @@ import {
   type NetworkConfig,
   type OutputChannel,
 } from '../task/network.js';
-import { Task, type TaskHost } from '../task/task.js';
+import { Task, type OperatorRestoreState, type TaskHost } from '../task/task.js';
 import { buildJob, type JobCatalogue } from './build-job.js';
-import { isClusterMessage, type ClusterMessage, type JobSpec } from './messages.js';
+import {
+  isClusterMessage,
+  type ClusterMessage,
+  type DeploymentCheckpointing,
+  type DeploymentRestore,
+  type JobSpec,
+} from './messages.js';
 
 export interface TaskManagerConfig {
   job_manager: NodeId;
@@ -37,6 +45,9 @@ type TaskManagerTimer =
 interface Deployment {
   attempt: number;
   job: JobSpec;
+  checkpointing: DeploymentCheckpointing | undefined;
+  /** Restoring state before reporting deployed. */
+  restoring: boolean;
   tasks: Map<string, Task>;
   input_channels: Map<string, { task: Task; channel: InputChannel }>;
   output_channels: Map<string, OutputChannel>;
@@ -73,7 +84,11 @@ export class TaskManager implements EngineNode, ChannelTransport {
 
   private register(): void {
     if (this.registered) return;
-    this.runtime.send(this.config.job_manager, { type: 'tm.register', slots: this.config.slots } satisfies ClusterMessage);
+    this.runtime.send(this.config.job_manager, {
+      type: 'tm.register',
+      slots: this.config.slots,
+      incarnation: this.runtime.incarnation,
+    } satisfies ClusterMessage);
     this.runtime.setTimer(this.config.registration_retry_ms ?? 1000, { kind: 'register' } satisfies TaskManagerTimer);
   }
 
@@ -90,12 +105,28 @@ export class TaskManager implements EngineNode, ChannelTransport {
         this.runtime.send(from, { type: 'hb.reply', seq: message.seq } satisfies ClusterMessage);
         return;
       case 'deploy':
-        this.deploy(message.attempt, message.job, message.placement);
+        this.deploy(message.attempt, message.job, message.placement, message.checkpointing, message.restore);
         return;
       case 'start':
-        if (this.deployment?.attempt !== message.attempt) return;
+        if (this.deployment?.attempt !== message.attempt || this.deployment.restoring) return;
         for (const task of this.deployment.tasks.values()) task.start();
         return;
+      case 'checkpoint.trigger':
+        if (this.deployment?.attempt !== message.attempt) return;
+        this.triggerCheckpoint(message.checkpoint_id);
+        return;
+      case 'checkpoint.complete':
+      case 'checkpoint.abort': {
+        if (this.deployment?.attempt !== message.attempt) return;
+        for (const task of this.deployment.tasks.values()) {
+          if (message.type === 'checkpoint.abort') task.abortAlignment(message.checkpoint_id);
+          for (const operator of task.operators) {
+            if (message.type === 'checkpoint.complete') operator.keyed_backend?.notify_checkpoint_complete(message.checkpoint_id);
+            else operator.keyed_backend?.notify_checkpoint_aborted(message.checkpoint_id);
+          }
+        }
+        return;
+      }
       case 'cancel':
         if (this.deployment !== undefined && this.deployment.attempt <= message.attempt) this.undeploy();
         return;
@@ -149,7 +180,13 @@ export class TaskManager implements EngineNode, ChannelTransport {
     }
   }
 
-  private deploy(attempt: number, job: JobSpec, placement: string[][]): void {
+  private deploy(
+    attempt: number,
+    job: JobSpec,
+    placement: string[][],
+    checkpointing: DeploymentCheckpointing | undefined,
+    restore: DeploymentRestore | undefined,
+  ): void {
     if (this.deployment !== undefined) {
       if (this.deployment.attempt >= attempt) return;
       this.undeploy();
@@ -158,6 +195,8 @@ export class TaskManager implements EngineNode, ChannelTransport {
     const deployment: Deployment = {
       attempt,
       job,
+      checkpointing,
+      restoring: restore !== undefined,
       tasks: new Map(),
       input_channels: new Map(),
       output_channels: new Map(),
@@ -185,8 +224,136 @@ export class TaskManager implements EngineNode, ChannelTransport {
     if (used_slots.size > this.config.slots) {
       this.runtime.fail_invariant('more slots used than this TaskManager offers', { used: used_slots.size, slots: this.config.slots });
     }
-    this.runtime.log('tm.deployed', { attempt, tasks: deployment.tasks.size });
-    this.runtime.send(this.config.job_manager, { type: 'deployed', attempt, tasks: deployment.tasks.size } satisfies ClusterMessage);
+    if (restore !== undefined) {
+      this.restoreDeployment(deployment, restore);
+      return;
+    }
+    this.reportDeployed(deployment);
+  }
+
+  private reportDeployed(deployment: Deployment): void {
+    deployment.restoring = false;
+    this.runtime.log('tm.deployed', { attempt: deployment.attempt, tasks: deployment.tasks.size });
+    this.runtime.send(this.config.job_manager, {
+      type: 'deployed',
+      attempt: deployment.attempt,
+      tasks: deployment.tasks.size,
+    } satisfies ClusterMessage);
+  }
+
+  /** Reads every file the checkpoint's keyed handles reference, restores each local task, then reports deployed. */
+  private restoreDeployment(deployment: Deployment, restore: DeploymentRestore): void {
+    const states = new Map<string, OperatorRestoreState>(restore.operators.map((op) => [op.operator_id, op] as const));
+    const paths = Task.referencedFiles(restore.operators);
+    const files = new Map<string, Uint8Array>();
+    let pending = paths.length;
+    let failed = false;
+    const finish = (): void => {
+      if (this.deployment !== deployment) return;
+      for (const task of deployment.tasks.values()) {
+        try {
+          task.restore(states, files, restore.checkpoint_id);
+        } catch (error) {
+          this.reportRestoreFailure(deployment, task.key, String(error));
+          return;
+        }
+      }
+      this.runtime.log('tm.restored', { attempt: deployment.attempt, checkpoint_id: restore.checkpoint_id, files: paths.length });
+      this.reportDeployed(deployment);
+    };
+    if (pending === 0) {
+      finish();
+      return;
+    }
+    for (const path of paths) {
+      this.runtime.checkpoint_store.get(path, (result) => {
+        if (failed || this.deployment !== deployment) return;
+        if (!result.ok) {
+          failed = true;
+          this.reportRestoreFailure(deployment, 'restore', `cannot read ${path}: ${result.error}`);
+          return;
+        }
+        files.set(path, result.value);
+        if (--pending === 0) finish();
+      });
+    }
+  }
+
+  private reportRestoreFailure(deployment: Deployment, task: string, reason: string): void {
+    this.runtime.log('tm.restore_failed', { attempt: deployment.attempt, task, reason });
+    this.runtime.send(this.config.job_manager, {
+      type: 'task.failed',
+      attempt: deployment.attempt,
+      task,
+      reason: `restore failed: ${reason}`,
+    } satisfies ClusterMessage);
+  }
+
+  // ---- checkpoints ------------------------------------------------------------------------------------------
+
+  /** Sources inject the barrier; finished tasks acknowledge with their final state (it no longer changes). */
+  private triggerCheckpoint(checkpoint_id: number): void {
+    const deployment = this.deployment!;
+    if (deployment.checkpointing === undefined) {
+      this.runtime.fail_invariant('checkpoint triggered on a deployment without checkpointing', { checkpoint_id });
+    }
+    for (const task of deployment.tasks.values()) {
+      if (task.status === 'finished') this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
+      else if (task.is_source && task.status === 'running') task.triggerSourceCheckpoint(checkpoint_id);
+    }
+  }
+
+  /** Synchronous snapshot, then the files go to the checkpoint store; the ack follows once all are durable. */
+  private snapshotAndAcknowledge(deployment: Deployment, task: Task, checkpoint_id: number): void {
+    const job_id = deployment.checkpointing!.job_id;
+    let snapshot;
+    try {
+      snapshot = task.snapshot(
+        checkpoint_id,
+        (uid) => subtask_state_prefix(job_id, checkpoint_id, uid, task.subtask_index),
+        shared_dir(job_id),
+      );
+    } catch (error) {
+      this.decline(deployment, task, checkpoint_id, `snapshot failed: ${String(error)}`);
+      return;
+    }
+    const ack = (): void => {
+      if (this.deployment !== deployment) return;
+      this.runtime.send(this.config.job_manager, {
+        type: 'checkpoint.ack',
+        attempt: deployment.attempt,
+        checkpoint_id,
+        ack: { task_id: task.key, operators: snapshot.operators, written_files: snapshot.files.map((f) => f.path) },
+      } satisfies ClusterMessage);
+    };
+    let pending = snapshot.files.length;
+    if (pending === 0) {
+      ack();
+      return;
+    }
+    let failed = false;
+    for (const file of snapshot.files) {
+      this.runtime.checkpoint_store.put(file.path, file.bytes, (result) => {
+        if (failed) return;
+        if (!result.ok) {
+          failed = true;
+          this.decline(deployment, task, checkpoint_id, `write ${file.path} failed: ${result.error}`);
+          return;
+        }
+        if (--pending === 0) ack();
+      });
+    }
+  }
+
+  private decline(deployment: Deployment, task: Task, checkpoint_id: number, reason: string): void {
+    if (this.deployment !== deployment) return;
+    this.runtime.send(this.config.job_manager, {
+      type: 'checkpoint.decline',
+      attempt: deployment.attempt,
+      checkpoint_id,
+      task: task.key,
+      reason,
+    } satisfies ClusterMessage);
   }
 
   private undeploy(): void {
@@ -209,9 +376,22 @@ export class TaskManager implements EngineNode, ChannelTransport {
       fail: (message, detail) => runtime.fail_invariant(message, detail),
       wake: (task) => this.wake(task),
       wakeAfter: (task, after_ms) => this.wakeAfter(task, attempt, after_ms),
-      createKeyedBackend: (uid, range, max_parallelism) =>
-        this.config.create_keyed_backend?.(uid, range, max_parallelism) ?? new MemoryKeyedStateBackend(range, max_parallelism),
+      createKeyedBackend: (uid, range, max_parallelism) => {
+        const custom = this.config.create_keyed_backend?.(uid, range, max_parallelism);
+        if (custom !== undefined) return custom;
+        // With checkpointing the heap backend (full snapshots); without, the lighter in-memory one.
+        if (this.deployment?.checkpointing !== undefined) return new HeapKeyedStateBackend({ key_group_range: range, max_parallelism });
+        return new MemoryKeyedStateBackend(range, max_parallelism);
+      },
       onTaskFinished: (task) => this.onTaskFinished(task, attempt),
+      onBarrierAligned: (task, checkpoint_id) => {
+        const deployment = this.deployment;
+        if (deployment?.attempt === attempt) this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
+      },
+      onAlignmentAborted: (task, checkpoint_id) => {
+        const deployment = this.deployment;
+        if (deployment?.attempt === attempt) this.decline(deployment, task, checkpoint_id, 'alignment overtaken by a newer barrier');
+      },
     };
   }
 

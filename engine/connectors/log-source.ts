@@ -59,13 +59,17 @@ export class LogSourceReader implements SourceReader<unknown> {
   ) {
     this.fetch_records = config.fetch_records ?? 512;
     this.retry_ms = config.retry_ms ?? 50;
-    this.offsets_state = ctx.getOperatorListState<PartitionOffset>('offsets', 'split');
+    // Union list state (as Flink's legacy Kafka consumer): on restore every subtask sees every partition's offset and
+    // keeps those of the partitions it owns, so a rescale never loses or repeats a partition.
+    this.offsets_state = ctx.getOperatorListState<PartitionOffset>('offsets', 'union');
     this.end_offsets_known = !config.bounded;
   }
 
   /** Partitions this subtask owns, with restored offsets if the state holds any. */
   start(): void {
-    const restored = new Map(this.offsets_state.get().map((o) => [o.partition, o.offset] as const));
+    const restored = new Map(
+      this.offsets_state.get().filter((o) => o.topic === this.config.topic).map((o) => [o.partition, o.offset] as const),
+    );
     for (let p = this.ctx.subtask_index; p < this.config.partitions; p += this.ctx.parallelism) {
       this.partitions.push({
         partition: p,

@@ -55,6 +55,8 @@ export interface StreamOperator {
   flush(): void;
   /** The keyed state backend, for keyed operators (checkpoint hook: snapshot/restore through it). */
   readonly keyed_backend?: KeyedStateBackend;
+  /** After the keyed backend was restored: rebuild in-memory indexes (timers). */
+  onRestored?(): void;
 }
 
 abstract class BaseOperator implements StreamOperator {
@@ -206,6 +208,15 @@ abstract class KeyedOperator extends BaseOperator {
   }
 
   protected abstract onTimer(domain: TimeDomain, timer: InternalTimer): void;
+
+  /** Timers live in the backend; after a restore the heaps are rebuilt and processing-time wake-ups re-requested. */
+  onRestored(): void {
+    const groups: number[] = [];
+    for (let kg = this.env.key_group_range.start; kg <= this.env.key_group_range.end; kg++) groups.push(kg);
+    this.timers.rebuildFromBackend(groups);
+    this.requested_processing_wakeup_ms = MAX_WATERMARK;
+    this.scheduleProcessingWakeup();
+  }
 
   override processWatermark(watermark_ms: number): void {
     this.current_watermark_ms = watermark_ms;

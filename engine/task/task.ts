@@ -19,8 +19,35 @@ import {
 import type { GraphNode, JobGraph } from '../graph/job-graph.js';
 import type { NodeId } from '../runtime.js';
 import type { KeyedStateBackend, KeyGroupRange } from '../state/backend.js';
+
+/** One operator's part of a task snapshot (shape of the checkpoint coordinator's OperatorSubtaskAck). */
+export interface OperatorSnapshot {
+  operator_id: string;
+  parallelism: number;
+  max_parallelism: number;
+  state: {
+    subtask_index: number;
+    keyed: KeyedStateHandle[];
+    operator_state: { name: string; mode: 'even-split' | 'union'; entries: unknown[] }[];
+  };
+}
+
+export interface TaskSnapshot {
+  checkpoint_id: number;
+  operators: OperatorSnapshot[];
+  /** Files to write to the checkpoint store before acknowledging. */
+  files: SnapshotFile[];
+}
+
+/** The state of one operator (by uid) across the old subtasks, as restored from checkpoint metadata. */
+export interface OperatorRestoreState {
+  operator_id: string;
+  max_parallelism: number;
+  subtasks: OperatorSnapshot['state'][];
+}
 import { computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
-import { OperatorListState, type OperatorStateMode } from '../state/operator-state.js';
+import { OperatorListState, redistributeOperatorListState, type OperatorStateMode } from '../state/operator-state.js';
+import type { KeyedStateHandle, SnapshotFile } from '../state/backend.js';
 import {
   InputGate,
   OutputChannel,
@@ -50,6 +77,10 @@ export interface TaskHost {
   wakeAfter(task: Task, after_ms: number): void;
   createKeyedBackend(operator_uid: string, range: KeyGroupRange, max_parallelism: number): KeyedStateBackend;
   onTaskFinished(task: Task): void;
+  /** Aligned checkpoints: barrier `checkpoint_id` arrived on every input channel (snapshot now, then forward it). */
+  onBarrierAligned?(task: Task, checkpoint_id: number): void;
+  /** An alignment was abandoned because a newer barrier overtook it (the older checkpoint cannot complete). */
+  onAlignmentAborted?(task: Task, checkpoint_id: number): void;
 }
 
 export type TaskStatus = 'created' | 'running' | 'finished';
@@ -148,9 +179,10 @@ export class Task implements OutputAvailabilityListener {
   processing_time_due = false;
   records_in = 0;
   steps = 0;
-  /** Checkpoint hook: a barrier arrived on a channel (in channel order). Without checkpointing it is an error. */
-  on_barrier: (task: Task, channel: InputChannel, checkpoint_id: number) => void = (_task, channel, id) =>
-    this.host.fail('barrier received but checkpointing is not enabled', { channel: channel.id, checkpoint_id: id });
+  /** Aligned checkpoints: the checkpoint being aligned, and the newest checkpoint this task has snapshotted. */
+  private aligning_checkpoint: number | undefined = undefined;
+  private last_checkpoint_id = 0;
+  alignment_started_ms = 0;
 
   constructor(
     readonly host: TaskHost,
@@ -390,7 +422,7 @@ export class Task implements OutputAvailabilityListener {
         }
         case 'barrier': {
           gate.consumeHead(channel);
-          this.on_barrier(this, channel, buffer.checkpoint_id);
+          this.onBarrier(channel, buffer.checkpoint_id);
           break;
         }
         case 'end_of_partition': {
@@ -398,6 +430,7 @@ export class Task implements OutputAvailabilityListener {
           const all_ended = gate.onEndOfPartition(channel);
           const advanced = gate.recomputeWatermark();
           if (advanced !== undefined) head.processWatermark(advanced);
+          this.maybeCompleteAlignment();
           if (all_ended) {
             this.finishInput();
             return false;
@@ -436,9 +469,143 @@ export class Task implements OutputAvailabilityListener {
     }
   }
 
-  /** Checkpoint hook for sources: emit a barrier to every output channel, after every record emitted so far. */
+  /** Emits an event to every output channel, after every record emitted so far (barriers). */
   broadcastEvent(buffer: NetworkBuffer): void {
     for (const writer of this.writers) writer.broadcastEvent(buffer);
+  }
+
+  // ---- checkpoints ------------------------------------------------------------------------------------------
+
+  /**
+   * Aligned (exactly-once) barrier handling: the first barrier of checkpoint n starts the alignment; each channel
+   * that delivered barrier n is blocked until every channel that has not ended delivered it; then the task
+   * snapshots, forwards the barrier and unblocks. A newer barrier abandons an older alignment; older ones are ignored.
+   */
+  private onBarrier(channel: InputChannel, checkpoint_id: number): void {
+    if (this.host.onBarrierAligned === undefined) {
+      this.host.fail('barrier received but checkpointing is not enabled', { task: this.key, checkpoint_id });
+    }
+    if (checkpoint_id <= this.last_checkpoint_id) return;
+    if (this.aligning_checkpoint !== undefined && checkpoint_id < this.aligning_checkpoint) return;
+    if (this.aligning_checkpoint !== undefined && checkpoint_id > this.aligning_checkpoint) {
+      const abandoned = this.aligning_checkpoint;
+      this.gate.unblockAll();
+      this.aligning_checkpoint = undefined;
+      this.host.onAlignmentAborted?.(this, abandoned);
+    }
+    if (this.aligning_checkpoint === undefined) {
+      this.aligning_checkpoint = checkpoint_id;
+      this.alignment_started_ms = this.host.now_ms();
+    }
+    if (channel.blocked) this.host.fail('second barrier on a blocked channel', { task: this.key, channel: channel.id });
+    this.gate.blockChannel(channel);
+    this.maybeCompleteAlignment();
+  }
+
+  private maybeCompleteAlignment(): void {
+    const id = this.aligning_checkpoint;
+    if (id === undefined) return;
+    for (const channel of this.gate.channels) if (!channel.blocked && !channel.ended) return;
+    this.aligning_checkpoint = undefined;
+    this.last_checkpoint_id = id;
+    this.host.onBarrierAligned!(this, id);
+    this.broadcastEvent({ kind: 'barrier', checkpoint_id: id });
+    this.gate.unblockAll();
+    if (this.status === 'running') this.host.wake(this);
+  }
+
+  /** Sources: called between steps, so every record emitted so far precedes the barrier in every channel. */
+  triggerSourceCheckpoint(checkpoint_id: number): void {
+    if (this.source === undefined) this.host.fail('checkpoint triggered on a non-source task', { task: this.key });
+    if (checkpoint_id <= this.last_checkpoint_id) return;
+    this.last_checkpoint_id = checkpoint_id;
+    for (const writer of this.writers) writer.flush();
+    this.host.onBarrierAligned!(this, checkpoint_id);
+    this.broadcastEvent({ kind: 'barrier', checkpoint_id });
+  }
+
+  get current_alignment(): number | undefined {
+    return this.aligning_checkpoint;
+  }
+
+  /** Abandons the alignment of `checkpoint_id` (it was aborted by the coordinator). */
+  abortAlignment(checkpoint_id: number): void {
+    if (this.aligning_checkpoint !== checkpoint_id) return;
+    this.aligning_checkpoint = undefined;
+    this.last_checkpoint_id = Math.max(this.last_checkpoint_id, checkpoint_id);
+    this.gate.unblockAll();
+    if (this.status === 'running') this.host.wake(this);
+  }
+
+  /** Synchronous part of a snapshot of every operator of the chain (keyed state + operator list state). */
+  snapshot(checkpoint_id: number, path_prefix_of: (operator_id: string) => string, shared_prefix: string): TaskSnapshot {
+    const operators: OperatorSnapshot[] = [];
+    const files: SnapshotFile[] = [];
+    for (const node_id of this.vertex.node_ids) {
+      const node = this.graph.node(node_id);
+      const operator = this.operators.find((o) => o.node.id === node_id);
+      const keyed: KeyedStateHandle[] = [];
+      if (operator?.keyed_backend !== undefined) {
+        const snapshot = operator.keyed_backend.snapshot(checkpoint_id, path_prefix_of(node.uid), shared_prefix);
+        keyed.push(snapshot.handle);
+        files.push(...snapshot.files_to_write);
+      }
+      const operator_state: OperatorSnapshot['state']['operator_state'] = [];
+      for (const [id, state] of this.operator_states) {
+        if (!id.startsWith(node.uid + '/')) continue;
+        operator_state.push({ name: state.name, mode: state.mode === 'union' ? 'union' : 'even-split', entries: [...state.get()] });
+      }
+      operators.push({
+        operator_id: node.uid,
+        parallelism: this.vertex.parallelism,
+        max_parallelism: node.max_parallelism,
+        state: { subtask_index: this.subtask_index, keyed, operator_state },
+      });
+    }
+    return { checkpoint_id, operators, files };
+  }
+
+  /** Every file the keyed handles of `states` reference (to be read from the checkpoint store before restore). */
+  static referencedFiles(states: readonly OperatorRestoreState[]): string[] {
+    const paths = new Set<string>();
+    for (const op of states) for (const sub of op.subtasks) for (const h of sub.keyed) for (const f of [...h.private_files, ...h.shared_files]) paths.add(f.path);
+    return [...paths].sort();
+  }
+
+  /**
+   * Restores the chain from checkpointed operator states (matched by uid): keyed state keeps the key groups of this
+   * subtask (rescaling works), list state is redistributed (even-split or union). Call before start().
+   */
+  restore(states: ReadonlyMap<string, OperatorRestoreState>, files: ReadonlyMap<string, Uint8Array>, last_checkpoint_id: number): void {
+    if (this.status !== 'created') this.host.fail('restore after start', { task: this.key });
+    this.last_checkpoint_id = last_checkpoint_id;
+    for (const node_id of this.vertex.node_ids) {
+      const node = this.graph.node(node_id);
+      const state = states.get(node.uid);
+      if (state === undefined) continue;
+      if (state.max_parallelism !== node.max_parallelism) {
+        this.host.fail('restore with a different max parallelism', { operator: node.uid, from: state.max_parallelism, to: node.max_parallelism });
+      }
+      const operator = this.operators.find((o) => o.node.id === node_id);
+      if (operator?.keyed_backend !== undefined) {
+        operator.keyed_backend.restore(state.subtasks.flatMap((s) => s.keyed), files);
+        operator.onRestored?.();
+      }
+      const by_name = new Map<string, { mode: 'even-split' | 'union'; lists: unknown[][] }>();
+      const ordered = [...state.subtasks].sort((a, b) => a.subtask_index - b.subtask_index);
+      for (const sub of ordered) {
+        for (const list of sub.operator_state) {
+          const entry = by_name.get(list.name) ?? { mode: list.mode, lists: [] };
+          entry.lists.push(list.entries);
+          by_name.set(list.name, entry);
+        }
+      }
+      for (const [name, { mode, lists }] of by_name) {
+        const local_mode: OperatorStateMode = mode === 'union' ? 'union' : 'split';
+        const mine = redistributeOperatorListState(lists, this.vertex.parallelism, local_mode)[this.subtask_index]!;
+        this.getOperatorListState<unknown>(node.uid, name, local_mode).update(mine);
+      }
+    }
   }
 
   /** Max observed occupancy of every channel of this task, with its bound. */
