@@ -35,8 +35,13 @@ class PingPong implements SimProcess {
 }
 
 /** Runs the ping-pong world for `events` events; returns [events per second, trace hash]. */
-export function ping_pong_events_per_s(events: number, seed = 1): [number, string] {
-  const world = new World({ seed, network: { default_latency: { kind: 'uniform', min_ms: 0.5, max_ms: 2 } } });
+export function ping_pong_events_per_s(events: number, seed = 1, with_lines = false): [number, string] {
+  let line_bytes = 0;
+  const world = new World({
+    seed,
+    network: { default_latency: { kind: 'uniform', min_ms: 0.5, max_ms: 2 } },
+    trace: with_lines ? { lines: (line) => (line_bytes += line.length) } : 'none',
+  });
   for (let index = 0; index < process_count; index++) {
     world.add_process(`p${index}`, (context) => new PingPong(context, index));
   }
@@ -44,6 +49,7 @@ export function ping_pong_events_per_s(events: number, seed = 1): [number, strin
   const started_s = cpu_seconds();
   const outcome = world.run({ max_events: events });
   const elapsed_s = cpu_seconds() - started_s;
+  if (with_lines && line_bytes === 0) throw new Error('the line sink received nothing');
   return [outcome.events / elapsed_s, world.summary().trace_hash];
 }
 
@@ -143,6 +149,12 @@ export async function run_bench(): Promise<BenchFigure[]> {
       note:
         `${process_count} processes x ${tokens_per_process} tokens, uniform 0.5-2 ms latency, no trace sink, hash on; ` +
         `CPU time, best of ${rounds} rounds, ratio = median of per-round heap/world`,
+    },
+    {
+      name: 'sim.ping_pong_with_jsonl_lines',
+      value: Math.round(ping_pong_events_per_s(500_000, 1, true)[0]),
+      unit: 'events/s',
+      note: 'same world with a line sink (JSON built and stringified per record, not written): the cost of a full trace',
     },
     {
       name: 'sim.bare_heap_push_pop',

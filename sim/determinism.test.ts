@@ -93,3 +93,18 @@ describe('trace fields', () => {
     });
   });
 });
+
+describe('line sink', () => {
+  it('writes message records exactly as JSON.stringify of the record objects the memory sink keeps', () => {
+    const lines: string[] = [];
+    const line_trace = new Trace(2, { sink: { lines: (line) => lines.push(line) } });
+    const memory_trace = new Trace(2, { sink: { memory: { max_records: 100 } } });
+    for (const trace of [line_trace, memory_trace]) {
+      trace.message('send', 1.25, 'tm-"1"', 7, 'jm', 8, 3, 'heart\\beat', 12, undefined);
+      trace.message('deliver', 2, 'tm-"1"', 7, 'jm', 8, 3, undefined, undefined, undefined);
+      trace.message('drop', 1e21, 'a', 1, 'b', 2, 4, 'x', undefined, 'partition');
+    }
+    expect(lines).toEqual(memory_trace.records().map((record) => JSON.stringify(record)));
+    expect(line_trace.hash_hex()).toBe(memory_trace.hash_hex());
+  });
+});

@@ -113,6 +113,18 @@ export class Trace {
   private last_interned_text = '';
   private last_interned_hash = string_hash32('');
 
+  private readonly json_strings = new Map<string, string>();
+
+  /** JSON text of a string, cached (ids and message types repeat). */
+  private json_string(text: string): string {
+    let json = this.json_strings.get(text);
+    if (json === undefined) {
+      json = JSON.stringify(text);
+      if (this.json_strings.size < this.max_interned_strings) this.json_strings.set(text, json);
+    }
+    return json;
+  }
+
   /** Hash of a string, cached (node ids, message types, event names repeat). */
   intern(text: string): number {
     if (text === this.last_interned_text) return this.last_interned_hash;
@@ -216,6 +228,18 @@ export class Trace {
     if (summary_size_bytes !== undefined) this.mix_number(summary_size_bytes);
     if (reason !== undefined) this.mix(this.intern(reason));
     if (!this.wants_records) return;
+    const line_writer = this.line_writer;
+    if (line_writer !== undefined) {
+      // Built as text directly (same keys, same order as the object below): stringify per record is the slow part.
+      const node = kind === 'deliver' ? to : from;
+      let line = `{"seq":${seq},"time_ms":${json_number(time_ms)},"kind":"${kind}","node":${this.json_string(node)},"from":${this.json_string(from)},"to":${this.json_string(to)},"msg":{"id":${json_number(message_id)}`;
+      if (summary_type !== undefined) line += `,"type":${this.json_string(summary_type)}`;
+      if (summary_size_bytes !== undefined) line += `,"size_bytes":${json_number(summary_size_bytes)}`;
+      line += '}';
+      if (reason !== undefined) line += `,"reason":${this.json_string(reason)}`;
+      line_writer(line + '}');
+      return;
+    }
     const msg: Record<string, unknown> = { id: message_id };
     if (summary_type !== undefined) msg.type = summary_type;
     if (summary_size_bytes !== undefined) msg.size_bytes = summary_size_bytes;
@@ -277,6 +301,11 @@ export function summarize_message(message: unknown): MessageSummary {
   }
   if (typeof message === 'string') return { type: message, size_bytes: undefined };
   return { type: undefined, size_bytes: undefined };
+}
+
+/** JSON text of a number, as JSON.stringify writes it (non-finite numbers become null). */
+function json_number(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'null';
 }
 
 /** JSON replacer for trace fields: bigints as strings, byte arrays as their size (never their content). */
