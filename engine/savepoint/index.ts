@@ -26,3 +26,4 @@ export {
   type RestorePlan,
   type SubtaskRestore,
 } from './restore-plan.js';
+export { collect_operator_state, load_subtask_state, type SubtaskStateSource } from './task-state.js';
