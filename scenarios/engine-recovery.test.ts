@@ -1,7 +1,8 @@
 // Specification of aligned checkpoints and recovery inside the world: a TaskManager crash (with or without restart)
 // fails over the job, which restores the newest completed checkpoint (keyed state + source offsets) and finishes
-// with keyed state equal to the oracle (exactly-once state) and every expected output present (the collecting sink
-// is not transactional, so output is at-least-once).
+// with keyed state equal to the oracle (exactly-once state). The collecting sink is a test device, not a
+// transactional sink: replay after a restore re-emits output (duplicates), and a batch in flight from a crashing
+// TaskManager is lost with it, so output is checked only where these runs make it meaningful.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exampleJob } from '../engine/examples/index.js';
@@ -38,7 +39,7 @@ function uniqueBy(records: readonly unknown[], id: (r: unknown) => string): Map<
 }
 
 describe('recovery from a checkpoint after a TaskManager crash', () => {
-  it('crash and restart: exactly-once keyed state, every sequence verdict ok, at-least-once output', () => {
+  it('crash and restart: exactly-once keyed state, every sequence verdict ok, replayed output covers the input', () => {
     const params = { records: 2000, partitions: 4, seed: 7, keys: 20, sink_records_per_ms: 2 };
     const { c, job, input } = cluster('sequence_check', params, 1);
     c.world.schedule(250, () => {
