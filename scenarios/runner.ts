@@ -4,10 +4,11 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { InvariantViolation, type TraceSink } from '../sim/index.js';
+import { check_checkpoint_invariants } from '../properties/checkpoint-invariants.js';
 import { evaluate_run, type RunEvidence } from '../properties/judge.js';
 import { RUN_RESULT_FORMAT, RUN_RESULT_FORMAT_VERSION, type FaultSummary, type RunResult, type Violation } from './result-format.js';
 import type { Scenario } from './schema/scenario.generated.js';
-import { assemble, RunView } from './run/assemble.js';
+import { assemble, RunView, type EngineSeams } from './run/assemble.js';
 import { inject, nemesis_plan, schedule_scenario_faults, type FaultContext } from './run/faults.js';
 import { RunObserver } from './run/observer.js';
 import { plan_run, type RunPlan } from './run/plan.js';
@@ -58,9 +59,11 @@ class TraceFile {
   }
 }
 
-interface Hooks {
-  /** Called with the world once assembled (tests and planted bugs observe or adjust it). */
+export interface RunHooks {
+  /** Called with the world once assembled (tests observe or adjust it). */
   on_world?: (run: RunView) => void;
+  /** Buggy engine parts for planted-bug tests (properties/planted-bugs/); never set by the CLI. */
+  seams?: EngineSeams;
 }
 
 /** Runs one scenario at one seed. Never throws for engine failures: those are violations in the result. */
@@ -69,7 +72,7 @@ export function run_scenario(scenario: Scenario, options: RunScenarioOptions): R
 }
 
 /** run_scenario with test hooks (not part of the CLI's port). */
-export function run_scenario_with(scenario: Scenario, options: RunScenarioOptions, hooks: Hooks): RunResult {
+export function run_scenario_with(scenario: Scenario, options: RunScenarioOptions, hooks: RunHooks): RunResult {
   const wall_start_ms = performance.now();
   const plan = plan_run(scenario);
   const trace_file = options.trace_path === undefined ? undefined : new TraceFile(options.trace_path);
@@ -78,7 +81,7 @@ export function run_scenario_with(scenario: Scenario, options: RunScenarioOption
     const evidence = simulate(plan, options.seed, trace, hooks);
     if (plan.properties.includes('determinism')) {
       // Determinism checks itself: the same seed again, without a trace file, must give the same trace hash.
-      const again = simulate(plan, options.seed, 'none', {});
+      const again = simulate(plan, options.seed, 'none', hooks.seams === undefined ? {} : { seams: hooks.seams });
       evidence.determinism_rerun_hash = again.trace_hash;
     }
     return build_result(plan, options, evidence, performance.now() - wall_start_ms);
@@ -87,8 +90,8 @@ export function run_scenario_with(scenario: Scenario, options: RunScenarioOption
   }
 }
 
-function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: Hooks): RunEvidence {
-  const assembled = assemble(plan, seed, trace);
+function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: RunHooks): RunEvidence {
+  const assembled = assemble(plan, seed, trace, hooks.seams);
   const world = assembled.world;
   const view = new RunView(assembled);
   const observer = new RunObserver(world);
@@ -101,7 +104,7 @@ function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: Hooks): 
     );
   }
   const context: FaultContext = { world, plan, observer, gate, sink_system_id: 'collector', notes, unfired: [] };
-  const evidence_hooks = new EvidenceRecorder(view, observer, assembled.total_input_records);
+  const evidence_hooks = new EvidenceRecorder(view, observer, plan.flink.checkpointing.num_retained);
   evidence_hooks.attach();
   hooks.on_world?.(view);
 
@@ -160,6 +163,7 @@ function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: Hooks): 
     probes: summary.probes,
     faults: world.faults().map((note): FaultSummary => ({ time_ms: note.time_ms, kind: note.kind, target: note.target, ...(note.detail !== undefined ? { detail: note.detail } : {}) })),
     output_at_recoveries: evidence_hooks.output_at_recoveries,
+    store_checks: evidence_hooks.store_checks,
     throughput: evidence_hooks.throughput,
     final_output: [...view.collected_output()],
     final_state: view.keyed_state(),
@@ -179,14 +183,40 @@ class EvidenceRecorder {
   constructor(
     private readonly view: RunView,
     private readonly observer: RunObserver,
-    readonly total_input_records: number,
+    private readonly num_retained: number,
   ) {}
+
+  readonly store_checks: { checks: number; findings: { message: string; time_ms: number; detail: Record<string, unknown> }[] } = {
+    checks: 0,
+    findings: [],
+  };
 
   attach(): void {
     this.observer.on('recovery.started', (event) => {
+      this.check_store(event.time_ms);
       if (this.output_at_recoveries.length >= EvidenceRecorder.MAX_SNAPSHOTS) return;
       this.output_at_recoveries.push({ time_ms: event.time_ms, output: [...this.view.collected_output()] });
     });
+    this.observer.on('checkpoint.completed', (event) => this.check_store(event.time_ms));
+  }
+
+  /** Every file a retained checkpoint references is still in the checkpoint store (unless storage faults ran). */
+  private check_store(time_ms: number): void {
+    const world = this.view.run.world;
+    if (this.store_checks.findings.length > 0 || world.faults().some((fault) => fault.kind.startsWith('storage_'))) return;
+    const result = check_checkpoint_invariants({
+      triggered_ids: [],
+      completed_ids: [],
+      completed_metadata_paths: this.observer.completed_metadata_paths,
+      aborted_ids: [],
+      restored_ids: [],
+      damaged_paths: new Set(),
+      num_retained: this.num_retained,
+      peek: (key) => world.checkpoint_store.peek(key),
+      storage_faults_injected: false,
+    });
+    this.store_checks.checks += result.checks;
+    for (const finding of result.findings) this.store_checks.findings.push({ ...finding, time_ms });
   }
 
   sample(now_ms: number): void {

@@ -1,0 +1,146 @@
+// fast-check arbitraries for whole runs: jobs from the catalogue (parallelism, configuration), inputs (size, keys,
+// partitions, rate) and fault plans. Fault plans are scenario `faults:` entries — the data the runner turns into the
+// world's FaultPlan — so a shrunk counterexample is itself a scenario that `streamsim replay` accepts. They shrink
+// toward fewer faults, earlier times and shorter durations.
+import fc from 'fast-check';
+import type { Scenario } from '../scenarios/schema/scenario.generated.js';
+
+type ScenarioFault = NonNullable<Scenario['faults']>[number];
+
+export interface RunCase {
+  job: Scenario['job'];
+  cluster: NonNullable<Scenario['cluster']>;
+  workload: NonNullable<Scenario['workload']>;
+  flink: NonNullable<Scenario['flink']>;
+  faults: ScenarioFault[];
+  seed: number;
+}
+
+export interface FaultPlanOptions {
+  task_managers: number;
+  /** Faults happen in [0, horizon_ms). */
+  horizon_ms: number;
+  max_faults: number;
+  /** Include JobManager crashes (JobManager loss). */
+  job_manager_loss?: boolean;
+  /** Include checkpoint-store faults and corruption. */
+  storage?: boolean;
+}
+
+const ms = (value: number): string => `${value} ms`;
+
+export function arb_job(): fc.Arbitrary<Scenario['job']> {
+  return fc.oneof(
+    fc.record({ name: fc.constant('word_count' as const), parallelism: fc.integer({ min: 1, max: 3 }), params: fc.record({ words_per_line: fc.integer({ min: 1, max: 5 }) }) }),
+    fc.record({ name: fc.constant('sequence_check' as const), parallelism: fc.integer({ min: 1, max: 3 }) }),
+    fc.record({
+      name: fc.constant('windowed_sum' as const),
+      parallelism: fc.integer({ min: 1, max: 3 }),
+      params: fc.record({ window_size: fc.integer({ min: 50, max: 500 }).map(ms) }),
+    }),
+  );
+}
+
+export function arb_workload(): fc.Arbitrary<NonNullable<Scenario['workload']>> {
+  return fc.record({
+    records: fc.integer({ min: 100, max: 1200 }),
+    keys: fc.integer({ min: 1, max: 60 }),
+    rate_per_second: fc.integer({ min: 500, max: 3000 }),
+    source_partitions: fc.integer({ min: 1, max: 4 }),
+  });
+}
+
+/** Checkpointing and recovery configuration with short intervals and quick detection (simulated runs are short). */
+export function arb_flink(): fc.Arbitrary<NonNullable<Scenario['flink']>> {
+  return fc.record({
+    'execution.checkpointing.interval': fc.integer({ min: 100, max: 1000 }).map(ms),
+    'restart-strategy.type': fc.constant('fixed-delay' as const),
+    'restart-strategy.fixed-delay.attempts': fc.integer({ min: 3, max: 10 }),
+    'restart-strategy.fixed-delay.delay': fc.integer({ min: 50, max: 500 }).map(ms),
+    'heartbeat.interval': fc.constant('200 ms'),
+    'heartbeat.timeout': fc.constant('1s'),
+  });
+}
+
+/** One fault; every number shrinks toward 0 (earlier, shorter). */
+export function arb_fault(options: FaultPlanOptions): fc.Arbitrary<ScenarioFault> {
+  const tms = Array.from({ length: options.task_managers }, (_, index) => `tm-${index + 1}`);
+  const processes = [...tms, ...(options.job_manager_loss === true ? ['jm'] : [])];
+  const at = fc.integer({ min: 0, max: Math.max(0, options.horizon_ms - 1) }).map(ms);
+  const short = fc.integer({ min: 10, max: 3000 }).map(ms);
+  const tm = fc.constantFrom(...tms);
+  const kinds: fc.Arbitrary<ScenarioFault>[] = [
+    fc.record({ kind: fc.constant('crash' as const), target: fc.constantFrom(...processes), at, restart_after: short }),
+    fc.record({ kind: fc.constant('pause' as const), target: fc.constantFrom(...processes), at, duration: short }),
+    fc
+      .tuple(fc.constantFrom(...processes, 'jm'), fc.constantFrom(...processes, 'jm'), at, short)
+      .filter(([a, b]) => a !== b)
+      .map(([a, b, when, duration]) => ({ kind: 'partition' as const, groups: [[a], [b]] as [[string], [string]], at: when, duration })),
+    fc
+      .tuple(fc.constantFrom(...tms, 'jm'), fc.constantFrom(...tms, 'jm'), at)
+      .filter(([a, b]) => a !== b)
+      .map(([a, b, when]) => ({ kind: 'link_break' as const, between: [a, b] as [string, string], at: when })),
+    fc.record({ kind: fc.constant('sink_outage' as const), at, duration: short }),
+  ];
+  if (options.storage === true) {
+    kinds.push(
+      fc.record({
+        kind: fc.constant('storage_fault' as const),
+        store: fc.constant('checkpoint_store' as const),
+        mode: fc.constantFrom('io_error' as const, 'slow' as const, 'lost_write' as const, 'bit_flip' as const, 'torn_write' as const),
+        at,
+        duration: short,
+      }),
+      fc.record({ kind: fc.constant('corrupt_checkpoint' as const), which: fc.constantFrom('latest' as const, 'oldest_retained' as const), damage: fc.constantFrom('bit_flip' as const, 'missing' as const), at }),
+    );
+  }
+  void tm;
+  return fc.oneof(...kinds);
+}
+
+/** A fault plan: up to max_faults entries, sorted by time (shrinks toward the empty plan). */
+export function arb_fault_plan(options: FaultPlanOptions): fc.Arbitrary<ScenarioFault[]> {
+  return fc.array(arb_fault(options), { maxLength: options.max_faults }).map((faults) =>
+    [...faults].sort((a, b) => at_ms_of(a) - at_ms_of(b)),
+  );
+}
+
+function at_ms_of(fault: ScenarioFault): number {
+  const at = (fault as { at?: string | number }).at;
+  if (typeof at === 'number') return at;
+  return at === undefined ? 0 : Number.parseInt(at, 10);
+}
+
+export function arb_run_case(options: { max_faults: number; horizon_ms: number; storage?: boolean; job_manager_loss?: boolean }): fc.Arbitrary<RunCase> {
+  return fc
+    .record({ job: arb_job(), task_managers: fc.integer({ min: 2, max: 3 }), workload: arb_workload(), flink: arb_flink(), seed: fc.integer({ min: 1, max: 1_000_000 }) })
+    .chain((base) =>
+      arb_fault_plan({ task_managers: base.task_managers, horizon_ms: options.horizon_ms, max_faults: options.max_faults, storage: options.storage ?? false, job_manager_loss: options.job_manager_loss ?? false }).map(
+        (faults): RunCase => ({
+          job: base.job,
+          cluster: { task_managers: base.task_managers, slots_per_task_manager: 2 },
+          workload: base.workload,
+          flink: base.flink,
+          faults,
+          seed: base.seed,
+        }),
+      ),
+    );
+}
+
+/** The scenario a run case describes (valid by the schema; properties as given). */
+export function scenario_of(run_case: RunCase, name: string, properties: NonNullable<Scenario['properties']>, horizon_ms: number): Scenario {
+  return {
+    name,
+    description: `generated by a property test: ${run_case.faults.length} fault(s) on ${run_case.job.name}`,
+    cluster: run_case.cluster,
+    job: run_case.job,
+    flink: run_case.flink,
+    sink: { kind: 'collect' },
+    workload: run_case.workload,
+    faults: run_case.faults,
+    phases: { safety_duration: ms(horizon_ms), liveness_bound: '20s' },
+    properties,
+    seeds: [run_case.seed],
+  };
+}

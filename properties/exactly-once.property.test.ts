@@ -1,0 +1,56 @@
+// Property: whatever the job, input and fault plan, no engine invariant fails, and a run that finishes has exactly the
+// oracle's final keyed state and at least the oracle's output (the collect sink's promise: replays may duplicate). Run counts come from
+// STREAMSIM_PROPERTY_RUNS; a failure prints the shrunk fault plan and leaves a replayable failure file.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { run_scenario } from '../scenarios/runner.js';
+import type { RunResult } from '../scenarios/result-format.js';
+import { arb_run_case, scenario_of, type RunCase } from './arbitraries.js';
+import { check_run_property, describe_failure, property_runs, type RunProperty } from './harness.js';
+
+const HORIZON_MS = 2_000;
+const SAFETY = new Set(['engine_invariants', 'exactly_once_state', 'at_least_once_output']);
+
+export function safety_violation(result: RunResult): string | undefined {
+  const violation = result.violations.find((v) => SAFETY.has(v.property));
+  return violation === undefined ? undefined : `${violation.property}: ${violation.message}`;
+}
+
+export const exactly_once_under_faults: RunProperty<RunCase> = {
+  name: 'exactly-once state and at-least-once output under generated fault plans',
+  // Link breaks are left to the catalogue's link-breaks-drop-in-flight scenario (see properties/README.md).
+  arbitrary: arb_run_case({ max_faults: 4, horizon_ms: HORIZON_MS }).filter((c) => c.faults.every((f) => f.kind !== 'link_break')),
+  scenario_of: (value) => scenario_of(value, 'property-exactly-once', ['exactly_once_state', 'at_least_once_output'], HORIZON_MS),
+  seed_of: (value) => value.seed,
+  run: (scenario, seed) => run_scenario(scenario, { seed, scenario_file: `${scenario.name}.yaml` }),
+  check: safety_violation,
+};
+
+describe('exactly-once under faults', () => {
+  it('holds for every generated job, input and fault plan', () => {
+    const reports_dir = mkdtempSync(join(tmpdir(), 'streamsim-property-'));
+    const failure = check_run_property(exactly_once_under_faults, { num_runs: property_runs(), reports_dir });
+    if (failure !== undefined) {
+      expect.fail(describe_failure(exactly_once_under_faults.name, failure, safety_violation(failure.result)));
+    }
+  });
+});
+
+// The fault-free core of the same property through @fast-check/vitest: any job and input, no faults.
+test.prop([arb_run_case({ max_faults: 0, horizon_ms: 500 })], { numRuns: Math.max(1, Math.ceil(property_runs() / 3)) })(
+  'a fault-free run finishes with exactly the oracle state and output',
+  (value) => {
+    const scenario = scenario_of(value, 'property-fault-free', ['exactly_once_state', 'exactly_once_output', 'liveness'], 500);
+    const result = run_scenario(scenario, { seed: value.seed, scenario_file: 'generated.yaml' });
+    expect(result.job.final_status).toBe('FINISHED');
+    expect(result.violations).toEqual([]);
+    expect(result.properties.filter((p) => p.status === 'pass').map((p) => p.property).sort()).toEqual(
+      ['engine_invariants', 'exactly_once_output', 'exactly_once_state', 'liveness'],
+    );
+  },
+);
+
+void fc;
