@@ -76,6 +76,11 @@ export function fit(text: string, width: number): string {
   return flat.length > width ? flat.slice(0, Math.max(0, width - 1)) + '…' : flat.padEnd(width);
 }
 
+/** Virtual times print with at most 3 decimals (float sums such as 0.6970000000000001 would break columns). */
+export function format_time_ms(time_ms: number): string {
+  return Number.isInteger(time_ms) ? String(time_ms) : String(Number(time_ms.toFixed(3)));
+}
+
 /** One event list row: glyph, seq, time, process, kind and a compact summary of the other fields. */
 export function event_row_text(index: TraceIndex, line: number): string {
   const record = index.line(line);
@@ -87,7 +92,7 @@ export function event_row_text(index: TraceIndex, line: number): string {
     if (field !== 'seq' && field !== 'time_ms' && field !== 'kind' && field !== 'node' && field !== 'event') rest[field] = value;
   }
   const summary = JSON.stringify(rest);
-  return `${glyph} ${String(record.seq).padStart(7)} ${String(record.time_ms).padStart(9)} ${node.padEnd(8)} ${label.padEnd(24)} ${summary === '{}' ? '' : summary}`;
+  return `${glyph} ${String(record.seq).padStart(7)} ${format_time_ms(record.time_ms).padStart(9)} ${fit(node, 9)} ${fit(label, 24)} ${summary === '{}' ? '' : summary}`;
 }
 
 function detail_lines(index: TraceIndex, line: number): string[] {
@@ -103,7 +108,7 @@ function Timeline({ model, width }: { model: ExplorerModel; width: number }): Re
   return (
     <Box flexDirection="column">
       <Text dimColor>
-        {fit(`timeline  ${timeline.start_ms}..${end_ms} ms  bucket ${timeline.bucket_ms} ms  (+/- zoom, ? legend)`, width)}
+        {fit(`timeline  ${format_time_ms(timeline.start_ms)}..${format_time_ms(end_ms)} ms  bucket ${timeline.bucket_ms} ms  (+/- zoom, ? legend)`, width)}
       </Text>
       {timeline.lanes.map((lane) => (
         <Text key={lane.node}>
@@ -278,7 +283,7 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
     );
   }
   const cursor_line = model.cursor_line;
-  const cursor_time = cursor_line < 0 ? '-' : String(index.time_ms[cursor_line]);
+  const cursor_time = cursor_line < 0 ? '-' : format_time_ms(index.time_ms[cursor_line] as number);
   const header = index.header;
   const diff_text =
     model.divergence === undefined
@@ -310,7 +315,7 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
       <Timeline model={model} width={width} />
       <Box flexDirection="row">
         <Box flexDirection="column" width={list_width}>
-          <Text dimColor>{fit(`  ${'seq'.padStart(7)} ${'time_ms'.padStart(9)} ${'process'.padEnd(8)} ${'kind'.padEnd(24)} fields`, list_width)}</Text>
+          <Text dimColor>{fit(`  ${'seq'.padStart(7)} ${'time_ms'.padStart(9)} ${'process'.padEnd(9)} ${'kind'.padEnd(24)} fields`, list_width)}</Text>
           {rows}
           {view_length === 0 ? <Text>{fit('(no events match the filter; x clears filters)', list_width)}</Text> : null}
         </Box>

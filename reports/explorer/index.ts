@@ -82,7 +82,8 @@ export async function run_explorer(options: ExplorerOptions): Promise<number> {
       createElement(ExplorerApp, {
         model,
         height: stdout.rows ?? default_rows,
-        width: stdout.columns ?? default_columns,
+        // One column spare: a line that fills the last column makes some terminals wrap it.
+        width: Math.max(40, (stdout.columns ?? default_columns) - 1),
         ...(options.diff_path === undefined ? {} : { other_path: options.diff_path }),
       }),
       { stdout, stdin, exitOnCtrlC: true, patchConsole: false },

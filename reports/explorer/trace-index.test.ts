@@ -98,6 +98,29 @@ describe('TraceIndex.open', () => {
     index.close();
   });
 
+  it('reads the world\'s record shapes: nested fields, fractional times, link targets that are not processes', () => {
+    const file = path.join(directory, 'world-shapes.jsonl');
+    const records = [
+      JSON.parse(header_line),
+      { seq: 1, time_ms: 0.313, kind: 'log', node: 'jm', event: 'checkpoint.triggered', fields: { checkpoint_id: 1, kind: 'checkpoint' } },
+      { seq: 2, time_ms: 2000, kind: 'fault', fault: 'link_break', target: 'jm<->tm-1', detail: '{"a":"jm","b":"tm-1"}' },
+      { seq: 3, time_ms: 2000, kind: 'link_break', a: 'jm', b: 'tm-1' },
+      { seq: 4, time_ms: 2001.494, kind: 'fault', fault: 'crash', target: 'tm-2' },
+      { seq: 5, time_ms: 2002, kind: 'log', node: 'jm', event: 'checkpoint.declined', fields: { checkpoint_id: 1 } },
+    ];
+    fs.writeFileSync(file, records.map((record) => JSON.stringify(record)).join('\n') + '\n');
+    const index = TraceIndex.open(file);
+    const lanes = records.map((_, line) => index.node_names[index.node_codes[line] as number]);
+    expect(lanes).toEqual(['(world)', 'jm', '(world)', 'jm', 'tm-2', 'jm']);
+    expect(lanes).toEqual(records.map((record) => lane_of(record)));
+    expect(index.node_names).not.toContain('jm<->tm-1');
+    expect(Array.from(index.time_ms)).toEqual(records.map((record) => record.time_ms));
+    expect(index.kind_labels[index.kind_codes[1] as number]).toBe('log:checkpoint.triggered');
+    expect(lines_with(index, FLAG_CHECKPOINT)).toEqual([1, 5]);
+    expect(lines_with(index, FLAG_FAULT)).toEqual([2, 3, 4]);
+    index.close();
+  });
+
   it('names a missing file', () => {
     const error = open_error(path.join(directory, 'absent.jsonl'));
     expect(error.message).toContain('absent.jsonl');

@@ -104,15 +104,34 @@ export function kind_label_of(record: TraceRecord): string {
   return record.kind === 'log' && typeof record.event === 'string' ? `log:${record.event}` : record.kind;
 }
 
-/** The lane a record belongs to: its node, else the process it targets or sends from, else the world lane. */
+/** A fault target names a process when it is a plain name (not "jm<->tm-1" or a partition description). */
+const process_name_pattern = /^[A-Za-z0-9_.:-]+$/;
+
+/**
+ * The lane a record belongs to: its node, else (for deliver) its receiver, else the process it targets when the
+ * target is a plain process name, else its sender or first link end, else the world lane.
+ */
 export function lane_of(record: TraceRecord): string {
   if (typeof record.node === 'string') return record.node;
   if (record.kind === 'deliver' && typeof record['to'] === 'string') return record['to'];
-  for (const field of ['target', 'from', 'a'] as const) {
+  const target = record['target'];
+  if (typeof target === 'string' && process_name_pattern.test(target)) return target;
+  for (const field of ['from', 'a'] as const) {
     const value = record[field];
     if (typeof value === 'string') return value;
   }
   return WORLD_LANE;
+}
+
+function is_process_name_bytes(buffer: Buffer, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const byte = buffer[i] as number;
+    const is_name_byte =
+      (byte >= 0x30 && byte <= 0x3a) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x5f || byte === 0x2e || byte === 0x2d;
+    if (!is_name_byte) return false;
+  }
+  return true;
 }
 
 /** Flags (high byte) and glyph (low byte) of a line, from its kind and, for kind "log", its event name. */
@@ -135,7 +154,7 @@ function classify(kind: string, event: string | undefined): number {
       if (event.startsWith('checkpoint.')) {
         const glyph = event.endsWith('completed')
           ? GLYPH_CHECKPOINT_COMPLETED
-          : event.endsWith('aborted')
+          : event.endsWith('aborted') || event.endsWith('failed') || event.endsWith('declined')
             ? GLYPH_CHECKPOINT_ABORTED
             : GLYPH_CHECKPOINT_TRIGGERED;
         return (FLAG_CHECKPOINT << 8) | glyph;
@@ -337,7 +356,10 @@ export class TraceIndex {
     const node_code_for_scan = (scanned: JsonScanResult, kind_code: number): number => {
       if (is_string(FIELD_NODE)) return interned(node_interner, FIELD_NODE, node_for_text);
       if (kind_labels[kind_code] === 'deliver' && is_string(FIELD_TO)) return interned(node_interner, FIELD_TO, node_for_text);
-      for (const field of [FIELD_TARGET, FIELD_FROM, FIELD_A]) {
+      if (scanned.types[FIELD_TARGET] === VALUE_STRING && is_process_name_bytes(chunk, scanned.starts[FIELD_TARGET] ?? 0, scanned.ends[FIELD_TARGET] ?? 0)) {
+        return interned(node_interner, FIELD_TARGET, node_for_text);
+      }
+      for (const field of [FIELD_FROM, FIELD_A]) {
         if (scanned.types[field] === VALUE_STRING || scanned.types[field] === VALUE_STRING_ESCAPED) {
           return interned(node_interner, field, node_for_text);
         }
