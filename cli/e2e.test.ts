@@ -35,8 +35,9 @@ describe.skipIf(!runner_present)('the CLI with the real runner', () => {
     const serial = await cli(['swarm', scenario, '--seeds', '3', '--workers', '1', '--json']);
     const parallel = await cli(['swarm', scenario, '--seeds', '3', '--workers', '2', '--json']);
     const hashes = (text: string) => (JSON.parse(text) as { results: RunResult[] }).results.map((r) => [r.seed, r.trace_hash, r.outcome]);
-    expect(hashes(parallel.stdout)).toEqual(hashes(serial.stdout));
+    const context = `serial stderr:\n${serial.stderr.slice(-2000)}\nparallel stderr:\n${parallel.stderr.slice(-2000)}`;
+    expect(parallel.code, context).toBe(serial.code);
+    expect(hashes(parallel.stdout), context).toEqual(hashes(serial.stdout));
     expect(hashes(serial.stdout)).toHaveLength(3);
-    expect(parallel.code).toBe(serial.code);
   });
 });
