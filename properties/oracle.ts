@@ -21,6 +21,9 @@ import { decodeKey, encodeKey } from '../engine/state/key-codec.js';
 import { assignToKeyGroup, keyHashCode } from '../engine/state/key-groups.js';
 import { InternalTimerService, KeyContext, KeyedStateStore, type InternalTimer } from '../engine/state/keyed-state.js';
 import { MemoryKeyedStateBackend } from '../engine/state/memory-backend.js';
+import { HeapKeyedStateBackend } from '../engine/state/heap-backend.js';
+import type { CheckpointMetadata } from '../engine/checkpoint/metadata.js';
+import type { PartitionOffset } from '../engine/connectors/log-source.js';
 
 export type OracleInput = ReadonlyMap<string, readonly (readonly LogRecord[])[]>;
 
@@ -296,4 +299,45 @@ export function diffPerKey(
     }
   }
   return differences;
+}
+
+// ---- checkpoints: what the checker compares ------------------------------------------------------------------
+
+/**
+ * The source offsets a checkpoint recorded (log sources keep union list state "offsets" of {topic, partition,
+ * offset}), as the `offsets` option of evaluateOracle: "the oracle at these offsets".
+ */
+export function checkpointOffsets(metadata: CheckpointMetadata, source_uid = 'source'): Map<string, number> {
+  const offsets = new Map<string, number>();
+  const operator = metadata.operators.find((op) => op.operator_id === source_uid);
+  if (operator === undefined) throw new Error(`checkpoint ${metadata.checkpoint_id} has no operator ${source_uid}`);
+  for (const subtask of operator.subtasks) {
+    for (const list of subtask.operator_state) {
+      if (list.name !== 'offsets') continue;
+      for (const entry of list.entries as PartitionOffset[]) {
+        const id = splitId(entry.topic, entry.partition);
+        offsets.set(id, Math.max(offsets.get(id) ?? 0, entry.offset));
+      }
+    }
+  }
+  return offsets;
+}
+
+/**
+ * The keyed state a checkpoint holds for one operator, in canonical order (heap handles restored into one backend
+ * over all key groups). `files` holds referenced files when state was not inlined in the metadata.
+ */
+export function checkpointKeyedState(
+  metadata: CheckpointMetadata,
+  operator_uid: string,
+  files: ReadonlyMap<string, Uint8Array> = new Map(),
+): StateEntry[] {
+  const operator = metadata.operators.find((op) => op.operator_id === operator_uid);
+  if (operator === undefined) return [];
+  const backend = new HeapKeyedStateBackend({
+    key_group_range: { start: 0, end: operator.max_parallelism - 1 },
+    max_parallelism: operator.max_parallelism,
+  });
+  backend.restore(operator.subtasks.flatMap((s) => s.keyed), files);
+  return [...backend.export_entries()];
 }

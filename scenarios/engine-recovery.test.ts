@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exampleJob } from '../engine/examples/index.js';
 import type { SequenceVerdict } from '../engine/examples/sequence-check.js';
-import { evaluateOracle } from '../properties/oracle.js';
+import type { CheckpointMetadata } from '../engine/checkpoint/metadata.js';
+import { checkpointKeyedState, checkpointOffsets, evaluateOracle } from '../properties/oracle.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
 
 const runs = Math.min(8, Number(process.env.STREAMSIM_PROPERTY_RUNS ?? 5));
@@ -100,6 +101,30 @@ describe('recovery from a checkpoint after a TaskManager crash', () => {
     const expected = evaluateOracle(job.build, params, input).outputs.get('sink')!;
     const key = (r: unknown) => JSON.stringify(r);
     expect([...uniqueBy(c.collector().records('sink'), key).keys()].sort()).toEqual([...uniqueBy(expected, key).keys()].sort());
+  });
+
+  it('every completed checkpoint holds exactly the oracle state at its own source offsets', () => {
+    const params = { records: 1200, partitions: 4, seed: 11, keys: 9, sink_records_per_ms: 2 };
+    const { c, job, input } = cluster('sequence_check', params, 4);
+    const seen = new Map<number, CheckpointMetadata>();
+    const sample = (): void => {
+      const latest = c.jobManager()?.latestCompletedCheckpoint();
+      if (latest !== undefined) seen.set(latest.checkpoint_id, latest.metadata);
+      if (c.jobStatus() !== 'FINISHED') c.world.after(7, sample);
+    };
+    c.world.after(1, sample);
+    c.world.schedule(150, () => {
+      c.world.crash('tm-1');
+      c.world.restart('tm-1', 20);
+    });
+    c.runToCompletion(5_000_000);
+    expect(c.jobStatus()).toBe('FINISHED');
+    expect(seen.size).toBeGreaterThanOrEqual(3);
+    for (const metadata of seen.values()) {
+      const offsets = checkpointOffsets(metadata);
+      const oracle = evaluateOracle(job.build, params, input, { offsets });
+      expect(checkpointKeyedState(metadata, 'check'), `checkpoint ${metadata.checkpoint_id}`).toEqual(oracle.state.get('check'));
+    }
   });
 
   it('property: for any crash time and seed, word counts in keyed state are exactly once', () => {
