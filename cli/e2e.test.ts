@@ -34,7 +34,8 @@ describe.skipIf(!runner_present)('the CLI with the real runner', () => {
   it('runs a swarm identically on one thread and on two workers', async () => {
     const serial = await cli(['swarm', scenario, '--seeds', '3', '--workers', '1', '--json']);
     const parallel = await cli(['swarm', scenario, '--seeds', '3', '--workers', '2', '--json']);
-    const hashes = (text: string) => (JSON.parse(text) as { results: RunResult[] }).results.map((r) => [r.seed, r.trace_hash, r.outcome]);
+    const hashes = (text: string) =>
+      text === '' ? [] : (JSON.parse(text) as { results: RunResult[] }).results.map((r) => [r.seed, r.trace_hash, r.outcome]);
     const context = `serial stderr:\n${serial.stderr.slice(-2000)}\nparallel stderr:\n${parallel.stderr.slice(-2000)}`;
     expect(parallel.code, context).toBe(serial.code);
     expect(hashes(parallel.stdout), context).toEqual(hashes(serial.stdout));
