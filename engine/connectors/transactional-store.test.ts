@@ -2,6 +2,7 @@
 // prepared transactions, durability before acknowledgement, restart from the write-ahead log, lingering aborts.
 import { describe, expect, it } from 'vitest';
 import {
+  TXSTORE_CONTROL,
   TXSTORE_REQUEST,
   TransactionalStore,
   TxnStoreClient,
@@ -237,5 +238,24 @@ describe('txstore reply tags', () => {
     world.settle(10);
     expect(recorder.received[0]?.message).toMatchObject({ type: 'txstore.response', reply_tag: 'attempt-3/sink-1' });
     expect(client.on_message(recorder.received[0]?.message)?.response.outcome).toBe('ok');
+  });
+});
+
+describe('txstore outage control', () => {
+  it('answers every request "busy" during an outage and serves again afterwards', () => {
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime));
+    world.add('client', (runtime) => new Recorder(runtime));
+    world.settle(10);
+    const recorder = world.node<Recorder>('client');
+    recorder.runtime.send('store', { type: TXSTORE_CONTROL, outage_ms: 100 });
+    recorder.runtime.send('store', { type: TXSTORE_REQUEST, request: { kind: 'append', records: [1], request_id: 'a' } });
+    world.run_for(150);
+    recorder.runtime.send('store', { type: TXSTORE_REQUEST, request: { kind: 'append', records: [2], request_id: 'b' } });
+    world.settle(10);
+    const outcomes = recorder.received.map((r) => (r.message as { response: TxnResponse }).response.outcome);
+    expect(outcomes).toEqual(['busy', 'ok']);
+    expect(world.node<TransactionalStore>('store').read_committed().records).toEqual([2]);
+    expect(world.events('txstore.outage')).toHaveLength(1);
   });
 });

@@ -91,6 +91,14 @@ export interface TxstoreResponseMessage {
   response: TxnResponse;
 }
 
+export const TXSTORE_CONTROL = 'txstore.control';
+
+/** Operator/fault control of the store (e.g. a scenario's sink outage): every request is answered "busy" meanwhile. */
+export interface TxstoreControlMessage {
+  type: typeof TXSTORE_CONTROL;
+  outage_ms: number;
+}
+
 export function is_txstore_response(message: unknown): message is TxstoreResponseMessage {
   return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === TXSTORE_RESPONSE;
 }
@@ -189,6 +197,8 @@ export class TransactionalStore implements EngineNode {
   private readonly queue: QueuedRequest[] = [];
   private open_count = 0;
   private next_wal_seq = 0;
+  /** Until this time (own clock) every request is answered "busy" (a sink outage). */
+  private outage_until_ms = Number.NEGATIVE_INFINITY;
   private loading = true;
   /** A WAL put is in flight: requests are applied strictly one after another. */
   private writing: { entry: WalEntry; bytes: Uint8Array; queued: QueuedRequest | null; plan: Plan } | null = null;
@@ -279,7 +289,17 @@ export class TransactionalStore implements EngineNode {
   }
 
   on_message(from: NodeId, message: unknown): void {
+    if ((message as { type?: unknown } | null)?.type === TXSTORE_CONTROL) {
+      const outage_ms = (message as TxstoreControlMessage).outage_ms;
+      this.outage_until_ms = this.runtime.now_ms() + outage_ms;
+      this.runtime.log('txstore.outage', { outage_ms, until_ms: this.outage_until_ms });
+      return;
+    }
     if (!is_txstore_request(message)) return;
+    if (this.runtime.now_ms() < this.outage_until_ms) {
+      this.runtime.send(from, this.response_message(message.request, { outcome: 'busy', detail: 'outage' }));
+      return;
+    }
     if (this.queue.length >= this.config.max_queued_requests) {
       this.runtime.send(from, this.response_message(message.request, { outcome: 'busy', detail: 'request queue full' }));
       return;

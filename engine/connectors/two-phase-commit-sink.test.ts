@@ -366,3 +366,20 @@ describe('two-phase-commit sink in the engine Sink API', () => {
     expect(world.probes.get('sink.commit_after_restore')).toBe(1);
   });
 });
+
+describe('two-phase-commit sink: the timeout pitfall on the restore path', () => {
+  it('a restart slower than the transaction timeout loses the recovered pending transaction, detected and logged', () => {
+    const { world, host, output, restart_from } = setup({ transaction_timeout_ms: 1_000 });
+    host().writer.invoke('precommitted-then-crash');
+    const state = host().writer.snapshot_state(1);
+    world.settle(100);
+    expect(host().writer.is_precommitted(1)).toBe(true);
+    world.crash('sink'); // the checkpoint completed, but the notification never reached this sink
+    world.run_for(2_000); // the restart takes longer than the transaction timeout
+    restart_from(1, [state]);
+    expect(output()).toEqual([]);
+    expect(host().writer.lost_transactions()).toEqual([{ txn_id: 'out-0-1', checkpoint_id: 1, records: 1, reason: 'expired' }]);
+    expect(world.events('sink.commit_failed')[0]?.fields).toMatchObject({ transaction: 'out-0-1', outcome: 'expired' });
+    expect(world.probes.get('sink.commit_after_restore')).toBeUndefined();
+  });
+});
