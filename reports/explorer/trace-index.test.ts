@@ -121,6 +121,16 @@ describe('TraceIndex.open', () => {
     index.close();
   });
 
+  it('shows a line that no longer parses (file changed after indexing) as an unreadable record', () => {
+    const file = path.join(directory, 'changing.jsonl');
+    fs.writeFileSync(file, `${header_line}\n{"seq":1,"time_ms":7,"kind":"crash","node":"tm-0"}\n`);
+    const index = TraceIndex.open(file);
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.replace('"crash"', '"crash}"').replace('"node":"tm-0"}', '"node":"tm-0" '));
+    expect(index.line(1)).toMatchObject({ seq: 1, time_ms: 7, kind: 'unreadable' });
+    index.close();
+  });
+
   it('names a missing file', () => {
     const error = open_error(path.join(directory, 'absent.jsonl'));
     expect(error.message).toContain('absent.jsonl');

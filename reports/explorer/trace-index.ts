@@ -504,11 +504,19 @@ export class TraceIndex {
     return this.read_bytes(offset, length).toString('utf8');
   }
 
-  /** The parsed record of a line, through the LRU cache. */
+  /**
+   * The parsed record of a line, through the LRU cache. If the file changed after indexing and the line no longer
+   * parses, a stand-in record of kind "unreadable" says so instead of failing the screen.
+   */
   line(line: number): TraceRecord {
     const cached = this.cache.get(line);
     if (cached !== undefined) return cached;
-    const record = JSON.parse(this.raw(line)) as TraceRecord;
+    let record: TraceRecord;
+    try {
+      record = JSON.parse(this.raw(line)) as TraceRecord;
+    } catch (error) {
+      return { seq: line, time_ms: this.time_ms[line] ?? 0, kind: 'unreadable' as TraceRecord['kind'], error: (error as Error).message };
+    }
     this.cache.set(line, record);
     return record;
   }
