@@ -22,6 +22,7 @@ import { assignToKeyGroup, keyHashCode } from '../engine/state/key-groups.js';
 import { InternalTimerService, KeyContext, KeyedStateStore, type InternalTimer } from '../engine/state/keyed-state.js';
 import { MemoryKeyedStateBackend } from '../engine/state/memory-backend.js';
 import { HeapKeyedStateBackend } from '../engine/state/heap-backend.js';
+import { LsmKeyedStateBackend } from '../engine/state/lsm/lsm-backend.js';
 import type { CheckpointMetadata } from '../engine/checkpoint/metadata.js';
 import type { PartitionOffset } from '../engine/connectors/log-source.js';
 
@@ -334,10 +335,9 @@ export function checkpointKeyedState(
 ): StateEntry[] {
   const operator = metadata.operators.find((op) => op.operator_id === operator_uid);
   if (operator === undefined) return [];
-  const backend = new HeapKeyedStateBackend({
-    key_group_range: { start: 0, end: operator.max_parallelism - 1 },
-    max_parallelism: operator.max_parallelism,
-  });
-  backend.restore(operator.subtasks.flatMap((s) => s.keyed), files);
+  const handles = operator.subtasks.flatMap((s) => s.keyed);
+  const options = { key_group_range: { start: 0, end: operator.max_parallelism - 1 }, max_parallelism: operator.max_parallelism };
+  const backend = handles.some((h) => h.backend === 'lsm') ? new LsmKeyedStateBackend(options) : new HeapKeyedStateBackend(options);
+  backend.restore(handles, files);
   return [...backend.export_entries()];
 }

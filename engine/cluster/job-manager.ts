@@ -26,7 +26,13 @@ export interface JobManagerConfig {
   heartbeat_interval_ms?: number;
   heartbeat_timeout_ms?: number;
   /** Aligned (exactly-once) checkpoints; absent = checkpointing off (Flink's default). job_id defaults to the job name. */
-  checkpointing?: Omit<CheckpointCoordinatorConfig, 'job_id'> & { job_id?: string };
+  checkpointing?: Omit<CheckpointCoordinatorConfig, 'job_id'> & {
+    job_id?: string;
+    /** Default aligned (exactly-once). */
+    mode?: 'aligned' | 'at_least_once';
+    /** Default heap. */
+    state_backend?: 'heap' | 'lsm';
+  };
   /** Default: none without checkpointing; with checkpointing fixed-delay (Flink's default when checkpointing is on). */
   restart_strategy?: RestartStrategyConfig;
 }
@@ -83,8 +89,9 @@ export class JobManager implements EngineNode {
       runtime.rng,
     );
     if (config.checkpointing !== undefined) {
+      const { mode: _mode, state_backend: _backend, ...coordinator_config } = config.checkpointing;
       this.coordinator = new CheckpointCoordinator(
-        { ...config.checkpointing, job_id: this.job_id },
+        { ...coordinator_config, job_id: this.job_id },
         {
           now_ms: () => runtime.now_ms(),
           schedule: (after_ms, tag) => runtime.setTimer(after_ms, tag),
@@ -302,7 +309,11 @@ export class JobManager implements EngineNode {
     this.attempt++;
     this.deployed_acks = new Set();
     this.deployed_to = [...new Set(placement.flat())].sort();
-    const checkpointing = this.coordinator === undefined ? undefined : { job_id: this.job_id };
+    const settings = this.config.checkpointing;
+    const checkpointing =
+      this.coordinator === undefined || settings === undefined
+        ? undefined
+        : { job_id: this.job_id, mode: settings.mode ?? 'aligned', state_backend: settings.state_backend ?? 'heap' };
     let restore: DeploymentRestore | undefined;
     const from = this.restore_from;
     if (from !== undefined) {

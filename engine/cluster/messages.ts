@@ -5,6 +5,10 @@ import type { OperatorRestoreState, OperatorSnapshot } from '../task/task.js';
 /** Checkpointing settings a deployment carries to the TaskManagers. */
 export interface DeploymentCheckpointing {
   job_id: string;
+  /** aligned: exactly-once barrier alignment; at_least_once: barriers are only counted, inputs never block. */
+  mode: 'aligned' | 'at_least_once';
+  /** Keyed state backend: heap (full snapshots) or lsm (incremental). */
+  state_backend: 'heap' | 'lsm';
 }
 
 /** What a deployment restores from: a completed checkpoint's operator states. */

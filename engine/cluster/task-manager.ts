@@ -5,6 +5,7 @@ import type { EngineNode, NodeId, Runtime, TimerHandle } from '../runtime.js';
 import type { KeyedStateBackend, KeyGroupRange } from '../state/backend.js';
 import { MemoryKeyedStateBackend } from '../state/memory-backend.js';
 import { HeapKeyedStateBackend } from '../state/heap-backend.js';
+import { LsmKeyedStateBackend } from '../state/lsm/lsm-backend.js';
 import { shared_dir, subtask_state_prefix } from '../checkpoint/metadata.js';
 import {
   DEFAULT_NETWORK_CONFIG,
@@ -204,7 +205,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
       finished_tasks: 0,
     };
     this.deployment = deployment;
-    const host = this.taskHost(attempt);
+    const host = this.taskHost(attempt, checkpointing?.mode ?? 'aligned');
     for (const vertex of plan.vertices) {
       const row = placement[vertex.index];
       if (row === undefined || row.length !== vertex.parallelism) {
@@ -363,11 +364,13 @@ export class TaskManager implements EngineNode, ChannelTransport {
     this.task_timers.clear();
   }
 
-  private taskHost(attempt: number): TaskHost {
+  private taskHost(attempt: number, checkpointing_mode: 'aligned' | 'at_least_once'): TaskHost {
     const runtime = this.runtime;
     return {
       node_id: runtime.node_id,
       attempt,
+      checkpointing_mode,
+      probe: (name) => runtime.probe(name),
       network: this.network,
       transport: this,
       now_ms: () => runtime.now_ms(),
@@ -379,9 +382,11 @@ export class TaskManager implements EngineNode, ChannelTransport {
       createKeyedBackend: (uid, range, max_parallelism) => {
         const custom = this.config.create_keyed_backend?.(uid, range, max_parallelism);
         if (custom !== undefined) return custom;
-        // With checkpointing the heap backend (full snapshots); without, the lighter in-memory one.
-        if (this.deployment?.checkpointing !== undefined) return new HeapKeyedStateBackend({ key_group_range: range, max_parallelism });
-        return new MemoryKeyedStateBackend(range, max_parallelism);
+        // With checkpointing the configured backend (heap: full snapshots, lsm: incremental); without, in-memory.
+        const checkpointing = this.deployment?.checkpointing;
+        if (checkpointing === undefined) return new MemoryKeyedStateBackend(range, max_parallelism);
+        if (checkpointing.state_backend === 'lsm') return new LsmKeyedStateBackend({ key_group_range: range, max_parallelism });
+        return new HeapKeyedStateBackend({ key_group_range: range, max_parallelism });
       },
       onTaskFinished: (task) => this.onTaskFinished(task, attempt),
       onBarrierAligned: (task, checkpoint_id) => {

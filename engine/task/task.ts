@@ -66,6 +66,9 @@ export interface TaskHost {
   readonly node_id: NodeId;
   readonly attempt: number;
   readonly network: NetworkConfig;
+  /** aligned blocks channels that delivered the barrier; at_least_once only counts barriers. */
+  readonly checkpointing_mode?: 'aligned' | 'at_least_once';
+  probe?(name: string): void;
   readonly transport: ChannelTransport;
   now_ms(): number;
   send(to: NodeId, message: unknown): void;
@@ -490,22 +493,38 @@ export class Task implements OutputAvailabilityListener {
     if (this.aligning_checkpoint !== undefined && checkpoint_id > this.aligning_checkpoint) {
       const abandoned = this.aligning_checkpoint;
       this.gate.unblockAll();
+      this.barrier_seen.clear();
       this.aligning_checkpoint = undefined;
+      this.host.probe?.('checkpoint.alignment_overtaken');
       this.host.onAlignmentAborted?.(this, abandoned);
     }
     if (this.aligning_checkpoint === undefined) {
       this.aligning_checkpoint = checkpoint_id;
       this.alignment_started_ms = this.host.now_ms();
+      this.barrier_seen.clear();
     }
-    if (channel.blocked) this.host.fail('second barrier on a blocked channel', { task: this.key, channel: channel.id });
-    this.gate.blockChannel(channel);
+    if (this.barrier_seen.has(channel.index)) this.host.fail('second barrier on one channel', { task: this.key, channel: channel.id });
+    this.barrier_seen.add(channel.index);
+    if (this.host.checkpointing_mode !== 'at_least_once') {
+      this.gate.blockChannel(channel);
+      if (this.barrier_seen.size === 1 && this.gate.channels.length > 1) this.host.probe?.('checkpoint.alignment_started');
+    }
     this.maybeCompleteAlignment();
   }
+
+  /** Channels that delivered the barrier of the checkpoint being aligned (at-least-once: counted, not blocked). */
+  private readonly barrier_seen = new Set<number>();
 
   private maybeCompleteAlignment(): void {
     const id = this.aligning_checkpoint;
     if (id === undefined) return;
-    for (const channel of this.gate.channels) if (!channel.blocked && !channel.ended) return;
+    let ended = 0;
+    for (const channel of this.gate.channels) {
+      if (channel.ended) ended++;
+      else if (!this.barrier_seen.has(channel.index)) return;
+    }
+    if (ended > 0) this.host.probe?.('checkpoint.aligned_with_finished_input');
+    this.barrier_seen.clear();
     this.aligning_checkpoint = undefined;
     this.last_checkpoint_id = id;
     this.host.onBarrierAligned!(this, id);
@@ -532,6 +551,8 @@ export class Task implements OutputAvailabilityListener {
   abortAlignment(checkpoint_id: number): void {
     if (this.aligning_checkpoint !== checkpoint_id) return;
     this.aligning_checkpoint = undefined;
+    this.barrier_seen.clear();
+    this.host.probe?.('checkpoint.alignment_aborted');
     this.last_checkpoint_id = Math.max(this.last_checkpoint_id, checkpoint_id);
     this.gate.unblockAll();
     if (this.status === 'running') this.host.wake(this);
@@ -579,6 +600,7 @@ export class Task implements OutputAvailabilityListener {
   restore(states: ReadonlyMap<string, OperatorRestoreState>, files: ReadonlyMap<string, Uint8Array>, last_checkpoint_id: number): void {
     if (this.status !== 'created') this.host.fail('restore after start', { task: this.key });
     this.last_checkpoint_id = last_checkpoint_id;
+    this.host.probe?.('task.restored_from_checkpoint');
     for (const node_id of this.vertex.node_ids) {
       const node = this.graph.node(node_id);
       const state = states.get(node.uid);
