@@ -149,6 +149,17 @@ describe('parse_flink_config', () => {
     });
   });
 
+  it.each([
+    ['off', 'none'],
+    ['disable', 'none'],
+    ['fixeddelay', 'fixed-delay'],
+    ['failurerate', 'failure-rate'],
+    ['exponentialdelay', 'exponential-delay'],
+  ])('accepts Flink\'s restart strategy alias %s for %s', (alias, canonical) => {
+    const result = parse_flink_config({ 'restart-strategy.type': alias });
+    expect(result.ok && result.config.restart_strategy.type).toBe(canonical);
+  });
+
   it('names the key and the expected syntax for a bad duration', () => {
     const result = parse_flink_config({ 'execution.checkpointing.interval': 'ten seconds' });
     expect(result).toEqual({

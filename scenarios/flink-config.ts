@@ -173,7 +173,20 @@ const ENUM_VALUES: Partial<Record<FlinkKey, readonly string[]>> = {
   ],
   'state.backend.type': ['hashmap', 'rocksdb'],
   'jobmanager.execution.failover-strategy': ['region', 'full'],
-  'restart-strategy.type': ['none', 'fixed-delay', 'failure-rate', 'exponential-delay'],
+  'restart-strategy.type': ['none', 'fixed-delay', 'failure-rate', 'exponential-delay', 'off', 'disable', 'fixeddelay', 'failurerate', 'exponentialdelay'],
+};
+
+/** Flink's names for each restart strategy (RestartStrategyOptions): the canonical one and its aliases. */
+const RESTART_STRATEGY_ALIASES: Readonly<Record<string, RestartStrategyConfig['type']>> = {
+  none: 'none',
+  off: 'none',
+  disable: 'none',
+  'fixed-delay': 'fixed-delay',
+  fixeddelay: 'fixed-delay',
+  'failure-rate': 'failure-rate',
+  failurerate: 'failure-rate',
+  'exponential-delay': 'exponential-delay',
+  exponentialdelay: 'exponential-delay',
 };
 
 /**
@@ -282,10 +295,9 @@ export function parse_flink_config(
     errors.push({ key: 'state.backend.incremental', message: 'incremental checkpoints need state.backend.type: rocksdb' });
   }
 
-  const restart_type = enumeration<RestartStrategyConfig['type']>(
-    'restart-strategy.type',
-    enabled ? 'exponential-delay' : 'none',
-  );
+  const restart_name = enumeration<string>('restart-strategy.type', enabled ? 'exponential-delay' : 'none');
+  const restart_type = RESTART_STRATEGY_ALIASES[restart_name];
+  if (restart_type === undefined) throw new Error(`restart strategy ${restart_name} has no canonical name`);
   const restart_keys = Object.keys(section).filter((key) => key.startsWith('restart-strategy.') && key !== 'restart-strategy.type');
   for (const key of restart_keys) {
     if (!key.startsWith(`restart-strategy.${restart_type}.`) && Object.prototype.hasOwnProperty.call(FLINK_KEYS, key)) {

@@ -154,9 +154,18 @@ export type WriteBufferSize = string | number;
  */
 export type FailoverStrategy = 'region' | 'full';
 /**
- * How the job restarts after a failure. Flink's default with checkpointing on is `exponential-delay`; with checkpointing off, `none`.
+ * How the job restarts after a failure. Flink's default with checkpointing on is `exponential-delay`; with checkpointing off, `none`. Flink's aliases are accepted too: `off` and `disable` mean `none`; `fixeddelay`, `failurerate` and `exponentialdelay` the hyphenated names.
  */
-export type RestartStrategy = 'none' | 'fixed-delay' | 'failure-rate' | 'exponential-delay';
+export type RestartStrategy =
+  | 'none'
+  | 'fixed-delay'
+  | 'failure-rate'
+  | 'exponential-delay'
+  | 'off'
+  | 'disable'
+  | 'fixeddelay'
+  | 'failurerate'
+  | 'exponentialdelay';
 /**
  * How many restarts before the job is declared failed.
  */
