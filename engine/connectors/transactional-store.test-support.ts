@@ -36,6 +36,8 @@ export class FakeWorld {
   drop_message: (from: NodeId, to: NodeId, message: unknown) => boolean = () => false;
   /** Disk puts matching this predicate fail with io_error (nothing is written). */
   fail_put: (node: NodeId, key: string) => boolean = () => false;
+  /** Disk gets matching this predicate fail with io_error (a transient read error). */
+  fail_get: (node: NodeId, key: string) => boolean = () => false;
   private readonly tasks: Task[] = [];
   private seq = 0;
   private readonly hosted = new Map<NodeId, Hosted>();
@@ -125,6 +127,7 @@ export class FakeWorld {
         later(done, { ok: true, value: undefined });
       },
       get: (key, done) => {
+        if (this.fail_get(node_id, key)) return later(done, { ok: false, error: 'io_error' });
         const bytes = disk.get(key);
         later(done, bytes === undefined ? { ok: false, error: 'missing' } : { ok: true, value: new Uint8Array(bytes) });
       },

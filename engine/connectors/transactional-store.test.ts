@@ -259,3 +259,63 @@ describe('txstore outage control', () => {
     expect(world.events('txstore.outage')).toHaveLength(1);
   });
 });
+
+describe('txstore log compaction', () => {
+  it('snapshots every compact_every_entries entries, deletes what the snapshot covers, and reloads the same state', () => {
+    const { world, call, store } = setup({ compact_every_entries: 4, transaction_timeout_ms: 10_000 });
+    committed_txn(call, 'p-0-1', ['a', 'b']); // 4 entries: begin, write, prepare, commit → snapshot
+    call({ kind: 'upsert', key: 'k', value: 1 });
+    const epoch = call({ kind: 'begin', txn_id: 'p-0-2' }).epoch as number;
+    call({ kind: 'write', txn_id: 'p-0-2', epoch, write_seq: 0, records: ['open'] });
+    call({ kind: 'append', records: ['c'] }); // 8 entries → second snapshot
+    call({ kind: 'append', records: ['d'] });
+    world.settle(50);
+    const keys = [...world.disk_of('store').keys()].sort();
+    expect(world.events('txstore.compacted').map((e) => e.fields.snapshot_seq)).toEqual([4, 8]);
+    expect(keys).toEqual(['txstore/snapshot/000000000008', 'txstore/wal/000000000008']);
+    const before = { committed: store().read_committed(), txns: store().all_transactions() };
+    world.crash('store');
+    world.start('store');
+    world.settle(50);
+    expect(store().read_committed()).toEqual(before.committed);
+    expect(store().all_transactions()).toEqual(before.txns);
+    expect(call({ kind: 'commit', txn_id: 'p-0-1' }).outcome).toBe('already_committed');
+    expect(call({ kind: 'prepare', txn_id: 'p-0-2', epoch, write_count: 1 }).outcome).toBe('ok');
+    expect(call({ kind: 'commit', txn_id: 'p-0-2' }).outcome).toBe('ok');
+    expect(store().read_committed().records).toEqual(['a', 'b', 'c', 'd', 'open']);
+  });
+
+  it('a damaged snapshot is never used silently: the loss of what it covered is reported', () => {
+    const { world, call, store } = setup({ compact_every_entries: 2 });
+    call({ kind: 'append', records: ['a'] });
+    call({ kind: 'append', records: ['b'] });
+    call({ kind: 'append', records: ['c'] });
+    world.settle(50);
+    world.crash('store');
+    const disk = world.disk_of('store');
+    const snapshot = [...disk.keys()].find((k) => k.startsWith('txstore/snapshot/')) as string;
+    const damaged = new Uint8Array(disk.get(snapshot) as Uint8Array);
+    damaged[20] = (damaged[20] as number) ^ 0x08;
+    disk.set(snapshot, damaged);
+    world.start('store');
+    world.settle(50);
+    expect(world.events('txstore.snapshot_rejected')).toHaveLength(1);
+    expect(world.events('txstore.wal_truncated')[0]?.fields.reason).toMatch(/gap/);
+    expect(world.events('txstore.data_loss')).toHaveLength(1);
+    expect(store().read_committed().records).toEqual([]);
+  });
+
+  it('retries the whole load after a transient read error instead of truncating the log', () => {
+    const { world, call, store } = setup();
+    call({ kind: 'append', records: ['a'] });
+    call({ kind: 'append', records: ['b'] });
+    world.crash('store');
+    let failures = 1;
+    world.fail_get = (_node, key) => key.endsWith('000000000001') && failures-- > 0;
+    world.start('store');
+    world.settle(200);
+    expect(world.events('txstore.load_failed')).toHaveLength(1);
+    expect(store().read_committed().records).toEqual(['a', 'b']);
+    expect(world.events('txstore.wal_truncated')).toHaveLength(0);
+  });
+});

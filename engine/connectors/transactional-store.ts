@@ -118,8 +118,10 @@ export interface TransactionalStoreConfig {
   max_records_per_transaction: number;
   /** Requests waiting for the disk; beyond this the store answers "busy". */
   max_queued_requests: number;
-  /** Delay before retrying a failed write-ahead-log put. */
+  /** Delay before retrying a failed write-ahead-log put (and a failed load). */
   disk_retry_ms: number;
+  /** After this many log entries the store writes a snapshot and deletes the entries it covers. */
+  compact_every_entries: number;
 }
 
 export const DEFAULT_TRANSACTIONAL_STORE_CONFIG: TransactionalStoreConfig = {
@@ -128,6 +130,7 @@ export const DEFAULT_TRANSACTIONAL_STORE_CONFIG: TransactionalStoreConfig = {
   max_records_per_transaction: 100_000,
   max_queued_requests: 4096,
   disk_retry_ms: 50,
+  compact_every_entries: 512,
 };
 
 /** The effect of one accepted request, as written to the write-ahead log and replayed on restart. */
@@ -148,7 +151,17 @@ interface TxnRecord {
   begin_request_id: string;
   begin_ms: number;
   write_count: number;
+  /** Records written (kept after commit, when `records` has moved to the committed output). */
+  record_count: number;
   records: unknown[];
+}
+
+/** A compaction snapshot: the whole state after applying every log entry below `next_seq`. */
+interface StoreSnapshot {
+  next_seq: number;
+  txns: TxnRecord[];
+  committed_records: unknown[];
+  table: [string, unknown][];
 }
 
 interface ExpireTag {
@@ -172,10 +185,17 @@ interface QueuedRequest {
 }
 
 export const WAL_PREFIX = 'txstore/wal/';
+export const SNAPSHOT_PREFIX = 'txstore/snapshot/';
 const WAL_SEQ_DIGITS = 12;
 
 function wal_key(seq: number): string {
   return WAL_PREFIX + String(seq).padStart(WAL_SEQ_DIGITS, '0');
+}
+function snapshot_key(next_seq: number): string {
+  return SNAPSHOT_PREFIX + String(next_seq).padStart(WAL_SEQ_DIGITS, '0');
+}
+function seq_of(key: string, prefix: string): number {
+  return Number(key.slice(prefix.length));
 }
 
 /** Parses `<prefix><owner>-<counter>`; null when the id does not have that shape. */
@@ -197,11 +217,16 @@ export class TransactionalStore implements EngineNode {
   private readonly queue: QueuedRequest[] = [];
   private open_count = 0;
   private next_wal_seq = 0;
+  /** The log entries below this are covered by the newest durable snapshot. */
+  private snapshot_seq = 0;
   /** Until this time (own clock) every request is answered "busy" (a sink outage). */
   private outage_until_ms = Number.NEGATIVE_INFINITY;
   private loading = true;
-  /** A WAL put is in flight: requests are applied strictly one after another. */
-  private writing: { entry: WalEntry; bytes: Uint8Array; queued: QueuedRequest | null; plan: Plan } | null = null;
+  /** A WAL (or snapshot) put is in flight: requests are applied strictly one after another. */
+  private writing:
+    | { kind: 'entry'; entry: WalEntry; bytes: Uint8Array; queued: QueuedRequest | null; plan: Plan }
+    | { kind: 'snapshot'; next_seq: number; bytes: Uint8Array }
+    | null = null;
 
   constructor(runtime: Runtime, config: Partial<TransactionalStoreConfig> = {}) {
     this.runtime = runtime;
@@ -212,43 +237,76 @@ export class TransactionalStore implements EngineNode {
 
   on_start(): void {
     this.loading = true;
-    this.runtime.disk.list(WAL_PREFIX, (listed) => {
-      if (!listed.ok) {
-        this.runtime.log('txstore.load_failed', { error: listed.error, detail: listed.detail });
-        this.runtime.setTimer(this.config.disk_retry_ms, { kind: 'txstore.reload' });
-        return;
-      }
-      this.load_entries(listed.value);
+    this.runtime.disk.list('txstore/', (listed) => {
+      if (!listed.ok) return this.retry_load(`list: ${listed.error}`);
+      const snapshots = listed.value.filter((k) => k.startsWith(SNAPSHOT_PREFIX));
+      const wal = listed.value.filter((k) => k.startsWith(WAL_PREFIX));
+      this.fetch_all([...snapshots, ...wal], (fetched) => this.load(snapshots, wal, fetched));
     });
   }
 
-  private load_entries(keys: string[]): void {
-    if (keys.length === 0) return this.finish_loading(0, []);
-    const fetched: (Uint8Array | null)[] = keys.map(() => null);
-    const failed: boolean[] = keys.map(() => false);
+  private retry_load(reason: string): void {
+    this.runtime.log('txstore.load_failed', { reason });
+    this.runtime.setTimer(this.config.disk_retry_ms, { kind: 'txstore.reload' });
+  }
+
+  /** Reads every key; a transient read error retries the whole load later (nothing is applied before). */
+  private fetch_all(keys: string[], done: (fetched: Map<string, Uint8Array | null>) => void): void {
+    const fetched = new Map<string, Uint8Array | null>();
+    if (keys.length === 0) return done(fetched);
     let remaining = keys.length;
-    keys.forEach((key, index) => {
+    let transient: string | null = null;
+    for (const key of keys) {
       this.runtime.disk.get(key, (result) => {
-        if (result.ok) fetched[index] = result.value;
-        else failed[index] = true;
+        if (result.ok) fetched.set(key, result.value);
+        else if (result.error === 'missing') fetched.set(key, null);
+        else transient = `get ${key}: ${result.error}`;
         remaining -= 1;
-        if (remaining === 0) this.replay(keys, fetched);
+        if (remaining > 0) return;
+        if (transient !== null) this.retry_load(transient);
+        else done(fetched);
       });
-    });
+    }
   }
 
-  private replay(keys: string[], fetched: (Uint8Array | null)[]): void {
+  private load(snapshots: string[], wal: string[], fetched: Map<string, Uint8Array | null>): void {
+    // The newest snapshot that verifies; a damaged newer one falls back to an older one (its log is still there:
+    // entries are deleted only after a newer snapshot is durable).
+    let base_seq = 0;
+    let snapshot_rejected = false;
+    for (const key of [...snapshots].reverse()) {
+      const bytes = fetched.get(key);
+      const unsealed = bytes === null || bytes === undefined ? null : unseal_json(bytes, SEALED_KIND.sink_transactions);
+      if (unsealed === null || !unsealed.ok) {
+        this.runtime.log('txstore.snapshot_rejected', { key, reason: unsealed === null ? 'missing' : unsealed.reason });
+        snapshot_rejected = true;
+        continue;
+      }
+      const snapshot = unsealed.value as StoreSnapshot;
+      base_seq = snapshot.next_seq;
+      for (const txn of snapshot.txns) {
+        this.txns.set(txn.txn_id, txn);
+        if (txn.state === 'open' || txn.state === 'prepared') this.open_count += 1;
+      }
+      for (const record of snapshot.committed_records) this.committed_records.push(record);
+      for (const [k, v] of snapshot.table) this.table.set(k, v);
+      break;
+    }
+    this.snapshot_seq = base_seq;
+    const entries = wal.filter((k) => seq_of(k, WAL_PREFIX) >= base_seq);
     let applied = 0;
     let stop_reason: string | null = null;
-    for (let index = 0; index < keys.length; index++) {
-      const key = keys[index] as string;
-      if (key !== wal_key(index)) {
-        stop_reason = `gap: expected ${wal_key(index)}, found ${key}`;
+    let gap = false;
+    for (let index = 0; index < entries.length; index++) {
+      const key = entries[index] as string;
+      if (key !== wal_key(base_seq + index)) {
+        stop_reason = `gap: expected ${wal_key(base_seq + index)}, found ${key}`;
+        gap = true;
         break;
       }
-      const bytes = fetched[index];
+      const bytes = fetched.get(key);
       if (bytes === null || bytes === undefined) {
-        stop_reason = `unreadable ${key}`;
+        stop_reason = `missing ${key}`;
         break;
       }
       const unsealed = unseal_json(bytes, SEALED_KIND.sink_transactions);
@@ -259,18 +317,17 @@ export class TransactionalStore implements EngineNode {
       this.apply(unsealed.value as WalEntry);
       applied += 1;
     }
-    const dropped = keys.slice(applied);
+    const dropped = entries.slice(applied);
     if (stop_reason !== null) {
       // Entries after a damaged one cannot be trusted to follow it: they are dropped, loudly.
       this.runtime.log('txstore.wal_truncated', { reason: stop_reason, applied, dropped: dropped.length });
-      // A damaged last entry may be a put that never completed; anything beyond it was acknowledged and is lost.
-      if (dropped.length > 1) this.runtime.log('txstore.data_loss', { dropped: dropped.length });
     }
-    this.finish_loading(applied, dropped);
-  }
-
-  private finish_loading(applied: number, dropped: string[]): void {
-    this.next_wal_seq = applied;
+    // A damaged last entry may be a put that never completed; anything beyond it was acknowledged and is lost, and
+    // so is everything a rejected snapshot covered once its log is gone (a gap).
+    if (dropped.length > 1 || gap) {
+      this.runtime.log('txstore.data_loss', { dropped: dropped.length, gap, snapshot_rejected });
+    }
+    this.next_wal_seq = base_seq + applied;
     const delete_next = (index: number): void => {
       const key = dropped[index];
       if (key === undefined) return this.become_ready(applied);
@@ -335,7 +392,7 @@ export class TransactionalStore implements EngineNode {
         this.reply(queued, plan);
         continue;
       }
-      this.writing = { entry: plan.entry, bytes: seal_json(SEALED_KIND.sink_transactions, plan.entry), queued, plan };
+      this.writing = { kind: 'entry', entry: plan.entry, bytes: seal_json(SEALED_KIND.sink_transactions, plan.entry), queued, plan };
       this.put_current();
     }
   }
@@ -344,17 +401,52 @@ export class TransactionalStore implements EngineNode {
     const writing = this.writing;
     if (writing === null) return;
     const seq = this.next_wal_seq;
-    this.runtime.disk.put(wal_key(seq), writing.bytes, (result) => {
+    const key = writing.kind === 'entry' ? wal_key(seq) : snapshot_key(writing.next_seq);
+    this.runtime.disk.put(key, writing.bytes, (result) => {
       if (!result.ok) {
-        this.runtime.log('txstore.disk_retry', { error: result.error, wal_seq: seq });
+        this.runtime.log('txstore.disk_retry', { error: result.error, key });
         this.runtime.setTimer(this.config.disk_retry_ms, { kind: 'txstore.disk_retry' } satisfies DiskRetryTag);
         return;
       }
-      this.next_wal_seq = seq + 1;
       this.writing = null;
-      this.apply(writing.entry);
-      if (writing.queued !== null) this.reply(writing.queued, writing.plan);
+      if (writing.kind === 'snapshot') {
+        this.snapshot_seq = writing.next_seq;
+        this.runtime.log('txstore.compacted', { snapshot_seq: writing.next_seq, size_bytes: writing.bytes.length });
+        this.delete_below(writing.next_seq);
+      } else {
+        this.next_wal_seq = seq + 1;
+        this.apply(writing.entry);
+        if (writing.queued !== null) this.reply(writing.queued, writing.plan);
+        if (this.next_wal_seq - this.snapshot_seq >= this.config.compact_every_entries) this.start_snapshot();
+      }
       this.pump();
+    });
+  }
+
+  /** Writes the whole state as a snapshot covering every log entry so far (in the same one-at-a-time pipeline). */
+  private start_snapshot(): void {
+    const snapshot: StoreSnapshot = {
+      next_seq: this.next_wal_seq,
+      txns: [...this.txns.values()],
+      committed_records: this.committed_records,
+      table: [...this.table.entries()],
+    };
+    this.writing = { kind: 'snapshot', next_seq: this.next_wal_seq, bytes: seal_json(SEALED_KIND.sink_transactions, snapshot) };
+    this.put_current();
+  }
+
+  /** After a snapshot is durable: delete older snapshots and the log entries it covers (best effort, in order). */
+  private delete_below(next_seq: number): void {
+    this.runtime.disk.list('txstore/', (listed) => {
+      if (!listed.ok) return;
+      const old = listed.value.filter(
+        (k) => (k.startsWith(WAL_PREFIX) && seq_of(k, WAL_PREFIX) < next_seq) || (k.startsWith(SNAPSHOT_PREFIX) && seq_of(k, SNAPSHOT_PREFIX) < next_seq),
+      );
+      const delete_next = (index: number): void => {
+        const key = old[index];
+        if (key !== undefined) this.runtime.disk.delete(key, () => delete_next(index + 1));
+      };
+      delete_next(0);
     });
   }
 
@@ -498,7 +590,7 @@ export class TransactionalStore implements EngineNode {
     const close = (txn: TxnRecord, state: 'committed' | 'aborted' | 'expired'): void => {
       if (txn.state === 'open' || txn.state === 'prepared') this.open_count -= 1;
       txn.state = state;
-      if (state !== 'committed') txn.records = [];
+      txn.records = [];
       const timer = this.expiry_timers.get(txn.txn_id);
       if (timer !== undefined) {
         this.runtime.cancelTimer(timer);
@@ -516,6 +608,7 @@ export class TransactionalStore implements EngineNode {
           begin_request_id: entry.begin_request_id,
           begin_ms: entry.begin_ms,
           write_count: 0,
+          record_count: 0,
           records: [],
         };
         this.txns.delete(entry.txn_id);
@@ -527,6 +620,7 @@ export class TransactionalStore implements EngineNode {
       case 'write': {
         const txn = must(entry.txn_id);
         for (const record of entry.records) txn.records.push(record);
+        txn.record_count += entry.records.length;
         txn.write_count += 1;
         return;
       }
@@ -537,7 +631,7 @@ export class TransactionalStore implements EngineNode {
         const txn = must(entry.txn_id);
         for (const record of txn.records) this.committed_records.push(record);
         close(txn, 'committed');
-        if (!this.loading) this.runtime.log('txstore.committed', { txn_id: txn.txn_id, records: txn.records.length });
+        if (!this.loading) this.runtime.log('txstore.committed', { txn_id: txn.txn_id, records: txn.record_count });
         return;
       }
       case 'abort':
@@ -579,7 +673,7 @@ export class TransactionalStore implements EngineNode {
       epoch: t.epoch,
       state: t.state,
       begin_ms: t.begin_ms,
-      record_count: t.records.length,
+      record_count: t.record_count,
     }));
   }
 
