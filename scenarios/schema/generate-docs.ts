@@ -47,8 +47,13 @@ function escape_cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** Patterns of named definitions inlined into fields (e.g. process ids), so the docs can name them. */
+let named_patterns: ReadonlyMap<string, string> = new Map();
+
 function type_of(node: SchemaNode): string {
   if (node.$ref !== undefined) return ref_name(node.$ref);
+  const named = node.pattern === undefined ? undefined : named_patterns.get(node.pattern);
+  if (named !== undefined) return named;
   if (node.const !== undefined) return `\`${String(node.const)}\``;
   if (node.enum !== undefined) return node.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (node.type === 'array' && node.items !== undefined) return `list of ${type_of(node.items)}`;
@@ -63,12 +68,16 @@ function default_of(node: SchemaNode): string {
   return node.default === undefined ? '' : `\`${typeof node.default === 'string' ? node.default : JSON.stringify(node.default)}\``;
 }
 
+let definitions_in_use: Readonly<Record<string, SchemaNode>> = {};
+
 function field_table(node: SchemaNode): string[] {
   const required = new Set(node.required ?? []);
   const lines = ['| field | type | default | description |', '|---|---|---|---|'];
   for (const [name, child] of Object.entries(node.properties ?? {})) {
-    const description = child.description ?? '';
-    const title = child.title !== undefined ? `**${child.title}.** ` : '';
+    const referenced = child.$ref === undefined ? undefined : definitions_in_use[child.$ref.replace('#/definitions/', '')];
+    const description = child.description ?? referenced?.description ?? '';
+    const title_text = child.title ?? referenced?.title;
+    const title = title_text !== undefined ? `**${title_text}.** ` : '';
     lines.push(
       `| \`${name}\`${required.has(name) ? ' (required)' : ''} | ${type_of(child)} | ${default_of(child)} | ${escape_cell(title + description)} |`,
     );
@@ -102,6 +111,10 @@ const FLINK_NOTES = [
 export function generate_docs_source(): string {
   const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as SchemaNode;
   const definitions = schema.definitions ?? {};
+  definitions_in_use = definitions;
+  named_patterns = new Map(
+    Object.entries(definitions).flatMap(([name, node]) => (node.pattern !== undefined && name === 'process_id' ? [[node.pattern, REF_NAMES[name] ?? name]] : [])),
+  );
   const out: string[] = [
     '<!-- Generated from scenarios/schema/scenario.schema.json by scenarios/schema/generate-docs.ts. Do not edit. -->',
     '',
