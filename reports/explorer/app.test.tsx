@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ExplorerApp } from './app.js';
+import { ExplorerApp, wrap_lines } from './app.js';
 import { ExplorerModel } from './explorer-model.js';
 import { run_explorer } from './index.js';
 import { write_synthetic_trace } from './synthetic-trace.js';
@@ -79,6 +79,15 @@ describe('first screen', () => {
   it('renders only as many rows as the height allows', () => {
     const { frame } = open_app({ height: 30 });
     expect(frame().split('\n').length).toBeLessThanOrEqual(30);
+  });
+});
+
+describe('detail pane', () => {
+  it('wraps long values instead of cutting them, within its height', () => {
+    const lines = wrap_lines(['{', `  "message": "${'x'.repeat(50)}"`, '}'], 20, 10);
+    expect(lines.every((text) => text.length <= 20)).toBe(true);
+    expect(lines.join('').replace(/\s+/g, '')).toBe(`{"message":"${'x'.repeat(50)}"}`);
+    expect(wrap_lines(['a'.repeat(100)], 20, 3)).toHaveLength(3);
   });
 });
 

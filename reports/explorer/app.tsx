@@ -42,7 +42,7 @@ export const HELP_LINES = [
   '  +  -               zoom the timeline in / out',
   '  ?                  this help (any key closes it)      q  quit',
   '',
-  'timeline glyphs: ! fault  X crash  P pause  S start  c checkpoint triggered  C completed',
+  'timeline glyphs: ! fault  X crash  P pause  S restart  c checkpoint triggered  C completed',
   '                 A aborted  R recovery  V violation  . other activity',
 ];
 
@@ -100,6 +100,22 @@ function detail_lines(index: TraceIndex, line: number): string[] {
   return JSON.stringify(index.line(line), null, 2).split('\n');
 }
 
+/** Wraps long lines at `width` (continuations indented by two), keeping at most `max_lines`. */
+export function wrap_lines(lines: readonly string[], width: number, max_lines: number): string[] {
+  const wrapped: string[] = [];
+  const step = Math.max(4, width - 2);
+  for (const text of lines) {
+    if (wrapped.length >= max_lines) break;
+    if (text.length <= width) {
+      wrapped.push(text);
+      continue;
+    }
+    wrapped.push(text.slice(0, width));
+    for (let at = width; at < text.length && wrapped.length < max_lines; at += step) wrapped.push('  ' + text.slice(at, at + step));
+  }
+  return wrapped.slice(0, max_lines);
+}
+
 function Timeline({ model, width }: { model: ExplorerModel; width: number }): React.JSX.Element {
   const bucket_count = Math.max(8, width - lane_label_width - 2);
   const timeline = model.timeline(bucket_count, max_timeline_lanes);
@@ -125,7 +141,7 @@ function Detail({ model, width, height, other_path }: { model: ExplorerModel; wi
   const line = model.cursor_line;
   const divergence = model.divergence;
   if (divergence === undefined) {
-    const lines = detail_lines(model.index, line).slice(0, height);
+    const lines = wrap_lines(detail_lines(model.index, line), width, height);
     return (
       <Box flexDirection="column">
         {lines.map((text, i) => (

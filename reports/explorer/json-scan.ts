@@ -12,7 +12,8 @@ export const FIELD_TARGET = 4;
 export const FIELD_FROM = 5;
 export const FIELD_TO = 6;
 export const FIELD_A = 7;
-const field_names = ['kind', 'time_ms', 'node', 'event', 'target', 'from', 'to', 'a'] as const;
+export const FIELD_INCARNATION = 8;
+const field_names = ['kind', 'time_ms', 'node', 'event', 'target', 'from', 'to', 'a', 'incarnation'] as const;
 export const tracked_field_count = field_names.length;
 const field_name_bytes = field_names.map((name) => Buffer.from(name, 'latin1'));
 
@@ -202,7 +203,7 @@ class JsonScanner {
 
   private tracked_field(key_start: number, key_end: number): number {
     const length = key_end - key_start;
-    if (length > 7) return -1;
+    if (length > 11) return -1;
     const first = this.buffer[key_start] as number;
     for (let field = 0; field < tracked_field_count; field++) {
       const name = field_name_bytes[field] as Buffer;

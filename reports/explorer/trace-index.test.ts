@@ -10,6 +10,9 @@ import {
   FLAG_FAULT,
   FLAG_RECOVERY,
   FLAG_VIOLATION,
+  GLYPH_ACTIVITY,
+  GLYPH_CRASH,
+  GLYPH_START,
   LruCache,
   TraceFormatError,
   TraceIndex,
@@ -128,6 +131,21 @@ describe('TraceIndex.open', () => {
     const text = fs.readFileSync(file, 'utf8');
     fs.writeFileSync(file, text.replace('"crash"', '"crash}"').replace('"node":"tm-0"}', '"node":"tm-0" '));
     expect(index.line(1)).toMatchObject({ seq: 1, time_ms: 7, kind: 'unreadable' });
+    index.close();
+  });
+
+  it('marks restarts (incarnation above 0) on the timeline, not first starts', () => {
+    const file = path.join(directory, 'restarts.jsonl');
+    const lines = [
+      header_line,
+      '{"seq":1,"time_ms":0,"kind":"start","node":"tm-1","incarnation":0}',
+      '{"seq":2,"time_ms":9,"kind":"crash","node":"tm-1"}',
+      '{"seq":3,"time_ms":20,"kind":"start","node":"tm-1","incarnation":1}',
+    ];
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const index = TraceIndex.open(file);
+    expect(Array.from(index.glyphs.subarray(1))).toEqual([GLYPH_ACTIVITY, GLYPH_CRASH, GLYPH_START]);
+    expect(Array.from(index.special_lines)).toEqual([2, 3]);
     index.close();
   });
 

@@ -5,6 +5,7 @@ import {
   FIELD_A,
   FIELD_EVENT,
   FIELD_FROM,
+  FIELD_INCARNATION,
   FIELD_KIND,
   FIELD_NODE,
   FIELD_TARGET,
@@ -145,8 +146,8 @@ function classify(kind: string, event: string | undefined): number {
       return (FLAG_FAULT << 8) | GLYPH_CRASH;
     case 'pause':
       return (FLAG_FAULT << 8) | GLYPH_PAUSE;
-    case 'start':
-      return GLYPH_START;
+    case 'start': // a first start is plain activity; restarts (incarnation > 0) get their glyph per line
+      return GLYPH_ACTIVITY;
     case 'violation':
       return (FLAG_VIOLATION << 8) | GLYPH_VIOLATION;
     case 'log': {
@@ -342,9 +343,11 @@ export class TraceIndex {
       return to_code(scan.string_field(chunk, field) ?? '');
     };
     let log_code = -1;
+    let start_code = -1;
     const kind_code_for_scan = (scanned: JsonScanResult): number => {
       const kind_code = interned(kind_interner, FIELD_KIND, label_code);
       if (log_code < 0 && kind_labels[kind_code] === 'log') log_code = kind_code;
+      if (start_code < 0 && kind_labels[kind_code] === 'start') start_code = kind_code;
       if (kind_code !== log_code) return kind_code;
       const event_type = scanned.types[FIELD_EVENT];
       if (event_type !== VALUE_STRING && event_type !== VALUE_STRING_ESCAPED) return kind_code;
@@ -421,7 +424,8 @@ export class TraceIndex {
       previous_time_ms = time_ms;
       kind_codes.data[at] = kind_code;
       node_codes.data[at] = node_code;
-      const classified = classified_by_kind_code[kind_code] as number;
+      let classified = classified_by_kind_code[kind_code] as number;
+      if (kind_code === start_code && (scan.number_field(chunk, FIELD_INCARNATION) ?? 0) > 0) classified = GLYPH_START;
       flags.data[at] = classified >> 8;
       glyphs.data[at] = classified & 0xff;
       if ((classified & 0xff) > GLYPH_ACTIVITY) {
