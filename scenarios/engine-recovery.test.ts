@@ -127,6 +127,42 @@ describe('recovery from a checkpoint after a TaskManager crash', () => {
     }
   });
 
+  it('a corrupt newest checkpoint is skipped: recovery restores the newest one that verifies', () => {
+    const params = { records: 2000, partitions: 4, seed: 17, keys: 12, sink_records_per_ms: 2 };
+    const { c, job, input } = cluster('sequence_check', params, 12, { checkpointing: { interval_ms: 30, num_retained: 3 } });
+    let corrupted: number | undefined;
+    c.world.schedule(260, () => {
+      const newest = c.jobManager()!.latestCompletedCheckpoint()!;
+      corrupted = newest.checkpoint_id;
+      // Every read of its _metadata comes back with a flipped bit (the stored bytes stay intact).
+      c.world.store('checkpoint').add_fault('bit_flip_read', newest.metadata_path, 1e12, 1_000_000, 0);
+      c.world.crash('tm-1');
+      c.world.restart('tm-1', 20);
+    });
+    c.runToCompletion(5_000_000);
+    expect(c.jobStatus()).toBe('FINISHED');
+    const restored = c.jobManager()!.recoveries[0]!.restored_checkpoint_id;
+    expect(corrupted).toBeGreaterThan(1);
+    expect(restored).not.toBeNull();
+    expect(restored!).toBeLessThan(corrupted!);
+    expect(c.keyedState().get('check')).toEqual(evaluateOracle(job.build, params, input).state.get('check'));
+    expect((c.collector().records('sink') as SequenceVerdict[]).every((r) => r.verdict === 'ok')).toBe(true);
+  });
+
+  it('when no checkpoint verifies, recovery restarts from the beginning of the input (state still exact)', () => {
+    const params = { records: 1500, partitions: 3, seed: 19, keys: 10, sink_records_per_ms: 2 };
+    const { c, job, input } = cluster('sequence_check', params, 13);
+    c.world.schedule(200, () => {
+      c.world.store('checkpoint').add_fault('bit_flip_read', 'sequence_check/chk-', 1e12, 1_000_000, 0);
+      c.world.crash('tm-2');
+      c.world.restart('tm-2', 20);
+    });
+    c.runToCompletion(5_000_000);
+    expect(c.jobStatus()).toBe('FINISHED');
+    expect(c.jobManager()!.recoveries[0]!.restored_checkpoint_id).toBeNull();
+    expect(c.keyedState().get('check')).toEqual(evaluateOracle(job.build, params, input).state.get('check'));
+  });
+
   it('LSM backend (incremental checkpoints): the same crash gives the same exactly-once state', () => {
     const params = { records: 1500, partitions: 4, seed: 21, keys: 12, sink_records_per_ms: 2 };
     const { c, job, input } = cluster('sequence_check', params, 6, { checkpointing: { interval_ms: 30, state_backend: 'lsm' } });

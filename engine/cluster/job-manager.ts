@@ -9,6 +9,14 @@ import {
 } from '../checkpoint/index.js';
 import { placeSubtasks, type ExecutionPlan } from '../graph/execution-graph.js';
 import { create_restart_strategy, type RestartStrategy, type RestartStrategyConfig } from '../recovery/restart-strategy.js';
+import {
+  files_to_verify,
+  verify_checkpoint,
+  verify_metadata_bytes,
+  type CheckpointCandidate,
+  type SkippedCheckpoint,
+} from '../recovery/checkpoint-selection.js';
+import { metadata_path } from '../checkpoint/metadata.js';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import { buildJob, type JobCatalogue } from './build-job.js';
 import { isClusterMessage, type ClusterMessage, type DeploymentRestore, type JobSpec } from './messages.js';
@@ -42,6 +50,9 @@ interface RegisteredTaskManager {
   last_heartbeat_ms: number;
 }
 
+/** How many of the newest checkpoints in the store a recovery tries before restarting from scratch. */
+const MAX_RESTORE_CANDIDATES = 8;
+
 type JobManagerTimer = { kind: 'heartbeat' } | { kind: 'restart'; attempt: number };
 
 export interface RecoveryRecord {
@@ -60,6 +71,7 @@ export class JobManager implements EngineNode {
   private restore_from: CompletedCheckpoint | undefined;
   /** RESTARTING: the restart strategy's delay has passed (a redeploy may start once enough slots are registered). */
   private restart_due = false;
+  private restore_skipped: SkippedCheckpoint[] = [];
   readonly recoveries: RecoveryRecord[] = [];
   readonly completed_checkpoints: number[] = [];
   private readonly heartbeat_interval_ms: number;
@@ -235,10 +247,7 @@ export class JobManager implements EngineNode {
     }
     const timer = tag as JobManagerTimer;
     if (timer.kind === 'restart') {
-      if (timer.attempt === this.attempt && this.status === 'RESTARTING') {
-        this.restart_due = true;
-        this.tryDeploy();
-      }
+      if (timer.attempt === this.attempt && this.status === 'RESTARTING') this.selectCheckpointThenDeploy(timer.attempt);
       return;
     }
     if (timer.kind !== 'heartbeat' || this.isTerminal()) return;
@@ -284,11 +293,12 @@ export class JobManager implements EngineNode {
       this.coordinator?.shutdown('FAILED');
       return;
     }
-    this.restore_from = this.coordinator?.latest_completed();
+    this.restore_from = undefined;
+    this.restart_due = false;
     this.recoveries.push({
       reason,
       failed_at_ms: this.runtime.now_ms(),
-      restored_checkpoint_id: this.restore_from?.checkpoint_id ?? null,
+      restored_checkpoint_id: null,
     });
     this.runtime.log('recovery.started', { reason, attempt: this.recoveries.length });
     this.setStatus('RESTARTING', `restart in ${decision.delay_ms} ms`);
@@ -296,6 +306,97 @@ export class JobManager implements EngineNode {
     this.deployed_acks = new Set();
     this.deployed_to = [];
     this.runtime.setTimer(decision.delay_ms, { kind: 'restart', attempt: this.attempt } satisfies JobManagerTimer);
+  }
+
+  /**
+   * Recovery picks the newest checkpoint in the checkpoint store whose _metadata and every referenced file verify
+   * (checksums, sizes): a corrupt or half-deleted checkpoint is skipped, never restored silently. No valid
+   * checkpoint means a restart from the beginning of the input.
+   */
+  private selectCheckpointThenDeploy(attempt: number): void {
+    const done = (chosen: CompletedCheckpoint | undefined, skipped: SkippedCheckpoint[]): void => {
+      if (this.attempt !== attempt || this.status !== 'RESTARTING') return;
+      this.restore_from = chosen;
+      this.restore_skipped = skipped;
+      const recovery = this.recoveries[this.recoveries.length - 1];
+      if (recovery !== undefined) recovery.restored_checkpoint_id = chosen?.checkpoint_id ?? null;
+      if (skipped.length > 0) this.runtime.probe('recovery.skipped_invalid_checkpoint');
+      this.restart_due = true;
+      this.tryDeploy();
+    };
+    if (this.coordinator === undefined) {
+      done(undefined, []);
+      return;
+    }
+    const store = this.runtime.checkpoint_store;
+    store.list(`${this.job_id}/chk-`, (listed) => {
+      if (!listed.ok) {
+        // The store cannot be listed: fall back to the coordinator's own record (still verified by the restore).
+        done(this.coordinator!.latest_completed(), [{ checkpoint_id: -1, reason: `list failed: ${listed.error}` }]);
+        return;
+      }
+      const ids = new Set<number>();
+      for (const key of listed.value) {
+        const match = /\/chk-(\d+)\/_metadata$/.exec(key);
+        if (match !== null) ids.add(Number(match[1]));
+      }
+      const candidates = [...ids]
+        .sort((a, b) => b - a)
+        .slice(0, MAX_RESTORE_CANDIDATES)
+        .map((id) => ({ checkpoint_id: id, metadata_path: metadata_path(this.job_id, id) }));
+      this.verifyCandidates(candidates, 0, [], done);
+    });
+  }
+
+  private verifyCandidates(
+    candidates: CheckpointCandidate[],
+    index: number,
+    skipped: SkippedCheckpoint[],
+    done: (chosen: CompletedCheckpoint | undefined, skipped: SkippedCheckpoint[]) => void,
+  ): void {
+    const candidate = candidates[index];
+    if (candidate === undefined) {
+      done(undefined, skipped);
+      return;
+    }
+    const store = this.runtime.checkpoint_store;
+    const next = (reason: string): void => {
+      skipped.push({ checkpoint_id: candidate.checkpoint_id, reason });
+      this.verifyCandidates(candidates, index + 1, skipped, done);
+    };
+    store.get(candidate.metadata_path, (read) => {
+      const bytes = read.ok ? read.value : undefined;
+      const step1 = verify_metadata_bytes(candidate, bytes);
+      if (!step1.ok) {
+        next(step1.reason);
+        return;
+      }
+      const refs = files_to_verify(step1.metadata);
+      const files = new Map<string, Uint8Array>();
+      let pending = refs.length;
+      let failed = false;
+      const finish = (): void => {
+        const verified = verify_checkpoint(candidate, bytes, files);
+        if (!verified.ok) next(verified.reason);
+        else done({ checkpoint_id: candidate.checkpoint_id, metadata: verified.metadata, metadata_path: candidate.metadata_path }, skipped);
+      };
+      if (pending === 0) {
+        finish();
+        return;
+      }
+      for (const ref of refs) {
+        store.get(ref.path, (file) => {
+          if (failed) return;
+          if (!file.ok) {
+            failed = true;
+            next(`state file ${ref.path}: ${file.error}`);
+            return;
+          }
+          files.set(ref.path, file.value);
+          if (--pending === 0) finish();
+        });
+      }
+    });
   }
 
   private tryDeploy(): void {
@@ -325,9 +426,9 @@ export class JobManager implements EngineNode {
           subtasks: op.subtasks.map((s) => ({ subtask_index: s.subtask_index, keyed: s.keyed, operator_state: s.operator_state })),
         })),
       };
-      this.runtime.log('recovery.restored', { checkpoint_id: from.checkpoint_id, skipped: [] });
+      this.runtime.log('recovery.restored', { checkpoint_id: from.checkpoint_id, skipped: this.restore_skipped });
     } else if (this.status === 'RESTARTING') {
-      this.runtime.log('recovery.restored', { checkpoint_id: null, skipped: [] });
+      this.runtime.log('recovery.restored', { checkpoint_id: null, skipped: this.restore_skipped });
     }
     this.coordinator?.set_expected_tasks(this.plan.vertices.flatMap((v) => Array.from({ length: v.parallelism }, (_, s) => `${v.index}/${s}`)));
     if (this.status === 'RESTARTING') {
