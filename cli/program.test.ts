@@ -197,6 +197,12 @@ describe('swarm', () => {
     expect(b.failures).toEqual(a.failures);
   });
 
+  it('summarizes a big swarm with a row per scenario', async () => {
+    const { stdout } = await cli(['swarm', 'flaky.yaml', '--seeds', '60', '--workers', '1']);
+    expect(stdout).toMatch(/^scenario\s+seeds\s+outcome/);
+    expect(stdout).toMatch(/flaky\s+60\s+violation 20\/60\s+NO \(seed 3, 6, 9, 12, 15, … 20 in all\)/);
+  });
+
   it('draws a progress bar on stderr only when it is a terminal', async () => {
     let tty_err = '';
     const tty = await cli(['swarm', 'steady.yaml', '--seeds', '4', '--workers', '1'], {

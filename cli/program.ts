@@ -28,6 +28,8 @@ export const CATALOGUE_DIR = join(PACKAGE_ROOT, 'scenarios', 'catalogue');
 export const MAX_FAILURE_FILES = 50;
 /** Failures listed in a summary, at most. */
 export const MAX_LISTED_FAILURES = 20;
+/** Above this many runs a swarm prints a row per scenario instead of a row per run. */
+export const MAX_SUMMARY_RUN_ROWS = 50;
 
 export interface CliDeps {
   cwd: string;
@@ -283,7 +285,10 @@ class Cli {
     );
     const results = await this.run_pool(scenarios, jobs, workers);
     const reports_dir = this.abs(options.reports ?? DEFAULT_REPORTS_DIR);
-    if (options.json !== true) this.out(await this.summary(results));
+    if (options.json !== true) {
+      // A row per run reads well for a few runs; a big swarm gets a row per scenario (--reports has every run).
+      this.out(results.length <= MAX_SUMMARY_RUN_ROWS ? await this.summary(results) : scenario_table(scenarios, jobs, results));
+    }
     const failures = this.report_failures(scenarios, jobs, results, reports_dir);
     if (options.json === true) {
       this.out(
@@ -313,21 +318,8 @@ class Cli {
       for (const seed of seeds) jobs.push({ scenario_index, seed });
     });
     const results = await this.run_pool(scenarios, jobs, workers);
-    const rows = scenarios.map(({ scenario }, scenario_index) => {
-      const mine = results.filter((_, i) => jobs[i]?.scenario_index === scenario_index);
-      const violations = mine.filter((r) => r.outcome === 'violation').length;
-      const unmet = mine.filter((r) => !r.expectation_met).map((r) => r.seed);
-      return [
-        clean(scenario.name),
-        String(mine.length),
-        violations === 0 ? 'pass' : `violation ${violations}/${mine.length}`,
-        unmet.length === 0 ? 'yes' : `NO (seed ${unmet.join(', ')})`,
-        mine[0] === undefined ? '-' : short_hash(mine[0].trace_hash),
-        String(Math.round(mine.reduce((sum, r) => sum + r.wall_ms, 0))),
-      ];
-    });
     if (options.json === true) this.out(JSON.stringify({ format: 'streamsim-catalogue', version: 1, results }, null, 2) + '\n');
-    else this.out(render_table(['scenario', 'seeds', 'outcome', 'expectation met', 'hash (first seed)', 'wall ms'], rows));
+    else this.out(scenario_table(scenarios, jobs, results));
     const reports_dir = this.abs(options.reports ?? DEFAULT_REPORTS_DIR);
     const failures = this.report_failures(scenarios, jobs, results, reports_dir);
     if (options.reports !== undefined) await this.write_reports(results, reports_dir);
@@ -367,6 +359,25 @@ class Cli {
       child.on('close', (code) => resolve_exit(code ?? EXIT.internal));
     });
   }
+}
+
+/** One row per scenario: seeds run, outcome, whether expectations were met, first seed's hash, wall time. */
+function scenario_table(scenarios: readonly PoolScenario[], jobs: readonly SwarmJob[], results: readonly RunResult[]): string {
+  const rows = scenarios.map(({ scenario }, scenario_index) => {
+    const mine = results.filter((_, i) => jobs[i]?.scenario_index === scenario_index);
+    const violations = mine.filter((r) => r.outcome === 'violation').length;
+    const unmet = mine.filter((r) => !r.expectation_met).map((r) => r.seed);
+    const unmet_text = unmet.length <= 5 ? unmet.join(', ') : `${unmet.slice(0, 5).join(', ')}, … ${unmet.length} in all`;
+    return [
+      clean(scenario.name),
+      String(mine.length),
+      violations === 0 ? 'pass' : `violation ${violations}/${mine.length}`,
+      unmet.length === 0 ? 'yes' : `NO (seed ${unmet_text})`,
+      mine[0] === undefined ? '-' : short_hash(mine[0].trace_hash),
+      String(Math.round(mine.reduce((sum, r) => sum + r.wall_ms, 0))),
+    ];
+  });
+  return render_table(['scenario', 'seeds', 'outcome', 'expectation met', 'hash (first seed)', 'wall ms'], rows);
 }
 
 function build_program(cli: Cli, deps: CliDeps, set_exit: (code: number) => void): Command {
