@@ -1,5 +1,6 @@
 // Specification of the explorer UI, driven by keys through ink-testing-library: navigation, jumps, time, search,
 // filters, follow, diff, help, and the errors run_explorer reports for missing or malformed traces.
+import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -254,6 +255,65 @@ describe('help', () => {
     await press('j');
     expect(frame()).not.toContain('streamsim explore: keys');
     expect(frame()).toContain('timeline');
+  });
+});
+
+/** A terminal stand-in for run_explorer: a TTY stdin that can be typed into and a stdout that records writes. */
+function fake_terminal(): { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; type: (keys: string) => void; output: () => string } {
+  let pending: string | null = null;
+  const stdin = Object.assign(new EventEmitter(), {
+    isTTY: true,
+    setEncoding: () => {},
+    setRawMode: () => {},
+    resume: () => {},
+    pause: () => {},
+    ref: () => {},
+    unref: () => {},
+    read: () => {
+      const data = pending;
+      pending = null;
+      return data;
+    },
+  });
+  let written = '';
+  const stdout = Object.assign(new EventEmitter(), {
+    isTTY: true,
+    rows: 30,
+    columns: 120,
+    write: (chunk: string) => ((written += chunk), true),
+  });
+  return {
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    type: (keys) => {
+      pending = keys;
+      stdin.emit('readable');
+      stdin.emit('data', keys);
+    },
+    output: () => written,
+  };
+}
+
+describe('run_explorer', () => {
+  it('switches to the alternate screen, renders the trace, and restores the screen on q with exit 0', async () => {
+    const terminal = fake_terminal();
+    const running = run_explorer({ trace_path, stdin: terminal.stdin, stdout: terminal.stdout });
+    for (let waited_ms = 0; !terminal.output().includes('streamsim explore') && waited_ms < 5_000; waited_ms += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(terminal.output().startsWith('\x1b[?1049h')).toBe(true);
+    expect(terminal.output()).toContain(`${summary.line_count} lines`);
+    terminal.type('q');
+    expect(await running).toBe(0);
+    expect(terminal.output().endsWith('\x1b[?1049l')).toBe(true);
+  });
+
+  it('refuses to start without an interactive terminal', async () => {
+    let text = '';
+    const stderr = { write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WritableStream;
+    const not_a_tty = Object.assign(new EventEmitter(), { isTTY: false }) as unknown as NodeJS.ReadStream;
+    expect(await run_explorer({ trace_path, stdin: not_a_tty, stderr })).toBe(2);
+    expect(text).toContain('needs an interactive terminal');
   });
 });
 

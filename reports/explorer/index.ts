@@ -35,7 +35,10 @@ export function open_trace(path: string): TraceIndex | string {
   }
 }
 
-/** Runs the explorer until the user quits. Returns 0 after a normal quit, 2 when a trace is missing or malformed. */
+/**
+ * Runs the explorer until the user quits. Returns 0 after a normal quit, 2 when a trace is missing or malformed
+ * (or stdin is not a terminal), 3 on an internal error; the terminal is restored in every case.
+ */
 export async function run_explorer(options: ExplorerOptions): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stdin = options.stdin ?? process.stdin;
@@ -92,8 +95,8 @@ export async function run_explorer(options: ExplorerOptions): Promise<number> {
     return 0;
   } catch (error) {
     restore();
-    stderr.write(`streamsim explore: ${(error as Error).message}\n`);
-    return 1;
+    stderr.write(`streamsim explore: internal error: ${(error as Error).message}\n`);
+    return 3;
   } finally {
     restore();
     process.removeListener('SIGTERM', on_signal);
