@@ -139,7 +139,8 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
       };
     }
     const engine_sink = evidence.view.run.engine_sink_kind;
-    if (property === 'exactly_once_output' && failed !== undefined && engine_sink !== plan.sink_kind && is_at_least_once(comparison)) {
+    const promises_exactly_once = plan.sink_kind === 'two_phase_commit' || plan.sink_kind === 'idempotent';
+    if (property === 'exactly_once_output' && failed !== undefined && promises_exactly_once && engine_sink !== plan.sink_kind && is_at_least_once(comparison)) {
       // The engine wrote through a sink that promises only at-least-once: exactly-once output is not judgeable.
       add(
         property,
