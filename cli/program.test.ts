@@ -197,6 +197,27 @@ describe('swarm', () => {
     expect(b.failures).toEqual(a.failures);
   });
 
+  it('stops with exit 3 and the stack when the runner throws inside a worker', async () => {
+    const module_path = join(cwd, 'throwing-runner.mjs');
+    writeFileSync(module_path, 'export function run_scenario(s, o) { if (o.seed === 2) throw new Error("engine bug at seed 2"); throw new Error("other"); }\n');
+    const { code, stderr } = await cli(['swarm', 'steady.yaml', '--seeds', '3', '--workers', '2'], {
+      runner: undefined,
+      runner_module: new URL(`file://${module_path}`).href,
+    });
+    expect(code).toBe(EXIT.internal);
+    expect(stderr).toMatch(/internal error[\s\S]*(engine bug at seed 2|other)[\s\S]*\n\s+at /);
+  });
+
+  it('explains a missing runner from inside workers too', async () => {
+    const { code, stderr } = await cli(['swarm', 'steady.yaml', '--seeds', '3', '--workers', '2'], {
+      runner: undefined,
+      runner_module: new URL('./no-such-runner.ts', import.meta.url).href,
+    });
+    expect(code).toBe(EXIT.internal);
+    expect(stderr).toMatch(/scenario runner .* is not in this checkout yet/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('summarizes a big swarm with a row per scenario', async () => {
     const { stdout } = await cli(['swarm', 'flaky.yaml', '--seeds', '60', '--workers', '1']);
     expect(stdout).toMatch(/^scenario\s+seeds\s+outcome/);
