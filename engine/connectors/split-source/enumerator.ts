@@ -83,6 +83,14 @@ export class LogSplitEnumerator {
     if (!(event.subtask_index >= 0 && event.subtask_index < this.options.parallelism)) {
       this.runtime.fail_invariant('split enumerator: reader outside parallelism', { subtask_index: event.subtask_index });
     }
+    if (this.registered.has(event.subtask_index)) {
+      // A repeated registration: the reader may have missed its assignment (a lost message). Send it again;
+      // readers ignore splits they already hold.
+      const held = this.assigned.get(event.subtask_index) ?? [];
+      if (held.length > 0) {
+        this.options.send_to_reader(event.subtask_index, { type: 'split.assign', subtask_index: event.subtask_index, splits: held.map((s) => ({ ...s })) });
+      }
+    }
     this.registered.add(event.subtask_index);
     this.no_more_sent.delete(event.subtask_index);
     this.assign_pending();
@@ -91,6 +99,8 @@ export class LogSplitEnumerator {
   /** A reader failed and restarts from `restored_checkpoint_id`: splits it got after that checkpoint come back. */
   handle_reader_failure(subtask_index: number, restored_checkpoint_id: number): void {
     this.registered.delete(subtask_index);
+    // Its checkpointed splits come back with its restored state; only later assignments are tracked again.
+    this.assigned.delete(subtask_index);
     this.no_more_sent.delete(subtask_index);
     const back: LogSplit[] = [];
     const keep: Assignment[] = [];

@@ -9,6 +9,11 @@ export interface SplitReaderOptions {
   broker_node: NodeId;
   /** Unique per reader instance (include the incarnation): tags broker replies, so stale ones are ignored. */
   instance_id: string;
+  /**
+   * A fixed tag for every broker request, for hosts that route replies by one tag per reader (the engine's
+   * SourceReaderContext.reply_tag). Replies are then matched by partition and offset; stale ones are ignored.
+   */
+  reply_tag?: string;
   fetch_max_records: number;
   /** Records fetched but not yet emitted, over all splits. Fetching pauses at this bound. */
   max_buffered_records: number;
@@ -69,7 +74,10 @@ export class LogSplitReader {
 
   handle_source_event(event: SourceEvent): void {
     if (event.type === 'split.assign' && event.subtask_index === this.options.subtask_index) {
-      for (const split of event.splits) this.add(split, split.start_offset);
+      for (const split of event.splits) {
+        // a repeated assignment (after a repeated registration) must not reset progress
+        if (!this.splits.has(split.split_id)) this.add(split, split.start_offset);
+      }
       this.fetch_all();
     } else if (event.type === 'split.no_more_splits' && event.subtask_index === this.options.subtask_index) {
       this.no_more_splits = true;
@@ -123,7 +131,12 @@ export class LogSplitReader {
   on_message(message: unknown): boolean {
     const reply = message as BrokerSourceReply;
     if (reply.type !== 'broker.fetch_result' && reply.type !== 'broker.fetch_error') return false;
-    const progress = [...this.splits.values()].find((p) => p.fetch?.reply_tag === reply.reply_tag);
+    const progress =
+      this.options.reply_tag === undefined
+        ? [...this.splits.values()].find((p) => p.fetch?.reply_tag === reply.reply_tag)
+        : [...this.splits.values()].find(
+            (p) => p.fetch !== null && p.split.topic === reply.topic && p.split.partition === reply.partition && (reply.type === 'broker.fetch_error' || reply.offset === p.fetch.offset),
+          );
     if (progress === undefined) return true; // stale: a resent fetch already answered, or a previous instance
     const fetch = progress.fetch as { offset: number };
     progress.fetch = null;
@@ -181,7 +194,7 @@ export class LogSplitReader {
       if (stop !== null && offset >= stop) continue;
       const room = this.options.max_buffered_records - this.buffered;
       const wanted = Math.min(this.options.fetch_max_records, room, stop === null ? Number.POSITIVE_INFINITY : stop - offset);
-      const reply_tag = `${this.options.instance_id}:fetch:${this.fetch_seq++}`;
+      const reply_tag = this.options.reply_tag ?? `${this.options.instance_id}:fetch:${this.fetch_seq++}`;
       progress.fetch = { reply_tag, offset, sent_ms: now_ms };
       this.transport.send(this.options.broker_node, {
         type: 'broker.fetch',
