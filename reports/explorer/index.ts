@@ -20,7 +20,8 @@ export interface ExplorerOptions {
   stderr?: NodeJS.WritableStream;
 }
 
-const enter_alternate_screen = '\x1b[?1049h';
+/** Alternate screen, then cursor home and clear: ink draws from the cursor, which may be low on the screen. */
+const enter_alternate_screen = '\x1b[?1049h\x1b[H\x1b[2J';
 const leave_alternate_screen = '\x1b[?1049l';
 const default_rows = 40;
 const default_columns = 120;
@@ -81,17 +82,22 @@ export async function run_explorer(options: ExplorerOptions): Promise<number> {
   stdout.write(enter_alternate_screen);
   try {
     const model = new ExplorerModel(opened, other);
-    const instance = render(
+    const app = (): ReturnType<typeof createElement> =>
       createElement(ExplorerApp, {
         model,
         height: stdout.rows ?? default_rows,
         // One column spare: a line that fills the last column makes some terminals wrap it.
         width: Math.max(40, (stdout.columns ?? default_columns) - 1),
         ...(options.diff_path === undefined ? {} : { other_path: options.diff_path }),
-      }),
-      { stdout, stdin, exitOnCtrlC: true, patchConsole: false },
-    );
-    await instance.waitUntilExit();
+      });
+    const instance = render(app(), { stdout, stdin, exitOnCtrlC: true, patchConsole: false });
+    const on_resize = (): void => instance.rerender(app());
+    stdout.on('resize', on_resize);
+    try {
+      await instance.waitUntilExit();
+    } finally {
+      stdout.removeListener('resize', on_resize);
+    }
     return 0;
   } catch (error) {
     restore();
