@@ -232,7 +232,7 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
         model.search(query, key.upArrow ? -1 : 1);
         return;
       }
-      if (text.length > 0 && !key.ctrl && !key.meta && input.length < max_prompt_chars) set_input(input + text);
+      if (text.length > 0 && !key.ctrl && !key.meta) set_input((input + text).slice(0, max_prompt_chars));
       return;
     }
     if (text === 'q') {
