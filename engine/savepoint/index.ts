@@ -27,3 +27,4 @@ export {
   type SubtaskRestore,
 } from './restore-plan.js';
 export { collect_operator_state, load_subtask_state, type SubtaskStateSource } from './task-state.js';
+export { canonical_entries, restore_state_from_savepoint, savepoint_from_checkpoint } from './from-checkpoint.js';
