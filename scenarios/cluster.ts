@@ -9,6 +9,7 @@ import { createCollector, type CollectorNode } from '../engine/connectors/collec
 import { createLogBroker, type LogBroker, type LogRecord, type TopicConfig } from '../engine/connectors/log-broker.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { compareEntries } from '../engine/state/memory-backend.js';
+import { create_transactional_store, TransactionalStore, type TransactionalStoreConfig } from '../engine/connectors/transactional-store.js';
 import { EXAMPLE_JOB_FACTORIES } from '../engine/examples/index.js';
 import { World, type RunOutcome, type WorldOptions } from '../sim/index.js';
 import { engineNodeOf, hostEngineNode } from './host.js';
@@ -30,11 +31,14 @@ export interface ClusterOptions {
   restart_strategy?: JobManagerConfig['restart_strategy'];
   world?: Partial<WorldOptions>;
   max_collected_records?: number;
+  /** Adds the transactional store node ("txstore") that external-store sinks write to. */
+  transactional_store?: Partial<TransactionalStoreConfig>;
 }
 
 export const JOB_MANAGER_ID = 'jm';
 export const BROKER_ID = 'broker';
 export const COLLECTOR_ID = 'collector';
+export const TXSTORE_ID = 'txstore';
 
 export function taskManagerId(index: number): string {
   return `tm-${index + 1}`;
@@ -50,6 +54,9 @@ export class Cluster {
     this.task_manager_ids = Array.from({ length: options.task_managers }, (_, i) => taskManagerId(i));
     this.world.add_process(BROKER_ID, hostEngineNode(createLogBroker({ topics: options.topics, preload: options.input })));
     this.world.add_process(COLLECTOR_ID, hostEngineNode(createCollector({ max_records: options.max_collected_records })));
+    if (options.transactional_store !== undefined) {
+      this.world.add_process(TXSTORE_ID, hostEngineNode(create_transactional_store(options.transactional_store)));
+    }
     this.world.add_process(
       JOB_MANAGER_ID,
       hostEngineNode(
@@ -86,6 +93,10 @@ export class Cluster {
     const node = engineNodeOf<CollectorNode>(this.world.process_object(COLLECTOR_ID));
     if (node === undefined) throw new Error('collector is down');
     return node;
+  }
+
+  transactionalStore(): TransactionalStore | undefined {
+    return engineNodeOf<TransactionalStore>(this.world.process_object(TXSTORE_ID));
   }
 
   broker(): LogBroker | undefined {

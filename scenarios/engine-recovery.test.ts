@@ -212,3 +212,31 @@ describe('recovery from a checkpoint after a TaskManager crash', () => {
     );
   });
 });
+
+describe('end-to-end exactly-once output with the two-phase-commit sink', () => {
+  it.each([
+    [1, 230, true],
+    [2, 310, false],
+    [3, 150, true],
+  ])('seed %i, crash at %i ms (restart %s): committed output is exactly the oracle output', (seed, crash_ms, restart) => {
+    const params = { records: 1500, partitions: 4, seed, keys: 12, sink: 'two_phase_commit', sink_records_per_ms: 2 };
+    const { c, job, input } = cluster('sequence_check', params, seed, {
+      transactional_store: {},
+      task_managers: restart ? 3 : 4,
+      slots_per_task_manager: restart ? 2 : 1,
+    });
+    c.world.schedule(crash_ms, () => {
+      expect(c.jobStatus()).toBe('RUNNING');
+      c.world.crash('tm-2');
+      if (restart) c.world.restart('tm-2', 30);
+    });
+    c.runToCompletion(5_000_000);
+    expect(c.jobStatus()).toBe('FINISHED');
+    expect(c.jobManager()!.recoveries.length).toBe(1);
+    const committed = c.transactionalStore()!.read_committed().records as SequenceVerdict[];
+    const expected = evaluateOracle(job.build, params, input).outputs.get('sink') as SequenceVerdict[];
+    const id = (r: SequenceVerdict) => `${r.key}/${r.seq}`;
+    expect(committed.map(id).sort()).toEqual(expected.map(id).sort());
+    expect(committed.every((r) => r.verdict === 'ok')).toBe(true);
+  });
+});

@@ -52,6 +52,8 @@ interface RegisteredTaskManager {
 
 /** How many of the newest checkpoints in the store a recovery tries before restarting from scratch. */
 const MAX_RESTORE_CANDIDATES = 8;
+/** Attempts at the final checkpoint of a finished bounded job before the job fails. */
+const MAX_FINAL_CHECKPOINT_ATTEMPTS = 10;
 
 type JobManagerTimer = { kind: 'heartbeat' } | { kind: 'restart'; attempt: number };
 
@@ -72,6 +74,10 @@ export class JobManager implements EngineNode {
   /** RESTARTING: the restart strategy's delay has passed (a redeploy may start once enough slots are registered). */
   private restart_due = false;
   private restore_skipped: SkippedCheckpoint[] = [];
+  /** The request id of the final checkpoint after all tasks finished (bounded input with checkpointing). */
+  private awaiting_final_checkpoint: number | undefined = undefined;
+  private final_checkpoint_attempts = 0;
+  private triggering_final_checkpoint = false;
   readonly recoveries: RecoveryRecord[] = [];
   readonly completed_checkpoints: number[] = [];
   private readonly heartbeat_interval_ms: number;
@@ -133,6 +139,13 @@ export class JobManager implements EngineNode {
             for (const path of paths) runtime.checkpoint_store.delete(path, () => {});
           },
           fail_job: (reason) => this.failJob(reason),
+          on_request_done: (request_id, outcome) => {
+            if (this.triggering_final_checkpoint) {
+              this.triggering_final_checkpoint = false;
+              this.awaiting_final_checkpoint = request_id;
+            }
+            if (request_id === this.awaiting_final_checkpoint) this.onFinalCheckpointOutcome(outcome.ok);
+          },
           log: (event, fields) => runtime.log(event, fields),
         },
       );
@@ -225,9 +238,14 @@ export class JobManager implements EngineNode {
         if (this.finished_tasks.has(message.task)) this.runtime.fail_invariant('task finished twice', { task: message.task });
         this.finished_tasks.set(message.task, { records_in: message.records_in, records_out: message.records_out });
         if (this.finished_tasks.size === this.total_tasks) {
-          this.coordinator?.stop_periodic();
-          this.setStatus('FINISHED', 'all tasks finished');
-          this.coordinator?.shutdown('FINISHED');
+          if (this.coordinator === undefined) {
+            this.setStatus('FINISHED', 'all tasks finished');
+            return;
+          }
+          // Flink's final checkpoint (FLIP-147): transactional sinks commit their last transaction on its completion.
+          this.coordinator.stop_periodic();
+          this.final_checkpoint_attempts = 0;
+          this.triggerFinalCheckpoint();
         }
         return;
       }
@@ -279,6 +297,7 @@ export class JobManager implements EngineNode {
   private failJob(reason: string): void {
     if (this.isTerminal() || (this.status === 'RESTARTING' && this.deployed_to.length === 0)) return;
     this.setStatus('FAILING', reason);
+    this.awaiting_final_checkpoint = undefined;
     this.runtime.probe('job.failover');
     this.coordinator?.stop_periodic();
     if (this.coordinator !== undefined) {
@@ -397,6 +416,30 @@ export class JobManager implements EngineNode {
         });
       }
     });
+  }
+
+  private triggerFinalCheckpoint(): void {
+    if (++this.final_checkpoint_attempts > MAX_FINAL_CHECKPOINT_ATTEMPTS) {
+      this.failJob('the final checkpoint did not complete');
+      return;
+    }
+    this.triggering_final_checkpoint = true;
+    const request_id = this.coordinator!.trigger_checkpoint({ forced: true });
+    if (!this.triggering_final_checkpoint) return; // rejected synchronously and already handled
+    this.triggering_final_checkpoint = false;
+    this.awaiting_final_checkpoint = request_id;
+    this.runtime.log('jm.final_checkpoint', { request: this.awaiting_final_checkpoint, attempt: this.final_checkpoint_attempts });
+  }
+
+  private onFinalCheckpointOutcome(completed: boolean): void {
+    if (this.awaiting_final_checkpoint === undefined || this.status !== 'RUNNING') return;
+    this.awaiting_final_checkpoint = undefined;
+    if (!completed) {
+      this.triggerFinalCheckpoint();
+      return;
+    }
+    this.setStatus('FINISHED', 'all tasks finished, final checkpoint completed');
+    this.coordinator?.shutdown('FINISHED');
   }
 
   private tryDeploy(): void {

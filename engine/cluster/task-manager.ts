@@ -53,8 +53,23 @@ interface Deployment {
   input_channels: Map<string, { task: Task; channel: InputChannel }>;
   output_channels: Map<string, OutputChannel>;
   source_tasks_by_tag: Map<string, Task>;
+  sink_tasks_by_tag: Map<string, Task>;
   finished_tasks: number;
+  /** Snapshots whose files are durable, waiting for their sink writers' parts (bounded by MAX_PENDING_ACKS). */
+  pending_acks: PendingAck[];
+  failed_tasks: Set<string>;
+  restored_checkpoint_id: number | null;
 }
+
+interface PendingAck {
+  task: Task;
+  checkpoint_id: number;
+  files_written: boolean;
+  send: () => void;
+}
+
+/** Bound on checkpoint acknowledgements waiting for sink durability per TaskManager. */
+const MAX_PENDING_ACKS = 256;
 
 export class TaskManager implements EngineNode, ChannelTransport {
   private readonly network: NetworkConfig;
@@ -65,7 +80,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
   /** Ready tasks in FIFO order; each task at most once (bounded by the number of tasks). */
   private readonly ready: Task[] = [];
   private mailbox_timer: TimerHandle | undefined;
-  private readonly task_timers = new Map<string, TimerHandle>();
+  private readonly task_timers = new Map<string, { handle: TimerHandle; due_ms: number }>();
   max_ready_observed = 0;
   mailbox_events = 0;
 
@@ -120,11 +135,12 @@ export class TaskManager implements EngineNode, ChannelTransport {
       case 'checkpoint.abort': {
         if (this.deployment?.attempt !== message.attempt) return;
         for (const task of this.deployment.tasks.values()) {
-          if (message.type === 'checkpoint.abort') task.abortAlignment(message.checkpoint_id);
-          for (const operator of task.operators) {
-            if (message.type === 'checkpoint.complete') operator.keyed_backend?.notify_checkpoint_complete(message.checkpoint_id);
-            else operator.keyed_backend?.notify_checkpoint_aborted(message.checkpoint_id);
-          }
+          if (message.type === 'checkpoint.complete') task.notifyCheckpointComplete(message.checkpoint_id);
+          else task.notifyCheckpointAborted(message.checkpoint_id);
+          task.tickFinishedWriters();
+        }
+        if (message.type === 'checkpoint.abort') {
+          this.deployment.pending_acks = this.deployment.pending_acks.filter((p) => p.checkpoint_id !== message.checkpoint_id);
         }
         return;
       }
@@ -155,6 +171,12 @@ export class TaskManager implements EngineNode, ChannelTransport {
   private routeToSource(message: unknown): void {
     const tag = (message as { reply_tag?: unknown } | null)?.reply_tag;
     if (typeof tag !== 'string' || this.deployment === undefined) return;
+    const sink_task = this.deployment.sink_tasks_by_tag.get(tag);
+    if (sink_task !== undefined) {
+      sink_task.routeToSinkWriter(tag, message);
+      this.checkTask(sink_task);
+      return;
+    }
     const task = this.deployment.source_tasks_by_tag.get(tag);
     if (task === undefined || task.status !== 'running') return;
     task.source_reader!.onMessage(message);
@@ -176,6 +198,8 @@ export class TaskManager implements EngineNode, ChannelTransport {
         if (task === undefined) return;
         task.processing_time_due = true;
         this.wake(task);
+        task.tickFinishedWriters();
+        if (task.checkpointed_writers.size > 0) this.checkTask(task);
         return;
       }
     }
@@ -202,10 +226,14 @@ export class TaskManager implements EngineNode, ChannelTransport {
       input_channels: new Map(),
       output_channels: new Map(),
       source_tasks_by_tag: new Map(),
+      sink_tasks_by_tag: new Map(),
       finished_tasks: 0,
+      pending_acks: [],
+      failed_tasks: new Set(),
+      restored_checkpoint_id: restore?.checkpoint_id ?? null,
     };
     this.deployment = deployment;
-    const host = this.taskHost(attempt, checkpointing?.mode ?? 'aligned');
+    const host = this.taskHost(attempt, checkpointing?.mode ?? 'aligned', restore?.checkpoint_id ?? null);
     for (const vertex of plan.vertices) {
       const row = placement[vertex.index];
       if (row === undefined || row.length !== vertex.parallelism) {
@@ -218,6 +246,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
         for (const channel of task.gate.channels) deployment.input_channels.set(channel.id, { task, channel });
         for (const channel of task.output_channels) deployment.output_channels.set(channel.id, channel);
         if (task.is_source) deployment.source_tasks_by_tag.set(`${attempt}/${task.key}`, task);
+        for (const tag of task.checkpointed_writers.keys()) deployment.sink_tasks_by_tag.set(tag, task);
       }
     }
     const used_slots = new Set(plan.vertices.flatMap((v) => placement[v.index]!.map((tm, i) => (tm === this.runtime.node_id ? i : -1))));
@@ -318,14 +347,27 @@ export class TaskManager implements EngineNode, ChannelTransport {
       this.decline(deployment, task, checkpoint_id, `snapshot failed: ${String(error)}`);
       return;
     }
+    const pending_ack: PendingAck = {
+      task,
+      checkpoint_id,
+      files_written: false,
+      send: () =>
+        this.runtime.send(this.config.job_manager, {
+          type: 'checkpoint.ack',
+          attempt: deployment.attempt,
+          checkpoint_id,
+          ack: { task_id: task.key, operators: snapshot.operators, written_files: snapshot.files.map((f) => f.path) },
+        } satisfies ClusterMessage),
+    };
+    deployment.pending_acks.push(pending_ack);
+    if (deployment.pending_acks.length > MAX_PENDING_ACKS) {
+      this.runtime.fail_invariant('too many checkpoint acknowledgements pending', { pending: deployment.pending_acks.length });
+    }
+    // The ack goes out once the files are durable and every checkpointed sink writer's part is durable too.
     const ack = (): void => {
       if (this.deployment !== deployment) return;
-      this.runtime.send(this.config.job_manager, {
-        type: 'checkpoint.ack',
-        attempt: deployment.attempt,
-        checkpoint_id,
-        ack: { task_id: task.key, operators: snapshot.operators, written_files: snapshot.files.map((f) => f.path) },
-      } satisfies ClusterMessage);
+      pending_ack.files_written = true;
+      this.checkTask(task);
     };
     let pending = snapshot.files.length;
     if (pending === 0) {
@@ -346,6 +388,31 @@ export class TaskManager implements EngineNode, ChannelTransport {
     }
   }
 
+  /** After a step or a reply: send acknowledgements that became ready; fail the task if a sink writer failed. */
+  private checkTask(task: Task): void {
+    const deployment = this.deployment;
+    if (deployment === undefined) return;
+    if (deployment.pending_acks.length > 0) {
+      const remaining: PendingAck[] = [];
+      for (const pending of deployment.pending_acks) {
+        if (pending.task === task && pending.files_written && task.isSnapshotDurable(pending.checkpoint_id)) pending.send();
+        else remaining.push(pending);
+      }
+      deployment.pending_acks = remaining;
+    }
+    const failure = task.failure();
+    if (failure !== null && !deployment.failed_tasks.has(task.key)) {
+      deployment.failed_tasks.add(task.key);
+      this.runtime.log('task.failed', { task: task.key, reason: failure });
+      this.runtime.send(this.config.job_manager, {
+        type: 'task.failed',
+        attempt: deployment.attempt,
+        task: task.key,
+        reason: failure,
+      } satisfies ClusterMessage);
+    }
+  }
+
   private decline(deployment: Deployment, task: Task, checkpoint_id: number, reason: string): void {
     if (this.deployment !== deployment) return;
     this.runtime.send(this.config.job_manager, {
@@ -360,16 +427,17 @@ export class TaskManager implements EngineNode, ChannelTransport {
   private undeploy(): void {
     this.deployment = undefined;
     this.ready.length = 0;
-    for (const handle of this.task_timers.values()) this.runtime.cancelTimer(handle);
+    for (const timer of this.task_timers.values()) this.runtime.cancelTimer(timer.handle);
     this.task_timers.clear();
   }
 
-  private taskHost(attempt: number, checkpointing_mode: 'aligned' | 'at_least_once'): TaskHost {
+  private taskHost(attempt: number, checkpointing_mode: 'aligned' | 'at_least_once', restored_checkpoint_id: number | null): TaskHost {
     const runtime = this.runtime;
     return {
       node_id: runtime.node_id,
       attempt,
       checkpointing_mode,
+      restored_checkpoint_id,
       probe: (name) => runtime.probe(name),
       network: this.network,
       transport: this,
@@ -426,10 +494,16 @@ export class TaskManager implements EngineNode, ChannelTransport {
     if (this.mailbox_timer === undefined) this.mailbox_timer = this.runtime.setTimer(0, { kind: 'mailbox' } satisfies TaskManagerTimer);
   }
 
+  /** One timer per task: a request for an earlier wake-up replaces a later one. */
   private wakeAfter(task: Task, attempt: number, after_ms: number): void {
-    if (this.task_timers.has(task.key)) return;
+    const due_ms = this.runtime.now_ms() + Math.max(0, after_ms);
+    const existing = this.task_timers.get(task.key);
+    if (existing !== undefined) {
+      if (existing.due_ms <= due_ms) return;
+      this.runtime.cancelTimer(existing.handle);
+    }
     const handle = this.runtime.setTimer(Math.max(0, after_ms), { kind: 'task', attempt, task: task.key } satisfies TaskManagerTimer);
-    this.task_timers.set(task.key, handle);
+    this.task_timers.set(task.key, { handle, due_ms });
   }
 
   private runMailbox(): void {
@@ -441,6 +515,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
       task.in_ready_queue = false;
       steps++;
       if (task.step(this.step_budget_records)) this.wake(task);
+      if (task.checkpointed_writers.size > 0) this.checkTask(task);
     }
     if (this.ready.length > 0 && this.mailbox_timer === undefined) {
       this.mailbox_timer = this.runtime.setTimer(0, { kind: 'mailbox' } satisfies TaskManagerTimer);

@@ -2,6 +2,7 @@
 // process itself, a discarding (counting) sink, and a throttle that lets a sink accept only N records per ms.
 import type { Sink, SinkWriter, SinkWriterContext } from '../api/functions.js';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
+import { is_checkpointed_sink_writer, type CheckpointedSinkWriter } from './two-phase-commit-sink.js';
 
 export interface CollectBatch {
   type: 'collect.batch';
@@ -157,7 +158,7 @@ export class ThrottledSink implements Sink<unknown> {
         refilled_at_ms = now;
       }
     };
-    return {
+    const throttled: SinkWriter<unknown> = {
       write: (value, timestamp_ms) => {
         tokens--;
         inner.write(value, timestamp_ms);
@@ -170,5 +171,18 @@ export class ThrottledSink implements Sink<unknown> {
       },
       flush: (end_of_input) => inner.flush(end_of_input),
     };
+    if (!is_checkpointed_sink_writer(inner)) return throttled;
+    // Keep the inner writer's checkpoint hooks visible to the task (transactional sinks behind a throttle).
+    const hooks: CheckpointedSinkWriter<unknown> = {
+      ...throttled,
+      initializeState: () => inner.initializeState(),
+      snapshotState: (id) => inner.snapshotState(id),
+      isSnapshotDurable: (id) => inner.isSnapshotDurable(id),
+      notifyCheckpointComplete: (id) => inner.notifyCheckpointComplete(id),
+      notifyCheckpointAborted: (id) => inner.notifyCheckpointAborted(id),
+      onMessage: (message) => inner.onMessage(message),
+      failure: () => inner.failure(),
+    };
+    return hooks;
   }
 }

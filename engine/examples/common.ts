@@ -2,6 +2,9 @@
 import type { Sink } from '../api/functions.js';
 import { CollectSink, DiscardingSink, ThrottledSink } from '../connectors/collect-sink.js';
 import { LogSource } from '../connectors/log-source.js';
+import { TwoPhaseCommitSink } from '../connectors/two-phase-commit-sink.js';
+import { IdempotentSink } from '../connectors/idempotent-sink.js';
+import { AtLeastOnceSink } from '../connectors/at-least-once-sink.js';
 
 export interface CommonParams {
   broker: string;
@@ -9,8 +12,13 @@ export interface CommonParams {
   topic: string;
   partitions: number;
   bounded: boolean;
-  /** 'collect' (to the collector node) or 'discard'. */
-  sink: 'collect' | 'discard';
+  /**
+   * collect (to the collector node), discard, or an external-store sink (node `store`): two_phase_commit
+   * (exactly-once output), idempotent (upserts by the job's output id) or at_least_once (appends).
+   */
+  sink: 'collect' | 'discard' | 'two_phase_commit' | 'idempotent' | 'at_least_once';
+  /** The transactional store node for external-store sinks. */
+  store: string;
   /** When set, the sink accepts at most this many records per ms (backpressure experiments). */
   sink_records_per_ms?: number;
 }
@@ -22,6 +30,7 @@ export const DEFAULT_COMMON_PARAMS: CommonParams = {
   partitions: 4,
   bounded: true,
   sink: 'collect',
+  store: 'txstore',
 };
 
 export function commonParams(params: Record<string, unknown>): CommonParams {
@@ -34,8 +43,25 @@ export function sourceFor(params: CommonParams): LogSource {
   return new LogSource({ broker: params.broker, topic: params.topic, partitions: params.partitions, bounded: params.bounded });
 }
 
-export function sinkFor(params: CommonParams): Sink<unknown> {
-  const base: Sink<unknown> = params.sink === 'discard' ? new DiscardingSink() : new CollectSink({ collector: params.collector });
+/** `output_id` names an output record for upserts (idempotent sink); default: its canonical JSON. */
+export function sinkFor(params: CommonParams, output_id: (record: unknown) => string = (r) => JSON.stringify(r)): Sink<unknown> {
+  let base: Sink<unknown>;
+  switch (params.sink) {
+    case 'discard':
+      base = new DiscardingSink();
+      break;
+    case 'two_phase_commit':
+      base = new TwoPhaseCommitSink({ store_node: params.store, transactional_id_prefix: `${params.topic}-sink` });
+      break;
+    case 'idempotent':
+      base = new IdempotentSink({ store_node: params.store, key_of: output_id });
+      break;
+    case 'at_least_once':
+      base = new AtLeastOnceSink({ store_node: params.store });
+      break;
+    default:
+      base = new CollectSink({ collector: params.collector });
+  }
   return params.sink_records_per_ms === undefined ? base : new ThrottledSink(base, params.sink_records_per_ms);
 }
 

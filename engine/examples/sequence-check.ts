@@ -43,7 +43,7 @@ export function buildSequenceCheck(env: StreamExecutionEnvironment, raw: Record<
     .keyBy((record) => record.key)
     .process(sequenceChecker)
     .uid('check')
-    .sinkTo(sinkFor(params))
+    .sinkTo(sinkFor(params, (r) => `${(r as SequenceVerdict).key}/${(r as SequenceVerdict).seq}`))
     .uid('sink');
 }
 

@@ -50,7 +50,7 @@ export function buildWindowedSum(env: StreamExecutionEnvironment, raw: Record<st
       count,
     }))
     .uid('window')
-    .sinkTo(sinkFor(params))
+    .sinkTo(sinkFor(params, (r) => `${(r as WindowSum).key}/${(r as WindowSum).window_start}`))
     .uid('sink');
 }
 

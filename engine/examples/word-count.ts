@@ -29,7 +29,7 @@ export function buildWordCount(env: StreamExecutionEnvironment, raw: Record<stri
     .keyBy((pair) => pair[0])
     .reduce(sumCounts)
     .uid('count')
-    .sinkTo(sinkFor(params))
+    .sinkTo(sinkFor(params, (r) => (r as WordCount)[0]))
     .uid('sink');
 }
 

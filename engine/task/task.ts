@@ -59,6 +59,7 @@ import {
   type OutputAvailabilityListener,
   outputQueueHardBound,
 } from './network.js';
+import { is_checkpointed_sink_writer, type CheckpointedSinkWriter } from '../connectors/two-phase-commit-sink.js';
 import { createOperator, SinkOperator, type OperatorEnvironment, type Output, type StreamOperator } from './operators.js';
 
 /** What a task needs from the TaskManager hosting it. */
@@ -68,6 +69,8 @@ export interface TaskHost {
   readonly network: NetworkConfig;
   /** aligned blocks channels that delivered the barrier; at_least_once only counts barriers. */
   readonly checkpointing_mode?: 'aligned' | 'at_least_once';
+  /** The checkpoint this deployment restored from (null on a fresh start). */
+  readonly restored_checkpoint_id?: number | null;
   probe?(name: string): void;
   readonly transport: ChannelTransport;
   now_ms(): number;
@@ -286,18 +289,80 @@ export class Task implements OutputAvailabilityListener {
     };
   }
 
+  /** Sink writers with checkpoint hooks (transactional, idempotent, at-least-once sinks), by reply tag. */
+  readonly checkpointed_writers = new Map<string, CheckpointedSinkWriter<unknown>>();
+  private readonly writer_uids = new Map<string, string>();
+
+  /**
+   * Sink writers get the CheckpointedSinkWriterContext: a reply tag routed back to them, the restored checkpoint,
+   * logging, probes and invariant failures.
+   */
   private createSinkWriter(node: GraphNode): SinkWriter<unknown> {
     if (node.operator.kind !== 'sink') throw new Error('not a sink');
-    return node.operator.sink.createWriter({
-      node_id: this.host.node_id,
+    const host = this.host;
+    const reply_tag = `${host.attempt}/${this.key}/${node.uid}`;
+    const writer = node.operator.sink.createWriter({
+      node_id: host.node_id,
       subtask_index: this.subtask_index,
       parallelism: this.vertex.parallelism,
       sink_name: node.uid,
-      now_ms: () => this.host.now_ms(),
-      send: (to, message) => this.host.send(to, message),
-      wakeAfter: (after_ms) => this.host.wakeAfter(this, after_ms),
+      now_ms: () => host.now_ms(),
+      send: (to, message) => host.send(to, message),
+      wakeAfter: (after_ms) => host.wakeAfter(this, after_ms),
       getOperatorListState: (name, mode) => this.getOperatorListState(node.uid, name, mode),
-    });
+      reply_tag,
+      restored_checkpoint_id: host.restored_checkpoint_id ?? null,
+      log: (event: string, fields?: Record<string, unknown>) => host.log(event, { task: this.key, ...fields }),
+      probe: (name: string) => host.probe?.(name),
+      fail_invariant: (message: string, detail?: Record<string, unknown>) => host.fail(message, { task: this.key, ...detail }),
+    } as Parameters<typeof node.operator.sink.createWriter>[0]);
+    if (is_checkpointed_sink_writer(writer)) {
+      this.checkpointed_writers.set(reply_tag, writer);
+      this.writer_uids.set(reply_tag, node.uid);
+    }
+    return writer;
+  }
+
+  /** A reply (tagged with a writer's reply_tag) from an external system. */
+  routeToSinkWriter(reply_tag: string, message: unknown): boolean {
+    const writer = this.checkpointed_writers.get(reply_tag);
+    if (writer === undefined) return false;
+    writer.onMessage(message);
+    if (this.status === 'running') this.host.wake(this);
+    return true;
+  }
+
+  /** True when every checkpointed sink writer made its part of `checkpoint_id` durable (e.g. pre-committed). */
+  isSnapshotDurable(checkpoint_id: number): boolean {
+    for (const writer of this.checkpointed_writers.values()) if (!writer.isSnapshotDurable(checkpoint_id)) return false;
+    return true;
+  }
+
+  notifyCheckpointComplete(checkpoint_id: number): void {
+    for (const writer of this.checkpointed_writers.values()) writer.notifyCheckpointComplete(checkpoint_id);
+    for (const operator of this.operators) operator.keyed_backend?.notify_checkpoint_complete(checkpoint_id);
+    if (this.status === 'running') this.host.wake(this);
+  }
+
+  notifyCheckpointAborted(checkpoint_id: number): void {
+    this.abortAlignment(checkpoint_id);
+    for (const writer of this.checkpointed_writers.values()) writer.notifyCheckpointAborted(checkpoint_id);
+    for (const operator of this.operators) operator.keyed_backend?.notify_checkpoint_aborted(checkpoint_id);
+  }
+
+  /** Finished tasks do not step; their sink writers still need ticks to commit or retry requests. */
+  tickFinishedWriters(): void {
+    if (this.status !== 'finished') return;
+    for (const operator of this.operators) if (operator instanceof SinkOperator) operator.writer.flush(false);
+  }
+
+  /** A sink writer that can no longer guarantee its output: the task must fail. */
+  failure(): string | null {
+    for (const writer of this.checkpointed_writers.values()) {
+      const reason = writer.failure();
+      if (reason !== null) return reason;
+    }
+    return null;
   }
 
   /** Operator list state, kept per operator uid and state name (a checkpoint snapshots these). */
@@ -327,6 +392,7 @@ export class Task implements OutputAvailabilityListener {
   start(): void {
     if (this.status !== 'created') this.host.fail('task started twice', { task: this.key });
     this.status = 'running';
+    for (const writer of this.checkpointed_writers.values()) writer.initializeState();
     for (const operator of this.operators) operator.open();
     this.source?.reader.start();
     this.host.wake(this);
@@ -562,6 +628,9 @@ export class Task implements OutputAvailabilityListener {
   snapshot(checkpoint_id: number, path_prefix_of: (operator_id: string) => string, shared_prefix: string): TaskSnapshot {
     const operators: OperatorSnapshot[] = [];
     const files: SnapshotFile[] = [];
+    for (const [reply_tag, writer] of this.checkpointed_writers) {
+      if (this.writer_uids.has(reply_tag)) writer.snapshotState(checkpoint_id);
+    }
     for (const node_id of this.vertex.node_ids) {
       const node = this.graph.node(node_id);
       const operator = this.operators.find((o) => o.node.id === node_id);
