@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { InvariantViolation, type TraceSink } from '../sim/index.js';
 import { check_checkpoint_invariants } from '../properties/checkpoint-invariants.js';
 import { evaluate_run, type RunEvidence } from '../properties/judge.js';
+import { capture_checkpoint, type RestoreCapture } from '../properties/restore-check.js';
 import { RUN_RESULT_FORMAT, RUN_RESULT_FORMAT_VERSION, type FaultSummary, type RunResult, type Violation } from './result-format.js';
 import type { Scenario } from './schema/scenario.generated.js';
 import { assemble, RunView, type EngineSeams } from './run/assemble.js';
@@ -103,7 +104,7 @@ function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: RunHooks
       `the scenario asks for a ${plan.sink_kind} sink; the engine's ${plan.job_name} job writes through its ${assembled.engine_sink_kind} sink`,
     );
   }
-  const context: FaultContext = { world, plan, observer, gate, sink_system_id: 'collector', notes, unfired: [] };
+  const context: FaultContext = { world, plan, observer, gate, sink_system_id: world.process_ids().includes('txstore') ? 'txstore' : 'collector', notes, unfired: [] };
   const evidence_hooks = new EvidenceRecorder(view, observer, plan.flink.checkpointing.num_retained);
   evidence_hooks.attach();
   hooks.on_world?.(view);
@@ -164,6 +165,7 @@ function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: RunHooks
     faults: world.faults().map((note): FaultSummary => ({ time_ms: note.time_ms, kind: note.kind, target: note.target, ...(note.detail !== undefined ? { detail: note.detail } : {}) })),
     output_at_recoveries: evidence_hooks.output_at_recoveries,
     store_checks: evidence_hooks.store_checks,
+    restores: evidence_hooks.restores,
     throughput: evidence_hooks.throughput,
     final_output: [...view.collected_output()],
     final_state: view.keyed_state(),
@@ -186,6 +188,8 @@ class EvidenceRecorder {
     private readonly num_retained: number,
   ) {}
 
+  /** The restored checkpoint's metadata and files, as the store held them at each 'recovery.restored'. */
+  readonly restores: RestoreCapture[] = [];
   readonly store_checks: { checks: number; findings: { message: string; time_ms: number; detail: Record<string, unknown> }[] } = {
     checks: 0,
     findings: [],
@@ -198,6 +202,14 @@ class EvidenceRecorder {
       this.output_at_recoveries.push({ time_ms: event.time_ms, output: [...this.view.collected_output()] });
     });
     this.observer.on('checkpoint.completed', (event) => this.check_store(event.time_ms));
+    this.observer.on('recovery.restored', (event) => {
+      const id = event.fields['checkpoint_id'];
+      if (typeof id !== 'number' || this.restores.length >= EvidenceRecorder.MAX_SNAPSHOTS) return;
+      const path = this.observer.metadata_path_by_id.get(id);
+      if (path === undefined) return;
+      const store = this.view.run.world.checkpoint_store;
+      this.restores.push(capture_checkpoint(event.time_ms, id, path, (key) => store.peek(key)));
+    });
   }
 
   /** Every file a retained checkpoint references is still in the checkpoint store (unless storage faults ran). */

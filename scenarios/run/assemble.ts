@@ -6,6 +6,7 @@ import { createTaskManager, type TaskManager, type TaskManagerConfig } from '../
 import type { JobSpec } from '../../engine/cluster/messages.js';
 import { createCollector, type CollectorNode } from '../../engine/connectors/collect-sink.js';
 import type { LogRecord } from '../../engine/connectors/log-broker.js';
+import { create_transactional_store, type TransactionalStore } from '../../engine/connectors/transactional-store.js';
 import { commonParams, sinkFor } from '../../engine/examples/common.js';
 import { EXAMPLE_JOB_FACTORIES, exampleJob, type ExampleJob } from '../../engine/examples/index.js';
 import type { StateEntry } from '../../engine/state/backend.js';
@@ -19,6 +20,7 @@ import type { RunPlan } from './plan.js';
 export const JOB_MANAGER_ID = 'jm';
 export const BROKER_ID = 'broker';
 export const COLLECTOR_ID = 'collector';
+export const TXSTORE_ID = 'txstore';
 
 export interface AssembledRun {
   world: World;
@@ -140,6 +142,10 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
     ),
   );
   world.add_process(COLLECTOR_ID, hostEngineNode(createCollector({ max_records: Math.max(1_000_000, total_input_records * 64) })));
+  const engine_sink_kind = engine_sink_kind_of(sinkFor(commonParams(params)).kind);
+  if (engine_sink_kind !== 'collect' && engine_sink_kind !== 'other') {
+    world.add_process(TXSTORE_ID, hostEngineNode(create_transactional_store({ transaction_timeout_ms: plan.transaction_timeout_ms })));
+  }
   world.add_process(
     JOB_MANAGER_ID,
     hostEngineNode(
@@ -155,7 +161,6 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
       ),
     );
   }
-  const engine_sink_kind = engine_sink_kind_of(sinkFor(commonParams(params)).kind);
   return { world, job, spec, input, total_input_records, task_manager_ids, engine_sink_kind };
 }
 
@@ -183,9 +188,24 @@ export class RunView {
     return engineNodeOf<PacedBroker>(this.run.world.process_object(BROKER_ID));
   }
 
-  /** What the sink delivered to the collector, in arrival order. */
+  txstore(): TransactionalStore | undefined {
+    return this.run.world.process_ids().includes(TXSTORE_ID) ? engineNodeOf<TransactionalStore>(this.run.world.process_object(TXSTORE_ID)) : undefined;
+  }
+
+  /**
+   * What the external system holds as the job's output: the collector's records (collect sink), the committed
+   * records (two-phase-commit and at-least-once sinks), or the upsert table's values (idempotent sink).
+   */
   collected_output(): readonly unknown[] {
-    return this.collector()?.records(this.run.job.sink_uid) ?? [];
+    switch (this.run.engine_sink_kind) {
+      case 'collect':
+      case 'other':
+        return this.collector()?.records(this.run.job.sink_uid) ?? [];
+      case 'idempotent':
+        return (this.txstore()?.read_committed().table ?? []).map(([, value]) => value);
+      default:
+        return this.txstore()?.read_committed().records ?? [];
+    }
   }
 
   /** Keyed state of every deployed subtask, merged per operator uid, in canonical order. */

@@ -45,6 +45,8 @@ export class RunObserver {
   readonly commit_times_ms: number[] = [];
   /** Checkpoint ids in trigger order (repeats included, so the id order can be checked). */
   readonly triggered_ids: number[] = [];
+  /** Metadata key of every completed checkpoint or savepoint, by id. */
+  readonly metadata_path_by_id = new Map<number, string>();
   /** Metadata keys of completed checkpoints (not savepoints), oldest first. */
   readonly completed_metadata_paths: string[] = [];
   /** How often each engine event was logged. */
@@ -136,6 +138,7 @@ export class RunObserver {
         }
         checkpoint.status = 'completed';
         const path = string_field(fields, 'metadata_path');
+        if (path !== undefined) this.metadata_path_by_id.set(checkpoint.checkpoint_id, path);
         if (path !== undefined && checkpoint.kind === 'checkpoint' && this.completed_metadata_paths.length < MAX_CHECKPOINTS) {
           this.completed_metadata_paths.push(path);
         }

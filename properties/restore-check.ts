@@ -1,0 +1,98 @@
+// Exactly-once state at a recovery: the keyed state stored in the restored checkpoint N must equal the oracle's state
+// after reading exactly N's source offsets. Reads N's metadata and state files as captured from the checkpoint store
+// when the engine logged 'recovery.restored', rebuilds the keyed state with the engine's own backends, and compares.
+import type { JobFactory } from '../engine/api/environment.js';
+import { decode_metadata, type CheckpointMetadata } from '../engine/checkpoint/metadata.js';
+import { splitId, type PartitionOffset } from '../engine/connectors/log-source.js';
+import type { LogRecord } from '../engine/connectors/log-broker.js';
+import type { KeyedStateBackend, KeyedStateHandle, StateEntry } from '../engine/state/backend.js';
+import { HeapKeyedStateBackend } from '../engine/state/heap-backend.js';
+import { LsmKeyedStateBackend } from '../engine/state/lsm/lsm-backend.js';
+import { compareEntries } from '../engine/state/memory-backend.js';
+import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
+import { diff_state, type StateDifference } from './compare.js';
+import { evaluateOracle } from './oracle.js';
+
+/** What the runner captures from the store at the moment of a restore. */
+export interface RestoreCapture {
+  time_ms: number;
+  checkpoint_id: number;
+  metadata: Uint8Array | undefined;
+  files: Map<string, Uint8Array>;
+}
+
+/** Reads the metadata and every file it references (synchronously, e.g. through SimStore.peek). */
+export function capture_checkpoint(time_ms: number, checkpoint_id: number, metadata_path: string, peek: (key: string) => Uint8Array | undefined): RestoreCapture {
+  const metadata = peek(metadata_path);
+  const files = new Map<string, Uint8Array>();
+  if (metadata !== undefined) {
+    const decoded = decode_metadata(metadata);
+    if (decoded.ok) {
+      for (const file of files_to_verify(decoded.metadata)) {
+        const bytes = peek(file.path);
+        if (bytes !== undefined) files.set(file.path, bytes);
+      }
+    }
+  }
+  return { time_ms, checkpoint_id, metadata, files };
+}
+
+/** Source offsets (split id → next offset) stored in a checkpoint by the log source's "offsets" list state. */
+export function checkpoint_offsets(metadata: CheckpointMetadata): Map<string, number> {
+  const offsets = new Map<string, number>();
+  for (const operator of metadata.operators) {
+    for (const subtask of operator.subtasks) {
+      for (const state of subtask.operator_state) {
+        if (state.name !== 'offsets') continue;
+        for (const entry of state.entries as PartitionOffset[]) offsets.set(splitId(entry.topic, entry.partition), entry.offset);
+      }
+    }
+  }
+  return offsets;
+}
+
+/** The keyed state a checkpoint holds, per operator uid, rebuilt with the engine's backends. */
+export function checkpoint_keyed_state(metadata: CheckpointMetadata, files: ReadonlyMap<string, Uint8Array>): Map<string, StateEntry[]> {
+  const out = new Map<string, StateEntry[]>();
+  for (const operator of metadata.operators) {
+    const handles: KeyedStateHandle[] = operator.subtasks.flatMap((subtask) => subtask.keyed);
+    if (handles.length === 0) continue;
+    const range = { start: 0, end: operator.max_parallelism - 1 };
+    const backend: KeyedStateBackend =
+      handles[0]!.backend === 'lsm'
+        ? new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: operator.max_parallelism })
+        : new HeapKeyedStateBackend({ key_group_range: range, max_parallelism: operator.max_parallelism });
+    backend.restore(handles, files);
+    out.set(operator.operator_id, [...backend.export_entries()].sort(compareEntries));
+  }
+  return out;
+}
+
+export type RestoreVerdict =
+  | { status: 'ok'; checkpoint_id: number }
+  | { status: 'unreadable'; checkpoint_id: number; reason: string }
+  | { status: 'differs'; checkpoint_id: number; offsets: Record<string, number>; differences: StateDifference[] };
+
+/** Compares one restored checkpoint's keyed state with the oracle's at that checkpoint's source offsets. */
+export function check_restored_state(
+  capture: RestoreCapture,
+  job: { build: JobFactory; params: Record<string, unknown>; input: ReadonlyMap<string, readonly (readonly LogRecord[])[]>; max_parallelism?: number },
+): RestoreVerdict {
+  if (capture.metadata === undefined) return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: 'metadata missing from the store' };
+  const decoded = decode_metadata(capture.metadata);
+  if (!decoded.ok) return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: decoded.reason };
+  let actual: Map<string, StateEntry[]>;
+  try {
+    actual = checkpoint_keyed_state(decoded.metadata, capture.files);
+  } catch (error) {
+    return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: (error as Error).message };
+  }
+  const offsets = checkpoint_offsets(decoded.metadata);
+  const oracle = evaluateOracle(job.build, job.params, job.input, {
+    offsets,
+    ...(job.max_parallelism !== undefined ? { max_parallelism: job.max_parallelism } : {}),
+  });
+  const differences = diff_state(oracle.state, actual);
+  if (differences.length === 0) return { status: 'ok', checkpoint_id: capture.checkpoint_id };
+  return { status: 'differs', checkpoint_id: capture.checkpoint_id, offsets: Object.fromEntries(offsets), differences };
+}
