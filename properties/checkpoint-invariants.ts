@@ -14,8 +14,8 @@ export interface CheckpointFacts {
   aborted_ids: readonly number[];
   /** Checkpoint id each recovery restored (null: started empty). */
   restored_ids: readonly (number | null)[];
-  /** Metadata keys the world damaged on purpose (corrupt_checkpoint faults). */
-  damaged_paths: ReadonlySet<string>;
+  /** Key prefixes the world damaged on purpose (corrupt_checkpoint faults) while the restores listed happened. */
+  damaged_prefixes: readonly string[];
   num_retained: number;
   /** Synchronous read of the checkpoint store (undefined: absent). */
   peek(key: string): Uint8Array | undefined;
@@ -58,7 +58,7 @@ export function check_checkpoint_invariants(facts: CheckpointFacts): { checks: n
       continue;
     }
     const path = path_by_id.get(restored);
-    if (path !== undefined && facts.damaged_paths.has(path)) {
+    if (path !== undefined && facts.damaged_prefixes.some((prefix) => prefix !== '' && path.startsWith(prefix))) {
       findings.push({
         message: `recovery restored checkpoint ${restored} although its metadata ${path} was damaged (it must be skipped)`,
         detail: { checkpoint_id: restored, metadata_path: path },
@@ -68,7 +68,7 @@ export function check_checkpoint_invariants(facts: CheckpointFacts): { checks: n
   if (!facts.storage_faults_injected) {
     const retained = facts.completed_metadata_paths.slice(-facts.num_retained);
     for (const path of retained) {
-      if (facts.damaged_paths.has(path)) continue;
+      if (facts.damaged_prefixes.some((prefix) => prefix !== '' && path.startsWith(prefix))) continue;
       checks++;
       const bytes = facts.peek(path);
       if (bytes === undefined) {

@@ -218,16 +218,20 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     if (observer.triggered_ids.length === 0) {
       add('checkpoint_invariants', 'skipped', 0, plan.checkpointing_mode === 'none' ? 'checkpointing is off' : 'no checkpoint was triggered: the engine logged no checkpoint.triggered');
     } else {
-      const damaged = new Set<string>();
-      for (const fault of evidence.faults) if (fault.kind === 'storage_bit_flip_read' || fault.kind === 'storage_missing_object') damaged.add(fault.target.replace(/^checkpoint:/, ''));
+      // Damage injected on purpose lasts for the safety phase; restores after healing may read intact bytes.
+      const damaged: string[] = [];
+      for (const fault of evidence.faults) {
+        if (fault.kind === 'storage_bit_flip_read' || fault.kind === 'storage_missing_object') damaged.push(fault.target.replace(/^checkpoint:/, ''));
+      }
+      const healed_ms = evidence.liveness_started_ms ?? Infinity;
       const completed = [...observer.checkpoints.values()].filter((c) => c.status === 'completed' && c.kind === 'checkpoint').map((c) => c.checkpoint_id);
       const result = check_checkpoint_invariants({
         triggered_ids: observer.triggered_ids,
         completed_ids: completed,
         completed_metadata_paths: observer.completed_metadata_paths,
         aborted_ids: [...observer.checkpoints.values()].filter((c) => c.status === 'aborted').map((c) => c.checkpoint_id),
-        restored_ids: observer.recoveries.map((r) => r.restored_checkpoint_id),
-        damaged_paths: damaged,
+        restored_ids: observer.recoveries.filter((r) => r.start_ms < healed_ms).map((r) => r.restored_checkpoint_id),
+        damaged_prefixes: damaged,
         num_retained: plan.flink.checkpointing.num_retained,
         // Files are checked while the job runs (evidence.store_checks): a finished job may discard its checkpoints.
         peek: () => undefined,

@@ -222,7 +222,7 @@ class EvidenceRecorder {
       completed_metadata_paths: this.observer.completed_metadata_paths,
       aborted_ids: [],
       restored_ids: [],
-      damaged_paths: new Set(),
+      damaged_prefixes: [],
       num_retained: this.num_retained,
       peek: (key) => world.checkpoint_store.peek(key),
       storage_faults_injected: false,

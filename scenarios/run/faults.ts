@@ -118,7 +118,9 @@ export function expand_scenario_fault(fault: ScenarioFault, context: FaultContex
         return [];
       }
       if (entry['damage'] === 'missing') return [{ at_ms, kind: 'storage_missing_object', store: 'checkpoint', key_prefix: path }];
-      return [{ at_ms, kind: 'storage_bit_flip_read', store: 'checkpoint', key_prefix: path }];
+      // Every object of the checkpoint's directory (metadata and private state files) reads back damaged.
+      const directory = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : path;
+      return [{ at_ms, kind: 'storage_bit_flip_read', store: 'checkpoint', key_prefix: directory }];
     }
     case 'storage_fault': {
       const store = entry['store'] === 'disk' ? `disk/${String(entry['target'] ?? 'jm')}` : 'checkpoint';
