@@ -32,7 +32,7 @@ describe.concurrent('streamsim (spawned)', () => {
   it('--help lists every command and exits 0', async () => {
     const { code, stdout } = await streamsim(['--help']);
     expect(code).toBe(0);
-    for (const command of ['run', 'replay', 'swarm', 'explore', 'bench', 'catalogue']) expect(stdout).toContain(command);
+    for (const command of ['run', 'replay', 'swarm', 'validate', 'explore', 'bench', 'catalogue']) expect(stdout).toContain(command);
   });
 
   it('swarm --help explains its flags and exits 0', async () => {

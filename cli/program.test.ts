@@ -278,6 +278,26 @@ describe('catalogue', () => {
   });
 });
 
+describe('validate', () => {
+  it('checks files and directories without running them', async () => {
+    const { code, stdout } = await cli(['validate', 'steady.yaml', CATALOGUE_DIR], {
+      runner: () => {
+        throw new Error('validate must not run anything');
+      },
+    });
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toMatch(/^ok {2}steady.yaml {2}\(steady\)$/m);
+    expect(stdout.split('\n').filter((line) => line.startsWith('ok')).length).toBe(1 + readdirSync(CATALOGUE_DIR).length);
+  });
+
+  it('exits 2 listing every bad file', async () => {
+    const { code, stderr } = await cli(['validate', 'steady.yaml', 'broken.yaml', 'missing.yaml']);
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toMatch(/broken.yaml:3: job.name: unknown job/);
+    expect(stderr).toMatch(/missing.yaml: no such file or directory/);
+  });
+});
+
 describe('explore and the command line itself', () => {
   it('hands the trace paths to the explorer', async () => {
     writeFileSync(join(cwd, 'a.jsonl'), '{}\n');
@@ -305,7 +325,7 @@ describe('explore and the command line itself', () => {
   });
 
   it('prints help for every command with exit 0', async () => {
-    for (const command of ['run', 'replay', 'swarm', 'explore', 'bench', 'catalogue']) {
+    for (const command of ['run', 'replay', 'swarm', 'validate', 'explore', 'bench', 'catalogue']) {
       const { code, stdout } = await cli([command, '--help']);
       expect(code).toBe(EXIT.ok);
       expect(stdout).toMatch(new RegExp(`Usage: streamsim ${command}`));

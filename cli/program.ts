@@ -327,6 +327,31 @@ class Cli {
     return failures.length === 0 ? EXIT.ok : EXIT.violation;
   }
 
+  /** Validates scenario files (or directories of them) without running anything. */
+  validate(targets: readonly string[]): number {
+    const errors: string[] = [];
+    const attempt = (check: () => void): void => {
+      try {
+        check();
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        errors.push(error.message);
+      }
+    };
+    for (const target of targets) {
+      attempt(() => {
+        for (const file of this.scenario_files(target)) {
+          attempt(() => {
+            const { scenario } = this.load(file);
+            this.out(`ok  ${display_path(this.abs(file), this.deps.cwd)}  (${clean(scenario.name)})\n`);
+          });
+        }
+      });
+    }
+    if (errors.length > 0) throw new UsageError(errors.join('\n'));
+    return EXIT.ok;
+  }
+
   async explore(trace: string, options: { diff?: string }): Promise<number> {
     for (const path of [trace, ...(options.diff !== undefined ? [options.diff] : [])]) {
       if (!existsSync(this.abs(path)) || !statSync(this.abs(path)).isFile()) throw new UsageError(`${path}: trace file not found`);
@@ -436,6 +461,12 @@ function build_program(cli: Cli, deps: CliDeps, set_exit: (code: number) => void
     .option('--reports <dir>', 'write reports (and failure files) into this directory')
     .addHelpText('after', '\nExample:\n  npx streamsim swarm scenarios/catalogue --seeds 200 --shard 1/4')
     .action(async (target: string, options: Parameters<Cli['swarm']>[1]) => set_exit(await cli.swarm(target, options)));
+
+  program
+    .command('validate')
+    .description('Check scenario files against the schema and the semantic rules, without running them.')
+    .argument('<scenario-or-dir...>', 'scenario files or directories of them')
+    .action((targets: string[]) => set_exit(cli.validate(targets)));
 
   program
     .command('explore')
