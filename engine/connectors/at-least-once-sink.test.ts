@@ -91,12 +91,12 @@ describe('at-least-once sink', () => {
 });
 
 describe('at-least-once sink in the engine Sink API', () => {
-  it('sends the partial batch at end of input', () => {
+  it('sends the partial batch when asked (the adapter does at the end of every task step)', () => {
     const { world, host, output } = setup();
     host().writer.invoke('last');
     world.settle(100);
     expect(output()).toEqual([]);
-    host().writer.end_input();
+    host().writer.send_buffered();
     world.settle(100);
     expect(output()).toEqual(['last']);
   });

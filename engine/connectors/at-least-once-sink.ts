@@ -84,8 +84,8 @@ export class AtLeastOnceSinkWriter {
     return null;
   }
 
-  /** End of input: send the partial batch now (there is no later checkpoint to do it). */
-  end_input(): void {
+  /** Sends the partial batch now (end of a task step or of input), without waiting for a checkpoint. */
+  send_buffered(): void {
     this.cut();
     this.drive();
   }
@@ -195,9 +195,9 @@ class AtLeastOnceSinkAdapter implements CheckpointedSinkWriter<unknown> {
     this.ctx.wakeAfter(this.retry_after_ms);
     return false;
   }
-  /** End of every task step: keeps the partial batch (sent at the next checkpoint or end of input). */
-  flush(end_of_input: boolean): void {
-    if (end_of_input) this.writer.end_input();
+  /** End of every task step (and of input): the partial batch goes out now, as Flink's sinks flush on a short linger. */
+  flush(): void {
+    this.writer.send_buffered();
     this.writer.tick();
     this.keep_ticking();
   }
