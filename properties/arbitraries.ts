@@ -8,6 +8,7 @@ import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 type ScenarioFault = NonNullable<Scenario['faults']>[number];
 
 export interface RunCase {
+  sink: NonNullable<Scenario['sink']>;
   job: Scenario['job'];
   cluster: NonNullable<Scenario['cluster']>;
   workload: NonNullable<Scenario['workload']>;
@@ -48,6 +49,11 @@ export function arb_workload(): fc.Arbitrary<NonNullable<Scenario['workload']>> 
     rate_per_second: fc.integer({ min: 500, max: 3000 }),
     source_partitions: fc.integer({ min: 1, max: 4 }),
   });
+}
+
+/** The sinks that promise exactly-once output (the two-phase-commit sink, or idempotent upserts). */
+export function arb_sink(): fc.Arbitrary<NonNullable<Scenario['sink']>> {
+  return fc.constantFrom<NonNullable<Scenario['sink']>>({ kind: 'two_phase_commit', transaction_timeout: '10 min' }, { kind: 'idempotent' });
 }
 
 /** Checkpointing and recovery configuration with short intervals and quick detection (simulated runs are short). */
@@ -113,10 +119,11 @@ function at_ms_of(fault: ScenarioFault): number {
 
 export function arb_run_case(options: { max_faults: number; horizon_ms: number; storage?: boolean; job_manager_loss?: boolean }): fc.Arbitrary<RunCase> {
   return fc
-    .record({ job: arb_job(), task_managers: fc.integer({ min: 2, max: 3 }), workload: arb_workload(), flink: arb_flink(), seed: fc.integer({ min: 1, max: 1_000_000 }) })
+    .record({ sink: arb_sink(), job: arb_job(), task_managers: fc.integer({ min: 2, max: 3 }), workload: arb_workload(), flink: arb_flink(), seed: fc.integer({ min: 1, max: 1_000_000 }) })
     .chain((base) =>
       arb_fault_plan({ task_managers: base.task_managers, horizon_ms: options.horizon_ms, max_faults: options.max_faults, storage: options.storage ?? false, job_manager_loss: options.job_manager_loss ?? false }).map(
         (faults): RunCase => ({
+          sink: base.sink,
           job: base.job,
           cluster: { task_managers: base.task_managers, slots_per_task_manager: 2 },
           workload: base.workload,
@@ -136,7 +143,7 @@ export function scenario_of(run_case: RunCase, name: string, properties: NonNull
     cluster: run_case.cluster,
     job: run_case.job,
     flink: run_case.flink,
-    sink: { kind: 'collect' },
+    sink: run_case.sink,
     workload: run_case.workload,
     faults: run_case.faults,
     phases: { safety_duration: ms(horizon_ms), liveness_bound: '20s' },

@@ -1,5 +1,6 @@
-// Property: whatever the job, input and fault plan, no engine invariant fails, and a run that finishes has exactly the
-// oracle's final keyed state and at least the oracle's output (the collect sink's promise: replays may duplicate). Run counts come from
+// Property: whatever the job, input and fault plan, no engine invariant fails, every restored checkpoint holds the
+// oracle's state at its source offsets, and a run that finishes has exactly the oracle's final state and output
+// (two-phase-commit or idempotent sink). Run counts come from
 // STREAMSIM_PROPERTY_RUNS; a failure prints the shrunk fault plan and leaves a replayable failure file.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,10 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { run_scenario } from '../scenarios/runner.js';
 import type { RunResult } from '../scenarios/result-format.js';
 import { arb_run_case, scenario_of, type RunCase } from './arbitraries.js';
-import { check_run_property, describe_failure, property_runs, type RunProperty } from './harness.js';
+import { check_run_property, describe_failure, property_runs, property_seed, type RunProperty } from './harness.js';
 
 const HORIZON_MS = 2_000;
-const SAFETY = new Set(['engine_invariants', 'exactly_once_state', 'at_least_once_output']);
+const SAFETY = new Set(['engine_invariants', 'exactly_once_state', 'exactly_once_output']);
 
 export function safety_violation(result: RunResult): string | undefined {
   const violation = result.violations.find((v) => SAFETY.has(v.property));
@@ -20,10 +21,10 @@ export function safety_violation(result: RunResult): string | undefined {
 }
 
 export const exactly_once_under_faults: RunProperty<RunCase> = {
-  name: 'exactly-once state and at-least-once output under generated fault plans',
+  name: 'exactly-once state and output under generated fault plans',
   // Link breaks are left to the catalogue's link-breaks-drop-in-flight scenario (see properties/README.md).
   arbitrary: arb_run_case({ max_faults: 4, horizon_ms: HORIZON_MS }).filter((c) => c.faults.every((f) => f.kind !== 'link_break')),
-  scenario_of: (value) => scenario_of(value, 'property-exactly-once', ['exactly_once_state', 'at_least_once_output'], HORIZON_MS),
+  scenario_of: (value) => scenario_of(value, 'property-exactly-once', ['exactly_once_state', 'exactly_once_output'], HORIZON_MS),
   seed_of: (value) => value.seed,
   run: (scenario, seed) => run_scenario(scenario, { seed, scenario_file: `${scenario.name}.yaml` }),
   check: safety_violation,
@@ -32,7 +33,7 @@ export const exactly_once_under_faults: RunProperty<RunCase> = {
 describe('exactly-once under faults', () => {
   it('holds for every generated job, input and fault plan', () => {
     const reports_dir = mkdtempSync(join(tmpdir(), 'streamsim-property-'));
-    const failure = check_run_property(exactly_once_under_faults, { num_runs: property_runs(), reports_dir });
+    const failure = check_run_property(exactly_once_under_faults, { num_runs: property_runs(), seed: property_seed(), reports_dir });
     if (failure !== undefined) {
       expect.fail(describe_failure(exactly_once_under_faults.name, failure, safety_violation(failure.result)));
     }
@@ -40,7 +41,7 @@ describe('exactly-once under faults', () => {
 });
 
 // The fault-free core of the same property through @fast-check/vitest: any job and input, no faults.
-test.prop([arb_run_case({ max_faults: 0, horizon_ms: 500 })], { numRuns: Math.max(1, Math.ceil(property_runs() / 3)) })(
+test.prop([arb_run_case({ max_faults: 0, horizon_ms: 500 })], { numRuns: Math.max(1, Math.ceil(property_runs() / 3)), seed: property_seed() })(
   'a fault-free run finishes with exactly the oracle state and output',
   (value) => {
     const scenario = scenario_of(value, 'property-fault-free', ['exactly_once_state', 'exactly_once_output', 'liveness'], 500);

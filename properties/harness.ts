@@ -28,6 +28,15 @@ export interface PropertyFailure {
   replay_command: string;
 }
 
+/** fast-check's seed: STREAMSIM_PROPERTY_SEED when set, else fixed so CI is reproducible (override to explore). */
+export function property_seed(env: Readonly<Record<string, string | undefined>> = process.env, fallback = 20_251_121): number {
+  const raw = env['STREAMSIM_PROPERTY_SEED'];
+  if (raw === undefined || raw === '') return fallback;
+  const seed = Number(raw);
+  if (!Number.isSafeInteger(seed)) throw new Error(`STREAMSIM_PROPERTY_SEED must be a whole number, got ${JSON.stringify(raw)}`);
+  return seed;
+}
+
 /** A run-level property: builds a scenario from a generated case, runs it, returns the failing result or undefined. */
 export interface RunProperty<T> {
   name: string;

@@ -17,6 +17,7 @@ const HORIZON_MS = 2_500;
 
 /** Word counts long enough (3 s of input) for checkpoints to complete before the generated crashes. */
 const arb_crash_case: fc.Arbitrary<RunCase> = fc.record({
+  sink: fc.constant<NonNullable<Scenario['sink']>>({ kind: 'two_phase_commit' }),
   job: fc.constant<Scenario['job']>({ name: 'word_count', parallelism: 2 }),
   cluster: fc.constant({ task_managers: 2, slots_per_task_manager: 2 }),
   workload: fc.constant({ records: 3000, keys: 30, rate_per_second: 1000, source_partitions: 2 }),
