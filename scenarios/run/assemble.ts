@@ -3,6 +3,7 @@
 // virtual time by the paced broker. Mirrors scenarios/cluster.ts, plus pacing and the scenario's latency models.
 import { createJobManager, type JobManager, type JobManagerConfig, type JobStatus } from '../../engine/cluster/job-manager.js';
 import { createTaskManager, type TaskManager, type TaskManagerConfig } from '../../engine/cluster/task-manager.js';
+import type { JobCatalogue } from '../../engine/cluster/build-job.js';
 import type { JobSpec } from '../../engine/cluster/messages.js';
 import { createCollector, type CollectorNode } from '../../engine/connectors/collect-sink.js';
 import type { LogRecord } from '../../engine/connectors/log-broker.js';
@@ -47,6 +48,8 @@ export function engine_sink_kind_of(kind: string): SinkKind | 'other' {
  * production path (run_scenario) passes none.
  */
 export interface EngineSeams {
+  /** A job catalogue to run instead of the examples' (same job names, e.g. a job built with a buggy sink). */
+  jobs?: JobCatalogue;
   task_manager?: Partial<Omit<TaskManagerConfig, 'job_manager' | 'slots' | 'jobs'>>;
   job_manager?: Partial<Omit<JobManagerConfig, 'job' | 'jobs' | 'expected_task_managers'>>;
 }
@@ -149,7 +152,7 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
   world.add_process(
     JOB_MANAGER_ID,
     hostEngineNode(
-      createJobManager({ ...job_manager_config(plan, spec), ...seams.job_manager }),
+      createJobManager({ ...job_manager_config(plan, spec), ...seams.job_manager, ...(seams.jobs !== undefined ? { jobs: seams.jobs } : {}) }),
     ),
   );
   const task_manager_ids = Array.from({ length: plan.task_managers }, (_, index) => `tm-${index + 1}`);
@@ -157,7 +160,7 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
     world.add_process(
       id,
       hostEngineNode(
-        createTaskManager({ ...seams.task_manager, job_manager: JOB_MANAGER_ID, slots: plan.slots_per_task_manager, jobs: EXAMPLE_JOB_FACTORIES }),
+        createTaskManager({ ...seams.task_manager, job_manager: JOB_MANAGER_ID, slots: plan.slots_per_task_manager, jobs: seams.jobs ?? EXAMPLE_JOB_FACTORIES }),
       ),
     );
   }
