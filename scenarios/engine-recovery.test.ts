@@ -163,6 +163,33 @@ describe('recovery from a checkpoint after a TaskManager crash', () => {
     expect(c.keyedState().get('check')).toEqual(evaluateOracle(job.build, params, input).state.get('check'));
   });
 
+  it('a TaskManager lost during the redeploy cancels that attempt too (late deploy acks do not start it)', () => {
+    const params = { records: 800, partitions: 2, seed: 1049, keys: 10, window_ms: 30, sink_records_per_ms: 2 };
+    const { c, job, input } = cluster('word_count', params, 1049, {
+      job: { name: 'word_count', params, parallelism: 5 },
+      slots_per_task_manager: 3,
+      checkpointing: { interval_ms: 10, state_backend: 'lsm', max_concurrent: 2, tolerable_failures: 1000 },
+      restart_strategy: { type: 'fixed-delay', attempts: 10, delay_ms: 20 },
+      task_manager: { network: { buffer_records: 8, input_buffers_per_channel: 2, output_queue_buffers: 2 } },
+    });
+    c.world.schedule(43, () => {
+      c.world.crash('tm-1');
+      c.world.restart('tm-1', 29);
+    });
+    // tm-3 dies and comes back while attempt 2 is being deployed.
+    c.world.schedule(120, () => {
+      c.world.crash('tm-3');
+      c.world.restart('tm-3', 5);
+    });
+    c.runToCompletion(5_000_000);
+    const jm = c.jobManager()!;
+    expect(c.jobStatus()).toBe('FINISHED');
+    expect(jm.recoveries.length).toBe(2);
+    // No checkpoint hung until its 10-minute timeout: the job finished within seconds of virtual time.
+    expect(jm.status_history[jm.status_history.length - 1]!.time_ms).toBeLessThan(10_000);
+    expect(c.keyedState().get('count')).toEqual(evaluateOracle(job.build, params, input).state.get('count'));
+  });
+
   it('LSM backend (incremental checkpoints): the same crash gives the same exactly-once state', () => {
     const params = { records: 1500, partitions: 4, seed: 21, keys: 12, sink_records_per_ms: 2 };
     const { c, job, input } = cluster('sequence_check', params, 6, { checkpointing: { interval_ms: 30, state_backend: 'lsm' } });

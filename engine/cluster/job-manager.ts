@@ -80,6 +80,8 @@ export class JobManager implements EngineNode {
   private triggering_final_checkpoint = false;
   readonly recoveries: RecoveryRecord[] = [];
   readonly completed_checkpoints: number[] = [];
+  /** Completed checkpoints still in the coordinator's store (completed, not yet subsumed): restore candidates. */
+  private readonly retained_checkpoints = new Set<number>();
   private readonly heartbeat_interval_ms: number;
   private readonly heartbeat_timeout_ms: number;
   private readonly plan: ExecutionPlan;
@@ -119,8 +121,10 @@ export class JobManager implements EngineNode {
               runtime.send(tm, { type: 'checkpoint.trigger', attempt: this.attempt, checkpoint_id } satisfies ClusterMessage);
             }
           },
-          notify_complete: (checkpoint_id) => {
+          notify_complete: (checkpoint_id, last_subsumed_id) => {
             this.completed_checkpoints.push(checkpoint_id);
+            this.retained_checkpoints.add(checkpoint_id);
+            if (last_subsumed_id !== undefined) this.retained_checkpoints.delete(last_subsumed_id);
             for (const tm of this.deployed_to) {
               runtime.send(tm, { type: 'checkpoint.complete', attempt: this.attempt, checkpoint_id } satisfies ClusterMessage);
             }
@@ -216,6 +220,8 @@ export class JobManager implements EngineNode {
       }
       case 'deployed': {
         if (message.attempt !== this.attempt || (this.status !== 'CREATED' && this.status !== 'RESTARTING')) return;
+        // A failover during the deployment cleared deployed_to: late acks of the cancelled attempt count for nothing.
+        if (!this.deployed_to.includes(from)) return;
         this.deployed_acks.add(from);
         if (this.deployed_to.every((tm) => this.deployed_acks.has(tm))) {
           for (const tm of this.deployed_to) this.runtime.send(tm, { type: 'start', attempt: this.attempt } satisfies ClusterMessage);
@@ -354,10 +360,12 @@ export class JobManager implements EngineNode {
         done(this.coordinator!.latest_completed(), [{ checkpoint_id: -1, reason: `list failed: ${listed.error}` }]);
         return;
       }
+      // Only checkpoints the coordinator completed and still retains: an aborted or subsumed checkpoint's
+      // _metadata may still be in the store, but its shared files are no longer registered (or being deleted).
       const ids = new Set<number>();
       for (const key of listed.value) {
         const match = /\/chk-(\d+)\/_metadata$/.exec(key);
-        if (match !== null) ids.add(Number(match[1]));
+        if (match !== null && this.retained_checkpoints.has(Number(match[1]))) ids.add(Number(match[1]));
       }
       const candidates = [...ids]
         .sort((a, b) => b - a)

@@ -679,7 +679,12 @@ export class Task implements OutputAvailabilityListener {
       }
       const operator = this.operators.find((o) => o.node.id === node_id);
       if (operator?.keyed_backend !== undefined) {
-        operator.keyed_backend.restore(state.subtasks.flatMap((s) => s.keyed), files);
+        // Only handles whose key groups intersect this subtask's range (Flink's StateAssignmentOperation).
+        const range = this.key_group_range;
+        const handles = state.subtasks
+          .flatMap((s) => s.keyed)
+          .filter((h) => h.key_group_range.start <= range.end && h.key_group_range.end >= range.start);
+        operator.keyed_backend.restore(handles, files);
         operator.onRestored?.();
       }
       const by_name = new Map<string, { mode: 'even-split' | 'union'; lists: unknown[][] }>();
