@@ -410,3 +410,35 @@ describe('two-phase-commit sink: restoring an older checkpoint than committed ou
     expect(output()).toEqual(['a', 'b', 'b']);
   });
 });
+
+describe('two-phase-commit sink: recovery under a small request bound', () => {
+  it('restoring many old subtasks into one with max_pending_requests 2 still commits all and aborts lingering', () => {
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime));
+    world.settle(10);
+    const states: TwoPhaseCommitSinkState[] = [];
+    for (let subtask = 0; subtask < 5; subtask++) {
+      world.add(`old-${subtask}`, (runtime) => new SinkHost(runtime, { subtask_index: subtask, parallelism: 5 }, null));
+    }
+    world.settle(100);
+    for (let subtask = 0; subtask < 5; subtask++) {
+      const writer = world.node<SinkHost>(`old-${subtask}`).writer;
+      writer.invoke(`r${subtask}`);
+      states.push(writer.snapshot_state(1));
+      writer.invoke('lingering');
+    }
+    world.settle(100);
+    for (let subtask = 0; subtask < 5; subtask++) world.crash(`old-${subtask}`);
+    world.add('new', (runtime) => new SinkHost(runtime, { subtask_index: 0, parallelism: 1, max_pending_requests: 2 }, { checkpoint_id: 1, states }));
+    world.settle(1_000);
+    const store = world.node<TransactionalStore>('store');
+    expect([...store.read_committed().records].sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(store.list('out-').map((t) => `${t.txn_id}@${t.epoch}`)).toEqual(['out-0-2@1']);
+    world.node<SinkHost>('new').writer.invoke('after');
+    world.node<SinkHost>('new').writer.snapshot_state(2);
+    world.settle(200);
+    world.node<SinkHost>('new').writer.notify_checkpoint_complete(2);
+    world.settle(200);
+    expect(store.read_committed().records).toContain('after');
+  });
+});

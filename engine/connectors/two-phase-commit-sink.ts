@@ -113,6 +113,8 @@ export class TwoPhaseCommitSinkWriter {
   private last_snapshot_id = 0;
   private buffered_records = 0;
   private failure_reason: string | null = null;
+  /** Recovery requests (aborts) waiting for room in the request table; bounded by the restored states + 1. */
+  private readonly recovery_outbox: Parameters<TxnStoreClient['send']>[0][] = [];
   private committed_records_count = 0;
   private readonly lost: LostTransaction[] = [];
 
@@ -162,13 +164,13 @@ export class TwoPhaseCommitSinkWriter {
       }
       // recoverAndAbort: only with a known epoch, so a transaction id already begun again by its new owner is fenced.
       // Without one, the owner's lingering abort (counter ≥ restored id + 1) covers it.
-      if (state.current.epoch !== null) this.send({ kind: 'abort', txn_id: state.current.txn_id, epoch: state.current.epoch });
+      if (state.current.epoch !== null) this.recovery_outbox.push({ kind: 'abort', txn_id: state.current.txn_id, epoch: state.current.epoch });
     }
     if (pending_count > 0) {
       this.runtime.probe('sink.crash_between_precommit_and_commit');
       this.runtime.log('sink.recover_pending', { subtask: this.options.subtask_index, transactions: pending_count, checkpoint_id: restored_id });
     }
-    this.send({
+    this.recovery_outbox.push({
       kind: 'abort_lingering',
       prefix: `${this.options.transactional_id_prefix}-`,
       owner_modulo: this.options.parallelism,
@@ -339,6 +341,7 @@ export class TwoPhaseCommitSinkWriter {
 
   /** Advances every live transaction as far as the protocol and the request bound allow. */
   private drive(): void {
+    while (this.recovery_outbox.length > 0 && this.send(this.recovery_outbox[0] as Parameters<TxnStoreClient['send']>[0])) this.recovery_outbox.shift();
     for (const txn of this.txns.values()) {
       if (txn.done !== null) continue;
       if (!txn.restored) {
