@@ -75,7 +75,13 @@ export class Cluster {
       this.world.add_process(
         id,
         hostEngineNode(
-          createTaskManager({ ...options.task_manager, job_manager: JOB_MANAGER_ID, slots: options.slots_per_task_manager, jobs }),
+          createTaskManager({
+            job_manager_timeout_ms: options.heartbeat_timeout_ms ?? 5_000,
+            ...options.task_manager,
+            job_manager: JOB_MANAGER_ID,
+            slots: options.slots_per_task_manager,
+            jobs,
+          }),
         ),
       );
     }

@@ -80,6 +80,18 @@ describe('recovery from a checkpoint after a TaskManager crash', () => {
     expect((c.collector().records('sink') as SequenceVerdict[]).every((r) => r.verdict === 'ok')).toBe(true);
   });
 
+  it('a long pause (GC) of a TaskManager: declared lost, the job fails over, the TaskManager registers again', () => {
+    const params = { records: 1500, partitions: 3, seed: 4, keys: 10, sink_records_per_ms: 2 };
+    // One slot per TaskManager: the job can only run again once tm-2 is back.
+    const { c, job, input } = cluster('sequence_check', params, 5, { slots_per_task_manager: 1 });
+    c.world.schedule(150, () => c.world.pause('tm-2', 300));
+    c.runToCompletion(5_000_000);
+    const jm = c.jobManager()!;
+    expect(c.jobStatus()).toBe('FINISHED');
+    expect(jm.recoveries[0]!.reason).toMatch(/tm-2 lost/);
+    expect(c.keyedState().get('check')).toEqual(evaluateOracle(job.build, params, input).state.get('check'));
+  });
+
   it('without checkpointing and restart strategy a lost TaskManager fails the job', () => {
     const params = { records: 1500, partitions: 3, seed: 3, keys: 15, sink_records_per_ms: 2 };
     const { c } = cluster('sequence_check', params, 2, { checkpointing: undefined, restart_strategy: undefined });

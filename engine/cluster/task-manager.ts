@@ -35,12 +35,18 @@ export interface TaskManagerConfig {
   /** Task steps per mailbox event before yielding to other events. */
   max_steps_per_event?: number;
   registration_retry_ms?: number;
+  /**
+   * Without a heartbeat from the JobManager for this long, the TaskManager registers again (the JobManager may have
+   * declared it lost, e.g. after a long pause). Default 50 s (Flink's heartbeat timeout).
+   */
+  job_manager_timeout_ms?: number;
   create_keyed_backend?: (operator_uid: string, range: KeyGroupRange, max_parallelism: number) => KeyedStateBackend;
 }
 
 type TaskManagerTimer =
   | { kind: 'mailbox' }
   | { kind: 'register' }
+  | { kind: 'jm_timeout' }
   | { kind: 'task'; attempt: number; task: string };
 
 interface Deployment {
@@ -80,6 +86,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
   /** Ready tasks in FIFO order; each task at most once (bounded by the number of tasks). */
   private readonly ready: Task[] = [];
   private mailbox_timer: TimerHandle | undefined;
+  private jm_timeout_timer: TimerHandle | undefined;
   private readonly task_timers = new Map<string, { handle: TimerHandle; due_ms: number }>();
   max_ready_observed = 0;
   mailbox_events = 0;
@@ -119,6 +126,11 @@ export class TaskManager implements EngineNode, ChannelTransport {
         return;
       case 'hb.request':
         this.runtime.send(from, { type: 'hb.reply', seq: message.seq } satisfies ClusterMessage);
+        // Armed only while heartbeats come, so an idle cluster (terminal job) still runs out of events.
+        if (this.jm_timeout_timer !== undefined) this.runtime.cancelTimer(this.jm_timeout_timer);
+        this.jm_timeout_timer = this.runtime.setTimer(this.config.job_manager_timeout_ms ?? 50_000, {
+          kind: 'jm_timeout',
+        } satisfies TaskManagerTimer);
         return;
       case 'deploy':
         this.deploy(message.attempt, message.job, message.placement, message.checkpointing, message.restore);
@@ -186,6 +198,12 @@ export class TaskManager implements EngineNode, ChannelTransport {
     const timer = tag as TaskManagerTimer;
     switch (timer.kind) {
       case 'register':
+        this.register();
+        return;
+      case 'jm_timeout':
+        this.jm_timeout_timer = undefined;
+        this.runtime.log('tm.job_manager_silent', { timeout_ms: this.config.job_manager_timeout_ms ?? 50_000 });
+        this.registered = false;
         this.register();
         return;
       case 'mailbox':
