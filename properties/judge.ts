@@ -60,7 +60,7 @@ function describe_restart_strategy(plan: RunPlan): string {
 }
 
 function short(value: unknown): string {
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(value) ?? 'nothing';
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 

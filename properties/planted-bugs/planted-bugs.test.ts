@@ -16,6 +16,8 @@ import { arb_fault_plan, scenario_of, type RunCase } from '../arbitraries.js';
 import { check_run_property, describe_failure, property_runs, type RunProperty } from '../harness.js';
 import { commit_on_precommit_seams } from './commit-on-precommit.js';
 import { forgetful_restore_seams } from './forgetful-restore.js';
+import { offsets_after_barrier_seams } from './offsets-after-barrier.js';
+import { skip_alignment_seams } from './skip-alignment.js';
 
 const HORIZON_MS = 2_500;
 
@@ -47,6 +49,8 @@ interface PlantedBug {
 const PLANTED: PlantedBug[] = [
   { name: 'restore keeps none of the checkpoint state', seams: forgetful_restore_seams, property: 'exactly_once_state' },
   { name: 'two-phase-commit sink commits at pre-commit', seams: commit_on_precommit_seams, property: 'exactly_once_output' },
+  { name: 'source offsets snapshotted after emitting past the barrier', seams: offsets_after_barrier_seams, property: 'exactly_once_state' },
+  { name: 'barriers not aligned in exactly-once mode', seams: skip_alignment_seams, property: 'exactly_once_state' },
 ];
 
 function property_for(bug: PlantedBug): RunProperty<RunCase> {

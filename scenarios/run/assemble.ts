@@ -51,7 +51,8 @@ export interface EngineSeams {
   /** A job catalogue to run instead of the examples' (same job names, e.g. a job built with a buggy sink). */
   jobs?: JobCatalogue;
   task_manager?: Partial<Omit<TaskManagerConfig, 'job_manager' | 'slots' | 'jobs'>>;
-  job_manager?: Partial<Omit<JobManagerConfig, 'job' | 'jobs' | 'expected_task_managers'>>;
+  /** Rewrites the JobManager's configuration (e.g. a checkpointing mode other than the scenario's). */
+  job_manager?: (config: JobManagerConfig) => JobManagerConfig;
 }
 
 /** The engine's checkpoint and restart configuration for the scenario's Flink configuration. */
@@ -67,6 +68,9 @@ export function job_manager_config(plan: RunPlan, spec: JobSpec): JobManagerConf
   const checkpointing = flink.checkpointing;
   if (checkpointing.enabled && checkpointing.interval_ms !== null) {
     config.checkpointing = {
+      // The engine aligns barriers (exactly-once) or only counts them (at-least-once); unaligned runs aligned.
+      mode: checkpointing.mode === 'AT_LEAST_ONCE' ? 'at_least_once' : 'aligned',
+      state_backend: flink.state_backend.type === 'rocksdb' ? 'lsm' : 'heap',
       interval_ms: checkpointing.interval_ms,
       timeout_ms: checkpointing.timeout_ms,
       min_pause_ms: checkpointing.min_pause_ms,
@@ -152,7 +156,12 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
   world.add_process(
     JOB_MANAGER_ID,
     hostEngineNode(
-      createJobManager({ ...job_manager_config(plan, spec), ...seams.job_manager, ...(seams.jobs !== undefined ? { jobs: seams.jobs } : {}) }),
+      createJobManager(
+        (seams.job_manager ?? ((config: JobManagerConfig) => config))({
+          ...job_manager_config(plan, spec),
+          ...(seams.jobs !== undefined ? { jobs: seams.jobs } : {}),
+        }),
+      ),
     ),
   );
   const task_manager_ids = Array.from({ length: plan.task_managers }, (_, index) => `tm-${index + 1}`);
