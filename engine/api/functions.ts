@@ -110,6 +110,8 @@ export interface SourceReader<T> {
   /** Splits (ids) this reader still reads; watermarks are the minimum over them. */
   activeSplits(): readonly string[];
   onMessage(message: unknown): void;
+  /** The link to `peer` broke: requests in flight to it are lost and must be sent again. */
+  onPeerLost?(peer: NodeId): void;
 }
 
 export interface Source<T> {

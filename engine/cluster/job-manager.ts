@@ -264,6 +264,11 @@ export class JobManager implements EngineNode {
     }
   }
 
+  /** Control messages to or from a TaskManager of the attempt may be gone (deploy, start, acks): fail over. */
+  on_link_broken(peer: NodeId): void {
+    if (this.deployed_to.includes(peer) && !this.isTerminal()) this.failJob(`link to ${peer} broke`);
+  }
+
   on_timer(tag: unknown): void {
     if (is_coordinator_timer(tag)) {
       if (!this.isTerminal() && this.status === 'RUNNING') this.coordinator?.on_timer(tag);

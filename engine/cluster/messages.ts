@@ -54,8 +54,16 @@ export type ClusterMessage =
   | { type: 'cancel'; attempt: number }
   | { type: 'task.finished'; attempt: number; task: string; records_in: number; records_out: number }
   | { type: 'task.failed'; attempt: number; task: string; reason: string }
-  | { type: 'data'; attempt: number; channel: string; buffer: NetworkBuffer }
-  | { type: 'credit'; attempt: number; channel: string; credits: number };
+  /** `seq` counts messages per channel from 1, so a dropped message is detected at the next one. */
+  | { type: 'data'; attempt: number; channel: string; seq: number; buffer: NetworkBuffer }
+  | { type: 'credit'; attempt: number; channel: string; seq: number; credits: number }
+  /**
+   * Loss detection for the last messages of a channel (which no later seq would reveal): on every JobManager
+   * heartbeat a receiver sends a probe with its credit messages sent; the sender checks them and answers on the
+   * data link with its data messages sent. FIFO links make both counts exact when they arrive.
+   */
+  | { type: 'channel.probe'; attempt: number; channel: string; credits_sent: number }
+  | { type: 'channel.mark'; attempt: number; channel: string; data_sent: number };
 
 export function isClusterMessage(message: unknown): message is ClusterMessage {
   return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string';

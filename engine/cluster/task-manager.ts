@@ -126,6 +126,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
         return;
       case 'hb.request':
         this.runtime.send(from, { type: 'hb.reply', seq: message.seq } satisfies ClusterMessage);
+        this.probeChannels();
         // Armed only while heartbeats come, so an idle cluster (terminal job) still runs out of events.
         if (this.jm_timeout_timer !== undefined) this.runtime.cancelTimer(this.jm_timeout_timer);
         this.jm_timeout_timer = this.runtime.setTimer(this.config.job_manager_timeout_ms ?? 50_000, {
@@ -163,6 +164,10 @@ export class TaskManager implements EngineNode, ChannelTransport {
         if (this.deployment?.attempt !== message.attempt) return;
         const target = this.deployment.input_channels.get(message.channel);
         if (target === undefined) this.runtime.fail_invariant('data for an unknown channel', { channel: message.channel });
+        if (message.seq !== ++target.channel.data_messages_received) {
+          this.failAttempt(`data message lost on channel ${message.channel} (got ${message.seq}, expected ${target.channel.data_messages_received})`);
+          return;
+        }
         target.task.receive(target.channel, message.buffer);
         return;
       }
@@ -170,13 +175,91 @@ export class TaskManager implements EngineNode, ChannelTransport {
         if (this.deployment?.attempt !== message.attempt) return;
         const channel = this.deployment.output_channels.get(message.channel);
         if (channel === undefined) this.runtime.fail_invariant('credit for an unknown channel', { channel: message.channel });
+        if (message.seq !== ++channel.credit_messages_received) {
+          this.failAttempt(`credit message lost on channel ${message.channel}`);
+          return;
+        }
         channel.addCredit(message.credits);
+        return;
+      }
+      case 'channel.probe': {
+        if (this.deployment?.attempt !== message.attempt) return;
+        const channel = this.deployment.output_channels.get(message.channel);
+        if (channel === undefined) return;
+        if (message.credits_sent !== channel.credit_messages_received) {
+          this.failAttempt(`credit message lost on channel ${message.channel} (probe)`);
+          return;
+        }
+        this.runtime.send(from, {
+          type: 'channel.mark',
+          attempt: message.attempt,
+          channel: message.channel,
+          data_sent: channel.buffers_sent,
+        } satisfies ClusterMessage);
+        return;
+      }
+      case 'channel.mark': {
+        if (this.deployment?.attempt !== message.attempt) return;
+        const target = this.deployment.input_channels.get(message.channel);
+        if (target === undefined) return;
+        if (message.data_sent !== target.channel.data_messages_received) {
+          this.failAttempt(`data message lost on channel ${message.channel} (mark)`);
+        }
         return;
       }
       default:
         this.routeToSource(message);
         return;
     }
+  }
+
+  /** Probes every remote input channel that has not ended (see the channel.probe message). */
+  private probeChannels(): void {
+    const deployment = this.deployment;
+    if (deployment === undefined || deployment.restoring) return;
+    for (const task of deployment.tasks.values()) {
+      if (task.status !== 'running') continue;
+      for (const channel of task.gate.channels) {
+        if (channel.local || channel.ended) continue;
+        this.runtime.send(channel.source_node, {
+          type: 'channel.probe',
+          attempt: deployment.attempt,
+          channel: channel.id,
+          credits_sent: channel.credit_messages_sent,
+        } satisfies ClusterMessage);
+      }
+    }
+  }
+
+  /**
+   * The data plane of this attempt lost a message (a broken link or a partition): like a broken network connection
+   * in Flink, the tasks fail and the JobManager fails over. Reported once per attempt.
+   */
+  private failAttempt(reason: string): void {
+    const deployment = this.deployment;
+    if (deployment === undefined || deployment.failed_tasks.has('*')) return;
+    deployment.failed_tasks.add('*');
+    this.runtime.log('tm.attempt_failed', { attempt: deployment.attempt, reason });
+    this.runtime.probe('tm.data_plane_failure');
+    this.runtime.send(this.config.job_manager, {
+      type: 'task.failed',
+      attempt: deployment.attempt,
+      task: '*',
+      reason,
+    } satisfies ClusterMessage);
+  }
+
+  /** A link broke: in-flight messages in both directions are gone. */
+  on_link_broken(peer: NodeId): void {
+    const deployment = this.deployment;
+    if (deployment === undefined) return;
+    for (const task of deployment.tasks.values()) task.source_reader?.onPeerLost?.(peer);
+    const peers = new Set<string>();
+    for (const task of deployment.tasks.values()) {
+      for (const c of task.output_channels) if (!c.local) peers.add(c.target_node);
+      for (const c of task.gate.channels) if (!c.local) peers.add(c.source_node);
+    }
+    if (peers.has(peer)) this.failAttempt(`link to ${peer} broke`);
   }
 
   /** Replies from external systems (e.g. the log broker) carry the reader's reply_tag. */
@@ -554,6 +637,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
       type: 'data',
       attempt: deployment.attempt,
       channel: channel.id,
+      seq: channel.buffers_sent,
       buffer,
     } satisfies ClusterMessage);
   }
@@ -570,6 +654,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
       type: 'credit',
       attempt: deployment.attempt,
       channel: channel.id,
+      seq: ++channel.credit_messages_sent,
       credits,
     } satisfies ClusterMessage);
   }

@@ -168,6 +168,19 @@ export class LogSourceReader implements SourceReader<unknown> {
     }
   }
 
+  /** Fetches and end-offset requests in flight to the broker are gone: ask again. */
+  onPeerLost(peer: NodeId): void {
+    if (peer !== this.config.broker) return;
+    if (!this.end_offsets_known) this.end_offsets_retry = true;
+    for (const p of this.partitions) {
+      if (p.fetch_in_flight) {
+        p.fetch_in_flight = false;
+        p.retry_pending = true;
+      }
+    }
+    this.ctx.wakeAfter(this.retry_ms);
+  }
+
   pollNext(output: SourceOutput<unknown>, budget: number): PollStatus {
     if (!this.end_offsets_known) {
       if (this.end_offsets_retry) {

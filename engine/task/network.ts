@@ -57,6 +57,8 @@ export class OutputChannel {
   private readonly hard_bound: number;
   max_queue_observed = 0;
   buffers_sent = 0;
+  /** Remote channels: credit messages received (their seq must follow on). */
+  credit_messages_received = 0;
 
   constructor(
     readonly id: string,
@@ -196,6 +198,9 @@ export class InputChannel {
   /** Consumed buffers whose credit has not been returned yet. */
   pending_credit = 0;
   max_queue_observed = 0;
+  /** Remote channels: data messages received, and credit messages sent (per-channel sequence numbers). */
+  data_messages_received = 0;
+  credit_messages_sent = 0;
 
   constructor(
     readonly index: number,
