@@ -245,6 +245,26 @@ class EvidenceRecorder {
   }
 }
 
+/** Faults after which a recovery is detected: the process (or its links) stopped answering. */
+const DETECTABLE_FAULTS = new Set(['crash', 'pause', 'partition_isolate', 'partition_split', 'partition_one_way', 'link_break']);
+
+/**
+ * Recoveries with what the engine logged, plus what only the runner knows: when the engine reports no detection
+ * time, T_detect is the time from the latest process fault to the recovery's start; duplicates per recovery are
+ * the duplicates that appeared in the output between it and the next recovery (or the end).
+ */
+function attribute_recoveries(evidence: RunEvidence, per_recovery_duplicates: readonly number[]): RunResult['recoveries'] {
+  return evidence.observer.recoveries.map((recovery, index) => {
+    const out = { ...recovery, duplicates: per_recovery_duplicates[index] ?? 0 };
+    if (out.detect_ms === 0) {
+      let fault_ms: number | undefined;
+      for (const fault of evidence.faults) if (DETECTABLE_FAULTS.has(fault.kind) && fault.time_ms <= recovery.start_ms) fault_ms = fault.time_ms;
+      if (fault_ms !== undefined) out.detect_ms = recovery.start_ms - fault_ms;
+    }
+    return out;
+  });
+}
+
 function build_result(plan: RunPlan, options: RunScenarioOptions, evidence: RunEvidence, wall_ms: number): RunResult {
   const judged = evaluate_run(evidence);
   const scenario = plan.scenario;
@@ -278,7 +298,7 @@ function build_result(plan: RunPlan, options: RunScenarioOptions, evidence: RunE
     sink: { kind: plan.sink_kind, committed_records: evidence.final_output.length, duplicates: judged.duplicates, losses: judged.losses },
     checkpointing_mode: plan.checkpointing_mode,
     checkpoints: [...evidence.observer.checkpoints.values()],
-    recoveries: evidence.observer.recoveries,
+    recoveries: attribute_recoveries(evidence, judged.per_recovery_duplicates),
     faults: evidence.faults,
     throughput: evidence.throughput,
     probes: evidence.probes,
