@@ -1,0 +1,98 @@
+// Specification of the output and state comparisons behind the safety properties.
+import { describe, expect, it } from 'vitest';
+import type { StateEntry } from '../engine/state/backend.js';
+import { compare_output, diff_state, first_non_prefix_key, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
+import { check_checkpoint_invariants } from './checkpoint-invariants.js';
+import { upsert_effect } from './sink-output.js';
+
+const key_of = (record: unknown): string => (record as [string, number])[0];
+const counts = (word: string, n: number): [string, number][] => Array.from({ length: n }, (_, i) => [word, i + 1]);
+
+describe('compare_output', () => {
+  const expected = [...counts('a', 3), ...counts('b', 2)];
+
+  it('accepts the oracle output in any cross-key interleaving', () => {
+    const actual = [['a', 1], ['b', 1], ['a', 2], ['b', 2], ['a', 3]];
+    const comparison = compare_output(expected, actual, key_of);
+    expect(is_exactly_once(comparison)).toBe(true);
+    expect(comparison).toMatchObject({ duplicates: 0, losses: 0, unexpected: 0 });
+  });
+
+  it('counts a replayed record as a duplicate: at-least-once, not exactly-once', () => {
+    const comparison = compare_output(expected, [...counts('a', 3), ['a', 2], ...counts('b', 2)], key_of);
+    expect(comparison.duplicates).toBe(1);
+    expect(is_exactly_once(comparison)).toBe(false);
+    expect(is_at_least_once(comparison)).toBe(true);
+    expect(is_at_most_once(comparison)).toBe(false);
+  });
+
+  it('counts a missing record as a loss and a wrong value as unexpected', () => {
+    const comparison = compare_output(expected, [['a', 1], ['a', 3], ['a', 4], ...counts('b', 2)], key_of);
+    expect(comparison).toMatchObject({ losses: 1, unexpected: 1 });
+    expect(comparison.first_difference?.key).toBe('a');
+    expect(is_at_least_once(comparison)).toBe(false);
+  });
+
+  it('treats a reordering within a key as not exactly-once', () => {
+    const comparison = compare_output(expected, [['a', 2], ['a', 1], ['a', 3], ...counts('b', 2)], key_of);
+    expect(is_exactly_once(comparison)).toBe(false);
+    expect(comparison.duplicates + comparison.losses).toBe(0);
+  });
+
+  it('finds the first key whose output so far is not a prefix of the oracle', () => {
+    expect(first_non_prefix_key(expected, [['a', 1], ['b', 1]], key_of)).toBeUndefined();
+    expect(first_non_prefix_key(expected, [['a', 1], ['a', 1]], key_of)?.key).toBe('a');
+  });
+
+  it('reduces output to the upsert table an idempotent sink leaves', () => {
+    expect(upsert_effect(expected, key_of)).toEqual([['a', 3], ['b', 2]]);
+  });
+});
+
+describe('diff_state', () => {
+  const entry = (key: string, value: unknown): StateEntry => ({ state: 's', key_group: 0, key, namespace: '', value });
+  it('reports differing, missing and extra entries per operator', () => {
+    const expected = new Map([['op', [entry('a', 1), entry('b', 2)]]]);
+    expect(diff_state(expected, new Map([['op', [entry('a', 1), entry('b', 2)]]]))).toEqual([]);
+    const differences = diff_state(expected, new Map([['op', [entry('a', 5), entry('c', 1)]]]));
+    expect(differences.map((d) => [d.key, d.expected, d.actual])).toEqual([
+      ['a', 1, 5],
+      ['b', 2, undefined],
+      ['c', undefined, 1],
+    ]);
+  });
+});
+
+describe('check_checkpoint_invariants', () => {
+  const base = {
+    triggered_ids: [1, 2, 3],
+    completed_ids: [1, 2],
+    completed_metadata_paths: ['j/chk-1/_metadata', 'j/chk-2/_metadata'],
+    aborted_ids: [3],
+    restored_ids: [2],
+    damaged_prefixes: [] as string[],
+    num_retained: 1,
+    peek: () => undefined,
+    storage_faults_injected: true,
+  };
+
+  it('holds for increasing ids and restores of completed checkpoints', () => {
+    expect(check_checkpoint_invariants(base).findings).toEqual([]);
+  });
+
+  it('flags ids that do not increase, a checkpoint both completed and aborted, and restoring an incomplete one', () => {
+    expect(check_checkpoint_invariants({ ...base, triggered_ids: [1, 3, 2] }).findings[0]?.message).toContain('must increase');
+    expect(check_checkpoint_invariants({ ...base, aborted_ids: [2] }).findings[0]?.message).toContain('both completed and aborted');
+    expect(check_checkpoint_invariants({ ...base, restored_ids: [3] }).findings[0]?.message).toContain('never completed');
+  });
+
+  it('flags restoring a checkpoint the run damaged', () => {
+    const findings = check_checkpoint_invariants({ ...base, damaged_prefixes: ['j/chk-2/'] }).findings;
+    expect(findings[0]?.message).toContain('was damaged');
+  });
+
+  it('flags a retained checkpoint whose metadata is gone from the store', () => {
+    const findings = check_checkpoint_invariants({ ...base, storage_faults_injected: false }).findings;
+    expect(findings[0]?.message).toContain('j/chk-2/_metadata is missing');
+  });
+});
