@@ -291,7 +291,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     }
   }
 
-  if (wanted.has('determinism')) {
+  if (wanted.has('determinism') || evidence.determinism_rerun_hash !== undefined) {
     if (evidence.determinism_rerun_hash === undefined) add('determinism', 'skipped', 0, 'not re-run');
     else if (evidence.determinism_rerun_hash === evidence.trace_hash) add('determinism', 'pass', 1, `re-run gave trace hash ${evidence.trace_hash}`);
     else {

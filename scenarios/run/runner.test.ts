@@ -138,3 +138,12 @@ describe('plan_run and pacing', () => {
     expect(visible_records(500, 1000, 1000, 5000)).toBe(500);
   });
 });
+
+describe('determinism sampling', () => {
+  it('re-runs every tenth seed even when the scenario does not ask for determinism', () => {
+    const sampled = run_scenario(scenario({ properties: ['liveness'] }), { seed: 20, scenario_file: 's.yaml' });
+    expect(sampled.properties.find((p) => p.property === 'determinism')).toMatchObject({ status: 'pass', checks: 1 });
+    const not_sampled = run_scenario(scenario({ properties: ['liveness'] }), { seed: 21, scenario_file: 's.yaml' });
+    expect(not_sampled.properties.some((p) => p.property === 'determinism')).toBe(false);
+  });
+});
