@@ -13,6 +13,7 @@ import { arb_run_case, scenario_of, type RunCase } from './arbitraries.js';
 import { check_run_property, describe_failure, property_runs, property_seed, type RunProperty } from './harness.js';
 
 const HORIZON_MS = 2_000;
+const ALL_FAULTS = process.env['STREAMSIM_PROPERTY_FAULTS'] === 'all';
 const SAFETY = new Set(['engine_invariants', 'exactly_once_state', 'exactly_once_output']);
 
 export function safety_violation(result: RunResult): string | undefined {
@@ -23,7 +24,11 @@ export function safety_violation(result: RunResult): string | undefined {
 export const exactly_once_under_faults: RunProperty<RunCase> = {
   name: 'exactly-once state and output under generated fault plans',
   // Link breaks are left to the catalogue's link-breaks-drop-in-flight scenario (see properties/README.md).
-  arbitrary: arb_run_case({ max_faults: 4, horizon_ms: HORIZON_MS }).filter((c) => c.faults.every((f) => f.kind !== 'link_break')),
+  // CI: process and network faults. STREAMSIM_PROPERTY_FAULTS=all adds checkpoint-store faults, checkpoint
+  // corruption and JobManager loss. Link breaks are left to the catalogue's link-breaks-drop-in-flight scenario.
+  arbitrary: arb_run_case({ max_faults: 4, horizon_ms: HORIZON_MS, storage: ALL_FAULTS, job_manager_loss: ALL_FAULTS }).filter((c) =>
+    c.faults.every((f) => f.kind !== 'link_break'),
+  ),
   scenario_of: (value) => scenario_of(value, 'property-exactly-once', ['exactly_once_state', 'exactly_once_output'], HORIZON_MS),
   seed_of: (value) => value.seed,
   run: (scenario, seed) => run_scenario(scenario, { seed, scenario_file: `${scenario.name}.yaml` }),
@@ -48,8 +53,9 @@ test.prop([arb_run_case({ max_faults: 0, horizon_ms: 500 })], { numRuns: Math.ma
     const result = run_scenario(scenario, { seed: value.seed, scenario_file: 'generated.yaml' });
     expect(result.job.final_status).toBe('FINISHED');
     expect(result.violations).toEqual([]);
-    expect(result.properties.filter((p) => p.status === 'pass').map((p) => p.property).sort()).toEqual(
-      ['engine_invariants', 'exactly_once_output', 'exactly_once_state', 'liveness'],
+    expect(result.properties.filter((p) => p.status !== 'pass')).toEqual([]);
+    expect(result.properties.map((p) => p.property)).toEqual(
+      expect.arrayContaining(['engine_invariants', 'exactly_once_output', 'exactly_once_state', 'liveness']),
     );
   },
 );
