@@ -16,6 +16,7 @@ import { World, type TraceSink, type WorldOptions } from '../../sim/index.js';
 import type { SinkKind } from '../result-format.js';
 import { engineNodeOf, hostEngineNode } from '../host.js';
 import { createPacedBroker, type PacedBroker } from './paced-broker.js';
+import { skew_input, ZipfKeys } from './skew.js';
 import type { RunPlan } from './plan.js';
 
 export const JOB_MANAGER_ID = 'jm';
@@ -131,7 +132,11 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
   const params: Record<string, unknown> = { ...plan.job_params, seed: workload_seed, sink: plan.sink_kind };
   const spec: JobSpec = { name: plan.job_name, params, parallelism: plan.parallelism };
   if (plan.max_parallelism !== undefined) spec.max_parallelism = plan.max_parallelism;
-  const input = job.generateInput(params);
+  const generated = job.generateInput(params);
+  const input =
+    plan.workload.key_distribution === 'zipf'
+      ? skew_input(plan.job_name, generated, new ZipfKeys(plan.workload.keys, plan.workload.zipf_exponent, world.random('workload/zipf')))
+      : generated;
   let total_input_records = 0;
   const partition_records = new Map<string, number[]>();
   for (const [topic, partitions] of input) {

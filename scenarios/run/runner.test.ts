@@ -147,3 +147,15 @@ describe('determinism sampling', () => {
     expect(not_sampled.properties.some((p) => p.property === 'determinism')).toBe(false);
   });
 });
+
+describe('key skew', () => {
+  it('draws Zipf keys: the hottest key dominates and the job still equals the oracle', () => {
+    const result = run_scenario(
+      scenario({ job: { name: 'sequence_check', parallelism: 2 }, workload: { records: 600, keys: 50, key_distribution: 'zipf', zipf_exponent: 1.2, rate_per_second: 2000 } }),
+      { seed: 8, scenario_file: 's.yaml' },
+    );
+    expect(result.job.final_status).toBe('FINISHED');
+    expect(result.violations).toEqual([]);
+    expect(result.properties.find((p) => p.property === 'exactly_once_output')?.status).toBe('pass');
+  });
+});
