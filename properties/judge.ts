@@ -130,7 +130,21 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         }
       }
     }
-    if (!finished && failed === undefined) {
+    // A job that did not finish (unbounded input, or a failure) is judged in full only if every oracle record
+    // arrived; otherwise exactly-once output can still be judged on what arrived: a per-key prefix of the oracle's.
+    const complete = comparison.losses === 0;
+    if (!finished && !complete && failed === undefined) {
+      if (property === 'exactly_once_output' && evidence.view.run.engine_sink_kind !== 'idempotent') {
+        checks++;
+        const bad = first_non_prefix_key(expected_output, evidence.final_output, job.outputKey);
+        if (bad === undefined) {
+          add(property, 'pass', checks, `the job ended ${evidence.final_status}: the output so far is a per-key prefix of the oracle's${note_suffix}`);
+          continue;
+        }
+        const message = `the job ended ${evidence.final_status} with output for key ${bad.key} that is not a prefix of the oracle's: expected ${short(bad.expected)}, got ${short(bad.actual)}`;
+        add(property, 'fail', checks, message + note_suffix, { message, time_ms: end_ms, detail: { key: bad.key, expected: bad.expected, actual: bad.actual } });
+        continue;
+      }
       add(property, 'skipped', checks, `the job ended ${evidence.final_status}, so its output is incomplete; checked ${checks} recovery point(s)${note_suffix}`);
       continue;
     }

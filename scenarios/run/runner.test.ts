@@ -84,7 +84,7 @@ describe('run_scenario', () => {
     expect(result.properties.find((p) => p.property === 'exactly_once_output')?.status).toBe('skipped');
   });
 
-  it('never reports pass for what it could not check: a job that cannot finish leaves output checks skipped and liveness failed', () => {
+  it('never reports pass for what it could not check: a failed job's state is skipped, its output judged as a prefix, liveness failed', () => {
     // Without checkpointing the restart strategy is none: losing a TaskManager for good fails the job.
     const result = run_scenario(
       scenario({ faults: [{ kind: 'crash', target: 'tm-1', at: '200 ms' }], phases: { safety_duration: '1s', liveness_bound: '3s' } }),
@@ -92,7 +92,8 @@ describe('run_scenario', () => {
     );
     expect(result.job.final_status).not.toBe('FINISHED');
     const by_name = Object.fromEntries(result.properties.map((p) => [p.property, p]));
-    expect(by_name['exactly_once_output']?.status).not.toBe('pass');
+    // Output of an unfinished job is only judged as far as it goes: a per-key prefix of the oracle's, and says so.
+    expect(by_name['exactly_once_output']?.message).toContain('prefix');
     expect(by_name['exactly_once_state']?.status).toBe('skipped');
     expect(by_name['liveness']?.status).toBe('fail');
     // Checkpointing is off, so Flink's default restart strategy is none: the failure is explained by it.
