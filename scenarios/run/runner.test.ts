@@ -84,7 +84,7 @@ describe('run_scenario', () => {
     expect(result.properties.find((p) => p.property === 'exactly_once_output')?.status).toBe('skipped');
   });
 
-  it('never reports pass for what it could not check: a failed job's state is skipped, its output judged as a prefix, liveness failed', () => {
+  it('never reports pass for what it could not check: the state of a failed job is skipped, its output judged as a prefix, liveness failed', () => {
     // Without checkpointing the restart strategy is none: losing a TaskManager for good fails the job.
     const result = run_scenario(
       scenario({ faults: [{ kind: 'crash', target: 'tm-1', at: '200 ms' }], phases: { safety_duration: '1s', liveness_bound: '3s' } }),
