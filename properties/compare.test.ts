@@ -39,6 +39,13 @@ describe('compare_output', () => {
     expect(comparison.duplicates + comparison.losses).toBe(0);
   });
 
+  it('compares records by their JSON text: an undefined field equals an absent one, a field order change does not', () => {
+    const want = [{ key: 'a', n: 1 }];
+    expect(is_exactly_once(compare_output(want, [{ key: 'a', n: 1, note: undefined }], (r) => (r as { key: string }).key))).toBe(true);
+    const reordered = compare_output(want, [{ n: 1, key: 'a' }], (r) => (r as { key: string }).key);
+    expect(reordered).toMatchObject({ unexpected: 1, losses: 1, keys_not_exact: 1 });
+  });
+
   it('finds the first key whose output so far is not a prefix of the oracle', () => {
     expect(first_non_prefix_key(expected, [['a', 1], ['b', 1]], key_of)).toBeUndefined();
     expect(first_non_prefix_key(expected, [['a', 1], ['a', 1]], key_of)?.key).toBe('a');
