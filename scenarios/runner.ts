@@ -145,8 +145,14 @@ function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: RunHooks
     }
     if (terminal()) world.run({ until_ms: world.now_ms + DRAIN_MS, until: sample });
   } catch (error) {
-    if (!(error instanceof InvariantViolation)) throw error;
-    invariant = { property: 'engine_invariants', message: error.message, time_ms: world.now_ms, detail: error.detail };
+    if (error instanceof InvariantViolation) {
+      invariant = { property: 'engine_invariants', message: error.message, time_ms: world.now_ms, detail: error.detail };
+    } else {
+      // An exception escaping a handler is an engine failure too: report it with the seed rather than crash the tool.
+      const thrown = error instanceof Error ? error : new Error(String(error));
+      const at = (thrown.stack ?? '').split('\n').slice(1, 4).map((line) => line.trim());
+      invariant = { property: 'engine_invariants', message: `a handler threw ${thrown.name}: ${thrown.message}`, time_ms: world.now_ms, detail: { stack: at } };
+    }
   }
   evidence_hooks.sample(world.now_ms);
   for (const unfired of context.unfired) {

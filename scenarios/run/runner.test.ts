@@ -160,3 +160,16 @@ describe('key skew', () => {
     expect(result.properties.find((p) => p.property === 'exactly_once_output')?.status).toBe('pass');
   });
 });
+
+describe('exceptions inside the world', () => {
+  it('reports an exception thrown by a handler as an engine_invariants violation with where it came from', () => {
+    const result = run_scenario_with(scenario(), { seed: 2, scenario_file: 's.yaml' }, {
+      on_world: (view) =>
+        view.run.world.after(30, () => {
+          throw new TypeError('planted handler failure');
+        }),
+    });
+    expect(result.outcome).toBe('violation');
+    expect(result.violations[0]).toMatchObject({ property: 'engine_invariants', message: 'a handler threw TypeError: planted handler failure' });
+  });
+});
