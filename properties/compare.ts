@@ -64,6 +64,13 @@ function same_json(a: unknown, b: unknown): boolean {
   return surely_same_json(a, b) || JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** Every record of `got` has the JSON text of the record at the same index of `want`. */
+function is_json_prefix(got: readonly unknown[], want: readonly unknown[]): boolean {
+  if (got.length > want.length) return false;
+  for (let index = 0; index < got.length; index++) if (!same_json(want[index], got[index])) return false;
+  return true;
+}
+
 /** The same JSON text for the whole sequence (JSON values are self-delimiting, so elementwise equality is enough). */
 function same_json_sequence(want: readonly unknown[], got: readonly unknown[]): boolean {
   if (want.length !== got.length) return false;
@@ -117,16 +124,46 @@ export function is_at_most_once(comparison: OutputComparison): boolean {
   return comparison.duplicates === 0 && comparison.unexpected === 0;
 }
 
+/** Expected records grouped by key (groupByKey), computed once when several comparisons share them. */
+export type GroupedOutput = ReadonlyMap<string, readonly unknown[]>;
+
+function grouped(expected: readonly unknown[] | GroupedOutput, key_of: (record: unknown) => string): GroupedOutput {
+  return expected instanceof Map ? expected : groupByKey(expected as readonly unknown[], key_of);
+}
+
+/**
+ * compare_output(expected, actual).duplicates, for output taken mid-run: a key whose output is a prefix of the
+ * oracle's has no duplicates, so only other keys are counted.
+ */
+export function count_duplicates(
+  expected: readonly unknown[] | GroupedOutput,
+  actual: readonly unknown[],
+  key_of: (record: unknown) => string,
+): number {
+  const expected_by_key = grouped(expected, key_of);
+  let duplicates = 0;
+  for (const [key, got] of groupByKey(actual, key_of)) {
+    const want = expected_by_key.get(key) ?? [];
+    if (is_json_prefix(got, want)) continue;
+    const want_counts = counts(want);
+    for (const [text, m] of counts(got)) {
+      const n = want_counts.get(text) ?? 0;
+      if (m > n && n > 0) duplicates += m - n;
+    }
+  }
+  return duplicates;
+}
+
 /**
  * Output delivered so far (mid-run, e.g. at a recovery) is consistent with exactly-once: per key, it is a prefix of
  * the oracle's sequence. Returns the first key where it is not.
  */
 export function first_non_prefix_key(
-  expected: readonly unknown[],
+  expected: readonly unknown[] | GroupedOutput,
   so_far: readonly unknown[],
   key_of: (record: unknown) => string,
 ): { key: string; expected: unknown[]; actual: unknown[] } | undefined {
-  const expected_by_key = groupByKey(expected, key_of);
+  const expected_by_key = grouped(expected, key_of);
   for (const [key, got] of groupByKey(so_far, key_of)) {
     const want = expected_by_key.get(key) ?? [];
     for (let i = 0; i < got.length; i++) {

@@ -7,8 +7,8 @@ import type { RunView } from '../scenarios/run/assemble.js';
 import type { RunObserver } from '../scenarios/run/observer.js';
 import type { RunPlan } from '../scenarios/run/plan.js';
 import { check_checkpoint_invariants } from './checkpoint-invariants.js';
-import { compare_output, diff_state, first_non_prefix_key, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
-import { evaluateOracle } from './oracle.js';
+import { compare_output, count_duplicates, diff_state, first_non_prefix_key, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
+import { evaluateOracle, groupByKey } from './oracle.js';
 import { check_restored_state, type RestoreCapture } from './restore-check.js';
 import { output_id_of, upsert_effect } from './sink-output.js';
 
@@ -100,6 +100,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   const expected_output =
     evidence.view.run.engine_sink_kind === 'idempotent' ? upsert_effect(oracle_output, output_id_of(plan.job_name)) : oracle_output;
   const comparison = compare_output(expected_output, evidence.final_output, job.outputKey);
+  const expected_by_key = groupByKey(expected_output, job.outputKey);
   const finished = evidence.final_status === 'FINISHED';
   // Records the job consumed: the whole input when it finished, else what finished source tasks reported.
   let records_in = 0;
@@ -120,7 +121,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     if (property === 'exactly_once_output' && evidence.view.run.engine_sink_kind !== 'idempotent') {
       for (const snapshot of evidence.output_at_recoveries) {
         checks++;
-        const bad = first_non_prefix_key(expected_output, snapshot.output, job.outputKey);
+        const bad = first_non_prefix_key(expected_by_key, snapshot.output, job.outputKey);
         if (bad !== undefined && failed === undefined) {
           failed = {
             message: `at the recovery at ${snapshot.time_ms} ms, output for key ${bad.key} is not a prefix of the oracle's: expected ${short(bad.expected)}, got ${short(bad.actual)}`,
@@ -136,7 +137,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     if (!finished && !complete && failed === undefined) {
       if (property === 'exactly_once_output' && evidence.view.run.engine_sink_kind !== 'idempotent') {
         checks++;
-        const bad = first_non_prefix_key(expected_output, evidence.final_output, job.outputKey);
+        const bad = first_non_prefix_key(expected_by_key, evidence.final_output, job.outputKey);
         if (bad === undefined) {
           add(property, 'pass', checks, `the job ended ${evidence.final_status}: the output so far is a per-key prefix of the oracle's${note_suffix}`);
           continue;
@@ -316,7 +317,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   // Duplicates per recovery: growth of the duplicate count between output snapshots taken at recovery starts.
   const per_recovery_duplicates: number[] = [];
   const snapshots = evidence.output_at_recoveries;
-  const duplicates_at = snapshots.map((snapshot) => compare_output(expected_output, snapshot.output, job.outputKey).duplicates);
+  const duplicates_at = snapshots.map((snapshot) => count_duplicates(expected_by_key, snapshot.output, job.outputKey));
   for (let i = 0; i < observer.recoveries.length; i++) {
     const before = duplicates_at[i];
     const after = i + 1 < duplicates_at.length ? duplicates_at[i + 1] : comparison.duplicates;
