@@ -45,6 +45,34 @@ describe('exactly-once under faults', () => {
   });
 });
 
+/** At-least-once: an appending sink with at-least-once checkpoints may duplicate, never lose; checkpoints stay sane. */
+export const at_least_once_under_faults: RunProperty<RunCase> = {
+  name: 'at-least-once output and checkpoint invariants under generated fault plans',
+  arbitrary: arb_run_case({ max_faults: 4, horizon_ms: HORIZON_MS, storage: true }).map((c) => ({
+    ...c,
+    sink: { kind: 'at_least_once' as const },
+    flink: { ...c.flink, 'execution.checkpointing.mode': 'AT_LEAST_ONCE' as const },
+    faults: c.faults.filter((f) => f.kind !== 'link_break'),
+  })),
+  scenario_of: (value) => scenario_of(value, 'property-at-least-once', ['at_least_once_output', 'checkpoint_invariants'], HORIZON_MS),
+  seed_of: (value) => value.seed,
+  run: (scenario, seed) => run_scenario(scenario, { seed, scenario_file: `${scenario.name}.yaml` }),
+  check: (result) => {
+    const violation = result.violations.find((v) => ['engine_invariants', 'at_least_once_output', 'checkpoint_invariants'].includes(v.property));
+    return violation === undefined ? undefined : `${violation.property}: ${violation.message}`;
+  },
+};
+
+describe('at-least-once under faults', () => {
+  it('never loses output and keeps checkpoint invariants, for every generated plan with storage faults', () => {
+    const reports_dir = mkdtempSync(join(tmpdir(), 'streamsim-property-'));
+    const failure = check_run_property(at_least_once_under_faults, { num_runs: property_runs(), seed: property_seed(), reports_dir });
+    if (failure !== undefined) {
+      expect.fail(describe_failure(at_least_once_under_faults.name, failure, at_least_once_under_faults.check(failure.result)));
+    }
+  });
+});
+
 // The fault-free core of the same property through @fast-check/vitest: any job and input, no faults.
 test.prop([arb_run_case({ max_faults: 0, horizon_ms: 500 })], { numRuns: Math.max(1, Math.ceil(property_runs() / 3)), seed: property_seed() })(
   'a fault-free run finishes with exactly the oracle state and output',
