@@ -2,8 +2,6 @@
 // oracle's state at its source offsets, and a run that finishes has exactly the oracle's final state and output
 // (two-phase-commit or idempotent sink). Run counts come from
 // STREAMSIM_PROPERTY_RUNS; a failure prints the shrunk fault plan and leaves a replayable failure file.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +11,8 @@ import { arb_run_case, scenario_of, type RunCase } from './arbitraries.js';
 import { check_run_property, describe_failure, property_runs, property_seed, type RunProperty } from './harness.js';
 
 const HORIZON_MS = 2_000;
+/** Failure files of real failures go where the CLI puts them (CI can keep the folder as an artifact). */
+const property_reports_dir = (): string => process.env['STREAMSIM_REPORTS_DIR'] ?? join(new URL('..', import.meta.url).pathname, 'streamsim-reports');
 const ALL_FAULTS = process.env['STREAMSIM_PROPERTY_FAULTS'] === 'all';
 const SAFETY = new Set(['engine_invariants', 'exactly_once_state', 'exactly_once_output']);
 
@@ -37,7 +37,7 @@ export const exactly_once_under_faults: RunProperty<RunCase> = {
 
 describe('exactly-once under faults', () => {
   it('holds for every generated job, input and fault plan', () => {
-    const reports_dir = mkdtempSync(join(tmpdir(), 'streamsim-property-'));
+    const reports_dir = property_reports_dir();
     const failure = check_run_property(exactly_once_under_faults, { num_runs: property_runs(), seed: property_seed(), reports_dir });
     if (failure !== undefined) {
       expect.fail(describe_failure(exactly_once_under_faults.name, failure, safety_violation(failure.result)));
@@ -65,7 +65,7 @@ export const at_least_once_under_faults: RunProperty<RunCase> = {
 
 describe('at-least-once under faults', () => {
   it('never loses output and keeps checkpoint invariants, for every generated plan with storage faults', () => {
-    const reports_dir = mkdtempSync(join(tmpdir(), 'streamsim-property-'));
+    const reports_dir = property_reports_dir();
     const failure = check_run_property(at_least_once_under_faults, { num_runs: property_runs(), seed: property_seed(), reports_dir });
     if (failure !== undefined) {
       expect.fail(describe_failure(at_least_once_under_faults.name, failure, at_least_once_under_faults.check(failure.result)));

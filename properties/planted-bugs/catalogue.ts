@@ -1,0 +1,67 @@
+// The planted bugs as data: each bug's test-only seams, the property that must catch it, and the fast-check property
+// over crash cases that hunts for it. Shared by planted-bugs.test.ts (caught, shrunk, replayed) and
+// bench/scale.bench.ts (how many runs and how much time until each is caught).
+import fc from 'fast-check';
+import type { PropertyName } from '../../scenarios/result-format.js';
+import type { EngineSeams } from '../../scenarios/run/assemble.js';
+import type { Scenario } from '../../scenarios/schema/scenario.generated.js';
+import { run_scenario_with } from '../../scenarios/runner.js';
+import { arb_fault_plan, scenario_of, type RunCase } from '../arbitraries.js';
+import type { RunProperty } from '../harness.js';
+import { commit_on_precommit_seams } from './commit-on-precommit.js';
+import { forgetful_restore_seams } from './forgetful-restore.js';
+import { offsets_after_barrier_seams } from './offsets-after-barrier.js';
+import { skip_alignment_seams } from './skip-alignment.js';
+
+export const PLANTED_BUG_HORIZON_MS = 2_500;
+
+/** Word counts long enough (3 s of input) for checkpoints to complete before the generated crashes. */
+export const arb_crash_case: fc.Arbitrary<RunCase> = fc.record({
+  sink: fc.constant<NonNullable<Scenario['sink']>>({ kind: 'two_phase_commit', transaction_timeout: '10 min' }),
+  job: fc.constant<Scenario['job']>({ name: 'word_count', parallelism: 2 }),
+  cluster: fc.constant({ task_managers: 2, slots_per_task_manager: 2 }),
+  workload: fc.constant({ records: 3000, keys: 30, rate_per_second: 1000, source_partitions: 2 }),
+  flink: fc.constant<NonNullable<Scenario['flink']>>({
+    'execution.checkpointing.interval': '200 ms',
+    'restart-strategy.type': 'fixed-delay',
+    'restart-strategy.fixed-delay.attempts': 10,
+    'restart-strategy.fixed-delay.delay': '100 ms',
+    'heartbeat.interval': '200 ms',
+    'heartbeat.timeout': '1s',
+  }),
+  faults: arb_fault_plan({ task_managers: 2, horizon_ms: PLANTED_BUG_HORIZON_MS, max_faults: 3 }),
+  seed: fc.integer({ min: 1, max: 1_000_000 }),
+});
+
+export interface PlantedBug {
+  /** Short id (the file name without .ts). */
+  id: string;
+  name: string;
+  seams: EngineSeams;
+  /** The property that must catch it. */
+  property: PropertyName;
+}
+
+export const PLANTED_BUGS: readonly PlantedBug[] = [
+  { id: 'forgetful-restore', name: 'restore keeps none of the checkpoint state', seams: forgetful_restore_seams, property: 'exactly_once_state' },
+  { id: 'commit-on-precommit', name: 'two-phase-commit sink commits at pre-commit', seams: commit_on_precommit_seams, property: 'exactly_once_output' },
+  {
+    id: 'offsets-after-barrier',
+    name: 'source offsets snapshotted after emitting past the barrier',
+    seams: offsets_after_barrier_seams,
+    property: 'exactly_once_state',
+  },
+  { id: 'skip-alignment', name: 'barriers not aligned in exactly-once mode', seams: skip_alignment_seams, property: 'exactly_once_state' },
+];
+
+/** The property that hunts one planted bug: a generated crash case, run with the bug's seams, must keep its property. */
+export function planted_bug_property(bug: PlantedBug): RunProperty<RunCase> {
+  return {
+    name: `${bug.property} with planted bug: ${bug.name}`,
+    arbitrary: arb_crash_case,
+    scenario_of: (value) => scenario_of(value, 'planted-bug', [bug.property], PLANTED_BUG_HORIZON_MS),
+    seed_of: (value) => value.seed,
+    run: (scenario, seed) => run_scenario_with(scenario, { seed, scenario_file: 'generated.yaml' }, { seams: bug.seams }),
+    check: (result) => result.violations.find((v) => v.property === bug.property)?.message,
+  };
+}
