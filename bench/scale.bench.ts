@@ -1,0 +1,269 @@
+// Scale benchmark: chaos seeds per second per core and time compression on the standard chaos scenario
+// (scenarios/bench/chaos-standard.yaml), checkpoint overhead (the same word count with and without checkpoints every
+// 100 ms of virtual time), runs and time until each planted bug is caught, peak memory, and memory flatness over a
+// long swarm in one process (bench/memory-flatness.ts in a child with --expose-gc). Values are CPU time of this
+// process (the machine is shared; wall time mostly measures the neighbours); wall time is in the notes.
+// STREAMSIM_BENCH_FLAT_SEEDS sets the flatness swarm's length (default 1000).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import type { BenchFigure } from './figure.js';
+import type { FlatnessResult } from './memory-flatness.js';
+import { exampleJob } from '../engine/examples/index.js';
+import { Cluster } from '../scenarios/cluster.js';
+import { load_scenario } from '../scenarios/load.js';
+import { run_scenario } from '../scenarios/runner.js';
+import { RunObserver } from '../scenarios/run/observer.js';
+import { PLANTED_BUGS, planted_bug_property } from '../properties/planted-bugs/catalogue.js';
+
+const CHAOS_SCENARIO = fileURLToPath(new URL('../scenarios/bench/chaos-standard.yaml', import.meta.url));
+const FLATNESS_SCENARIO = fileURLToPath(new URL('../scenarios/bench/chaos-small.yaml', import.meta.url));
+const FLATNESS_SCRIPT = fileURLToPath(new URL('./memory-flatness.ts', import.meta.url));
+const CHAOS_SEEDS = 40;
+const CHAOS_WARM_UP_SEEDS = 3;
+const CHECKPOINT_INTERVAL_MS = 100;
+const CHECKPOINT_LINES = 200_000;
+const CHECKPOINT_ROUNDS = 3;
+const PLANTED_BUG_MAX_RUNS = 50;
+/** The fast-check seed planted-bugs.test.ts uses, so the figures match what CI sees. */
+const PLANTED_BUG_SEED = 42;
+
+function cpu_ms(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e3;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+interface ChaosMeasurement {
+  seeds: number;
+  cpu_ms: number;
+  wall_ms: number;
+  virtual_ms: number;
+  faults_per_seed: number;
+  failed: number;
+  events: number;
+}
+
+/** Runs seeds 1..count of the chaos scenario in this thread (what one swarm worker does), after a short warm-up. */
+export function measure_chaos(count = CHAOS_SEEDS, scenario_file = CHAOS_SCENARIO): ChaosMeasurement {
+  const loaded = load_scenario(scenario_file);
+  if (!loaded.ok) throw new Error(`${scenario_file} does not load`);
+  for (let seed = 1_000_001; seed < 1_000_001 + CHAOS_WARM_UP_SEEDS; seed++) run_scenario(loaded.scenario, { seed, scenario_file });
+  let virtual_ms = 0;
+  let faults = 0;
+  let failed = 0;
+  let events = 0;
+  const started_cpu_ms = cpu_ms();
+  const started_wall_ms = performance.now();
+  for (let seed = 1; seed <= count; seed++) {
+    const result = run_scenario(loaded.scenario, { seed, scenario_file });
+    virtual_ms += result.virtual_duration_ms;
+    // A nemesis crash shows as a crash and a restart; count injected faults, not the restarts they schedule.
+    faults += result.faults.filter((fault) => fault.kind !== 'restart').length;
+    events += result.events;
+    if (result.outcome !== 'pass') failed++;
+  }
+  return {
+    seeds: count,
+    cpu_ms: cpu_ms() - started_cpu_ms,
+    wall_ms: performance.now() - started_wall_ms,
+    virtual_ms,
+    faults_per_seed: faults / count,
+    failed,
+    events,
+  };
+}
+
+interface WordCountRun {
+  cpu_ms: number;
+  /** Virtual time at which the job reached FINISHED. */
+  virtual_ms: number;
+  words: number;
+  checkpoints: number;
+}
+
+/** Word count (p=2, 2 TaskManagers, heap state, discarding sink) from broker ready to job finished, in CPU ms. */
+export function word_count_run(lines: number, checkpoint_interval_ms: number | undefined, seed = 1): WordCountRun {
+  const params = { records: lines, words_per_line: 5, vocabulary: 1000, partitions: 4, seed, sink: 'discard' };
+  const job = exampleJob('word_count');
+  const cluster = new Cluster({
+    seed,
+    job: { name: 'word_count', params, parallelism: 2 },
+    task_managers: 2,
+    slots_per_task_manager: 2,
+    topics: job.topics(params),
+    input: job.generateInput(params),
+    ...(checkpoint_interval_ms !== undefined ? { checkpointing: { interval_ms: checkpoint_interval_ms } } : {}),
+  });
+  const observer = new RunObserver(cluster.world);
+  observer.attach();
+  cluster.world.run({ until: () => cluster.broker()?.serving === true });
+  const started_ms = cpu_ms();
+  cluster.runToCompletion();
+  const elapsed_ms = cpu_ms() - started_ms;
+  if (cluster.jobStatus() !== 'FINISHED') throw new Error(`word count ended ${cluster.jobStatus()}`);
+  return { cpu_ms: elapsed_ms, virtual_ms: observer.last_status?.time_ms ?? cluster.world.now_ms, words: lines * 5, checkpoints: observer.count('checkpoint.completed') };
+}
+
+interface BugCatch {
+  id: string;
+  caught: boolean;
+  runs: number;
+  cpu_ms: number;
+  wall_ms: number;
+}
+
+/** Runs the planted bug's property without shrinking until it first fails: how many runs and how long that took. */
+export function time_to_catch(bug: (typeof PLANTED_BUGS)[number]): BugCatch {
+  const property = planted_bug_property(bug);
+  const started_cpu_ms = cpu_ms();
+  const started_wall_ms = performance.now();
+  const details = fc.check(
+    fc.property(property.arbitrary, (value) => property.check(property.run(property.scenario_of(value), property.seed_of(value))) === undefined),
+    { numRuns: PLANTED_BUG_MAX_RUNS, seed: PLANTED_BUG_SEED, endOnFailure: true },
+  );
+  return {
+    id: bug.id,
+    caught: details.failed,
+    runs: details.numRuns,
+    cpu_ms: cpu_ms() - started_cpu_ms,
+    wall_ms: performance.now() - started_wall_ms,
+  };
+}
+
+/** The flatness swarm in a child process (so it can expose gc and its peak RSS is its own). */
+export function run_flatness_child(seeds: number, every: number): FlatnessResult {
+  const tsx = import.meta.resolve('tsx');
+  const child = spawnSync(process.execPath, ['--expose-gc', '--import', tsx, FLATNESS_SCRIPT, FLATNESS_SCENARIO, String(seeds), String(every)], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
+  if (child.status !== 0) throw new Error(`memory-flatness.ts exited ${child.status}: ${child.stderr.slice(-2000)}`);
+  const line = child.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as FlatnessResult;
+}
+
+const MB = 1024 * 1024;
+const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
+
+export async function run_bench(): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
+  let peak_heap_bytes = 0;
+  const note_heap = (): void => {
+    peak_heap_bytes = Math.max(peak_heap_bytes, process.memoryUsage().heapUsed);
+  };
+
+  const chaos = measure_chaos();
+  note_heap();
+  const seeds_per_s = chaos.seeds / (chaos.cpu_ms / 1000);
+  const compression = chaos.virtual_ms / chaos.cpu_ms;
+  figures.push(
+    {
+      name: 'scale: chaos seeds per second per core (chaos-standard)',
+      value: round(seeds_per_s, 2),
+      unit: 'seeds/s (CPU)',
+      target: '>= 50 seeds/s per core',
+      pass: seeds_per_s >= 50,
+      note:
+        `${chaos.seeds} seeds of scenarios/bench/chaos-standard.yaml in one thread (judging and the determinism re-run of every 10th seed included): ` +
+        `${(chaos.cpu_ms / chaos.seeds).toFixed(0)} ms CPU per seed, ${(chaos.seeds / (chaos.wall_ms / 1000)).toFixed(2)} seeds/s wall; ` +
+        `${chaos.faults_per_seed.toFixed(1)} faults per seed, ${(chaos.events / chaos.seeds).toFixed(0)} world events per seed, ${chaos.failed} failed`,
+    },
+    {
+      name: 'scale: time compression (chaos-standard)',
+      value: Math.round(compression),
+      unit: 'virtual s per CPU s',
+      target: '>= 1000x',
+      pass: compression >= 1000,
+      note: `${(chaos.virtual_ms / 1000).toFixed(0)} virtual s in ${(chaos.cpu_ms / 1000).toFixed(1)} CPU s (${(chaos.wall_ms / 1000).toFixed(1)} wall s: ${Math.round(chaos.virtual_ms / chaos.wall_ms)}x wall)`,
+    },
+  );
+
+  word_count_run(5_000, undefined); // warm-up (JIT)
+  word_count_run(5_000, CHECKPOINT_INTERVAL_MS);
+  const ratios: number[] = [];
+  let with_best: WordCountRun | undefined;
+  let without_best: WordCountRun | undefined;
+  for (let round_index = 0; round_index < CHECKPOINT_ROUNDS; round_index++) {
+    // Back to back, so both halves of each ratio see the same load on a shared machine.
+    const without = word_count_run(CHECKPOINT_LINES, undefined);
+    const with_checkpoints = word_count_run(CHECKPOINT_LINES, CHECKPOINT_INTERVAL_MS);
+    ratios.push(without.cpu_ms / with_checkpoints.cpu_ms);
+    if (without_best === undefined || without.cpu_ms < without_best.cpu_ms) without_best = without;
+    if (with_best === undefined || with_checkpoints.cpu_ms < with_best.cpu_ms) with_best = with_checkpoints;
+    note_heap();
+  }
+  const overhead_ratio = median(ratios);
+  if (with_best === undefined || without_best === undefined) throw new Error('no checkpoint overhead rounds ran');
+  figures.push({
+    name: 'scale: checkpoint overhead (throughput with checkpoints every 100 ms / without)',
+    value: round(overhead_ratio, 3),
+    unit: 'ratio',
+    target: '>= 0.85',
+    baseline_name: 'word count without checkpoints',
+    baseline_value: Math.round(without_best.words / (without_best.cpu_ms / 1000)),
+    ratio: round(overhead_ratio, 3),
+    pass: overhead_ratio >= 0.85,
+    note:
+      `word count p=2, ${CHECKPOINT_LINES} lines (${without_best.words} words), heap state: ` +
+      `${Math.round(with_best.words / (with_best.cpu_ms / 1000))} records/s CPU with ${with_best.checkpoints} checkpoints completed in the job's ${with_best.virtual_ms.toFixed(0)} virtual ms, ` +
+      `${Math.round(without_best.words / (without_best.cpu_ms / 1000))} without; median of ${CHECKPOINT_ROUNDS} back-to-back rounds`,
+  });
+
+  for (const bug of PLANTED_BUGS) {
+    const caught = time_to_catch(bug);
+    note_heap();
+    figures.push({
+      name: `scale: time to catch planted bug ${bug.id}`,
+      value: round(caught.cpu_ms, 0),
+      unit: 'ms CPU',
+      pass: caught.caught,
+      note: caught.caught
+        ? `${bug.property} failed on run ${caught.runs} (fast-check seed ${PLANTED_BUG_SEED}, before shrinking); ${caught.wall_ms.toFixed(0)} ms wall`
+        : `NOT caught in ${PLANTED_BUG_MAX_RUNS} runs`,
+    });
+  }
+
+  const flat_seeds = Number(process.env['STREAMSIM_BENCH_FLAT_SEEDS'] ?? 1000);
+  const flat_every = Math.max(1, Math.floor(flat_seeds / 10));
+  const flat = run_flatness_child(flat_seeds, flat_every);
+  const at_100 = flat.samples.find((sample) => sample.seeds === flat_every)?.heap_used_bytes ?? flat.first_heap_bytes;
+  const growth_mb = flat.growth_bytes_per_1000_seeds / MB;
+  figures.push({
+    name: `scale: heap growth per 1000 seeds over a ${flat.seeds}-seed swarm in one process`,
+    value: round(growth_mb, 2),
+    unit: 'MB / 1000 seeds',
+    target: '~flat (< 5 MB per 1000 seeds)',
+    baseline_name: `heap after seed ${flat_every}`,
+    baseline_value: round(at_100 / MB, 1),
+    ratio: round(flat.last_heap_bytes / at_100, 3),
+    pass: growth_mb < 5,
+    note:
+      `${flat.scenario}: heap used ${flat.gc_exposed ? 'after a full GC' : '(no --expose-gc)'} ` +
+      `${(at_100 / MB).toFixed(1)} MB after seed ${flat_every}, ${(flat.last_heap_bytes / MB).toFixed(1)} MB after seed ${flat.seeds}; ` +
+      `least-squares slope over ${flat.samples.length} samples; ${flat.failed_runs} runs failed; ${(flat.cpu_ms / flat.seeds).toFixed(0)} ms CPU per seed`,
+  });
+  figures.push(
+    {
+      name: 'scale: peak RSS (benchmark process)',
+      value: round(process.resourceUsage().maxRSS / 1024, 0),
+      unit: 'MB',
+      note: `process.resourceUsage().maxRSS after the chaos, checkpoint and planted-bug runs; peak heap used seen ${(peak_heap_bytes / MB).toFixed(0)} MB`,
+    },
+    {
+      name: `scale: peak RSS of the ${flat.seeds}-seed swarm process`,
+      value: round(flat.max_rss_bytes / MB, 0),
+      unit: 'MB',
+      note: 'maxRSS of the memory-flatness child (node --expose-gc)',
+    },
+  );
+  return figures;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  for (const figure of await run_bench()) console.log(JSON.stringify(figure));
+}
