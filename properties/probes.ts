@@ -13,6 +13,26 @@ export interface ProbeSpec {
 
 export const ENGINE_PROBES: readonly ProbeSpec[] = [
   { name: 'job.failover', where: 'engine/cluster/job-manager.ts: a failure restarts the job from a checkpoint', required_in_ci: true },
+  { name: 'task.restored_from_checkpoint', where: 'engine/task/task.ts: a task starts from checkpointed state', required_in_ci: true },
+  { name: 'checkpoint.alignment_started', where: 'engine/task/task.ts: a task with several inputs starts aligning barriers', required_in_ci: true },
+  {
+    name: 'checkpoint.alignment_aborted',
+    where: 'engine/task/task.ts: an alignment is overtaken by a newer barrier or a failure',
+    required_in_ci: false,
+    why_not_required: 'reached by partition and corruption scenarios, not by the three-run CI swarm',
+  },
+  {
+    name: 'checkpoint.alignment_overtaken',
+    where: 'engine/task/task.ts: a newer barrier arrives while an older checkpoint is still aligning',
+    required_in_ci: false,
+    why_not_required: 'needs a checkpoint to expire mid-alignment (partition scenarios), not in the three-run CI swarm',
+  },
+  {
+    name: 'checkpoint.aligned_with_finished_input',
+    where: 'engine/task/task.ts: an alignment completes although some inputs already ended',
+    required_in_ci: false,
+    why_not_required: 'depends on a checkpoint landing while sources finish; not guaranteed by the CI swarm',
+  },
   {
     name: 'recovery.skipped_invalid_checkpoint',
     where: 'engine/cluster/job-manager.ts: recovery skips a checkpoint that fails verification',
@@ -22,20 +42,23 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'sink.crash_between_precommit_and_commit',
     where: 'engine/connectors/two-phase-commit-sink.ts: a restored pending transaction is committed',
-    required_in_ci: false,
-    why_not_required: 'the example jobs do not write through the two-phase-commit sink yet',
+    required_in_ci: true,
   },
   {
     name: 'sink.commit_after_restore',
     where: 'engine/connectors/two-phase-commit-sink.ts: commit of a transaction restored from a checkpoint',
-    required_in_ci: false,
-    why_not_required: 'the example jobs do not write through the two-phase-commit sink yet',
+    required_in_ci: true,
   },
   {
     name: 'sink.lingering_aborted',
     where: 'engine/connectors/two-phase-commit-sink.ts: lingering transactions of an old attempt are aborted',
+    required_in_ci: true,
+  },
+  {
+    name: 'tm.data_plane_failure',
+    where: 'engine/cluster/task-manager.ts: a data channel lost buffers (link break) and the attempt fails',
     required_in_ci: false,
-    why_not_required: 'the example jobs do not write through the two-phase-commit sink yet',
+    why_not_required: 'reached by the link-breaks-drop-in-flight scenario, not by the three-run CI swarm',
   },
   {
     name: 'source.reader_restored_splits',
@@ -53,13 +76,13 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     name: 'ha.corrupt_record_detected',
     where: 'engine/ha/ha-store.ts: a corrupt HA record is detected by checksum',
     required_in_ci: false,
-    why_not_required: 'the runner does not host the HA store and standby JobManager yet',
+    why_not_required: 'the runner does not host the HA store and standby JobManager (the JobManager has no HA client yet)',
   },
   {
     name: 'ha.invalid_slot_on_load',
     where: 'engine/ha/ha-store.ts: an invalid slot is found while loading',
     required_in_ci: false,
-    why_not_required: 'the runner does not host the HA store and standby JobManager yet',
+    why_not_required: 'the runner does not host the HA store and standby JobManager (the JobManager has no HA client yet)',
   },
 ];
 
