@@ -3,6 +3,8 @@
 // against the oracle (properties/). Everything inside the world is decided by the seed; only wall_ms reads a clock.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { decode_metadata } from '../engine/checkpoint/metadata.js';
+import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 import { InvariantViolation, type TraceSink } from '../sim/index.js';
 import { check_checkpoint_invariants } from '../properties/checkpoint-invariants.js';
 import { evaluate_run, type RunEvidence } from '../properties/judge.js';
@@ -213,7 +215,10 @@ class EvidenceRecorder {
       if (this.output_at_recoveries.length >= EvidenceRecorder.MAX_SNAPSHOTS) return;
       this.output_at_recoveries.push({ time_ms: event.time_ms, output: [...this.view.collected_output()] });
     });
-    this.observer.on('checkpoint.completed', (event) => this.check_store(event.time_ms));
+    this.observer.on('checkpoint.completed', (event) => {
+      this.check_store(event.time_ms);
+      this.measure_size(event.fields['checkpoint_id']);
+    });
     this.observer.on('recovery.restored', (event) => {
       const id = event.fields['checkpoint_id'];
       if (typeof id !== 'number' || this.restores.length >= EvidenceRecorder.MAX_SNAPSHOTS) return;
@@ -222,6 +227,20 @@ class EvidenceRecorder {
       const store = this.view.run.world.checkpoint_store;
       this.restores.push(capture_checkpoint(event.time_ms, id, path, (key) => store.peek(key)));
     });
+  }
+
+  /** A completed checkpoint's size when the engine logs none: its metadata plus every file it references. */
+  private measure_size(checkpoint_id: unknown): void {
+    if (typeof checkpoint_id !== 'number') return;
+    const checkpoint = this.observer.checkpoints.get(checkpoint_id);
+    const path = this.observer.metadata_path_by_id.get(checkpoint_id);
+    if (checkpoint === undefined || path === undefined || checkpoint.size_bytes > 0) return;
+    const bytes = this.view.run.world.checkpoint_store.peek(path);
+    if (bytes === undefined) return;
+    const decoded = decode_metadata(bytes);
+    let size_bytes = bytes.length;
+    if (decoded.ok) for (const file of files_to_verify(decoded.metadata)) size_bytes += file.size_bytes;
+    checkpoint.size_bytes = size_bytes;
   }
 
   /** Every file a retained checkpoint references is still in the checkpoint store (unless storage faults ran). */

@@ -56,6 +56,8 @@ export class RunObserver {
   private readonly listeners = new Map<string, EngineLogListener[]>();
   private readonly any_listeners: EngineLogListener[] = [];
   private open_recovery: RecoverySummary | undefined;
+  /** When the coordinator started writing each checkpoint's metadata ('checkpoint.finalizing'). */
+  private readonly finalizing_ms = new Map<number, number>();
 
   constructor(private readonly world: World) {}
 
@@ -125,6 +127,11 @@ export class RunObserver {
         });
         return;
       }
+      case 'checkpoint.finalizing': {
+        const id = number_field(fields, 'checkpoint_id');
+        if (id !== undefined && this.checkpoints.has(id)) this.finalizing_ms.set(id, event.time_ms);
+        return;
+      }
       case 'checkpoint.completed':
       case 'checkpoint.aborted': {
         const id = number_field(fields, 'checkpoint_id');
@@ -132,6 +139,7 @@ export class RunObserver {
         if (checkpoint === undefined) return;
         checkpoint.end_ms = event.time_ms;
         if (event.event === 'checkpoint.aborted') {
+          this.finalizing_ms.delete(checkpoint.checkpoint_id);
           checkpoint.status = 'aborted';
           checkpoint.abort_reason = string_field(fields, 'reason') ?? 'unknown';
           return;
@@ -144,9 +152,14 @@ export class RunObserver {
         }
         checkpoint.size_bytes = number_field(fields, 'size_bytes') ?? 0;
         const duration_ms = event.time_ms - checkpoint.trigger_ms;
+        // Parts the engine logs are taken as they are. Otherwise: persisting is the metadata write (from
+        // 'checkpoint.finalizing' to completion) and everything before it — barriers, alignment, snapshots and state
+        // writes of the tasks, acks — counts as coordination, since the engine does not log the tasks' share.
+        const finalizing_ms = this.finalizing_ms.get(checkpoint.checkpoint_id);
+        this.finalizing_ms.delete(checkpoint.checkpoint_id);
         checkpoint.alignment_ms = number_field(fields, 'alignment_ms') ?? 0;
         checkpoint.snapshot_ms = number_field(fields, 'snapshot_ms') ?? 0;
-        checkpoint.persist_ms = number_field(fields, 'persist_ms') ?? 0;
+        checkpoint.persist_ms = number_field(fields, 'persist_ms') ?? (finalizing_ms === undefined ? 0 : event.time_ms - finalizing_ms);
         const parts = checkpoint.alignment_ms + checkpoint.snapshot_ms + checkpoint.persist_ms;
         checkpoint.coordination_ms = number_field(fields, 'coordination_ms') ?? Math.max(0, duration_ms - parts);
         return;
