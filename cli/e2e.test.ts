@@ -1,5 +1,6 @@
 // End to end through the real runner (scenarios/runner.ts): a replay reproduces the trace hash of a run, and a swarm
-// gives the same runs on one thread and on two workers. Outcomes are not asserted here (the catalogue judges those).
+// gives the same runs on one thread, on two workers and split into shards. Outcomes are not asserted here (the
+// catalogue judges those).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,8 +32,11 @@ describe.skipIf(!runner_present)('the CLI with the real runner', () => {
     expect(readFileSync(join(cwd, 'b.jsonl'), 'utf8')).toBe(readFileSync(join(cwd, 'a.jsonl'), 'utf8'));
   });
 
+  let serial_run: Promise<{ code: number; stdout: string; stderr: string }> | undefined;
+  const serial_swarm = () => (serial_run ??= cli(['swarm', scenario, '--seeds', '3', '--workers', '1', '--json']));
+
   it('runs a swarm identically on one thread and on two workers', async () => {
-    const serial = await cli(['swarm', scenario, '--seeds', '3', '--workers', '1', '--json']);
+    const serial = await serial_swarm();
     const parallel = await cli(['swarm', scenario, '--seeds', '3', '--workers', '2', '--json']);
     const hashes = (text: string) =>
       text === '' ? [] : (JSON.parse(text) as { results: RunResult[] }).results.map((r) => [r.seed, r.trace_hash, r.outcome]);
@@ -40,5 +44,13 @@ describe.skipIf(!runner_present)('the CLI with the real runner', () => {
     expect(parallel.code, context).toBe(serial.code);
     expect(hashes(parallel.stdout), context).toEqual(hashes(serial.stdout));
     expect(hashes(serial.stdout)).toHaveLength(3);
+  });
+
+  it('runs the same seeds with the same results when split into shards', async () => {
+    const serial = await serial_swarm();
+    const shards = await Promise.all(['1/2', '2/2'].map((shard) => cli(['swarm', scenario, '--seeds', '3', '--workers', '1', '--shard', shard, '--json'])));
+    const runs = (text: string) => (JSON.parse(text) as { results: RunResult[] }).results.map((r) => [r.seed, r.trace_hash, r.outcome]);
+    expect(shards.flatMap((shard) => runs(shard.stdout))).toEqual(runs(serial.stdout));
+    expect(shards.map((shard) => runs(shard.stdout).length)).toEqual([1, 2]);
   });
 });

@@ -1,7 +1,8 @@
-// The streamsim command line: run, replay, swarm, explore, bench, catalogue. `run_cli(argv, deps)` is the whole
-// tool as a function (tests call it in-process); cli/main.ts wires it to the real process. Exit codes: cli/errors.ts.
+// The streamsim command line: run, replay, swarm, merge, validate, explore, bench, catalogue. `run_cli(argv, deps)`
+// is the whole tool as a function (tests call it in-process); cli/main.ts wires it to the real process. Exit codes:
+// cli/errors.ts.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
@@ -21,6 +22,9 @@ import {
 import { clean, failure_lines, plain_run_table, progress_line, render_table, run_failed, short_hash, type TextSink } from './output.js';
 import { default_worker_count, run_jobs, type PoolScenario, type SwarmJob } from './pool.js';
 import { DEFAULT_RUNNER_MODULE, load_runner, type RunScenario } from './runner-port.js';
+import { failure_reasons } from '../reports/aggregate.js';
+import { merge_run_reports, ReportMergeError, type MergeInput } from '../reports/merge.js';
+import { write_reports } from '../reports/write-reports.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CATALOGUE_DIR = join(PACKAGE_ROOT, 'scenarios', 'catalogue');
@@ -327,6 +331,53 @@ class Cli {
     return failures.length === 0 ? EXIT.ok : EXIT.violation;
   }
 
+  /** Merges the report.json files of a sharded swarm into one report (JSON, JUnit, HTML) in `out`. */
+  async merge(files: readonly string[], options: { out: string }): Promise<number> {
+    const inputs: MergeInput[] = files.map((file) => {
+      let text: string;
+      try {
+        text = readFileSync(this.abs(file), 'utf8');
+      } catch {
+        throw new UsageError(`${file}: no such report file`);
+      }
+      try {
+        return { source: file, report: JSON.parse(text) as unknown };
+      } catch (error) {
+        throw new UsageError(`${file}: not JSON (${error instanceof Error ? error.message : String(error)})`);
+      }
+    });
+    let merged: ReturnType<typeof merge_run_reports>;
+    try {
+      merged = merge_run_reports(inputs);
+    } catch (error) {
+      if (error instanceof ReportMergeError) throw new UsageError(error.message);
+      throw error;
+    }
+    const { results } = merged;
+    const dir = this.abs(options.out);
+    write_reports(results, {
+      dir,
+      meta: {
+        title: `${results.length} runs merged from ${files.length} report(s)`,
+        command: ['npx streamsim merge', ...files, '--out', options.out].join(' '),
+        ...(merged.known_probes !== undefined ? { known_probes: merged.known_probes } : {}),
+      },
+    });
+    this.out(results.length <= MAX_SUMMARY_RUN_ROWS ? await this.summary(results) : '');
+    const failed = results.filter(run_failed);
+    for (const result of failed.slice(0, MAX_LISTED_FAILURES)) {
+      this.err(`FAILED ${clean(result.scenario.name)} seed ${result.seed}: ${clean(failure_reasons(result).join('; ')).slice(0, 300)}\n  replay: ${result.replay_command}\n`);
+    }
+    if (failed.length > MAX_LISTED_FAILURES) this.err(`… and ${failed.length - MAX_LISTED_FAILURES} more failures\n`);
+    const scenarios = new Set(results.map((result) => result.scenario.name)).size;
+    this.err(
+      `merge: ${files.length} report(s), ${results.length} runs of ${scenarios} scenario(s), ${failed.length} failed` +
+        (merged.duplicate_runs > 0 ? `, ${merged.duplicate_runs} run(s) found twice (identical, kept once)` : '') +
+        `; reports written to ${display_path(dir, this.deps.cwd)}\n`,
+    );
+    return failed.length === 0 ? EXIT.ok : EXIT.violation;
+  }
+
   /** Validates scenario files (or directories of them) without running anything. */
   validate(targets: readonly string[]): number {
     const errors: string[] = [];
@@ -461,6 +512,19 @@ function build_program(cli: Cli, deps: CliDeps, set_exit: (code: number) => void
     .option('--reports <dir>', 'write reports (and failure files) into this directory')
     .addHelpText('after', '\nExample:\n  npx streamsim swarm scenarios/catalogue --seeds 200 --shard 1/4')
     .action(async (target: string, options: Parameters<Cli['swarm']>[1]) => set_exit(await cli.swarm(target, options)));
+
+  program
+    .command('merge')
+    .description('Merge the report.json files of swarm shards into one report (report.json, junit.xml, report.html).')
+    .argument('<report...>', 'report.json files written by `swarm --shard i/n --reports DIR`')
+    .requiredOption('--out <dir>', 'directory for the merged reports')
+    .addHelpText(
+      'after',
+      '\nExample:\n  npx streamsim merge shard-1/report.json shard-2/report.json --out merged\n' +
+        'The merged report equals the report of the same swarm run unsharded (same runs, order and run id).\n' +
+        'Exit code 1 when any merged run failed.',
+    )
+    .action(async (files: string[], options: { out: string }) => set_exit(await cli.merge(files, options)));
 
   program
     .command('validate')
