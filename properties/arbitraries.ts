@@ -14,6 +14,8 @@ export interface RunCase {
   workload: NonNullable<Scenario['workload']>;
   flink: NonNullable<Scenario['flink']>;
   faults: ScenarioFault[];
+  /** Message delays: absent (the world's default), or a latency model with spikes. */
+  network?: NonNullable<Scenario['network']>;
   seed: number;
 }
 
@@ -49,6 +51,24 @@ export function arb_workload(): fc.Arbitrary<NonNullable<Scenario['workload']>> 
     rate_per_second: fc.integer({ min: 500, max: 3000 }),
     source_partitions: fc.integer({ min: 1, max: 4 }),
   });
+}
+
+/** Network delays: usually the default, sometimes uniform latency or rare long spikes (shrinks toward the default). */
+export function arb_network(): fc.Arbitrary<NonNullable<Scenario['network']> | undefined> {
+  return fc.option(
+    fc.oneof(
+      fc.record({ latency: fc.record({ model: fc.constant('uniform' as const), min: fc.constant('1 ms'), max: fc.integer({ min: 1, max: 20 }).map(ms) }) }),
+      fc.record({
+        latency: fc.record({
+          model: fc.constant('spikes' as const),
+          value: fc.constant('2 ms'),
+          spike: fc.integer({ min: 20, max: 500 }).map(ms),
+          spike_probability: fc.double({ min: 0.001, max: 0.05, noNaN: true }),
+        }),
+      }),
+    ),
+    { nil: undefined, freq: 3 },
+  );
 }
 
 /** The sinks that promise exactly-once output (the two-phase-commit sink, or idempotent upserts). */
@@ -90,13 +110,16 @@ export function arb_fault(options: FaultPlanOptions): fc.Arbitrary<ScenarioFault
   ];
   if (options.storage === true) {
     kinds.push(
-      fc.record({
-        kind: fc.constant('storage_fault' as const),
-        store: fc.constant('checkpoint_store' as const),
-        mode: fc.constantFrom('io_error' as const, 'slow' as const, 'lost_write' as const, 'bit_flip' as const, 'torn_write' as const),
-        at,
-        duration: short,
-      }),
+      fc
+        .record({
+          kind: fc.constant('storage_fault' as const),
+          store: fc.constant('checkpoint_store' as const),
+          mode: fc.constantFrom('io_error' as const, 'slow' as const, 'lost_write' as const, 'bit_flip' as const, 'torn_write' as const),
+          at,
+          duration: short,
+          extra_latency: fc.integer({ min: 10, max: 500 }).map(ms),
+        })
+        .map(({ extra_latency, ...fault }) => (fault.mode === 'slow' ? { ...fault, extra_latency } : fault)),
       fc.record({ kind: fc.constant('corrupt_checkpoint' as const), which: fc.constantFrom('latest' as const, 'oldest_retained' as const), damage: fc.constantFrom('bit_flip' as const, 'missing' as const), at }),
     );
   }
@@ -119,10 +142,11 @@ function at_ms_of(fault: ScenarioFault): number {
 
 export function arb_run_case(options: { max_faults: number; horizon_ms: number; storage?: boolean; job_manager_loss?: boolean }): fc.Arbitrary<RunCase> {
   return fc
-    .record({ sink: arb_sink(), job: arb_job(), task_managers: fc.integer({ min: 2, max: 3 }), workload: arb_workload(), flink: arb_flink(), seed: fc.integer({ min: 1, max: 1_000_000 }) })
+    .record({ network: arb_network(), sink: arb_sink(), job: arb_job(), task_managers: fc.integer({ min: 2, max: 3 }), workload: arb_workload(), flink: arb_flink(), seed: fc.integer({ min: 1, max: 1_000_000 }) })
     .chain((base) =>
       arb_fault_plan({ task_managers: base.task_managers, horizon_ms: options.horizon_ms, max_faults: options.max_faults, storage: options.storage ?? false, job_manager_loss: options.job_manager_loss ?? false }).map(
         (faults): RunCase => ({
+          ...(base.network !== undefined ? { network: base.network } : {}),
           sink: base.sink,
           job: base.job,
           cluster: { task_managers: base.task_managers, slots_per_task_manager: 2 },
@@ -145,6 +169,7 @@ export function scenario_of(run_case: RunCase, name: string, properties: NonNull
     flink: run_case.flink,
     sink: run_case.sink,
     workload: run_case.workload,
+    ...(run_case.network !== undefined ? { network: run_case.network } : {}),
     faults: run_case.faults,
     phases: { safety_duration: ms(horizon_ms), liveness_bound: '20s' },
     properties,
