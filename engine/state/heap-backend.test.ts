@@ -28,6 +28,21 @@ describe('HeapKeyedStateBackend', () => {
     expect([...backend.entries('s', 3)].map((e) => e.namespace)).toEqual(['w2']);
   });
 
+  it('keeps the same key under two key groups apart, through writes, deletes and a restore', () => {
+    const backend = filled(0, 0);
+    backend.put('s', 1, 'k', '', 'in 1');
+    backend.put('s', 2, 'k', '', 'in 2');
+    expect([backend.get('s', 1, 'k', ''), backend.get('s', 2, 'k', '')]).toEqual(['in 1', 'in 2']);
+    backend.delete('s', 1, 'k', '');
+    expect([backend.get('s', 1, 'k', ''), backend.get('s', 2, 'k', '')]).toEqual([undefined, 'in 2']);
+    backend.put('s', 2, 'k', '', 'again 2');
+    const restored = filled(0, 0);
+    const snapshot = backend.snapshot(1, 'chk-1/op', 'shared');
+    restored.restore([snapshot.handle], files_of(snapshot));
+    expect([restored.get('s', 1, 'k', ''), restored.get('s', 2, 'k', '')]).toEqual([undefined, 'again 2']);
+    expect(restored.size()).toBe(1);
+  });
+
   it('rejects key groups outside its range', () => {
     const backend = new HeapKeyedStateBackend({ key_group_range: { start: 4, end: 7 }, max_parallelism: 16 });
     expect(() => backend.put('s', 8, 'k', '', 1)).toThrow(/outside/);

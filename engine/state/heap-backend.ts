@@ -70,6 +70,9 @@ export function verified_file_bytes(ref: FileRef, files: ReadonlyMap<string, Uin
 type NamespaceMap = Map<string, unknown>;
 type KeyMap = Map<string, NamespaceMap>;
 type StateMap = Map<string, KeyMap>;
+/** Lookup index beside the key-group tree: state → key → that key's namespaces (the same Map object as in the tree). */
+type KeyIndexEntry = { key_group: number; namespaces: NamespaceMap };
+type KeyIndex = Map<string, KeyIndexEntry>;
 
 /** One key group's chunk in a heap snapshot file: [state, key, namespace, value] rows in canonical order. */
 type HeapRow = [string, string, string, unknown];
@@ -92,6 +95,13 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   readonly memory_threshold_bytes: number;
   private groups = new Map<number, StateMap>();
   private live_entries = 0;
+  /**
+   * Per state, every key's namespaces, so a record's get/put costs two Map lookups instead of four. The key-group tree
+   * stays the source of truth for snapshots (which sort their rows, so neither structure's order shows).
+   */
+  private index = new Map<string, KeyIndex>();
+  private last_state: string | undefined;
+  private last_state_keys: KeyIndex | undefined;
 
   constructor(options: HeapBackendOptions) {
     assert_key_group_range(options.key_group_range, options.max_parallelism);
@@ -100,22 +110,61 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     this.memory_threshold_bytes = options.memory_threshold_bytes ?? DEFAULT_MEMORY_THRESHOLD_BYTES;
   }
 
+  private state_index(state: string): KeyIndex | undefined {
+    if (state === this.last_state) return this.last_state_keys;
+    const keys = this.index.get(state);
+    if (keys !== undefined) {
+      this.last_state = state;
+      this.last_state_keys = keys;
+    }
+    return keys;
+  }
+
+  /** The namespaces of (state, key) in `key_group`, if that key holds any (the tree answers what the index lacks). */
+  private namespaces_of(state: string, key_group: number, key: string): NamespaceMap | undefined {
+    const entry = this.state_index(state)?.get(key);
+    if (entry !== undefined && entry.key_group === key_group) return entry.namespaces;
+    return this.groups.get(key_group)?.get(state)?.get(key);
+  }
+
   get(state: string, key_group: number, key: string, namespace: string): unknown {
     this.check_key_group(key_group);
-    return this.groups.get(key_group)?.get(state)?.get(key)?.get(namespace);
+    return this.namespaces_of(state, key_group, key)?.get(namespace);
   }
 
   put(state: string, key_group: number, key: string, namespace: string, value: unknown): void {
     this.check_key_group(key_group);
     if (value === undefined) throw new Error('put: value must not be undefined (use delete)');
-    let states = this.groups.get(key_group);
-    if (states === undefined) this.groups.set(key_group, (states = new Map()));
-    let keys = states.get(state);
-    if (keys === undefined) states.set(state, (keys = new Map()));
-    let namespaces = keys.get(key);
-    if (namespaces === undefined) keys.set(key, (namespaces = new Map()));
+    let namespaces = this.namespaces_of(state, key_group, key);
+    if (namespaces === undefined) {
+      let states = this.groups.get(key_group);
+      if (states === undefined) this.groups.set(key_group, (states = new Map()));
+      let keys = states.get(state);
+      if (keys === undefined) states.set(state, (keys = new Map()));
+      namespaces = keys.get(key);
+      if (namespaces === undefined) keys.set(key, (namespaces = new Map()));
+      if (this.index.get(state)?.has(key) !== true) this.index_key(state, key_group, key, namespaces);
+    }
     if (!namespaces.has(namespace)) this.live_entries++;
     namespaces.set(namespace, value);
+  }
+
+  private index_key(state: string, key_group: number, key: string, namespaces: NamespaceMap): void {
+    let keys = this.index.get(state);
+    if (keys === undefined) this.index.set(state, (keys = new Map()));
+    keys.set(key, { key_group, namespaces });
+  }
+
+  /** Rebuilds the lookup index from the key-group tree (after a restore). */
+  private rebuild_index(): void {
+    this.index = new Map();
+    this.last_state = undefined;
+    this.last_state_keys = undefined;
+    for (const [key_group, states] of this.groups) {
+      for (const [state, keys] of states) {
+        for (const [key, namespaces] of keys) if (this.index.get(state)?.has(key) !== true) this.index_key(state, key_group, key, namespaces);
+      }
+    }
   }
 
   delete(state: string, key_group: number, key: string, namespace: string): void {
@@ -126,7 +175,11 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     if (states === undefined || keys === undefined || namespaces === undefined || !namespaces.has(namespace)) return;
     namespaces.delete(namespace);
     this.live_entries--;
-    if (namespaces.size === 0) keys.delete(key);
+    if (namespaces.size === 0) {
+      keys.delete(key);
+      const indexed = this.index.get(state);
+      if (indexed?.get(key)?.namespaces === namespaces) indexed.delete(key);
+    }
     if (keys.size === 0) states.delete(state);
     if (states.size === 0) this.groups.delete(key_group);
   }
@@ -207,6 +260,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     }
     this.groups = groups;
     this.live_entries = count;
+    this.rebuild_index();
   }
 
   notify_checkpoint_complete(_checkpoint_id: number): void {}
