@@ -102,6 +102,11 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   private index = new Map<string, KeyIndex>();
   private last_state: string | undefined;
   private last_state_keys: KeyIndex | undefined;
+  /** The namespaces found by the last lookup: a keyed read-modify-write (get, then put) looks its key up once. */
+  private last_lookup_state: string | undefined;
+  private last_lookup_key_group = -1;
+  private last_lookup_key: string | undefined;
+  private last_lookup_namespaces: NamespaceMap | undefined;
 
   constructor(options: HeapBackendOptions) {
     assert_key_group_range(options.key_group_range, options.max_parallelism);
@@ -122,9 +127,25 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   /** The namespaces of (state, key) in `key_group`, if that key holds any (the tree answers what the index lacks). */
   private namespaces_of(state: string, key_group: number, key: string): NamespaceMap | undefined {
+    if (key === this.last_lookup_key && key_group === this.last_lookup_key_group && state === this.last_lookup_state) {
+      return this.last_lookup_namespaces;
+    }
     const entry = this.state_index(state)?.get(key);
-    if (entry !== undefined && entry.key_group === key_group) return entry.namespaces;
-    return this.groups.get(key_group)?.get(state)?.get(key);
+    const namespaces = entry !== undefined && entry.key_group === key_group ? entry.namespaces : this.groups.get(key_group)?.get(state)?.get(key);
+    if (namespaces !== undefined) {
+      this.last_lookup_state = state;
+      this.last_lookup_key_group = key_group;
+      this.last_lookup_key = key;
+      this.last_lookup_namespaces = namespaces;
+    }
+    return namespaces;
+  }
+
+  private forget_last_lookup(): void {
+    this.last_lookup_state = undefined;
+    this.last_lookup_key_group = -1;
+    this.last_lookup_key = undefined;
+    this.last_lookup_namespaces = undefined;
   }
 
   get(state: string, key_group: number, key: string, namespace: string): unknown {
@@ -145,8 +166,9 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       if (namespaces === undefined) keys.set(key, (namespaces = new Map()));
       if (this.index.get(state)?.has(key) !== true) this.index_key(state, key_group, key, namespaces);
     }
-    if (!namespaces.has(namespace)) this.live_entries++;
+    const size_before = namespaces.size;
     namespaces.set(namespace, value);
+    if (namespaces.size !== size_before) this.live_entries++;
   }
 
   private index_key(state: string, key_group: number, key: string, namespaces: NamespaceMap): void {
@@ -160,6 +182,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     this.index = new Map();
     this.last_state = undefined;
     this.last_state_keys = undefined;
+    this.forget_last_lookup();
     for (const [key_group, states] of this.groups) {
       for (const [state, keys] of states) {
         for (const [key, namespaces] of keys) if (this.index.get(state)?.has(key) !== true) this.index_key(state, key_group, key, namespaces);
@@ -176,6 +199,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     namespaces.delete(namespace);
     this.live_entries--;
     if (namespaces.size === 0) {
+      this.forget_last_lookup();
       keys.delete(key);
       const indexed = this.index.get(state);
       if (indexed?.get(key)?.namespaces === namespaces) indexed.delete(key);
