@@ -1,5 +1,6 @@
 // The public surface of reports/: run summaries for people and CI (terminal, JSON, JUnit XML, HTML with plots),
-// swarm aggregates, schema validation and the report writer. The trace explorer lives in reports/explorer/.
+// swarm aggregates, merging the reports of swarm shards, schema validation and the report writer. The trace
+// explorer lives in reports/explorer/.
 export {
   aggregate_swarm,
   failure_reasons,
@@ -24,6 +25,7 @@ export {
   type RunReport,
 } from './json-report.js';
 export { junit_testcase_name, to_junit_xml } from './junit.js';
+export { as_run_report, merge_run_reports, ReportMergeError, type MergedReports, type MergeInput } from './merge.js';
 export { derive_run_id, is_valid_run_id, RUN_ID_PATTERN } from './run-id.js';
 export {
   check_run_report,
