@@ -109,10 +109,12 @@ export class Cluster {
     return engineNodeOf<LogBroker>(this.world.process_object(BROKER_ID));
   }
 
-  /** Keyed state of every running subtask, merged per operator uid, in canonical order. */
+  /** Keyed state of every subtask of the current attempt, merged per operator uid, in canonical order. */
   keyedState(): Map<string, StateEntry[]> {
     const merged = new Map<string, StateEntry[]>();
+    const attempt = this.jobManager()?.current_attempt;
     for (const tm of this.taskManagers()) {
+      if (tm.attempt !== attempt) continue; // a TaskManager cut off from the JobManager may hold a stale attempt
       for (const task of tm.tasks) {
         for (const operator of task.operators) {
           if (operator.keyed_backend === undefined) continue;

@@ -55,7 +55,10 @@ const MAX_RESTORE_CANDIDATES = 8;
 /** Attempts at the final checkpoint of a finished bounded job before the job fails. */
 const MAX_FINAL_CHECKPOINT_ATTEMPTS = 10;
 
-type JobManagerTimer = { kind: 'heartbeat' } | { kind: 'restart'; attempt: number };
+type JobManagerTimer =
+  | { kind: 'heartbeat' }
+  | { kind: 'restart'; attempt: number }
+  | { kind: 'deploy_timeout'; attempt: number };
 
 export interface RecoveryRecord {
   reason: string;
@@ -78,6 +81,9 @@ export class JobManager implements EngineNode {
   private awaiting_final_checkpoint: number | undefined = undefined;
   private final_checkpoint_attempts = 0;
   private triggering_final_checkpoint = false;
+  /** TaskManagers that have not yet settled after the final checkpoint. */
+  private awaiting_settled: Set<NodeId> | undefined = undefined;
+  private final_checkpoint_id = 0;
   readonly recoveries: RecoveryRecord[] = [];
   readonly completed_checkpoints: number[] = [];
   /** Completed checkpoints still in the coordinator's store (completed, not yet subsumed): restore candidates. */
@@ -148,7 +154,10 @@ export class JobManager implements EngineNode {
               this.triggering_final_checkpoint = false;
               this.awaiting_final_checkpoint = request_id;
             }
-            if (request_id === this.awaiting_final_checkpoint) this.onFinalCheckpointOutcome(outcome.ok);
+            if (request_id === this.awaiting_final_checkpoint) {
+              if (outcome.ok) this.final_checkpoint_id = outcome.checkpoint_id;
+              this.onFinalCheckpointOutcome(outcome.ok);
+            }
           },
           log: (event, fields) => runtime.log(event, fields),
         },
@@ -159,6 +168,11 @@ export class JobManager implements EngineNode {
   /** The newest completed checkpoint (what a recovery restores), if any. */
   latestCompletedCheckpoint(): CompletedCheckpoint | undefined {
     return this.coordinator?.latest_completed();
+  }
+
+  /** The attempt being deployed or running (0 before the first deployment). */
+  get current_attempt(): number {
+    return this.attempt;
   }
 
   get job_status(): JobStatus {
@@ -176,6 +190,11 @@ export class JobManager implements EngineNode {
 
   private setStatus(status: JobStatus, reason: string): void {
     this.status = status;
+    if (status === 'FINISHED' || status === 'FAILED' || status === 'CANCELED') {
+      for (const tm of [...this.task_managers.keys()].sort()) {
+        this.runtime.send(tm, { type: 'job.terminated', attempt: this.attempt, status } satisfies ClusterMessage);
+      }
+    }
     this.status_history.push({ status, time_ms: this.runtime.now_ms(), reason });
     this.runtime.log('job.status', { status, reason, attempt: this.attempt });
   }
@@ -195,6 +214,14 @@ export class JobManager implements EngineNode {
           incarnation: message.incarnation,
         });
         this.runtime.send(from, { type: 'tm.registered' } satisfies ClusterMessage);
+        if (this.isTerminal()) {
+          this.runtime.send(from, { type: 'job.terminated', attempt: this.attempt, status: this.status } satisfies ClusterMessage);
+          return;
+        }
+        // A TaskManager declared lost that comes back may still run tasks of an older attempt: cancel them.
+        if (known === undefined && !this.deployed_to.includes(from) && this.attempt > 0) {
+          this.runtime.send(from, { type: 'cancel', attempt: this.attempt } satisfies ClusterMessage);
+        }
         if (known === undefined || known.incarnation !== message.incarnation) {
           this.runtime.log('jm.tm_registered', { tm: from, slots: message.slots, incarnation: message.incarnation });
         }
@@ -241,7 +268,8 @@ export class JobManager implements EngineNode {
       }
       case 'task.finished': {
         if (message.attempt !== this.attempt || this.status !== 'RUNNING') return;
-        if (this.finished_tasks.has(message.task)) this.runtime.fail_invariant('task finished twice', { task: message.task });
+        // TaskManagers repeat finish reports with every heartbeat (a report can be lost): duplicates are expected.
+        if (this.finished_tasks.has(message.task)) return;
         this.finished_tasks.set(message.task, { records_in: message.records_in, records_out: message.records_out });
         if (this.finished_tasks.size === this.total_tasks) {
           if (this.coordinator === undefined) {
@@ -255,6 +283,9 @@ export class JobManager implements EngineNode {
         }
         return;
       }
+      case 'tm.settled':
+        this.onSettled(from, message.attempt);
+        return;
       case 'task.failed':
         if (message.attempt !== this.attempt || this.deployed_to.length === 0) return;
         this.failJob(`task ${message.task} failed: ${message.reason}`);
@@ -275,6 +306,13 @@ export class JobManager implements EngineNode {
       return;
     }
     const timer = tag as JobManagerTimer;
+    if (timer.kind === 'deploy_timeout') {
+      // A deploy or its ack was lost (partition): without this the job would wait forever.
+      if (timer.attempt === this.attempt && this.deployed_to.length > 0 && (this.status === 'CREATED' || this.status === 'RESTARTING')) {
+        this.failJob(`deployment of attempt ${timer.attempt} timed out`);
+      }
+      return;
+    }
     if (timer.kind === 'restart') {
       if (timer.attempt === this.attempt && this.status === 'RESTARTING') this.selectCheckpointThenDeploy(timer.attempt);
       return;
@@ -290,6 +328,14 @@ export class JobManager implements EngineNode {
         continue;
       }
       this.runtime.send(tm, { type: 'hb.request', seq: ++this.heartbeat_seq } satisfies ClusterMessage);
+      // Finishing: ask again (a job.finishing or tm.settled message may have been lost).
+      if (this.awaiting_settled?.has(tm) === true) {
+        this.runtime.send(tm, {
+          type: 'job.finishing',
+          attempt: this.attempt,
+          final_checkpoint_id: this.final_checkpoint_id,
+        } satisfies ClusterMessage);
+      }
     }
     if (!this.isTerminal()) this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'heartbeat' } satisfies JobManagerTimer);
   }
@@ -309,6 +355,7 @@ export class JobManager implements EngineNode {
     if (this.isTerminal() || (this.status === 'RESTARTING' && this.deployed_to.length === 0)) return;
     this.setStatus('FAILING', reason);
     this.awaiting_final_checkpoint = undefined;
+    this.awaiting_settled = undefined;
     this.runtime.probe('job.failover');
     this.coordinator?.stop_periodic();
     if (this.coordinator !== undefined) {
@@ -451,7 +498,24 @@ export class JobManager implements EngineNode {
       this.triggerFinalCheckpoint();
       return;
     }
-    this.setStatus('FINISHED', 'all tasks finished, final checkpoint completed');
+    // FLIP-147: the job is FINISHED only once every TaskManager processed the final completion (sinks committed);
+    // a TaskManager lost meanwhile fails over, and the restore recovers and commits its pending transactions.
+    this.awaiting_settled = new Set(this.deployed_to);
+    for (const tm of this.deployed_to) {
+      this.runtime.send(tm, {
+        type: 'job.finishing',
+        attempt: this.attempt,
+        final_checkpoint_id: this.final_checkpoint_id,
+      } satisfies ClusterMessage);
+    }
+  }
+
+  private onSettled(tm: NodeId, attempt: number): void {
+    if (attempt !== this.attempt || this.status !== 'RUNNING' || this.awaiting_settled === undefined) return;
+    this.awaiting_settled.delete(tm);
+    if (this.awaiting_settled.size > 0) return;
+    this.awaiting_settled = undefined;
+    this.setStatus('FINISHED', 'all tasks finished, final checkpoint committed');
     this.coordinator?.shutdown('FINISHED');
   }
 
@@ -503,6 +567,7 @@ export class JobManager implements EngineNode {
       } satisfies ClusterMessage);
     }
     this.runtime.log('jm.deploying', { attempt: this.attempt, task_managers: this.deployed_to, tasks: this.total_tasks });
+    this.runtime.setTimer(this.heartbeat_timeout_ms, { kind: 'deploy_timeout', attempt: this.attempt } satisfies JobManagerTimer);
   }
 }
 

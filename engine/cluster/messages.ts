@@ -52,6 +52,14 @@ export type ClusterMessage =
   | { type: 'deployed'; attempt: number; tasks: number }
   | { type: 'start'; attempt: number }
   | { type: 'cancel'; attempt: number }
+  /** The job reached a terminal status: TaskManagers stop watching the JobManager (tasks stay for inspection). */
+  | { type: 'job.terminated'; attempt: number; status: string }
+  /**
+   * FLIP-147: after the final checkpoint completed, the JobManager asks every TaskManager to report once its
+   * finished tasks processed the completion (transactional sinks committed); only then is the job FINISHED.
+   */
+  | { type: 'job.finishing'; attempt: number; final_checkpoint_id: number }
+  | { type: 'tm.settled'; attempt: number }
   | { type: 'task.finished'; attempt: number; task: string; records_in: number; records_out: number }
   | { type: 'task.failed'; attempt: number; task: string; reason: string }
   /** `seq` counts messages per channel from 1, so a dropped message is detected at the next one. */

@@ -65,6 +65,9 @@ interface Deployment {
   pending_acks: PendingAck[];
   failed_tasks: Set<string>;
   restored_checkpoint_id: number | null;
+  /** The JobManager waits for this TaskManager to settle (final checkpoint committed) before FINISHED. */
+  finishing: boolean;
+  settled_reported: boolean;
 }
 
 interface PendingAck {
@@ -87,6 +90,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
   private readonly ready: Task[] = [];
   private mailbox_timer: TimerHandle | undefined;
   private jm_timeout_timer: TimerHandle | undefined;
+  private job_terminated = false;
   private readonly task_timers = new Map<string, { handle: TimerHandle; due_ms: number }>();
   max_ready_observed = 0;
   mailbox_events = 0;
@@ -123,15 +127,14 @@ export class TaskManager implements EngineNode, ChannelTransport {
     switch (message.type) {
       case 'tm.registered':
         this.registered = true;
+        if (!this.job_terminated) this.armJobManagerTimeout();
         return;
       case 'hb.request':
         this.runtime.send(from, { type: 'hb.reply', seq: message.seq } satisfies ClusterMessage);
         this.probeChannels();
-        // Armed only while heartbeats come, so an idle cluster (terminal job) still runs out of events.
-        if (this.jm_timeout_timer !== undefined) this.runtime.cancelTimer(this.jm_timeout_timer);
-        this.jm_timeout_timer = this.runtime.setTimer(this.config.job_manager_timeout_ms ?? 50_000, {
-          kind: 'jm_timeout',
-        } satisfies TaskManagerTimer);
+        this.repeatFinishReports();
+        this.job_terminated = false;
+        this.armJobManagerTimeout();
         return;
       case 'deploy':
         this.deploy(message.attempt, message.job, message.placement, message.checkpointing, message.restore);
@@ -157,6 +160,22 @@ export class TaskManager implements EngineNode, ChannelTransport {
         }
         return;
       }
+      case 'job.finishing':
+        if (this.deployment?.attempt !== message.attempt) return;
+        this.deployment.finishing = true;
+        this.deployment.settled_reported = false; // the JobManager asks again when a report was lost
+        // Completion notifications are best effort: repeat the final one (committing everything ≤ id is idempotent).
+        for (const task of this.deployment.tasks.values()) {
+          task.notifyCheckpointComplete(message.final_checkpoint_id);
+          task.tickFinishedWriters();
+        }
+        this.checkSettled();
+        return;
+      case 'job.terminated':
+        if (this.jm_timeout_timer !== undefined) this.runtime.cancelTimer(this.jm_timeout_timer);
+        this.jm_timeout_timer = undefined;
+        this.job_terminated = true;
+        return;
       case 'cancel':
         if (this.deployment !== undefined && this.deployment.attempt <= message.attempt) this.undeploy();
         return;
@@ -210,6 +229,33 @@ export class TaskManager implements EngineNode, ChannelTransport {
       default:
         this.routeToSource(message);
         return;
+    }
+  }
+
+  /**
+   * (Re)starts the JobManager-silence timer. Armed only by messages from the JobManager (registration ack,
+   * heartbeats), so once the job is terminal and heartbeats stop, the cluster still runs out of events.
+   */
+  private armJobManagerTimeout(): void {
+    if (this.jm_timeout_timer !== undefined) this.runtime.cancelTimer(this.jm_timeout_timer);
+    this.jm_timeout_timer = this.runtime.setTimer(this.config.job_manager_timeout_ms ?? 50_000, {
+      kind: 'jm_timeout',
+    } satisfies TaskManagerTimer);
+  }
+
+  /** A finish report can be lost like any message: finished tasks repeat it with every heartbeat. */
+  private repeatFinishReports(): void {
+    const deployment = this.deployment;
+    if (deployment === undefined) return;
+    for (const task of deployment.tasks.values()) {
+      if (task.status !== 'finished') continue;
+      this.runtime.send(this.config.job_manager, {
+        type: 'task.finished',
+        attempt: deployment.attempt,
+        task: task.key,
+        records_in: task.records_in,
+        records_out: task.records_out,
+      } satisfies ClusterMessage);
     }
   }
 
@@ -285,7 +331,14 @@ export class TaskManager implements EngineNode, ChannelTransport {
         return;
       case 'jm_timeout':
         this.jm_timeout_timer = undefined;
+        if (this.job_terminated) return;
         this.runtime.log('tm.job_manager_silent', { timeout_ms: this.config.job_manager_timeout_ms ?? 50_000 });
+        // Like a Flink TaskManager that loses its JobManager: its tasks are failed (the JobManager has most likely
+        // failed over already), then it offers its slots again.
+        if (this.deployment !== undefined) {
+          this.runtime.log('tm.tasks_cancelled', { attempt: this.deployment.attempt, reason: 'job manager silent' });
+          this.undeploy();
+        }
         this.registered = false;
         this.register();
         return;
@@ -332,6 +385,8 @@ export class TaskManager implements EngineNode, ChannelTransport {
       pending_acks: [],
       failed_tasks: new Set(),
       restored_checkpoint_id: restore?.checkpoint_id ?? null,
+      finishing: false,
+      settled_reported: false,
     };
     this.deployment = deployment;
     const host = this.taskHost(attempt, checkpointing?.mode ?? 'aligned', restore?.checkpoint_id ?? null);
@@ -489,10 +544,20 @@ export class TaskManager implements EngineNode, ChannelTransport {
     }
   }
 
+  /** Finishing: report once every task finished and every sink writer committed what the final checkpoint covers. */
+  private checkSettled(): void {
+    const deployment = this.deployment;
+    if (deployment === undefined || !deployment.finishing || deployment.settled_reported) return;
+    for (const task of deployment.tasks.values()) if (task.status !== 'finished' || !task.sinkWritersSettled()) return;
+    deployment.settled_reported = true;
+    this.runtime.send(this.config.job_manager, { type: 'tm.settled', attempt: deployment.attempt } satisfies ClusterMessage);
+  }
+
   /** After a step or a reply: send acknowledgements that became ready; fail the task if a sink writer failed. */
   private checkTask(task: Task): void {
     const deployment = this.deployment;
     if (deployment === undefined) return;
+    this.checkSettled();
     if (deployment.pending_acks.length > 0) {
       const remaining: PendingAck[] = [];
       for (const pending of deployment.pending_acks) {

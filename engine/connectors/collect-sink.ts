@@ -183,6 +183,8 @@ export class ThrottledSink implements Sink<unknown> {
       onMessage: (message) => inner.onMessage(message),
       failure: () => inner.failure(),
     };
+    const stats = (inner as { stats?: () => unknown }).stats;
+    if (stats !== undefined) Object.assign(hooks, { stats: () => stats.call(inner) });
     return hooks;
   }
 }

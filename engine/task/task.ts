@@ -356,6 +356,15 @@ export class Task implements OutputAvailabilityListener {
     for (const operator of this.operators) if (operator instanceof SinkOperator) operator.writer.flush(false);
   }
 
+  /** True when no sink writer has a pre-committed transaction or a request still waiting for its store. */
+  sinkWritersSettled(): boolean {
+    for (const writer of this.checkpointed_writers.values()) {
+      const stats = (writer as { stats?: () => { pending_transactions?: number; pending_requests?: number } }).stats?.();
+      if (stats !== undefined && ((stats.pending_transactions ?? 0) > 0 || (stats.pending_requests ?? 0) > 0)) return false;
+    }
+    return true;
+  }
+
   /** A sink writer that can no longer guarantee its output: the task must fail. */
   failure(): string | null {
     for (const writer of this.checkpointed_writers.values()) {
