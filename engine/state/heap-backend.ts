@@ -67,11 +67,14 @@ export function verified_file_bytes(ref: FileRef, files: ReadonlyMap<string, Uin
   return bytes;
 }
 
-type NamespaceMap = Map<string, unknown>;
-type KeyMap = Map<string, NamespaceMap>;
+/** A stored value; updating an existing entry writes the cell instead of the Map. */
+type Cell = { value: unknown };
+/** One key's entries by namespace, with the "" namespace (plain keyed state) also reachable directly. */
+type KeySlot = { namespaces: Map<string, Cell>; plain: Cell | undefined };
+type KeyMap = Map<string, KeySlot>;
 type StateMap = Map<string, KeyMap>;
-/** Lookup index beside the key-group tree: state → key → that key's namespaces (the same Map object as in the tree). */
-type KeyIndexEntry = { key_group: number; namespaces: NamespaceMap };
+/** Lookup index beside the key-group tree: state → key → that key's slot (the same object as in the tree). */
+type KeyIndexEntry = { key_group: number; slot: KeySlot };
 type KeyIndex = Map<string, KeyIndexEntry>;
 
 /** One key group's chunk in a heap snapshot file: [state, key, namespace, value] rows in canonical order. */
@@ -88,6 +91,12 @@ interface HeapSnapshotIndex {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+function add_cell(slot: KeySlot, namespace: string, value: unknown): void {
+  const cell: Cell = { value };
+  slot.namespaces.set(namespace, cell);
+  if (namespace === '') slot.plain = cell;
+}
+
 export class HeapKeyedStateBackend implements KeyedStateBackend {
   readonly backend_kind = 'heap' as const;
   readonly key_group_range: KeyGroupRange;
@@ -96,17 +105,17 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   private groups = new Map<number, StateMap>();
   private live_entries = 0;
   /**
-   * Per state, every key's namespaces, so a record's get/put costs two Map lookups instead of four. The key-group tree
+   * Per state, every key's slot, so a record's get/put costs one Map lookup instead of four. The key-group tree
    * stays the source of truth for snapshots (which sort their rows, so neither structure's order shows).
    */
   private index = new Map<string, KeyIndex>();
   private last_state: string | undefined;
   private last_state_keys: KeyIndex | undefined;
-  /** The namespaces found by the last lookup: a keyed read-modify-write (get, then put) looks its key up once. */
+  /** The slot found by the last lookup: a keyed read-modify-write (get, then put) looks its key up once. */
   private last_lookup_state: string | undefined;
   private last_lookup_key_group = -1;
   private last_lookup_key: string | undefined;
-  private last_lookup_namespaces: NamespaceMap | undefined;
+  private last_lookup_slot: KeySlot | undefined;
 
   constructor(options: HeapBackendOptions) {
     assert_key_group_range(options.key_group_range, options.max_parallelism);
@@ -125,56 +134,62 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     return keys;
   }
 
-  /** The namespaces of (state, key) in `key_group`, if that key holds any (the tree answers what the index lacks). */
-  private namespaces_of(state: string, key_group: number, key: string): NamespaceMap | undefined {
+  /** The slot of (state, key) in `key_group`, if that key holds any entry (the tree answers what the index lacks). */
+  private slot_of(state: string, key_group: number, key: string): KeySlot | undefined {
     if (key === this.last_lookup_key && key_group === this.last_lookup_key_group && state === this.last_lookup_state) {
-      return this.last_lookup_namespaces;
+      return this.last_lookup_slot;
     }
     const entry = this.state_index(state)?.get(key);
-    const namespaces = entry !== undefined && entry.key_group === key_group ? entry.namespaces : this.groups.get(key_group)?.get(state)?.get(key);
-    if (namespaces !== undefined) {
+    const slot = entry !== undefined && entry.key_group === key_group ? entry.slot : this.groups.get(key_group)?.get(state)?.get(key);
+    if (slot !== undefined) {
       this.last_lookup_state = state;
       this.last_lookup_key_group = key_group;
       this.last_lookup_key = key;
-      this.last_lookup_namespaces = namespaces;
+      this.last_lookup_slot = slot;
     }
-    return namespaces;
+    return slot;
   }
 
   private forget_last_lookup(): void {
     this.last_lookup_state = undefined;
     this.last_lookup_key_group = -1;
     this.last_lookup_key = undefined;
-    this.last_lookup_namespaces = undefined;
+    this.last_lookup_slot = undefined;
   }
 
   get(state: string, key_group: number, key: string, namespace: string): unknown {
     this.check_key_group(key_group);
-    return this.namespaces_of(state, key_group, key)?.get(namespace);
+    const slot = this.slot_of(state, key_group, key);
+    if (slot === undefined) return undefined;
+    return namespace === '' ? slot.plain?.value : slot.namespaces.get(namespace)?.value;
   }
 
   put(state: string, key_group: number, key: string, namespace: string, value: unknown): void {
     this.check_key_group(key_group);
     if (value === undefined) throw new Error('put: value must not be undefined (use delete)');
-    let namespaces = this.namespaces_of(state, key_group, key);
-    if (namespaces === undefined) {
+    let slot = this.slot_of(state, key_group, key);
+    if (slot === undefined) {
       let states = this.groups.get(key_group);
       if (states === undefined) this.groups.set(key_group, (states = new Map()));
       let keys = states.get(state);
       if (keys === undefined) states.set(state, (keys = new Map()));
-      namespaces = keys.get(key);
-      if (namespaces === undefined) keys.set(key, (namespaces = new Map()));
-      if (this.index.get(state)?.has(key) !== true) this.index_key(state, key_group, key, namespaces);
+      slot = keys.get(key);
+      if (slot === undefined) keys.set(key, (slot = { namespaces: new Map(), plain: undefined }));
+      if (this.index.get(state)?.has(key) !== true) this.index_key(state, key_group, key, slot);
     }
-    const size_before = namespaces.size;
-    namespaces.set(namespace, value);
-    if (namespaces.size !== size_before) this.live_entries++;
+    const cell = namespace === '' ? slot.plain : slot.namespaces.get(namespace);
+    if (cell !== undefined) {
+      cell.value = value;
+      return;
+    }
+    add_cell(slot, namespace, value);
+    this.live_entries++;
   }
 
-  private index_key(state: string, key_group: number, key: string, namespaces: NamespaceMap): void {
+  private index_key(state: string, key_group: number, key: string, slot: KeySlot): void {
     let keys = this.index.get(state);
     if (keys === undefined) this.index.set(state, (keys = new Map()));
-    keys.set(key, { key_group, namespaces });
+    keys.set(key, { key_group, slot });
   }
 
   /** Rebuilds the lookup index from the key-group tree (after a restore). */
@@ -185,7 +200,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     this.forget_last_lookup();
     for (const [key_group, states] of this.groups) {
       for (const [state, keys] of states) {
-        for (const [key, namespaces] of keys) if (this.index.get(state)?.has(key) !== true) this.index_key(state, key_group, key, namespaces);
+        for (const [key, slot] of keys) if (this.index.get(state)?.has(key) !== true) this.index_key(state, key_group, key, slot);
       }
     }
   }
@@ -194,15 +209,16 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     this.check_key_group(key_group);
     const states = this.groups.get(key_group);
     const keys = states?.get(state);
-    const namespaces = keys?.get(key);
-    if (states === undefined || keys === undefined || namespaces === undefined || !namespaces.has(namespace)) return;
-    namespaces.delete(namespace);
+    const slot = keys?.get(key);
+    if (states === undefined || keys === undefined || slot === undefined || !slot.namespaces.has(namespace)) return;
+    slot.namespaces.delete(namespace);
+    if (namespace === '') slot.plain = undefined;
     this.live_entries--;
-    if (namespaces.size === 0) {
+    if (slot.namespaces.size === 0) {
       this.forget_last_lookup();
       keys.delete(key);
       const indexed = this.index.get(state);
-      if (indexed?.get(key)?.namespaces === namespaces) indexed.delete(key);
+      if (indexed?.get(key)?.slot === slot) indexed.delete(key);
     }
     if (keys.size === 0) states.delete(state);
     if (states.size === 0) this.groups.delete(key_group);
@@ -213,8 +229,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const keys = this.groups.get(key_group)?.get(state);
     if (keys === undefined) return [];
     const out: StateEntry[] = [];
-    for (const [key, namespaces] of keys) {
-      for (const [namespace, value] of namespaces) out.push({ state, key_group, key, namespace, value });
+    for (const [key, slot] of keys) {
+      for (const [namespace, cell] of slot.namespaces) out.push({ state, key_group, key, namespace, value: cell.value });
     }
     out.sort((a, b) => compare_strings(a.key, b.key) || compare_strings(a.namespace, b.namespace));
     return out;
@@ -228,8 +244,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const out: StateEntry[] = [];
     for (const [key_group, states] of this.groups) {
       for (const [state, keys] of states) {
-        for (const [key, namespaces] of keys) {
-          for (const [namespace, value] of namespaces) out.push({ state, key_group, key, namespace, value });
+        for (const [key, slot] of keys) {
+          for (const [namespace, cell] of slot.namespaces) out.push({ state, key_group, key, namespace, value: cell.value });
         }
       }
     }
@@ -273,10 +289,10 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
         for (const [state, key, namespace, value] of row_group.rows) {
           let keys = states.get(state);
           if (keys === undefined) states.set(state, (keys = new Map()));
-          let namespaces = keys.get(key);
-          if (namespaces === undefined) keys.set(key, (namespaces = new Map()));
-          if (namespaces.has(namespace)) throw new CorruptStateError(`duplicate entry in key group ${row_group.key_group}`);
-          namespaces.set(namespace, value);
+          let slot = keys.get(key);
+          if (slot === undefined) keys.set(key, (slot = { namespaces: new Map(), plain: undefined }));
+          if (slot.namespaces.has(namespace)) throw new CorruptStateError(`duplicate entry in key group ${row_group.key_group}`);
+          add_cell(slot, namespace, value);
           count++;
         }
         if (states.size > 0) groups.set(row_group.key_group, states);
@@ -303,8 +319,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       const states = this.groups.get(key_group) as StateMap;
       const rows: HeapRow[] = [];
       for (const [state, keys] of states) {
-        for (const [key, namespaces] of keys) {
-          for (const [namespace, value] of namespaces) rows.push([state, key, namespace, value]);
+        for (const [key, slot] of keys) {
+          for (const [namespace, cell] of slot.namespaces) rows.push([state, key, namespace, cell.value]);
         }
       }
       rows.sort((a, b) => compare_strings(a[0], b[0]) || compare_strings(a[1], b[1]) || compare_strings(a[2], b[2]));
