@@ -1,5 +1,6 @@
 // Engine throughput benchmark: word count (parallelism 4, 3 TaskManagers) run to completion inside the simulated
-// world, against the same word count as a bare loop (split + Map increment) in the same process and run.
+// world, against the same word count as a bare loop (split + Map increment) in the same process and run. Rates are
+// per CPU second of this process (the machine is shared: wall time mostly measures the neighbours); wall in notes.
 import { performance } from 'node:perf_hooks';
 import type { BenchFigure } from './figure.js';
 import { exampleJob } from '../engine/examples/index.js';
@@ -29,8 +30,15 @@ function bareWordCount(input: TopicInput): number {
   return words;
 }
 
+function cpu_ms(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e3;
+}
+
 export interface EngineRun {
   words: number;
+  /** CPU time of the data path (broker ready to job finished). */
+  data_path_cpu_ms: number;
   /** Whole run: world set-up, broker preload (JSON to the simulated disk), deployment, processing. */
   wall_ms: number;
   /** From the broker serving its preloaded log to the job finishing: the data path. */
@@ -54,7 +62,9 @@ export function runEngineWordCount(lines: number, seed = 1): EngineRun {
   });
   cluster.world.run({ until: () => cluster.broker()?.serving === true });
   const data_path_start = performance.now();
+  const data_path_cpu_start = cpu_ms();
   cluster.runToCompletion();
+  const data_path_cpu_ms = cpu_ms() - data_path_cpu_start;
   const end = performance.now();
   const wall_ms = end - start;
   const data_path_wall_ms = end - data_path_start;
@@ -63,35 +73,35 @@ export function runEngineWordCount(lines: number, seed = 1): EngineRun {
   const processed = cluster.jobManager()!.records.reduce((sum, r) => sum + r.records_in, 0);
   const words = lines * WORDS_PER_LINE;
   if (processed !== lines + words) throw new Error(`word count processed ${processed}, expected ${lines + words}`);
-  return { words, wall_ms, data_path_wall_ms, virtual_ms: cluster.world.now_ms, events: cluster.world.events };
+  return { words, data_path_cpu_ms, wall_ms, data_path_wall_ms, virtual_ms: cluster.world.now_ms, events: cluster.world.events };
 }
 
 export async function run_bench(): Promise<BenchFigure[]> {
   runEngineWordCount(20_000); // warm-up (JIT)
   const engine = runEngineWordCount(LINES);
-  const engine_rate = engine.words / (engine.data_path_wall_ms / 1000);
+  const engine_rate = engine.words / (engine.data_path_cpu_ms / 1000);
   const end_to_end_rate = engine.words / (engine.wall_ms / 1000);
 
   const params = { records: LINES, words_per_line: WORDS_PER_LINE, vocabulary: 1000, partitions: 8, seed: 1 };
   const input = exampleJob('word_count').generateInput(params);
   bareWordCount(input);
-  const bare_start = performance.now();
+  const bare_start = cpu_ms();
   const bare_words = bareWordCount(input);
-  const bare_rate = bare_words / ((performance.now() - bare_start) / 1000);
+  const bare_rate = bare_words / ((cpu_ms() - bare_start) / 1000);
   const ratio = bare_rate / engine_rate;
   return [
     {
       name: 'engine word count in the simulator (p=4, 3 TaskManagers)',
       value: Math.round(engine_rate),
-      unit: 'records/s',
+      unit: 'records/s (CPU)',
       target: '>= 1,000,000 records/s',
       pass: engine_rate >= 1_000_000,
-      note: `${engine.words} words (records into the keyed count) in ${LINES} lines; ${engine.data_path_wall_ms.toFixed(0)} ms from broker ready to job finished; ${engine.events} world events`,
+      note: `${engine.words} words (records into the keyed count) in ${LINES} lines; ${engine.data_path_cpu_ms.toFixed(0)} ms CPU (${engine.data_path_wall_ms.toFixed(0)} ms wall) from broker ready to job finished; ${engine.events} world events`,
     },
     {
       name: 'engine word count end to end (incl. world set-up and broker preload to the simulated disk)',
       value: Math.round(end_to_end_rate),
-      unit: 'records/s',
+      unit: 'records/s (wall)',
       note: `wall ${engine.wall_ms.toFixed(0)} ms`,
     },
     {
