@@ -52,6 +52,8 @@ interface RegisteredTaskManager {
 
 /** How many of the newest checkpoints in the store a recovery tries before restarting from scratch. */
 const MAX_RESTORE_CANDIDATES = 8;
+/** Heartbeat timeouts the JobManager waits for TaskManagers to confirm the final commit before finishing anyway. */
+const MAX_FINISHING_TIMEOUTS = 10;
 /** Attempts at the final checkpoint of a finished bounded job before the job fails. */
 const MAX_FINAL_CHECKPOINT_ATTEMPTS = 10;
 
@@ -84,6 +86,7 @@ export class JobManager implements EngineNode {
   /** TaskManagers that have not yet settled after the final checkpoint. */
   private awaiting_settled: Set<NodeId> | undefined = undefined;
   private final_checkpoint_id = 0;
+  private finishing_since_ms = 0;
   readonly recoveries: RecoveryRecord[] = [];
   readonly completed_checkpoints: number[] = [];
   /** Completed checkpoints still in the coordinator's store (completed, not yet subsumed): restore candidates. */
@@ -329,13 +332,21 @@ export class JobManager implements EngineNode {
       }
       this.runtime.send(tm, { type: 'hb.request', seq: ++this.heartbeat_seq } satisfies ClusterMessage);
       // Finishing: ask again (a job.finishing or tm.settled message may have been lost).
-      if (this.awaiting_settled?.has(tm) === true) {
+      if (this.awaiting_settled?.has(tm) === true && this.status === 'RUNNING') {
         this.runtime.send(tm, {
           type: 'job.finishing',
           attempt: this.attempt,
           final_checkpoint_id: this.final_checkpoint_id,
         } satisfies ClusterMessage);
       }
+    }
+    if (this.awaiting_settled !== undefined && this.status === 'RUNNING' && now - this.finishing_since_ms > MAX_FINISHING_TIMEOUTS * this.heartbeat_timeout_ms) {
+      // Bounded wait: a TaskManager that stays alive but never confirms must not keep the job from finishing.
+      this.runtime.log('jm.finish_unconfirmed', { task_managers: [...this.awaiting_settled].sort() });
+      this.runtime.probe('job.finished_unconfirmed');
+      this.awaiting_settled = undefined;
+      this.setStatus('FINISHED', 'final checkpoint completed; some TaskManagers did not confirm their commits');
+      this.coordinator?.shutdown('FINISHED');
     }
     if (!this.isTerminal()) this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'heartbeat' } satisfies JobManagerTimer);
   }
@@ -501,6 +512,7 @@ export class JobManager implements EngineNode {
     // FLIP-147: the job is FINISHED only once every TaskManager processed the final completion (sinks committed);
     // a TaskManager lost meanwhile fails over, and the restore recovers and commits its pending transactions.
     this.awaiting_settled = new Set(this.deployed_to);
+    this.finishing_since_ms = this.runtime.now_ms();
     for (const tm of this.deployed_to) {
       this.runtime.send(tm, {
         type: 'job.finishing',
