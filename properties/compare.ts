@@ -137,12 +137,12 @@ function grouped(expected: readonly unknown[] | GroupedOutput, key_of: (record: 
  */
 export function count_duplicates(
   expected: readonly unknown[] | GroupedOutput,
-  actual: readonly unknown[],
+  actual: readonly unknown[] | GroupedOutput,
   key_of: (record: unknown) => string,
 ): number {
   const expected_by_key = grouped(expected, key_of);
   let duplicates = 0;
-  for (const [key, got] of groupByKey(actual, key_of)) {
+  for (const [key, got] of grouped(actual, key_of)) {
     const want = expected_by_key.get(key) ?? [];
     if (is_json_prefix(got, want)) continue;
     const want_counts = counts(want);
@@ -160,11 +160,11 @@ export function count_duplicates(
  */
 export function first_non_prefix_key(
   expected: readonly unknown[] | GroupedOutput,
-  so_far: readonly unknown[],
+  so_far: readonly unknown[] | GroupedOutput,
   key_of: (record: unknown) => string,
 ): { key: string; expected: unknown[]; actual: unknown[] } | undefined {
   const expected_by_key = grouped(expected, key_of);
-  for (const [key, got] of groupByKey(so_far, key_of)) {
+  for (const [key, got] of grouped(so_far, key_of)) {
     const want = expected_by_key.get(key) ?? [];
     for (let i = 0; i < got.length; i++) {
       if (i >= want.length || !same_json(want[i], got[i])) {

@@ -101,6 +101,8 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     evidence.view.run.engine_sink_kind === 'idempotent' ? upsert_effect(oracle_output, output_id_of(plan.job_name)) : oracle_output;
   const comparison = compare_output(expected_output, evidence.final_output, job.outputKey);
   const expected_by_key = groupByKey(expected_output, job.outputKey);
+  // The output at each recovery, grouped by key once for the prefix and the duplicate checks.
+  const recovery_outputs = evidence.output_at_recoveries.map((snapshot) => groupByKey(snapshot.output, job.outputKey));
   const finished = evidence.final_status === 'FINISHED';
   // Records the job consumed: the whole input when it finished, else what finished source tasks reported.
   let records_in = 0;
@@ -119,9 +121,9 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     let failed: Omit<Violation, 'property'> | undefined;
     // Mid-run prefixes only mean something for appended output; an upsert table converges only at the end.
     if (property === 'exactly_once_output' && evidence.view.run.engine_sink_kind !== 'idempotent') {
-      for (const snapshot of evidence.output_at_recoveries) {
+      for (const [index, snapshot] of evidence.output_at_recoveries.entries()) {
         checks++;
-        const bad = first_non_prefix_key(expected_by_key, snapshot.output, job.outputKey);
+        const bad = first_non_prefix_key(expected_by_key, recovery_outputs[index] ?? snapshot.output, job.outputKey);
         if (bad !== undefined && failed === undefined) {
           failed = {
             message: `at the recovery at ${snapshot.time_ms} ms, output for key ${bad.key} is not a prefix of the oracle's: expected ${short(bad.expected)}, got ${short(bad.actual)}`,
@@ -317,7 +319,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   // Duplicates per recovery: growth of the duplicate count between output snapshots taken at recovery starts.
   const per_recovery_duplicates: number[] = [];
   const snapshots = evidence.output_at_recoveries;
-  const duplicates_at = snapshots.map((snapshot) => count_duplicates(expected_by_key, snapshot.output, job.outputKey));
+  const duplicates_at = snapshots.map((snapshot, index) => count_duplicates(expected_by_key, recovery_outputs[index] ?? snapshot.output, job.outputKey));
   for (let i = 0; i < observer.recoveries.length; i++) {
     const before = duplicates_at[i];
     const after = i + 1 < duplicates_at.length ? duplicates_at[i + 1] : comparison.duplicates;
