@@ -103,7 +103,6 @@ function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: RunHooks
   observer.attach();
   const gate = { open: true };
   const notes: string[] = [];
-  if (plan.checkpointing_mode === 'unaligned') notes.push('unaligned checkpoints: the engine aligns barriers instead');
   if (plan.job_manager_ha) {
     notes.push('job_manager_ha: the engine has no standby JobManager or HA client yet, so jm-standby and ha are not hosted');
   }

@@ -37,7 +37,9 @@ export interface JobManagerConfig {
   checkpointing?: Omit<CheckpointCoordinatorConfig, 'job_id'> & {
     job_id?: string;
     /** Default aligned (exactly-once). */
-    mode?: 'aligned' | 'at_least_once';
+    mode?: 'aligned' | 'at_least_once' | 'unaligned';
+    /** Unaligned mode: align first, switch to unaligned after this long (0 = always unaligned, the default). */
+    aligned_checkpoint_timeout_ms?: number;
     /** Default heap. */
     state_backend?: 'heap' | 'lsm';
   };
@@ -118,7 +120,10 @@ export class JobManager implements EngineNode {
       runtime.rng,
     );
     if (config.checkpointing !== undefined) {
-      const { mode: _mode, state_backend: _backend, ...coordinator_config } = config.checkpointing;
+      const { mode: _mode, state_backend: _backend, aligned_checkpoint_timeout_ms: _timeout, ...coordinator_config } = config.checkpointing;
+      if (config.checkpointing.mode === 'unaligned' && (coordinator_config.max_concurrent ?? 1) !== 1) {
+        throw new Error('unaligned checkpoints need max_concurrent 1');
+      }
       this.coordinator = new CheckpointCoordinator(
         { ...coordinator_config, job_id: this.job_id },
         {
@@ -546,7 +551,14 @@ export class JobManager implements EngineNode {
     const checkpointing =
       this.coordinator === undefined || settings === undefined
         ? undefined
-        : { job_id: this.job_id, mode: settings.mode ?? 'aligned', state_backend: settings.state_backend ?? 'heap' };
+        : settings.mode === 'unaligned'
+          ? {
+              job_id: this.job_id,
+              mode: 'aligned' as const,
+              state_backend: settings.state_backend ?? 'heap',
+              unaligned: { aligned_checkpoint_timeout_ms: settings.aligned_checkpoint_timeout_ms ?? 0 },
+            }
+          : { job_id: this.job_id, mode: settings.mode ?? 'aligned', state_backend: settings.state_backend ?? 'heap' };
     let restore: DeploymentRestore | undefined;
     const from = this.restore_from;
     if (from !== undefined) {
@@ -555,7 +567,12 @@ export class JobManager implements EngineNode {
         operators: from.metadata.operators.map((op) => ({
           operator_id: op.operator_id,
           max_parallelism: op.max_parallelism,
-          subtasks: op.subtasks.map((s) => ({ subtask_index: s.subtask_index, keyed: s.keyed, operator_state: s.operator_state })),
+          subtasks: op.subtasks.map((s) => ({
+            subtask_index: s.subtask_index,
+            keyed: s.keyed,
+            operator_state: s.operator_state,
+            ...(s.extra !== undefined ? { extra: s.extra } : {}),
+          })),
         })),
       };
       this.runtime.log('recovery.restored', { checkpoint_id: from.checkpoint_id, skipped: this.restore_skipped });

@@ -15,7 +15,7 @@ import {
   type NetworkConfig,
   type OutputChannel,
 } from '../task/network.js';
-import { Task, type OperatorRestoreState, type TaskHost } from '../task/task.js';
+import { Task, type OperatorRestoreState, type TaskHost, type TaskSeams, type UnalignedSettings } from '../task/task.js';
 import { buildJob, type JobCatalogue } from './build-job.js';
 import {
   isClusterMessage,
@@ -41,7 +41,12 @@ export interface TaskManagerConfig {
    */
   job_manager_timeout_ms?: number;
   create_keyed_backend?: (operator_uid: string, range: KeyGroupRange, max_parallelism: number) => KeyedStateBackend;
+  /** Test-only seams of the tasks (planted bugs). */
+  task_seams?: TaskSeams;
 }
+
+/** A deployment's checkpointing settings; `unaligned` (exactly-once only) is set by JobManagers that support it. */
+type CheckpointingSettings = DeploymentCheckpointing & { unaligned?: UnalignedSettings };
 
 type TaskManagerTimer =
   | { kind: 'mailbox' }
@@ -52,7 +57,7 @@ type TaskManagerTimer =
 interface Deployment {
   attempt: number;
   job: JobSpec;
-  checkpointing: DeploymentCheckpointing | undefined;
+  checkpointing: CheckpointingSettings | undefined;
   /** Restoring state before reporting deployed. */
   restoring: boolean;
   tasks: Map<string, Task>;
@@ -389,7 +394,11 @@ export class TaskManager implements EngineNode, ChannelTransport {
       settled_reported: false,
     };
     this.deployment = deployment;
-    const host = this.taskHost(attempt, checkpointing?.mode ?? 'aligned', restore?.checkpoint_id ?? null);
+    const unaligned = (checkpointing as CheckpointingSettings | undefined)?.unaligned;
+    if (unaligned !== undefined && checkpointing?.mode !== 'aligned') {
+      this.runtime.fail_invariant('unaligned checkpoints need exactly-once mode', { mode: checkpointing?.mode });
+    }
+    const host = this.taskHost(attempt, checkpointing?.mode ?? 'aligned', restore?.checkpoint_id ?? null, unaligned);
     for (const vertex of plan.vertices) {
       const row = placement[vertex.index];
       if (row === undefined || row.length !== vertex.parallelism) {
@@ -484,7 +493,10 @@ export class TaskManager implements EngineNode, ChannelTransport {
       this.runtime.fail_invariant('checkpoint triggered on a deployment without checkpointing', { checkpoint_id });
     }
     for (const task of deployment.tasks.values()) {
-      if (task.status === 'finished') this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
+      if (task.status === 'finished') {
+        task.finishedTaskUnalignedBarrier(checkpoint_id);
+        this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
+      }
       else if (task.is_source && task.status === 'running') task.triggerSourceCheckpoint(checkpoint_id);
     }
   }
@@ -507,13 +519,20 @@ export class TaskManager implements EngineNode, ChannelTransport {
       task,
       checkpoint_id,
       files_written: false,
-      send: () =>
+      send: () => {
+        // Unaligned checkpoints: the channel state (complete by now) travels on the vertex's first operator.
+        const channel_state = task.takeChannelState(checkpoint_id);
+        const operators =
+          channel_state === undefined || (channel_state.input.length === 0 && channel_state.output.length === 0)
+            ? snapshot.operators
+            : snapshot.operators.map((op, i) => (i === 0 ? { ...op, state: { ...op.state, extra: { ...op.state.extra, channel_state } } } : op));
         this.runtime.send(this.config.job_manager, {
           type: 'checkpoint.ack',
           attempt: deployment.attempt,
           checkpoint_id,
-          ack: { task_id: task.key, operators: snapshot.operators, written_files: snapshot.files.map((f) => f.path) },
-        } satisfies ClusterMessage),
+          ack: { task_id: task.key, operators, written_files: snapshot.files.map((f) => f.path) },
+        } satisfies ClusterMessage);
+      },
     };
     deployment.pending_acks.push(pending_ack);
     if (deployment.pending_acks.length > MAX_PENDING_ACKS) {
@@ -561,7 +580,8 @@ export class TaskManager implements EngineNode, ChannelTransport {
     if (deployment.pending_acks.length > 0) {
       const remaining: PendingAck[] = [];
       for (const pending of deployment.pending_acks) {
-        if (pending.task === task && pending.files_written && task.isSnapshotDurable(pending.checkpoint_id)) pending.send();
+        const ready = pending.task === task && pending.files_written && task.channelStateReady(pending.checkpoint_id);
+        if (ready && task.isSnapshotDurable(pending.checkpoint_id)) pending.send();
         else remaining.push(pending);
       }
       deployment.pending_acks = remaining;
@@ -597,12 +617,19 @@ export class TaskManager implements EngineNode, ChannelTransport {
     this.task_timers.clear();
   }
 
-  private taskHost(attempt: number, checkpointing_mode: 'aligned' | 'at_least_once', restored_checkpoint_id: number | null): TaskHost {
+  private taskHost(
+    attempt: number,
+    checkpointing_mode: 'aligned' | 'at_least_once',
+    restored_checkpoint_id: number | null,
+    unaligned: UnalignedSettings | undefined,
+  ): TaskHost {
     const runtime = this.runtime;
     return {
       node_id: runtime.node_id,
       attempt,
       checkpointing_mode,
+      ...(unaligned !== undefined ? { unaligned } : {}),
+      ...(this.config.task_seams !== undefined ? { seams: this.config.task_seams } : {}),
       restored_checkpoint_id,
       probe: (name) => runtime.probe(name),
       network: this.network,
@@ -627,9 +654,12 @@ export class TaskManager implements EngineNode, ChannelTransport {
         const deployment = this.deployment;
         if (deployment?.attempt === attempt) this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
       },
-      onAlignmentAborted: (task, checkpoint_id) => {
+      onAlignmentAborted: (task, checkpoint_id, reason) => {
         const deployment = this.deployment;
-        if (deployment?.attempt === attempt) this.decline(deployment, task, checkpoint_id, 'alignment overtaken by a newer barrier');
+        if (deployment?.attempt === attempt) this.decline(deployment, task, checkpoint_id, reason ?? 'alignment overtaken by a newer barrier');
+      },
+      onChannelStateComplete: (task) => {
+        if (this.deployment?.attempt === attempt) this.checkTask(task);
       },
     };
   }

@@ -10,7 +10,8 @@ import type { NodeId } from '../runtime.js';
 export type NetworkBuffer =
   | { kind: 'records'; values: unknown[]; timestamps: number[] }
   | { kind: 'watermark'; timestamp_ms: number }
-  | { kind: 'barrier'; checkpoint_id: number }
+  /** priority: an unaligned checkpoint barrier, sent ahead of queued buffers without credit and never queued. */
+  | { kind: 'barrier'; checkpoint_id: number; priority?: boolean }
   | { kind: 'end_of_partition' };
 
 export interface NetworkConfig {
@@ -37,6 +38,13 @@ export function outputQueueHardBound(config: NetworkConfig): number {
   return config.output_queue_buffers + Math.ceil(MAX_RECORDS_PER_INPUT_RECORD / config.buffer_records) + 4;
 }
 
+/** Records of one channel captured by an unaligned checkpoint (in channel order). */
+export interface ChannelRecords {
+  channel: string;
+  values: unknown[];
+  timestamps: number[];
+}
+
 export interface ChannelTransport {
   sendBuffer(channel: OutputChannel, buffer: NetworkBuffer): void;
   returnCredit(channel: InputChannel, credits: number): void;
@@ -59,6 +67,8 @@ export class OutputChannel {
   buffers_sent = 0;
   /** Remote channels: credit messages received (their seq must follow on). */
   credit_messages_received = 0;
+  /** The end-of-partition event left this channel (nothing may follow it). */
+  end_sent = false;
 
   constructor(
     readonly id: string,
@@ -126,8 +136,30 @@ export class OutputChannel {
       const buffer = this.queue.shift()!;
       this.credit--;
       this.buffers_sent++;
+      if (buffer.kind === 'end_of_partition') this.end_sent = true;
       this.transport.sendBuffer(this, buffer);
     }
+  }
+
+  /**
+   * Unaligned checkpoints: the barrier overtakes every buffer still queued here (it is sent at once, without credit;
+   * the receiver handles it on arrival and never queues it). Returns the overtaken records (the channel's output
+   * state), which are still sent afterwards; undefined when the channel already ended (no barrier may follow).
+   */
+  sendPriorityBarrier(checkpoint_id: number): ChannelRecords | undefined {
+    if (this.end_sent) return undefined;
+    this.finishPartial();
+    const captured: ChannelRecords = { channel: this.id, values: [], timestamps: [] };
+    for (const buffer of this.queue) {
+      if (buffer.kind !== 'records') continue;
+      for (let i = 0; i < buffer.values.length; i++) {
+        captured.values.push(buffer.values[i]);
+        captured.timestamps.push(buffer.timestamps[i]!);
+      }
+    }
+    this.buffers_sent++;
+    this.transport.sendBuffer(this, { kind: 'barrier', checkpoint_id, priority: true });
+    return captured;
   }
 
   private updateAvailability(): void {
@@ -314,8 +346,34 @@ export class InputGate {
     for (const channel of this.channels) channel.blocked = false;
   }
 
-  /** Unaligned checkpoints: the buffers queued behind the head of each channel (in-flight data to persist). */
-  captureInFlight(): { channel: string; buffers: NetworkBuffer[] }[] {
-    return this.channels.map((c) => ({ channel: c.id, buffers: [...c.queue] }));
+  /**
+   * Unaligned checkpoints: the records queued in a channel before the first barrier of `checkpoint_id` or the end of
+   * the partition (the unconsumed rest of the head buffer included). A barrier found in the queue is removed (it was
+   * overtaken; its credit is returned with the next step). `stopped` tells whether the channel delivers nothing more
+   * that belongs to the checkpoint's channel state.
+   */
+  captureInFlight(channel: InputChannel, checkpoint_id: number): { records: ChannelRecords; buffers: number; stopped: boolean } {
+    const records: ChannelRecords = { channel: channel.id, values: [], timestamps: [] };
+    let buffers = 0;
+    for (let b = 0; b < channel.queue.length; b++) {
+      const buffer = channel.queue[b]!;
+      if (buffer.kind === 'end_of_partition') return { records, buffers, stopped: true };
+      if (buffer.kind === 'barrier' && buffer.checkpoint_id >= checkpoint_id) {
+        if (buffer.checkpoint_id === checkpoint_id) {
+          channel.queue.splice(b, 1);
+          if (b === 0) channel.cursor = 0;
+          channel.pending_credit++;
+          this.buffered_buffers--;
+        }
+        return { records, buffers, stopped: true };
+      }
+      if (buffer.kind !== 'records') continue;
+      buffers++;
+      for (let i = b === 0 ? channel.cursor : 0; i < buffer.values.length; i++) {
+        records.values.push(buffer.values[i]);
+        records.timestamps.push(buffer.timestamps[i]!);
+      }
+    }
+    return { records, buffers, stopped: false };
   }
 }

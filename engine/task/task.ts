@@ -29,7 +29,38 @@ export interface OperatorSnapshot {
     subtask_index: number;
     keyed: KeyedStateHandle[];
     operator_state: { name: string; mode: 'even-split' | 'union'; entries: unknown[] }[];
+    /** Unaligned checkpoints: `{ channel_state: ChannelState }` on the first operator of the vertex. */
+    extra?: Record<string, unknown>;
   };
+}
+
+/** In-flight data of one subtask captured by an unaligned checkpoint (stored in the snapshot, replayed on restore). */
+export interface ChannelState {
+  /** Records the barrier overtook on the input side, replayed into the chain before any new input. */
+  input: ChannelRecords[];
+  /** Records the barrier overtook in the output queues, emitted again on their channel before anything else. */
+  output: ChannelRecords[];
+}
+
+/** Unaligned checkpoint settings a deployment carries (exactly-once only, at most one concurrent checkpoint). */
+export interface UnalignedSettings {
+  /** 0: barriers overtake from the start; > 0: align first, switch to unaligned when alignment takes longer. */
+  aligned_checkpoint_timeout_ms: number;
+}
+
+/** Channel state captured so far for the unaligned checkpoint in progress. */
+interface ChannelStateCollection {
+  checkpoint_id: number;
+  state: ChannelState;
+  /** Input channel index → captured records of a channel whose barrier has not arrived yet. */
+  waiting: Map<number, { records: ChannelRecords; buffers: number }>;
+  /** Waiting channels are blocked (pure unaligned mode): their channel state stays within the channel's credit. */
+  blocking: boolean;
+}
+
+/** Test-only seam: rewrites the channel state a task puts into its snapshot (planted bugs). */
+export interface TaskSeams {
+  channel_state?: (state: ChannelState) => ChannelState;
 }
 
 export interface TaskSnapshot {
@@ -49,6 +80,7 @@ import { computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
 import { OperatorListState, redistributeOperatorListState, type OperatorStateMode } from '../state/operator-state.js';
 import type { KeyedStateHandle, SnapshotFile } from '../state/backend.js';
 import {
+  type ChannelRecords,
   InputGate,
   OutputChannel,
   RecordWriter,
@@ -69,6 +101,9 @@ export interface TaskHost {
   readonly network: NetworkConfig;
   /** aligned blocks channels that delivered the barrier; at_least_once only counts barriers. */
   readonly checkpointing_mode?: 'aligned' | 'at_least_once';
+  /** Present: unaligned exactly-once checkpoints (checkpointing_mode must be aligned). */
+  readonly unaligned?: UnalignedSettings;
+  readonly seams?: TaskSeams;
   /** The checkpoint this deployment restored from (null on a fresh start). */
   readonly restored_checkpoint_id?: number | null;
   probe?(name: string): void;
@@ -86,10 +121,15 @@ export interface TaskHost {
   /** Aligned checkpoints: barrier `checkpoint_id` arrived on every input channel (snapshot now, then forward it). */
   onBarrierAligned?(task: Task, checkpoint_id: number): void;
   /** An alignment was abandoned because a newer barrier overtook it (the older checkpoint cannot complete). */
-  onAlignmentAborted?(task: Task, checkpoint_id: number): void;
+  onAlignmentAborted?(task: Task, checkpoint_id: number, reason?: string): void;
+  /** Unaligned checkpoints: the channel state of `checkpoint_id` is complete (the acknowledgement may go out). */
+  onChannelStateComplete?(task: Task, checkpoint_id: number): void;
 }
 
 export type TaskStatus = 'created' | 'running' | 'finished';
+
+/** Channel states a task holds between capture and acknowledgement (max concurrent checkpoints is 1). */
+const MAX_COMPLETED_CHANNEL_STATES = 8;
 
 /** Forwards to the next operator of the chain. */
 class ChainingOutput implements Output {
@@ -403,6 +443,14 @@ export class Task implements OutputAvailabilityListener {
     this.status = 'running';
     for (const writer of this.checkpointed_writers.values()) writer.initializeState();
     for (const operator of this.operators) operator.open();
+    // Output channel state of an unaligned checkpoint leaves on its channel before anything new.
+    for (const records of this.recovered_output) {
+      const channel = this.output_channels.find((c) => c.id === records.channel);
+      if (channel === undefined) this.host.fail('output channel state for an unknown channel', { task: this.key, channel: records.channel });
+      for (let i = 0; i < records.values.length; i++) channel.addRecord(records.values[i], records.timestamps[i]!);
+      channel.finishPartial();
+    }
+    this.recovered_output = [];
     this.source?.reader.start();
     this.host.wake(this);
   }
@@ -421,8 +469,12 @@ export class Task implements OutputAvailabilityListener {
     return true;
   }
 
-  /** Input side: a buffer arrived on a channel. */
+  /** Input side: a buffer arrived on a channel. Unaligned checkpoints look at barriers and channel state here. */
   receive(channel: InputChannel, buffer: NetworkBuffer): void {
+    if (this.host.unaligned !== undefined && !this.receiveUnaligned(channel, buffer)) {
+      if (this.status === 'running') this.host.wake(this);
+      return;
+    }
     this.gate.receive(channel, buffer);
     if (this.status === 'running') this.host.wake(this);
   }
@@ -434,6 +486,7 @@ export class Task implements OutputAvailabilityListener {
   step(budget_records: number): boolean {
     if (this.status !== 'running') return false;
     this.steps++;
+    if (this.aligning_checkpoint !== undefined && this.host.unaligned !== undefined) this.maybeSwitchToUnaligned();
     if (this.processing_time_due) {
       this.processing_time_due = false;
       const now = this.host.now_ms();
@@ -470,6 +523,25 @@ export class Task implements OutputAvailabilityListener {
     const gate = this.gate;
     const head = this.operators[0]!;
     let budget = budget_records;
+    // Channel state restored from an unaligned checkpoint goes into the chain before any new input.
+    const recovered = this.recovered_input;
+    while (recovered.length > 0 && budget > 0) {
+      if (!this.chainAvailable()) return false;
+      const head_records = recovered[0]!;
+      let i = this.recovered_cursor;
+      while (i < head_records.values.length && budget > 0) {
+        head.processElement(head_records.values[i], head_records.timestamps[i]!);
+        i++;
+        budget--;
+        this.records_in++;
+        if (!this.chainAvailable()) break;
+      }
+      if (i >= head_records.values.length) {
+        recovered.shift();
+        this.recovered_cursor = 0;
+      } else this.recovered_cursor = i;
+    }
+    if (recovered.length > 0) return this.chainAvailable();
     while (budget > 0) {
       if (!this.chainAvailable()) return false;
       const channel = gate.nextReadable();
@@ -564,6 +636,7 @@ export class Task implements OutputAvailabilityListener {
       this.host.fail('barrier received but checkpointing is not enabled', { task: this.key, checkpoint_id });
     }
     if (checkpoint_id <= this.last_checkpoint_id) return;
+    if (this.collecting !== undefined) this.abandonCollection('overtaken by a newer barrier');
     if (this.aligning_checkpoint !== undefined && checkpoint_id < this.aligning_checkpoint) return;
     if (this.aligning_checkpoint !== undefined && checkpoint_id > this.aligning_checkpoint) {
       const abandoned = this.aligning_checkpoint;
@@ -577,6 +650,8 @@ export class Task implements OutputAvailabilityListener {
       this.aligning_checkpoint = checkpoint_id;
       this.alignment_started_ms = this.host.now_ms();
       this.barrier_seen.clear();
+      const timeout_ms = this.host.unaligned?.aligned_checkpoint_timeout_ms;
+      if (timeout_ms !== undefined && this.gate.channels.length > 1) this.host.wakeAfter(this, timeout_ms);
     }
     if (this.barrier_seen.has(channel.index)) this.host.fail('second barrier on one channel', { task: this.key, channel: channel.id });
     this.barrier_seen.add(channel.index);
@@ -602,20 +677,212 @@ export class Task implements OutputAvailabilityListener {
     this.barrier_seen.clear();
     this.aligning_checkpoint = undefined;
     this.last_checkpoint_id = id;
+    this.last_alignment_ms = this.host.now_ms() - this.alignment_started_ms;
     this.host.onBarrierAligned!(this, id);
     this.broadcastEvent({ kind: 'barrier', checkpoint_id: id });
     this.gate.unblockAll();
     if (this.status === 'running') this.host.wake(this);
   }
 
-  /** Sources: called between steps, so every record emitted so far precedes the barrier in every channel. */
+  /**
+   * Sources: called between steps, so every record emitted so far precedes the barrier in every channel. In pure
+   * unaligned mode the barrier overtakes the output queues and what it overtook is the source's channel state.
+   */
   triggerSourceCheckpoint(checkpoint_id: number): void {
     if (this.source === undefined) this.host.fail('checkpoint triggered on a non-source task', { task: this.key });
     if (checkpoint_id <= this.last_checkpoint_id) return;
     this.last_checkpoint_id = checkpoint_id;
     for (const writer of this.writers) writer.flush();
+    if (this.host.unaligned?.aligned_checkpoint_timeout_ms === 0) {
+      this.startUnaligned(checkpoint_id, undefined);
+      return;
+    }
     this.host.onBarrierAligned!(this, checkpoint_id);
     this.broadcastEvent({ kind: 'barrier', checkpoint_id });
+  }
+
+  // ---- unaligned checkpoints --------------------------------------------------------------------------------
+
+  /** The unaligned checkpoint whose channel state is still being collected (at most one: max concurrent 1). */
+  private collecting: ChannelStateCollection | undefined = undefined;
+  /** Complete channel states waiting for their acknowledgement (bounded by MAX_COMPLETED_CHANNEL_STATES). */
+  private readonly completed_channel_states = new Map<number, ChannelState>();
+  /** Restored input channel state not yet processed, and the records of its head already processed. */
+  private readonly recovered_input: ChannelRecords[] = [];
+  private recovered_cursor = 0;
+  private recovered_output: ChannelRecords[] = [];
+  /** Time from the first barrier to the snapshot of the newest checkpoint (0 for unaligned snapshots). */
+  last_alignment_ms = 0;
+  unaligned_snapshots = 0;
+  timeout_switches = 0;
+
+  /**
+   * Unaligned barrier handling on arrival. Returns false when the buffer must not be queued (a barrier that was
+   * handled here). Records arriving on a channel whose barrier has not come yet are channel state.
+   */
+  private receiveUnaligned(channel: InputChannel, buffer: NetworkBuffer): boolean {
+    const collecting = this.collecting;
+    if (collecting !== undefined && collecting.waiting.has(channel.index)) {
+      const waiting = collecting.waiting.get(channel.index)!;
+      if (buffer.kind === 'records') {
+        for (let i = 0; i < buffer.values.length; i++) {
+          waiting.records.values.push(buffer.values[i]);
+          waiting.records.timestamps.push(buffer.timestamps[i]!);
+        }
+        waiting.buffers++;
+        if (waiting.buffers > this.channelStateBound(channel)) {
+          this.host.probe?.('checkpoint.channel_state_over_bound');
+          this.abandonCollection(`channel state of ${channel.id} exceeds its bound`);
+        }
+        return true;
+      }
+      if (buffer.kind === 'end_of_partition') {
+        this.channelStateDone(collecting, channel);
+        return true;
+      }
+      if (buffer.kind === 'barrier' && buffer.checkpoint_id === collecting.checkpoint_id) {
+        if (buffer.priority !== true) channel.pending_credit++; // it used a credit but is never queued
+        this.channelStateDone(collecting, channel);
+        return false;
+      }
+      if (buffer.kind === 'barrier' && buffer.checkpoint_id > collecting.checkpoint_id) {
+        this.abandonCollection('overtaken by a newer barrier');
+      } else return true;
+    }
+    if (buffer.kind !== 'barrier' || buffer.priority !== true) return true;
+    // A priority barrier: the first barrier of an unaligned checkpoint (or an upstream task switched to unaligned).
+    const id = buffer.checkpoint_id;
+    if (id <= this.last_checkpoint_id || (this.collecting !== undefined && id <= this.collecting.checkpoint_id)) return false;
+    if (this.aligning_checkpoint !== undefined && this.aligning_checkpoint !== id) {
+      const abandoned = this.aligning_checkpoint;
+      this.gate.unblockAll();
+      this.barrier_seen.clear();
+      this.aligning_checkpoint = undefined;
+      this.host.probe?.('checkpoint.alignment_overtaken');
+      this.host.onAlignmentAborted?.(this, abandoned);
+    }
+    this.startUnaligned(id, channel);
+    return false;
+  }
+
+  /** Channel state of one input channel holds at most its buffer bound (twice when waiting channels are consumed). */
+  private channelStateBound(channel: InputChannel): number {
+    return this.collecting?.blocking === true ? channel.capacity_buffers : 2 * channel.capacity_buffers + outputQueueHardBound(this.host.network);
+  }
+
+  /** Aligned-checkpoint timeout: the alignment of the current checkpoint took too long, continue it unaligned. */
+  private maybeSwitchToUnaligned(): void {
+    const id = this.aligning_checkpoint;
+    const timeout_ms = this.host.unaligned?.aligned_checkpoint_timeout_ms;
+    if (id === undefined || timeout_ms === undefined) return;
+    if (this.host.now_ms() - this.alignment_started_ms < timeout_ms) return;
+    this.host.probe?.('checkpoint.alignment_timeout_switch');
+    this.timeout_switches++;
+    this.host.log('checkpoint.alignment_timeout_switch', { task: this.key, checkpoint_id: id, timeout_ms });
+    this.startUnaligned(id, undefined);
+  }
+
+  /**
+   * Starts an unaligned checkpoint: channel state is captured (records queued before the barrier on every channel
+   * whose barrier is not behind us), the operators are snapshotted at once, and the barrier is forwarded ahead of
+   * every queued output buffer (those buffers become output channel state). Channels whose barrier has not arrived
+   * keep adding to the channel state until it does.
+   */
+  private startUnaligned(checkpoint_id: number, arrived_on: InputChannel | undefined): void {
+    if (this.collecting !== undefined) this.abandonCollection('overtaken by a newer barrier');
+    const blocking = this.host.unaligned?.aligned_checkpoint_timeout_ms === 0;
+    const collection: ChannelStateCollection = { checkpoint_id, state: { input: [], output: [] }, waiting: new Map(), blocking };
+    if (this.recovered_input.length > 0) {
+      // Restored channel state not yet replayed belongs to this checkpoint's channel state too (it comes first).
+      const [first, ...rest] = this.recovered_input;
+      collection.state.input.push({ channel: first!.channel, values: first!.values.slice(this.recovered_cursor), timestamps: first!.timestamps.slice(this.recovered_cursor) });
+      collection.state.input.push(...rest.map((r) => ({ channel: r.channel, values: [...r.values], timestamps: [...r.timestamps] })));
+    }
+    const aligned_before = new Set(this.aligning_checkpoint === checkpoint_id ? this.barrier_seen : []);
+    if (this.aligning_checkpoint === checkpoint_id) this.last_alignment_ms = this.host.now_ms() - this.alignment_started_ms;
+    else this.last_alignment_ms = 0;
+    this.aligning_checkpoint = undefined;
+    this.barrier_seen.clear();
+    this.gate.unblockAll();
+    for (const channel of this.gate.channels) {
+      if (channel.ended || aligned_before.has(channel.index)) continue;
+      const captured = this.gate.captureInFlight(channel, checkpoint_id);
+      if (captured.stopped || channel === arrived_on) {
+        collection.state.input.push(captured.records);
+        continue;
+      }
+      collection.waiting.set(channel.index, { records: captured.records, buffers: captured.buffers });
+      if (blocking) this.gate.blockChannel(channel);
+    }
+    this.collecting = collection;
+    this.last_checkpoint_id = checkpoint_id;
+    this.unaligned_snapshots++;
+    this.host.probe?.('checkpoint.unaligned');
+    this.host.onBarrierAligned!(this, checkpoint_id);
+    if (this.collecting !== collection) return; // the snapshot failed and the checkpoint was abandoned
+    for (const channel of this.output_channels) {
+      const overtaken = channel.sendPriorityBarrier(checkpoint_id);
+      if (overtaken !== undefined && overtaken.values.length > 0) collection.state.output.push(overtaken);
+    }
+    if (collection.waiting.size === 0) this.completeCollection(collection);
+    if (this.status === 'running') this.host.wake(this);
+  }
+
+  /** Finished tasks in pure unaligned mode: the barrier overtakes what is still queued for sending (and its end). */
+  finishedTaskUnalignedBarrier(checkpoint_id: number): void {
+    if (this.status !== 'finished' || this.host.unaligned?.aligned_checkpoint_timeout_ms !== 0) return;
+    const state: ChannelState = { input: [], output: [] };
+    for (const channel of this.output_channels) {
+      const overtaken = channel.sendPriorityBarrier(checkpoint_id);
+      if (overtaken !== undefined && overtaken.values.length > 0) state.output.push(overtaken);
+    }
+    this.storeChannelState(checkpoint_id, state);
+  }
+
+  private channelStateDone(collection: ChannelStateCollection, channel: InputChannel): void {
+    const waiting = collection.waiting.get(channel.index);
+    if (waiting === undefined) return;
+    collection.waiting.delete(channel.index);
+    collection.state.input.push(waiting.records);
+    channel.blocked = false;
+    if (collection.waiting.size === 0) this.completeCollection(collection);
+  }
+
+  private completeCollection(collection: ChannelStateCollection): void {
+    if (this.collecting !== collection) return;
+    this.collecting = undefined;
+    const input = collection.state.input.filter((r) => r.values.length > 0);
+    this.storeChannelState(collection.checkpoint_id, { input, output: collection.state.output });
+  }
+
+  private storeChannelState(checkpoint_id: number, state: ChannelState): void {
+    this.completed_channel_states.set(checkpoint_id, this.host.seams?.channel_state?.(state) ?? state);
+    if (this.completed_channel_states.size > MAX_COMPLETED_CHANNEL_STATES) {
+      this.host.fail('too many unacknowledged channel states', { task: this.key, held: this.completed_channel_states.size });
+    }
+    this.host.onChannelStateComplete?.(this, checkpoint_id);
+  }
+
+  /** Gives up the channel state being collected (the checkpoint cannot complete); waiting channels are released. */
+  private abandonCollection(reason: string): void {
+    const collection = this.collecting;
+    if (collection === undefined) return;
+    this.collecting = undefined;
+    for (const index of collection.waiting.keys()) this.gate.channels[index]!.blocked = false;
+    this.host.onAlignmentAborted?.(this, collection.checkpoint_id, reason);
+    if (this.status === 'running') this.host.wake(this);
+  }
+
+  /** False while the channel state of an unaligned checkpoint is still being collected. */
+  channelStateReady(checkpoint_id: number): boolean {
+    return this.collecting?.checkpoint_id !== checkpoint_id;
+  }
+
+  /** The complete channel state of `checkpoint_id` (removed), or undefined when the checkpoint has none. */
+  takeChannelState(checkpoint_id: number): ChannelState | undefined {
+    const state = this.completed_channel_states.get(checkpoint_id);
+    this.completed_channel_states.delete(checkpoint_id);
+    return state;
   }
 
   get current_alignment(): number | undefined {
@@ -624,6 +891,14 @@ export class Task implements OutputAvailabilityListener {
 
   /** Abandons the alignment of `checkpoint_id` (it was aborted by the coordinator). */
   abortAlignment(checkpoint_id: number): void {
+    this.completed_channel_states.delete(checkpoint_id);
+    if (this.collecting?.checkpoint_id === checkpoint_id) {
+      const collection = this.collecting;
+      this.collecting = undefined;
+      for (const index of collection.waiting.keys()) this.gate.channels[index]!.blocked = false;
+      this.host.probe?.('checkpoint.unaligned_aborted');
+      if (this.status === 'running') this.host.wake(this);
+    }
     if (this.aligning_checkpoint !== checkpoint_id) return;
     this.aligning_checkpoint = undefined;
     this.barrier_seen.clear();
@@ -679,6 +954,7 @@ export class Task implements OutputAvailabilityListener {
     if (this.status !== 'created') this.host.fail('restore after start', { task: this.key });
     this.last_checkpoint_id = last_checkpoint_id;
     this.host.probe?.('task.restored_from_checkpoint');
+    this.restoreChannelState(states);
     for (const node_id of this.vertex.node_ids) {
       const node = this.graph.node(node_id);
       const state = states.get(node.uid);
@@ -711,6 +987,36 @@ export class Task implements OutputAvailabilityListener {
         this.getOperatorListState<unknown>(node.uid, name, local_mode).update(mine);
       }
     }
+  }
+
+  /**
+   * Channel state of an unaligned checkpoint (on the vertex's first operator): input records are replayed into the
+   * chain before any new input, output records are sent again first. Needs the same parallelism (channels by id).
+   */
+  private restoreChannelState(states: ReadonlyMap<string, OperatorRestoreState>): void {
+    const first = this.graph.node(this.vertex.node_ids[0]!);
+    const state = states.get(first.uid);
+    if (state === undefined) return;
+    const mine = state.subtasks.find((s) => s.subtask_index === this.subtask_index);
+    const channel_state = mine?.extra?.['channel_state'] as ChannelState | undefined;
+    if (channel_state === undefined || (channel_state.input.length === 0 && channel_state.output.length === 0)) return;
+    if (state.subtasks.length !== this.vertex.parallelism) {
+      throw new Error(`channel state of ${first.uid} cannot be restored with another parallelism (${state.subtasks.length} → ${this.vertex.parallelism})`);
+    }
+    if (channel_state.input.length > 0 && this.source !== undefined) {
+      throw new Error(`input channel state for the source vertex ${first.uid}`);
+    }
+    for (const records of channel_state.input) {
+      if (records.values.length !== records.timestamps.length) throw new Error(`malformed channel state of ${records.channel}`);
+      this.recovered_input.push(records);
+    }
+    this.recovered_output = [...channel_state.output];
+    this.host.probe?.('restore.channel_state_replayed');
+    this.host.log('restore.channel_state', {
+      task: this.key,
+      input_records: channel_state.input.reduce((n, r) => n + r.values.length, 0),
+      output_records: channel_state.output.reduce((n, r) => n + r.values.length, 0),
+    });
   }
 
   /** Max observed occupancy of every channel of this task, with its bound. */

@@ -69,8 +69,9 @@ export function job_manager_config(plan: RunPlan, spec: JobSpec): JobManagerConf
   const checkpointing = flink.checkpointing;
   if (checkpointing.enabled && checkpointing.interval_ms !== null) {
     config.checkpointing = {
-      // The engine aligns barriers (exactly-once) or only counts them (at-least-once); unaligned runs aligned.
-      mode: checkpointing.mode === 'AT_LEAST_ONCE' ? 'at_least_once' : 'aligned',
+      // Exactly-once aligns barriers (or lets them overtake: unaligned); at-least-once only counts them.
+      mode: checkpointing.mode === 'AT_LEAST_ONCE' ? 'at_least_once' : checkpointing.unaligned_enabled ? 'unaligned' : 'aligned',
+      ...(checkpointing.unaligned_enabled ? { aligned_checkpoint_timeout_ms: checkpointing.aligned_checkpoint_timeout_ms } : {}),
       state_backend: flink.state_backend.type === 'rocksdb' ? 'lsm' : 'heap',
       interval_ms: checkpointing.interval_ms,
       timeout_ms: checkpointing.timeout_ms,
