@@ -678,6 +678,7 @@ export class Task implements OutputAvailabilityListener {
     this.aligning_checkpoint = undefined;
     this.last_checkpoint_id = id;
     this.last_alignment_ms = this.host.now_ms() - this.alignment_started_ms;
+    this.max_alignment_ms = Math.max(this.max_alignment_ms, this.last_alignment_ms);
     this.host.onBarrierAligned!(this, id);
     this.broadcastEvent({ kind: 'barrier', checkpoint_id: id });
     this.gate.unblockAll();
@@ -711,8 +712,11 @@ export class Task implements OutputAvailabilityListener {
   private readonly recovered_input: ChannelRecords[] = [];
   private recovered_cursor = 0;
   private recovered_output: ChannelRecords[] = [];
-  /** Time from the first barrier to the snapshot of the newest checkpoint (0 for unaligned snapshots). */
+  /** Time from the first barrier to the snapshot of the newest checkpoint (0 for unaligned snapshots), and the max. */
   last_alignment_ms = 0;
+  max_alignment_ms = 0;
+  /** Records captured as channel state by this task's unaligned snapshots (input and output side). */
+  channel_state_records = 0;
   unaligned_snapshots = 0;
   timeout_switches = 0;
 
@@ -801,6 +805,7 @@ export class Task implements OutputAvailabilityListener {
     const aligned_before = new Set(this.aligning_checkpoint === checkpoint_id ? this.barrier_seen : []);
     if (this.aligning_checkpoint === checkpoint_id) this.last_alignment_ms = this.host.now_ms() - this.alignment_started_ms;
     else this.last_alignment_ms = 0;
+    this.max_alignment_ms = Math.max(this.max_alignment_ms, this.last_alignment_ms);
     this.aligning_checkpoint = undefined;
     this.barrier_seen.clear();
     this.gate.unblockAll();
@@ -856,6 +861,8 @@ export class Task implements OutputAvailabilityListener {
   }
 
   private storeChannelState(checkpoint_id: number, state: ChannelState): void {
+    for (const records of [...state.input, ...state.output]) this.channel_state_records += records.values.length;
+    if (this.channel_state_records > 0) this.host.probe?.('checkpoint.channel_state_captured');
     this.completed_channel_states.set(checkpoint_id, this.host.seams?.channel_state?.(state) ?? state);
     if (this.completed_channel_states.size > MAX_COMPLETED_CHANNEL_STATES) {
       this.host.fail('too many unacknowledged channel states', { task: this.key, held: this.completed_channel_states.size });
