@@ -1,6 +1,7 @@
 // Builds a World hosting one engine cluster: a JobManager ("jm"), N TaskManagers ("tm-1".."tm-N") with slots, a
 // log broker ("broker") preloaded with the workload, and a collector ("collector") for collecting sinks; submits
-// one job and runs it. Tests, benchmarks and the scenario runner start here.
+// one job and runs it. With `job_manager_ha`, also a standby JobManager ("jm-standby") and the HA store ("ha").
+// Tests, benchmarks and the scenario runner start here.
 import { createJobManager, type JobManager, type JobManagerConfig, type JobStatus } from '../engine/cluster/job-manager.js';
 import { createTaskManager, type TaskManager, type TaskManagerConfig } from '../engine/cluster/task-manager.js';
 import type { JobCatalogue } from '../engine/cluster/build-job.js';
@@ -11,6 +12,7 @@ import type { StateEntry } from '../engine/state/backend.js';
 import { compareEntries } from '../engine/state/memory-backend.js';
 import { create_transactional_store, TransactionalStore, type TransactionalStoreConfig } from '../engine/connectors/transactional-store.js';
 import { EXAMPLE_JOB_FACTORIES } from '../engine/examples/index.js';
+import { create_ha_store_node } from '../engine/ha/index.js';
 import { World, type RunOutcome, type WorldOptions } from '../sim/index.js';
 import { engineNodeOf, hostEngineNode } from './host.js';
 
@@ -33,12 +35,16 @@ export interface ClusterOptions {
   max_collected_records?: number;
   /** Adds the transactional store node ("txstore") that external-store sinks write to. */
   transactional_store?: Partial<TransactionalStoreConfig>;
+  /** JobManager high availability: the HA store process and a standby JobManager. */
+  job_manager_ha?: boolean;
 }
 
 export const JOB_MANAGER_ID = 'jm';
 export const BROKER_ID = 'broker';
 export const COLLECTOR_ID = 'collector';
 export const TXSTORE_ID = 'txstore';
+export const STANDBY_JOB_MANAGER_ID = 'jm-standby';
+export const HA_STORE_ID = 'ha';
 
 export function taskManagerId(index: number): string {
   return `tm-${index + 1}`;
@@ -47,6 +53,7 @@ export function taskManagerId(index: number): string {
 export class Cluster {
   readonly world: World;
   readonly task_manager_ids: string[];
+  readonly job_manager_ids: string[];
 
   constructor(readonly options: ClusterOptions) {
     this.world = new World({ ...options.world, seed: options.seed });
@@ -57,20 +64,22 @@ export class Cluster {
     if (options.transactional_store !== undefined) {
       this.world.add_process(TXSTORE_ID, hostEngineNode(create_transactional_store(options.transactional_store)));
     }
-    this.world.add_process(
-      JOB_MANAGER_ID,
-      hostEngineNode(
-        createJobManager({
-          job: options.job,
-          jobs,
-          expected_task_managers: options.task_managers,
-          heartbeat_interval_ms: options.heartbeat_interval_ms ?? 1_000,
-          heartbeat_timeout_ms: options.heartbeat_timeout_ms ?? 5_000,
-          checkpointing: options.checkpointing,
-          restart_strategy: options.restart_strategy,
-        }),
-      ),
-    );
+    const ha = options.job_manager_ha === true;
+    this.job_manager_ids = ha ? [JOB_MANAGER_ID, STANDBY_JOB_MANAGER_ID] : [JOB_MANAGER_ID];
+    if (ha) this.world.add_process(HA_STORE_ID, hostEngineNode(create_ha_store_node));
+    for (const id of this.job_manager_ids) {
+      const config: JobManagerConfig = {
+        job: options.job,
+        jobs,
+        expected_task_managers: options.task_managers,
+        heartbeat_interval_ms: options.heartbeat_interval_ms ?? 1_000,
+        heartbeat_timeout_ms: options.heartbeat_timeout_ms ?? 5_000,
+        checkpointing: options.checkpointing,
+        restart_strategy: options.restart_strategy,
+      };
+      if (ha) config.high_availability = { ha_store: HA_STORE_ID, standby: id !== JOB_MANAGER_ID };
+      this.world.add_process(id, hostEngineNode(createJobManager(config)));
+    }
     for (const id of this.task_manager_ids) {
       this.world.add_process(
         id,
@@ -79,6 +88,7 @@ export class Cluster {
             job_manager_timeout_ms: options.heartbeat_timeout_ms ?? 5_000,
             ...options.task_manager,
             job_manager: JOB_MANAGER_ID,
+            ...(ha ? { job_manager_candidates: this.job_manager_ids } : {}),
             slots: options.slots_per_task_manager,
             jobs,
           }),
@@ -87,8 +97,14 @@ export class Cluster {
     }
   }
 
+  /** The JobManager leading the job (with HA the leader with the newest fencing token; undefined while none leads). */
   jobManager(): JobManager | undefined {
-    return engineNodeOf<JobManager>(this.world.process_object(JOB_MANAGER_ID));
+    if (this.job_manager_ids.length === 1) return engineNodeOf<JobManager>(this.world.process_object(JOB_MANAGER_ID));
+    const leaders = this.job_manager_ids
+      .flatMap((id) => engineNodeOf<JobManager>(this.world.process_object(id)) ?? [])
+      .filter((jm) => jm.is_leader)
+      .sort((a, b) => b.leader_fencing_token - a.leader_fencing_token);
+    return leaders[0];
   }
 
   taskManagers(): TaskManager[] {

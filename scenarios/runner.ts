@@ -103,9 +103,6 @@ function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: RunHooks
   observer.attach();
   const gate = { open: true };
   const notes: string[] = [];
-  if (plan.job_manager_ha) {
-    notes.push('job_manager_ha: the engine has no standby JobManager or HA client yet, so jm-standby and ha are not hosted');
-  }
   if (assembled.engine_sink_kind !== plan.sink_kind) {
     notes.push(
       `the scenario asks for a ${plan.sink_kind} sink; the engine's ${plan.job_name} job writes through its ${assembled.engine_sink_kind} sink`,

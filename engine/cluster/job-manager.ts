@@ -1,6 +1,8 @@
 // The JobManager process: TaskManager registration, slot-sharing scheduling and deployment of one job, heartbeats
 // to TaskManagers (Flink defaults: interval 10 s, timeout 50 s), job status transitions logged as "job.status",
 // and finish detection for bounded input. Checkpoint coordination and restarts hook in here (see on_task_lost).
+// With high availability, leader election through the HA store, the checkpoint pointer written before completion,
+// and recovery of the job by a new leader (fenced by its token).
 import {
   CheckpointCoordinator,
   is_coordinator_timer,
@@ -19,6 +21,7 @@ import {
 import { metadata_path } from '../checkpoint/metadata.js';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import { buildJob, type JobCatalogue } from './build-job.js';
+import { HaClient, type HaRecord, type HaResult } from '../ha/ha-protocol.js';
 import { isClusterMessage, type ClusterMessage, type DeploymentRestore, type JobSpec } from './messages.js';
 
 export type JobStatus = 'CREATED' | 'RUNNING' | 'FAILING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELED';
@@ -45,7 +48,26 @@ export interface JobManagerConfig {
   };
   /** Default: none without checkpointing; with checkpointing fixed-delay (Flink's default when checkpointing is on). */
   restart_strategy?: RestartStrategyConfig;
+  /** JobManager high availability: leader election and checkpoint pointers in the HA store process. */
+  high_availability?: JobManagerHaConfig;
 }
+
+export interface JobManagerHaConfig {
+  /** The HA store process. */
+  ha_store: NodeId;
+  /** A standby lets a leader-less job wait one heartbeat timeout before claiming it (the primary claims at once). */
+  standby?: boolean;
+}
+
+/** HA role: electing (reading the record), standby (watching the leader), leader, retired (lost leadership). */
+export type JobManagerRole = 'electing' | 'standby' | 'leader' | 'retired';
+
+/** Attempt numbers of a leader start at fencing_token × this, so a newer leader's attempts fence older ones. */
+export const ATTEMPT_STRIDE = 1_000_000;
+/** Checkpoint ids a leader reserves in the HA record ahead of use, so a successor never reuses an id. */
+export const CHECKPOINT_ID_BLOCK = 1_000;
+/** Bound on HA writes waiting behind the one in flight. */
+const MAX_QUEUED_HA_WRITES = 256;
 
 interface RegisteredTaskManager {
   slots: number;
@@ -62,7 +84,15 @@ const MAX_FINAL_CHECKPOINT_ATTEMPTS = 10;
 type JobManagerTimer =
   | { kind: 'heartbeat' }
   | { kind: 'restart'; attempt: number }
-  | { kind: 'deploy_timeout'; attempt: number };
+  | { kind: 'deploy_timeout'; attempt: number }
+  | { kind: 'ha_watch' }
+  | { kind: 'ha_timeout'; request_id: number };
+
+interface HaWrite {
+  /** The record to write, built from the newest known record when the write starts. */
+  build: (current: HaRecord | null) => HaRecord;
+  done: (ok: boolean, detail: string) => void;
+}
 
 export interface RecoveryRecord {
   reason: string;
@@ -104,6 +134,27 @@ export class JobManager implements EngineNode {
   private finished_tasks = new Map<string, { records_in: number; records_out: number }>();
   private total_tasks: number;
   status_history: { status: JobStatus; time_ms: number; reason: string }[] = [];
+  // ---- high availability ----
+  private readonly ha: HaClient | undefined;
+  private role: JobManagerRole = 'leader';
+  private fencing_token = 0;
+  private attempt_base = 0;
+  private ha_version = 0;
+  private ha_record: HaRecord | null = null;
+  private readonly ha_handlers = new Map<number, (result: HaResult) => void>();
+  private ha_write_in_flight = false;
+  private readonly ha_writes: HaWrite[] = [];
+  /** Checkpoint ids this leader may use: [first_checkpoint_id, reserved_until). */
+  private first_checkpoint_id = 1;
+  private reserved_until = Number.MAX_SAFE_INTEGER;
+  private renewing_reservation = false;
+  /** Standby: the leader being watched and when it last answered. */
+  private watched_leader: { node_id: NodeId; fencing_token: number } | null = null;
+  private last_leader_sign_ms = 0;
+  private standby_since_ms = 0;
+  private electing = false;
+  /** Registrations heard before leading (one per TaskManager), replayed on becoming leader if still fresh. */
+  private readonly early_registrations = new Map<NodeId, { message: ClusterMessage; at_ms: number }>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -115,6 +166,10 @@ export class JobManager implements EngineNode {
     this.plan = buildJob(config.jobs, config.job).plan;
     this.total_tasks = this.plan.vertices.reduce((sum, v) => sum + v.parallelism, 0);
     this.job_id = config.checkpointing?.job_id ?? config.job.name;
+    if (config.high_availability !== undefined) {
+      this.ha = new HaClient(config.high_availability.ha_store, (to, message) => runtime.send(to, message));
+      this.role = 'electing';
+    }
     this.restart_strategy = create_restart_strategy(
       config.restart_strategy ?? (config.checkpointing !== undefined ? { type: 'fixed-delay', attempts: 2_147_483_647 } : { type: 'none' }),
       runtime.rng,
@@ -131,6 +186,7 @@ export class JobManager implements EngineNode {
           schedule: (after_ms, tag) => runtime.setTimer(after_ms, tag),
           random: runtime.rng,
           trigger_sources: (checkpoint_id) => {
+            this.checkIdReserved(checkpoint_id);
             for (const tm of this.deployed_to) {
               runtime.send(tm, { type: 'checkpoint.trigger', attempt: this.attempt, checkpoint_id } satisfies ClusterMessage);
             }
@@ -150,7 +206,15 @@ export class JobManager implements EngineNode {
           },
           persist_completed: (metadata, bytes, path) => {
             runtime.checkpoint_store.put(path, bytes, (result) => {
-              this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, result.ok, result.ok ? '' : result.error);
+              if (!result.ok || this.ha === undefined || path !== metadata_path(this.job_id, metadata.checkpoint_id)) {
+                this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, result.ok, result.ok ? '' : result.error);
+                return;
+              }
+              // HA: the pointer is durable in the HA store before anyone hears of the completion.
+              this.persistPointer(metadata.checkpoint_id, path, (ok, detail) => {
+                if (this.role !== 'leader') return;
+                this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, ok, ok ? '' : `HA store: ${detail}`);
+              });
             });
           },
           discard_files: (paths) => {
@@ -191,9 +255,255 @@ export class JobManager implements EngineNode {
     return [...this.finished_tasks.values()];
   }
 
+  /** The HA role (always leader without high availability). */
+  get ha_role(): JobManagerRole {
+    return this.role;
+  }
+
+  /** The fencing token this JobManager leads with (0 without HA or before it leads). */
+  get leader_fencing_token(): number {
+    return this.fencing_token;
+  }
+
+  get is_leader(): boolean {
+    return this.role === 'leader';
+  }
+
   on_start(): void {
+    if (this.ha !== undefined) {
+      this.standby_since_ms = this.runtime.now_ms();
+      this.readRecord();
+      this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'ha_watch' } satisfies JobManagerTimer);
+      return;
+    }
     this.setStatus('CREATED', 'submitted');
     this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'heartbeat' } satisfies JobManagerTimer);
+  }
+
+  // ---- high availability -------------------------------------------------------------------------------------
+
+  private haRequest(send: () => number, handle: (result: HaResult) => void): void {
+    const request_id = send();
+    this.ha_handlers.set(request_id, handle);
+    this.runtime.setTimer(this.heartbeat_timeout_ms, { kind: 'ha_timeout', request_id } satisfies JobManagerTimer);
+  }
+
+  /** Electing or watching: read the record and decide (claim, follow a leader, or confirm leadership). */
+  private readRecord(): void {
+    if (this.electing) return;
+    this.electing = true;
+    this.haRequest(
+      () => this.ha!.get(this.job_id),
+      (result) => {
+        this.electing = false;
+        if (!result.ok) {
+          this.runtime.log('jm.ha_read_failed', { error: result.error, detail: result.detail });
+          return; // the watch timer reads again
+        }
+        if (this.role === 'leader' && result.version < this.ha_version) return; // older than our own write
+        this.ha_version = result.version;
+        this.ha_record = result.record;
+        this.onRecord(result.record);
+      },
+    );
+  }
+
+  private onRecord(record: HaRecord | null): void {
+    const self = this.runtime.node_id;
+    const leader = record?.leader ?? null;
+    if (this.role === 'leader') {
+      if (leader === null || leader.node_id !== self || leader.fencing_token !== this.fencing_token) this.retire('another JobManager leads the job');
+      return;
+    }
+    if (this.role === 'retired') return;
+    const now = this.runtime.now_ms();
+    if (leader === null || leader.node_id === self) {
+      // No leader, or this process led before it restarted: claim (a standby first gives the primary a chance).
+      if (leader === null && this.config.high_availability?.standby === true && now - this.standby_since_ms <= this.heartbeat_timeout_ms) {
+        this.role = 'standby';
+        return;
+      }
+      this.claim(record);
+      return;
+    }
+    if (this.watched_leader === null || this.watched_leader.fencing_token !== leader.fencing_token) {
+      this.watched_leader = { ...leader };
+      this.last_leader_sign_ms = now;
+      if (this.role !== 'standby') this.runtime.log('jm.standby', { leader: leader.node_id, fencing_token: leader.fencing_token });
+      this.role = 'standby';
+      return;
+    }
+    if (now - this.last_leader_sign_ms > this.heartbeat_timeout_ms) this.claim(record);
+  }
+
+  /** Compare-and-set the record with this process as leader; the new version is the fencing token. */
+  private claim(record: HaRecord | null): void {
+    const expected = this.ha_version;
+    const first_id = record?.checkpoint_id_counter ?? 1;
+    const claimed: HaRecord = {
+      job_id: this.job_id,
+      checkpoints: record?.checkpoints.map((p) => ({ ...p })) ?? [],
+      checkpoint_id_counter: first_id + CHECKPOINT_ID_BLOCK,
+      leader: { node_id: this.runtime.node_id, fencing_token: expected + 1 },
+    };
+    this.electing = true;
+    this.haRequest(
+      () => this.ha!.put(this.job_id, expected, claimed),
+      (result) => {
+        this.electing = false;
+        if (!result.ok) {
+          this.runtime.log('jm.claim_failed', { error: result.error, detail: result.detail });
+          if (result.error === 'version_conflict' && result.version !== undefined) {
+            this.ha_version = result.version;
+            this.ha_record = result.record ?? null;
+            this.onRecord(this.ha_record);
+          }
+          return;
+        }
+        this.ha_version = result.version;
+        this.ha_record = claimed;
+        this.becomeLeader(record, claimed, first_id);
+      },
+    );
+  }
+
+  private becomeLeader(previous: HaRecord | null, claimed: HaRecord, first_id: number): void {
+    this.role = 'leader';
+    this.fencing_token = claimed.leader!.fencing_token;
+    this.attempt_base = this.fencing_token * ATTEMPT_STRIDE;
+    this.attempt = this.attempt_base;
+    this.first_checkpoint_id = first_id;
+    this.reserved_until = claimed.checkpoint_id_counter;
+    this.coordinator?.restore_checkpoint_counter(first_id - 1, first_id);
+    this.runtime.log('jm.leader', { fencing_token: this.fencing_token, first_checkpoint_id: first_id, previous_leader: previous?.leader?.node_id ?? null });
+    this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'heartbeat' } satisfies JobManagerTimer);
+    const fresh = [...this.early_registrations].filter(([, r]) => this.runtime.now_ms() - r.at_ms <= this.heartbeat_timeout_ms);
+    this.early_registrations.clear();
+    if (previous === null || previous.leader === null) {
+      this.setStatus('CREATED', 'submitted');
+      for (const [from, r] of fresh) this.on_message(from, r.message);
+      return;
+    }
+    // A failover: the previous leader ran the job. Recover like a TaskManager failure, from the HA pointers.
+    this.runtime.probe('jm.failover');
+    const reason = `JobManager failover (previous leader ${previous.leader.node_id})`;
+    this.recoveries.push({ reason, failed_at_ms: this.runtime.now_ms(), restored_checkpoint_id: null });
+    this.runtime.log('recovery.started', { reason, attempt: this.recoveries.length });
+    this.setStatus('RESTARTING', 'JobManager failover');
+    for (const [from, r] of fresh) this.on_message(from, r.message);
+    this.selectFromHaThenDeploy(previous);
+  }
+
+  /** The leader lost its leadership (its write was fenced, or the record names another leader): it goes inert. */
+  private retire(reason: string): void {
+    if (this.role === 'retired') return;
+    this.role = 'retired';
+    this.coordinator?.stop_periodic();
+    this.runtime.log('jm.leadership_lost', { reason, fencing_token: this.fencing_token });
+    this.runtime.probe('jm.leadership_lost');
+    for (const write of this.ha_writes.splice(0)) write.done(false, 'leadership lost');
+  }
+
+  /** Queue an HA write; one is in flight at a time, each built from the newest record. */
+  private haWrite(write: HaWrite): void {
+    if (this.ha_writes.length >= MAX_QUEUED_HA_WRITES) {
+      write.done(false, 'too many queued HA writes');
+      return;
+    }
+    this.ha_writes.push(write);
+    this.nextHaWrite();
+  }
+
+  private nextHaWrite(): void {
+    if (this.ha_write_in_flight || this.role !== 'leader') return;
+    const write = this.ha_writes.shift();
+    if (write === undefined) return;
+    const record = write.build(this.ha_record);
+    this.ha_write_in_flight = true;
+    this.haRequest(
+      () => this.ha!.put(this.job_id, this.ha_version, record),
+      (result) => {
+        this.ha_write_in_flight = false;
+        if (result.ok) {
+          this.ha_version = result.version;
+          this.ha_record = record;
+          this.reserved_until = Math.max(this.reserved_until, record.checkpoint_id_counter);
+          write.done(true, '');
+        } else if (result.error === 'version_conflict') {
+          const current = result.record ?? null;
+          const mine = current?.leader?.node_id === this.runtime.node_id && current.leader.fencing_token === this.fencing_token;
+          if (mine && result.version !== undefined) {
+            // An earlier write of ours landed although its answer was lost: catch up and write again.
+            this.ha_version = result.version;
+            this.ha_record = current;
+            this.ha_writes.unshift(write);
+          } else {
+            write.done(false, 'fenced: another JobManager leads the job');
+            this.retire('HA write fenced');
+          }
+        } else {
+          write.done(false, `${result.error}: ${result.detail}`);
+        }
+        this.nextHaWrite();
+      },
+    );
+  }
+
+  /** The completed checkpoint's pointer (and a renewed id reservation) into the HA record. */
+  private persistPointer(checkpoint_id: number, path: string, done: (ok: boolean, detail: string) => void): void {
+    this.haWrite({
+      build: (current) => {
+        const pointers = (current?.checkpoints ?? []).filter((p) => p.checkpoint_id !== checkpoint_id && this.retained_checkpoints.has(p.checkpoint_id));
+        pointers.push({ checkpoint_id, metadata_path: path });
+        pointers.sort((a, b) => b.checkpoint_id - a.checkpoint_id);
+        const counter = Math.max(current?.checkpoint_id_counter ?? 1, (this.coordinator?.next_checkpoint_id() ?? 1) + CHECKPOINT_ID_BLOCK, checkpoint_id + 1);
+        return { job_id: this.job_id, checkpoints: pointers.slice(0, MAX_RESTORE_CANDIDATES), checkpoint_id_counter: counter, leader: current?.leader ?? null };
+      },
+      done,
+    });
+  }
+
+  /** Never reuse a checkpoint id: every id a leader triggers lies in the range it reserved in the HA store. */
+  private checkIdReserved(checkpoint_id: number): void {
+    if (this.ha === undefined) return;
+    if (checkpoint_id < this.first_checkpoint_id || checkpoint_id >= this.reserved_until) {
+      this.runtime.fail_invariant('checkpoint id outside the range reserved in the HA store', {
+        checkpoint_id, first: this.first_checkpoint_id, reserved_until: this.reserved_until,
+      });
+    }
+    if (!this.renewing_reservation && checkpoint_id >= this.reserved_until - CHECKPOINT_ID_BLOCK / 2) {
+      this.renewing_reservation = true;
+      this.haWrite({
+        build: (current) => ({ ...(current ?? { job_id: this.job_id, checkpoints: [], leader: null }), checkpoint_id_counter: checkpoint_id + CHECKPOINT_ID_BLOCK }),
+        done: () => { this.renewing_reservation = false; },
+      });
+    }
+  }
+
+  /** Failover recovery: the newest checkpoint named in the HA record that verifies; adopted into the coordinator. */
+  private selectFromHaThenDeploy(previous: HaRecord): void {
+    const candidates = previous.checkpoints.slice(0, MAX_RESTORE_CANDIDATES).map((p) => ({ checkpoint_id: p.checkpoint_id, metadata_path: p.metadata_path }));
+    const attempt = this.attempt;
+    this.verifyCandidates(candidates, 0, [], (chosen, skipped) => {
+      if (this.attempt !== attempt || this.status !== 'RESTARTING' || this.role !== 'leader') return;
+      if (chosen !== undefined) {
+        if (chosen.checkpoint_id >= this.first_checkpoint_id) {
+          this.runtime.fail_invariant('a restored checkpoint id is not below the ids reserved for the new leader', { checkpoint_id: chosen.checkpoint_id });
+        }
+        this.coordinator?.adopt_completed([chosen]);
+        this.coordinator?.restore_checkpoint_counter(chosen.checkpoint_id, this.first_checkpoint_id);
+        this.retained_checkpoints.add(chosen.checkpoint_id);
+        this.runtime.probe('jm.failover_restored');
+      }
+      this.restore_from = chosen;
+      this.restore_skipped = skipped;
+      const recovery = this.recoveries[this.recoveries.length - 1];
+      if (recovery !== undefined) recovery.restored_checkpoint_id = chosen?.checkpoint_id ?? null;
+      if (skipped.length > 0) this.runtime.probe('recovery.skipped_invalid_checkpoint');
+      this.runtime.log('jm.failover_restored', { checkpoint_id: chosen?.checkpoint_id ?? null, skipped: skipped.length });
+      this.restart_due = true;
+      this.tryDeploy();
+    });
   }
 
   private setStatus(status: JobStatus, reason: string): void {
@@ -212,6 +522,41 @@ export class JobManager implements EngineNode {
   }
 
   on_message(from: NodeId, message: unknown): void {
+    if (this.ha !== undefined) {
+      const response = this.ha.parse(from, message);
+      if (response !== undefined) {
+        const handle = this.ha_handlers.get(response.request_id);
+        this.ha_handlers.delete(response.request_id);
+        if (response.job_id === this.job_id) handle?.(response.result);
+        return;
+      }
+      if (!isClusterMessage(message)) return;
+      if (message.type === 'jm.ping') {
+        if (this.role === 'leader') {
+          this.runtime.send(from, { type: 'jm.pong', fencing_token: this.fencing_token, terminal: this.isTerminal() } satisfies ClusterMessage);
+        }
+        return;
+      }
+      if (message.type === 'jm.pong') {
+        if (this.watched_leader !== null && from === this.watched_leader.node_id && message.fencing_token === this.watched_leader.fencing_token) {
+          this.last_leader_sign_ms = this.runtime.now_ms();
+          // The job is over: nothing left to stand by for (lets a finished cluster run out of events).
+          if (message.terminal === true && this.role === 'standby') {
+            this.role = 'retired';
+            this.runtime.log('jm.standby_stopped', { reason: 'the leader reports the job terminal' });
+          }
+        }
+        return;
+      }
+      // Only the leader runs the job; a standby or a retired leader ignores the job's traffic.
+      if (this.role !== 'leader') {
+        if (message.type === 'tm.register' && this.role !== 'retired') {
+          this.early_registrations.delete(from);
+          this.early_registrations.set(from, { message, at_ms: this.runtime.now_ms() });
+        }
+        return;
+      }
+    }
     if (!isClusterMessage(message)) return;
     switch (message.type) {
       case 'tm.register': {
@@ -221,13 +566,16 @@ export class JobManager implements EngineNode {
           last_heartbeat_ms: this.runtime.now_ms(),
           incarnation: message.incarnation,
         });
-        this.runtime.send(from, { type: 'tm.registered' } satisfies ClusterMessage);
+        this.runtime.send(
+          from,
+          (this.ha === undefined ? { type: 'tm.registered' } : { type: 'tm.registered', leader_epoch: this.fencing_token }) satisfies ClusterMessage,
+        );
         if (this.isTerminal()) {
           this.runtime.send(from, { type: 'job.terminated', attempt: this.attempt, status: this.status } satisfies ClusterMessage);
           return;
         }
         // A TaskManager declared lost that comes back may still run tasks of an older attempt: cancel them.
-        if (known === undefined && !this.deployed_to.includes(from) && this.attempt > 0) {
+        if (known === undefined && !this.deployed_to.includes(from) && this.attempt > this.attempt_base) {
           this.runtime.send(from, { type: 'cancel', attempt: this.attempt } satisfies ClusterMessage);
         }
         if (known === undefined || known.incarnation !== message.incarnation) {
@@ -309,6 +657,7 @@ export class JobManager implements EngineNode {
   }
 
   on_timer(tag: unknown): void {
+    if (this.ha !== undefined && !this.onHaTimer(tag)) return;
     if (is_coordinator_timer(tag)) {
       if (!this.isTerminal() && this.status === 'RUNNING') this.coordinator?.on_timer(tag);
       return;
@@ -354,6 +703,31 @@ export class JobManager implements EngineNode {
       this.coordinator?.shutdown('FINISHED');
     }
     if (!this.isTerminal()) this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'heartbeat' } satisfies JobManagerTimer);
+  }
+
+  /** HA timers; false = the timer is consumed (or this JobManager does not lead the job). */
+  private onHaTimer(tag: unknown): boolean {
+    const timer = tag as Partial<JobManagerTimer>;
+    if (timer.kind === 'ha_timeout') {
+      const request_id = (tag as { request_id: number }).request_id;
+      const handle = this.ha_handlers.get(request_id);
+      if (handle !== undefined) {
+        this.ha_handlers.delete(request_id);
+        handle({ ok: false, error: 'io_error', detail: 'no answer from the HA store' });
+      }
+      return false;
+    }
+    if (timer.kind === 'ha_watch') {
+      if (this.role === 'retired' || (this.role === 'leader' && this.isTerminal())) return false;
+      if (this.role === 'standby' && this.watched_leader !== null) {
+        this.runtime.send(this.watched_leader.node_id, { type: 'jm.ping' } satisfies ClusterMessage);
+      }
+      // Leader: confirm leadership; standby/electing: look for a dead or missing leader.
+      this.readRecord();
+      this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'ha_watch' } satisfies JobManagerTimer);
+      return false;
+    }
+    return this.role === 'leader';
   }
 
   /** Losing a TaskManager that runs tasks of the current attempt fails the attempt (full failover). */
@@ -537,7 +911,7 @@ export class JobManager implements EngineNode {
   }
 
   private tryDeploy(): void {
-    if (this.status === 'CREATED' && this.attempt > 0) return;
+    if (this.status === 'CREATED' && this.attempt > this.attempt_base) return;
     if (this.status !== 'CREATED' && this.status !== 'RESTARTING') return;
     if (this.status === 'CREATED' && this.task_managers.size < this.config.expected_task_managers) return;
     if (this.status === 'RESTARTING' && (this.deployed_to.length > 0 || !this.restart_due)) return;
@@ -545,6 +919,7 @@ export class JobManager implements EngineNode {
     const placement = placeSubtasks(this.plan, slots);
     if (placement === undefined) return;
     this.attempt++;
+    if (this.attempt - this.attempt_base >= ATTEMPT_STRIDE) this.runtime.fail_invariant('too many attempts for one leader', { attempt: this.attempt });
     this.deployed_acks = new Set();
     this.deployed_to = [...new Set(placement.flat())].sort();
     const settings = this.config.checkpointing;

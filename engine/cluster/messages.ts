@@ -33,7 +33,11 @@ export interface JobSpec {
 
 export type ClusterMessage =
   | { type: 'tm.register'; slots: number; incarnation: number }
-  | { type: 'tm.registered' }
+  /** `leader_epoch`: the JobManager's fencing token under high availability (absent without HA). */
+  | { type: 'tm.registered'; leader_epoch?: number }
+  /** High availability: a standby JobManager checks that the leader is alive; the leader answers with its token. */
+  | { type: 'jm.ping' }
+  | { type: 'jm.pong'; fencing_token: number; terminal?: boolean }
   | { type: 'hb.request'; seq: number }
   | { type: 'hb.reply'; seq: number }
   | {

@@ -40,6 +40,11 @@ export interface TaskManagerConfig {
    * declared it lost, e.g. after a long pause). Default 50 s (Flink's heartbeat timeout).
    */
   job_manager_timeout_ms?: number;
+  /**
+   * High availability: every JobManager that may lead the job. Registration goes to all of them; the TaskManager
+   * follows the one that answers with the highest leader epoch and ignores the others' messages (fencing).
+   */
+  job_manager_candidates?: NodeId[];
   create_keyed_backend?: (operator_uid: string, range: KeyGroupRange, max_parallelism: number) => KeyedStateBackend;
   /** Test-only seams of the tasks (planted bugs). */
   task_seams?: TaskSeams;
@@ -90,6 +95,10 @@ export class TaskManager implements EngineNode, ChannelTransport {
   private readonly step_budget_records: number;
   private readonly max_steps_per_event: number;
   private registered = false;
+  /** The JobManager this TaskManager follows, and its leader epoch (fencing token; 0 without HA). */
+  private job_manager: NodeId;
+  private leader_epoch = 0;
+  private readonly job_manager_candidates: ReadonlySet<NodeId>;
   private deployment: Deployment | undefined;
   /** Ready tasks in FIFO order; each task at most once (bounded by the number of tasks). */
   private readonly ready: Task[] = [];
@@ -108,6 +117,8 @@ export class TaskManager implements EngineNode, ChannelTransport {
     this.step_budget_records = config.step_budget_records ?? 2048;
     this.max_steps_per_event = config.max_steps_per_event ?? 16;
     if (config.slots < 1) throw new Error('a TaskManager needs at least one slot');
+    this.job_manager = config.job_manager;
+    this.job_manager_candidates = new Set(config.job_manager_candidates ?? [config.job_manager]);
   }
 
   on_start(): void {
@@ -116,11 +127,13 @@ export class TaskManager implements EngineNode, ChannelTransport {
 
   private register(): void {
     if (this.registered) return;
-    this.runtime.send(this.config.job_manager, {
-      type: 'tm.register',
-      slots: this.config.slots,
-      incarnation: this.runtime.incarnation,
-    } satisfies ClusterMessage);
+    for (const job_manager of this.config.job_manager_candidates ?? [this.config.job_manager]) {
+      this.runtime.send(job_manager, {
+        type: 'tm.register',
+        slots: this.config.slots,
+        incarnation: this.runtime.incarnation,
+      } satisfies ClusterMessage);
+    }
     this.runtime.setTimer(this.config.registration_retry_ms ?? 1000, { kind: 'register' } satisfies TaskManagerTimer);
   }
 
@@ -129,6 +142,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
       this.routeToSource(message);
       return;
     }
+    if (this.job_manager_candidates.size > 1 && this.job_manager_candidates.has(from) && !this.followLeader(from, message)) return;
     switch (message.type) {
       case 'tm.registered':
         this.registered = true;
@@ -238,6 +252,25 @@ export class TaskManager implements EngineNode, ChannelTransport {
   }
 
   /**
+   * HA fencing: a registration answer with a higher leader epoch switches this TaskManager to that JobManager (tasks of
+   * the old leader's attempts are cancelled); anything else from a JobManager that is not the leader is dropped.
+   */
+  private followLeader(from: NodeId, message: ClusterMessage): boolean {
+    if (message.type === 'tm.registered') {
+      const epoch = message.leader_epoch ?? 0;
+      if (epoch < this.leader_epoch || (epoch === this.leader_epoch && from !== this.job_manager)) return false;
+      if (from !== this.job_manager || epoch > this.leader_epoch) {
+        this.runtime.log('tm.leader_changed', { leader: from, leader_epoch: epoch });
+        if (this.deployment !== undefined) this.undeploy();
+        this.job_manager = from;
+        this.leader_epoch = epoch;
+      }
+      return true;
+    }
+    return from === this.job_manager;
+  }
+
+  /**
    * (Re)starts the JobManager-silence timer. Armed only by messages from the JobManager (registration ack,
    * heartbeats), so once the job is terminal and heartbeats stop, the cluster still runs out of events.
    */
@@ -254,7 +287,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
     if (deployment === undefined) return;
     for (const task of deployment.tasks.values()) {
       if (task.status !== 'finished') continue;
-      this.runtime.send(this.config.job_manager, {
+      this.runtime.send(this.job_manager, {
         type: 'task.finished',
         attempt: deployment.attempt,
         task: task.key,
@@ -292,7 +325,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
     deployment.failed_tasks.add('*');
     this.runtime.log('tm.attempt_failed', { attempt: deployment.attempt, reason });
     this.runtime.probe('tm.data_plane_failure');
-    this.runtime.send(this.config.job_manager, {
+    this.runtime.send(this.job_manager, {
       type: 'task.failed',
       attempt: deployment.attempt,
       task: '*',
@@ -429,7 +462,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
   private reportDeployed(deployment: Deployment): void {
     deployment.restoring = false;
     this.runtime.log('tm.deployed', { attempt: deployment.attempt, tasks: deployment.tasks.size });
-    this.runtime.send(this.config.job_manager, {
+    this.runtime.send(this.job_manager, {
       type: 'deployed',
       attempt: deployment.attempt,
       tasks: deployment.tasks.size,
@@ -476,7 +509,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
 
   private reportRestoreFailure(deployment: Deployment, task: string, reason: string): void {
     this.runtime.log('tm.restore_failed', { attempt: deployment.attempt, task, reason });
-    this.runtime.send(this.config.job_manager, {
+    this.runtime.send(this.job_manager, {
       type: 'task.failed',
       attempt: deployment.attempt,
       task,
@@ -526,7 +559,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
           channel_state === undefined || (channel_state.input.length === 0 && channel_state.output.length === 0)
             ? snapshot.operators
             : snapshot.operators.map((op, i) => (i === 0 ? { ...op, state: { ...op.state, extra: { ...op.state.extra, channel_state } } } : op));
-        this.runtime.send(this.config.job_manager, {
+        this.runtime.send(this.job_manager, {
           type: 'checkpoint.ack',
           attempt: deployment.attempt,
           checkpoint_id,
@@ -569,7 +602,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
     if (deployment === undefined || !deployment.finishing || deployment.settled_reported) return;
     for (const task of deployment.tasks.values()) if (task.status !== 'finished' || !task.sinkWritersSettled()) return;
     deployment.settled_reported = true;
-    this.runtime.send(this.config.job_manager, { type: 'tm.settled', attempt: deployment.attempt } satisfies ClusterMessage);
+    this.runtime.send(this.job_manager, { type: 'tm.settled', attempt: deployment.attempt } satisfies ClusterMessage);
   }
 
   /** After a step or a reply: send acknowledgements that became ready; fail the task if a sink writer failed. */
@@ -590,7 +623,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
     if (failure !== null && !deployment.failed_tasks.has(task.key)) {
       deployment.failed_tasks.add(task.key);
       this.runtime.log('task.failed', { task: task.key, reason: failure });
-      this.runtime.send(this.config.job_manager, {
+      this.runtime.send(this.job_manager, {
         type: 'task.failed',
         attempt: deployment.attempt,
         task: task.key,
@@ -601,7 +634,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
 
   private decline(deployment: Deployment, task: Task, checkpoint_id: number, reason: string): void {
     if (this.deployment !== deployment) return;
-    this.runtime.send(this.config.job_manager, {
+    this.runtime.send(this.job_manager, {
       type: 'checkpoint.decline',
       attempt: deployment.attempt,
       checkpoint_id,
@@ -668,7 +701,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
     const deployment = this.deployment;
     if (deployment?.attempt !== attempt) return;
     deployment.finished_tasks++;
-    this.runtime.send(this.config.job_manager, {
+    this.runtime.send(this.job_manager, {
       type: 'task.finished',
       attempt,
       task: task.key,

@@ -8,6 +8,7 @@ import type { JobSpec } from '../../engine/cluster/messages.js';
 import { createCollector, type CollectorNode } from '../../engine/connectors/collect-sink.js';
 import type { LogRecord } from '../../engine/connectors/log-broker.js';
 import { create_transactional_store, type TransactionalStore } from '../../engine/connectors/transactional-store.js';
+import { create_ha_store_node } from '../../engine/ha/index.js';
 import { commonParams, sinkFor } from '../../engine/examples/common.js';
 import { EXAMPLE_JOB_FACTORIES, exampleJob, type ExampleJob } from '../../engine/examples/index.js';
 import type { StateEntry } from '../../engine/state/backend.js';
@@ -23,6 +24,9 @@ export const JOB_MANAGER_ID = 'jm';
 export const BROKER_ID = 'broker';
 export const COLLECTOR_ID = 'collector';
 export const TXSTORE_ID = 'txstore';
+/** With `cluster.job_manager_ha`: the standby JobManager and the HA store process. */
+export const STANDBY_JOB_MANAGER_ID = 'jm-standby';
+export const HA_STORE_ID = 'ha';
 
 export interface AssembledRun {
   world: World;
@@ -159,23 +163,36 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
   if (engine_sink_kind !== 'collect' && engine_sink_kind !== 'other') {
     world.add_process(TXSTORE_ID, hostEngineNode(create_transactional_store({ transaction_timeout_ms: plan.transaction_timeout_ms })));
   }
-  world.add_process(
-    JOB_MANAGER_ID,
-    hostEngineNode(
-      createJobManager(
-        (seams.job_manager ?? ((config: JobManagerConfig) => config))({
-          ...job_manager_config(plan, spec),
-          ...(seams.jobs !== undefined ? { jobs: seams.jobs } : {}),
-        }),
+  const job_manager_ids = plan.job_manager_ha ? [JOB_MANAGER_ID, STANDBY_JOB_MANAGER_ID] : [JOB_MANAGER_ID];
+  if (plan.job_manager_ha) world.add_process(HA_STORE_ID, hostEngineNode(create_ha_store_node));
+  for (const id of job_manager_ids) {
+    const high_availability = plan.job_manager_ha ? { ha_store: HA_STORE_ID, standby: id !== JOB_MANAGER_ID } : undefined;
+    world.add_process(
+      id,
+      hostEngineNode(
+        createJobManager(
+          (seams.job_manager ?? ((config: JobManagerConfig) => config))({
+            ...job_manager_config(plan, spec),
+            ...(seams.jobs !== undefined ? { jobs: seams.jobs } : {}),
+            ...(high_availability !== undefined ? { high_availability } : {}),
+          }),
+        ),
       ),
-    ),
-  );
+    );
+  }
   const task_manager_ids = Array.from({ length: plan.task_managers }, (_, index) => `tm-${index + 1}`);
   for (const id of task_manager_ids) {
     world.add_process(
       id,
       hostEngineNode(
-        createTaskManager({ ...seams.task_manager, job_manager: JOB_MANAGER_ID, slots: plan.slots_per_task_manager, jobs: seams.jobs ?? EXAMPLE_JOB_FACTORIES }),
+        createTaskManager({
+          ...seams.task_manager,
+          job_manager: JOB_MANAGER_ID,
+          // With HA, TaskManagers notice a lost leader within the heartbeat timeout (Flink's TaskManager side too).
+          ...(plan.job_manager_ha ? { job_manager_candidates: job_manager_ids, job_manager_timeout_ms: plan.flink.heartbeat.timeout_ms } : {}),
+          slots: plan.slots_per_task_manager,
+          jobs: seams.jobs ?? EXAMPLE_JOB_FACTORIES,
+        }),
       ),
     );
   }
@@ -186,8 +203,14 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
 export class RunView {
   constructor(readonly run: AssembledRun) {}
 
+  /** The JobManager that leads the job (with HA: the leader among jm and jm-standby, the newest token first). */
   job_manager(): JobManager | undefined {
-    return engineNodeOf<JobManager>(this.run.world.process_object(JOB_MANAGER_ID));
+    const primary = engineNodeOf<JobManager>(this.run.world.process_object(JOB_MANAGER_ID));
+    if (!this.run.world.process_ids().includes(STANDBY_JOB_MANAGER_ID)) return primary;
+    const standby = engineNodeOf<JobManager>(this.run.world.process_object(STANDBY_JOB_MANAGER_ID));
+    const leaders = [primary, standby].filter((jm): jm is JobManager => jm !== undefined && jm.is_leader);
+    leaders.sort((a, b) => b.leader_fencing_token - a.leader_fencing_token);
+    return leaders[0];
   }
 
   job_status(): JobStatus | undefined {
