@@ -6,6 +6,7 @@ import { LsmKeyedStateBackend } from './lsm-backend.js';
 import { CorruptStateError, HeapKeyedStateBackend } from '../heap-backend.js';
 import type { KeyedSnapshot, KeyedStateBackend, StateEntry } from '../backend.js';
 import { compare_coordinates } from '../heap-backend.js';
+import { SharedStateRegistry } from '../shared-state-registry.js';
 
 function sort_canonical(entries: StateEntry[]): StateEntry[] {
   return [...entries].sort((a, b) => compare_coordinates(a.state, a.key_group, a.key, a.namespace, b.state, b.key_group, b.key, b.namespace));
@@ -117,6 +118,93 @@ describe('LsmKeyedStateBackend', () => {
     expect(lsm.snapshot(3, 'j/chk-3/op', 'j/shared').files_to_write).toHaveLength(0);
     lsm.notify_checkpoint_aborted(3);
     expect(lsm.snapshot(4, 'j/chk-4/op', 'j/shared').files_to_write).toHaveLength(1);
+  });
+
+  it('does not re-use a run file that a concurrent checkpoint is about to release (max_concurrent 2, late notification)', () => {
+    // The coordinator side: one retained checkpoint, shared files reference-counted, released files deleted.
+    const registry = new SharedStateRegistry();
+    const stored = new Set<string>();
+    const lsm = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8 });
+    lsm.put('s', 0, 'a', '', 1);
+    const first = lsm.snapshot(1, 'j/chk-1/op', 'j/shared');
+    for (const f of first.files_to_write) stored.add(f.path);
+    // Checkpoint 2 starts before 1 completes, so it uploads its own copy of the same run.
+    const second = lsm.snapshot(2, 'j/chk-2/op', 'j/shared');
+    for (const f of second.files_to_write) stored.add(f.path);
+    registry.register(1, first.handle.shared_files);
+    registry.register(2, second.handle.shared_files);
+    for (const path of registry.release(1)) stored.delete(path); // 2 subsumes 1: 1's copy is deleted
+    lsm.notify_checkpoint_complete(1); // late: 2 already completed, its notification is still on the way
+    const third = lsm.snapshot(3, 'j/chk-3/op', 'j/shared');
+    const written = new Set(third.files_to_write.map((f) => f.path));
+    for (const ref of third.handle.shared_files) {
+      expect(written.has(ref.path) || registry.is_referenced(ref.path), `${ref.path} is neither new nor registered`).toBe(true);
+      expect(written.has(ref.path) || stored.has(ref.path)).toBe(true);
+    }
+    // Once 2's notification arrives, its copy is confirmed and re-used again (incremental as before).
+    lsm.notify_checkpoint_aborted(3);
+    lsm.notify_checkpoint_complete(2);
+    const fourth = lsm.snapshot(4, 'j/chk-4/op', 'j/shared');
+    expect(fourth.files_to_write).toHaveLength(0);
+    expect(fourth.handle.shared_files.map((f) => f.path)).toEqual(second.handle.shared_files.map((f) => f.path));
+  });
+
+  it('references only files a retained checkpoint keeps, under random concurrent checkpoints and lagging notifications', () => {
+    type Step =
+      | { kind: 'write'; keys: number[] }
+      | { kind: 'complete'; newest: boolean }
+      | { kind: 'deliver'; index: number; drop: boolean };
+    // Writes are rare so runs stay put while concurrent checkpoints share them; the coordinator keeps two in flight.
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('write' as const), keys: fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 4 }) }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('complete' as const), newest: fc.boolean() }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('deliver' as const), index: fc.nat(), drop: fc.boolean() }) },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+        const lsm = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8, memtable_max_entries: 4, max_runs: 8, compaction_fanout: 4 });
+        const registry = new SharedStateRegistry();
+        const stored = new Map<string, Uint8Array>();
+        const in_flight: { id: number; snapshot: KeyedSnapshot }[] = [];
+        const notifications: { id: number; complete: boolean }[] = [];
+        let retained: { id: number; snapshot: KeyedSnapshot } | undefined;
+        let next_id = 1;
+        let value = 0;
+        for (const s of steps) {
+          while (in_flight.length < 2) {
+            const id = next_id++;
+            const snapshot = lsm.snapshot(id, `j/chk-${id}/op`, 'j/shared');
+            for (const f of snapshot.files_to_write) stored.set(f.path, f.bytes);
+            in_flight.push({ id, snapshot });
+          }
+          if (s.kind === 'write') for (const k of s.keys) lsm.put('s', k % 8, `k${k}`, '', ++value);
+          else if (s.kind === 'complete' && in_flight.length > 0) {
+            const done = s.newest ? in_flight.pop()! : in_flight.shift()!;
+            // Finalization (the coordinator's SHARED_STATE_MISSING check): new or registered by a retained checkpoint.
+            const written = new Set(done.snapshot.files_to_write.map((f) => f.path));
+            for (const ref of done.snapshot.handle.shared_files) expect(written.has(ref.path) || registry.is_referenced(ref.path)).toBe(true);
+            registry.register(done.id, done.snapshot.handle.shared_files);
+            if (retained !== undefined) for (const path of registry.release(retained.id)) stored.delete(path);
+            retained = done;
+            // Older in-flight checkpoints are subsumed (aborted).
+            while (in_flight.length > 0 && in_flight[0]!.id < done.id) notifications.push({ id: in_flight.shift()!.id, complete: false });
+            notifications.push({ id: done.id, complete: true });
+          } else if (s.kind === 'deliver' && notifications.length > 0) {
+            const [n] = notifications.splice(s.index % notifications.length, 1);
+            if (!s.drop) {
+              if (n!.complete) lsm.notify_checkpoint_complete(n!.id);
+              else lsm.notify_checkpoint_aborted(n!.id);
+            }
+          }
+        }
+        // The retained checkpoint restores from what the store still holds.
+        if (retained !== undefined) {
+          const restored = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8 });
+          restored.restore([retained.snapshot.handle], stored);
+        }
+      }),
+      { numRuns: runs * 40 },
+    );
   });
 
   it('filters key groups on restore (rescale) from runs holding several key groups', () => {

@@ -25,14 +25,17 @@ export interface LsmBackendOptions {
 interface SortedRun {
   readonly seq: number;
   readonly records: readonly LsmRecord[];
-  /** An upload of this run that belongs to a completed checkpoint (or was restored): safe to reference. */
+  /**
+   * The upload of this run that the newest completed checkpoint this backend was notified of (or restored from)
+   * references. A snapshot references it only if every later snapshot still in flight references it too.
+   */
   confirmed_ref: FileRef | undefined;
   confirmed_checkpoint_id: number;
   /** Sealed bytes, cached while the run still needs uploading. */
   sealed_cache: Uint8Array | undefined;
 }
 
-/** Bound on checkpoints whose uploads await completion notification. */
+/** Bound on snapshots awaiting their completion notification. */
 const MAX_PENDING_UPLOAD_CHECKPOINTS = 64;
 
 export class LsmKeyedStateBackend implements KeyedStateBackend {
@@ -47,8 +50,13 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   private runs: SortedRun[] = [];
   private next_run_seq = 1;
   private live_entries = 0;
-  /** checkpoint id → uploads made for it, confirmed on its completion. */
-  private readonly pending_uploads = new Map<number, { run: SortedRun; ref: FileRef }[]>();
+  /**
+   * Snapshots not yet notified complete (oldest first): checkpoint id → the file each run (by seq) was referenced
+   * with. On completion these become the confirmed refs; while in flight they decide whether a confirmed ref is safe.
+   */
+  private readonly pending_snapshots = new Map<number, Map<number, FileRef>>();
+  /** The newest completed checkpoint this backend was notified of or restored from (0: none). */
+  private confirmed_checkpoint_id = 0;
   /** Counters for tests and benchmarks. */
   readonly stats = { flushes: 0, compactions: 0, uploaded_bytes: 0, referenced_bytes: 0 };
 
@@ -128,11 +136,13 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     const shared_dir = shared_prefix.replace(/\/+$/, '');
     const shared_files: FileRef[] = [];
     const files_to_write: SnapshotFile[] = [];
-    const uploads: { run: SortedRun; ref: FileRef }[] = [];
+    const refs = new Map<number, FileRef>();
     for (const run of this.runs) {
-      if (run.confirmed_ref !== undefined) {
-        shared_files.push(run.confirmed_ref);
-        this.stats.referenced_bytes += run.confirmed_ref.size_bytes;
+      const confirmed = run.confirmed_ref;
+      if (confirmed !== undefined && this.retained_until_completion(run.seq, confirmed)) {
+        shared_files.push(confirmed);
+        refs.set(run.seq, confirmed);
+        this.stats.referenced_bytes += confirmed.size_bytes;
         continue;
       }
       const bytes = run.sealed_cache ?? encode_run(run.records, this.max_parallelism);
@@ -143,15 +153,16 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
       const ref: FileRef = { path: `${shared_dir}/${owner}-c${checkpoint_id}-r${run.seq}-${checksum}.sst`, size_bytes: bytes.length, checksum };
       shared_files.push(ref);
       files_to_write.push({ path: ref.path, bytes });
-      uploads.push({ run, ref });
+      refs.set(run.seq, ref);
       this.stats.uploaded_bytes += bytes.length;
     }
-    if (uploads.length > 0) {
-      this.pending_uploads.set(checkpoint_id, uploads);
-      while (this.pending_uploads.size > MAX_PENDING_UPLOAD_CHECKPOINTS) {
-        const oldest = this.pending_uploads.keys().next().value as number;
-        this.pending_uploads.delete(oldest);
-      }
+    this.pending_snapshots.delete(checkpoint_id);
+    this.pending_snapshots.set(checkpoint_id, refs);
+    if (this.pending_snapshots.size > MAX_PENDING_UPLOAD_CHECKPOINTS) {
+      // Forgetting an in-flight snapshot loses what it referenced: stop trusting every confirmation instead.
+      const oldest = this.pending_snapshots.keys().next().value as number;
+      this.pending_snapshots.delete(oldest);
+      this.forget_confirmations();
     }
     const handle: KeyedStateHandle = {
       backend: 'lsm',
@@ -194,22 +205,50 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     this.runs = runs;
     this.memtable = new Map();
     this.next_run_seq = seq;
-    this.pending_uploads.clear();
+    this.pending_snapshots.clear();
+    this.confirmed_checkpoint_id = handles.reduce((max, h) => Math.max(max, h.checkpoint_id), 0);
     this.live_entries = 0;
     this.live_entries = [...this.export_entries_unchecked()].length;
     this.compact();
   }
 
+  /**
+   * Checkpoint `checkpoint_id` completed: what it referenced is retained until a newer checkpoint completes. Each run
+   * is confirmed with exactly the file that checkpoint used (runs it did not include lose their confirmation). A
+   * late notification (older than one already processed) changes nothing; a completion of a snapshot this backend
+   * does not know drops every confirmation (it cannot tell what is still retained).
+   */
   notify_checkpoint_complete(checkpoint_id: number): void {
-    const uploads = this.pending_uploads.get(checkpoint_id);
-    for (const id of [...this.pending_uploads.keys()]) if (id <= checkpoint_id) this.pending_uploads.delete(id);
-    if (uploads === undefined) return;
-    for (const { run, ref } of uploads) {
-      if (checkpoint_id > run.confirmed_checkpoint_id) {
-        run.confirmed_ref = ref;
-        run.confirmed_checkpoint_id = checkpoint_id;
-        run.sealed_cache = undefined;
-      }
+    if (checkpoint_id <= this.confirmed_checkpoint_id) return;
+    const refs = this.pending_snapshots.get(checkpoint_id);
+    for (const id of [...this.pending_snapshots.keys()]) if (id <= checkpoint_id) this.pending_snapshots.delete(id);
+    this.confirmed_checkpoint_id = checkpoint_id;
+    if (refs === undefined) {
+      this.forget_confirmations();
+      return;
+    }
+    for (const run of this.runs) {
+      const ref = refs.get(run.seq);
+      run.confirmed_ref = ref;
+      run.confirmed_checkpoint_id = ref === undefined ? 0 : checkpoint_id;
+      if (ref !== undefined) run.sealed_cache = undefined;
+    }
+  }
+
+  /**
+   * A confirmed file stays registered until this snapshot finalizes only if every snapshot in flight references it
+   * too: a newer checkpoint that uploaded its own copy would, on completing, release the confirmed checkpoint and
+   * with it the file (the shared-file race with max_concurrent > 1 and late completion notifications).
+   */
+  private retained_until_completion(run_seq: number, confirmed: FileRef): boolean {
+    for (const refs of this.pending_snapshots.values()) if (refs.get(run_seq)?.path !== confirmed.path) return false;
+    return true;
+  }
+
+  private forget_confirmations(): void {
+    for (const run of this.runs) {
+      run.confirmed_ref = undefined;
+      run.confirmed_checkpoint_id = 0;
     }
   }
 
@@ -218,11 +257,8 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
    * engine/checkpoint/README.md): forget every confirmation so the next snapshot uploads its runs afresh.
    */
   notify_checkpoint_aborted(checkpoint_id: number): void {
-    this.pending_uploads.delete(checkpoint_id);
-    for (const run of this.runs) {
-      run.confirmed_ref = undefined;
-      run.confirmed_checkpoint_id = 0;
-    }
+    this.pending_snapshots.delete(checkpoint_id);
+    this.forget_confirmations();
   }
 
   private lookup(state: string, key_group: number, key: string, namespace: string): LsmRecord | undefined {
