@@ -2,7 +2,8 @@
 // to TaskManagers (Flink defaults: interval 10 s, timeout 50 s), job status transitions logged as "job.status",
 // and finish detection for bounded input. Checkpoint coordination and restarts hook in here (see on_task_lost).
 // With high availability, leader election through the HA store, the checkpoint pointer written before completion,
-// and recovery of the job by a new leader (fenced by its token).
+// and recovery of the job by a new leader (fenced by its token). Savepoints: trigger, stop-with-savepoint, and
+// resume from a canonical savepoint file at another parallelism (engine/savepoint).
 import {
   CheckpointCoordinator,
   is_coordinator_timer,
@@ -18,11 +19,13 @@ import {
   type CheckpointCandidate,
   type SkippedCheckpoint,
 } from '../recovery/checkpoint-selection.js';
-import { metadata_path } from '../checkpoint/metadata.js';
+import { metadata_path, savepoint_dir, type CheckpointMetadata } from '../checkpoint/metadata.js';
+import { plan_restore, read_savepoint, restore_state_from_savepoint, savepoint_from_checkpoint } from '../savepoint/index.js';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import { buildJob, type JobCatalogue } from './build-job.js';
 import { HaClient, type HaRecord, type HaResult } from '../ha/ha-protocol.js';
 import { isClusterMessage, type ClusterMessage, type DeploymentRestore, type JobSpec } from './messages.js';
+import type { JobGraph } from '../graph/job-graph.js';
 
 export type JobStatus = 'CREATED' | 'RUNNING' | 'FAILING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELED';
 
@@ -50,6 +53,22 @@ export interface JobManagerConfig {
   restart_strategy?: RestartStrategyConfig;
   /** JobManager high availability: leader election and checkpoint pointers in the HA store process. */
   high_availability?: JobManagerHaConfig;
+}
+
+/** Where a stop-with-savepoint continues: the same job at another parallelism, from the canonical savepoint file. */
+export interface SavepointResume {
+  parallelism: number;
+  /** Delay between the stop and the redeployment. */
+  after_ms: number;
+  /** Skip savepoint state of operator uids the job does not have (Flink's --allowNonRestoredState). */
+  allow_non_restored_state?: boolean;
+}
+
+export type SavepointOutcome = { ok: true; savepoint_id: number; path: string } | { ok: false; error: string };
+
+/** The canonical (backend- and parallelism-independent) savepoint file of savepoint `id`. */
+export function canonical_savepoint_path(job_id: string, savepoint_id: number): string {
+  return `${savepoint_dir(job_id, savepoint_id)}/savepoint`;
 }
 
 export interface JobManagerHaConfig {
@@ -86,6 +105,7 @@ type JobManagerTimer =
   | { kind: 'restart'; attempt: number }
   | { kind: 'deploy_timeout'; attempt: number }
   | { kind: 'ha_watch' }
+  | { kind: 'savepoint_resume'; attempt: number }
   | { kind: 'ha_timeout'; request_id: number };
 
 interface HaWrite {
@@ -125,7 +145,8 @@ export class JobManager implements EngineNode {
   private readonly retained_checkpoints = new Set<number>();
   private readonly heartbeat_interval_ms: number;
   private readonly heartbeat_timeout_ms: number;
-  private readonly plan: ExecutionPlan;
+  private plan: ExecutionPlan;
+  private graph: JobGraph;
   private status: JobStatus = 'CREATED';
   private attempt = 0;
   private heartbeat_seq = 0;
@@ -153,6 +174,14 @@ export class JobManager implements EngineNode {
   private last_leader_sign_ms = 0;
   private standby_since_ms = 0;
   private electing = false;
+  // ---- savepoints ----
+  private job_spec: JobSpec;
+  /** Ids the coordinator triggered as savepoints (their completion is not a checkpoint's). Bounded: pruned below the newest completion. */
+  private readonly savepoint_ids = new Set<number>();
+  private readonly savepoint_requests = new Map<number, { stop: boolean; resume: SavepointResume | undefined; done: (outcome: SavepointOutcome) => void }>();
+  /** The savepoint the running job resumed from: a failover before the next checkpoint restores it again. */
+  private resumed_from: { savepoint_id: number; path: string; restore: DeploymentRestore } | undefined;
+  private stopping_with_savepoint = false;
   /** Registrations heard before leading (one per TaskManager), replayed on becoming leader if still fresh. */
   private readonly early_registrations = new Map<NodeId, { message: ClusterMessage; at_ms: number }>();
 
@@ -163,7 +192,10 @@ export class JobManager implements EngineNode {
     this.heartbeat_interval_ms = config.heartbeat_interval_ms ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.heartbeat_timeout_ms = config.heartbeat_timeout_ms ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
     if (!(this.heartbeat_timeout_ms > this.heartbeat_interval_ms)) throw new Error('heartbeat timeout must exceed interval');
-    this.plan = buildJob(config.jobs, config.job).plan;
+    this.job_spec = config.job;
+    const built = buildJob(config.jobs, config.job);
+    this.plan = built.plan;
+    this.graph = built.graph;
     this.total_tasks = this.plan.vertices.reduce((sum, v) => sum + v.parallelism, 0);
     this.job_id = config.checkpointing?.job_id ?? config.job.name;
     if (config.high_availability !== undefined) {
@@ -185,13 +217,22 @@ export class JobManager implements EngineNode {
           now_ms: () => runtime.now_ms(),
           schedule: (after_ms, tag) => runtime.setTimer(after_ms, tag),
           random: runtime.rng,
-          trigger_sources: (checkpoint_id) => {
+          trigger_sources: (checkpoint_id, _timestamp_ms, options) => {
             this.checkIdReserved(checkpoint_id);
+            if (options?.kind === 'savepoint') this.savepoint_ids.add(checkpoint_id);
             for (const tm of this.deployed_to) {
               runtime.send(tm, { type: 'checkpoint.trigger', attempt: this.attempt, checkpoint_id } satisfies ClusterMessage);
             }
           },
           notify_complete: (checkpoint_id, last_subsumed_id) => {
+            if (this.savepoint_ids.has(checkpoint_id)) {
+              // A synchronous savepoint (stop-with-savepoint): sinks commit, but it is no restore candidate.
+              for (const tm of this.deployed_to) {
+                runtime.send(tm, { type: 'checkpoint.complete', attempt: this.attempt, checkpoint_id } satisfies ClusterMessage);
+              }
+              return;
+            }
+            for (const id of this.savepoint_ids) if (id < checkpoint_id) this.savepoint_ids.delete(id);
             this.completed_checkpoints.push(checkpoint_id);
             this.retained_checkpoints.add(checkpoint_id);
             if (last_subsumed_id !== undefined) this.retained_checkpoints.delete(last_subsumed_id);
@@ -222,6 +263,10 @@ export class JobManager implements EngineNode {
           },
           fail_job: (reason) => this.failJob(reason),
           on_request_done: (request_id, outcome) => {
+            if (this.savepoint_requests.has(request_id)) {
+              this.onSavepointDone(request_id, outcome.ok ? { ok: true, checkpoint_id: outcome.checkpoint_id, metadata_path: outcome.metadata_path } : { ok: false, reason: outcome.reason });
+              return;
+            }
             if (this.triggering_final_checkpoint) {
               this.triggering_final_checkpoint = false;
               this.awaiting_final_checkpoint = request_id;
@@ -278,6 +323,190 @@ export class JobManager implements EngineNode {
     }
     this.setStatus('CREATED', 'submitted');
     this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'heartbeat' } satisfies JobManagerTimer);
+  }
+
+  // ---- savepoints ------------------------------------------------------------------------------------------
+
+  /**
+   * An intermediate savepoint (always aligned): not a restore candidate, and no completion notification, so
+   * transactional sinks commit nothing on its account. Calls `done` once the canonical savepoint file is written.
+   */
+  trigger_savepoint(done: (outcome: SavepointOutcome) => void = () => {}): void {
+    this.requestSavepoint(false, undefined, done);
+  }
+
+  /**
+   * Stop-with-savepoint: a synchronous savepoint whose completion makes the sinks commit, then the tasks are
+   * cancelled. Without `resume` the job is FINISHED; with it the job is redeployed after `resume.after_ms` at
+   * `resume.parallelism` from the canonical savepoint file (key groups and list state redistributed).
+   * Not supported: `--drain` (MAX_WATERMARK before the barrier); a drained job must not be resumed anyway.
+   */
+  stop_with_savepoint(options: { resume?: SavepointResume } = {}, done: (outcome: SavepointOutcome) => void = () => {}): void {
+    this.requestSavepoint(true, options.resume, done);
+  }
+
+  private requestSavepoint(stop: boolean, resume: SavepointResume | undefined, done: (outcome: SavepointOutcome) => void): void {
+    if (this.coordinator === undefined || this.status !== 'RUNNING' || this.role !== 'leader' || this.stopping_with_savepoint || this.awaiting_final_checkpoint !== undefined || this.awaiting_settled !== undefined) {
+      done({ ok: false, error: `no savepoint: job is ${this.status}${this.coordinator === undefined ? ' without checkpointing' : ''}` });
+      return;
+    }
+    if (stop) {
+      this.stopping_with_savepoint = true;
+      this.coordinator.stop_periodic();
+    }
+    const request_id = this.coordinator.trigger_savepoint({ synchronous: stop });
+    this.savepoint_requests.set(request_id, { stop, resume, done });
+    this.runtime.log('jm.savepoint_requested', { request: request_id, stop, resume_parallelism: resume?.parallelism ?? null });
+  }
+
+  private onSavepointDone(request_id: number, outcome: { ok: true; checkpoint_id: number; metadata_path: string } | { ok: false; reason: string }): void {
+    const request = this.savepoint_requests.get(request_id)!;
+    this.savepoint_requests.delete(request_id);
+    if (!outcome.ok) {
+      this.runtime.log('jm.savepoint_failed', { request: request_id, reason: outcome.reason });
+      if (request.stop && this.stopping_with_savepoint) {
+        this.stopping_with_savepoint = false;
+        if (this.status === 'RUNNING') this.coordinator?.start_periodic();
+      }
+      request.done({ ok: false, error: outcome.reason });
+      return;
+    }
+    const savepoint_id = outcome.checkpoint_id;
+    const attempt = this.attempt;
+    if (request.stop && this.status === 'RUNNING') {
+      // The sinks heard of the completion first (same FIFO link), so they commit before they are cancelled.
+      for (const tm of this.deployed_to) this.runtime.send(tm, { type: 'cancel', attempt: this.attempt } satisfies ClusterMessage);
+      this.deployed_to = [];
+      this.deployed_acks = new Set();
+      this.finished_tasks = new Map();
+      this.setStatus(request.resume === undefined ? 'FINISHED' : 'RESTARTING', `stopped with savepoint ${savepoint_id}`);
+      if (request.resume === undefined) this.coordinator?.shutdown('FINISHED');
+    }
+    this.writeCanonicalSavepoint(savepoint_id, outcome.metadata_path, (written) => {
+      this.stopping_with_savepoint = false;
+      if (!written.ok) {
+        this.runtime.log('jm.savepoint_failed', { savepoint_id, reason: written.error });
+        if (request.stop && request.resume !== undefined && this.attempt === attempt) this.failJob(`savepoint ${savepoint_id} could not be written: ${written.error}`);
+        request.done(written);
+        return;
+      }
+      this.runtime.log('jm.savepoint_completed', { savepoint_id, path: written.path, stop: request.stop });
+      this.runtime.probe(request.stop ? 'savepoint.stop_completed' : 'savepoint.completed');
+      request.done(written);
+      if (request.stop && request.resume !== undefined && this.attempt === attempt && this.status === 'RESTARTING') {
+        this.pending_resume = { path: written.path, resume: request.resume };
+        this.runtime.setTimer(request.resume.after_ms, { kind: 'savepoint_resume', attempt } satisfies JobManagerTimer);
+      }
+    });
+  }
+
+  private pending_resume: { path: string; resume: SavepointResume } | undefined;
+
+  /** Reads the native savepoint (metadata and every file, verified) and writes its canonical form beside it. */
+  private writeCanonicalSavepoint(savepoint_id: number, native_path: string, done: (outcome: SavepointOutcome) => void): void {
+    const candidate = { checkpoint_id: savepoint_id, metadata_path: native_path };
+    this.loadCheckpoint(candidate, (loaded) => {
+      if (!loaded.ok) {
+        done({ ok: false, error: loaded.error });
+        return;
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = savepoint_from_checkpoint(loaded.metadata, loaded.files);
+      } catch (error) {
+        done({ ok: false, error: `savepoint state unreadable: ${error instanceof Error ? error.message : String(error)}` });
+        return;
+      }
+      const path = canonical_savepoint_path(this.job_id, savepoint_id);
+      this.runtime.checkpoint_store.put(path, bytes, (result) => {
+        done(result.ok ? { ok: true, savepoint_id, path } : { ok: false, error: `writing ${path}: ${result.error}` });
+      });
+    });
+  }
+
+  /** The verified metadata and files of a checkpoint or native savepoint. */
+  private loadCheckpoint(
+    candidate: CheckpointCandidate,
+    done: (loaded: { ok: true; metadata: CheckpointMetadata; files: Map<string, Uint8Array> } | { ok: false; error: string }) => void,
+  ): void {
+    const store = this.runtime.checkpoint_store;
+    store.get(candidate.metadata_path, (read) => {
+      const bytes = read.ok ? read.value : undefined;
+      const step1 = verify_metadata_bytes(candidate, bytes);
+      if (!step1.ok) {
+        done({ ok: false, error: step1.reason });
+        return;
+      }
+      const refs = files_to_verify(step1.metadata);
+      const files = new Map<string, Uint8Array>();
+      let pending = refs.length;
+      let failed = false;
+      const finish = (): void => {
+        const verified = verify_checkpoint(candidate, bytes, files);
+        done(verified.ok ? { ok: true, metadata: verified.metadata, files } : { ok: false, error: verified.reason });
+      };
+      if (pending === 0) {
+        finish();
+        return;
+      }
+      for (const ref of refs) {
+        store.get(ref.path, (file) => {
+          if (failed) return;
+          if (!file.ok) {
+            failed = true;
+            done({ ok: false, error: `state file ${ref.path}: ${file.error}` });
+            return;
+          }
+          files.set(ref.path, file.value);
+          if (--pending === 0) finish();
+        });
+      }
+    });
+  }
+
+  /**
+   * Resume from a canonical savepoint file at another parallelism. A savepoint that does not match the job (max
+   * parallelism, unknown operator state without allow_non_restored_state, corrupt bytes) fails the job with a clear
+   * message; the store's files are left untouched.
+   */
+  private resumeFromSavepoint(attempt: number): void {
+    const pending = this.pending_resume;
+    if (pending === undefined || attempt !== this.attempt || this.status !== 'RESTARTING') return;
+    this.pending_resume = undefined;
+    this.runtime.checkpoint_store.get(pending.path, (read) => {
+      if (attempt !== this.attempt || this.status !== 'RESTARTING') return;
+      const fail = (message: string): void => {
+        this.runtime.log('jm.savepoint_restore_failed', { path: pending.path, message });
+        this.setStatus('FAILED', message);
+        this.coordinator?.shutdown('FAILED');
+      };
+      if (!read.ok) {
+        fail(`cannot read savepoint ${pending.path}: ${read.error}`);
+        return;
+      }
+      const spec: JobSpec = { ...this.job_spec, parallelism: pending.resume.parallelism };
+      const result = restore_from_savepoint_bytes(read.value, this.config.jobs, spec, pending.resume.allow_non_restored_state ?? false);
+      if (!result.ok) {
+        fail(result.error);
+        return;
+      }
+      this.job_spec = spec;
+      this.plan = result.plan;
+      this.graph = result.graph;
+      this.total_tasks = this.plan.vertices.reduce((sum, v) => sum + v.parallelism, 0);
+      // A failover before the next checkpoint restores the savepoint again, never an older checkpoint.
+      this.retained_checkpoints.clear();
+      this.resumed_from = { savepoint_id: result.restore.checkpoint_id, path: pending.path, restore: result.restore };
+      this.coordinator?.restore_checkpoint_counter(result.restore.checkpoint_id);
+      this.restore_from = undefined;
+      this.restore_skipped = [];
+      this.runtime.log('jm.savepoint_resuming', {
+        savepoint_id: result.restore.checkpoint_id, parallelism: spec.parallelism, non_restored: result.non_restored,
+      });
+      this.runtime.probe('savepoint.resumed_rescaled');
+      this.restart_due = true;
+      this.tryDeploy();
+    });
   }
 
   // ---- high availability -------------------------------------------------------------------------------------
@@ -670,6 +899,10 @@ export class JobManager implements EngineNode {
       }
       return;
     }
+    if (timer.kind === 'savepoint_resume') {
+      this.resumeFromSavepoint(timer.attempt);
+      return;
+    }
     if (timer.kind === 'restart') {
       if (timer.attempt === this.attempt && this.status === 'RESTARTING') this.selectCheckpointThenDeploy(timer.attempt);
       return;
@@ -786,7 +1019,7 @@ export class JobManager implements EngineNode {
       this.restore_from = chosen;
       this.restore_skipped = skipped;
       const recovery = this.recoveries[this.recoveries.length - 1];
-      if (recovery !== undefined) recovery.restored_checkpoint_id = chosen?.checkpoint_id ?? null;
+      if (recovery !== undefined) recovery.restored_checkpoint_id = chosen?.checkpoint_id ?? this.resumed_from?.savepoint_id ?? null;
       if (skipped.length > 0) this.runtime.probe('recovery.skipped_invalid_checkpoint');
       this.restart_due = true;
       this.tryDeploy();
@@ -808,6 +1041,7 @@ export class JobManager implements EngineNode {
       for (const key of listed.value) {
         const match = /\/chk-(\d+)\/_metadata$/.exec(key);
         if (match !== null && this.retained_checkpoints.has(Number(match[1]))) ids.add(Number(match[1]));
+        // (after a resume from a savepoint, retained_checkpoints holds only checkpoints taken since)
       }
       const candidates = [...ids]
         .sort((a, b) => b - a)
@@ -951,6 +1185,11 @@ export class JobManager implements EngineNode {
         })),
       };
       this.runtime.log('recovery.restored', { checkpoint_id: from.checkpoint_id, skipped: this.restore_skipped });
+    } else if (this.resumed_from !== undefined) {
+      restore = structuredClone(this.resumed_from.restore);
+      if (this.recoveries.length > 0 && this.status === 'RESTARTING' && this.recoveries[this.recoveries.length - 1]!.redeployed_at_ms === undefined) {
+        this.runtime.log('recovery.restored', { checkpoint_id: this.resumed_from.savepoint_id, savepoint: this.resumed_from.path, skipped: this.restore_skipped });
+      }
     } else if (this.status === 'RESTARTING') {
       this.runtime.log('recovery.restored', { checkpoint_id: null, skipped: this.restore_skipped });
     }
@@ -964,7 +1203,7 @@ export class JobManager implements EngineNode {
       this.runtime.send(tm, {
         type: 'deploy',
         attempt: this.attempt,
-        job: this.config.job,
+        job: this.job_spec,
         placement,
         checkpointing,
         restore,
@@ -977,4 +1216,45 @@ export class JobManager implements EngineNode {
 
 export function createJobManager(config: JobManagerConfig): (runtime: Runtime) => JobManager {
   return (runtime) => new JobManager(runtime, config);
+}
+
+/**
+ * Validates a canonical savepoint against a job spec (operator uids, max parallelism, allow_non_restored_state) and
+ * builds the deployment restore for it. Pure: the bytes are not modified.
+ */
+export function restore_from_savepoint_bytes(
+  bytes: Uint8Array,
+  jobs: JobCatalogue,
+  spec: JobSpec,
+  allow_non_restored_state: boolean,
+): { ok: true; restore: DeploymentRestore; plan: ExecutionPlan; graph: JobGraph; non_restored: string[] } | { ok: false; error: string } {
+  const read = read_savepoint(bytes);
+  if (!read.ok) return { ok: false, error: `savepoint unreadable (${read.error}): ${read.message}` };
+  let built: ReturnType<typeof buildJob>;
+  try {
+    built = buildJob(jobs, spec);
+  } catch (error) {
+    return { ok: false, error: `cannot build job: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const job = { operators: built.graph.nodes.map((n) => ({ uid: n.uid, parallelism: n.parallelism, max_parallelism: n.max_parallelism })) };
+  const planned = plan_restore(read.savepoint, job, { allow_non_restored_state });
+  if (!planned.ok) return { ok: false, error: planned.message };
+  const uids = new Set(job.operators.map((op) => op.uid));
+  const state = restore_state_from_savepoint(read.savepoint);
+  return {
+    ok: true,
+    restore: {
+      checkpoint_id: read.savepoint.checkpoint_id,
+      operators: state.operators
+        .filter((op) => uids.has(op.operator_id))
+        .map((op) => ({
+          operator_id: op.operator_id,
+          max_parallelism: op.max_parallelism,
+          subtasks: op.subtasks.map((sub) => ({ subtask_index: sub.subtask_index, keyed: sub.keyed, operator_state: sub.operator_state })),
+        })),
+    },
+    plan: built.plan,
+    graph: built.graph,
+    non_restored: planned.plan.non_restored,
+  };
 }

@@ -3,6 +3,8 @@
 // Scenario faults that the world has no direct primitive for are mapped here, each mapping stated in its comment.
 import { apply_fault, generate_nemesis_plan, type Fault, type FaultPlan, type NemesisKind, type Rng, type World } from '../../sim/index.js';
 import type { Scenario } from '../schema/scenario.generated.js';
+import type { JobManager } from '../../engine/cluster/job-manager.js';
+import { engineNodeOf } from '../host.js';
 import type { RunObserver } from './observer.js';
 import { duration_field_ms, type RunPlan } from './plan.js';
 
@@ -155,9 +157,28 @@ export function expand_scenario_fault(fault: ScenarioFault, context: FaultContex
       const target = fault.kind === 'sink_outage' ? context.sink_system_id : 'broker';
       return [{ at_ms, kind: 'pause', target, duration_ms: duration_field_ms(entry['duration'] as string | number, 0, 'faults[].duration') }];
     }
+    case 'savepoint': {
+      // An operator action on the leading JobManager: an intermediate savepoint, or stop-with-savepoint and a resume
+      // (at resume_parallelism, else the same parallelism) from the canonical savepoint file after resume_after.
+      const leader = ['jm', 'jm-standby']
+        .flatMap((id) => (context.world.process_ids().includes(id) ? (engineNodeOf<JobManager>(context.world.process_object(id)) ?? []) : []))
+        .find((jm) => jm.is_leader);
+      const report = (outcome: { ok: boolean; error?: string }): void => {
+        if (!outcome.ok) context.notes.push(`savepoint at ${at_ms} ms failed: ${outcome.error ?? 'unknown'}`);
+      };
+      if (leader === undefined) {
+        context.notes.push(`savepoint at ${at_ms} ms not taken: no JobManager leads the job`);
+      } else if (entry['stop'] === true) {
+        const parallelism = typeof entry['resume_parallelism'] === 'number' ? entry['resume_parallelism'] : context.plan.parallelism;
+        const after_ms = duration_field_ms(entry['resume_after'] as string | number | undefined, 1_000, 'faults[].resume_after');
+        leader.stop_with_savepoint({ resume: { parallelism, after_ms } }, report);
+      } else {
+        leader.trigger_savepoint(report);
+      }
+      return [];
+    }
     default:
-      // Savepoints (stop, rescale, resume) need a JobManager savepoint API the engine does not offer yet.
-      context.notes.push(`${fault.kind} at ${at_ms} ms not injected: the engine's JobManager has no ${fault.kind} operation yet`);
+      context.notes.push(`${(fault as { kind: string }).kind} at ${at_ms} ms not injected: no mapping for this fault kind`);
       return [];
   }
 }
