@@ -560,6 +560,11 @@ export class Task implements OutputAvailabilityListener {
             this.records_in++;
             if (!this.chainAvailable()) break;
           }
+          if (this.aligning_checkpoint !== undefined && this.barrier_seen.has(channel.index)) {
+            // At-least-once: records behind the barrier on a channel that delivered it enter state before the snapshot.
+            if (this.records_past_barrier === 0) this.host.probe?.('checkpoint.at_least_once_records_past_barrier');
+            this.records_past_barrier += i - channel.cursor;
+          }
           if (i >= n) gate.consumeHead(channel);
           else channel.cursor = i;
           break;
@@ -715,6 +720,8 @@ export class Task implements OutputAvailabilityListener {
   /** Time from the first barrier to the snapshot of the newest checkpoint (0 for unaligned snapshots), and the max. */
   last_alignment_ms = 0;
   max_alignment_ms = 0;
+  /** At-least-once: records processed after their channel's barrier but before the snapshot (duplicates on restore). */
+  records_past_barrier = 0;
   /** Records captured as channel state by this task's unaligned snapshots (input and output side). */
   channel_state_records = 0;
   unaligned_snapshots = 0;
