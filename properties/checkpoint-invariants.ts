@@ -14,7 +14,7 @@ export interface CheckpointFacts {
   aborted_ids: readonly number[];
   /** Checkpoint id each recovery restored (null: started empty). */
   restored_ids: readonly (number | null)[];
-  /** Key prefixes the world damaged on purpose (corrupt_checkpoint faults) while the restores listed happened. */
+  /** Key prefixes the world damaged on purpose (corrupt_checkpoint faults) before (and while) the restores listed. */
   damaged_prefixes: readonly string[];
   num_retained: number;
   /** Synchronous read of the checkpoint store (undefined: absent). */

@@ -247,25 +247,36 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     if (observer.triggered_ids.length === 0) {
       add('checkpoint_invariants', 'skipped', 0, plan.checkpointing_mode === 'none' ? 'checkpointing is off' : 'no checkpoint was triggered: the engine logged no checkpoint.triggered');
     } else {
-      // Damage injected on purpose lasts for the safety phase; restores after healing may read intact bytes.
-      const damaged: string[] = [];
-      for (const fault of evidence.faults) {
-        if (fault.kind === 'storage_bit_flip_read' || fault.kind === 'storage_missing_object') damaged.push(fault.target.replace(/^checkpoint:/, ''));
-      }
+      // Damage injected on purpose lasts for the safety phase: a restore is wrong only if it happened after the
+      // damage and before healing. Each restore is judged against the damage done before it.
       const healed_ms = evidence.liveness_started_ms ?? Infinity;
+      const damage = evidence.faults
+        .filter((fault) => fault.kind === 'storage_bit_flip_read' || fault.kind === 'storage_missing_object')
+        .map((fault) => ({ time_ms: fault.time_ms, prefix: fault.target.replace(/^checkpoint:/, '') }));
+      const damaged_restores = observer.restores.filter((r) => r.time_ms < healed_ms && damage.some((d) => d.time_ms <= r.time_ms));
+      const damaged = damage.filter((d) => damaged_restores.some((r) => d.time_ms <= r.time_ms)).map((d) => d.prefix);
       const completed = [...observer.checkpoints.values()].filter((c) => c.status === 'completed' && c.kind === 'checkpoint').map((c) => c.checkpoint_id);
-      const result = check_checkpoint_invariants({
+      const facts = {
         triggered_ids: observer.triggered_ids,
         completed_ids: completed,
         completed_metadata_paths: observer.completed_metadata_paths,
         aborted_ids: [...observer.checkpoints.values()].filter((c) => c.status === 'aborted').map((c) => c.checkpoint_id),
-        restored_ids: observer.recoveries.filter((r) => r.start_ms < healed_ms).map((r) => r.restored_checkpoint_id),
-        damaged_prefixes: damaged,
+        restored_ids: observer.restores.map((r) => r.checkpoint_id),
+        damaged_prefixes: [] as string[],
         num_retained: plan.flink.checkpointing.num_retained,
         // Files are checked while the job runs (evidence.store_checks): a finished job may discard its checkpoints.
-        peek: () => undefined,
+        peek: (): Uint8Array | undefined => undefined,
         storage_faults_injected: true,
+      };
+      const ordered = check_checkpoint_invariants(facts);
+      const after_damage = check_checkpoint_invariants({
+        ...facts,
+        triggered_ids: [],
+        aborted_ids: [],
+        restored_ids: damaged_restores.map((r) => r.checkpoint_id),
+        damaged_prefixes: damaged,
       });
+      const result = { checks: ordered.checks + after_damage.checks, findings: [...ordered.findings, ...after_damage.findings] };
       const checks = result.checks + evidence.store_checks.checks;
       const first = result.findings[0];
       const store_first = evidence.store_checks.findings[0];

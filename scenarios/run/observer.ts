@@ -45,6 +45,8 @@ export class RunObserver {
   readonly commit_times_ms: number[] = [];
   /** Checkpoint ids in trigger order (repeats included, so the id order can be checked). */
   readonly triggered_ids: number[] = [];
+  /** Every 'recovery.restored': when, and which checkpoint (null: started empty). */
+  readonly restores: { time_ms: number; checkpoint_id: number | null }[] = [];
   /** Metadata key of every completed checkpoint or savepoint, by id. */
   readonly metadata_path_by_id = new Map<number, string>();
   /** Metadata keys of completed checkpoints (not savepoints), oldest first. */
@@ -185,6 +187,7 @@ export class RunObserver {
         return;
       }
       case 'recovery.restored': {
+        if (this.restores.length < MAX_RECOVERIES) this.restores.push({ time_ms: event.time_ms, checkpoint_id: number_field(fields, 'checkpoint_id') ?? null });
         const recovery = this.open_recovery;
         if (recovery === undefined) return;
         recovery.restored_checkpoint_id = number_field(fields, 'checkpoint_id') ?? null;
