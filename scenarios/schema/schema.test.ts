@@ -61,10 +61,10 @@ describe('scenario catalogue', () => {
     expect(result.scenario.seeds?.length ?? 0).toBeGreaterThan(0);
   });
 
-  it('proves its checks bite: some scenarios expect a violation, and they cover output and liveness', () => {
+  it('proves its checks bite: some scenarios expect a violation, and they cover state, output and liveness', () => {
     const expected = files
       .map((file) => load_scenario(join(CATALOGUE_DIR, file)))
       .flatMap((result) => (result.ok && result.scenario.expect_violation !== undefined ? [result.scenario.expect_violation] : []));
-    expect(new Set(expected)).toEqual(new Set(['exactly_once_output', 'liveness']));
+    expect(new Set(expected)).toEqual(new Set(['exactly_once_state', 'exactly_once_output', 'liveness']));
   });
 });
