@@ -34,6 +34,47 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     why_not_required: 'depends on a checkpoint landing while sources finish; not guaranteed by the CI swarm',
   },
   {
+    name: 'checkpoint.at_least_once_records_past_barrier',
+    where: 'engine/task/task.ts: at-least-once mode processes records behind a counted barrier before the snapshot',
+    required_in_ci: true,
+  },
+  {
+    name: 'checkpoint.unaligned',
+    where: 'engine/task/task.ts: an unaligned snapshot at the first barrier (the barrier overtakes in-flight data)',
+    required_in_ci: false,
+    why_not_required: 'reached by unaligned-under-backpressure (scenarios/unaligned-checkpoints.test.ts), not in the CI swarm',
+  },
+  {
+    name: 'checkpoint.channel_state_captured',
+    where: 'engine/task/task.ts: an unaligned snapshot holds overtaken records as channel state',
+    required_in_ci: false,
+    why_not_required: 'reached by unaligned-under-backpressure (scenarios/unaligned-checkpoints.test.ts), not in the CI swarm',
+  },
+  {
+    name: 'checkpoint.alignment_timeout_switch',
+    where: 'engine/task/task.ts: an alignment outlasts aligned-checkpoint-timeout and continues unaligned',
+    required_in_ci: false,
+    why_not_required: 'needs aligned-checkpoint-timeout > 0 under backpressure (scenarios/unaligned-checkpoints.test.ts)',
+  },
+  {
+    name: 'checkpoint.unaligned_aborted',
+    where: 'engine/task/task.ts: an unaligned checkpoint is aborted while its channel state is still being collected',
+    required_in_ci: false,
+    why_not_required: 'needs a crash or abort during an unaligned checkpoint (unaligned-under-backpressure)',
+  },
+  {
+    name: 'checkpoint.channel_state_over_bound',
+    where: 'engine/task/task.ts: channel state of a consumed channel (timeout switch) exceeds its bound; the checkpoint is declined',
+    required_in_ci: false,
+    why_not_required: 'a safety valve: only a barrier delayed far behind a fast input reaches it',
+  },
+  {
+    name: 'restore.channel_state_replayed',
+    where: 'engine/task/task.ts: a restored task replays channel state before any new input',
+    required_in_ci: false,
+    why_not_required: 'reached by unaligned-under-backpressure (scenarios/unaligned-checkpoints.test.ts), not in the CI swarm',
+  },
+  {
     name: 'recovery.skipped_invalid_checkpoint',
     where: 'engine/cluster/job-manager.ts: recovery skips a checkpoint that fails verification',
     required_in_ci: false,
@@ -76,13 +117,13 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     name: 'ha.corrupt_record_detected',
     where: 'engine/ha/ha-store.ts: a corrupt HA record is detected by checksum',
     required_in_ci: false,
-    why_not_required: 'the runner does not host the HA store and standby JobManager (the JobManager has no HA client yet)',
+    why_not_required: 'needs a damaged HA record on the ha process disk (storage faults on disk/ha), not in the CI swarm',
   },
   {
     name: 'ha.invalid_slot_on_load',
     where: 'engine/ha/ha-store.ts: an invalid slot is found while loading',
     required_in_ci: false,
-    why_not_required: 'the runner does not host the HA store and standby JobManager (the JobManager has no HA client yet)',
+    why_not_required: 'needs a damaged HA slot on the ha process disk, not in the CI swarm',
   },
 ];
 
