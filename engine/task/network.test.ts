@@ -103,3 +103,63 @@ describe('input gate watermarks', () => {
     expect(gate.nextReadable()).toBe(a);
   });
 });
+
+describe('unaligned checkpoint support', () => {
+  const config: NetworkConfig = { buffer_records: 4, input_buffers_per_channel: 2, output_queue_buffers: 2 };
+
+  it('a priority barrier leaves at once, without credit, ahead of queued buffers, and reports what it overtook', () => {
+    const sent: NetworkBuffer[] = [];
+    const listener = { full_output_channels: 0, onOutputAvailable() {} };
+    const output = new OutputChannel('0:0:0', 'tm-b', false, config, {
+      sendBuffer: (_channel, buffer) => sent.push(buffer),
+      returnCredit: () => {},
+    }, listener, fail);
+    for (let i = 0; i < 14; i++) output.addRecord(i, 100 + i); // 2 buffers sent (credit 2), 1 queued, 2 records partial
+    expect(sent).toHaveLength(2);
+    expect(output.available_credit).toBe(0);
+    const overtaken = output.sendPriorityBarrier(7);
+    expect(sent[2]).toEqual({ kind: 'barrier', checkpoint_id: 7, priority: true });
+    expect(overtaken).toEqual({ channel: '0:0:0', values: [8, 9, 10, 11, 12, 13], timestamps: [108, 109, 110, 111, 112, 113] });
+    expect(output.available_credit).toBe(0);
+    expect(output.buffers_sent).toBe(3);
+    // The overtaken records are still sent afterwards, in order.
+    output.addCredit(2);
+    expect(sent.slice(3).flatMap((b) => (b.kind === 'records' ? b.values : []))).toEqual([8, 9, 10, 11, 12, 13]);
+  });
+
+  it('no barrier follows an end of partition that already left the channel', () => {
+    const { output, input } = link(config);
+    output.addEvent({ kind: 'end_of_partition' });
+    expect(input.queue.at(-1)).toEqual({ kind: 'end_of_partition' });
+    expect(output.sendPriorityBarrier(3)).toBeUndefined();
+    expect(input.queue).toHaveLength(1);
+  });
+
+  it('captures the unconsumed records before a queued barrier, removes that barrier and owes its credit', () => {
+    const gate = new InputGate(fail);
+    const input = gate.addChannel('c', 'tm-a', false, 4);
+    gate.receive(input, { kind: 'records', values: ['a', 'b', 'c'], timestamps: [1, 2, 3] });
+    gate.receive(input, { kind: 'records', values: ['d'], timestamps: [4] });
+    gate.receive(input, { kind: 'barrier', checkpoint_id: 5 });
+    gate.receive(input, { kind: 'records', values: ['e'], timestamps: [5] });
+    input.cursor = 1; // 'a' was processed already
+    const captured = gate.captureInFlight(input, 5);
+    expect(captured.stopped).toBe(true);
+    expect(captured.records).toEqual({ channel: 'c', values: ['b', 'c', 'd'], timestamps: [2, 3, 4] });
+    expect(input.queue.map((b) => b.kind)).toEqual(['records', 'records', 'records']);
+    expect(input.pending_credit).toBe(1);
+    expect(gate.buffered_buffers).toBe(3);
+  });
+
+  it('captures everything queued when the barrier has not arrived, and stops at an end of partition', () => {
+    const gate = new InputGate(fail);
+    const waiting = gate.addChannel('w', 'tm-a', false, 4);
+    gate.receive(waiting, { kind: 'records', values: [1, 2], timestamps: [1, 2] });
+    expect(gate.captureInFlight(waiting, 9)).toEqual({ records: { channel: 'w', values: [1, 2], timestamps: [1, 2] }, buffers: 1, stopped: false });
+    const ending = gate.addChannel('e', 'tm-a', false, 4);
+    gate.receive(ending, { kind: 'records', values: [3], timestamps: [3] });
+    gate.receive(ending, { kind: 'end_of_partition' });
+    expect(gate.captureInFlight(ending, 9)).toEqual({ records: { channel: 'e', values: [3], timestamps: [3] }, buffers: 1, stopped: true });
+    expect(ending.queue).toHaveLength(2);
+  });
+});
