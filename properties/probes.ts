@@ -18,8 +18,45 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'checkpoint.alignment_aborted',
     where: 'engine/task/task.ts: an alignment is overtaken by a newer barrier or a failure',
+    required_in_ci: true,
+  },
+  { name: 'jm.failover', where: 'engine/cluster/job-manager.ts: the standby JobManager takes over leadership', required_in_ci: true },
+  {
+    name: 'jm.failover_restored',
+    where: 'engine/cluster/job-manager.ts: the new leader restores the job from the HA checkpoint pointer',
+    required_in_ci: true,
+  },
+  {
+    name: 'jm.leadership_lost',
+    where: 'engine/cluster/job-manager.ts: a leader learns it was superseded and steps down',
     required_in_ci: false,
-    why_not_required: 'reached by partition and corruption scenarios, not by the three-run CI swarm',
+    why_not_required: 'needs a JobManager that survives its own replacement (partition or pause of the leader)',
+  },
+  {
+    name: 'job.finished_unconfirmed',
+    where: 'engine/cluster/job-manager.ts: the job finished but the final state could not be confirmed',
+    required_in_ci: false,
+    why_not_required: 'needs a fault exactly at the end of the input',
+  },
+  {
+    name: 'recovery.verify_retry',
+    where: 'engine/cluster/job-manager.ts: checkpoint verification is retried after a failed store read',
+    required_in_ci: false,
+    why_not_required: 'needs a checkpoint-store fault during recovery',
+  },
+  { name: 'savepoint.stop_completed', where: 'engine/cluster/job-manager.ts: stop-with-savepoint completed', required_in_ci: true },
+  {
+    name: 'savepoint.completed',
+    where: 'engine/cluster/job-manager.ts: an intermediate savepoint completed',
+    required_in_ci: false,
+    why_not_required: 'no catalogue scenario takes an intermediate savepoint',
+  },
+  { name: 'savepoint.resumed_rescaled', where: 'engine/cluster/job-manager.ts: the job resumed from a savepoint at another parallelism', required_in_ci: true },
+  {
+    name: 'sink.zombie_fenced',
+    where: 'engine/connectors/two-phase-commit-sink.ts: a zombie writer of an old attempt was fenced',
+    required_in_ci: false,
+    why_not_required: 'needs a paused TaskManager that resumes after its replacement (long-gc-pause style)',
   },
   {
     name: 'checkpoint.alignment_overtaken',
@@ -77,8 +114,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'recovery.skipped_invalid_checkpoint',
     where: 'engine/cluster/job-manager.ts: recovery skips a checkpoint that fails verification',
-    required_in_ci: false,
-    why_not_required: 'reached by the corrupted-latest-checkpoint scenario, which the three-run CI swarm does not include',
+    required_in_ci: true,
   },
   {
     name: 'sink.crash_between_precommit_and_commit',
@@ -98,8 +134,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'tm.data_plane_failure',
     where: 'engine/cluster/task-manager.ts: a data channel lost buffers (link break) and the attempt fails',
-    required_in_ci: false,
-    why_not_required: 'reached by the link-breaks-drop-in-flight scenario, not by the three-run CI swarm',
+    required_in_ci: true,
   },
   {
     name: 'source.reader_restored_splits',
