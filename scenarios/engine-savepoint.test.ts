@@ -115,7 +115,7 @@ describe('savepoints from the JobManager', () => {
     if (allowed.ok) expect(allowed.non_restored).toContain('count');
 
     const corrupt = bytes.slice();
-    corrupt[corrupt.length - 1] ^= 0x40;
+    corrupt[corrupt.length - 1] = (corrupt[corrupt.length - 1] ?? 0) ^ 0x40;
     expect(restore_from_savepoint_bytes(corrupt, EXAMPLE_JOB_FACTORIES, spec, false)).toMatchObject({ ok: false, error: expect.stringMatching(/corrupt/) });
     expect(c.world.checkpoint_store.peek(path)).toEqual(before);
   });

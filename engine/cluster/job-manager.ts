@@ -95,6 +95,8 @@ interface RegisteredTaskManager {
 
 /** How many of the newest checkpoints in the store a recovery tries before restarting from scratch. */
 const MAX_RESTORE_CANDIDATES = 8;
+/** Rounds of reading every restore candidate again (after a delay) before a recovery gives up on all of them. */
+const MAX_VERIFY_ROUNDS = 5;
 /** Heartbeat timeouts the JobManager waits for TaskManagers to confirm the final commit before finishing anyway. */
 const MAX_FINISHING_TIMEOUTS = 10;
 /** Attempts at the final checkpoint of a finished bounded job before the job fails. */
@@ -106,6 +108,7 @@ type JobManagerTimer =
   | { kind: 'deploy_timeout'; attempt: number }
   | { kind: 'ha_watch' }
   | { kind: 'savepoint_resume'; attempt: number }
+  | { kind: 'ha_reselect'; attempt: number }
   | { kind: 'ha_timeout'; request_id: number };
 
 interface HaWrite {
@@ -131,6 +134,8 @@ export class JobManager implements EngineNode {
   /** RESTARTING: the restart strategy's delay has passed (a redeploy may start once enough slots are registered). */
   private restart_due = false;
   private restore_skipped: SkippedCheckpoint[] = [];
+  private verify_rounds = 0;
+  private ha_reselect_record: HaRecord | undefined;
   /** The request id of the final checkpoint after all tasks finished (bounded input with checkpointing). */
   private awaiting_final_checkpoint: number | undefined = undefined;
   private final_checkpoint_attempts = 0;
@@ -715,6 +720,15 @@ export class JobManager implements EngineNode {
     const attempt = this.attempt;
     this.verifyCandidates(candidates, 0, [], (chosen, skipped) => {
       if (this.attempt !== attempt || this.status !== 'RESTARTING' || this.role !== 'leader') return;
+      if (chosen === undefined && skipped.length > 0 && this.verify_rounds < MAX_VERIFY_ROUNDS) {
+        this.verify_rounds++;
+        this.runtime.log('recovery.verify_retry', { round: this.verify_rounds, skipped });
+        this.runtime.probe('recovery.verify_retry');
+        this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'ha_reselect', attempt } satisfies JobManagerTimer);
+        this.ha_reselect_record = previous;
+        return;
+      }
+      this.verify_rounds = 0;
       if (chosen !== undefined) {
         if (chosen.checkpoint_id >= this.first_checkpoint_id) {
           this.runtime.fail_invariant('a restored checkpoint id is not below the ids reserved for the new leader', { checkpoint_id: chosen.checkpoint_id });
@@ -810,6 +824,13 @@ export class JobManager implements EngineNode {
         if (known === undefined || known.incarnation !== message.incarnation) {
           this.runtime.log('jm.tm_registered', { tm: from, slots: message.slots, incarnation: message.incarnation });
         }
+        // A TaskManager that cancelled its tasks (it lost the JobManager for a while) registers without them.
+        if (
+          known !== undefined && known.incarnation === message.incarnation && message.running_attempt !== undefined &&
+          message.running_attempt !== this.attempt && this.status === 'RUNNING' && this.deployed_to.includes(from)
+        ) {
+          this.failJob(`TaskManager ${from} cancelled its tasks (JobManager silent)`);
+        }
         // A TaskManager that restarted lost its tasks: the running attempt cannot continue.
         if (known !== undefined && known.incarnation !== message.incarnation && this.deployed_to.includes(from) && !this.isTerminal()) {
           this.failJob(`TaskManager ${from} restarted (incarnation ${message.incarnation})`);
@@ -897,6 +918,12 @@ export class JobManager implements EngineNode {
       if (timer.attempt === this.attempt && this.deployed_to.length > 0 && (this.status === 'CREATED' || this.status === 'RESTARTING')) {
         this.failJob(`deployment of attempt ${timer.attempt} timed out`);
       }
+      return;
+    }
+    if (timer.kind === 'ha_reselect') {
+      const record = this.ha_reselect_record;
+      this.ha_reselect_record = undefined;
+      if (record !== undefined && timer.attempt === this.attempt && this.status === 'RESTARTING') this.selectFromHaThenDeploy(record);
       return;
     }
     if (timer.kind === 'savepoint_resume') {
@@ -1016,6 +1043,16 @@ export class JobManager implements EngineNode {
   private selectCheckpointThenDeploy(attempt: number): void {
     const done = (chosen: CompletedCheckpoint | undefined, skipped: SkippedCheckpoint[]): void => {
       if (this.attempt !== attempt || this.status !== 'RESTARTING') return;
+      if (chosen === undefined && skipped.some((s) => s.checkpoint_id >= 0) && this.verify_rounds < MAX_VERIFY_ROUNDS) {
+        // Every candidate failed: a read can flip bits in transit, and restarting from scratch after commits would
+        // repeat committed output. Read them all again a little later before giving up on them.
+        this.verify_rounds++;
+        this.runtime.log('recovery.verify_retry', { round: this.verify_rounds, skipped });
+        this.runtime.probe('recovery.verify_retry');
+        this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'restart', attempt } satisfies JobManagerTimer);
+        return;
+      }
+      this.verify_rounds = 0;
       this.restore_from = chosen;
       this.restore_skipped = skipped;
       const recovery = this.recoveries[this.recoveries.length - 1];

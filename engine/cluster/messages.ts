@@ -32,7 +32,8 @@ export interface JobSpec {
 }
 
 export type ClusterMessage =
-  | { type: 'tm.register'; slots: number; incarnation: number }
+  /** `running_attempt` (with HA): the attempt whose tasks the TaskManager still runs, null after it cancelled them. */
+  | { type: 'tm.register'; slots: number; incarnation: number; running_attempt?: number | null }
   /** `leader_epoch`: the JobManager's fencing token under high availability (absent without HA). */
   | { type: 'tm.registered'; leader_epoch?: number }
   /** High availability: a standby JobManager checks that the leader is alive; the leader answers with its token. */

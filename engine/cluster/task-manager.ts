@@ -132,6 +132,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
         type: 'tm.register',
         slots: this.config.slots,
         incarnation: this.runtime.incarnation,
+        ...(this.job_manager_candidates.size > 1 ? { running_attempt: this.deployment?.attempt ?? null } : {}),
       } satisfies ClusterMessage);
     }
     this.runtime.setTimer(this.config.registration_retry_ms ?? 1000, { kind: 'register' } satisfies TaskManagerTimer);
