@@ -350,12 +350,14 @@ export class InputGate {
    * Unaligned checkpoints: the records queued in a channel before the first barrier of `checkpoint_id` or the end of
    * the partition (the unconsumed rest of the head buffer included). A barrier found in the queue is removed (it was
    * overtaken; its credit is returned with the next step). `stopped` tells whether the channel delivers nothing more
-   * that belongs to the checkpoint's channel state.
+   * that belongs to the checkpoint's channel state. `before_buffers`: the barrier is known to follow exactly that many
+   * queued buffers (it arrived as a priority event before the task started).
    */
-  captureInFlight(channel: InputChannel, checkpoint_id: number): { records: ChannelRecords; buffers: number; stopped: boolean } {
+  captureInFlight(channel: InputChannel, checkpoint_id: number, before_buffers?: number): { records: ChannelRecords; buffers: number; stopped: boolean } {
     const records: ChannelRecords = { channel: channel.id, values: [], timestamps: [] };
     let buffers = 0;
     for (let b = 0; b < channel.queue.length; b++) {
+      if (before_buffers !== undefined && b >= before_buffers) return { records, buffers, stopped: true };
       const buffer = channel.queue[b]!;
       if (buffer.kind === 'end_of_partition') return { records, buffers, stopped: true };
       if (buffer.kind === 'barrier' && buffer.checkpoint_id >= checkpoint_id) {
@@ -374,6 +376,6 @@ export class InputGate {
         records.timestamps.push(buffer.timestamps[i]!);
       }
     }
-    return { records, buffers, stopped: false };
+    return { records, buffers, stopped: before_buffers !== undefined };
   }
 }

@@ -451,6 +451,7 @@ export class Task implements OutputAvailabilityListener {
       channel.finishPartial();
     }
     this.recovered_output = [];
+    this.startDeferredUnaligned();
     this.source?.reader.start();
     this.host.wake(this);
   }
@@ -709,6 +710,8 @@ export class Task implements OutputAvailabilityListener {
 
   // ---- unaligned checkpoints --------------------------------------------------------------------------------
 
+  /** Priority barriers that arrived before start() (handled right after it). */
+  private readonly deferred_priority_barriers: { channel: InputChannel; checkpoint_id: number; queued_before: number }[] = [];
   /** The unaligned checkpoint whose channel state is still being collected (at most one: max concurrent 1). */
   private collecting: ChannelStateCollection | undefined = undefined;
   /** Complete channel states waiting for their acknowledgement (bounded by MAX_COMPLETED_CHANNEL_STATES). */
@@ -761,6 +764,14 @@ export class Task implements OutputAvailabilityListener {
       } else return true;
     }
     if (buffer.kind !== 'barrier' || buffer.priority !== true) return true;
+    if (this.status === 'created') {
+      // Data may reach a task before its own start message: snapshot only once its operators are open.
+      this.deferred_priority_barriers.push({ channel, checkpoint_id: buffer.checkpoint_id, queued_before: channel.queue.length });
+      if (this.deferred_priority_barriers.length > 2 * this.gate.channels.length) {
+        this.host.fail('too many priority barriers before start', { task: this.key, held: this.deferred_priority_barriers.length });
+      }
+      return false;
+    }
     // A priority barrier: the first barrier of an unaligned checkpoint (or an upstream task switched to unaligned).
     const id = buffer.checkpoint_id;
     if (id <= this.last_checkpoint_id || (this.collecting !== undefined && id <= this.collecting.checkpoint_id)) return false;
@@ -774,6 +785,20 @@ export class Task implements OutputAvailabilityListener {
     }
     this.startUnaligned(id, channel);
     return false;
+  }
+
+  /**
+   * Priority barriers that arrived before start: the newest checkpoint among them starts now, each of its barriers
+   * placed after the buffers its channel held when it arrived (older checkpoints were superseded).
+   */
+  private startDeferredUnaligned(): void {
+    const deferred = this.deferred_priority_barriers.splice(0);
+    if (deferred.length === 0) return;
+    const id = Math.max(...deferred.map((d) => d.checkpoint_id));
+    if (id <= this.last_checkpoint_id) return;
+    const positions = new Map<number, number>();
+    for (const d of deferred) if (d.checkpoint_id === id) positions.set(d.channel.index, d.queued_before);
+    this.startUnaligned(id, undefined, positions);
   }
 
   /** Channel state of one input channel holds at most its buffer bound (twice when waiting channels are consumed). */
@@ -799,7 +824,7 @@ export class Task implements OutputAvailabilityListener {
    * every queued output buffer (those buffers become output channel state). Channels whose barrier has not arrived
    * keep adding to the channel state until it does.
    */
-  private startUnaligned(checkpoint_id: number, arrived_on: InputChannel | undefined): void {
+  private startUnaligned(checkpoint_id: number, arrived_on: InputChannel | undefined, barrier_positions?: ReadonlyMap<number, number>): void {
     if (this.collecting !== undefined) this.abandonCollection('overtaken by a newer barrier');
     const blocking = this.host.unaligned?.aligned_checkpoint_timeout_ms === 0;
     const collection: ChannelStateCollection = { checkpoint_id, state: { input: [], output: [] }, waiting: new Map(), blocking };
@@ -818,7 +843,7 @@ export class Task implements OutputAvailabilityListener {
     this.gate.unblockAll();
     for (const channel of this.gate.channels) {
       if (channel.ended || aligned_before.has(channel.index)) continue;
-      const captured = this.gate.captureInFlight(channel, checkpoint_id);
+      const captured = this.gate.captureInFlight(channel, checkpoint_id, barrier_positions?.get(channel.index));
       if (captured.stopped || channel === arrived_on) {
         collection.state.input.push(captured.records);
         continue;
@@ -868,6 +893,8 @@ export class Task implements OutputAvailabilityListener {
   }
 
   private storeChannelState(checkpoint_id: number, state: ChannelState): void {
+    // Max concurrent 1: a newer checkpoint means the older ones were aborted (their notification may be lost).
+    for (const id of [...this.completed_channel_states.keys()]) if (id < checkpoint_id) this.completed_channel_states.delete(id);
     for (const records of [...state.input, ...state.output]) this.channel_state_records += records.values.length;
     if (this.channel_state_records > 0) this.host.probe?.('checkpoint.channel_state_captured');
     this.completed_channel_states.set(checkpoint_id, this.host.seams?.channel_state?.(state) ?? state);
