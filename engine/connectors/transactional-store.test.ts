@@ -10,6 +10,7 @@ import {
   type TransactionalStoreConfig,
   type TxnRequestBody,
   type TxnResponse,
+  type WriterFence,
 } from './transactional-store.js';
 import { FakeWorld, Recorder } from './transactional-store.test-support.js';
 
@@ -20,7 +21,7 @@ function setup(config: Partial<TransactionalStoreConfig> = {}) {
   world.settle(10);
   let next = 0;
   /** Sends one request, runs the world until it is answered, returns the response. */
-  const call = (body: TxnRequestBody): TxnResponse => {
+  const call = (body: TxnRequestBody & { fence?: WriterFence }): TxnResponse => {
     const request_id = `t:${next++}`;
     const recorder = world.node<Recorder>('client');
     recorder.runtime.send('store', { type: TXSTORE_REQUEST, request: { ...body, request_id } });
@@ -140,6 +141,34 @@ describe('transactional store', () => {
     expect(call({ kind: 'commit', txn_id: 'p-0-1' }).outcome).toBe('already_committed');
     world.run_for(1_000);
     expect(call({ kind: 'commit', txn_id: 'p-0-2' }).outcome).toBe('expired');
+  });
+
+  it('fences writer generations per scope, durably: a lower generation is superseded, also after a restart or compaction', () => {
+    const { world, call, store } = setup({ compact_every_entries: 3 });
+    const fenced = (generation: number, body: TxnRequestBody) => call({ ...body, fence: { scope: 'p', generation } });
+    const epoch = fenced(2, { kind: 'begin', txn_id: 'p-0-1' }).epoch as number;
+    expect(fenced(2, { kind: 'write', txn_id: 'p-0-1', epoch, write_seq: 0, records: ['new'] }).outcome).toBe('ok');
+    expect(fenced(2, { kind: 'prepare', txn_id: 'p-0-1', epoch, write_count: 1, checkpoint_id: 7 }).outcome).toBe('ok');
+    const stale: TxnRequestBody[] = [
+      { kind: 'abort_lingering', prefix: 'p-', owner_modulo: 1, owner_remainder: 0, min_counter: 1 },
+      { kind: 'commit', txn_id: 'p-0-1' },
+      { kind: 'abort', txn_id: 'p-0-1', epoch: null },
+      { kind: 'begin', txn_id: 'p-0-1' },
+    ];
+    for (const body of stale) expect(fenced(1, body)).toMatchObject({ outcome: 'superseded', detail: 'generation 1 < 2' });
+    expect(call({ kind: 'list', prefix: 'q-', fence: { scope: 'q', generation: 1 } }).outcome).toBe('ok'); // scopes are independent
+    expect(call({ kind: 'list', prefix: 'p-' }).transactions).toMatchObject([{ txn_id: 'p-0-1', state: 'prepared' }]);
+    expect(world.events('txstore.compacted').length).toBeGreaterThan(0);
+    world.crash('store');
+    world.start('store');
+    world.settle(50);
+    expect(store().is_ready()).toBe(true);
+    expect(fenced(1, { kind: 'commit', txn_id: 'p-0-1' }).outcome).toBe('superseded');
+    // The restored checkpoint's pending transaction (prepared for checkpoint 7) survives a newer writer's lingering abort.
+    expect(fenced(3, { kind: 'abort_lingering', prefix: 'p-', owner_modulo: 1, owner_remainder: 0, min_counter: 1, keep_prepared_up_to: 7 }).aborted).toEqual([]);
+    expect(fenced(3, { kind: 'commit', txn_id: 'p-0-1' }).outcome).toBe('ok');
+    expect(fenced(2, { kind: 'commit', txn_id: 'p-0-1' }).outcome).toBe('superseded');
+    expect(store().read_committed().records).toEqual(['new']);
   });
 
   it('stops replay at a corrupt log entry, says so, and drops what follows it', () => {

@@ -10,21 +10,41 @@ export type TxnState = 'open' | 'prepared' | 'committed' | 'aborted' | 'expired'
 export type TxnRequestBody =
   | { kind: 'begin'; txn_id: string }
   | { kind: 'write'; txn_id: string; epoch: number; write_seq: number; records: unknown[] }
-  | { kind: 'prepare'; txn_id: string; epoch: number; write_count: number }
+  /** `checkpoint_id`: the checkpoint the transaction is pre-committed for (abort_lingering keeps restored ones). */
+  | { kind: 'prepare'; txn_id: string; epoch: number; write_count: number; checkpoint_id?: number }
   | { kind: 'commit'; txn_id: string }
   | { kind: 'abort'; txn_id: string; epoch: number | null }
   /**
    * Abort every open or prepared transaction whose id is `<prefix><owner>-<counter>` with
-   * owner % owner_modulo === owner_remainder and counter ≥ min_counter (Kafka-style lingering transactions).
+   * owner % owner_modulo === owner_remainder and counter ≥ min_counter (Kafka-style lingering transactions), except
+   * prepared ones pre-committed for a checkpoint ≤ keep_prepared_up_to: those belong to the restored checkpoint's
+   * pending set (whoever restored it commits them), even when their counter ran ahead.
    */
-  | { kind: 'abort_lingering'; prefix: string; owner_modulo: number; owner_remainder: number; min_counter: number }
+  | {
+      kind: 'abort_lingering';
+      prefix: string;
+      owner_modulo: number;
+      owner_remainder: number;
+      min_counter: number;
+      keep_prepared_up_to?: number;
+    }
   | { kind: 'list'; prefix: string }
   | { kind: 'upsert'; key: string; value: unknown }
   | { kind: 'append'; records: unknown[] }
   | { kind: 'read_committed' };
 
+/**
+ * A writer generation (Kafka's producer epoch per transactional id, here per transactional id prefix): the store
+ * remembers the highest generation it has seen per scope and refuses ("superseded") every request of a lower one, so a
+ * zombie of a stale job attempt can never begin, write, prepare, commit or abort anything its successor owns.
+ */
+export interface WriterFence {
+  scope: string;
+  generation: number;
+}
+
 /** `reply_tag`, when set, is echoed on the response message so a host can route it (as broker replies are). */
-export type TxnRequest = TxnRequestBody & { request_id: string; reply_tag?: string };
+export type TxnRequest = TxnRequestBody & { request_id: string; reply_tag?: string; fence?: WriterFence };
 
 export type TxnOutcome =
   | 'ok'
@@ -46,7 +66,9 @@ export type TxnOutcome =
   | 'too_many_open_transactions'
   | 'transaction_too_large'
   /** The store is loading or its request queue is full: retry later. */
-  | 'busy';
+  | 'busy'
+  /** The request's writer generation is below the highest the store has seen for its scope: a zombie, refused. */
+  | 'superseded';
 
 export interface TxnSummary {
   txn_id: string;
@@ -134,10 +156,12 @@ export const DEFAULT_TRANSACTIONAL_STORE_CONFIG: TransactionalStoreConfig = {
 };
 
 /** The effect of one accepted request, as written to the write-ahead log and replayed on restart. */
-type WalEntry =
+type WalEntry = WalOp & { fence?: WriterFence };
+type WalOp =
+  | { op: 'fence' }
   | { op: 'begin'; txn_id: string; epoch: number; begin_request_id: string; begin_ms: number }
   | { op: 'write'; txn_id: string; records: unknown[] }
-  | { op: 'prepare'; txn_id: string }
+  | { op: 'prepare'; txn_id: string; checkpoint_id?: number }
   | { op: 'commit'; txn_id: string }
   | { op: 'abort'; txn_ids: string[] }
   | { op: 'expire'; txn_id: string }
@@ -154,6 +178,8 @@ interface TxnRecord {
   /** Records written (kept after commit, when `records` has moved to the committed output). */
   record_count: number;
   records: unknown[];
+  /** prepare's checkpoint id, when it said. */
+  prepared_for?: number;
 }
 
 /** A compaction snapshot: the whole state after applying every log entry below `next_seq`. */
@@ -162,6 +188,7 @@ interface StoreSnapshot {
   txns: TxnRecord[];
   committed_records: unknown[];
   table: [string, unknown][];
+  fences?: [string, number][];
 }
 
 interface ExpireTag {
@@ -214,6 +241,8 @@ export class TransactionalStore implements EngineNode {
   private readonly expiry_timers = new Map<string, TimerHandle>();
   private readonly committed_records: unknown[] = [];
   private readonly table = new Map<string, unknown>();
+  /** The highest writer generation seen per fence scope (durable: part of the log and of snapshots). */
+  private readonly fences = new Map<string, number>();
   private readonly queue: QueuedRequest[] = [];
   private open_count = 0;
   private next_wal_seq = 0;
@@ -290,6 +319,7 @@ export class TransactionalStore implements EngineNode {
       }
       for (const record of snapshot.committed_records) this.committed_records.push(record);
       for (const [k, v] of snapshot.table) this.table.set(k, v);
+      for (const [scope, generation] of snapshot.fences ?? []) this.fences.set(scope, generation);
       break;
     }
     this.snapshot_seq = base_seq;
@@ -387,7 +417,7 @@ export class TransactionalStore implements EngineNode {
   private pump(): void {
     while (!this.loading && this.writing === null && this.queue.length > 0) {
       const queued = this.queue.shift() as QueuedRequest;
-      const plan = queued.from === null ? this.plan_expiry(queued.request) : this.plan(queued.request);
+      const plan = queued.from === null ? this.plan_expiry(queued.request) : this.fenced_plan(queued.request);
       if (plan.entry === null) {
         this.reply(queued, plan);
         continue;
@@ -430,6 +460,7 @@ export class TransactionalStore implements EngineNode {
       txns: [...this.txns.values()],
       committed_records: this.committed_records,
       table: [...this.table.entries()],
+      fences: [...this.fences.entries()],
     };
     this.writing = { kind: 'snapshot', next_seq: this.next_wal_seq, bytes: seal_json(SEALED_KIND.sink_transactions, snapshot) };
     this.put_current();
@@ -453,6 +484,23 @@ export class TransactionalStore implements EngineNode {
   private reply(queued: QueuedRequest, plan: Plan): void {
     const body = plan.respond();
     if (queued.from !== null) this.runtime.send(queued.from, this.response_message(queued.request, body));
+  }
+
+  /**
+   * Writer fencing before anything else: a request of a lower generation than its scope has seen is refused; one of a
+   * higher generation raises the scope's generation in the same durable log entry as its own effect (or alone).
+   */
+  private fenced_plan(request: TxnRequest): Plan {
+    const fence = request.fence;
+    if (fence === undefined) return this.plan(request);
+    const known = this.fences.get(fence.scope);
+    if (known !== undefined && fence.generation < known) {
+      this.runtime.log('txstore.superseded', { scope: fence.scope, generation: fence.generation, current: known, kind: request.kind });
+      return { entry: null, respond: () => ({ outcome: 'superseded', detail: `generation ${fence.generation} < ${known}` }) };
+    }
+    const plan = this.plan(request);
+    if (known === fence.generation) return plan;
+    return { entry: { ...(plan.entry ?? { op: 'fence' }), fence: { scope: fence.scope, generation: fence.generation } }, respond: plan.respond };
   }
 
   /** The store's own timeout abort: only if the same epoch is still open or prepared. */
@@ -521,7 +569,7 @@ export class TransactionalStore implements EngineNode {
         if (live.state === 'prepared') return fixed('ok');
         if (request.write_count > live.write_count) return fixed('missing_writes', `applied ${live.write_count} writes`);
         if (request.write_count < live.write_count) return fixed('invalid_state', `store has ${live.write_count} writes`);
-        return ok({ op: 'prepare', txn_id: live.txn_id });
+        return ok(request.checkpoint_id === undefined ? { op: 'prepare', txn_id: live.txn_id } : { op: 'prepare', txn_id: live.txn_id, checkpoint_id: request.checkpoint_id });
       }
       case 'commit': {
         const txn = this.txns.get(request.txn_id);
@@ -549,6 +597,8 @@ export class TransactionalStore implements EngineNode {
           if (parsed === null) continue;
           if (parsed.owner % request.owner_modulo !== request.owner_remainder) continue;
           if (parsed.counter < request.min_counter) continue;
+          const keep = request.keep_prepared_up_to;
+          if (keep !== undefined && txn.state === 'prepared' && txn.prepared_for !== undefined && txn.prepared_for <= keep) continue;
           victims.push(txn.txn_id);
         }
         if (victims.length === 0) return { entry: null, respond: () => ({ outcome: 'ok', aborted: [] }) };
@@ -582,6 +632,13 @@ export class TransactionalStore implements EngineNode {
 
   /** Applies a durable WAL entry. Entries were validated when planned, so a mismatch here is a store bug. */
   private apply(entry: WalEntry): void {
+    if (entry.fence !== undefined) {
+      const known = this.fences.get(entry.fence.scope);
+      if (known !== undefined && entry.fence.generation < known) {
+        this.runtime.fail_invariant('txstore: a logged fence lowers its generation', { scope: entry.fence.scope, generation: entry.fence.generation, known });
+      }
+      this.fences.set(entry.fence.scope, entry.fence.generation);
+    }
     const must = (txn_id: string): TxnRecord => {
       const txn = this.txns.get(txn_id);
       if (txn === undefined) this.runtime.fail_invariant('txstore: WAL entry for an unknown transaction', { txn_id, op: entry.op });
@@ -598,6 +655,8 @@ export class TransactionalStore implements EngineNode {
       }
     };
     switch (entry.op) {
+      case 'fence':
+        return;
       case 'begin': {
         const existing = this.txns.get(entry.txn_id);
         if (existing !== undefined) close(existing, 'aborted');
@@ -624,9 +683,12 @@ export class TransactionalStore implements EngineNode {
         txn.write_count += 1;
         return;
       }
-      case 'prepare':
-        must(entry.txn_id).state = 'prepared';
+      case 'prepare': {
+        const txn = must(entry.txn_id);
+        txn.state = 'prepared';
+        if (entry.checkpoint_id !== undefined) txn.prepared_for = entry.checkpoint_id;
         return;
+      }
       case 'commit': {
         const txn = must(entry.txn_id);
         for (const record of txn.records) this.committed_records.push(record);
@@ -712,6 +774,8 @@ export class TxnStoreClient {
       send: (to: NodeId, message: TxstoreRequestMessage) => void;
       /** Put on every request; the store echoes it on the response message. */
       reply_tag?: string;
+      /** Put on every request: the store refuses requests once it has seen a higher generation for the scope. */
+      fence?: WriterFence;
     },
   ) {
     if (!(options.max_pending_requests >= 1)) throw new Error('max_pending_requests must be ≥ 1');
@@ -730,6 +794,7 @@ export class TxnStoreClient {
     if (!this.can_send()) throw new Error(`txstore client ${this.options.client_id}: more than ${this.options.max_pending_requests} pending requests`);
     const request = { ...body, request_id: `${this.options.client_id}:${this.next_request}` } as TxnRequest;
     if (this.options.reply_tag !== undefined) request.reply_tag = this.options.reply_tag;
+    if (this.options.fence !== undefined) request.fence = this.options.fence;
     this.next_request += 1;
     this.pending.set(request.request_id, { request, sent_ms: now_ms, attempts: 1 });
     this.options.send(this.options.store_node, { type: TXSTORE_REQUEST, request });

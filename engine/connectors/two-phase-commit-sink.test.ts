@@ -442,3 +442,77 @@ describe('two-phase-commit sink: recovery under a small request bound', () => {
     expect(store.read_committed().records).toContain('after');
   });
 });
+
+describe('two-phase-commit sink: zombies of a stale attempt are fenced by the writer generation', () => {
+  it('a writer of an older attempt that starts late cannot abort the new attempt’s pre-committed transaction', () => {
+    // properties/findings/pause-loses-2pc-output.json: a paused TaskManager resumed with its attempt-1 task and ran
+    // initializeState; its lingering abort killed attempt 2's prepared transaction and 38 records were lost.
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime));
+    world.settle(10);
+    world.add('attempt-2', (runtime) => new SinkHost(runtime, { generation: 2 }, null));
+    world.settle(100);
+    const current = world.node<SinkHost>('attempt-2').writer;
+    current.invoke('a');
+    current.invoke('b');
+    current.snapshot_state(3);
+    world.settle(100);
+    expect(current.is_precommitted(3)).toBe(true);
+    world.add('zombie', (runtime) => new SinkHost(runtime, { generation: 1 }, null)); // same subtask, stale attempt
+    world.settle(100);
+    expect(world.node<SinkHost>('zombie').failures).toEqual([expect.stringContaining('superseded')]);
+    expect(world.events('txstore.lingering_aborted')).toEqual([]);
+    current.notify_checkpoint_complete(3);
+    world.settle(100);
+    const store = world.node<TransactionalStore>('store');
+    expect(store.read_committed().records).toEqual(['a', 'b']);
+    expect(world.events('sink.data_loss')).toEqual([]);
+    expect(world.probes.get('sink.zombie_fenced')).toBe(1);
+  });
+
+  it('a zombie cannot commit the new attempt’s prepared transaction before its checkpoint completes', () => {
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime));
+    world.settle(10);
+    world.add('zombie', (runtime) => new SinkHost(runtime, { generation: 1 }, null));
+    world.settle(100);
+    const zombie = world.node<SinkHost>('zombie').writer;
+    zombie.invoke('old');
+    zombie.snapshot_state(1); // pre-commits out-0-1 under attempt 1; checkpoint 1 never completes
+    world.settle(100);
+    world.add('attempt-2', (runtime) => new SinkHost(runtime, { generation: 2 }, null)); // restarts from scratch
+    world.settle(100);
+    const current = world.node<SinkHost>('attempt-2').writer;
+    current.invoke('old'); // replayed
+    current.snapshot_state(2); // pre-commits out-0-1 again, epoch 1
+    world.settle(100);
+    zombie.notify_checkpoint_complete(1); // a stale notification reaches the zombie
+    world.settle(100);
+    const store = world.node<TransactionalStore>('store');
+    expect(store.read_committed().records).toEqual([]);
+    current.notify_checkpoint_complete(2);
+    world.settle(100);
+    expect(store.read_committed().records).toEqual(['old']);
+  });
+
+  it('keeps a restored pending transaction whose counter ran ahead of its checkpoint id out of the lingering abort', () => {
+    const { world, host, output, restart_from } = setup();
+    host().writer.invoke('a');
+    const state1 = host().writer.snapshot_state(1);
+    world.settle(100);
+    host().writer.notify_checkpoint_complete(1);
+    host().writer.invoke('b');
+    host().writer.snapshot_state(2);
+    world.settle(100);
+    host().writer.notify_checkpoint_complete(2); // commits out-0-2 with 'b'
+    world.settle(100);
+    restart_from(1, [state1]); // checkpoint 2 was lost: the older one is restored, out-0-2 is taken
+    host().writer.invoke('c');
+    const state2 = host().writer.snapshot_state(2); // pre-commits out-0-3 for checkpoint 2: counter 3 > id 2
+    world.settle(100);
+    expect(state2.pending.map((p) => p.txn.txn_id)).toEqual(['out-0-3']);
+    restart_from(2, [state2]); // crash before the notification: out-0-3 must be recovered and committed
+    expect(world.events('sink.data_loss')).toEqual([]);
+    expect(output()).toEqual(['a', 'b', 'c']);
+  });
+});

@@ -3,7 +3,7 @@
 // on restore, lingering aborts. Independent of the engine's plumbing: requests go out through an injected transport.
 import type { Sink, SinkWriter, SinkWriterContext } from '../api/functions.js';
 import type { NodeId, Runtime } from '../runtime.js';
-import { TxnStoreClient, is_success, type TxnRequest, type TxnResponse, type TxstoreRequestMessage } from './transactional-store.js';
+import { TxnStoreClient, is_success, parse_transactional_id, type TxnRequest, type TxnResponse, type TxstoreRequestMessage } from './transactional-store.js';
 
 /** What the writer needs from its host: the clock, the trace, coverage probes and invariant failures. */
 export type SinkRuntime = Pick<Runtime, 'now_ms' | 'log' | 'probe' | 'fail_invariant'>;
@@ -50,6 +50,12 @@ export interface TwoPhaseCommitSinkOptions {
   client_id: string;
   /** Put on every request and echoed on responses, for hosts that route replies by tag. */
   reply_tag?: string;
+  /**
+   * The writer generation (the job attempt: it only grows, across JobManager leaders too). The store fences the
+   * transactional id prefix by it, so a writer of a stale attempt (a paused TaskManager's zombie) is refused once the
+   * new attempt has spoken, instead of aborting or committing the new attempt's transactions.
+   */
+  generation?: number;
   records_per_write: number;
   max_pending_requests: number;
   /** Records invoked but not yet acknowledged by the store; the host must respect is_backpressured(). */
@@ -113,6 +119,8 @@ export class TwoPhaseCommitSinkWriter {
   private last_snapshot_id = 0;
   private buffered_records = 0;
   private failure_reason: string | null = null;
+  /** Refused by the store as a stale generation: a zombie that must not send anything any more. */
+  private superseded = false;
   /** Recovery requests (aborts) waiting for room in the request table; bounded by the restored states + 1. */
   private readonly recovery_outbox: Parameters<TxnStoreClient['send']>[0][] = [];
   private committed_records_count = 0;
@@ -136,6 +144,7 @@ export class TwoPhaseCommitSinkWriter {
       max_pending_requests: o.max_pending_requests,
       send: (to, message) => transport.send(to, message),
       ...(o.reply_tag === undefined ? {} : { reply_tag: o.reply_tag }),
+      ...(o.generation === undefined ? {} : { fence: { scope: o.transactional_id_prefix, generation: o.generation } }),
     });
   }
 
@@ -176,9 +185,19 @@ export class TwoPhaseCommitSinkWriter {
       owner_modulo: this.options.parallelism,
       owner_remainder: this.options.subtask_index,
       min_counter: restored_id + 1,
+      // The restored pending set (of every old subtask, whichever new subtask holds it after a rescale) is committed,
+      // never aborted, even when a counter ran ahead of the checkpoint id.
+      keep_prepared_up_to: restored_id,
     });
     this.last_snapshot_id = restored_id;
-    this.current = this.begin_new(restored_id + 1);
+    // Never re-begin a restored transactional id: a begin of a prepared pending id would fence (abort) it before its
+    // recover-and-commit. Counters run ahead of checkpoint ids once an id was found taken.
+    let first_counter = restored_id + 1;
+    const own_prefix = `${this.options.transactional_id_prefix}-`;
+    for (const txn of this.txns.values()) {
+      if (parse_transactional_id(own_prefix, txn.txn_id)?.owner === this.options.subtask_index) first_counter = Math.max(first_counter, txn.counter + 1);
+    }
+    this.current = this.begin_new(first_counter);
     this.drive();
   }
 
@@ -259,6 +278,7 @@ export class TwoPhaseCommitSinkWriter {
 
   /** Call periodically: resends requests without a response for retry_after_ms and sends what waits for capacity. */
   tick(): void {
+    if (this.superseded) return;
     this.client.resend_overdue(this.runtime.now_ms(), this.options.retry_after_ms);
     this.drive();
   }
@@ -341,6 +361,7 @@ export class TwoPhaseCommitSinkWriter {
 
   /** Advances every live transaction as far as the protocol and the request bound allow. */
   private drive(): void {
+    if (this.superseded) return;
     while (this.recovery_outbox.length > 0 && this.send(this.recovery_outbox[0] as Parameters<TxnStoreClient['send']>[0])) this.recovery_outbox.shift();
     for (const txn of this.txns.values()) {
       if (txn.done !== null) continue;
@@ -356,7 +377,9 @@ export class TwoPhaseCommitSinkWriter {
         }
         const all_acked = txn.buffer.length === 0 && txn.unsent_writes.length === 0 && txn.acked_writes.size === txn.next_write_seq;
         if (txn.checkpoint_id !== null && !txn.prepare_sent && all_acked) {
-          if (this.send({ kind: 'prepare', txn_id: txn.txn_id, epoch: txn.epoch, write_count: txn.next_write_seq })) txn.prepare_sent = true;
+          if (this.send({ kind: 'prepare', txn_id: txn.txn_id, epoch: txn.epoch, write_count: txn.next_write_seq, checkpoint_id: txn.checkpoint_id })) {
+            txn.prepare_sent = true;
+          }
         }
       }
       if (txn.prepared && txn.commit_requested && !txn.commit_sent) {
@@ -371,6 +394,7 @@ export class TwoPhaseCommitSinkWriter {
 
   private on_response(request: TxnRequest, response: TxnResponse): void {
     if (response.outcome === 'busy') return this.retry(request);
+    if (response.outcome === 'superseded') return this.on_superseded(request, response);
     switch (request.kind) {
       case 'abort_lingering': {
         const aborted = response.aborted ?? [];
@@ -460,6 +484,24 @@ export class TwoPhaseCommitSinkWriter {
     this.runtime.log('sink.data_loss', { transaction: txn_id, checkpoint_id, records: txn.record_count, reason: response.outcome });
   }
 
+  /**
+   * A newer attempt's writer owns the transactional ids now: this writer is a zombie. It stops sending (its requests
+   * would be refused anyway) and fails its task; nothing is lost — the new attempt commits what the restored
+   * checkpoint holds.
+   */
+  private on_superseded(request: TxnRequest, response: TxnResponse): void {
+    if (this.superseded) return;
+    this.superseded = true;
+    this.recovery_outbox.length = 0;
+    this.runtime.probe('sink.zombie_fenced');
+    this.runtime.log('sink.superseded', { subtask: this.options.subtask_index, request: request.kind, detail: response.detail });
+    const full = `superseded by a newer attempt (${response.detail ?? 'fenced'})`;
+    if (this.failure_reason === null) {
+      this.failure_reason = full;
+      this.options.on_failure?.(full);
+    }
+  }
+
   /** A transaction died before commit (fenced, expired while open, …): the task must fail and restore. */
   private fail(txn: Txn, reason: string): void {
     txn.done = 'lost';
@@ -487,6 +529,8 @@ export interface CheckpointedSinkWriterContext extends SinkWriterContext {
   readonly reply_tag: string;
   /** The checkpoint or savepoint this attempt restored from; null on a fresh start. */
   readonly restored_checkpoint_id: number | null;
+  /** The job attempt this task belongs to (grows with every failover and JobManager leader): fences zombie writers. */
+  readonly attempt?: number;
   log(event: string, fields?: Record<string, unknown>): void;
   probe(name: string): void;
   fail_invariant(message: string, detail?: Record<string, unknown>): never;
@@ -563,6 +607,7 @@ class TwoPhaseCommitSinkAdapter implements CheckpointedSinkWriter<unknown> {
       store_node: config.store_node,
       client_id: `${ctx.node_id}/${ctx.reply_tag}`,
       reply_tag: ctx.reply_tag,
+      ...(ctx.attempt === undefined ? {} : { generation: ctx.attempt }),
       on_precommitted: () => ctx.wakeAfter(0),
     });
   }

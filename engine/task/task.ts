@@ -352,6 +352,7 @@ export class Task implements OutputAvailabilityListener {
       getOperatorListState: (name, mode) => this.getOperatorListState(node.uid, name, mode),
       reply_tag,
       restored_checkpoint_id: host.restored_checkpoint_id ?? null,
+      attempt: host.attempt,
       log: (event: string, fields?: Record<string, unknown>) => host.log(event, { task: this.key, ...fields }),
       probe: (name: string) => host.probe?.(name),
       fail_invariant: (message: string, detail?: Record<string, unknown>) => host.fail(message, { task: this.key, ...detail }),
