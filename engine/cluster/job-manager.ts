@@ -3,7 +3,8 @@
 // and finish detection for bounded input. Checkpoint coordination and restarts hook in here (see on_task_lost).
 // With high availability, leader election through the HA store, the checkpoint pointer written before completion,
 // and recovery of the job by a new leader (fenced by its token). Savepoints: trigger, stop-with-savepoint, and
-// resume from a canonical savepoint file at another parallelism (engine/savepoint).
+// resume from a canonical savepoint file at another parallelism (engine/savepoint). Hosts the split sources'
+// enumerators (LogSplitCoordinator, Flink's OperatorCoordinator) with their state in checkpoints' master state.
 import {
   CheckpointCoordinator,
   is_coordinator_timer,
@@ -26,6 +27,8 @@ import { buildJob, type JobCatalogue } from './build-job.js';
 import { HaClient, type HaRecord, type HaResult } from '../ha/ha-protocol.js';
 import { isClusterMessage, type ClusterMessage, type DeploymentRestore, type JobSpec } from './messages.js';
 import type { JobGraph } from '../graph/job-graph.js';
+import type { MasterState } from '../checkpoint/metadata.js';
+import { LogSplitCoordinator, SplitLogSource } from '../connectors/split-source/index.js';
 
 export type JobStatus = 'CREATED' | 'RUNNING' | 'FAILING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELED';
 
@@ -97,6 +100,8 @@ interface RegisteredTaskManager {
 const MAX_RESTORE_CANDIDATES = 8;
 /** Rounds of reading every restore candidate again (after a delay) before a recovery gives up on all of them. */
 const MAX_VERIFY_ROUNDS = 5;
+/** How often the split enumerators get a tick (retries, discovery). */
+const SPLIT_TICK_MS = 20;
 /** Heartbeat timeouts the JobManager waits for TaskManagers to confirm the final commit before finishing anyway. */
 const MAX_FINISHING_TIMEOUTS = 10;
 /** Attempts at the final checkpoint of a finished bounded job before the job fails. */
@@ -109,6 +114,7 @@ type JobManagerTimer =
   | { kind: 'ha_watch' }
   | { kind: 'savepoint_resume'; attempt: number }
   | { kind: 'ha_reselect'; attempt: number }
+  | { kind: 'split_tick'; attempt: number }
   | { kind: 'ha_timeout'; request_id: number };
 
 interface HaWrite {
@@ -185,8 +191,10 @@ export class JobManager implements EngineNode {
   private readonly savepoint_ids = new Set<number>();
   private readonly savepoint_requests = new Map<number, { stop: boolean; resume: SavepointResume | undefined; done: (outcome: SavepointOutcome) => void }>();
   /** The savepoint the running job resumed from: a failover before the next checkpoint restores it again. */
-  private resumed_from: { savepoint_id: number; path: string; restore: DeploymentRestore } | undefined;
+  private resumed_from: { savepoint_id: number; path: string; restore: DeploymentRestore; master_states: MasterState[] } | undefined;
   private stopping_with_savepoint = false;
+  /** The split sources' enumerators of the current attempt (rebuilt from master state at every deployment). */
+  private split_coordinators: LogSplitCoordinator[] = [];
   /** Registrations heard before leading (one per TaskManager), replayed on becoming leader if still fresh. */
   private readonly early_registrations = new Map<NodeId, { message: ClusterMessage; at_ms: number }>();
 
@@ -238,6 +246,7 @@ export class JobManager implements EngineNode {
               return;
             }
             for (const id of this.savepoint_ids) if (id < checkpoint_id) this.savepoint_ids.delete(id);
+            for (const split of this.split_coordinators) split.notify_checkpoint_complete(checkpoint_id);
             this.completed_checkpoints.push(checkpoint_id);
             this.retained_checkpoints.add(checkpoint_id);
             if (last_subsumed_id !== undefined) this.retained_checkpoints.delete(last_subsumed_id);
@@ -267,6 +276,7 @@ export class JobManager implements EngineNode {
             for (const path of paths) runtime.checkpoint_store.delete(path, () => {});
           },
           fail_job: (reason) => this.failJob(reason),
+          snapshot_master_states: (checkpoint_id) => this.split_coordinators.map((c) => c.snapshot_master_state(checkpoint_id)),
           on_request_done: (request_id, outcome) => {
             if (this.savepoint_requests.has(request_id)) {
               this.onSavepointDone(request_id, outcome.ok ? { ok: true, checkpoint_id: outcome.checkpoint_id, metadata_path: outcome.metadata_path } : { ok: false, reason: outcome.reason });
@@ -330,6 +340,34 @@ export class JobManager implements EngineNode {
     this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'heartbeat' } satisfies JobManagerTimer);
   }
 
+  // ---- split source coordinators ---------------------------------------------------------------------------
+
+  /**
+   * One LogSplitCoordinator per split source of the job, for this attempt, started from the restored master state
+   * (full failover: unassigned splits come back from the checkpoint; a reader's splits from its list state).
+   */
+  private startSplitCoordinators(restored_checkpoint_id: number, master_states: readonly MasterState[] | null): void {
+    this.split_coordinators = [];
+    for (const node of this.graph.nodes) {
+      if (node.operator.kind !== 'source' || !(node.operator.source instanceof SplitLogSource)) continue;
+      const config = node.operator.source.config;
+      const split = new LogSplitCoordinator(this.runtime, {
+        source_uid: config.source_uid,
+        topic: config.topic,
+        mode: config.bounded ? 'bounded' : 'unbounded',
+        parallelism: node.parallelism,
+        broker_node: config.broker,
+        instance_id: `${this.runtime.node_id}#${this.runtime.incarnation}/attempt-${this.attempt}`,
+        ...(config.retry_ms === undefined ? {} : { retry_after_ms: config.retry_ms }),
+      });
+      split.start(master_states, restored_checkpoint_id);
+      this.split_coordinators.push(split);
+    }
+    if (this.split_coordinators.length > 0) {
+      this.runtime.setTimer(SPLIT_TICK_MS, { kind: 'split_tick', attempt: this.attempt } satisfies JobManagerTimer);
+    }
+  }
+
   // ---- savepoints ------------------------------------------------------------------------------------------
 
   /**
@@ -381,6 +419,7 @@ export class JobManager implements EngineNode {
     if (request.stop && this.status === 'RUNNING') {
       // The sinks heard of the completion first (same FIFO link), so they commit before they are cancelled.
       for (const tm of this.deployed_to) this.runtime.send(tm, { type: 'cancel', attempt: this.attempt } satisfies ClusterMessage);
+      this.split_coordinators = [];
       this.deployed_to = [];
       this.deployed_acks = new Set();
       this.finished_tasks = new Map();
@@ -501,7 +540,7 @@ export class JobManager implements EngineNode {
       this.total_tasks = this.plan.vertices.reduce((sum, v) => sum + v.parallelism, 0);
       // A failover before the next checkpoint restores the savepoint again, never an older checkpoint.
       this.retained_checkpoints.clear();
-      this.resumed_from = { savepoint_id: result.restore.checkpoint_id, path: pending.path, restore: result.restore };
+      this.resumed_from = { savepoint_id: result.restore.checkpoint_id, path: pending.path, restore: result.restore, master_states: result.master_states };
       this.coordinator?.restore_checkpoint_counter(result.restore.checkpoint_id);
       this.restore_from = undefined;
       this.restore_skipped = [];
@@ -800,6 +839,8 @@ export class JobManager implements EngineNode {
         return;
       }
     }
+    // Split source events and the enumerators' broker replies go to the attempt's coordinators.
+    for (const split of this.split_coordinators) if (split.on_message(from, message)) return;
     if (!isClusterMessage(message)) return;
     switch (message.type) {
       case 'tm.register': {
@@ -903,6 +944,7 @@ export class JobManager implements EngineNode {
 
   /** Control messages to or from a TaskManager of the attempt may be gone (deploy, start, acks): fail over. */
   on_link_broken(peer: NodeId): void {
+    if (this.role !== 'leader') return;
     if (this.deployed_to.includes(peer) && !this.isTerminal()) this.failJob(`link to ${peer} broke`);
   }
 
@@ -918,6 +960,12 @@ export class JobManager implements EngineNode {
       if (timer.attempt === this.attempt && this.deployed_to.length > 0 && (this.status === 'CREATED' || this.status === 'RESTARTING')) {
         this.failJob(`deployment of attempt ${timer.attempt} timed out`);
       }
+      return;
+    }
+    if (timer.kind === 'split_tick') {
+      if (timer.attempt !== this.attempt || this.split_coordinators.length === 0 || this.isTerminal()) return;
+      for (const split of this.split_coordinators) split.tick();
+      this.runtime.setTimer(SPLIT_TICK_MS, timer);
       return;
     }
     if (timer.kind === 'ha_reselect') {
@@ -1004,6 +1052,7 @@ export class JobManager implements EngineNode {
   private failJob(reason: string): void {
     if (this.isTerminal() || (this.status === 'RESTARTING' && this.deployed_to.length === 0)) return;
     this.setStatus('FAILING', reason);
+    this.split_coordinators = [];
     this.awaiting_final_checkpoint = undefined;
     this.awaiting_settled = undefined;
     this.runtime.probe('job.failover');
@@ -1230,6 +1279,7 @@ export class JobManager implements EngineNode {
     } else if (this.status === 'RESTARTING') {
       this.runtime.log('recovery.restored', { checkpoint_id: null, skipped: this.restore_skipped });
     }
+    this.startSplitCoordinators(restore?.checkpoint_id ?? 0, from?.metadata.master_states ?? (from === undefined ? this.resumed_from?.master_states : undefined) ?? null);
     this.coordinator?.set_expected_tasks(this.plan.vertices.flatMap((v) => Array.from({ length: v.parallelism }, (_, s) => `${v.index}/${s}`)));
     if (this.status === 'RESTARTING') {
       const recovery = this.recoveries[this.recoveries.length - 1];
@@ -1264,7 +1314,7 @@ export function restore_from_savepoint_bytes(
   jobs: JobCatalogue,
   spec: JobSpec,
   allow_non_restored_state: boolean,
-): { ok: true; restore: DeploymentRestore; plan: ExecutionPlan; graph: JobGraph; non_restored: string[] } | { ok: false; error: string } {
+): { ok: true; restore: DeploymentRestore; plan: ExecutionPlan; graph: JobGraph; non_restored: string[]; master_states: MasterState[] } | { ok: false; error: string } {
   const read = read_savepoint(bytes);
   if (!read.ok) return { ok: false, error: `savepoint unreadable (${read.error}): ${read.message}` };
   let built: ReturnType<typeof buildJob>;
@@ -1293,5 +1343,6 @@ export function restore_from_savepoint_bytes(
     plan: built.plan,
     graph: built.graph,
     non_restored: planned.plan.non_restored,
+    master_states: state.master_states,
   };
 }
