@@ -234,7 +234,8 @@ export class JobManager implements EngineNode {
             this.checkIdReserved(checkpoint_id);
             if (options?.kind === 'savepoint') this.savepoint_ids.add(checkpoint_id);
             for (const tm of this.deployed_to) {
-              runtime.send(tm, { type: 'checkpoint.trigger', attempt: this.attempt, checkpoint_id } satisfies ClusterMessage);
+              const savepoint = options?.kind === 'savepoint' ? { savepoint: true } : {};
+              runtime.send(tm, { type: 'checkpoint.trigger', attempt: this.attempt, checkpoint_id, ...savepoint } satisfies ClusterMessage);
             }
           },
           notify_complete: (checkpoint_id, last_subsumed_id) => {

@@ -49,7 +49,8 @@ export type ClusterMessage =
       checkpointing?: DeploymentCheckpointing;
       restore?: DeploymentRestore;
     }
-  | { type: 'checkpoint.trigger'; attempt: number; checkpoint_id: number }
+  /** savepoint: always aligned, also when the job checkpoints unaligned (Flink's rule). */
+  | { type: 'checkpoint.trigger'; attempt: number; checkpoint_id: number; savepoint?: boolean }
   | { type: 'checkpoint.ack'; attempt: number; checkpoint_id: number; ack: TaskCheckpointAck }
   | { type: 'checkpoint.decline'; attempt: number; checkpoint_id: number; task: string; reason: string }
   | { type: 'checkpoint.complete'; attempt: number; checkpoint_id: number }

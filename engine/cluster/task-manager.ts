@@ -165,7 +165,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
         return;
       case 'checkpoint.trigger':
         if (this.deployment?.attempt !== message.attempt) return;
-        this.triggerCheckpoint(message.checkpoint_id);
+        this.triggerCheckpoint(message.checkpoint_id, message.savepoint === true);
         return;
       case 'checkpoint.complete':
       case 'checkpoint.abort': {
@@ -521,17 +521,17 @@ export class TaskManager implements EngineNode, ChannelTransport {
   // ---- checkpoints ------------------------------------------------------------------------------------------
 
   /** Sources inject the barrier; finished tasks acknowledge with their final state (it no longer changes). */
-  private triggerCheckpoint(checkpoint_id: number): void {
+  private triggerCheckpoint(checkpoint_id: number, savepoint: boolean): void {
     const deployment = this.deployment!;
     if (deployment.checkpointing === undefined) {
       this.runtime.fail_invariant('checkpoint triggered on a deployment without checkpointing', { checkpoint_id });
     }
     for (const task of deployment.tasks.values()) {
       if (task.status === 'finished') {
-        task.finishedTaskUnalignedBarrier(checkpoint_id);
+        if (!savepoint) task.finishedTaskUnalignedBarrier(checkpoint_id);
         this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
       }
-      else if (task.is_source && task.status === 'running') task.triggerSourceCheckpoint(checkpoint_id);
+      else if (task.is_source && task.status === 'running') task.triggerSourceCheckpoint(checkpoint_id, savepoint);
     }
   }
 

@@ -10,8 +10,11 @@ import type { NodeId } from '../runtime.js';
 export type NetworkBuffer =
   | { kind: 'records'; values: unknown[]; timestamps: number[] }
   | { kind: 'watermark'; timestamp_ms: number }
-  /** priority: an unaligned checkpoint barrier, sent ahead of queued buffers without credit and never queued. */
-  | { kind: 'barrier'; checkpoint_id: number; priority?: boolean }
+  /**
+   * priority: an unaligned checkpoint barrier, sent ahead of queued buffers without credit and never queued.
+   * aligned: a savepoint barrier, aligned even when the job checkpoints unaligned (never switched on timeout).
+   */
+  | { kind: 'barrier'; checkpoint_id: number; priority?: boolean; aligned?: boolean }
   | { kind: 'end_of_partition' };
 
 export interface NetworkConfig {

@@ -229,6 +229,8 @@ export class Task implements OutputAvailabilityListener {
   private aligning_checkpoint: number | undefined = undefined;
   private last_checkpoint_id = 0;
   alignment_started_ms = 0;
+  /** The checkpoint being aligned is a savepoint: aligned even in unaligned mode, never switched on timeout. */
+  private alignment_forced = false;
 
   constructor(
     readonly host: TaskHost,
@@ -579,7 +581,7 @@ export class Task implements OutputAvailabilityListener {
         }
         case 'barrier': {
           gate.consumeHead(channel);
-          this.onBarrier(channel, buffer.checkpoint_id);
+          this.onBarrier(channel, buffer.checkpoint_id, buffer.aligned === true);
           break;
         }
         case 'end_of_partition': {
@@ -638,7 +640,7 @@ export class Task implements OutputAvailabilityListener {
    * that delivered barrier n is blocked until every channel that has not ended delivered it; then the task
    * snapshots, forwards the barrier and unblocks. A newer barrier abandons an older alignment; older ones are ignored.
    */
-  private onBarrier(channel: InputChannel, checkpoint_id: number): void {
+  private onBarrier(channel: InputChannel, checkpoint_id: number, forced_aligned = false): void {
     if (this.host.onBarrierAligned === undefined) {
       this.host.fail('barrier received but checkpointing is not enabled', { task: this.key, checkpoint_id });
     }
@@ -657,8 +659,9 @@ export class Task implements OutputAvailabilityListener {
       this.aligning_checkpoint = checkpoint_id;
       this.alignment_started_ms = this.host.now_ms();
       this.barrier_seen.clear();
+      this.alignment_forced = forced_aligned;
       const timeout_ms = this.host.unaligned?.aligned_checkpoint_timeout_ms;
-      if (timeout_ms !== undefined && this.gate.channels.length > 1) this.host.wakeAfter(this, timeout_ms);
+      if (timeout_ms !== undefined && timeout_ms > 0 && !forced_aligned && this.gate.channels.length > 1) this.host.wakeAfter(this, timeout_ms);
     }
     if (this.barrier_seen.has(channel.index)) this.host.fail('second barrier on one channel', { task: this.key, channel: channel.id });
     this.barrier_seen.add(channel.index);
@@ -687,7 +690,7 @@ export class Task implements OutputAvailabilityListener {
     this.last_alignment_ms = this.host.now_ms() - this.alignment_started_ms;
     this.max_alignment_ms = Math.max(this.max_alignment_ms, this.last_alignment_ms);
     this.host.onBarrierAligned!(this, id);
-    this.broadcastEvent({ kind: 'barrier', checkpoint_id: id });
+    this.broadcastEvent(this.alignment_forced ? { kind: 'barrier', checkpoint_id: id, aligned: true } : { kind: 'barrier', checkpoint_id: id });
     this.gate.unblockAll();
     if (this.status === 'running') this.host.wake(this);
   }
@@ -696,17 +699,17 @@ export class Task implements OutputAvailabilityListener {
    * Sources: called between steps, so every record emitted so far precedes the barrier in every channel. In pure
    * unaligned mode the barrier overtakes the output queues and what it overtook is the source's channel state.
    */
-  triggerSourceCheckpoint(checkpoint_id: number): void {
+  triggerSourceCheckpoint(checkpoint_id: number, savepoint = false): void {
     if (this.source === undefined) this.host.fail('checkpoint triggered on a non-source task', { task: this.key });
     if (checkpoint_id <= this.last_checkpoint_id) return;
     this.last_checkpoint_id = checkpoint_id;
     for (const writer of this.writers) writer.flush();
-    if (this.host.unaligned?.aligned_checkpoint_timeout_ms === 0) {
+    if (this.host.unaligned?.aligned_checkpoint_timeout_ms === 0 && !savepoint) {
       this.startUnaligned(checkpoint_id, undefined);
       return;
     }
     this.host.onBarrierAligned!(this, checkpoint_id);
-    this.broadcastEvent({ kind: 'barrier', checkpoint_id });
+    this.broadcastEvent(savepoint ? { kind: 'barrier', checkpoint_id, aligned: true } : { kind: 'barrier', checkpoint_id });
   }
 
   // ---- unaligned checkpoints --------------------------------------------------------------------------------
@@ -811,7 +814,7 @@ export class Task implements OutputAvailabilityListener {
   private maybeSwitchToUnaligned(): void {
     const id = this.aligning_checkpoint;
     const timeout_ms = this.host.unaligned?.aligned_checkpoint_timeout_ms;
-    if (id === undefined || timeout_ms === undefined) return;
+    if (id === undefined || timeout_ms === undefined || timeout_ms === 0 || this.alignment_forced) return;
     if (this.host.now_ms() - this.alignment_started_ms < timeout_ms) return;
     this.host.probe?.('checkpoint.alignment_timeout_switch');
     this.timeout_switches++;
