@@ -102,6 +102,8 @@ const MAX_RESTORE_CANDIDATES = 8;
 const MAX_VERIFY_ROUNDS = 5;
 /** How often the split enumerators get a tick (retries, discovery). */
 const SPLIT_TICK_MS = 20;
+/** Bound on job messages held while a leader waits for the HA store to confirm it. */
+const MAX_HELD_MESSAGES = 10_000;
 /** Heartbeat timeouts the JobManager waits for TaskManagers to confirm the final commit before finishing anyway. */
 const MAX_FINISHING_TIMEOUTS = 10;
 /** Attempts at the final checkpoint of a finished bounded job before the job fails. */
@@ -185,6 +187,10 @@ export class JobManager implements EngineNode {
   private last_leader_sign_ms = 0;
   private standby_since_ms = 0;
   private electing = false;
+  /** When the HA store last confirmed this leader (send time of the read or write that did). */
+  private leadership_confirmed_ms = Number.NEGATIVE_INFINITY;
+  /** Job traffic that arrived while leadership was unconfirmed (replayed once confirmed, dropped on retirement). */
+  private held_messages: { from: NodeId; message: unknown }[] = [];
   // ---- savepoints ----
   private job_spec: JobSpec;
   /** Ids the coordinator triggered as savepoints (their completion is not a checkpoint's). Bounded: pruned below the newest completion. */
@@ -566,6 +572,7 @@ export class JobManager implements EngineNode {
   private readRecord(): void {
     if (this.electing) return;
     this.electing = true;
+    const sent_ms = this.runtime.now_ms();
     this.haRequest(
       () => this.ha!.get(this.job_id),
       (result) => {
@@ -577,16 +584,24 @@ export class JobManager implements EngineNode {
         if (this.role === 'leader' && result.version < this.ha_version) return; // older than our own write
         this.ha_version = result.version;
         this.ha_record = result.record;
-        this.onRecord(result.record);
+        this.onRecord(result.record, sent_ms);
       },
     );
   }
 
-  private onRecord(record: HaRecord | null): void {
+  private onRecord(record: HaRecord | null, confirmed_at_ms = Number.NEGATIVE_INFINITY): void {
     const self = this.runtime.node_id;
     const leader = record?.leader ?? null;
     if (this.role === 'leader') {
       if (leader === null || leader.node_id !== self || leader.fencing_token !== this.fencing_token) this.retire('another JobManager leads the job');
+      else {
+        this.leadership_confirmed_ms = Math.max(this.leadership_confirmed_ms, confirmed_at_ms);
+        if (!this.leadershipUnconfirmed() && this.held_messages.length > 0) {
+          const held = this.held_messages;
+          this.held_messages = [];
+          for (const { from, message } of held) this.on_message(from, message);
+        }
+      }
       return;
     }
     if (this.role === 'retired') return;
@@ -643,6 +658,7 @@ export class JobManager implements EngineNode {
 
   private becomeLeader(previous: HaRecord | null, claimed: HaRecord, first_id: number): void {
     this.role = 'leader';
+    this.leadership_confirmed_ms = this.runtime.now_ms();
     this.fencing_token = claimed.leader!.fencing_token;
     this.attempt_base = this.fencing_token * ATTEMPT_STRIDE;
     this.attempt = this.attempt_base;
@@ -672,6 +688,7 @@ export class JobManager implements EngineNode {
   private retire(reason: string): void {
     if (this.role === 'retired') return;
     this.role = 'retired';
+    this.held_messages = [];
     this.coordinator?.stop_periodic();
     this.runtime.log('jm.leadership_lost', { reason, fencing_token: this.fencing_token });
     this.runtime.probe('jm.leadership_lost');
@@ -694,6 +711,7 @@ export class JobManager implements EngineNode {
     if (write === undefined) return;
     const record = write.build(this.ha_record);
     this.ha_write_in_flight = true;
+    const sent_ms = this.runtime.now_ms();
     this.haRequest(
       () => this.ha!.put(this.job_id, this.ha_version, record),
       (result) => {
@@ -702,6 +720,7 @@ export class JobManager implements EngineNode {
           this.ha_version = result.version;
           this.ha_record = record;
           this.reserved_until = Math.max(this.reserved_until, record.checkpoint_id_counter);
+          this.leadership_confirmed_ms = Math.max(this.leadership_confirmed_ms, sent_ms);
           write.done(true, '');
         } else if (result.error === 'version_conflict') {
           const current = result.record ?? null;
@@ -831,6 +850,12 @@ export class JobManager implements EngineNode {
         }
         return;
       }
+      if (this.role === 'leader' && this.leadershipUnconfirmed()) {
+        // Paused or cut off lately: act on nothing until the HA store confirms this leader (or names another).
+        if (this.held_messages.length < MAX_HELD_MESSAGES) this.held_messages.push({ from, message });
+        this.readRecord();
+        return;
+      }
       // Only the leader runs the job; a standby or a retired leader ignores the job's traffic.
       if (this.role !== 'leader') {
         if (message.type === 'tm.register' && this.role !== 'retired') {
@@ -951,6 +976,14 @@ export class JobManager implements EngineNode {
 
   on_timer(tag: unknown): void {
     if (this.ha !== undefined && !this.onHaTimer(tag)) return;
+    if (is_coordinator_timer(tag) || (tag as Partial<JobManagerTimer>).kind === 'heartbeat') {
+      if (this.leadershipUnconfirmed()) {
+        // Not confirmed as leader lately (paused or cut off): hold checkpoint work until the HA store answers, so a
+        // superseded leader does not trigger checkpoints before it learns that it was replaced.
+        this.runtime.setTimer(this.heartbeat_interval_ms, tag);
+        return;
+      }
+    }
     if (is_coordinator_timer(tag)) {
       if (!this.isTerminal() && this.status === 'RUNNING') this.coordinator?.on_timer(tag);
       return;
@@ -1012,6 +1045,11 @@ export class JobManager implements EngineNode {
       this.coordinator?.shutdown('FINISHED');
     }
     if (!this.isTerminal()) this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'heartbeat' } satisfies JobManagerTimer);
+  }
+
+  /** HA: the HA store has not confirmed this leader for two heartbeat intervals (never true without HA). */
+  private leadershipUnconfirmed(): boolean {
+    return this.ha !== undefined && this.role === 'leader' && this.runtime.now_ms() - this.leadership_confirmed_ms > 2 * this.heartbeat_interval_ms;
   }
 
   /** HA timers; false = the timer is consumed (or this JobManager does not lead the job). */
