@@ -10,7 +10,7 @@ import { Cluster } from './cluster.js';
 
 const params = { records: 1200, partitions: 4, seed: 5, vocabulary: 40, sink: 'two_phase_commit', sink_records_per_ms: 3 };
 
-function wordCount(seed: number, interval_ms = 40) {
+function wordCount(seed: number, interval_ms = 40, job_manager_ha = false) {
   const job = exampleJob('word_count');
   const input = job.generateInput(params);
   const c = new Cluster({
@@ -25,6 +25,7 @@ function wordCount(seed: number, interval_ms = 40) {
     heartbeat_interval_ms: 20,
     heartbeat_timeout_ms: 100,
     transactional_store: {},
+    job_manager_ha,
     task_manager: { network: { buffer_records: 16, input_buffers_per_channel: 2, output_queue_buffers: 2 } },
   });
   const oracle = evaluateOracle(job.build, params, input);
@@ -86,6 +87,25 @@ describe('savepoints from the JobManager', () => {
     expect(committed_at_trigger).toBeLessThan(oracle.outputs.get('sink')!.length);
     c.runToCompletion(5_000_000);
     expect(c.jobStatus()).toBe('FINISHED');
+    expect(canonical(c.transactionalStore()!.read_committed().records)).toEqual(canonical(oracle.outputs.get('sink')!));
+  });
+
+  it('with HA, a JobManager crash right after stop-with-savepoint restores the savepoint, never an older checkpoint', () => {
+    const { c, oracle } = wordCount(4, 40, true);
+    let outcome: SavepointOutcome | undefined;
+    c.world.schedule(120, () => {
+      c.jobManager()!.stop_with_savepoint({ resume: { parallelism: 3, after_ms: 200 } }, (o) => {
+        outcome = o;
+        c.world.schedule(c.world.now_ms + 1, () => c.world.crash('jm'));
+      });
+    });
+    c.runToCompletion(5_000_000);
+    expect(outcome?.ok).toBe(true);
+    const leader = c.jobManager()!;
+    expect(leader.ha_role).toBe('leader');
+    expect(leader.recoveries[0]?.restored_checkpoint_id).toBe((outcome as Extract<SavepointOutcome, { ok: true }>).savepoint_id);
+    expect(c.jobStatus()).toBe('FINISHED');
+    expect(c.keyedState().get('count')).toEqual(oracle.state.get('count'));
     expect(canonical(c.transactionalStore()!.read_committed().records)).toEqual(canonical(oracle.outputs.get('sink')!));
   });
 

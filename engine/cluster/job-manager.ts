@@ -195,6 +195,8 @@ export class JobManager implements EngineNode {
   private job_spec: JobSpec;
   /** Ids the coordinator triggered as savepoints (their completion is not a checkpoint's). Bounded: pruned below the newest completion. */
   private readonly savepoint_ids = new Set<number>();
+  /** Stop-with-savepoint ids: sinks commit on them, so (with HA) their pointer goes to the HA store first. */
+  private readonly synchronous_savepoint_ids = new Set<number>();
   private readonly savepoint_requests = new Map<number, { stop: boolean; resume: SavepointResume | undefined; done: (outcome: SavepointOutcome) => void }>();
   /** The savepoint the running job resumed from: a failover before the next checkpoint restores it again. */
   private resumed_from: { savepoint_id: number; path: string; restore: DeploymentRestore; master_states: MasterState[] } | undefined;
@@ -239,6 +241,7 @@ export class JobManager implements EngineNode {
           trigger_sources: (checkpoint_id, _timestamp_ms, options) => {
             this.checkIdReserved(checkpoint_id);
             if (options?.kind === 'savepoint') this.savepoint_ids.add(checkpoint_id);
+            if (options?.kind === 'savepoint' && options.synchronous) this.synchronous_savepoint_ids.add(checkpoint_id);
             for (const tm of this.deployed_to) {
               const savepoint = options?.kind === 'savepoint' ? { savepoint: true } : {};
               runtime.send(tm, { type: 'checkpoint.trigger', attempt: this.attempt, checkpoint_id, ...savepoint } satisfies ClusterMessage);
@@ -253,6 +256,7 @@ export class JobManager implements EngineNode {
               return;
             }
             for (const id of this.savepoint_ids) if (id < checkpoint_id) this.savepoint_ids.delete(id);
+            for (const id of this.synchronous_savepoint_ids) if (id < checkpoint_id) this.synchronous_savepoint_ids.delete(id);
             for (const split of this.split_coordinators) split.notify_checkpoint_complete(checkpoint_id);
             this.completed_checkpoints.push(checkpoint_id);
             this.retained_checkpoints.add(checkpoint_id);
@@ -268,7 +272,8 @@ export class JobManager implements EngineNode {
           },
           persist_completed: (metadata, bytes, path) => {
             runtime.checkpoint_store.put(path, bytes, (result) => {
-              if (!result.ok || this.ha === undefined || path !== metadata_path(this.job_id, metadata.checkpoint_id)) {
+              const commits = path === metadata_path(this.job_id, metadata.checkpoint_id) || this.synchronous_savepoint_ids.has(metadata.checkpoint_id);
+              if (!result.ok || this.ha === undefined || !commits) {
                 this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, result.ok, result.ok ? '' : result.error);
                 return;
               }
@@ -746,7 +751,8 @@ export class JobManager implements EngineNode {
   private persistPointer(checkpoint_id: number, path: string, done: (ok: boolean, detail: string) => void): void {
     this.haWrite({
       build: (current) => {
-        const pointers = (current?.checkpoints ?? []).filter((p) => p.checkpoint_id !== checkpoint_id && this.retained_checkpoints.has(p.checkpoint_id));
+        const keep = (id: number): boolean => this.retained_checkpoints.has(id) || id === this.resumed_from?.savepoint_id;
+        const pointers = (current?.checkpoints ?? []).filter((p) => p.checkpoint_id !== checkpoint_id && keep(p.checkpoint_id));
         pointers.push({ checkpoint_id, metadata_path: path });
         pointers.sort((a, b) => b.checkpoint_id - a.checkpoint_id);
         const counter = Math.max(current?.checkpoint_id_counter ?? 1, (this.coordinator?.next_checkpoint_id() ?? 1) + CHECKPOINT_ID_BLOCK, checkpoint_id + 1);
@@ -777,7 +783,8 @@ export class JobManager implements EngineNode {
   private selectFromHaThenDeploy(previous: HaRecord): void {
     const candidates = previous.checkpoints.slice(0, MAX_RESTORE_CANDIDATES).map((p) => ({ checkpoint_id: p.checkpoint_id, metadata_path: p.metadata_path }));
     const attempt = this.attempt;
-    this.verifyCandidates(candidates, 0, [], (chosen, skipped) => {
+    this.verifyCandidates(candidates, 0, [], (verified, skipped) => {
+      let chosen = verified;
       if (this.attempt !== attempt || this.status !== 'RESTARTING' || this.role !== 'leader') return;
       if (chosen === undefined && skipped.length > 0 && this.verify_rounds < MAX_VERIFY_ROUNDS) {
         this.verify_rounds++;
@@ -792,17 +799,37 @@ export class JobManager implements EngineNode {
         if (chosen.checkpoint_id >= this.first_checkpoint_id) {
           this.runtime.fail_invariant('a restored checkpoint id is not below the ids reserved for the new leader', { checkpoint_id: chosen.checkpoint_id });
         }
-        this.coordinator?.adopt_completed([chosen]);
         this.coordinator?.restore_checkpoint_counter(chosen.checkpoint_id, this.first_checkpoint_id);
-        this.retained_checkpoints.add(chosen.checkpoint_id);
         this.runtime.probe('jm.failover_restored');
+      }
+      if (chosen !== undefined && chosen.metadata.kind !== 'checkpoint') {
+        // A stop-with-savepoint the previous leader completed (its sinks committed on it): restore the savepoint,
+        // and restore it again on a failover before the next checkpoint.
+        this.resumed_from = {
+          savepoint_id: chosen.checkpoint_id,
+          path: chosen.metadata_path,
+          restore: {
+            checkpoint_id: chosen.checkpoint_id,
+            operators: chosen.metadata.operators.map((op) => ({
+              operator_id: op.operator_id,
+              max_parallelism: op.max_parallelism,
+              subtasks: op.subtasks.map((sub) => ({ subtask_index: sub.subtask_index, keyed: sub.keyed, operator_state: sub.operator_state })),
+            })),
+          },
+          master_states: chosen.metadata.master_states,
+        };
+        chosen = undefined;
+      } else if (chosen !== undefined) {
+        this.coordinator?.adopt_completed([chosen]);
+        this.retained_checkpoints.add(chosen.checkpoint_id);
       }
       this.restore_from = chosen;
       this.restore_skipped = skipped;
       const recovery = this.recoveries[this.recoveries.length - 1];
-      if (recovery !== undefined) recovery.restored_checkpoint_id = chosen?.checkpoint_id ?? null;
+      const restored_id = chosen?.checkpoint_id ?? this.resumed_from?.savepoint_id ?? null;
+      if (recovery !== undefined) recovery.restored_checkpoint_id = restored_id;
       if (skipped.length > 0) this.runtime.probe('recovery.skipped_invalid_checkpoint');
-      this.runtime.log('jm.failover_restored', { checkpoint_id: chosen?.checkpoint_id ?? null, skipped: skipped.length });
+      this.runtime.log('jm.failover_restored', { checkpoint_id: restored_id, skipped: skipped.length });
       this.restart_due = true;
       this.tryDeploy();
     });
@@ -977,7 +1004,7 @@ export class JobManager implements EngineNode {
   on_timer(tag: unknown): void {
     if (this.ha !== undefined && !this.onHaTimer(tag)) return;
     if (is_coordinator_timer(tag) || (tag as Partial<JobManagerTimer>).kind === 'heartbeat') {
-      if (this.leadershipUnconfirmed()) {
+      if (this.leadershipUnconfirmed() && !this.isTerminal()) {
         // Not confirmed as leader lately (paused or cut off): hold checkpoint work until the HA store answers, so a
         // superseded leader does not trigger checkpoints before it learns that it was replaced.
         this.runtime.setTimer(this.heartbeat_interval_ms, tag);
