@@ -94,6 +94,11 @@ export interface TxnResponse {
   epoch?: number;
   /** abort_lingering: the transactions it aborted. */
   aborted?: string[];
+  /**
+   * abort_lingering: the highest counter among the matched owners' ids that must never be begun again (committed, or
+   * prepared and kept for the restored checkpoint), -1 for none.
+   */
+  max_reserved_counter?: number;
   /** list: open and prepared transactions with the prefix. */
   transactions?: TxnSummary[];
   committed?: CommittedView;
@@ -591,19 +596,24 @@ export class TransactionalStore implements EngineNode {
       case 'abort_lingering': {
         if (!(request.owner_modulo >= 1)) return fixed('invalid_state', 'owner_modulo must be ≥ 1');
         const victims: string[] = [];
+        let max_counter = -1;
         for (const txn of this.txns.values()) {
-          if (txn.state !== 'open' && txn.state !== 'prepared') continue;
           const parsed = parse_transactional_id(request.prefix, txn.txn_id);
           if (parsed === null) continue;
           if (parsed.owner % request.owner_modulo !== request.owner_remainder) continue;
-          if (parsed.counter < request.min_counter) continue;
+          if (txn.state === 'committed') max_counter = Math.max(max_counter, parsed.counter);
+          if (txn.state !== 'open' && txn.state !== 'prepared') continue;
           const keep = request.keep_prepared_up_to;
-          if (keep !== undefined && txn.state === 'prepared' && txn.prepared_for !== undefined && txn.prepared_for <= keep) continue;
+          if (keep !== undefined && txn.state === 'prepared' && txn.prepared_for !== undefined && txn.prepared_for <= keep) {
+            max_counter = Math.max(max_counter, parsed.counter);
+            continue;
+          }
+          if (parsed.counter < request.min_counter) continue;
           victims.push(txn.txn_id);
         }
-        if (victims.length === 0) return { entry: null, respond: () => ({ outcome: 'ok', aborted: [] }) };
+        if (victims.length === 0) return { entry: null, respond: () => ({ outcome: 'ok', aborted: [], max_reserved_counter: max_counter }) };
         this.runtime.log('txstore.lingering_aborted', { prefix: request.prefix, transactions: victims });
-        return ok({ op: 'abort', txn_ids: victims }, { aborted: victims });
+        return ok({ op: 'abort', txn_ids: victims }, { aborted: victims, max_reserved_counter: max_counter });
       }
       case 'list': {
         const transactions = this.list(request.prefix);

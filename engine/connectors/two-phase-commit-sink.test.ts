@@ -400,7 +400,7 @@ describe('two-phase-commit sink: restoring an older checkpoint than committed ou
     host().writer.invoke('b'); // replayed
     const state2 = host().writer.snapshot_state(2);
     world.settle(100);
-    expect(world.events('sink.transactional_id_taken')[0]?.fields).toEqual({ transaction: 'out-0-2' });
+    expect(world.events('sink.transactional_id_taken')[0]?.fields).toMatchObject({ transaction: 'out-0-2' });
     expect(state2.pending.map((p) => p.txn.txn_id)).toEqual(['out-0-3']);
     host().writer.notify_checkpoint_complete(2);
     world.settle(100);
@@ -514,5 +514,54 @@ describe('two-phase-commit sink: zombies of a stale attempt are fenced by the wr
     restart_from(2, [state2]); // crash before the notification: out-0-3 must be recovered and committed
     expect(world.events('sink.data_loss')).toEqual([]);
     expect(output()).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('two-phase-commit sink: restarting from scratch after output was committed', () => {
+  function committed_by_an_earlier_run() {
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime));
+    world.settle(10);
+    world.add('run-1', (runtime) => new SinkHost(runtime, { generation: 1 }, null));
+    world.settle(100);
+    const first = world.node<SinkHost>('run-1').writer;
+    for (let id = 1; id <= 3; id++) {
+      first.invoke(`r${id}`);
+      first.snapshot_state(id);
+      world.settle(100);
+      first.notify_checkpoint_complete(id);
+      world.settle(100);
+    }
+    world.crash('run-1'); // no checkpoint survives (e.g. lost checkpoint-store writes): the job restarts from offset 0
+    return world;
+  }
+
+  it('takes the first free transactional id at once instead of failing on committed ones', () => {
+    const world = committed_by_an_earlier_run();
+    world.add('run-2', (runtime) => new SinkHost(runtime, { generation: 2 }, null));
+    world.settle(100);
+    const writer = world.node<SinkHost>('run-2').writer;
+    writer.invoke('again');
+    const state = writer.snapshot_state(4);
+    expect(state.pending.map((p) => p.txn.txn_id)).toEqual(['out-0-4']);
+    world.settle(100);
+    writer.notify_checkpoint_complete(4);
+    world.settle(100);
+    expect(world.node<SinkHost>('run-2').failures).toEqual([]);
+    expect(world.node<TransactionalStore>('store').read_committed().records).toEqual(['r1', 'r2', 'r3', 'again']);
+  });
+
+  it('never acknowledges a checkpoint whose transaction failed (its id was taken before the begin)', () => {
+    const world = committed_by_an_earlier_run();
+    world.add('run-2', (runtime) => new SinkHost(runtime, { generation: 2 }, null));
+    const writer = world.node<SinkHost>('run-2').writer;
+    writer.invoke('replayed');
+    const state = writer.snapshot_state(5); // before the lingering abort answered: out-0-1 is named in the snapshot
+    expect(state.pending.map((p) => p.txn.txn_id)).toEqual(['out-0-1']);
+    world.settle(200);
+    expect(world.node<SinkHost>('run-2').failures).toEqual([expect.stringContaining('already_committed')]);
+    // Acknowledging would complete checkpoint 5 naming out-0-1, another run's commit: the restore would "re-commit"
+    // it (already committed) and silently lose 'replayed'.
+    expect(writer.is_precommitted(5)).toBe(false);
   });
 });

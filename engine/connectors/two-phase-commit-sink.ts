@@ -246,8 +246,13 @@ export class TwoPhaseCommitSinkWriter {
     return state;
   }
 
-  /** True once every transaction pre-committed at or before `checkpoint_id` is prepared (durable) in the store. */
+  /**
+   * True once every transaction pre-committed at or before `checkpoint_id` is prepared (durable) in the store. Never
+   * after a failure: a failed transaction is gone from the table, and acknowledging would complete a checkpoint whose
+   * pending set names a transaction that will never commit (or, worse, another run's committed one).
+   */
   is_precommitted(checkpoint_id: number): boolean {
+    if (this.failure_reason !== null) return false;
     for (const txn of this.txns.values()) {
       if (txn.checkpoint_id !== null && txn.checkpoint_id <= checkpoint_id && txn.done === null && !txn.prepared) return false;
     }
@@ -403,6 +408,7 @@ export class TwoPhaseCommitSinkWriter {
           this.runtime.log('sink.lingering_aborted', { subtask: this.options.subtask_index, transactions: aborted });
         }
         this.lingering_done = true;
+        this.skip_taken_ids(response.max_reserved_counter ?? -1);
         return;
       }
       case 'abort':
@@ -440,6 +446,22 @@ export class TwoPhaseCommitSinkWriter {
       default:
         return;
     }
+  }
+
+  /**
+   * After the lingering abort: the store said which counters its ids already used (a run that got further than the
+   * restored checkpoint committed some). The current transaction takes the next free one while it has not been begun
+   * or named in a snapshot, instead of failing on "already committed" ids one begin at a time.
+   */
+  private skip_taken_ids(max_counter: number): void {
+    const current = this.current;
+    if (current === null || current.begin_sent || current.epoch !== null || current.checkpoint_id !== null) return;
+    if (current.counter > max_counter) return;
+    this.runtime.log('sink.transactional_id_taken', { transaction: current.txn_id, next_free_counter: max_counter + 1 });
+    this.txns.delete(current.txn_id);
+    current.counter = max_counter + 1;
+    current.txn_id = this.txn_id(current.counter);
+    this.txns.set(current.txn_id, current);
   }
 
   private on_begin(request: TxnRequest & { kind: 'begin' }, response: TxnResponse): void {
