@@ -2,20 +2,24 @@
 // writes to one key never overlap (so a resend can never overwrite a newer value), flush gates the checkpoint.
 import { describe, expect, it } from 'vitest';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
-import { IdempotentSinkWriter } from './idempotent-sink.js';
+import { IdempotentSinkWriter, type IdempotentSinkOptions } from './idempotent-sink.js';
 import { TransactionalStore } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
 
 class Host implements EngineNode {
   readonly writer: IdempotentSinkWriter;
   readonly flushed: number[] = [];
-  constructor(readonly runtime: Runtime) {
+  constructor(
+    readonly runtime: Runtime,
+    extra: Partial<IdempotentSinkOptions> = {},
+  ) {
     this.writer = new IdempotentSinkWriter(runtime, { send: (to, m) => runtime.send(to, m) }, {
       store_node: 'store',
       client_id: `${runtime.node_id}#${runtime.incarnation}`,
       key_of: (record) => (record as { word: string }).word,
       value_of: (record) => (record as { count: number }).count,
       on_flushed: (id) => this.flushed.push(id),
+      ...extra,
     });
   }
   on_start(): void {
@@ -97,5 +101,29 @@ describe('idempotent sink', () => {
     world.settle(500);
     expect(host().writer.is_flushed(1)).toBe(true);
     expect(host().flushed).toEqual([1]);
+  });
+});
+
+describe('idempotent sink: zombies of a stale attempt', () => {
+  it('a paused writer of an older attempt cannot overwrite the new attempt’s final values with stale ones', () => {
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime));
+    world.settle(10);
+    world.add('zombie', (runtime) => new Host(runtime, { fence_scope: 'counts', generation: 1 }));
+    world.add('attempt-2', (runtime) => new Host(runtime, { fence_scope: 'counts', generation: 2 }));
+    world.settle(20);
+    const words = counts(['a', 'a', 'a']);
+    for (const record of words) world.node<Host>('attempt-2').writer.invoke(record);
+    world.settle(100);
+    expect(world.node<TransactionalStore>('store').read_committed().table).toEqual([['a', 3]]);
+    // The zombie (held by a pause) resumes with the count it had when it stopped.
+    world.node<Host>('zombie').writer.invoke(words[0]);
+    world.settle(100);
+    expect(world.node<TransactionalStore>('store').read_committed().table).toEqual([['a', 3]]);
+    expect(world.node<Host>('zombie').writer.failure()).toMatch(/superseded/);
+    expect(world.node<Host>('zombie').writer.is_flushed(1)).toBe(true); // nothing was pending at no snapshot…
+    world.node<Host>('zombie').writer.invoke(words[1]);
+    world.node<Host>('zombie').writer.snapshot_state(1);
+    expect(world.node<Host>('zombie').writer.is_flushed(1)).toBe(false); // …and a zombie never flushes a checkpoint
   });
 });

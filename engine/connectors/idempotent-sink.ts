@@ -27,6 +27,13 @@ export interface IdempotentSinkOptions {
   retry_after_ms: number;
   /** Called once everything invoked before snapshot_state(checkpoint_id) is durable in the store. */
   on_flushed?: (checkpoint_id: number) => void;
+  /**
+   * Writer fencing (see WriterFence): with both set, the store refuses this writer's upserts once a higher generation
+   * (a newer job attempt) wrote to the scope, so a zombie of a paused TaskManager cannot overwrite final values with
+   * stale ones after the new attempt wrote them.
+   */
+  fence_scope?: string;
+  generation?: number;
 }
 
 interface KeySlot {
@@ -46,6 +53,7 @@ export class IdempotentSinkWriter {
   private next_seq = 1;
   private readonly waiting_checkpoints: { checkpoint_id: number; up_to_seq: number }[] = [];
   private upserts_acked = 0;
+  private failure_reason: string | null = null;
 
   constructor(
     private readonly runtime: SinkRuntime,
@@ -59,7 +67,15 @@ export class IdempotentSinkWriter {
       max_pending_requests: this.options.max_pending_requests,
       send: (to, message) => transport.send(to, message),
       ...(this.options.reply_tag === undefined ? {} : { reply_tag: this.options.reply_tag }),
+      ...(this.options.fence_scope === undefined || this.options.generation === undefined
+        ? {}
+        : { fence: { scope: this.options.fence_scope, generation: this.options.generation } }),
     });
+  }
+
+  /** Non-null once the store refused this writer as a stale generation: the task must fail (it is a zombie). */
+  failure(): string | null {
+    return this.failure_reason;
   }
 
   /** Nothing to restore: the store's table is the state. */
@@ -108,6 +124,14 @@ export class IdempotentSinkWriter {
     if (matched === null) return false;
     const { request, response } = matched;
     if (request.kind !== 'upsert') return true;
+    if (response.outcome === 'superseded') {
+      if (this.failure_reason === null) {
+        this.failure_reason = `superseded by a newer attempt (${response.detail ?? 'fenced'})`;
+        this.runtime.probe('sink.zombie_fenced');
+        this.runtime.log('sink.superseded', { key: request.key, detail: response.detail });
+      }
+      return true;
+    }
     if (!is_success(response.outcome)) {
       this.client.mark_for_retry(request.request_id, request);
       return true;
@@ -124,6 +148,7 @@ export class IdempotentSinkWriter {
   }
 
   tick(): void {
+    if (this.failure_reason !== null) return;
     this.client.resend_overdue(this.runtime.now_ms(), this.options.retry_after_ms);
     this.drive();
   }
@@ -142,6 +167,7 @@ export class IdempotentSinkWriter {
   }
 
   private drive(): void {
+    if (this.failure_reason !== null) return;
     for (const key of this.ready) {
       if (!this.client.can_send()) return;
       const slot = this.slots.get(key) as KeySlot;
@@ -187,6 +213,7 @@ class IdempotentSinkAdapter implements CheckpointedSinkWriter<unknown> {
       client_id: `${ctx.node_id}/${ctx.reply_tag}`,
       reply_tag: ctx.reply_tag,
       on_flushed: () => ctx.wakeAfter(0),
+      ...(ctx.attempt === undefined ? {} : { fence_scope: `idempotent/${ctx.sink_name}`, generation: ctx.attempt }),
     });
   }
   initializeState(): void {
@@ -218,7 +245,7 @@ class IdempotentSinkAdapter implements CheckpointedSinkWriter<unknown> {
     this.keep_ticking();
   }
   failure(): string | null {
-    return null;
+    return this.writer.failure();
   }
   private keep_ticking(): void {
     if (this.writer.stats().buffered_keys > 0) this.ctx.wakeAfter(this.retry_after_ms);
