@@ -109,6 +109,40 @@ describe('savepoints from the JobManager', () => {
     expect(canonical(c.transactionalStore()!.read_committed().records)).toEqual(canonical(oracle.outputs.get('sink')!));
   });
 
+  it('stop-with-savepoint --drain fires the open windows into the savepoint and the sinks; drain with resume is refused', () => {
+    const committedWindows = (drain: boolean): { windows: string[]; refused: string | undefined } => {
+      const job = exampleJob('windowed_sum');
+      const window_params = { records: 600, partitions: 2, seed: 3, keys: 6, sink: 'two_phase_commit', sink_records_per_ms: 3 };
+      const c = new Cluster({
+        seed: 5,
+        job: { name: 'windowed_sum', params: window_params, parallelism: 2, max_parallelism: 128 },
+        task_managers: 2,
+        slots_per_task_manager: 1,
+        topics: job.topics(window_params),
+        input: job.generateInput(window_params),
+        checkpointing: { interval_ms: 40 },
+        heartbeat_interval_ms: 20,
+        heartbeat_timeout_ms: 100,
+        transactional_store: {},
+        task_manager: { network: { buffer_records: 16, input_buffers_per_channel: 2, output_queue_buffers: 2 } },
+      });
+      let refused: string | undefined;
+      c.world.schedule(60, () => {
+        c.jobManager()!.stop_with_savepoint({ drain: true, resume: { parallelism: 2, after_ms: 10 } }, (o) => (refused = o.ok ? undefined : o.error));
+        c.jobManager()!.stop_with_savepoint({ drain }, () => {});
+      });
+      c.runToCompletion(5_000_000);
+      expect(c.jobStatus()).toBe('FINISHED');
+      const windows = c.transactionalStore()!.read_committed().records.map((r) => `${(r as { key: string }).key}/${(r as { window_start: number }).window_start}`);
+      return { windows: [...new Set(windows)].sort(), refused };
+    };
+    const plain = committedWindows(false);
+    const drained = committedWindows(true);
+    expect(plain.refused).toMatch(/drain/);
+    expect(drained.windows.length).toBeGreaterThan(plain.windows.length);
+    expect(drained.windows).toEqual(expect.arrayContaining(plain.windows));
+  });
+
   it('refuses a savepoint that does not match the job, with a clear message, and leaves its file untouched', () => {
     const { c } = wordCount(3);
     let outcome: SavepointOutcome | undefined;

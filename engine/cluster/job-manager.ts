@@ -243,7 +243,7 @@ export class JobManager implements EngineNode {
             if (options?.kind === 'savepoint') this.savepoint_ids.add(checkpoint_id);
             if (options?.kind === 'savepoint' && options.synchronous) this.synchronous_savepoint_ids.add(checkpoint_id);
             for (const tm of this.deployed_to) {
-              const savepoint = options?.kind === 'savepoint' ? { savepoint: true } : {};
+              const savepoint = options?.kind === 'savepoint' ? { savepoint: true, ...(options.drain ? { drain: true } : {}) } : {};
               runtime.send(tm, { type: 'checkpoint.trigger', attempt: this.attempt, checkpoint_id, ...savepoint } satisfies ClusterMessage);
             }
           },
@@ -394,13 +394,18 @@ export class JobManager implements EngineNode {
    * Stop-with-savepoint: a synchronous savepoint whose completion makes the sinks commit, then the tasks are
    * cancelled. Without `resume` the job is FINISHED; with it the job is redeployed after `resume.after_ms` at
    * `resume.parallelism` from the canonical savepoint file (key groups and list state redistributed).
-   * Not supported: `--drain` (MAX_WATERMARK before the barrier); a drained job must not be resumed anyway.
+   * `drain`: sources emit MAX_WATERMARK before the barrier, so windows and timers fire; never with `resume`.
    */
-  stop_with_savepoint(options: { resume?: SavepointResume } = {}, done: (outcome: SavepointOutcome) => void = () => {}): void {
-    this.requestSavepoint(true, options.resume, done);
+  stop_with_savepoint(options: { resume?: SavepointResume; drain?: boolean } = {}, done: (outcome: SavepointOutcome) => void = () => {}): void {
+    if (options.drain === true && options.resume !== undefined) {
+      // Flink: --drain is for jobs that end; their windows and timers already fired, so a resume would repeat them.
+      done({ ok: false, error: 'a drained savepoint must not be resumed: drain and resume are exclusive' });
+      return;
+    }
+    this.requestSavepoint(true, options.resume, done, options.drain === true);
   }
 
-  private requestSavepoint(stop: boolean, resume: SavepointResume | undefined, done: (outcome: SavepointOutcome) => void): void {
+  private requestSavepoint(stop: boolean, resume: SavepointResume | undefined, done: (outcome: SavepointOutcome) => void, drain = false): void {
     if (this.coordinator === undefined || this.status !== 'RUNNING' || this.role !== 'leader' || this.stopping_with_savepoint || this.awaiting_final_checkpoint !== undefined || this.awaiting_settled !== undefined) {
       done({ ok: false, error: `no savepoint: job is ${this.status}${this.coordinator === undefined ? ' without checkpointing' : ''}` });
       return;
@@ -409,7 +414,7 @@ export class JobManager implements EngineNode {
       this.stopping_with_savepoint = true;
       this.coordinator.stop_periodic();
     }
-    const request_id = this.coordinator.trigger_savepoint({ synchronous: stop });
+    const request_id = this.coordinator.trigger_savepoint({ synchronous: stop, drain });
     this.savepoint_requests.set(request_id, { stop, resume, done });
     this.runtime.log('jm.savepoint_requested', { request: request_id, stop, resume_parallelism: resume?.parallelism ?? null });
   }

@@ -50,7 +50,8 @@ export type ClusterMessage =
       restore?: DeploymentRestore;
     }
   /** savepoint: always aligned, also when the job checkpoints unaligned (Flink's rule). */
-  | { type: 'checkpoint.trigger'; attempt: number; checkpoint_id: number; savepoint?: boolean }
+  /** `drain`: stop-with-savepoint --drain, sources emit MAX_WATERMARK before the barrier. */
+  | { type: 'checkpoint.trigger'; attempt: number; checkpoint_id: number; savepoint?: boolean; drain?: boolean }
   | { type: 'checkpoint.ack'; attempt: number; checkpoint_id: number; ack: TaskCheckpointAck }
   | { type: 'checkpoint.decline'; attempt: number; checkpoint_id: number; task: string; reason: string }
   | { type: 'checkpoint.complete'; attempt: number; checkpoint_id: number }

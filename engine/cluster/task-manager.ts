@@ -165,7 +165,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
         return;
       case 'checkpoint.trigger':
         if (this.deployment?.attempt !== message.attempt) return;
-        this.triggerCheckpoint(message.checkpoint_id, message.savepoint === true);
+        this.triggerCheckpoint(message.checkpoint_id, message.savepoint === true, message.drain === true);
         return;
       case 'checkpoint.complete':
       case 'checkpoint.abort': {
@@ -521,7 +521,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
   // ---- checkpoints ------------------------------------------------------------------------------------------
 
   /** Sources inject the barrier; finished tasks acknowledge with their final state (it no longer changes). */
-  private triggerCheckpoint(checkpoint_id: number, savepoint: boolean): void {
+  private triggerCheckpoint(checkpoint_id: number, savepoint: boolean, drain = false): void {
     const deployment = this.deployment!;
     if (deployment.checkpointing === undefined) {
       this.runtime.fail_invariant('checkpoint triggered on a deployment without checkpointing', { checkpoint_id });
@@ -531,7 +531,10 @@ export class TaskManager implements EngineNode, ChannelTransport {
         if (!savepoint) task.finishedTaskUnalignedBarrier(checkpoint_id);
         this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
       }
-      else if (task.is_source && task.status === 'running') task.triggerSourceCheckpoint(checkpoint_id, savepoint);
+      else if (task.is_source && task.status === 'running') {
+        if (drain) task.drainWatermark();
+        task.triggerSourceCheckpoint(checkpoint_id, savepoint);
+      }
     }
   }
 

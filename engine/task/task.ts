@@ -601,6 +601,18 @@ export class Task implements OutputAvailabilityListener {
     return gate.hasReadable() && this.chainAvailable();
   }
 
+  /**
+   * Stop-with-savepoint --drain: a source task emits MAX_WATERMARK right before the savepoint barrier, so windows
+   * and event-time timers fire into the savepoint and the sinks. The job is not resumed afterwards.
+   */
+  drainWatermark(): void {
+    if (this.source === undefined || this.status !== 'running' || this.source.watermark_ms >= MAX_WATERMARK) return;
+    this.source.watermark_ms = MAX_WATERMARK;
+    const head = this.operators[0];
+    if (head !== undefined) head.processWatermark(MAX_WATERMARK);
+    else this.writer_output.emitWatermark(MAX_WATERMARK);
+  }
+
   /** End of all input: final watermark (sources), finish operators in chain order, end-of-partition downstream. */
   private finishInput(): void {
     if (this.source !== undefined) {
