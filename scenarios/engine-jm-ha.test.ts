@@ -2,6 +2,7 @@
 // pointer to the HA store before completion; after a crash of the leader a standby (or the restarted JobManager)
 // claims leadership with a newer fencing token, restores the newest checkpoint the HA record names and finishes with
 // exactly-once state; checkpoint ids never repeat; a stale leader is fenced off and retires.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exampleJob } from '../engine/examples/index.js';
 import type { SequenceVerdict } from '../engine/examples/sequence-check.js';
@@ -11,9 +12,9 @@ import { evaluateOracle } from '../properties/oracle.js';
 import { engineNodeOf } from './host.js';
 import { Cluster, HA_STORE_ID, STANDBY_JOB_MANAGER_ID, JOB_MANAGER_ID } from './cluster.js';
 
-function haCluster(seed: number) {
+function haCluster(seed: number, sink: 'collect' | 'two_phase_commit' = 'collect') {
   const name = 'sequence_check';
-  const params = { records: 2000, partitions: 4, seed: 11, keys: 20, sink_records_per_ms: 2 };
+  const params = { records: 2000, partitions: 4, seed: 11, keys: 20, sink_records_per_ms: 2, sink };
   const job = exampleJob(name);
   const input = job.generateInput(params);
   const c = new Cluster({
@@ -28,6 +29,7 @@ function haCluster(seed: number) {
     heartbeat_interval_ms: 20,
     heartbeat_timeout_ms: 100,
     job_manager_ha: true,
+    ...(sink === 'two_phase_commit' ? { transactional_store: {} } : {}),
     task_manager: { network: { buffer_records: 16, input_buffers_per_channel: 2, output_queue_buffers: 2 } },
   });
   // Every checkpoint id any JobManager triggered, in order, and every completion.
@@ -41,6 +43,8 @@ function haCluster(seed: number) {
   };
   return { c, job, params, input, triggered, completed };
 }
+
+const runs = Math.min(6, Number(process.env.STREAMSIM_PROPERTY_RUNS ?? 4));
 
 function jm(c: Cluster, id: string): JobManager | undefined {
   return engineNodeOf<JobManager>(c.world.process_object(id));
@@ -109,5 +113,44 @@ describe('JobManager high availability', () => {
     expect(jm(c, JOB_MANAGER_ID)!.ha_role).toBe('retired');
     expect(new Set(triggered).size).toBe(triggered.length);
     expectExactlyOnceState(c, job, params, input);
+  });
+
+  it('property: JobManager crashes and pauses at random times (with TaskManager crashes) keep state exactly once and ids unique', () => {
+    const fault = fc.record({
+      at_ms: fc.integer({ min: 20, max: 450 }),
+      kind: fc.constantFrom('jm_crash', 'jm_crash_restart', 'jm_pause', 'standby_crash', 'tm_crash_restart'),
+      duration_ms: fc.integer({ min: 10, max: 300 }),
+    });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000 }), fc.array(fault, { minLength: 1, maxLength: 3 }), (seed, faults) => {
+        const { c, job, params, input, triggered } = haCluster(seed, 'two_phase_commit');
+        for (const f of faults) {
+          c.world.schedule(f.at_ms, () => {
+            if (f.kind === 'jm_crash' || f.kind === 'jm_crash_restart') {
+              if (!c.world.crash(JOB_MANAGER_ID)) return;
+              if (f.kind === 'jm_crash_restart') c.world.restart(JOB_MANAGER_ID, f.duration_ms);
+            } else if (f.kind === 'jm_pause') c.world.pause(JOB_MANAGER_ID, f.duration_ms);
+            else if (f.kind === 'standby_crash') {
+              if (c.world.crash(STANDBY_JOB_MANAGER_ID)) c.world.restart(STANDBY_JOB_MANAGER_ID, f.duration_ms);
+            } else if (c.world.crash('tm-1')) c.world.restart('tm-1', f.duration_ms);
+          });
+        }
+        // Liveness needs a JobManager: whatever crashed for good comes back after the faults.
+        c.world.schedule(1_500, () => {
+          for (const id of c.job_manager_ids) if (!c.world.is_alive(id)) c.world.restart(id);
+        });
+        c.runToCompletion(5_000_000);
+        expect(c.jobStatus()).toBe('FINISHED');
+        expect(new Set(triggered).size).toBe(triggered.length);
+        const oracle = evaluateOracle(job.build, params, input);
+        expect(c.keyedState().get('check')).toEqual(oracle.state.get('check'));
+        // Exactly-once committed output: every verdict once, none missing, none wrong.
+        const committed = c.transactionalStore()!.read_committed().records as SequenceVerdict[];
+        const id = (r: SequenceVerdict): string => `${r.key}/${r.seq}`;
+        expect(committed.map(id).sort()).toEqual((oracle.outputs.get('sink') as SequenceVerdict[]).map(id).sort());
+        expect(committed.every((r) => r.verdict === 'ok')).toBe(true);
+      }),
+      { numRuns: runs, seed: Number(process.env.STREAMSIM_PROPERTY_SEED ?? 7) },
+    );
   });
 });
