@@ -35,6 +35,8 @@ export interface CheckpointCoordinatorConfig {
   retention?: RetentionPolicy;
   /** Default 1000. */
   max_queued_requests?: number;
+  /** Test-only seam: the shared-state registry deciding which shared files may be deleted (default: a new one). */
+  create_shared_registry?: () => SharedStateRegistry;
 }
 
 /** Timer tags the coordinator schedules; the JobManager hands them back through on_timer. */
@@ -168,7 +170,7 @@ export class CheckpointCoordinator {
     if (this.timeout_ms < 1 || this.min_pause_ms < 0 || this.max_concurrent < 1 || this.max_queued_requests < 1) {
       throw new Error('checkpoint coordinator: timeout ≥ 1, min pause ≥ 0, max concurrent ≥ 1, max queued ≥ 1');
     }
-    this.registry = new SharedStateRegistry();
+    this.registry = config.create_shared_registry?.() ?? new SharedStateRegistry();
     this.store = new CompletedCheckpointStore(this.registry, config.num_retained ?? 1);
     this.failure_manager = new CheckpointFailureManager(config.tolerable_failures ?? 0);
     this.hooks = hooks;

@@ -56,6 +56,8 @@ export interface JobManagerConfig {
   restart_strategy?: RestartStrategyConfig;
   /** JobManager high availability: leader election and checkpoint pointers in the HA store process. */
   high_availability?: JobManagerHaConfig;
+  /** Test-only seam: how a restore candidate is verified (default: engine/recovery/checkpoint-selection.ts). */
+  checkpoint_verification?: { verify_metadata_bytes: typeof verify_metadata_bytes; verify_checkpoint: typeof verify_checkpoint };
 }
 
 /** Where a stop-with-savepoint continues: the same job at another parallelism, from the canonical savepoint file. */
@@ -493,7 +495,8 @@ export class JobManager implements EngineNode {
     const store = this.runtime.checkpoint_store;
     store.get(candidate.metadata_path, (read) => {
       const bytes = read.ok ? read.value : undefined;
-      const step1 = verify_metadata_bytes(candidate, bytes);
+      const verification = this.config.checkpoint_verification ?? { verify_metadata_bytes, verify_checkpoint };
+      const step1 = verification.verify_metadata_bytes(candidate, bytes);
       if (!step1.ok) {
         done({ ok: false, error: step1.reason });
         return;
@@ -503,7 +506,7 @@ export class JobManager implements EngineNode {
       let pending = refs.length;
       let failed = false;
       const finish = (): void => {
-        const verified = verify_checkpoint(candidate, bytes, files);
+        const verified = verification.verify_checkpoint(candidate, bytes, files);
         done(verified.ok ? { ok: true, metadata: verified.metadata, files } : { ok: false, error: verified.reason });
       };
       if (pending === 0) {
@@ -1226,7 +1229,8 @@ export class JobManager implements EngineNode {
     };
     store.get(candidate.metadata_path, (read) => {
       const bytes = read.ok ? read.value : undefined;
-      const step1 = verify_metadata_bytes(candidate, bytes);
+      const verification = this.config.checkpoint_verification ?? { verify_metadata_bytes, verify_checkpoint };
+      const step1 = verification.verify_metadata_bytes(candidate, bytes);
       if (!step1.ok) {
         next(step1.reason);
         return;
@@ -1236,7 +1240,7 @@ export class JobManager implements EngineNode {
       let pending = refs.length;
       let failed = false;
       const finish = (): void => {
-        const verified = verify_checkpoint(candidate, bytes, files);
+        const verified = verification.verify_checkpoint(candidate, bytes, files);
         if (!verified.ok) next(verified.reason);
         else done({ checkpoint_id: candidate.checkpoint_id, metadata: verified.metadata, metadata_path: candidate.metadata_path }, skipped);
       };

@@ -11,7 +11,9 @@ import type { RunProperty } from '../harness.js';
 import { commit_on_precommit_seams } from './commit-on-precommit.js';
 import { forgetful_restore_seams } from './forgetful-restore.js';
 import { offsets_after_barrier_seams } from './offsets-after-barrier.js';
+import { eager_shared_delete_seams } from './eager-shared-delete.js';
 import { skip_alignment_seams } from './skip-alignment.js';
+import { unverified_restore_seams } from './unverified-restore.js';
 
 export const PLANTED_BUG_HORIZON_MS = 2_500;
 
@@ -40,7 +42,36 @@ export interface PlantedBug {
   seams: EngineSeams;
   /** The property that must catch it. */
   property: PropertyName;
+  /** The cases that hunt it (default: arb_crash_case). */
+  arbitrary?: fc.Arbitrary<RunCase>;
+  /** Faults the shrunk plan keeps at least (default 1; 0 when the bug bites without any fault). */
+  min_faults?: number;
 }
+
+/** A damaged newest checkpoint, then a crash that makes recovery choose among the retained ones. */
+export const arb_corrupt_then_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.chain((base) =>
+  fc
+    .record({
+      at_ms: fc.integer({ min: 600, max: 2000 }),
+      crash_after_ms: fc.integer({ min: 1, max: 300 }),
+      target: fc.constantFrom('tm-1', 'tm-2'),
+      restart_after_ms: fc.integer({ min: 10, max: 500 }),
+    })
+    .map(({ at_ms, crash_after_ms, target, restart_after_ms }) => ({
+      ...base,
+      flink: { ...base.flink, 'state.checkpoints.num-retained': 3 },
+      faults: [
+        { kind: 'corrupt_checkpoint' as const, which: 'latest' as const, damage: 'bit_flip' as const, at: `${at_ms} ms` },
+        { kind: 'crash' as const, target, at: `${at_ms + crash_after_ms} ms`, restart_after: `${restart_after_ms} ms` },
+      ],
+    })),
+);
+
+/** Incremental checkpoints of the LSM backend, so checkpoints share files. */
+export const arb_incremental_case: fc.Arbitrary<RunCase> = arb_crash_case.map((base) => ({
+  ...base,
+  flink: { ...base.flink, 'state.backend.type': 'rocksdb' as const, 'state.backend.incremental': true, 'state.checkpoints.num-retained': 2 },
+}));
 
 export const PLANTED_BUGS: readonly PlantedBug[] = [
   { id: 'forgetful-restore', name: 'restore keeps none of the checkpoint state', seams: forgetful_restore_seams, property: 'exactly_once_state' },
@@ -52,13 +83,28 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     property: 'exactly_once_state',
   },
   { id: 'skip-alignment', name: 'barriers not aligned in exactly-once mode', seams: skip_alignment_seams, property: 'exactly_once_state' },
+  {
+    id: 'unverified-restore',
+    name: 'recovery restores the newest checkpoint without verifying it',
+    seams: unverified_restore_seams,
+    property: 'checkpoint_invariants',
+    arbitrary: arb_corrupt_then_crash_case,
+  },
+  {
+    id: 'eager-shared-delete',
+    name: 'a shared file is deleted while a retained checkpoint still uses it',
+    seams: eager_shared_delete_seams,
+    property: 'checkpoint_invariants',
+    arbitrary: arb_incremental_case,
+    min_faults: 0,
+  },
 ];
 
 /** The property that hunts one planted bug: a generated crash case, run with the bug's seams, must keep its property. */
 export function planted_bug_property(bug: PlantedBug): RunProperty<RunCase> {
   return {
     name: `${bug.property} with planted bug: ${bug.name}`,
-    arbitrary: arb_crash_case,
+    arbitrary: bug.arbitrary ?? arb_crash_case,
     scenario_of: (value) => scenario_of(value, 'planted-bug', [bug.property], PLANTED_BUG_HORIZON_MS),
     seed_of: (value) => value.seed,
     run: (scenario, seed) => run_scenario_with(scenario, { seed, scenario_file: 'generated.yaml' }, { seams: bug.seams }),

@@ -21,7 +21,7 @@ describe('planted bugs are caught, shrunk and replayed', () => {
       if (failure === undefined) return;
       console.log(describe_failure(property.name, failure, property.check(failure.result)));
       expect(failure.result.violations.map((v) => v.property)).toContain(bug.property);
-      expect((failure.scenario.faults ?? []).length).toBeGreaterThanOrEqual(1);
+      expect((failure.scenario.faults ?? []).length).toBeGreaterThanOrEqual(bug.min_faults ?? 1);
       expect((failure.scenario.faults ?? []).length).toBeLessThanOrEqual(2);
       // The failure file is the CLI's format: its embedded scenario and seed replay to the same trace hash.
       const file = read_failure_file(failure.failure_path);
