@@ -35,6 +35,26 @@ export interface RunEvidence {
   final_output: unknown[];
   final_state: Map<string, StateEntry[]>;
   determinism_rerun_hash: string | undefined;
+  /** The external store's transactions at the end (two-phase-commit sinks; empty otherwise). */
+  sink_transactions: { txn_id: string; state: string; record_count: number }[];
+}
+
+/**
+ * Transactions of the two-phase-commit sink left open or prepared at the end, other than each subtask's newest
+ * (the empty one begun after the final checkpoint): lingering transactions of an earlier attempt, which recovery
+ * must abort (in Kafka they would block read-committed consumers).
+ */
+export function lingering_transactions(transactions: readonly { txn_id: string; state: string; record_count: number }[]): string[] {
+  const newest = new Map<string, number>();
+  const parsed = transactions.flatMap((txn) => {
+    const match = /^(.*)-(\d+)-(\d+)$/.exec(txn.txn_id);
+    return match === null ? [] : [{ txn, owner: `${match[1]}-${match[2]}`, counter: Number(match[3]) }];
+  });
+  for (const { owner, counter } of parsed) newest.set(owner, Math.max(newest.get(owner) ?? -1, counter));
+  return parsed
+    .filter(({ txn, owner, counter }) => (txn.state === 'open' || txn.state === 'prepared') && counter < (newest.get(owner) ?? counter))
+    .map(({ txn }) => txn.txn_id)
+    .sort();
 }
 
 export interface Judgement {
@@ -163,6 +183,17 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
             ? is_at_least_once(comparison)
             : comparison.losses === 0
           : is_at_most_once(comparison);
+    if (property === 'exactly_once_output' && finished && failed === undefined && evidence.view.run.engine_sink_kind === 'two_phase_commit') {
+      checks++;
+      const lingering = lingering_transactions(evidence.sink_transactions);
+      if (lingering.length > 0) {
+        failed = {
+          message: `${lingering.length} transaction(s) of an earlier attempt left open in the external store at the end (${lingering.slice(0, 5).join(', ')}): recovery must abort lingering transactions`,
+          time_ms: end_ms,
+          detail: { lingering: lingering.slice(0, 20) },
+        };
+      }
+    }
     if (!ok && failed === undefined) {
       const difference = comparison.first_difference;
       failed = {

@@ -180,6 +180,7 @@ function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: RunHooks
     final_output: [...view.collected_output()],
     final_state: view.keyed_state(),
     determinism_rerun_hash: undefined,
+    sink_transactions: (view.txstore()?.all_transactions() ?? []).map((txn) => ({ txn_id: txn.txn_id, state: txn.state, record_count: txn.record_count })),
   };
 }
 

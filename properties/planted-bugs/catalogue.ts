@@ -12,6 +12,7 @@ import { commit_on_precommit_seams } from './commit-on-precommit.js';
 import { forgetful_restore_seams } from './forgetful-restore.js';
 import { offsets_after_barrier_seams } from './offsets-after-barrier.js';
 import { eager_shared_delete_seams } from './eager-shared-delete.js';
+import { no_lingering_abort_seams } from './no-lingering-abort.js';
 import { skip_alignment_seams } from './skip-alignment.js';
 import { unverified_restore_seams } from './unverified-restore.js';
 
@@ -83,6 +84,12 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     property: 'exactly_once_state',
   },
   { id: 'skip-alignment', name: 'barriers not aligned in exactly-once mode', seams: skip_alignment_seams, property: 'exactly_once_state' },
+  {
+    id: 'no-lingering-abort',
+    name: 'recovery does not abort lingering transactions',
+    seams: no_lingering_abort_seams,
+    property: 'exactly_once_output',
+  },
   {
     id: 'unverified-restore',
     name: 'recovery restores the newest checkpoint without verifying it',
