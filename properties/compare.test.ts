@@ -103,3 +103,14 @@ describe('check_checkpoint_invariants', () => {
     expect(findings[0]?.message).toContain('j/chk-2/_metadata is missing');
   });
 });
+
+describe('lingering_transactions', () => {
+  it('flags open or prepared transactions older than each subtask newest one', async () => {
+    const { lingering_transactions } = await import('./judge.js');
+    const txn = (txn_id: string, state: string) => ({ txn_id, state, record_count: 1 });
+    expect(
+      lingering_transactions([txn('in-sink-0-3', 'open'), txn('in-sink-0-4', 'committed'), txn('in-sink-0-5', 'open'), txn('in-sink-1-2', 'prepared'), txn('in-sink-1-5', 'open')]),
+    ).toEqual(['in-sink-0-3', 'in-sink-1-2']);
+    expect(lingering_transactions([txn('in-sink-0-1', 'committed'), txn('in-sink-0-2', 'open')])).toEqual([]);
+  });
+});
