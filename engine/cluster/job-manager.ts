@@ -964,9 +964,15 @@ export class JobManager implements EngineNode {
           const recovery = this.recoveries[this.recoveries.length - 1];
           if (recovery !== undefined && recovery.running_at_ms === undefined) {
             recovery.running_at_ms = this.runtime.now_ms();
+            // Recovery-time parts the JobManager can see: redeploy = restart delay, checkpoint selection and
+            // scheduling (failure noticed → deploy sent); load state = tasks reading and restoring the snapshot
+            // (deploy sent → every TaskManager acknowledged, which it does only after its state is restored).
+            // Detection happens before the JobManager knows of the failure: the runner measures it from the fault.
+            const deploy_sent_ms = recovery.redeployed_at_ms ?? recovery.failed_at_ms;
             this.runtime.log('recovery.completed', {
               detect_ms: 0,
-              redeploy_ms: recovery.running_at_ms - (recovery.redeployed_at_ms ?? recovery.failed_at_ms),
+              redeploy_ms: deploy_sent_ms - recovery.failed_at_ms,
+              load_state_ms: recovery.running_at_ms - deploy_sent_ms,
               checkpoint_id: recovery.restored_checkpoint_id,
             });
           }
