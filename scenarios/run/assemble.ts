@@ -249,10 +249,15 @@ export class RunView {
     }
   }
 
-  /** Keyed state of every deployed subtask, merged per operator uid, in canonical order. */
+  /**
+   * Keyed state of every subtask of the leader's current attempt, merged per operator uid, in canonical order. Tasks
+   * a cut-off TaskManager still holds from an older attempt are not the job's state (they are fenced zombies).
+   */
   keyed_state(): Map<string, StateEntry[]> {
     const merged = new Map<string, StateEntry[]>();
+    const attempt = this.job_manager()?.current_attempt;
     for (const tm of this.task_managers()) {
+      if (attempt !== undefined && tm.attempt !== attempt) continue;
       for (const task of tm.tasks) {
         for (const operator of task.operators) {
           if (operator.keyed_backend === undefined) continue;
