@@ -21,6 +21,13 @@ export function safety_violation(result: RunResult): string | undefined {
   return violation === undefined ? undefined : `${violation.property}: ${violation.message}`;
 }
 
+/** Whether a fault of the case can damage a checkpoint after it completed. */
+export function destroys_checkpoints(value: RunCase): boolean {
+  return value.faults.some(
+    (f) => f.kind === 'corrupt_checkpoint' || (f.kind === 'storage_fault' && ['bit_flip', 'torn_write', 'lost_write'].includes(String((f as { mode?: string }).mode))),
+  );
+}
+
 export const exactly_once_under_faults: RunProperty<RunCase> = {
   name: 'exactly-once state and output under generated fault plans',
   // Link breaks are left to the catalogue's link-breaks-drop-in-flight scenario (see properties/README.md).
@@ -30,14 +37,10 @@ export const exactly_once_under_faults: RunProperty<RunCase> = {
     c.faults.every((f) => f.kind !== 'link_break'),
   ),
   // Losing a completed checkpoint whose transactions were already committed makes a two-phase-commit sink replay
-  // them (Flink's documented limit): with corrupt_checkpoint faults, output must be at-least-once only.
+  // them (Flink's documented limit): when faults can destroy a completed checkpoint (corruption, flipped, torn or
+  // lost writes on the checkpoint store), output must be at-least-once only.
   scenario_of: (value) =>
-    scenario_of(
-      value,
-      'property-exactly-once',
-      ['exactly_once_state', value.faults.some((f) => f.kind === 'corrupt_checkpoint') ? 'at_least_once_output' : 'exactly_once_output'],
-      HORIZON_MS,
-    ),
+    scenario_of(value, 'property-exactly-once', ['exactly_once_state', destroys_checkpoints(value) ? 'at_least_once_output' : 'exactly_once_output'], HORIZON_MS),
   seed_of: (value) => value.seed,
   run: (scenario, seed) => run_scenario(scenario, { seed, scenario_file: `${scenario.name}.yaml` }),
   check: safety_violation,
