@@ -11,7 +11,10 @@ import { LsmKeyedStateBackend } from '../state/lsm/lsm-backend.js';
 import { select_checkpoint, verify_checkpoint } from '../recovery/checkpoint-selection.js';
 import type { StateEntry } from '../state/backend.js';
 
-const runs = Number(process.env['STREAMSIM_PROPERTY_RUNS'] ?? 30);
+// The coverage expectations below need enough cases from a known generator state: a fixed default seed (override with
+// STREAMSIM_PROPERTY_SEED to explore) and at least 30 runs, so the property cannot pass vacuously nor flake.
+const runs = Math.max(30, Number(process.env['STREAMSIM_PROPERTY_RUNS'] ?? 30));
+const seed = Number(process.env['STREAMSIM_PROPERTY_SEED'] ?? 1);
 /** How often interesting situations were reached across all runs (checked below so the property is not vacuous). */
 const coverage = { completed: 0, restored_with_shared_reuse: 0, shared_state_missing: 0, subsumed: 0 };
 const MAX_P = 8;
@@ -167,7 +170,7 @@ describe('coordinator + incremental LSM checkpoints under random interleavings',
         fc.integer({ min: 2, max: 8 }),
         (actions, max_concurrent, num_retained, memtable) => run_scenario(actions, max_concurrent, num_retained, memtable),
       ),
-      { numRuns: runs },
+      { numRuns: runs, seed },
     );
     expect(coverage.completed).toBeGreaterThan(0);
     expect(coverage.restored_with_shared_reuse).toBeGreaterThan(0);
