@@ -24,7 +24,7 @@ export interface BlobStore {
   delete(key: string, done: (result: StorageResult<void>) => void): void;
 }
 
-/** Seeded random numbers for this process (a named stream of the world: never Math.random). */
+/** Seeded random numbers for this process: a named stream of the world, never the host's random source. */
 export interface Random {
   /** Uniform in [0, 1). */
   next(): number;

@@ -1228,44 +1228,13 @@ export class JobManager implements EngineNode {
       done(undefined, skipped);
       return;
     }
-    const store = this.runtime.checkpoint_store;
     const next = (reason: string): void => {
       skipped.push({ checkpoint_id: candidate.checkpoint_id, reason });
       this.verifyCandidates(candidates, index + 1, skipped, done);
     };
-    store.get(candidate.metadata_path, (read) => {
-      const bytes = read.ok ? read.value : undefined;
-      const verification = this.config.checkpoint_verification ?? { verify_metadata_bytes, verify_checkpoint };
-      const step1 = verification.verify_metadata_bytes(candidate, bytes);
-      if (!step1.ok) {
-        next(step1.reason);
-        return;
-      }
-      const refs = files_to_verify(step1.metadata);
-      const files = new Map<string, Uint8Array>();
-      let pending = refs.length;
-      let failed = false;
-      const finish = (): void => {
-        const verified = verification.verify_checkpoint(candidate, bytes, files);
-        if (!verified.ok) next(verified.reason);
-        else done({ checkpoint_id: candidate.checkpoint_id, metadata: verified.metadata, metadata_path: candidate.metadata_path }, skipped);
-      };
-      if (pending === 0) {
-        finish();
-        return;
-      }
-      for (const ref of refs) {
-        store.get(ref.path, (file) => {
-          if (failed) return;
-          if (!file.ok) {
-            failed = true;
-            next(`state file ${ref.path}: ${file.error}`);
-            return;
-          }
-          files.set(ref.path, file.value);
-          if (--pending === 0) finish();
-        });
-      }
+    this.loadCheckpoint(candidate, (loaded) => {
+      if (!loaded.ok) next(loaded.error);
+      else done({ checkpoint_id: candidate.checkpoint_id, metadata: loaded.metadata, metadata_path: candidate.metadata_path }, skipped);
     });
   }
 
