@@ -41,6 +41,8 @@ interface PartitionReader {
   fetch_in_flight: boolean;
   retry_pending: boolean;
   finished: boolean;
+  /** The first fetch at the start offset (restored or 0) was answered: the source is positioned. */
+  rewound: boolean;
 }
 
 export class LogSourceReader implements SourceReader<unknown> {
@@ -81,6 +83,7 @@ export class LogSourceReader implements SourceReader<unknown> {
         fetch_in_flight: false,
         retry_pending: false,
         finished: false,
+        rewound: false,
       });
     }
     this.syncState();
@@ -145,6 +148,11 @@ export class LogSourceReader implements SourceReader<unknown> {
         if (p === undefined || !p.fetch_in_flight) return;
         p.fetch_in_flight = false;
         if (reply.offset !== p.next_offset) return;
+        if (!p.rewound) {
+          // Recovery-time part "reset source": the broker answered at the restored offset.
+          p.rewound = true;
+          this.ctx.log('source.rewound', { partition: p.partition, offset: reply.offset });
+        }
         if (reply.records.length === 0) {
           p.retry_pending = true;
           this.ctx.wakeAfter(this.retry_ms);

@@ -408,6 +408,8 @@ export class TwoPhaseCommitSinkWriter {
           this.runtime.log('sink.lingering_aborted', { subtask: this.options.subtask_index, transactions: aborted });
         }
         this.lingering_done = true;
+        // Recovery-time part "reset sink": pending transactions recovered and lingering ones aborted.
+        this.runtime.log('sink.recovered', { subtask: this.options.subtask_index });
         this.skip_taken_ids(response.max_reserved_counter ?? -1);
         return;
       }

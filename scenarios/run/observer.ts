@@ -58,6 +58,8 @@ export class RunObserver {
   private readonly listeners = new Map<string, EngineLogListener[]>();
   private readonly any_listeners: EngineLogListener[] = [];
   private open_recovery: RecoverySummary | undefined;
+  /** The recovery whose tasks are running again; sources and sinks report their own reset after that. */
+  private resetting_recovery: { recovery: RecoverySummary; running_at_ms: number } | undefined;
   /** When the coordinator started writing each checkpoint's metadata ('checkpoint.finalizing'). */
   private readonly finalizing_ms = new Map<number, number>();
 
@@ -184,6 +186,7 @@ export class RunObserver {
         };
         this.recoveries.push(recovery);
         this.open_recovery = recovery;
+        this.resetting_recovery = undefined;
         return;
       }
       case 'recovery.restored': {
@@ -212,6 +215,20 @@ export class RunObserver {
         recovery.reset_source_ms = number_field(fields, 'reset_source_ms') ?? 0;
         recovery.reset_sink_ms = number_field(fields, 'reset_sink_ms') ?? 0;
         this.open_recovery = undefined;
+        this.resetting_recovery = { recovery, running_at_ms: event.time_ms };
+        return;
+      }
+      case 'source.rewound':
+      case 'sink.recovered': {
+        // Reset parts of T: from the tasks running again until the last source is positioned at its restored
+        // offset / the last two-phase-commit sink has recovered its transactions. A new failure ends the window.
+        const resetting = this.resetting_recovery;
+        if (resetting === undefined || this.open_recovery !== undefined) return;
+        const part_ms = event.time_ms - resetting.running_at_ms;
+        const recovery = resetting.recovery;
+        if (event.event === 'source.rewound') recovery.reset_source_ms = Math.max(recovery.reset_source_ms, part_ms);
+        else recovery.reset_sink_ms = Math.max(recovery.reset_sink_ms, part_ms);
+        recovery.end_ms = Math.max(recovery.end_ms, event.time_ms);
         return;
       }
       case 'sink.committed':
