@@ -298,7 +298,7 @@ describe('run_explorer', () => {
   it('switches to the alternate screen, renders the trace, and restores the screen on q with exit 0', async () => {
     const terminal = fake_terminal();
     const running = run_explorer({ trace_path, stdin: terminal.stdin, stdout: terminal.stdout });
-    for (let waited_ms = 0; !terminal.output().includes('streamsim explore') && waited_ms < 5_000; waited_ms += 10) {
+    for (let waited_ms = 0; !terminal.output().includes('streamsim explore') && waited_ms < 30_000; waited_ms += 10) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(terminal.output().startsWith('\x1b[?1049h')).toBe(true);

@@ -28,10 +28,10 @@ tmux -L "$socket" new-session -d -s "$session" -x 160 -y 45 \
 
 capture() { tmux -L "$socket" capture-pane -p -t "$session"; }
 
-# wait_for TEXT [STEP]: polls the pane (up to 20 s) until it contains TEXT.
+# wait_for TEXT [STEP] [TENTHS]: polls the pane (by default up to 20 s) until it contains TEXT.
 wait_for() {
-  local text="$1" step="${2:-$1}"
-  for _ in $(seq 1 200); do
+  local text="$1" step="${2:-$1}" tenths="${3:-200}"
+  for _ in $(seq 1 "$tenths"); do
     if capture | grep -qF -- "$text"; then echo "ok: $step"; return 0; fi
     sleep 0.1
   done
@@ -42,7 +42,8 @@ wait_for() {
 
 keys() { tmux -L "$socket" send-keys -t "$session" "$@"; }
 
-wait_for "first divergence at seq 4321" "opens at the first divergence"
+# The first screen includes starting node with tsx and indexing both traces: allow a loaded machine a minute.
+wait_for "first divergence at seq 4321" "opens at the first divergence" 600
 wait_for '"divergent": true' "detail shows both records"
 keys g;           wait_for "line 1/20000" "g: first event"
 keys n;           wait_for "next fault" "n: next fault"

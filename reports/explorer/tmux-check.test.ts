@@ -14,10 +14,10 @@ describe('the explorer in a real terminal (tmux)', () => {
     return;
   }
   it('opens at the divergence, answers every key with the expected screen, and quits cleanly', () => {
-    const output = execFileSync('bash', [script], { encoding: 'utf8', timeout: 120_000 });
+    const output = execFileSync('bash', [script], { encoding: 'utf8', timeout: 170_000 });
     expect(output).toContain('ok: v: next violation');
     expect(output).toContain('ok: F: follow a checkpoint');
     expect(output).toContain('ok: q quits with exit code 0 and restores the terminal');
     expect(output.trim().endsWith('tmux-check passed')).toBe(true);
-  }, 120_000);
+  }, 180_000);
 });
