@@ -25,6 +25,7 @@ import { DEFAULT_RUNNER_MODULE, load_runner, type RunScenario } from './runner-p
 import { failure_reasons } from '../reports/aggregate.js';
 import { merge_run_reports, ReportMergeError, type MergeInput } from '../reports/merge.js';
 import { write_reports } from '../reports/write-reports.js';
+import { force_interactive_rendering } from '../reports/explorer/interactive-mode.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CATALOGUE_DIR = join(PACKAGE_ROOT, 'scenarios', 'catalogue');
@@ -407,6 +408,7 @@ class Cli {
     for (const path of [trace, ...(options.diff !== undefined ? [options.diff] : [])]) {
       if (!existsSync(this.abs(path)) || !statSync(this.abs(path)).isFile()) throw new UsageError(`${path}: trace file not found`);
     }
+    force_interactive_rendering();
     const explorer = await import_optional(this.deps.explorer_module ?? EXPLORER_MODULE);
     const run_explorer = explorer?.['run_explorer'];
     if (typeof run_explorer !== 'function') {

@@ -1,6 +1,9 @@
 // Small entry point for running the explorer directly (node --import tsx reports/explorer/main.ts TRACE [--diff OTHER]),
 // used by the tmux check before the CLI wires up `streamsim explore`.
-import { run_explorer } from './index.js';
+import { force_interactive_rendering } from './interactive-mode.js';
+
+force_interactive_rendering();
+const { run_explorer } = await import('./index.js');
 
 const args = process.argv.slice(2);
 const diff_at = args.indexOf('--diff');
