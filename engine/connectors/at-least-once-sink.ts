@@ -3,6 +3,7 @@
 import type { Sink, SinkWriterContext } from '../api/functions.js';
 import type { NodeId } from '../runtime.js';
 import { TxnStoreClient, is_success } from './transactional-store.js';
+import { CheckpointFlushGate } from './checkpoint-flush-gate.js';
 import {
   as_checkpointed_context,
   type CheckpointedSinkWriter,
@@ -37,7 +38,7 @@ export class AtLeastOnceSinkWriter {
   private readonly request_batch = new Map<string, number>();
   private next_batch_seq = 1;
   private buffered_records = 0;
-  private readonly waiting_checkpoints: { checkpoint_id: number; up_to_batch: number }[] = [];
+  private readonly flush_gate = new CheckpointFlushGate();
   private appended_records = 0;
   private resent_requests = 0;
 
@@ -78,7 +79,7 @@ export class AtLeastOnceSinkWriter {
   /** Flushes; the checkpoint may complete once is_flushed(checkpoint_id). No operator state. */
   snapshot_state(checkpoint_id: number): null {
     this.cut();
-    this.waiting_checkpoints.push({ checkpoint_id, up_to_batch: this.next_batch_seq - 1 });
+    this.flush_gate.wait_for(checkpoint_id, this.next_batch_seq - 1);
     this.drive();
     this.report_flushed();
     return null;
@@ -91,8 +92,7 @@ export class AtLeastOnceSinkWriter {
   }
 
   is_flushed(checkpoint_id: number): boolean {
-    const waiting = this.waiting_checkpoints.find((w) => w.checkpoint_id === checkpoint_id);
-    return waiting === undefined || this.oldest_outstanding_batch() > waiting.up_to_batch;
+    return this.flush_gate.is_flushed(checkpoint_id, this.oldest_outstanding_batch());
   }
 
   notify_checkpoint_complete(_checkpoint_id: number): void {}
@@ -151,11 +151,7 @@ export class AtLeastOnceSinkWriter {
   }
 
   private report_flushed(): void {
-    const oldest = this.oldest_outstanding_batch();
-    while (this.waiting_checkpoints.length > 0 && (this.waiting_checkpoints[0] as { up_to_batch: number }).up_to_batch < oldest) {
-      const done = this.waiting_checkpoints.shift() as { checkpoint_id: number };
-      this.options.on_flushed?.(done.checkpoint_id);
-    }
+    this.flush_gate.release(this.oldest_outstanding_batch(), this.options.on_flushed);
   }
 }
 

@@ -3,6 +3,7 @@
 import type { Sink, SinkWriterContext } from '../api/functions.js';
 import type { NodeId } from '../runtime.js';
 import { TxnStoreClient, is_success, type TxnRequest } from './transactional-store.js';
+import { CheckpointFlushGate } from './checkpoint-flush-gate.js';
 import {
   as_checkpointed_context,
   type CheckpointedSinkWriter,
@@ -51,7 +52,7 @@ export class IdempotentSinkWriter {
   /** Keys with a queued value and no write in flight, in the order they became ready. */
   private readonly ready = new Set<string>();
   private next_seq = 1;
-  private readonly waiting_checkpoints: { checkpoint_id: number; up_to_seq: number }[] = [];
+  private readonly flush_gate = new CheckpointFlushGate();
   private upserts_acked = 0;
   private failure_reason: string | null = null;
 
@@ -106,14 +107,13 @@ export class IdempotentSinkWriter {
 
   /** No operator state; the checkpoint may complete once is_flushed(checkpoint_id). */
   snapshot_state(checkpoint_id: number): null {
-    this.waiting_checkpoints.push({ checkpoint_id, up_to_seq: this.next_seq - 1 });
+    this.flush_gate.wait_for(checkpoint_id, this.next_seq - 1);
     this.report_flushed();
     return null;
   }
 
   is_flushed(checkpoint_id: number): boolean {
-    const waiting = this.waiting_checkpoints.find((w) => w.checkpoint_id === checkpoint_id);
-    return waiting === undefined || this.oldest_outstanding_seq() > waiting.up_to_seq;
+    return this.flush_gate.is_flushed(checkpoint_id, this.oldest_outstanding_seq());
   }
 
   notify_checkpoint_complete(_checkpoint_id: number): void {}
@@ -181,11 +181,7 @@ export class IdempotentSinkWriter {
   }
 
   private report_flushed(): void {
-    const oldest = this.oldest_outstanding_seq();
-    while (this.waiting_checkpoints.length > 0 && (this.waiting_checkpoints[0] as { up_to_seq: number }).up_to_seq < oldest) {
-      const done = this.waiting_checkpoints.shift() as { checkpoint_id: number };
-      this.options.on_flushed?.(done.checkpoint_id);
-    }
+    this.flush_gate.release(this.oldest_outstanding_seq(), this.options.on_flushed);
   }
 }
 
