@@ -12,6 +12,7 @@ import type { FlatnessResult } from './memory-flatness.js';
 import { exampleJob } from '../engine/examples/index.js';
 import { Cluster } from '../scenarios/cluster.js';
 import { load_scenario } from '../scenarios/load.js';
+import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { run_scenario } from '../scenarios/runner.js';
 import { RunObserver } from '../scenarios/run/observer.js';
 import { PLANTED_BUGS, planted_bug_property } from '../properties/planted-bugs/catalogue.js';
@@ -48,11 +49,18 @@ interface ChaosMeasurement {
   events: number;
 }
 
+/** The chaos scenario with its nemesis removed: the same job, data and checks, no faults (the figures' baseline). */
+export function without_faults(scenario: Scenario): Scenario {
+  const { nemesis: _nemesis, ...rest } = scenario;
+  return { ...rest, name: `${scenario.name}-no-faults` };
+}
+
 /** Runs seeds 1..count of the chaos scenario in this thread (what one swarm worker does), after a short warm-up. */
-export function measure_chaos(count = CHAOS_SEEDS, scenario_file = CHAOS_SCENARIO): ChaosMeasurement {
+export function measure_chaos(count = CHAOS_SEEDS, scenario_file = CHAOS_SCENARIO, variant: (scenario: Scenario) => Scenario = (scenario) => scenario): ChaosMeasurement {
   const loaded = load_scenario(scenario_file);
   if (!loaded.ok) throw new Error(`${scenario_file} does not load`);
-  for (let seed = 1_000_001; seed < 1_000_001 + CHAOS_WARM_UP_SEEDS; seed++) run_scenario(loaded.scenario, { seed, scenario_file });
+  const scenario = variant(loaded.scenario);
+  for (let seed = 1_000_001; seed < 1_000_001 + CHAOS_WARM_UP_SEEDS; seed++) run_scenario(scenario, { seed, scenario_file });
   let virtual_ms = 0;
   let faults = 0;
   let failed = 0;
@@ -60,7 +68,7 @@ export function measure_chaos(count = CHAOS_SEEDS, scenario_file = CHAOS_SCENARI
   const started_cpu_ms = cpu_ms();
   const started_wall_ms = performance.now();
   for (let seed = 1; seed <= count; seed++) {
-    const result = run_scenario(loaded.scenario, { seed, scenario_file });
+    const result = run_scenario(scenario, { seed, scenario_file });
     virtual_ms += result.virtual_duration_ms;
     // A nemesis crash shows as a crash and a restart; count injected faults, not the restarts they schedule.
     faults += result.faults.filter((fault) => fault.kind !== 'restart').length;
@@ -159,14 +167,21 @@ export async function run_bench(): Promise<BenchFigure[]> {
 
   const chaos = measure_chaos();
   note_heap();
+  const calm = measure_chaos(CHAOS_SEEDS, CHAOS_SCENARIO, without_faults);
+  note_heap();
   const seeds_per_s = chaos.seeds / (chaos.cpu_ms / 1000);
   const compression = chaos.virtual_ms / chaos.cpu_ms;
+  const calm_seeds_per_s = calm.seeds / (calm.cpu_ms / 1000);
+  const calm_compression = calm.virtual_ms / calm.cpu_ms;
   figures.push(
     {
       name: 'scale: chaos seeds per second per core (chaos-standard)',
       value: round(seeds_per_s, 2),
       unit: 'seeds/s (CPU)',
       target: '>= 50 seeds/s per core',
+      baseline_name: 'the same scenario without its nemesis (no faults)',
+      baseline_value: round(calm_seeds_per_s, 2),
+      ratio: round(seeds_per_s / calm_seeds_per_s, 3),
       pass: seeds_per_s >= 50,
       note:
         `${chaos.seeds} seeds of scenarios/bench/chaos-standard.yaml in one thread (judging and the determinism re-run of every 10th seed included): ` +
@@ -178,6 +193,9 @@ export async function run_bench(): Promise<BenchFigure[]> {
       value: Math.round(compression),
       unit: 'virtual s per CPU s',
       target: '>= 1000x',
+      baseline_name: 'the same scenario without its nemesis (no faults)',
+      baseline_value: Math.round(calm_compression),
+      ratio: round(compression / calm_compression, 3),
       pass: compression >= 1000,
       note: `${(chaos.virtual_ms / 1000).toFixed(0)} virtual s in ${(chaos.cpu_ms / 1000).toFixed(1)} CPU s (${(chaos.wall_ms / 1000).toFixed(1)} wall s: ${Math.round(chaos.virtual_ms / chaos.wall_ms)}x wall)`,
     },
