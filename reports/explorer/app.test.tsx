@@ -203,6 +203,39 @@ describe('filters and follow', () => {
     expect(model.view_length).toBe(summary.line_count);
   });
 
+  it('p opens a picker of processes and kinds with their event counts; Enter applies the chosen one', async () => {
+    const { press, frame, model } = open_app();
+    await press('p');
+    expect(frame()).toContain('filter picker');
+    const choices = model.filter_choices();
+    const tm1 = choices.findIndex((choice) => choice.filter === 'process' && choice.label === 'tm-1');
+    const tm1_events = choices[tm1]?.events ?? 0;
+    expect(tm1_events).toBeGreaterThan(0);
+    expect(frame()).toMatch(new RegExp(`process\\s+tm-1\\s+${tm1_events} events`));
+    for (let step = 0; step < tm1; step++) await press(KEY.down);
+    await press(KEY.enter);
+    expect(frame()).toContain('filter: process=tm-1');
+    expect(model.view_length).toBe(tm1_events);
+    // The picker opens on the active filter and Esc leaves it unchanged.
+    await press('p');
+    expect(frame()).toMatch(/>\*\s+process\s+tm-1/);
+    await press(KEY.escape);
+    expect(frame()).toContain('filter: process=tm-1');
+    // A kind from the same picker narrows further; the counts add up to the whole trace.
+    const kinds = choices.filter((choice) => choice.filter === 'kind' && choice.code >= 0);
+    expect(kinds.reduce((sum, choice) => sum + choice.events, 0)).toBe(summary.line_count);
+    await press('p');
+    const send = choices.findIndex((choice) => choice.filter === 'kind' && choice.label === 'send');
+    for (let step = tm1; step < send; step++) await press(KEY.down);
+    await press(KEY.enter);
+    expect(frame()).toContain('filter: process=tm-1 kind=send');
+    for (let position = 0; position < model.view_length; position++) {
+      const line = model.line_at(position);
+      expect(model.index.kind_labels[model.index.kind_codes[line] as number]).toBe('send');
+      expect(model.index.node_names[model.index.node_codes[line] as number]).toBe('tm-1');
+    }
+  });
+
   it('F follows the selected checkpoint id through the system, and F again stops', async () => {
     const { press, frame, model, selected_seq } = open_app();
     await press('c');

@@ -2,7 +2,7 @@
 // mode), prompts for time and search, and the help overlay. All state lives in ExplorerModel.
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { useReducer, useRef } from 'react';
-import type { ExplorerModel } from './explorer-model.js';
+import type { ExplorerModel, FilterChoice } from './explorer-model.js';
 import { GLYPH_CHARS, type TraceIndex } from './trace-index.js';
 
 export interface ExplorerAppProps {
@@ -13,7 +13,7 @@ export interface ExplorerAppProps {
   other_path?: string;
 }
 
-type Mode = 'normal' | 'time' | 'search' | 'help';
+type Mode = 'normal' | 'time' | 'search' | 'help' | 'pick';
 
 /** Bounds of the layout. */
 const max_timeline_lanes = 10;
@@ -33,6 +33,8 @@ export const HELP_LINES = [
   '  v  V               next / previous violation',
   '  /                  search: type text, Enter = next match, up = previous match, Esc = done',
   '                     (case-sensitive, over the event JSON; / then Enter repeats the last search)',
+  '  p                  filter picker: every process and event kind with its event count;',
+  '                     up/down choose, Enter applies, Esc closes',
   '  f                  filter by process: cycles all, jm, tm-0, ...',
   '  K                  filter by event kind: cycles through the kinds present',
   '  F                  follow the selected event: only events with the same checkpoint_id,',
@@ -174,7 +176,7 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
   const [, redraw] = useReducer((count: number) => count + 1, 0);
   // Prompt state lives in a ref and changes synchronously, so keys that arrive before the next render (fast
   // typing, a paste) all see the latest text.
-  const prompt_state = useRef<{ mode: Mode; input: string }>({ mode: 'normal', input: '' });
+  const prompt_state = useRef<{ mode: Mode; input: string; choices: FilterChoice[]; picked: number }>({ mode: 'normal', input: '', choices: [], picked: 0 });
   const set_mode = (mode: Mode): void => {
     prompt_state.current.mode = mode;
   };
@@ -205,6 +207,21 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
     const { mode, input } = prompt_state.current;
     if (mode === 'help') {
       set_mode('normal');
+      return;
+    }
+    if (mode === 'pick') {
+      const state = prompt_state.current;
+      const last = state.choices.length - 1;
+      if (key.escape || text === 'q' || text === 'p') set_mode('normal');
+      else if (key.upArrow || text === 'k') state.picked = Math.max(0, state.picked - 1);
+      else if (key.downArrow || text === 'j') state.picked = Math.min(last, state.picked + 1);
+      else if (key.pageUp) state.picked = Math.max(0, state.picked - page_rows);
+      else if (key.pageDown) state.picked = Math.min(last, state.picked + page_rows);
+      else if (key.return) {
+        const choice = state.choices[state.picked];
+        if (choice !== undefined) model.apply_filter_choice(choice);
+        set_mode('normal');
+      }
       return;
     }
     if (mode === 'time' || mode === 'search') {
@@ -256,6 +273,13 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
     else if (text === 'f') model.cycle_node_filter();
     else if (text === 'K') model.cycle_kind_filter();
     else if (text === 'F') model.toggle_follow();
+    else if (text === 'p') {
+      const choices = model.filter_choices();
+      const active = choices.findIndex((choice) => choice.code >= 0 && choice.code === (choice.filter === 'process' ? model.node_filter : model.kind_filter));
+      prompt_state.current.choices = choices;
+      prompt_state.current.picked = Math.max(0, active);
+      set_mode('pick');
+    }
     else if (text === 'x') model.clear_filters();
     else if (text === 'd') model.jump_to_divergence();
     else if (text === '+' || text === '=') model.zoom_in();
@@ -276,6 +300,28 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
         {HELP_LINES.slice(0, Math.max(1, height - 2)).map((text, i) => (
           <Text key={i}>{text}</Text>
         ))}
+      </Box>
+    );
+  }
+
+  if (mode === 'pick') {
+    const { choices, picked } = prompt_state.current;
+    const rows_shown = Math.max(3, height - 4);
+    const first = Math.max(0, Math.min(picked - Math.floor(rows_shown / 2), choices.length - rows_shown));
+    const box_width = Math.min(width, 70);
+    return (
+      <Box flexDirection="column" borderStyle="round" width={box_width}>
+        <Text bold>{fit('filter picker: up/down choose, Enter applies, Esc closes   (* = active)', box_width - 2)}</Text>
+        {choices.slice(first, first + rows_shown).map((choice, offset) => {
+          const position = first + offset;
+          const active = choice.code === (choice.filter === 'process' ? model.node_filter : model.kind_filter);
+          const text = `${position === picked ? '>' : ' '}${active ? '*' : ' '} ${choice.filter.padEnd(8)} ${choice.label.padEnd(28)} ${String(choice.events).padStart(9)} events`;
+          return (
+            <Text key={position} inverse={position === picked}>
+              {fit(text, box_width - 2)}
+            </Text>
+          );
+        })}
       </Box>
     );
   }
@@ -339,7 +385,7 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
           <Detail model={model} width={detail_width} height={body_rows} {...(other_path === undefined ? {} : { other_path })} />
         </Box>
       </Box>
-      <Text color={mode === 'normal' ? 'green' : 'yellow'}>{fit(prompt.length > 0 ? prompt : '? help  q quit  / search  t time  n fault  c checkpoint  r recovery  v violation  f process  K kind  F follow', width)}</Text>
+      <Text color={mode === 'normal' ? 'green' : 'yellow'}>{fit(prompt.length > 0 ? prompt : '? help  q quit  / search  t time  n fault  c checkpoint  r recovery  v violation  p filter  F follow', width)}</Text>
     </Box>
   );
 }

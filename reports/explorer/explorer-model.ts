@@ -40,6 +40,14 @@ export interface Divergence {
   line: number | undefined;
 }
 
+/** One line of the filter picker. `code` -1 means "all". */
+export interface FilterChoice {
+  filter: 'process' | 'kind';
+  code: number;
+  label: string;
+  events: number;
+}
+
 export class ExplorerModel {
   /** Lines shown, ascending; undefined means every line (no filter). */
   private view: Uint32Array | undefined;
@@ -184,6 +192,36 @@ export class ExplorerModel {
     this.kind_filter = next === undefined ? -1 : next.code;
     this.rebuild_view();
     this.status = `kind filter: ${this.kind_filter < 0 ? 'all' : this.index.kind_labels[this.kind_filter]}`;
+  }
+
+  /**
+   * What the filter picker lists: "all" for processes, each process in lane order, "all" for kinds, then each kind
+   * by name; each with how many events it would show on its own.
+   */
+  filter_choices(): FilterChoice[] {
+    const node_counts = new Uint32Array(this.index.node_names.length);
+    const kind_counts = new Uint32Array(this.index.kind_labels.length);
+    const { node_codes, kind_codes } = this.index;
+    for (let line = 0; line < this.index.line_count; line++) {
+      node_counts[node_codes[line] as number]!++;
+      kind_counts[kind_codes[line] as number]!++;
+    }
+    const choices: FilterChoice[] = [{ filter: 'process', code: -1, label: 'all processes', events: this.index.line_count }];
+    for (const code of ordered_node_codes(this.index.node_names)) {
+      choices.push({ filter: 'process', code, label: this.index.node_names[code] as string, events: node_counts[code] as number });
+    }
+    choices.push({ filter: 'kind', code: -1, label: 'all kinds', events: this.index.line_count });
+    const kinds = this.index.kind_labels.map((label, code) => ({ label, code })).sort((a, b) => a.label.localeCompare(b.label));
+    for (const { label, code } of kinds) choices.push({ filter: 'kind', code, label, events: kind_counts[code] as number });
+    return choices;
+  }
+
+  /** Sets one filter from the picker (the other filters stay). */
+  apply_filter_choice(choice: FilterChoice): void {
+    if (choice.filter === 'process') this.node_filter = choice.code;
+    else this.kind_filter = choice.code;
+    this.rebuild_view();
+    this.status = `${choice.filter} filter: ${choice.code < 0 ? 'all' : choice.label} (${this.view_length} events shown)`;
   }
 
   /** Follows the selected record's identifier (checkpoint id, transaction, message id, key); again to stop. */
