@@ -142,6 +142,24 @@ describe('timeout', () => {
     expect(h.coordinator.pending_checkpoint_ids()).toEqual([]);
   });
 
+  it('recovers from a lost trigger: the checkpoint expires and the waiting periodic request triggers the next one', () => {
+    const h = new Harness({ interval_ms: 200, timeout_ms: 2000, tolerable_failures: 5 });
+    h.coordinator.start_periodic();
+    h.advance_to(200);
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1]);
+    // The trigger of checkpoint 1 is lost on the way to a source: no task ever acknowledges it. Periodic requests
+    // wait behind it (max concurrent 1), at most one of them.
+    h.advance_to(2199);
+    expect(h.triggered).toHaveLength(1);
+    expect(h.coordinator.queued_request_count()).toBe(1);
+    h.advance_to(2200);
+    expect(h.aborted).toEqual([{ checkpoint_id: 1, reason: 'CHECKPOINT_EXPIRED' }]);
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1, 2]);
+    h.ack_all(2);
+    expect(h.completed).toEqual([{ checkpoint_id: 2, last_subsumed_id: undefined }]);
+    expect(h.job_failures).toEqual([]);
+  });
+
   it('does not expire a checkpoint whose metadata is being persisted', () => {
     const h = new Harness({ timeout_ms: 5000 });
     h.auto_persist = false;

@@ -21,7 +21,10 @@ export interface CheckpointCoordinatorConfig {
   job_id: string;
   /** Periodic checkpoint interval; undefined or 0 = no periodic checkpoints (Flink's default). */
   interval_ms?: number;
-  /** Default 10 min. */
+  /**
+   * Default 10 min. A checkpoint still collecting acks after this is aborted (CHECKPOINT_EXPIRED) and the next request
+   * starts: this is what recovers from a trigger lost on its way to a task (triggers are one-way messages here).
+   */
   timeout_ms?: number;
   /** Default 0. */
   min_pause_ms?: number;

@@ -1,6 +1,8 @@
 // A replayable source over the log broker: partition p is read by subtask p % parallelism; offsets per partition
 // are kept in operator list state "offsets" (a checkpoint snapshots them, a restore rewinds them). Bounded mode
-// captures the end offsets at start and finishes there; unbounded mode polls for new records forever.
+// captures the end offsets at start and finishes there; unbounded mode polls for new records forever. A request whose
+// reply never comes (dropped by a partition shorter than the heartbeat timeout) is failed and sent again after
+// request_timeout_ms, as a Kafka consumer does after request.timeout.ms.
 import type { PollStatus, Source, SourceOutput, SourceReader, SourceReaderContext } from '../api/functions.js';
 import type { NodeId } from '../runtime.js';
 import type { OperatorListState } from '../state/operator-state.js';
@@ -15,7 +17,15 @@ export interface LogSourceConfig {
   fetch_records?: number;
   /** Retry delay after a fetch error, and poll delay when an unbounded partition has no new records. */
   retry_ms?: number;
+  /**
+   * Kafka's request.timeout.ms: a fetch or end-offsets request without a reply after this long is failed like a fetch
+   * error and sent again after retry_ms. Default 30 s (Kafka's default).
+   */
+  request_timeout_ms?: number;
 }
+
+/** Kafka's default request.timeout.ms. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** What is checkpointed per partition: the offset of the next record to emit. */
 export interface PartitionOffset {
@@ -39,6 +49,8 @@ interface PartitionReader {
   buffered: LogRecord[];
   buffer_cursor: number;
   fetch_in_flight: boolean;
+  /** While fetch_in_flight: when the fetch times out (a reply after that is ignored and the fetch is sent again). */
+  fetch_deadline_ms: number;
   retry_pending: boolean;
   finished: boolean;
   /** The first fetch at the start offset (restored or 0) was answered: the source is positioned. */
@@ -50,10 +62,13 @@ export class LogSourceReader implements SourceReader<unknown> {
   private readonly offsets_state: OperatorListState<PartitionOffset>;
   private end_offsets_known: boolean;
   private end_offsets_retry = false;
+  /** While the end offsets are unknown and no retry is pending: when the end-offsets request times out. */
+  private end_offsets_deadline_ms = Number.POSITIVE_INFINITY;
   private next_partition = 0;
   private active_splits: string[] = [];
   private readonly fetch_records: number;
   private readonly retry_ms: number;
+  private readonly request_timeout_ms: number;
 
   constructor(
     private readonly ctx: SourceReaderContext,
@@ -61,6 +76,8 @@ export class LogSourceReader implements SourceReader<unknown> {
   ) {
     this.fetch_records = config.fetch_records ?? 512;
     this.retry_ms = config.retry_ms ?? 50;
+    this.request_timeout_ms = config.request_timeout_ms ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (!(this.request_timeout_ms > 0)) throw new Error('log source: request_timeout_ms must be > 0');
     // Union list state (as Flink's legacy Kafka consumer): on restore every subtask sees every partition's offset and
     // keeps those of the partitions it owns, so a rescale never loses or repeats a partition.
     this.offsets_state = ctx.getOperatorListState<PartitionOffset>('offsets', 'union');
@@ -81,6 +98,7 @@ export class LogSourceReader implements SourceReader<unknown> {
         buffered: [],
         buffer_cursor: 0,
         fetch_in_flight: false,
+        fetch_deadline_ms: Number.POSITIVE_INFINITY,
         retry_pending: false,
         finished: false,
         rewound: false,
@@ -93,6 +111,7 @@ export class LogSourceReader implements SourceReader<unknown> {
   }
 
   private requestEndOffsets(): void {
+    this.end_offsets_deadline_ms = this.ctx.now_ms() + this.request_timeout_ms;
     this.ctx.send(this.config.broker, {
       type: 'broker.end_offsets',
       topic: this.config.topic,
@@ -112,6 +131,7 @@ export class LogSourceReader implements SourceReader<unknown> {
     if (p.stop_offset !== undefined) max_records = Math.min(max_records, p.stop_offset - fetch_from);
     if (max_records <= 0) return;
     p.fetch_in_flight = true;
+    p.fetch_deadline_ms = this.ctx.now_ms() + this.request_timeout_ms;
     this.ctx.send(this.config.broker, {
       type: 'broker.fetch',
       topic: this.config.topic,
@@ -145,9 +165,9 @@ export class LogSourceReader implements SourceReader<unknown> {
         return;
       case 'broker.fetch_result': {
         const p = this.partitions.find((x) => x.partition === reply.partition);
-        if (p === undefined || !p.fetch_in_flight) return;
+        // The fetch in flight is always at next_offset: a reply at another offset answers an older, timed-out request.
+        if (p === undefined || !p.fetch_in_flight || reply.offset !== p.next_offset) return;
         p.fetch_in_flight = false;
-        if (reply.offset !== p.next_offset) return;
         if (!p.rewound) {
           // Recovery-time part "reset source": the broker answered at the restored offset.
           p.rewound = true;
@@ -191,15 +211,21 @@ export class LogSourceReader implements SourceReader<unknown> {
 
   pollNext(output: SourceOutput<unknown>, budget: number): PollStatus {
     if (!this.end_offsets_known) {
+      if (!this.end_offsets_retry && this.ctx.now_ms() >= this.end_offsets_deadline_ms) {
+        this.ctx.log('source.request_timeout', { request: 'end_offsets', timeout_ms: this.request_timeout_ms });
+        this.end_offsets_retry = true;
+      }
       if (this.end_offsets_retry) {
         this.end_offsets_retry = false;
         this.requestEndOffsets();
       }
+      this.ctx.wakeAfter(this.end_offsets_deadline_ms - this.ctx.now_ms());
       return 'nothing_available';
     }
-    // Retries (after errors or empty polls) resume on the next poll.
+    // Retries (after errors, timeouts or empty polls) resume on the next poll.
     for (const p of this.partitions) {
-      if (p.retry_pending) {
+      if (p.fetch_in_flight) this.expireFetch(p);
+      else if (p.retry_pending) {
         p.retry_pending = false;
         this.maybeFetch(p);
       }
@@ -223,8 +249,30 @@ export class LogSourceReader implements SourceReader<unknown> {
     this.next_partition = n === 0 ? 0 : (this.next_partition + 1) % n;
     if (emitted > 0) this.syncState();
     if (this.config.bounded && this.partitions.every((p) => p.finished)) return 'end_of_input';
-    if (emitted === 0) return 'nothing_available';
+    if (emitted === 0) {
+      this.wakeAtFetchDeadline();
+      return 'nothing_available';
+    }
     return 'more';
+  }
+
+  /** A fetch without a reply by its deadline is failed like a fetch error: sent again after retry_ms. */
+  private expireFetch(p: PartitionReader): void {
+    if (this.ctx.now_ms() < p.fetch_deadline_ms) return;
+    this.ctx.log('source.request_timeout', { request: 'fetch', partition: p.partition, offset: p.next_offset, timeout_ms: this.request_timeout_ms });
+    p.fetch_in_flight = false;
+    p.retry_pending = true;
+    this.ctx.wakeAfter(this.retry_ms);
+  }
+
+  /**
+   * The task goes idle: make sure it polls again by the earliest fetch deadline, so a lost reply is noticed. The host
+   * keeps one wake-up per task (an earlier one wins), so on the normal path this is a lookup, not a new timer.
+   */
+  private wakeAtFetchDeadline(): void {
+    let deadline_ms = Number.POSITIVE_INFINITY;
+    for (const p of this.partitions) if (p.fetch_in_flight && p.fetch_deadline_ms < deadline_ms) deadline_ms = p.fetch_deadline_ms;
+    if (deadline_ms !== Number.POSITIVE_INFINITY) this.ctx.wakeAfter(deadline_ms - this.ctx.now_ms());
   }
 
   private syncState(): void {

@@ -21,6 +21,8 @@ export interface CommonParams {
   store: string;
   /** When set, the sink accepts at most this many records per ms (backpressure experiments). */
   sink_records_per_ms?: number;
+  /** The source's request timeout (Kafka's request.timeout.ms); default LogSource's. */
+  source_request_timeout_ms?: number;
 }
 
 export const DEFAULT_COMMON_PARAMS: CommonParams = {
@@ -40,7 +42,13 @@ export function commonParams(params: Record<string, unknown>): CommonParams {
 }
 
 export function sourceFor(params: CommonParams): LogSource {
-  return new LogSource({ broker: params.broker, topic: params.topic, partitions: params.partitions, bounded: params.bounded });
+  return new LogSource({
+    broker: params.broker,
+    topic: params.topic,
+    partitions: params.partitions,
+    bounded: params.bounded,
+    ...(params.source_request_timeout_ms === undefined ? {} : { request_timeout_ms: params.source_request_timeout_ms }),
+  });
 }
 
 /** `output_id` names an output record for upserts (idempotent sink); default: its canonical JSON. */

@@ -16,6 +16,8 @@ export interface WorkloadPlan {
   bounded: boolean;
   /** Unbounded input only: how long the source produces. */
   duration_ms: number | undefined;
+  /** The source's request.timeout.ms when the scenario sets it (else the engine's default, Kafka's 30 s). */
+  source_request_timeout_ms: number | undefined;
 }
 
 export interface PhasePlan {
@@ -124,6 +126,7 @@ function job_params_of(scenario: Scenario, workload: WorkloadPlan): Record<strin
     keys: workload.keys,
     vocabulary: workload.keys,
   };
+  if (workload.source_request_timeout_ms !== undefined) params['source_request_timeout_ms'] = workload.source_request_timeout_ms;
   const raw = (scenario.job.params ?? {}) as Record<string, unknown>;
   if (typeof raw['words_per_line'] === 'number') params['words_per_line'] = raw['words_per_line'];
   const durations: [string, string][] = [
@@ -155,6 +158,10 @@ export function plan_run(scenario: Scenario): RunPlan {
     source_partitions: raw_workload.source_partitions ?? 2,
     bounded: raw_workload.bounded ?? true,
     duration_ms: raw_workload.duration === undefined ? undefined : duration_field_ms(raw_workload.duration, 0, 'workload.duration'),
+    source_request_timeout_ms:
+      raw_workload.source_request_timeout === undefined
+        ? undefined
+        : duration_field_ms(raw_workload.source_request_timeout, 0, 'workload.source_request_timeout'),
   };
   const mode = scenario.phases?.mode ?? 'safety_then_liveness';
   const safety_duration_ms = duration_field_ms(scenario.phases?.safety_duration, 30_000, 'phases.safety_duration');

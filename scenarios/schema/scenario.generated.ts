@@ -263,6 +263,10 @@ export type Bounded = boolean;
  */
 export type Duration = string | number;
 /**
+ * The source's Kafka-style `request.timeout.ms`: a fetch (or end-offsets request) without a reply after this long is failed and sent again, so a reply lost to a short network partition does not stall the job.
+ */
+export type SourceRequestTimeout = string | number;
+/**
  * `fixed`: always `value`. `uniform`: uniformly random in [`min`, `max`]. `spikes`: `value` usually, but with probability `spike_probability` it takes `spike` instead.
  */
 export type Model = 'fixed' | 'uniform' | 'spikes';
@@ -752,7 +756,7 @@ export interface Sink {
   transaction_timeout?: TransactionTimeout;
 }
 /**
- * What the replayable source (`broker`) holds and how fast it is produced.
+ * What the replayable source (`broker`) holds, how fast it is produced and how the job's source reads it.
  */
 export interface Workload {
   records?: Records;
@@ -763,6 +767,7 @@ export interface Workload {
   source_partitions?: SourcePartitions;
   bounded?: Bounded;
   duration?: Duration;
+  source_request_timeout?: SourceRequestTimeout;
 }
 /**
  * The simulated network between processes.
