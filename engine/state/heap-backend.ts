@@ -307,14 +307,16 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   notify_checkpoint_aborted(_checkpoint_id: number): void {}
 
-  /** Sealed snapshot bytes: [u32 index length | index JSON | one JSON chunk per key group]. */
+  /**
+   * Sealed snapshot bytes: [u32 index length | index JSON | one JSON chunk per key group]. The chunks are encoded in
+   * one pass; when their text is pure ASCII (bytes = UTF-16 units) each chunk's byte length is its string length.
+   */
   private serialize(): Uint8Array {
-    const chunks: Uint8Array[] = [];
     const index: HeapSnapshotIndex = {
       format: 1, key_group_range: { ...this.key_group_range }, max_parallelism: this.max_parallelism, chunks: [],
     };
-    let offset = 0;
     const key_groups = [...this.groups.keys()].sort((a, b) => a - b);
+    const texts: string[] = [];
     for (const key_group of key_groups) {
       const states = this.groups.get(key_group) as StateMap;
       const rows: HeapRow[] = [];
@@ -323,26 +325,39 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
           for (const [namespace, cell] of slot.namespaces) rows.push([state, key, namespace, cell.value]);
         }
       }
-      rows.sort((a, b) => compare_strings(a[0], b[0]) || compare_strings(a[1], b[1]) || compare_strings(a[2], b[2]));
-      const chunk = encoder.encode(JSON.stringify(rows));
-      index.chunks.push({ key_group, offset, length: chunk.length });
-      chunks.push(chunk);
-      offset += chunk.length;
+      if (rows.length > 1) rows.sort((a, b) => compare_strings(a[0], b[0]) || compare_strings(a[1], b[1]) || compare_strings(a[2], b[2]));
+      texts.push(JSON.stringify(rows));
+    }
+    const body_text = texts.join('');
+    let body = encoder.encode(body_text);
+    let offset = 0;
+    if (body.length === body_text.length) {
+      for (let i = 0; i < texts.length; i++) {
+        const length = texts[i]!.length;
+        index.chunks.push({ key_group: key_groups[i]!, offset, length });
+        offset += length;
+      }
+    } else {
+      const chunks = texts.map((text) => encoder.encode(text));
+      body = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
+      for (let i = 0; i < chunks.length; i++) {
+        const chunk = chunks[i]!;
+        index.chunks.push({ key_group: key_groups[i]!, offset, length: chunk.length });
+        body.set(chunk, offset);
+        offset += chunk.length;
+      }
     }
     const index_bytes = encoder.encode(JSON.stringify(index));
-    const payload = new Uint8Array(4 + index_bytes.length + offset);
+    const payload = new Uint8Array(4 + index_bytes.length + body.length);
     new DataView(payload.buffer).setUint32(0, index_bytes.length);
     payload.set(index_bytes, 4);
-    let at = 4 + index_bytes.length;
-    for (const chunk of chunks) {
-      payload.set(chunk, at);
-      at += chunk.length;
-    }
+    payload.set(body, 4 + index_bytes.length);
     return seal(SEALED_KIND.heap_snapshot, payload);
   }
 
   private check_key_group(key_group: number): void {
-    if (!Number.isInteger(key_group) || !in_range(this.key_group_range, key_group)) {
+    const range = this.key_group_range;
+    if (!(key_group >= range.start && key_group <= range.end && Number.isInteger(key_group))) {
       throw new Error(`key group ${key_group} is outside this backend's range [${this.key_group_range.start}, ${this.key_group_range.end}]`);
     }
   }
