@@ -97,6 +97,37 @@ function add_cell(slot: KeySlot, namespace: string, value: unknown): void {
   if (namespace === '') slot.plain = cell;
 }
 
+/** JSON.stringify(text), without its per-call cost when nothing needs escaping. */
+function json_string(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(text);
+  }
+  return '"' + text + '"';
+}
+
+/**
+ * JSON.stringify(rows), exactly: rows whose value is a string, finite number, boolean or null are written directly
+ * (a snapshot holds many small rows and the generic call dominates their cost); any other row goes through JSON.stringify.
+ */
+function rows_json(rows: readonly HeapRow[]): string {
+  let out = '[';
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const value = row[3];
+    let value_json: string | undefined;
+    if (typeof value === 'number') value_json = Number.isFinite(value) ? String(value) : 'null';
+    else if (typeof value === 'string') value_json = json_string(value);
+    else if (typeof value === 'boolean') value_json = value ? 'true' : 'false';
+    else if (value === null) value_json = 'null';
+    if (i > 0) out += ',';
+    out += value_json === undefined
+      ? JSON.stringify(row)
+      : '[' + json_string(row[0]) + ',' + json_string(row[1]) + ',' + json_string(row[2]) + ',' + value_json + ']';
+  }
+  return out + ']';
+}
+
 export class HeapKeyedStateBackend implements KeyedStateBackend {
   readonly backend_kind = 'heap' as const;
   readonly key_group_range: KeyGroupRange;
@@ -326,7 +357,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
         }
       }
       if (rows.length > 1) rows.sort((a, b) => compare_strings(a[0], b[0]) || compare_strings(a[1], b[1]) || compare_strings(a[2], b[2]));
-      texts.push(JSON.stringify(rows));
+      texts.push(rows_json(rows));
     }
     const body_text = texts.join('');
     let body = encoder.encode(body_text);
