@@ -394,6 +394,17 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   }
 }
 
+/** The bytes as text when they are valid pure ASCII (then byte offsets are string offsets), else undefined. */
+function ascii_text(bytes: Uint8Array): string | undefined {
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  return text.length === bytes.length ? text : undefined;
+}
+
 /**
  * Decode a heap handle, keeping only key groups inside `target_range`. Throws CorruptStateError on any defect. Only the
  * chunks of wanted key groups are parsed (the index gives their offsets).
@@ -428,12 +439,16 @@ export function decode_heap_handle(
       throw new Error(`snapshot was taken with max parallelism ${index.max_parallelism}, this job uses ${max_parallelism}`);
     }
     const base = 4 + index_length;
+    const body_text = ascii_text(payload.subarray(base));
     const out: { key_group: number; rows: HeapRow[] }[] = [];
     for (const chunk of index.chunks) {
       if (!in_range(handle.key_group_range, chunk.key_group)) throw new Error(`key group ${chunk.key_group} outside the handle's range`);
       if (!in_range(target_range, chunk.key_group)) continue;
       if (chunk.offset < 0 || base + chunk.offset + chunk.length > payload.length) throw new Error('chunk runs past the payload');
-      const rows = JSON.parse(decoder.decode(payload.subarray(base + chunk.offset, base + chunk.offset + chunk.length))) as HeapRow[];
+      const text = body_text !== undefined && Number.isInteger(chunk.offset) && Number.isInteger(chunk.length) && chunk.length >= 0
+        ? body_text.slice(chunk.offset, chunk.offset + chunk.length)
+        : decoder.decode(payload.subarray(base + chunk.offset, base + chunk.offset + chunk.length));
+      const rows = JSON.parse(text) as HeapRow[];
       if (!Array.isArray(rows)) throw new Error('chunk is not a row list');
       for (const row of rows) {
         if (!Array.isArray(row) || row.length !== 4 || typeof row[0] !== 'string' || typeof row[1] !== 'string' || typeof row[2] !== 'string') {
