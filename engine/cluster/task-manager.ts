@@ -614,15 +614,18 @@ export class TaskManager implements EngineNode, ChannelTransport {
     const deployment = this.deployment;
     if (deployment === undefined) return;
     this.checkSettled();
-    if (deployment.pending_acks.length > 0) {
-      const remaining: PendingAck[] = [];
-      for (const pending of deployment.pending_acks) {
-        const ready = pending.task === task && pending.files_written && task.channelStateReady(pending.checkpoint_id);
-        if (ready && task.isSnapshotDurable(pending.checkpoint_id)) pending.send();
-        else remaining.push(pending);
-      }
-      deployment.pending_acks = remaining;
+    // Sends the acknowledgements that became ready, in order; the list is copied only when one leaves it.
+    const acks = deployment.pending_acks;
+    let remaining: PendingAck[] | undefined;
+    for (let i = 0; i < acks.length; i++) {
+      const pending = acks[i]!;
+      const ready = pending.task === task && pending.files_written && task.channelStateReady(pending.checkpoint_id);
+      if (ready && task.isSnapshotDurable(pending.checkpoint_id)) {
+        remaining ??= acks.slice(0, i);
+        pending.send();
+      } else remaining?.push(pending);
     }
+    if (remaining !== undefined) deployment.pending_acks = remaining;
     const failure = task.failure();
     if (failure !== null && !deployment.failed_tasks.has(task.key)) {
       deployment.failed_tasks.add(task.key);

@@ -97,6 +97,37 @@ function add_cell(slot: KeySlot, namespace: string, value: unknown): void {
   if (namespace === '') slot.plain = cell;
 }
 
+/** JSON.stringify(text), without its per-call cost when nothing needs escaping. */
+function json_string(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(text);
+  }
+  return '"' + text + '"';
+}
+
+/**
+ * JSON.stringify(rows), exactly: rows whose value is a string, finite number, boolean or null are written directly
+ * (a snapshot holds many small rows and the generic call dominates their cost); any other row goes through JSON.stringify.
+ */
+function rows_json(rows: readonly HeapRow[]): string {
+  let out = '[';
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const value = row[3];
+    let value_json: string | undefined;
+    if (typeof value === 'number') value_json = Number.isFinite(value) ? String(value) : 'null';
+    else if (typeof value === 'string') value_json = json_string(value);
+    else if (typeof value === 'boolean') value_json = value ? 'true' : 'false';
+    else if (value === null) value_json = 'null';
+    if (i > 0) out += ',';
+    out += value_json === undefined
+      ? JSON.stringify(row)
+      : '[' + json_string(row[0]) + ',' + json_string(row[1]) + ',' + json_string(row[2]) + ',' + value_json + ']';
+  }
+  return out + ']';
+}
+
 export class HeapKeyedStateBackend implements KeyedStateBackend {
   readonly backend_kind = 'heap' as const;
   readonly key_group_range: KeyGroupRange;
@@ -307,14 +338,16 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   notify_checkpoint_aborted(_checkpoint_id: number): void {}
 
-  /** Sealed snapshot bytes: [u32 index length | index JSON | one JSON chunk per key group]. */
+  /**
+   * Sealed snapshot bytes: [u32 index length | index JSON | one JSON chunk per key group]. The chunks are encoded in
+   * one pass; when their text is pure ASCII (bytes = UTF-16 units) each chunk's byte length is its string length.
+   */
   private serialize(): Uint8Array {
-    const chunks: Uint8Array[] = [];
     const index: HeapSnapshotIndex = {
       format: 1, key_group_range: { ...this.key_group_range }, max_parallelism: this.max_parallelism, chunks: [],
     };
-    let offset = 0;
     const key_groups = [...this.groups.keys()].sort((a, b) => a - b);
+    const texts: string[] = [];
     for (const key_group of key_groups) {
       const states = this.groups.get(key_group) as StateMap;
       const rows: HeapRow[] = [];
@@ -323,29 +356,53 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
           for (const [namespace, cell] of slot.namespaces) rows.push([state, key, namespace, cell.value]);
         }
       }
-      rows.sort((a, b) => compare_strings(a[0], b[0]) || compare_strings(a[1], b[1]) || compare_strings(a[2], b[2]));
-      const chunk = encoder.encode(JSON.stringify(rows));
-      index.chunks.push({ key_group, offset, length: chunk.length });
-      chunks.push(chunk);
-      offset += chunk.length;
+      if (rows.length > 1) rows.sort((a, b) => compare_strings(a[0], b[0]) || compare_strings(a[1], b[1]) || compare_strings(a[2], b[2]));
+      texts.push(rows_json(rows));
+    }
+    const body_text = texts.join('');
+    let body = encoder.encode(body_text);
+    let offset = 0;
+    if (body.length === body_text.length) {
+      for (let i = 0; i < texts.length; i++) {
+        const length = texts[i]!.length;
+        index.chunks.push({ key_group: key_groups[i]!, offset, length });
+        offset += length;
+      }
+    } else {
+      const chunks = texts.map((text) => encoder.encode(text));
+      body = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
+      for (let i = 0; i < chunks.length; i++) {
+        const chunk = chunks[i]!;
+        index.chunks.push({ key_group: key_groups[i]!, offset, length: chunk.length });
+        body.set(chunk, offset);
+        offset += chunk.length;
+      }
     }
     const index_bytes = encoder.encode(JSON.stringify(index));
-    const payload = new Uint8Array(4 + index_bytes.length + offset);
+    const payload = new Uint8Array(4 + index_bytes.length + body.length);
     new DataView(payload.buffer).setUint32(0, index_bytes.length);
     payload.set(index_bytes, 4);
-    let at = 4 + index_bytes.length;
-    for (const chunk of chunks) {
-      payload.set(chunk, at);
-      at += chunk.length;
-    }
+    payload.set(body, 4 + index_bytes.length);
     return seal(SEALED_KIND.heap_snapshot, payload);
   }
 
   private check_key_group(key_group: number): void {
-    if (!Number.isInteger(key_group) || !in_range(this.key_group_range, key_group)) {
+    const range = this.key_group_range;
+    if (!(key_group >= range.start && key_group <= range.end && Number.isInteger(key_group))) {
       throw new Error(`key group ${key_group} is outside this backend's range [${this.key_group_range.start}, ${this.key_group_range.end}]`);
     }
   }
+}
+
+/** The bytes as text when they are valid pure ASCII (then byte offsets are string offsets), else undefined. */
+function ascii_text(bytes: Uint8Array): string | undefined {
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  return text.length === bytes.length ? text : undefined;
 }
 
 /**
@@ -382,12 +439,16 @@ export function decode_heap_handle(
       throw new Error(`snapshot was taken with max parallelism ${index.max_parallelism}, this job uses ${max_parallelism}`);
     }
     const base = 4 + index_length;
+    const body_text = ascii_text(payload.subarray(base));
     const out: { key_group: number; rows: HeapRow[] }[] = [];
     for (const chunk of index.chunks) {
       if (!in_range(handle.key_group_range, chunk.key_group)) throw new Error(`key group ${chunk.key_group} outside the handle's range`);
       if (!in_range(target_range, chunk.key_group)) continue;
       if (chunk.offset < 0 || base + chunk.offset + chunk.length > payload.length) throw new Error('chunk runs past the payload');
-      const rows = JSON.parse(decoder.decode(payload.subarray(base + chunk.offset, base + chunk.offset + chunk.length))) as HeapRow[];
+      const text = body_text !== undefined && Number.isInteger(chunk.offset) && Number.isInteger(chunk.length) && chunk.length >= 0
+        ? body_text.slice(chunk.offset, chunk.offset + chunk.length)
+        : decoder.decode(payload.subarray(base + chunk.offset, base + chunk.offset + chunk.length));
+      const rows = JSON.parse(text) as HeapRow[];
       if (!Array.isArray(rows)) throw new Error('chunk is not a row list');
       for (const row of rows) {
         if (!Array.isArray(row) || row.length !== 4 || typeof row[0] !== 'string' || typeof row[1] !== 'string' || typeof row[2] !== 'string') {

@@ -105,7 +105,3 @@ export function computeDefaultMaxParallelism(parallelism: number): number {
     UPPER_BOUND_MAX_PARALLELISM,
   );
 }
-
-export function keyGroupRangeContains(range: KeyGroupRange, key_group: number): boolean {
-  return key_group >= range.start && key_group <= range.end;
-}

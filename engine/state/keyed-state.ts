@@ -112,9 +112,19 @@ export class KeyedStateStore {
 
   getState<T>(name: string, internal = false): ValueState<T> {
     this.register(name, 'value', internal);
+    // The per-record path: each access goes straight to the backend with the current key.
+    const backend = this.backend;
+    const c = this.context;
     return {
-      value: () => this.read(name) as T | undefined,
-      update: (value: T) => (value === undefined ? this.remove(name) : this.write(name, value)),
+      value: () => {
+        c.assertKeySet();
+        return backend.get(name, c.current_key_group, c.current_key_encoded, c.current_namespace) as T | undefined;
+      },
+      update: (value: T) => {
+        c.assertKeySet();
+        if (value === undefined) backend.delete(name, c.current_key_group, c.current_key_encoded, c.current_namespace);
+        else backend.put(name, c.current_key_group, c.current_key_encoded, c.current_namespace, value);
+      },
       clear: () => this.remove(name),
     };
   }

@@ -18,7 +18,7 @@ import { parseWindowNamespace, windowMaxTimestamp, windowNamespace } from '../ap
 import type { GraphNode, NodeOperator } from '../graph/job-graph.js';
 import type { KeyedStateBackend, KeyGroupRange } from '../state/backend.js';
 import { decodeKey, encodeKey } from '../state/key-codec.js';
-import { assignToKeyGroup, keyGroupRangeContains, keyHashCode } from '../state/key-groups.js';
+import { assignToKeyGroup, keyHashCode } from '../state/key-groups.js';
 import { InternalTimerService, KeyContext, KeyedStateStore, type InternalTimer, type TimeDomain } from '../state/keyed-state.js';
 import { MAX_RECORDS_PER_INPUT_RECORD } from './network.js';
 
@@ -153,6 +153,10 @@ abstract class KeyedOperator extends BaseOperator {
   protected readonly store: KeyedStateStore;
   protected readonly timers: InternalTimerService;
   private requested_processing_wakeup_ms = MAX_WATERMARK;
+  /** This subtask's key groups and the operator's max parallelism, read once per record. */
+  private readonly key_group_start: number;
+  private readonly key_group_end: number;
+  private readonly max_parallelism: number;
 
   constructor(
     node: GraphNode,
@@ -160,6 +164,9 @@ abstract class KeyedOperator extends BaseOperator {
     private readonly key_selector: KeySelector<unknown, unknown>,
   ) {
     super(node, env);
+    this.key_group_start = env.key_group_range.start;
+    this.key_group_end = env.key_group_range.end;
+    this.max_parallelism = node.max_parallelism;
     this.keyed_backend = env.createKeyedBackend(node.uid, env.key_group_range, node.max_parallelism);
     this.store = new KeyedStateStore(this.keyed_backend, this.key_context);
     this.timers = new InternalTimerService(this.keyed_backend);
@@ -168,8 +175,8 @@ abstract class KeyedOperator extends BaseOperator {
   protected setKeyFromRecord(value: unknown): void {
     const key = this.key_selector(value);
     const encoded = encodeKey(key);
-    const key_group = assignToKeyGroup(keyHashCode(key, encoded), this.node.max_parallelism);
-    if (!keyGroupRangeContains(this.env.key_group_range, key_group)) {
+    const key_group = assignToKeyGroup(keyHashCode(key, encoded), this.max_parallelism);
+    if (key_group < this.key_group_start || key_group > this.key_group_end) {
       this.env.fail('record routed to a subtask that does not own its key group', {
         operator: this.node.uid,
         key_group,
