@@ -777,6 +777,8 @@ export interface PendingRequest {
 export class TxnStoreClient {
   private next_request = 0;
   private readonly pending = new Map<string, PendingRequest>();
+  /** The reply_tag and fence every request carries (only those the options set). */
+  private readonly request_tags: Pick<TxnRequest, 'reply_tag' | 'fence'> = {};
 
   constructor(
     private readonly options: {
@@ -792,6 +794,8 @@ export class TxnStoreClient {
     },
   ) {
     if (!(options.max_pending_requests >= 1)) throw new Error('max_pending_requests must be ≥ 1');
+    if (options.reply_tag !== undefined) this.request_tags.reply_tag = options.reply_tag;
+    if (options.fence !== undefined) this.request_tags.fence = options.fence;
   }
 
   can_send(): boolean {
@@ -805,9 +809,8 @@ export class TxnStoreClient {
   /** Sends a request and returns its id. Throws when the table is full: check can_send() first. */
   send(body: TxnRequestBody, now_ms: number): string {
     if (!this.can_send()) throw new Error(`txstore client ${this.options.client_id}: more than ${this.options.max_pending_requests} pending requests`);
-    const request = { ...body, request_id: `${this.options.client_id}:${this.next_request}` } as TxnRequest;
-    if (this.options.reply_tag !== undefined) request.reply_tag = this.options.reply_tag;
-    if (this.options.fence !== undefined) request.fence = this.options.fence;
+    // Object.assign rather than a leading spread: copying bodies of several shapes that way is several times slower.
+    const request: TxnRequest = Object.assign({}, body, { request_id: `${this.options.client_id}:${this.next_request}` }, this.request_tags);
     this.next_request += 1;
     this.pending.set(request.request_id, { request, sent_ms: now_ms, attempts: 1 });
     this.options.send(this.options.store_node, { type: TXSTORE_REQUEST, request });
