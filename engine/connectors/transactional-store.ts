@@ -208,7 +208,8 @@ interface DiskRetryTag {
 /** What a request does once its WAL entry is durable (or at once when it changes nothing). */
 interface Plan {
   entry: WalEntry | null;
-  respond: () => Omit<TxnResponse, 'request_id' | 'kind'>;
+  /** The answer, sent once the entry is durable (all of it is known when the request is planned). */
+  response: Omit<TxnResponse, 'request_id' | 'kind'>;
 }
 
 interface QueuedRequest {
@@ -240,12 +241,12 @@ export function parse_transactional_id(prefix: string, txn_id: string): { owner:
 
 /** A plan that logs nothing and answers `outcome` (with `detail` when given). */
 function fixed_plan(outcome: TxnOutcome, detail?: string): Plan {
-  return { entry: null, respond: () => (detail === undefined ? { outcome } : { outcome, detail }) };
+  return { entry: null, response: detail === undefined ? { outcome } : { outcome, detail } };
 }
 
 /** A plan that logs `entry` and, once it is durable, answers ok with `extra`. */
 function ok_plan(entry: WalEntry, extra: Omit<TxnResponse, 'request_id' | 'kind' | 'outcome'> = {}): Plan {
-  return { entry, respond: () => ({ outcome: 'ok', ...extra }) };
+  return { entry, response: { outcome: 'ok', ...extra } };
 }
 
 export class TransactionalStore implements EngineNode {
@@ -497,7 +498,7 @@ export class TransactionalStore implements EngineNode {
   }
 
   private reply(queued: QueuedRequest, plan: Plan): void {
-    const body = plan.respond();
+    const body = plan.response;
     if (queued.from !== null) this.runtime.send(queued.from, this.response_message(queued.request, body));
   }
 
@@ -511,16 +512,16 @@ export class TransactionalStore implements EngineNode {
     const known = this.fences.get(fence.scope);
     if (known !== undefined && fence.generation < known) {
       this.runtime.log('txstore.superseded', { scope: fence.scope, generation: fence.generation, current: known, kind: request.kind });
-      return { entry: null, respond: () => ({ outcome: 'superseded', detail: `generation ${fence.generation} < ${known}` }) };
+      return { entry: null, response: { outcome: 'superseded', detail: `generation ${fence.generation} < ${known}` } };
     }
     const plan = this.plan(request);
     if (known === fence.generation) return plan;
-    return { entry: { ...(plan.entry ?? { op: 'fence' }), fence: { scope: fence.scope, generation: fence.generation } }, respond: plan.respond };
+    return { entry: { ...(plan.entry ?? { op: 'fence' }), fence: { scope: fence.scope, generation: fence.generation } }, response: plan.response };
   }
 
   /** The store's own timeout abort: only if the same epoch is still open or prepared. */
   private plan_expiry(request: TxnRequest): Plan {
-    const nothing: Plan = { entry: null, respond: () => ({ outcome: 'ok' }) };
+    const nothing: Plan = { entry: null, response: { outcome: 'ok' } };
     if (request.kind !== 'abort') return nothing;
     const txn = this.txns.get(request.txn_id);
     if (txn === undefined || txn.epoch !== request.epoch) return nothing;
@@ -533,7 +534,7 @@ export class TransactionalStore implements EngineNode {
       begin_ms: txn.begin_ms,
       timeout_ms: this.config.transaction_timeout_ms,
     });
-    return { entry: { op: 'expire', txn_id: txn.txn_id }, respond: () => ({ outcome: 'ok' }) };
+    return { entry: { op: 'expire', txn_id: txn.txn_id }, response: { outcome: 'ok' } };
   }
 
   private plan(request: TxnRequest): Plan {
@@ -541,7 +542,7 @@ export class TransactionalStore implements EngineNode {
       case 'begin': {
         const existing = this.txns.get(request.txn_id);
         if (existing !== undefined && existing.begin_request_id === request.request_id) {
-          return { entry: null, respond: () => ({ outcome: 'ok', epoch: existing.epoch }) };
+          return { entry: null, response: { outcome: 'ok', epoch: existing.epoch } };
         }
         if (existing?.state === 'committed') return fixed_plan('already_committed', 'a committed transaction id is never reused');
         const live = existing !== undefined && (existing.state === 'open' || existing.state === 'prepared');
@@ -613,13 +614,13 @@ export class TransactionalStore implements EngineNode {
           if (parsed.counter < request.min_counter) continue;
           victims.push(txn.txn_id);
         }
-        if (victims.length === 0) return { entry: null, respond: () => ({ outcome: 'ok', aborted: [], max_reserved_counter: max_counter }) };
+        if (victims.length === 0) return { entry: null, response: { outcome: 'ok', aborted: [], max_reserved_counter: max_counter } };
         this.runtime.log('txstore.lingering_aborted', { prefix: request.prefix, transactions: victims });
         return ok_plan({ op: 'abort', txn_ids: victims }, { aborted: victims, max_reserved_counter: max_counter });
       }
       case 'list': {
         const transactions = this.list(request.prefix);
-        return { entry: null, respond: () => ({ outcome: 'ok', transactions }) };
+        return { entry: null, response: { outcome: 'ok', transactions } };
       }
       case 'upsert':
         return ok_plan({ op: 'upsert', key: request.key, value: request.value });
@@ -627,7 +628,7 @@ export class TransactionalStore implements EngineNode {
         return ok_plan({ op: 'append', records: request.records });
       case 'read_committed': {
         const committed = this.read_committed();
-        return { entry: null, respond: () => ({ outcome: 'ok', committed }) };
+        return { entry: null, response: { outcome: 'ok', committed } };
       }
     }
   }
