@@ -656,7 +656,7 @@ export class TransactionalStore implements EngineNode {
         return;
       case 'begin': {
         const existing = this.txns.get(entry.txn_id);
-        if (existing !== undefined) this.close(existing, 'aborted');
+        if (existing !== undefined) this.close_txn(existing, 'aborted');
         const txn: TxnRecord = {
           txn_id: entry.txn_id,
           epoch: entry.epoch,
@@ -674,30 +674,30 @@ export class TransactionalStore implements EngineNode {
         return;
       }
       case 'write': {
-        const txn = this.must(entry.txn_id, entry.op);
+        const txn = this.logged_txn(entry.txn_id, entry.op);
         for (const record of entry.records) txn.records.push(record);
         txn.record_count += entry.records.length;
         txn.write_count += 1;
         return;
       }
       case 'prepare': {
-        const txn = this.must(entry.txn_id, entry.op);
+        const txn = this.logged_txn(entry.txn_id, entry.op);
         txn.state = 'prepared';
         if (entry.checkpoint_id !== undefined) txn.prepared_for = entry.checkpoint_id;
         return;
       }
       case 'commit': {
-        const txn = this.must(entry.txn_id, entry.op);
+        const txn = this.logged_txn(entry.txn_id, entry.op);
         for (const record of txn.records) this.committed_records.push(record);
-        this.close(txn, 'committed');
+        this.close_txn(txn, 'committed');
         if (!this.loading) this.runtime.log('txstore.committed', { txn_id: txn.txn_id, records: txn.record_count });
         return;
       }
       case 'abort':
-        for (const txn_id of entry.txn_ids) this.close(this.must(txn_id, entry.op), 'aborted');
+        for (const txn_id of entry.txn_ids) this.close_txn(this.logged_txn(txn_id, entry.op), 'aborted');
         return;
       case 'expire':
-        this.close(this.must(entry.txn_id, entry.op), 'expired');
+        this.close_txn(this.logged_txn(entry.txn_id, entry.op), 'expired');
         return;
       case 'upsert':
         this.table.set(entry.key, entry.value);
@@ -708,13 +708,15 @@ export class TransactionalStore implements EngineNode {
     }
   }
 
-  private must(txn_id: string, op: WalOp['op']): TxnRecord {
+  /** The transaction a WAL entry names; it must exist (the entry was validated when planned). */
+  private logged_txn(txn_id: string, op: WalOp['op']): TxnRecord {
     const txn = this.txns.get(txn_id);
     if (txn === undefined) this.runtime.fail_invariant('txstore: WAL entry for an unknown transaction', { txn_id, op });
     return txn;
   }
 
-  private close(txn: TxnRecord, state: 'committed' | 'aborted' | 'expired'): void {
+  /** Ends a transaction: it leaves the open count, drops its records and its expiry timer. */
+  private close_txn(txn: TxnRecord, state: 'committed' | 'aborted' | 'expired'): void {
     if (txn.state === 'open' || txn.state === 'prepared') this.open_count -= 1;
     txn.state = state;
     txn.records = [];

@@ -55,6 +55,7 @@ function sealed_frame(kind: number, payload_bytes: number, options: SealOptions)
   return out;
 }
 
+/** Writes the crc32 into the header of a blob whose payload is in place. */
 function finish_sealed(out: Uint8Array): Uint8Array {
   new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(12, sealed_crc(out));
   return out;
