@@ -308,6 +308,11 @@ export class TwoPhaseCommitSinkWriter {
     };
   }
 
+  /** Requests sent and not yet answered (what stats().pending_requests reports, without building the stats). */
+  pending_requests(): number {
+    return this.client.pending_count();
+  }
+
   // ---- internals ----
 
   private must_current(): Txn {
@@ -677,7 +682,7 @@ class TwoPhaseCommitSinkAdapter implements CheckpointedSinkWriter<unknown> {
   }
   /** Requests without a reply need resending: make sure the task steps (and flushes) again. */
   private keep_ticking(): void {
-    if (this.writer.stats().pending_requests > 0) this.ctx.wakeAfter(this.retry_after_ms);
+    if (this.writer.pending_requests() > 0) this.ctx.wakeAfter(this.retry_after_ms);
   }
   /** For checkers: the writer's committed and lost records. */
   stats(): ReturnType<TwoPhaseCommitSinkWriter['stats']> {

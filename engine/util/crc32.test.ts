@@ -1,7 +1,8 @@
-// Specification of CRC-32: standard check values and chunked updates.
+// Specification of CRC-32: standard check values, chunked updates, and the native and portable implementations agreeing.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { crc32, crc32_hex, crc32_update } from './crc32.js';
+import * as zlib from 'node:zlib';
+import { crc32, crc32_hex, crc32_is_native, crc32_update, crc32_update_portable } from './crc32.js';
 
 const runs = Number(process.env['STREAMSIM_PROPERTY_RUNS'] ?? 30);
 
@@ -27,5 +28,23 @@ describe('crc32', () => {
   });
   it('rejects a range outside the buffer', () => {
     expect(() => crc32_update(0, new Uint8Array(2), 0, 3)).toThrow(/bad range/);
+    expect(() => crc32_update_portable(0, new Uint8Array(2), 0, 3)).toThrow(/bad range/);
+  });
+  it('uses the native implementation whenever the runtime has one', () => {
+    expect(crc32_is_native()).toBe(typeof (zlib as { crc32?: unknown }).crc32 === 'function');
+  });
+  it('agrees with the portable table-driven loop on every range and starting value', () => {
+    expect(crc32_update_portable(0, new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32_update(7, new Uint8Array(new ArrayBuffer(0)))).toBe(7);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.nat(), fc.nat({ max: 0xffffffff }), (bytes, a, b, start_crc) => {
+        const start = bytes.length === 0 ? 0 : a % (bytes.length + 1);
+        const end = start + (b % (bytes.length - start + 1));
+        expect(crc32_update(start_crc, bytes, start, end)).toBe(crc32_update_portable(start_crc, bytes, start, end));
+        const view = bytes.subarray(start);
+        expect(crc32_update(start_crc, view)).toBe(crc32_update_portable(start_crc, view));
+      }),
+      { numRuns: runs * 10 },
+    );
   });
 });

@@ -81,6 +81,21 @@ describe('seal_json / unseal_json', () => {
     expect(unseal_json(sealed, SEALED_KIND.ha_record)).toEqual({ ok: true, kind: SEALED_KIND.ha_record, value });
     expect(unseal_json(sealed, SEALED_KIND.json).ok).toBe(false);
   });
+  it('writes exactly seal(kind, UTF-8 of JSON.stringify(value)), for any text size, one blob after another', () => {
+    const encoder = new TextEncoder();
+    const same_as_seal = (value: unknown): void => {
+      const expected = seal(SEALED_KIND.sink_transactions, encoder.encode(JSON.stringify(value)));
+      const sealed = seal_json(SEALED_KIND.sink_transactions, value);
+      // Buffer comparison: element-wise equality of megabyte arrays is far too slow.
+      expect(Buffer.from(sealed).equals(Buffer.from(expected))).toBe(true);
+    };
+    fc.assert(fc.property(fc.jsonValue(), (value) => same_as_seal(value)), { numRuns: runs });
+    // Non-ASCII and lone surrogates (escaped by JSON.stringify), a long blob, then a short one after it.
+    same_as_seal({ text: 'ünïcødé ✓ 𝄞 \ud800', n: -0.5 });
+    same_as_seal({ records: Array.from({ length: 40_000 }, (_, i) => ({ key: `k-${i}`, seq: i, note: 'é' })) });
+    same_as_seal({ records: Array.from({ length: 200_000 }, (_, i) => ({ key: `k-${i}`, seq: i })) });
+    same_as_seal([1]);
+  });
   it('rejects a sealed payload that is not JSON', () => {
     const sealed = seal(SEALED_KIND.json, new Uint8Array([0x7b]));
     expect(unseal_json(sealed)).toMatchObject({ ok: false, reason: expect.stringMatching(/JSON/) });

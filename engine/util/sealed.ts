@@ -34,19 +34,30 @@ export type UnsealResult =
 
 /** Seal a payload. The payload bytes are copied. */
 export function seal(kind: number, payload: Uint8Array, options: SealOptions = {}): Uint8Array {
+  const out = sealed_frame(kind, payload.length, options);
+  out.set(payload, SEALED_HEADER_BYTES);
+  return finish_sealed(out);
+}
+
+/** A blob of the right size with the header written except its crc32 (finish_sealed adds it after the payload). */
+function sealed_frame(kind: number, payload_bytes: number, options: SealOptions): Uint8Array {
   const magic = options.magic ?? SEALED_MAGIC;
   assert_u16(kind, 'kind');
-  if (payload.length > SEALED_MAX_PAYLOAD_BYTES) {
-    throw new Error(`seal: payload of ${payload.length} bytes exceeds ${SEALED_MAX_PAYLOAD_BYTES}`);
+  if (payload_bytes > SEALED_MAX_PAYLOAD_BYTES) {
+    throw new Error(`seal: payload of ${payload_bytes} bytes exceeds ${SEALED_MAX_PAYLOAD_BYTES}`);
   }
-  const out = new Uint8Array(SEALED_HEADER_BYTES + payload.length);
+  const out = new Uint8Array(SEALED_HEADER_BYTES + payload_bytes);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setUint32(0, magic >>> 0);
   view.setUint16(4, SEALED_FORMAT_VERSION);
   view.setUint16(6, kind);
-  view.setUint32(8, payload.length);
-  out.set(payload, SEALED_HEADER_BYTES);
-  view.setUint32(12, sealed_crc(out));
+  view.setUint32(8, payload_bytes);
+  return out;
+}
+
+/** Writes the crc32 into the header of a blob whose payload is in place. */
+function finish_sealed(out: Uint8Array): Uint8Array {
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(12, sealed_crc(out));
   return out;
 }
 
@@ -97,11 +108,26 @@ export function sealed_checksum_hex(sealed: Uint8Array): string {
 const text_encoder = new TextEncoder();
 const text_decoder = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * seal_json encodes small and medium payloads into this reused buffer (saving one allocation per blob); it grows up to
+ * JSON_SCRATCH_MAX_BYTES, and a text that might need more is encoded on its own.
+ */
+const JSON_SCRATCH_MAX_BYTES = 4 * 1024 * 1024;
+let json_scratch = new Uint8Array(64 * 1024);
+
 /** Seal a JSON-serialisable value (UTF-8 JSON payload). */
 export function seal_json(kind: number, value: unknown, options: SealOptions = {}): Uint8Array {
   const text = JSON.stringify(value);
   if (text === undefined) throw new Error('seal_json: value is not JSON-serialisable');
-  return seal(kind, text_encoder.encode(text), options);
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  const max_payload_bytes = text.length * 3;
+  if (max_payload_bytes > JSON_SCRATCH_MAX_BYTES) return seal(kind, text_encoder.encode(text), options);
+  if (json_scratch.length < max_payload_bytes) json_scratch = new Uint8Array(Math.min(JSON_SCRATCH_MAX_BYTES, Math.max(max_payload_bytes, json_scratch.length * 2)));
+  const scratch = json_scratch;
+  const payload_bytes = text_encoder.encodeInto(text, scratch).written;
+  const out = sealed_frame(kind, payload_bytes, options);
+  out.set(scratch.subarray(0, payload_bytes), SEALED_HEADER_BYTES);
+  return finish_sealed(out);
 }
 
 export type UnsealJsonResult = { ok: true; kind: number; value: unknown } | { ok: false; reason: string };
