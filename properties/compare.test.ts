@@ -1,8 +1,9 @@
 // Specification of the output and state comparisons behind the safety properties.
 import { describe, expect, it } from 'vitest';
 import type { StateEntry } from '../engine/state/backend.js';
-import { compare_output, diff_state, first_non_prefix_key, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
+import { compare_output, count_duplicates, diff_state, FinalOutputComparison, first_non_prefix_key, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
 import { check_checkpoint_invariants } from './checkpoint-invariants.js';
+import { groupByKey } from './oracle.js';
 import { upsert_effect } from './sink-output.js';
 
 const key_of = (record: unknown): string => (record as [string, number])[0];
@@ -49,6 +50,20 @@ describe('compare_output', () => {
   it('finds the first key whose output so far is not a prefix of the oracle', () => {
     expect(first_non_prefix_key(expected, [['a', 1], ['b', 1]], key_of)).toBeUndefined();
     expect(first_non_prefix_key(expected, [['a', 1], ['a', 1]], key_of)?.key).toBe('a');
+  });
+
+  it('judges output taken during the run like the per-call checks, whether or not it is the start of the final output', () => {
+    const final = [['a', 1], ['b', 1], ['a', 2], ['a', 2], ['b', 2], ['a', 3], ['c', 1]];
+    const judged = new FinalOutputComparison(groupByKey(expected, key_of), final, key_of);
+    expect(judged.comparison).toEqual(compare_output(expected, final, key_of));
+    const earlier = [...Array.from({ length: final.length + 1 }, (_, length) => final.slice(0, length)), [['a', 2]], [['b', 1], ['b', 1]], [['c', 1]]];
+    for (const so_far of earlier) {
+      expect(judged.first_non_prefix_key(so_far)).toEqual(first_non_prefix_key(expected, so_far, key_of));
+      expect(judged.count_duplicates(so_far)).toBe(count_duplicates(expected, so_far, key_of));
+    }
+    expect(judged.first_non_prefix_key(final.slice(0, 3))).toBeUndefined();
+    expect(judged.first_non_prefix_key(final.slice(0, 4))?.key).toBe('a');
+    expect(judged.count_duplicates(final.slice(0, 4))).toBe(1);
   });
 
   it('reduces output to the upsert table an idempotent sink leaves', () => {

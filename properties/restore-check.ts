@@ -73,11 +73,15 @@ export type RestoreVerdict =
   | { status: 'unreadable'; checkpoint_id: number; reason: string }
   | { status: 'differs'; checkpoint_id: number; offsets: Record<string, number>; differences: StateDifference[] };
 
+export interface RestoredJob {
+  build: JobFactory;
+  params: Record<string, unknown>;
+  input: ReadonlyMap<string, readonly (readonly LogRecord[])[]>;
+  max_parallelism?: number;
+}
+
 /** Compares one restored checkpoint's keyed state with the oracle's at that checkpoint's source offsets. */
-export function check_restored_state(
-  capture: RestoreCapture,
-  job: { build: JobFactory; params: Record<string, unknown>; input: ReadonlyMap<string, readonly (readonly LogRecord[])[]>; max_parallelism?: number },
-): RestoreVerdict {
+export function check_restored_state(capture: RestoreCapture, job: RestoredJob): RestoreVerdict {
   if (capture.metadata === undefined) return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: 'metadata missing from the store' };
   const decoded = decode_metadata(capture.metadata);
   if (!decoded.ok) return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: decoded.reason };
@@ -95,4 +99,35 @@ export function check_restored_state(
   const differences = diff_state(oracle.state, actual);
   if (differences.length === 0) return { status: 'ok', checkpoint_id: capture.checkpoint_id };
   return { status: 'differs', checkpoint_id: capture.checkpoint_id, offsets: Object.fromEntries(offsets), differences };
+}
+
+/**
+ * check_restored_state for every restore of one run. The verdict depends only on the captured bytes, so a capture
+ * identical to an earlier one (the same checkpoint restored again, unchanged) gets the earlier verdict.
+ */
+export class RestoreChecker {
+  private readonly judged: { capture: RestoreCapture; verdict: RestoreVerdict }[] = [];
+
+  constructor(private readonly job: RestoredJob) {}
+
+  check(capture: RestoreCapture): RestoreVerdict {
+    const earlier = this.judged.find((judged) => same_capture(judged.capture, capture));
+    if (earlier !== undefined) return earlier.verdict;
+    const verdict = check_restored_state(capture, this.job);
+    this.judged.push({ capture, verdict });
+    return verdict;
+  }
+}
+
+function same_capture(a: RestoreCapture, b: RestoreCapture): boolean {
+  if (a.checkpoint_id !== b.checkpoint_id || !same_optional_bytes(a.metadata, b.metadata) || a.files.size !== b.files.size) return false;
+  for (const [path, bytes] of a.files) if (!same_optional_bytes(bytes, b.files.get(path))) return false;
+  return true;
+}
+
+function same_optional_bytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }
