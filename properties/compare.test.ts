@@ -1,8 +1,9 @@
 // Specification of the output and state comparisons behind the safety properties.
 import { describe, expect, it } from 'vitest';
+import { decode_metadata } from '../engine/checkpoint/metadata.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { compare_output, count_duplicates, diff_state, FinalOutputComparison, first_non_prefix_key, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
-import { check_checkpoint_invariants } from './checkpoint-invariants.js';
+import { check_checkpoint_invariants, MetadataDecodeCache } from './checkpoint-invariants.js';
 import { groupByKey } from './oracle.js';
 import { upsert_effect } from './sink-output.js';
 
@@ -116,6 +117,20 @@ describe('check_checkpoint_invariants', () => {
   it('flags a retained checkpoint whose metadata is gone from the store', () => {
     const findings = check_checkpoint_invariants({ ...base, storage_faults_injected: false }).findings;
     expect(findings[0]?.message).toContain('j/chk-2/_metadata is missing');
+  });
+});
+
+describe('MetadataDecodeCache', () => {
+  it('decodes like decode_metadata and decodes again only when the bytes at a path change', () => {
+    const cache = new MetadataDecodeCache(1);
+    const garbage = new Uint8Array([1, 2, 3]);
+    const first = cache.decode('j/chk-1/_metadata', garbage);
+    expect(first).toEqual(decode_metadata(garbage));
+    expect(cache.decode('j/chk-1/_metadata', new Uint8Array([1, 2, 3]))).toBe(first);
+    expect(cache.decode('j/chk-1/_metadata', new Uint8Array([1, 2, 4]))).not.toBe(first);
+    const other = cache.decode('j/chk-2/_metadata', garbage);
+    expect(cache.decode('j/chk-2/_metadata', garbage)).toBe(other);
+    expect(cache.decode('j/chk-1/_metadata', new Uint8Array([1, 2, 4]))).toEqual(decode_metadata(new Uint8Array([1, 2, 4])));
   });
 });
 

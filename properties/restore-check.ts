@@ -10,6 +10,7 @@ import { HeapKeyedStateBackend } from '../engine/state/heap-backend.js';
 import { LsmKeyedStateBackend } from '../engine/state/lsm/lsm-backend.js';
 import { compareEntries } from '../engine/state/memory-backend.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
+import { same_bytes } from './checkpoint-invariants.js';
 import { diff_state, type StateDifference } from './compare.js';
 import { evaluateOracle } from './oracle.js';
 
@@ -126,8 +127,5 @@ function same_capture(a: RestoreCapture, b: RestoreCapture): boolean {
 }
 
 function same_optional_bytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
-  return true;
+  return a === undefined || b === undefined ? a === b : same_bytes(a, b);
 }
