@@ -1,6 +1,7 @@
 // Checkpoint invariants over what the engine logged and what the checkpoint store holds: ids increase, a restore
 // only ever uses a completed checkpoint the runner did not damage, and every file a retained checkpoint references
 // is still in the store (no shared file deleted while in use). Pure given its inputs.
+import { Buffer } from 'node:buffer';
 import { decode_metadata, type DecodeMetadataResult } from '../engine/checkpoint/metadata.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 
@@ -121,7 +122,5 @@ export class MetadataDecodeCache {
 }
 
 export function same_bytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
-  return true;
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }

@@ -112,19 +112,19 @@ export class FinalOutputComparison {
     private readonly key_of: (record: unknown) => string,
   ) {
     // One pass: per key, how many records arrived and where the first one outside the oracle's sequence stands.
-    const delivered = new Map<string, { count: number; first_mismatch_index: number }>();
+    const delivered = new Map<string, { want: readonly unknown[]; count: number; first_mismatch_index: number }>();
     let first_mismatch_index = Infinity;
     for (let index = 0; index < final_output.length; index++) {
       const record = final_output[index];
       const key = key_of(record);
       let seen = delivered.get(key);
       if (seen === undefined) {
-        seen = { count: 0, first_mismatch_index: Infinity };
+        seen = { want: expected_by_key.get(key) ?? [], count: 0, first_mismatch_index: Infinity };
         delivered.set(key, seen);
       }
       if (seen.first_mismatch_index === Infinity) {
-        const want = expected_by_key.get(key);
-        if (want === undefined || seen.count >= want.length || !same_json(want[seen.count], record)) {
+        const want = seen.want;
+        if (seen.count >= want.length || !same_json(want[seen.count], record)) {
           seen.first_mismatch_index = index;
           first_mismatch_index = Math.min(first_mismatch_index, index);
         }
@@ -146,7 +146,7 @@ export class FinalOutputComparison {
     const keys = [...new Set([...expected_by_key.keys(), ...delivered.keys()])].sort();
     for (const key of keys) {
       const want = expected_by_key.get(key) ?? [];
-      const seen = delivered.get(key) ?? { count: 0, first_mismatch_index: Infinity };
+      const seen = delivered.get(key) ?? { want, count: 0, first_mismatch_index: Infinity };
       // The common case, a key delivered exactly as the oracle emits it, has no duplicates, losses or unexpected records.
       if (seen.first_mismatch_index === Infinity && seen.count === want.length) continue;
       final_by_key ??= groupByKey(final_output, key_of);
@@ -287,7 +287,7 @@ export function diff_state(
     for (const id of ids) {
       const w = want.get(id);
       const g = got.get(id);
-      if (JSON.stringify(w?.value) === JSON.stringify(g?.value)) continue;
+      if (same_json(w?.value, g?.value)) continue;
       const entry = (w ?? g) as StateEntry;
       differences.push({ operator_uid: uid, state: entry.state, key: entry.key, namespace: entry.namespace, expected: w?.value, actual: g?.value });
       if (differences.length >= max_differences) return differences;
