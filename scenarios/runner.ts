@@ -121,24 +121,35 @@ function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: RunHooks
   let invariant: Violation | undefined;
   let liveness_started_ms: number | undefined;
   let terminal_ms: number | undefined;
+  // After every event: sample the evidence and note when the job first reached a terminal status. Until it is
+  // terminal, `until` returns the status read for the note (read once per event).
+  const note_terminal = (): boolean => {
+    const is_terminal = terminal();
+    if (terminal_ms === undefined && is_terminal) terminal_ms = world.now_ms;
+    return is_terminal;
+  };
+  const sample_until_terminal = (): boolean => {
+    evidence_hooks.sample(world.now_ms);
+    return note_terminal();
+  };
   const sample = (): boolean => {
     evidence_hooks.sample(world.now_ms);
-    if (terminal_ms === undefined && terminal()) terminal_ms = world.now_ms;
+    if (terminal_ms === undefined) note_terminal();
     return false;
   };
   try {
     if (plan.phases.mode === 'unrestricted') {
       world.phase('unrestricted');
-      world.run({ until_ms: plan.phases.duration_ms, until: () => sample() || terminal() });
+      world.run({ until_ms: plan.phases.duration_ms, until: sample_until_terminal });
     } else {
       world.phase('safety');
-      world.run({ until_ms: plan.phases.safety_duration_ms, until: () => sample() || terminal() });
+      world.run({ until_ms: plan.phases.safety_duration_ms, until: sample_until_terminal });
       gate.open = false;
       world.clear_faults();
       for (const id of world.dead_processes()) world.restart(id);
       world.phase('liveness');
       liveness_started_ms = world.now_ms;
-      world.run({ until_ms: liveness_started_ms + plan.phases.liveness_bound_ms, until: () => sample() || terminal() });
+      world.run({ until_ms: liveness_started_ms + plan.phases.liveness_bound_ms, until: sample_until_terminal });
     }
     if (terminal()) world.run({ until_ms: world.now_ms + DRAIN_MS, until: sample });
   } catch (error) {
