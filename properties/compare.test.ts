@@ -1,8 +1,10 @@
 // Specification of the output and state comparisons behind the safety properties.
 import { describe, expect, it } from 'vitest';
+import { decode_metadata } from '../engine/checkpoint/metadata.js';
 import type { StateEntry } from '../engine/state/backend.js';
-import { compare_output, diff_state, first_non_prefix_key, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
-import { check_checkpoint_invariants } from './checkpoint-invariants.js';
+import { compare_output, count_duplicates, diff_state, FinalOutputComparison, first_non_prefix_key, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
+import { check_checkpoint_invariants, MetadataDecodeCache } from './checkpoint-invariants.js';
+import { groupByKey } from './oracle.js';
 import { upsert_effect } from './sink-output.js';
 
 const key_of = (record: unknown): string => (record as [string, number])[0];
@@ -49,6 +51,20 @@ describe('compare_output', () => {
   it('finds the first key whose output so far is not a prefix of the oracle', () => {
     expect(first_non_prefix_key(expected, [['a', 1], ['b', 1]], key_of)).toBeUndefined();
     expect(first_non_prefix_key(expected, [['a', 1], ['a', 1]], key_of)?.key).toBe('a');
+  });
+
+  it('judges output taken during the run like the per-call checks, whether or not it is the start of the final output', () => {
+    const final = [['a', 1], ['b', 1], ['a', 2], ['a', 2], ['b', 2], ['a', 3], ['c', 1]];
+    const judged = new FinalOutputComparison(groupByKey(expected, key_of), final, key_of);
+    expect(judged.comparison).toEqual(compare_output(expected, final, key_of));
+    const earlier = [...Array.from({ length: final.length + 1 }, (_, length) => final.slice(0, length)), [['a', 2]], [['b', 1], ['b', 1]], [['c', 1]]];
+    for (const so_far of earlier) {
+      expect(judged.first_non_prefix_key(so_far)).toEqual(first_non_prefix_key(expected, so_far, key_of));
+      expect(judged.count_duplicates(so_far)).toBe(count_duplicates(expected, so_far, key_of));
+    }
+    expect(judged.first_non_prefix_key(final.slice(0, 3))).toBeUndefined();
+    expect(judged.first_non_prefix_key(final.slice(0, 4))?.key).toBe('a');
+    expect(judged.count_duplicates(final.slice(0, 4))).toBe(1);
   });
 
   it('reduces output to the upsert table an idempotent sink leaves', () => {
@@ -101,6 +117,20 @@ describe('check_checkpoint_invariants', () => {
   it('flags a retained checkpoint whose metadata is gone from the store', () => {
     const findings = check_checkpoint_invariants({ ...base, storage_faults_injected: false }).findings;
     expect(findings[0]?.message).toContain('j/chk-2/_metadata is missing');
+  });
+});
+
+describe('MetadataDecodeCache', () => {
+  it('decodes like decode_metadata and decodes again only when the bytes at a path change', () => {
+    const cache = new MetadataDecodeCache(1);
+    const garbage = new Uint8Array([1, 2, 3]);
+    const first = cache.decode('j/chk-1/_metadata', garbage);
+    expect(first).toEqual(decode_metadata(garbage));
+    expect(cache.decode('j/chk-1/_metadata', new Uint8Array([1, 2, 3]))).toBe(first);
+    expect(cache.decode('j/chk-1/_metadata', new Uint8Array([1, 2, 4]))).not.toBe(first);
+    const other = cache.decode('j/chk-2/_metadata', garbage);
+    expect(cache.decode('j/chk-2/_metadata', garbage)).toBe(other);
+    expect(cache.decode('j/chk-1/_metadata', new Uint8Array([1, 2, 4]))).toEqual(decode_metadata(new Uint8Array([1, 2, 4])));
   });
 });
 

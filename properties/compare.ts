@@ -71,45 +71,122 @@ function is_json_prefix(got: readonly unknown[], want: readonly unknown[]): bool
   return true;
 }
 
-/** The same JSON text for the whole sequence (JSON values are self-delimiting, so elementwise equality is enough). */
-function same_json_sequence(want: readonly unknown[], got: readonly unknown[]): boolean {
-  if (want.length !== got.length) return false;
-  for (let index = 0; index < want.length; index++) if (!same_json(want[index], got[index])) return false;
-  return true;
+/** Adds up duplicates, losses and unexpected records of one key whose output is not exactly the oracle's. */
+function count_differences(result: OutputComparison, want: readonly unknown[], got: readonly unknown[]): void {
+  const want_counts = counts(want);
+  const got_counts = counts(got);
+  for (const [text, n] of want_counts) {
+    const m = got_counts.get(text) ?? 0;
+    if (m < n) result.losses += n - m;
+    if (m > n) result.duplicates += m - n;
+  }
+  for (const [text, m] of got_counts) if (!want_counts.has(text)) result.unexpected += m;
 }
 
 /** Compares delivered output with the oracle's, per key (order within a key matters for exactness only). */
-export function compare_output(expected: readonly unknown[], actual: readonly unknown[], key_of: (record: unknown) => string): OutputComparison {
-  const expected_by_key = groupByKey(expected, key_of);
-  const actual_by_key = groupByKey(actual, key_of);
-  const keys = [...new Set([...expected_by_key.keys(), ...actual_by_key.keys()])].sort();
-  const result: OutputComparison = {
-    expected_records: expected.length,
-    actual_records: actual.length,
-    duplicates: 0,
-    losses: 0,
-    unexpected: 0,
-    keys_not_exact: 0,
-  };
-  for (const key of keys) {
-    const want = expected_by_key.get(key) ?? [];
-    const got = actual_by_key.get(key) ?? [];
-    // The common case, a key delivered exactly as the oracle emits it, has no duplicates, losses or unexpected records.
-    if (same_json_sequence(want, got)) continue;
-    const want_counts = counts(want);
-    const got_counts = counts(got);
-    for (const [text, n] of want_counts) {
-      const m = got_counts.get(text) ?? 0;
-      if (m < n) result.losses += n - m;
-      if (m > n) result.duplicates += m - n;
+export function compare_output(
+  expected: readonly unknown[] | GroupedOutput,
+  actual: readonly unknown[],
+  key_of: (record: unknown) => string,
+): OutputComparison {
+  return new FinalOutputComparison(grouped(expected, key_of), actual, key_of).comparison;
+}
+
+/**
+ * The final output compared with the oracle's once, per key, and kept for judging output taken earlier in the run
+ * (at recoveries). Committed output only grows, so output taken earlier is normally the start of the final output (the
+ * same record objects at the same indexes); when that start ends before the final output's first record that leaves
+ * its key's oracle sequence, every key's output so far is a prefix of the oracle's. Other earlier output is grouped
+ * and compared record by record.
+ */
+export class FinalOutputComparison {
+  readonly comparison: OutputComparison;
+  /** Index in the final output of the first record that differs from its key's oracle sequence (Infinity: none). */
+  private readonly first_mismatch_index: number;
+  /** Earlier output compared record by record, grouped by key once for both checks. */
+  private readonly grouped_earlier = new WeakMap<readonly unknown[], GroupedOutput>();
+
+  constructor(
+    private readonly expected_by_key: GroupedOutput,
+    private readonly final_output: readonly unknown[],
+    private readonly key_of: (record: unknown) => string,
+  ) {
+    // One pass: per key, how many records arrived and where the first one outside the oracle's sequence stands.
+    const delivered = new Map<string, { want: readonly unknown[]; count: number; first_mismatch_index: number }>();
+    let first_mismatch_index = Infinity;
+    for (let index = 0; index < final_output.length; index++) {
+      const record = final_output[index];
+      const key = key_of(record);
+      let seen = delivered.get(key);
+      if (seen === undefined) {
+        seen = { want: expected_by_key.get(key) ?? [], count: 0, first_mismatch_index: Infinity };
+        delivered.set(key, seen);
+      }
+      if (seen.first_mismatch_index === Infinity) {
+        const want = seen.want;
+        if (seen.count >= want.length || !same_json(want[seen.count], record)) {
+          seen.first_mismatch_index = index;
+          first_mismatch_index = Math.min(first_mismatch_index, index);
+        }
+      }
+      seen.count++;
     }
-    for (const [text, m] of got_counts) if (!want_counts.has(text)) result.unexpected += m;
-    result.keys_not_exact++;
-    if (result.first_difference === undefined) {
-      result.first_difference = { key, expected: want.slice(0, EXCERPT_RECORDS), actual: got.slice(0, EXCERPT_RECORDS) };
+    this.first_mismatch_index = first_mismatch_index;
+    let expected_records = 0;
+    for (const records of expected_by_key.values()) expected_records += records.length;
+    const result: OutputComparison = {
+      expected_records,
+      actual_records: final_output.length,
+      duplicates: 0,
+      losses: 0,
+      unexpected: 0,
+      keys_not_exact: 0,
+    };
+    let final_by_key: GroupedOutput | undefined;
+    const keys = [...new Set([...expected_by_key.keys(), ...delivered.keys()])].sort();
+    for (const key of keys) {
+      const want = expected_by_key.get(key) ?? [];
+      const seen = delivered.get(key) ?? { want, count: 0, first_mismatch_index: Infinity };
+      // The common case, a key delivered exactly as the oracle emits it, has no duplicates, losses or unexpected records.
+      if (seen.first_mismatch_index === Infinity && seen.count === want.length) continue;
+      final_by_key ??= groupByKey(final_output, key_of);
+      const got = final_by_key.get(key) ?? [];
+      count_differences(result, want, got);
+      result.keys_not_exact++;
+      if (result.first_difference === undefined) {
+        result.first_difference = { key, expected: want.slice(0, EXCERPT_RECORDS), actual: got.slice(0, EXCERPT_RECORDS) };
+      }
     }
+    this.comparison = result;
   }
-  return result;
+
+  /** first_non_prefix_key(expected, so_far), for output taken during the run. */
+  first_non_prefix_key(so_far: readonly unknown[]): { key: string; expected: unknown[]; actual: unknown[] } | undefined {
+    if (this.is_matching_start(so_far)) return undefined;
+    return first_non_prefix_key(this.expected_by_key, this.grouped(so_far), this.key_of);
+  }
+
+  /** count_duplicates(expected, so_far), for output taken during the run. */
+  count_duplicates(so_far: readonly unknown[]): number {
+    if (this.is_matching_start(so_far)) return 0;
+    return count_duplicates(this.expected_by_key, this.grouped(so_far), this.key_of);
+  }
+
+  private grouped(so_far: readonly unknown[]): GroupedOutput {
+    let groups = this.grouped_earlier.get(so_far);
+    if (groups === undefined) {
+      groups = groupByKey(so_far, this.key_of);
+      this.grouped_earlier.set(so_far, groups);
+    }
+    return groups;
+  }
+
+  /** `output` is the start of the final output (the same record objects) and ends before its first mismatch. */
+  private is_matching_start(output: readonly unknown[]): boolean {
+    if (output.length > this.first_mismatch_index || output.length > this.final_output.length) return false;
+    for (let index = 0; index < output.length; index++) if (output[index] !== this.final_output[index]) return false;
+    return true;
+  }
 }
 
 export function is_exactly_once(comparison: OutputComparison): boolean {
@@ -145,11 +222,18 @@ export function count_duplicates(
   for (const [key, got] of grouped(actual, key_of)) {
     const want = expected_by_key.get(key) ?? [];
     if (is_json_prefix(got, want)) continue;
-    const want_counts = counts(want);
-    for (const [text, m] of counts(got)) {
-      const n = want_counts.get(text) ?? 0;
-      if (m > n && n > 0) duplicates += m - n;
-    }
+    duplicates += duplicates_beyond_oracle(want, got);
+  }
+  return duplicates;
+}
+
+/** Copies of records the oracle emits, beyond the number of times it emits them (wrong values are not counted). */
+function duplicates_beyond_oracle(want: readonly unknown[], got: readonly unknown[]): number {
+  const want_counts = counts(want);
+  let duplicates = 0;
+  for (const [text, m] of counts(got)) {
+    const n = want_counts.get(text) ?? 0;
+    if (m > n && n > 0) duplicates += m - n;
   }
   return duplicates;
 }
@@ -188,6 +272,16 @@ function entry_id(entry: StateEntry): string {
   return `${entry.state}\u0000${entry.key}\u0000${entry.namespace}`;
 }
 
+function same_entries_in_order(want: readonly StateEntry[], got: readonly StateEntry[]): boolean {
+  if (want.length !== got.length) return false;
+  for (let index = 0; index < want.length; index++) {
+    const w = want[index] as StateEntry;
+    const g = got[index] as StateEntry;
+    if (w.state !== g.state || w.key !== g.key || w.namespace !== g.namespace || !same_json(w.value, g.value)) return false;
+  }
+  return true;
+}
+
 /** Differences between expected and actual keyed state per operator uid (the first `max_differences`). */
 export function diff_state(
   expected: ReadonlyMap<string, readonly StateEntry[]>,
@@ -197,13 +291,17 @@ export function diff_state(
   const differences: StateDifference[] = [];
   const uids = [...new Set([...expected.keys(), ...actual.keys()])].sort();
   for (const uid of uids) {
-    const want = new Map((expected.get(uid) ?? []).map((entry) => [entry_id(entry), entry] as const));
-    const got = new Map((actual.get(uid) ?? []).map((entry) => [entry_id(entry), entry] as const));
+    const want_entries = expected.get(uid) ?? [];
+    const got_entries = actual.get(uid) ?? [];
+    // Both sides usually list the same entries in the same (canonical) order: then nothing differs.
+    if (same_entries_in_order(want_entries, got_entries)) continue;
+    const want = new Map(want_entries.map((entry) => [entry_id(entry), entry] as const));
+    const got = new Map(got_entries.map((entry) => [entry_id(entry), entry] as const));
     const ids = [...new Set([...want.keys(), ...got.keys()])].sort();
     for (const id of ids) {
       const w = want.get(id);
       const g = got.get(id);
-      if (JSON.stringify(w?.value) === JSON.stringify(g?.value)) continue;
+      if (same_json(w?.value, g?.value)) continue;
       const entry = (w ?? g) as StateEntry;
       differences.push({ operator_uid: uid, state: entry.state, key: entry.key, namespace: entry.namespace, expected: w?.value, actual: g?.value });
       if (differences.length >= max_differences) return differences;

@@ -7,9 +7,9 @@ import type { RunView } from '../scenarios/run/assemble.js';
 import type { RunObserver } from '../scenarios/run/observer.js';
 import type { RunPlan } from '../scenarios/run/plan.js';
 import { check_checkpoint_invariants } from './checkpoint-invariants.js';
-import { compare_output, count_duplicates, diff_state, first_non_prefix_key, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
+import { diff_state, FinalOutputComparison, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
 import { evaluateOracle, groupByKey } from './oracle.js';
-import { check_restored_state, type RestoreCapture } from './restore-check.js';
+import { RestoreChecker, type RestoreCapture } from './restore-check.js';
 import { output_id_of, upsert_effect } from './sink-output.js';
 
 export interface RunEvidence {
@@ -119,10 +119,9 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   // An idempotent sink's external effect is its upsert table: the oracle's last record per output id.
   const expected_output =
     evidence.view.run.engine_sink_kind === 'idempotent' ? upsert_effect(oracle_output, output_id_of(plan.job_name)) : oracle_output;
-  const comparison = compare_output(expected_output, evidence.final_output, job.outputKey);
-  const expected_by_key = groupByKey(expected_output, job.outputKey);
-  // The output at each recovery, grouped by key once for the prefix and the duplicate checks.
-  const recovery_outputs = evidence.output_at_recoveries.map((snapshot) => groupByKey(snapshot.output, job.outputKey));
+  // The final output compared once; the output at each recovery is judged against that comparison.
+  const final_comparison = new FinalOutputComparison(groupByKey(expected_output, job.outputKey), evidence.final_output, job.outputKey);
+  const comparison = final_comparison.comparison;
   const finished = evidence.final_status === 'FINISHED';
   // Records the job consumed: the whole input when it finished, else what finished source tasks reported.
   let records_in = 0;
@@ -141,9 +140,9 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     let failed: Omit<Violation, 'property'> | undefined;
     // Mid-run prefixes only mean something for appended output; an upsert table converges only at the end.
     if (property === 'exactly_once_output' && evidence.view.run.engine_sink_kind !== 'idempotent') {
-      for (const [index, snapshot] of evidence.output_at_recoveries.entries()) {
+      for (const snapshot of evidence.output_at_recoveries) {
         checks++;
-        const bad = first_non_prefix_key(expected_by_key, recovery_outputs[index] ?? snapshot.output, job.outputKey);
+        const bad = final_comparison.first_non_prefix_key(snapshot.output);
         if (bad !== undefined && failed === undefined) {
           failed = {
             message: `at the recovery at ${snapshot.time_ms} ms, output for key ${bad.key} is not a prefix of the oracle's: expected ${short(bad.expected)}, got ${short(bad.actual)}`,
@@ -159,7 +158,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     if (!finished && !complete && failed === undefined) {
       if (property === 'exactly_once_output' && evidence.view.run.engine_sink_kind !== 'idempotent') {
         checks++;
-        const bad = first_non_prefix_key(expected_by_key, evidence.final_output, job.outputKey);
+        const bad = final_comparison.first_non_prefix_key(evidence.final_output);
         if (bad === undefined) {
           add(property, 'pass', checks, `the job ended ${evidence.final_status}: the output so far is a per-key prefix of the oracle's${note_suffix}`);
           continue;
@@ -234,13 +233,14 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
       notes.push(`restored state not compared at recoveries (${plan.job_name === 'windowed_sum' ? 'window state depends on the watermark' : `${plan.checkpointing_mode} checkpoints`})`);
     }
     if (restore_checkable) {
+      const checker = new RestoreChecker({
+        build: job.build,
+        params: spec.params,
+        input: evidence.view.run.input,
+        ...(plan.max_parallelism !== undefined ? { max_parallelism: plan.max_parallelism } : {}),
+      });
       for (const capture of evidence.restores) {
-        const verdict = check_restored_state(capture, {
-          build: job.build,
-          params: spec.params,
-          input: evidence.view.run.input,
-          ...(plan.max_parallelism !== undefined ? { max_parallelism: plan.max_parallelism } : {}),
-        });
+        const verdict = checker.check(capture);
         if (verdict.status === 'unreadable') {
           notes.push(`checkpoint ${verdict.checkpoint_id} restored at ${capture.time_ms} ms could not be read back: ${verdict.reason}`);
           continue;
@@ -361,7 +361,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   // Duplicates per recovery: growth of the duplicate count between output snapshots taken at recovery starts.
   const per_recovery_duplicates: number[] = [];
   const snapshots = evidence.output_at_recoveries;
-  const duplicates_at = snapshots.map((snapshot, index) => count_duplicates(expected_by_key, recovery_outputs[index] ?? snapshot.output, job.outputKey));
+  const duplicates_at = snapshots.map((snapshot) => final_comparison.count_duplicates(snapshot.output));
   for (let i = 0; i < observer.recoveries.length; i++) {
     const before = duplicates_at[i];
     const after = i + 1 < duplicates_at.length ? duplicates_at[i + 1] : comparison.duplicates;

@@ -10,6 +10,7 @@ import { HeapKeyedStateBackend } from '../engine/state/heap-backend.js';
 import { LsmKeyedStateBackend } from '../engine/state/lsm/lsm-backend.js';
 import { compareEntries } from '../engine/state/memory-backend.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
+import { same_bytes } from './checkpoint-invariants.js';
 import { diff_state, type StateDifference } from './compare.js';
 import { evaluateOracle } from './oracle.js';
 
@@ -73,11 +74,15 @@ export type RestoreVerdict =
   | { status: 'unreadable'; checkpoint_id: number; reason: string }
   | { status: 'differs'; checkpoint_id: number; offsets: Record<string, number>; differences: StateDifference[] };
 
+export interface RestoredJob {
+  build: JobFactory;
+  params: Record<string, unknown>;
+  input: ReadonlyMap<string, readonly (readonly LogRecord[])[]>;
+  max_parallelism?: number;
+}
+
 /** Compares one restored checkpoint's keyed state with the oracle's at that checkpoint's source offsets. */
-export function check_restored_state(
-  capture: RestoreCapture,
-  job: { build: JobFactory; params: Record<string, unknown>; input: ReadonlyMap<string, readonly (readonly LogRecord[])[]>; max_parallelism?: number },
-): RestoreVerdict {
+export function check_restored_state(capture: RestoreCapture, job: RestoredJob): RestoreVerdict {
   if (capture.metadata === undefined) return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: 'metadata missing from the store' };
   const decoded = decode_metadata(capture.metadata);
   if (!decoded.ok) return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: decoded.reason };
@@ -95,4 +100,32 @@ export function check_restored_state(
   const differences = diff_state(oracle.state, actual);
   if (differences.length === 0) return { status: 'ok', checkpoint_id: capture.checkpoint_id };
   return { status: 'differs', checkpoint_id: capture.checkpoint_id, offsets: Object.fromEntries(offsets), differences };
+}
+
+/**
+ * check_restored_state for every restore of one run. The verdict depends only on the captured bytes, so a capture
+ * identical to an earlier one (the same checkpoint restored again, unchanged) gets the earlier verdict.
+ */
+export class RestoreChecker {
+  private readonly judged: { capture: RestoreCapture; verdict: RestoreVerdict }[] = [];
+
+  constructor(private readonly job: RestoredJob) {}
+
+  check(capture: RestoreCapture): RestoreVerdict {
+    const earlier = this.judged.find((judged) => same_capture(judged.capture, capture));
+    if (earlier !== undefined) return earlier.verdict;
+    const verdict = check_restored_state(capture, this.job);
+    this.judged.push({ capture, verdict });
+    return verdict;
+  }
+}
+
+function same_capture(a: RestoreCapture, b: RestoreCapture): boolean {
+  if (a.checkpoint_id !== b.checkpoint_id || !same_optional_bytes(a.metadata, b.metadata) || a.files.size !== b.files.size) return false;
+  for (const [path, bytes] of a.files) if (!same_optional_bytes(bytes, b.files.get(path))) return false;
+  return true;
+}
+
+function same_optional_bytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : same_bytes(a, b);
 }

@@ -3,10 +3,9 @@
 // against the oracle (properties/). Everything inside the world is decided by the seed; only wall_ms reads a clock.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { decode_metadata } from '../engine/checkpoint/metadata.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 import { InvariantViolation, type TraceSink } from '../sim/index.js';
-import { check_checkpoint_invariants } from '../properties/checkpoint-invariants.js';
+import { check_checkpoint_invariants, MetadataDecodeCache } from '../properties/checkpoint-invariants.js';
 import { evaluate_run, type RunEvidence } from '../properties/judge.js';
 import { capture_checkpoint, type RestoreCapture } from '../properties/restore-check.js';
 import { RUN_RESULT_FORMAT, RUN_RESULT_FORMAT_VERSION, type FaultSummary, type RunResult, type Violation } from './result-format.js';
@@ -122,24 +121,35 @@ function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: RunHooks
   let invariant: Violation | undefined;
   let liveness_started_ms: number | undefined;
   let terminal_ms: number | undefined;
+  // After every event: sample the evidence and note when the job first reached a terminal status. Until it is
+  // terminal, `until` returns the status read for the note (read once per event).
+  const note_terminal = (): boolean => {
+    const is_terminal = terminal();
+    if (terminal_ms === undefined && is_terminal) terminal_ms = world.now_ms;
+    return is_terminal;
+  };
+  const sample_until_terminal = (): boolean => {
+    evidence_hooks.sample(world.now_ms);
+    return note_terminal();
+  };
   const sample = (): boolean => {
     evidence_hooks.sample(world.now_ms);
-    if (terminal_ms === undefined && terminal()) terminal_ms = world.now_ms;
+    if (terminal_ms === undefined) note_terminal();
     return false;
   };
   try {
     if (plan.phases.mode === 'unrestricted') {
       world.phase('unrestricted');
-      world.run({ until_ms: plan.phases.duration_ms, until: () => sample() || terminal() });
+      world.run({ until_ms: plan.phases.duration_ms, until: sample_until_terminal });
     } else {
       world.phase('safety');
-      world.run({ until_ms: plan.phases.safety_duration_ms, until: () => sample() || terminal() });
+      world.run({ until_ms: plan.phases.safety_duration_ms, until: sample_until_terminal });
       gate.open = false;
       world.clear_faults();
       for (const id of world.dead_processes()) world.restart(id);
       world.phase('liveness');
       liveness_started_ms = world.now_ms;
-      world.run({ until_ms: liveness_started_ms + plan.phases.liveness_bound_ms, until: () => sample() || terminal() });
+      world.run({ until_ms: liveness_started_ms + plan.phases.liveness_bound_ms, until: sample_until_terminal });
     }
     if (terminal()) world.run({ until_ms: world.now_ms + DRAIN_MS, until: sample });
   } catch (error) {
@@ -192,12 +202,16 @@ class EvidenceRecorder {
   private last_count = 0;
   private static readonly MAX_SNAPSHOTS = 50;
   private static readonly MAX_BUCKETS = 100_000;
+  /** Retained checkpoints' metadata is read at every check: decoded again only when its bytes change. */
+  private readonly metadata: MetadataDecodeCache;
 
   constructor(
     private readonly view: RunView,
     private readonly observer: RunObserver,
     private readonly num_retained: number,
-  ) {}
+  ) {
+    this.metadata = new MetadataDecodeCache(num_retained + 1);
+  }
 
   /** The restored checkpoint's metadata and files, as the store held them at each 'recovery.restored'. */
   readonly restores: RestoreCapture[] = [];
@@ -234,7 +248,7 @@ class EvidenceRecorder {
     if (checkpoint === undefined || path === undefined || checkpoint.size_bytes > 0) return;
     const bytes = this.view.run.world.checkpoint_store.peek(path);
     if (bytes === undefined) return;
-    const decoded = decode_metadata(bytes);
+    const decoded = this.metadata.decode(path, bytes);
     let size_bytes = bytes.length;
     if (decoded.ok) for (const file of files_to_verify(decoded.metadata)) size_bytes += file.size_bytes;
     checkpoint.size_bytes = size_bytes;
@@ -254,6 +268,7 @@ class EvidenceRecorder {
       num_retained: this.num_retained,
       peek: (key) => world.checkpoint_store.peek(key),
       storage_faults_injected: false,
+      decode: (path, bytes) => this.metadata.decode(path, bytes),
     });
     this.store_checks.checks += result.checks;
     for (const finding of result.findings) this.store_checks.findings.push({ ...finding, time_ms });
