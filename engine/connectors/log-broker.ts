@@ -1,6 +1,7 @@
 // A simulated Kafka-like log broker process: topics with partitions, append (durable write-ahead to its own disk
 // before acknowledging or serving), fetch with bounded sizes, end offsets. On restart it reloads from disk.
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
+import { encodeSegment } from './log-segment.js';
 
 export interface LogRecord {
   value: unknown;
@@ -65,7 +66,6 @@ function segmentKey(topic: string, partition: number, base_offset: number): stri
   return `${SEGMENT_PREFIX}${topic}/${partition}/${String(base_offset).padStart(12, '0')}`;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export class LogBroker implements EngineNode {
@@ -187,7 +187,7 @@ export class LogBroker implements EngineNode {
     const head = queue[0];
     if (head === undefined) return;
     const base = log.length;
-    this.runtime.disk.put(segmentKey(topic, partition, base), encoder.encode(JSON.stringify(head.records)), (result) => {
+    this.runtime.disk.put(segmentKey(topic, partition, base), encodeSegment(head.records), (result) => {
       if (!result.ok) {
         const failed = queue.splice(0, queue.length);
         for (const item of failed) item.done({ ok: false, base, error: result.error });
