@@ -117,7 +117,10 @@ class PlainJsonWriter {
     return true;
   }
 
-  /** Non-negative int32 values digit by digit, other finite numbers as their String() text (which JSON uses); false for anything else. */
+  /**
+   * Non-negative int32 values digit by digit, other finite numbers as their String() text (which JSON uses); false
+   * for anything else.
+   */
   private number(value: number): boolean {
     if (!Number.isFinite(value)) return false;
     if (!(Number.isInteger(value) && value >= 0 && value <= MAX_INT32)) {

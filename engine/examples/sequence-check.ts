@@ -55,10 +55,12 @@ export function sequenceCheckInput(raw: Record<string, unknown>): TopicInput {
   const random = new WorkloadRandom(numberParam(raw, 'seed', 1));
   const next_seq = new Array<number>(keys).fill(0);
   const partitions = emptyPartitions(params.partitions);
+  // Each key's name and partition, worked out once rather than per record.
+  const key_names = Array.from({ length: keys }, (_, k) => `k${k}`);
+  const key_partitions = key_names.map((key) => partitions[partitionForKey(key, params.partitions)]!);
   for (let i = 0; i < records; i++) {
     const k = random.int(0, keys - 1);
-    const key = `k${k}`;
-    partitions[partitionForKey(key, params.partitions)]!.push({ value: { key, seq: next_seq[k]!++ }, timestamp_ms: i });
+    key_partitions[k]!.push({ value: { key: key_names[k]!, seq: next_seq[k]!++ }, timestamp_ms: i });
   }
   return new Map([[params.topic, partitions]]);
 }
