@@ -7,170 +7,140 @@ const encoder = new TextEncoder();
 
 /** UTF-8 bytes of `JSON.stringify(records)`. */
 export function encodeSegment(records: readonly LogRecord[]): Uint8Array {
-  const writer = new PlainJsonWriter(scratch);
-  const written = writer.records(records);
-  // Keep the grown buffer for the next segment: a segment is copied out of it, never handed out.
-  scratch = writer.buffer;
-  return written ? writer.bytes() : encoder.encode(JSON.stringify(records));
+  return writePlainRecords(records) ?? encoder.encode(JSON.stringify(records));
 }
 
-/** The writer's buffer, reused across segments (grown to the largest segment written so far). */
+/** Plain records are written here, then copied out: one buffer for every segment, grown to the largest so far. */
 let scratch: Uint8Array<ArrayBuffer> = new Uint8Array(1 << 16);
 
-const RECORD_FIELDS = ['value', 'timestamp_ms'] as const;
 const OPEN_RECORD = encoder.encode('{"value":');
 const RECORD_TIMESTAMP = encoder.encode(',"timestamp_ms":');
-const TRUE = encoder.encode('true');
-const FALSE = encoder.encode('false');
-const NULL = encoder.encode('null');
+/** Room for the punctuation around a record or field, plus one literal or number text (at most 25 bytes). */
+const SLACK_BYTES = 64;
 const MAX_INT32 = 0x7fffffff;
-/** Digits of the largest int32 (2147483647). */
-const MAX_INT32_DIGITS = 10;
+/** Marks a value the fast path does not write (returned instead of the end offset). */
+const NOT_PLAIN = -1;
 
 /**
- * Writes the JSON of plain data into a growing byte buffer. Every method returns false, having written garbage, when
- * it meets something whose JSON it does not write itself (non-ASCII or escaped characters, non-finite numbers,
- * undefined, nested objects, arrays, class instances): the caller then encodes through JSON.stringify instead.
+ * The segment's bytes when every record is a plain object with exactly the fields `value` and `timestamp_ms`, in that
+ * order, whose value is a scalar or a flat plain object of scalars — strings JSON writes verbatim, finite numbers,
+ * booleans, null; undefined as soon as a record is anything else.
  */
-class PlainJsonWriter {
-  private length_bytes = 0;
-
-  constructor(public buffer: Uint8Array<ArrayBuffer>) {}
-
-  bytes(): Uint8Array<ArrayBuffer> {
-    return this.buffer.slice(0, this.length_bytes);
-  }
-
-  records(records: readonly LogRecord[]): boolean {
-    this.byte(0x5b); // [
-    for (let i = 0; i < records.length; i++) {
-      if (i > 0) this.byte(0x2c); // ,
-      if (!this.record(records[i]!)) return false;
-    }
-    this.byte(0x5d); // ]
-    return true;
-  }
-
-  /** `{"value":…,"timestamp_ms":…}`, only for a plain object with exactly those two fields in that order. */
-  private record(record: LogRecord): boolean {
-    if (!isPlainObject(record)) return false;
+function writePlainRecords(records: readonly LogRecord[]): Uint8Array<ArrayBuffer> | undefined {
+  let buffer = room(0, SLACK_BYTES);
+  let at = 0;
+  buffer[at++] = 0x5b; // [
+  for (let r = 0; r < records.length; r++) {
+    const record = records[r];
+    if (!isPlainObject(record)) return undefined;
     let fields = 0;
     for (const name in record) {
-      if (name !== RECORD_FIELDS[fields]) return false;
+      if (fields > 1 || name !== (fields === 0 ? 'value' : 'timestamp_ms')) return undefined;
       fields++;
     }
-    if (fields !== RECORD_FIELDS.length) return false;
-    this.fragment(OPEN_RECORD);
+    if (fields !== 2) return undefined;
+
+    buffer = room(at, SLACK_BYTES);
+    if (r > 0) buffer[at++] = 0x2c; // ,
+    at = writeBytes(buffer, at, OPEN_RECORD);
     const value = record.value;
     if (isPlainObject(value)) {
-      if (!this.flatObject(value)) return false;
-    } else if (!this.scalar(value)) return false;
-    this.fragment(RECORD_TIMESTAMP);
-    if (!this.number(record.timestamp_ms)) return false;
-    this.byte(0x7d); // }
-    return true;
-  }
-
-  private flatObject(object: Record<string, unknown>): boolean {
-    this.byte(0x7b); // {
-    let first = true;
-    for (const name in object) {
-      if (!first) this.byte(0x2c); // ,
-      first = false;
-      if (!this.string(name)) return false;
-      this.byte(0x3a); // :
-      if (!this.scalar(object[name])) return false;
+      buffer[at++] = 0x7b; // {
+      let first = true;
+      for (const name in value) {
+        const field = value[name];
+        buffer = room(at, name.length + scalarRoom(field) + SLACK_BYTES);
+        if (!first) buffer[at++] = 0x2c; // ,
+        first = false;
+        at = writeString(buffer, at, name);
+        if (at === NOT_PLAIN) return undefined;
+        buffer[at++] = 0x3a; // :
+        at = writeScalar(buffer, at, field);
+        if (at === NOT_PLAIN) return undefined;
+      }
+      buffer[at++] = 0x7d; // }
+    } else {
+      buffer = room(at, scalarRoom(value) + SLACK_BYTES);
+      at = writeScalar(buffer, at, value);
+      if (at === NOT_PLAIN) return undefined;
     }
-    this.byte(0x7d); // }
-    return true;
+    buffer = room(at, SLACK_BYTES);
+    at = writeBytes(buffer, at, RECORD_TIMESTAMP);
+    at = writeNumber(buffer, at, record.timestamp_ms);
+    if (at === NOT_PLAIN) return undefined;
+    buffer[at++] = 0x7d; // }
   }
+  buffer = room(at, 1);
+  buffer[at++] = 0x5d; // ]
+  return buffer.slice(0, at);
+}
 
-  private scalar(value: unknown): boolean {
-    switch (typeof value) {
-      case 'string':
-        return this.string(value);
-      case 'number':
-        return this.number(value);
-      case 'boolean':
-        this.fragment(value ? TRUE : FALSE);
-        return true;
-      default:
-        if (value !== null) return false;
-        this.fragment(NULL);
-        return true;
-    }
+/** The scratch buffer with room for `more_bytes` after the first `used_bytes` (grown, keeping those, if need be). */
+function room(used_bytes: number, more_bytes: number): Uint8Array<ArrayBuffer> {
+  const needed = used_bytes + more_bytes;
+  if (needed > scratch.length) {
+    const grown = new Uint8Array(Math.max(needed, scratch.length * 2));
+    grown.set(scratch.subarray(0, used_bytes));
+    scratch = grown;
   }
+  return scratch;
+}
 
-  /** A string JSON writes verbatim: printable ASCII other than `"` and `\`. */
-  private string(text: string): boolean {
-    this.reserve(text.length + 2);
-    const buffer = this.buffer;
-    let at = this.length_bytes;
-    buffer[at++] = 0x22;
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false;
-      buffer[at++] = code;
-    }
-    buffer[at++] = 0x22;
-    this.length_bytes = at;
-    return true;
-  }
+/** Bytes a scalar may take beyond the slack: a string's characters and quotes. */
+function scalarRoom(value: unknown): number {
+  return typeof value === 'string' ? value.length + 2 : 0;
+}
 
-  /**
-   * Non-negative int32 values digit by digit, other finite numbers as their String() text (which JSON uses); false
-   * for anything else.
-   */
-  private number(value: number): boolean {
-    if (!Number.isFinite(value)) return false;
-    if (!(Number.isInteger(value) && value >= 0 && value <= MAX_INT32)) {
-      this.ascii(String(value));
-      return true;
-    }
-    this.reserve(MAX_INT32_DIGITS);
-    let digits = 1;
-    for (let rest = value; rest >= 10; rest = (rest / 10) | 0) digits++;
-    const buffer = this.buffer;
-    let at = this.length_bytes + digits;
-    this.length_bytes = at;
-    let rest = value;
-    do {
-      const tenth = (rest / 10) | 0;
-      buffer[--at] = 0x30 + rest - tenth * 10;
-      rest = tenth;
-    } while (rest > 0);
-    return true;
+function writeScalar(buffer: Uint8Array, at: number, value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return writeString(buffer, at, value);
+    case 'number':
+      return writeNumber(buffer, at, value);
+    case 'boolean':
+      return writeAscii(buffer, at, value ? 'true' : 'false');
+    default:
+      return value === null ? writeAscii(buffer, at, 'null') : NOT_PLAIN;
   }
+}
 
-  private byte(code: number): void {
-    this.reserve(1);
-    this.buffer[this.length_bytes++] = code;
+/** A quoted string if JSON writes it verbatim (printable ASCII other than `"` and `\`). */
+function writeString(buffer: Uint8Array, at: number, text: string): number {
+  buffer[at++] = 0x22; // "
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return NOT_PLAIN;
+    buffer[at++] = code;
   }
+  buffer[at++] = 0x22; // "
+  return at;
+}
 
-  private fragment(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
-    const buffer = this.buffer;
-    let at = this.length_bytes;
-    for (let i = 0; i < bytes.length; i++) buffer[at++] = bytes[i]!;
-    this.length_bytes = at;
-  }
+/** Non-negative int32 values digit by digit, other finite numbers as their String() text (which JSON uses). */
+function writeNumber(buffer: Uint8Array, at: number, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return NOT_PLAIN;
+  if (!(Number.isInteger(value) && value >= 0 && value <= MAX_INT32)) return writeAscii(buffer, at, String(value));
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = (rest / 10) | 0) digits++;
+  const end = at + digits;
+  let rest = value;
+  at = end;
+  do {
+    const tenth = (rest / 10) | 0;
+    buffer[--at] = 0x30 + rest - tenth * 10;
+    rest = tenth;
+  } while (rest > 0);
+  return end;
+}
 
-  /** Text known to be ASCII (a number's String() text). */
-  private ascii(text: string): void {
-    this.reserve(text.length);
-    const buffer = this.buffer;
-    let at = this.length_bytes;
-    for (let i = 0; i < text.length; i++) buffer[at++] = text.charCodeAt(i);
-    this.length_bytes = at;
-  }
+function writeAscii(buffer: Uint8Array, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) buffer[at++] = text.charCodeAt(i);
+  return at;
+}
 
-  private reserve(more_bytes: number): void {
-    const needed = this.length_bytes + more_bytes;
-    if (needed <= this.buffer.length) return;
-    const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2));
-    grown.set(this.buffer.subarray(0, this.length_bytes));
-    this.buffer = grown;
-  }
+function writeBytes(buffer: Uint8Array, at: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) buffer[at++] = bytes[i]!;
+  return at;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
