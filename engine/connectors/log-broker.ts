@@ -1,6 +1,7 @@
 // A simulated Kafka-like log broker process: topics with partitions, append (durable write-ahead to its own disk
 // before acknowledging or serving), fetch with bounded sizes, end offsets. On restart it reloads from disk.
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
+import { encodeSegment } from './log-segment.js';
 
 export interface LogRecord {
   value: unknown;
@@ -28,6 +29,8 @@ export type BrokerRequest =
   | { type: 'broker.append'; topic: string; partition: number; records: LogRecord[]; request_id: number }
   | { type: 'broker.fetch'; topic: string; partition: number; offset: number; max_records: number; reply_tag: string }
   | { type: 'broker.end_offsets'; topic: string; reply_tag: string };
+
+export type BrokerFetchRequest = Extract<BrokerRequest, { type: 'broker.fetch' }>;
 
 export type BrokerReply =
   | { type: 'broker.append_ack'; request_id: number; base_offset: number; end_offset: number }
@@ -65,7 +68,6 @@ function segmentKey(topic: string, partition: number, base_offset: number): stri
   return `${SEGMENT_PREFIX}${topic}/${partition}/${String(base_offset).padStart(12, '0')}`;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export class LogBroker implements EngineNode {
@@ -187,7 +189,7 @@ export class LogBroker implements EngineNode {
     const head = queue[0];
     if (head === undefined) return;
     const base = log.length;
-    this.runtime.disk.put(segmentKey(topic, partition, base), encoder.encode(JSON.stringify(head.records)), (result) => {
+    this.runtime.disk.put(segmentKey(topic, partition, base), encodeSegment(head.records), (result) => {
       if (!result.ok) {
         const failed = queue.splice(0, queue.length);
         for (const item of failed) item.done({ ok: false, base, error: result.error });
@@ -218,30 +220,9 @@ export class LogBroker implements EngineNode {
           }
         });
         return;
-      case 'broker.fetch': {
-        const log = this.logs.get(request.topic)?.[request.partition];
-        if (this.loading || log === undefined || request.offset < 0 || request.offset > log.length) {
-          this.runtime.send(from, {
-            type: 'broker.fetch_error',
-            reply_tag: request.reply_tag,
-            topic: request.topic,
-            partition: request.partition,
-            error: this.loading ? 'loading' : 'bad request',
-          } satisfies BrokerReply);
-          return;
-        }
-        const count = Math.min(request.max_records, this.max_fetch_records);
-        this.runtime.send(from, {
-          type: 'broker.fetch_result',
-          reply_tag: request.reply_tag,
-          topic: request.topic,
-          partition: request.partition,
-          offset: request.offset,
-          records: log.slice(request.offset, request.offset + count),
-          end_offset: log.length,
-        } satisfies BrokerReply);
+      case 'broker.fetch':
+        this.fetch(from, request, request.max_records);
         return;
-      }
       case 'broker.end_offsets': {
         const partitions = this.logs.get(request.topic);
         if (this.loading || partitions === undefined) {
@@ -264,6 +245,31 @@ export class LogBroker implements EngineNode {
       default:
         return;
     }
+  }
+
+  /** Answers a fetch with at most `max_records` records (and never more than the broker's own per-fetch bound). */
+  fetch(from: NodeId, request: BrokerFetchRequest, max_records: number): void {
+    const log = this.logs.get(request.topic)?.[request.partition];
+    if (this.loading || log === undefined || request.offset < 0 || request.offset > log.length) {
+      this.runtime.send(from, {
+        type: 'broker.fetch_error',
+        reply_tag: request.reply_tag,
+        topic: request.topic,
+        partition: request.partition,
+        error: this.loading ? 'loading' : 'bad request',
+      } satisfies BrokerReply);
+      return;
+    }
+    const count = Math.min(max_records, this.max_fetch_records);
+    this.runtime.send(from, {
+      type: 'broker.fetch_result',
+      reply_tag: request.reply_tag,
+      topic: request.topic,
+      partition: request.partition,
+      offset: request.offset,
+      records: log.slice(request.offset, request.offset + count),
+      end_offset: log.length,
+    } satisfies BrokerReply);
   }
 
   on_timer(tag: unknown): void {

@@ -234,11 +234,18 @@ export class LogSourceReader implements SourceReader<unknown> {
     const n = this.partitions.length;
     for (let visited = 0; visited < n && emitted < budget; visited++) {
       const p = this.partitions[(this.next_partition + visited) % n]!;
-      while (emitted < budget && p.buffer_cursor < p.buffered.length) {
-        const record = p.buffered[p.buffer_cursor++]!;
-        p.next_offset++;
-        emitted++;
-        output.collect(record.value, record.timestamp_ms, p.split);
+      const buffered = p.buffered;
+      const take = Math.min(budget - emitted, buffered.length - p.buffer_cursor);
+      if (take > 0) {
+        const split = p.split;
+        const end = p.buffer_cursor + take;
+        for (let i = p.buffer_cursor; i < end; i++) {
+          const record = buffered[i]!;
+          output.collect(record.value, record.timestamp_ms, split);
+        }
+        p.buffer_cursor = end;
+        p.next_offset += take;
+        emitted += take;
       }
       if (p.stop_offset !== undefined && p.next_offset >= p.stop_offset && !p.finished) {
         p.finished = true;

@@ -1,6 +1,7 @@
 // Per-key sequence check (the idea of Flink's SemanticsCheckMapper): records carry (key, seq); keyed state keeps the
 // last sequence number per key; every record is emitted with a verdict: ok, gap or duplicate.
 import type { StreamExecutionEnvironment } from '../api/environment.js';
+import type { LogRecord } from '../connectors/log-broker.js';
 import type { KeyedProcessFunction, RuntimeContext } from '../api/functions.js';
 import type { ValueState } from '../state/keyed-state.js';
 import { commonParams, numberParam, sinkFor, sourceFor } from './common.js';
@@ -55,10 +56,18 @@ export function sequenceCheckInput(raw: Record<string, unknown>): TopicInput {
   const random = new WorkloadRandom(numberParam(raw, 'seed', 1));
   const next_seq = new Array<number>(keys).fill(0);
   const partitions = emptyPartitions(params.partitions);
+  // Each key's name and partition, worked out at its first record rather than at every record.
+  const key_names = new Array<string | undefined>(keys);
+  const key_partitions = new Array<LogRecord[]>(keys);
   for (let i = 0; i < records; i++) {
     const k = random.int(0, keys - 1);
-    const key = `k${k}`;
-    partitions[partitionForKey(key, params.partitions)]!.push({ value: { key, seq: next_seq[k]!++ }, timestamp_ms: i });
+    let key = key_names[k];
+    if (key === undefined) {
+      key = `k${k}`;
+      key_names[k] = key;
+      key_partitions[k] = partitions[partitionForKey(key, params.partitions)]!;
+    }
+    key_partitions[k]!.push({ value: { key, seq: next_seq[k]!++ }, timestamp_ms: i });
   }
   return new Map([[params.topic, partitions]]);
 }

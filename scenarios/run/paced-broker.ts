@@ -66,7 +66,7 @@ export class PacedBroker implements EngineNode {
           return;
         }
         if (request.offset < visible) {
-          this.broker.on_message(from, { ...request, max_records: Math.min(request.max_records, visible - request.offset) });
+          this.broker.fetch(from, request, Math.min(request.max_records, visible - request.offset));
           return;
         }
       }
