@@ -60,6 +60,21 @@ describe('bench runner', () => {
     }
   });
 
+  it('--only replaces that area\'s figures in results.json and keeps every other area\'s', async () => {
+    const folder = fixture_folder();
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await run_all({ folder });
+      writeFileSync(join(folder, 'c-other.bench.ts'), "export async function run_bench() { return [{ name: 'other.size', value: 99, unit: 'bytes' }]; }\n");
+      await run_all({ folder, only: 'c-other' });
+      const written = JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')) as BenchResults;
+      expect(written.figures.map((figure) => `${figure.area}:${figure.name}=${figure.value}`)).toEqual(['b-good:good.speed=5000', 'c-other:other.size=99']);
+      expect(written.failed.map((failure) => failure.area)).toEqual(['a-broken']);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('formats a NO for a missed target', () => {
     const table = format_table([{ area: 'x', ok: true, figures: [{ name: 'x.speed', value: 1, unit: 'ops/s', pass: false }] }]);
     expect(table).toMatch(/x\.speed\s+1\s+ops\/s\s+NO/);

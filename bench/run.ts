@@ -1,7 +1,7 @@
 // Benchmark runner: discovers bench/*.bench.ts (sorted), runs each module's run_bench(), prints a table and writes
 // bench/results.json { generated_at, node, cpu, figures }. A module that throws is reported as failed; the others
-// still run. Usage: tsx bench/run.ts [--only <area>] (area = file name without .bench.ts).
-import { readdirSync, writeFileSync } from 'node:fs';
+// still run. Usage: tsx bench/run.ts [--only <area>] (area = file name without .bench.ts; replaces only that area's figures).
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -96,8 +96,37 @@ export async function run_all(options: { only?: string; folder?: string; write?:
     figures: results.flatMap((result) => result.figures.map((figure) => ({ area: result.area, ...figure }))),
     failed: results.filter((result) => !result.ok).map((result) => ({ area: result.area, error: result.error ?? '' })),
   };
-  if (options.write !== false) writeFileSync(join(folder, 'results.json'), JSON.stringify(summary, null, 2) + '\n');
+  if (options.write !== false) {
+    const path = join(folder, 'results.json');
+    const written = options.only === undefined ? summary : merge_area_results(read_results(path), summary, options.only);
+    writeFileSync(path, JSON.stringify(written, null, 2) + '\n');
+  }
   return summary;
+}
+
+function read_results(path: string): BenchResults | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<BenchResults>;
+    return Array.isArray(parsed.figures) ? { generated_at: '', node: '', cpu: '', failed: [], ...parsed, figures: parsed.figures } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A run of one area (--only) replaces that area's figures in the existing results and keeps every other area's,
+ * in area order, so a partial run never throws away the full table.
+ */
+export function merge_area_results(existing: BenchResults | undefined, fresh: BenchResults, area: string): BenchResults {
+  if (existing === undefined) return fresh;
+  const figures = [...existing.figures.filter((figure) => figure.area !== area), ...fresh.figures];
+  const areas = [...new Set(figures.map((figure) => figure.area))].sort();
+  return {
+    ...fresh,
+    figures: areas.flatMap((name) => figures.filter((figure) => figure.area === name)),
+    failed: [...(existing.failed ?? []).filter((failure) => failure.area !== area), ...fresh.failed],
+  };
 }
 
 function parse_arguments(argv: readonly string[]): { only?: string } {
