@@ -64,13 +64,16 @@ describe('bench runner', () => {
     const folder = fixture_folder();
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
+      writeFileSync(join(folder, 'c-other.bench.ts'), "export async function run_bench() { return [{ name: 'other.size', value: Number(process.env.OTHER_SIZE), unit: 'bytes' }]; }\n");
+      vi.stubEnv('OTHER_SIZE', '12');
       await run_all({ folder });
-      writeFileSync(join(folder, 'c-other.bench.ts'), "export async function run_bench() { return [{ name: 'other.size', value: 99, unit: 'bytes' }]; }\n");
+      vi.stubEnv('OTHER_SIZE', '99');
       await run_all({ folder, only: 'c-other' });
       const written = JSON.parse(readFileSync(join(folder, 'results.json'), 'utf8')) as BenchResults;
       expect(written.figures.map((figure) => `${figure.area}:${figure.name}=${figure.value}`)).toEqual(['b-good:good.speed=5000', 'c-other:other.size=99']);
       expect(written.failed.map((failure) => failure.area)).toEqual(['a-broken']);
     } finally {
+      vi.unstubAllEnvs();
       spy.mockRestore();
     }
   });
