@@ -271,12 +271,16 @@ export class Trace {
     const seq = this.count;
     this.begin(kind_codes[kind], time_ms);
     if (node !== undefined) this.mix(this.intern(node));
+    if (!this.wants_records) {
+      // No sink needs the text: hash the fields as their JSON text would be hashed, without building it.
+      if (fields !== undefined) this.mix(fields_json_hash32(fields));
+      return;
+    }
     let fields_json: string | undefined;
     if (fields !== undefined) {
       fields_json = JSON.stringify(fields, plain_json);
       this.mix(string_hash32(fields_json));
     }
-    if (!this.wants_records) return;
     const record: TraceRecord = { seq, time_ms, kind };
     if (node !== undefined) record.node = node;
     if (fields_json !== undefined) {
@@ -301,6 +305,140 @@ export function summarize_message(message: unknown): MessageSummary {
   }
   if (typeof message === 'string') return { type: message, size_bytes: undefined };
   return { type: undefined, size_bytes: undefined };
+}
+
+/** string_hash32(JSON.stringify(fields, plain_json)), without building the text when the fields are plain data. */
+export function fields_json_hash32(fields: Record<string, unknown>): number {
+  json_hash = 0x811c9dc5;
+  json_length = 0;
+  if (hash_json_value(fields, 0)) return (json_hash ^ json_length) >>> 0;
+  return string_hash32(JSON.stringify(fields, plain_json));
+}
+
+// State of the JSON text hash in progress (string_hash32's FNV-1a lane and the text length in UTF-16 code units).
+let json_hash = 0;
+let json_length = 0;
+/** Deeper nesting goes to JSON.stringify (which also reports cycles). */
+const max_json_depth = 64;
+const hex_digits = '0123456789abcdef';
+
+function hash_code_unit(code: number): void {
+  json_hash = Math.imul(json_hash ^ code, 0x01000193);
+  json_length++;
+}
+
+/** Text that needs no JSON escaping (number text, literals, punctuation). */
+function hash_plain_text(text: string): void {
+  for (let index = 0; index < text.length; index++) hash_code_unit(text.charCodeAt(index));
+}
+
+/** A string as JSON.stringify quotes it: short escapes, \u00xx for other controls and for lone surrogates. */
+function hash_quoted(text: string): void {
+  hash_code_unit(0x22);
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x20 && code !== 0x22 && code !== 0x5c && (code & 0xf800) !== 0xd800) {
+      hash_code_unit(code);
+      continue;
+    }
+    if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        hash_code_unit(code);
+        hash_code_unit(next);
+        index++;
+        continue;
+      }
+    }
+    hash_code_unit(0x5c);
+    switch (code) {
+      case 0x22:
+        hash_code_unit(0x22);
+        break;
+      case 0x5c:
+        hash_code_unit(0x5c);
+        break;
+      case 0x08:
+        hash_code_unit(0x62); // b
+        break;
+      case 0x09:
+        hash_code_unit(0x74); // t
+        break;
+      case 0x0a:
+        hash_code_unit(0x6e); // n
+        break;
+      case 0x0c:
+        hash_code_unit(0x66); // f
+        break;
+      case 0x0d:
+        hash_code_unit(0x72); // r
+        break;
+      default:
+        hash_code_unit(0x75); // u
+        hash_code_unit(hex_digits.charCodeAt((code >> 12) & 15));
+        hash_code_unit(hex_digits.charCodeAt((code >> 8) & 15));
+        hash_code_unit(hex_digits.charCodeAt((code >> 4) & 15));
+        hash_code_unit(hex_digits.charCodeAt(code & 15));
+    }
+  }
+  hash_code_unit(0x22);
+}
+
+/**
+ * Hashes the JSON text of one value (strings, numbers, booleans, null, arrays and objects with the plain prototypes).
+ * False for anything plain_json or a toJSON method would rewrite: the caller then stringifies instead.
+ */
+function hash_json_value(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+      hash_quoted(value);
+      return true;
+    case 'number':
+      hash_plain_text(Number.isFinite(value) ? String(value) : 'null');
+      return true;
+    case 'boolean':
+      hash_plain_text(value ? 'true' : 'false');
+      return true;
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) {
+    hash_plain_text('null');
+    return true;
+  }
+  if (depth >= max_json_depth) return false;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype || (value as { toJSON?: unknown }).toJSON !== undefined) return false;
+    hash_code_unit(0x5b);
+    for (let index = 0; index < value.length; index++) {
+      if (index > 0) hash_code_unit(0x2c);
+      const element: unknown = value[index];
+      if (element === undefined || typeof element === 'function' || typeof element === 'symbol') hash_plain_text('null');
+      else if (!hash_json_value(element, depth + 1)) return false;
+    }
+    hash_code_unit(0x5d);
+    return true;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  const record = value as Record<string, unknown>;
+  hash_code_unit(0x7b);
+  let first = true;
+  // for...in over an object with a plain prototype visits its own enumerable string keys in Object.keys order.
+  for (const key in record) {
+    if (key === 'toJSON') return false;
+    const field = record[key];
+    if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
+    if (!first) hash_code_unit(0x2c);
+    first = false;
+    hash_quoted(key);
+    hash_code_unit(0x3a);
+    if (!hash_json_value(field, depth + 1)) return false;
+  }
+  hash_code_unit(0x7d);
+  return true;
 }
 
 /** JSON text of a number, as JSON.stringify writes it (non-finite numbers become null). */
