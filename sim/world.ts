@@ -481,6 +481,11 @@ export class World {
     return this.slots.map((slot) => slot.id);
   }
 
+  /** True if a process with this id is hosted (alive or not). */
+  has_process(id: ProcessId): boolean {
+    return this.slot_by_id.has(id);
+  }
+
   is_alive(id: ProcessId): boolean {
     return this.slot(id).alive;
   }

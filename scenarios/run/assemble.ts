@@ -206,7 +206,7 @@ export class RunView {
   /** The JobManager that leads the job (with HA: the leader among jm and jm-standby, the newest token first). */
   job_manager(): JobManager | undefined {
     const primary = engineNodeOf<JobManager>(this.run.world.process_object(JOB_MANAGER_ID));
-    if (!this.run.world.process_ids().includes(STANDBY_JOB_MANAGER_ID)) return primary;
+    if (!this.run.world.has_process(STANDBY_JOB_MANAGER_ID)) return primary;
     const standby = engineNodeOf<JobManager>(this.run.world.process_object(STANDBY_JOB_MANAGER_ID));
     const leaders = [primary, standby].filter((jm): jm is JobManager => jm !== undefined && jm.is_leader);
     leaders.sort((a, b) => b.leader_fencing_token - a.leader_fencing_token);
@@ -230,7 +230,7 @@ export class RunView {
   }
 
   txstore(): TransactionalStore | undefined {
-    return this.run.world.process_ids().includes(TXSTORE_ID) ? engineNodeOf<TransactionalStore>(this.run.world.process_object(TXSTORE_ID)) : undefined;
+    return this.run.world.has_process(TXSTORE_ID) ? engineNodeOf<TransactionalStore>(this.run.world.process_object(TXSTORE_ID)) : undefined;
   }
 
   /**
