@@ -6,7 +6,7 @@ import { InvariantViolation } from './invariant.js';
 import { Link, NetworkRules, sample_latency_ms, validate_latency_model, type LatencyModel, type PartitionRule } from './network.js';
 import { Rng } from './random.js';
 import { SimStore, type PlannedOp, type StorageFaultKind, type StoreOptions } from './storage.js';
-import { Trace, type TraceSink } from './trace.js';
+import { InternCache, Trace, type TraceSink } from './trace.js';
 import type {
   ProcessContext,
   ProcessFactory,
@@ -139,6 +139,8 @@ class ProcessSlot {
   last_to_id = '';
   last_to_slot: ProcessSlot | undefined = undefined;
   readonly in_links: Link[] = [];
+  /** The hash of the last timer tag traced for this process. */
+  readonly timer_tag_cache = new InternCache();
   constructor(
     readonly index: number,
     readonly id: ProcessId,
@@ -426,13 +428,14 @@ export class World {
       message_type(message),
       message_size_bytes(message),
       undefined,
+      link.type_cache,
     );
     (receiver.process as SimProcess).onMessage(link.from_id, message);
   }
 
   private fire_timer(slot: ProcessSlot, handle: number, tag: unknown): void {
     slot.pending_timers.delete(handle);
-    this.trace.timer(this.current_ms, slot.id, slot.id_hash, handle, tag);
+    this.trace.timer(this.current_ms, slot.id, slot.id_hash, handle, tag, slot.timer_tag_cache);
     (slot.process as SimProcess).onTimer(tag);
   }
 
@@ -448,6 +451,7 @@ export class World {
       message_type(message),
       message_size_bytes(message),
       reason,
+      link.type_cache,
     );
   }
 
@@ -502,6 +506,12 @@ export class World {
   /** The live process object (for drivers and tests that inspect it), or undefined when down. */
   process_object(id: ProcessId): SimProcess | undefined {
     return this.slot(id).process;
+  }
+
+  /** Reads process_object(id) on every call without looking the id up again (for drivers that ask per event). */
+  process_object_reader(id: ProcessId): () => SimProcess | undefined {
+    const slot = this.slot(id);
+    return () => slot.process;
   }
 
   /**
@@ -793,13 +803,13 @@ export class World {
     }
     const link = sender.out_links[receiver.index] ?? this.link_between(sender, receiver);
     const trace = this.trace;
-    trace.message('send', this.current_ms, link.from_id, link.from_hash, link.to_id, link.to_hash, message_id, type, size_bytes, undefined);
+    trace.message('send', this.current_ms, link.from_id, link.from_hash, link.to_id, link.to_hash, message_id, type, size_bytes, undefined, link.type_cache);
     let reason: string | undefined;
     if (link.cut) reason = 'partition';
     else if (!receiver.alive) reason = 'dead';
     else if (link.in_flight >= this.max_in_flight_per_link) reason = 'overflow';
     if (reason !== undefined) {
-      trace.message('drop', this.current_ms, link.from_id, link.from_hash, link.to_id, link.to_hash, message_id, type, size_bytes, reason);
+      trace.message('drop', this.current_ms, link.from_id, link.from_hash, link.to_id, link.to_hash, message_id, type, size_bytes, reason, link.type_cache);
       return;
     }
     const model = link.latency ?? this.default_latency;
