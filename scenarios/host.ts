@@ -22,22 +22,15 @@ export function runtimeOf(context: ProcessContext): Runtime {
 
 /** A SimProcess that forwards to an engine node; `node` gives tests and drivers the engine object. */
 export class HostedEngineNode<N extends EngineNode = EngineNode> implements SimProcess {
-  // The node's handlers bound once: every message and timer then calls its own node's method directly instead of
-  // looking it up across all the engine's node classes.
-  private readonly message_handler: (from: string, message: unknown) => void;
-  private readonly timer_handler: (tag: unknown) => void;
-  constructor(readonly node: N) {
-    this.message_handler = node.on_message.bind(node);
-    this.timer_handler = node.on_timer.bind(node);
-  }
+  constructor(readonly node: N) {}
   onStart(): void {
     this.node.on_start();
   }
   onMessage(from: string, message: unknown): void {
-    this.message_handler(from, message);
+    this.node.on_message(from, message);
   }
   onTimer(tag: unknown): void {
-    this.timer_handler(tag);
+    this.node.on_timer(tag);
   }
   onLinkBroken(peer: string): void {
     this.node.on_link_broken?.(peer);
