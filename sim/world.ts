@@ -485,6 +485,11 @@ export class World {
     return this.slots.map((slot) => slot.id);
   }
 
+  /** How many processes are hosted (alive or not); it only grows. */
+  get process_count(): number {
+    return this.slots.length;
+  }
+
   /** True if a process with this id is hosted (alive or not). */
   has_process(id: ProcessId): boolean {
     return this.slot_by_id.has(id);

@@ -204,6 +204,8 @@ export class RunView {
   // The JobManagers' process objects are read on every event (the runner's stop condition): look them up once.
   private primary_job_manager: (() => SimProcess | undefined) | undefined;
   private standby_job_manager: (() => SimProcess | undefined) | undefined;
+  /** The world's process count when the standby was last looked for (it can only appear when processes are added). */
+  private processes_when_standby_missing = -1;
 
   constructor(readonly run: AssembledRun) {}
 
@@ -213,13 +215,18 @@ export class RunView {
     this.primary_job_manager ??= world.process_object_reader(JOB_MANAGER_ID);
     const primary = engineNodeOf<JobManager>(this.primary_job_manager());
     if (this.standby_job_manager === undefined) {
-      if (!world.has_process(STANDBY_JOB_MANAGER_ID)) return primary;
+      if (world.process_count === this.processes_when_standby_missing) return primary;
+      if (!world.has_process(STANDBY_JOB_MANAGER_ID)) {
+        this.processes_when_standby_missing = world.process_count;
+        return primary;
+      }
       this.standby_job_manager = world.process_object_reader(STANDBY_JOB_MANAGER_ID);
     }
     const standby = engineNodeOf<JobManager>(this.standby_job_manager());
-    const leaders = [primary, standby].filter((jm): jm is JobManager => jm !== undefined && jm.is_leader);
-    leaders.sort((a, b) => b.leader_fencing_token - a.leader_fencing_token);
-    return leaders[0];
+    const primary_leads = primary !== undefined && primary.is_leader;
+    const standby_leads = standby !== undefined && standby.is_leader;
+    if (primary_leads && standby_leads) return standby.leader_fencing_token > primary.leader_fencing_token ? standby : primary;
+    return primary_leads ? primary : standby_leads ? standby : undefined;
   }
 
   job_status(): JobStatus | undefined {
