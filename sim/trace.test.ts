@@ -14,7 +14,7 @@ function hashes_of(fields: Record<string, unknown>): [string, string] {
 }
 
 const tricky_strings = ['', 'plain', 'quote " and \\ backslash', 'tab\there\nnewline\r\f\b', '\u0000\u0001\u001f\u007f', 'é ü 漢字', '😀 pair', '\ud800 lone high', 'lone low \udc00', '\udbff', '</script>'];
-const tricky_numbers = [0, -0, 1, -1, 42, 2 ** 31, -(2 ** 31) - 1, 0.1, 1 / 3, -2.5e-7, 1e21, 1.5e300, Number.MAX_SAFE_INTEGER, NaN, Infinity, -Infinity];
+const tricky_numbers = [0, -0, 1, -1, 42, 2 ** 31, -(2 ** 31) - 1, 0.1, 1 / 3, -2.5e-7, 1e21, 1.5e300, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 53, 1e15 + 7, -123456789012, 10, 100, 1e6, 9, NaN, Infinity, -Infinity];
 
 function random_value(rng: Rng, depth: number): unknown {
   const choice = rng.int_inclusive(0, depth > 3 ? 5 : 9);
@@ -81,6 +81,17 @@ describe('trace hash of record fields', () => {
     for (const fields of cases) {
       const [without_sink, with_sink] = hashes_of(fields);
       expect(without_sink).toBe(with_sink);
+    }
+  });
+
+  it('is the same with and without a sink for integers of every size and for fractions', () => {
+    const rng = new Rng('trace-numbers');
+    for (let round = 0; round < 3000; round++) {
+      const magnitude = 10 ** rng.int_inclusive(0, 22);
+      const integer = Math.floor(rng.next() * magnitude) * (rng.chance(0.5) ? -1 : 1);
+      const fields = { integer, near_limit: Number.MAX_SAFE_INTEGER - rng.int_inclusive(0, 1_000_000), fraction: rng.next() * magnitude };
+      const [without_sink, with_sink] = hashes_of(fields);
+      expect(without_sink, JSON.stringify(fields)).toBe(with_sink);
     }
   });
 

@@ -350,6 +350,8 @@ const hex_digits = '0123456789abcdef';
 class JsonTextHash {
   hash = 0;
   length = 0;
+  /** Decimal digits of the integer being hashed, lowest first (a safe integer has at most 16). */
+  private readonly digits = new Uint8Array(16);
 
   unit(code: number): void {
     this.hash = Math.imul(this.hash ^ code, 0x01000193);
@@ -362,6 +364,28 @@ class JsonTextHash {
     for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
     this.hash = hash;
     this.length += text.length;
+  }
+
+  /** A number as JSON.stringify writes it; safe integers digit by digit (no text built), others through String(). */
+  number(value: number): void {
+    if (!Number.isSafeInteger(value)) {
+      this.plain(Number.isFinite(value) ? String(value) : 'null');
+      return;
+    }
+    if (value < 0) this.unit(0x2d);
+    // Digits from the lowest; (rest - digit) / 10 is exact for safe integers. -0 writes "0", as String(-0) does.
+    const digits = this.digits;
+    let rest = Math.abs(value);
+    let count = 0;
+    do {
+      const digit = rest % 10;
+      digits[count++] = digit;
+      rest = (rest - digit) / 10;
+    } while (rest > 0);
+    let hash = this.hash;
+    for (let index = count - 1; index >= 0; index--) hash = Math.imul(hash ^ (0x30 + (digits[index] as number)), 0x01000193);
+    this.hash = hash;
+    this.length += count;
   }
 
   /** A string as JSON.stringify quotes it: short escapes, \u00xx for other controls and for lone surrogates. */
@@ -400,7 +424,7 @@ class JsonTextHash {
         this.quoted(value);
         return true;
       case 'number':
-        this.plain(Number.isFinite(value) ? String(value) : 'null');
+        this.number(value);
         return true;
       case 'boolean':
         this.plain(value ? 'true' : 'false');
