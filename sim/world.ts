@@ -365,12 +365,12 @@ export class World {
       }
       case event_timer: {
         const slot = this.slots[a] as ProcessSlot;
-        if (slot.life !== b || !slot.pending_timers.has(c)) return;
+        if (slot.life !== b) return;
         if (slot.paused) {
-          this.hold(slot, event_timer, a, b, c, ref);
+          if (slot.pending_timers.has(c)) this.hold(slot, event_timer, a, b, c, ref);
           return;
         }
-        this.fire_timer(slot, c, ref);
+        this.fire_timer_if_pending(slot, c, ref);
         return;
       }
       case event_callback:
@@ -433,8 +433,9 @@ export class World {
     (receiver.process as SimProcess).onMessage(link.from_id, message);
   }
 
-  private fire_timer(slot: ProcessSlot, handle: number, tag: unknown): void {
-    slot.pending_timers.delete(handle);
+  /** Fires the timer unless it was cancelled: one set operation both checks and clears its pending mark. */
+  private fire_timer_if_pending(slot: ProcessSlot, handle: number, tag: unknown): void {
+    if (!slot.pending_timers.delete(handle)) return;
     this.trace.timer(this.current_ms, slot.id, slot.id_hash, handle, tag, slot.timer_tag_cache);
     (slot.process as SimProcess).onTimer(tag);
   }
@@ -615,7 +616,7 @@ export class World {
         else if (link.cut) this.trace_drop(link, event.c, event.ref, 'partition');
         else this.deliver(link, slot, event.c, event.ref);
       } else if (event.kind === event_timer) {
-        if (slot.pending_timers.has(event.c)) this.fire_timer(slot, event.c, event.ref);
+        this.fire_timer_if_pending(slot, event.c, event.ref);
       } else {
         const { pending, result } = event.ref as { pending: PendingStorage; result: StorageResult<never> };
         pending.done(result);
