@@ -1,6 +1,7 @@
 // The simulated network's data: latency models, directed links (FIFO, bounded in-flight, epoch for breaks) and
 // partition/latency-spike rules. The world (sim/world.ts) drives it; this file decides "is a→b cut" and "how long".
 import type { Rng } from './random.js';
+import { InternCache } from './trace.js';
 
 /** How long a message takes on a link. All values in milliseconds of virtual time. */
 export type LatencyModel =
@@ -57,6 +58,8 @@ export class Link {
   latency: LatencyModel | undefined = undefined;
   /** Added by active latency spikes. */
   extra_latency_ms = 0;
+  /** The hash of the last message type traced on this link. */
+  readonly type_cache = new InternCache();
   constructor(
     readonly index: number,
     readonly from_index: number,

@@ -53,6 +53,15 @@ export interface MessageSummary {
   size_bytes: number | undefined;
 }
 
+/**
+ * The last string interned through it and its hash: a link's message types and a process's timer tags repeat, so
+ * one entry per link or process skips most interning lookups.
+ */
+export class InternCache {
+  text: string | undefined = undefined;
+  hash = 0;
+}
+
 export class Trace {
   /** Records written so far (also the next record's seq). */
   count = 0;
@@ -138,6 +147,15 @@ export class Trace {
     return hash;
   }
 
+  /** intern(text), answered from `cache` when it holds the same text. */
+  intern_cached(cache: InternCache, text: string): number {
+    if (text !== cache.text) {
+      cache.hash = this.intern(text);
+      cache.text = text;
+    }
+    return cache.hash;
+  }
+
   private mix(word: number): void {
     this.lane_a = Math.imul(this.lane_a ^ word, 0x01000193);
     const b = Math.imul(this.lane_b ^ word, 0x5bd1e995);
@@ -175,7 +193,7 @@ export class Trace {
 
   /**
    * The hot path: a send, deliver or drop record. `from_hash`/`to_hash` are interned hashes of the ids;
-   * `reason` only for drops.
+   * `reason` only for drops; `type_cache` (optional) caches the type's hash, e.g. per link.
    */
   message(
     kind: 'send' | 'deliver' | 'drop',
@@ -188,6 +206,7 @@ export class Trace {
     summary_type: string | undefined,
     summary_size_bytes: number | undefined,
     reason: string | undefined,
+    type_cache?: InternCache,
   ): void {
     const seq = this.count++;
     // The same words as begin()/mix()/mix_number(), unrolled on locals: this is the hottest path of the world.
@@ -224,7 +243,9 @@ export class Trace {
     this.lane_a = a;
     this.lane_b = b;
     this.mix_number(message_id);
-    if (summary_type !== undefined) this.mix(this.intern(summary_type));
+    if (summary_type !== undefined) {
+      this.mix(type_cache === undefined ? this.intern(summary_type) : this.intern_cached(type_cache, summary_type));
+    }
     if (summary_size_bytes !== undefined) this.mix_number(summary_size_bytes);
     if (reason !== undefined) this.mix(this.intern(reason));
     if (!this.wants_records) return;
@@ -248,14 +269,19 @@ export class Trace {
     this.emit(record);
   }
 
-  /** A timer fired on `node`; the tag is summarized (strings and numbers as they are, objects by `type`). */
-  timer(time_ms: number, node: string, node_hash: number, handle: number, tag: unknown): void {
+  /**
+   * A timer fired on `node`; the tag is summarized (strings and numbers as they are, objects by `type`).
+   * `tag_cache` (optional) caches the summary's hash, e.g. per process.
+   */
+  timer(time_ms: number, node: string, node_hash: number, handle: number, tag: unknown, tag_cache?: InternCache): void {
     const seq = this.count;
     this.begin(kind_codes.timer, time_ms);
     this.mix(node_hash);
     this.mix_number(handle);
     const tag_summary = summarize_tag(tag);
-    if (typeof tag_summary === 'string') this.mix(this.intern(tag_summary));
+    if (typeof tag_summary === 'string') {
+      this.mix(tag_cache === undefined ? this.intern(tag_summary) : this.intern_cached(tag_cache, tag_summary));
+    }
     else if (typeof tag_summary === 'number') this.mix_number(tag_summary);
     if (!this.wants_records) return;
     const record: TraceRecord = { seq, time_ms, kind: 'timer', node, handle };
@@ -271,12 +297,16 @@ export class Trace {
     const seq = this.count;
     this.begin(kind_codes[kind], time_ms);
     if (node !== undefined) this.mix(this.intern(node));
+    if (!this.wants_records) {
+      // No sink needs the text: hash the fields as their JSON text would be hashed, without building it.
+      if (fields !== undefined) this.mix(fields_json_hash32(fields));
+      return;
+    }
     let fields_json: string | undefined;
     if (fields !== undefined) {
       fields_json = JSON.stringify(fields, plain_json);
       this.mix(string_hash32(fields_json));
     }
-    if (!this.wants_records) return;
     const record: TraceRecord = { seq, time_ms, kind };
     if (node !== undefined) record.node = node;
     if (fields_json !== undefined) {
@@ -301,6 +331,169 @@ export function summarize_message(message: unknown): MessageSummary {
   }
   if (typeof message === 'string') return { type: message, size_bytes: undefined };
   return { type: undefined, size_bytes: undefined };
+}
+
+/** string_hash32(JSON.stringify(fields, plain_json)), without building the text when the fields are plain data. */
+export function fields_json_hash32(fields: Record<string, unknown>): number {
+  const text_hash = json_text_hash;
+  text_hash.hash = 0x811c9dc5;
+  text_hash.length = 0;
+  if (text_hash.value(fields, 0)) return (text_hash.hash ^ text_hash.length) >>> 0;
+  return string_hash32(JSON.stringify(fields, plain_json));
+}
+
+/** Deeper nesting goes to JSON.stringify (which also reports cycles). */
+const max_json_depth = 64;
+const hex_digits = '0123456789abcdef';
+
+/** string_hash32's state (FNV-1a lane, text length in UTF-16 code units) over JSON text fed piece by piece. */
+class JsonTextHash {
+  hash = 0;
+  length = 0;
+  /** Decimal digits of the integer being hashed, lowest first (a safe integer has at most 16). */
+  private readonly digits = new Uint8Array(16);
+
+  unit(code: number): void {
+    this.hash = Math.imul(this.hash ^ code, 0x01000193);
+    this.length++;
+  }
+
+  /** Text that needs no JSON escaping (number text, literals). */
+  plain(text: string): void {
+    let hash = this.hash;
+    for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
+    this.hash = hash;
+    this.length += text.length;
+  }
+
+  /** A number as JSON.stringify writes it; safe integers digit by digit (no text built), others through String(). */
+  number(value: number): void {
+    if (!Number.isSafeInteger(value)) {
+      this.plain(Number.isFinite(value) ? String(value) : 'null');
+      return;
+    }
+    if (value < 0) this.unit(0x2d);
+    // Digits from the lowest; (rest - digit) / 10 is exact for safe integers. -0 writes "0", as String(-0) does.
+    const digits = this.digits;
+    let rest = Math.abs(value);
+    let count = 0;
+    do {
+      const digit = rest % 10;
+      digits[count++] = digit;
+      rest = (rest - digit) / 10;
+    } while (rest > 0);
+    let hash = this.hash;
+    for (let index = count - 1; index >= 0; index--) hash = Math.imul(hash ^ (0x30 + (digits[index] as number)), 0x01000193);
+    this.hash = hash;
+    this.length += count;
+  }
+
+  /** A string as JSON.stringify quotes it: short escapes, \u00xx for other controls and for lone surrogates. */
+  quoted(text: string): void {
+    let hash = Math.imul(this.hash ^ 0x22, 0x01000193);
+    let length = this.length + 2 + text.length;
+    for (let index = 0; index < text.length; index++) {
+      const code = text.charCodeAt(index);
+      if (code >= 0x20 && code !== 0x22 && code !== 0x5c && (code & 0xf800) !== 0xd800) {
+        hash = Math.imul(hash ^ code, 0x01000193);
+        continue;
+      }
+      if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length) {
+        const next = text.charCodeAt(index + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) {
+          hash = Math.imul(Math.imul(hash ^ code, 0x01000193) ^ next, 0x01000193);
+          index++;
+          continue;
+        }
+      }
+      const escape = json_escape(code);
+      for (let at = 0; at < escape.length; at++) hash = Math.imul(hash ^ escape.charCodeAt(at), 0x01000193);
+      length += escape.length - 1;
+    }
+    this.hash = Math.imul(hash ^ 0x22, 0x01000193);
+    this.length = length;
+  }
+
+  /**
+   * One value's JSON text (strings, numbers, booleans, null, arrays and objects with the plain prototypes). False for
+   * anything plain_json or a toJSON method would rewrite: the caller then stringifies instead.
+   */
+  value(value: unknown, depth: number): boolean {
+    switch (typeof value) {
+      case 'string':
+        this.quoted(value);
+        return true;
+      case 'number':
+        this.number(value);
+        return true;
+      case 'boolean':
+        this.plain(value ? 'true' : 'false');
+        return true;
+      case 'object':
+        break;
+      default:
+        return false;
+    }
+    if (value === null) {
+      this.plain('null');
+      return true;
+    }
+    if (depth >= max_json_depth) return false;
+    if (Array.isArray(value)) {
+      if (Object.getPrototypeOf(value) !== Array.prototype || (value as { toJSON?: unknown }).toJSON !== undefined) return false;
+      this.unit(0x5b);
+      for (let index = 0; index < value.length; index++) {
+        if (index > 0) this.unit(0x2c);
+        const element: unknown = value[index];
+        if (element === undefined || typeof element === 'function' || typeof element === 'symbol') this.plain('null');
+        else if (!this.value(element, depth + 1)) return false;
+      }
+      this.unit(0x5d);
+      return true;
+    }
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return false;
+    const record = value as Record<string, unknown>;
+    this.unit(0x7b);
+    let first = true;
+    // for...in over an object with a plain prototype visits its own enumerable string keys in Object.keys order.
+    for (const key in record) {
+      if (key === 'toJSON') return false;
+      const field = record[key];
+      if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
+      if (!first) this.unit(0x2c);
+      first = false;
+      this.quoted(key);
+      this.unit(0x3a);
+      if (!this.value(field, depth + 1)) return false;
+    }
+    this.unit(0x7d);
+    return true;
+  }
+}
+
+const json_text_hash = new JsonTextHash();
+
+/** The escape JSON.stringify writes for a code unit that cannot appear as it is inside a JSON string. */
+function json_escape(code: number): string {
+  switch (code) {
+    case 0x22:
+      return '\\"';
+    case 0x5c:
+      return '\\\\';
+    case 0x08:
+      return '\\b';
+    case 0x09:
+      return '\\t';
+    case 0x0a:
+      return '\\n';
+    case 0x0c:
+      return '\\f';
+    case 0x0d:
+      return '\\r';
+    default:
+      return '\\u' + hex_digits[(code >> 12) & 15] + hex_digits[(code >> 8) & 15] + hex_digits[(code >> 4) & 15] + hex_digits[code & 15];
+  }
 }
 
 /** JSON text of a number, as JSON.stringify writes it (non-finite numbers become null). */

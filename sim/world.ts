@@ -6,7 +6,7 @@ import { InvariantViolation } from './invariant.js';
 import { Link, NetworkRules, sample_latency_ms, validate_latency_model, type LatencyModel, type PartitionRule } from './network.js';
 import { Rng } from './random.js';
 import { SimStore, type PlannedOp, type StorageFaultKind, type StoreOptions } from './storage.js';
-import { Trace, type TraceSink } from './trace.js';
+import { InternCache, Trace, type TraceSink } from './trace.js';
 import type {
   ProcessContext,
   ProcessFactory,
@@ -139,6 +139,8 @@ class ProcessSlot {
   last_to_id = '';
   last_to_slot: ProcessSlot | undefined = undefined;
   readonly in_links: Link[] = [];
+  /** The hash of the last timer tag traced for this process. */
+  readonly timer_tag_cache = new InternCache();
   constructor(
     readonly index: number,
     readonly id: ProcessId,
@@ -363,12 +365,12 @@ export class World {
       }
       case event_timer: {
         const slot = this.slots[a] as ProcessSlot;
-        if (slot.life !== b || !slot.pending_timers.has(c)) return;
+        if (slot.life !== b) return;
         if (slot.paused) {
-          this.hold(slot, event_timer, a, b, c, ref);
+          if (slot.pending_timers.has(c)) this.hold(slot, event_timer, a, b, c, ref);
           return;
         }
-        this.fire_timer(slot, c, ref);
+        this.fire_timer_if_pending(slot, c, ref);
         return;
       }
       case event_callback:
@@ -426,13 +428,15 @@ export class World {
       message_type(message),
       message_size_bytes(message),
       undefined,
+      link.type_cache,
     );
     (receiver.process as SimProcess).onMessage(link.from_id, message);
   }
 
-  private fire_timer(slot: ProcessSlot, handle: number, tag: unknown): void {
-    slot.pending_timers.delete(handle);
-    this.trace.timer(this.current_ms, slot.id, slot.id_hash, handle, tag);
+  /** Fires the timer unless it was cancelled: one set operation both checks and clears its pending mark. */
+  private fire_timer_if_pending(slot: ProcessSlot, handle: number, tag: unknown): void {
+    if (!slot.pending_timers.delete(handle)) return;
+    this.trace.timer(this.current_ms, slot.id, slot.id_hash, handle, tag, slot.timer_tag_cache);
     (slot.process as SimProcess).onTimer(tag);
   }
 
@@ -448,6 +452,7 @@ export class World {
       message_type(message),
       message_size_bytes(message),
       reason,
+      link.type_cache,
     );
   }
 
@@ -481,6 +486,16 @@ export class World {
     return this.slots.map((slot) => slot.id);
   }
 
+  /** How many processes are hosted (alive or not); it only grows. */
+  get process_count(): number {
+    return this.slots.length;
+  }
+
+  /** True if a process with this id is hosted (alive or not). */
+  has_process(id: ProcessId): boolean {
+    return this.slot_by_id.has(id);
+  }
+
   is_alive(id: ProcessId): boolean {
     return this.slot(id).alive;
   }
@@ -497,6 +512,12 @@ export class World {
   /** The live process object (for drivers and tests that inspect it), or undefined when down. */
   process_object(id: ProcessId): SimProcess | undefined {
     return this.slot(id).process;
+  }
+
+  /** Reads process_object(id) on every call without looking the id up again (for drivers that ask per event). */
+  process_object_reader(id: ProcessId): () => SimProcess | undefined {
+    const slot = this.slot(id);
+    return () => slot.process;
   }
 
   /**
@@ -595,7 +616,7 @@ export class World {
         else if (link.cut) this.trace_drop(link, event.c, event.ref, 'partition');
         else this.deliver(link, slot, event.c, event.ref);
       } else if (event.kind === event_timer) {
-        if (slot.pending_timers.has(event.c)) this.fire_timer(slot, event.c, event.ref);
+        this.fire_timer_if_pending(slot, event.c, event.ref);
       } else {
         const { pending, result } = event.ref as { pending: PendingStorage; result: StorageResult<never> };
         pending.done(result);
@@ -788,13 +809,13 @@ export class World {
     }
     const link = sender.out_links[receiver.index] ?? this.link_between(sender, receiver);
     const trace = this.trace;
-    trace.message('send', this.current_ms, link.from_id, link.from_hash, link.to_id, link.to_hash, message_id, type, size_bytes, undefined);
+    trace.message('send', this.current_ms, link.from_id, link.from_hash, link.to_id, link.to_hash, message_id, type, size_bytes, undefined, link.type_cache);
     let reason: string | undefined;
     if (link.cut) reason = 'partition';
     else if (!receiver.alive) reason = 'dead';
     else if (link.in_flight >= this.max_in_flight_per_link) reason = 'overflow';
     if (reason !== undefined) {
-      trace.message('drop', this.current_ms, link.from_id, link.from_hash, link.to_id, link.to_hash, message_id, type, size_bytes, reason);
+      trace.message('drop', this.current_ms, link.from_id, link.from_hash, link.to_id, link.to_hash, message_id, type, size_bytes, reason, link.type_cache);
       return;
     }
     const model = link.latency ?? this.default_latency;

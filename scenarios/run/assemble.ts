@@ -13,7 +13,7 @@ import { commonParams, sinkFor } from '../../engine/examples/common.js';
 import { EXAMPLE_JOB_FACTORIES, exampleJob, type ExampleJob } from '../../engine/examples/index.js';
 import type { StateEntry } from '../../engine/state/backend.js';
 import { compareEntries } from '../../engine/state/memory-backend.js';
-import { World, type TraceSink, type WorldOptions } from '../../sim/index.js';
+import { World, type SimProcess, type TraceSink, type WorldOptions } from '../../sim/index.js';
 import type { SinkKind } from '../result-format.js';
 import { engineNodeOf, hostEngineNode } from '../host.js';
 import { createPacedBroker, type PacedBroker } from './paced-broker.js';
@@ -201,16 +201,32 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
 
 /** Live views on the engine objects of an assembled run (undefined while a process is down). */
 export class RunView {
+  // The JobManagers' process objects are read on every event (the runner's stop condition): look them up once.
+  private primary_job_manager: (() => SimProcess | undefined) | undefined;
+  private standby_job_manager: (() => SimProcess | undefined) | undefined;
+  /** The world's process count when the standby was last looked for (it can only appear when processes are added). */
+  private processes_when_standby_missing = -1;
+
   constructor(readonly run: AssembledRun) {}
 
   /** The JobManager that leads the job (with HA: the leader among jm and jm-standby, the newest token first). */
   job_manager(): JobManager | undefined {
-    const primary = engineNodeOf<JobManager>(this.run.world.process_object(JOB_MANAGER_ID));
-    if (!this.run.world.process_ids().includes(STANDBY_JOB_MANAGER_ID)) return primary;
-    const standby = engineNodeOf<JobManager>(this.run.world.process_object(STANDBY_JOB_MANAGER_ID));
-    const leaders = [primary, standby].filter((jm): jm is JobManager => jm !== undefined && jm.is_leader);
-    leaders.sort((a, b) => b.leader_fencing_token - a.leader_fencing_token);
-    return leaders[0];
+    const world = this.run.world;
+    this.primary_job_manager ??= world.process_object_reader(JOB_MANAGER_ID);
+    const primary = engineNodeOf<JobManager>(this.primary_job_manager());
+    if (this.standby_job_manager === undefined) {
+      if (world.process_count === this.processes_when_standby_missing) return primary;
+      if (!world.has_process(STANDBY_JOB_MANAGER_ID)) {
+        this.processes_when_standby_missing = world.process_count;
+        return primary;
+      }
+      this.standby_job_manager = world.process_object_reader(STANDBY_JOB_MANAGER_ID);
+    }
+    const standby = engineNodeOf<JobManager>(this.standby_job_manager());
+    const primary_leads = primary !== undefined && primary.is_leader;
+    const standby_leads = standby !== undefined && standby.is_leader;
+    if (primary_leads && standby_leads) return standby.leader_fencing_token > primary.leader_fencing_token ? standby : primary;
+    return primary_leads ? primary : standby_leads ? standby : undefined;
   }
 
   job_status(): JobStatus | undefined {
@@ -230,7 +246,7 @@ export class RunView {
   }
 
   txstore(): TransactionalStore | undefined {
-    return this.run.world.process_ids().includes(TXSTORE_ID) ? engineNodeOf<TransactionalStore>(this.run.world.process_object(TXSTORE_ID)) : undefined;
+    return this.run.world.has_process(TXSTORE_ID) ? engineNodeOf<TransactionalStore>(this.run.world.process_object(TXSTORE_ID)) : undefined;
   }
 
   /**

@@ -161,7 +161,7 @@ export function expand_scenario_fault(fault: ScenarioFault, context: FaultContex
       // An operator action on the leading JobManager: an intermediate savepoint, or stop-with-savepoint and a resume
       // (at resume_parallelism, else the same parallelism) from the canonical savepoint file after resume_after.
       const leader = ['jm', 'jm-standby']
-        .flatMap((id) => (context.world.process_ids().includes(id) ? (engineNodeOf<JobManager>(context.world.process_object(id)) ?? []) : []))
+        .flatMap((id) => (context.world.has_process(id) ? (engineNodeOf<JobManager>(context.world.process_object(id)) ?? []) : []))
         .find((jm) => jm.is_leader);
       const report = (outcome: { ok: boolean; error?: string }): void => {
         if (!outcome.ok) context.notes.push(`savepoint at ${at_ms} ms failed: ${outcome.error ?? 'unknown'}`);

@@ -99,7 +99,8 @@ export class RunObserver {
   observe(event: EngineLogEvent): void {
     this.event_counts.set(event.event, (this.event_counts.get(event.event) ?? 0) + 1);
     this.fold(event);
-    for (const listener of this.listeners.get(event.event) ?? []) listener(event);
+    const listeners = this.listeners.get(event.event);
+    if (listeners !== undefined) for (const listener of listeners) listener(event);
     for (const listener of this.any_listeners) listener(event);
   }
 
