@@ -46,7 +46,8 @@ describe('determinism', () => {
     const records = lines.map((line) => JSON.parse(line) as TraceRecord);
     expect(records.map((record) => record.seq)).toEqual(records.map((_, index) => index));
     expect(records[0]).toMatchObject({ kind: 'header', format: 'streamsim-trace', seed: 13, scenario: 'sim-demo' });
-    expect(records.at(-1)).toMatchObject({ kind: 'end', events: with_lines.events });
+    // The last line names the run: its hash is the summary's trace_hash (every record before it).
+    expect(records.at(-1)).toMatchObject({ kind: 'end', events: with_lines.events, hash: with_lines.trace_hash });
     for (const kind of ['start', 'crash', 'send', 'deliver', 'drop', 'timer', 'storage', 'fault', 'partition', 'pause', 'resume', 'link_break', 'log', 'probe', 'phase', 'clock']) {
       expect(records.some((record) => record.kind === kind), `a ${kind} record`).toBe(true);
     }

@@ -25,7 +25,7 @@ export type TraceKind =
   | 'probe' // a coverage probe was hit: node, name
   | 'violation' // a property or invariant failed: property, message
   | 'phase' // the run entered a phase: safety | liveness | unrestricted
-  | 'end'; // last line: hash, events
+  | 'end'; // last line: hash (of every record before it, = the run's trace_hash), events
 
 export interface TraceRecord {
   /** Position in the trace, from 0. */

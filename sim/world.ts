@@ -176,7 +176,8 @@ export class World {
   private readonly fault_counts = new Map<string, number>();
   private readonly fault_notes: FaultNote[] = [];
   private readonly max_fault_notes = 10_000;
-  private ended = false;
+  /** Set by finish(): the hash of every record before 'end', which the 'end' record carries and the summary reports. */
+  private final_hash: string | undefined;
 
   constructor(options: WorldOptions) {
     if (!Number.isSafeInteger(options.seed)) throw new Error(`World: seed must be a safe integer, got ${options.seed}`);
@@ -973,7 +974,7 @@ export class World {
     for (const kind of [...this.fault_counts.keys()].sort()) faults_by_kind[kind] = this.fault_counts.get(kind) as number;
     return {
       seed: this.seed,
-      trace_hash: this.trace.hash_hex(),
+      trace_hash: this.final_hash ?? this.trace.hash_hex(),
       events: this.events_total,
       virtual_time_ms: this.current_ms,
       trace_records: this.trace.count,
@@ -982,11 +983,14 @@ export class World {
     };
   }
 
-  /** Writes the final 'end' record (hash before it, events); idempotent. Returns the summary. */
+  /**
+   * Writes the final 'end' record (hash of every record before it, events); idempotent. Returns the summary, whose
+   * trace_hash is that same hash, so a trace file's last line names the run it came from.
+   */
   finish(): WorldSummary {
-    if (!this.ended) {
-      this.ended = true;
-      this.trace.record(this.current_ms, 'end', undefined, { hash: this.trace.hash_hex(), events: this.events_total });
+    if (this.final_hash === undefined) {
+      this.final_hash = this.trace.hash_hex();
+      this.trace.record(this.current_ms, 'end', undefined, { hash: this.final_hash, events: this.events_total });
     }
     return this.summary();
   }

@@ -77,6 +77,11 @@ describe('first screen', () => {
     expect(screen).toContain('"format": "streamsim-trace"');
   });
 
+  it('names the run in the title: the end record\'s hash (the run\'s trace_hash)', () => {
+    const { frame } = open_app();
+    expect(frame().split('\n')[0]).toContain('hash synthetic');
+  });
+
   it('renders only as many rows as the height allows', () => {
     const { frame } = open_app({ height: 30 });
     expect(frame().split('\n').length).toBeLessThanOrEqual(30);

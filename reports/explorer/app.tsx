@@ -364,7 +364,7 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
     <Box flexDirection="column" width={width}>
       <Text bold>
         {fit(
-          `streamsim explore  ${index.path}  ${index.line_count} lines  seed ${String(header['seed'])}  scenario ${String(header['scenario'])}${index.has_end ? '' : '  (no end record)'}${diff_text}`,
+          `streamsim explore  ${index.path}  ${index.line_count} lines  seed ${String(header['seed'])}  scenario ${String(header['scenario'])}${index.has_end ? `  hash ${String(index.line(index.line_count - 1)['hash'])}` : '  (no end record)'}${diff_text}`,
           width,
         )}
       </Text>
