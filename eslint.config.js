@@ -53,6 +53,24 @@ function imports_rule_for(forbidden_folder) {
   };
 }
 
+/**
+ * The arrows between the harness folders: scenarios/ simulates and collects (it never judges, reports or parses
+ * command lines), and properties/ judges runs without knowing how they are shown.
+ */
+function folder_wall(forbidden_folders) {
+  return {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: forbidden_folders.map((folder) => ({
+          group: [`**/${folder}`, `**/${folder}/**`],
+          message: `this folder must not import ${folder}/ (see ARCHITECTURE.md).`,
+        })),
+      },
+    ],
+  };
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'streamsim-reports/**', '.stryker-tmp/**', 'reports-out/**', 'cli/bin.mjs'] },
   ...tseslint.configs.recommended,
@@ -75,5 +93,15 @@ export default tseslint.config(
     files: ['sim/**/*.{ts,tsx}'],
     ignores: ['**/*.test.ts', '**/*.test.tsx'],
     rules: imports_rule_for('engine'),
+  },
+  {
+    files: ['scenarios/**/*.{ts,tsx}'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx'],
+    rules: folder_wall(['properties', 'reports', 'cli']),
+  },
+  {
+    files: ['properties/**/*.{ts,tsx}'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx'],
+    rules: folder_wall(['reports', 'cli']),
   },
 );

@@ -3,7 +3,7 @@
 // Usage: node --expose-gc --import tsx bench/memory-flatness.ts <scenario.yaml> [seeds=1000] [every=100]
 import { fileURLToPath } from 'node:url';
 import { load_scenario } from '../scenarios/load.js';
-import { run_scenario } from '../scenarios/runner.js';
+import { run_scenario } from '../properties/run.js';
 
 export interface HeapSample {
   /** Seeds run so far. */

@@ -13,7 +13,7 @@ import { exampleJob } from '../engine/examples/index.js';
 import { Cluster } from '../scenarios/cluster.js';
 import { load_scenario } from '../scenarios/load.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
-import { run_scenario } from '../scenarios/runner.js';
+import { run_scenario } from '../properties/run.js';
 import { RunObserver } from '../scenarios/run/observer.js';
 import { PLANTED_BUGS, planted_bug_property } from '../properties/planted-bugs/catalogue.js';
 

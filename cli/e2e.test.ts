@@ -1,4 +1,4 @@
-// End to end through the real runner (scenarios/runner.ts): a replay reproduces the trace hash of a run, and a swarm
+// End to end through the real runner (properties/run.ts): a replay reproduces the trace hash of a run, and a swarm
 // gives the same runs on one thread, on two workers and split into shards. Outcomes are not asserted here (the
 // catalogue judges those).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../scenarios/result-format.js';
 import { CATALOGUE_DIR, run_cli, type CliDeps } from './program.js';
 
-const runner_present = existsSync(fileURLToPath(new URL('../scenarios/runner.ts', import.meta.url)));
+const runner_present = existsSync(fileURLToPath(new URL('../properties/run.ts', import.meta.url)));
 const scenario = join(CATALOGUE_DIR, 'rescale-through-savepoint.yaml');
 const cwd = mkdtempSync(join(tmpdir(), 'streamsim-e2e-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));

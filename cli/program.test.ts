@@ -1,5 +1,5 @@
 // Specification of the CLI's own behaviour, in-process, against a deterministic fake runner (the real runner is
-// exercised end to end once scenarios/runner.ts exists): exit codes, summaries, replay commands, failure files,
+// exercised end to end through properties/run.ts in e2e.test.ts): exit codes, summaries, replay commands, failure files,
 // replays that check the trace hash, swarms whose results do not depend on the worker count, and the catalogue table.
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,10 +97,10 @@ describe('run', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('exits 3 with a clear message while the runner module is missing', async () => {
+  it('exits 3 with a clear message when the runner module is missing', async () => {
     const { code, stderr } = await cli(['run', 'steady.yaml'], { runner: undefined, runner_module: new URL('./no-such-runner.ts', import.meta.url).href });
     expect(code).toBe(EXIT.internal);
-    expect(stderr).toMatch(/not in this checkout yet/);
+    expect(stderr).toMatch(/scenario runner module .*no-such-runner\.ts .* is missing/);
   });
 
   it('exits 3 with the stack when the runner throws (a bug)', async () => {
@@ -214,7 +214,7 @@ describe('swarm', () => {
       runner_module: new URL('./no-such-runner.ts', import.meta.url).href,
     });
     expect(code).toBe(EXIT.internal);
-    expect(stderr).toMatch(/scenario runner .* is not in this checkout yet/);
+    expect(stderr).toMatch(/scenario runner module .* is missing/);
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -1,5 +1,5 @@
-// The CLI's port to the scenario runner: the function type it calls, and where the real implementation lives
-// (scenarios/runner.ts, written elsewhere), imported lazily so the CLI works — and says so — before it exists.
+// The CLI's port to the judged scenario run: the function type it calls, and the module that implements it
+// (properties/run.ts), imported lazily by URL so swarm workers can load the same module (or a test stand-in).
 import type { RunResult } from '../scenarios/result-format.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { MissingComponentError } from './errors.js';
@@ -15,7 +15,7 @@ export interface RunOptions {
 export type RunScenario = (scenario: Scenario, options: RunOptions) => RunResult;
 
 /** The module that exports `run_scenario: RunScenario`. Workers import it by this URL. */
-export const DEFAULT_RUNNER_MODULE = new URL('../scenarios/runner.ts', import.meta.url).href;
+export const DEFAULT_RUNNER_MODULE = new URL('../properties/run.ts', import.meta.url).href;
 
 function is_missing_module(error: unknown, module_url: string): boolean {
   const code = (error as { code?: string } | null)?.code;
@@ -34,7 +34,7 @@ export async function load_runner(module_url: string = DEFAULT_RUNNER_MODULE): P
   } catch (error) {
     if (is_missing_module(error, module_url)) {
       throw new MissingComponentError(
-        'the scenario runner (scenarios/runner.ts, export run_scenario) is not in this checkout yet, so scenarios cannot run',
+        `the scenario runner module ${module_url} (export run_scenario) is missing, so scenarios cannot run`,
       );
     }
     throw error;

@@ -1,7 +1,6 @@
 // Checkpoint invariants over what the engine logged and what the checkpoint store holds: ids increase, a restore
 // only ever uses a completed checkpoint the runner did not damage, and every file a retained checkpoint references
 // is still in the store (no shared file deleted while in use). Pure given its inputs.
-import { Buffer } from 'node:buffer';
 import { decode_metadata, type DecodeMetadataResult } from '../engine/checkpoint/metadata.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 
@@ -96,31 +95,4 @@ export function check_checkpoint_invariants(facts: CheckpointFacts): { checks: n
     }
   }
   return { checks, findings };
-}
-
-/**
- * decode_metadata for checks that read the same metadata files again and again while a job runs: the last decode
- * per path is kept and reused while the bytes read are the same. Holds at most `max_paths` paths (oldest dropped).
- */
-export class MetadataDecodeCache {
-  private readonly by_path = new Map<string, { bytes: Uint8Array; decoded: DecodeMetadataResult }>();
-
-  constructor(private readonly max_paths: number) {}
-
-  decode(path: string, bytes: Uint8Array): DecodeMetadataResult {
-    const cached = this.by_path.get(path);
-    if (cached !== undefined && same_bytes(cached.bytes, bytes)) return cached.decoded;
-    const decoded = decode_metadata(bytes);
-    this.by_path.delete(path);
-    this.by_path.set(path, { bytes, decoded });
-    for (const oldest of this.by_path.keys()) {
-      if (this.by_path.size <= this.max_paths) break;
-      this.by_path.delete(oldest);
-    }
-    return decoded;
-  }
-}
-
-export function same_bytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }

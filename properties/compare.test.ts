@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { decode_metadata } from '../engine/checkpoint/metadata.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { compare_output, count_duplicates, diff_state, FinalOutputComparison, first_non_prefix_key, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
-import { check_checkpoint_invariants, MetadataDecodeCache } from './checkpoint-invariants.js';
+import { MetadataDecodeCache } from '../scenarios/run/metadata-cache.js';
+import { check_checkpoint_invariants } from './checkpoint-invariants.js';
 import { groupByKey } from './oracle.js';
 import { upsert_effect } from './sink-output.js';
 

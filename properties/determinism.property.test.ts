@@ -2,7 +2,7 @@
 // JobManager loss included), running the same seed twice gives the same trace hash, and the same result.
 import { test } from '@fast-check/vitest';
 import { expect } from 'vitest';
-import { run_scenario } from '../scenarios/runner.js';
+import { run_scenario } from './run.js';
 import { arb_run_case, scenario_of } from './arbitraries.js';
 import { property_runs, property_seed } from './harness.js';
 

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { run_scenario } from '../scenarios/runner.js';
+import { run_scenario } from './run.js';
 import type { RunResult } from '../scenarios/result-format.js';
 import { arb_run_case, scenario_of, type RunCase } from './arbitraries.js';
 import { check_run_property, describe_failure, property_runs, property_seed, type RunProperty } from './harness.js';

@@ -1,42 +1,23 @@
 // Judges one simulated run: evaluates the oracle over the run's input and checks each property the scenario asks for
 // (exactly-once state and output, at-least/at-most-once output, checkpoint invariants, liveness, determinism,
 // engine invariants). A property the run could not check is 'skipped' with the reason, never 'pass'.
-import type { StateEntry } from '../engine/state/backend.js';
-import type { FaultSummary, JobStatus, PropertyName, PropertyResult, Violation } from '../scenarios/result-format.js';
-import type { RunView } from '../scenarios/run/assemble.js';
-import type { RunObserver } from '../scenarios/run/observer.js';
+import type { PropertyName, PropertyResult, Violation } from '../scenarios/result-format.js';
 import type { RunPlan } from '../scenarios/run/plan.js';
+import type { SimulationEvidence } from '../scenarios/runner.js';
 import { check_checkpoint_invariants } from './checkpoint-invariants.js';
 import { diff_state, FinalOutputComparison, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
 import { evaluateOracle, groupByKey } from './oracle.js';
 import { RestoreChecker, type RestoreCapture } from './restore-check.js';
 import { output_id_of, upsert_effect } from './sink-output.js';
 
-export interface RunEvidence {
-  plan: RunPlan;
-  view: RunView;
-  observer: RunObserver;
-  notes: string[];
-  nemesis_enabled: string[];
-  invariant: Violation | undefined;
-  liveness_started_ms: number | undefined;
-  terminal_ms: number | undefined;
-  final_status: JobStatus;
-  trace_hash: string;
-  events: number;
-  virtual_duration_ms: number;
-  probes: Record<string, number>;
-  faults: FaultSummary[];
-  output_at_recoveries: { time_ms: number; output: unknown[] }[];
-  /** Retained-checkpoint file checks made while the job ran (at each completed checkpoint and each recovery). */
+/** A simulated run (scenarios/runner.ts) with what the checks that ran alongside it found. */
+export interface RunEvidence extends SimulationEvidence {
+  /** The restored checkpoint's metadata and files at each restore (properties/run.ts captures them). */
   restores: RestoreCapture[];
+  /** Retained-checkpoint file checks made while the job ran (at each completed checkpoint and each recovery). */
   store_checks: { checks: number; findings: { message: string; time_ms: number; detail: Record<string, unknown> }[] };
-  throughput: { time_ms: number; records: number }[];
-  final_output: unknown[];
-  final_state: Map<string, StateEntry[]>;
+  /** The trace hash of the determinism re-run, when this seed was re-run. */
   determinism_rerun_hash: string | undefined;
-  /** The external store's transactions at the end (two-phase-commit sinks; empty otherwise). */
-  sink_transactions: { txn_id: string; state: string; record_count: number }[];
 }
 
 /**

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { load_scenario } from '../scenarios/load.js';
-import { run_scenario } from '../scenarios/runner.js';
+import { run_scenario } from './run.js';
 import type { RunResult } from '../scenarios/result-format.js';
 import { ENGINE_PROBES, probe_hits, unreached_required_probes } from './probes.js';
 

@@ -10,7 +10,7 @@ import { HeapKeyedStateBackend } from '../engine/state/heap-backend.js';
 import { LsmKeyedStateBackend } from '../engine/state/lsm/lsm-backend.js';
 import { compareEntries } from '../engine/state/memory-backend.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
-import { same_bytes } from './checkpoint-invariants.js';
+import { same_bytes } from '../scenarios/run/metadata-cache.js';
 import { diff_state, type StateDifference } from './compare.js';
 import { evaluateOracle } from './oracle.js';
 

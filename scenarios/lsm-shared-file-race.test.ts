@@ -3,7 +3,7 @@
 // recoveries: no checkpoint may reference a shared file the store already released (SHARED_STATE_MISSING).
 import { describe, expect, it } from 'vitest';
 import { validate_scenario_data } from './load.js';
-import { run_scenario } from './runner.js';
+import { run_scenario } from '../properties/run.js';
 import type { Scenario } from './schema/scenario.generated.js';
 
 function race_scenario(): Scenario {

@@ -1,19 +1,16 @@
-// The scenario runner: one scenario at one seed → a RunResult. Builds the world and cluster (scenarios/run/assemble),
-// injects the fault plan and nemesis during the safety phase, heals and checks liveness, then judges every property
-// against the oracle (properties/). Everything inside the world is decided by the seed; only wall_ms reads a clock.
+// The scenario runner: one scenario at one seed → the evidence of the run (SimulationEvidence). Builds the world and
+// cluster (scenarios/run/assemble), injects the fault plan and nemesis during the safety phase, heals, runs the
+// liveness phase and collects what happened. Judging it is properties/run.ts's job; everything is decided by the seed.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 import { InvariantViolation, type TraceSink } from '../sim/index.js';
-import { check_checkpoint_invariants, MetadataDecodeCache } from '../properties/checkpoint-invariants.js';
-import { evaluate_run, type RunEvidence } from '../properties/judge.js';
-import { capture_checkpoint, type RestoreCapture } from '../properties/restore-check.js';
-import { RUN_RESULT_FORMAT, RUN_RESULT_FORMAT_VERSION, type FaultSummary, type RunResult, type Violation } from './result-format.js';
-import type { Scenario } from './schema/scenario.generated.js';
+import type { StateEntry } from '../engine/state/backend.js';
+import type { FaultSummary, JobStatus, Violation } from './result-format.js';
 import { assemble, RunView, type EngineSeams } from './run/assemble.js';
 import { inject, nemesis_plan, schedule_scenario_faults, type FaultContext } from './run/faults.js';
+import { MetadataDecodeCache } from './run/metadata-cache.js';
 import { RunObserver } from './run/observer.js';
-import { plan_run, type RunPlan } from './run/plan.js';
+import type { RunPlan } from './run/plan.js';
 
 export interface RunScenarioOptions {
   seed: number;
@@ -25,6 +22,8 @@ export interface RunScenarioOptions {
 export const DETERMINISM_SAMPLE_EVERY = 10;
 /** Width of one throughput bucket of virtual time. */
 export const THROUGHPUT_BUCKET_MS = 1_000;
+/** Bound on the output snapshots kept (one per recovery). */
+export const MAX_OUTPUT_SNAPSHOTS = 50;
 /** Time given to in-flight output after the job reached a terminal status. */
 const DRAIN_MS = 2_000;
 /** Bound on trace bytes buffered before a write to the trace file. */
@@ -40,7 +39,7 @@ export function replay_command(seed: number, scenario_file: string): string {
 }
 
 /** A JSONL trace file written in large chunks. */
-class TraceFile {
+export class TraceFile {
   private readonly fd: number;
   private chunks: string[] = [];
   private buffered_bytes = 0;
@@ -63,38 +62,51 @@ class TraceFile {
   }
 }
 
-export interface RunHooks {
+/** What one simulated run leaves for the judge (properties/judge.ts) besides its own checks' findings. */
+export interface SimulationEvidence {
+  plan: RunPlan;
+  view: RunView;
+  observer: RunObserver;
+  notes: string[];
+  nemesis_enabled: string[];
+  invariant: Violation | undefined;
+  liveness_started_ms: number | undefined;
+  terminal_ms: number | undefined;
+  final_status: JobStatus;
+  trace_hash: string;
+  events: number;
+  virtual_duration_ms: number;
+  probes: Record<string, number>;
+  faults: FaultSummary[];
+  /** The committed output as it stood when each recovery started (at most MAX_OUTPUT_SNAPSHOTS). */
+  output_at_recoveries: { time_ms: number; output: unknown[] }[];
+  throughput: { time_ms: number; records: number }[];
+  final_output: unknown[];
+  final_state: Map<string, StateEntry[]>;
+  /** The external store's transactions at the end (two-phase-commit sinks; empty otherwise). */
+  sink_transactions: { txn_id: string; state: string; record_count: number }[];
+}
+
+/** A run as checks see it while it happens: they subscribe to the observer's events and read the world. */
+export interface RunUnderCheck {
+  plan: RunPlan;
+  view: RunView;
+  observer: RunObserver;
+  /** Shared with the runner's size measurement, so retained metadata is decoded once per content. */
+  metadata: MetadataDecodeCache;
+}
+
+export interface SimulateHooks {
   /** Called with the world once assembled (tests observe or adjust it). */
   on_world?: (run: RunView) => void;
   /** Buggy engine parts for planted-bug tests (properties/planted-bugs/); never set by the CLI. */
   seams?: EngineSeams;
+  /** Attaches checks that must run while the job runs (at checkpoints and recoveries), before any event. */
+  attach_checks?: (run: RunUnderCheck) => void;
 }
 
-/** Runs one scenario at one seed. Never throws for engine failures: those are violations in the result. */
-export function run_scenario(scenario: Scenario, options: RunScenarioOptions): RunResult {
-  return run_scenario_with(scenario, options, {});
-}
-
-/** run_scenario with test hooks (not part of the CLI's port). */
-export function run_scenario_with(scenario: Scenario, options: RunScenarioOptions, hooks: RunHooks): RunResult {
-  const wall_start_ms = performance.now();
-  const plan = plan_run(scenario);
-  const trace_file = options.trace_path === undefined ? undefined : new TraceFile(options.trace_path);
-  const trace: TraceSink = trace_file === undefined ? 'none' : { lines: (line) => trace_file.line(line) };
-  try {
-    const evidence = simulate(plan, options.seed, trace, hooks);
-    if (plan.properties.includes('determinism') || options.seed % DETERMINISM_SAMPLE_EVERY === 0) {
-      // Determinism checks itself: the same seed again, without a trace file, must give the same trace hash.
-      const again = simulate(plan, options.seed, 'none', hooks.seams === undefined ? {} : { seams: hooks.seams });
-      evidence.determinism_rerun_hash = again.trace_hash;
-    }
-    return build_result(plan, options, evidence, performance.now() - wall_start_ms);
-  } finally {
-    trace_file?.close();
-  }
-}
-
-function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: RunHooks): RunEvidence {
+/** Runs one planned scenario at one seed in a fresh world. Never throws for engine failures: they are the evidence. */
+export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: SimulateHooks = {}): SimulationEvidence {
   const assembled = assemble(plan, seed, trace, hooks.seams);
   const world = assembled.world;
   const view = new RunView(assembled);
@@ -108,8 +120,10 @@ function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: RunHooks
     );
   }
   const context: FaultContext = { world, plan, observer, gate, sink_system_id: world.process_ids().includes('txstore') ? 'txstore' : 'collector', notes, unfired: [] };
-  const evidence_hooks = new EvidenceRecorder(view, observer, plan.flink.checkpointing.num_retained);
+  const metadata = new MetadataDecodeCache(plan.flink.checkpointing.num_retained + 1);
+  const evidence_hooks = new EvidenceRecorder(view, observer, metadata);
   evidence_hooks.attach();
+  hooks.attach_checks?.({ plan, view, observer, metadata });
   hooks.on_world?.(view);
 
   schedule_scenario_faults(context);
@@ -184,60 +198,36 @@ function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: RunHooks
     probes: summary.probes,
     faults: world.faults().map((note): FaultSummary => ({ time_ms: note.time_ms, kind: note.kind, target: note.target, ...(note.detail !== undefined ? { detail: note.detail } : {}) })),
     output_at_recoveries: evidence_hooks.output_at_recoveries,
-    store_checks: evidence_hooks.store_checks,
-    restores: evidence_hooks.restores,
     throughput: evidence_hooks.throughput,
     final_output: [...view.collected_output()],
     final_state: view.keyed_state(),
-    determinism_rerun_hash: undefined,
     sink_transactions: (view.txstore()?.all_transactions() ?? []).map((txn) => ({ txn_id: txn.txn_id, state: txn.state, record_count: txn.record_count })),
   };
 }
 
-/** Samples output for throughput buckets and snapshots the output at every recovery (for the per-recovery checks). */
+/**
+ * Samples output for throughput buckets, snapshots the output at every recovery (for the per-recovery checks) and
+ * measures each completed checkpoint's size when the engine logs none.
+ */
 class EvidenceRecorder {
   readonly throughput: { time_ms: number; records: number }[] = [];
   readonly output_at_recoveries: { time_ms: number; output: unknown[] }[] = [];
   private next_bucket_ms = THROUGHPUT_BUCKET_MS;
   private last_count = 0;
-  private static readonly MAX_SNAPSHOTS = 50;
   private static readonly MAX_BUCKETS = 100_000;
-  /** Retained checkpoints' metadata is read at every check: decoded again only when its bytes change. */
-  private readonly metadata: MetadataDecodeCache;
 
   constructor(
     private readonly view: RunView,
     private readonly observer: RunObserver,
-    private readonly num_retained: number,
-  ) {
-    this.metadata = new MetadataDecodeCache(num_retained + 1);
-  }
-
-  /** The restored checkpoint's metadata and files, as the store held them at each 'recovery.restored'. */
-  readonly restores: RestoreCapture[] = [];
-  readonly store_checks: { checks: number; findings: { message: string; time_ms: number; detail: Record<string, unknown> }[] } = {
-    checks: 0,
-    findings: [],
-  };
+    private readonly metadata: MetadataDecodeCache,
+  ) {}
 
   attach(): void {
     this.observer.on('recovery.started', (event) => {
-      this.check_store(event.time_ms);
-      if (this.output_at_recoveries.length >= EvidenceRecorder.MAX_SNAPSHOTS) return;
+      if (this.output_at_recoveries.length >= MAX_OUTPUT_SNAPSHOTS) return;
       this.output_at_recoveries.push({ time_ms: event.time_ms, output: [...this.view.collected_output()] });
     });
-    this.observer.on('checkpoint.completed', (event) => {
-      this.check_store(event.time_ms);
-      this.measure_size(event.fields['checkpoint_id']);
-    });
-    this.observer.on('recovery.restored', (event) => {
-      const id = event.fields['checkpoint_id'];
-      if (typeof id !== 'number' || this.restores.length >= EvidenceRecorder.MAX_SNAPSHOTS) return;
-      const path = this.observer.metadata_path_by_id.get(id);
-      if (path === undefined) return;
-      const store = this.view.run.world.checkpoint_store;
-      this.restores.push(capture_checkpoint(event.time_ms, id, path, (key) => store.peek(key)));
-    });
+    this.observer.on('checkpoint.completed', (event) => this.measure_size(event.fields['checkpoint_id']));
   }
 
   /** A completed checkpoint's size when the engine logs none: its metadata plus every file it references. */
@@ -254,26 +244,6 @@ class EvidenceRecorder {
     checkpoint.size_bytes = size_bytes;
   }
 
-  /** Every file a retained checkpoint references is still in the checkpoint store (unless storage faults ran). */
-  private check_store(time_ms: number): void {
-    const world = this.view.run.world;
-    if (this.store_checks.findings.length > 0 || world.faults().some((fault) => fault.kind.startsWith('storage_'))) return;
-    const result = check_checkpoint_invariants({
-      triggered_ids: [],
-      completed_ids: [],
-      completed_metadata_paths: this.observer.completed_metadata_paths,
-      aborted_ids: [],
-      restored_ids: [],
-      damaged_prefixes: [],
-      num_retained: this.num_retained,
-      peek: (key) => world.checkpoint_store.peek(key),
-      storage_faults_injected: false,
-      decode: (path, bytes) => this.metadata.decode(path, bytes),
-    });
-    this.store_checks.checks += result.checks;
-    for (const finding of result.findings) this.store_checks.findings.push({ ...finding, time_ms });
-  }
-
   sample(now_ms: number): void {
     while (now_ms >= this.next_bucket_ms && this.throughput.length < EvidenceRecorder.MAX_BUCKETS) {
       const count = this.view.collected_output().length;
@@ -282,70 +252,4 @@ class EvidenceRecorder {
       this.next_bucket_ms += THROUGHPUT_BUCKET_MS;
     }
   }
-}
-
-/** Faults after which a recovery is detected: the process (or its links) stopped answering. */
-const DETECTABLE_FAULTS = new Set(['crash', 'pause', 'partition_isolate', 'partition_split', 'partition_one_way', 'link_break']);
-
-/**
- * Recoveries with what the engine logged, plus what only the runner knows: when the engine reports no detection
- * time, T_detect is the time from the latest process fault to the recovery's start; duplicates per recovery are
- * the duplicates that appeared in the output between it and the next recovery (or the end).
- */
-function attribute_recoveries(evidence: RunEvidence, per_recovery_duplicates: readonly number[]): RunResult['recoveries'] {
-  return evidence.observer.recoveries.map((recovery, index) => {
-    const out = { ...recovery, duplicates: per_recovery_duplicates[index] ?? 0 };
-    if (out.detect_ms === 0) {
-      let fault_ms: number | undefined;
-      for (const fault of evidence.faults) if (DETECTABLE_FAULTS.has(fault.kind) && fault.time_ms <= recovery.start_ms) fault_ms = fault.time_ms;
-      if (fault_ms !== undefined) out.detect_ms = recovery.start_ms - fault_ms;
-    }
-    return out;
-  });
-}
-
-function build_result(plan: RunPlan, options: RunScenarioOptions, evidence: RunEvidence, wall_ms: number): RunResult {
-  const judged = evaluate_run(evidence);
-  const scenario = plan.scenario;
-  const expected = scenario.expect_violation;
-  const violated = new Set(judged.violations.map((violation) => violation.property));
-  const reason = scenario.expect_violation_reason;
-  const expected_happened =
-    expected !== undefined &&
-    violated.has(expected) &&
-    (reason === undefined || judged.violations.some((v) => v.property === expected && v.message.includes(reason)));
-  const unexpected = [...violated].filter((property) => property !== expected);
-  const expectation_met = expected === undefined ? violated.size === 0 : expected_happened && unexpected.length === 0;
-  const result: RunResult = {
-    format: RUN_RESULT_FORMAT,
-    version: RUN_RESULT_FORMAT_VERSION,
-    run_id: `${scenario.name}-${options.seed}`,
-    scenario: { name: scenario.name, file: options.scenario_file, description: scenario.description },
-    seed: options.seed,
-    trace_hash: evidence.trace_hash,
-    outcome: expectation_met ? 'pass' : 'violation',
-    expectation_met,
-    properties: judged.properties,
-    violations: judged.violations,
-    job: {
-      name: plan.job_name,
-      final_status: evidence.final_status,
-      parallelism: plan.parallelism,
-      records_in: judged.records_in,
-      records_out: evidence.final_output.length,
-    },
-    sink: { kind: plan.sink_kind, committed_records: evidence.final_output.length, duplicates: judged.duplicates, losses: judged.losses },
-    checkpointing_mode: plan.checkpointing_mode,
-    checkpoints: [...evidence.observer.checkpoints.values()],
-    recoveries: attribute_recoveries(evidence, judged.per_recovery_duplicates),
-    faults: evidence.faults,
-    throughput: evidence.throughput,
-    probes: evidence.probes,
-    virtual_duration_ms: evidence.virtual_duration_ms,
-    wall_ms: Math.round(wall_ms),
-    events: evidence.events,
-    replay_command: replay_command(options.seed, options.scenario_file),
-  };
-  if (expected !== undefined) result.expected_violation = expected;
-  return result;
 }

@@ -1,5 +1,6 @@
-// Specification of the determinism lint rule (eslint.config.js): engine/ and sim/ may not touch host time,
-// randomness, timers, crypto or I/O, and may not import each other; tests and clean code pass.
+// Specification of the lint walls (eslint.config.js): engine/ and sim/ may not touch host time, randomness, timers,
+// crypto or I/O, and may not import each other; scenarios/ and properties/ keep ARCHITECTURE.md's arrows; tests and
+// clean code pass.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
@@ -68,6 +69,24 @@ describe('determinism lint rule', () => {
     const code = "import { readFileSync } from 'node:fs';\nexport const x = [Math.random(), Date.now(), readFileSync];";
     expect(await errors_for(code, 'engine/thing.test.ts')).toEqual([]);
     expect(await errors_for(code, 'sim/thing.test.ts')).toEqual([]);
+  });
+
+  it('scenarios/ may not import properties/, reports/ or cli/; properties/ may not import reports/ or cli/', async () => {
+    const importing = (path: string): string => `import { x as y } from '${path}';\nexport const x = y;`;
+    for (const [file, path, folder] of [
+      ['scenarios/bad.ts', '../properties/judge.js', 'properties'],
+      ['scenarios/run/bad.ts', '../../reports/terminal.js', 'reports'],
+      ['scenarios/bad.ts', '../cli/program.js', 'cli'],
+      ['properties/bad.ts', '../reports/terminal.js', 'reports'],
+      ['properties/bad.ts', '../cli/program.js', 'cli'],
+    ] as const) {
+      const errors = await errors_for(importing(path), file);
+      expect(errors, `${file} importing ${path}`).toContainEqual(
+        expect.objectContaining({ rule: 'no-restricted-imports', message: expect.stringMatching(new RegExp(`must not import ${folder}/`)) }),
+      );
+    }
+    expect(await errors_for(importing('../scenarios/runner.js'), 'properties/fine.ts')).toEqual([]);
+    expect(await errors_for(importing('../properties/run.js'), 'scenarios/fine.test.ts')).toEqual([]);
   });
 
   it('other folders (scenarios/, bench/) are not under the rule', async () => {

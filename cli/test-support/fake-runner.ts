@@ -1,4 +1,4 @@
-// A deterministic stand-in for scenarios/runner.ts, used only by the CLI's tests to check the CLI's own behaviour
+// A deterministic stand-in for properties/run.ts, used only by the CLI's tests to check the CLI's own behaviour
 // (exit codes, replay commands, failure files, shards, worker equality). It runs no engine: the "trace hash" is a
 // hash of the scenario and the seed, and a scenario whose name contains "flaky" fails on seeds divisible by 3.
 import { writeFileSync } from 'node:fs';

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { run_scenario } from '../../scenarios/runner.js';
+import { run_scenario } from '../run.js';
 import type { FailureFile } from '../../cli/failure-file.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

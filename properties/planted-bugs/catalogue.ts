@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { PropertyName } from '../../scenarios/result-format.js';
 import type { EngineSeams } from '../../scenarios/run/assemble.js';
 import type { Scenario } from '../../scenarios/schema/scenario.generated.js';
-import { run_scenario_with } from '../../scenarios/runner.js';
+import { run_scenario_with } from '../run.js';
 import { arb_fault_plan, scenario_of, type RunCase } from '../arbitraries.js';
 import type { RunProperty } from '../harness.js';
 import { commit_on_precommit_seams } from './commit-on-precommit.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { read_failure_file } from '../../cli/failure-file.js';
-import { run_scenario, run_scenario_with } from '../../scenarios/runner.js';
+import { run_scenario, run_scenario_with } from '../run.js';
 import { check_run_property, describe_failure, property_runs } from '../harness.js';
 import { PLANTED_BUGS, planted_bug_property } from './catalogue.js';
 

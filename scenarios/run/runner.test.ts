@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validate_scenario_data } from '../load.js';
 import type { Scenario } from '../schema/scenario.generated.js';
-import { replay_command, run_scenario, run_scenario_with } from '../runner.js';
+import { replay_command } from '../runner.js';
+import { run_scenario, run_scenario_with } from '../../properties/run.js';
 import { visible_records } from './paced-broker.js';
 import { plan_run } from './plan.js';
 

@@ -1,0 +1,154 @@
+// A judged run: one scenario at one seed → a RunResult. Simulates it (scenarios/runner.ts) with the checks that must
+// run while the job runs attached, re-runs a sample of seeds to check determinism, then judges every property
+// against the oracle (judge.ts) and builds the result. Only wall_ms reads a clock.
+import { performance } from 'node:perf_hooks';
+import type { TraceSink } from '../sim/index.js';
+import { RUN_RESULT_FORMAT, RUN_RESULT_FORMAT_VERSION, type RunResult } from '../scenarios/result-format.js';
+import { DETERMINISM_SAMPLE_EVERY, replay_command, simulate, TraceFile, type RunScenarioOptions, type RunUnderCheck, type SimulateHooks } from '../scenarios/runner.js';
+import { plan_run, type RunPlan } from '../scenarios/run/plan.js';
+import type { Scenario } from '../scenarios/schema/scenario.generated.js';
+import { check_checkpoint_invariants } from './checkpoint-invariants.js';
+import { evaluate_run, type RunEvidence } from './judge.js';
+import { capture_checkpoint, type RestoreCapture } from './restore-check.js';
+
+export type RunHooks = Pick<SimulateHooks, 'on_world' | 'seams'>;
+
+/** Runs one scenario at one seed. Never throws for engine failures: those are violations in the result. */
+export function run_scenario(scenario: Scenario, options: RunScenarioOptions): RunResult {
+  return run_scenario_with(scenario, options, {});
+}
+
+/** run_scenario with test hooks (not part of the CLI's port). */
+export function run_scenario_with(scenario: Scenario, options: RunScenarioOptions, hooks: RunHooks): RunResult {
+  const wall_start_ms = performance.now();
+  const plan = plan_run(scenario);
+  const trace_file = options.trace_path === undefined ? undefined : new TraceFile(options.trace_path);
+  const trace: TraceSink = trace_file === undefined ? 'none' : { lines: (line) => trace_file.line(line) };
+  try {
+    const checks = new RunChecks();
+    const simulated = simulate(plan, options.seed, trace, { ...hooks, attach_checks: (run) => checks.attach(run) });
+    let determinism_rerun_hash: string | undefined;
+    if (plan.properties.includes('determinism') || options.seed % DETERMINISM_SAMPLE_EVERY === 0) {
+      // Determinism checks itself: the same seed again, without a trace file and without checks, must give the same
+      // trace hash.
+      determinism_rerun_hash = simulate(plan, options.seed, 'none', hooks.seams === undefined ? {} : { seams: hooks.seams }).trace_hash;
+    }
+    const evidence: RunEvidence = { ...simulated, restores: checks.restores, store_checks: checks.store_checks, determinism_rerun_hash };
+    return build_result(plan, options, evidence, performance.now() - wall_start_ms);
+  } finally {
+    trace_file?.close();
+  }
+}
+
+
+/**
+ * Checks that run while the job runs: every file a retained checkpoint references is still in the store (at each
+ * completed checkpoint and each recovery), and the restored checkpoint's metadata and files are captured at each
+ * restore for the exactly-once-state check against the oracle.
+ */
+class RunChecks {
+  private static readonly MAX_RESTORES = 50;
+  /** The restored checkpoint's metadata and files, as the store held them at each 'recovery.restored'. */
+  readonly restores: RestoreCapture[] = [];
+  readonly store_checks: RunEvidence['store_checks'] = { checks: 0, findings: [] };
+
+  attach(run: RunUnderCheck): void {
+    const { observer, view } = run;
+    observer.on('recovery.started', (event) => this.check_store(run, event.time_ms));
+    observer.on('checkpoint.completed', (event) => this.check_store(run, event.time_ms));
+    observer.on('recovery.restored', (event) => {
+      const id = event.fields['checkpoint_id'];
+      if (typeof id !== 'number' || this.restores.length >= RunChecks.MAX_RESTORES) return;
+      const path = observer.metadata_path_by_id.get(id);
+      if (path === undefined) return;
+      const store = view.run.world.checkpoint_store;
+      this.restores.push(capture_checkpoint(event.time_ms, id, path, (key) => store.peek(key)));
+    });
+  }
+
+  /** Every file a retained checkpoint references is still in the checkpoint store (unless storage faults ran). */
+  private check_store(run: RunUnderCheck, time_ms: number): void {
+    const world = run.view.run.world;
+    if (this.store_checks.findings.length > 0 || world.faults().some((fault) => fault.kind.startsWith('storage_'))) return;
+    const result = check_checkpoint_invariants({
+      triggered_ids: [],
+      completed_ids: [],
+      completed_metadata_paths: run.observer.completed_metadata_paths,
+      aborted_ids: [],
+      restored_ids: [],
+      damaged_prefixes: [],
+      num_retained: run.plan.flink.checkpointing.num_retained,
+      peek: (key) => world.checkpoint_store.peek(key),
+      storage_faults_injected: false,
+      decode: (path, bytes) => run.metadata.decode(path, bytes),
+    })
+    this.store_checks.checks += result.checks;
+    for (const finding of result.findings) this.store_checks.findings.push({ ...finding, time_ms });
+  }
+}
+
+/** Faults after which a recovery is detected: the process (or its links) stopped answering. */
+const DETECTABLE_FAULTS = new Set(['crash', 'pause', 'partition_isolate', 'partition_split', 'partition_one_way', 'link_break']);
+
+/**
+ * Recoveries with what the engine logged, plus what only the runner knows: when the engine reports no detection
+ * time, T_detect is the time from the latest process fault to the recovery's start; duplicates per recovery are
+ * the duplicates that appeared in the output between it and the next recovery (or the end).
+ */
+function attribute_recoveries(evidence: RunEvidence, per_recovery_duplicates: readonly number[]): RunResult['recoveries'] {
+  return evidence.observer.recoveries.map((recovery, index) => {
+    const out = { ...recovery, duplicates: per_recovery_duplicates[index] ?? 0 };
+    if (out.detect_ms === 0) {
+      let fault_ms: number | undefined;
+      for (const fault of evidence.faults) if (DETECTABLE_FAULTS.has(fault.kind) && fault.time_ms <= recovery.start_ms) fault_ms = fault.time_ms;
+      if (fault_ms !== undefined) out.detect_ms = recovery.start_ms - fault_ms;
+    }
+    return out;
+  });
+}
+
+function build_result(plan: RunPlan, options: RunScenarioOptions, evidence: RunEvidence, wall_ms: number): RunResult {
+  const judged = evaluate_run(evidence);
+  const scenario = plan.scenario;
+  const expected = scenario.expect_violation;
+  const violated = new Set(judged.violations.map((violation) => violation.property));
+  const reason = scenario.expect_violation_reason;
+  const expected_happened =
+    expected !== undefined &&
+    violated.has(expected) &&
+    (reason === undefined || judged.violations.some((v) => v.property === expected && v.message.includes(reason)));
+  const unexpected = [...violated].filter((property) => property !== expected);
+  const expectation_met = expected === undefined ? violated.size === 0 : expected_happened && unexpected.length === 0;
+  const result: RunResult = {
+    format: RUN_RESULT_FORMAT,
+    version: RUN_RESULT_FORMAT_VERSION,
+    run_id: `${scenario.name}-${options.seed}`,
+    scenario: { name: scenario.name, file: options.scenario_file, description: scenario.description },
+    seed: options.seed,
+    trace_hash: evidence.trace_hash,
+    outcome: expectation_met ? 'pass' : 'violation',
+    expectation_met,
+    properties: judged.properties,
+    violations: judged.violations,
+    job: {
+      name: plan.job_name,
+      final_status: evidence.final_status,
+      parallelism: plan.parallelism,
+      records_in: judged.records_in,
+      records_out: evidence.final_output.length,
+    },
+    sink: { kind: plan.sink_kind, committed_records: evidence.final_output.length, duplicates: judged.duplicates, losses: judged.losses },
+    checkpointing_mode: plan.checkpointing_mode,
+    checkpoints: [...evidence.observer.checkpoints.values()],
+    recoveries: attribute_recoveries(evidence, judged.per_recovery_duplicates),
+    faults: evidence.faults,
+    throughput: evidence.throughput,
+    probes: evidence.probes,
+    virtual_duration_ms: evidence.virtual_duration_ms,
+    wall_ms: Math.round(wall_ms),
+    events: evidence.events,
+    replay_command: replay_command(options.seed, options.scenario_file),
+  };
+  if (expected !== undefined) result.expected_violation = expected;
+  return result;
+}
