@@ -57,7 +57,8 @@ type TaskManagerTimer =
   | { kind: 'mailbox' }
   | { kind: 'register' }
   | { kind: 'jm_timeout' }
-  | { kind: 'task'; attempt: number; task: string };
+  | { kind: 'task'; attempt: number; task: string }
+  | { kind: 'flush'; attempt: number; task: string };
 
 interface Deployment {
   attempt: number;
@@ -106,6 +107,8 @@ export class TaskManager implements EngineNode, ChannelTransport {
   private jm_timeout_timer: TimerHandle | undefined;
   private job_terminated = false;
   private readonly task_timers = new Map<string, { handle: TimerHandle; due_ms: number }>();
+  /** Buffer-timeout timers, at most one per task. */
+  private readonly flush_timers = new Map<string, TimerHandle>();
   max_ready_observed = 0;
   mailbox_events = 0;
 
@@ -395,6 +398,12 @@ export class TaskManager implements EngineNode, ChannelTransport {
         if (task.checkpointed_writers.size > 0) this.checkTask(task);
         return;
       }
+      case 'flush': {
+        this.flush_timers.delete(timer.task);
+        const task = this.deployment?.attempt === timer.attempt ? this.deployment.tasks.get(timer.task) : undefined;
+        task?.flushOutputs();
+        return;
+      }
     }
   }
 
@@ -655,6 +664,8 @@ export class TaskManager implements EngineNode, ChannelTransport {
     this.ready.length = 0;
     for (const timer of this.task_timers.values()) this.runtime.cancelTimer(timer.handle);
     this.task_timers.clear();
+    for (const handle of this.flush_timers.values()) this.runtime.cancelTimer(handle);
+    this.flush_timers.clear();
   }
 
   private taskHost(
@@ -680,6 +691,10 @@ export class TaskManager implements EngineNode, ChannelTransport {
       fail: (message, detail) => runtime.fail_invariant(message, detail),
       wake: (task) => this.wake(task),
       wakeAfter: (task, after_ms) => this.wakeAfter(task, attempt, after_ms),
+      flushAfter: (task, after_ms) => {
+        const handle = this.runtime.setTimer(after_ms, { kind: 'flush', attempt, task: task.key } satisfies TaskManagerTimer);
+        this.flush_timers.set(task.key, handle);
+      },
       createKeyedBackend: (uid, range, max_parallelism) => {
         const custom = this.config.create_keyed_backend?.(uid, range, max_parallelism);
         if (custom !== undefined) return custom;
