@@ -112,7 +112,8 @@ describe('savepoints from the JobManager', () => {
   it('stop-with-savepoint --drain fires the open windows into the savepoint and the sinks; drain with resume is refused', () => {
     const committedWindows = (drain: boolean): { windows: string[]; refused: string | undefined } => {
       const job = exampleJob('windowed_sum');
-      const window_params = { records: 600, partitions: 2, seed: 3, keys: 6, sink: 'two_phase_commit', sink_records_per_ms: 3 };
+      // Enough input that the job still runs when the savepoints are requested at 60 ms.
+      const window_params = { records: 2400, partitions: 2, seed: 3, keys: 6, sink: 'two_phase_commit', sink_records_per_ms: 3 };
       const c = new Cluster({
         seed: 5,
         job: { name: 'windowed_sum', params: window_params, parallelism: 2, max_parallelism: 128 },

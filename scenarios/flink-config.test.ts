@@ -168,6 +168,20 @@ describe('parse_flink_config', () => {
     });
   });
 
+  it('reads execution.buffer-timeout.interval: Flink\'s 100 ms default, any duration, 0, and -1 for "only full buffers"', () => {
+    const timeout = (value?: unknown) => {
+      const result = parse_flink_config(value === undefined ? {} : { 'execution.buffer-timeout.interval': value });
+      return result.ok ? result.config.buffer_timeout_ms : result.errors.map((e) => e.key);
+    };
+    expect(timeout()).toBe(100);
+    expect(timeout('5 ms')).toBe(5);
+    expect(timeout('1s')).toBe(1000);
+    expect(timeout(0)).toBe(0);
+    expect(timeout(-1)).toBeNull();
+    expect(timeout(-2)).toEqual(['execution.buffer-timeout.interval']);
+    expect(timeout('soon')).toEqual(['execution.buffer-timeout.interval']);
+  });
+
   it('rejects an interval below Flink\'s 10 ms minimum', () => {
     const result = parse_flink_config({ 'execution.checkpointing.interval': '5 ms' });
     expect(result.ok).toBe(false);

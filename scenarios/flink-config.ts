@@ -1,6 +1,8 @@
-// Flink configuration values in a scenario: parses Flink's duration and memory-size syntax and maps the flat
-// configuration keys (execution.checkpointing.*, state.*, restart-strategy.*, heartbeat.*) to a typed config in ms.
-// Defaults are the ones Flink documents; deviations are listed in docs/scenario-format.md ("Flink configuration").
+// Flink configuration values in a scenario: parses Flink's duration and memory-size syntax and maps the flat keys
+// (execution.checkpointing.*, execution.buffer-timeout.*, state.*, restart-strategy.*, heartbeat.*) to a typed config in
+// ms. Defaults are the ones Flink documents; deviations are listed in docs/scenario-format.md ("Flink configuration").
+
+import { DEFAULT_BUFFER_TIMEOUT_MS } from '../engine/task/network.js';
 
 export type CheckpointingModeName = 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
 export type ExternalizedRetention = 'NO_EXTERNALIZED_CHECKPOINTS' | 'DELETE_ON_CANCELLATION' | 'RETAIN_ON_CANCELLATION';
@@ -45,6 +47,8 @@ export interface FlinkConfig {
   failover_strategy: 'region' | 'full';
   restart_strategy: RestartStrategyConfig;
   heartbeat: { interval_ms: number; timeout_ms: number; rpc_failure_threshold: number };
+  /** execution.buffer-timeout.interval: null for -1 (only full buffers are sent, plus those ahead of events). */
+  buffer_timeout_ms: number | null;
 }
 
 export interface FlinkConfigError {
@@ -161,6 +165,7 @@ export const FLINK_KEYS = {
   'heartbeat.interval': 'duration',
   'heartbeat.timeout': 'duration',
   'heartbeat.rpc-failure-threshold': 'integer',
+  'execution.buffer-timeout.interval': 'duration',
 } as const;
 export type FlinkKey = keyof typeof FLINK_KEYS;
 
@@ -353,6 +358,10 @@ export function parse_flink_config(
     errors.push({ key: 'heartbeat.timeout', message: `must be at least heartbeat.interval (${heartbeat_interval_ms} ms)` });
   }
 
+  // -1 (Flink's "flush only when full") is the one negative value a duration key accepts.
+  const buffer_timeout_ms =
+    value_of('execution.buffer-timeout.interval') === -1 ? null : duration('execution.buffer-timeout.interval', DEFAULT_BUFFER_TIMEOUT_MS);
+
   const config: FlinkConfig = {
     checkpointing: {
       enabled,
@@ -383,6 +392,7 @@ export function parse_flink_config(
       timeout_ms: heartbeat_timeout_ms,
       rpc_failure_threshold: integer('heartbeat.rpc-failure-threshold', 2, 1),
     },
+    buffer_timeout_ms,
   };
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config };

@@ -1,6 +1,7 @@
 // The TaskManager process: registers its slots with the JobManager, answers heartbeats, deploys subtasks, moves
 // buffers and credits between tasks (local channels shortcut the network), and runs ready tasks mailbox-style:
-// a bounded number of bounded steps per 0-ms timer event, so messages and timers interleave with processing.
+// right after the message or timer that made them ready, a bounded number of bounded steps at a time, yielding to
+// other events through a 0-ms timer while work remains.
 import type { EngineNode, NodeId, Runtime, TimerHandle } from '../runtime.js';
 import type { KeyedStateBackend, KeyGroupRange } from '../state/backend.js';
 import { MemoryKeyedStateBackend } from '../state/memory-backend.js';
@@ -57,7 +58,8 @@ type TaskManagerTimer =
   | { kind: 'mailbox' }
   | { kind: 'register' }
   | { kind: 'jm_timeout' }
-  | { kind: 'task'; attempt: number; task: string };
+  | { kind: 'task'; attempt: number; task: string }
+  | { kind: 'flush'; attempt: number; task: string };
 
 interface Deployment {
   attempt: number;
@@ -103,9 +105,17 @@ export class TaskManager implements EngineNode, ChannelTransport {
   /** Ready tasks in FIFO order; each task at most once (bounded by the number of tasks). */
   private readonly ready: Task[] = [];
   private mailbox_timer: TimerHandle | undefined;
+  /**
+   * A message or timer handler, or the mailbox, is running: a task made ready meanwhile runs when it ends (a handler
+   * runs the mailbox at once; the mailbox yields through a 0-ms timer when work remains). Never inside a step.
+   */
+  private in_handler = false;
+  private in_mailbox = false;
   private jm_timeout_timer: TimerHandle | undefined;
   private job_terminated = false;
   private readonly task_timers = new Map<string, { handle: TimerHandle; due_ms: number }>();
+  /** Buffer-timeout timers, at most one per task. */
+  private readonly flush_timers = new Map<string, TimerHandle>();
   max_ready_observed = 0;
   mailbox_events = 0;
 
@@ -139,6 +149,16 @@ export class TaskManager implements EngineNode, ChannelTransport {
   }
 
   on_message(from: NodeId, message: unknown): void {
+    this.in_handler = true;
+    try {
+      this.handleMessage(from, message);
+    } finally {
+      this.in_handler = false;
+    }
+    this.runMailboxIfReady();
+  }
+
+  private handleMessage(from: NodeId, message: unknown): void {
     if (!isClusterMessage(message)) {
       this.routeToSource(message);
       return;
@@ -363,7 +383,16 @@ export class TaskManager implements EngineNode, ChannelTransport {
   }
 
   on_timer(tag: unknown): void {
-    const timer = tag as TaskManagerTimer;
+    this.in_handler = true;
+    try {
+      this.handleTimer(tag as TaskManagerTimer);
+    } finally {
+      this.in_handler = false;
+    }
+    this.runMailboxIfReady();
+  }
+
+  private handleTimer(timer: TaskManagerTimer): void {
     switch (timer.kind) {
       case 'register':
         this.register();
@@ -393,6 +422,12 @@ export class TaskManager implements EngineNode, ChannelTransport {
         this.wake(task);
         task.tickFinishedWriters();
         if (task.checkpointed_writers.size > 0) this.checkTask(task);
+        return;
+      }
+      case 'flush': {
+        this.flush_timers.delete(timer.task);
+        const task = this.deployment?.attempt === timer.attempt ? this.deployment.tasks.get(timer.task) : undefined;
+        task?.flushOutputs();
         return;
       }
     }
@@ -655,6 +690,8 @@ export class TaskManager implements EngineNode, ChannelTransport {
     this.ready.length = 0;
     for (const timer of this.task_timers.values()) this.runtime.cancelTimer(timer.handle);
     this.task_timers.clear();
+    for (const handle of this.flush_timers.values()) this.runtime.cancelTimer(handle);
+    this.flush_timers.clear();
   }
 
   private taskHost(
@@ -680,6 +717,10 @@ export class TaskManager implements EngineNode, ChannelTransport {
       fail: (message, detail) => runtime.fail_invariant(message, detail),
       wake: (task) => this.wake(task),
       wakeAfter: (task, after_ms) => this.wakeAfter(task, attempt, after_ms),
+      flushAfter: (task, after_ms) => {
+        const handle = this.runtime.setTimer(after_ms, { kind: 'flush', attempt, task: task.key } satisfies TaskManagerTimer);
+        this.flush_timers.set(task.key, handle);
+      },
       createKeyedBackend: (uid, range, max_parallelism) => {
         const custom = this.config.create_keyed_backend?.(uid, range, max_parallelism);
         if (custom !== undefined) return custom;
@@ -727,7 +768,14 @@ export class TaskManager implements EngineNode, ChannelTransport {
     if (this.deployment !== undefined && this.ready.length > this.deployment.tasks.size) {
       this.runtime.fail_invariant('ready queue holds more entries than tasks', { ready: this.ready.length });
     }
-    if (this.mailbox_timer === undefined) this.mailbox_timer = this.runtime.setTimer(0, { kind: 'mailbox' } satisfies TaskManagerTimer);
+    if (this.mailbox_timer === undefined && !this.in_handler && !this.in_mailbox) {
+      this.mailbox_timer = this.runtime.setTimer(0, { kind: 'mailbox' } satisfies TaskManagerTimer);
+    }
+  }
+
+  /** End of a handler: ready tasks run now, in the same virtual instant, unless a mailbox run is already scheduled. */
+  private runMailboxIfReady(): void {
+    if (this.ready.length > 0 && this.mailbox_timer === undefined) this.runMailbox();
   }
 
   /** One timer per task: a request for an earlier wake-up replaces a later one. */
@@ -745,13 +793,18 @@ export class TaskManager implements EngineNode, ChannelTransport {
   private runMailbox(): void {
     this.mailbox_events++;
     let steps = 0;
-    while (steps < this.max_steps_per_event) {
-      const task = this.ready.shift();
-      if (task === undefined) break;
-      task.in_ready_queue = false;
-      steps++;
-      if (task.step(this.step_budget_records)) this.wake(task);
-      if (task.checkpointed_writers.size > 0) this.checkTask(task);
+    this.in_mailbox = true;
+    try {
+      while (steps < this.max_steps_per_event) {
+        const task = this.ready.shift();
+        if (task === undefined) break;
+        task.in_ready_queue = false;
+        steps++;
+        if (task.step(this.step_budget_records)) this.wake(task);
+        if (task.checkpointed_writers.size > 0) this.checkTask(task);
+      }
+    } finally {
+      this.in_mailbox = false;
     }
     if (this.ready.length > 0 && this.mailbox_timer === undefined) {
       this.mailbox_timer = this.runtime.setTimer(0, { kind: 'mailbox' } satisfies TaskManagerTimer);

@@ -1,5 +1,6 @@
 // Specification of the data plane: credit-based flow control (a sender sends only with credit), bounded FIFO
-// channels, events in channel order, availability signalling, and watermark merging in the input gate.
+// channels, events in channel order, availability signalling, watermark merging in the input gate, and the buffer
+// timeout (partial buffers wait for a flush; events send them first; watermarks travel inside them).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_WATERMARK } from '../api/functions.js';
@@ -13,7 +14,7 @@ const fail = (message: string): never => {
 function link(config: NetworkConfig) {
   const gate = new InputGate(fail);
   const input = gate.addChannel('0:0:0', 'tm-a', true, config.input_buffers_per_channel);
-  const listener = { full_output_channels: 0, wakes: 0, onOutputAvailable() { this.wakes++; } };
+  const listener = { full_output_channels: 0, wakes: 0, onOutputAvailable() { this.wakes++; }, partial_starts: 0, onPartialBufferStarted() { this.partial_starts++; } };
   const output: OutputChannel = new OutputChannel('0:0:0', 'tm-a', true, config, {
     sendBuffer: (_channel, buffer) => gate.receive(input, buffer),
     returnCredit: (_channel: InputChannel, credits: number) => output.addCredit(credits),
@@ -22,7 +23,7 @@ function link(config: NetworkConfig) {
 }
 
 describe('credit-based channel', () => {
-  const config: NetworkConfig = { buffer_records: 4, input_buffers_per_channel: 2, output_queue_buffers: 2 };
+  const config: NetworkConfig = { buffer_records: 4, input_buffers_per_channel: 2, output_queue_buffers: 2, buffer_timeout_ms: null };
 
   it('sends only with credit; the rest waits in the bounded output queue; consuming returns credit', () => {
     const { gate, input, output, listener } = link(config);
@@ -48,8 +49,12 @@ describe('credit-based channel', () => {
         let n = 0;
         const consume = (): void => {
           const buffer: NetworkBuffer = gate.consumeHead(input);
-          if (buffer.kind === 'records') for (const v of buffer.values) received.push(`r${String(v)}`);
-          else if (buffer.kind === 'watermark') received.push(`w${buffer.timestamp_ms}`);
+          if (buffer.kind !== 'records') return;
+          const marks = buffer.watermarks ?? [];
+          for (let i = 0; i <= buffer.values.length; i++) {
+            for (const mark of marks) if (mark.after_records === i) received.push(`w${mark.timestamp_ms}`);
+            if (i < buffer.values.length) received.push(`r${String(buffer.values[i])}`);
+          }
           const credit = input.pending_credit;
           input.pending_credit = 0;
           output.addCredit(credit);
@@ -58,8 +63,10 @@ describe('credit-based channel', () => {
           if (op === 'record' && output.queued_buffers < config.output_queue_buffers) {
             output.addRecord(n, n);
             sent.push(`r${n++}`);
-          } else if (op === 'watermark' && output.queued_buffers < config.output_queue_buffers) {
-            output.addEvent({ kind: 'watermark', timestamp_ms: n });
+          } else if (op === 'watermark') {
+            output.addWatermark(n);
+            // A newer watermark right after another one (no record between) replaces it.
+            if (sent.at(-1)?.startsWith('w') === true) sent.pop();
             sent.push(`w${n}`);
           } else if (op === 'consume' && input.queue.length > 0) {
             consume();
@@ -93,8 +100,8 @@ describe('input gate watermarks', () => {
     const gate = new InputGate(fail);
     const a = gate.addChannel('a', 'x', true, 2);
     const b = gate.addChannel('b', 'x', true, 2);
-    gate.receive(a, { kind: 'watermark', timestamp_ms: 1 });
-    gate.receive(b, { kind: 'watermark', timestamp_ms: 2 });
+    gate.receive(a, { kind: 'records', values: [1], timestamps: [1] });
+    gate.receive(b, { kind: 'records', values: [2], timestamps: [2] });
     gate.blockChannel(a);
     expect(gate.nextReadable()).toBe(b);
     gate.consumeHead(b);
@@ -105,11 +112,11 @@ describe('input gate watermarks', () => {
 });
 
 describe('unaligned checkpoint support', () => {
-  const config: NetworkConfig = { buffer_records: 4, input_buffers_per_channel: 2, output_queue_buffers: 2 };
+  const config: NetworkConfig = { buffer_records: 4, input_buffers_per_channel: 2, output_queue_buffers: 2, buffer_timeout_ms: null };
 
   it('a priority barrier leaves at once, without credit, ahead of queued buffers, and reports what it overtook', () => {
     const sent: NetworkBuffer[] = [];
-    const listener = { full_output_channels: 0, onOutputAvailable() {} };
+    const listener = { full_output_channels: 0, onOutputAvailable() {}, onPartialBufferStarted() {} };
     const output = new OutputChannel('0:0:0', 'tm-b', false, config, {
       sendBuffer: (_channel, buffer) => sent.push(buffer),
       returnCredit: () => {},
@@ -161,5 +168,78 @@ describe('unaligned checkpoint support', () => {
     gate.receive(ending, { kind: 'end_of_partition' });
     expect(gate.captureInFlight(ending, 9)).toEqual({ records: { channel: 'e', values: [3], timestamps: [3] }, buffers: 1, stopped: true });
     expect(ending.queue).toHaveLength(2);
+  });
+});
+
+describe('buffer timeout: partial buffers', () => {
+  const held: NetworkConfig = { buffer_records: 4, input_buffers_per_channel: 2, output_queue_buffers: 2, buffer_timeout_ms: 100 };
+
+  it('holds a partial buffer until it is flushed, and reports when an empty partial buffer starts (the timer arms)', () => {
+    const { input, output, listener } = link(held);
+    output.addRecord('a', 1);
+    output.addRecord('b', 2);
+    expect(listener.partial_starts).toBe(1);
+    expect(input.queue).toHaveLength(0);
+    output.flush();
+    expect(input.queue).toEqual([{ kind: 'records', values: ['a', 'b'], timestamps: [1, 2] }]);
+    output.addRecord('c', 3);
+    expect(listener.partial_starts).toBe(2);
+    expect(input.queue).toHaveLength(1);
+  });
+
+  it('a full buffer leaves without a flush', () => {
+    const { input, output, listener } = link(held);
+    for (let i = 0; i < 4; i++) output.addRecord(i, i);
+    expect(input.queue).toHaveLength(1);
+    expect(listener.partial_starts).toBe(1);
+  });
+
+  it('a flush without credit never grows the queue: the partial buffer leaves with the next credit, with what was added meanwhile', () => {
+    const { gate, input, output } = link(held);
+    for (let i = 0; i < 8; i++) output.addRecord(i, i); // two full buffers use both credits
+    output.addRecord(8, 8);
+    output.flush();
+    expect(output.queued_buffers).toBe(0);
+    output.addRecord(9, 9);
+    expect(input.queue).toHaveLength(2);
+    gate.consumeHead(input);
+    output.addCredit(input.pending_credit);
+    input.pending_credit = 0;
+    expect(input.queue.at(-1)).toEqual({ kind: 'records', values: [8, 9], timestamps: [8, 9] });
+    output.addRecord(10, 10); // the flush was served: this one waits for the next timeout
+    expect(input.queue).toHaveLength(2);
+  });
+
+  it('a barrier or the end of the partition sends the partial buffer first, at once', () => {
+    for (const event of [{ kind: 'barrier', checkpoint_id: 1 }, { kind: 'end_of_partition' }] as NetworkBuffer[]) {
+      const { input, output } = link(held);
+      output.addRecord('a', 1);
+      output.addEvent(event);
+      expect(input.queue).toEqual([{ kind: 'records', values: ['a'], timestamps: [1] }, event]);
+    }
+  });
+
+  it('buffer timeout 0 sends after every record while there is credit', () => {
+    const { input, output, listener } = link({ ...held, buffer_timeout_ms: 0 });
+    output.addRecord('a', 1);
+    expect(input.queue).toEqual([{ kind: 'records', values: ['a'], timestamps: [1] }]);
+    output.addRecord('b', 2);
+    output.addRecord('c', 3); // no credit left: waits, then leaves with the next credit
+    expect(input.queue).toHaveLength(2);
+    expect(output.queued_buffers).toBe(0);
+    expect(listener.full_output_channels).toBe(0);
+  });
+
+  it('watermarks travel inside the buffer at their position and do not flush it; a newer one at the same position replaces the older', () => {
+    const { input, output } = link(held);
+    output.addWatermark(5);
+    output.addRecord('a', 6);
+    output.addWatermark(6);
+    output.addWatermark(7);
+    expect(input.queue).toHaveLength(0);
+    output.flush();
+    expect(input.queue).toEqual([
+      { kind: 'records', values: ['a'], timestamps: [6], watermarks: [{ after_records: 0, timestamp_ms: 5 }, { after_records: 1, timestamp_ms: 7 }] },
+    ]);
   });
 });

@@ -1,15 +1,24 @@
 // The data plane of one task: output channels with credit-based flow control and bounded queues, record writers
 // with partitioners, and the input gate (per-channel FIFO queues, watermark merging, per-channel blocking hooks
-// for aligned checkpoints). Buffers hold batches of records; control events travel in channel order.
+// for aligned checkpoints). Buffers hold batches of records (and the watermarks between them, as in Flink's record
+// stream); a partial buffer leaves when full, when flushed (buffer timeout) or ahead of an event, in channel order.
 import { assignKeyToParallelOperator, keyHashCode } from '../state/key-groups.js';
 import type { KeySelector } from '../api/functions.js';
 import { MIN_WATERMARK, MAX_WATERMARK } from '../api/functions.js';
 import type { NodeId } from '../runtime.js';
 
-/** One network buffer: a batch of records or a control event. Immutable once sent. */
+/** A watermark serialized into a records buffer: it follows the first `after_records` records of the buffer. */
+export interface BufferedWatermark {
+  after_records: number;
+  timestamp_ms: number;
+}
+
+/**
+ * One network buffer: a batch of records or a control event. Immutable once sent. Watermarks travel inside records
+ * buffers, as in Flink's record stream (at most one per position, in position order).
+ */
 export type NetworkBuffer =
-  | { kind: 'records'; values: unknown[]; timestamps: number[] }
-  | { kind: 'watermark'; timestamp_ms: number }
+  | { kind: 'records'; values: unknown[]; timestamps: number[]; watermarks?: BufferedWatermark[] }
   /**
    * priority: an unaligned checkpoint barrier, sent ahead of queued buffers without credit and never queued.
    * aligned: a savepoint barrier, aligned even when the job checkpoints unaligned (never switched on timeout).
@@ -24,17 +33,26 @@ export interface NetworkConfig {
   input_buffers_per_channel: number;
   /** Finished buffers an output channel may queue (waiting for credit) before its task stops producing. */
   output_queue_buffers: number;
+  /**
+   * Flink's execution.buffer-timeout.interval: a partially filled buffer is flushed at the latest this long after it
+   * got its first record or watermark; 0 flushes after every record; null flushes only full buffers (and ahead of events).
+   */
+  buffer_timeout_ms: number | null;
 }
+
+/** Flink's default buffer timeout (ExecutionOptions.BUFFER_TIMEOUT). */
+export const DEFAULT_BUFFER_TIMEOUT_MS = 100;
 
 export const DEFAULT_NETWORK_CONFIG: NetworkConfig = {
   buffer_records: 256,
   input_buffers_per_channel: 4,
   output_queue_buffers: 4,
+  buffer_timeout_ms: DEFAULT_BUFFER_TIMEOUT_MS,
 };
 
 /**
  * How far an output queue may exceed output_queue_buffers: a task checks availability before every record, so one
- * record's fan-out (≤ MAX_RECORDS_PER_INPUT_RECORD) plus the end-of-step flush and a few events can overshoot.
+ * record's fan-out (≤ MAX_RECORDS_PER_INPUT_RECORD) plus the partial buffer an event closes and a few events can overshoot.
  */
 export const MAX_RECORDS_PER_INPUT_RECORD = 1024;
 export function outputQueueHardBound(config: NetworkConfig): number {
@@ -57,12 +75,22 @@ export interface ChannelTransport {
 export interface OutputAvailabilityListener {
   full_output_channels: number;
   onOutputAvailable(): void;
+  /** An empty partial buffer got its first record or watermark (the buffer timeout starts). */
+  onPartialBufferStarted(): void;
 }
 
 export class OutputChannel {
   private readonly queue: NetworkBuffer[] = [];
   private partial_values: unknown[] = [];
   private partial_timestamps: number[] = [];
+  /** Watermarks in the partial buffer (at most one per position: buffer_records + 1). */
+  private partial_watermarks: BufferedWatermark[] | undefined = undefined;
+  /**
+   * A flush found no credit or a non-empty queue: the partial buffer (with whatever is added to it meanwhile) leaves
+   * as soon as the queue is empty and there is credit, like Flink's flushRequested on a subpartition.
+   */
+  private flush_requested = false;
+  private readonly flush_always: boolean;
   private credit: number;
   private full = false;
   private readonly hard_bound: number;
@@ -84,6 +112,7 @@ export class OutputChannel {
   ) {
     this.credit = config.input_buffers_per_channel;
     this.hard_bound = outputQueueHardBound(config);
+    this.flush_always = config.buffer_timeout_ms === 0;
   }
 
   get queued_buffers(): number {
@@ -95,18 +124,62 @@ export class OutputChannel {
   }
 
   addRecord(value: unknown, timestamp_ms: number): void {
+    if (this.partial_values.length === 0 && this.partial_watermarks === undefined) this.listener.onPartialBufferStarted();
     this.partial_values.push(value);
     this.partial_timestamps.push(timestamp_ms);
     if (this.partial_values.length >= this.config.buffer_records) this.finishPartial();
+    else if (this.flush_always) this.flush();
   }
 
-  /** Closes the partially filled buffer, if any, and queues it. */
-  finishPartial(): void {
-    if (this.partial_values.length === 0) return;
-    const buffer: NetworkBuffer = { kind: 'records', values: this.partial_values, timestamps: this.partial_timestamps };
+  /**
+   * A watermark goes into the record stream after the records emitted so far; it leaves with its buffer (Flink
+   * serializes watermarks into buffers and never flushes for them). A newer watermark at the same position replaces
+   * the older one (no record between them, so the receiver observes the same).
+   */
+  addWatermark(timestamp_ms: number): void {
+    const after_records = this.partial_values.length;
+    const marks = this.partial_watermarks;
+    if (marks === undefined) {
+      if (after_records === 0) this.listener.onPartialBufferStarted();
+      this.partial_watermarks = [{ after_records, timestamp_ms }];
+    } else {
+      const last = marks[marks.length - 1]!;
+      if (last.after_records === after_records) last.timestamp_ms = timestamp_ms;
+      else marks.push({ after_records, timestamp_ms });
+    }
+    if (this.flush_always) this.flush();
+  }
+
+  get has_partial_buffer(): boolean {
+    return this.partial_values.length > 0 || this.partial_watermarks !== undefined;
+  }
+
+  private closePartial(): NetworkBuffer {
+    const buffer: NetworkBuffer =
+      this.partial_watermarks === undefined
+        ? { kind: 'records', values: this.partial_values, timestamps: this.partial_timestamps }
+        : { kind: 'records', values: this.partial_values, timestamps: this.partial_timestamps, watermarks: this.partial_watermarks };
     this.partial_values = [];
     this.partial_timestamps = [];
-    this.enqueue(buffer);
+    this.partial_watermarks = undefined;
+    this.flush_requested = false;
+    return buffer;
+  }
+
+  /** Closes the partially filled buffer, if any, and queues it (it is full, or an event follows it). */
+  finishPartial(): void {
+    if (!this.has_partial_buffer) return;
+    this.enqueue(this.closePartial());
+  }
+
+  /**
+   * Buffer timeout: the partial buffer leaves now if nothing is queued ahead of it and there is credit, otherwise as
+   * soon as that holds (records added meanwhile go with it). Never grows the queue.
+   */
+  flush(): void {
+    if (!this.has_partial_buffer) return;
+    this.flush_requested = true;
+    this.trySend();
   }
 
   /** Events go after every record emitted before them (channel order). */
@@ -135,7 +208,11 @@ export class OutputChannel {
   }
 
   private trySend(): void {
-    while (this.credit > 0 && this.queue.length > 0) {
+    while (this.credit > 0) {
+      if (this.queue.length === 0) {
+        if (!this.flush_requested || !this.has_partial_buffer) return;
+        this.queue.push(this.closePartial());
+      }
       const buffer = this.queue.shift()!;
       this.credit--;
       this.buffers_sent++;
@@ -217,8 +294,8 @@ export class RecordWriter {
     for (const channel of this.channels) channel.addEvent(buffer);
   }
 
-  flush(): void {
-    for (const channel of this.channels) channel.finishPartial();
+  broadcastWatermark(timestamp_ms: number): void {
+    for (const channel of this.channels) channel.addWatermark(timestamp_ms);
   }
 }
 

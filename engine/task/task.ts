@@ -1,5 +1,6 @@
 // One running subtask: its operator chain, the source driver (for source vertices), the input gate and record
 // writers. It runs mailbox-style in bounded steps (step(budget)) scheduled by its TaskManager; it never blocks.
+// Partial output buffers leave when full, ahead of events, or on the task's buffer-timeout timer (one per task).
 import {
   MAX_WATERMARK,
   MIN_WATERMARK,
@@ -80,6 +81,7 @@ import { computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
 import { OperatorListState, redistributeOperatorListState, type OperatorStateMode } from '../state/operator-state.js';
 import type { KeyedStateHandle, SnapshotFile } from '../state/backend.js';
 import {
+  type BufferedWatermark,
   type ChannelRecords,
   InputGate,
   OutputChannel,
@@ -116,6 +118,8 @@ export interface TaskHost {
   wake(task: Task): void;
   /** Wake the task after `after_ms`. */
   wakeAfter(task: Task, after_ms: number): void;
+  /** Call task.flushOutputs() after `after_ms` (the buffer timeout; the task arms at most one at a time). */
+  flushAfter(task: Task, after_ms: number): void;
   createKeyedBackend(operator_uid: string, range: KeyGroupRange, max_parallelism: number): KeyedStateBackend;
   onTaskFinished(task: Task): void;
   /** Aligned checkpoints: barrier `checkpoint_id` arrived on every input channel (snapshot now, then forward it). */
@@ -159,8 +163,7 @@ class WriterOutput implements Output {
   emitWatermark(watermark_ms: number): void {
     if (watermark_ms <= this.last_watermark_ms) return;
     this.last_watermark_ms = watermark_ms;
-    const event: NetworkBuffer = { kind: 'watermark', timestamp_ms: watermark_ms };
-    for (const writer of this.writers) writer.broadcastEvent(event);
+    for (const writer of this.writers) writer.broadcastWatermark(watermark_ms);
   }
 }
 
@@ -463,6 +466,22 @@ export class Task implements OutputAvailabilityListener {
     if (this.status === 'running') this.host.wake(this);
   }
 
+  /** The buffer-timeout timer is armed (at most one per task; it flushes every output channel). */
+  private flush_timer_armed = false;
+
+  onPartialBufferStarted(): void {
+    const timeout_ms = this.host.network.buffer_timeout_ms;
+    if (this.flush_timer_armed || timeout_ms === null || timeout_ms === 0) return;
+    this.flush_timer_armed = true;
+    this.host.flushAfter(this, timeout_ms);
+  }
+
+  /** Buffer timeout: every partial output buffer leaves (as soon as its channel has credit). */
+  flushOutputs(): void {
+    this.flush_timer_armed = false;
+    for (const channel of this.output_channels) channel.flush();
+  }
+
   /** Operators that may refuse input (sinks); only these are asked per record. */
   private gated_operators: StreamOperator[] = [];
 
@@ -497,7 +516,6 @@ export class Task implements OutputAvailabilityListener {
       for (const operator of this.operators) operator.onProcessingTime(now);
     }
     const more = this.source !== undefined ? this.stepSource(budget_records) : this.stepInput(budget_records);
-    for (const writer of this.writers) writer.flush();
     for (const operator of this.operators) operator.flush();
     this.returnCredits();
     return more && this.status === 'running';
@@ -555,13 +573,17 @@ export class Task implements OutputAvailabilityListener {
         case 'records': {
           const values = buffer.values;
           const timestamps = buffer.timestamps;
+          // A watermark at position p is processed right after the p-th record (position 0: before the first).
+          const watermarks = buffer.watermarks;
           let i = channel.cursor;
           const n = values.length;
+          if (watermarks !== undefined && i === 0) this.processBufferedWatermarks(channel, watermarks, 0);
           while (i < n && budget > 0) {
             head.processElement(values[i], timestamps[i]!);
             i++;
             budget--;
             this.records_in++;
+            if (watermarks !== undefined) this.processBufferedWatermarks(channel, watermarks, i);
             if (!this.chainAvailable()) break;
           }
           if (this.aligning_checkpoint !== undefined && this.barrier_seen.has(channel.index)) {
@@ -571,12 +593,6 @@ export class Task implements OutputAvailabilityListener {
           }
           if (i >= n) gate.consumeHead(channel);
           else channel.cursor = i;
-          break;
-        }
-        case 'watermark': {
-          gate.consumeHead(channel);
-          const advanced = gate.onWatermark(channel, buffer.timestamp_ms);
-          if (advanced !== undefined) head.processWatermark(advanced);
           break;
         }
         case 'barrier': {
@@ -599,6 +615,15 @@ export class Task implements OutputAvailabilityListener {
       }
     }
     return gate.hasReadable() && this.chainAvailable();
+  }
+
+  private processBufferedWatermarks(channel: InputChannel, watermarks: readonly BufferedWatermark[], position: number): void {
+    for (const mark of watermarks) {
+      if (mark.after_records > position) return;
+      if (mark.after_records < position) continue;
+      const advanced = this.gate.onWatermark(channel, mark.timestamp_ms);
+      if (advanced !== undefined) this.operators[0]!.processWatermark(advanced);
+    }
   }
 
   /**
@@ -715,7 +740,6 @@ export class Task implements OutputAvailabilityListener {
     if (this.source === undefined) this.host.fail('checkpoint triggered on a non-source task', { task: this.key });
     if (checkpoint_id <= this.last_checkpoint_id) return;
     this.last_checkpoint_id = checkpoint_id;
-    for (const writer of this.writers) writer.flush();
     if (this.host.unaligned?.aligned_checkpoint_timeout_ms === 0 && !savepoint) {
       this.startUnaligned(checkpoint_id, undefined);
       return;

@@ -187,6 +187,7 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
       hostEngineNode(
         createTaskManager({
           ...seams.task_manager,
+          network: { buffer_timeout_ms: plan.flink.buffer_timeout_ms, ...seams.task_manager?.network },
           job_manager: JOB_MANAGER_ID,
           // With HA, TaskManagers notice a lost leader within the heartbeat timeout (Flink's TaskManager side too).
           ...(plan.job_manager_ha ? { job_manager_candidates: job_manager_ids, job_manager_timeout_ms: plan.flink.heartbeat.timeout_ms } : {}),

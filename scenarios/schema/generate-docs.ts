@@ -105,6 +105,8 @@ const FLINK_NOTES = [
   '  `heartbeat.timeout` below `heartbeat.interval`; an exponential max-backoff below the initial backoff.',
   '- `rocksdb` selects streamsim\'s own embedded LSM store, which plays RocksDB\'s role (incremental checkpoints,',
   '  `state.backend.rocksdb.writebuffer.size` as the memtable size).',
+  '- `execution.buffer-timeout.interval` defaults to Flink\'s 100 ms. "Only full buffers" is `-1` as a plain number',
+  '  (the older Flink spelling); Flink 1.19+ spells it `execution.buffer-timeout.enabled: false`, not a key here.',
 ];
 
 /** The Markdown text the schema generates, byte for byte what docs/scenario-format.md must hold. */

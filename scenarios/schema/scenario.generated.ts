@@ -211,6 +211,10 @@ export type JitterFactor = number;
  */
 export type AttemptsBeforeReset = number;
 /**
+ * How long a partially filled network buffer may wait for more records before it is sent (Flink's output flusher). `0` sends after every record; `-1` (a plain number) sends only full buffers. Checkpoint barriers and the end of a partition always send the partial buffer first; watermarks travel inside buffers and wait with them.
+ */
+export type BufferTimeout = string | number;
+/**
  * Time between heartbeat requests from the JobManager to each TaskManager.
  */
 export type HeartbeatInterval = string | number;
@@ -714,7 +718,7 @@ export interface WindowedSumParameters {
   allowed_lateness?: AllowedLateness;
 }
 /**
- * Checkpointing, state backend, restart and heartbeat settings, written with Flink's own configuration keys and value syntax (flat keys as in a Flink configuration file). Durations: a whole number with an optional unit (`d`, `h`, `min`/`m`, `s`, `ms`, and their long forms); a plain number means milliseconds. Memory sizes: a whole number with an optional unit (`b`, `kb`, `mb`, `gb`, `tb`; 1024-based); a plain number means bytes. Absent keys take Flink's documented defaults.
+ * Checkpointing, state backend, restart, heartbeat and network buffer settings, written with Flink's own configuration keys and value syntax (flat keys as in a Flink configuration file). Durations: a whole number with an optional unit (`d`, `h`, `min`/`m`, `s`, `ms`, and their long forms); a plain number means milliseconds. Memory sizes: a whole number with an optional unit (`b`, `kb`, `mb`, `gb`, `tb`; 1024-based); a plain number means bytes. Absent keys take Flink's documented defaults.
  */
 export interface FlinkConfiguration {
   'execution.checkpointing.interval'?: CheckpointInterval;
@@ -744,6 +748,7 @@ export interface FlinkConfiguration {
   'restart-strategy.exponential-delay.reset-backoff-threshold'?: ResetBackoffThreshold;
   'restart-strategy.exponential-delay.jitter-factor'?: JitterFactor;
   'restart-strategy.exponential-delay.attempts-before-reset-backoff'?: AttemptsBeforeReset;
+  'execution.buffer-timeout.interval'?: BufferTimeout;
   'heartbeat.interval'?: HeartbeatInterval;
   'heartbeat.timeout'?: HeartbeatTimeout;
   'heartbeat.rpc-failure-threshold'?: HeartbeatRPCFailureThreshold;
