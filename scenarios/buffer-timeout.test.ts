@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { load_scenario } from './load.js';
 import type { RunView } from './run/assemble.js';
-import { run_scenario_with } from './runner.js';
+import { run_scenario_with } from '../properties/run.js';
 import type { Scenario } from './schema/scenario.generated.js';
 
 const CATALOGUE_FILE = 'scenarios/catalogue/baseline-no-faults.yaml';
