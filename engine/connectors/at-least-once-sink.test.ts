@@ -90,6 +90,22 @@ describe('at-least-once sink', () => {
   });
 });
 
+describe('at-least-once sink and aborted checkpoints', () => {
+  it('an aborted checkpoint no longer waits for its writes; a later one still does', () => {
+    const { world, host, output } = setup();
+    world.drop_message = (from) => from === 'sink'; // the store is unreachable: no write is acknowledged
+    host().writer.invoke(1);
+    host().writer.snapshot_state(1);
+    host().writer.notify_checkpoint_aborted(1);
+    host().writer.invoke(2);
+    host().writer.snapshot_state(2);
+    world.drop_message = () => false;
+    world.settle(1_000);
+    expect(output()).toEqual([1, 2]);
+    expect(host().flushed).toEqual([2]);
+  });
+});
+
 describe('at-least-once sink in the engine Sink API', () => {
   it('sends the partial batch when asked (the adapter does at the end of every task step)', () => {
     const { world, host, output } = setup();

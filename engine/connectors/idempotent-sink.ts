@@ -117,7 +117,9 @@ export class IdempotentSinkWriter {
   }
 
   notify_checkpoint_complete(_checkpoint_id: number): void {}
-  notify_checkpoint_aborted(_checkpoint_id: number): void {}
+  notify_checkpoint_aborted(checkpoint_id: number): void {
+    this.flush_gate.forget(checkpoint_id);
+  }
 
   on_message(message: unknown): boolean {
     const matched = this.client.on_message(message);
@@ -235,7 +237,9 @@ class IdempotentSinkAdapter implements CheckpointedSinkWriter<unknown> {
     return this.writer.is_flushed(checkpoint_id);
   }
   notifyCheckpointComplete(): void {}
-  notifyCheckpointAborted(): void {}
+  notifyCheckpointAborted(checkpoint_id: number): void {
+    this.writer.notify_checkpoint_aborted(checkpoint_id);
+  }
   onMessage(message: unknown): void {
     this.writer.on_message(message);
     this.keep_ticking();
