@@ -1,15 +1,20 @@
-// The world's event queue: a binary min-heap ordered by (time_ms, sequence number) over parallel typed arrays,
-// with an explicit bound (max_queued_events). Each event carries a small integer kind, two int32 arguments,
-// one float argument and one object reference; the world interprets them. This is the simulator's hot path.
+// The world's event queue: a binary min-heap ordered by (time_ms, tie key) over parallel typed arrays, with an
+// explicit bound (max_queued_events). The tie key is the scheduling sequence number, or a seeded random draw when
+// ties are shuffled. Each event carries a kind, two int32 arguments, a float and a reference. The simulator's hot path.
 import { InvariantViolation } from './invariant.js';
 
 const initial_capacity = 1024;
+/** With shuffled ties the key is draw * TIE_SEQUENCE_SPAN + (sequence mod span): exact in a double for 32-bit draws. */
+const TIE_SEQUENCE_SPAN = 2 ** 21;
+
+/** A seeded source of 32-bit integers (0 ≤ n < 2^32) that orders events falling at the same time. */
+export type TieDraw = () => number;
 
 export class EventQueue {
   readonly max_queued_events: number;
   /** Events currently queued. */
   size = 0;
-  /** Next sequence number: ties in time break by it, so equal-time events run in scheduling order. */
+  /** Next sequence number: ties in time break by it (unless shuffled), so equal-time events run in scheduling order. */
   private next_sequence = 0;
   private capacity: number;
   // Heap order: position → (time, sequence, slot). Moving three numbers per level beats an indirection per compare.
@@ -33,7 +38,14 @@ export class EventQueue {
   popped_c = 0;
   popped_ref: unknown = undefined;
 
-  constructor(max_queued_events: number) {
+  /**
+   * `tie_draw` absent: equal-time events run in scheduling order. Present: in the order of a seeded draw per event
+   * (the same seed gives the same order), to explore interleavings.
+   */
+  constructor(
+    max_queued_events: number,
+    private readonly tie_draw?: TieDraw,
+  ) {
     if (!(Number.isInteger(max_queued_events) && max_queued_events > 0)) {
       throw new Error(`EventQueue: max_queued_events must be a positive integer, got ${max_queued_events}`);
     }
@@ -61,7 +73,8 @@ export class EventQueue {
     this.slot_b[slot] = b;
     this.slot_c[slot] = c;
     this.slot_ref[slot] = ref;
-    const sequence = this.next_sequence++;
+    const sequence =
+      this.tie_draw === undefined ? this.next_sequence++ : this.tie_draw() * TIE_SEQUENCE_SPAN + (this.next_sequence++ % TIE_SEQUENCE_SPAN);
     // Sift up.
     const heap_time_ms = this.heap_time_ms;
     const heap_sequence = this.heap_sequence;

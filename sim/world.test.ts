@@ -303,3 +303,51 @@ describe('pause details', () => {
     expect(seen).toEqual(['s broken r', 'stored at 100', 'message survivor at 100']);
   });
 });
+
+describe('shuffled ties (exploring interleavings)', () => {
+  /** Ten processes each set a timer for 5 ms: which order do the ten equal-time timers fire in? */
+  function timer_order(seed: number, shuffle_ties: boolean): string[] {
+    const world = new World({ seed, shuffle_ties });
+    const fired: string[] = [];
+    for (let index = 0; index < 10; index++) {
+      const id = `p${index}`;
+      world.add_process(id, (context) => ({
+        onStart: () => void context.setTimer(5, 'tick'),
+        onMessage: () => {},
+        onTimer: () => void fired.push(id),
+      }));
+    }
+    world.run();
+    return fired;
+  }
+
+  it('off: equal-time events run in scheduling order', () => {
+    const in_order = Array.from({ length: 10 }, (_, index) => `p${index}`);
+    for (const seed of [1, 2, 3]) expect(timer_order(seed, false)).toEqual(in_order);
+  });
+
+  it('on: equal-time events run in an order the seed decides — the same for the same seed, different across seeds', () => {
+    expect(timer_order(7, true)).toEqual(timer_order(7, true));
+    const orders = new Set([1, 2, 3, 4, 5, 6, 7, 8].map((seed) => timer_order(seed, true).join(',')));
+    expect(orders.size).toBeGreaterThan(4);
+    for (const seed of [1, 2]) expect([...timer_order(seed, true)].sort()).toEqual([...timer_order(seed, false)].sort());
+  });
+
+  it('on: messages of one link stay FIFO even when they fall at the same time', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const world = new World({ seed, shuffle_ties: true, network: { default_latency: fixed_1ms } });
+      const received: number[] = [];
+      world.add_process('receiver', () => ({ onStart: () => {}, onMessage: (_from, message) => void received.push((message as { index: number }).index), onTimer: () => {} }));
+      // Sent from a timer: both processes have started by then, whichever order their starts ran in.
+      world.add_process('sender', (context) => ({
+        onStart: () => void context.setTimer(1, 'send'),
+        onMessage: () => {},
+        onTimer: () => {
+          for (let index = 0; index < 50; index++) context.send('receiver', { type: 'm', index });
+        },
+      }));
+      world.run();
+      expect(received).toEqual(Array.from({ length: 50 }, (_, index) => index));
+    }
+  });
+});

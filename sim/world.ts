@@ -37,7 +37,15 @@ export interface WorldOptions {
   max_processes?: number;
   /** Bound on events held for one paused process (default 100,000); exceeding it is an InvariantViolation. */
   max_held_events_per_process?: number;
+  /**
+   * Events at the same virtual time run in a seeded random order (from the 'ties' stream) instead of scheduling
+   * order, to explore interleavings. Messages on one link stay FIFO: a later message is delivered strictly later.
+   */
+  shuffle_ties?: boolean;
 }
+
+/** How much later than the previous message on its link a message is delivered when ties are shuffled. */
+export const LINK_FIFO_GAP_MS = 1e-6;
 
 export interface AddProcessOptions {
   /** First start after this delay (default 0: at the current time, as its own event). */
@@ -178,13 +186,19 @@ export class World {
   private readonly max_fault_notes = 10_000;
   /** Set by finish(): the hash of every record before 'end', which the 'end' record carries and the summary reports. */
   private final_hash: string | undefined;
+  private readonly shuffle_ties: boolean;
 
   constructor(options: WorldOptions) {
     if (!Number.isSafeInteger(options.seed)) throw new Error(`World: seed must be a safe integer, got ${options.seed}`);
     this.seed = options.seed;
-    this.queue = new EventQueue(options.max_queued_events ?? 1_000_000);
     this.trace = new Trace(options.seed, { sink: options.trace ?? 'none', scenario: options.scenario ?? '' });
     this.root_rng = new Rng(String(options.seed));
+    this.shuffle_ties = options.shuffle_ties === true;
+    const ties_rng = this.shuffle_ties ? this.random('ties') : undefined;
+    this.queue = new EventQueue(
+      options.max_queued_events ?? 1_000_000,
+      ties_rng === undefined ? undefined : () => Math.floor(ties_rng.next() * 2 ** 32),
+    );
     this.network_rng = this.random('network');
     this.storage_rng = this.random('storage');
     this.default_latency = options.network?.default_latency ?? { kind: 'uniform', min_ms: 0.5, max_ms: 2 };
@@ -823,6 +837,8 @@ export class World {
     const latency_ms = model.kind === 'fixed' ? model.delay_ms : sample_latency_ms(model, this.network_rng);
     let deliver_at_ms = this.current_ms + latency_ms + link.extra_latency_ms;
     if (deliver_at_ms < link.last_delivery_ms) deliver_at_ms = link.last_delivery_ms;
+    // Shuffled ties would reorder equal-time messages of one link: keep the link FIFO by strict order in time.
+    if (this.shuffle_ties && deliver_at_ms <= link.last_delivery_ms && link.in_flight > 0) deliver_at_ms = link.last_delivery_ms + LINK_FIFO_GAP_MS;
     link.last_delivery_ms = deliver_at_ms;
     link.in_flight++;
     this.queue.push(deliver_at_ms, event_deliver, link.index, link.epoch, message_id, message);
