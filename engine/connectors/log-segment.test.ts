@@ -1,11 +1,14 @@
 // The segment bytes are exactly the UTF-8 of JSON.stringify(records), for the plain-data records written straight to
 // bytes and for everything that takes the JSON.stringify route.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { sequenceCheckInput } from '../examples/sequence-check.js';
 import { windowedSumInput } from '../examples/windowed-sum.js';
 import { wordCountInput } from '../examples/word-count.js';
 import type { LogRecord } from './log-broker.js';
 import { encodeSegment } from './log-segment.js';
+
+const runs = Number(process.env['STREAMSIM_PROPERTY_RUNS'] ?? 30);
 
 const reference = (records: readonly unknown[]): Uint8Array => new TextEncoder().encode(JSON.stringify(records));
 
@@ -74,5 +77,21 @@ describe('log segment bytes', () => {
     expectSameBytes([{ value: long, timestamp_ms: 0 }]);
     expectSameBytes([{ value: 'short', timestamp_ms: 1 }]);
     expectSameBytes(Array.from({ length: 5000 }, (_, i) => ({ value: { key: `k${i % 7}`, seq: i }, timestamp_ms: i })));
+  });
+
+  it('match JSON.stringify for records holding arbitrary JSON values (written directly or not)', () => {
+    const record = fc.record({ value: fc.jsonValue(), timestamp_ms: fc.oneof(fc.nat(), fc.double()) });
+    fc.assert(fc.property(fc.array(record, { maxLength: 20 }), (records) => expectSameBytes(records)), { numRuns: runs });
+    const flat = fc.record({
+      value: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null))),
+      timestamp_ms: fc.nat(),
+    });
+    fc.assert(fc.property(fc.array(flat, { maxLength: 20 }), (records) => expectSameBytes(records)), { numRuns: runs });
+  });
+
+  it('match JSON.stringify for values JSON transforms or drops (taking the JSON.stringify route)', () => {
+    const odd = fc.oneof(fc.constant(undefined), fc.date(), fc.constant(() => 1), fc.constant({ toJSON: () => 'replaced' }));
+    const record = fc.record({ value: fc.oneof(fc.jsonValue(), odd, fc.dictionary(fc.string(), odd)), timestamp_ms: fc.nat() });
+    fc.assert(fc.property(fc.array(record, { maxLength: 10 }), (records) => expectSameBytes(records)), { numRuns: runs });
   });
 });
