@@ -16,6 +16,8 @@ export interface RunCase {
   faults: ScenarioFault[];
   /** Message delays: absent (the world's default), or a latency model with spikes. */
   network?: NonNullable<Scenario['network']>;
+  /** Equal-time events in a seeded random order (simulation.shuffle_ties); shrinks toward false. */
+  shuffle_ties: boolean;
   seed: number;
 }
 
@@ -142,7 +144,16 @@ function at_ms_of(fault: ScenarioFault): number {
 
 export function arb_run_case(options: { max_faults: number; horizon_ms: number; storage?: boolean; job_manager_loss?: boolean }): fc.Arbitrary<RunCase> {
   return fc
-    .record({ network: arb_network(), sink: arb_sink(), job: arb_job(), task_managers: fc.integer({ min: 2, max: 3 }), workload: arb_workload(), flink: arb_flink(), seed: fc.integer({ min: 1, max: 1_000_000 }) })
+    .record({
+      network: arb_network(),
+      sink: arb_sink(),
+      job: arb_job(),
+      task_managers: fc.integer({ min: 2, max: 3 }),
+      workload: arb_workload(),
+      flink: arb_flink(),
+      shuffle_ties: fc.boolean(),
+      seed: fc.integer({ min: 1, max: 1_000_000 }),
+    })
     .chain((base) =>
       arb_fault_plan({ task_managers: base.task_managers, horizon_ms: options.horizon_ms, max_faults: options.max_faults, storage: options.storage ?? false, job_manager_loss: options.job_manager_loss ?? false }).map(
         (faults): RunCase => ({
@@ -153,6 +164,7 @@ export function arb_run_case(options: { max_faults: number; horizon_ms: number; 
           workload: base.workload,
           flink: base.flink,
           faults,
+          shuffle_ties: base.shuffle_ties,
           seed: base.seed,
         }),
       ),
@@ -170,6 +182,7 @@ export function scenario_of(run_case: RunCase, name: string, properties: NonNull
     sink: run_case.sink,
     workload: run_case.workload,
     ...(run_case.network !== undefined ? { network: run_case.network } : {}),
+    ...(run_case.shuffle_ties ? { simulation: { shuffle_ties: true } } : {}),
     faults: run_case.faults,
     phases: { safety_duration: ms(horizon_ms), liveness_bound: '20s' },
     properties,

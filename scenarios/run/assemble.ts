@@ -125,6 +125,7 @@ export function job_manager_config(plan: RunPlan, spec: JobSpec): JobManagerConf
 export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: EngineSeams = {}): AssembledRun {
   const world_options: WorldOptions = { seed, scenario: plan.scenario.name, trace };
   if (plan.network_latency !== undefined) world_options.network = { default_latency: plan.network_latency };
+  if (plan.shuffle_ties) world_options.shuffle_ties = true;
   const storage: NonNullable<WorldOptions['storage']> = {};
   if (plan.checkpoint_store_latency !== undefined) storage.checkpoint_store = { latency: plan.checkpoint_store_latency };
   if (plan.disk_latency !== undefined) storage.disk = { latency: plan.disk_latency };

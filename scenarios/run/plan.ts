@@ -45,6 +45,8 @@ export interface RunPlan {
   transaction_timeout_ms: number;
   workload: WorkloadPlan;
   network_latency: LatencyModel | undefined;
+  /** Equal-time events run in a seeded random order (simulation.shuffle_ties). */
+  shuffle_ties: boolean;
   checkpoint_store_latency: LatencyModel | undefined;
   disk_latency: LatencyModel | undefined;
   phases: PhasePlan;
@@ -197,6 +199,7 @@ export function plan_run(scenario: Scenario): RunPlan {
     transaction_timeout_ms: duration_field_ms(scenario.sink?.transaction_timeout, 15 * 60_000, 'sink.transaction_timeout'),
     workload,
     network_latency: latency_model(scenario.network?.latency, 'network.latency'),
+    shuffle_ties: scenario.simulation?.shuffle_ties === true,
     checkpoint_store_latency: latency_model(scenario.storage?.checkpoint_store_latency, 'storage.checkpoint_store_latency'),
     disk_latency: latency_model(scenario.storage?.disk_latency, 'storage.disk_latency'),
     phases,

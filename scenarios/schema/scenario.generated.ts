@@ -295,6 +295,10 @@ export type SpikeProbability = number;
  */
 export type SpikeLatency = string | number;
 /**
+ * Events that fall at the same virtual time (messages from different links, timers, starts, storage completions) run in a seeded random order instead of the order they were scheduled in, so each seed explores another interleaving, as FoundationDB's simulator does. Messages on one link stay in order. Default false.
+ */
+export type ShuffleTies = boolean;
+/**
  * One fault of the plan; `kind` says which.
  */
 export type Fault = Fault1 & Fault2;
@@ -663,6 +667,7 @@ export interface Scenario {
   sink?: Sink;
   workload?: Workload;
   network?: Network;
+  simulation?: Simulation;
   storage?: Storage;
   faults?: FaultPlan;
   nemesis?: Nemesis;
@@ -790,6 +795,12 @@ export interface LinkLatency {
   max?: Maximum;
   spike_probability?: SpikeProbability;
   spike?: SpikeLatency;
+}
+/**
+ * How the simulator orders what time alone does not decide.
+ */
+export interface Simulation {
+  shuffle_ties?: ShuffleTies;
 }
 /**
  * The simulated disks and the shared checkpoint store.
