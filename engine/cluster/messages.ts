@@ -32,7 +32,7 @@ export interface JobSpec {
 }
 
 export type ClusterMessage =
-  /** `running_attempt` (with HA): the attempt whose tasks the TaskManager still runs, null after it cancelled them. */
+  /** `running_attempt`: the attempt whose tasks the TaskManager still runs, null after it cancelled them. */
   | { type: 'tm.register'; slots: number; incarnation: number; running_attempt?: number | null }
   /** `leader_epoch`: the JobManager's fencing token under high availability (absent without HA). */
   | { type: 'tm.registered'; leader_epoch?: number }

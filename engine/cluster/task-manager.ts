@@ -142,7 +142,9 @@ export class TaskManager implements EngineNode, ChannelTransport {
         type: 'tm.register',
         slots: this.config.slots,
         incarnation: this.runtime.incarnation,
-        ...(this.job_manager_candidates.size > 1 ? { running_attempt: this.deployment?.attempt ?? null } : {}),
+        // The attempt whose tasks still run here (null once cancelled): a JobManager that believes this TaskManager
+        // runs the current attempt learns from it that the tasks are gone.
+        running_attempt: this.deployment?.attempt ?? null,
       } satisfies ClusterMessage);
     }
     this.runtime.setTimer(this.config.registration_retry_ms ?? 1000, { kind: 'register' } satisfies TaskManagerTimer);
