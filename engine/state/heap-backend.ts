@@ -69,8 +69,8 @@ export function verified_file_bytes(ref: FileRef, files: ReadonlyMap<string, Uin
 
 /** A stored value; updating an existing entry writes the cell instead of the Map. */
 type Cell = { value: unknown };
-/** One key's entries by namespace, with the "" namespace (plain keyed state) also reachable directly. */
-type KeySlot = { namespaces: Map<string, Cell>; plain: Cell | undefined };
+/** One key's entries: the "" namespace (plain keyed state) directly, other namespaces (windows) in a map made on first use. */
+type KeySlot = { plain: Cell | undefined; namespaced: Map<string, Cell> | undefined };
 type KeyMap = Map<string, KeySlot>;
 type StateMap = Map<string, KeyMap>;
 /** Lookup index beside the key-group tree: state → key → that key's slot (the same object as in the tree). */
@@ -93,8 +93,24 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function add_cell(slot: KeySlot, namespace: string, value: unknown): void {
   const cell: Cell = { value };
-  slot.namespaces.set(namespace, cell);
   if (namespace === '') slot.plain = cell;
+  else (slot.namespaced ??= new Map()).set(namespace, cell);
+}
+
+function cell_of(slot: KeySlot, namespace: string): Cell | undefined {
+  return namespace === '' ? slot.plain : slot.namespaced?.get(namespace);
+}
+
+function slot_is_empty(slot: KeySlot): boolean {
+  return slot.plain === undefined && (slot.namespaced === undefined || slot.namespaced.size === 0);
+}
+
+/** Appends the slot's entries (in no particular order). */
+function push_entries(out: StateEntry[], state: string, key_group: number, key: string, slot: KeySlot): void {
+  if (slot.plain !== undefined) out.push({ state, key_group, key, namespace: '', value: slot.plain.value });
+  if (slot.namespaced !== undefined) {
+    for (const [namespace, cell] of slot.namespaced) out.push({ state, key_group, key, namespace, value: cell.value });
+  }
 }
 
 /**
@@ -174,10 +190,19 @@ function write_row(position: number, state: string, key: string, namespace: stri
   return write_byte(position, CLOSE_BRACKET);
 }
 
+/** Lists up to this long are put in order by insertion sort (Array.prototype.sort allocates work space per call). */
+const INSERTION_SORT_MAX_LENGTH = 16;
+
 /** The keys of a map in canonical string order. */
 function sorted_keys<V>(map: Map<string, V>): string[] {
   const keys = [...map.keys()];
-  if (keys.length > 1) keys.sort(compare_strings);
+  if (keys.length > INSERTION_SORT_MAX_LENGTH) return keys.sort(compare_strings);
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
   return keys;
 }
 
@@ -245,7 +270,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     this.check_key_group(key_group);
     const slot = this.slot_of(state, key_group, key);
     if (slot === undefined) return undefined;
-    return namespace === '' ? slot.plain?.value : slot.namespaces.get(namespace)?.value;
+    return cell_of(slot, namespace)?.value;
   }
 
   put(state: string, key_group: number, key: string, namespace: string, value: unknown): void {
@@ -258,10 +283,10 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       let keys = states.get(state);
       if (keys === undefined) states.set(state, (keys = new Map()));
       slot = keys.get(key);
-      if (slot === undefined) keys.set(key, (slot = { namespaces: new Map(), plain: undefined }));
+      if (slot === undefined) keys.set(key, (slot = { plain: undefined, namespaced: undefined }));
       if (this.index.get(state)?.has(key) !== true) this.index_key(state, key_group, key, slot);
     }
-    const cell = namespace === '' ? slot.plain : slot.namespaces.get(namespace);
+    const cell = cell_of(slot, namespace);
     if (cell !== undefined) {
       cell.value = value;
       return;
@@ -294,11 +319,11 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const states = this.groups.get(key_group);
     const keys = states?.get(state);
     const slot = keys?.get(key);
-    if (states === undefined || keys === undefined || slot === undefined || !slot.namespaces.has(namespace)) return;
-    slot.namespaces.delete(namespace);
+    if (states === undefined || keys === undefined || slot === undefined || cell_of(slot, namespace) === undefined) return;
     if (namespace === '') slot.plain = undefined;
+    else slot.namespaced!.delete(namespace);
     this.live_entries--;
-    if (slot.namespaces.size === 0) {
+    if (slot_is_empty(slot)) {
       this.forget_last_lookup();
       keys.delete(key);
       const indexed = this.index.get(state);
@@ -313,9 +338,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const keys = this.groups.get(key_group)?.get(state);
     if (keys === undefined) return [];
     const out: StateEntry[] = [];
-    for (const [key, slot] of keys) {
-      for (const [namespace, cell] of slot.namespaces) out.push({ state, key_group, key, namespace, value: cell.value });
-    }
+    for (const [key, slot] of keys) push_entries(out, state, key_group, key, slot);
     out.sort((a, b) => compare_strings(a.key, b.key) || compare_strings(a.namespace, b.namespace));
     return out;
   }
@@ -328,9 +351,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const out: StateEntry[] = [];
     for (const [key_group, states] of this.groups) {
       for (const [state, keys] of states) {
-        for (const [key, slot] of keys) {
-          for (const [namespace, cell] of slot.namespaces) out.push({ state, key_group, key, namespace, value: cell.value });
-        }
+        for (const [key, slot] of keys) push_entries(out, state, key_group, key, slot);
       }
     }
     out.sort((a, b) => compare_coordinates(a.state, a.key_group, a.key, a.namespace, b.state, b.key_group, b.key, b.namespace));
@@ -374,8 +395,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
           let keys = states.get(state);
           if (keys === undefined) states.set(state, (keys = new Map()));
           let slot = keys.get(key);
-          if (slot === undefined) keys.set(key, (slot = { namespaces: new Map(), plain: undefined }));
-          if (slot.namespaces.has(namespace)) throw new CorruptStateError(`duplicate entry in key group ${row_group.key_group}`);
+          if (slot === undefined) keys.set(key, (slot = { plain: undefined, namespaced: undefined }));
+          if (cell_of(slot, namespace) !== undefined) throw new CorruptStateError(`duplicate entry in key group ${row_group.key_group}`);
           add_cell(slot, namespace, value);
           count++;
         }
@@ -410,15 +431,15 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       for (const state of sorted_keys(states)) {
         const keys = states.get(state)!;
         for (const key of sorted_keys(keys)) {
-          const namespaces = keys.get(key)!.namespaces;
-          if (namespaces.size === 1) {
-            for (const [namespace, cell] of namespaces) {
-              if (!first) position = write_byte(position, COMMA);
-              first = false;
-              position = write_row(position, state, key, namespace, cell.value);
-            }
-            continue;
+          // "" sorts before every other namespace.
+          const slot = keys.get(key)!;
+          if (slot.plain !== undefined) {
+            if (!first) position = write_byte(position, COMMA);
+            first = false;
+            position = write_row(position, state, key, '', slot.plain.value);
           }
+          const namespaces = slot.namespaced;
+          if (namespaces === undefined) continue;
           for (const namespace of sorted_keys(namespaces)) {
             if (!first) position = write_byte(position, COMMA);
             first = false;
