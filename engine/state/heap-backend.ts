@@ -69,8 +69,8 @@ export function verified_file_bytes(ref: FileRef, files: ReadonlyMap<string, Uin
 
 /** A stored value; updating an existing entry writes the cell instead of the Map. */
 type Cell = { value: unknown };
-/** One key's entries by namespace, with the "" namespace (plain keyed state) also reachable directly. */
-type KeySlot = { namespaces: Map<string, Cell>; plain: Cell | undefined };
+/** One key's entries: the "" namespace (plain keyed state) directly, other namespaces (windows) in a map made on first use. */
+type KeySlot = { plain: Cell | undefined; namespaced: Map<string, Cell> | undefined };
 type KeyMap = Map<string, KeySlot>;
 type StateMap = Map<string, KeyMap>;
 /** Lookup index beside the key-group tree: state → key → that key's slot (the same object as in the tree). */
@@ -93,39 +93,117 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function add_cell(slot: KeySlot, namespace: string, value: unknown): void {
   const cell: Cell = { value };
-  slot.namespaces.set(namespace, cell);
   if (namespace === '') slot.plain = cell;
+  else (slot.namespaced ??= new Map()).set(namespace, cell);
 }
 
-/** JSON.stringify(text), without its per-call cost when nothing needs escaping. */
-function json_string(text: string): string {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(text);
+function cell_of(slot: KeySlot, namespace: string): Cell | undefined {
+  return namespace === '' ? slot.plain : slot.namespaced?.get(namespace);
+}
+
+function slot_is_empty(slot: KeySlot): boolean {
+  return slot.plain === undefined && (slot.namespaced === undefined || slot.namespaced.size === 0);
+}
+
+/** Appends the slot's entries (in no particular order). */
+function push_entries(out: StateEntry[], state: string, key_group: number, key: string, slot: KeySlot): void {
+  if (slot.plain !== undefined) out.push({ state, key_group, key, namespace: '', value: slot.plain.value });
+  if (slot.namespaced !== undefined) {
+    for (const [namespace, cell] of slot.namespaced) out.push({ state, key_group, key, namespace, value: cell.value });
   }
-  return '"' + text + '"';
 }
 
 /**
- * JSON.stringify(rows), exactly: rows whose value is a string, finite number, boolean or null are written directly
- * (a snapshot holds many small rows and the generic call dominates their cost); any other row goes through JSON.stringify.
+ * Growable scratch bytes that a snapshot's payload is written into before it is sealed (seal copies it out). Reused by
+ * every snapshot of the process, so its size is bounded by the largest snapshot payload (at most the sealed maximum).
  */
-function rows_json(rows: readonly HeapRow[]): string {
-  let out = '[';
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    const value = row[3];
-    let value_json: string | undefined;
-    if (typeof value === 'number') value_json = Number.isFinite(value) ? String(value) : 'null';
-    else if (typeof value === 'string') value_json = json_string(value);
-    else if (typeof value === 'boolean') value_json = value ? 'true' : 'false';
-    else if (value === null) value_json = 'null';
-    if (i > 0) out += ',';
-    out += value_json === undefined
-      ? JSON.stringify(row)
-      : '[' + json_string(row[0]) + ',' + json_string(row[1]) + ',' + json_string(row[2]) + ',' + value_json + ']';
+let scratch = new Uint8Array(64 * 1024);
+
+function reserve(position: number, more_bytes: number): void {
+  if (position + more_bytes <= scratch.length) return;
+  let size = scratch.length * 2;
+  while (size < position + more_bytes) size *= 2;
+  const grown = new Uint8Array(size);
+  grown.set(scratch.subarray(0, position));
+  scratch = grown;
+}
+
+/** Writes `text` as UTF-8 at `position` (ASCII byte by byte, anything else through the encoder); returns the new end. */
+function write_text(position: number, text: string): number {
+  reserve(position, text.length * 3);
+  const bytes = scratch;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return position + encoder.encodeInto(text.slice(i), bytes.subarray(position)).written;
+    bytes[position++] = c;
   }
-  return out + ']';
+  return position;
+}
+
+function write_byte(position: number, byte: number): number {
+  reserve(position, 1);
+  scratch[position] = byte;
+  return position + 1;
+}
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/** True when JSON.stringify(text) is text in quotes (nothing to escape). */
+function json_plain(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
+}
+
+/** Writes JSON.stringify(text). */
+function write_json_string(position: number, text: string): number {
+  if (!json_plain(text)) return write_text(position, JSON.stringify(text));
+  position = write_byte(position, QUOTE);
+  position = write_text(position, text);
+  return write_byte(position, QUOTE);
+}
+
+/**
+ * Writes one row exactly as JSON.stringify([state, key, namespace, value]): rows whose value is a string, finite
+ * number, boolean or null are written directly (a snapshot holds many small rows and the generic call dominates their
+ * cost); any other row goes through JSON.stringify.
+ */
+function write_row(position: number, state: string, key: string, namespace: string, value: unknown): number {
+  let value_json: string | undefined;
+  if (typeof value === 'number') value_json = Number.isFinite(value) ? String(value) : 'null';
+  else if (typeof value === 'boolean') value_json = value ? 'true' : 'false';
+  else if (value === null) value_json = 'null';
+  else if (typeof value !== 'string') return write_text(position, JSON.stringify([state, key, namespace, value]));
+  position = write_byte(position, OPEN_BRACKET);
+  position = write_json_string(position, state);
+  position = write_byte(position, COMMA);
+  position = write_json_string(position, key);
+  position = write_byte(position, COMMA);
+  position = write_json_string(position, namespace);
+  position = write_byte(position, COMMA);
+  position = value_json === undefined ? write_json_string(position, value as string) : write_text(position, value_json);
+  return write_byte(position, CLOSE_BRACKET);
+}
+
+/** Lists up to this long are put in order by insertion sort (Array.prototype.sort allocates work space per call). */
+const INSERTION_SORT_MAX_LENGTH = 16;
+
+/** The keys of a map in canonical string order. */
+function sorted_keys<V>(map: Map<string, V>): string[] {
+  const keys = [...map.keys()];
+  if (keys.length > INSERTION_SORT_MAX_LENGTH) return keys.sort(compare_strings);
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 export class HeapKeyedStateBackend implements KeyedStateBackend {
@@ -192,7 +270,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     this.check_key_group(key_group);
     const slot = this.slot_of(state, key_group, key);
     if (slot === undefined) return undefined;
-    return namespace === '' ? slot.plain?.value : slot.namespaces.get(namespace)?.value;
+    return cell_of(slot, namespace)?.value;
   }
 
   put(state: string, key_group: number, key: string, namespace: string, value: unknown): void {
@@ -205,10 +283,10 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       let keys = states.get(state);
       if (keys === undefined) states.set(state, (keys = new Map()));
       slot = keys.get(key);
-      if (slot === undefined) keys.set(key, (slot = { namespaces: new Map(), plain: undefined }));
+      if (slot === undefined) keys.set(key, (slot = { plain: undefined, namespaced: undefined }));
       if (this.index.get(state)?.has(key) !== true) this.index_key(state, key_group, key, slot);
     }
-    const cell = namespace === '' ? slot.plain : slot.namespaces.get(namespace);
+    const cell = cell_of(slot, namespace);
     if (cell !== undefined) {
       cell.value = value;
       return;
@@ -241,11 +319,11 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const states = this.groups.get(key_group);
     const keys = states?.get(state);
     const slot = keys?.get(key);
-    if (states === undefined || keys === undefined || slot === undefined || !slot.namespaces.has(namespace)) return;
-    slot.namespaces.delete(namespace);
+    if (states === undefined || keys === undefined || slot === undefined || cell_of(slot, namespace) === undefined) return;
     if (namespace === '') slot.plain = undefined;
+    else slot.namespaced!.delete(namespace);
     this.live_entries--;
-    if (slot.namespaces.size === 0) {
+    if (slot_is_empty(slot)) {
       this.forget_last_lookup();
       keys.delete(key);
       const indexed = this.index.get(state);
@@ -260,9 +338,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const keys = this.groups.get(key_group)?.get(state);
     if (keys === undefined) return [];
     const out: StateEntry[] = [];
-    for (const [key, slot] of keys) {
-      for (const [namespace, cell] of slot.namespaces) out.push({ state, key_group, key, namespace, value: cell.value });
-    }
+    for (const [key, slot] of keys) push_entries(out, state, key_group, key, slot);
     out.sort((a, b) => compare_strings(a.key, b.key) || compare_strings(a.namespace, b.namespace));
     return out;
   }
@@ -275,9 +351,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     const out: StateEntry[] = [];
     for (const [key_group, states] of this.groups) {
       for (const [state, keys] of states) {
-        for (const [key, slot] of keys) {
-          for (const [namespace, cell] of slot.namespaces) out.push({ state, key_group, key, namespace, value: cell.value });
-        }
+        for (const [key, slot] of keys) push_entries(out, state, key_group, key, slot);
       }
     }
     out.sort((a, b) => compare_coordinates(a.state, a.key_group, a.key, a.namespace, b.state, b.key_group, b.key, b.namespace));
@@ -321,8 +395,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
           let keys = states.get(state);
           if (keys === undefined) states.set(state, (keys = new Map()));
           let slot = keys.get(key);
-          if (slot === undefined) keys.set(key, (slot = { namespaces: new Map(), plain: undefined }));
-          if (slot.namespaces.has(namespace)) throw new CorruptStateError(`duplicate entry in key group ${row_group.key_group}`);
+          if (slot === undefined) keys.set(key, (slot = { plain: undefined, namespaced: undefined }));
+          if (cell_of(slot, namespace) !== undefined) throw new CorruptStateError(`duplicate entry in key group ${row_group.key_group}`);
           add_cell(slot, namespace, value);
           count++;
         }
@@ -339,51 +413,51 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   notify_checkpoint_aborted(_checkpoint_id: number): void {}
 
   /**
-   * Sealed snapshot bytes: [u32 index length | index JSON | one JSON chunk per key group]. The chunks are encoded in
-   * one pass; when their text is pure ASCII (bytes = UTF-16 units) each chunk's byte length is its string length.
+   * Sealed snapshot bytes: [u32 index length | index JSON | one JSON chunk per key group]. Each chunk is the row list
+   * [state, key, namespace, value] in canonical order (state, then key, then namespace), written straight as UTF-8.
    */
   private serialize(): Uint8Array {
     const index: HeapSnapshotIndex = {
       format: 1, key_group_range: { ...this.key_group_range }, max_parallelism: this.max_parallelism, chunks: [],
     };
-    const key_groups = [...this.groups.keys()].sort((a, b) => a - b);
-    const texts: string[] = [];
+    const key_groups = [...this.groups.keys()];
+    if (key_groups.length > 1) key_groups.sort((a, b) => a - b);
+    let position = 0;
     for (const key_group of key_groups) {
       const states = this.groups.get(key_group) as StateMap;
-      const rows: HeapRow[] = [];
-      for (const [state, keys] of states) {
-        for (const [key, slot] of keys) {
-          for (const [namespace, cell] of slot.namespaces) rows.push([state, key, namespace, cell.value]);
+      const chunk_start = position;
+      position = write_byte(position, OPEN_BRACKET);
+      let first = true;
+      for (const state of sorted_keys(states)) {
+        const keys = states.get(state)!;
+        for (const key of sorted_keys(keys)) {
+          // "" sorts before every other namespace.
+          const slot = keys.get(key)!;
+          if (slot.plain !== undefined) {
+            if (!first) position = write_byte(position, COMMA);
+            first = false;
+            position = write_row(position, state, key, '', slot.plain.value);
+          }
+          const namespaces = slot.namespaced;
+          if (namespaces === undefined) continue;
+          for (const namespace of sorted_keys(namespaces)) {
+            if (!first) position = write_byte(position, COMMA);
+            first = false;
+            position = write_row(position, state, key, namespace, namespaces.get(namespace)!.value);
+          }
         }
       }
-      if (rows.length > 1) rows.sort((a, b) => compare_strings(a[0], b[0]) || compare_strings(a[1], b[1]) || compare_strings(a[2], b[2]));
-      texts.push(rows_json(rows));
+      position = write_byte(position, CLOSE_BRACKET);
+      index.chunks.push({ key_group, offset: chunk_start, length: position - chunk_start });
     }
-    const body_text = texts.join('');
-    let body = encoder.encode(body_text);
-    let offset = 0;
-    if (body.length === body_text.length) {
-      for (let i = 0; i < texts.length; i++) {
-        const length = texts[i]!.length;
-        index.chunks.push({ key_group: key_groups[i]!, offset, length });
-        offset += length;
-      }
-    } else {
-      const chunks = texts.map((text) => encoder.encode(text));
-      body = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
-      for (let i = 0; i < chunks.length; i++) {
-        const chunk = chunks[i]!;
-        index.chunks.push({ key_group: key_groups[i]!, offset, length: chunk.length });
-        body.set(chunk, offset);
-        offset += chunk.length;
-      }
-    }
+    const body_bytes = position;
     const index_bytes = encoder.encode(JSON.stringify(index));
-    const payload = new Uint8Array(4 + index_bytes.length + body.length);
-    new DataView(payload.buffer).setUint32(0, index_bytes.length);
-    payload.set(index_bytes, 4);
-    payload.set(body, 4 + index_bytes.length);
-    return seal(SEALED_KIND.heap_snapshot, payload);
+    const payload_bytes = 4 + index_bytes.length + body_bytes;
+    reserve(body_bytes, payload_bytes - body_bytes);
+    scratch.copyWithin(4 + index_bytes.length, 0, body_bytes);
+    new DataView(scratch.buffer).setUint32(0, index_bytes.length);
+    scratch.set(index_bytes, 4);
+    return seal(SEALED_KIND.heap_snapshot, scratch.subarray(0, payload_bytes));
   }
 
   private check_key_group(key_group: number): void {

@@ -35,7 +35,7 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
     this.last_state_groups = groups;
     let entries = groups[index];
     if (entries === undefined && create) {
-      entries = { plain: new Map(), namespaced: new Map() };
+      entries = { plain: new Map(), namespaced: undefined };
       groups[index] = entries;
     }
     return entries;
@@ -44,7 +44,7 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
   get(state: string, key_group: number, key: string, namespace: string): unknown {
     const entries = this.group(state, key_group, false);
     if (entries === undefined) return undefined;
-    return namespace.length === 0 ? entries.plain.get(key)?.value : entries.namespaced.get(namespacedId(key, namespace))?.value;
+    return namespace.length === 0 ? entries.plain.get(key)?.value : entries.namespaced?.get(namespacedId(key, namespace))?.value;
   }
 
   put(state: string, key_group: number, key: string, namespace: string, value: unknown): void {
@@ -52,7 +52,7 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
     const group = this.group(state, key_group, true)!;
     const plain = namespace.length === 0;
     const id = plain ? key : namespacedId(key, namespace);
-    const entries = plain ? group.plain : group.namespaced;
+    const entries = plain ? group.plain : (group.namespaced ??= new Map());
     const existing = entries.get(id);
     if (existing !== undefined) {
       existing.value = value;
@@ -65,14 +65,15 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
   delete(state: string, key_group: number, key: string, namespace: string): void {
     const group = this.group(state, key_group, false);
     if (group === undefined) return;
-    const deleted = namespace.length === 0 ? group.plain.delete(key) : group.namespaced.delete(namespacedId(key, namespace));
+    const deleted = namespace.length === 0 ? group.plain.delete(key) : group.namespaced?.delete(namespacedId(key, namespace)) === true;
     if (deleted) this.entry_count--;
   }
 
   *entries(state: string, key_group: number): Iterable<StateEntry> {
     const group = this.group(state, key_group, false);
     if (group === undefined) return;
-    const sorted = [...group.plain.values(), ...group.namespaced.values()].sort(compareEntries);
+    const sorted = group.namespaced === undefined ? [...group.plain.values()] : [...group.plain.values(), ...group.namespaced.values()];
+    if (sorted.length > 1) sorted.sort(compareEntries);
     for (const entry of sorted) yield { ...entry };
   }
 
@@ -103,7 +104,8 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
 /** Entries of one state in one key group: without namespace keyed by the key, else by (key length, key, namespace). */
 interface GroupEntries {
   plain: Map<string, StateEntry>;
-  namespaced: Map<string, StateEntry>;
+  /** Made on the first namespaced entry. */
+  namespaced: Map<string, StateEntry> | undefined;
 }
 
 /** Unambiguous for any characters in key and namespace (the key's length delimits it). */

@@ -81,8 +81,13 @@ export interface OutputAvailabilityListener {
 
 export class OutputChannel {
   private readonly queue: NetworkBuffer[] = [];
+  /**
+   * The partial buffer's records: the first `partial_records` slots of these arrays. Each new partial buffer is sized
+   * like the previous one (a channel's buffers are alike, so the arrays rarely grow) and trimmed when it is closed.
+   */
   private partial_values: unknown[] = [];
   private partial_timestamps: number[] = [];
+  private partial_records = 0;
   /** Watermarks in the partial buffer (at most one per position: buffer_records + 1). */
   private partial_watermarks: BufferedWatermark[] | undefined = undefined;
   /**
@@ -124,10 +129,12 @@ export class OutputChannel {
   }
 
   addRecord(value: unknown, timestamp_ms: number): void {
-    if (this.partial_values.length === 0 && this.partial_watermarks === undefined) this.listener.onPartialBufferStarted();
-    this.partial_values.push(value);
-    this.partial_timestamps.push(timestamp_ms);
-    if (this.partial_values.length >= this.config.buffer_records) this.finishPartial();
+    const position = this.partial_records;
+    if (position === 0 && this.partial_watermarks === undefined) this.listener.onPartialBufferStarted();
+    this.partial_values[position] = value;
+    this.partial_timestamps[position] = timestamp_ms;
+    this.partial_records = position + 1;
+    if (position + 1 >= this.config.buffer_records) this.finishPartial();
     else if (this.flush_always) this.flush();
   }
 
@@ -137,7 +144,7 @@ export class OutputChannel {
    * the older one (no record between them, so the receiver observes the same).
    */
   addWatermark(timestamp_ms: number): void {
-    const after_records = this.partial_values.length;
+    const after_records = this.partial_records;
     const marks = this.partial_watermarks;
     if (marks === undefined) {
       if (after_records === 0) this.listener.onPartialBufferStarted();
@@ -151,16 +158,22 @@ export class OutputChannel {
   }
 
   get has_partial_buffer(): boolean {
-    return this.partial_values.length > 0 || this.partial_watermarks !== undefined;
+    return this.partial_records > 0 || this.partial_watermarks !== undefined;
   }
 
   private closePartial(): NetworkBuffer {
+    const records = this.partial_records;
+    if (this.partial_values.length !== records) {
+      this.partial_values.length = records;
+      this.partial_timestamps.length = records;
+    }
     const buffer: NetworkBuffer =
       this.partial_watermarks === undefined
         ? { kind: 'records', values: this.partial_values, timestamps: this.partial_timestamps }
         : { kind: 'records', values: this.partial_values, timestamps: this.partial_timestamps, watermarks: this.partial_watermarks };
-    this.partial_values = [];
-    this.partial_timestamps = [];
+    this.partial_values = new Array<unknown>(records);
+    this.partial_timestamps = new Array<number>(records);
+    this.partial_records = 0;
     this.partial_watermarks = undefined;
     this.flush_requested = false;
     return buffer;
