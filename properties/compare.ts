@@ -44,7 +44,11 @@ function surely_same_json(a: unknown, b: unknown, depth = 0): boolean {
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || depth > 16) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let index = 0; index < a.length; index++) if (!surely_same_json(a[index], b[index], depth + 1)) return false;
+    for (let index = 0; index < a.length; index++) {
+      const a_item: unknown = a[index];
+      const b_item: unknown = b[index];
+      if (a_item !== b_item && !surely_same_json(a_item, b_item, depth + 1)) return false;
+    }
     return true;
   }
   if (Array.isArray(b) || !is_plain_object(a) || !is_plain_object(b)) return false;
@@ -54,7 +58,9 @@ function surely_same_json(a: unknown, b: unknown, depth = 0): boolean {
   for (let index = 0; index < a_keys.length; index++) {
     const key = a_keys[index] as string;
     if (key !== b_keys[index]) return false;
-    if (!surely_same_json((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth + 1)) return false;
+    const a_value = (a as Record<string, unknown>)[key];
+    const b_value = (b as Record<string, unknown>)[key];
+    if (a_value !== b_value && !surely_same_json(a_value, b_value, depth + 1)) return false;
   }
   return true;
 }
@@ -92,6 +98,14 @@ export function compare_output(
   return new FinalOutputComparison(grouped(expected, key_of), actual, key_of).comparison;
 }
 
+/** One key of the final output: its oracle sequence, the records delivered so far, whether they all follow it. */
+class KeyDelivery {
+  count = 0;
+  /** Every record delivered so far is the oracle's record at the same position of this key's sequence. */
+  in_sequence = true;
+  constructor(readonly want: readonly unknown[]) {}
+}
+
 /**
  * The final output compared with the oracle's once, per key, and kept for judging output taken earlier in the run
  * (at recoveries). Committed output only grows, so output taken earlier is normally the start of the final output (the
@@ -112,21 +126,21 @@ export class FinalOutputComparison {
     private readonly key_of: (record: unknown) => string,
   ) {
     // One pass: per key, how many records arrived and where the first one outside the oracle's sequence stands.
-    const delivered = new Map<string, { want: readonly unknown[]; count: number; first_mismatch_index: number }>();
+    const delivered = new Map<string, KeyDelivery>();
     let first_mismatch_index = Infinity;
     for (let index = 0; index < final_output.length; index++) {
       const record = final_output[index];
       const key = key_of(record);
       let seen = delivered.get(key);
       if (seen === undefined) {
-        seen = { want: expected_by_key.get(key) ?? [], count: 0, first_mismatch_index: Infinity };
+        seen = new KeyDelivery(expected_by_key.get(key) ?? []);
         delivered.set(key, seen);
       }
-      if (seen.first_mismatch_index === Infinity) {
+      if (seen.in_sequence) {
         const want = seen.want;
         if (seen.count >= want.length || !same_json(want[seen.count], record)) {
-          seen.first_mismatch_index = index;
-          first_mismatch_index = Math.min(first_mismatch_index, index);
+          seen.in_sequence = false;
+          if (index < first_mismatch_index) first_mismatch_index = index;
         }
       }
       seen.count++;
@@ -146,9 +160,9 @@ export class FinalOutputComparison {
     const keys = [...new Set([...expected_by_key.keys(), ...delivered.keys()])].sort();
     for (const key of keys) {
       const want = expected_by_key.get(key) ?? [];
-      const seen = delivered.get(key) ?? { want, count: 0, first_mismatch_index: Infinity };
+      const seen = delivered.get(key) ?? new KeyDelivery(want);
       // The common case, a key delivered exactly as the oracle emits it, has no duplicates, losses or unexpected records.
-      if (seen.first_mismatch_index === Infinity && seen.count === want.length) continue;
+      if (seen.in_sequence && seen.count === want.length) continue;
       final_by_key ??= groupByKey(final_output, key_of);
       const got = final_by_key.get(key) ?? [];
       count_differences(result, want, got);

@@ -45,9 +45,12 @@ export interface OracleResult {
   records_read: number;
 }
 
-interface Element {
-  value: unknown;
-  timestamp_ms: number;
+/** One record of a stream between operators, with its event timestamp (NO_TIMESTAMP: none). */
+class Element {
+  constructor(
+    readonly value: unknown,
+    readonly timestamp_ms: number,
+  ) {}
 }
 
 export function evaluateOracle(
@@ -67,8 +70,9 @@ export function evaluateOracle(
   let records_read = 0;
 
   for (const node of graph.nodes) {
-    const inputs: Element[] = [];
-    for (const edge of node.inputs) inputs.push(...streams.get(edge.source_node_id)!);
+    // One input edge: its stream as it is; several (union): one after another.
+    const inputs: Element[] = node.inputs.length === 1 ? streams.get(node.inputs[0]!.source_node_id)! : [];
+    if (node.inputs.length > 1) for (const edge of node.inputs) for (const e of streams.get(edge.source_node_id)!) inputs.push(e);
     const op = node.operator;
     let out: Element[] = [];
     switch (op.kind) {
@@ -78,13 +82,13 @@ export function evaluateOracle(
         break;
       }
       case 'map':
-        out = inputs.map((e) => ({ value: op.fn(e.value), timestamp_ms: e.timestamp_ms }));
+        out = inputs.map((e) => new Element(op.fn(e.value), e.timestamp_ms));
         break;
       case 'filter':
         out = inputs.filter((e) => op.fn(e.value));
         break;
       case 'flat_map':
-        for (const e of inputs) op.fn(e.value, { collect: (value) => out.push({ value, timestamp_ms: e.timestamp_ms }) });
+        for (const e of inputs) op.fn(e.value, { collect: (value) => out.push(new Element(value, e.timestamp_ms)) });
         break;
       case 'keyed_process':
       case 'keyed_reduce':
@@ -108,13 +112,13 @@ function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: Oracle
   const config = op.source.config;
   const partitions = input.get(config.topic) ?? [];
   const out: Element[] = [];
+  const assigner = op.watermarks?.timestamp_assigner;
   for (let p = 0; p < config.partitions; p++) {
     const records = partitions[p] ?? [];
     const limit = Math.min(records.length, offsets?.get(splitId(config.topic, p)) ?? records.length);
     for (let i = 0; i < limit; i++) {
       const record = records[i]!;
-      const assigner = op.watermarks?.timestamp_assigner;
-      out.push({ value: record.value, timestamp_ms: assigner === undefined ? record.timestamp_ms : assigner(record.value, record.timestamp_ms) });
+      out.push(new Element(record.value, assigner === undefined ? record.timestamp_ms : assigner(record.value, record.timestamp_ms)));
     }
   }
   return out;
@@ -127,6 +131,8 @@ class KeyedEvaluation {
   private readonly store: KeyedStateStore;
   private readonly timers: InternalTimerService;
   private readonly out: Element[] = [];
+  /** Key group per encoded key, worked out at the key's first record. */
+  private readonly key_groups = new Map<string, number>();
   private watermark_ms = MIN_WATERMARK;
 
   constructor(
@@ -141,7 +147,13 @@ class KeyedEvaluation {
 
   private setKey(key: unknown, namespace = ''): void {
     const encoded = encodeKey(key);
-    this.context.set(key, encoded, assignToKeyGroup(keyHashCode(key, encoded), this.node.max_parallelism));
+    // The encoding is reversible, so one encoded key always hashes to the same key group.
+    let key_group = this.key_groups.get(encoded);
+    if (key_group === undefined) {
+      key_group = assignToKeyGroup(keyHashCode(key, encoded), this.node.max_parallelism);
+      this.key_groups.set(encoded, key_group);
+    }
+    this.context.set(key, encoded, key_group);
     this.context.current_namespace = namespace;
   }
 
@@ -151,7 +163,7 @@ class KeyedEvaluation {
   }
 
   private emit(value: unknown, timestamp_ms: number): void {
-    this.out.push({ value, timestamp_ms });
+    this.out.push(new Element(value, timestamp_ms));
   }
 
   run(inputs: Element[]): Element[] {

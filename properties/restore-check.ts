@@ -2,7 +2,7 @@
 // after reading exactly N's source offsets. Reads N's metadata and state files as captured from the checkpoint store
 // when the engine logged 'recovery.restored', rebuilds the keyed state with the engine's own backends, and compares.
 import type { JobFactory } from '../engine/api/environment.js';
-import { decode_metadata, type CheckpointMetadata } from '../engine/checkpoint/metadata.js';
+import { decode_metadata, type CheckpointMetadata, type DecodeMetadataResult } from '../engine/checkpoint/metadata.js';
 import { splitId, type PartitionOffset } from '../engine/connectors/log-source.js';
 import type { LogRecord } from '../engine/connectors/log-broker.js';
 import type { KeyedStateBackend, KeyedStateHandle, StateEntry } from '../engine/state/backend.js';
@@ -22,12 +22,21 @@ export interface RestoreCapture {
   files: Map<string, Uint8Array>;
 }
 
-/** Reads the metadata and every file it references (synchronously, e.g. through SimStore.peek). */
-export function capture_checkpoint(time_ms: number, checkpoint_id: number, metadata_path: string, peek: (key: string) => Uint8Array | undefined): RestoreCapture {
+/**
+ * Reads the metadata and every file it references (synchronously, e.g. through SimStore.peek). `decode` reads the
+ * metadata bytes (default decode_metadata; the runner passes its cache of retained checkpoints' metadata).
+ */
+export function capture_checkpoint(
+  time_ms: number,
+  checkpoint_id: number,
+  metadata_path: string,
+  peek: (key: string) => Uint8Array | undefined,
+  decode: (bytes: Uint8Array) => DecodeMetadataResult = decode_metadata,
+): RestoreCapture {
   const metadata = peek(metadata_path);
   const files = new Map<string, Uint8Array>();
   if (metadata !== undefined) {
-    const decoded = decode_metadata(metadata);
+    const decoded = decode(metadata);
     if (decoded.ok) {
       for (const file of files_to_verify(decoded.metadata)) {
         const bytes = peek(file.path);

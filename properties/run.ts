@@ -62,7 +62,7 @@ class RunChecks {
       const path = observer.metadata_path_by_id.get(id);
       if (path === undefined) return;
       const store = view.run.world.checkpoint_store;
-      this.restores.push(capture_checkpoint(event.time_ms, id, path, (key) => store.peek(key)));
+      this.restores.push(capture_checkpoint(event.time_ms, id, path, (key) => store.peek(key), (bytes) => run.metadata.decode(path, bytes)));
     });
   }
 
