@@ -33,7 +33,13 @@ export function run_scenario_with(scenario: Scenario, options: RunScenarioOption
       // trace hash.
       determinism_rerun_hash = simulate(plan, options.seed, 'none', hooks.seams === undefined ? {} : { seams: hooks.seams }).trace_hash;
     }
-    const evidence: RunEvidence = { ...simulated, restores: checks.restores, store_checks: checks.store_checks, determinism_rerun_hash };
+    const evidence: RunEvidence = {
+      ...simulated,
+      restores: checks.restores,
+      store_checks: checks.store_checks,
+      final_checkpoint: checks.final_checkpoint,
+      determinism_rerun_hash,
+    };
     return build_result(plan, options, evidence, performance.now() - wall_start_ms);
   } finally {
     trace_file?.close();
@@ -51,11 +57,24 @@ class RunChecks {
   /** The restored checkpoint's metadata and files, as the store held them at each 'recovery.restored'. */
   readonly restores: RestoreCapture[] = [];
   readonly store_checks: RunEvidence['store_checks'] = { checks: 0, findings: [] };
+  /** The newest completed checkpoint as the store held it when the job reached FINISHED (before its clean-up). */
+  final_checkpoint: RestoreCapture | undefined;
 
   attach(run: RunUnderCheck): void {
     const { observer, view } = run;
     observer.on('recovery.started', (event) => this.check_store(run, event.time_ms));
     observer.on('checkpoint.completed', (event) => this.check_store(run, event.time_ms));
+    observer.on('job.status', (event) => {
+      if (event.fields['status'] !== 'FINISHED' || this.final_checkpoint !== undefined) return;
+      let latest: number | undefined;
+      for (const checkpoint of observer.checkpoints.values()) {
+        if (checkpoint.kind === 'checkpoint' && checkpoint.status === 'completed' && (latest === undefined || checkpoint.checkpoint_id > latest)) latest = checkpoint.checkpoint_id;
+      }
+      const path = latest === undefined ? undefined : observer.metadata_path_by_id.get(latest);
+      if (latest === undefined || path === undefined) return;
+      const store = view.run.world.checkpoint_store;
+      this.final_checkpoint = capture_checkpoint(event.time_ms, latest, path, (key) => store.peek(key), (bytes) => run.metadata.decode(path, bytes));
+    });
     observer.on('recovery.restored', (event) => {
       const id = event.fields['checkpoint_id'];
       if (typeof id !== 'number' || this.restores.length >= RunChecks.MAX_RESTORES) return;

@@ -83,6 +83,8 @@ export interface SimulationEvidence {
   throughput: { time_ms: number; records: number }[];
   final_output: unknown[];
   final_state: Map<string, StateEntry[]>;
+  /** Key groups of each keyed operator final_state could read from live tasks (see RunView.keyed_state_coverage). */
+  final_state_coverage: Map<string, { key_groups: number; max_parallelism: number }>;
   /** The external store's transactions at the end (two-phase-commit sinks; empty otherwise). */
   sink_transactions: { txn_id: string; state: string; record_count: number }[];
 }
@@ -201,6 +203,7 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
     throughput: evidence_hooks.throughput,
     final_output: [...view.collected_output()],
     final_state: view.keyed_state(),
+    final_state_coverage: view.keyed_state_coverage(),
     sink_transactions: (view.txstore()?.all_transactions() ?? []).map((txn) => ({ txn_id: txn.txn_id, state: txn.state, record_count: txn.record_count })),
   };
 }

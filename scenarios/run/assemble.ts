@@ -290,4 +290,25 @@ export class RunView {
     for (const list of merged.values()) list.sort(compareEntries);
     return new Map([...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
+
+  /**
+   * How many key groups of each keyed operator keyed_state() could read from live tasks of the current attempt.
+   * Fewer than max_parallelism: a TaskManager holding some of them is gone (e.g. it crashed after its tasks finished).
+   */
+  keyed_state_coverage(): Map<string, { key_groups: number; max_parallelism: number }> {
+    const coverage = new Map<string, { key_groups: number; max_parallelism: number }>();
+    const attempt = this.job_manager()?.current_attempt;
+    for (const tm of this.task_managers()) {
+      if (attempt !== undefined && tm.attempt !== attempt) continue;
+      for (const task of tm.tasks) {
+        for (const operator of task.operators) {
+          if (operator.keyed_backend === undefined) continue;
+          const entry = coverage.get(operator.node.uid) ?? { key_groups: 0, max_parallelism: operator.node.max_parallelism };
+          entry.key_groups += task.key_group_range.end - task.key_group_range.start + 1;
+          coverage.set(operator.node.uid, entry);
+        }
+      }
+    }
+    return coverage;
+  }
 }
