@@ -261,15 +261,7 @@ export class LogBroker implements EngineNode {
       return;
     }
     const count = Math.min(max_records, this.max_fetch_records);
-    this.runtime.send(from, {
-      type: 'broker.fetch_result',
-      reply_tag: request.reply_tag,
-      topic: request.topic,
-      partition: request.partition,
-      offset: request.offset,
-      records: log.slice(request.offset, request.offset + count),
-      end_offset: log.length,
-    } satisfies BrokerReply);
+    this.runtime.send(from, fetch_result(request, log.slice(request.offset, request.offset + count), log.length));
   }
 
   on_timer(tag: unknown): void {
@@ -289,6 +281,23 @@ export class LogBroker implements EngineNode {
   endOffsets(topic: string): number[] {
     return (this.logs.get(topic) ?? []).map((log) => log.length);
   }
+}
+
+/** The reply to a fetch: `records` from the requested offset, and the partition's end offset as the broker sees it. */
+export function fetch_result(
+  request: Extract<BrokerRequest, { type: 'broker.fetch' }>,
+  records: LogRecord[],
+  end_offset: number,
+): Extract<BrokerReply, { type: 'broker.fetch_result' }> {
+  return {
+    type: 'broker.fetch_result',
+    reply_tag: request.reply_tag,
+    topic: request.topic,
+    partition: request.partition,
+    offset: request.offset,
+    records,
+    end_offset,
+  };
 }
 
 export function createLogBroker(config: LogBrokerConfig): (runtime: Runtime) => LogBroker {

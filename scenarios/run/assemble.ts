@@ -11,7 +11,9 @@ import { create_transactional_store, type TransactionalStore } from '../../engin
 import { create_ha_store_node } from '../../engine/ha/index.js';
 import { commonParams, sinkFor } from '../../engine/examples/common.js';
 import { EXAMPLE_JOB_FACTORIES, exampleJob, type ExampleJob } from '../../engine/examples/index.js';
-import type { StateEntry } from '../../engine/state/backend.js';
+import type { KeyedStateBackend, StateEntry } from '../../engine/state/backend.js';
+import type { StreamOperator } from '../../engine/task/operators.js';
+import type { Task } from '../../engine/task/task.js';
 import { compareEntries } from '../../engine/state/memory-backend.js';
 import { World, type SimProcess, type TraceSink, type WorldOptions } from '../../sim/index.js';
 import type { SinkKind } from '../result-format.js';
@@ -275,17 +277,10 @@ export class RunView {
    */
   keyed_state(): Map<string, StateEntry[]> {
     const merged = new Map<string, StateEntry[]>();
-    const attempt = this.job_manager()?.current_attempt;
-    for (const tm of this.task_managers()) {
-      if (attempt !== undefined && tm.attempt !== attempt) continue;
-      for (const task of tm.tasks) {
-        for (const operator of task.operators) {
-          if (operator.keyed_backend === undefined) continue;
-          const list = merged.get(operator.node.uid) ?? [];
-          list.push(...operator.keyed_backend.export_entries());
-          merged.set(operator.node.uid, list);
-        }
-      }
+    for (const { operator, backend } of this.keyed_operators_of_current_attempt()) {
+      const list = merged.get(operator.node.uid) ?? [];
+      list.push(...backend.export_entries());
+      merged.set(operator.node.uid, list);
     }
     for (const list of merged.values()) list.sort(compareEntries);
     return new Map([...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -297,18 +292,24 @@ export class RunView {
    */
   keyed_state_coverage(): Map<string, { key_groups: number; max_parallelism: number }> {
     const coverage = new Map<string, { key_groups: number; max_parallelism: number }>();
+    for (const { task, operator } of this.keyed_operators_of_current_attempt()) {
+      const entry = coverage.get(operator.node.uid) ?? { key_groups: 0, max_parallelism: operator.node.max_parallelism };
+      entry.key_groups += task.key_group_range.end - task.key_group_range.start + 1;
+      coverage.set(operator.node.uid, entry);
+    }
+    return coverage;
+  }
+
+  /** Keyed operators of live tasks that belong to the JobManager's current attempt (TaskManagers in lane order). */
+  private *keyed_operators_of_current_attempt(): Generator<{ task: Task; operator: StreamOperator; backend: KeyedStateBackend }> {
     const attempt = this.job_manager()?.current_attempt;
     for (const tm of this.task_managers()) {
       if (attempt !== undefined && tm.attempt !== attempt) continue;
       for (const task of tm.tasks) {
         for (const operator of task.operators) {
-          if (operator.keyed_backend === undefined) continue;
-          const entry = coverage.get(operator.node.uid) ?? { key_groups: 0, max_parallelism: operator.node.max_parallelism };
-          entry.key_groups += task.key_group_range.end - task.key_group_range.start + 1;
-          coverage.set(operator.node.uid, entry);
+          if (operator.keyed_backend !== undefined) yield { task, operator, backend: operator.keyed_backend };
         }
       }
     }
-    return coverage;
   }
 }

@@ -1,7 +1,7 @@
 // The workload's producer, folded into the broker: the whole input is written to the broker's log at its first start
 // (so end offsets are the bounded input's stopping offsets, as with Flink's KafkaSource.setBounded), but a fetch only
 // sees the records "produced" so far — partition p's records appear evenly at its share of rate_per_second.
-import { createLogBroker, type BrokerReply, type BrokerRequest, type LogBroker, type LogBrokerConfig } from '../../engine/connectors/log-broker.js';
+import { createLogBroker, fetch_result, type BrokerRequest, type LogBroker, type LogBrokerConfig } from '../../engine/connectors/log-broker.js';
 import type { EngineNode, NodeId, Runtime } from '../../engine/runtime.js';
 
 export interface PacingConfig {
@@ -54,15 +54,8 @@ export class PacedBroker implements EngineNode {
       if (count !== undefined) {
         const visible = visible_records(count, this.total_records, this.pacing.rate_per_second, this.runtime.now_ms());
         if (request.offset >= visible && request.offset <= count && visible < count) {
-          this.runtime.send(from, {
-            type: 'broker.fetch_result',
-            reply_tag: request.reply_tag,
-            topic: request.topic,
-            partition: request.partition,
-            offset: request.offset,
-            records: [],
-            end_offset: visible,
-          } satisfies BrokerReply);
+          // Nothing produced past this offset yet: an empty reply, with the produced end as the end offset.
+          this.runtime.send(from, fetch_result(request, [], visible));
           return;
         }
         if (request.offset < visible) {
