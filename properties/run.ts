@@ -46,11 +46,11 @@ export function run_scenario_with(scenario: Scenario, options: RunScenarioOption
   }
 }
 
-
 /**
  * Checks that run while the job runs: every file a retained checkpoint references is still in the store (at each
- * completed checkpoint and each recovery), and the restored checkpoint's metadata and files are captured at each
- * restore for the exactly-once-state check against the oracle.
+ * completed checkpoint and each recovery); the restored checkpoint's metadata and files are captured at each
+ * restore, and the newest completed checkpoint when the job finishes (before the engine deletes it), for the
+ * exactly-once-state checks against the oracle.
  */
 class RunChecks {
   private static readonly MAX_RESTORES = 50;
