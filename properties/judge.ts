@@ -323,7 +323,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
             ? explained
               ? `job FAILED, explained by its ${strategy}: ${engine_reason}`
               : `job FAILED although the scenario configures ${type} recovery (the engine's reason is in the detail)`
-            : `job did not finish within the liveness bound of ${plan.phases.liveness_bound_ms} ms after healing (status ${evidence.final_status})`;
+            : `job did not finish within the liveness bound of ${plan.phases.liveness_bound_ms} ms after healing (status ${evidence.final_status}: ${engine_reason})`;
         add('liveness', 'fail', 1, message + note_suffix, { message, time_ms: end_ms, detail: { status: evidence.final_status, engine_reason, explained_by_restart_strategy: explained, notes: evidence.notes } });
       }
     } else {

@@ -10,6 +10,7 @@ import type { SequenceVerdict } from '../engine/examples/sequence-check.js';
 import type { CheckpointMetadata } from '../engine/checkpoint/metadata.js';
 import { checkpointKeyedState, checkpointOffsets, evaluateOracle } from '../properties/oracle.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
+import { RunObserver } from './run/observer.js';
 
 const runs = Math.min(8, Number(process.env.STREAMSIM_PROPERTY_RUNS ?? 5));
 
@@ -189,17 +190,58 @@ describe('recovery from a checkpoint after a TaskManager crash', () => {
     expect((c.collector().records('sink') as SequenceVerdict[]).every((r) => r.verdict === 'ok')).toBe(true);
   });
 
-  it('when no checkpoint verifies, recovery restarts from the beginning of the input (state still exact)', () => {
+  it('a job that never completed a checkpoint restarts from the beginning of the input (state still exact)', () => {
     const params = { records: 1500, partitions: 3, seed: 19, keys: 10, sink_records_per_ms: 2 };
-    const { c, job, input } = cluster('sequence_check', params, 13);
+    const { c, job, input } = cluster('sequence_check', params, 13, { checkpointing: { interval_ms: 60_000 } });
     c.world.schedule(200, () => {
-      c.world.store('checkpoint').add_fault('bit_flip_read', 'sequence_check/chk-', 1e12, 1_000_000, 0);
       c.world.crash('tm-2');
       c.world.restart('tm-2', 20);
     });
     c.runToCompletion(5_000_000);
     expect(c.jobStatus()).toBe('FINISHED');
     expect(c.jobManager()!.recoveries[0]!.restored_checkpoint_id).toBeNull();
+    expect(c.keyedState().get('check')).toEqual(evaluateOracle(job.build, params, input).state.get('check'));
+  });
+
+  it('when no retained checkpoint verifies, the restore fails and the restart strategy decides: never an empty start', () => {
+    const params = { records: 1500, partitions: 3, seed: 19, keys: 10, sink_records_per_ms: 2 };
+    const { c } = cluster('sequence_check', params, 13, { restart_strategy: { type: 'fixed-delay', attempts: 3, delay_ms: 100 } });
+    const observer = new RunObserver(c.world);
+    observer.attach();
+    c.world.schedule(200, () => {
+      c.world.store('checkpoint').add_fault('bit_flip_read', 'sequence_check/chk-', 1e12, 1_000_000, 0);
+      c.world.crash('tm-2');
+      c.world.restart('tm-2', 20);
+    });
+    c.runToCompletion(5_000_000);
+    const jm = c.jobManager()!;
+    expect(c.jobStatus()).toBe('FAILED');
+    expect(jm.recoveries).toHaveLength(1);
+    // Never redeployed: no attempt started from the beginning of the input after checkpoints had completed.
+    expect(jm.recoveries[0]!.restored_checkpoint_id).toBeNull();
+    expect(jm.recoveries[0]!.redeployed_at_ms).toBeUndefined();
+    // The first failover and two failed restores use up the three attempts; the fourth failure ends the job.
+    expect(observer.count('recovery.restore_failed')).toBe(3);
+    const failed = jm.status_history[jm.status_history.length - 1]!;
+    expect(failed.reason).toMatch(/could not read any of the \d+ retained checkpoint\(s\) \(chk-\d+: /);
+    expect(failed.reason).toMatch(/exhausted/);
+  });
+
+  it('a restore that failed is tried again after the restart delay and succeeds once the checkpoint reads cleanly', () => {
+    const params = { records: 1500, partitions: 3, seed: 19, keys: 10, sink_records_per_ms: 2 };
+    const { c, job, input } = cluster('sequence_check', params, 13, { checkpointing: { interval_ms: 40, num_retained: 2 } });
+    const observer = new RunObserver(c.world);
+    observer.attach();
+    c.world.schedule(200, () => {
+      // Reads flip bits for the next 600 ms: longer than the verify rounds of one restore, shorter than the strategy.
+      c.world.store('checkpoint').add_fault('bit_flip_read', 'sequence_check/chk-', c.world.now_ms + 600, 1_000_000, 0);
+      c.world.crash('tm-2');
+      c.world.restart('tm-2', 20);
+    });
+    c.runToCompletion(5_000_000);
+    expect(c.jobStatus()).toBe('FINISHED');
+    expect(observer.count('recovery.restore_failed')).toBeGreaterThanOrEqual(1);
+    expect(c.jobManager()!.recoveries[0]!.restored_checkpoint_id).toBeGreaterThan(0);
     expect(c.keyedState().get('check')).toEqual(evaluateOracle(job.build, params, input).state.get('check'));
   });
 

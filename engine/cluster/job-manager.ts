@@ -803,6 +803,11 @@ export class JobManager implements EngineNode {
         return;
       }
       this.verify_rounds = 0;
+      if (chosen === undefined && candidates.length > 0) {
+        this.ha_reselect_record = previous;
+        this.failRestore(candidates.length, skipped, { kind: 'ha_reselect', attempt });
+        return;
+      }
       if (chosen !== undefined) {
         if (chosen.checkpoint_id >= this.first_checkpoint_id) {
           this.runtime.fail_invariant('a restored checkpoint id is not below the ids reserved for the new leader', { checkpoint_id: chosen.checkpoint_id });
@@ -1166,8 +1171,9 @@ export class JobManager implements EngineNode {
 
   /**
    * Recovery picks the newest checkpoint in the checkpoint store whose _metadata and every referenced file verify
-   * (checksums, sizes): a corrupt or half-deleted checkpoint is skipped, never restored silently. No valid
-   * checkpoint means a restart from the beginning of the input.
+   * (checksums, sizes): a corrupt or half-deleted checkpoint is skipped, never restored silently. A job that never
+   * completed a checkpoint restarts from the beginning of the input; one whose retained checkpoints all fail to verify
+   * fails its restore (failRestore) rather than start empty.
    */
   private selectCheckpointThenDeploy(attempt: number): void {
     const done = (chosen: CompletedCheckpoint | undefined, skipped: SkippedCheckpoint[]): void => {
@@ -1182,6 +1188,10 @@ export class JobManager implements EngineNode {
         return;
       }
       this.verify_rounds = 0;
+      if (chosen === undefined && this.retained_checkpoints.size > 0) {
+        this.failRestore(this.retained_checkpoints.size, skipped, { kind: 'restart', attempt });
+        return;
+      }
       this.restore_from = chosen;
       this.restore_skipped = skipped;
       const recovery = this.recoveries[this.recoveries.length - 1];
@@ -1215,6 +1225,28 @@ export class JobManager implements EngineNode {
         .map((id) => ({ checkpoint_id: id, metadata_path: metadata_path(this.job_id, id) }));
       this.verifyCandidates(candidates, 0, [], done);
     });
+  }
+
+  /**
+   * Every retained checkpoint failed to verify, even after MAX_VERIFY_ROUNDS reads. Completed checkpoints mean a
+   * two-phase-commit sink may already have committed output on them, so starting from the beginning of the input would
+   * commit it again. Flink fails such a recovery (DefaultCompletedCheckpointStoreUtils cannot retrieve a checkpoint →
+   * FlinkException); here the failed restore counts as one more failure for the restart strategy: it tries the
+   * selection again after its delay (`retry`), or the job FAILED. Restoring needs an operator: a savepoint or a fixed store.
+   */
+  private failRestore(retained: number, skipped: SkippedCheckpoint[], retry: JobManagerTimer): void {
+    const unreadable = skipped.map((s) => (s.checkpoint_id >= 0 ? `chk-${s.checkpoint_id}: ${s.reason}` : s.reason)).join('; ');
+    const reason = `recovery could not read any of the ${retained} retained checkpoint(s)${unreadable === '' ? '' : ` (${unreadable})`}`;
+    this.runtime.log('recovery.restore_failed', { retained, skipped });
+    this.runtime.probe('recovery.restore_failed');
+    const decision = this.restart_strategy.on_failure(this.runtime.now_ms());
+    if (!decision.restart) {
+      this.setStatus('FAILED', `${reason}; ${decision.reason}`);
+      this.coordinator?.shutdown('FAILED');
+      return;
+    }
+    this.setStatus('RESTARTING', `${reason}; restore again in ${decision.delay_ms} ms`);
+    this.runtime.setTimer(decision.delay_ms, retry);
   }
 
   private verifyCandidates(
