@@ -301,19 +301,6 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     keys.set(key, { key_group, slot });
   }
 
-  /** Rebuilds the lookup index from the key-group tree (after a restore). */
-  private rebuild_index(): void {
-    this.index = new Map();
-    this.last_state = undefined;
-    this.last_state_keys = undefined;
-    this.forget_last_lookup();
-    for (const [key_group, states] of this.groups) {
-      for (const [state, keys] of states) {
-        for (const [key, slot] of keys) if (this.index.get(state)?.has(key) !== true) this.index_key(state, key_group, key, slot);
-      }
-    }
-  }
-
   delete(state: string, key_group: number, key: string, namespace: string): void {
     this.check_key_group(key_group);
     const states = this.groups.get(key_group);
@@ -381,31 +368,54 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   restore(handles: KeyedStateHandle[], files: ReadonlyMap<string, Uint8Array>): void {
     const groups = new Map<number, StateMap>();
+    // The lookup index is built beside the tree (a key is indexed under the first key group it appears in).
+    const index = new Map<string, KeyIndex>();
     let count = 0;
     for (const handle of handles) {
       if (handle.backend !== 'heap') {
         throw new Error(`heap backend cannot restore a '${handle.backend}' handle (use the canonical savepoint form)`);
       }
       for (const row_group of decode_heap_handle(handle, files, this.key_group_range, this.max_parallelism)) {
-        if (groups.has(row_group.key_group)) {
-          throw new CorruptStateError(`key group ${row_group.key_group} appears in more than one handle`);
+        const key_group = row_group.key_group;
+        if (groups.has(key_group)) {
+          throw new CorruptStateError(`key group ${key_group} appears in more than one handle`);
         }
         const states: StateMap = new Map();
-        for (const [state, key, namespace, value] of row_group.rows) {
-          let keys = states.get(state);
-          if (keys === undefined) states.set(state, (keys = new Map()));
+        // Rows come in canonical order, so one state's rows (and one key's) are consecutive.
+        let last_state: string | undefined;
+        let keys: KeyMap | undefined;
+        let state_index: KeyIndex | undefined;
+        const rows = row_group.rows;
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i]!;
+          const state = row[0];
+          const key = row[1];
+          const namespace = row[2];
+          if (state !== last_state || keys === undefined || state_index === undefined) {
+            last_state = state;
+            keys = states.get(state);
+            if (keys === undefined) states.set(state, (keys = new Map()));
+            state_index = index.get(state);
+            if (state_index === undefined) index.set(state, (state_index = new Map()));
+          }
           let slot = keys.get(key);
-          if (slot === undefined) keys.set(key, (slot = { plain: undefined, namespaced: undefined }));
-          if (cell_of(slot, namespace) !== undefined) throw new CorruptStateError(`duplicate entry in key group ${row_group.key_group}`);
-          add_cell(slot, namespace, value);
+          if (slot === undefined) {
+            keys.set(key, (slot = { plain: undefined, namespaced: undefined }));
+            if (!state_index.has(key)) state_index.set(key, { key_group, slot });
+          }
+          if (cell_of(slot, namespace) !== undefined) throw new CorruptStateError(`duplicate entry in key group ${key_group}`);
+          add_cell(slot, namespace, row[3]);
           count++;
         }
-        if (states.size > 0) groups.set(row_group.key_group, states);
+        if (states.size > 0) groups.set(key_group, states);
       }
     }
     this.groups = groups;
     this.live_entries = count;
-    this.rebuild_index();
+    this.index = index;
+    this.last_state = undefined;
+    this.last_state_keys = undefined;
+    this.forget_last_lookup();
   }
 
   notify_checkpoint_complete(_checkpoint_id: number): void {}

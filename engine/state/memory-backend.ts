@@ -10,6 +10,8 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
   /** One-entry cache of the last state looked up (state access comes in runs of one name). */
   private last_state_name: string | undefined = undefined;
   private last_state_groups: (GroupEntries | undefined)[] | undefined = undefined;
+  /** The plain ("" namespace) entry found or made by the last access: a read-modify-write looks its key up once. */
+  private last_entry: StateEntry | undefined = undefined;
 
   constructor(
     readonly key_group_range: KeyGroupRange,
@@ -41,14 +43,27 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
     return entries;
   }
 
+  private isLastEntry(state: string, key_group: number, key: string): boolean {
+    const last = this.last_entry;
+    return last !== undefined && last.key === key && last.key_group === key_group && last.state === state;
+  }
+
   get(state: string, key_group: number, key: string, namespace: string): unknown {
+    if (namespace.length === 0 && this.isLastEntry(state, key_group, key)) return this.last_entry!.value;
     const entries = this.group(state, key_group, false);
     if (entries === undefined) return undefined;
-    return namespace.length === 0 ? entries.plain.get(key)?.value : entries.namespaced?.get(namespacedId(key, namespace))?.value;
+    if (namespace.length > 0) return entries.namespaced?.get(namespacedId(key, namespace))?.value;
+    const entry = entries.plain.get(key);
+    if (entry !== undefined) this.last_entry = entry;
+    return entry?.value;
   }
 
   put(state: string, key_group: number, key: string, namespace: string, value: unknown): void {
     if (value === undefined) throw new Error('state value must not be undefined (use delete)');
+    if (namespace.length === 0 && this.isLastEntry(state, key_group, key)) {
+      this.last_entry!.value = value;
+      return;
+    }
     const group = this.group(state, key_group, true)!;
     const plain = namespace.length === 0;
     const id = plain ? key : namespacedId(key, namespace);
@@ -58,13 +73,16 @@ export class MemoryKeyedStateBackend implements KeyedStateBackend {
       existing.value = value;
       return;
     }
-    entries.set(id, { state, key_group, key, namespace, value });
+    const entry: StateEntry = { state, key_group, key, namespace, value };
+    entries.set(id, entry);
+    if (plain) this.last_entry = entry;
     this.entry_count++;
   }
 
   delete(state: string, key_group: number, key: string, namespace: string): void {
     const group = this.group(state, key_group, false);
     if (group === undefined) return;
+    this.last_entry = undefined;
     const deleted = namespace.length === 0 ? group.plain.delete(key) : group.namespaced?.delete(namespacedId(key, namespace)) === true;
     if (deleted) this.entry_count--;
   }
