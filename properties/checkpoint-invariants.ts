@@ -1,6 +1,6 @@
 // Checkpoint invariants over what the engine logged and what the checkpoint store holds: ids increase, a restore
-// only ever uses a completed checkpoint the runner did not damage, and every file a retained checkpoint references
-// is still in the store (no shared file deleted while in use). Pure given its inputs.
+// only ever uses a completed checkpoint the runner did not damage and never one older than the newest completed, and
+// every file a retained checkpoint references is still in the store (no shared file deleted while in use). Pure.
 import { decode_metadata, type DecodeMetadataResult } from '../engine/checkpoint/metadata.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 
@@ -14,6 +14,8 @@ export interface CheckpointFacts {
   aborted_ids: readonly number[];
   /** Checkpoint id each recovery restored (null: started empty). */
   restored_ids: readonly (number | null)[];
+  /** For each restore (same order), the newest checkpoint completed before it (null: none); omitted: not checked. */
+  newest_completed_at_restore?: readonly (number | null)[];
   /** Key prefixes the world damaged on purpose (corrupt_checkpoint faults) before (and while) the restores listed. */
   damaged_prefixes: readonly string[];
   num_retained: number;
@@ -51,6 +53,23 @@ export function check_checkpoint_invariants(facts: CheckpointFacts): { checks: n
   facts.completed_ids.forEach((id, index) => {
     const path = facts.completed_metadata_paths[index];
     if (path !== undefined) path_by_id.set(id, path);
+  });
+  facts.restored_ids.forEach((restored, index) => {
+    const newest = facts.newest_completed_at_restore?.[index];
+    if (newest === undefined || newest === null) return;
+    checks++;
+    // Its completion was notified: sinks may have committed on it, so anything older replays committed output.
+    if (restored === null) {
+      findings.push({
+        message: `recovery started from the beginning of the input although checkpoint ${newest} had completed (committed output is replayed)`,
+        detail: { restored_checkpoint_id: null, newest_completed_id: newest },
+      });
+    } else if (restored < newest) {
+      findings.push({
+        message: `recovery restored checkpoint ${restored} although the newer checkpoint ${newest} had completed (falling back past it replays committed output)`,
+        detail: { restored_checkpoint_id: restored, newest_completed_id: newest },
+      });
+    }
   });
   for (const restored of facts.restored_ids) {
     if (restored === null) continue;

@@ -110,6 +110,16 @@ describe('check_checkpoint_invariants', () => {
     expect(check_checkpoint_invariants({ ...base, restored_ids: [3] }).findings[0]?.message).toContain('never completed');
   });
 
+  it('flags a restore older than the newest completed checkpoint, and an empty start after one completed', () => {
+    expect(check_checkpoint_invariants({ ...base, newest_completed_at_restore: [2] }).findings).toEqual([]);
+    const older = check_checkpoint_invariants({ ...base, restored_ids: [1], newest_completed_at_restore: [2] }).findings;
+    expect(older[0]?.message).toContain('restored checkpoint 1 although the newer checkpoint 2 had completed');
+    const empty = check_checkpoint_invariants({ ...base, restored_ids: [null], newest_completed_at_restore: [2] }).findings;
+    expect(empty[0]?.message).toContain('from the beginning of the input although checkpoint 2 had completed');
+    // Before any checkpoint completed, an empty start is what recovery must do.
+    expect(check_checkpoint_invariants({ ...base, restored_ids: [null], newest_completed_at_restore: [null] }).findings).toEqual([]);
+  });
+
   it('flags restoring a checkpoint the run damaged', () => {
     const findings = check_checkpoint_invariants({ ...base, damaged_prefixes: ['j/chk-2/'] }).findings;
     expect(findings[0]?.message).toContain('was damaged');

@@ -281,6 +281,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         completed_metadata_paths: observer.completed_metadata_paths,
         aborted_ids: [...observer.checkpoints.values()].filter((c) => c.status === 'aborted').map((c) => c.checkpoint_id),
         restored_ids: observer.restores.map((r) => r.checkpoint_id),
+        newest_completed_at_restore: observer.restores.map((r) => r.newest_completed_id),
         damaged_prefixes: [] as string[],
         num_retained: plan.flink.checkpointing.num_retained,
         // Files are checked while the job runs (evidence.store_checks): a finished job may discard its checkpoints.
@@ -293,6 +294,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         triggered_ids: [],
         aborted_ids: [],
         restored_ids: damaged_restores.map((r) => r.checkpoint_id),
+        newest_completed_at_restore: undefined,
         damaged_prefixes: damaged,
       });
       const result = { checks: ordered.checks + after_damage.checks, findings: [...ordered.findings, ...after_damage.findings] };

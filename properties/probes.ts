@@ -112,15 +112,15 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     why_not_required: 'reached by unaligned-under-backpressure (scenarios/unaligned-checkpoints.test.ts), not in the CI swarm',
   },
   {
-    name: 'recovery.skipped_invalid_checkpoint',
-    where: 'engine/cluster/job-manager.ts: recovery skips a checkpoint that fails verification',
+    name: 'recovery.restore_failed',
+    where: 'engine/cluster/job-manager.ts: the newest completed checkpoint does not verify, so the restore fails and the restart strategy decides',
     required_in_ci: true,
   },
   {
-    name: 'recovery.restore_failed',
-    where: 'engine/cluster/job-manager.ts: no retained checkpoint verifies, so the restore fails and the restart strategy decides',
+    name: 'checkpoint.read_back_failed',
+    where: 'engine/cluster/job-manager.ts: a checkpoint whose _metadata or a new state file does not read back intact never completes',
     required_in_ci: false,
-    why_not_required: 'needs every retained checkpoint unreadable; reached by scenarios/engine-recovery.test.ts and the torn-checkpoint finding, not by the CI swarm',
+    why_not_required: 'needs a lost or torn write on the checkpoint store: reached by checkpoint-store-faults and swarm-everything-on swarms and scenarios/engine-recovery.test.ts, not by the eight-scenario CI swarm',
   },
   {
     name: 'sink.crash_between_precommit_and_commit',

@@ -168,9 +168,12 @@ describe('recovery from a checkpoint after a TaskManager crash', () => {
     }
   });
 
-  it('a corrupt newest checkpoint is skipped: recovery restores the newest one that verifies', () => {
+  it('a corrupt newest checkpoint is never passed over: the restore fails, even though older checkpoints verify', () => {
     const params = { records: 2000, partitions: 4, seed: 17, keys: 12, sink_records_per_ms: 2 };
-    const { c, job, input } = cluster('sequence_check', params, 12, { checkpointing: { interval_ms: 30, num_retained: 3 } });
+    const { c } = cluster('sequence_check', params, 12, {
+      checkpointing: { interval_ms: 30, num_retained: 3 },
+      restart_strategy: { type: 'fixed-delay', attempts: 2, delay_ms: 100 },
+    });
     let corrupted: number | undefined;
     c.world.schedule(260, () => {
       const newest = c.jobManager()!.latestCompletedCheckpoint()!;
@@ -181,14 +184,37 @@ describe('recovery from a checkpoint after a TaskManager crash', () => {
       c.world.restart('tm-1', 20);
     });
     c.runToCompletion(5_000_000);
-    expect(c.jobStatus()).toBe('FINISHED');
-    const restored = c.jobManager()!.recoveries[0]!.restored_checkpoint_id;
+    const jm = c.jobManager()!;
     expect(corrupted).toBeGreaterThan(1);
-    expect(restored).not.toBeNull();
-    expect(restored!).toBeLessThan(corrupted!);
-    expect(c.keyedState().get('check')).toEqual(evaluateOracle(job.build, params, input).state.get('check'));
-    expect((c.collector().records('sink') as SequenceVerdict[]).every((r) => r.verdict === 'ok')).toBe(true);
+    expect(c.jobStatus()).toBe('FAILED');
+    // Checkpoints older than the corrupt one were retained and intact, and still none was restored.
+    expect(jm.recoveries.every((r) => r.redeployed_at_ms === undefined)).toBe(true);
+    expect(jm.status_history[jm.status_history.length - 1]!.reason).toContain(`could not read the newest completed checkpoint chk-${corrupted} `);
   });
+
+  for (const kind of ['lost_write', 'torn_write', 'bit_flip_write'] as const) {
+    it(`a ${kind} on the checkpoint store is caught by the read-back: that checkpoint never completes, recovery stays exact`, () => {
+      const params = { records: 2000, partitions: 4, seed: 23, keys: 12, sink_records_per_ms: 2 };
+      const { c, job, input } = cluster('sequence_check', params, 14, { checkpointing: { interval_ms: 30, num_retained: 2 } });
+      const observer = new RunObserver(c.world);
+      observer.attach();
+      c.world.schedule(200, () => {
+        // The next two writes to the store (a _metadata or a state file) are acknowledged but not stored intact.
+        c.world.store('checkpoint').add_fault(kind, 'sequence_check/', 1e12, 2, 0);
+      });
+      c.world.schedule(330, () => {
+        c.world.crash('tm-2');
+        c.world.restart('tm-2', 20);
+      });
+      c.runToCompletion(5_000_000);
+      expect(c.jobStatus()).toBe('FINISHED');
+      expect(observer.count('checkpoint.read_back_failed')).toBeGreaterThanOrEqual(1);
+      expect(observer.count('recovery.restore_failed')).toBe(0);
+      expect(c.jobManager()!.recoveries[0]!.restored_checkpoint_id).toBeGreaterThan(0);
+      expect(c.keyedState().get('check')).toEqual(evaluateOracle(job.build, params, input).state.get('check'));
+      expect((c.collector().records('sink') as SequenceVerdict[]).every((r) => r.verdict === 'ok')).toBe(true);
+    });
+  }
 
   it('a job that never completed a checkpoint restarts from the beginning of the input (state still exact)', () => {
     const params = { records: 1500, partitions: 3, seed: 19, keys: 10, sink_records_per_ms: 2 };
@@ -203,7 +229,7 @@ describe('recovery from a checkpoint after a TaskManager crash', () => {
     expect(c.keyedState().get('check')).toEqual(evaluateOracle(job.build, params, input).state.get('check'));
   });
 
-  it('when no retained checkpoint verifies, the restore fails and the restart strategy decides: never an empty start', () => {
+  it('when no checkpoint verifies, the restore fails and the restart strategy decides: never an empty start', () => {
     const params = { records: 1500, partitions: 3, seed: 19, keys: 10, sink_records_per_ms: 2 };
     const { c } = cluster('sequence_check', params, 13, { restart_strategy: { type: 'fixed-delay', attempts: 3, delay_ms: 100 } });
     const observer = new RunObserver(c.world);
@@ -223,7 +249,7 @@ describe('recovery from a checkpoint after a TaskManager crash', () => {
     // The first failover and two failed restores use up the three attempts; the fourth failure ends the job.
     expect(observer.count('recovery.restore_failed')).toBe(3);
     const failed = jm.status_history[jm.status_history.length - 1]!;
-    expect(failed.reason).toMatch(/could not read any of the \d+ retained checkpoint\(s\) \(chk-\d+: /);
+    expect(failed.reason).toMatch(/could not read the newest completed checkpoint chk-\d+ \(/);
     expect(failed.reason).toMatch(/exhausted/);
   });
 

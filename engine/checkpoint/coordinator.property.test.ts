@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { CheckpointCoordinator, type CoordinatorTimerTag } from './coordinator.js';
 import { decode_metadata, shared_dir, subtask_state_prefix } from './metadata.js';
 import { LsmKeyedStateBackend } from '../state/lsm/lsm-backend.js';
-import { select_checkpoint, verify_checkpoint } from '../recovery/checkpoint-selection.js';
+import { verify_checkpoint } from '../recovery/checkpoint-selection.js';
 import type { StateEntry } from '../state/backend.js';
 
 // The coverage expectations below need enough cases from a known generator state: a fixed default seed (override with
@@ -145,8 +145,6 @@ function run_scenario(actions: Action[], max_concurrent: number, num_retained: n
     }
     const latest = retained[0];
     if (latest !== undefined) {
-      const chosen = select_checkpoint(retained.map((c) => ({ checkpoint_id: c.checkpoint_id, metadata_path: c.metadata_path })), (c) => verify_checkpoint(c, store.get(c.metadata_path), store));
-      expect(chosen.ok && chosen.checkpoint.checkpoint_id).toBe(latest.checkpoint_id);
       const decoded = decode_metadata(store.get(latest.metadata_path) as Uint8Array);
       if (!decoded.ok) throw new Error(decoded.reason);
       const handles = decoded.metadata.operators[0]?.subtasks.flatMap((s) => s.keyed) ?? [];

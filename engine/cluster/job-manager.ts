@@ -15,8 +15,10 @@ import { placeSubtasks, type ExecutionPlan } from '../graph/execution-graph.js';
 import { create_restart_strategy, type RestartStrategy, type RestartStrategyConfig } from '../recovery/restart-strategy.js';
 import {
   files_to_verify,
+  same_bytes,
   verify_checkpoint,
   verify_metadata_bytes,
+  verify_state_file,
   type CheckpointCandidate,
   type SkippedCheckpoint,
 } from '../recovery/checkpoint-selection.js';
@@ -56,6 +58,8 @@ export interface JobManagerConfig {
   restart_strategy?: RestartStrategyConfig;
   /** JobManager high availability: leader election and checkpoint pointers in the HA store process. */
   high_availability?: JobManagerHaConfig;
+  /** Test-only seam: which retained checkpoint a recovery restores, given their ids newest first (default: the first). */
+  restore_choice?: (retained_newest_first: readonly number[]) => number | undefined;
   /** Test-only seam: how a restore candidate is verified (default: engine/recovery/checkpoint-selection.ts). */
   checkpoint_verification?: { verify_metadata_bytes: typeof verify_metadata_bytes; verify_checkpoint: typeof verify_checkpoint };
 }
@@ -98,10 +102,12 @@ interface RegisteredTaskManager {
   last_heartbeat_ms: number;
 }
 
-/** How many of the newest checkpoints in the store a recovery tries before restarting from scratch. */
-const MAX_RESTORE_CANDIDATES = 8;
-/** Rounds of reading every restore candidate again (after a delay) before a recovery gives up on all of them. */
+/** Checkpoint pointers the HA record keeps, newest first (a recovery restores the first; the rest are for operators). */
+const MAX_HA_POINTERS = 8;
+/** Rounds of reading the newest completed checkpoint again (a heartbeat apart) before a restore fails. */
 const MAX_VERIFY_ROUNDS = 5;
+/** Bound on the files remembered as read back intact at completion (forgotten when discarded; cleared beyond it). */
+const MAX_READ_BACK_FILES = 100_000;
 /** How often the split enumerators get a tick (retries, discovery). */
 const SPLIT_TICK_MS = 20;
 /** Bound on job messages held while a leader waits for the HA store to confirm it. */
@@ -143,7 +149,6 @@ export class JobManager implements EngineNode {
   private restore_from: CompletedCheckpoint | undefined;
   /** RESTARTING: the restart strategy's delay has passed (a redeploy may start once enough slots are registered). */
   private restart_due = false;
-  private restore_skipped: SkippedCheckpoint[] = [];
   private verify_rounds = 0;
   private ha_reselect_record: HaRecord | undefined;
   /** The request id of the final checkpoint after all tasks finished (bounded input with checkpointing). */
@@ -158,6 +163,8 @@ export class JobManager implements EngineNode {
   readonly completed_checkpoints: number[] = [];
   /** Completed checkpoints still in the coordinator's store (completed, not yet subsumed): restore candidates. */
   private readonly retained_checkpoints = new Set<number>();
+  /** State files read back intact when a checkpoint completed: path → checksum (files are never rewritten in place). */
+  private readonly read_back_files = new Map<string, string>();
   private readonly heartbeat_interval_ms: number;
   private readonly heartbeat_timeout_ms: number;
   private plan: ExecutionPlan;
@@ -273,21 +280,26 @@ export class JobManager implements EngineNode {
             }
           },
           persist_completed: (metadata, bytes, path) => {
-            runtime.checkpoint_store.put(path, bytes, (result) => {
-              const commits = path === metadata_path(this.job_id, metadata.checkpoint_id) || this.synchronous_savepoint_ids.has(metadata.checkpoint_id);
-              if (!result.ok || this.ha === undefined || !commits) {
-                this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, result.ok, result.ok ? '' : result.error);
+            runtime.checkpoint_store.put(path, bytes, (written) => {
+              if (!written.ok) {
+                this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, false, written.error);
                 return;
               }
-              // HA: the pointer is durable in the HA store before anyone hears of the completion.
-              this.persistPointer(metadata.checkpoint_id, path, (ok, detail) => {
-                if (this.role !== 'leader') return;
-                this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, ok, ok ? '' : `HA store: ${detail}`);
+              this.readBack(metadata, bytes, path, (problem) => {
+                if (problem === undefined) this.onCheckpointReadBack(metadata, path);
+                else {
+                  runtime.log('checkpoint.read_back_failed', { checkpoint_id: metadata.checkpoint_id, path, problem });
+                  runtime.probe('checkpoint.read_back_failed');
+                  this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, false, `read back: ${problem}`);
+                }
               });
             });
           },
           discard_files: (paths) => {
-            for (const path of paths) runtime.checkpoint_store.delete(path, () => {});
+            for (const path of paths) {
+              this.read_back_files.delete(path);
+              runtime.checkpoint_store.delete(path, () => {});
+            }
           },
           fail_job: (reason) => this.failJob(reason),
           snapshot_master_states: (checkpoint_id) => this.split_coordinators.map((c) => c.snapshot_master_state(checkpoint_id)),
@@ -529,6 +541,61 @@ export class JobManager implements EngineNode {
   }
 
   /**
+   * Before a checkpoint (or savepoint) completes, its _metadata is read back and must equal the bytes written, and every
+   * file it references that was not read back before must be present and intact. Flink trusts its file system here;
+   * this JobManager does not, because a store that acknowledges a write and then loses or tears it would otherwise
+   * leave a completed checkpoint — whose transactions the sinks then commit — that no recovery can restore.
+   * `done(undefined)` when everything reads back; otherwise the problem.
+   */
+  private readBack(metadata: CheckpointMetadata, written: Uint8Array, path: string, done: (problem: string | undefined) => void): void {
+    const store = this.runtime.checkpoint_store;
+    store.get(path, (read) => {
+      if (!read.ok) {
+        done(`${path}: ${read.error}`);
+        return;
+      }
+      if (!same_bytes(read.value, written)) {
+        done(`${path} differs from the bytes written (${read.value.length} of ${written.length} bytes)`);
+        return;
+      }
+      const unread = files_to_verify(metadata).filter((ref) => this.read_back_files.get(ref.path) !== ref.checksum);
+      let pending = unread.length;
+      let failed = false;
+      if (pending === 0) {
+        done(undefined);
+        return;
+      }
+      for (const ref of unread) {
+        store.get(ref.path, (file) => {
+          if (failed) return;
+          const problem = file.ok ? verify_state_file(ref, file.value) : `state file ${ref.path}: ${file.error}`;
+          if (problem !== undefined) {
+            failed = true;
+            done(problem);
+            return;
+          }
+          if (this.read_back_files.size >= MAX_READ_BACK_FILES) this.read_back_files.clear();
+          this.read_back_files.set(ref.path, ref.checksum);
+          if (--pending === 0) done(undefined);
+        });
+      }
+    });
+  }
+
+  /** The checkpoint read back intact: with HA its pointer becomes durable in the HA store before anyone hears of it. */
+  private onCheckpointReadBack(metadata: CheckpointMetadata, path: string): void {
+    const commits = path === metadata_path(this.job_id, metadata.checkpoint_id) || this.synchronous_savepoint_ids.has(metadata.checkpoint_id);
+    if (this.ha === undefined || !commits) {
+      this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, true, '');
+      return;
+    }
+    this.persistPointer(metadata.checkpoint_id, path, (ok, detail) => {
+      if (this.role !== 'leader') return;
+      this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, ok, ok ? '' : `HA store: ${detail}`);
+    });
+  }
+
+  /**
    * Resume from a canonical savepoint file at another parallelism. A savepoint that does not match the job (max
    * parallelism, unknown operator state without allow_non_restored_state, corrupt bytes) fails the job with a clear
    * message; the store's files are left untouched.
@@ -563,7 +630,6 @@ export class JobManager implements EngineNode {
       this.resumed_from = { savepoint_id: result.restore.checkpoint_id, path: pending.path, restore: result.restore, master_states: result.master_states };
       this.coordinator?.restore_checkpoint_counter(result.restore.checkpoint_id);
       this.restore_from = undefined;
-      this.restore_skipped = [];
       this.runtime.log('jm.savepoint_resuming', {
         savepoint_id: result.restore.checkpoint_id, parallelism: spec.parallelism, non_restored: result.non_restored,
       });
@@ -764,7 +830,7 @@ export class JobManager implements EngineNode {
         pointers.push({ checkpoint_id, metadata_path: path });
         pointers.sort((a, b) => b.checkpoint_id - a.checkpoint_id);
         const counter = Math.max(current?.checkpoint_id_counter ?? 1, (this.coordinator?.next_checkpoint_id() ?? 1) + CHECKPOINT_ID_BLOCK, checkpoint_id + 1);
-        return { job_id: this.job_id, checkpoints: pointers.slice(0, MAX_RESTORE_CANDIDATES), checkpoint_id_counter: counter, leader: current?.leader ?? null };
+        return { job_id: this.job_id, checkpoints: pointers.slice(0, MAX_HA_POINTERS), checkpoint_id_counter: counter, leader: current?.leader ?? null };
       },
       done,
     });
@@ -787,27 +853,17 @@ export class JobManager implements EngineNode {
     }
   }
 
-  /** Failover recovery: the newest checkpoint named in the HA record that verifies; adopted into the coordinator. */
+  /**
+   * Failover recovery: the newest checkpoint the HA record names, verified and adopted into the coordinator. Never an
+   * older one (see selectCheckpointThenDeploy); a record without pointers means no checkpoint ever completed.
+   */
   private selectFromHaThenDeploy(previous: HaRecord): void {
-    const candidates = previous.checkpoints.slice(0, MAX_RESTORE_CANDIDATES).map((p) => ({ checkpoint_id: p.checkpoint_id, metadata_path: p.metadata_path }));
     const attempt = this.attempt;
-    this.verifyCandidates(candidates, 0, [], (verified, skipped) => {
+    const newest = previous.checkpoints[0];
+    const still_current = (): boolean => this.attempt === attempt && this.status === 'RESTARTING' && this.role === 'leader';
+    const deploy = (verified: CompletedCheckpoint | undefined): void => {
+      this.ha_reselect_record = undefined;
       let chosen = verified;
-      if (this.attempt !== attempt || this.status !== 'RESTARTING' || this.role !== 'leader') return;
-      if (chosen === undefined && skipped.length > 0 && this.verify_rounds < MAX_VERIFY_ROUNDS) {
-        this.verify_rounds++;
-        this.runtime.log('recovery.verify_retry', { round: this.verify_rounds, skipped });
-        this.runtime.probe('recovery.verify_retry');
-        this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'ha_reselect', attempt } satisfies JobManagerTimer);
-        this.ha_reselect_record = previous;
-        return;
-      }
-      this.verify_rounds = 0;
-      if (chosen === undefined && candidates.length > 0) {
-        this.ha_reselect_record = previous;
-        this.failRestore(candidates.length, skipped, { kind: 'ha_reselect', attempt });
-        return;
-      }
       if (chosen !== undefined) {
         if (chosen.checkpoint_id >= this.first_checkpoint_id) {
           this.runtime.fail_invariant('a restored checkpoint id is not below the ids reserved for the new leader', { checkpoint_id: chosen.checkpoint_id });
@@ -837,15 +893,19 @@ export class JobManager implements EngineNode {
         this.retained_checkpoints.add(chosen.checkpoint_id);
       }
       this.restore_from = chosen;
-      this.restore_skipped = skipped;
       const recovery = this.recoveries[this.recoveries.length - 1];
       const restored_id = chosen?.checkpoint_id ?? this.resumed_from?.savepoint_id ?? null;
       if (recovery !== undefined) recovery.restored_checkpoint_id = restored_id;
-      if (skipped.length > 0) this.runtime.probe('recovery.skipped_invalid_checkpoint');
-      this.runtime.log('jm.failover_restored', { checkpoint_id: restored_id, skipped: skipped.length });
+      this.runtime.log('jm.failover_restored', { checkpoint_id: restored_id });
       this.restart_due = true;
       this.tryDeploy();
-    });
+    };
+    if (newest === undefined) {
+      deploy(undefined);
+      return;
+    }
+    this.ha_reselect_record = previous;
+    this.verifyNewest({ checkpoint_id: newest.checkpoint_id, metadata_path: newest.metadata_path }, { kind: 'ha_reselect', attempt }, still_current, deploy);
   }
 
   private setStatus(status: JobStatus, reason: string): void {
@@ -1170,74 +1230,74 @@ export class JobManager implements EngineNode {
   }
 
   /**
-   * Recovery picks the newest checkpoint in the checkpoint store whose _metadata and every referenced file verify
-   * (checksums, sizes): a corrupt or half-deleted checkpoint is skipped, never restored silently. A job that never
-   * completed a checkpoint restarts from the beginning of the input; one whose retained checkpoints all fail to verify
-   * fails its restore (failRestore) rather than start empty.
+   * Recovery restores the newest completed checkpoint, and only that one, as Flink's CheckpointCoordinator restores the
+   * latest checkpoint of its store: its completion was notified, so a two-phase-commit sink may have committed its
+   * transactions, and restoring an older checkpoint (or none) would replay output that is already committed. The
+   * JobManager reads it back and verifies its _metadata and every referenced file (checksums, sizes) before deploying;
+   * a read that fails is retried MAX_VERIFY_ROUNDS times a heartbeat apart (reads can flip bits in transit), then the
+   * restore fails (failRestore). A job that never completed a checkpoint restarts from the beginning of the input, or
+   * from the savepoint it was resumed from.
    */
   private selectCheckpointThenDeploy(attempt: number): void {
-    const done = (chosen: CompletedCheckpoint | undefined, skipped: SkippedCheckpoint[]): void => {
-      if (this.attempt !== attempt || this.status !== 'RESTARTING') return;
-      if (chosen === undefined && skipped.some((s) => s.checkpoint_id >= 0) && this.verify_rounds < MAX_VERIFY_ROUNDS) {
-        // Every candidate failed: a read can flip bits in transit, and restarting from scratch after commits would
-        // repeat committed output. Read them all again a little later before giving up on them.
-        this.verify_rounds++;
-        this.runtime.log('recovery.verify_retry', { round: this.verify_rounds, skipped });
-        this.runtime.probe('recovery.verify_retry');
-        this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'restart', attempt } satisfies JobManagerTimer);
-        return;
-      }
-      this.verify_rounds = 0;
-      if (chosen === undefined && this.retained_checkpoints.size > 0) {
-        this.failRestore(this.retained_checkpoints.size, skipped, { kind: 'restart', attempt });
-        return;
-      }
+    const still_current = (): boolean => this.attempt === attempt && this.status === 'RESTARTING';
+    const deploy = (chosen: CompletedCheckpoint | undefined): void => {
       this.restore_from = chosen;
-      this.restore_skipped = skipped;
       const recovery = this.recoveries[this.recoveries.length - 1];
       if (recovery !== undefined) recovery.restored_checkpoint_id = chosen?.checkpoint_id ?? this.resumed_from?.savepoint_id ?? null;
-      if (skipped.length > 0) this.runtime.probe('recovery.skipped_invalid_checkpoint');
       this.restart_due = true;
       this.tryDeploy();
     };
-    if (this.coordinator === undefined) {
-      done(undefined, []);
+    const retained = [...this.retained_checkpoints].sort((a, b) => b - a);
+    const newest = this.config.restore_choice === undefined ? retained[0] : this.config.restore_choice(retained);
+    if (this.coordinator === undefined || newest === undefined) {
+      // (after a resume from a savepoint, retained_checkpoints holds only checkpoints taken since)
+      deploy(undefined);
       return;
     }
-    const store = this.runtime.checkpoint_store;
-    store.list(`${this.job_id}/chk-`, (listed) => {
-      if (!listed.ok) {
-        // The store cannot be listed: fall back to the coordinator's own record (still verified by the restore).
-        done(this.coordinator!.latest_completed(), [{ checkpoint_id: -1, reason: `list failed: ${listed.error}` }]);
+    this.verifyNewest({ checkpoint_id: newest, metadata_path: metadata_path(this.job_id, newest) }, { kind: 'restart', attempt }, still_current, deploy);
+  }
+
+  /**
+   * Reads and verifies the checkpoint a recovery must restore. Unreadable: read again after a heartbeat interval
+   * (`retry` re-enters the selection), up to MAX_VERIFY_ROUNDS times, then fail the restore.
+   */
+  private verifyNewest(
+    candidate: CheckpointCandidate,
+    retry: JobManagerTimer,
+    still_current: () => boolean,
+    restore: (chosen: CompletedCheckpoint) => void,
+  ): void {
+    this.loadCheckpoint(candidate, (loaded) => {
+      if (!still_current()) return;
+      if (loaded.ok) {
+        this.verify_rounds = 0;
+        restore({ checkpoint_id: candidate.checkpoint_id, metadata: loaded.metadata, metadata_path: candidate.metadata_path });
         return;
       }
-      // Only checkpoints the coordinator completed and still retains: an aborted or subsumed checkpoint's
-      // _metadata may still be in the store, but its shared files are no longer registered (or being deleted).
-      const ids = new Set<number>();
-      for (const key of listed.value) {
-        const match = /\/chk-(\d+)\/_metadata$/.exec(key);
-        if (match !== null && this.retained_checkpoints.has(Number(match[1]))) ids.add(Number(match[1]));
-        // (after a resume from a savepoint, retained_checkpoints holds only checkpoints taken since)
+      const unreadable: SkippedCheckpoint = { checkpoint_id: candidate.checkpoint_id, reason: loaded.error };
+      if (this.verify_rounds < MAX_VERIFY_ROUNDS) {
+        this.verify_rounds++;
+        this.runtime.log('recovery.verify_retry', { round: this.verify_rounds, checkpoint_id: candidate.checkpoint_id, reason: loaded.error });
+        this.runtime.probe('recovery.verify_retry');
+        this.runtime.setTimer(this.heartbeat_interval_ms, retry);
+        return;
       }
-      const candidates = [...ids]
-        .sort((a, b) => b - a)
-        .slice(0, MAX_RESTORE_CANDIDATES)
-        .map((id) => ({ checkpoint_id: id, metadata_path: metadata_path(this.job_id, id) }));
-      this.verifyCandidates(candidates, 0, [], done);
+      this.verify_rounds = 0;
+      this.failRestore(unreadable, retry);
     });
   }
 
   /**
-   * Every retained checkpoint failed to verify, even after MAX_VERIFY_ROUNDS reads. Completed checkpoints mean a
-   * two-phase-commit sink may already have committed output on them, so starting from the beginning of the input would
-   * commit it again. Flink fails such a recovery (DefaultCompletedCheckpointStoreUtils cannot retrieve a checkpoint →
-   * FlinkException); here the failed restore counts as one more failure for the restart strategy: it tries the
-   * selection again after its delay (`retry`), or the job FAILED. Restoring needs an operator: a savepoint or a fixed store.
+   * The checkpoint a recovery must restore cannot be read, even after MAX_VERIFY_ROUNDS reads. Flink fails such a
+   * recovery (a checkpoint it cannot retrieve is a FlinkException, and it never falls back to an older one); here the
+   * failed restore counts as one more failure for the restart strategy: it tries again after its delay (`retry`), or
+   * the job is FAILED. Getting such a job going again takes an operator: a savepoint, or a repaired store.
    */
-  private failRestore(retained: number, skipped: SkippedCheckpoint[], retry: JobManagerTimer): void {
-    const unreadable = skipped.map((s) => (s.checkpoint_id >= 0 ? `chk-${s.checkpoint_id}: ${s.reason}` : s.reason)).join('; ');
-    const reason = `recovery could not read any of the ${retained} retained checkpoint(s)${unreadable === '' ? '' : ` (${unreadable})`}`;
-    this.runtime.log('recovery.restore_failed', { retained, skipped });
+  private failRestore(unreadable: SkippedCheckpoint, retry: JobManagerTimer): void {
+    const reason =
+      `recovery could not read the newest completed checkpoint chk-${unreadable.checkpoint_id} (${unreadable.reason}); ` +
+      'an older checkpoint would replay output committed on it';
+    this.runtime.log('recovery.restore_failed', { checkpoint_id: unreadable.checkpoint_id, reason: unreadable.reason });
     this.runtime.probe('recovery.restore_failed');
     const decision = this.restart_strategy.on_failure(this.runtime.now_ms());
     if (!decision.restart) {
@@ -1247,27 +1307,6 @@ export class JobManager implements EngineNode {
     }
     this.setStatus('RESTARTING', `${reason}; restore again in ${decision.delay_ms} ms`);
     this.runtime.setTimer(decision.delay_ms, retry);
-  }
-
-  private verifyCandidates(
-    candidates: CheckpointCandidate[],
-    index: number,
-    skipped: SkippedCheckpoint[],
-    done: (chosen: CompletedCheckpoint | undefined, skipped: SkippedCheckpoint[]) => void,
-  ): void {
-    const candidate = candidates[index];
-    if (candidate === undefined) {
-      done(undefined, skipped);
-      return;
-    }
-    const next = (reason: string): void => {
-      skipped.push({ checkpoint_id: candidate.checkpoint_id, reason });
-      this.verifyCandidates(candidates, index + 1, skipped, done);
-    };
-    this.loadCheckpoint(candidate, (loaded) => {
-      if (!loaded.ok) next(loaded.error);
-      else done({ checkpoint_id: candidate.checkpoint_id, metadata: loaded.metadata, metadata_path: candidate.metadata_path }, skipped);
-    });
   }
 
   private triggerFinalCheckpoint(): void {
@@ -1352,14 +1391,14 @@ export class JobManager implements EngineNode {
           })),
         })),
       };
-      this.runtime.log('recovery.restored', { checkpoint_id: from.checkpoint_id, skipped: this.restore_skipped });
+      this.runtime.log('recovery.restored', { checkpoint_id: from.checkpoint_id });
     } else if (this.resumed_from !== undefined) {
       restore = structuredClone(this.resumed_from.restore);
       if (this.recoveries.length > 0 && this.status === 'RESTARTING' && this.recoveries[this.recoveries.length - 1]!.redeployed_at_ms === undefined) {
-        this.runtime.log('recovery.restored', { checkpoint_id: this.resumed_from.savepoint_id, savepoint: this.resumed_from.path, skipped: this.restore_skipped });
+        this.runtime.log('recovery.restored', { checkpoint_id: this.resumed_from.savepoint_id, savepoint: this.resumed_from.path });
       }
     } else if (this.status === 'RESTARTING') {
-      this.runtime.log('recovery.restored', { checkpoint_id: null, skipped: this.restore_skipped });
+      this.runtime.log('recovery.restored', { checkpoint_id: null });
     }
     this.startSplitCoordinators(restore?.checkpoint_id ?? 0, from?.metadata.master_states ?? (from === undefined ? this.resumed_from?.master_states : undefined) ?? null);
     this.coordinator?.set_expected_tasks(this.plan.vertices.flatMap((v) => Array.from({ length: v.parallelism }, (_, s) => `${v.index}/${s}`)));

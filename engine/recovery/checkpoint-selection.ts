@@ -1,5 +1,5 @@
-// Choosing the checkpoint to restore: the newest retained one whose metadata and every referenced file verify
-// (checksums, sizes, sealed format). Skipped candidates come back with reasons; an unverified one is never returned.
+// Verifying the checkpoint a recovery restores (always the newest completed one): its metadata and every referenced
+// file (checksums, sizes, sealed format). A checkpoint that fails comes back with the reason, never restored.
 
 import type { FileRef, KeyedStateHandle } from '../state/backend.js';
 import { type CheckpointMetadata, decode_metadata, referenced_files } from '../checkpoint/metadata.js';
@@ -12,49 +12,10 @@ export interface CheckpointCandidate {
 
 export type VerifyResult = { ok: true; metadata: CheckpointMetadata } | { ok: false; reason: string };
 
+/** A checkpoint that failed verification, and why. */
 export interface SkippedCheckpoint {
   checkpoint_id: number;
   reason: string;
-}
-
-export type SelectionResult =
-  | { ok: true; checkpoint: CheckpointCandidate; metadata: CheckpointMetadata; skipped: SkippedCheckpoint[] }
-  | { ok: false; reason: string; skipped: SkippedCheckpoint[] };
-
-/**
- * Walk the candidates newest first and return the first that verifies. `verify` is called in order and may be
- * backed by pre-read bytes (see verify_checkpoint).
- *
- * Caution for callers: a read can return flipped bits in transit, so re-read a file that fails before skipping its
- * checkpoint. Falling back past a checkpoint whose completion was already notified re-runs input whose 2PC output
- * was committed; the skipped list says which ids were passed over so the caller can log and probe it.
- */
-export function select_checkpoint(candidates_newest_first: readonly CheckpointCandidate[], verify: (candidate: CheckpointCandidate) => VerifyResult): SelectionResult {
-  for (let i = 1; i < candidates_newest_first.length; i++) {
-    if ((candidates_newest_first[i] as CheckpointCandidate).checkpoint_id >= (candidates_newest_first[i - 1] as CheckpointCandidate).checkpoint_id) {
-      throw new Error('select_checkpoint: candidates must be ordered newest first with distinct ids');
-    }
-  }
-  const skipped: SkippedCheckpoint[] = [];
-  for (const candidate of candidates_newest_first) {
-    const result = verify(candidate);
-    if (result.ok) {
-      if (result.metadata.checkpoint_id !== candidate.checkpoint_id) {
-        skipped.push({ checkpoint_id: candidate.checkpoint_id, reason: `metadata belongs to checkpoint ${result.metadata.checkpoint_id}` });
-        continue;
-      }
-      return { ok: true, checkpoint: candidate, metadata: result.metadata, skipped };
-    }
-    skipped.push({ checkpoint_id: candidate.checkpoint_id, reason: result.reason });
-  }
-  const detail = skipped.map((s) => `chk-${s.checkpoint_id}: ${s.reason}`).join('; ');
-  return {
-    ok: false,
-    reason: candidates_newest_first.length === 0
-      ? 'no retained checkpoint to restore from'
-      : `no retained checkpoint verifies (${detail})`,
-    skipped,
-  };
 }
 
 /** Step 1: the metadata bytes of a candidate (undefined = could not be read). */
@@ -74,15 +35,28 @@ export function files_to_verify(metadata: CheckpointMetadata): FileRef[] {
   return [...private_files, ...shared_files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+/** One referenced file's bytes: of the recorded size, intact, with the recorded checksum (undefined), or the problem. */
+export function verify_state_file(ref: FileRef, bytes: Uint8Array | undefined): string | undefined {
+  if (bytes === undefined) return `state file ${ref.path} is missing`;
+  if (bytes.length !== ref.size_bytes) return `state file ${ref.path} has ${bytes.length} bytes, expected ${ref.size_bytes}`;
+  const opened = unseal(bytes);
+  if (!opened.ok) return `state file ${ref.path} is corrupt: ${opened.reason}`;
+  if (sealed_checksum_hex(bytes) !== ref.checksum) return `state file ${ref.path} checksum differs from the metadata`;
+  return undefined;
+}
+
+/** Whether two byte arrays hold the same bytes. */
+export function same_bytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Step 2: every referenced file is present, of the recorded size, intact, and carries the recorded checksum. */
 export function verify_state_files(metadata: CheckpointMetadata, files: ReadonlyMap<string, Uint8Array>): VerifyResult {
   for (const ref of files_to_verify(metadata)) {
-    const bytes = files.get(ref.path);
-    if (bytes === undefined) return { ok: false, reason: `state file ${ref.path} is missing` };
-    if (bytes.length !== ref.size_bytes) return { ok: false, reason: `state file ${ref.path} has ${bytes.length} bytes, expected ${ref.size_bytes}` };
-    const opened = unseal(bytes);
-    if (!opened.ok) return { ok: false, reason: `state file ${ref.path} is corrupt: ${opened.reason}` };
-    if (sealed_checksum_hex(bytes) !== ref.checksum) return { ok: false, reason: `state file ${ref.path} checksum differs from the metadata` };
+    const problem = verify_state_file(ref, files.get(ref.path));
+    if (problem !== undefined) return { ok: false, reason: problem };
   }
   for (const operator of metadata.operators) {
     for (const subtask of operator.subtasks) {

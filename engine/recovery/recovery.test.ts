@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { create_restart_strategy } from './restart-strategy.js';
-import { select_checkpoint, verify_checkpoint, type CheckpointCandidate } from './checkpoint-selection.js';
+import { verify_checkpoint, type CheckpointCandidate } from './checkpoint-selection.js';
 import { HeapKeyedStateBackend } from '../state/heap-backend.js';
 import { type CheckpointMetadata, encode_metadata, metadata_path } from '../checkpoint/metadata.js';
 import type { Random } from '../runtime.js';
@@ -107,30 +107,24 @@ function make_checkpoint(checkpoint_id: number, store: Map<string, Uint8Array>):
 }
 
 describe('checkpoint selection', () => {
-  it('returns the newest checkpoint that verifies and lists what it skipped', () => {
+  it('verifies an intact checkpoint and names the damaged or missing file of a broken one', () => {
     const store = new Map<string, Uint8Array>();
-    const candidates = [3, 2, 1].map((id) => make_checkpoint(id, store));
+    const [third, second, first] = [3, 2, 1].map((id) => make_checkpoint(id, store)) as [CheckpointCandidate, CheckpointCandidate, CheckpointCandidate];
     const state_file = 'job/chk-3/op-sub-0/keyed-heap.snapshot';
     const damaged = (store.get(state_file) as Uint8Array).slice();
     damaged[damaged.length - 1] = (damaged[damaged.length - 1] as number) ^ 4;
     store.set(state_file, damaged);
     store.delete('job/chk-2/_metadata');
-    const result = select_checkpoint(candidates, (c) => verify_checkpoint(c, store.get(c.metadata_path), store));
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
-    expect(result.checkpoint.checkpoint_id).toBe(1);
-    expect(result.skipped).toEqual([
-      { checkpoint_id: 3, reason: expect.stringMatching(/keyed-heap.snapshot is corrupt/) },
-      { checkpoint_id: 2, reason: expect.stringMatching(/missing/) },
-    ]);
+    expect(verify_checkpoint(third, store.get(third.metadata_path), store)).toMatchObject({ ok: false, reason: expect.stringMatching(/keyed-heap.snapshot is corrupt/) });
+    expect(verify_checkpoint(second, store.get(second.metadata_path), store)).toMatchObject({ ok: false, reason: expect.stringMatching(/missing/) });
+    expect(verify_checkpoint(first, store.get(first.metadata_path), store)).toMatchObject({ ok: true, metadata: { checkpoint_id: 1 } });
   });
 
-  it('fails with a clear reason when nothing verifies', () => {
-    expect(select_checkpoint([], () => ({ ok: false, reason: 'x' }))).toEqual({ ok: false, reason: 'no retained checkpoint to restore from', skipped: [] });
+  it('rejects truncated metadata and metadata of another checkpoint with a clear reason', () => {
     const store = new Map<string, Uint8Array>();
     const candidate = make_checkpoint(1, store);
-    const result = select_checkpoint([candidate], (c) => verify_checkpoint(c, store.get(c.metadata_path)?.subarray(0, 10), store));
-    expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/no retained checkpoint verifies \(chk-1: checkpoint metadata rejected: truncated/) });
+    expect(verify_checkpoint(candidate, store.get(candidate.metadata_path)?.subarray(0, 10), store)).toMatchObject({ ok: false, reason: expect.stringMatching(/checkpoint metadata rejected: truncated/) });
+    expect(verify_checkpoint({ checkpoint_id: 2, metadata_path: candidate.metadata_path }, store.get(candidate.metadata_path), store)).toMatchObject({ ok: false, reason: expect.stringMatching(/belongs to checkpoint 1/) });
   });
 
   it('never returns a checkpoint with any damaged byte (property)', () => {
@@ -144,13 +138,10 @@ describe('checkpoint selection', () => {
         const bit = pick % (bytes.length * 8);
         bytes[bit >> 3] = (bytes[bit >> 3] as number) ^ (1 << (bit & 7));
         store.set(path, bytes);
-        expect(select_checkpoint([candidate], (c) => verify_checkpoint(c, store.get(c.metadata_path), store)).ok).toBe(false);
+        expect(verify_checkpoint(candidate, store.get(candidate.metadata_path), store).ok).toBe(false);
       }),
       { numRuns: runs },
     );
   });
 
-  it('rejects candidates not ordered newest first', () => {
-    expect(() => select_checkpoint([{ checkpoint_id: 1, metadata_path: 'a' }, { checkpoint_id: 2, metadata_path: 'b' }], () => ({ ok: false, reason: '' }))).toThrow(/newest first/);
-  });
 });

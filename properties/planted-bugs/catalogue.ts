@@ -15,6 +15,7 @@ import { eager_shared_delete_seams } from './eager-shared-delete.js';
 import { no_lingering_abort_seams } from './no-lingering-abort.js';
 import { skip_alignment_seams } from './skip-alignment.js';
 import { unverified_restore_seams } from './unverified-restore.js';
+import { fallback_past_completed_seams } from './fallback-past-completed.js';
 
 export const PLANTED_BUG_HORIZON_MS = 2_500;
 
@@ -80,6 +81,12 @@ export const arb_corrupt_then_crash_case: fc.Arbitrary<RunCase> = arb_crash_case
     })),
 );
 
+/** Crash cases that retain three checkpoints, so an older one than the newest is there to restore. */
+export const arb_retaining_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.map((base) => ({
+  ...base,
+  flink: { ...base.flink, 'state.checkpoints.num-retained': 3 },
+}));
+
 /** Incremental checkpoints of the LSM backend, so checkpoints share files. */
 export const arb_incremental_case: fc.Arbitrary<RunCase> = arb_crash_case.map((base) => ({
   ...base,
@@ -114,6 +121,13 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     seams: unverified_restore_seams,
     property: 'checkpoint_invariants',
     arbitrary: arb_corrupt_then_crash_case,
+  },
+  {
+    id: 'fallback-past-completed',
+    name: 'recovery restores an older checkpoint than the newest completed one',
+    seams: fallback_past_completed_seams,
+    property: 'checkpoint_invariants',
+    arbitrary: arb_retaining_crash_case,
   },
   {
     id: 'eager-shared-delete',

@@ -1,6 +1,6 @@
 // Planted bug (test-only, through the JobManager's checkpoint_verification seam): recovery trusts the newest
 // checkpoint's bytes without their checksum — a payload that still parses as JSON after a bit flip is restored as if
-// it were intact. Recovery must skip a damaged checkpoint; checkpoint_invariants catches the restore.
+// it were intact. Recovery must refuse a damaged checkpoint; checkpoint_invariants catches the restore.
 import type { JobManagerConfig } from '../../engine/cluster/job-manager.js';
 import type { CheckpointMetadata } from '../../engine/checkpoint/metadata.js';
 import { verify_checkpoint, verify_metadata_bytes, type CheckpointCandidate, type VerifyResult } from '../../engine/recovery/checkpoint-selection.js';

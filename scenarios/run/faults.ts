@@ -112,7 +112,7 @@ export function expand_scenario_fault(fault: ScenarioFault, context: FaultContex
     }
     case 'corrupt_checkpoint': {
       // Damage at rest: reads of the chosen checkpoint's metadata come back flipped (bit_flip, torn_write) or the
-      // object is gone (missing). The engine must notice by checksum and fall back.
+      // object is gone (missing). The engine must notice by checksum and refuse to restore it (or an older one).
       const which = (entry['which'] as 'latest' | 'oldest_retained' | undefined) ?? 'latest';
       const path = completed_metadata_path(context, which);
       if (path === undefined) {

@@ -45,8 +45,12 @@ export class RunObserver {
   readonly commit_times_ms: number[] = [];
   /** Checkpoint ids in trigger order (repeats included, so the id order can be checked). */
   readonly triggered_ids: number[] = [];
-  /** Every 'recovery.restored': when, and which checkpoint (null: started empty). */
-  readonly restores: { time_ms: number; checkpoint_id: number | null }[] = [];
+  /**
+   * Every 'recovery.restored': when, which checkpoint (null: started empty), and the newest checkpoint (not savepoint)
+   * completed before it (null: none).
+   */
+  readonly restores: { time_ms: number; checkpoint_id: number | null; newest_completed_id: number | null }[] = [];
+  private newest_completed_id: number | null = null;
   /** Metadata key of every completed checkpoint or savepoint, by id. */
   readonly metadata_path_by_id = new Map<number, string>();
   /** Metadata keys of completed checkpoints (not savepoints), oldest first. */
@@ -150,6 +154,9 @@ export class RunObserver {
           return;
         }
         checkpoint.status = 'completed';
+        if (checkpoint.kind === 'checkpoint' && (this.newest_completed_id === null || checkpoint.checkpoint_id > this.newest_completed_id)) {
+          this.newest_completed_id = checkpoint.checkpoint_id;
+        }
         const path = string_field(fields, 'metadata_path');
         if (path !== undefined) this.metadata_path_by_id.set(checkpoint.checkpoint_id, path);
         if (path !== undefined && checkpoint.kind === 'checkpoint' && this.completed_metadata_paths.length < MAX_CHECKPOINTS) {
@@ -191,7 +198,9 @@ export class RunObserver {
         return;
       }
       case 'recovery.restored': {
-        if (this.restores.length < MAX_RECOVERIES) this.restores.push({ time_ms: event.time_ms, checkpoint_id: number_field(fields, 'checkpoint_id') ?? null });
+        if (this.restores.length < MAX_RECOVERIES) {
+          this.restores.push({ time_ms: event.time_ms, checkpoint_id: number_field(fields, 'checkpoint_id') ?? null, newest_completed_id: this.newest_completed_id });
+        }
         const recovery = this.open_recovery;
         if (recovery === undefined) return;
         recovery.restored_checkpoint_id = number_field(fields, 'checkpoint_id') ?? null;

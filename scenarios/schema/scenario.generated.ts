@@ -130,7 +130,7 @@ export type AlignedCheckpointTimeout = string | number;
 export type ExternalizedCheckpointRetention =
   'NO_EXTERNALIZED_CHECKPOINTS' | 'DELETE_ON_CANCELLATION' | 'RETAIN_ON_CANCELLATION';
 /**
- * How many completed checkpoints are kept; recovery falls back to an older one when the newest is corrupt.
+ * How many completed checkpoints are kept. Recovery restores only the newest (an older one would replay output committed on it); the others are there for an operator to restore by hand.
  */
 export type RetainedCheckpoints = number;
 /**
@@ -889,7 +889,7 @@ export interface BreakALink {
   between: Between;
 }
 /**
- * Damage a completed checkpoint in the checkpoint store; recovery must detect it by checksum and fall back to an older one.
+ * Damage a completed checkpoint in the checkpoint store; recovery must detect it by checksum and refuse to restore it (or any older one): the restore fails and the restart strategy retries it.
  */
 export interface CorruptAStoredCheckpoint {
   kind: Kind5;
