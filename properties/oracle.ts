@@ -35,10 +35,15 @@ export interface OracleOptions {
   final_watermark_ms?: number;
   /** Job parallelism is irrelevant to the result; max parallelism decides key groups in the state entries. */
   max_parallelism?: number;
+  /**
+   * Only the keyed state is wanted (e.g. the state at a restored checkpoint): what keyed operators emit towards sinks
+   * only is not kept, and `outputs` stays empty. Every function still runs on every record.
+   */
+  state_only?: boolean;
 }
 
 export interface OracleResult {
-  /** Sink uid → records in oracle order. */
+  /** Sink uid → records in oracle order (none with `state_only`). */
   outputs: Map<string, unknown[]>;
   /** Keyed operator uid → state entries in canonical order (same form as KeyedStateBackend.export_entries). */
   state: Map<string, StateEntry[]>;
@@ -70,6 +75,7 @@ export function evaluateOracle(
   const graph = env.graph;
   graph.validate();
   const final_watermark_ms = options.final_watermark_ms ?? MAX_WATERMARK;
+  const state_only = options.state_only === true;
   const streams = new Map<number, ElementStream>();
   const outputs = new Map<string, unknown[]>();
   const state = new Map<string, StateEntry[]>();
@@ -112,13 +118,14 @@ export function evaluateOracle(
       case 'keyed_process':
       case 'keyed_reduce':
       case 'window': {
-        const keyed = new KeyedEvaluation(node, op, final_watermark_ms);
+        const keep_output = !state_only || graph.consumers(node.id).some((consumer) => consumer.operator.kind !== 'sink');
+        const keyed = new KeyedEvaluation(node, op, final_watermark_ms, keep_output);
         out = keyed.run(inputs);
         state.set(node.uid, keyed.exportState());
         break;
       }
       case 'sink':
-        outputs.set(node.uid, inputs.values.slice());
+        if (!state_only) outputs.set(node.uid, inputs.values.slice());
         break;
     }
     streams.set(node.id, out);
@@ -159,6 +166,8 @@ class KeyedEvaluation {
     private readonly node: GraphNode,
     private readonly op: Extract<NodeOperator, { kind: 'keyed_process' | 'keyed_reduce' | 'window' }>,
     private readonly final_watermark_ms: number,
+    /** Whether emitted records are kept (false: only sinks read them and they are not wanted). */
+    private readonly keep_output: boolean,
   ) {
     this.backend = new MemoryKeyedStateBackend({ start: 0, end: node.max_parallelism - 1 }, node.max_parallelism);
     this.store = new KeyedStateStore(this.backend, this.context);
@@ -183,7 +192,7 @@ class KeyedEvaluation {
   }
 
   private emit(value: unknown, timestamp_ms: number): void {
-    this.out.push(value, timestamp_ms);
+    if (this.keep_output) this.out.push(value, timestamp_ms);
   }
 
   run(inputs: ElementStream): ElementStream {

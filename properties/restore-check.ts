@@ -105,6 +105,7 @@ export function check_restored_state(capture: RestoreCapture, job: RestoredJob):
   const offsets = checkpoint_offsets(decoded.metadata);
   const oracle = evaluateOracle(job.build, job.params, job.input, {
     offsets,
+    state_only: true,
     ...(job.max_parallelism !== undefined ? { max_parallelism: job.max_parallelism } : {}),
   });
   const differences = diff_state(oracle.state, actual);
