@@ -35,22 +35,33 @@ export interface OracleOptions {
   final_watermark_ms?: number;
   /** Job parallelism is irrelevant to the result; max parallelism decides key groups in the state entries. */
   max_parallelism?: number;
+  /**
+   * Only the keyed state is wanted (e.g. the state at a restored checkpoint): what keyed operators emit towards sinks
+   * only is not kept, and `outputs` stays empty. Every function still runs on every record.
+   */
+  state_only?: boolean;
 }
 
 export interface OracleResult {
-  /** Sink uid → records in oracle order. */
+  /** Sink uid → records in oracle order (none with `state_only`). */
   outputs: Map<string, unknown[]>;
   /** Keyed operator uid → state entries in canonical order (same form as KeyedStateBackend.export_entries). */
   state: Map<string, StateEntry[]>;
   records_read: number;
 }
 
-/** One record of a stream between operators, with its event timestamp (NO_TIMESTAMP: none). */
-class Element {
-  constructor(
-    readonly value: unknown,
-    readonly timestamp_ms: number,
-  ) {}
+/**
+ * A stream between operators: its records in order, with each record's event timestamp (NO_TIMESTAMP: none) at the
+ * same index. Parallel arrays, so reading and passing on a record allocates nothing per record.
+ */
+class ElementStream {
+  readonly values: unknown[] = [];
+  readonly timestamps_ms: number[] = [];
+
+  push(value: unknown, timestamp_ms: number): void {
+    this.values.push(value);
+    this.timestamps_ms.push(timestamp_ms);
+  }
 }
 
 export function evaluateOracle(
@@ -64,42 +75,57 @@ export function evaluateOracle(
   const graph = env.graph;
   graph.validate();
   const final_watermark_ms = options.final_watermark_ms ?? MAX_WATERMARK;
-  const streams = new Map<number, Element[]>();
+  const state_only = options.state_only === true;
+  const streams = new Map<number, ElementStream>();
   const outputs = new Map<string, unknown[]>();
   const state = new Map<string, StateEntry[]>();
   let records_read = 0;
 
   for (const node of graph.nodes) {
     // One input edge: its stream as it is; several (union): one after another.
-    const inputs: Element[] = node.inputs.length === 1 ? streams.get(node.inputs[0]!.source_node_id)! : [];
-    if (node.inputs.length > 1) for (const edge of node.inputs) for (const e of streams.get(edge.source_node_id)!) inputs.push(e);
+    let inputs: ElementStream;
+    if (node.inputs.length === 1) inputs = streams.get(node.inputs[0]!.source_node_id)!;
+    else {
+      inputs = new ElementStream();
+      for (const edge of node.inputs) {
+        const stream = streams.get(edge.source_node_id)!;
+        for (let i = 0; i < stream.values.length; i++) inputs.push(stream.values[i], stream.timestamps_ms[i]!);
+      }
+    }
     const op = node.operator;
-    let out: Element[] = [];
+    let out = new ElementStream();
     switch (op.kind) {
       case 'source': {
         out = readSource(op, input, options.offsets);
-        records_read += out.length;
+        records_read += out.values.length;
         break;
       }
       case 'map':
-        out = inputs.map((e) => new Element(op.fn(e.value), e.timestamp_ms));
+        for (let i = 0; i < inputs.values.length; i++) out.push(op.fn(inputs.values[i]), inputs.timestamps_ms[i]!);
         break;
       case 'filter':
-        out = inputs.filter((e) => op.fn(e.value));
+        for (let i = 0; i < inputs.values.length; i++) if (op.fn(inputs.values[i])) out.push(inputs.values[i], inputs.timestamps_ms[i]!);
         break;
-      case 'flat_map':
-        for (const e of inputs) op.fn(e.value, { collect: (value) => out.push(new Element(value, e.timestamp_ms)) });
+      case 'flat_map': {
+        let timestamp_ms = NO_TIMESTAMP;
+        const collector: Collector<unknown> = { collect: (value) => out.push(value, timestamp_ms) };
+        for (let i = 0; i < inputs.values.length; i++) {
+          timestamp_ms = inputs.timestamps_ms[i]!;
+          op.fn(inputs.values[i], collector);
+        }
         break;
+      }
       case 'keyed_process':
       case 'keyed_reduce':
       case 'window': {
-        const keyed = new KeyedEvaluation(node, op, final_watermark_ms);
+        const keep_output = !state_only || graph.consumers(node.id).some((consumer) => consumer.operator.kind !== 'sink');
+        const keyed = new KeyedEvaluation(node, op, final_watermark_ms, keep_output);
         out = keyed.run(inputs);
         state.set(node.uid, keyed.exportState());
         break;
       }
       case 'sink':
-        outputs.set(node.uid, inputs.map((e) => e.value));
+        if (!state_only) outputs.set(node.uid, inputs.values.slice());
         break;
     }
     streams.set(node.id, out);
@@ -107,18 +133,19 @@ export function evaluateOracle(
   return { outputs, state, records_read };
 }
 
-function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: OracleInput, offsets?: ReadonlyMap<string, number>): Element[] {
+function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: OracleInput, offsets?: ReadonlyMap<string, number>): ElementStream {
   if (!(op.source instanceof LogSource)) throw new Error(`oracle: unsupported source kind ${op.source.kind}`);
   const config = op.source.config;
   const partitions = input.get(config.topic) ?? [];
-  const out: Element[] = [];
+  const out = new ElementStream();
   const assigner = op.watermarks?.timestamp_assigner;
   for (let p = 0; p < config.partitions; p++) {
     const records = partitions[p] ?? [];
     const limit = Math.min(records.length, offsets?.get(splitId(config.topic, p)) ?? records.length);
-    for (let i = 0; i < limit; i++) {
-      const record = records[i]!;
-      out.push(new Element(record.value, assigner === undefined ? record.timestamp_ms : assigner(record.value, record.timestamp_ms)));
+    if (assigner === undefined) {
+      for (let i = 0; i < limit; i++) out.push(records[i]!.value, records[i]!.timestamp_ms);
+    } else {
+      for (let i = 0; i < limit; i++) out.push(records[i]!.value, assigner(records[i]!.value, records[i]!.timestamp_ms));
     }
   }
   return out;
@@ -130,7 +157,7 @@ class KeyedEvaluation {
   private readonly context = new KeyContext();
   private readonly store: KeyedStateStore;
   private readonly timers: InternalTimerService;
-  private readonly out: Element[] = [];
+  private readonly out = new ElementStream();
   /** Key group per encoded key, worked out at the key's first record. */
   private readonly key_groups = new Map<string, number>();
   private watermark_ms = MIN_WATERMARK;
@@ -139,6 +166,8 @@ class KeyedEvaluation {
     private readonly node: GraphNode,
     private readonly op: Extract<NodeOperator, { kind: 'keyed_process' | 'keyed_reduce' | 'window' }>,
     private readonly final_watermark_ms: number,
+    /** Whether emitted records are kept (false: only sinks read them and they are not wanted). */
+    private readonly keep_output: boolean,
   ) {
     this.backend = new MemoryKeyedStateBackend({ start: 0, end: node.max_parallelism - 1 }, node.max_parallelism);
     this.store = new KeyedStateStore(this.backend, this.context);
@@ -163,17 +192,18 @@ class KeyedEvaluation {
   }
 
   private emit(value: unknown, timestamp_ms: number): void {
-    this.out.push(new Element(value, timestamp_ms));
+    if (this.keep_output) this.out.push(value, timestamp_ms);
   }
 
-  run(inputs: Element[]): Element[] {
+  run(inputs: ElementStream): ElementStream {
     const op = this.op;
     if (op.kind === 'keyed_reduce') {
       const reduced = this.store.getReducingState<unknown>('_reduce', op.reduce, true);
-      for (const e of inputs) {
-        this.setKey(op.key_selector(e.value));
-        reduced.add(e.value);
-        this.emit(reduced.get(), e.timestamp_ms);
+      for (let i = 0; i < inputs.values.length; i++) {
+        const value = inputs.values[i];
+        this.setKey(op.key_selector(value));
+        reduced.add(value);
+        this.emit(reduced.get(), inputs.timestamps_ms[i]!);
       }
       return this.out;
     }
@@ -181,7 +211,7 @@ class KeyedEvaluation {
     return this.runWindows(op, inputs);
   }
 
-  private runProcess(op: Extract<NodeOperator, { kind: 'keyed_process' }>, inputs: Element[]): Element[] {
+  private runProcess(op: Extract<NodeOperator, { kind: 'keyed_process' }>, inputs: ElementStream): ElementStream {
     const fn = op.create_function();
     let current_ts: number | undefined;
     let out_ts = NO_TIMESTAMP;
@@ -215,11 +245,13 @@ class KeyedEvaluation {
       getReducingState: (name, reduce) => store.getReducingState(name, reduce),
       getAggregatingState: (name, aggregate) => store.getAggregatingState(name, aggregate),
     });
-    for (const e of inputs) {
-      this.setKey(op.key_selector(e.value));
-      current_ts = e.timestamp_ms === NO_TIMESTAMP ? undefined : e.timestamp_ms;
-      out_ts = e.timestamp_ms;
-      fn.processElement(e.value, ctx, collector);
+    for (let i = 0; i < inputs.values.length; i++) {
+      const value = inputs.values[i];
+      const timestamp_ms = inputs.timestamps_ms[i]!;
+      this.setKey(op.key_selector(value));
+      current_ts = timestamp_ms === NO_TIMESTAMP ? undefined : timestamp_ms;
+      out_ts = timestamp_ms;
+      fn.processElement(value, ctx, collector);
     }
     this.watermark_ms = this.final_watermark_ms;
     for (let t = this.timers.pollDue('event', this.watermark_ms); t !== undefined; t = this.timers.pollDue('event', this.watermark_ms)) {
@@ -232,19 +264,21 @@ class KeyedEvaluation {
     return this.out;
   }
 
-  private runWindows(op: Extract<NodeOperator, { kind: 'window' }>, inputs: Element[]): Element[] {
+  private runWindows(op: Extract<NodeOperator, { kind: 'window' }>, inputs: ElementStream): ElementStream {
     const contents =
       op.aggregate !== undefined
         ? this.store.getAggregatingState<unknown, unknown, unknown>('_window', op.aggregate, true)
         : this.store.getReducingState<unknown>('_window', op.reduce!, true);
     const lateness = op.allowed_lateness_ms;
-    for (const e of inputs) {
-      if (e.timestamp_ms === NO_TIMESTAMP) throw new Error('oracle: window input without timestamp');
-      const key = op.key_selector(e.value);
-      for (const window of op.assigner.assignWindows(e.timestamp_ms)) {
+    for (let i = 0; i < inputs.values.length; i++) {
+      const value = inputs.values[i];
+      const timestamp_ms = inputs.timestamps_ms[i]!;
+      if (timestamp_ms === NO_TIMESTAMP) throw new Error('oracle: window input without timestamp');
+      const key = op.key_selector(value);
+      for (const window of op.assigner.assignWindows(timestamp_ms)) {
         const namespace = windowNamespace(window);
         this.setKey(key, namespace);
-        contents.add(e.value);
+        contents.add(value);
         const c = this.context;
         this.timers.register('event', windowMaxTimestamp(window), c.current_key_encoded, c.current_key_group, namespace);
         if (lateness > 0) this.timers.register('event', windowMaxTimestamp(window) + lateness, c.current_key_encoded, c.current_key_group, namespace);

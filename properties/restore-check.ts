@@ -19,6 +19,8 @@ export interface RestoreCapture {
   time_ms: number;
   checkpoint_id: number;
   metadata: Uint8Array | undefined;
+  /** The metadata as decoded when captured (absent: decoded again when judged). */
+  decoded?: DecodeMetadataResult;
   files: Map<string, Uint8Array>;
 }
 
@@ -35,16 +37,15 @@ export function capture_checkpoint(
 ): RestoreCapture {
   const metadata = peek(metadata_path);
   const files = new Map<string, Uint8Array>();
-  if (metadata !== undefined) {
-    const decoded = decode(metadata);
-    if (decoded.ok) {
-      for (const file of files_to_verify(decoded.metadata)) {
-        const bytes = peek(file.path);
-        if (bytes !== undefined) files.set(file.path, bytes);
-      }
+  if (metadata === undefined) return { time_ms, checkpoint_id, metadata, files };
+  const decoded = decode(metadata);
+  if (decoded.ok) {
+    for (const file of files_to_verify(decoded.metadata)) {
+      const bytes = peek(file.path);
+      if (bytes !== undefined) files.set(file.path, bytes);
     }
   }
-  return { time_ms, checkpoint_id, metadata, files };
+  return { time_ms, checkpoint_id, metadata, decoded, files };
 }
 
 /** Source offsets (split id → next offset) stored in a checkpoint by the log source's "offsets" list state. */
@@ -93,7 +94,7 @@ export interface RestoredJob {
 /** Compares one restored checkpoint's keyed state with the oracle's at that checkpoint's source offsets. */
 export function check_restored_state(capture: RestoreCapture, job: RestoredJob): RestoreVerdict {
   if (capture.metadata === undefined) return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: 'metadata missing from the store' };
-  const decoded = decode_metadata(capture.metadata);
+  const decoded = capture.decoded ?? decode_metadata(capture.metadata);
   if (!decoded.ok) return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: decoded.reason };
   let actual: Map<string, StateEntry[]>;
   try {
@@ -104,6 +105,7 @@ export function check_restored_state(capture: RestoreCapture, job: RestoredJob):
   const offsets = checkpoint_offsets(decoded.metadata);
   const oracle = evaluateOracle(job.build, job.params, job.input, {
     offsets,
+    state_only: true,
     ...(job.max_parallelism !== undefined ? { max_parallelism: job.max_parallelism } : {}),
   });
   const differences = diff_state(oracle.state, actual);
