@@ -14,7 +14,9 @@ export type StorageResult<T> = { ok: true; value: T } | { ok: false; error: Stor
 /**
  * A key → bytes store with latency. Every callback runs later as its own event (never synchronously) and only if the
  * calling process is still the same incarnation (a crash drops pending callbacks). The store never hides a fault:
- * bytes can come back flipped or torn, so every reader verifies checksums (engine/util/sealed.ts).
+ * bytes can come back flipped or torn, so every reader verifies checksums (engine/util/sealed.ts). `put` hands the
+ * bytes over: the caller must not change them afterwards (writing the same bytes again is fine). `get` returns bytes
+ * the caller owns.
  */
 export interface BlobStore {
   put(key: string, bytes: Uint8Array, done: (result: StorageResult<void>) => void): void;

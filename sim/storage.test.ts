@@ -155,18 +155,41 @@ describe('storage faults are observable, never hidden', () => {
     expect(events).toEqual(['returned', 'delete true', 'list chk-1/a,chk-2/a', 'delete-missing missing']);
   });
 
-  it('stored bytes are copied in and out: mutating a buffer after put or get changes nothing stored', () => {
+  it('stored bytes are copied out: mutating what get or peek returned changes nothing stored', () => {
     const world = new World({ seed: 25 });
     world.add_process('p', (context) => ({
       onStart: () => {
-        const bytes = new Uint8Array([1, 2, 3]);
-        context.disk.put('k', bytes, () => context.disk.get('k', (result) => result.ok && result.value.fill(9)));
-        bytes.fill(7);
+        context.disk.put('k', new Uint8Array([1, 2, 3]), () => context.disk.get('k', (result) => result.ok && result.value.fill(9)));
       },
       onMessage: () => {},
       onTimer: () => {},
     }));
     world.run();
+    world.store('disk/p').peek('k')?.fill(8);
     expect(world.store('disk/p').peek('k')).toEqual(new Uint8Array([1, 2, 3]));
+  });
+
+  it('a put keeps the bytes it is handed, and a damaged write never damages them', () => {
+    const world = new World({ seed: 26 });
+    const bytes = new Uint8Array(64).fill(5);
+    world.add_process('p', (context) => ({
+      onStart: () => {
+        context.disk.put('intact', bytes, () => {});
+        context.disk.put('flipped', bytes, () => {});
+        context.disk.put('torn', bytes, () => {});
+      },
+      onMessage: () => {},
+      onTimer: () => {},
+    }));
+    const store = world.store('disk/p');
+    store.add_fault('bit_flip_write', 'flipped', Infinity, 1, 0);
+    store.add_fault('torn_write', 'torn', Infinity, 1, 0);
+    world.run();
+    expect(bytes).toEqual(new Uint8Array(64).fill(5));
+    expect(store.peek('intact')).toEqual(bytes);
+    const flipped = store.peek('flipped')!;
+    expect(flipped.length).toBe(64);
+    expect(flipped.reduce((differing, byte, index) => differing + (byte === bytes[index] ? 0 : 1), 0)).toBe(1);
+    expect(store.peek('torn')!.length).toBeLessThan(64);
   });
 });

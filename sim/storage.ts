@@ -130,11 +130,15 @@ export class SimStore {
 
   // ---- operations (called by the world: plan at issue time, complete at completion time) ----
 
+  /**
+   * A put keeps `bytes` as they are, without a copy: the caller hands them over and must not change them afterwards
+   * (as with a sent message). The store never changes them either — a fault that damages a write damages a copy.
+   */
   plan(op: StoreOp, key: string, bytes: Uint8Array | undefined, now_ms: number, rng: Rng): PlannedOp {
     const planned: PlannedOp = {
       op,
       key,
-      bytes: bytes === undefined ? undefined : bytes.slice(),
+      bytes,
       complete_at_ms: 0,
       faults: [],
       error: undefined,
@@ -192,6 +196,8 @@ export class SimStore {
           detail = `torn_write kept_bytes=${kept_bytes}`;
         }
         if (planned.faults.includes('bit_flip_write') && bytes.length > 0) {
+          // The caller's bytes stay intact (it may write them again): the flip goes into the stored copy.
+          if (bytes === planned.bytes) bytes = bytes.slice();
           const bit = flip_random_bit(bytes, rng);
           detail = (detail === undefined ? '' : detail + ' ') + `bit_flip_write bit=${bit}`;
         }

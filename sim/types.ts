@@ -11,7 +11,8 @@ export type StorageResult<T> = { ok: true; value: T } | { ok: false; error: Stor
  * A simulated key → bytes store (a process's local disk, or the shared checkpoint object store). Every callback runs
  * later as its own world event, never synchronously, and is dropped if the calling process crashed meanwhile.
  * Storage faults (bit flips, torn/lost writes, missing objects, failing or slow I/O) are applied honestly: the store
- * returns damaged bytes as they are and the reader's checksums must catch them.
+ * returns damaged bytes as they are and the reader's checksums must catch them. `put` keeps the bytes it is handed
+ * (no copy): the caller must not change them afterwards. `get` returns a copy the caller may change.
  */
 export interface SimBlobStore {
   put(key: string, bytes: Uint8Array, done: (result: StorageResult<void>) => void): void;

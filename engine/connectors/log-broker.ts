@@ -70,6 +70,18 @@ function segmentKey(topic: string, partition: number, base_offset: number): stri
 
 const decoder = new TextDecoder();
 
+/** Records per spread push when appending to a log (well below the engine's limit on call arguments). */
+const APPEND_CHUNK_RECORDS = 4096;
+
+/** Appends `records` to `log`, a chunk per push: one push grows the array once instead of once per record. */
+function appendRecords(log: LogRecord[], records: readonly LogRecord[]): void {
+  if (records.length <= APPEND_CHUNK_RECORDS) {
+    log.push(...records);
+    return;
+  }
+  for (let at = 0; at < records.length; at += APPEND_CHUNK_RECORDS) log.push(...records.slice(at, at + APPEND_CHUNK_RECORDS));
+}
+
 export class LogBroker implements EngineNode {
   /** topic → partition → durable records. */
   private readonly logs = new Map<string, LogRecord[][]>();
@@ -130,7 +142,7 @@ export class LogBroker implements EngineNode {
       if (log === undefined || records === undefined || Number(base_text) !== log.length) {
         this.runtime.log('broker.segment_skipped', { key, reason: 'corrupt or out of order' });
       } else {
-        for (const record of records) log.push(record);
+        appendRecords(log, records);
       }
       this.loadSegments(keys, index + 1);
     });
@@ -195,7 +207,7 @@ export class LogBroker implements EngineNode {
         for (const item of failed) item.done({ ok: false, base, error: result.error });
         return;
       }
-      for (const record of head.records) log.push(record);
+      appendRecords(log, head.records);
       this.appended_records += head.records.length;
       queue.shift();
       head.done({ ok: true, base });

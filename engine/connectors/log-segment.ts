@@ -27,63 +27,71 @@ const NOT_PLAIN = -1;
  * booleans, null; undefined as soon as a record is anything else.
  */
 function writePlainRecords(records: readonly LogRecord[]): Uint8Array<ArrayBuffer> | undefined {
-  let buffer = room(0, SLACK_BYTES);
   let at = 0;
-  buffer[at++] = 0x5b; // [
+  scratch[at++] = 0x5b; // [
   for (let r = 0; r < records.length; r++) {
-    const record = records[r];
-    if (!isPlainObject(record)) return undefined;
-    let fields = 0;
-    for (const name in record) {
-      if (fields > 1 || name !== (fields === 0 ? 'value' : 'timestamp_ms')) return undefined;
-      fields++;
-    }
-    if (fields !== 2) return undefined;
-
-    buffer = room(at, SLACK_BYTES);
-    if (r > 0) buffer[at++] = 0x2c; // ,
-    at = writeBytes(buffer, at, OPEN_RECORD);
-    const value = record.value;
-    if (isPlainObject(value)) {
-      buffer[at++] = 0x7b; // {
-      let first = true;
-      for (const name in value) {
-        const field = value[name];
-        buffer = room(at, name.length + scalarRoom(field) + SLACK_BYTES);
-        if (!first) buffer[at++] = 0x2c; // ,
-        first = false;
-        at = writeString(buffer, at, name);
-        if (at === NOT_PLAIN) return undefined;
-        buffer[at++] = 0x3a; // :
-        at = writeScalar(buffer, at, field);
-        if (at === NOT_PLAIN) return undefined;
-      }
-      buffer[at++] = 0x7d; // }
-    } else {
-      buffer = room(at, scalarRoom(value) + SLACK_BYTES);
-      at = writeScalar(buffer, at, value);
-      if (at === NOT_PLAIN) return undefined;
-    }
-    buffer = room(at, SLACK_BYTES);
-    at = writeBytes(buffer, at, RECORD_TIMESTAMP);
-    at = writeNumber(buffer, at, record.timestamp_ms);
+    at = writeRecord(records[r], at, r > 0);
     if (at === NOT_PLAIN) return undefined;
-    buffer[at++] = 0x7d; // }
   }
-  buffer = room(at, 1);
-  buffer[at++] = 0x5d; // ]
-  return buffer.slice(0, at);
+  if (at + 1 > scratch.length) grow(at, 1);
+  scratch[at++] = 0x5d; // ]
+  return scratch.slice(0, at);
 }
 
-/** The scratch buffer with room for `more_bytes` after the first `used_bytes` (grown, keeping those, if need be). */
-function room(used_bytes: number, more_bytes: number): Uint8Array<ArrayBuffer> {
-  const needed = used_bytes + more_bytes;
-  if (needed > scratch.length) {
-    const grown = new Uint8Array(Math.max(needed, scratch.length * 2));
-    grown.set(scratch.subarray(0, used_bytes));
-    scratch = grown;
+/**
+ * One record at `at` of the scratch buffer (after a comma unless it is the first); returns the end offset, or
+ * NOT_PLAIN. Every write is preceded by a check that the buffer has room for it (grown if not).
+ */
+function writeRecord(record: unknown, at: number, after_comma: boolean): number {
+  if (!isPlainObject(record)) return NOT_PLAIN;
+  let fields = 0;
+  for (const name in record) {
+    if (fields > 1 || name !== (fields === 0 ? 'value' : 'timestamp_ms')) return NOT_PLAIN;
+    fields++;
   }
-  return scratch;
+  if (fields !== 2) return NOT_PLAIN;
+
+  let buffer = scratch;
+  if (at + SLACK_BYTES > buffer.length) buffer = grow(at, SLACK_BYTES);
+  if (after_comma) buffer[at++] = 0x2c; // ,
+  at = writeBytes(buffer, at, OPEN_RECORD);
+  const value = record.value;
+  if (isPlainObject(value)) {
+    buffer[at++] = 0x7b; // {
+    let first = true;
+    for (const name in value) {
+      const field = value[name];
+      const field_bytes = name.length + scalarRoom(field) + SLACK_BYTES;
+      if (at + field_bytes > buffer.length) buffer = grow(at, field_bytes);
+      if (!first) buffer[at++] = 0x2c; // ,
+      first = false;
+      at = writeString(buffer, at, name);
+      if (at === NOT_PLAIN) return NOT_PLAIN;
+      buffer[at++] = 0x3a; // :
+      at = writeScalar(buffer, at, field);
+      if (at === NOT_PLAIN) return NOT_PLAIN;
+    }
+    buffer[at++] = 0x7d; // }
+  } else {
+    const value_bytes = scalarRoom(value) + SLACK_BYTES;
+    if (at + value_bytes > buffer.length) buffer = grow(at, value_bytes);
+    at = writeScalar(buffer, at, value);
+    if (at === NOT_PLAIN) return NOT_PLAIN;
+  }
+  if (at + SLACK_BYTES > buffer.length) buffer = grow(at, SLACK_BYTES);
+  at = writeBytes(buffer, at, RECORD_TIMESTAMP);
+  at = writeNumber(buffer, at, record.timestamp_ms);
+  if (at === NOT_PLAIN) return NOT_PLAIN;
+  buffer[at++] = 0x7d; // }
+  return at;
+}
+
+/** Replaces the scratch buffer by one with room for `more_bytes` after the first `used_bytes`, keeping those. */
+function grow(used_bytes: number, more_bytes: number): Uint8Array<ArrayBuffer> {
+  const grown = new Uint8Array(Math.max(used_bytes + more_bytes, scratch.length * 2));
+  grown.set(scratch.subarray(0, used_bytes));
+  scratch = grown;
+  return grown;
 }
 
 /** Bytes a scalar may take beyond the slack: a string's characters and quotes. */
