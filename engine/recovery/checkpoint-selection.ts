@@ -1,6 +1,7 @@
 // Verifying the checkpoint a recovery restores (always the newest completed one): its metadata and every referenced
 // file (checksums, sizes, sealed format). A checkpoint that fails comes back with the reason, never restored.
 
+import { Buffer } from 'node:buffer';
 import type { FileRef, KeyedStateHandle } from '../state/backend.js';
 import { type CheckpointMetadata, decode_metadata, referenced_files } from '../checkpoint/metadata.js';
 import { base64_to_bytes, sealed_checksum_hex, unseal } from '../util/sealed.js';
@@ -45,11 +46,9 @@ export function verify_state_file(ref: FileRef, bytes: Uint8Array | undefined): 
   return undefined;
 }
 
-/** Whether two byte arrays hold the same bytes. */
+/** Whether two byte arrays hold the same bytes (node's native comparison). */
 export function same_bytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
 /** Step 2: every referenced file is present, of the recorded size, intact, and carries the recorded checksum. */
