@@ -54,7 +54,7 @@ describe('plain JSON bytes', () => {
   });
 
   it('match JSON.stringify for scalars and numbers of every kind', () => {
-    for (const value of [0, -0, -17, 0.1, 1e21, 2 ** 31, 2 ** 31 - 1, 2 ** 53 + 2, 5e-324, -1e-7, true, false, null, '', 'plain', [], {}, [[]], { b: 1, a: 'x', 2: true, 1: null }]) {
+    for (const value of [0, -0, -17, 0.1, 1e21, 2 ** 31, 2 ** 31 - 1, 2 ** 53 + 2, 5e-324, -1e-7, true, false, null, '', 'plain', 'x'.repeat(64), 'y'.repeat(65), 'base64+/='.repeat(1000), [], {}, [[]], { b: 1, a: 'x', 2: true, 1: null }]) {
       expect(expectSameBytes(value)).toBe(true);
     }
   });
@@ -63,6 +63,10 @@ describe('plain JSON bytes', () => {
     const cases: unknown[] = [
       'quote " and \\ backslash',
       'only a \\ backslash',
+      `${'long '.repeat(20)}then a quote "`,
+      `${'long '.repeat(20)}then a backslash \\`,
+      `${'long '.repeat(20)}then ünïcode`,
+      `${'long '.repeat(20)}then a tab\t`,
       'tab\tnew\nline \u0001',
       'ünïcode ✓ 😀 \ud800',
       { 'k"y': 1 },

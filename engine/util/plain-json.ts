@@ -13,6 +13,11 @@ const SCALAR_ROOM_BYTES = 32;
 const MAX_INT32 = 0x7fffffff;
 /** Returned instead of an end offset when the value is not plain data (or its bytes exceed the bound). */
 const NOT_PLAIN = -1;
+/** Longer strings are checked by NOT_VERBATIM and copied by the encoder rather than character by character. */
+const LONG_STRING_CHARS = 64;
+/** A character JSON does not write verbatim: a control character, `"`, `\` or anything beyond ASCII. */
+const NOT_VERBATIM = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+const encoder = new TextEncoder();
 
 /**
  * `reserved_bytes` leading bytes (left for the caller, e.g. a header) followed by the bytes
@@ -83,6 +88,12 @@ function write_string(text: string, at: number): number {
   if (at + length + 2 > scratch.length && !grow(at, length + 2)) return NOT_PLAIN;
   const buffer = scratch;
   buffer[at++] = 0x22; // "
+  if (length > LONG_STRING_CHARS) {
+    if (NOT_VERBATIM.test(text)) return NOT_PLAIN;
+    at += encoder.encodeInto(text, buffer.subarray(at)).written;
+    buffer[at++] = 0x22; // "
+    return at;
+  }
   for (let i = 0; i < length; i++) {
     const code = text.charCodeAt(i);
     if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return NOT_PLAIN;
