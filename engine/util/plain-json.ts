@@ -74,7 +74,9 @@ function write_object(fields: Record<string, unknown>, at: number, depth: number
     at = write_string(name, at);
     if (at === NOT_PLAIN || (at + 1 > scratch.length && !grow(at, 1))) return NOT_PLAIN;
     scratch[at++] = 0x3a; // :
-    at = write_value(fields[name], at, depth);
+    const field = fields[name];
+    // Strings and numbers, the usual fields of a record, without the general dispatch.
+    at = typeof field === 'string' ? write_string(field, at) : typeof field === 'number' ? write_number(field, at) : write_value(field, at, depth);
     if (at === NOT_PLAIN) return NOT_PLAIN;
   }
   if (at + 1 > scratch.length && !grow(at, 1)) return NOT_PLAIN;
