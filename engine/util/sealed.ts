@@ -3,6 +3,7 @@
 // The crc32 covers the version, kind and length fields and the payload, so any single bit flip or truncation is caught.
 
 import { crc32_hex, crc32_update } from './crc32.js';
+import { plain_json_bytes } from './plain-json.js';
 
 /** Default magic: "SSIM". Checkpoint metadata uses Flink's 0x4960672d instead (engine/checkpoint/metadata.ts). */
 export const SEALED_MAGIC = 0x5353494d;
@@ -41,18 +42,23 @@ export function seal(kind: number, payload: Uint8Array, options: SealOptions = {
 
 /** A blob of the right size with the header written except its crc32 (finish_sealed adds it after the payload). */
 function sealed_frame(kind: number, payload_bytes: number, options: SealOptions): Uint8Array {
+  const out = new Uint8Array(SEALED_HEADER_BYTES + payload_bytes);
+  write_header(out, kind, payload_bytes, options);
+  return out;
+}
+
+/** Writes the header of a blob of `out.length` bytes except its crc32. */
+function write_header(out: Uint8Array, kind: number, payload_bytes: number, options: SealOptions): void {
   const magic = options.magic ?? SEALED_MAGIC;
   assert_u16(kind, 'kind');
   if (payload_bytes > SEALED_MAX_PAYLOAD_BYTES) {
     throw new Error(`seal: payload of ${payload_bytes} bytes exceeds ${SEALED_MAX_PAYLOAD_BYTES}`);
   }
-  const out = new Uint8Array(SEALED_HEADER_BYTES + payload_bytes);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setUint32(0, magic >>> 0);
   view.setUint16(4, SEALED_FORMAT_VERSION);
   view.setUint16(6, kind);
   view.setUint32(8, payload_bytes);
-  return out;
 }
 
 /** Writes the crc32 into the header of a blob whose payload is in place. */
@@ -115,8 +121,16 @@ const text_decoder = new TextDecoder('utf-8', { fatal: true });
 const JSON_SCRATCH_MAX_BYTES = 4 * 1024 * 1024;
 let json_scratch = new Uint8Array(64 * 1024);
 
-/** Seal a JSON-serialisable value (UTF-8 JSON payload). */
+/**
+ * Seal a JSON-serialisable value (UTF-8 JSON payload). Plain data is written straight to bytes after the header
+ * (engine/util/plain-json.ts, the same bytes); anything else goes through JSON.stringify.
+ */
 export function seal_json(kind: number, value: unknown, options: SealOptions = {}): Uint8Array {
+  const plain = plain_json_bytes(value, SEALED_HEADER_BYTES);
+  if (plain !== undefined) {
+    write_header(plain, kind, plain.length - SEALED_HEADER_BYTES, options);
+    return finish_sealed(plain).slice();
+  }
   const text = JSON.stringify(value);
   if (text === undefined) throw new Error('seal_json: value is not JSON-serialisable');
   // UTF-8 takes at most 3 bytes per UTF-16 code unit.
