@@ -16,6 +16,8 @@ export interface CheckpointFacts {
   restored_ids: readonly (number | null)[];
   /** For each restore (same order), the newest checkpoint completed before it (null: none); omitted: not checked. */
   newest_completed_at_restore?: readonly (number | null)[];
+  /** When each restore happened and when each completed checkpoint was triggered and completed; omitted: not checked. */
+  timeline?: { restore_times_ms: readonly number[]; completed: readonly { checkpoint_id: number; trigger_ms: number; completed_ms: number }[] };
   /** Key prefixes the world damaged on purpose (corrupt_checkpoint faults) before (and while) the restores listed. */
   damaged_prefixes: readonly string[];
   num_retained: number;
@@ -71,6 +73,19 @@ export function check_checkpoint_invariants(facts: CheckpointFacts): { checks: n
       });
     }
   });
+  // A checkpoint triggered before a recovery restored must not complete after it: its completion would reach the new
+  // attempt (or a later restore) although the new attempt's sinks already aborted its transactions as lingering.
+  for (const checkpoint of facts.timeline?.completed ?? []) {
+    checks++;
+    const overtaken = facts.timeline?.restore_times_ms.find((t) => checkpoint.trigger_ms < t && t < checkpoint.completed_ms);
+    if (overtaken !== undefined) {
+      findings.push({
+        message: `checkpoint ${checkpoint.checkpoint_id}, triggered at ${checkpoint.trigger_ms} ms, completed at ${checkpoint.completed_ms} ms after a recovery restored at ${overtaken} ms`,
+        detail: { ...checkpoint, restore_ms: overtaken },
+      });
+      break;
+    }
+  }
   for (const restored of facts.restored_ids) {
     if (restored === null) continue;
     checks++;

@@ -120,6 +120,13 @@ describe('check_checkpoint_invariants', () => {
     expect(check_checkpoint_invariants({ ...base, restored_ids: [null], newest_completed_at_restore: [null] }).findings).toEqual([]);
   });
 
+  it('flags a checkpoint triggered before a restore that completes after it', () => {
+    const completed = [{ checkpoint_id: 2, trigger_ms: 100, completed_ms: 180 }];
+    expect(check_checkpoint_invariants({ ...base, timeline: { restore_times_ms: [200], completed } }).findings).toEqual([]);
+    const late = check_checkpoint_invariants({ ...base, timeline: { restore_times_ms: [150], completed } }).findings;
+    expect(late[0]?.message).toContain('checkpoint 2, triggered at 100 ms, completed at 180 ms after a recovery restored at 150 ms');
+  });
+
   it('flags restoring a checkpoint the run damaged', () => {
     const findings = check_checkpoint_invariants({ ...base, damaged_prefixes: ['j/chk-2/'] }).findings;
     expect(findings[0]?.message).toContain('was damaged');

@@ -282,6 +282,12 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         aborted_ids: [...observer.checkpoints.values()].filter((c) => c.status === 'aborted').map((c) => c.checkpoint_id),
         restored_ids: observer.restores.map((r) => r.checkpoint_id),
         newest_completed_at_restore: observer.restores.map((r) => r.newest_completed_id),
+        timeline: {
+          restore_times_ms: observer.restores.map((r) => r.time_ms),
+          completed: [...observer.checkpoints.values()]
+            .filter((c) => c.status === 'completed' && c.end_ms !== undefined)
+            .map((c) => ({ checkpoint_id: c.checkpoint_id, trigger_ms: c.trigger_ms, completed_ms: c.end_ms as number })),
+        },
         damaged_prefixes: [] as string[],
         num_retained: plan.flink.checkpointing.num_retained,
         // Files are checked while the job runs (evidence.store_checks): a finished job may discard its checkpoints.
@@ -295,6 +301,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         aborted_ids: [],
         restored_ids: damaged_restores.map((r) => r.checkpoint_id),
         newest_completed_at_restore: undefined,
+        timeline: undefined,
         damaged_prefixes: damaged,
       });
       const result = { checks: ordered.checks + after_damage.checks, findings: [...ordered.findings, ...after_damage.findings] };

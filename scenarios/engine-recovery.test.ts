@@ -216,6 +216,38 @@ describe('recovery from a checkpoint after a TaskManager crash', () => {
     });
   }
 
+  it('a checkpoint still being finalized at the failure is waited for: the restore never picks an older one', () => {
+    const params = { records: 2000, partitions: 4, seed: 29, keys: 12, sink_records_per_ms: 2 };
+    const { c, job, input } = cluster('sequence_check', params, 15, { checkpointing: { interval_ms: 30, num_retained: 2 } });
+    const observer = new RunObserver(c.world);
+    observer.attach();
+    let crashed = false;
+    c.world.schedule(200, () => {
+      // Metadata writes now take 150 ms: the next checkpoint is still being written when tm-1 crashes.
+      c.world.store('checkpoint').add_fault('slow_io', 'sequence_check/', 1e12, 1_000_000, 150);
+    });
+    observer.on('checkpoint.finalizing', () => {
+      if (crashed || c.world.now_ms < 200) return;
+      crashed = true;
+      c.world.after(1, () => {
+        c.world.crash('tm-1');
+        c.world.restart('tm-1', 5);
+      });
+    });
+    c.runToCompletion(5_000_000);
+    expect(crashed).toBe(true);
+    expect(c.jobStatus()).toBe('FINISHED');
+    for (const restore of observer.restores) expect(restore.checkpoint_id).toBe(restore.newest_completed_id);
+    // No checkpoint of the crashed attempt completes after the recovery restored.
+    for (const checkpoint of observer.checkpoints.values()) {
+      if (checkpoint.status !== 'completed') continue;
+      const overtaken = observer.restores.filter((r) => checkpoint.trigger_ms < r.time_ms && r.time_ms < (checkpoint.end_ms as number));
+      expect(overtaken, `checkpoint ${checkpoint.checkpoint_id}`).toEqual([]);
+    }
+    expect(observer.count('recovery.awaiting_finalizing')).toBeGreaterThanOrEqual(1);
+    expect(c.keyedState().get('check')).toEqual(evaluateOracle(job.build, params, input).state.get('check'));
+  });
+
   it('a job that never completed a checkpoint restarts from the beginning of the input (state still exact)', () => {
     const params = { records: 1500, partitions: 3, seed: 19, keys: 10, sink_records_per_ms: 2 };
     const { c, job, input } = cluster('sequence_check', params, 13, { checkpointing: { interval_ms: 60_000 } });

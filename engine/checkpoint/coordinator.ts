@@ -213,6 +213,13 @@ export class CheckpointCoordinator {
     return this.store.latest();
   }
 
+  /** Checkpoints every task acknowledged whose metadata is being written: they complete or fail on their own. */
+  finalizing_checkpoint_ids(): number[] {
+    return this.sorted_pending()
+      .filter((pending) => pending.phase === 'persisting')
+      .map((pending) => pending.checkpoint_id);
+  }
+
   pending_checkpoint_ids(): number[] {
     return [...this.pending.keys()].sort((a, b) => a - b);
   }

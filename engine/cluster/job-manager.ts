@@ -104,6 +104,8 @@ interface RegisteredTaskManager {
 
 /** Checkpoint pointers the HA record keeps, newest first (a recovery restores the first; the rest are for operators). */
 const MAX_HA_POINTERS = 8;
+/** How often a recovery looks again whether the checkpoints being finalized at the failure have settled. */
+const FINALIZING_POLL_MS = 10;
 /** Rounds of reading the newest completed checkpoint again (a heartbeat apart) before a restore fails. */
 const MAX_VERIFY_ROUNDS = 5;
 /** Bound on the files remembered as read back intact at completion (forgotten when discarded; cleared beyond it). */
@@ -1236,7 +1238,8 @@ export class JobManager implements EngineNode {
    * JobManager reads it back and verifies its _metadata and every referenced file (checksums, sizes) before deploying;
    * a read that fails is retried MAX_VERIFY_ROUNDS times a heartbeat apart (reads can flip bits in transit), then the
    * restore fails (failRestore). A job that never completed a checkpoint restarts from the beginning of the input, or
-   * from the savepoint it was resumed from.
+   * from the savepoint it was resumed from. Checkpoints every task acknowledged before the failure, whose metadata is
+   * still being written, are waited for first: one of them may complete and become the newest.
    */
   private selectCheckpointThenDeploy(attempt: number): void {
     const still_current = (): boolean => this.attempt === attempt && this.status === 'RESTARTING';
@@ -1247,6 +1250,14 @@ export class JobManager implements EngineNode {
       this.restart_due = true;
       this.tryDeploy();
     };
+    const finalizing = this.coordinator?.finalizing_checkpoint_ids() ?? [];
+    if (finalizing.length > 0) {
+      // Every task acknowledged these before the failure and their metadata is being written: one may still complete
+      // (and be the newest), so choose only once they have completed or failed.
+      this.runtime.log('recovery.awaiting_finalizing', { checkpoint_ids: finalizing });
+      this.runtime.setTimer(FINALIZING_POLL_MS, { kind: 'restart', attempt } satisfies JobManagerTimer);
+      return;
+    }
     const retained = [...this.retained_checkpoints].sort((a, b) => b - a);
     const newest = this.config.restore_choice === undefined ? retained[0] : this.config.restore_choice(retained);
     if (this.coordinator === undefined || newest === undefined) {
