@@ -55,6 +55,18 @@ export function without_faults(scenario: Scenario): Scenario {
   return { ...rest, name: `${scenario.name}-no-faults` };
 }
 
+/** The scenario without faults and with `records` input records (the same rate, keys and checks). */
+export function with_records(records: number): (scenario: Scenario) => Scenario {
+  return (scenario) => {
+    const calm = without_faults(scenario);
+    return { ...calm, name: `${calm.name}-${records}`, workload: { ...calm.workload, records } };
+  };
+}
+
+/** Input sizes of the cost model: a seed's CPU = fixed + per-record × records (least squares over these sizes). */
+const COST_MODEL_RECORDS = [1_000, 5_000, 10_000] as const;
+const COST_MODEL_SEEDS = 30;
+
 /** Runs seeds 1..count of the chaos scenario in this thread (what one swarm worker does), after a short warm-up. */
 export function measure_chaos(count = CHAOS_SEEDS, scenario_file = CHAOS_SCENARIO, variant: (scenario: Scenario) => Scenario = (scenario) => scenario): ChaosMeasurement {
   const loaded = load_scenario(scenario_file);
@@ -169,6 +181,18 @@ export async function run_bench(): Promise<BenchFigure[]> {
   note_heap();
   const calm = measure_chaos(CHAOS_SEEDS, CHAOS_SCENARIO, without_faults);
   note_heap();
+  // Where a seed's time goes: the same scenario without faults at three input sizes, fitted to fixed + per-record.
+  const sizes = COST_MODEL_RECORDS.map((records) => {
+    const run = measure_chaos(COST_MODEL_SEEDS, CHAOS_SCENARIO, with_records(records));
+    note_heap();
+    return { records, ms_per_seed: run.cpu_ms / run.seeds };
+  });
+  const mean_records = sizes.reduce((sum, s) => sum + s.records, 0) / sizes.length;
+  const mean_ms = sizes.reduce((sum, s) => sum + s.ms_per_seed, 0) / sizes.length;
+  const per_record_ms =
+    sizes.reduce((sum, s) => sum + (s.records - mean_records) * (s.ms_per_seed - mean_ms), 0) /
+    sizes.reduce((sum, s) => sum + (s.records - mean_records) ** 2, 0);
+  const fixed_ms = mean_ms - per_record_ms * mean_records;
   const seeds_per_s = chaos.seeds / (chaos.cpu_ms / 1000);
   const compression = chaos.virtual_ms / chaos.cpu_ms;
   const calm_seeds_per_s = calm.seeds / (calm.cpu_ms / 1000);
@@ -187,6 +211,15 @@ export async function run_bench(): Promise<BenchFigure[]> {
         `${chaos.seeds} seeds of scenarios/bench/chaos-standard.yaml in one thread (judging and the determinism re-run of every 10th seed included): ` +
         `${(chaos.cpu_ms / chaos.seeds).toFixed(0)} ms CPU per seed, ${(chaos.seeds / (chaos.wall_ms / 1000)).toFixed(2)} seeds/s wall; ` +
         `${chaos.faults_per_seed.toFixed(1)} faults per seed, ${(chaos.events / chaos.seeds).toFixed(0)} world events per seed, ${chaos.failed} failed`,
+    },
+    {
+      name: 'scale: cost per input record (chaos-standard without faults, fitted over 1,000 / 5,000 / 10,000 records)',
+      value: round(per_record_ms * 1000, 2),
+      unit: 'µs CPU per record',
+      note:
+        `fixed cost ${fixed_ms.toFixed(1)} ms per seed (world, cluster start, judging); ` +
+        sizes.map((s) => `${s.records} records: ${s.ms_per_seed.toFixed(1)} ms`).join(', ') +
+        `; 50 seeds/s at 10,000 records would need fixed + 10,000 × per-record + faults ≤ 20 ms`,
     },
     {
       name: 'scale: time compression (chaos-standard)',
