@@ -93,6 +93,8 @@ export interface SourceReaderContext {
   send(to: NodeId, message: unknown): void;
   /** The tag to put in requests so replies come back to this reader (see SourceReader.onMessage). */
   readonly reply_tag: string;
+  /** The JobManager this reader's TaskManager follows now (the HA leader): where source coordinators run. */
+  job_manager(): NodeId;
   /** Asks for pollNext to be called again (e.g. a fetch reply arrived). */
   wake(): void;
   /** Asks for pollNext to be called after `after_ms`. */

@@ -706,6 +706,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
     return {
       node_id: runtime.node_id,
       attempt,
+      job_manager: () => this.job_manager,
       checkpointing_mode,
       ...(unaligned !== undefined ? { unaligned } : {}),
       ...(this.config.task_seams !== undefined ? { seams: this.config.task_seams } : {}),

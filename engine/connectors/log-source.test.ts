@@ -29,6 +29,7 @@ class Harness {
       now_ms: () => this.now_ms,
       send: (_to, message) => { this.sent.push(message as BrokerRequest); },
       reply_tag: 'task-0',
+      job_manager: () => 'jm',
       wake: () => {},
       wakeAfter: (after_ms) => { this.wakes_at_ms.push(this.now_ms + after_ms); },
       getOperatorListState: <T>() => state as unknown as OperatorListState<T>,

@@ -112,6 +112,8 @@ export interface TaskHost {
   readonly transport: ChannelTransport;
   now_ms(): number;
   send(to: NodeId, message: unknown): void;
+  /** The JobManager the TaskManager follows now (the HA leader). */
+  job_manager(): NodeId;
   log(event: string, fields?: Record<string, unknown>): void;
   fail(message: string, detail?: Record<string, unknown>): never;
   /** Put the task on the ready queue (it has work). */
@@ -315,6 +317,7 @@ export class Task implements OutputAvailabilityListener {
         subtask_index,
         parallelism: vertex.parallelism,
         reply_tag: `${host.attempt}/${this.key}`,
+        job_manager: () => host.job_manager(),
         now_ms: () => host.now_ms(),
         send: (to, message) => host.send(to, message),
         wake: () => host.wake(this),

@@ -51,7 +51,7 @@ class FakeSourceTasks implements EngineNode {
     private readonly restored_lists: unknown[][] | null,
   ) {}
   on_start(): void {
-    const source = new SplitLogSource({ source_uid: 'src', job_manager: 'jm', broker: 'broker', topic: 'words', bounded: true, fetch_records: 3, retry_ms: 30 });
+    const source = new SplitLogSource({ source_uid: 'src', broker: 'broker', topic: 'words', bounded: true, fetch_records: 3, retry_ms: 30 });
     for (let i = 0; i < PARALLELISM; i++) {
       const list = new OperatorListState<unknown>(SPLITS_STATE, 'split');
       list.update(this.restored_lists?.[i] ?? []);
@@ -61,6 +61,7 @@ class FakeSourceTasks implements EngineNode {
         subtask_index: i,
         parallelism: PARALLELISM,
         reply_tag: `a${this.runtime.incarnation}/src-${i}`,
+        job_manager: () => 'jm',
         now_ms: () => this.runtime.now_ms(),
         send: (to, m) => this.runtime.send(to, m),
         wake: () => void this.runtime.setTimer(0, i),

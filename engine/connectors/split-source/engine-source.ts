@@ -15,8 +15,6 @@ export type SourceEventMessage = SourceEvent & { source_uid: string; reply_tag: 
 export interface SplitLogSourceConfig {
   /** The operator uid of the source (coordinator messages and master state are keyed by it). */
   source_uid: string;
-  /** Where the LogSplitCoordinator runs. */
-  job_manager: NodeId;
   broker: NodeId;
   topic: string;
   bounded: boolean;
@@ -71,7 +69,8 @@ class SplitSourceReaderAdapter implements SourceReader<unknown> {
   private send_to_coordinator(event: SourceEvent): void {
     this.last_registration_ms = this.ctx.now_ms();
     const message: SourceEventMessage = { ...event, source_uid: this.config.source_uid, reply_tag: this.ctx.reply_tag };
-    this.ctx.send(this.config.job_manager, message);
+    // The coordinator runs on the leading JobManager: after an HA failover that is the new leader.
+    this.ctx.send(this.ctx.job_manager(), message);
   }
 
   start(): void {
