@@ -115,6 +115,33 @@ describe('JobManager high availability', () => {
     expectExactlyOnceState(c, job, params, input);
   });
 
+  it('a leader that finished the job records the result in the HA record; a later leader adopts it instead of re-running', () => {
+    const { c } = haCluster(5);
+    const events: string[] = [];
+    let finished_ms: number | undefined;
+    const log = c.world.log.bind(c.world);
+    c.world.log = (event, fields, node) => {
+      log(event, fields, node);
+      if (event === 'jm.job_result_recorded' || event === 'jm.job_result_adopted' || event === 'recovery.started') events.push(`${node}:${event}:${String(fields?.['ok'] ?? '')}`);
+      if (event === 'job.status' && fields?.['status'] === 'FINISHED' && finished_ms === undefined) {
+        finished_ms = c.world.now_ms;
+        // The standby is cut off as the job finishes (it never hears that it did), and the leader dies once its
+        // checkpoints are cleaned up: when the partition heals, the standby takes over.
+        c.world.partition_isolate(STANDBY_JOB_MANAGER_ID, 300);
+        c.world.after(50, () => c.world.crash(JOB_MANAGER_ID));
+      }
+    };
+    c.runToCompletion(5_000_000);
+    c.world.run({ until_ms: c.world.now_ms + 2_000 });
+    expect(finished_ms).toBeDefined();
+    const record = engineNodeOf<HaStoreNode>(c.world.process_object(HA_STORE_ID))!.inspect('sequence_check')!.record!;
+    expect(record.terminal?.status).toBe('FINISHED');
+    expect(record.leader?.node_id).toBe(STANDBY_JOB_MANAGER_ID);
+    expect(events).toEqual([`${JOB_MANAGER_ID}:jm.job_result_recorded:true`, `${STANDBY_JOB_MANAGER_ID}:jm.job_result_adopted:`]);
+    expect(jm(c, STANDBY_JOB_MANAGER_ID)!.recoveries).toEqual([]);
+    expect(c.jobStatus()).toBe('FINISHED');
+  });
+
   it('property: JobManager crashes and pauses at random times (with TaskManager crashes) keep state exactly once and ids unique', () => {
     const fault = fc.record({
       at_ms: fc.integer({ min: 20, max: 450 }),

@@ -501,6 +501,22 @@ export class CheckpointCoordinator {
    * next leader. Returns the discarded paths.
    */
   shutdown(status: JobEndStatus): string[] {
+    this.stop_pending();
+    this.shut_down = true;
+    if (!discards_on(this.retention, status)) {
+      this.hooks.log('checkpoint.retained_on_shutdown', { status, retention: this.retention, checkpoints: this.store.newest_first().map((c) => c.checkpoint_id) });
+      return [];
+    }
+    const plans = this.store.discard_all();
+    this.discard_plans(plans, `job ${status}`);
+    return plans.flatMap((p) => p.paths);
+  }
+
+  /**
+   * The job is ending: no new checkpoints, and every pending or queued one is aborted (a metadata write in flight is
+   * discarded when it returns). Completed checkpoints stay until shutdown.
+   */
+  stop_pending(): void {
     this.stop_periodic();
     for (const pending of this.sorted_pending()) {
       if (pending.phase === 'persisting') this.remember_abandoned(pending);
@@ -512,14 +528,6 @@ export class CheckpointCoordinator {
     }
     for (const request of this.queue) this.request_done(request, { ok: false, reason: 'CHECKPOINT_COORDINATOR_SHUTDOWN' });
     this.queue = [];
-    this.shut_down = true;
-    if (!discards_on(this.retention, status)) {
-      this.hooks.log('checkpoint.retained_on_shutdown', { status, retention: this.retention, checkpoints: this.store.newest_first().map((c) => c.checkpoint_id) });
-      return [];
-    }
-    const plans = this.store.discard_all();
-    this.discard_plans(plans, `job ${status}`);
-    return plans.flatMap((p) => p.paths);
   }
 
   // ---- helpers -----------------------------------------------------------------------------------------------

@@ -457,7 +457,7 @@ export class JobManager implements EngineNode {
       this.deployed_acks = new Set();
       this.finished_tasks = new Map();
       this.setStatus(request.resume === undefined ? 'FINISHED' : 'RESTARTING', `stopped with savepoint ${savepoint_id}`);
-      if (request.resume === undefined) this.coordinator?.shutdown('FINISHED');
+      if (request.resume === undefined) this.cleanUpTerminal('FINISHED');
     }
     this.writeCanonicalSavepoint(savepoint_id, outcome.metadata_path, (written) => {
       this.stopping_with_savepoint = false;
@@ -611,7 +611,7 @@ export class JobManager implements EngineNode {
       const fail = (message: string): void => {
         this.runtime.log('jm.savepoint_restore_failed', { path: pending.path, message });
         this.setStatus('FAILED', message);
-        this.coordinator?.shutdown('FAILED');
+        this.cleanUpTerminal('FAILED');
       };
       if (!read.ok) {
         fail(`cannot read savepoint ${pending.path}: ${read.error}`);
@@ -715,6 +715,7 @@ export class JobManager implements EngineNode {
       checkpoints: record?.checkpoints.map((p) => ({ ...p })) ?? [],
       checkpoint_id_counter: first_id + CHECKPOINT_ID_BLOCK,
       leader: { node_id: this.runtime.node_id, fencing_token: expected + 1 },
+      ...(record?.terminal !== undefined ? { terminal: record.terminal } : {}),
     };
     this.electing = true;
     this.haRequest(
@@ -753,6 +754,12 @@ export class JobManager implements EngineNode {
     if (previous === null || previous.leader === null) {
       this.setStatus('CREATED', 'submitted');
       for (const [from, r] of fresh) this.on_message(from, r.message);
+      return;
+    }
+    if (previous.terminal !== undefined) {
+      // The previous leader recorded the job's result (and may have discarded its checkpoints): adopt it.
+      this.runtime.log('jm.job_result_adopted', { status: previous.terminal.status, previous_leader: previous.leader.node_id });
+      this.setStatus(previous.terminal.status, `${previous.terminal.reason} (recorded by ${previous.leader.node_id})`);
       return;
     }
     // A failover: the previous leader ran the job. Recover like a TaskManager failure, from the HA pointers.
@@ -832,7 +839,13 @@ export class JobManager implements EngineNode {
         pointers.push({ checkpoint_id, metadata_path: path });
         pointers.sort((a, b) => b.checkpoint_id - a.checkpoint_id);
         const counter = Math.max(current?.checkpoint_id_counter ?? 1, (this.coordinator?.next_checkpoint_id() ?? 1) + CHECKPOINT_ID_BLOCK, checkpoint_id + 1);
-        return { job_id: this.job_id, checkpoints: pointers.slice(0, MAX_HA_POINTERS), checkpoint_id_counter: counter, leader: current?.leader ?? null };
+        return {
+          job_id: this.job_id,
+          checkpoints: pointers.slice(0, MAX_HA_POINTERS),
+          checkpoint_id_counter: counter,
+          leader: current?.leader ?? null,
+          ...(current?.terminal !== undefined ? { terminal: current.terminal } : {}),
+        };
       },
       done,
     });
@@ -908,6 +921,28 @@ export class JobManager implements EngineNode {
     }
     this.ha_reselect_record = previous;
     this.verifyNewest({ checkpoint_id: newest.checkpoint_id, metadata_path: newest.metadata_path }, { kind: 'ha_reselect', attempt }, still_current, deploy);
+  }
+
+  /**
+   * The job reached a globally terminal status: discard its checkpoints (as the retention says). With HA the status is
+   * written to the HA record first, as Flink writes its JobResultStore before cleaning up, so a JobManager that takes
+   * over later (say, a standby cut off from this leader) adopts the result instead of re-running the job from
+   * checkpoints that are gone. If that write fails the checkpoints stay, and a successor recovers from them.
+   */
+  private cleanUpTerminal(status: 'FINISHED' | 'FAILED'): void {
+    if (this.ha === undefined || this.role !== 'leader') {
+      this.coordinator?.shutdown(status);
+      return;
+    }
+    const reason = this.status_history[this.status_history.length - 1]?.reason ?? status;
+    this.coordinator?.stop_pending();
+    this.haWrite({
+      build: (current) => ({ ...(current ?? { job_id: this.job_id, checkpoints: [], checkpoint_id_counter: 1, leader: null }), terminal: { status, reason } }),
+      done: (ok, detail) => {
+        this.runtime.log('jm.job_result_recorded', { status, ok, ...(ok ? {} : { detail }) });
+        if (ok) this.coordinator?.shutdown(status);
+      },
+    });
   }
 
   private setStatus(status: JobStatus, reason: string): void {
@@ -1134,7 +1169,8 @@ export class JobManager implements EngineNode {
         this.on_task_manager_lost(tm);
         continue;
       }
-      this.runtime.send(tm, { type: 'hb.request', seq: ++this.heartbeat_seq } satisfies ClusterMessage);
+      const started = this.status === 'RUNNING' && this.deployed_to.includes(tm);
+      this.runtime.send(tm, (started ? { type: 'hb.request', seq: ++this.heartbeat_seq, running_attempt: this.attempt } : { type: 'hb.request', seq: ++this.heartbeat_seq }) satisfies ClusterMessage);
       // Finishing: ask again (a job.finishing or tm.settled message may have been lost).
       if (this.awaiting_settled?.has(tm) === true && this.status === 'RUNNING') {
         this.runtime.send(tm, {
@@ -1150,7 +1186,7 @@ export class JobManager implements EngineNode {
       this.runtime.probe('job.finished_unconfirmed');
       this.awaiting_settled = undefined;
       this.setStatus('FINISHED', 'final checkpoint completed; some TaskManagers did not confirm their commits');
-      this.coordinator?.shutdown('FINISHED');
+      this.cleanUpTerminal('FINISHED');
     }
     if (!this.isTerminal()) this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'heartbeat' } satisfies JobManagerTimer);
   }
@@ -1213,7 +1249,7 @@ export class JobManager implements EngineNode {
     const decision = this.restart_strategy.on_failure(this.runtime.now_ms());
     if (!decision.restart) {
       this.setStatus('FAILED', decision.reason);
-      this.coordinator?.shutdown('FAILED');
+      this.cleanUpTerminal('FAILED');
       return;
     }
     this.restore_from = undefined;
@@ -1313,7 +1349,7 @@ export class JobManager implements EngineNode {
     const decision = this.restart_strategy.on_failure(this.runtime.now_ms());
     if (!decision.restart) {
       this.setStatus('FAILED', `${reason}; ${decision.reason}`);
-      this.coordinator?.shutdown('FAILED');
+      this.cleanUpTerminal('FAILED');
       return;
     }
     this.setStatus('RESTARTING', `${reason}; restore again in ${decision.delay_ms} ms`);
@@ -1359,7 +1395,7 @@ export class JobManager implements EngineNode {
     if (this.awaiting_settled.size > 0) return;
     this.awaiting_settled = undefined;
     this.setStatus('FINISHED', 'all tasks finished, final checkpoint committed');
-    this.coordinator?.shutdown('FINISHED');
+    this.cleanUpTerminal('FINISHED');
   }
 
   private tryDeploy(): void {

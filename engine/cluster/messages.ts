@@ -39,7 +39,11 @@ export type ClusterMessage =
   /** High availability: a standby JobManager checks that the leader is alive; the leader answers with its token. */
   | { type: 'jm.ping' }
   | { type: 'jm.pong'; fencing_token: number; terminal?: boolean }
-  | { type: 'hb.request'; seq: number }
+  /**
+   * `running_attempt`: the attempt the JobManager has started (status RUNNING) on this TaskManager. A TaskManager whose
+   * one-way `start` was lost (a partition right after the deployment) starts that attempt's tasks on the next heartbeat.
+   */
+  | { type: 'hb.request'; seq: number; running_attempt?: number }
   | { type: 'hb.reply'; seq: number }
   | {
       type: 'deploy';

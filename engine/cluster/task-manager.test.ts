@@ -66,3 +66,19 @@ describe('TaskManager mailbox', () => {
     expect(mailboxTimers(timers)).toBe(2);
   });
 });
+
+describe('TaskManager start', () => {
+  it("starts a deployed attempt's tasks from a heartbeat naming it running when its start message was lost, once", () => {
+    const { tm } = deployedTaskManager(16);
+    tm.on_message('jm', { type: 'hb.request', seq: 1 });
+    expect(tm.tasks.every((task) => task.steps === 0)).toBe(true);
+    // Another attempt running on the JobManager says nothing about this deployment.
+    tm.on_message('jm', { type: 'hb.request', seq: 2, running_attempt: 2 });
+    expect(tm.tasks.every((task) => task.steps === 0)).toBe(true);
+    tm.on_message('jm', { type: 'hb.request', seq: 3, running_attempt: 1 });
+    expect(tm.tasks.every((task) => task.steps > 0)).toBe(true);
+    // A late start and later heartbeats do not start the tasks again (Task.start fails loudly on a second call).
+    expect(() => tm.on_message('jm', { type: 'start', attempt: 1 })).not.toThrow();
+    expect(() => tm.on_message('jm', { type: 'hb.request', seq: 4, running_attempt: 1 })).not.toThrow();
+  });
+});

@@ -67,6 +67,8 @@ interface Deployment {
   checkpointing: CheckpointingSettings | undefined;
   /** Restoring state before reporting deployed. */
   restoring: boolean;
+  /** The tasks were started (by `start`, or by a heartbeat naming this attempt as running). */
+  started: boolean;
   tasks: Map<string, Task>;
   input_channels: Map<string, { task: Task; channel: InputChannel }>;
   output_channels: Map<string, OutputChannel>;
@@ -177,13 +179,13 @@ export class TaskManager implements EngineNode, ChannelTransport {
         this.repeatFinishReports();
         this.job_terminated = false;
         this.armJobManagerTimeout();
+        if (message.running_attempt !== undefined) this.startDeployment(message.running_attempt);
         return;
       case 'deploy':
         this.deploy(message.attempt, message.job, message.placement, message.checkpointing, message.restore);
         return;
       case 'start':
-        if (this.deployment?.attempt !== message.attempt || this.deployment.restoring) return;
-        for (const task of this.deployment.tasks.values()) task.start();
+        this.startDeployment(message.attempt);
         return;
       case 'checkpoint.trigger':
         if (this.deployment?.attempt !== message.attempt) return;
@@ -435,6 +437,14 @@ export class TaskManager implements EngineNode, ChannelTransport {
     }
   }
 
+  /** Starts the tasks of `attempt` once (after `start`, or a heartbeat saying the JobManager runs that attempt). */
+  private startDeployment(attempt: number): void {
+    const deployment = this.deployment;
+    if (deployment?.attempt !== attempt || deployment.restoring || deployment.started) return;
+    deployment.started = true;
+    for (const task of deployment.tasks.values()) task.start();
+  }
+
   private deploy(
     attempt: number,
     job: JobSpec,
@@ -452,6 +462,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
       job,
       checkpointing,
       restoring: restore !== undefined,
+      started: false,
       tasks: new Map(),
       input_channels: new Map(),
       output_channels: new Map(),

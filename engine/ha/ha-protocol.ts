@@ -16,6 +16,11 @@ export interface HaRecord {
   checkpoint_id_counter: number;
   /** The JobManager that leads this job; its fencing token is the record version it was elected with. */
   leader: { node_id: NodeId; fencing_token: number } | null;
+  /**
+   * Set once the job reached a globally terminal status, before its checkpoints are cleaned up (Flink's JobResultStore):
+   * a later leader takes this status over instead of recovering the job from checkpoints that may be gone.
+   */
+  terminal?: { status: 'FINISHED' | 'FAILED' | 'CANCELED'; reason: string };
 }
 
 export const MAX_HA_POINTERS = 64;
@@ -67,6 +72,12 @@ export function validate_ha_record(record: unknown, job_id: string): string | un
   }
   if (r.leader !== null && (typeof r.leader !== 'object' || typeof r.leader.node_id !== 'string' || !Number.isSafeInteger(r.leader.fencing_token))) {
     return 'malformed leader';
+  }
+  if (r.terminal !== undefined) {
+    const t = r.terminal as { status?: unknown; reason?: unknown } | null;
+    if (t === null || typeof t !== 'object' || !['FINISHED', 'FAILED', 'CANCELED'].includes(String(t.status)) || typeof t.reason !== 'string') {
+      return 'malformed terminal status';
+    }
   }
   return undefined;
 }

@@ -223,4 +223,10 @@ describe('HaStoreNode', () => {
     expect(runtime.responses()[0]?.result).toMatchObject({ ok: false, error: 'bad_request' });
     expect(runtime.logs).toContain('ha.bad_request');
   });
+
+  it('accepts a terminal job status and rejects a malformed one', () => {
+    const { client } = started();
+    expect(() => client.put('job', 0, { ...record(3), terminal: { status: 'DONE', reason: 'x' } as never })).toThrow(/terminal/);
+    expect(() => client.put('job', 0, { ...record(3), terminal: { status: 'FINISHED', reason: 'all tasks finished' } })).not.toThrow();
+  });
 });
