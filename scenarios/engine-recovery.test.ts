@@ -280,6 +280,11 @@ describe('recovery from a checkpoint after a TaskManager crash', () => {
     expect(jm.recoveries[0]!.redeployed_at_ms).toBeUndefined();
     // The first failover and two failed restores use up the three attempts; the fourth failure ends the job.
     expect(observer.count('recovery.restore_failed')).toBe(3);
+    // The run's recovery summary names the checkpoint it could not read, once per failed restore.
+    const failed_reads = observer.recoveries[0]!.skipped_checkpoints;
+    expect(failed_reads).toHaveLength(3);
+    expect(new Set(failed_reads.map((f) => f.checkpoint_id)).size).toBe(1);
+    expect(failed_reads[0]!.reason).toMatch(/checksum|rejected/);
     const failed = jm.status_history[jm.status_history.length - 1]!;
     expect(failed.reason).toMatch(/could not read the newest completed checkpoint chk-\d+ \(/);
     expect(failed.reason).toMatch(/exhausted/);

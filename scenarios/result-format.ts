@@ -55,6 +55,10 @@ export interface RecoverySummary {
   end_ms: number;
   reason: string;
   restored_checkpoint_id: number | null;
+  /**
+   * Restores of this recovery that failed: the newest completed checkpoint could not be read (it is read again after
+   * the restart delay; an older checkpoint is never restored instead).
+   */
   skipped_checkpoints: { checkpoint_id: number; reason: string }[];
   /** T = T_detect + T_redeploy + T_load + T_reset_source + T_reset_sink */
   detect_ms: number;

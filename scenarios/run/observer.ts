@@ -17,6 +17,8 @@ const JOB_STATUSES: readonly JobStatus[] = ['CREATED', 'RUNNING', 'FAILING', 'RE
 /** Bounds on what the observer keeps (a run logs far fewer; beyond them it counts but stops storing). */
 const MAX_CHECKPOINTS = 10_000;
 const MAX_RECOVERIES = 1_000;
+/** Failed restores remembered per recovery. */
+const MAX_FAILED_RESTORES = 100;
 const MAX_STATUS_HISTORY = 10_000;
 const MAX_COMMIT_TIMES = 100_000;
 
@@ -204,15 +206,13 @@ export class RunObserver {
         const recovery = this.open_recovery;
         if (recovery === undefined) return;
         recovery.restored_checkpoint_id = number_field(fields, 'checkpoint_id') ?? null;
-        const skipped = fields['skipped'];
-        if (Array.isArray(skipped)) {
-          recovery.skipped_checkpoints = skipped.slice(0, 100).flatMap((entry: unknown) => {
-            const record = entry as { checkpoint_id?: unknown; reason?: unknown } | null;
-            return typeof record?.checkpoint_id === 'number'
-              ? [{ checkpoint_id: record.checkpoint_id, reason: typeof record.reason === 'string' ? record.reason : 'unknown' }]
-              : [];
-          });
-        }
+        return;
+      }
+      case 'recovery.restore_failed': {
+        const recovery = this.open_recovery;
+        const checkpoint_id = number_field(fields, 'checkpoint_id');
+        if (recovery === undefined || checkpoint_id === undefined || recovery.skipped_checkpoints.length >= MAX_FAILED_RESTORES) return;
+        recovery.skipped_checkpoints.push({ checkpoint_id, reason: string_field(fields, 'reason') ?? 'unknown' });
         return;
       }
       case 'recovery.completed': {
