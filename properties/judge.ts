@@ -274,7 +274,13 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         .map((fault) => ({ time_ms: fault.time_ms, prefix: fault.target.replace(/^checkpoint:/, '') }));
       const damaged_restores = observer.restores.filter((r) => r.time_ms < healed_ms && damage.some((d) => d.time_ms <= r.time_ms));
       const damaged = damage.filter((d) => damaged_restores.some((r) => d.time_ms <= r.time_ms)).map((d) => d.prefix);
-      const completed = [...observer.checkpoints.values()].filter((c) => c.status === 'completed' && c.kind === 'checkpoint').map((c) => c.checkpoint_id);
+      // Completed: logged as completed, or durable as an HA pointer (its JobManager may have died before logging it).
+      const completed = [
+        ...new Set([
+          ...[...observer.checkpoints.values()].filter((c) => c.status === 'completed' && c.kind === 'checkpoint').map((c) => c.checkpoint_id),
+          ...observer.ha_pointer_ids,
+        ]),
+      ];
       const facts = {
         triggered_ids: observer.triggered_ids,
         completed_ids: completed,

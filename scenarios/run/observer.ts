@@ -53,6 +53,11 @@ export class RunObserver {
    */
   readonly restores: { time_ms: number; checkpoint_id: number | null; newest_completed_id: number | null }[] = [];
   private newest_completed_id: number | null = null;
+  /**
+   * Checkpoints an HA store holds as the newest pointer: durably complete even when their JobManager died before it
+   * logged the completion (a new leader restores them, as Flink restores what its completed-checkpoint store holds).
+   */
+  readonly ha_pointer_ids = new Set<number>();
   /** Metadata key of every completed checkpoint or savepoint, by id. */
   readonly metadata_path_by_id = new Map<number, string>();
   /** Metadata keys of completed checkpoints (not savepoints), oldest first. */
@@ -206,6 +211,13 @@ export class RunObserver {
         const recovery = this.open_recovery;
         if (recovery === undefined) return;
         recovery.restored_checkpoint_id = number_field(fields, 'checkpoint_id') ?? null;
+        return;
+      }
+      case 'ha.put': {
+        const id = number_field(fields, 'latest_checkpoint');
+        if (id === undefined) return;
+        if (this.ha_pointer_ids.size < MAX_CHECKPOINTS) this.ha_pointer_ids.add(id);
+        if (this.newest_completed_id === null || id > this.newest_completed_id) this.newest_completed_id = id;
         return;
       }
       case 'recovery.restore_failed': {
