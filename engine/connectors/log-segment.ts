@@ -2,6 +2,7 @@
 // that are ASCII strings, numbers, booleans, null or flat objects of those) are written straight to bytes without the
 // intermediate string; a segment holding anything else is encoded through JSON.stringify, so the bytes never differ.
 import type { LogRecord } from './log-broker.js';
+import { write_uint_digits } from '../util/plain-json.js';
 
 const encoder = new TextEncoder();
 
@@ -128,17 +129,7 @@ function writeString(buffer: Uint8Array, at: number, text: string): number {
 function writeNumber(buffer: Uint8Array, at: number, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) return NOT_PLAIN;
   if (!(Number.isInteger(value) && value >= 0 && value <= MAX_INT32)) return writeAscii(buffer, at, String(value));
-  let digits = 1;
-  for (let rest = value; rest >= 10; rest = (rest / 10) | 0) digits++;
-  const end = at + digits;
-  let rest = value;
-  at = end;
-  do {
-    const tenth = (rest / 10) | 0;
-    buffer[--at] = 0x30 + rest - tenth * 10;
-    rest = tenth;
-  } while (rest > 0);
-  return end;
+  return write_uint_digits(buffer, at, value);
 }
 
 function writeAscii(buffer: Uint8Array, at: number, text: string): number {

@@ -111,7 +111,14 @@ function write_number(value: number, at: number): number {
     return Number.isFinite(value) ? write_ascii(String(value), at) : NOT_PLAIN;
   }
   if (at + SCALAR_ROOM_BYTES > scratch.length && !grow(at, SCALAR_ROOM_BYTES)) return NOT_PLAIN;
-  const buffer = scratch;
+  return write_uint_digits(scratch, at, value);
+}
+
+/**
+ * The decimal digits of a non-negative int32 at `at` (the caller has made room for 10 bytes); returns the end offset.
+ * Shared with the broker's segment encoder (engine/connectors/log-segment.ts).
+ */
+export function write_uint_digits(buffer: Uint8Array, at: number, value: number): number {
   let digits = 1;
   for (let rest = value; rest >= 10; rest = (rest / 10) | 0) digits++;
   const end = at + digits;
