@@ -102,8 +102,8 @@ interface RegisteredTaskManager {
   last_heartbeat_ms: number;
 }
 
-/** Checkpoint pointers the HA record keeps, newest first (a recovery restores the first; the rest are for operators). */
-const MAX_HA_POINTERS = 8;
+/** Checkpoint pointers this JobManager keeps in the HA record, newest first (a recovery restores the first; the rest are for operators; the record allows up to ha-protocol MAX_HA_POINTERS). */
+const HA_POINTERS_KEPT = 8;
 /** How often a recovery looks again whether the checkpoints being finalized at the failure have settled. */
 const FINALIZING_POLL_MS = 10;
 /** Rounds of reading the newest completed checkpoint again (a heartbeat apart) before a restore fails. */
@@ -841,7 +841,7 @@ export class JobManager implements EngineNode {
         const counter = Math.max(current?.checkpoint_id_counter ?? 1, (this.coordinator?.next_checkpoint_id() ?? 1) + CHECKPOINT_ID_BLOCK, checkpoint_id + 1);
         return {
           job_id: this.job_id,
-          checkpoints: pointers.slice(0, MAX_HA_POINTERS),
+          checkpoints: pointers.slice(0, HA_POINTERS_KEPT),
           checkpoint_id_counter: counter,
           leader: current?.leader ?? null,
           ...(current?.terminal !== undefined ? { terminal: current.terminal } : {}),
