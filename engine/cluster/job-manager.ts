@@ -102,7 +102,10 @@ interface RegisteredTaskManager {
   last_heartbeat_ms: number;
 }
 
-/** Checkpoint pointers this JobManager keeps in the HA record, newest first (a recovery restores the first; the rest are for operators; the record allows up to ha-protocol MAX_HA_POINTERS). */
+/**
+ * Checkpoint pointers this JobManager keeps in the HA record, newest first: a recovery restores the first, the rest are
+ * for operators (the record itself allows up to ha-protocol's MAX_HA_POINTERS).
+ */
 const HA_POINTERS_KEPT = 8;
 /** How often a recovery looks again whether the checkpoints being finalized at the failure have settled. */
 const FINALIZING_POLL_MS = 10;
