@@ -160,7 +160,8 @@ export function arb_run_case(options: { max_faults: number; horizon_ms: number; 
           ...(base.network !== undefined ? { network: base.network } : {}),
           sink: base.sink,
           job: base.job,
-          cluster: { task_managers: base.task_managers, slots_per_task_manager: 2 },
+          // JobManager loss is a fault Flink recovers from only with high availability: a standby takes over.
+          cluster: { task_managers: base.task_managers, slots_per_task_manager: 2, ...(options.job_manager_loss === true ? { job_manager_ha: true } : {}) },
           workload: base.workload,
           flink: base.flink,
           faults,

@@ -272,8 +272,12 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
       const damage = evidence.faults
         .filter((fault) => fault.kind === 'storage_bit_flip_read' || fault.kind === 'storage_missing_object')
         .map((fault) => ({ time_ms: fault.time_ms, prefix: fault.target.replace(/^checkpoint:/, '') }));
-      const damaged_restores = observer.restores.filter((r) => r.time_ms < healed_ms && damage.some((d) => d.time_ms <= r.time_ms));
-      const damaged = damage.filter((d) => damaged_restores.some((r) => d.time_ms <= r.time_ms)).map((d) => d.prefix);
+      // A restore is judged by when the JobManager began reading the checkpoint to verify it (verified_ms), not when it
+      // deployed it: a read sees the store as it was when issued, so only damage before that must have been noticed.
+      // Damage at the same instant as that read may have come after it (same-time events run in some order): only
+      // damage strictly before counts.
+      const damaged_restores = observer.restores.filter((r) => r.verified_ms < healed_ms && damage.some((d) => d.time_ms < r.verified_ms));
+      const damaged = damage.filter((d) => damaged_restores.some((r) => d.time_ms < r.verified_ms)).map((d) => d.prefix);
       // Completed: logged as completed, or durable as an HA pointer (its JobManager may have died before logging it).
       const completed = [
         ...new Set([

@@ -152,6 +152,11 @@ export class JobManager implements EngineNode {
   private readonly restart_strategy: RestartStrategy;
   private readonly job_id: string;
   private restore_from: CompletedCheckpoint | undefined;
+  /**
+   * When the verification of the checkpoint in restore_from began reading it (the deployment may come much later). A
+   * read takes the store's state when it is issued, so damage after this instant may not be in what was verified.
+   */
+  private restore_verified_ms = 0;
   /** RESTARTING: the restart strategy's delay has passed (a redeploy may start once enough slots are registered). */
   private restart_due = false;
   private verify_rounds = 0;
@@ -1317,10 +1322,12 @@ export class JobManager implements EngineNode {
     still_current: () => boolean,
     restore: (chosen: CompletedCheckpoint) => void,
   ): void {
+    const reading_since_ms = this.runtime.now_ms();
     this.loadCheckpoint(candidate, (loaded) => {
       if (!still_current()) return;
       if (loaded.ok) {
         this.verify_rounds = 0;
+        this.restore_verified_ms = reading_since_ms;
         restore({ checkpoint_id: candidate.checkpoint_id, metadata: loaded.metadata, metadata_path: candidate.metadata_path });
         return;
       }
@@ -1441,7 +1448,7 @@ export class JobManager implements EngineNode {
           })),
         })),
       };
-      this.runtime.log('recovery.restored', { checkpoint_id: from.checkpoint_id });
+      this.runtime.log('recovery.restored', { checkpoint_id: from.checkpoint_id, verified_ms: this.restore_verified_ms });
     } else if (this.resumed_from !== undefined) {
       restore = structuredClone(this.resumed_from.restore);
       if (this.recoveries.length > 0 && this.status === 'RESTARTING' && this.recoveries[this.recoveries.length - 1]!.redeployed_at_ms === undefined) {

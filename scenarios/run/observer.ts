@@ -51,7 +51,7 @@ export class RunObserver {
    * Every 'recovery.restored': when, which checkpoint (null: started empty), and the newest checkpoint (not savepoint)
    * completed before it (null: none).
    */
-  readonly restores: { time_ms: number; checkpoint_id: number | null; newest_completed_id: number | null }[] = [];
+  readonly restores: { time_ms: number; verified_ms: number; checkpoint_id: number | null; newest_completed_id: number | null }[] = [];
   private newest_completed_id: number | null = null;
   /**
    * Checkpoints an HA store holds as the newest pointer: durably complete even when their JobManager died before it
@@ -206,7 +206,12 @@ export class RunObserver {
       }
       case 'recovery.restored': {
         if (this.restores.length < MAX_RECOVERIES) {
-          this.restores.push({ time_ms: event.time_ms, checkpoint_id: number_field(fields, 'checkpoint_id') ?? null, newest_completed_id: this.newest_completed_id });
+          this.restores.push({
+            time_ms: event.time_ms,
+            verified_ms: number_field(fields, 'verified_ms') ?? event.time_ms,
+            checkpoint_id: number_field(fields, 'checkpoint_id') ?? null,
+            newest_completed_id: this.newest_completed_id,
+          });
         }
         const recovery = this.open_recovery;
         if (recovery === undefined) return;
