@@ -1,5 +1,5 @@
-// UTF-8 bytes of JSON.stringify(value) written straight to bytes, without the intermediate string, for plain data:
-// plain objects and arrays of ASCII strings JSON writes verbatim, finite numbers, booleans and null. Anything else
+// UTF-8 bytes of JSON.stringify(value) written straight to bytes for plain data (plain objects and arrays of ASCII
+// strings JSON writes verbatim, finite numbers, booleans, null), for seal_json and the broker's segments. Anything else
 // (another prototype, undefined, a string needing escapes or non-ASCII, deep nesting) is left to JSON.stringify.
 
 /** Plain values are written here; callers copy the bytes out before the next call. Grown to the largest so far. */
@@ -114,11 +114,8 @@ function write_number(value: number, at: number): number {
   return write_uint_digits(scratch, at, value);
 }
 
-/**
- * The decimal digits of a non-negative int32 at `at` (the caller has made room for 10 bytes); returns the end offset.
- * Shared with the broker's segment encoder (engine/connectors/log-segment.ts).
- */
-export function write_uint_digits(buffer: Uint8Array, at: number, value: number): number {
+/** The decimal digits of a non-negative int32 at `at` (the caller has made room for 10 bytes); returns the end offset. */
+function write_uint_digits(buffer: Uint8Array, at: number, value: number): number {
   let digits = 1;
   for (let rest = value; rest >= 10; rest = (rest / 10) | 0) digits++;
   const end = at + digits;
