@@ -25,6 +25,7 @@ import {
 import { metadata_path, savepoint_dir, type CheckpointMetadata } from '../checkpoint/metadata.js';
 import { plan_restore, read_savepoint, restore_state_from_savepoint, savepoint_from_checkpoint } from '../savepoint/index.js';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
+import type { FileRef } from '../state/backend.js';
 import { buildJob, type JobCatalogue } from './build-job.js';
 import { HaClient, type HaRecord, type HaResult } from '../ha/ha-protocol.js';
 import { isClusterMessage, type ClusterMessage, type DeploymentRestore, type JobSpec } from './messages.js';
@@ -514,8 +515,7 @@ export class JobManager implements EngineNode {
     candidate: CheckpointCandidate,
     done: (loaded: { ok: true; metadata: CheckpointMetadata; files: Map<string, Uint8Array> } | { ok: false; error: string }) => void,
   ): void {
-    const store = this.runtime.checkpoint_store;
-    store.get(candidate.metadata_path, (read) => {
+    this.runtime.checkpoint_store.get(candidate.metadata_path, (read) => {
       const bytes = read.ok ? read.value : undefined;
       const verification = this.config.checkpoint_verification ?? { verify_metadata_bytes, verify_checkpoint };
       const step1 = verification.verify_metadata_bytes(candidate, bytes);
@@ -523,31 +523,45 @@ export class JobManager implements EngineNode {
         done({ ok: false, error: step1.reason });
         return;
       }
-      const refs = files_to_verify(step1.metadata);
       const files = new Map<string, Uint8Array>();
-      let pending = refs.length;
-      let failed = false;
-      const finish = (): void => {
+      const collect = (ref: FileRef, file: Uint8Array): undefined => {
+        files.set(ref.path, file);
+        return undefined;
+      };
+      this.readStateFiles(files_to_verify(step1.metadata), collect, (problem) => {
+        if (problem !== undefined) {
+          done({ ok: false, error: problem });
+          return;
+        }
         const verified = verification.verify_checkpoint(candidate, bytes, files);
         done(verified.ok ? { ok: true, metadata: verified.metadata, files } : { ok: false, error: verified.reason });
-      };
-      if (pending === 0) {
-        finish();
-        return;
-      }
-      for (const ref of refs) {
-        store.get(ref.path, (file) => {
-          if (failed) return;
-          if (!file.ok) {
-            failed = true;
-            done({ ok: false, error: `state file ${ref.path}: ${file.error}` });
-            return;
-          }
-          files.set(ref.path, file.value);
-          if (--pending === 0) finish();
-        });
-      }
+      });
     });
+  }
+
+  /**
+   * Reads `refs` from the checkpoint store, all at once; `check` sees each file as it arrives. `done` gets the first
+   * problem (a failed read, or what `check` returned) as soon as there is one, or undefined once every file passed.
+   */
+  private readStateFiles(refs: readonly FileRef[], check: (ref: FileRef, bytes: Uint8Array) => string | undefined, done: (problem: string | undefined) => void): void {
+    let pending = refs.length;
+    let failed = false;
+    if (pending === 0) {
+      done(undefined);
+      return;
+    }
+    for (const ref of refs) {
+      this.runtime.checkpoint_store.get(ref.path, (file) => {
+        if (failed) return;
+        const problem = file.ok ? check(ref, file.value) : `state file ${ref.path}: ${file.error}`;
+        if (problem !== undefined) {
+          failed = true;
+          done(problem);
+          return;
+        }
+        if (--pending === 0) done(undefined);
+      });
+    }
   }
 
   /**
@@ -558,8 +572,7 @@ export class JobManager implements EngineNode {
    * `done(undefined)` when everything reads back; otherwise the problem.
    */
   private readBack(metadata: CheckpointMetadata, written: Uint8Array, path: string, done: (problem: string | undefined) => void): void {
-    const store = this.runtime.checkpoint_store;
-    store.get(path, (read) => {
+    this.runtime.checkpoint_store.get(path, (read) => {
       if (!read.ok) {
         done(`${path}: ${read.error}`);
         return;
@@ -569,26 +582,14 @@ export class JobManager implements EngineNode {
         return;
       }
       const unread = files_to_verify(metadata).filter((ref) => this.read_back_files.get(ref.path) !== ref.checksum);
-      let pending = unread.length;
-      let failed = false;
-      if (pending === 0) {
-        done(undefined);
-        return;
-      }
-      for (const ref of unread) {
-        store.get(ref.path, (file) => {
-          if (failed) return;
-          const problem = file.ok ? verify_state_file(ref, file.value) : `state file ${ref.path}: ${file.error}`;
-          if (problem !== undefined) {
-            failed = true;
-            done(problem);
-            return;
-          }
-          if (this.read_back_files.size >= MAX_READ_BACK_FILES) this.read_back_files.clear();
-          this.read_back_files.set(ref.path, ref.checksum);
-          if (--pending === 0) done(undefined);
-        });
-      }
+      const verify = (ref: FileRef, file: Uint8Array): string | undefined => {
+        const problem = verify_state_file(ref, file);
+        if (problem !== undefined) return problem;
+        if (this.read_back_files.size >= MAX_READ_BACK_FILES) this.read_back_files.clear();
+        this.read_back_files.set(ref.path, ref.checksum);
+        return undefined;
+      };
+      this.readStateFiles(unread, verify, done);
     });
   }
 
