@@ -48,8 +48,8 @@ export class RunObserver {
   /** Checkpoint ids in trigger order (repeats included, so the id order can be checked). */
   readonly triggered_ids: number[] = [];
   /**
-   * Every 'recovery.restored': when, which checkpoint (null: started empty), and the newest checkpoint (not savepoint)
-   * completed before it (null: none).
+   * Every 'recovery.restored': when, when the JobManager began reading the checkpoint to verify it (verified_ms), which
+   * checkpoint (null: started empty), and the newest checkpoint completed before it (null: none).
    */
   readonly restores: { time_ms: number; verified_ms: number; checkpoint_id: number | null; newest_completed_id: number | null }[] = [];
   private newest_completed_id: number | null = null;
