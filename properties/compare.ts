@@ -34,14 +34,23 @@ function is_plain_object(value: object): boolean {
   return (prototype === Object.prototype || prototype === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 }
 
+const MAX_SURE_DEPTH = 16;
+/**
+ * Per nesting depth: the keys and values of the left-hand object under comparison, so comparing two objects allocates
+ * nothing (reading each object's properties in its own for-in loop is also much faster than looking keys up).
+ */
+const left_keys: string[][] = Array.from({ length: MAX_SURE_DEPTH + 1 }, () => []);
+const left_values: unknown[][] = Array.from({ length: MAX_SURE_DEPTH + 1 }, () => []);
+
 /**
  * True only when a and b certainly have the same JSON text (same primitives, arrays elementwise, plain objects with
  * the same keys in the same order); false means "not sure", and the caller compares JSON texts. Saves stringifying
- * every record of a run that matches the oracle.
+ * every record of a run that matches the oracle. For plain objects, for-in lists the own enumerable string keys in
+ * JSON.stringify's order (Object.prototype has no enumerable properties).
  */
 function surely_same_json(a: unknown, b: unknown, depth = 0): boolean {
   if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || depth > 16) return false;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || depth > MAX_SURE_DEPTH) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let index = 0; index < a.length; index++) {
@@ -52,17 +61,33 @@ function surely_same_json(a: unknown, b: unknown, depth = 0): boolean {
     return true;
   }
   if (Array.isArray(b) || !is_plain_object(a) || !is_plain_object(b)) return false;
-  const a_keys = Object.keys(a);
-  const b_keys = Object.keys(b);
-  if (a_keys.length !== b_keys.length) return false;
-  for (let index = 0; index < a_keys.length; index++) {
-    const key = a_keys[index] as string;
-    if (key !== b_keys[index]) return false;
-    const a_value = (a as Record<string, unknown>)[key];
-    const b_value = (b as Record<string, unknown>)[key];
-    if (a_value !== b_value && !surely_same_json(a_value, b_value, depth + 1)) return false;
+  const keys = left_keys[depth] as string[];
+  const values = left_values[depth] as unknown[];
+  let count = 0;
+  for (const key in a) {
+    keys[count] = key;
+    values[count] = (a as Record<string, unknown>)[key];
+    count++;
   }
-  return true;
+  let index = 0;
+  let same = true;
+  for (const key in b) {
+    if (index >= count || key !== keys[index]) {
+      same = false;
+      break;
+    }
+    const a_value = values[index];
+    values[index] = undefined;
+    const b_value = (b as Record<string, unknown>)[key];
+    if (a_value !== b_value && !surely_same_json(a_value, b_value, depth + 1)) {
+      same = false;
+      break;
+    }
+    index++;
+  }
+  // Drop the references to a's values not compared, so the scratch space keeps no record alive.
+  for (let rest = index; rest < count; rest++) values[rest] = undefined;
+  return same && index === count;
 }
 
 /** JSON.stringify(a) === JSON.stringify(b), without stringifying when the structures are plainly equal. */

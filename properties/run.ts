@@ -98,6 +98,7 @@ class RunChecks {
       damaged_prefixes: [],
       num_retained: run.plan.flink.checkpointing.num_retained,
       peek: (key) => world.checkpoint_store.peek(key),
+      has: (key) => world.checkpoint_store.has(key),
       storage_faults_injected: false,
       decode: (path, bytes) => run.metadata.decode(path, bytes),
     })

@@ -90,6 +90,11 @@ export class SimStore {
     return bytes === undefined ? undefined : bytes.slice();
   }
 
+  /** Whether an object is stored under the key (peek without the copy). */
+  has(key: string): boolean {
+    return this.objects.has(key);
+  }
+
   /** Stored keys with the prefix, sorted. */
   keys(prefix = ''): string[] {
     const keys: string[] = [];

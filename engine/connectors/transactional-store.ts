@@ -735,6 +735,11 @@ export class TransactionalStore implements EngineNode {
 
   // ---- Direct views for checkers and tests (the same data read_committed and list return) ----
 
+  /** The committed records in commit order, as the store holds them (no copy: read them, keep a copy if needed). */
+  committed_records_view(): readonly unknown[] {
+    return this.committed_records;
+  }
+
   read_committed(): CommittedView {
     const table = [...this.table.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return { records: [...this.committed_records], table };

@@ -257,7 +257,8 @@ export class RunView {
 
   /**
    * What the external system holds as the job's output: the collector's records (collect sink), the committed
-   * records (two-phase-commit and at-least-once sinks), or the upsert table's values (idempotent sink).
+   * records (two-phase-commit and at-least-once sinks), or the upsert table's values (idempotent sink). May be the
+   * external system's live list: copy it to keep it.
    */
   collected_output(): readonly unknown[] {
     switch (this.run.engine_sink_kind) {
@@ -267,7 +268,7 @@ export class RunView {
       case 'idempotent':
         return (this.txstore()?.read_committed().table ?? []).map(([, value]) => value);
       default:
-        return this.txstore()?.read_committed().records ?? [];
+        return this.txstore()?.committed_records_view() ?? [];
     }
   }
 
