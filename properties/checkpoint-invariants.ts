@@ -23,8 +23,8 @@ export interface CheckpointFacts {
   num_retained: number;
   /** Synchronous read of the checkpoint store (undefined: absent). */
   peek(key: string): Uint8Array | undefined;
-  /** Whether the checkpoint store holds the key (default: peek finds it); spares copying files only looked for. */
-  has?(key: string): boolean;
+  /** Whether the checkpoint store holds the key (files are only looked for, never read, so nothing is copied). */
+  has(key: string): boolean;
   /** Whether storage faults could have removed or damaged objects (then the file check is not meaningful). */
   storage_faults_injected: boolean;
   /** Decodes the metadata read from `path` (default: decode_metadata of the bytes). */
@@ -120,7 +120,7 @@ export function check_checkpoint_invariants(facts: CheckpointFacts): { checks: n
       }
       for (const file of files_to_verify(decoded.metadata)) {
         checks++;
-        if (facts.has === undefined ? facts.peek(file.path) === undefined : !facts.has(file.path)) {
+        if (!facts.has(file.path)) {
           findings.push({
             message: `file ${file.path} of retained checkpoint ${decoded.metadata.checkpoint_id} was deleted while still referenced`,
             detail: { checkpoint_id: decoded.metadata.checkpoint_id, path: file.path },

@@ -97,6 +97,7 @@ describe('check_checkpoint_invariants', () => {
     damaged_prefixes: [] as string[],
     num_retained: 1,
     peek: () => undefined,
+    has: () => false,
     storage_faults_injected: true,
   };
 

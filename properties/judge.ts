@@ -302,6 +302,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         num_retained: plan.flink.checkpointing.num_retained,
         // Files are checked while the job runs (evidence.store_checks): a finished job may discard its checkpoints.
         peek: (): Uint8Array | undefined => undefined,
+        has: (): boolean => false,
         storage_faults_injected: true,
       };
       const ordered = check_checkpoint_invariants(facts);
