@@ -6,6 +6,7 @@ import type {
   FileRef, KeyedSnapshot, KeyedStateBackend, KeyedStateHandle, KeyGroupRange, SnapshotFile, StateEntry,
 } from './backend.js';
 import { SEALED_KIND, base64_to_bytes, bytes_to_base64, seal, sealed_checksum_hex, unseal_kind } from '../util/sealed.js';
+import { plain_json_bytes } from '../util/plain-json.js';
 
 /** A persisted state file or inline state failed verification (checksum, truncation, format). Nothing was restored. */
 export class CorruptStateError extends Error {
@@ -461,7 +462,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       index.chunks.push({ key_group, offset: chunk_start, length: position - chunk_start });
     }
     const body_bytes = position;
-    const index_bytes = encoder.encode(JSON.stringify(index));
+    // The index is plain data, so the shared writer gives JSON.stringify's bytes without the intermediate string.
+    const index_bytes = plain_json_bytes(index) ?? encoder.encode(JSON.stringify(index));
     const payload_bytes = 4 + index_bytes.length + body_bytes;
     reserve(body_bytes, payload_bytes - body_bytes);
     scratch.copyWithin(4 + index_bytes.length, 0, body_bytes);
