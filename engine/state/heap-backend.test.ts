@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptStateError, HeapKeyedStateBackend } from './heap-backend.js';
 import type { KeyedSnapshot } from './backend.js';
+import { SEALED_KIND, unseal_kind } from '../util/sealed.js';
 
 function files_of(...snapshots: KeyedSnapshot[]): Map<string, Uint8Array> {
   return new Map(snapshots.flatMap((s) => s.files_to_write.map((f) => [f.path, f.bytes] as const)));
@@ -118,5 +119,37 @@ describe('HeapKeyedStateBackend', () => {
     const snapshot = filled(1 << 20).snapshot(1, 'p', 's');
     const other = new HeapKeyedStateBackend({ key_group_range: { start: 0, end: 31 }, max_parallelism: 32 });
     expect(() => other.restore([snapshot.handle], new Map())).toThrow(/max parallelism/);
+  });
+  it('write the snapshot index and every key-group chunk exactly as JSON.stringify does', () => {
+    const backend = new HeapKeyedStateBackend({ key_group_range: { start: 0, end: 15 }, max_parallelism: 16, memory_threshold_bytes: 0 });
+    const values: unknown[] = [0, -0, 7, 2 ** 31 - 1, 2 ** 31, -3, 0.5, 1e21, NaN, Infinity, true, false, null, '', 'plain', 'quote " back \\ tab \t', 'ünïcode ✓ 😀', '\ud800', { n: [1, 'x'] }, [2, null]];
+    values.forEach((value, i) => {
+      backend.put('values', i % 16, `k${i}`, '', value);
+      backend.put('values', i % 16, `k${i}`, `w"${i}`, value);
+      backend.put('other state', (i * 5) % 16, `ключ ${i}`, '', value);
+    });
+    const snapshot = backend.snapshot(1, 'p', 's');
+    const opened = unseal_kind(snapshot.files_to_write[0]?.bytes as Uint8Array, SEALED_KIND.heap_snapshot);
+    if (!opened.ok) throw new Error(opened.reason);
+    const payload = opened.payload;
+    const index_length = new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getUint32(0);
+    const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+    const canonical = (bytes: Uint8Array): string => JSON.stringify(JSON.parse(text(bytes)));
+    const index_bytes = payload.subarray(4, 4 + index_length);
+    expect(text(index_bytes)).toBe(canonical(index_bytes));
+    const index = JSON.parse(text(index_bytes)) as { chunks: { key_group: number; offset: number; length: number }[] };
+    expect(index.chunks).toHaveLength(16);
+    for (const chunk of index.chunks) {
+      const chunk_bytes = payload.subarray(4 + index_length + chunk.offset, 4 + index_length + chunk.offset + chunk.length);
+      expect(text(chunk_bytes)).toBe(canonical(chunk_bytes));
+    }
+    const restored = new HeapKeyedStateBackend({ key_group_range: { start: 0, end: 15 }, max_parallelism: 16 });
+    restored.restore([snapshot.handle], files_of(snapshot));
+    values.forEach((value, i) => {
+      const expected: unknown = JSON.parse(JSON.stringify([value]))[0];
+      expect(restored.get('values', i % 16, `k${i}`, '')).toEqual(expected);
+      expect(restored.get('values', i % 16, `k${i}`, `w"${i}`)).toEqual(expected);
+      expect(restored.get('other state', (i * 5) % 16, `ключ ${i}`, '')).toEqual(expected);
+    });
   });
 });

@@ -6,6 +6,7 @@ import type {
   FileRef, KeyedSnapshot, KeyedStateBackend, KeyedStateHandle, KeyGroupRange, SnapshotFile, StateEntry,
 } from './backend.js';
 import { SEALED_KIND, base64_to_bytes, bytes_to_base64, seal, sealed_checksum_hex, unseal_kind } from '../util/sealed.js';
+import { plain_json_bytes, write_uint_digits } from '../util/plain-json.js';
 
 /** A persisted state file or inline state failed verification (checksum, truncation, format). Nothing was restored. */
 export class CorruptStateError extends Error {
@@ -146,6 +147,9 @@ function write_byte(position: number, byte: number): number {
   return position + 1;
 }
 
+const MAX_INT32 = 0x7fffffff;
+/** Digits of a non-negative int32. */
+const UINT_DIGITS_ROOM_BYTES = 10;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const OPEN_BRACKET = 0x5b;
@@ -160,8 +164,24 @@ function json_plain(text: string): boolean {
   return true;
 }
 
-/** Writes JSON.stringify(text). */
+/** Writes JSON.stringify(text): printable ASCII other than `"` and `\` in one pass, anything else as below. */
 function write_json_string(position: number, text: string): number {
+  const length = text.length;
+  reserve(position, length + 2);
+  const bytes = scratch;
+  bytes[position] = QUOTE;
+  let end = position + 1;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return write_json_string_other(position, text);
+    bytes[end++] = c;
+  }
+  bytes[end] = QUOTE;
+  return end + 1;
+}
+
+/** Writes JSON.stringify(text) for text with characters JSON escapes or beyond ASCII. */
+function write_json_string_other(position: number, text: string): number {
   if (!json_plain(text)) return write_text(position, JSON.stringify(text));
   position = write_byte(position, QUOTE);
   position = write_text(position, text);
@@ -175,8 +195,9 @@ function write_json_string(position: number, text: string): number {
  */
 function write_row(position: number, state: string, key: string, namespace: string, value: unknown): number {
   let value_json: string | undefined;
-  if (typeof value === 'number') value_json = Number.isFinite(value) ? String(value) : 'null';
-  else if (typeof value === 'boolean') value_json = value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (!(value >= 0 && value <= MAX_INT32 && (value | 0) === value)) value_json = Number.isFinite(value) ? String(value) : 'null';
+  } else if (typeof value === 'boolean') value_json = value ? 'true' : 'false';
   else if (value === null) value_json = 'null';
   else if (typeof value !== 'string') return write_text(position, JSON.stringify([state, key, namespace, value]));
   position = write_byte(position, OPEN_BRACKET);
@@ -186,7 +207,12 @@ function write_row(position: number, state: string, key: string, namespace: stri
   position = write_byte(position, COMMA);
   position = write_json_string(position, namespace);
   position = write_byte(position, COMMA);
-  position = value_json === undefined ? write_json_string(position, value as string) : write_text(position, value_json);
+  if (value_json !== undefined) position = write_text(position, value_json);
+  else if (typeof value === 'number') {
+    // A non-negative int32 (the usual counter or sequence number): its digits, as String() gives them.
+    reserve(position, UINT_DIGITS_ROOM_BYTES);
+    position = write_uint_digits(scratch, position, value);
+  } else position = write_json_string(position, value as string);
   return write_byte(position, CLOSE_BRACKET);
 }
 
@@ -461,7 +487,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       index.chunks.push({ key_group, offset: chunk_start, length: position - chunk_start });
     }
     const body_bytes = position;
-    const index_bytes = encoder.encode(JSON.stringify(index));
+    // The index is plain data, so the shared writer gives JSON.stringify's bytes without the intermediate string.
+    const index_bytes = plain_json_bytes(index) ?? encoder.encode(JSON.stringify(index));
     const payload_bytes = 4 + index_bytes.length + body_bytes;
     reserve(body_bytes, payload_bytes - body_bytes);
     scratch.copyWithin(4 + index_bytes.length, 0, body_bytes);

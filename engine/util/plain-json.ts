@@ -115,7 +115,7 @@ function write_number(value: number, at: number): number {
 }
 
 /** The decimal digits of a non-negative int32 at `at` (the caller has made room for 10 bytes); returns the end offset. */
-function write_uint_digits(buffer: Uint8Array, at: number, value: number): number {
+export function write_uint_digits(buffer: Uint8Array, at: number, value: number): number {
   let digits = 1;
   for (let rest = value; rest >= 10; rest = (rest / 10) | 0) digits++;
   const end = at + digits;
