@@ -69,6 +69,31 @@ export function with_records(records: number): (scenario: Scenario) => Scenario 
   };
 }
 
+/**
+ * The chaos scenario at `rate_per_second` records per virtual second over the same 5 virtual seconds of input (faults,
+ * checkpoints, heartbeats and phases unchanged): how time compression depends on the input's density.
+ */
+export function at_rate(rate_per_second: number): (scenario: Scenario) => Scenario {
+  return (scenario) => {
+    const workload = scenario.workload;
+    if (workload?.records === undefined || workload.rate_per_second === undefined) throw new Error(`${scenario.name} sets no workload records and rate`);
+    const input_ms = (workload.records / workload.rate_per_second) * 1000;
+    const records = Math.round((rate_per_second * input_ms) / 1000);
+    return { ...scenario, name: `${scenario.name}-${rate_per_second}-per-s`, workload: { ...workload, records, rate_per_second } };
+  };
+}
+
+/**
+ * The compression sweep: input rates (records per virtual second; the standard scenario's is 2,000), with the nemesis
+ * and, at the lowest rate, without it too (what a nearly idle cluster's heartbeats, checkpoints and judging cost).
+ */
+const COMPRESSION_SWEEP = [
+  { rate: 200, faults: true },
+  { rate: 20, faults: true },
+  { rate: 20, faults: false },
+] as const;
+const COMPRESSION_SWEEP_SEEDS = 20;
+
 /** Input sizes of the cost model: a seed's CPU = fixed + per-record × records (least squares over these sizes). */
 const COST_MODEL_RECORDS = [1_000, 5_000, 10_000] as const;
 const COST_MODEL_SEEDS = 30;
@@ -198,6 +223,12 @@ export async function run_bench(): Promise<BenchFigure[]> {
     note_heap();
     return { records, ms_per_seed: run.cpu_ms / run.seeds };
   });
+  const sweep = COMPRESSION_SWEEP.map(({ rate, faults }) => {
+    const variant = faults ? at_rate(rate) : (scenario: Scenario): Scenario => without_faults(at_rate(rate)(scenario));
+    const run = measure_chaos(COMPRESSION_SWEEP_SEEDS, CHAOS_SCENARIO, variant, COST_MODEL_WARM_UP_SEEDS);
+    note_heap();
+    return { rate, faults, run };
+  });
   const mean_records = sizes.reduce((sum, s) => sum + s.records, 0) / sizes.length;
   const mean_ms = sizes.reduce((sum, s) => sum + s.ms_per_seed, 0) / sizes.length;
   const per_record_ms =
@@ -243,6 +274,17 @@ export async function run_bench(): Promise<BenchFigure[]> {
       pass: compression >= 1000,
       note: `${(chaos.virtual_ms / 1000).toFixed(0)} virtual s in ${(chaos.cpu_ms / 1000).toFixed(1)} CPU s (${(chaos.wall_ms / 1000).toFixed(1)} wall s: ${Math.round(chaos.virtual_ms / chaos.wall_ms)}x wall)`,
     },
+    ...sweep.map(({ rate, faults, run }) => ({
+      name: `scale: time compression at ${rate} records per virtual second${faults ? '' : ' without faults'} (chaos-standard with 5 virtual s of input at that rate)`,
+      value: Math.round(run.virtual_ms / run.cpu_ms),
+      unit: 'virtual s per CPU s',
+      baseline_name: 'chaos-standard (2,000 records per virtual second)',
+      baseline_value: Math.round(compression),
+      ratio: round(run.virtual_ms / run.cpu_ms / compression, 2),
+      note:
+        `${run.seeds} seeds: ${(run.cpu_ms / run.seeds).toFixed(1)} ms CPU and ${(run.virtual_ms / run.seeds / 1000).toFixed(1)} virtual s per seed, ` +
+        `${run.faults_per_seed.toFixed(1)} faults per seed, ${run.failed} failed; the simulator skips idle time, so compression is set by the records' work`,
+    })),
   );
 
   word_count_run(5_000, undefined); // warm-up (JIT)
