@@ -30,7 +30,7 @@ const CHAOS_WARM_UP_SEEDS = 30;
 const COST_MODEL_WARM_UP_SEEDS = 5;
 const CHECKPOINT_INTERVAL_MS = 100;
 const CHECKPOINT_LINES = 200_000;
-const CHECKPOINT_ROUNDS = 5;
+const CHECKPOINT_ROUNDS = 9;
 const PLANTED_BUG_MAX_RUNS = 50;
 /** The fast-check seed planted-bugs.test.ts uses, so the figures match what CI sees. */
 const PLANTED_BUG_SEED = 42;
