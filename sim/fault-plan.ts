@@ -84,6 +84,12 @@ export function fault_target(fault: Fault): string {
 /** Applies one fault now: a 'fault' trace record, then the effect. */
 export function apply_fault(world: World, fault: Fault): void {
   const { at_ms: _at_ms, kind: _kind, ...rest } = fault;
+  if (fault.kind === 'storage_missing_object') {
+    // The object is picked when the fault fires, so its record names the key that is gone (null: none to remove).
+    const removed_key = world.remove_random_object(fault.store, fault.key_prefix) ?? null;
+    world.note_fault(fault.kind, fault_target(fault), JSON.stringify({ ...rest, removed_key }));
+    return;
+  }
   world.note_fault(fault.kind, fault_target(fault), JSON.stringify(rest));
   switch (fault.kind) {
     case 'crash':
@@ -123,9 +129,6 @@ export function apply_fault(world: World, fault: Fault): void {
       return;
     case 'clock_drift':
       world.set_clock_drift(fault.target, fault.drift_ppm);
-      return;
-    case 'storage_missing_object':
-      world.remove_random_object(fault.store, fault.key_prefix);
       return;
     default: {
       const storage_kind = storage_kind_of[fault.kind] as StorageFaultKind;
