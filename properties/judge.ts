@@ -11,6 +11,8 @@ import { decode_metadata } from '../engine/checkpoint/metadata.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { checkpoint_keyed_state, RestoreChecker, type RestoreCapture } from './restore-check.js';
 import { output_id_of, upsert_effect } from './sink-output.js';
+import { lost_restore_point, type LostRestorePoint } from './lost-restore-point.js';
+import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 
 /** A simulated run (scenarios/runner.ts) with what the checks that ran alongside it found. */
 export interface RunEvidence extends SimulationEvidence {
@@ -326,6 +328,34 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   }
 
   if (wanted.has('liveness')) {
+    const store = evidence.view.run.world.checkpoint_store;
+    // Beyond the fault model: the only checkpoint recovery may use is gone for good (an older one would replay output
+    // its sinks already committed), so the job cannot go on. The safety properties still judge everything it did.
+    const lost_point = (engine_reason: string): LostRestorePoint | undefined =>
+      lost_restore_point({
+        engine_reason,
+        faults: evidence.faults,
+        newest_completed_id: newest_completed_id(),
+        metadata_path: (checkpoint_id) => observer.metadata_path_by_id.get(checkpoint_id),
+        references: (checkpoint_id, path) => {
+          const metadata_path = observer.metadata_path_by_id.get(checkpoint_id);
+          const bytes = metadata_path === undefined ? undefined : store.peek(metadata_path);
+          const decoded = bytes === undefined ? undefined : decode_metadata(bytes);
+          return decoded?.ok === true && files_to_verify(decoded.metadata).some((file) => file.path === path);
+        },
+        stored: (key) => store.has(key),
+      });
+    const newest_completed_id = (): number | undefined => {
+      let newest: number | undefined;
+      for (const checkpoint of observer.checkpoints.values()) {
+        if (checkpoint.status === 'completed' && (newest === undefined || checkpoint.checkpoint_id > newest)) newest = checkpoint.checkpoint_id;
+      }
+      for (const id of observer.ha_pointer_ids) if (newest === undefined || id > newest) newest = id;
+      return newest;
+    };
+    const excuse = (lost: LostRestorePoint, engine_reason: string): string =>
+      `not expected to hold: an injected storage_missing_object removed ${lost.key} at ${lost.removed_ms} ms, which the newest completed checkpoint chk-${lost.checkpoint_id} needs; ` +
+      `the engine refuses to restore an older one (status ${evidence.final_status}: ${engine_reason})${note_suffix}`;
     if (plan.phases.mode === 'unrestricted') add('liveness', 'skipped', 0, 'unrestricted mode checks safety only');
     else if (aborted) add('liveness', 'skipped', 0, 'the run stopped at an engine invariant violation');
     else if (plan.workload.bounded) {
@@ -338,13 +368,18 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         // The failure is explained by the restart strategy when none is configured, or when the engine's reason
         // names the configured strategy or its exhaustion. Only then does the message name the restart strategy.
         const explained = type === 'none' || engine_reason.includes(type) || /exhaust|attempts|too many failures/i.test(engine_reason);
+        const lost = lost_point(engine_reason);
         const message =
           evidence.final_status === 'FAILED'
             ? explained
               ? `job FAILED, explained by its ${strategy}: ${engine_reason}`
               : `job FAILED although the scenario configures ${type} recovery (the engine's reason is in the detail)`
             : `job did not finish within the liveness bound of ${plan.phases.liveness_bound_ms} ms after healing (status ${evidence.final_status}: ${engine_reason})`;
-        add('liveness', 'fail', 1, message + note_suffix, { message, time_ms: end_ms, detail: { status: evidence.final_status, engine_reason, explained_by_restart_strategy: explained, notes: evidence.notes } });
+        if (lost !== undefined) {
+          add('liveness', 'skipped', 1, excuse(lost, engine_reason));
+        } else {
+          add('liveness', 'fail', 1, message + note_suffix, { message, time_ms: end_ms, detail: { status: evidence.final_status, engine_reason, explained_by_restart_strategy: explained, notes: evidence.notes } });
+        }
       }
     } else {
       const start = evidence.liveness_started_ms ?? 0;
@@ -352,8 +387,11 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
       const grew = evidence.throughput.some((bucket) => bucket.time_ms >= start && bucket.records > 0);
       if (committed_after || grew) add('liveness', 'pass', 1, 'output kept growing after the cluster healed');
       else {
+        const engine_reason = observer.last_status?.reason ?? 'no reason logged';
+        const lost = lost_point(engine_reason);
         const message = `no output within ${plan.phases.liveness_bound_ms} ms after the cluster healed`;
-        add('liveness', 'fail', 1, message, { message, time_ms: end_ms });
+        if (lost !== undefined) add('liveness', 'skipped', 1, excuse(lost, engine_reason));
+        else add('liveness', 'fail', 1, message, { message, time_ms: end_ms });
       }
     }
   }
