@@ -2,12 +2,12 @@
 // run while the job runs attached, re-runs a sample of seeds to check determinism, then judges every property
 // against the oracle (judge.ts) and builds the result. Only wall_ms reads a clock.
 import { performance } from 'node:perf_hooks';
-import type { TraceSink } from '../sim/index.js';
+import type { TraceSink, World } from '../sim/index.js';
 import { RUN_RESULT_FORMAT, RUN_RESULT_FORMAT_VERSION, type RunResult } from '../scenarios/result-format.js';
 import { DETERMINISM_SAMPLE_EVERY, replay_command, simulate, TraceFile, type RunScenarioOptions, type RunUnderCheck, type SimulateHooks } from '../scenarios/runner.js';
 import { plan_run, type RunPlan } from '../scenarios/run/plan.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
-import { check_checkpoint_invariants } from './checkpoint-invariants.js';
+import { check_checkpoint_invariants, type CheckpointFacts } from './checkpoint-invariants.js';
 import { evaluate_run, type RunEvidence } from './judge.js';
 import { capture_checkpoint, type RestoreCapture } from './restore-check.js';
 
@@ -62,8 +62,23 @@ class RunChecks {
 
   attach(run: RunUnderCheck): void {
     const { observer, view } = run;
-    observer.on('recovery.started', (event) => this.check_store(run, event.time_ms));
-    observer.on('checkpoint.completed', (event) => this.check_store(run, event.time_ms));
+    const world = view.run.world;
+    // The same facts serve every store check: the observer's list of completed paths grows in place.
+    const store_facts: CheckpointFacts = {
+      triggered_ids: [],
+      completed_ids: [],
+      completed_metadata_paths: observer.completed_metadata_paths,
+      aborted_ids: [],
+      restored_ids: [],
+      damaged_prefixes: [],
+      num_retained: run.plan.flink.checkpointing.num_retained,
+      peek: (key) => world.checkpoint_store.view(key),
+      has: (key) => world.checkpoint_store.has(key),
+      storage_faults_injected: false,
+      decode: (path, bytes) => run.metadata.decode(path, bytes),
+    };
+    observer.on('recovery.started', (event) => this.check_store(world, store_facts, event.time_ms));
+    observer.on('checkpoint.completed', (event) => this.check_store(world, store_facts, event.time_ms));
     observer.on('job.status', (event) => {
       if (event.fields['status'] !== 'FINISHED' || this.final_checkpoint !== undefined) return;
       let latest: number | undefined;
@@ -86,22 +101,9 @@ class RunChecks {
   }
 
   /** Every file a retained checkpoint references is still in the checkpoint store (unless storage faults ran). */
-  private check_store(run: RunUnderCheck, time_ms: number): void {
-    const world = run.view.run.world;
+  private check_store(world: World, facts: CheckpointFacts, time_ms: number): void {
     if (this.store_checks.findings.length > 0 || world.faults().some((fault) => fault.kind.startsWith('storage_'))) return;
-    const result = check_checkpoint_invariants({
-      triggered_ids: [],
-      completed_ids: [],
-      completed_metadata_paths: run.observer.completed_metadata_paths,
-      aborted_ids: [],
-      restored_ids: [],
-      damaged_prefixes: [],
-      num_retained: run.plan.flink.checkpointing.num_retained,
-      peek: (key) => world.checkpoint_store.peek(key),
-      has: (key) => world.checkpoint_store.has(key),
-      storage_faults_injected: false,
-      decode: (path, bytes) => run.metadata.decode(path, bytes),
-    })
+    const result = check_checkpoint_invariants(facts);
     this.store_checks.checks += result.checks;
     for (const finding of result.findings) this.store_checks.findings.push({ ...finding, time_ms });
   }

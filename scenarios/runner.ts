@@ -239,7 +239,7 @@ class EvidenceRecorder {
     const checkpoint = this.observer.checkpoints.get(checkpoint_id);
     const path = this.observer.metadata_path_by_id.get(checkpoint_id);
     if (checkpoint === undefined || path === undefined || checkpoint.size_bytes > 0) return;
-    const bytes = this.view.run.world.checkpoint_store.peek(path);
+    const bytes = this.view.run.world.checkpoint_store.view(path);
     if (bytes === undefined) return;
     const decoded = this.metadata.decode(path, bytes);
     let size_bytes = bytes.length;

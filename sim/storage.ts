@@ -90,6 +90,15 @@ export class SimStore {
     return bytes === undefined ? undefined : bytes.slice();
   }
 
+  /**
+   * The stored bytes themselves, without peek's copy, for inspections that only read them. The caller must not
+   * modify them. They stay valid afterwards: the store never changes a stored object in place (a put or delete
+   * replaces or drops it).
+   */
+  view(key: string): Uint8Array | undefined {
+    return this.objects.get(key);
+  }
+
   /** Whether an object is stored under the key (peek without the copy). */
   has(key: string): boolean {
     return this.objects.has(key);

@@ -404,7 +404,8 @@ export class CheckpointCoordinator {
     const written = new Set<string>();
     for (const ack of pending.acks.values()) for (const path of ack.written_files) written.add(path);
     const metadata = this.build_metadata(pending);
-    for (const f of referenced_files(metadata).shared_files) {
+    const { shared_files } = referenced_files(metadata);
+    for (const f of shared_files) {
       if (!written.has(f.path) && !this.registry.is_referenced(f.path)) {
         this.abort(pending, 'SHARED_STATE_MISSING', `shared file ${f.path} is neither new nor registered`);
         return;
@@ -413,7 +414,7 @@ export class CheckpointCoordinator {
     const path = pending.request.kind === 'savepoint' ? savepoint_metadata_path(this.job_id, checkpoint_id) : metadata_path(this.job_id, checkpoint_id);
     // From here on the shared files are protected: a completion that drops an older checkpoint while this metadata is
     // being written must not delete a file this checkpoint re-uses.
-    this.registry.register(checkpoint_id, referenced_files(metadata).shared_files);
+    this.registry.register(checkpoint_id, shared_files);
     pending.phase = 'persisting';
     pending.metadata_path = path;
     this.hooks.log('checkpoint.finalizing', { checkpoint_id, metadata_path: path });

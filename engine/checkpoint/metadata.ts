@@ -116,8 +116,15 @@ export function referenced_files(metadata: CheckpointMetadata): { private_files:
       }
     }
   }
-  const sorted = (m: Map<string, FileRef>): FileRef[] => [...m.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { private_files: sorted(private_files), shared_files: sorted(shared_files) };
+  return { private_files: sorted_by_path(private_files), shared_files: sorted_by_path(shared_files) };
+}
+
+function sorted_by_path(files: Map<string, FileRef>): FileRef[] {
+  return [...files.values()].sort(compare_paths);
+}
+
+function compare_paths(a: FileRef, b: FileRef): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
 /** A structural check of metadata; returns the first problem found or undefined. */

@@ -6,6 +6,8 @@ import { decode_metadata, type DecodeMetadataResult } from '../../engine/checkpo
 /**
  * decode_metadata for checks that read the same metadata files again and again while a job runs: the last decode
  * per path is kept and reused while the bytes read are the same. Holds at most `max_paths` paths (oldest dropped).
+ * The bytes handed in are kept for that comparison, so nobody may modify them afterwards (a SimStore.view of a
+ * stored object or a peek copy both qualify).
  */
 export class MetadataDecodeCache {
   private readonly by_path = new Map<string, { bytes: Uint8Array; decoded: DecodeMetadataResult }>();
@@ -14,7 +16,7 @@ export class MetadataDecodeCache {
 
   decode(path: string, bytes: Uint8Array): DecodeMetadataResult {
     const cached = this.by_path.get(path);
-    if (cached !== undefined && same_bytes(cached.bytes, bytes)) return cached.decoded;
+    if (cached !== undefined && (cached.bytes === bytes || same_bytes(cached.bytes, bytes))) return cached.decoded;
     const decoded = decode_metadata(bytes);
     this.by_path.delete(path);
     this.by_path.set(path, { bytes, decoded });
