@@ -6,7 +6,7 @@ import type {
   FileRef, KeyedSnapshot, KeyedStateBackend, KeyedStateHandle, KeyGroupRange, SnapshotFile, StateEntry,
 } from './backend.js';
 import { SEALED_KIND, base64_to_bytes, bytes_to_base64, seal, sealed_checksum_hex, unseal_kind } from '../util/sealed.js';
-import { plain_json_bytes, write_uint_digits } from '../util/plain-json.js';
+import { plain_json_bytes, write_uint_digits, write_verbatim_string } from '../util/plain-json.js';
 
 /** A persisted state file or inline state failed verification (checksum, truncation, format). Nothing was restored. */
 export class CorruptStateError extends Error {
@@ -164,20 +164,11 @@ function json_plain(text: string): boolean {
   return true;
 }
 
-/** Writes JSON.stringify(text): printable ASCII other than `"` and `\` in one pass, anything else as below. */
+/** Writes JSON.stringify(text): verbatim strings through the shared writer, anything else as below. */
 function write_json_string(position: number, text: string): number {
-  const length = text.length;
-  reserve(position, length + 2);
-  const bytes = scratch;
-  bytes[position] = QUOTE;
-  let end = position + 1;
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return write_json_string_other(position, text);
-    bytes[end++] = c;
-  }
-  bytes[end] = QUOTE;
-  return end + 1;
+  reserve(position, text.length + 2);
+  const end = write_verbatim_string(scratch, position, text);
+  return end >= 0 ? end : write_json_string_other(position, text);
 }
 
 /** Writes JSON.stringify(text) for text with characters JSON escapes or beyond ASCII. */

@@ -86,20 +86,26 @@ function write_object(fields: Record<string, unknown>, at: number, depth: number
 
 /** A quoted string, if JSON writes it verbatim (printable ASCII other than `"` and `\`). */
 function write_string(text: string, at: number): number {
+  if (at + text.length + 2 > scratch.length && !grow(at, text.length + 2)) return NOT_PLAIN;
+  return write_verbatim_string(scratch, at, text);
+}
+
+/**
+ * `text` in quotes at `at`, if JSON writes it verbatim (printable ASCII other than `"` and `\`): returns the end
+ * offset, or -1 (the buffer may then hold a partial write). The caller has made room for text.length + 2 bytes.
+ */
+export function write_verbatim_string(buffer: Uint8Array, at: number, text: string): number {
   const length = text.length;
-  if (at + length + 2 > scratch.length && !grow(at, length + 2)) return NOT_PLAIN;
-  const buffer = scratch;
   buffer[at++] = 0x22; // "
   if (length > LONG_STRING_CHARS) {
     if (NOT_VERBATIM.test(text)) return NOT_PLAIN;
     at += encoder.encodeInto(text, buffer.subarray(at)).written;
-    buffer[at++] = 0x22; // "
-    return at;
-  }
-  for (let i = 0; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return NOT_PLAIN;
-    buffer[at++] = code;
+  } else {
+    for (let i = 0; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return NOT_PLAIN;
+      buffer[at++] = code;
+    }
   }
   buffer[at++] = 0x22; // "
   return at;
