@@ -120,7 +120,8 @@ describe('HeapKeyedStateBackend', () => {
     const other = new HeapKeyedStateBackend({ key_group_range: { start: 0, end: 31 }, max_parallelism: 32 });
     expect(() => other.restore([snapshot.handle], new Map())).toThrow(/max parallelism/);
   });
-  it('write the snapshot index and every key-group chunk exactly as JSON.stringify does', () => {
+
+  it('writes the snapshot index and every key-group chunk exactly as JSON.stringify does', () => {
     const backend = new HeapKeyedStateBackend({ key_group_range: { start: 0, end: 15 }, max_parallelism: 16, memory_threshold_bytes: 0 });
     const values: unknown[] = [0, -0, 7, 2 ** 31 - 1, 2 ** 31, -3, 0.5, 1e21, NaN, Infinity, true, false, null, '', 'plain', 'quote " back \\ tab \t', 'ünïcode ✓ 😀', '\ud800', { n: [1, 'x'] }, [2, null]];
     values.forEach((value, i) => {
