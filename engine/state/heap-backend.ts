@@ -6,7 +6,7 @@ import type {
   FileRef, KeyedSnapshot, KeyedStateBackend, KeyedStateHandle, KeyGroupRange, SnapshotFile, StateEntry,
 } from './backend.js';
 import { SEALED_KIND, base64_to_bytes, bytes_to_base64, seal, sealed_checksum_hex, unseal_kind } from '../util/sealed.js';
-import { plain_json_bytes, write_uint_digits, write_verbatim_string } from '../util/plain-json.js';
+import { is_uint_digits_number, plain_json_bytes, write_uint_digits, write_verbatim_string } from '../util/plain-json.js';
 
 /** A persisted state file or inline state failed verification (checksum, truncation, format). Nothing was restored. */
 export class CorruptStateError extends Error {
@@ -147,7 +147,6 @@ function write_byte(position: number, byte: number): number {
   return position + 1;
 }
 
-const MAX_INT32 = 0x7fffffff;
 /** Digits of a non-negative int32. */
 const UINT_DIGITS_ROOM_BYTES = 10;
 const QUOTE = 0x22;
@@ -187,7 +186,7 @@ function write_json_string_other(position: number, text: string): number {
 function write_row(position: number, state: string, key: string, namespace: string, value: unknown): number {
   let value_json: string | undefined;
   if (typeof value === 'number') {
-    if (!(value >= 0 && value <= MAX_INT32 && (value | 0) === value)) value_json = Number.isFinite(value) ? String(value) : 'null';
+    if (!is_uint_digits_number(value)) value_json = Number.isFinite(value) ? String(value) : 'null';
   } else if (typeof value === 'boolean') value_json = value ? 'true' : 'false';
   else if (value === null) value_json = 'null';
   else if (typeof value !== 'string') return write_text(position, JSON.stringify([state, key, namespace, value]));

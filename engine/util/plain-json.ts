@@ -113,11 +113,16 @@ export function write_verbatim_string(buffer: Uint8Array, at: number, text: stri
 
 /** Non-negative int32 values digit by digit, other finite numbers as their String() text (which JSON uses). */
 function write_number(value: number, at: number): number {
-  if (!(value >= 0 && value <= MAX_INT32 && (value | 0) === value)) {
+  if (!is_uint_digits_number(value)) {
     return Number.isFinite(value) ? write_ascii(String(value), at) : NOT_PLAIN;
   }
   if (at + SCALAR_ROOM_BYTES > scratch.length && !grow(at, SCALAR_ROOM_BYTES)) return NOT_PLAIN;
   return write_uint_digits(scratch, at, value);
+}
+
+/** Whether write_uint_digits can write the number: a non-negative int32. */
+export function is_uint_digits_number(value: number): boolean {
+  return value >= 0 && value <= MAX_INT32 && (value | 0) === value;
 }
 
 /** The decimal digits of a non-negative int32 at `at` (the caller has made room for 10 bytes); returns the end offset. */
