@@ -5,7 +5,7 @@ import type {
   FileRef, KeyedSnapshot, KeyedStateBackend, KeyedStateHandle, KeyGroupRange, SnapshotFile, StateEntry,
 } from '../backend.js';
 import {
-  CorruptStateError, assert_key_group_range, compare_strings, in_range, verified_file_bytes,
+  CorruptStateError, HeapKeyedStateBackend, assert_key_group_range, compare_strings, in_range, verified_file_bytes,
 } from '../heap-backend.js';
 import { sealed_checksum_hex } from '../../util/sealed.js';
 import { type LsmRecord, assert_sorted, compare_records, decode_run, encode_run, find_record, lower_bound, merge_runs } from './sorted-run.js';
@@ -178,10 +178,19 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     const runs: SortedRun[] = [];
     let seq = this.next_run_seq;
     const seen_groups = new Set<number>();
+    // Heap handles are how a canonical savepoint carries keyed state (Flink restores a canonical savepoint into any
+    // backend): their entries become one new, unconfirmed run that the next snapshot uploads.
+    const heap_handles = handles.filter((handle) => handle.backend !== 'lsm');
+    if (heap_handles.length > 0) {
+      const heap = new HeapKeyedStateBackend({ key_group_range: this.key_group_range, max_parallelism: this.max_parallelism });
+      heap.restore(heap_handles, files);
+      const records = [...heap.export_entries()].map((e): LsmRecord => ({ ...e, deleted: false }));
+      records.sort(compare_records);
+      for (const record of records) seen_groups.add(record.key_group);
+      runs.push({ seq: seq++, records, confirmed_ref: undefined, confirmed_checkpoint_id: 0, sealed_cache: undefined });
+    }
     for (const handle of handles) {
-      if (handle.backend !== 'lsm') {
-        throw new Error(`lsm backend cannot restore a '${handle.backend}' handle (use the canonical savepoint form)`);
-      }
+      if (handle.backend !== 'lsm') continue;
       if (handle.inline_sealed_base64 !== undefined || handle.private_files.length !== 0) {
         throw new CorruptStateError('lsm handle carries inline state or private files it never writes');
       }
