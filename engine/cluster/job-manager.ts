@@ -451,7 +451,9 @@ export class JobManager implements EngineNode {
       this.runtime.log('jm.savepoint_failed', { request: request_id, reason: outcome.reason });
       if (request.stop && this.stopping_with_savepoint) {
         this.stopping_with_savepoint = false;
-        if (this.status === 'RUNNING') this.coordinator?.start_periodic();
+        // Every task finished while the savepoint was pending: the job ends with its final checkpoint after all.
+        if (this.status === 'RUNNING' && this.finished_tasks.size === this.total_tasks) this.startFinalCheckpoint();
+        else if (this.status === 'RUNNING') this.coordinator?.start_periodic();
       }
       request.done({ ok: false, error: outcome.reason });
       return;
@@ -1101,10 +1103,10 @@ export class JobManager implements EngineNode {
             this.setStatus('FINISHED', 'all tasks finished');
             return;
           }
-          // Flink's final checkpoint (FLIP-147): transactional sinks commit their last transaction on its completion.
-          this.coordinator.stop_periodic();
-          this.final_checkpoint_attempts = 0;
-          this.triggerFinalCheckpoint();
+          // A stop-with-savepoint in flight ends the job (or, if it fails, triggers the final checkpoint then): a final
+          // checkpoint completing after the savepoint would commit output the resumed job produces again.
+          if (this.stopping_with_savepoint) return;
+          this.startFinalCheckpoint();
         }
         return;
       }
@@ -1365,6 +1367,13 @@ export class JobManager implements EngineNode {
     }
     this.setStatus('RESTARTING', `${reason}; restore again in ${decision.delay_ms} ms`);
     this.runtime.setTimer(decision.delay_ms, retry);
+  }
+
+  /** Flink's final checkpoint (FLIP-147): transactional sinks commit their last transaction on its completion. */
+  private startFinalCheckpoint(): void {
+    this.coordinator?.stop_periodic();
+    this.final_checkpoint_attempts = 0;
+    this.triggerFinalCheckpoint();
   }
 
   private triggerFinalCheckpoint(): void {
