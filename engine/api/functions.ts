@@ -101,6 +101,8 @@ export interface SourceReaderContext {
   wakeAfter(after_ms: number): void;
   getOperatorListState<T>(name: string, mode: OperatorStateMode): OperatorListState<T>;
   log(event: string, fields?: Record<string, unknown>): void;
+  /** Marks a coverage probe as hit (a "sometimes" assertion: this code was reached). */
+  probe?(name: string): void;
 }
 
 export type PollStatus = 'more' | 'nothing_available' | 'end_of_input';

@@ -324,6 +324,7 @@ export class Task implements OutputAvailabilityListener {
         wakeAfter: (after_ms) => host.wakeAfter(this, after_ms),
         getOperatorListState: (name, mode) => this.getOperatorListState(source_node.uid, name, mode),
         log: (event, fields) => host.log(event, { task: this.key, ...fields }),
+        probe: (name) => host.probe?.(name),
       });
       this.source = new SourceDriver(reader, source_node.operator.watermarks, head);
     }

@@ -41,12 +41,11 @@ class SplitSourceReaderAdapter implements SourceReader<unknown> {
   ) {
     this.retry_ms = config.retry_ms ?? 50;
     this.state = ctx.getOperatorListState<LogSplitState>(SPLITS_STATE, 'split');
-    const probe = (ctx as Partial<{ probe(name: string): void }>).probe;
+    const probe = ctx.probe;
     this.reader = new LogSplitReader(
       {
         now_ms: () => ctx.now_ms(),
         log: (event, fields) => ctx.log(event, fields),
-        // SourceReaderContext has no probe yet: use it when the task provides one.
         probe: (name) => probe?.call(ctx, name),
         fail_invariant: (message, detail) => {
           throw new Error(`split source reader: ${message} ${JSON.stringify(detail ?? {})}`);
