@@ -13,6 +13,7 @@ import type { JobFactory } from '../engine/api/environment.js';
 import { StreamExecutionEnvironment } from '../engine/api/environment.js';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type Collector, type OnTimerContext, type TimerService } from '../engine/api/functions.js';
 import { parseWindowNamespace, windowMaxTimestamp, windowNamespace } from '../engine/api/windows.js';
+import { SplitLogSource } from '../engine/connectors/split-source/index.js';
 import { LogSource, splitId } from '../engine/connectors/log-source.js';
 import type { LogRecord } from '../engine/connectors/log-broker.js';
 import type { GraphNode, NodeOperator } from '../engine/graph/job-graph.js';
@@ -134,12 +135,14 @@ export function evaluateOracle(
 }
 
 function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: OracleInput, offsets?: ReadonlyMap<string, number>): ElementStream {
-  if (!(op.source instanceof LogSource)) throw new Error(`oracle: unsupported source kind ${op.source.kind}`);
+  if (!(op.source instanceof LogSource) && !(op.source instanceof SplitLogSource)) throw new Error(`oracle: unsupported source kind ${op.source.kind}`);
   const config = op.source.config;
   const partitions = input.get(config.topic) ?? [];
   const out = new ElementStream();
   const assigner = op.watermarks?.timestamp_assigner;
-  for (let p = 0; p < config.partitions; p++) {
+  // The log source names its partitions in its config; the split source reads every partition the topic has.
+  const partition_count = op.source instanceof LogSource ? op.source.config.partitions : partitions.length;
+  for (let p = 0; p < partition_count; p++) {
     const records = partitions[p] ?? [];
     const limit = Math.min(records.length, offsets?.get(splitId(config.topic, p)) ?? records.length);
     if (assigner === undefined) {

@@ -5,6 +5,8 @@ import type { JobFactory } from '../engine/api/environment.js';
 import { decode_metadata, type CheckpointMetadata, type DecodeMetadataResult } from '../engine/checkpoint/metadata.js';
 import { splitId, type PartitionOffset } from '../engine/connectors/log-source.js';
 import type { LogRecord } from '../engine/connectors/log-broker.js';
+import { SPLITS_STATE } from '../engine/connectors/split-source/index.js';
+import { split_id_for, type LogSplit, type LogSplitState } from '../engine/connectors/split-source/split.js';
 import type { KeyedStateBackend, KeyedStateHandle, StateEntry } from '../engine/state/backend.js';
 import { HeapKeyedStateBackend } from '../engine/state/heap-backend.js';
 import { LsmKeyedStateBackend } from '../engine/state/lsm/lsm-backend.js';
@@ -48,15 +50,37 @@ export function capture_checkpoint(
   return { time_ms, checkpoint_id, metadata, decoded, files };
 }
 
-/** Source offsets (split id → next offset) stored in a checkpoint by the log source's "offsets" list state. */
-export function checkpoint_offsets(metadata: CheckpointMetadata): Map<string, number> {
+/**
+ * Source offsets (split id → next offset) stored in a checkpoint: the log source's "offsets" list state, or the split
+ * source's reader state ("splits": each assigned split with its offset) and enumerator master state (splits not yet
+ * assigned, at their start offset). A split the enumerator knows that no reader holds was read to its end (finished
+ * splits leave the reader's state); a partition of the input it does not know yet was not read at all (offset 0).
+ */
+export function checkpoint_offsets(metadata: CheckpointMetadata, input?: RestoredJob['input']): Map<string, number> {
   const offsets = new Map<string, number>();
+  const known_splits = new Set<string>();
+  let split_source = false;
+  for (const master of metadata.master_states) {
+    if (!master.name.startsWith('split-enumerator/')) continue;
+    split_source = true;
+    const state = master.state as { known_split_ids?: string[]; unassigned?: LogSplit[] };
+    for (const id of state.known_split_ids ?? []) known_splits.add(id);
+    for (const split of state.unassigned ?? []) offsets.set(splitId(split.topic, split.partition), split.start_offset);
+  }
   for (const operator of metadata.operators) {
     for (const subtask of operator.subtasks) {
       for (const state of subtask.operator_state) {
-        if (state.name !== 'offsets') continue;
-        for (const entry of state.entries as PartitionOffset[]) offsets.set(splitId(entry.topic, entry.partition), entry.offset);
+        if (state.name === 'offsets') {
+          for (const entry of state.entries as PartitionOffset[]) offsets.set(splitId(entry.topic, entry.partition), entry.offset);
+        } else if (state.name === SPLITS_STATE) {
+          for (const entry of state.entries as LogSplitState[]) offsets.set(splitId(entry.split.topic, entry.split.partition), entry.offset);
+        }
       }
+    }
+  }
+  if (split_source) {
+    for (const [topic, partitions] of input ?? []) {
+      for (let p = 0; p < partitions.length; p++) if (!known_splits.has(split_id_for(topic, p))) offsets.set(splitId(topic, p), 0);
     }
   }
   return offsets;
@@ -102,7 +126,7 @@ export function check_restored_state(capture: RestoreCapture, job: RestoredJob):
   } catch (error) {
     return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: (error as Error).message };
   }
-  const offsets = checkpoint_offsets(decoded.metadata);
+  const offsets = checkpoint_offsets(decoded.metadata, job.input);
   const oracle = evaluateOracle(job.build, job.params, job.input, {
     offsets,
     state_only: true,

@@ -2,6 +2,7 @@
 import type { Sink } from '../api/functions.js';
 import { CollectSink, DiscardingSink, ThrottledSink } from '../connectors/collect-sink.js';
 import { LogSource } from '../connectors/log-source.js';
+import { SplitLogSource } from '../connectors/split-source/index.js';
 import { TwoPhaseCommitSink } from '../connectors/two-phase-commit-sink.js';
 import { IdempotentSink } from '../connectors/idempotent-sink.js';
 import { AtLeastOnceSink } from '../connectors/at-least-once-sink.js';
@@ -23,6 +24,11 @@ export interface CommonParams {
   sink_records_per_ms?: number;
   /** The source's request timeout (Kafka's request.timeout.ms); default LogSource's. */
   source_request_timeout_ms?: number;
+  /**
+   * `log` (default): the Kafka-consumer-style LogSource. `split`: the split source (FLIP-27), its enumerator run by the
+   * JobManager; the source's uid must be `source`.
+   */
+  source?: 'log' | 'split';
 }
 
 export const DEFAULT_COMMON_PARAMS: CommonParams = {
@@ -41,7 +47,11 @@ export function commonParams(params: Record<string, unknown>): CommonParams {
   return merged;
 }
 
-export function sourceFor(params: CommonParams): LogSource {
+export function sourceFor(params: CommonParams): LogSource | SplitLogSource {
+  if (params.source === 'split') {
+    return new SplitLogSource({ source_uid: 'source', broker: params.broker, topic: params.topic, bounded: params.bounded });
+  }
+  if (params.source !== undefined && params.source !== 'log') throw new Error(`parameter source must be log or split, got ${JSON.stringify(params.source)}`);
   return new LogSource({
     broker: params.broker,
     topic: params.topic,

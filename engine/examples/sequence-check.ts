@@ -5,7 +5,7 @@ import type { LogRecord } from '../connectors/log-broker.js';
 import type { KeyedProcessFunction, RuntimeContext } from '../api/functions.js';
 import type { ValueState } from '../state/keyed-state.js';
 import { commonParams, numberParam, sinkFor, sourceFor } from './common.js';
-import { emptyPartitions, partitionForKey, WorkloadRandom, type TopicInput } from './workload.js';
+import { emptyPartitions, keyNamer, partitionForKey, WorkloadRandom, type TopicInput } from './workload.js';
 
 export interface SequencedRecord {
   key: string;
@@ -54,6 +54,7 @@ export function sequenceCheckInput(raw: Record<string, unknown>): TopicInput {
   const records = numberParam(raw, 'records', 1000);
   const keys = numberParam(raw, 'keys', 20);
   const random = new WorkloadRandom(numberParam(raw, 'seed', 1));
+  const name_of = keyNamer(raw, 'k');
   const next_seq = new Array<number>(keys).fill(0);
   const partitions = emptyPartitions(params.partitions);
   // Each key's name and partition, worked out at its first record rather than at every record.
@@ -63,7 +64,7 @@ export function sequenceCheckInput(raw: Record<string, unknown>): TopicInput {
     const k = random.int(0, keys - 1);
     let key = key_names[k];
     if (key === undefined) {
-      key = `k${k}`;
+      key = name_of(k);
       key_names[k] = key;
       key_partitions[k] = partitions[partitionForKey(key, params.partitions)]!;
     }

@@ -4,7 +4,7 @@ import type { StreamExecutionEnvironment } from '../api/environment.js';
 import type { AggregateFunction, TimeWindow } from '../api/functions.js';
 import { SlidingEventTimeWindows, TumblingEventTimeWindows } from '../api/windows.js';
 import { commonParams, numberParam, sinkFor, sourceFor } from './common.js';
-import { emptyPartitions, WorkloadRandom, type TopicInput } from './workload.js';
+import { emptyPartitions, keyNamer, WorkloadRandom, type TopicInput } from './workload.js';
 
 export interface KeyedValue {
   key: string;
@@ -65,11 +65,12 @@ export function windowedSumInput(raw: Record<string, unknown>): TopicInput {
   const step_ms = numberParam(raw, 'step_ms', 3);
   const disorder_ms = numberParam(raw, 'out_of_orderness_ms', 20);
   const random = new WorkloadRandom(numberParam(raw, 'seed', 1));
+  const key = keyNamer(raw, 'k');
   const partitions = emptyPartitions(params.partitions);
   for (let i = 0; i < records; i++) {
     const partition = partitions[i % params.partitions]!;
     const timestamp_ms = partition.length * step_ms + random.int(0, disorder_ms);
-    const value: KeyedValue = { key: `k${random.int(0, keys - 1)}`, value: random.int(1, 100), timestamp_ms };
+    const value: KeyedValue = { key: key(random.int(0, keys - 1)), value: random.int(1, 100), timestamp_ms };
     partition.push({ value, timestamp_ms });
   }
   return new Map([[params.topic, partitions]]);

@@ -2,7 +2,7 @@
 import type { StreamExecutionEnvironment } from '../api/environment.js';
 import type { Collector } from '../api/functions.js';
 import { commonParams, numberParam, sinkFor, sourceFor } from './common.js';
-import { emptyPartitions, WorkloadRandom, type TopicInput } from './workload.js';
+import { emptyPartitions, keyNamer, WorkloadRandom, type TopicInput } from './workload.js';
 
 export type WordCount = [string, number];
 
@@ -40,10 +40,11 @@ export function wordCountInput(raw: Record<string, unknown>): TopicInput {
   const words_per_line = numberParam(raw, 'words_per_line', 5);
   const vocabulary = numberParam(raw, 'vocabulary', 50);
   const random = new WorkloadRandom(numberParam(raw, 'seed', 1));
+  const word = keyNamer(raw, 'w');
   const partitions = emptyPartitions(params.partitions);
   for (let i = 0; i < lines; i++) {
     const words: string[] = [];
-    for (let w = 0; w < words_per_line; w++) words.push(`w${random.int(0, vocabulary - 1)}`);
+    for (let w = 0; w < words_per_line; w++) words.push(word(random.int(0, vocabulary - 1)));
     partitions[i % params.partitions]!.push({ value: words.join(' '), timestamp_ms: i });
   }
   return new Map([[params.topic, partitions]]);

@@ -23,6 +23,24 @@ export class WorkloadRandom {
 
 export type TopicInput = Map<string, LogRecord[][]>;
 
+/**
+ * The name of key `index`: `<prefix><index>` (w0, w1, … or k0, k1, …), or the index-th of the scenario's own key
+ * names (params.key_names: unicode, colliding hash codes, keys on key-group boundaries) when it gives them.
+ */
+export function keyNamer(params: Record<string, unknown>, prefix: string): (index: number) => string {
+  const names = params['key_names'];
+  if (names === undefined) return (index) => `${prefix}${index}`;
+  if (!Array.isArray(names) || names.length === 0 || !names.every((name) => typeof name === 'string' && name.length > 0)) {
+    throw new Error('parameter key_names must be a non-empty list of non-empty strings');
+  }
+  const list = names as string[];
+  return (index) => {
+    const name = list[index];
+    if (name === undefined) throw new Error(`key ${index} has no name: key_names lists ${list.length}`);
+    return name;
+  };
+}
+
 export function emptyPartitions(partitions: number): LogRecord[][] {
   return Array.from({ length: partitions }, () => []);
 }

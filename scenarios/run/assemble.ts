@@ -11,6 +11,7 @@ import { create_transactional_store, type TransactionalStore } from '../../engin
 import { create_ha_store_node } from '../../engine/ha/index.js';
 import { commonParams, sinkFor } from '../../engine/examples/common.js';
 import { EXAMPLE_JOB_FACTORIES, exampleJob, type ExampleJob } from '../../engine/examples/index.js';
+import { keyNamer } from '../../engine/examples/workload.js';
 import type { KeyedStateBackend, StateEntry } from '../../engine/state/backend.js';
 import type { StreamOperator } from '../../engine/task/operators.js';
 import type { Task } from '../../engine/task/task.js';
@@ -143,7 +144,7 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
   const generated = job.generateInput(params);
   const input =
     plan.workload.key_distribution === 'zipf'
-      ? skew_input(plan.job_name, generated, new ZipfKeys(plan.workload.keys, plan.workload.zipf_exponent, world.random('workload/zipf')))
+      ? skew_input(plan.job_name, generated, new ZipfKeys(plan.workload.keys, plan.workload.zipf_exponent, world.random('workload/zipf')), skew_key_name(params))
       : generated;
   let total_input_records = 0;
   const partition_records = new Map<string, number[]>();
@@ -203,6 +204,19 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
     );
   }
   return { world, job, spec, input, total_input_records, task_manager_ids, engine_sink_kind };
+}
+
+/** Key names for skewed input: the scenario's key_names, else the job's own prefix and index. */
+function skew_key_name(params: Record<string, unknown>): (prefix: string, index: number) => string {
+  const namers = new Map<string, (index: number) => string>();
+  return (prefix, index) => {
+    let namer = namers.get(prefix);
+    if (namer === undefined) {
+      namer = keyNamer(params, prefix);
+      namers.set(prefix, namer);
+    }
+    return namer(index);
+  };
 }
 
 /** Live views on the engine objects of an assembled run (undefined while a process is down). */

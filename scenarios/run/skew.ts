@@ -37,8 +37,8 @@ export class ZipfKeys {
 
 type Input = Map<string, LogRecord[][]>;
 
-/** The same records with Zipf-drawn keys. Unknown jobs are returned unchanged. */
-export function skew_input(job_name: string, input: Input, zipf: ZipfKeys): Input {
+/** The same records with Zipf-drawn keys (named by `key_name`, default w<i> / k<i>). Unknown jobs are returned unchanged. */
+export function skew_input(job_name: string, input: Input, zipf: ZipfKeys, key_name: (prefix: string, index: number) => string = (prefix, index) => `${prefix}${index}`): Input {
   const out: Input = new Map();
   for (const [topic, partitions] of input) {
     switch (job_name) {
@@ -50,7 +50,7 @@ export function skew_input(job_name: string, input: Input, zipf: ZipfKeys): Inpu
               ...record,
               value: String(record.value)
                 .split(' ')
-                .map(() => `w${zipf.next()}`)
+                .map(() => key_name('w', zipf.next()))
                 .join(' '),
             })),
           ),
@@ -59,7 +59,7 @@ export function skew_input(job_name: string, input: Input, zipf: ZipfKeys): Inpu
       case 'windowed_sum':
         out.set(
           topic,
-          partitions.map((records) => records.map((record) => ({ ...record, value: { ...(record.value as object), key: `k${zipf.next()}` } }))),
+          partitions.map((records) => records.map((record) => ({ ...record, value: { ...(record.value as object), key: key_name('k', zipf.next()) } }))),
         );
         break;
       case 'sequence_check': {
@@ -68,7 +68,7 @@ export function skew_input(job_name: string, input: Input, zipf: ZipfKeys): Inpu
         const next_seq = new Map<string, number>();
         const skewed: LogRecord[][] = partitions.map(() => []);
         for (const record of all) {
-          const key = `k${zipf.next()}`;
+          const key = key_name('k', zipf.next());
           const seq = next_seq.get(key) ?? 0;
           next_seq.set(key, seq + 1);
           skewed[partitionForKey(key, partitions.length)]!.push({ value: { key, seq }, timestamp_ms: record.timestamp_ms });
