@@ -54,18 +54,23 @@ export function failure_file_name(scenario_name: string, seed: number): string {
   return `${scenario_name}-seed-${seed}.json`;
 }
 
-/** Writes the failure file into `<reports_dir>/failures/` and returns its path. */
+/**
+ * Writes the failure file into `<reports_dir>/failures/` and returns its path. `shrunk`: the file of a shrunk failure
+ * (named `…-shrunk.json`), with what it was shrunk from beside the usual fields.
+ */
 export function write_failure_file(
   reports_dir: string,
   scenario: Scenario,
   scenario_file: string,
   result: RunResult,
   cwd: string,
+  shrunk?: { property: string; faults_before: number; runs: number; steps: readonly string[]; from_trace_hash: string },
 ): string {
   const dir = join(reports_dir, 'failures');
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, failure_file_name(scenario.name, result.seed));
-  const failure: FailureFile = {
+  const name = failure_file_name(scenario.name, result.seed);
+  const path = join(dir, shrunk === undefined ? name : name.replace(/\.json$/, '-shrunk.json'));
+  const failure: FailureFile & Record<string, unknown> = {
     format: FAILURE_FORMAT,
     version: FAILURE_FORMAT_VERSION,
     scenario_name: scenario.name,
@@ -78,6 +83,10 @@ export function write_failure_file(
     replay_command: replay_command_for_seed(result.seed, scenario_file, cwd),
     scenario,
   };
+  if (shrunk !== undefined) {
+    failure['minimal_fault_plan'] = scenario.faults ?? [];
+    failure['shrunk'] = { ...shrunk, steps: shrunk.steps.slice(0, 200), faults_after: (scenario.faults ?? []).length };
+  }
   writeFileSync(path, JSON.stringify(failure, null, 2) + '\n');
   return path;
 }

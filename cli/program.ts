@@ -26,6 +26,7 @@ import { failure_reasons } from '../reports/aggregate.js';
 import { merge_run_reports, ReportMergeError, type MergeInput } from '../reports/merge.js';
 import { write_reports } from '../reports/write-reports.js';
 import { force_interactive_rendering } from '../reports/explorer/interactive-mode.js';
+import { run_shrink_command, shrink_and_write, type ShrinkCommandOptions } from './shrink-command.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CATALOGUE_DIR = join(PACKAGE_ROOT, 'scenarios', 'catalogue');
@@ -33,6 +34,8 @@ export const CATALOGUE_DIR = join(PACKAGE_ROOT, 'scenarios', 'catalogue');
 export const MAX_FAILURE_FILES = 50;
 /** Failures listed in a summary, at most. */
 export const MAX_LISTED_FAILURES = 20;
+/** Failures a swarm or catalogue run with --shrink shrinks, at most. */
+export const MAX_SHRUNK_FAILURES = 10;
 /** Above this many runs a swarm prints a row per scenario instead of a row per run. */
 export const MAX_SUMMARY_RUN_ROWS = 50;
 
@@ -256,6 +259,28 @@ class Cli {
     return results;
   }
 
+  async shrink(file: string, options: ShrinkCommandOptions): Promise<number> {
+    return run_shrink_command(this.deps, await this.runner(), file, options, (path) => this.abs(path));
+  }
+
+  /** --shrink: each failing run (at most MAX_SHRUNK_FAILURES) shrunk within its budget, its shrunk file written too. */
+  private async shrink_failures(scenarios: PoolScenario[], jobs: SwarmJob[], results: RunResult[], reports_dir: string, budget_s: number): Promise<void> {
+    const run = await this.runner();
+    let shrunk = 0;
+    for (const [index, result] of results.entries()) {
+      const entry = scenarios[jobs[index]?.scenario_index ?? -1];
+      if (entry === undefined || result.violations.length === 0 || shrunk >= MAX_SHRUNK_FAILURES) continue;
+      shrunk++;
+      const written = shrink_and_write(run, entry.scenario, result.seed, { reports_dir, cwd: this.deps.cwd, scenario_file: entry.scenario_file, budget_ms: budget_s * 1000 });
+      if (written === undefined) continue;
+      const { outcome, path } = written;
+      this.err(
+        `shrunk ${clean(entry.scenario.name)} seed ${result.seed}: ${outcome.faults_before} → ${outcome.faults_after} fault(s), still ${outcome.property} (${outcome.runs} runs)\n` +
+          `  replay: ${replay_command_for_file(path, this.deps.cwd)}\n`,
+      );
+    }
+  }
+
   private report_failures(scenarios: PoolScenario[], jobs: SwarmJob[], results: RunResult[], reports_dir: string) {
     const failures: { scenario: string; seed: number; trace_hash: string; replay_command: string }[] = [];
     results.forEach((result, index) => {
@@ -274,7 +299,7 @@ class Cli {
 
   async swarm(
     target: string,
-    options: { seeds: string; firstSeed?: string; workers?: string; shard?: string; json?: boolean; reports?: string },
+    options: { seeds: string; firstSeed?: string; workers?: string; shard?: string; json?: boolean; reports?: string; shrink?: boolean; shrinkBudget?: string },
   ): Promise<number> {
     const seed_count = parse_count(options.seeds, '--seeds');
     const first_seed = options.firstSeed !== undefined ? parse_seed(options.firstSeed, '--first-seed') : 1;
@@ -295,6 +320,7 @@ class Cli {
       this.out(results.length <= MAX_SUMMARY_RUN_ROWS ? await this.summary(results) : scenario_table(scenarios, jobs, results));
     }
     const failures = this.report_failures(scenarios, jobs, results, reports_dir);
+    if (options.shrink === true) await this.shrink_failures(scenarios, jobs, results, reports_dir, parse_count(options.shrinkBudget ?? '60', '--shrink-budget', 1, 3600));
     if (options.json === true) {
       this.out(
         JSON.stringify(
@@ -309,7 +335,7 @@ class Cli {
     return failures.length === 0 ? EXIT.ok : EXIT.violation;
   }
 
-  async catalogue(options: { seedsPerScenario?: string; workers?: string; reports?: string; json?: boolean }): Promise<number> {
+  async catalogue(options: { seedsPerScenario?: string; workers?: string; reports?: string; json?: boolean; shrink?: boolean; shrinkBudget?: string }): Promise<number> {
     const per_scenario = options.seedsPerScenario !== undefined ? parse_count(options.seedsPerScenario, '--seeds-per-scenario', 1, 1000) : undefined;
     const workers = options.workers !== undefined ? parse_count(options.workers, '--workers', 1, 256) : default_worker_count();
     const dir = this.deps.catalogue_dir ?? CATALOGUE_DIR;
@@ -327,6 +353,7 @@ class Cli {
     else this.out(scenario_table(scenarios, jobs, results));
     const reports_dir = this.abs(options.reports ?? DEFAULT_REPORTS_DIR);
     const failures = this.report_failures(scenarios, jobs, results, reports_dir);
+    if (options.shrink === true) await this.shrink_failures(scenarios, jobs, results, reports_dir, parse_count(options.shrinkBudget ?? '60', '--shrink-budget', 1, 3600));
     if (options.reports !== undefined) await this.write_reports(results, reports_dir);
     this.err(`catalogue: ${scenarios.length} scenarios, ${results.length} runs, ${failures.length} not as expected\n`);
     return failures.length === 0 ? EXIT.ok : EXIT.violation;
@@ -512,6 +539,8 @@ function build_program(cli: Cli, deps: CliDeps, set_exit: (code: number) => void
     .option('--shard <i/n>', 'run only shard i of n (contiguous blocks of the seed range)')
     .option('--json', 'print the swarm result as JSON on stdout')
     .option('--reports <dir>', 'write reports (and failure files) into this directory')
+    .option('--shrink', 'shrink each failing run (up to 10) to its minimal fault plan and write a shrunk failure file')
+    .option('--shrink-budget <s>', 'seconds of shrinking per failure (default 60)')
     .addHelpText('after', '\nExample:\n  npx streamsim swarm scenarios/catalogue --seeds 200 --shard 1/4')
     .action(async (target: string, options: Parameters<Cli['swarm']>[1]) => set_exit(await cli.swarm(target, options)));
 
@@ -554,7 +583,25 @@ function build_program(cli: Cli, deps: CliDeps, set_exit: (code: number) => void
     .option('--workers <k>', 'worker threads (default: every core)')
     .option('--json', 'print every RunResult as JSON on stdout')
     .option('--reports <dir>', 'write reports (and failure files) into this directory')
+    .option('--shrink', 'shrink each run that fails (up to 10) to its minimal fault plan')
+    .option('--shrink-budget <s>', 'seconds of shrinking per failure (default 60)')
     .action(async (options: Parameters<Cli['catalogue']>[0]) => set_exit(await cli.catalogue(options)));
+
+  program
+    .command('shrink')
+    .description('Shrink a failure to the fewest, earliest, shortest faults that still violate the same property.')
+    .argument('<failure-file>', 'a failure file written by run, swarm, catalogue or the property tests')
+    .option('--property <name>', 'the property that must keep failing (default: the first one violated)')
+    .option('--max-runs <n>', 'bound on runs while shrinking (default 400)')
+    .option('--budget <s>', 'bound on seconds spent shrinking')
+    .option('--reports <dir>', 'where to write the shrunk failure file (default: beside the given one)')
+    .option('--json', 'print the shrunk plan as JSON on stdout')
+    .addHelpText(
+      'after',
+      '\nExample:\n  npx streamsim shrink streamsim-reports/failures/swarm-everything-on-seed-27.json\n' +
+        'Exit code 1 with the shrunk failure file written; 0 when the run no longer fails.',
+    )
+    .action(async (file: string, options: ShrinkCommandOptions) => set_exit(await cli.shrink(file, options)));
 
   return program;
 }

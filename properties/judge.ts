@@ -13,6 +13,10 @@ import { checkpoint_keyed_state, RestoreChecker, type RestoreCapture } from './r
 import { output_id_of, upsert_effect } from './sink-output.js';
 import { lost_restore_point, type LostRestorePoint } from './lost-restore-point.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
+import { judge_restart_decisions, type RestartLog } from './restart-oracle.js';
+import { judge_failure_detector, type DetectorLog } from './failure-detector.js';
+import { judge_spurious_failures } from './spurious-failures.js';
+import type { LatencyModel } from '../sim/index.js';
 
 /** A simulated run (scenarios/runner.ts) with what the checks that ran alongside it found. */
 export interface RunEvidence extends SimulationEvidence {
@@ -24,6 +28,23 @@ export interface RunEvidence extends SimulationEvidence {
   final_checkpoint: RestoreCapture | undefined;
   /** The trace hash of the determinism re-run, when this seed was re-run. */
   determinism_rerun_hash: string | undefined;
+  /** Consultations of the restart strategy (properties/restart-oracle.ts). */
+  restart_log: Pick<RestartLog, 'sequence'>;
+  /** The heartbeat detectors' declarations (properties/failure-detector.ts). */
+  detector_log: Pick<DetectorLog, 'events'>;
+}
+
+/** The worst one-way latency a latency model allows (the world's default when the scenario sets none). */
+export function max_latency_ms(model: LatencyModel | undefined): number {
+  if (model === undefined) return 2;
+  switch (model.kind) {
+    case 'fixed':
+      return model.delay_ms;
+    case 'uniform':
+      return model.max_ms;
+    case 'long_tail':
+      return Math.max(model.max_ms, model.spike_max_ms);
+  }
 }
 
 /**
@@ -281,10 +302,12 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
       const damaged_restores = observer.restores.filter((r) => r.verified_ms < healed_ms && damage.some((d) => d.time_ms < r.verified_ms));
       const damaged = damage.filter((d) => damaged_restores.some((r) => d.time_ms < r.verified_ms)).map((d) => d.prefix);
       // Completed: logged as completed, or durable as an HA pointer (its JobManager may have died before logging it).
+      // Completed savepoints come last: a job resumed from one restores it until its own first checkpoint completes.
       const completed = [
         ...new Set([
           ...[...observer.checkpoints.values()].filter((c) => c.status === 'completed' && c.kind === 'checkpoint').map((c) => c.checkpoint_id),
           ...observer.ha_pointer_ids,
+          ...[...observer.checkpoints.values()].filter((c) => c.status === 'completed' && c.kind === 'savepoint').map((c) => c.checkpoint_id),
         ]),
       ];
       const facts = {
@@ -327,6 +350,62 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     }
   }
 
+  // The restart strategy, judged against Flink's rule for it; its verdict also tells liveness whether a FAILED job
+  // failed because its strategy (rightly) gave up.
+  const restart = judge_restart_decisions(plan.flink.restart_strategy, evidence.restart_log);
+  if (wanted.has('restart_strategy')) {
+    const first = restart.findings[0];
+    if (aborted) add('restart_strategy', 'skipped', 0, 'the run stopped at an engine invariant violation');
+    else if (first !== undefined) add('restart_strategy', 'fail', restart.checks, first.message, first);
+    else if (restart.checks === 0) add('restart_strategy', 'skipped', 0, 'the restart strategy was never asked (no failover)');
+    else add('restart_strategy', 'pass', restart.checks, `${restart.checks} restart decision(s) as Flink's ${describe_restart_strategy(plan)} decides`);
+  }
+  if (wanted.has('failure_detector')) {
+    const detector = judge_failure_detector(
+      {
+        heartbeat_interval_ms: plan.flink.heartbeat.interval_ms,
+        heartbeat_timeout_ms: plan.flink.heartbeat.timeout_ms,
+        max_latency_ms: max_latency_ms(plan.network_latency),
+        job_managers: plan.job_manager_ha ? ['jm', 'jm-standby'] : ['jm'],
+        healed_ms: evidence.liveness_started_ms,
+        end_ms,
+      },
+      evidence.faults,
+      evidence.detector_log.events,
+      evidence.view.run.task_manager_ids,
+    );
+    const first = detector.findings[0];
+    const suffix = detector.notes.length > 0 ? ` (${detector.notes.join('; ')})` : '';
+    if (aborted) add('failure_detector', 'skipped', 0, 'the run stopped at an engine invariant violation');
+    else if (first !== undefined) add('failure_detector', 'fail', detector.checks, first.message + suffix, first);
+    else if (detector.checks === 0) add('failure_detector', 'skipped', 0, `no process was silent past the heartbeat timeout and none was declared lost${suffix}`);
+    else add('failure_detector', 'pass', detector.checks, `${detector.checks} detection(s) judged${suffix}`);
+  }
+  // A network whose latency tail outlasts the heartbeat (or checkpoint) timeout makes timeouts expire with no fault,
+  // also after healing: the scenario itself says why the job may fail over.
+  const tail_ms = max_latency_ms(plan.network_latency);
+  const heartbeat = plan.flink.heartbeat;
+  const timeouts_explained_by =
+    heartbeat.interval_ms + 2 * tail_ms >= heartbeat.timeout_ms
+      ? `the network's latency tail (${tail_ms} ms) lets heartbeats miss the ${heartbeat.timeout_ms} ms timeout`
+      : plan.flink.checkpointing.enabled && 4 * tail_ms >= plan.flink.checkpointing.timeout_ms
+        ? `the network's latency tail (${tail_ms} ms) lets checkpoints miss their ${plan.flink.checkpointing.timeout_ms} ms timeout`
+        : undefined;
+  if (wanted.has('no_spurious_failures')) {
+    const spurious = judge_spurious_failures({
+      faults: evidence.faults,
+      actions_ms: observer.savepoint_requests_ms,
+      status_history: observer.status_history,
+      checkpoints: [...observer.checkpoints.values()],
+      ...(timeouts_explained_by !== undefined ? { timeouts_explained_by } : {}),
+    });
+    const first = spurious.findings[0];
+    if (aborted) add('no_spurious_failures', 'skipped', 0, 'the run stopped at an engine invariant violation');
+    else if (timeouts_explained_by !== undefined) add('no_spurious_failures', 'skipped', 0, `not judged: ${timeouts_explained_by}`);
+    else if (first !== undefined) add('no_spurious_failures', 'fail', spurious.checks, first.message, first);
+    else add('no_spurious_failures', 'pass', spurious.checks, Number.isFinite(spurious.first_disturbance_ms) ? `nothing failed before the first fault at ${spurious.first_disturbance_ms} ms` : 'nothing failed in a run without faults');
+  }
+
   if (wanted.has('liveness')) {
     const store = evidence.view.run.world.checkpoint_store;
     // Beyond the fault model: the only checkpoint recovery may use is gone for good (an older one would replay output
@@ -365,18 +444,21 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         const strategy = describe_restart_strategy(plan);
         const engine_reason = last?.reason ?? 'no reason logged';
         const type = plan.flink.restart_strategy.type;
-        // The failure is explained by the restart strategy when none is configured, or when the engine's reason
-        // names the configured strategy or its exhaustion. Only then does the message name the restart strategy.
-        const explained = type === 'none' || engine_reason.includes(type) || /exhaust|attempts|too many failures/i.test(engine_reason);
+        // The failure is explained by the restart strategy only when Flink's rule for it (restart-oracle.ts) decided,
+        // at the failure that ended the job, that the job fails — and every earlier decision was Flink's too. Only
+        // then does the message name the restart strategy.
+        const explained = restart.failed_by_rule !== undefined && restart.findings.length === 0;
         const lost = lost_point(engine_reason);
         const message =
           evidence.final_status === 'FAILED'
             ? explained
-              ? `job FAILED, explained by its ${strategy}: ${engine_reason}`
-              : `job FAILED although the scenario configures ${type} recovery (the engine's reason is in the detail)`
+              ? `job FAILED, explained by its ${strategy}: Flink's rule says ${restart.failed_by_rule?.rule ?? ''} (${engine_reason})`
+              : `job FAILED although the scenario configures ${type} recovery and Flink's rule for it did not give up (the engine's reason is in the detail)`
             : `job did not finish within the liveness bound of ${plan.phases.liveness_bound_ms} ms after healing (status ${evidence.final_status}: ${engine_reason})`;
         if (lost !== undefined) {
           add('liveness', 'skipped', 1, excuse(lost, engine_reason));
+        } else if (timeouts_explained_by !== undefined && !explained) {
+          add('liveness', 'skipped', 1, `not expected to hold: ${timeouts_explained_by}, also after healing (status ${evidence.final_status}: ${engine_reason})`);
         } else {
           add('liveness', 'fail', 1, message + note_suffix, { message, time_ms: end_ms, detail: { status: evidence.final_status, engine_reason, explained_by_restart_strategy: explained, notes: evidence.notes } });
         }

@@ -10,6 +10,8 @@ import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { check_checkpoint_invariants, type CheckpointFacts } from './checkpoint-invariants.js';
 import { evaluate_run, type RunEvidence } from './judge.js';
 import { capture_checkpoint, type RestoreCapture } from './restore-check.js';
+import { RestartLog } from './restart-oracle.js';
+import { DetectorLog } from './failure-detector.js';
 
 export type RunHooks = Pick<SimulateHooks, 'on_world' | 'seams'>;
 
@@ -38,6 +40,8 @@ export function run_scenario_with(scenario: Scenario, options: RunScenarioOption
       restores: checks.restores,
       store_checks: checks.store_checks,
       final_checkpoint: checks.final_checkpoint,
+      restart_log: checks.restart_log,
+      detector_log: checks.detector_log,
       determinism_rerun_hash,
     };
     return build_result(plan, options, evidence, performance.now() - wall_start_ms);
@@ -59,10 +63,16 @@ class RunChecks {
   readonly store_checks: RunEvidence['store_checks'] = { checks: 0, findings: [] };
   /** The newest completed checkpoint as the store held it when the job reached FINISHED (before its clean-up). */
   final_checkpoint: RestoreCapture | undefined;
+  /** Every consultation of the restart strategy, with the JobManager's clock at the failure. */
+  readonly restart_log = new RestartLog();
+  /** What the heartbeat detectors declared, and when. */
+  readonly detector_log = new DetectorLog();
 
   attach(run: RunUnderCheck): void {
     const { observer, view } = run;
     const world = view.run.world;
+    this.restart_log.attach(observer, (node) => world.process_now_ms(node));
+    this.detector_log.attach(observer);
     // The same facts serve every store check: the observer's list of completed paths grows in place.
     const store_facts: CheckpointFacts = {
       triggered_ids: [],

@@ -52,6 +52,7 @@ const throughput_keys: KeyTable<RunResult['throughput'][number]> = { time_ms: 'r
 const property_names: Record<PropertyName, true> = {
   exactly_once_state: true, exactly_once_output: true, at_least_once_output: true, at_most_once_output: true,
   checkpoint_invariants: true, liveness: true, determinism: true, engine_invariants: true,
+  restart_strategy: true, failure_detector: true, no_spurious_failures: true,
 };
 const sink_kinds: Record<SinkKind, true> = { two_phase_commit: true, idempotent: true, at_least_once: true, collect: true };
 const modes: Record<CheckpointingMode, true> = { aligned: true, unaligned: true, at_least_once: true, none: true };

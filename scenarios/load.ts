@@ -235,6 +235,9 @@ function semantic_issues(scenario: Scenario): Issue[] {
   if (workload?.bounded === false && workload.duration === undefined) {
     issues.push({ segments: ['workload'], message: 'unbounded input needs a duration' });
   }
+  if (workload?.key_names !== undefined && workload.keys !== undefined && workload.keys !== workload.key_names.length) {
+    issues.push({ segments: ['workload', 'keys'], message: `${workload.keys} keys, but key_names lists ${workload.key_names.length}: give one, or make them agree` });
+  }
 
   check_latency(scenario.network?.latency, ['network', 'latency'], issues);
   check_latency(scenario.storage?.checkpoint_store_latency, ['storage', 'checkpoint_store_latency'], issues);
@@ -271,6 +274,8 @@ function semantic_issues(scenario: Scenario): Issue[] {
         check_process(fault.target, [...at, 'target']);
         if (fault.store === 'disk' && fault.target === undefined) issues.push({ segments: at, message: 'store: disk needs a target (whose disk)' });
         if (fault.mode === 'slow' && fault.extra_latency === undefined) issues.push({ segments: at, message: 'mode: slow needs extra_latency' });
+        if (fault.mode !== 'missing_object' && fault.duration === undefined) issues.push({ segments: at, message: `mode: ${fault.mode} needs a duration` });
+        if (fault.mode === 'missing_object' && fault.duration !== undefined) issues.push({ segments: [...at, 'duration'], message: 'mode: missing_object deletes one object at once and has no duration' });
         break;
       case 'partition': {
         const seen = new Set<string>();
@@ -433,7 +438,7 @@ export function scenario_job_params(scenario: Scenario): Record<string, number |
     partitions: workload.source_partitions ?? 2,
     bounded: workload.bounded ?? true,
   };
-  const keys = workload.keys ?? 100;
+  const keys = workload.key_names?.length ?? workload.keys ?? 100;
   switch (scenario.job.name) {
     case 'word_count':
       params['vocabulary'] = keys;

@@ -12,7 +12,10 @@ export type PropertyName =
   | 'checkpoint_invariants'
   | 'liveness'
   | 'determinism'
-  | 'engine_invariants';
+  | 'engine_invariants'
+  | 'restart_strategy'
+  | 'failure_detector'
+  | 'no_spurious_failures';
 
 export type PropertyStatus = 'pass' | 'fail' | 'skipped';
 export type SinkKind = 'two_phase_commit' | 'idempotent' | 'at_least_once' | 'collect';

@@ -43,6 +43,10 @@ function storage_fault_kind(mode: string): Fault['kind'] {
       return 'storage_lost_write';
     case 'bit_flip':
       return 'storage_bit_flip_write';
+    case 'bit_flip_read':
+      return 'storage_bit_flip_read';
+    case 'unavailable':
+      return 'storage_unavailable';
     default:
       return 'storage_torn_write';
   }
@@ -126,6 +130,7 @@ export function expand_scenario_fault(fault: ScenarioFault, context: FaultContex
     }
     case 'storage_fault': {
       const store = entry['store'] === 'disk' ? `disk/${String(entry['target'] ?? 'jm')}` : 'checkpoint';
+      if (entry['mode'] === 'missing_object') return [{ at_ms, kind: 'storage_missing_object', store, key_prefix: '' }];
       const duration_ms = duration_field_ms(entry['duration'] as string | number, 0, 'faults[].duration');
       const probability = typeof entry['probability'] === 'number' ? entry['probability'] : 1;
       const kind = storage_fault_kind(String(entry['mode']));

@@ -62,6 +62,8 @@ export class RunObserver {
   readonly metadata_path_by_id = new Map<number, string>();
   /** Metadata keys of completed checkpoints (not savepoints), oldest first. */
   readonly completed_metadata_paths: string[] = [];
+  /** When the scenario's savepoints were requested (operator actions, not faults). */
+  readonly savepoint_requests_ms: number[] = [];
   /** How often each engine event was logged. */
   readonly event_counts = new Map<string, number>();
   /** Records read by source tasks that finished (task.finished of source vertices), per task id. */
@@ -258,6 +260,9 @@ export class RunObserver {
         recovery.end_ms = Math.max(recovery.end_ms, event.time_ms);
         return;
       }
+      case 'jm.savepoint_requested':
+        if (this.savepoint_requests_ms.length < MAX_CHECKPOINTS) this.savepoint_requests_ms.push(event.time_ms);
+        return;
       case 'sink.committed':
         if (this.commit_times_ms.length < MAX_COMMIT_TIMES) this.commit_times_ms.push(event.time_ms);
         return;

@@ -9,6 +9,10 @@ import type { Scenario } from '../schema/scenario.generated.js';
 export interface WorkloadPlan {
   records: number;
   keys: number;
+  /** The names of the keys (workload.key_names), or undefined for the job's own names. */
+  key_names: readonly string[] | undefined;
+  /** The source connector: the Kafka-consumer-style log source or the split source (FLIP-27). */
+  source: 'log' | 'split';
   key_distribution: 'uniform' | 'zipf';
   zipf_exponent: number;
   rate_per_second: number;
@@ -109,7 +113,7 @@ export function promised_properties(sink_kind: SinkKind, mode: CheckpointingMode
     properties.push('at_least_once_output');
   }
   if (mode !== 'none') properties.push('checkpoint_invariants');
-  properties.push('liveness');
+  properties.push('liveness', 'restart_strategy', 'failure_detector', 'no_spurious_failures');
   return properties;
 }
 
@@ -128,6 +132,8 @@ function job_params_of(scenario: Scenario, workload: WorkloadPlan): Record<strin
     keys: workload.keys,
     vocabulary: workload.keys,
   };
+  if (workload.key_names !== undefined) params['key_names'] = [...workload.key_names];
+  if (workload.source !== 'log') params['source'] = workload.source;
   if (workload.source_request_timeout_ms !== undefined) params['source_request_timeout_ms'] = workload.source_request_timeout_ms;
   const raw = (scenario.job.params ?? {}) as Record<string, unknown>;
   if (typeof raw['words_per_line'] === 'number') params['words_per_line'] = raw['words_per_line'];
@@ -153,7 +159,9 @@ export function plan_run(scenario: Scenario): RunPlan {
   const raw_workload = scenario.workload ?? {};
   const workload: WorkloadPlan = {
     records: raw_workload.records ?? 5000,
-    keys: raw_workload.keys ?? 100,
+    keys: raw_workload.key_names?.length ?? raw_workload.keys ?? 100,
+    key_names: raw_workload.key_names,
+    source: raw_workload.source ?? 'log',
     key_distribution: raw_workload.key_distribution ?? 'uniform',
     zipf_exponent: raw_workload.zipf_exponent ?? 1,
     rate_per_second: raw_workload.rate_per_second ?? 1000,

@@ -243,6 +243,13 @@ export type Records = number;
  */
 export type Keys = number;
 /**
+ * The names of the keys, in order (key 0 is the first). Absent: the job's own names (`w0`, `w1`, … or `k0`, `k1`, …). Any strings: unicode, keys whose Java hashCode collides, keys chosen to land on key-group boundaries. When given, `keys` must be absent or equal to the list's length.
+ *
+ * @minItems 1
+ * @maxItems 10000
+ */
+export type KeyNames = [string, ...string[]];
+/**
  * `uniform` or `zipf` (skewed: a few hot keys).
  */
 export type KeyDistribution = 'uniform' | 'zipf';
@@ -258,6 +265,10 @@ export type RatePerVirtualSecond = number;
  * Partitions (splits) of the source log.
  */
 export type SourcePartitions = number;
+/**
+ * How the job's source reads the log. `log`: the Kafka-consumer-style source (partition p is read by subtask p mod parallelism; offsets in union list state). `split`: the split source (FLIP-27): an enumerator on the JobManager assigns partitions as splits to readers, checkpoints the unassigned ones as master state, and takes a failed reader's splits back.
+ */
+export type SourceConnector = 'log' | 'split';
 /**
  * Bounded input: the job must finish once every record is processed. Unbounded: the source keeps producing until `duration`.
  */
@@ -449,9 +460,10 @@ export type Store = 'checkpoint_store' | 'disk';
  */
 export type Target3 = string;
 /**
- * What goes wrong.
+ * What goes wrong: `io_error` (operations fail), `slow` (extra latency), `lost_write` (acknowledged, never stored), `bit_flip` (a written byte flipped), `torn_write` (a write truncated), `bit_flip_read` (reads come back with a flipped byte), `unavailable` (the store answers nothing), `missing_object` (one object is deleted).
  */
-export type Mode = 'io_error' | 'slow' | 'lost_write' | 'bit_flip' | 'torn_write';
+export type Mode =
+  'io_error' | 'slow' | 'lost_write' | 'bit_flip' | 'torn_write' | 'bit_flip_read' | 'unavailable' | 'missing_object';
 /**
  * Probability (0..1) that one operation is affected.
  */
@@ -461,7 +473,7 @@ export type Probability = number;
  */
 export type ExtraLatency = string | number;
 /**
- * How long the fault lasts.
+ * How long the fault lasts (every mode but `missing_object` needs it).
  */
 export type Duration3 = string | number;
 /**
@@ -613,7 +625,7 @@ export type LivenessBound = string | number;
  */
 export type Duration6 = string | number;
 /**
- * A checkable property: `exactly_once_state` (keyed state equals the oracle's after every recovery and at the end), `exactly_once_output` (committed output equals the oracle's: nothing lost, nothing twice), `at_least_once_output` (nothing lost), `at_most_once_output` (nothing twice), `checkpoint_invariants` (ids increase, completed checkpoints are complete and readable, corrupt ones are never restored), `liveness` (after the faults heal the job finishes or keeps committing within the bound), `determinism` (the same seed gives the same trace hash), `engine_invariants` (the engine's own assertions).
+ * A checkable property: `exactly_once_state` (keyed state equals the oracle's after every recovery and at the end), `exactly_once_output` (committed output equals the oracle's: nothing lost, nothing twice), `at_least_once_output` (nothing lost), `at_most_once_output` (nothing twice), `checkpoint_invariants` (ids increase, completed checkpoints are complete and readable, corrupt ones are never restored), `liveness` (after the faults heal the job finishes or keeps committing within the bound), `determinism` (the same seed gives the same trace hash), `engine_invariants` (the engine's own assertions), `restart_strategy` (every restart decision — restart after how long, or fail the job — is what Flink's rule for the configured strategy gives for the observed failure times), `failure_detector` (a process dead or silent past the heartbeat timeout is declared lost within the timeout plus one interval; a responsive one never is), `no_spurious_failures` (before the first fault or savepoint there is no failover, restart or failed checkpoint).
  */
 export type PropertyName =
   | 'exactly_once_state'
@@ -623,15 +635,18 @@ export type PropertyName =
   | 'checkpoint_invariants'
   | 'liveness'
   | 'determinism'
-  | 'engine_invariants';
+  | 'engine_invariants'
+  | 'restart_strategy'
+  | 'failure_detector'
+  | 'no_spurious_failures';
 /**
  * The properties to check. Absent: every property that the sink kind and checkpointing mode promise.
  *
- * @maxItems 8
+ * @maxItems 16
  */
 export type Properties = PropertyName[];
 /**
- * A checkable property: `exactly_once_state` (keyed state equals the oracle's after every recovery and at the end), `exactly_once_output` (committed output equals the oracle's: nothing lost, nothing twice), `at_least_once_output` (nothing lost), `at_most_once_output` (nothing twice), `checkpoint_invariants` (ids increase, completed checkpoints are complete and readable, corrupt ones are never restored), `liveness` (after the faults heal the job finishes or keeps committing within the bound), `determinism` (the same seed gives the same trace hash), `engine_invariants` (the engine's own assertions).
+ * A checkable property: `exactly_once_state` (keyed state equals the oracle's after every recovery and at the end), `exactly_once_output` (committed output equals the oracle's: nothing lost, nothing twice), `at_least_once_output` (nothing lost), `at_most_once_output` (nothing twice), `checkpoint_invariants` (ids increase, completed checkpoints are complete and readable, corrupt ones are never restored), `liveness` (after the faults heal the job finishes or keeps committing within the bound), `determinism` (the same seed gives the same trace hash), `engine_invariants` (the engine's own assertions), `restart_strategy` (every restart decision — restart after how long, or fail the job — is what Flink's rule for the configured strategy gives for the observed failure times), `failure_detector` (a process dead or silent past the heartbeat timeout is declared lost within the timeout plus one interval; a responsive one never is), `no_spurious_failures` (before the first fault or savepoint there is no failover, restart or failed checkpoint).
  */
 export type PropertyName1 =
   | 'exactly_once_state'
@@ -641,7 +656,10 @@ export type PropertyName1 =
   | 'checkpoint_invariants'
   | 'liveness'
   | 'determinism'
-  | 'engine_invariants';
+  | 'engine_invariants'
+  | 'restart_strategy'
+  | 'failure_detector'
+  | 'no_spurious_failures';
 /**
  * Text the expected violation's message must contain, e.g. `restart strategy` for a job that fails because its restart attempts are exhausted.
  */
@@ -771,10 +789,12 @@ export interface Sink {
 export interface Workload {
   records?: Records;
   keys?: Keys;
+  key_names?: KeyNames;
   key_distribution?: KeyDistribution;
   zipf_exponent?: ZipfExponent;
   rate_per_second?: RatePerVirtualSecond;
   source_partitions?: SourcePartitions;
+  source?: SourceConnector;
   bounded?: Bounded;
   duration?: Duration;
   source_request_timeout?: SourceRequestTimeout;
@@ -899,7 +919,7 @@ export interface CorruptAStoredCheckpoint {
   damage?: Damage;
 }
 /**
- * For `duration`, operations on a store fail, slow down, lose writes or corrupt bytes with probability `probability`.
+ * For `duration`, operations on a store fail, slow down, lose writes, corrupt bytes or find the store unavailable with probability `probability`; `missing_object` instead deletes one stored object (picked by the seed) at that moment.
  */
 export interface StorageFault {
   kind: Kind6;
@@ -910,7 +930,7 @@ export interface StorageFault {
   mode: Mode;
   probability?: Probability;
   extra_latency?: ExtraLatency;
-  duration: Duration3;
+  duration?: Duration3;
 }
 /**
  * Offset and/or drift a process clock (heartbeat timeouts and processing-time timers must survive it).

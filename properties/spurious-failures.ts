@@ -1,0 +1,58 @@
+// The no-spurious-failures property: a job nobody disturbed runs undisturbed. Before the first fault the world injects
+// (or a savepoint the scenario asks for), there is no failover, no restart, no failed job and no aborted checkpoint —
+// except a checkpoint subsumed by a newer one, which Flink does not count as a failure. After a fault, such events
+// may be its consequences, and the other properties judge them.
+import type { CheckpointSummary, FaultSummary, JobStatus } from '../scenarios/result-format.js';
+
+export interface SpuriousFinding {
+  message: string;
+  time_ms: number;
+  detail: Record<string, unknown>;
+}
+
+/** Abort reasons that are not failures in Flink (CheckpointFailureReason values it does not count). */
+const NOT_FAILURES = new Set(['CHECKPOINT_SUBSUMED', 'CHECKPOINT_DECLINED_SUBSUMED', 'CHECKPOINT_COORDINATOR_SHUTDOWN', 'CHECKPOINT_COORDINATOR_SUSPEND']);
+
+export interface SpuriousFacts {
+  faults: readonly FaultSummary[];
+  /** When the scenario's own operator actions happened (savepoints requested). */
+  actions_ms: readonly number[];
+  status_history: readonly { time_ms: number; status: JobStatus; reason: string }[];
+  checkpoints: readonly CheckpointSummary[];
+  /**
+   * Why timeouts may expire with no fault at all (the scenario says so: e.g. a network whose latency tail exceeds the
+   * heartbeat or checkpoint timeout), or undefined.
+   */
+  timeouts_explained_by?: string;
+}
+
+/** Findings before the first disturbance (a fault or an operator action); `first_disturbance_ms` for the report. */
+export function judge_spurious_failures(facts: SpuriousFacts): { checks: number; findings: SpuriousFinding[]; first_disturbance_ms: number } {
+  const first_disturbance_ms = Math.min(Number.POSITIVE_INFINITY, ...facts.faults.map((f) => f.time_ms), ...facts.actions_ms);
+  if (facts.timeouts_explained_by !== undefined) return { checks: 0, findings: [], first_disturbance_ms };
+  const findings: SpuriousFinding[] = [];
+  let checks = 0;
+  const before = (time_ms: number): boolean => time_ms < first_disturbance_ms;
+  const since = Number.isFinite(first_disturbance_ms) ? `before the first fault (${first_disturbance_ms} ms)` : 'in a run without faults';
+  for (const change of facts.status_history) {
+    if (!before(change.time_ms)) break;
+    checks++;
+    if (change.status === 'FAILING' || change.status === 'RESTARTING' || change.status === 'FAILED') {
+      findings.push({ message: `the job went ${change.status} at ${change.time_ms} ms ${since}: ${change.reason.slice(0, 200)}`, time_ms: change.time_ms, detail: { status: change.status, reason: change.reason } });
+      break;
+    }
+  }
+  for (const checkpoint of facts.checkpoints) {
+    if (checkpoint.status !== 'aborted' || checkpoint.end_ms === undefined || !before(checkpoint.end_ms)) continue;
+    checks++;
+    const reason = checkpoint.abort_reason ?? 'unknown';
+    if (NOT_FAILURES.has(reason)) continue;
+    findings.push({
+      message: `${checkpoint.kind} ${checkpoint.checkpoint_id} was aborted at ${checkpoint.end_ms} ms ${since}: ${reason.slice(0, 200)}`,
+      time_ms: checkpoint.end_ms,
+      detail: { checkpoint_id: checkpoint.checkpoint_id, reason },
+    });
+    break;
+  }
+  return { checks, findings, first_disturbance_ms };
+}
