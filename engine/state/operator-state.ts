@@ -25,6 +25,10 @@ export class OperatorListState<T> {
     this.items.push(value);
   }
 
+  addAll(values: readonly T[]): void {
+    this.items.push(...values);
+  }
+
   clear(): void {
     this.items = [];
   }
