@@ -3,6 +3,7 @@
 import type { JobFactory } from '../engine/api/environment.js';
 import type { LogRecord } from '../engine/connectors/log-broker.js';
 import type { JobManagerConfig } from '../engine/cluster/job-manager.js';
+import type { TaskSeams } from '../engine/task/task.js';
 import { Cluster } from './cluster.js';
 
 export interface JobRunOptions {
@@ -11,6 +12,7 @@ export interface JobRunOptions {
   task_managers?: number;
   slots_per_task_manager?: number;
   checkpointing?: JobManagerConfig['checkpointing'];
+  task_seams?: TaskSeams;
   /** Called before the run (e.g. to schedule crashes with c.world.schedule). */
   prepare?: (cluster: Cluster) => void;
 }
@@ -28,6 +30,8 @@ export function runJobInWorld(build: JobFactory, params: Record<string, unknown>
     checkpointing: options.checkpointing,
     heartbeat_interval_ms: 50,
     heartbeat_timeout_ms: 200,
+    restart_strategy: { type: 'fixed-delay', attempts: 10, delay_ms: 50 },
+    task_manager: { network: { buffer_records: 16, input_buffers_per_channel: 2, output_queue_buffers: 2 }, ...(options.task_seams !== undefined ? { task_seams: options.task_seams } : {}) },
   });
   options.prepare?.(cluster);
   cluster.runToCompletion(5_000_000);

@@ -62,6 +62,8 @@ interface ChannelStateCollection {
 /** Test-only seam: rewrites the channel state a task puts into its snapshot (planted bugs). */
 export interface TaskSeams {
   channel_state?: (state: ChannelState) => ChannelState;
+  /** Replaces Flink's operator list state redistribution on restore (engine/state/operator-state.ts). */
+  operator_state_redistribution?: typeof redistributeOperatorState;
 }
 
 export interface TaskSnapshot {
@@ -78,7 +80,7 @@ export interface OperatorRestoreState {
   subtasks: OperatorSnapshot['state'][];
 }
 import { computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
-import { OperatorListState, redistributeOperatorListState, type OperatorStateMode } from '../state/operator-state.js';
+import { OperatorListState, redistributeOperatorState, type NamedListState, type OperatorStateMode } from '../state/operator-state.js';
 import type { KeyedStateHandle, SnapshotFile } from '../state/backend.js';
 import {
   type BufferedWatermark,
@@ -1099,19 +1101,21 @@ export class Task implements OutputAvailabilityListener {
         operator.keyed_backend.restore(handles, files);
         operator.onRestored?.();
       }
-      const by_name = new Map<string, { mode: 'even-split' | 'union'; lists: unknown[][] }>();
-      const ordered = [...state.subtasks].sort((a, b) => a.subtask_index - b.subtask_index);
-      for (const sub of ordered) {
+      const by_name = new Map<string, NamedListState & { lists: unknown[][] }>();
+      for (const sub of state.subtasks) {
         for (const list of sub.operator_state) {
-          const entry = by_name.get(list.name) ?? { mode: list.mode, lists: [] };
-          entry.lists.push(list.entries);
+          const mode: OperatorStateMode = list.mode === 'union' ? 'union' : 'split';
+          const entry = by_name.get(list.name) ?? { name: list.name, mode, lists: [] };
+          entry.lists[sub.subtask_index] = list.entries;
           by_name.set(list.name, entry);
         }
       }
-      for (const [name, { mode, lists }] of by_name) {
-        const local_mode: OperatorStateMode = mode === 'union' ? 'union' : 'split';
-        const mine = redistributeOperatorListState(lists, this.vertex.parallelism, local_mode)[this.subtask_index]!;
-        this.getOperatorListState<unknown>(node.uid, name, local_mode).update(mine);
+      const old_parallelism = Math.max(state.subtasks.length, ...state.subtasks.map((sub) => sub.subtask_index + 1));
+      for (const entry of by_name.values()) for (let i = 0; i < old_parallelism; i++) entry.lists[i] ??= [];
+      const redistribute = this.host.seams?.operator_state_redistribution ?? redistributeOperatorState;
+      const redistributed = redistribute([...by_name.values()], old_parallelism, this.vertex.parallelism);
+      for (const [name, lists] of redistributed) {
+        this.getOperatorListState<unknown>(node.uid, name, by_name.get(name)!.mode).update(lists[this.subtask_index]!);
       }
     }
   }
