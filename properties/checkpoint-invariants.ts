@@ -5,8 +5,12 @@ import { decode_metadata, type DecodeMetadataResult } from '../engine/checkpoint
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 
 export interface CheckpointFacts {
-  /** Checkpoint ids in the order they were triggered (one entry per 'checkpoint.triggered'). */
-  triggered_ids: readonly number[];
+  /**
+   * Checkpoint ids in the order they were triggered (one entry per 'checkpoint.triggered'), one sequence per
+   * JobManager: a new leader continues above its predecessor, while a deposed leader that has not yet learned it was
+   * replaced may still trigger its own next id (it is fenced when it tries to complete it).
+   */
+  triggered_ids: readonly number[] | readonly (readonly number[])[];
   /** Ids of completed checkpoints (not savepoints), in completion order. */
   completed_ids: readonly number[];
   completed_metadata_paths: readonly string[];
@@ -39,13 +43,16 @@ export interface InvariantFinding {
 export function check_checkpoint_invariants(facts: CheckpointFacts): { checks: number; findings: InvariantFinding[] } {
   const findings: InvariantFinding[] = [];
   let checks = 0;
-  for (let i = 1; i < facts.triggered_ids.length; i++) {
-    checks++;
-    const previous = facts.triggered_ids[i - 1] as number;
-    const current = facts.triggered_ids[i] as number;
-    if (!(current > previous)) {
-      findings.push({ message: `checkpoint id ${current} triggered after ${previous}: ids must increase`, detail: { previous, current } });
-      break;
+  const sequences: readonly (readonly number[])[] = facts.triggered_ids.length > 0 && Array.isArray(facts.triggered_ids[0]) ? (facts.triggered_ids as readonly (readonly number[])[]) : [facts.triggered_ids as readonly number[]];
+  for (const sequence of sequences) {
+    for (let i = 1; i < sequence.length; i++) {
+      checks++;
+      const previous = sequence[i - 1] as number;
+      const current = sequence[i] as number;
+      if (!(current > previous)) {
+        findings.push({ message: `checkpoint id ${current} triggered after ${previous}: ids must increase`, detail: { previous, current } });
+        break;
+      }
     }
   }
   const completed = new Set(facts.completed_ids);

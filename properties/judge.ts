@@ -331,10 +331,15 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         ]),
       ];
       const facts = {
-        triggered_ids: observer.triggered_ids,
+        triggered_ids: [...observer.triggered_ids_by_node.values()],
         completed_ids: completed,
         completed_metadata_paths: observer.completed_metadata_paths,
-        aborted_ids: [...observer.checkpoints.values()].filter((c) => c.status === 'aborted').map((c) => c.checkpoint_id),
+        // A checkpoint whose HA pointer write timed out is aborted by its leader, yet the write may have landed: then
+        // the pointer is durable and a later leader restores it (Flink's PossibleInconsistentStateException keeps its
+        // state for exactly that). Only an abort for another reason contradicts a completion.
+        aborted_ids: [...observer.checkpoints.values()]
+          .filter((c) => c.status === 'aborted' && !(observer.ha_pointer_ids.has(c.checkpoint_id) && (c.abort_reason ?? '').includes('IO_EXCEPTION')))
+          .map((c) => c.checkpoint_id),
         restored_ids: observer.restores.map((r) => r.checkpoint_id),
         newest_completed_at_restore: observer.restores.map((r) => r.newest_completed_id),
         timeline: {
@@ -417,6 +422,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
       actions_ms: observer.savepoint_requests_ms,
       status_history: observer.status_history,
       checkpoints: [...observer.checkpoints.values()],
+      checkpoint_timeout_ms: plan.flink.checkpointing.timeout_ms,
       ...(timeouts_explained_by !== undefined ? { timeouts_explained_by } : {}),
     });
     const first = spurious.findings[0];

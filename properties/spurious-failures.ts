@@ -24,7 +24,15 @@ export interface SpuriousFacts {
    * heartbeat or checkpoint timeout), or undefined.
    */
   timeouts_explained_by?: string;
+  /** The checkpoint timeout: a shorter one than EXPIRY_NEEDS_FAULT_MS may expire under backpressure alone. */
+  checkpoint_timeout_ms: number;
 }
+
+/**
+ * A checkpoint timeout at least this long does not expire in a healthy run of these workloads (completed checkpoints
+ * take tens of ms, a few hundred under backpressure); a shorter one may expire with no fault, and the scenario says why.
+ */
+export const EXPIRY_NEEDS_FAULT_MS = 1500;
 
 /** Findings before the first disturbance (a fault or an operator action); `first_disturbance_ms` for the report. */
 export function judge_spurious_failures(facts: SpuriousFacts): { checks: number; findings: SpuriousFinding[]; first_disturbance_ms: number } {
@@ -34,9 +42,13 @@ export function judge_spurious_failures(facts: SpuriousFacts): { checks: number;
   let checks = 0;
   const before = (time_ms: number): boolean => time_ms < first_disturbance_ms;
   const since = Number.isFinite(first_disturbance_ms) ? `before the first fault (${first_disturbance_ms} ms)` : 'in a run without faults';
+  const tight = facts.checkpoint_timeout_ms < EXPIRY_NEEDS_FAULT_MS;
   for (const change of facts.status_history) {
     if (!before(change.time_ms)) break;
     checks++;
+    if (tight && change.reason.includes('CHECKPOINT_EXPIRED')) continue;
+    // The restart that follows a failure (judged at its FAILING) is not another one.
+    if (change.status === 'RESTARTING' && /^restart in |restore again in /.test(change.reason)) continue;
     if (change.status === 'FAILING' || change.status === 'RESTARTING' || change.status === 'FAILED') {
       findings.push({ message: `the job went ${change.status} at ${change.time_ms} ms ${since}: ${change.reason.slice(0, 200)}`, time_ms: change.time_ms, detail: { status: change.status, reason: change.reason } });
       break;
@@ -46,7 +58,7 @@ export function judge_spurious_failures(facts: SpuriousFacts): { checks: number;
     if (checkpoint.status !== 'aborted' || checkpoint.end_ms === undefined || !before(checkpoint.end_ms)) continue;
     checks++;
     const reason = checkpoint.abort_reason ?? 'unknown';
-    if (NOT_FAILURES.has(reason)) continue;
+    if (NOT_FAILURES.has(reason) || (tight && reason === 'CHECKPOINT_EXPIRED')) continue;
     findings.push({
       message: `${checkpoint.kind} ${checkpoint.checkpoint_id} was aborted at ${checkpoint.end_ms} ms ${since}: ${reason.slice(0, 200)}`,
       time_ms: checkpoint.end_ms,

@@ -22,7 +22,7 @@ import {
   type CheckpointCandidate,
   type SkippedCheckpoint,
 } from '../recovery/checkpoint-selection.js';
-import { metadata_path, savepoint_dir, type CheckpointMetadata } from '../checkpoint/metadata.js';
+import { metadata_path, savepoint_dir, savepoint_metadata_path, type CheckpointMetadata } from '../checkpoint/metadata.js';
 import { plan_restore, read_savepoint, restore_state_from_savepoint, savepoint_from_checkpoint } from '../savepoint/index.js';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import type { FileRef } from '../state/backend.js';
@@ -217,6 +217,11 @@ export class JobManager implements EngineNode {
   private readonly savepoint_ids = new Set<number>();
   /** Stop-with-savepoint ids: sinks commit on them, so (with HA) their pointer goes to the HA store first. */
   private readonly synchronous_savepoint_ids = new Set<number>();
+  /**
+   * The newest stop-with-savepoint whose completion the sinks committed on: a restore point (newer than every retained
+   * checkpoint) until a checkpoint completes after it, or the job resumes from it.
+   */
+  private committed_savepoint: number | undefined;
   private readonly savepoint_requests = new Map<number, { stop: boolean; resume: SavepointResume | undefined; done: (outcome: SavepointOutcome) => void }>();
   /** The savepoint the running job resumed from: a failover before the next checkpoint restores it again. */
   private resumed_from: { savepoint_id: number; path: string; restore: DeploymentRestore; master_states: MasterState[] } | undefined;
@@ -270,7 +275,9 @@ export class JobManager implements EngineNode {
           },
           notify_complete: (checkpoint_id, last_subsumed_id) => {
             if (this.savepoint_ids.has(checkpoint_id)) {
-              // A synchronous savepoint (stop-with-savepoint): sinks commit, but it is no restore candidate.
+              // A synchronous savepoint (stop-with-savepoint): sinks commit on it, so until the job resumes from it, a
+              // recovery must restore it rather than an older checkpoint (that would replay committed output).
+              if (this.synchronous_savepoint_ids.has(checkpoint_id)) this.committed_savepoint = checkpoint_id;
               for (const tm of this.deployed_to) {
                 runtime.send(tm, { type: 'checkpoint.complete', attempt: this.attempt, checkpoint_id } satisfies ClusterMessage);
               }
@@ -280,6 +287,7 @@ export class JobManager implements EngineNode {
             for (const id of this.synchronous_savepoint_ids) if (id < checkpoint_id) this.synchronous_savepoint_ids.delete(id);
             for (const split of this.split_coordinators) split.notify_checkpoint_complete(checkpoint_id);
             this.completed_checkpoints.push(checkpoint_id);
+            if (this.committed_savepoint !== undefined && this.committed_savepoint < checkpoint_id) this.committed_savepoint = undefined;
             this.retained_checkpoints.add(checkpoint_id);
             if (last_subsumed_id !== undefined) this.retained_checkpoints.delete(last_subsumed_id);
             for (const tm of this.deployed_to) {
@@ -475,7 +483,7 @@ export class JobManager implements EngineNode {
       this.stopping_with_savepoint = false;
       if (!written.ok) {
         this.runtime.log('jm.savepoint_failed', { savepoint_id, reason: written.error });
-        if (request.stop && request.resume !== undefined && this.attempt === attempt) this.failJob(`savepoint ${savepoint_id} could not be written: ${written.error}`);
+        if (request.stop && request.resume !== undefined && this.attempt === attempt) this.failJob(`savepoint ${savepoint_id} could not be written: ${written.error}`, true);
         request.done(written);
         return;
       }
@@ -641,6 +649,7 @@ export class JobManager implements EngineNode {
       this.total_tasks = this.plan.vertices.reduce((sum, v) => sum + v.parallelism, 0);
       // A failover before the next checkpoint restores the savepoint again, never an older checkpoint.
       this.retained_checkpoints.clear();
+      this.committed_savepoint = undefined;
       this.resumed_from = { savepoint_id: result.restore.checkpoint_id, path: pending.path, restore: result.restore, master_states: result.master_states };
       this.coordinator?.restore_checkpoint_counter(result.restore.checkpoint_id);
       this.restore_from = undefined;
@@ -1244,8 +1253,10 @@ export class JobManager implements EngineNode {
    * Full failover: FAILING → cancel every task of the attempt, abort pending checkpoints; then the restart strategy
    * decides: RESTARTING and a redeploy after its delay from the newest completed checkpoint, or FAILED.
    */
-  private failJob(reason: string): void {
-    if (this.isTerminal() || (this.status === 'RESTARTING' && this.deployed_to.length === 0)) return;
+  private failJob(reason: string, while_stopped = false): void {
+    // A failure while restarting (nothing deployed) merges into that restart; `while_stopped`: the job was stopped on
+    // purpose (stop-with-savepoint) and cannot go on as planned, so the restart strategy must decide after all.
+    if (this.isTerminal() || (this.status === 'RESTARTING' && this.deployed_to.length === 0 && !while_stopped)) return;
     this.setStatus('FAILING', reason);
     this.split_coordinators = [];
     this.awaiting_final_checkpoint = undefined;
@@ -1306,14 +1317,16 @@ export class JobManager implements EngineNode {
       this.runtime.setTimer(FINALIZING_POLL_MS, { kind: 'restart', attempt } satisfies JobManagerTimer);
       return;
     }
-    const retained = [...this.retained_checkpoints].sort((a, b) => b - a);
+    const committed_savepoint = this.committed_savepoint;
+    const retained = [...this.retained_checkpoints, ...(committed_savepoint !== undefined ? [committed_savepoint] : [])].sort((a, b) => b - a);
     const newest = this.config.restore_choice === undefined ? retained[0] : this.config.restore_choice(retained);
     if (this.coordinator === undefined || newest === undefined) {
       // (after a resume from a savepoint, retained_checkpoints holds only checkpoints taken since)
       deploy(undefined);
       return;
     }
-    this.verifyNewest({ checkpoint_id: newest, metadata_path: metadata_path(this.job_id, newest) }, { kind: 'restart', attempt }, still_current, deploy);
+    const path = newest === committed_savepoint ? savepoint_metadata_path(this.job_id, newest) : metadata_path(this.job_id, newest);
+    this.verifyNewest({ checkpoint_id: newest, metadata_path: path }, { kind: 'restart', attempt }, still_current, deploy);
   }
 
   /**

@@ -577,6 +577,9 @@ export class TaskManager implements EngineNode, ChannelTransport {
     }
     for (const task of deployment.tasks.values()) {
       if (task.status === 'finished') {
+        // A trigger that arrives late (a slow link) may find a task that took this checkpoint through its barriers
+        // before its input ended: it acknowledged then, and snapshotting again would repeat its sinks' pre-commit.
+        if (task.hasHandledCheckpoint(checkpoint_id)) continue;
         if (!savepoint) task.finishedTaskUnalignedBarrier(checkpoint_id);
         this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
       }

@@ -1036,6 +1036,11 @@ export class Task implements OutputAvailabilityListener {
     if (this.status === 'running') this.host.wake(this);
   }
 
+  /** Whether this task already took (or abandoned) `checkpoint_id` through its barriers: it must not snapshot it again. */
+  hasHandledCheckpoint(checkpoint_id: number): boolean {
+    return checkpoint_id <= this.last_checkpoint_id;
+  }
+
   /** Synchronous part of a snapshot of every operator of the chain (keyed state + operator list state). */
   snapshot(checkpoint_id: number, path_prefix_of: (operator_id: string) => string, shared_prefix: string): TaskSnapshot {
     const operators: OperatorSnapshot[] = [];

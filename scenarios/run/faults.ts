@@ -165,9 +165,13 @@ export function expand_scenario_fault(fault: ScenarioFault, context: FaultContex
     case 'savepoint': {
       // An operator action on the leading JobManager: an intermediate savepoint, or stop-with-savepoint and a resume
       // (at resume_parallelism, else the same parallelism) from the canonical savepoint file after resume_after.
+      // The operator asks the JobManager that leads now: of the live, running ones that think they lead, the one with
+      // the newest fencing token (a paused old leader still believes it leads, but it runs nothing until it resumes).
       const leader = ['jm', 'jm-standby']
-        .flatMap((id) => (context.world.has_process(id) ? (engineNodeOf<JobManager>(context.world.process_object(id)) ?? []) : []))
-        .find((jm) => jm.is_leader);
+        .filter((id) => context.world.has_process(id) && context.world.is_alive(id) && !context.world.is_paused(id))
+        .flatMap((id) => engineNodeOf<JobManager>(context.world.process_object(id)) ?? [])
+        .filter((jm) => jm.is_leader)
+        .sort((a, b) => b.leader_fencing_token - a.leader_fencing_token)[0];
       const report = (outcome: { ok: boolean; error?: string }): void => {
         if (!outcome.ok) context.notes.push(`savepoint at ${at_ms} ms failed: ${outcome.error ?? 'unknown'}`);
       };

@@ -47,6 +47,8 @@ export class RunObserver {
   readonly commit_times_ms: number[] = [];
   /** Checkpoint ids in trigger order (repeats included, so the id order can be checked). */
   readonly triggered_ids: number[] = [];
+  /** The same, per JobManager that triggered them. */
+  readonly triggered_ids_by_node = new Map<string, number[]>();
   /**
    * Every 'recovery.restored': when, when the JobManager began reading the checkpoint to verify it (verified_ms), which
    * checkpoint (null: started empty), and the newest checkpoint completed before it (null: none).
@@ -73,6 +75,8 @@ export class RunObserver {
   private open_recovery: RecoverySummary | undefined;
   /** The recovery whose tasks are running again; sources and sinks report their own reset after that. */
   private resetting_recovery: { recovery: RecoverySummary; running_at_ms: number } | undefined;
+  /** Stop-with-savepoint ids (synchronous savepoints): sinks commit on their completion, as on a checkpoint's. */
+  private readonly synchronous_savepoint_ids = new Set<number>();
   /** When the coordinator started writing each checkpoint's metadata ('checkpoint.finalizing'). */
   private readonly finalizing_ms = new Map<number, number>();
 
@@ -132,6 +136,10 @@ export class RunObserver {
         const id = number_field(fields, 'checkpoint_id');
         if (id === undefined || this.checkpoints.size >= MAX_CHECKPOINTS) return;
         this.triggered_ids.push(id);
+        const by_node = this.triggered_ids_by_node.get(event.node ?? '') ?? [];
+        by_node.push(id);
+        this.triggered_ids_by_node.set(event.node ?? '', by_node);
+        if (fields['synchronous'] === true && this.synchronous_savepoint_ids.size < MAX_CHECKPOINTS) this.synchronous_savepoint_ids.add(id);
         this.checkpoints.set(id, {
           checkpoint_id: id,
           kind: string_field(fields, 'kind') === 'savepoint' ? 'savepoint' : 'checkpoint',
@@ -163,7 +171,8 @@ export class RunObserver {
           return;
         }
         checkpoint.status = 'completed';
-        if (checkpoint.kind === 'checkpoint' && (this.newest_completed_id === null || checkpoint.checkpoint_id > this.newest_completed_id)) {
+        const commits = checkpoint.kind === 'checkpoint' || this.synchronous_savepoint_ids.has(checkpoint.checkpoint_id);
+        if (commits && (this.newest_completed_id === null || checkpoint.checkpoint_id > this.newest_completed_id)) {
           this.newest_completed_id = checkpoint.checkpoint_id;
         }
         const path = string_field(fields, 'metadata_path');

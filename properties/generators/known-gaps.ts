@@ -1,0 +1,55 @@
+// Engine gaps the CI search leaves out until they are fixed: each is a known deviation (documented in
+// properties/README.md, with the engine issue that owns it) that the search would otherwise report on clean code.
+// A gap is a predicate over generated cases; removing a gap puts its cases back into the search.
+import type { Dimension, EngineCase } from './engine-case.js';
+import { DIMENSIONS } from './engine-case.js';
+
+export interface KnownEngineGap {
+  id: string;
+  /** What goes wrong, and where it is tracked. */
+  description: string;
+  applies(value: EngineCase): boolean;
+}
+
+export const KNOWN_ENGINE_GAPS: readonly KnownEngineGap[] = [
+  {
+    id: 'at-least-once-concurrent-checkpoints',
+    description:
+      'at-least-once checkpoints with max-concurrent-checkpoints > 1 expire one after another until the tolerable-failure ' +
+      'threshold fails the job, also with no fault and after healing (issue 18: at-least-once mode must hold concurrent ' +
+      "checkpoints as Flink's CheckpointBarrierTracker does, and the failure counter must clear when it trips)",
+    applies: (value) => value.dimensions.at_least_once && !value.dimensions.unaligned && value.dimensions.concurrent_checkpoints,
+  },
+  {
+    id: 'heartbeat-timeout-on-wall-clock',
+    description:
+      "the JobManager measures heartbeat timeouts on its wall clock (now - last heartbeat), so a forward jump of its clock " +
+      'declares every TaskManager lost at once; Flink\'s heartbeat timeouts are timers and survive it (issue 18: a heartbeat ' +
+      'timeout timer per target)',
+    applies: (value) => (value.scenario.faults ?? []).some((f) => f.kind === 'clock' && f.offset_ms !== undefined && (f.target === 'jm' || f.target === 'jm-standby')),
+  },
+  {
+    id: 'ha-leader-confirmation-window',
+    description:
+      'with high availability the leader stops all work (heartbeats included) when the HA store has not confirmed it for two ' +
+      'heartbeat intervals, so a network whose delays exceed one interval makes a healthy leader fall silent until its ' +
+      'TaskManagers cancel their tasks (Flink loses leadership only when its HA session expires)',
+    applies: (value) => value.dimensions.job_manager_loss && value.dimensions.network_latency,
+  },
+  {
+    id: 'unaligned-channel-state-under-latency-spikes',
+    description:
+      'unaligned checkpoints on a network with latency spikes, without any fault: after failovers that the spikes cause ' +
+      '(heartbeat and deployment timeouts), a restored unaligned checkpoint lacks records that were in flight, so keyed ' +
+      'state misses keys until their next record (sequence_check emits a gap). properties/findings/' +
+      'unaligned-restore-loses-in-flight-records.json replays it (about 1 seed in 10 of that scenario fails)',
+    applies: (value) => value.dimensions.unaligned && value.dimensions.network_latency,
+  },
+];
+
+/** The dimensions the CI search switches (all of them: gaps are cut by KNOWN_ENGINE_GAPS, not by dimension). */
+export const CI_SEARCH_DIMENSIONS: readonly Dimension[] = DIMENSIONS;
+
+export function search_case_filter(value: EngineCase): boolean {
+  return !KNOWN_ENGINE_GAPS.some((gap) => gap.applies(value));
+}
