@@ -215,10 +215,11 @@ export function judge_failure_detector(config: DetectorConfig, faults: readonly 
       // 2. Responsive for a whole timeout: never declared lost.
       if (!false_positive_checkable) continue;
       for (const lost of log.filter((e) => e.event === 'lost' && e.node === jm && e.tm === tm)) {
-        const window_start = lost.time_ms - T * slow - I * slow - config.max_latency_ms;
-        const registered = log.find((e) => e.node === jm && e.tm === tm && e.event === 'registered' && e.time_ms <= lost.time_ms);
-        const re_registered = log.some((e) => e.node === jm && e.tm === tm && e.event === 'registered' && e.time_ms > window_start && e.time_ms <= lost.time_ms);
-        if (registered === undefined || re_registered) continue;
+        // Registering sets "last heard" to now, so a TaskManager registered more recently than a timeout ago cannot be
+        // silent past it either: the window starts at its registration, or a timeout (and a round) before the loss.
+        const registration = [...log].reverse().find((e) => e.node === jm && e.tm === tm && e.event === 'registered' && e.time_ms <= lost.time_ms);
+        if (registration === undefined) continue;
+        const window_start = Math.max(registration.time_ms, lost.time_ms - T * slow - I * slow - config.max_latency_ms);
         if (ha && log.some((e) => e.event === 'leader' && e.time_ms > window_start && e.time_ms <= lost.time_ms)) continue;
         if (overlaps(disturbed, window_start, lost.time_ms) || overlaps(jm_down.get(jm) ?? [], window_start, lost.time_ms)) continue;
         checks++;

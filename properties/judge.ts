@@ -483,6 +483,10 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
             : `job did not finish within the liveness bound of ${plan.phases.liveness_bound_ms} ms after healing (status ${evidence.final_status}: ${engine_reason})`;
         if (lost !== undefined) {
           add('liveness', 'skipped', 1, excuse(lost, engine_reason));
+        } else if (evidence.final_status === 'FAILED' && engine_reason.startsWith('cannot read savepoint') && evidence.faults.some((f) => f.kind.startsWith('storage_'))) {
+          // Flink restores a savepoint when the job is submitted from it; a savepoint it cannot read fails that
+          // submission, with no restart strategy to retry it (the operator resubmits).
+          add('liveness', 'skipped', 1, `not expected to hold: resuming from the savepoint failed to read it while an injected storage fault was on, which fails the resumed job in Flink too (${engine_reason})${note_suffix}`);
         } else if (timeouts_explained_by !== undefined && !explained) {
           add('liveness', 'skipped', 1, `not expected to hold: ${timeouts_explained_by}, also after healing (status ${evidence.final_status}: ${engine_reason})`);
         } else {

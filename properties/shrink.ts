@@ -19,6 +19,11 @@ export interface ShrinkOptions {
   max_runs?: number;
   /** Bound on wall time in ms (default: none). */
   budget_ms?: number;
+  /**
+   * Keep a candidate only if its violation reads like the original (the same words before any number or detail), so the
+   * shrunk run fails for the same reason, not merely the same property (default true).
+   */
+  same_reason?: boolean;
   /** Also cut the input (fewer records) when the failure survives it (default true). */
   shrink_workload?: boolean;
   /** Called after every kept step (progress). */
@@ -95,6 +100,10 @@ export function shrink_failure(scenario: Scenario, seed: number, options: Shrink
   if (property === undefined) throw new ShrinkError(`seed ${seed} of ${scenario.name} violates no property: nothing to shrink`);
   if (!first.violations.some((v) => v.property === property)) throw new ShrinkError(`seed ${seed} of ${scenario.name} does not violate ${property}`);
 
+  const reason = (message: string): string => message.toLowerCase().replace(/[0-9][0-9.]*/g, '#').split(/[:(]/)[0]!.split(/\s+/).slice(0, 8).join(' ');
+  const wanted_reason = reason(first.violations.find((v) => v.property === property)!.message);
+  const fails_alike = (result: RunResult): boolean =>
+    result.violations.some((v) => v.property === property && (options.same_reason === false || reason(v.message) === wanted_reason));
   let best = scenario;
   let best_result = first;
   const out_of_budget = (): boolean => {
@@ -120,7 +129,7 @@ export function shrink_failure(scenario: Scenario, seed: number, options: Shrink
     } catch {
       return false;
     }
-    if (!result.violations.some((v) => v.property === property)) return false;
+    if (!fails_alike(result)) return false;
     best = validated.scenario;
     best_result = result;
     steps.push(step);

@@ -195,7 +195,7 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
           job_manager: JOB_MANAGER_ID,
           // A TaskManager watches the JobManager's heartbeats with the same heartbeat.timeout the JobManager uses for
           // it (Flink's JobMaster heartbeat is two-sided): one the JobManager declared lost re-registers that soon.
-          job_manager_timeout_ms: plan.flink.heartbeat.timeout_ms,
+          job_manager_timeout_ms: seams.task_manager?.job_manager_timeout_ms ?? plan.flink.heartbeat.timeout_ms,
           ...(plan.job_manager_ha ? { job_manager_candidates: job_manager_ids } : {}),
           slots: plan.slots_per_task_manager,
           jobs: seams.jobs ?? EXAMPLE_JOB_FACTORIES,

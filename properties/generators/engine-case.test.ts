@@ -1,0 +1,82 @@
+// Specification of the whole-engine generators: every case is a valid scenario whatever dimensions are on, each
+// dimension shows in the scenario it draws, adversarial keys land on every subtask's first and last key group, and
+// known engine gaps are left out of the search.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { validate_scenario_data } from '../../scenarios/load.js';
+import { assignToKeyGroup, computeDefaultMaxParallelism, computeKeyGroupRangeForOperatorIndex, javaStringHashCode } from '../../engine/state/key-groups.js';
+import { arb_engine_case, DIMENSIONS, type EngineCase } from './engine-case.js';
+import { adversarial_keys, boundary_key_groups, colliding_keys, key_group_of, keys_in_key_groups, UNICODE_KEYS } from './keys.js';
+import { KNOWN_ENGINE_GAPS, search_case_filter } from './known-gaps.js';
+
+const sample = (count: number, seed: number, dimensions = DIMENSIONS): EngineCase[] =>
+  fc.sample(arb_engine_case({ horizon_ms: 2500, max_faults: 4, dimensions }), { numRuns: count, seed });
+
+describe('adversarial keys', () => {
+  it('put a key on the first and last key group of every subtask (p=3, max parallelism 128: groups 0, 42, 43, 85, 86, 127)', () => {
+    expect(boundary_key_groups(128, [3])).toEqual([0, 42, 43, 85, 86, 127]);
+    const keys = keys_in_key_groups([42, 85], 128);
+    expect(keys.map((key) => key_group_of(key, 128))).toEqual([42, 85]);
+    expect(keys.map((key) => assignToKeyGroup(javaStringHashCode(key), 128))).toEqual([42, 85]);
+  });
+
+  it('cover the boundaries of every parallelism a rescale passes through', () => {
+    const keys = adversarial_keys(1000, [8, 5], { collisions: 0, unicode: 0, filler: 0 });
+    const groups = new Set(keys.map((key) => key_group_of(key, 1000)));
+    for (const p of [8, 5]) {
+      for (let subtask = 0; subtask < p; subtask++) {
+        const range = computeKeyGroupRangeForOperatorIndex(1000, p, subtask);
+        expect(groups.has(range.start) && groups.has(range.end)).toBe(true);
+      }
+    }
+  });
+
+  it('include distinct keys with one Java hashCode, and unicode that only looks alike', () => {
+    const colliding = colliding_keys(8);
+    expect(new Set(colliding).size).toBe(8);
+    expect(new Set(colliding.map(javaStringHashCode)).size).toBe(1);
+    expect(UNICODE_KEYS).toContain('\u00e9');
+    expect(UNICODE_KEYS).toContain('e\u0301');
+  });
+});
+
+describe('whole-engine cases', () => {
+  it('are valid scenarios, whatever dimensions are on', () => {
+    for (const value of sample(300, 1)) {
+      const validated = validate_scenario_data(value.scenario, 'generated', JSON.stringify(value.scenario));
+      if (!validated.ok) throw new Error(JSON.stringify({ errors: validated.errors.slice(0, 3), scenario: value.scenario }));
+    }
+  });
+
+  it('show each dimension in the scenario they draw', () => {
+    const cases = sample(400, 2);
+    const on = (dimension: (typeof DIMENSIONS)[number]): EngineCase[] => cases.filter((c) => c.dimensions[dimension]);
+    for (const dimension of DIMENSIONS) expect(on(dimension).length, dimension).toBeGreaterThan(50);
+    expect(on('lsm_backend').every((c) => c.scenario.flink?.['state.backend.type'] === 'rocksdb')).toBe(true);
+    expect(on('split_source').every((c) => c.scenario.workload?.source === 'split')).toBe(true);
+    expect(on('unaligned').every((c) => c.scenario.flink?.['execution.checkpointing.unaligned.enabled'] === true)).toBe(true);
+    expect(on('job_manager_loss').every((c) => c.scenario.cluster?.job_manager_ha === true)).toBe(true);
+    expect(on('high_parallelism').every((c) => (c.scenario.job.parallelism ?? 0) >= 4)).toBe(true);
+    expect(on('event_faults').some((c) => (c.scenario.faults ?? []).some((f) => (f as { on?: unknown }).on !== undefined))).toBe(true);
+    expect(on('rescale').some((c) => (c.scenario.faults ?? []).some((f) => f.kind === 'savepoint' && f.stop === true && f.resume_parallelism !== c.scenario.job.parallelism))).toBe(true);
+    expect(on('restart_strategies').map((c) => c.scenario.flink?.['restart-strategy.type'])).toEqual(expect.arrayContaining(['fixed-delay', 'failure-rate', 'exponential-delay', 'none']));
+    expect(cases.filter((c) => !c.dimensions.at_least_once || c.dimensions.unaligned).every((c) => c.scenario.flink?.['execution.checkpointing.mode'] === undefined)).toBe(true);
+  });
+
+  it('with adversarial keys, put keys on every boundary key group of the max parallelism the engine will use', () => {
+    for (const value of sample(200, 3, ['adversarial_keys', 'max_parallelism', 'high_parallelism', 'rescale'])) {
+      if (!value.dimensions.adversarial_keys) continue;
+      const p = value.scenario.job.parallelism ?? 2;
+      const resume = (value.scenario.faults ?? []).flatMap((f) => (f.kind === 'savepoint' && f.resume_parallelism !== undefined ? [f.resume_parallelism] : []));
+      const max_parallelism = value.scenario.job.max_parallelism ?? computeDefaultMaxParallelism(Math.max(p, ...resume));
+      const groups = new Set((value.scenario.workload?.key_names ?? []).map((key) => key_group_of(key, max_parallelism)));
+      for (const group of boundary_key_groups(max_parallelism, [p])) expect(groups.has(group)).toBe(true);
+    }
+  });
+
+  it('leave the known engine gaps out of the search, and each gap applies to some cases', () => {
+    const cases = sample(1500, 4);
+    for (const gap of KNOWN_ENGINE_GAPS) expect(cases.some((c) => gap.applies(c)), gap.id).toBe(true);
+    expect(cases.filter(search_case_filter).every((c) => KNOWN_ENGINE_GAPS.every((gap) => !gap.applies(c)))).toBe(true);
+  });
+});
