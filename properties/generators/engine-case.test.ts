@@ -5,11 +5,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validate_scenario_data } from '../../scenarios/load.js';
 import { assignToKeyGroup, computeDefaultMaxParallelism, computeKeyGroupRangeForOperatorIndex, javaStringHashCode } from '../../engine/state/key-groups.js';
-import { arb_engine_case, DIMENSIONS, type EngineCase } from './engine-case.js';
+import { arb_engine_case, DIMENSIONS, type Dimension, type EngineCase } from './engine-case.js';
 import { adversarial_keys, boundary_key_groups, colliding_keys, key_group_of, keys_in_key_groups, UNICODE_KEYS } from './keys.js';
 import { KNOWN_ENGINE_GAPS, search_case_filter } from './known-gaps.js';
 
-const sample = (count: number, seed: number, dimensions = DIMENSIONS): EngineCase[] =>
+const sample = (count: number, seed: number, dimensions: readonly Dimension[] = DIMENSIONS): EngineCase[] =>
   fc.sample(arb_engine_case({ horizon_ms: 2500, max_faults: 4, dimensions }), { numRuns: count, seed });
 
 describe('adversarial keys', () => {
