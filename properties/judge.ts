@@ -207,7 +207,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     // from that state may differ from the oracle's altogether: then a result is lost only when its output id is.
     const state_exact = plan.checkpointing_mode === 'aligned' || plan.checkpointing_mode === 'unaligned';
     const state_inflated =
-      !state_exact && evidence.restores.length > 0 && (evidence.probes['checkpoint.at_least_once_records_past_barrier'] ?? 0) > 0;
+      !state_exact && (evidence.restores.length > 0 || observer.count('jm.savepoint_resuming') > 0) && (evidence.probes['checkpoint.at_least_once_records_past_barrier'] ?? 0) > 0;
     const lost_ids = property === 'at_least_once_output' && state_inflated ? losses_by_output_id(expected_output, evidence.final_output, output_id_of(plan.job_name)) : undefined;
     const ok =
       property === 'exactly_once_output'

@@ -517,6 +517,7 @@ export class Scheduler {
         parallelism: node.parallelism,
         broker_node: config.broker,
         instance_id: `${this.runtime.node_id}#${this.runtime.incarnation}/attempt-${this.attempt}`,
+        attempt: this.attempt,
         ...(config.retry_ms === undefined ? {} : { retry_after_ms: config.retry_ms }),
       });
       split.start(master_states, restored_checkpoint_id);

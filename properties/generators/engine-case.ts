@@ -204,7 +204,7 @@ function arb_flink(d: Dimensions): fc.Arbitrary<Flink> {
     min_pause: d.concurrent_checkpoints ? fc.integer({ min: 0, max: 200 }) : fc.constant(0),
     tolerable: d.concurrent_checkpoints || d.storage_faults ? fc.integer({ min: 0, max: 5 }) : fc.constant(0),
     // Mostly a timeout no healthy checkpoint reaches; sometimes a tight one that backpressure alone can exceed.
-    timeout: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1500, max: 6000 }) }, { weight: 1, arbitrary: fc.integer({ min: 300, max: 1499 }) }),
+    timeout: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 6000, max: 12000 }) }, { weight: 1, arbitrary: fc.integer({ min: 300, max: 5999 }) }),
     retained: fc.integer({ min: 1, max: 3 }),
     aligned_timeout: d.unaligned ? fc.constantFrom(0, 0, 5, 50) : fc.constant(0),
     incremental: d.lsm_backend ? fc.boolean() : fc.constant(false),

@@ -138,6 +138,11 @@ export interface LogSplitCoordinatorOptions {
   broker_node: NodeId;
   /** Unique per coordinator instance (e.g. `jm#<incarnation>/attempt-<n>`). */
   instance_id: string;
+  /**
+   * The job attempt this coordinator serves: source events of readers of another attempt (their reply tags start
+   * with their attempt) are stale and ignored, as Flink's OperatorCoordinator ignores events of old subtask attempts.
+   */
+  attempt?: number;
   retry_after_ms?: number;
   discovery_interval_ms?: number;
 }
@@ -184,6 +189,7 @@ export class LogSplitCoordinator {
     if (is_source_event(message)) {
       const envelope = message as SourceEventMessage;
       if (envelope.source_uid !== this.options.source_uid) return false;
+      if (this.options.attempt !== undefined && !envelope.reply_tag.startsWith(`${this.options.attempt}/`)) return true;
       if (envelope.type === 'split.reader_registered') this.readers.set(envelope.subtask_index, { node: from, reply_tag: envelope.reply_tag });
       this.enumerator.handle_source_event(envelope);
       return true;
