@@ -14,6 +14,7 @@ import type {
   WindowFunction,
 } from '../api/functions.js';
 import type { WindowAssigner } from '../api/windows.js';
+import { twoInputEdgeProblem, type TwoInputSpec } from './two-input-spec.js';
 
 /** 'default' becomes forward when parallelisms match, else rebalance (as in Flink). */
 export type Partitioning = 'default' | 'forward' | 'rebalance' | 'broadcast' | 'hash';
@@ -22,6 +23,8 @@ export interface GraphEdge {
   source_node_id: number;
   partitioning: Partitioning;
   key_selector?: KeySelector<unknown, unknown>;
+  /** Which input of a two-input operator the edge feeds (Flink's type number); absent: the first (or only) input. */
+  input?: 1 | 2;
 }
 
 export type NodeOperator =
@@ -44,7 +47,8 @@ export type NodeOperator =
       aggregate?: AggregateFunction<unknown, unknown, unknown>;
       window_function?: WindowFunction<unknown, unknown, unknown>;
     }
-  | { kind: 'sink'; sink: Sink<unknown> };
+  | { kind: 'sink'; sink: Sink<unknown> }
+  | { kind: 'two_input'; spec: TwoInputSpec };
 
 export interface GraphNode {
   id: number;
@@ -117,6 +121,11 @@ export class JobGraph {
         if (isKeyedOperator(node.operator) && edge.partitioning !== 'hash') {
           throw new Error(`${node.name} is keyed but its input is not keyBy-partitioned`);
         }
+        if (node.operator.kind !== 'two_input' && (edge.input ?? 1) !== 1) throw new Error(`${node.name} has one input, not two`);
+      }
+      if (node.operator.kind === 'two_input') {
+        const problem = twoInputEdgeProblem(node.operator.spec, node.inputs);
+        if (problem !== undefined) throw new Error(`${node.name}: ${problem}`);
       }
     }
     if (!this.nodes.some((n) => n.operator.kind === 'sink')) throw new Error('job has no sink');

@@ -1,8 +1,8 @@
-// Operator (non-keyed) list state for sources and sinks, and Flink's two redistribution modes on restore:
-// even-split (entries of all old subtasks are concatenated and dealt out in contiguous, even chunks) and union
-// (every new subtask receives every entry).
+// Operator (non-keyed) list state for sources and sinks, and Flink's redistribution modes on restore: even-split
+// (entries of all old subtasks are concatenated and dealt out in contiguous, even chunks), union (every new subtask
+// receives every entry) and broadcast (new subtask i receives old subtask i mod old-parallelism's copy).
 
-export type OperatorStateMode = 'split' | 'union';
+export type OperatorStateMode = 'split' | 'union' | 'broadcast';
 
 /** One named list state of one operator subtask. */
 export class OperatorListState<T> {
@@ -43,6 +43,8 @@ export function redistributeOperatorListState<T>(
   const all: T[] = [];
   for (const list of old_states) all.push(...list);
   if (mode === 'union') return Array.from({ length: new_parallelism }, () => [...all]);
+  // Flink's RoundRobinOperatorStateRepartitioner.repartitionBroadcastState: each subtask's copy is complete.
+  if (mode === 'broadcast') return Array.from({ length: new_parallelism }, (_, i) => [...(old_states[i % old_states.length] ?? [])]);
   const base = Math.floor(all.length / new_parallelism);
   const extra = all.length % new_parallelism;
   const result: T[][] = [];

@@ -20,6 +20,7 @@ import type { KeyedStateBackend, KeyGroupRange } from '../state/backend.js';
 import { decodeKey, encodeKey } from '../state/key-codec.js';
 import { assignToKeyGroup, keyHashCode } from '../state/key-groups.js';
 import { InternalTimerService, KeyContext, KeyedStateStore, type InternalTimer, type TimeDomain } from '../state/keyed-state.js';
+import type { OperatorListState, OperatorStateMode } from '../state/operator-state.js';
 import { MAX_RECORDS_PER_INPUT_RECORD } from './network.js';
 
 export interface Output {
@@ -35,6 +36,8 @@ export interface OperatorEnvironment {
   readonly key_group_range: KeyGroupRange;
   now_ms(): number;
   createKeyedBackend(operator_uid: string, range: KeyGroupRange, max_parallelism: number): KeyedStateBackend;
+  /** Operator (non-keyed) state of this subtask, snapshotted with the task and redistributed on restore by `mode`. */
+  getOperatorListState<T>(operator_uid: string, name: string, mode: OperatorStateMode): OperatorListState<T>;
   /** Asks for onProcessingTime to be called at (or after) `time_ms` of this process's clock. */
   requestProcessingTimeWakeup(time_ms: number): void;
   fail(message: string, detail?: Record<string, unknown>): never;
@@ -59,7 +62,7 @@ export interface StreamOperator {
   onRestored?(): void;
 }
 
-abstract class BaseOperator implements StreamOperator {
+export abstract class BaseOperator implements StreamOperator {
   output!: Output;
   current_watermark_ms = MIN_WATERMARK;
 
@@ -109,7 +112,7 @@ class FilterOperator extends BaseOperator {
 }
 
 /** A collector that stamps a fixed timestamp and bounds per-input fan-out (buffer bounds depend on it). */
-class TimestampedCollector implements Collector<unknown> {
+export class TimestampedCollector implements Collector<unknown> {
   timestamp_ms = NO_TIMESTAMP;
   emitted = 0;
   constructor(
@@ -147,7 +150,7 @@ class FlatMapOperator extends BaseOperator {
 }
 
 /** Keyed operators: current key → key group (asserted inside this subtask's range), state store and timers. */
-abstract class KeyedOperator extends BaseOperator {
+export abstract class KeyedOperator extends BaseOperator {
   readonly keyed_backend: KeyedStateBackend;
   protected readonly key_context = new KeyContext();
   protected readonly store: KeyedStateStore;
@@ -173,7 +176,11 @@ abstract class KeyedOperator extends BaseOperator {
   }
 
   protected setKeyFromRecord(value: unknown): void {
-    const key = this.key_selector(value);
+    this.setCurrentKey(this.key_selector(value));
+  }
+
+  /** Sets the key of the next state access and timer (checked against this subtask's key groups). */
+  protected setCurrentKey(key: unknown): void {
     const encoded = encodeKey(key);
     const key_group = assignToKeyGroup(keyHashCode(key, encoded), this.max_parallelism);
     if (key_group < this.key_group_start || key_group > this.key_group_end) {
@@ -450,6 +457,8 @@ export function createOperator(
       return new WindowOperator(node, env, operator);
     case 'sink':
       return new SinkOperator(node, env, create_sink_writer(node));
+    case 'two_input':
+      throw new Error('two-input operators are built by createTwoInputOperator (engine/task/two-input-operators.ts)');
     case 'source':
       throw new Error('sources are driven by the task, not created as chained operators');
   }

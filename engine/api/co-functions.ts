@@ -1,0 +1,183 @@
+// User-facing function types of the two-input DataStream API, with Flink's names: CoMap/CoFlatMap/CoProcess and
+// KeyedCoProcess functions over connected streams, broadcast process functions with MapStateDescriptor-named
+// broadcast state, and the join functions of window joins, coGroup and interval joins.
+import type { Collector, KeyedProcessContext, RuntimeContext, TimerService } from './functions.js';
+
+// ---- connect ----------------------------------------------------------------------------------------------------
+
+/**
+ * Flink's (Rich)CoMapFunction: one output per element of either input. On keyed connected streams (keyBy(k1, k2))
+ * open() gets a RuntimeContext with keyed state scoped to the element's key; otherwise keyed state is refused.
+ */
+export interface CoMapFunction<IN1, IN2, OUT> {
+  open?(ctx: RuntimeContext): void;
+  map1(value: IN1): OUT;
+  map2(value: IN2): OUT;
+}
+
+/** Flink's (Rich)CoFlatMapFunction: any number of outputs per element of either input; keyed state as CoMapFunction. */
+export interface CoFlatMapFunction<IN1, IN2, OUT> {
+  open?(ctx: RuntimeContext): void;
+  flatMap1(value: IN1, out: Collector<OUT>): void;
+  flatMap2(value: IN2, out: Collector<OUT>): void;
+}
+
+/** The context of a non-keyed CoProcessFunction call: timers cannot be set (Flink: only on keyed streams). */
+export interface CoProcessContext {
+  /** The element's timestamp; undefined when it has none. */
+  timestamp(): number | undefined;
+  /** Reads time; registering a timer throws, as in Flink ("Setting timers is only supported on a keyed streams"). */
+  timerService(): TimerService;
+}
+
+/**
+ * Flink's CoProcessFunction over two non-keyed inputs. Like every per-subtask function here, a plain object is
+ * cloned per subtask with Object.create(fn) and a zero-argument factory is called per subtask.
+ */
+export interface CoProcessFunction<IN1, IN2, OUT> {
+  open?(ctx: RuntimeContext): void;
+  processElement1(value: IN1, ctx: CoProcessContext, out: Collector<OUT>): void;
+  processElement2(value: IN2, ctx: CoProcessContext, out: Collector<OUT>): void;
+}
+
+export interface KeyedCoProcessOnTimerContext<K> extends KeyedProcessContext<K> {
+  timeDomain(): 'event' | 'processing';
+}
+
+/** Flink's KeyedCoProcessFunction: both inputs keyed alike (keyBy(k1, k2)), keyed state and timers per key. */
+export interface KeyedCoProcessFunction<K, IN1, IN2, OUT> {
+  open?(ctx: RuntimeContext): void;
+  processElement1(value: IN1, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void;
+  processElement2(value: IN2, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void;
+  onTimer?(timestamp_ms: number, ctx: KeyedCoProcessOnTimerContext<K>, out: Collector<OUT>): void;
+}
+
+// ---- broadcast state --------------------------------------------------------------------------------------------
+
+/**
+ * Names one broadcast state (Flink's MapStateDescriptor<K, V> given to DataStream.broadcast). Keys and values are
+ * plain JSON data; keys are compared by their canonical encoding, like MapState's.
+ */
+export class MapStateDescriptor<K, V> {
+  /** Phantom fields so descriptors of different key/value types do not mix. */
+  declare readonly _key?: K;
+  declare readonly _value?: V;
+
+  constructor(readonly name: string) {
+    if (typeof name !== 'string' || name.length === 0) throw new Error('a MapStateDescriptor needs a non-empty name');
+  }
+}
+
+/** Flink's ReadOnlyBroadcastState: what the non-broadcast side may see. */
+export interface ReadOnlyBroadcastState<K, V> {
+  get(key: K): V | undefined;
+  contains(key: K): boolean;
+  /** Entries in insertion order (a copy). */
+  immutableEntries(): readonly (readonly [K, V])[];
+}
+
+/** Flink's BroadcastState: read-write, on the broadcast side only. */
+export interface BroadcastState<K, V> extends ReadOnlyBroadcastState<K, V> {
+  put(key: K, value: V): void;
+  putAll(entries: Iterable<readonly [K, V]>): void;
+  remove(key: K): void;
+  entries(): [K, V][];
+  keys(): K[];
+  values(): V[];
+  isEmpty(): boolean;
+  clear(): void;
+}
+
+/** Context of the non-broadcast side: read-only broadcast state. */
+export interface BroadcastReadOnlyContext {
+  timestamp(): number | undefined;
+  currentWatermark(): number;
+  currentProcessingTime(): number;
+  getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): ReadOnlyBroadcastState<K, V>;
+}
+
+/** Context of the broadcast side: read-write broadcast state. */
+export interface BroadcastContext extends Omit<BroadcastReadOnlyContext, 'getBroadcastState'> {
+  getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): BroadcastState<K, V>;
+}
+
+/**
+ * Flink's BroadcastProcessFunction (non-keyed input 1, broadcast input 2). The broadcast side must update the
+ * broadcast state the same way on every parallel instance (Flink's rule): it sees the same elements in the same
+ * order everywhere, and the state is restored from one instance's copy.
+ */
+export interface BroadcastProcessFunction<IN1, IN2, OUT> {
+  open?(ctx: RuntimeContext): void;
+  processElement(value: IN1, ctx: BroadcastReadOnlyContext, out: Collector<OUT>): void;
+  processBroadcastElement(value: IN2, ctx: BroadcastContext, out: Collector<OUT>): void;
+}
+
+/** Names a keyed state for applyToKeyedState: the state's name and kind, as registered through the RuntimeContext. */
+export type KeyedStateDescriptor =
+  | { kind: 'value'; name: string }
+  | { kind: 'list'; name: string }
+  | { kind: 'map'; name: string };
+
+/** The state handle applyToKeyedState passes for each kind of descriptor. */
+export type KeyedStateOf<D extends KeyedStateDescriptor> = D extends { kind: 'value' }
+  ? import('../state/keyed-state.js').ValueState<unknown>
+  : D extends { kind: 'list' }
+    ? import('../state/keyed-state.js').ListState<unknown>
+    : import('../state/keyed-state.js').MapState<unknown, unknown>;
+
+export interface KeyedBroadcastReadOnlyContext<K> extends BroadcastReadOnlyContext {
+  getCurrentKey(): K;
+  timerService(): TimerService;
+}
+
+export interface KeyedBroadcastContext<K> extends BroadcastContext {
+  /**
+   * Flink's applyToKeyedState: calls `fn` for every key of this subtask that has the named keyed state, with the
+   * state scoped to that key. Keys come in key-group order, then in key order.
+   */
+  applyToKeyedState<D extends KeyedStateDescriptor>(descriptor: D, fn: (key: K, state: KeyedStateOf<D>) => void): void;
+  /** Phantom: keeps K in the type. */
+  readonly _key_type?: K;
+}
+
+export interface KeyedBroadcastOnTimerContext<K> extends KeyedBroadcastReadOnlyContext<K> {
+  timeDomain(): 'event' | 'processing';
+}
+
+/** Flink's KeyedBroadcastProcessFunction (keyed input 1, broadcast input 2); keyed state and timers on input 1. */
+export interface KeyedBroadcastProcessFunction<K, IN1, IN2, OUT> {
+  open?(ctx: RuntimeContext): void;
+  processElement(value: IN1, ctx: KeyedBroadcastReadOnlyContext<K>, out: Collector<OUT>): void;
+  processBroadcastElement(value: IN2, ctx: KeyedBroadcastContext<K>, out: Collector<OUT>): void;
+  onTimer?(timestamp_ms: number, ctx: KeyedBroadcastOnTimerContext<K>, out: Collector<OUT>): void;
+}
+
+// ---- joins ------------------------------------------------------------------------------------------------------
+
+/** Flink's JoinFunction: one output per joined pair (window join). */
+export type JoinFunction<IN1, IN2, OUT> = (first: IN1, second: IN2) => OUT;
+/** Flink's FlatJoinFunction: any number of outputs per joined pair (window join). */
+export type FlatJoinFunction<IN1, IN2, OUT> = (first: IN1, second: IN2, out: Collector<OUT>) => void;
+/** Flink's CoGroupFunction: per key and window, the elements of both inputs (either list may be empty). */
+export type CoGroupFunction<IN1, IN2, OUT> = (first: readonly IN1[], second: readonly IN2[], out: Collector<OUT>) => void;
+
+export interface ProcessJoinContext {
+  getLeftTimestamp(): number;
+  getRightTimestamp(): number;
+  /** The joined pair's timestamp: max(left, right). */
+  getTimestamp(): number;
+}
+
+/** Flink's ProcessJoinFunction (interval join): called once per pair within the bounds. */
+export interface ProcessJoinFunction<IN1, IN2, OUT> {
+  open?(ctx: RuntimeContext): void;
+  processElement(left: IN1, right: IN2, ctx: ProcessJoinContext, out: Collector<OUT>): void;
+}
+
+/** A function object, or a zero-argument factory of one, instantiated per parallel instance. */
+export type PerSubtask<F> = F | (() => F);
+
+/** Object.create(fn) for a plain object, a call for a factory (as KeyedStream.process does). */
+export function perSubtaskFactory<F extends object>(fn: PerSubtask<F>): () => F {
+  return typeof fn === 'function' ? (fn as () => F) : () => Object.create(fn) as F;
+}
