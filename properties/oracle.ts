@@ -25,6 +25,7 @@ import { HeapKeyedStateBackend } from '../engine/state/heap-backend.js';
 import { LsmKeyedStateBackend } from '../engine/state/lsm/lsm-backend.js';
 import type { CheckpointMetadata } from '../engine/checkpoint/metadata.js';
 import type { PartitionOffset } from '../engine/connectors/log-source.js';
+import { evaluateTwoInput, type TwoInputOrder } from './oracle-two-input.js';
 
 export type OracleInput = ReadonlyMap<string, readonly (readonly LogRecord[])[]>;
 
@@ -40,6 +41,8 @@ export interface OracleOptions {
    * only is not kept, and `outputs` stays empty. Every function still runs on every record.
    */
   state_only?: boolean;
+  /** Two-input operators: which input is read first (the whole of it, then the other). Default input 1. */
+  two_input_order?: TwoInputOrder;
 }
 
 export interface OracleResult {
@@ -47,6 +50,8 @@ export interface OracleResult {
   outputs: Map<string, unknown[]>;
   /** Keyed operator uid → state entries in canonical order (same form as KeyedStateBackend.export_entries). */
   state: Map<string, StateEntry[]>;
+  /** Broadcast operator uid → broadcast state name → entries: the copy every subtask must hold. */
+  broadcast_state: Map<string, Map<string, [unknown, unknown][]>>;
   records_read: number;
 }
 
@@ -79,19 +84,22 @@ export function evaluateOracle(
   const streams = new Map<number, ElementStream>();
   const outputs = new Map<string, unknown[]>();
   const state = new Map<string, StateEntry[]>();
+  const broadcast_state = new Map<string, Map<string, [unknown, unknown][]>>();
   let records_read = 0;
 
-  for (const node of graph.nodes) {
-    // One input edge: its stream as it is; several (union): one after another.
-    let inputs: ElementStream;
-    if (node.inputs.length === 1) inputs = streams.get(node.inputs[0]!.source_node_id)!;
-    else {
-      inputs = new ElementStream();
-      for (const edge of node.inputs) {
-        const stream = streams.get(edge.source_node_id)!;
-        for (let i = 0; i < stream.values.length; i++) inputs.push(stream.values[i], stream.timestamps_ms[i]!);
-      }
+  /** The stream of one input: its one edge's stream as it is; several (union): one after another. */
+  const inputOf = (node: GraphNode, input: 1 | 2): ElementStream => {
+    const edges = node.inputs.filter((edge) => (edge.input ?? 1) === input);
+    if (edges.length === 1) return streams.get(edges[0]!.source_node_id)!;
+    const joined = new ElementStream();
+    for (const edge of edges) {
+      const stream = streams.get(edge.source_node_id)!;
+      for (let i = 0; i < stream.values.length; i++) joined.push(stream.values[i], stream.timestamps_ms[i]!);
     }
+    return joined;
+  };
+  for (const node of graph.nodes) {
+    const inputs = inputOf(node, 1);
     const op = node.operator;
     let out = new ElementStream();
     switch (op.kind) {
@@ -127,10 +135,22 @@ export function evaluateOracle(
       case 'sink':
         if (!state_only) outputs.set(node.uid, inputs.values.slice());
         break;
+      case 'two_input': {
+        const keep_output = !state_only || graph.consumers(node.id).some((consumer) => consumer.operator.kind !== 'sink');
+        const emitted = out;
+        const result = evaluateTwoInput(node, op.spec, inputs, inputOf(node, 2), {
+          final_watermark_ms,
+          order: options.two_input_order ?? 'input1_first',
+          emit: keep_output ? (value, timestamp_ms) => emitted.push(value, timestamp_ms) : () => {},
+        });
+        if (result.state !== undefined) state.set(node.uid, result.state);
+        if (result.broadcast_state !== undefined) broadcast_state.set(node.uid, result.broadcast_state);
+        break;
+      }
     }
     streams.set(node.id, out);
   }
-  return { outputs, state, records_read };
+  return { outputs, state, broadcast_state, records_read };
 }
 
 function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: OracleInput, offsets?: ReadonlyMap<string, number>): ElementStream {
