@@ -8,6 +8,8 @@ import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, vis
 import { DURATION_SYNTAX, MEMORY_SIZE_SYNTAX, parse_flink_config, parse_flink_duration, type FlinkConfig } from './flink-config.js';
 import { JOB_NAMES } from './job-names.js';
 import type { Scenario } from './schema/scenario.generated.js';
+// Imported (not read from a path) so the compiled package in dist/ carries the schema with it.
+import scenario_schema from './schema/scenario.schema.json' with { type: 'json' };
 
 export type { Scenario } from './schema/scenario.generated.js';
 
@@ -31,12 +33,11 @@ export const MAX_ALIAS_COUNT = 16;
 /** Errors reported per file, at most. */
 export const MAX_ERRORS = 50;
 
-export const SCHEMA_FILE_URL = new URL('./schema/scenario.schema.json', import.meta.url);
-
 let validator: ValidateFunction | null = null;
 function get_validator(): ValidateFunction {
   if (validator === null) {
-    const schema = JSON.parse(readFileSync(SCHEMA_FILE_URL, 'utf8')) as Record<string, unknown>;
+    // A copy: ajv keeps references into the schema it compiles.
+    const schema = structuredClone(scenario_schema) as Record<string, unknown>;
     const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, verbose: true });
     validator = ajv.compile(schema);
   }

@@ -256,6 +256,7 @@ export class JobManager implements EngineNode {
         { ...coordinator_config, job_id: this.job_id },
         {
           now_ms: () => runtime.now_ms(),
+          monotonic_ms: () => runtime.monotonic_ms(),
           schedule: (after_ms, tag) => runtime.setTimer(after_ms, tag),
           random: runtime.rng,
           trigger_sources: (checkpoint_id, _timestamp_ms, options) => {
