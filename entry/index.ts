@@ -4,6 +4,8 @@
 export * from '../engine/api/environment.js';
 export * from '../engine/api/functions.js';
 export * from '../engine/api/windows.js';
+export * from '../engine/api/co-functions.js';
+export * from '../engine/api/connected-streams.js';
 export * from '../engine/api/job.js';
 
 export type { LogRecord, TopicConfig } from '../engine/connectors/log-broker.js';
