@@ -1,10 +1,11 @@
 // The oracle's sequential evaluation of a two-input operator (engine/graph/two-input-spec.ts): the job's own
-// functions over its two input streams, without tasks or watermarks in between. Semantics (documented deviations
-// from a timed run): the inputs are interleaved in one fixed order (all of input 1, then all of input 2, or the
-// reverse), so results that depend on how the inputs interleave are one of the possible results; event-time timers
-// and interval-join cleanups fire at the final watermark after every element, in (timestamp, key, namespace) order.
-import type { KeyedStateDescriptor } from '../engine/api/co-functions.js';
+// functions over its two input streams, opened as the engine opens them, without tasks or watermarks in between.
+// Semantics (documented deviations from a timed run): the inputs are interleaved in one fixed order (all of input 1,
+// then all of input 2, or the reverse), so a result that depends on how the inputs interleave is one of the possible
+// results; event-time timers and interval-join cleanups fire at the final watermark after every element, in
+// (timestamp, key, namespace) order.
 import { MIN_WATERMARK, NO_TIMESTAMP, type Collector, type RuntimeContext, type TimerService } from '../engine/api/functions.js';
+import type { StateDescriptor } from '../engine/api/state-descriptors.js';
 import type { GraphNode } from '../engine/graph/job-graph.js';
 import type { TwoInputSpec } from '../engine/graph/two-input-spec.js';
 import type { StateEntry } from '../engine/state/backend.js';
@@ -14,13 +15,18 @@ import { assignToKeyGroup, keyHashCode } from '../engine/state/key-groups.js';
 import { InternalTimerService, KeyContext, KeyedStateStore, type InternalTimer } from '../engine/state/keyed-state.js';
 import { MemoryKeyedStateBackend } from '../engine/state/memory-backend.js';
 import { OperatorListState } from '../engine/state/operator-state.js';
-import { CLEANUP_NAMESPACE_LEFT, CLEANUP_NAMESPACE_RIGHT, LEFT_BUFFER_STATE, RIGHT_BUFFER_STATE, type BufferEntry } from '../engine/task/two-input-operators.js';
-
-/** A stream of elements with event timestamps at the same index (NO_TIMESTAMP: none). */
-export interface Elements {
-  readonly values: readonly unknown[];
-  readonly timestamps_ms: readonly number[];
-}
+import { UserFunction } from '../engine/task/operators/user-function.js';
+import {
+  applyToAllKeys,
+  CLEANUP_NAMESPACE_LEFT,
+  CLEANUP_NAMESPACE_RIGHT,
+  coFunctionCalls,
+  LEFT_BUFFER_STATE,
+  RIGHT_BUFFER_STATE,
+  type BufferEntry,
+} from '../engine/task/two-input-operators.js';
+import { createRuntimeContext } from '../engine/task/runtime-context.js';
+import { OracleOperatorState, oracleSubtaskInfo, type ElementStream, type OperatorOutputs } from './oracle-streams.js';
 
 /** Which input the oracle feeds first: the whole of one input, then the whole of the other. */
 export type TwoInputOrder = 'input1_first' | 'input2_first';
@@ -30,27 +36,33 @@ export interface TwoInputEvaluation {
   state?: StateEntry[];
   /** Broadcast state name → entries in insertion order (broadcast operators only): what every subtask must hold. */
   broadcast_state?: Map<string, [unknown, unknown][]>;
+  /** The function's operator state (CheckpointedFunction) after a final snapshot. */
+  operator_state: OracleOperatorState;
 }
 
 export interface TwoInputOptions {
   final_watermark_ms: number;
   order: TwoInputOrder;
-  /** Receives every emitted element (with its timestamp). */
-  emit(value: unknown, timestamp_ms: number): void;
+  /** Where emitted elements go (main and side outputs); undefined: nothing is kept. */
+  outputs: OperatorOutputs | undefined;
 }
 
-/** Evaluates one two-input node over its two input streams; emitted elements go to options.emit. */
-export function evaluateTwoInput(node: GraphNode, spec: TwoInputSpec, input1: Elements, input2: Elements, options: TwoInputOptions): TwoInputEvaluation {
-  const evaluation = new TwoInputRun(node, spec, options);
-  const order: [1 | 2, Elements][] = options.order === 'input1_first' ? [[1, input1], [2, input2]] : [[2, input2], [1, input1]];
+/** Evaluates one two-input node over its two input streams. */
+export function evaluateTwoInput(node: GraphNode, spec: TwoInputSpec, input1: ElementStream, input2: ElementStream, options: TwoInputOptions): TwoInputEvaluation {
+  const run = new TwoInputRun(node, spec, options);
+  const order: [1 | 2, ElementStream][] = options.order === 'input1_first' ? [[1, input1], [2, input2]] : [[2, input2], [1, input1]];
   for (const [input, elements] of order) {
-    for (let i = 0; i < elements.values.length; i++) evaluation.element(input, elements.values[i], elements.timestamps_ms[i]!);
+    for (let i = 0; i < elements.values.length; i++) run.element(input, elements.values[i], elements.timestamps_ms[i]!);
   }
-  evaluation.finish();
-  return evaluation.result();
+  run.finish();
+  return run.result();
 }
 
-/** The node's operator state, run sequentially over the whole key space. */
+function refuseTimers(): never {
+  throw new Error('Setting timers is only supported on a keyed streams.');
+}
+
+/** One two-input operator run sequentially over the whole key space. */
 class TwoInputRun {
   private readonly backend: MemoryKeyedStateBackend;
   private readonly context = new KeyContext();
@@ -58,11 +70,13 @@ class TwoInputRun {
   private readonly timers: InternalTimerService;
   private readonly broadcast: BroadcastStateStore | undefined;
   private readonly keyed: boolean;
+  private readonly operator_state = new OracleOperatorState();
+  private udf: UserFunction | undefined;
   private watermark_ms = MIN_WATERMARK;
   private out_ts = NO_TIMESTAMP;
   private element_ts: number | undefined = undefined;
   private in_broadcast = false;
-  private readonly collector: Collector<unknown> = { collect: (value) => this.options.emit(value, this.out_ts) };
+  private readonly collector: Collector<unknown> = { collect: (value) => this.options.outputs?.main.push(value, this.out_ts) };
   private readonly calls: {
     element1(value: unknown): void;
     element2(value: unknown): void;
@@ -90,21 +104,18 @@ class TwoInputRun {
     this.calls = this.bind();
   }
 
+  /** Opens the function as the engine does (runtime context, CheckpointedFunction state). */
+  private manage(fn: unknown): void {
+    this.udf = new UserFunction(fn, oracleSubtaskInfo(this.node), this.operator_state, this.keyed ? this.store : undefined);
+    this.udf.open();
+  }
+
   private runtimeContext(): RuntimeContext {
-    const store = this.store;
-    const refuse = (): never => {
-      throw new Error(`${this.node.name}: keyed state can only be used on a keyed stream (connect(...).keyBy(k1, k2))`);
-    };
-    const base = { subtask_index: 0, parallelism: 1, max_parallelism: this.node.max_parallelism };
-    if (!this.keyed) return { ...base, getState: refuse, getListState: refuse, getMapState: refuse, getReducingState: refuse, getAggregatingState: refuse };
-    return {
-      ...base,
-      getState: (name) => store.getState(name),
-      getListState: (name) => store.getListState(name),
-      getMapState: (name) => store.getMapState(name),
-      getReducingState: (name, reduce) => store.getReducingState(name, reduce),
-      getAggregatingState: (name, aggregate) => store.getAggregatingState(name, aggregate),
-    };
+    return createRuntimeContext(oracleSubtaskInfo(this.node), this.store);
+  }
+
+  private side(tag: { id: string }, value: unknown): void {
+    this.options.outputs?.sideStream(tag.id).push(value, this.out_ts);
   }
 
   private setKey(key: unknown): void {
@@ -115,17 +126,17 @@ class TwoInputRun {
 
   private timerService(): TimerService {
     const c = this.context;
-    const refuse = (): never => {
-      throw new Error('Setting timers is only supported on a keyed streams.');
-    };
-    const keyed = this.keyed;
+    const timers = this.timers;
+    const base = { currentWatermark: () => this.watermark_ms, currentProcessingTime: () => 0 };
+    if (!this.keyed) {
+      return { ...base, registerEventTimeTimer: refuseTimers, registerProcessingTimeTimer: refuseTimers, deleteEventTimeTimer: refuseTimers, deleteProcessingTimeTimer: refuseTimers };
+    }
     return {
-      currentWatermark: () => this.watermark_ms,
-      currentProcessingTime: () => 0,
-      registerEventTimeTimer: (ts) => (keyed ? this.timers.register('event', ts, c.current_key_encoded, c.current_key_group, '') : refuse()),
-      registerProcessingTimeTimer: (ts) => (keyed ? this.timers.register('processing', ts, c.current_key_encoded, c.current_key_group, '') : refuse()),
-      deleteEventTimeTimer: (ts) => (keyed ? this.timers.delete('event', ts, c.current_key_encoded, c.current_key_group, '') : refuse()),
-      deleteProcessingTimeTimer: (ts) => (keyed ? this.timers.delete('processing', ts, c.current_key_encoded, c.current_key_group, '') : refuse()),
+      ...base,
+      registerEventTimeTimer: (ts) => timers.register('event', ts, c.current_key_encoded, c.current_key_group, ''),
+      registerProcessingTimeTimer: (ts) => timers.register('processing', ts, c.current_key_encoded, c.current_key_group, ''),
+      deleteEventTimeTimer: (ts) => timers.delete('event', ts, c.current_key_encoded, c.current_key_group, ''),
+      deleteProcessingTimeTimer: (ts) => timers.delete('processing', ts, c.current_key_encoded, c.current_key_group, ''),
     };
   }
 
@@ -138,54 +149,57 @@ class TwoInputRun {
       timestamp: () => this.element_ts,
       currentWatermark: () => this.watermark_ms,
       currentProcessingTime: () => 0,
+      output: (tag: { id: string }, value: unknown) => this.side(tag, value),
+    };
+    const keyed_context = {
+      getCurrentKey: () => this.context.current_key,
+      timestamp: base.timestamp,
+      timerService: () => timer_service,
+      timeDomain: () => 'event' as const,
+      output: base.output,
     };
     switch (spec.kind) {
       case 'co_map':
       case 'co_flat_map': {
         const keys = spec.key_selector1 !== undefined ? ([spec.key_selector1, spec.key_selector2!] as const) : undefined;
-        const withKey = (input: 0 | 1, call: (value: unknown) => void) => (value: unknown) => {
-          if (keys !== undefined) this.setKey(keys[input](value));
-          call(value);
+        const calls = coFunctionCalls(spec, out);
+        this.manage(calls.fn);
+        if (keys === undefined) return { element1: calls.call1, element2: calls.call2 };
+        return {
+          element1: (v) => {
+            this.setKey(keys[0](v));
+            calls.call1(v);
+          },
+          element2: (v) => {
+            this.setKey(keys[1](v));
+            calls.call2(v);
+          },
         };
-        if (spec.kind === 'co_map') {
-          const fn = spec.create_function();
-          fn.open?.(this.runtimeContext());
-          return { element1: withKey(0, (v) => out.collect(fn.map1(v))), element2: withKey(1, (v) => out.collect(fn.map2(v))) };
-        }
-        const fn = spec.create_function();
-        fn.open?.(this.runtimeContext());
-        return { element1: withKey(0, (v) => fn.flatMap1(v, out)), element2: withKey(1, (v) => fn.flatMap2(v, out)) };
       }
       case 'co_process': {
         const fn = spec.create_function();
-        fn.open?.(this.runtimeContext());
-        const ctx = { timestamp: base.timestamp, timerService: () => timer_service };
+        this.manage(fn);
+        const ctx = { timestamp: base.timestamp, timerService: () => timer_service, output: base.output };
         return { element1: (v) => fn.processElement1(v, ctx, out), element2: (v) => fn.processElement2(v, ctx, out) };
       }
       case 'keyed_co_process': {
         const fn = spec.create_function();
-        fn.open?.(this.runtimeContext());
-        const ctx = {
-          getCurrentKey: () => this.context.current_key,
-          timestamp: base.timestamp,
-          timerService: () => timer_service,
-          timeDomain: () => 'event' as const,
-        };
+        this.manage(fn);
         return {
           element1: (v) => {
             this.setKey(spec.key_selector1(v));
-            fn.processElement1(v, ctx, out);
+            fn.processElement1(v, keyed_context, out);
           },
           element2: (v) => {
             this.setKey(spec.key_selector2(v));
-            fn.processElement2(v, ctx, out);
+            fn.processElement2(v, keyed_context, out);
           },
-          timer: () => fn.onTimer?.(this.element_ts!, ctx, out),
+          timer: () => fn.onTimer?.(this.element_ts!, keyed_context, out),
         };
       }
       case 'broadcast_process': {
         const fn = spec.create_function();
-        fn.open?.(this.runtimeContext());
+        this.manage(fn);
         const store = this.broadcast!;
         const read_only = { ...base, getBroadcastState: store.readOnly.bind(store) } as Parameters<typeof fn.processElement>[1];
         const read_write = { ...base, getBroadcastState: store.readWrite.bind(store) } as Parameters<typeof fn.processBroadcastElement>[1];
@@ -193,19 +207,16 @@ class TwoInputRun {
       }
       case 'keyed_broadcast_process': {
         const fn = spec.create_function();
-        fn.open?.(this.runtimeContext());
+        this.manage(fn);
         const store = this.broadcast!;
-        const read_only = {
-          ...base,
-          getBroadcastState: store.readOnly.bind(store),
-          getCurrentKey: () => this.context.current_key,
-          timerService: () => timer_service,
-          timeDomain: () => 'event' as const,
-        } as Parameters<NonNullable<typeof fn.onTimer>>[1];
+        const read_only = { ...base, ...keyed_context, getBroadcastState: store.readOnly.bind(store) } as Parameters<NonNullable<typeof fn.onTimer>>[1];
         const read_write = {
           ...base,
           getBroadcastState: store.readWrite.bind(store),
-          applyToKeyedState: (descriptor: KeyedStateDescriptor, apply: (key: unknown, state: unknown) => void) => this.applyToKeyedState(descriptor, apply),
+          applyToKeyedState: (descriptor: StateDescriptor, apply: (key: unknown, state: unknown) => void) => {
+            if (!this.in_broadcast) throw new Error('applyToKeyedState is only available in processBroadcastElement');
+            applyToAllKeys(this.backend, this.context, { start: 0, end: this.node.max_parallelism - 1 }, this.runtimeContext(), descriptor, apply);
+          },
         } as unknown as Parameters<typeof fn.processBroadcastElement>[1];
         return {
           element1: (v) => {
@@ -226,45 +237,19 @@ class TwoInputRun {
         };
       }
       case 'interval_join':
-        return this.intervalJoin(spec);
+        return this.intervalJoin(spec, base.output);
     }
-  }
-
-  /** All keys with the named state (namespace ''), key group then key order; the key is set for each call. */
-  private applyToKeyedState(descriptor: KeyedStateDescriptor, apply: (key: unknown, state: unknown) => void): void {
-    if (!this.in_broadcast) throw new Error('applyToKeyedState is only available in processBroadcastElement');
-    const keys: { encoded: string; key_group: number }[] = [];
-    for (let kg = 0; kg < this.node.max_parallelism; kg++) {
-      let last: string | undefined;
-      for (const entry of this.backend.entries(descriptor.name, kg)) {
-        if (entry.namespace !== '' || entry.key === last) continue;
-        last = entry.key;
-        keys.push({ encoded: entry.key, key_group: kg });
-      }
-    }
-    const state =
-      descriptor.kind === 'value'
-        ? this.store.getState(descriptor.name)
-        : descriptor.kind === 'list'
-          ? this.store.getListState(descriptor.name)
-          : this.store.getMapState(descriptor.name);
-    for (const { encoded, key_group } of keys) {
-      this.context.set(decodeKey(encoded), encoded, key_group);
-      this.context.current_namespace = '';
-      apply(this.context.current_key, state);
-    }
-    this.context.set(undefined, '', -1);
   }
 
   /** Every pair within the bounds, when its second element comes; buffers cleaned up at the final watermark. */
-  private intervalJoin(spec: Extract<TwoInputSpec, { kind: 'interval_join' }>): TwoInputRun['calls'] {
+  private intervalJoin(spec: Extract<TwoInputSpec, { kind: 'interval_join' }>, output: (tag: { id: string }, value: unknown) => void): TwoInputRun['calls'] {
     const fn = spec.create_function();
-    fn.open?.(this.runtimeContext());
+    this.manage(fn);
     const left = this.store.getMapState<number, BufferEntry[]>(LEFT_BUFFER_STATE, true);
     const right = this.store.getMapState<number, BufferEntry[]>(RIGHT_BUFFER_STATE, true);
     let left_ts = 0;
     let right_ts = 0;
-    const ctx = { getLeftTimestamp: () => left_ts, getRightTimestamp: () => right_ts, getTimestamp: () => Math.max(left_ts, right_ts) };
+    const ctx = { getLeftTimestamp: () => left_ts, getRightTimestamp: () => right_ts, getTimestamp: () => Math.max(left_ts, right_ts), output };
     const lower = spec.lower_bound_ms;
     const upper = spec.upper_bound_ms;
     const join = (value: unknown, is_left: boolean): void => {
@@ -325,7 +310,8 @@ class TwoInputRun {
   }
 
   result(): TwoInputEvaluation {
-    const result: TwoInputEvaluation = {};
+    this.udf?.snapshotState(0, 0);
+    const result: TwoInputEvaluation = { operator_state: this.operator_state };
     if (this.keyed) result.state = [...this.backend.export_entries()];
     if (this.broadcast !== undefined) result.broadcast_state = this.broadcast.export();
     return result;

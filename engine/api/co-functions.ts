@@ -1,23 +1,33 @@
 // User-facing function types of the two-input DataStream API, with Flink's names: CoMap/CoFlatMap/CoProcess and
 // KeyedCoProcess functions over connected streams, broadcast process functions with MapStateDescriptor-named
 // broadcast state, and the join functions of window joins, coGroup and interval joins.
-import type { Collector, KeyedProcessContext, RuntimeContext, TimerService } from './functions.js';
+import type { Collector, KeyedProcessContext, TimerService } from './functions.js';
+import type { RichFunction } from './rich-functions.js';
+import type { OutputTag } from './side-output.js';
+import type {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  ValueStateDescriptor,
+} from './state-descriptors.js';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../state/keyed-state.js';
 
 // ---- connect ----------------------------------------------------------------------------------------------------
 
 /**
- * Flink's (Rich)CoMapFunction: one output per element of either input. On keyed connected streams (keyBy(k1, k2))
- * open() gets a RuntimeContext with keyed state scoped to the element's key; otherwise keyed state is refused.
+ * Flink's (Rich)CoMapFunction: one output per element of either input. Every two-input function is a RichFunction
+ * (open/close, runtime context, CheckpointedFunction operator state). On keyed connected streams (keyBy(k1, k2)) its
+ * runtime context has keyed state scoped to the element's key; otherwise keyed state is refused.
  */
-export interface CoMapFunction<IN1, IN2, OUT> {
-  open?(ctx: RuntimeContext): void;
+export interface CoMapFunction<IN1, IN2, OUT> extends RichFunction {
   map1(value: IN1): OUT;
   map2(value: IN2): OUT;
 }
 
 /** Flink's (Rich)CoFlatMapFunction: any number of outputs per element of either input; keyed state as CoMapFunction. */
-export interface CoFlatMapFunction<IN1, IN2, OUT> {
-  open?(ctx: RuntimeContext): void;
+export interface CoFlatMapFunction<IN1, IN2, OUT> extends RichFunction {
   flatMap1(value: IN1, out: Collector<OUT>): void;
   flatMap2(value: IN2, out: Collector<OUT>): void;
 }
@@ -28,14 +38,15 @@ export interface CoProcessContext {
   timestamp(): number | undefined;
   /** Reads time; registering a timer throws, as in Flink ("Setting timers is only supported on a keyed streams"). */
   timerService(): TimerService;
+  /** Emits to the side output `tag` (read with getSideOutput(tag)). */
+  output<X>(tag: OutputTag<X>, value: X): void;
 }
 
 /**
  * Flink's CoProcessFunction over two non-keyed inputs. Like every per-subtask function here, a plain object is
  * cloned per subtask with Object.create(fn) and a zero-argument factory is called per subtask.
  */
-export interface CoProcessFunction<IN1, IN2, OUT> {
-  open?(ctx: RuntimeContext): void;
+export interface CoProcessFunction<IN1, IN2, OUT> extends RichFunction {
   processElement1(value: IN1, ctx: CoProcessContext, out: Collector<OUT>): void;
   processElement2(value: IN2, ctx: CoProcessContext, out: Collector<OUT>): void;
 }
@@ -45,28 +56,13 @@ export interface KeyedCoProcessOnTimerContext<K> extends KeyedProcessContext<K> 
 }
 
 /** Flink's KeyedCoProcessFunction: both inputs keyed alike (keyBy(k1, k2)), keyed state and timers per key. */
-export interface KeyedCoProcessFunction<K, IN1, IN2, OUT> {
-  open?(ctx: RuntimeContext): void;
+export interface KeyedCoProcessFunction<K, IN1, IN2, OUT> extends RichFunction {
   processElement1(value: IN1, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void;
   processElement2(value: IN2, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void;
   onTimer?(timestamp_ms: number, ctx: KeyedCoProcessOnTimerContext<K>, out: Collector<OUT>): void;
 }
 
 // ---- broadcast state --------------------------------------------------------------------------------------------
-
-/**
- * Names one broadcast state (Flink's MapStateDescriptor<K, V> given to DataStream.broadcast). Keys and values are
- * plain JSON data; keys are compared by their canonical encoding, like MapState's.
- */
-export class MapStateDescriptor<K, V> {
-  /** Phantom fields so descriptors of different key/value types do not mix. */
-  declare readonly _key?: K;
-  declare readonly _value?: V;
-
-  constructor(readonly name: string) {
-    if (typeof name !== 'string' || name.length === 0) throw new Error('a MapStateDescriptor needs a non-empty name');
-  }
-}
 
 /** Flink's ReadOnlyBroadcastState: what the non-broadcast side may see. */
 export interface ReadOnlyBroadcastState<K, V> {
@@ -94,6 +90,8 @@ export interface BroadcastReadOnlyContext {
   currentWatermark(): number;
   currentProcessingTime(): number;
   getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): ReadOnlyBroadcastState<K, V>;
+  /** Emits to the side output `tag` (read with getSideOutput(tag)). */
+  output<X>(tag: OutputTag<X>, value: X): void;
 }
 
 /** Context of the broadcast side: read-write broadcast state. */
@@ -106,24 +104,23 @@ export interface BroadcastContext extends Omit<BroadcastReadOnlyContext, 'getBro
  * broadcast state the same way on every parallel instance (Flink's rule): it sees the same elements in the same
  * order everywhere, and the state is restored from one instance's copy.
  */
-export interface BroadcastProcessFunction<IN1, IN2, OUT> {
-  open?(ctx: RuntimeContext): void;
+export interface BroadcastProcessFunction<IN1, IN2, OUT> extends RichFunction {
   processElement(value: IN1, ctx: BroadcastReadOnlyContext, out: Collector<OUT>): void;
   processBroadcastElement(value: IN2, ctx: BroadcastContext, out: Collector<OUT>): void;
 }
 
-/** Names a keyed state for applyToKeyedState: the state's name and kind, as registered through the RuntimeContext. */
-export type KeyedStateDescriptor =
-  | { kind: 'value'; name: string }
-  | { kind: 'list'; name: string }
-  | { kind: 'map'; name: string };
-
-/** The state handle applyToKeyedState passes for each kind of descriptor. */
-export type KeyedStateOf<D extends KeyedStateDescriptor> = D extends { kind: 'value' }
-  ? import('../state/keyed-state.js').ValueState<unknown>
-  : D extends { kind: 'list' }
-    ? import('../state/keyed-state.js').ListState<unknown>
-    : import('../state/keyed-state.js').MapState<unknown, unknown>;
+/** The state handle applyToKeyedState passes for a descriptor (Flink's KeyedStateFunction<K, S> state). */
+export type KeyedStateOf<D extends StateDescriptor> = D extends ValueStateDescriptor<infer T>
+  ? ValueState<T>
+  : D extends ListStateDescriptor<infer T>
+    ? ListState<T>
+    : D extends MapStateDescriptor<infer K, infer V>
+      ? MapState<K, V>
+      : D extends ReducingStateDescriptor<infer T>
+        ? ReducingState<T>
+        : D extends AggregatingStateDescriptor<infer IN, infer _ACC, infer OUT>
+          ? AggregatingState<IN, OUT>
+          : never;
 
 export interface KeyedBroadcastReadOnlyContext<K> extends BroadcastReadOnlyContext {
   getCurrentKey(): K;
@@ -135,7 +132,7 @@ export interface KeyedBroadcastContext<K> extends BroadcastContext {
    * Flink's applyToKeyedState: calls `fn` for every key of this subtask that has the named keyed state, with the
    * state scoped to that key. Keys come in key-group order, then in key order.
    */
-  applyToKeyedState<D extends KeyedStateDescriptor>(descriptor: D, fn: (key: K, state: KeyedStateOf<D>) => void): void;
+  applyToKeyedState<D extends StateDescriptor>(descriptor: D, fn: (key: K, state: KeyedStateOf<D>) => void): void;
   /** Phantom: keeps K in the type. */
   readonly _key_type?: K;
 }
@@ -145,8 +142,7 @@ export interface KeyedBroadcastOnTimerContext<K> extends KeyedBroadcastReadOnlyC
 }
 
 /** Flink's KeyedBroadcastProcessFunction (keyed input 1, broadcast input 2); keyed state and timers on input 1. */
-export interface KeyedBroadcastProcessFunction<K, IN1, IN2, OUT> {
-  open?(ctx: RuntimeContext): void;
+export interface KeyedBroadcastProcessFunction<K, IN1, IN2, OUT> extends RichFunction {
   processElement(value: IN1, ctx: KeyedBroadcastReadOnlyContext<K>, out: Collector<OUT>): void;
   processBroadcastElement(value: IN2, ctx: KeyedBroadcastContext<K>, out: Collector<OUT>): void;
   onTimer?(timestamp_ms: number, ctx: KeyedBroadcastOnTimerContext<K>, out: Collector<OUT>): void;
@@ -166,11 +162,12 @@ export interface ProcessJoinContext {
   getRightTimestamp(): number;
   /** The joined pair's timestamp: max(left, right). */
   getTimestamp(): number;
+  /** Emits to the side output `tag` (read with getSideOutput(tag)). */
+  output<X>(tag: OutputTag<X>, value: X): void;
 }
 
 /** Flink's ProcessJoinFunction (interval join): called once per pair within the bounds. */
-export interface ProcessJoinFunction<IN1, IN2, OUT> {
-  open?(ctx: RuntimeContext): void;
+export interface ProcessJoinFunction<IN1, IN2, OUT> extends RichFunction {
   processElement(left: IN1, right: IN2, ctx: ProcessJoinContext, out: Collector<OUT>): void;
 }
 

@@ -11,11 +11,11 @@ import {
   type CoProcessFunction,
   type KeyedBroadcastProcessFunction,
   type KeyedCoProcessFunction,
-  type MapStateDescriptor,
   type PerSubtask,
   type ProcessJoinFunction,
 } from './co-functions.js';
 import type { DataStream, KeyedStream, StreamExecutionEnvironment } from './environment.js';
+import type { MapStateDescriptor } from './state-descriptors.js';
 import type { KeySelector } from './functions.js';
 
 type AnyKeySelector = KeySelector<unknown, unknown>;

@@ -8,10 +8,10 @@ import type {
   CoProcessFunction,
   KeyedBroadcastProcessFunction,
   KeyedCoProcessFunction,
-  MapStateDescriptor,
   ProcessJoinFunction,
 } from '../api/co-functions.js';
 import type { KeySelector } from '../api/functions.js';
+import type { MapStateDescriptor } from '../api/state-descriptors.js';
 
 type AnyKeySelector = KeySelector<unknown, unknown>;
 

@@ -1,7 +1,8 @@
 // Broadcast state (Flink's HeapBroadcastState): one map per MapStateDescriptor per subtask, kept as operator state
 // in 'broadcast' mode so every subtask snapshots its own copy and a restore hands each new subtask one old copy.
 // Keys are compared by their canonical encoding (engine/state/key-codec.ts); entries keep insertion order.
-import type { BroadcastState, MapStateDescriptor, ReadOnlyBroadcastState } from '../api/co-functions.js';
+import type { BroadcastState, ReadOnlyBroadcastState } from '../api/co-functions.js';
+import type { MapStateDescriptor } from '../api/state-descriptors.js';
 import { encodeKey } from './key-codec.js';
 import type { OperatorListState } from './operator-state.js';
 

@@ -4,7 +4,9 @@
 // on the element side and reaches keyed state through applyToKeyedState; the interval join emits exactly the pairs
 // within its bounds, stamped max(left, right), drops late elements and cleans its buffers up by watermark.
 import { describe, expect, it } from 'vitest';
-import { MapStateDescriptor, type KeyedBroadcastProcessFunction } from '../api/co-functions.js';
+import type { KeyedBroadcastProcessFunction } from '../api/co-functions.js';
+import { ListStateDescriptor, MapStateDescriptor } from '../api/state-descriptors.js';
+import { OutputTag } from '../api/side-output.js';
 import { StreamExecutionEnvironment } from '../api/environment.js';
 import { MIN_WATERMARK, type Collector } from '../api/functions.js';
 import { DiscardingSink } from '../connectors/collect-sink.js';
@@ -19,6 +21,7 @@ import { createTwoInputOperator, LEFT_BUFFER_STATE, RIGHT_BUFFER_STATE, type Two
 interface Harness {
   operator: TwoInputStreamOperator;
   records: [unknown, number][];
+  side: [string, unknown, number][];
   watermarks: number[];
   backend: MemoryKeyedStateBackend | undefined;
   lists: Map<string, OperatorListState<unknown>>;
@@ -48,13 +51,19 @@ function harness(build: (env: StreamExecutionEnvironment, a: ReturnType<StreamEx
       return list as OperatorListState<T>;
     },
     requestProcessingTimeWakeup: () => {},
+    restored: false,
+    task_name: 'two-input',
     fail: (message) => {
       throw new Error(message);
     },
   };
   const operator = createTwoInputOperator(node, op_env, node.operator.spec);
-  const h: Harness = { operator, records: [], watermarks: [], backend, lists };
-  operator.output = { collect: (value, ts) => h.records.push([value, ts]), emitWatermark: (wm) => h.watermarks.push(wm) };
+  const h: Harness = { operator, records: [], side: [], watermarks: [], backend, lists };
+  operator.output = {
+    collect: (value, ts) => h.records.push([value, ts]),
+    collectSide: (tag, value, ts) => h.side.push([tag, value, ts]),
+    emitWatermark: (wm) => h.watermarks.push(wm),
+  };
   h.backend = backend;
   operator.open();
   return h;
@@ -110,19 +119,24 @@ describe('two-input operators', () => {
     ]);
   });
 
-  it('non-keyed CoProcessFunction: timers and keyed state are refused', () => {
+  it('non-keyed CoProcessFunction: side outputs with the element timestamp; timers and keyed state are refused', () => {
+    const late = new OutputTag<string>('late');
     const h = harness((_env, a, b) =>
       a.connect(b).process({
         processElement1: (_v, ctx) => ctx.timerService().registerEventTimeTimer(10),
-        processElement2: (v, ctx, out) => out.collect([v, ctx.timestamp(), ctx.timerService().currentWatermark()]),
+        processElement2: (v, ctx, out) => {
+          out.collect([v, ctx.timestamp(), ctx.timerService().currentWatermark()]);
+          ctx.output(late, `side:${String(v)}`);
+        },
       }),
     );
     expect(() => h.operator.processElement1('x', 1)).toThrow(/only supported on a keyed streams/);
     h.operator.processElement2('y', 3);
     expect(h.records).toEqual([[['y', 3, MIN_WATERMARK], 3]]);
+    expect(h.side).toEqual([['late', 'side:y', 3]]);
     expect(() =>
       harness((_env, a, b) => a.connect(b).map({ open: (ctx) => ctx.getState('s'), map1: (v) => v, map2: (v) => v })),
-    ).toThrow(/keyed state can only be used on a keyed stream/);
+    ).toThrow(/Keyed state can only be used on a keyed stream/);
   });
 
   it('KeyedCoProcessFunction: event-time timers fire only once both inputs passed them, stamped with their time', () => {
@@ -161,8 +175,7 @@ describe('two-input operators', () => {
       },
       processBroadcastElement(rule, ctx, out) {
         ctx.getBroadcastState(rules).put(rule[0], rule[1]);
-        ctx.applyToKeyedState({ kind: 'list', name: 'pending' }, (key, state) => {
-          const pending = state as ListState<string>;
+        ctx.applyToKeyedState(new ListStateDescriptor<string>('pending'), (key, pending) => {
           const waiting = pending.get();
           for (const name of waiting) if (name === rule[0]) out.collect(['released', key, rule[1]]);
           pending.update(waiting.filter((name) => name !== rule[0]));

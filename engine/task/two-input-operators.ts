@@ -4,20 +4,30 @@
 // The operator's watermark is the minimum of both inputs' (Flink's AbstractStreamOperator.processWatermark1/2).
 import type {
   BroadcastContext,
+  CoProcessContext,
   BroadcastReadOnlyContext,
   KeyedBroadcastContext,
   KeyedBroadcastOnTimerContext,
   KeyedCoProcessOnTimerContext,
-  KeyedStateDescriptor,
   ProcessJoinContext,
 } from '../api/co-functions.js';
 import { MIN_WATERMARK, NO_TIMESTAMP, type RuntimeContext, type TimerService } from '../api/functions.js';
+import type {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  ValueStateDescriptor,
+} from '../api/state-descriptors.js';
 import type { GraphNode } from '../graph/job-graph.js';
 import type { TwoInputSpec } from '../graph/two-input-spec.js';
+import type { KeyedStateBackend } from '../state/backend.js';
 import { BroadcastStateStore } from '../state/broadcast-state.js';
 import { decodeKey } from '../state/key-codec.js';
-import type { InternalTimer, TimeDomain } from '../state/keyed-state.js';
-import { BaseOperator, KeyedOperator, TimestampedCollector, type OperatorEnvironment, type StreamOperator } from './operators.js';
+import type { InternalTimer, KeyContext, TimeDomain } from '../state/keyed-state.js';
+import { BaseOperator, KeyedOperator, TimestampedCollector, type OperatorEnvironment, type StreamOperator } from './operator-base.js';
+import { UserFunction } from './operators/user-function.js';
 
 /**
  * A two-input operator. processElement/processWatermark (the chained-operator interface) are input 1's; input 2
@@ -53,23 +63,52 @@ class CombinedWatermark {
 
 const NO_TIMERS = 'Setting timers is only supported on a keyed streams.';
 
-function subtaskContext(env: OperatorEnvironment, node: GraphNode): Pick<RuntimeContext, 'subtask_index' | 'parallelism' | 'max_parallelism'> {
-  return { subtask_index: env.subtask_index, parallelism: env.parallelism, max_parallelism: node.max_parallelism };
+/** The keyed state handle a descriptor names, from a keyed runtime context (scoped to the context's current key). */
+export function keyedStateHandle(ctx: RuntimeContext, descriptor: StateDescriptor): unknown {
+  switch (descriptor.kind) {
+    case 'value':
+      return ctx.getState(descriptor as ValueStateDescriptor<unknown>);
+    case 'list':
+      return ctx.getListState(descriptor as ListStateDescriptor<unknown>);
+    case 'map':
+      return ctx.getMapState(descriptor as MapStateDescriptor<unknown, unknown>);
+    case 'reducing':
+      return ctx.getReducingState(descriptor as ReducingStateDescriptor<unknown>);
+    case 'aggregating':
+      return ctx.getAggregatingState(descriptor as AggregatingStateDescriptor<unknown, unknown, unknown>);
+  }
 }
 
-/** The RuntimeContext of a function on non-keyed inputs: keyed state is refused, as Flink refuses it. */
-function nonKeyedRuntimeContext(env: OperatorEnvironment, node: GraphNode): RuntimeContext {
-  const refuse = (): never => {
-    throw new Error(`${node.name}: keyed state can only be used on a keyed stream (connect(...).keyBy(k1, k2))`);
-  };
-  return {
-    ...subtaskContext(env, node),
-    getState: refuse,
-    getListState: refuse,
-    getMapState: refuse,
-    getReducingState: refuse,
-    getAggregatingState: refuse,
-  };
+/**
+ * Flink's applyToKeyedState (AbstractKeyedStateBackend.applyToAllKeys): every key in `key_groups` that has an entry of
+ * the descriptor's state (namespace ''), in key group then key order, with the key set for the call. The keys are
+ * listed first, so `fn` may change or clear the state. The key context is left unset.
+ */
+export function applyToAllKeys(
+  backend: KeyedStateBackend,
+  key_context: KeyContext,
+  key_groups: { start: number; end: number },
+  ctx: RuntimeContext,
+  descriptor: StateDescriptor,
+  fn: (key: unknown, state: unknown) => void,
+): void {
+  const keys: { encoded: string; key_group: number }[] = [];
+  for (let kg = key_groups.start; kg <= key_groups.end; kg++) {
+    let last: string | undefined;
+    for (const entry of backend.entries(descriptor.name, kg)) {
+      if (entry.namespace !== '' || entry.key === last) continue;
+      last = entry.key;
+      keys.push({ encoded: entry.key, key_group: kg });
+    }
+  }
+  const state = keyedStateHandle(ctx, descriptor);
+  for (const { encoded, key_group } of keys) {
+    const key = decodeKey(encoded);
+    key_context.set(key, encoded, key_group);
+    key_context.current_namespace = '';
+    fn(key, state);
+  }
+  key_context.set(undefined, '', -1);
 }
 
 /** Non-keyed two-input operators: the combined watermark goes out as it advances. */
@@ -102,6 +141,15 @@ abstract class TwoInputOperator extends BaseOperator implements TwoInputStreamOp
   protected enter(timestamp_ms: number): void {
     this.collector.reset(timestamp_ms);
     this.element_timestamp_ms = timestamp_ms === NO_TIMESTAMP ? undefined : timestamp_ms;
+  }
+
+  /** The user function's lifecycle (runtime context without keyed state, CheckpointedFunction operator state). */
+  protected manage(fn: unknown): void {
+    this.udf = UserFunction.forOperator(fn, this.node, this.env, this.subtaskInfo());
+  }
+
+  protected sideOutput(tag: { id: string }, value: unknown): void {
+    this.collector.collectSide(tag.id, value);
   }
 
   /** A timer service that reads time and refuses timers (non-keyed streams cannot set them in Flink). */
@@ -171,6 +219,15 @@ abstract class KeyedTwoInputOperator extends KeyedOperator implements TwoInputSt
     this.element_timestamp_ms = timer.timestamp_ms;
     this.collector.reset(domain === 'event' ? timer.timestamp_ms : NO_TIMESTAMP);
   }
+
+  /** The user function's lifecycle, with keyed state in its runtime context. */
+  protected manage(fn: unknown): void {
+    this.udf = UserFunction.forOperator(fn, this.node, this.env, this.subtaskInfo(), this.store);
+  }
+
+  protected sideOutput(tag: { id: string }, value: unknown): void {
+    this.collector.collectSide(tag.id, value);
+  }
 }
 
 // ---- connect: CoMap, CoFlatMap, CoProcess, KeyedCoProcess ---------------------------------------------------------
@@ -178,16 +235,16 @@ abstract class KeyedTwoInputOperator extends KeyedOperator implements TwoInputSt
 type CoMapOrFlatMapSpec = Extract<TwoInputSpec, { kind: 'co_map' | 'co_flat_map' }>;
 
 /** Calls of a CoMap/CoFlatMap function per input, writing to `out` (map: one output per element). */
-function coFunctionCalls(
+export function coFunctionCalls(
   spec: CoMapOrFlatMapSpec,
-  out: TimestampedCollector,
-): { open(ctx: RuntimeContext): void; call1(value: unknown): void; call2(value: unknown): void } {
+  out: { collect(value: unknown): void },
+): { fn: unknown; call1(value: unknown): void; call2(value: unknown): void } {
   if (spec.kind === 'co_map') {
     const fn = spec.create_function();
-    return { open: (ctx) => fn.open?.(ctx), call1: (value) => out.collect(fn.map1(value)), call2: (value) => out.collect(fn.map2(value)) };
+    return { fn, call1: (value) => out.collect(fn.map1(value)), call2: (value) => out.collect(fn.map2(value)) };
   }
   const fn = spec.create_function();
-  return { open: (ctx) => fn.open?.(ctx), call1: (value) => fn.flatMap1(value, out), call2: (value) => fn.flatMap2(value, out) };
+  return { fn, call1: (value) => fn.flatMap1(value, out), call2: (value) => fn.flatMap2(value, out) };
 }
 
 /** Flink's CoStreamMap / CoStreamFlatMap on non-keyed inputs. */
@@ -196,9 +253,7 @@ class CoStreamFunction extends TwoInputOperator {
   constructor(node: GraphNode, env: OperatorEnvironment, spec: CoMapOrFlatMapSpec) {
     super(node, env);
     this.calls = coFunctionCalls(spec, this.collector);
-  }
-  override open(): void {
-    this.calls.open(nonKeyedRuntimeContext(this.env, this.node));
+    this.manage(this.calls.fn);
   }
   processElement1(value: unknown, timestamp_ms: number): void {
     this.enter(timestamp_ms);
@@ -218,9 +273,7 @@ class KeyedCoStreamFunction extends KeyedTwoInputOperator {
     super(node, env, spec.key_selector1);
     this.key_selector2 = spec.key_selector2;
     this.calls = coFunctionCalls(spec, this.collector);
-  }
-  override open(): void {
-    this.calls.open(this.runtimeContext());
+    this.manage(this.calls.fn);
   }
   processElement1(value: unknown, timestamp_ms: number): void {
     this.setKeyFromRecord(value);
@@ -237,16 +290,18 @@ class KeyedCoStreamFunction extends KeyedTwoInputOperator {
 
 class CoProcessOperator extends TwoInputOperator {
   private readonly fn;
-  private readonly context;
+  private readonly context: CoProcessContext;
 
   constructor(node: GraphNode, env: OperatorEnvironment, spec: Extract<TwoInputSpec, { kind: 'co_process' }>) {
     super(node, env);
     this.fn = spec.create_function();
+    this.manage(this.fn);
     const timer_service = this.readOnlyTimerService();
-    this.context = { timestamp: () => this.element_timestamp_ms, timerService: () => timer_service };
-  }
-  override open(): void {
-    this.fn.open?.(nonKeyedRuntimeContext(this.env, this.node));
+    this.context = {
+      timestamp: () => this.element_timestamp_ms,
+      timerService: () => timer_service,
+      output: (tag, value) => this.sideOutput(tag, value),
+    };
   }
   processElement1(value: unknown, timestamp_ms: number): void {
     this.enter(timestamp_ms);
@@ -267,15 +322,14 @@ class KeyedCoProcessOperator extends KeyedTwoInputOperator {
     super(node, env, spec.key_selector1);
     this.key_selector2 = spec.key_selector2;
     this.fn = spec.create_function();
+    this.manage(this.fn);
     this.context = {
       getCurrentKey: () => this.key_context.current_key,
       timestamp: () => this.element_timestamp_ms,
       timerService: () => this.timer_service,
       timeDomain: () => this.timer_domain,
+      output: (tag, value) => this.sideOutput(tag, value),
     };
-  }
-  override open(): void {
-    this.fn.open?.(this.runtimeContext());
   }
   processElement1(value: unknown, timestamp_ms: number): void {
     this.setKeyFromRecord(value);
@@ -309,18 +363,21 @@ class CoBroadcastWithNonKeyedOperator extends TwoInputOperator {
   constructor(node: GraphNode, env: OperatorEnvironment, spec: Extract<TwoInputSpec, { kind: 'broadcast_process' }>) {
     super(node, env);
     this.fn = spec.create_function();
+    this.manage(this.fn);
     const store = (this.broadcast_state = broadcastStore(node, env, spec));
     const base = {
       timestamp: () => this.element_timestamp_ms,
       currentWatermark: () => this.current_watermark_ms,
       currentProcessingTime: () => this.env.now_ms(),
+      output: (tag: { id: string }, value: unknown) => this.sideOutput(tag, value),
     };
     this.read_only_context = { ...base, getBroadcastState: (descriptor) => store.readOnly(descriptor) };
     this.context = { ...base, getBroadcastState: (descriptor) => store.readWrite(descriptor) };
   }
+  /** Broadcast state is read from its (restored) operator state before the function opens. */
   override open(): void {
     this.broadcast_state.load();
-    this.fn.open?.(nonKeyedRuntimeContext(this.env, this.node));
+    super.open();
   }
   processElement1(value: unknown, timestamp_ms: number): void {
     this.enter(timestamp_ms);
@@ -343,11 +400,13 @@ class CoBroadcastWithKeyedOperator extends KeyedTwoInputOperator {
   constructor(node: GraphNode, env: OperatorEnvironment, spec: Extract<TwoInputSpec, { kind: 'keyed_broadcast_process' }>) {
     super(node, env, spec.key_selector1);
     this.fn = spec.create_function();
+    this.manage(this.fn);
     const store = (this.broadcast_state = broadcastStore(node, env, spec));
     const base = {
       timestamp: () => this.element_timestamp_ms,
       currentWatermark: () => this.current_watermark_ms,
       currentProcessingTime: () => this.env.now_ms(),
+      output: (tag: { id: string }, value: unknown) => this.sideOutput(tag, value),
     };
     this.read_only_context = {
       ...base,
@@ -363,9 +422,10 @@ class CoBroadcastWithKeyedOperator extends KeyedTwoInputOperator {
     };
   }
 
+  /** Broadcast state is read from its (restored) operator state before the function opens. */
   override open(): void {
     this.broadcast_state.load();
-    this.fn.open?.(this.runtimeContext());
+    super.open();
   }
 
   processElement1(value: unknown, timestamp_ms: number): void {
@@ -387,34 +447,10 @@ class CoBroadcastWithKeyedOperator extends KeyedTwoInputOperator {
     }
   }
 
-  /**
-   * Flink's applyToKeyedState: every key of this subtask with an entry of the named state (namespace ''), in key
-   * group then key order, with the key set for the call. The keys are listed first, so `fn` may change the state.
-   */
-  private applyToKeyedState(descriptor: KeyedStateDescriptor, fn: (key: unknown, state: unknown) => void): void {
+  /** Flink's applyToKeyedState over this subtask's key groups (only from processBroadcastElement). */
+  private applyToKeyedState(descriptor: StateDescriptor, fn: (key: unknown, state: unknown) => void): void {
     if (!this.in_broadcast_element) throw new Error('applyToKeyedState is only available in processBroadcastElement');
-    const keys: { encoded: string; key_group: number }[] = [];
-    for (let kg = this.env.key_group_range.start; kg <= this.env.key_group_range.end; kg++) {
-      let last: string | undefined;
-      for (const entry of this.keyed_backend.entries(descriptor.name, kg)) {
-        if (entry.namespace !== '' || entry.key === last) continue;
-        last = entry.key;
-        keys.push({ encoded: entry.key, key_group: kg });
-      }
-    }
-    const state =
-      descriptor.kind === 'value'
-        ? this.store.getState(descriptor.name)
-        : descriptor.kind === 'list'
-          ? this.store.getListState(descriptor.name)
-          : this.store.getMapState(descriptor.name);
-    for (const { encoded, key_group } of keys) {
-      const key = decodeKey(encoded);
-      this.key_context.set(key, encoded, key_group);
-      this.key_context.current_namespace = '';
-      fn(key, state);
-    }
-    this.key_context.set(undefined, '', -1);
+    applyToAllKeys(this.keyed_backend, this.key_context, this.env.key_group_range, this.runtimeContext(), descriptor, fn);
   }
 
   protected onTimer(domain: TimeDomain, timer: InternalTimer): void {
@@ -456,17 +492,15 @@ class IntervalJoinOperator extends KeyedTwoInputOperator {
     this.lower_bound_ms = spec.lower_bound_ms;
     this.upper_bound_ms = spec.upper_bound_ms;
     this.fn = spec.create_function();
+    this.manage(this.fn);
     this.left_buffer = this.store.getMapState<number, BufferEntry[]>(LEFT_BUFFER_STATE, true);
     this.right_buffer = this.store.getMapState<number, BufferEntry[]>(RIGHT_BUFFER_STATE, true);
     this.join_context = {
       getLeftTimestamp: () => this.left_ts,
       getRightTimestamp: () => this.right_ts,
       getTimestamp: () => Math.max(this.left_ts, this.right_ts),
+      output: (tag, value) => this.sideOutput(tag, value),
     };
-  }
-
-  override open(): void {
-    this.fn.open?.(this.runtimeContext());
   }
 
   processElement1(value: unknown, timestamp_ms: number): void {
