@@ -68,6 +68,8 @@ export interface TaskSeams {
   broadcast_state_on_subtask_0_only?: boolean;
   /** Replaces Flink's operator list state redistribution on restore (engine/state/operator-state.ts). */
   operator_state_redistribution?: typeof redistributeOperatorState;
+  /** Rewrites each key's merging window set (session windows) as a window operator restores it. */
+  merging_windows_restored?: (mapping: WindowMapping) => WindowMapping;
 }
 
 export interface TaskSnapshot {
@@ -100,6 +102,7 @@ import {
   outputQueueHardBound,
 } from './network.js';
 import { is_checkpointed_sink_writer, type CheckpointedSinkWriter } from '../connectors/two-phase-commit-sink.js';
+import type { WindowMapping } from './operators/window/merging-window-set.js';
 import { createOperator, SinkOperator, type OperatorEnvironment, type Output, type StreamOperator } from './operators.js';
 import { createTwoInputOperator, isTwoInputOperator, type TwoInputStreamOperator } from './two-input-operators.js';
 
@@ -333,6 +336,8 @@ export class Task implements OutputAvailabilityListener {
       getOperatorListState: (uid, name, mode) => this.getOperatorListState(uid, name, mode),
       restored: host.restored_checkpoint_id !== undefined && host.restored_checkpoint_id !== null,
       task_name: vertex.name,
+      probe: (name) => host.probe?.(name),
+      ...(host.seams !== undefined ? { seams: host.seams } : {}),
       fail,
     };
     const chained_nodes = vertex.node_ids.map((id) => graph.node(id));
