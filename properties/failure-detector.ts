@@ -214,10 +214,12 @@ export function judge_failure_detector(config: DetectorConfig, faults: readonly 
       }
       // 2. Responsive for a whole timeout: never declared lost.
       if (!false_positive_checkable) continue;
-      for (const lost of log.filter((e) => e.event === 'lost' && e.node === jm && e.tm === tm)) {
+      for (const [index, lost] of log.entries()) {
+        if (lost.event !== 'lost' || lost.node !== jm || lost.tm !== tm) continue;
         // Registering sets "last heard" to now, so a TaskManager registered more recently than a timeout ago cannot be
-        // silent past it either: the window starts at its registration, or a timeout (and a round) before the loss.
-        const registration = [...log].reverse().find((e) => e.node === jm && e.tm === tm && e.event === 'registered' && e.time_ms <= lost.time_ms);
+        // silent past it either: the window starts at its registration (the last one logged before the loss), or a
+        // timeout (and a round) before the loss.
+        const registration = log.slice(0, index).reverse().find((e) => e.node === jm && e.tm === tm && e.event === 'registered');
         if (registration === undefined) continue;
         const window_start = Math.max(registration.time_ms, lost.time_ms - T * slow - I * slow - config.max_latency_ms);
         if (ha && log.some((e) => e.event === 'leader' && e.time_ms > window_start && e.time_ms <= lost.time_ms)) continue;
@@ -227,7 +229,8 @@ export function judge_failure_detector(config: DetectorConfig, faults: readonly 
         findings.push({
           message:
             `${jm} declared ${tm} lost at ${round(lost.time_ms)} ms although both were up and connected since ${round(window_start)} ms ` +
-            `(longer than the ${T} ms heartbeat timeout)${jump !== undefined ? `; ${jm}'s clock jumped at ${round(jump.time_ms)} ms, which a heartbeat timeout must survive` : ''}`,
+            `(${window_start === registration.time_ms ? `when ${tm} registered, ${round(lost.time_ms - window_start)} ms before: less than` : 'longer than'} the ${T} ms heartbeat timeout)` +
+            `${jump !== undefined ? `; ${jm}'s clock jumped at ${round(jump.time_ms)} ms, which a heartbeat timeout must survive` : ''}`,
           time_ms: lost.time_ms,
           detail: { tm, job_manager: jm, declared_ms: lost.time_ms, responsive_since_ms: window_start, clock_jump_ms: jump?.time_ms ?? null },
         });

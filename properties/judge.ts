@@ -372,7 +372,8 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
           restore_times_ms: observer.restores.map((r) => r.time_ms),
           completed: [...observer.checkpoints.values()]
             .filter((c) => c.status === 'completed' && c.end_ms !== undefined)
-            .map((c) => ({ checkpoint_id: c.checkpoint_id, trigger_ms: c.trigger_ms, completed_ms: c.end_ms as number })),
+            // A checkpoint is complete once its HA pointer is durable, though a leader paused right then logs it later.
+            .map((c) => ({ checkpoint_id: c.checkpoint_id, trigger_ms: c.trigger_ms, completed_ms: Math.min(c.end_ms as number, observer.ha_pointer_ms.get(c.checkpoint_id) ?? Infinity) })),
         },
         damaged_prefixes: [] as string[],
         num_retained: plan.flink.checkpointing.num_retained,
@@ -429,7 +430,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     const suffix = detector.notes.length > 0 ? ` (${detector.notes.join('; ')})` : '';
     if (aborted) add('failure_detector', 'skipped', 0, 'the run stopped at an engine invariant violation');
     else if (first !== undefined) add('failure_detector', 'fail', detector.checks, first.message + suffix, first);
-    else if (detector.checks === 0) add('failure_detector', 'skipped', 0, `no process was silent past the heartbeat timeout and none was declared lost${suffix}`);
+    else if (detector.checks === 0) add('failure_detector', 'skipped', 0, `no detection could be judged: no process stayed silent past the heartbeat timeout, and every one declared lost had a fault nearby${suffix}`);
     else add('failure_detector', 'pass', detector.checks, `${detector.checks} detection(s) judged${suffix}`);
   }
   // A network whose latency tail outlasts the heartbeat (or checkpoint) timeout makes timeouts expire with no fault,

@@ -21,14 +21,6 @@ export const KNOWN_ENGINE_GAPS: readonly KnownEngineGap[] = [
     applies: (value) => value.dimensions.at_least_once && !value.dimensions.unaligned && value.dimensions.concurrent_checkpoints,
   },
   {
-    id: 'heartbeat-timeout-on-wall-clock',
-    description:
-      "the JobManager measures heartbeat timeouts on its wall clock (now - last heartbeat), so a forward jump of its clock " +
-      'declares every TaskManager lost at once; Flink\'s heartbeat timeouts are timers and survive it (issue 18: a heartbeat ' +
-      'timeout timer per target)',
-    applies: (value) => (value.scenario.faults ?? []).some((f) => f.kind === 'clock' && f.offset_ms !== undefined && (f.target === 'jm' || f.target === 'jm-standby')),
-  },
-  {
     id: 'ha-leader-confirmation-window',
     description:
       'with high availability the leader stops all work (heartbeats included) when the HA store has not confirmed it for two ' +

@@ -65,6 +65,8 @@ export class RunObserver {
    * logged the completion (a new leader restores them, as Flink restores what its completed-checkpoint store holds).
    */
   readonly ha_pointer_ids = new Set<number>();
+  /** When each checkpoint first became durable as the HA store's pointer. */
+  readonly ha_pointer_ms = new Map<number, number>();
   /** Metadata key of every completed checkpoint or savepoint, by id. */
   readonly metadata_path_by_id = new Map<number, string>();
   /** Metadata keys of completed checkpoints (not savepoints), oldest first. */
@@ -274,6 +276,7 @@ export class RunObserver {
         const id = number_field(fields, 'latest_checkpoint');
         if (id === undefined) return;
         if (this.ha_pointer_ids.size < MAX_CHECKPOINTS) this.ha_pointer_ids.add(id);
+        if (!this.ha_pointer_ms.has(id) && this.ha_pointer_ms.size < MAX_CHECKPOINTS) this.ha_pointer_ms.set(id, event.time_ms);
         if (this.newest_completed_id === null || id > this.newest_completed_id) this.newest_completed_id = id;
         return;
       }
