@@ -37,13 +37,16 @@ export const EXPIRY_NEEDS_FAULT_MS = 6000;
 
 /** Findings before the first disturbance (a fault or an operator action); `first_disturbance_ms` for the report. */
 export function judge_spurious_failures(facts: SpuriousFacts): { checks: number; findings: SpuriousFinding[]; first_disturbance_ms: number } {
-  const first_disturbance_ms = Math.min(Number.POSITIVE_INFINITY, ...facts.faults.map((f) => f.time_ms), ...facts.actions_ms);
+  const tight = facts.checkpoint_timeout_ms < EXPIRY_NEEDS_FAULT_MS;
+  // A tight timeout that expires is the scenario's own doing: from then on, what follows is its consequence.
+  const expiries_ms = tight ? facts.checkpoints.filter((c) => c.status === 'aborted' && c.abort_reason === 'CHECKPOINT_EXPIRED' && c.end_ms !== undefined).map((c) => c.end_ms as number) : [];
+  const first_disturbance_ms = Math.min(Number.POSITIVE_INFINITY, ...facts.faults.map((f) => f.time_ms), ...facts.actions_ms, ...expiries_ms);
   if (facts.timeouts_explained_by !== undefined) return { checks: 0, findings: [], first_disturbance_ms };
   const findings: SpuriousFinding[] = [];
   let checks = 0;
   const before = (time_ms: number): boolean => time_ms < first_disturbance_ms;
-  const since = Number.isFinite(first_disturbance_ms) ? `before the first fault (${first_disturbance_ms} ms)` : 'in a run without faults';
-  const tight = facts.checkpoint_timeout_ms < EXPIRY_NEEDS_FAULT_MS;
+  const expired_first = expiries_ms.length > 0 && Math.min(...expiries_ms) === first_disturbance_ms;
+  const since = !Number.isFinite(first_disturbance_ms) ? 'in a run without faults' : expired_first ? `before the first checkpoint expiry (${first_disturbance_ms} ms)` : `before the first fault (${first_disturbance_ms} ms)`;
   for (const change of facts.status_history) {
     if (!before(change.time_ms)) break;
     checks++;

@@ -37,6 +37,14 @@ export const KNOWN_ENGINE_GAPS: readonly KnownEngineGap[] = [
       'unaligned-restore-loses-in-flight-records.json replays it (about 1 seed in 10 of that scenario fails)',
     applies: (value) => value.dimensions.unaligned && value.dimensions.network_latency,
   },
+  {
+    id: 'unaligned-restore-with-at-least-once-sink',
+    description:
+      'unaligned checkpoints with an at-least-once sink: after a failover (e.g. a checkpoint expiring), the restored ' +
+      'state lacks records that were neither in it, nor in its channel state, nor replayed from its offsets (open finding ' +
+      'unaligned-restore-with-at-least-once-sink-loses-records.json; 9 of 20 seeds of its scenario)',
+    applies: (value) => value.dimensions.unaligned && value.scenario.sink?.kind === 'at_least_once',
+  },
 ];
 
 /** The dimensions the CI search switches (all of them: gaps are cut by KNOWN_ENGINE_GAPS, not by dimension). */
