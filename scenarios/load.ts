@@ -7,6 +7,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
 import { DURATION_SYNTAX, MEMORY_SIZE_SYNTAX, parse_flink_config, parse_flink_duration, type FlinkConfig } from './flink-config.js';
 import { JOB_NAMES } from './job-names.js';
+import { scenario_conditions, why_event_cannot_fire } from './fault-triggers.js';
 import type { Scenario } from './schema/scenario.generated.js';
 // Imported (not read from a path) so the compiled package in dist/ carries the schema with it.
 import scenario_schema from './schema/scenario.schema.json' with { type: 'json' };
@@ -143,6 +144,9 @@ function describe_ajv_error(error: ErrorObject): { segments: PathSegment[]; mess
     }
     case 'enum': {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      if (segments[segments.length - 2] === 'on' && segments[segments.length - 1] === 'event') {
+        return { segments, message: why_event_cannot_fire(String(error.data), new Set()) ?? `unknown engine event ${JSON.stringify(error.data)}` };
+      }
       return { segments, message: `expected one of ${allowed.map((v) => JSON.stringify(v)).join(' | ')}; got ${JSON.stringify(error.data)}` };
     }
     case 'const':
@@ -250,6 +254,7 @@ function semantic_issues(scenario: Scenario): Issue[] {
   }
 
   const { horizon_ms, field } = fault_horizon_ms(scenario);
+  const conditions = scenario_conditions(scenario, flink.ok ? flink.config : undefined);
   (scenario.faults ?? []).forEach((fault, index) => {
     const at: PathSegment[] = ['faults', index];
     if ((fault.at === undefined) === (fault.on === undefined)) {
@@ -261,6 +266,8 @@ function semantic_issues(scenario: Scenario): Issue[] {
         issues.push({ segments: [...at, 'at'], message: `${at_ms} ms is beyond the run: faults happen before ${horizon_ms} ms (${field})` });
       }
     }
+    const cannot_fire = fault.on === undefined || conditions === undefined ? undefined : why_event_cannot_fire(fault.on.event, conditions);
+    if (cannot_fire !== undefined) issues.push({ segments: [...at, 'on', 'event'], message: `this fault can never fire: ${cannot_fire}` });
     switch (fault.kind) {
       case 'crash':
       case 'restart':
