@@ -55,7 +55,7 @@ export const ENGINE_EVENT_REGISTRY = {
   'checkpoint.read_back_failed': { about: 'A checkpoint did not read back intact after it was written, so it is not completed.', requires: ['checkpointing'], suspicious: true },
   'checkpoint.retained_on_shutdown': { about: 'The job ended and the coordinator kept (or discarded) its checkpoints per the retention setting.', requires: ['checkpointing'] },
   'checkpoint.alignment_timeout_switch': { about: 'A task waited longer than the aligned-checkpoint timeout and switched the checkpoint to unaligned.', requires: ['checkpointing', 'unaligned_checkpoints'] },
-  'recovery.started': { about: 'The JobManager began a recovery after a failure, with the reason.', suspicious: true },
+  'recovery.started': { about: 'The JobManager began a recovery after a failure, with the reason.' },
   'recovery.awaiting_finalizing': { about: 'Recovery waits for checkpoints whose metadata is still being written.', requires: ['checkpointing'] },
   'recovery.verify_retry': { about: 'The checkpoint to restore could not be read yet; recovery reads it again.', requires: ['checkpointing'] },
   'recovery.restore_failed': { about: 'The newest completed checkpoint could not be read, so the restore was refused (it is tried again after the restart delay).', requires: ['checkpointing'], suspicious: true },
