@@ -29,6 +29,7 @@ export const ENGINE_EVENT_REGISTRY = {
   'jm.deploying': { about: 'The JobManager deploys an attempt of the job to the TaskManagers.' },
   'jm.tm_registered': { about: 'A TaskManager registered with the JobManager.' },
   'jm.tm_lost': { about: 'The JobManager declared a TaskManager lost after a heartbeat timeout.', suspicious: true },
+  'heartbeat.rpc_failed': { about: 'A heartbeat request was refused (the target process is down); at the RPC failure threshold the target counts as lost.' },
   'jm.final_checkpoint': { about: 'Every task finished: the JobManager asks for the final checkpoint that commits the last output.', requires: ['checkpointing'] },
   'jm.finish_unconfirmed': { about: 'The job finished but some TaskManagers have not confirmed that their tasks settled.' },
   'jm.job_result_recorded': { about: 'The JobManager wrote the job result to the HA store.', requires: ['job_manager_ha'] },

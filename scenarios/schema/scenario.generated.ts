@@ -351,6 +351,7 @@ export type EngineEvent =
   | 'ha.slot_invalid'
   | 'ha.unknown_key'
   | 'ha.write_retry'
+  | 'heartbeat.rpc_failed'
   | 'jm.claim_failed'
   | 'jm.deploying'
   | 'jm.failover_restored'
