@@ -18,7 +18,7 @@ import { run_scenario } from './test-support/fake-runner.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamsim-failure-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const scenario = { name: 'flaky', description: 'd', job: { name: 'word_count' as const } };
+const scenario = { name: 'flaky', description: 'd', job: { name: 'word_count' as const }, sink: { kind: 'at_least_once' as const } };
 
 describe('replay commands', () => {
   it('quote paths a shell would split or expand', () => {

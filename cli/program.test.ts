@@ -19,6 +19,7 @@ const SCENARIO = (name: string, extra = '') => `name: ${name}
 description: A scenario for the CLI's tests.
 job: { name: word_count }
 workload: { records: 100 }
+flink: { execution.checkpointing.interval: 1s }
 seeds: [4, 5, 6]
 ${extra}`;
 
