@@ -72,7 +72,7 @@ function folder_wall(forbidden_folders) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'streamsim-reports/**', '.stryker-tmp/**', 'reports-out/**', 'cli/bin.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', 'streamsim-reports/**', '.stryker-tmp/**', 'reports-out/**', 'cli/bin.mjs'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,8 +1,10 @@
 // Validation of run results and JSON reports against reports/run-result.schema.json and run-report.schema.json
 // with ajv in strict mode. Used by the tests, and by anyone reading a report.json or a RunResult from disk.
-import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import add_formats_module from 'ajv-formats';
+// Imported (not read from a path) so the compiled package in dist/ carries the schemas with it.
+import run_result_schema from './run-result.schema.json' with { type: 'json' };
+import run_report_schema from './run-report.schema.json' with { type: 'json' };
 
 export const RUN_RESULT_SCHEMA_ID = 'urn:streamsim:schema:run-result:1';
 export const RUN_REPORT_SCHEMA_ID = 'urn:streamsim:schema:run-report:1';
@@ -13,16 +15,13 @@ export interface SchemaCheck {
   errors: string[];
 }
 
-function read_schema(file_name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`./${file_name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
-}
-
+/** A fresh copy of the run-result schema (callers may keep or change it). */
 export function load_run_result_schema(): Record<string, unknown> {
-  return read_schema('run-result.schema.json');
+  return structuredClone(run_result_schema) as Record<string, unknown>;
 }
 
 export function load_run_report_schema(): Record<string, unknown> {
-  return read_schema('run-report.schema.json');
+  return structuredClone(run_report_schema) as Record<string, unknown>;
 }
 
 interface Validators {

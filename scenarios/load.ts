@@ -19,6 +19,8 @@ import {
 import { MAX_SCENARIO_FILE_BYTES, check_document_shape, position_of, read_text_file, scan_nesting } from './input-limits.js';
 import { JOB_NAMES } from './job-names.js';
 import type { Scenario } from './schema/scenario.generated.js';
+// Imported (not read from a path) so the compiled package in dist/ carries the schema with it.
+import scenario_schema from './schema/scenario.schema.json' with { type: 'json' };
 
 export type { Scenario } from './schema/scenario.generated.js';
 
@@ -42,8 +44,6 @@ export const MAX_ALIAS_COUNT = 16;
 /** Errors reported per file, at most. */
 export const MAX_ERRORS = 50;
 
-export const SCHEMA_FILE_URL = new URL('./schema/scenario.schema.json', import.meta.url);
-
 let validator: ValidateFunction | null = null;
 
 function out_of_range(parsed: ParseResult<number>): boolean {
@@ -51,7 +51,8 @@ function out_of_range(parsed: ParseResult<number>): boolean {
 }
 function get_validator(): ValidateFunction {
   if (validator === null) {
-    const schema = JSON.parse(readFileSync(SCHEMA_FILE_URL, 'utf8')) as Record<string, unknown>;
+    // A copy: ajv keeps references into the schema it compiles.
+    const schema = structuredClone(scenario_schema) as Record<string, unknown>;
     const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, verbose: true });
     // A duration or size string must also be in range (the pattern alone accepts "99999999999999999999 d").
     // (A syntax error is the pattern's to report.)
