@@ -2,7 +2,6 @@
 // (no tags), JSON Schema validation with ajv, then semantic checks (job names, durations, fault targets, times within
 // the run). Never throws for a user mistake: every problem comes back as a ScenarioError naming the file, the field
 // path, the line and what was expected.
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
