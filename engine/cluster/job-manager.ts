@@ -261,6 +261,11 @@ export class JobManager implements EngineNode {
           random: runtime.rng,
           trigger_sources: (checkpoint_id, _timestamp_ms, options) => {
             this.checkIdReserved(checkpoint_id);
+            if (this.awaiting_settled !== undefined) {
+              // After the final checkpoint (FLIP-147) the tasks are done: a sink would pre-commit a transaction that no
+              // completion ever commits.
+              runtime.fail_invariant('a checkpoint was triggered after the final checkpoint completed', { checkpoint_id, final_checkpoint_id: this.final_checkpoint_id });
+            }
             if (options?.kind === 'savepoint') this.savepoint_ids.add(checkpoint_id);
             if (options?.kind === 'savepoint' && options.synchronous) this.synchronous_savepoint_ids.add(checkpoint_id);
             for (const tm of this.deployed_to) {
@@ -1058,7 +1063,7 @@ export class JobManager implements EngineNode {
         return;
       case 'checkpoint.decline':
         if (message.attempt !== this.attempt || this.coordinator === undefined) return;
-        this.coordinator.decline(message.checkpoint_id, message.task, 'CHECKPOINT_DECLINED', message.reason);
+        this.coordinator.decline(message.checkpoint_id, message.task, message.failure_reason ?? 'CHECKPOINT_DECLINED', message.reason);
         return;
       case 'hb.reply': {
         const tm = this.task_managers.get(from);
