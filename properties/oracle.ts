@@ -12,7 +12,6 @@
 import type { JobFactory } from '../engine/api/environment.js';
 import { StreamExecutionEnvironment } from '../engine/api/environment.js';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type Collector, type KeySelector, type OnTimerContext, type TimerService } from '../engine/api/functions.js';
-import { parseWindowNamespace, windowMaxTimestamp, windowNamespace } from '../engine/api/windows.js';
 import { LogSource, splitId } from '../engine/connectors/log-source.js';
 import type { LogRecord } from '../engine/connectors/log-broker.js';
 import type { GraphNode, NodeOperator } from '../engine/graph/job-graph.js';
@@ -26,8 +25,10 @@ import { LsmKeyedStateBackend } from '../engine/state/lsm/lsm-backend.js';
 import type { CheckpointMetadata } from '../engine/checkpoint/metadata.js';
 import type { PartitionOffset } from '../engine/connectors/log-source.js';
 import { UserFunction } from '../engine/task/operators/user-function.js';
+import { WindowLogic, type WindowHost } from '../engine/task/operators/window/window-logic.js';
 import { ElementStream, OperatorOutputs, OracleOperatorState, OracleStreams, oracleSubtaskInfo } from './oracle-streams.js';
 import { evaluateUdfNode } from './oracle-udf.js';
+import { evaluateTwoInput, type TwoInputOrder } from './oracle-two-input.js';
 
 export type OracleInput = ReadonlyMap<string, readonly (readonly LogRecord[])[]>;
 
@@ -43,6 +44,8 @@ export interface OracleOptions {
    * only is not kept, and `outputs` stays empty. Every function still runs on every record.
    */
   state_only?: boolean;
+  /** Two-input operators: which input is read first (the whole of it, then the other). Default input 1. */
+  two_input_order?: TwoInputOrder;
 }
 
 export interface OracleResult {
@@ -50,6 +53,8 @@ export interface OracleResult {
   outputs: Map<string, unknown[]>;
   /** Keyed operator uid → state entries in canonical order (same form as KeyedStateBackend.export_entries). */
   state: Map<string, StateEntry[]>;
+  /** Broadcast operator uid → broadcast state name → entries: the copy every subtask must hold. */
+  broadcast_state: Map<string, Map<string, [unknown, unknown][]>>;
   /** User-function operator uid → list state name → entries after a final snapshotState (one parallel instance). */
   operator_state: Map<string, Map<string, unknown[]>>;
   records_read: number;
@@ -71,19 +76,22 @@ export function evaluateOracle(
   const outputs = new Map<string, unknown[]>();
   const state = new Map<string, StateEntry[]>();
   const operator_state = new Map<string, Map<string, unknown[]>>();
+  const broadcast_state = new Map<string, Map<string, [unknown, unknown][]>>();
   let records_read = 0;
 
-  for (const node of graph.nodes) {
-    // One input edge: its stream as it is; several (union): one after another.
-    let inputs: ElementStream;
-    if (node.inputs.length === 1) inputs = streams.read(node.inputs[0]!);
-    else {
-      inputs = new ElementStream();
-      for (const edge of node.inputs) {
-        const stream = streams.read(edge);
-        for (let i = 0; i < stream.values.length; i++) inputs.push(stream.values[i], stream.timestamps_ms[i]!);
-      }
+  /** The stream of one input (2: a two-input operator's second): one edge's as it is; several (union): in turn. */
+  const inputOf = (node: GraphNode, input: 1 | 2): ElementStream => {
+    const edges = node.inputs.filter((edge) => (edge.input ?? 1) === input);
+    if (edges.length === 1) return streams.read(edges[0]!);
+    const joined = new ElementStream();
+    for (const edge of edges) {
+      const stream = streams.read(edge);
+      for (let i = 0; i < stream.values.length; i++) joined.push(stream.values[i], stream.timestamps_ms[i]!);
     }
+    return joined;
+  };
+  for (const node of graph.nodes) {
+    const inputs = inputOf(node, 1);
     const op = node.operator;
     const out = new OperatorOutputs();
     switch (op.kind) {
@@ -123,10 +131,23 @@ export function evaluateOracle(
       case 'sink':
         if (!state_only) outputs.set(node.uid, inputs.values.slice());
         break;
+      case 'two_input': {
+        const keep_output = !state_only || graph.consumers(node.id).some((consumer) => consumer.operator.kind !== 'sink');
+        const result = evaluateTwoInput(node, op.spec, inputs, inputOf(node, 2), {
+          final_watermark_ms,
+          order: options.two_input_order ?? 'input1_first',
+          outputs: keep_output ? out : undefined,
+        });
+        if (result.state !== undefined) state.set(node.uid, result.state);
+        if (result.broadcast_state !== undefined) broadcast_state.set(node.uid, result.broadcast_state);
+        const lists = result.operator_state.entries();
+        if (lists.size > 0) operator_state.set(node.uid, lists);
+        break;
+      }
     }
     streams.set(node.id, out);
   }
-  return { outputs, state, operator_state, records_read };
+  return { outputs, state, operator_state, broadcast_state, records_read };
 }
 
 function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: OracleInput, offsets?: ReadonlyMap<string, number>): ElementStream {
@@ -270,39 +291,41 @@ class KeyedEvaluation {
     return this.out;
   }
 
+  /** The engine's window logic over this evaluation's state and timers; event-time timers fire at the final watermark. */
   private runWindows(op: Extract<NodeOperator, { kind: 'window' }>, inputs: ElementStream): ElementStream {
-    const contents =
-      op.aggregate !== undefined
-        ? this.store.getAggregatingState<unknown, unknown, unknown>('_window', op.aggregate, true)
-        : this.store.getReducingState<unknown>('_window', op.reduce!, true);
-    const lateness = op.allowed_lateness_ms;
+    let out_ts = NO_TIMESTAMP;
+    const c = this.context;
+    const host: WindowHost = {
+      key_context: c,
+      store: this.store,
+      backend: this.backend,
+      currentWatermark: () => this.watermark_ms,
+      currentProcessingTime: () => 0,
+      registerTimer: (domain, ts, namespace) => this.timers.register(domain, ts, c.current_key_encoded, c.current_key_group, namespace),
+      deleteTimer: (domain, ts, namespace) => this.timers.delete(domain, ts, c.current_key_encoded, c.current_key_group, namespace),
+      resetOutput: (ts) => {
+        out_ts = ts;
+      },
+      collect: (value) => this.emit(value, out_ts),
+      collectSide: (tag_id, value) => this.emitSide(tag_id, value, out_ts),
+    };
+    const logic = new WindowLogic(op, host);
+    const udf = new UserFunction(logic.user_function, oracleSubtaskInfo(this.node), this.operator_state, this.store);
+    udf.open();
     for (let i = 0; i < inputs.values.length; i++) {
       const value = inputs.values[i];
-      const timestamp_ms = inputs.timestamps_ms[i]!;
-      if (timestamp_ms === NO_TIMESTAMP) throw new Error('oracle: window input without timestamp');
-      const key = op.key_selector(value);
-      for (const window of op.assigner.assignWindows(timestamp_ms)) {
-        const namespace = windowNamespace(window);
-        this.setKey(key, namespace);
-        contents.add(value);
-        const c = this.context;
-        this.timers.register('event', windowMaxTimestamp(window), c.current_key_encoded, c.current_key_group, namespace);
-        if (lateness > 0) this.timers.register('event', windowMaxTimestamp(window) + lateness, c.current_key_encoded, c.current_key_group, namespace);
-      }
+      this.setKey(op.key_selector(value));
+      logic.processElement(value, inputs.timestamps_ms[i]!);
     }
+    this.watermark_ms = this.final_watermark_ms;
     const wm = this.final_watermark_ms;
     for (let t = this.timers.pollDue('event', wm); t !== undefined; t = this.timers.pollDue('event', wm)) {
       this.setTimerKey(t);
-      const window = parseWindowNamespace(t.namespace);
-      if (t.timestamp_ms === windowMaxTimestamp(window)) {
-        const result = contents.get();
-        if (result !== undefined) {
-          const value = op.window_function === undefined ? result : op.window_function(this.context.current_key, window, result);
-          this.emit(value, windowMaxTimestamp(window));
-        }
-      }
-      if (t.timestamp_ms === windowMaxTimestamp(window) + lateness) contents.clear();
+      c.current_namespace = '';
+      logic.onTimer('event', t.timestamp_ms, t.namespace);
     }
+    udf.snapshotState(0, 0);
+    udf.close();
     return this.out;
   }
 

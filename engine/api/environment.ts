@@ -1,9 +1,8 @@
-// The DataStream API: StreamExecutionEnvironment, DataStream, KeyedStream, WindowedStream. Each call adds a node
-// to the JobGraph; a job is a factory function over an environment so every process can rebuild it identically.
+// The DataStream API: StreamExecutionEnvironment, DataStream, KeyedStream (windowed streams: windowed-stream.ts). Each
+// call adds a node to the JobGraph; a job is a factory function over an environment so every process rebuilds it alike.
 import { computeDefaultMaxParallelism, checkParallelism } from '../state/key-groups.js';
 import { JobGraph, type GraphEdge, type GraphNode, type NodeOperator, type Partitioning } from '../graph/job-graph.js';
 import type {
-  AggregateFunction,
   FilterFunction,
   FlatMapFunction,
   KeyedProcessFunction,
@@ -13,9 +12,11 @@ import type {
   Sink,
   Source,
   WatermarkStrategy,
-  WindowFunction,
 } from './functions.js';
-import type { WindowAssigner } from './windows.js';
+import { GlobalWindows, type GlobalWindow, type Window, type WindowAssigner } from './windows.js';
+import { AllWindowedStream, countWindowOf, WindowedStream } from './windowed-stream.js';
+import type { MapStateDescriptor } from './state-descriptors.js';
+import { BroadcastConnectedStream, BroadcastStream, ConnectedStreams, IntervalJoin } from './connected-streams.js';
 import type { ProcessFunction, RichFilterFunction, RichFlatMapFunction, RichMapFunction } from './rich-functions.js';
 import { OutputTag } from './side-output.js';
 
@@ -137,6 +138,11 @@ export class DataStream<T> extends OperatorHandle {
     return new DataStream<X>(this.env, [node.id], 'default', [tag.id]);
   }
 
+  /** The edges this stream contributes to input 1 or 2 of a two-input operator (engine/api/connected-streams.ts). */
+  edgesInto(input: 1 | 2): GraphEdge[] {
+    return this.edges().map((edge) => (input === 1 ? edge : { ...edge, input }));
+  }
+
   protected addOperator<R>(name: string, operator: NodeOperator, key_selector?: KeySelector<unknown, unknown>): DataStream<R> {
     const parallelism = this.env.parallelism;
     const node = this.env.graph.addNode(name, operator, this.edges(key_selector), parallelism);
@@ -174,8 +180,28 @@ export class DataStream<T> extends OperatorHandle {
     return new DataStream<T>(this.env, this.node_ids, 'rebalance', this.side_output_tags);
   }
 
-  broadcast(): DataStream<T> {
-    return new DataStream<T>(this.env, this.node_ids, 'broadcast', this.side_output_tags);
+  /** No descriptors: broadcast partitioning. With MapStateDescriptors: a BroadcastStream to connect to (broadcast state). */
+  broadcast(): DataStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): BroadcastStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): DataStream<T> | BroadcastStream<T> {
+    const stream = new DataStream<T>(this.env, this.node_ids, 'broadcast', this.side_output_tags);
+    return descriptors.length === 0 ? stream : new BroadcastStream<T>(stream, descriptors);
+  }
+
+  /**
+   * Flink's connect: with a DataStream, ConnectedStreams; with a BroadcastStream, a BroadcastConnectedStream. A keyed
+   * stream connected with a keyed stream (or a broadcast stream) makes the operator keyed by its key.
+   */
+  connect<R, K>(this: KeyedStream<T, K>, other: BroadcastStream<R>): BroadcastConnectedStream<T, R, K>;
+  connect<R, K>(this: KeyedStream<T, K>, other: KeyedStream<R, K>): ConnectedStreams<T, R, K>;
+  connect<R>(other: BroadcastStream<R>): BroadcastConnectedStream<T, R>;
+  connect<R>(other: DataStream<R>): ConnectedStreams<T, R>;
+  connect<R>(other: DataStream<R> | BroadcastStream<R>): ConnectedStreams<T, R, unknown> | BroadcastConnectedStream<T, R, unknown> {
+    const stream_of = (node_id: number): DataStream<unknown> => new DataStream<unknown>(this.env, [node_id]);
+    const own_key = this instanceof KeyedStream ? (this.key_selector as KeySelector<unknown, unknown>) : undefined;
+    if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, R, unknown>(this, other, own_key, stream_of);
+    const keys = own_key !== undefined && other instanceof KeyedStream ? ([own_key, other.key_selector as KeySelector<unknown, unknown>] as const) : undefined;
+    return new ConnectedStreams<T, R, unknown>(this, other, keys, stream_of);
   }
 
   forward(): DataStream<T> {
@@ -191,6 +217,19 @@ export class DataStream<T> extends OperatorHandle {
       tags.push(...other.node_ids.map((_, i) => other.side_output_tags[i]));
     }
     return new DataStream<T>(this.env, ids, this.partitioning, tags);
+  }
+
+  /** Windows over the whole stream in one parallel instance (Flink's windowAll: parallelism and max parallelism 1). */
+  windowAll<W extends Window>(assigner: WindowAssigner<W>): AllWindowedStream<T, W> {
+    const keyed = new KeyedStream<T, number>(this.env, this.node_ids, () => 0, this.side_output_tags);
+    return new AllWindowedStream<T, W>(new WindowedStream<T, number, W>(keyed, assigner, true));
+  }
+
+  /** countWindow over the whole stream in one parallel instance. */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    const all = this.windowAll(GlobalWindows.create());
+    countWindowOf(all.windowed, size, slide);
+    return all;
   }
 
   sinkTo(sink: Sink<T>): DataStreamSink {
@@ -255,54 +294,22 @@ export class KeyedStream<T, K> extends DataStream<T> {
     });
   }
 
-  window(assigner: WindowAssigner): WindowedStream<T, K> {
-    return new WindowedStream<T, K>(this, assigner);
-  }
-}
-
-export class WindowedStream<T, K> {
-  private allowed_lateness_ms = 0;
-
-  constructor(
-    private readonly keyed: KeyedStream<T, K>,
-    private readonly assigner: WindowAssigner,
-  ) {}
-
-  allowedLateness(lateness_ms: number): this {
-    if (!(lateness_ms >= 0)) throw new Error('allowed lateness must be ≥ 0');
-    this.allowed_lateness_ms = lateness_ms;
-    return this;
+  /** Windows per key (Flink's KeyedStream.window). */
+  window<W extends Window>(assigner: WindowAssigner<W>): WindowedStream<T, K, W> {
+    return new WindowedStream<T, K, W>(this, assigner);
   }
 
-  private add<R>(name: string, extra: Partial<Extract<NodeOperator, { kind: 'window' }>>): DataStream<R> {
-    const env = this.keyed.env;
-    const operator: NodeOperator = {
-      kind: 'window',
-      key_selector: this.keyed.key_selector as KeySelector<unknown, unknown>,
-      assigner: this.assigner,
-      allowed_lateness_ms: this.allowed_lateness_ms,
-      ...extra,
-    };
-    const edges = this.keyed.graphEdges(this.keyed.key_selector as KeySelector<unknown, unknown>);
-    const node = env.graph.addNode(name, operator, edges, env.parallelism);
-    return new DataStream<R>(env, [node.id]);
+  /** Flink's interval join of two keyed streams (event time): intervalJoin(other).between(lower, upper).process(fn). */
+  intervalJoin<R>(other: KeyedStream<R, K>): IntervalJoin<T, R, K> {
+    return new IntervalJoin<T, R, K>(this, other, (node_id) => new DataStream<unknown>(this.env, [node_id]));
   }
 
-  reduce<R = T>(reduce: ReduceFunction<T>, window_function?: WindowFunction<K, T, R>): DataStream<R> {
-    return this.add('Window(reduce)', {
-      reduce: reduce as ReduceFunction<unknown>,
-      window_function: window_function as WindowFunction<unknown, unknown, unknown> | undefined,
-    });
-  }
-
-  aggregate<ACC, V, R = V>(
-    aggregate: AggregateFunction<T, ACC, V>,
-    window_function?: WindowFunction<K, V, R>,
-  ): DataStream<R> {
-    return this.add('Window(aggregate)', {
-      aggregate: aggregate as AggregateFunction<unknown, unknown, unknown>,
-      window_function: window_function as WindowFunction<unknown, unknown, unknown> | undefined,
-    });
+  /**
+   * Count windows per key: `countWindow(size)` fires and purges every `size` elements; `countWindow(size, slide)`
+   * fires every `slide` elements over the last `size` (Flink: global windows with a count trigger and evictor).
+   */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    return countWindowOf(this.window(GlobalWindows.create()), size, slide);
   }
 }
 
