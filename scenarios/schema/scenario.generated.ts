@@ -340,6 +340,7 @@ export type EngineEvent =
   | 'checkpoint.read_back_failed'
   | 'checkpoint.request_dropped'
   | 'checkpoint.retained_on_shutdown'
+  | 'checkpoint.snapshot_skipped'
   | 'checkpoint.timeout_while_persisting'
   | 'checkpoint.triggered'
   | 'ha.bad_request'
