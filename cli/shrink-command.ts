@@ -6,7 +6,7 @@ import type { RunResult } from '../scenarios/result-format.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { shrink_failure, ShrinkError, type ShrinkOutcome } from '../properties/shrink.js';
 import { EXIT, UsageError } from './errors.js';
-import { display_path, read_failure_file, replay_command_for_file, write_failure_file } from './failure-file.js';
+import { display_path, read_failure_file, replay_command_for_file, shrunk_failure_path, write_failure_file } from './failure-file.js';
 import type { RunScenario } from './runner-port.js';
 import type { TextSink } from './output.js';
 
@@ -56,7 +56,7 @@ export function shrink_and_write(
     if (error instanceof ShrinkError) return undefined;
     throw error;
   }
-  const path = write_failure_file(options.reports_dir, outcome.scenario, options.scenario_file, outcome.result, options.cwd, {
+  const path = write_failure_file(shrunk_failure_path(options.reports_dir, outcome.scenario.name, seed), outcome.scenario, options.scenario_file, outcome.result, options.cwd, {
     property: outcome.property,
     faults_before: outcome.faults_before,
     runs: outcome.runs,

@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { write_failure_file } from '../cli/failure-file.js';
+import { shrunk_failure_path, write_failure_file } from '../cli/failure-file.js';
 import { arb_engine_case } from './generators/engine-case.js';
 import { CI_SEARCH_DIMENSIONS, KNOWN_ENGINE_GAPS, search_case_filter } from './generators/known-gaps.js';
 import { property_runs } from './harness.js';
@@ -56,7 +56,7 @@ describe('property search over the whole engine', () => {
       const failure = outcome.failure;
       if (failure === undefined) return;
       const shown = failure.shrunk ?? { scenario: failure.case.scenario, result: failure.result, faults_before: (failure.case.scenario.faults ?? []).length, runs: 0, steps: [] as string[] };
-      const path = write_failure_file(reports_dir(), shown.scenario, `${shown.scenario.name}.yaml`, shown.result, ROOT, {
+      const path = write_failure_file(shrunk_failure_path(reports_dir(), shown.scenario.name, shown.result.seed), shown.scenario, `${shown.scenario.name}.yaml`, shown.result, ROOT, {
         property: failure.violation.property,
         faults_before: shown.faults_before,
         runs: shown.runs,

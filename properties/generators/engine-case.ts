@@ -3,7 +3,7 @@
 // checkpointing mode and concurrency, rescaling savepoints, split source, clocks, restart strategy, JobManager loss,
 // event-triggered faults, storage faults, …) and then draws the scenario within them; switches shrink toward off.
 import fc from 'fast-check';
-import type { Scenario } from '../../scenarios/schema/scenario.generated.js';
+import type { EngineEvent, Scenario } from '../../scenarios/schema/scenario.generated.js';
 import { computeDefaultMaxParallelism } from '../../engine/state/key-groups.js';
 import { adversarial_keys, arb_wide_keys } from './keys.js';
 
@@ -69,7 +69,7 @@ export interface EngineCase {
 const ms = (value: number): string => `${value} ms`;
 
 /** Engine events a fault can be placed after ("5 ms after checkpoint 3 completed"). */
-export const FAULT_TRIGGER_EVENTS = [
+export const FAULT_TRIGGER_EVENTS: readonly EngineEvent[] = [
   'checkpoint.triggered',
   'checkpoint.finalizing',
   'checkpoint.completed',
@@ -80,7 +80,7 @@ export const FAULT_TRIGGER_EVENTS = [
   'tm.deployed',
   'source.rewound',
   'jm.savepoint_completed',
-] as const;
+];
 
 /** Each dimension on with probability 1/2; a case with nothing on is the plain word count under timed faults. */
 export function arb_dimensions(allowed: readonly Dimension[] = DIMENSIONS): fc.Arbitrary<Dimensions> {
@@ -250,7 +250,7 @@ interface FaultContext {
 }
 
 /** When a fault happens: at a time, or (event_faults) a delay after the n-th occurrence of an engine event. */
-function arb_when(c: FaultContext): fc.Arbitrary<{ at: string } | { on: { event: string; occurrence: number; delay: string } }> {
+function arb_when(c: FaultContext): fc.Arbitrary<{ at: string } | { on: { event: EngineEvent; occurrence: number; delay: string } }> {
   const at = fc.integer({ min: 0, max: Math.max(0, c.horizon_ms - 1) }).map((t) => ({ at: ms(t) }));
   if (!c.d.event_faults) return at;
   const on = fc
