@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import type { EngineEvent, Scenario } from '../../scenarios/schema/scenario.generated.js';
 import { computeDefaultMaxParallelism } from '../../engine/state/key-groups.js';
 import { adversarial_keys, arb_wide_keys } from './keys.js';
+import { scenario_conditions, why_event_cannot_fire } from '../../scenarios/fault-triggers.js';
+import { parse_flink_config } from '../../scenarios/flink-config.js';
 
 type ScenarioFault = NonNullable<Scenario['faults']>[number];
 type Flink = NonNullable<Scenario['flink']>;
@@ -435,6 +437,15 @@ export function arb_engine_case(options: EngineCaseOptions): fc.Arbitrary<Engine
             phases: { safety_duration: ms(options.horizon_ms), liveness_bound: ms(options.liveness_bound_ms ?? 20_000) },
             seeds: [shape.seed],
           };
+          // A fault on an event this scenario never logs (sink.committed without a two-phase-commit sink, …) is left out.
+          const flink = parse_flink_config(scenario.flink as Record<string, unknown>);
+          const conditions = scenario_conditions(scenario, flink.ok ? flink.config : undefined);
+          if (conditions !== undefined) {
+            scenario.faults = (scenario.faults ?? []).filter((f) => {
+              const on = (f as { on?: { event: string } }).on;
+              return on === undefined || why_event_cannot_fire(on.event, conditions) === undefined;
+            });
+          }
           return { dimensions: d, scenario, seed: shape.seed };
         });
     }),
