@@ -21,7 +21,12 @@ export interface CheckpointFacts {
   /** For each restore (same order), the newest checkpoint completed before it (null: none); omitted: not checked. */
   newest_completed_at_restore?: readonly (number | null)[];
   /** When each restore happened and when each completed checkpoint was triggered and completed; omitted: not checked. */
-  timeline?: { restore_times_ms: readonly number[]; completed: readonly { checkpoint_id: number; trigger_ms: number; completed_ms: number }[] };
+  timeline?: {
+    restore_times_ms: readonly number[];
+    completed: readonly { checkpoint_id: number; trigger_ms: number; completed_ms: number; node?: string }[];
+    /** The JobManager of each restore (same order as restore_times_ms): only its own restores overtake its checkpoints. */
+    restore_nodes?: readonly (string | undefined)[];
+  };
   /** Key prefixes the world damaged on purpose (corrupt_checkpoint faults) before (and while) the restores listed. */
   damaged_prefixes: readonly string[];
   num_retained: number;
@@ -86,7 +91,10 @@ export function check_checkpoint_invariants(facts: CheckpointFacts): { checks: n
   // attempt (or a later restore) although the new attempt's sinks already aborted its transactions as lingering.
   for (const checkpoint of facts.timeline?.completed ?? []) {
     checks++;
-    const overtaken = facts.timeline?.restore_times_ms.find((t) => checkpoint.trigger_ms < t && t < checkpoint.completed_ms);
+    const nodes = facts.timeline?.restore_nodes;
+    const overtaken = facts.timeline?.restore_times_ms.find(
+      (t, i) => checkpoint.trigger_ms < t && t < checkpoint.completed_ms && (checkpoint.node === undefined || nodes?.[i] === undefined || nodes[i] === checkpoint.node),
+    );
     if (overtaken !== undefined) {
       findings.push({
         message: `checkpoint ${checkpoint.checkpoint_id}, triggered at ${checkpoint.trigger_ms} ms, completed at ${checkpoint.completed_ms} ms after a recovery restored at ${overtaken} ms`,

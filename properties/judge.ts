@@ -375,10 +375,14 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         newest_completed_at_restore: observer.restores.map((r) => r.newest_completed_id),
         timeline: {
           restore_times_ms: observer.restores.map((r) => r.time_ms),
+          restore_nodes: observer.restores.map((r) => r.node),
           completed: [...observer.checkpoints.values()]
             .filter((c) => c.status === 'completed' && c.end_ms !== undefined)
             // A checkpoint is complete once its HA pointer is durable, though a leader paused right then logs it later.
-            .map((c) => ({ checkpoint_id: c.checkpoint_id, trigger_ms: c.trigger_ms, completed_ms: Math.min(c.end_ms as number, observer.ha_pointer_ms.get(c.checkpoint_id) ?? Infinity) })),
+            .map((c) => {
+              const node = observer.triggered_by.get(c.checkpoint_id);
+              return { checkpoint_id: c.checkpoint_id, trigger_ms: c.trigger_ms, completed_ms: Math.min(c.end_ms as number, observer.ha_pointer_ms.get(c.checkpoint_id) ?? Infinity), ...(node !== undefined ? { node } : {}) };
+            }),
         },
         damaged_prefixes: [] as string[],
         num_retained: plan.flink.checkpointing.num_retained,

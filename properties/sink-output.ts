@@ -9,6 +9,8 @@ export function output_id_of(job_name: string): (record: unknown) => string {
       return (record) => `${(record as { key: string }).key}/${(record as { seq: number }).seq}`;
     case 'windowed_sum':
       return (record) => `${(record as { key: string }).key}/${(record as { window_start: number }).window_start}`;
+    case 'order_payments':
+      return (record) => `${(record as { order_id: string }).order_id}/${(record as { status: string }).status}`;
     default:
       return (record) => JSON.stringify(record);
   }

@@ -514,6 +514,13 @@ export function scenario_job_params(scenario: Scenario): Record<string, number |
       params['allowed_lateness_ms'] = duration_ms(p.allowed_lateness, 0);
       break;
     }
+    case 'order_payments': {
+      const p = scenario.job.params ?? {};
+      params['keys'] = keys;
+      params['timeout_ms'] = duration_ms(p.timeout, 0);
+      params['paid_percent'] = p.paid_percent ?? 90;
+      break;
+    }
   }
   return params;
 }

@@ -3,6 +3,7 @@
 import type { JobFactory } from '../api/environment.js';
 import type { TopicConfig } from '../connectors/log-broker.js';
 import { commonParams } from './common.js';
+import { buildOrderPayments, orderPaymentsInput, orderPaymentsTopics, type OrderOutcome } from './order-payments.js';
 import { buildSequenceCheck, sequenceCheckInput, type SequenceVerdict } from './sequence-check.js';
 import { buildWindowedSum, windowedSumInput, type WindowSum } from './windowed-sum.js';
 import { buildWordCount, wordCountInput, type WordCount } from './word-count.js';
@@ -56,6 +57,17 @@ export const EXAMPLE_JOBS: ReadonlyMap<string, ExampleJob> = new Map<string, Exa
       generateInput: windowedSumInput,
       topics: singleTopic,
       outputKey: (record) => (record as WindowSum).key,
+      sink_uid: 'sink',
+    },
+  ],
+  [
+    'order_payments',
+    {
+      description: 'orders and payments from two topics, connected and keyed by order id, matched in a keyed co-process function',
+      build: buildOrderPayments,
+      generateInput: orderPaymentsInput,
+      topics: orderPaymentsTopics,
+      outputKey: (record) => (record as OrderOutcome).order_id,
       sink_uid: 'sink',
     },
   ],

@@ -48,6 +48,8 @@ export const BUILT_IN_JOBS: readonly CaseJob[] = [
   { name: 'word_count', params: fc.record({ words_per_line: fc.integer({ min: 1, max: 5 }) }) },
   { name: 'sequence_check' },
   { name: 'windowed_sum', params: fc.record({ window_size: fc.integer({ min: 50, max: 500 }).map((v) => `${v} ms`) }) },
+  // Two sources connected into one keyed co-process function: tasks with two input edges (alignment across inputs).
+  { name: 'order_payments', params: fc.record({ paid_percent: fc.integer({ min: 50, max: 97 }) }) },
 ];
 
 export interface EngineCaseOptions {

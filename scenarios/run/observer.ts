@@ -58,7 +58,9 @@ export class RunObserver {
    * Every 'recovery.restored': when, when the JobManager began reading the checkpoint to verify it (verified_ms), which
    * checkpoint (null: started empty), and the newest checkpoint completed before it (null: none).
    */
-  readonly restores: { time_ms: number; verified_ms: number; checkpoint_id: number | null; newest_completed_id: number | null }[] = [];
+  readonly restores: { time_ms: number; verified_ms: number; checkpoint_id: number | null; newest_completed_id: number | null; node?: string }[] = [];
+  /** The JobManager that triggered each checkpoint. */
+  readonly triggered_by = new Map<number, string>();
   private newest_completed_id: number | null = null;
   /**
    * Checkpoints an HA store holds as the newest pointer: durably complete even when their JobManager died before it
@@ -196,6 +198,7 @@ export class RunObserver {
         const by_node = this.triggered_ids_by_node.get(event.node ?? '') ?? [];
         by_node.push(id);
         this.triggered_ids_by_node.set(event.node ?? '', by_node);
+        if (event.node !== undefined) this.triggered_by.set(id, event.node);
         if (fields['synchronous'] === true && this.synchronous_savepoint_ids.size < MAX_CHECKPOINTS) this.synchronous_savepoint_ids.add(id);
         const checkpoint: CheckpointSummary = {
           checkpoint_id: id,
@@ -265,6 +268,7 @@ export class RunObserver {
             verified_ms: number_field(fields, 'verified_ms') ?? event.time_ms,
             checkpoint_id: number_field(fields, 'checkpoint_id') ?? null,
             newest_completed_id: this.newest_completed_id,
+            ...(event.node !== undefined ? { node: event.node } : {}),
           });
         }
         const recovery = this.open_recovery;

@@ -137,7 +137,9 @@ function job_params_of(scenario: Scenario, workload: WorkloadPlan): Record<strin
   if (workload.source_request_timeout_ms !== undefined) params['source_request_timeout_ms'] = workload.source_request_timeout_ms;
   const raw = (scenario.job.params ?? {}) as Record<string, unknown>;
   if (typeof raw['words_per_line'] === 'number') params['words_per_line'] = raw['words_per_line'];
+  if (typeof raw['paid_percent'] === 'number') params['paid_percent'] = raw['paid_percent'];
   const durations: [string, string][] = [
+    ['timeout', 'timeout_ms'],
     ['window_size', 'window_ms'],
     ['slide', 'slide_ms'],
     ['out_of_orderness', 'out_of_orderness_ms'],

@@ -29,8 +29,8 @@ export type JobManagerHighAvailability = boolean;
 /**
  * Which of the engine's example jobs runs, with its parameters.
  */
-export type Job = (JobWordCount | JobSequenceCheck | JobWindowedSum) & {
-  name: JobName3;
+export type Job = (JobWordCount | JobSequenceCheck | JobWindowedSum | JobOrderPayments) & {
+  name: JobName4;
 };
 /**
  * Always `word_count`.
@@ -89,9 +89,29 @@ export type Parallelism2 = number;
  */
 export type MaxParallelism2 = number;
 /**
+ * Always `order_payments`.
+ */
+export type JobName3 = 'order_payments';
+/**
+ * Event time after which an unmatched order or payment is reported (0: never).
+ */
+export type UnmatchedTimeout = string | number;
+/**
+ * Percentage of orders that get a payment.
+ */
+export type PaidPercent = number;
+/**
+ * Parallelism of every operator (sources follow `workload.source_partitions`).
+ */
+export type Parallelism3 = number;
+/**
+ * Number of key groups. Flink's default is min(max(roundUpPow2(p + p/2), 128), 32768).
+ */
+export type MaxParallelism3 = number;
+/**
  * One of the named example jobs.
  */
-export type JobName3 = string;
+export type JobName4 = string;
 /**
  * Time between periodic checkpoints. Absent: checkpointing is off (Flink's default).
  */
@@ -833,6 +853,19 @@ export interface WindowedSumParameters {
   slide?: Slide;
   out_of_orderness?: OutOfOrderness;
   allowed_lateness?: AllowedLateness;
+}
+export interface JobOrderPayments {
+  name: JobName3;
+  params?: OrderPaymentsParameters;
+  parallelism?: Parallelism3;
+  max_parallelism?: MaxParallelism3;
+}
+/**
+ * Orders and payments from two topics, connected and keyed by order id: a keyed co-process function keeps whichever side came first and emits the match when the other arrives (a task with two input edges). `workload.records` orders, `workload.keys` customers. With a `timeout`, an event-time timer reports what stayed unmatched that long.
+ */
+export interface OrderPaymentsParameters {
+  timeout?: UnmatchedTimeout;
+  paid_percent?: PaidPercent;
 }
 /**
  * Checkpointing, state backend, restart, heartbeat and network buffer settings, written with Flink's own configuration keys and value syntax (flat keys as in a Flink configuration file). Durations: a whole number with an optional unit (`d`, `h`, `min`/`m`, `s`, `ms`, and their long forms); a plain number means milliseconds. Memory sizes: a whole number with an optional unit (`b`, `kb`, `mb`, `gb`, `tb`; 1024-based); a plain number means bytes. Enum values are read in any case, as Flink reads them (`exactly_once` is `EXACTLY_ONCE`). Absent keys take Flink's documented defaults.
