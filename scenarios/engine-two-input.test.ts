@@ -182,13 +182,12 @@ describe('broadcast state', () => {
     const { c, oracle } = cluster(8, 'aligned', rule_params, RULE_ALERTS);
     let outcome: SavepointOutcome | undefined;
     let rules_at_savepoint = 0;
-    let after_resume: Map<number, Record<string, unknown[]>> | undefined;
     c.world.schedule(300, () => {
       rules_at_savepoint = broadcastStates(c, 'check').get(0)!['rules']!.length;
       c.jobManager()!.stop_with_savepoint({ resume: { parallelism: 3, after_ms: 20 } }, (o) => (outcome = o));
     });
     c.world.run({ until: () => outcome !== undefined && c.taskManagers().some((tm) => tm.tasks.some((t) => t.subtask_index === 2 && t.status === 'running')), until_ms: 5_000 });
-    after_resume = broadcastStates(c, 'check');
+    const after_resume = broadcastStates(c, 'check');
     c.runToCompletion(5_000_000);
     expect(outcome?.ok).toBe(true);
     expect(rules_at_savepoint).toBeGreaterThan(0);
