@@ -166,7 +166,7 @@ describe('broadcast state', () => {
       c.world.schedule(400, () => (mid_run = broadcastStates(c, 'check')));
       c.runToCompletion(5_000_000);
       expect(c.jobStatus(), mode).toBe('FINISHED');
-      expect(c.world.probe_counts()['task.restored_from_checkpoint'] ?? 0, mode).toBeGreaterThan(0);
+      expect(c.world.probe_counts()['restore.broadcast_state'] ?? 0, mode).toBeGreaterThan(0);
       // Mid-run the subtasks agree (each saw the same rules in the same order).
       expect(mid_run?.size, mode).toBe(2);
       expect(mid_run!.get(0), mode).toEqual(mid_run!.get(1));
@@ -191,6 +191,7 @@ describe('broadcast state', () => {
     c.runToCompletion(5_000_000);
     expect(outcome?.ok).toBe(true);
     expect(rules_at_savepoint).toBeGreaterThan(0);
+    expect(c.world.probe_counts()['restore.broadcast_state_rescaled'] ?? 0).toBeGreaterThan(0);
     expect(after_resume.size).toBe(3);
     expect(after_resume.get(2)!['rules']!.length).toBeGreaterThanOrEqual(rules_at_savepoint);
     expect(c.jobStatus()).toBe('FINISHED');

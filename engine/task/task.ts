@@ -1165,7 +1165,11 @@ export class Task implements OutputAvailabilityListener {
         const mode = by_name.get(name)!.mode;
         // Planted bug (test-only seam): broadcast state comes back on subtask 0 only.
         if (mode === 'broadcast' && this.subtask_index !== 0 && this.host.seams?.broadcast_state_on_subtask_0_only === true) continue;
-        this.getOperatorListState<unknown>(node.uid, name, mode).update(lists[this.subtask_index]!);
+        const mine = lists[this.subtask_index]!;
+        if (mode === 'broadcast' && mine.length > 0) {
+          this.host.probe?.(old_parallelism === this.vertex.parallelism ? 'restore.broadcast_state' : 'restore.broadcast_state_rescaled');
+        }
+        this.getOperatorListState<unknown>(node.uid, name, mode).update(mine);
       }
     }
   }
