@@ -161,9 +161,9 @@ describe('broadcast state', () => {
     for (const mode of ['aligned', 'unaligned'] as const) {
       const { c, oracle } = cluster(7, mode, rule_params, RULE_ALERTS);
       let mid_run: Map<number, Record<string, unknown[]>> | undefined;
-      c.world.schedule(160, () => c.world.crash('tm-1'));
-      c.world.schedule(240, () => c.world.restart('tm-1'));
-      c.world.schedule(400, () => (mid_run = broadcastStates(c, 'check')));
+      c.world.schedule(300, () => (mid_run = broadcastStates(c, 'check')));
+      c.world.schedule(480, () => c.world.crash('tm-1'));
+      c.world.schedule(560, () => c.world.restart('tm-1'));
       c.runToCompletion(5_000_000);
       expect(c.jobStatus(), mode).toBe('FINISHED');
       expect(c.world.probe_counts()['restore.broadcast_state'] ?? 0, mode).toBeGreaterThan(0);
