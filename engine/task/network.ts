@@ -6,12 +6,13 @@ import { assignKeyToParallelOperator, keyHashCode } from '../state/key-groups.js
 import type { KeySelector } from '../api/functions.js';
 import { MIN_WATERMARK, MAX_WATERMARK } from '../api/functions.js';
 import type { NodeId } from '../runtime.js';
+import { StatusWatermarkValve, type ValveChange, type WatermarkStatus } from './watermark-valve.js';
 
-/** A watermark serialized into a records buffer: it follows the first `after_records` records of the buffer. */
-export interface BufferedWatermark {
-  after_records: number;
-  timestamp_ms: number;
-}
+/**
+ * A watermark, or a watermark status change (`status`: the sender's stream became idle or active again), serialized
+ * into a records buffer: it follows the first `after_records` records of the buffer.
+ */
+export type BufferedWatermark = { after_records: number; timestamp_ms: number; status?: undefined } | { after_records: number; status: WatermarkStatus; timestamp_ms?: undefined };
 
 /**
  * One network buffer: a batch of records or a control event. Immutable once sent. Watermarks travel inside records
@@ -151,9 +152,20 @@ export class OutputChannel {
       this.partial_watermarks = [{ after_records, timestamp_ms }];
     } else {
       const last = marks[marks.length - 1]!;
-      if (last.after_records === after_records) last.timestamp_ms = timestamp_ms;
+      if (last.after_records === after_records && last.status === undefined) last.timestamp_ms = timestamp_ms;
       else marks.push({ after_records, timestamp_ms });
     }
+    if (this.flush_always) this.flush();
+  }
+
+  /** A watermark status change goes into the record stream like a watermark (in order with watermarks). */
+  addWatermarkStatus(status: WatermarkStatus): void {
+    const after_records = this.partial_records;
+    const mark: BufferedWatermark = { after_records, status };
+    if (this.partial_watermarks === undefined) {
+      if (after_records === 0) this.listener.onPartialBufferStarted();
+      this.partial_watermarks = [mark];
+    } else this.partial_watermarks.push(mark);
     if (this.flush_always) this.flush();
   }
 
@@ -310,6 +322,10 @@ export class RecordWriter {
   broadcastWatermark(timestamp_ms: number): void {
     for (const channel of this.channels) channel.addWatermark(timestamp_ms);
   }
+
+  broadcastWatermarkStatus(status: WatermarkStatus): void {
+    for (const channel of this.channels) channel.addWatermarkStatus(status);
+  }
 }
 
 export class InputChannel {
@@ -336,12 +352,20 @@ export class InputChannel {
   ) {}
 }
 
+/** What an input gate's end of partition changed. */
+export interface EndOfPartitionChange {
+  /** Every channel has ended. */
+  all_ended: boolean;
+  change: ValveChange | undefined;
+}
+
 /** All input channels of one task, read round-robin among unblocked channels with data. */
 export class InputGate {
   readonly channels: InputChannel[] = [];
   readonly by_id = new Map<string, InputChannel>();
   private next_channel = 0;
-  private combined_watermark_ms = MIN_WATERMARK;
+  /** Watermarks and watermark statuses of the channels combined (Flink's StatusWatermarkValve). */
+  readonly valve = new StatusWatermarkValve();
   private ended_channels = 0;
   buffered_buffers = 0;
 
@@ -350,6 +374,7 @@ export class InputGate {
   addChannel(id: string, source_node: NodeId, local: boolean, capacity_buffers: number): InputChannel {
     const channel = new InputChannel(this.channels.length, id, source_node, local, capacity_buffers);
     this.channels.push(channel);
+    this.valve.addChannel();
     this.by_id.set(id, channel);
     return channel;
   }
@@ -400,30 +425,25 @@ export class InputGate {
   /** Records a channel watermark; returns the new combined watermark if it advanced, else undefined. */
   onWatermark(channel: InputChannel, timestamp_ms: number): number | undefined {
     if (timestamp_ms > channel.watermark_ms) channel.watermark_ms = timestamp_ms;
-    return this.recomputeWatermark();
+    return this.valve.inputWatermark(channel.index, timestamp_ms)?.watermark;
   }
 
-  /** Marks a channel ended (it counts as +∞ for watermarks); returns true when every channel has ended. */
-  onEndOfPartition(channel: InputChannel): boolean {
+  /** A channel's stream became idle or active again; returns what the combined output does. */
+  onWatermarkStatus(channel: InputChannel, status: WatermarkStatus): ValveChange | undefined {
+    return this.valve.inputWatermarkStatus(channel.index, status);
+  }
+
+  /** Marks a channel ended (it counts as an active channel at +∞ for watermarks). */
+  onEndOfPartition(channel: InputChannel): EndOfPartitionChange {
     if (channel.ended) this.fail('second end of partition', { channel: channel.id });
     channel.ended = true;
     channel.watermark_ms = MAX_WATERMARK;
     this.ended_channels++;
-    return this.ended_channels === this.channels.length;
-  }
-
-  recomputeWatermark(): number | undefined {
-    let min = MAX_WATERMARK;
-    for (const channel of this.channels) if (channel.watermark_ms < min) min = channel.watermark_ms;
-    if (min > this.combined_watermark_ms) {
-      this.combined_watermark_ms = min;
-      return min;
-    }
-    return undefined;
+    return { all_ended: this.ended_channels === this.channels.length, change: this.valve.channelEnded(channel.index) };
   }
 
   get watermark_ms(): number {
-    return this.combined_watermark_ms;
+    return this.valve.output_watermark_ms;
   }
 
   get all_ended(): boolean {
