@@ -349,6 +349,8 @@ export class InputChannel {
     readonly source_node: NodeId,
     readonly local: boolean,
     readonly capacity_buffers: number,
+    /** The operator input the channel feeds: 1, or 2 for the second input of a two-input operator. */
+    readonly input: 1 | 2 = 1,
   ) {}
 }
 
@@ -356,27 +358,42 @@ export class InputChannel {
 export interface EndOfPartitionChange {
   /** Every channel has ended. */
   all_ended: boolean;
+  /** What the channel's input valve emits (its ended channel counts as active at +∞). */
   change: ValveChange | undefined;
 }
 
-/** All input channels of one task, read round-robin among unblocked channels with data. */
+/**
+ * All input channels of one task, read round-robin among unblocked channels with data. A two-input task's channels
+ * belong to input 1 or 2 (Flink's two input gates); watermarks are merged per input (Flink's StatusWatermarkValve
+ * per input), while barrier alignment spans every channel of both inputs (one CheckpointBarrierHandler per task).
+ */
 export class InputGate {
   readonly channels: InputChannel[] = [];
   readonly by_id = new Map<string, InputChannel>();
   private next_channel = 0;
-  /** Watermarks and watermark statuses of the channels combined (Flink's StatusWatermarkValve). */
-  readonly valve = new StatusWatermarkValve();
+  /** Per input (index 0: input 1): watermarks and watermark statuses of its channels combined, channels and ended channels. */
+  readonly valves = [new StatusWatermarkValve(), new StatusWatermarkValve()] as const;
+  /** Channel index → its index in its input's valve. */
+  private readonly valve_index: number[] = [];
+  private readonly input_channels = [0, 0];
+  private readonly input_ended = [0, 0];
   private ended_channels = 0;
   buffered_buffers = 0;
 
   constructor(private readonly fail: (message: string, detail?: Record<string, unknown>) => never) {}
 
-  addChannel(id: string, source_node: NodeId, local: boolean, capacity_buffers: number): InputChannel {
-    const channel = new InputChannel(this.channels.length, id, source_node, local, capacity_buffers);
+  addChannel(id: string, source_node: NodeId, local: boolean, capacity_buffers: number, input: 1 | 2 = 1): InputChannel {
+    const channel = new InputChannel(this.channels.length, id, source_node, local, capacity_buffers, input);
     this.channels.push(channel);
-    this.valve.addChannel();
+    this.valve_index.push(this.valves[input - 1]!.addChannel());
     this.by_id.set(id, channel);
+    this.input_channels[input - 1]!++;
     return channel;
+  }
+
+  /** Inputs with channels: 1 for an ordinary task, 2 for a two-input task. */
+  get input_count(): number {
+    return this.input_channels[1]! > 0 ? 2 : 1;
   }
 
   /** A buffer arrived (the sender had credit, so there is room). */
@@ -422,15 +439,15 @@ export class InputGate {
     return buffer;
   }
 
-  /** Records a channel watermark; returns the new combined watermark if it advanced, else undefined. */
+  /** Records a channel watermark; returns the channel's input's new merged watermark if it advanced, else undefined. */
   onWatermark(channel: InputChannel, timestamp_ms: number): number | undefined {
     if (timestamp_ms > channel.watermark_ms) channel.watermark_ms = timestamp_ms;
-    return this.valve.inputWatermark(channel.index, timestamp_ms)?.watermark;
+    return this.valves[channel.input - 1]!.inputWatermark(this.valve_index[channel.index]!, timestamp_ms)?.watermark;
   }
 
-  /** A channel's stream became idle or active again; returns what the combined output does. */
+  /** A channel's stream became idle or active again; returns what its input's combined output does. */
   onWatermarkStatus(channel: InputChannel, status: WatermarkStatus): ValveChange | undefined {
-    return this.valve.inputWatermarkStatus(channel.index, status);
+    return this.valves[channel.input - 1]!.inputWatermarkStatus(this.valve_index[channel.index]!, status);
   }
 
   /** Marks a channel ended (it counts as an active channel at +∞ for watermarks). */
@@ -439,11 +456,20 @@ export class InputGate {
     channel.ended = true;
     channel.watermark_ms = MAX_WATERMARK;
     this.ended_channels++;
-    return { all_ended: this.ended_channels === this.channels.length, change: this.valve.channelEnded(channel.index) };
+    this.input_ended[channel.input - 1]!++;
+    const change = this.valves[channel.input - 1]!.channelEnded(this.valve_index[channel.index]!);
+    return { all_ended: this.ended_channels === this.channels.length, change };
   }
 
+  /** True when every channel of `input` has ended (Flink's end of one input of a multi-input task). */
+  inputEnded(input: 1 | 2): boolean {
+    return this.input_ended[input - 1] === this.input_channels[input - 1];
+  }
+
+  /** The task's input watermark: the minimum over its inputs. */
   get watermark_ms(): number {
-    return this.valve.output_watermark_ms;
+    const first = this.valves[0].output_watermark_ms;
+    return this.input_count === 1 ? first : Math.min(first, this.valves[1].output_watermark_ms);
   }
 
   get all_ended(): boolean {

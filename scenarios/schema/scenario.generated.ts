@@ -219,11 +219,11 @@ export type BufferTimeout = string | number;
  */
 export type HeartbeatInterval = string | number;
 /**
- * A TaskManager silent for this long is declared lost.
+ * A TaskManager silent for this long is declared lost: each TaskManager has its own timeout timer, restarted by every heartbeat from it, so the loss is detected exactly this long after it was last heard from. At least `heartbeat.interval`.
  */
 export type HeartbeatTimeout = string | number;
 /**
- * Consecutive failed heartbeat RPCs after which the peer is declared lost.
+ * Consecutive heartbeat requests refused by a TaskManager's host (its process is down) after which the JobManager declares it unreachable, without waiting for `heartbeat.timeout`. `-1` switches this detection off. A partition or a paused TaskManager refuses nothing: only the timeout detects those.
  */
 export type HeartbeatRPCFailureThreshold = number;
 /**
@@ -723,7 +723,7 @@ export interface WindowedSumParameters {
   allowed_lateness?: AllowedLateness;
 }
 /**
- * Checkpointing, state backend, restart, heartbeat and network buffer settings, written with Flink's own configuration keys and value syntax (flat keys as in a Flink configuration file). Durations: a whole number with an optional unit (`d`, `h`, `min`/`m`, `s`, `ms`, and their long forms); a plain number means milliseconds. Memory sizes: a whole number with an optional unit (`b`, `kb`, `mb`, `gb`, `tb`; 1024-based); a plain number means bytes. Absent keys take Flink's documented defaults.
+ * Checkpointing, state backend, restart, heartbeat and network buffer settings, written with Flink's own configuration keys and value syntax (flat keys as in a Flink configuration file). Durations: a whole number with an optional unit (`d`, `h`, `min`/`m`, `s`, `ms`, and their long forms); a plain number means milliseconds. Memory sizes: a whole number with an optional unit (`b`, `kb`, `mb`, `gb`, `tb`; 1024-based); a plain number means bytes. Enum values are read in any case, as Flink reads them (`exactly_once` is `EXACTLY_ONCE`). Absent keys take Flink's documented defaults.
  */
 export interface FlinkConfiguration {
   'execution.checkpointing.interval'?: CheckpointInterval;
