@@ -17,6 +17,7 @@ import { GlobalWindows, type GlobalWindow, type Window, type WindowAssigner } fr
 import { AllWindowedStream, countWindowOf, WindowedStream } from './windowed-stream.js';
 import type { MapStateDescriptor } from './state-descriptors.js';
 import { BroadcastConnectedStream, BroadcastStream, ConnectedStreams, IntervalJoin } from './connected-streams.js';
+import { CoGroupedStreams, JoinedStreams } from './joins.js';
 import type { ProcessFunction, RichFilterFunction, RichFlatMapFunction, RichMapFunction } from './rich-functions.js';
 import { OutputTag } from './side-output.js';
 
@@ -171,6 +172,15 @@ export class DataStream<T> extends OperatorHandle {
     return this.addOperator('Process', { kind: 'process', create_function: create_function as () => ProcessFunction<unknown, unknown> });
   }
 
+  /**
+   * Flink's assignTimestampsAndWatermarks: records get timestamps from the strategy's assigner (default: keep theirs)
+   * and this operator's bounded-out-of-orderness watermarks replace the upstream ones.
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): DataStream<T> {
+    if (!(Number.isFinite(strategy?.out_of_orderness_ms) && strategy.out_of_orderness_ms >= 0)) throw new Error('assignTimestampsAndWatermarks needs a WatermarkStrategy');
+    return this.addOperator('Timestamps/Watermarks', { kind: 'timestamps_watermarks', strategy: strategy as WatermarkStrategy<unknown> });
+  }
+
   keyBy<K>(key_selector: KeySelector<T, K>): KeyedStream<T, K> {
     if (this.partitioning !== 'default') throw new Error('keyBy after an explicit partitioning');
     return new KeyedStream<T, K>(this.env, this.node_ids, key_selector, this.side_output_tags);
@@ -186,6 +196,16 @@ export class DataStream<T> extends OperatorHandle {
   broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): DataStream<T> | BroadcastStream<T> {
     const stream = new DataStream<T>(this.env, this.node_ids, 'broadcast', this.side_output_tags);
     return descriptors.length === 0 ? stream : new BroadcastStream<T>(stream, descriptors);
+  }
+
+  /** Flink's window join: join(other).where(key).equalTo(otherKey).window(assigner).apply(joinFunction). */
+  join<R>(other: DataStream<R>): JoinedStreams<T, R> {
+    return new JoinedStreams<T, R>(this, other);
+  }
+
+  /** Flink's coGroup: coGroup(other).where(key).equalTo(otherKey).window(assigner).apply(coGroupFunction). */
+  coGroup<R>(other: DataStream<R>): CoGroupedStreams<T, R> {
+    return new CoGroupedStreams<T, R>(this, other);
   }
 
   /**
