@@ -350,7 +350,8 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
       // deployed it: a read sees the store as it was when issued, so only damage before that must have been noticed.
       // Damage at the same instant as that read may have come after it (same-time events run in some order): only
       // damage strictly before counts.
-      const damaged_restores = observer.restores.filter((r) => r.verified_ms < healed_ms && damage.some((d) => d.time_ms < r.verified_ms));
+      const leader_restores = observer.restores.filter((r) => r.by_leader);
+      const damaged_restores = leader_restores.filter((r) => r.verified_ms < healed_ms && damage.some((d) => d.time_ms < r.verified_ms));
       const damaged = damage.filter((d) => damaged_restores.some((r) => d.time_ms < r.verified_ms)).map((d) => d.prefix);
       // Completed: logged as completed, or durable as an HA pointer (its JobManager may have died before logging it).
       // Completed savepoints come last: a job resumed from one restores it until its own first checkpoint completes.
@@ -371,11 +372,11 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         aborted_ids: [...observer.checkpoints.values()]
           .filter((c) => c.status === 'aborted' && !(observer.ha_pointer_ids.has(c.checkpoint_id) && (c.abort_reason ?? '').includes('IO_EXCEPTION')))
           .map((c) => c.checkpoint_id),
-        restored_ids: observer.restores.map((r) => r.checkpoint_id),
-        newest_completed_at_restore: observer.restores.map((r) => r.newest_completed_id),
+        restored_ids: leader_restores.map((r) => r.checkpoint_id),
+        newest_completed_at_restore: leader_restores.map((r) => r.newest_completed_id),
         timeline: {
-          restore_times_ms: observer.restores.map((r) => r.time_ms),
-          restore_nodes: observer.restores.map((r) => r.node),
+          restore_times_ms: leader_restores.map((r) => r.time_ms),
+          restore_nodes: leader_restores.map((r) => r.node),
           completed: [...observer.checkpoints.values()]
             .filter((c) => c.status === 'completed' && c.end_ms !== undefined)
             // A checkpoint is complete once its HA pointer is durable, though a leader paused right then logs it later.

@@ -58,7 +58,9 @@ export class RunObserver {
    * Every 'recovery.restored': when, when the JobManager began reading the checkpoint to verify it (verified_ms), which
    * checkpoint (null: started empty), and the newest checkpoint completed before it (null: none).
    */
-  readonly restores: { time_ms: number; verified_ms: number; checkpoint_id: number | null; newest_completed_id: number | null; node?: string }[] = [];
+  readonly restores: { time_ms: number; verified_ms: number; checkpoint_id: number | null; newest_completed_id: number | null; node?: string; by_leader: boolean }[] = [];
+  /** The JobManager that most recently took leadership (HA; undefined without leader elections). */
+  private leader: string | undefined;
   /** The JobManager that triggered each checkpoint. */
   readonly triggered_by = new Map<number, string>();
   private newest_completed_id: number | null = null;
@@ -269,6 +271,8 @@ export class RunObserver {
             checkpoint_id: number_field(fields, 'checkpoint_id') ?? null,
             newest_completed_id: this.newest_completed_id,
             ...(event.node !== undefined ? { node: event.node } : {}),
+            // A deposed leader that has not yet learned it was replaced may still restore: that is not the job's.
+            by_leader: this.leader === undefined || event.node === undefined || event.node === this.leader,
           });
         }
         const recovery = this.open_recovery;
@@ -317,6 +321,9 @@ export class RunObserver {
         recovery.end_ms = Math.max(recovery.end_ms, event.time_ms);
         return;
       }
+      case 'jm.leader':
+        this.leader = event.node;
+        return;
       case 'jm.savepoint_requested':
         if (this.savepoint_requests_ms.length < MAX_CHECKPOINTS) this.savepoint_requests_ms.push(event.time_ms);
         return;
