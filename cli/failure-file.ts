@@ -1,11 +1,13 @@
 // Failure files: what a failing run leaves behind so that `streamsim replay <file>` reproduces it exactly. The
-// scenario is embedded (and re-validated on replay), so a replay never reads any path written inside the file.
+// scenario is embedded (and re-validated on replay). The only path a replay reads from the file is where a job from a
+// module lives: the scenario's directory relative to the failure file, with a hash of the job's source then.
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { RunResult, Violation } from '../scenarios/result-format.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { MAX_SCENARIO_FILE_BYTES, format_scenario_errors, validate_scenario_data } from '../scenarios/load.js';
 import { UsageError } from './errors.js';
+import type { JobUnderTest } from '../scenarios/job-under-test.js';
 
 export const FAILURE_FORMAT = 'streamsim-failure';
 export const FAILURE_FORMAT_VERSION = 1;
@@ -27,6 +29,24 @@ export interface FailureFile {
   violations: Violation[];
   replay_command: string;
   scenario: Scenario;
+  /** A job from a module: where to find it again and what its source was (absent for built-in jobs). */
+  job?: FailureJobOrigin;
+}
+
+export interface FailureJobOrigin {
+  /** The scenario file's directory, relative to the failure file's (the scenario's job.module is relative to it). */
+  scenario_dir: string;
+  module: string;
+  export: string;
+  /** sha256 of the job's source (the module and the local modules it imports) when the run failed. */
+  source_sha256: string;
+}
+
+/** Where a module job came from, as a failure file at `failure_path` records it. */
+export function failure_job_origin(job: JobUnderTest | undefined, scenario_file: string, failure_path: string): FailureJobOrigin | undefined {
+  if (job?.source === undefined) return undefined;
+  const scenario_dir = relative(dirname(failure_path), dirname(scenario_file)).split(sep).join('/');
+  return { scenario_dir: scenario_dir === '' ? '.' : scenario_dir, module: job.source.written, export: job.source.export, source_sha256: job.source.source_sha256 };
 }
 
 /** Quotes an argument for a POSIX shell when it needs it. */
@@ -61,10 +81,12 @@ export function write_failure_file(
   scenario_file: string,
   result: RunResult,
   cwd: string,
+  job?: JobUnderTest,
 ): string {
   const dir = join(reports_dir, 'failures');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, failure_file_name(scenario.name, result.seed));
+  const origin = failure_job_origin(job, isAbsolute(scenario_file) ? scenario_file : join(cwd, scenario_file), path);
   const failure: FailureFile = {
     format: FAILURE_FORMAT,
     version: FAILURE_FORMAT_VERSION,
@@ -77,6 +99,7 @@ export function write_failure_file(
     violations: result.violations.slice(0, MAX_VIOLATIONS_IN_FILE),
     replay_command: replay_command_for_seed(result.seed, scenario_file, cwd),
     scenario,
+    ...(origin === undefined ? {} : { job: origin }),
   };
   writeFileSync(path, JSON.stringify(failure, null, 2) + '\n');
   return path;
@@ -107,7 +130,12 @@ export function read_failure_file(path: string): FailureFile {
   if (typeof record['scenario_file'] !== 'string') throw new UsageError(`${path}: scenario_file: expected a string`);
   const validated = validate_scenario_data(record['scenario'], `${path} (embedded scenario)`, JSON.stringify(record['scenario']));
   if (!validated.ok) throw new UsageError(format_scenario_errors(validated.errors.map((e) => ({ ...e, path: e.path === '' ? 'scenario' : `scenario.${e.path}` }))));
+  const job = read_job_origin(path, record['job']);
+  if (validated.scenario.job.module !== undefined && job === undefined) {
+    throw new UsageError(`${path}: job: the embedded scenario's job comes from a module, but the file does not say where the scenario was (job.scenario_dir)`);
+  }
   return {
+    ...(job === undefined ? {} : { job }),
     format: FAILURE_FORMAT,
     version: FAILURE_FORMAT_VERSION,
     scenario_name: validated.scenario.name,
@@ -120,4 +148,16 @@ export function read_failure_file(path: string): FailureFile {
     replay_command: typeof record['replay_command'] === 'string' ? record['replay_command'] : '',
     scenario: validated.scenario,
   };
+}
+
+function read_job_origin(path: string, value: unknown): FailureJobOrigin | undefined {
+  if (value === undefined) return undefined;
+  const record = value as Record<string, unknown> | null;
+  const text = (field: string): string => {
+    const v = record?.[field];
+    if (typeof v !== 'string' || v.length === 0) throw new UsageError(`${path}: job.${field}: expected a string`);
+    return v;
+  };
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new UsageError(`${path}: job: expected an object`);
+  return { scenario_dir: text('scenario_dir'), module: text('module'), export: text('export'), source_sha256: text('source_sha256') };
 }

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RunResult } from '../scenarios/result-format.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
+import type { JobUnderTest } from '../scenarios/job-under-test.js';
 import { MissingComponentError } from './errors.js';
 import { load_runner, type RunScenario } from './runner-port.js';
 import type { WorkerReply, WorkerRequest } from './swarm-worker.js';
@@ -11,6 +12,10 @@ import type { WorkerReply, WorkerRequest } from './swarm-worker.js';
 export interface PoolScenario {
   scenario: Scenario;
   scenario_file: string;
+  /** Absolute directory of the scenario file: a job module's path is relative to it (workers load the job again). */
+  scenario_dir?: string;
+  /** The scenario's job, loaded in this thread (not sent to workers: they load it themselves). */
+  job?: JobUnderTest;
 }
 
 export interface SwarmJob {
@@ -49,8 +54,8 @@ async function run_in_thread(options: PoolOptions): Promise<RunResult[]> {
   const runner = options.runner ?? (await load_runner(options.runner_module));
   const results: RunResult[] = [];
   for (const job of options.jobs) {
-    const { scenario, scenario_file } = job_scenario(options, job);
-    const result = runner(scenario, { seed: job.seed, scenario_file });
+    const { scenario, scenario_file, job: loaded } = job_scenario(options, job);
+    const result = runner(scenario, { seed: job.seed, scenario_file, ...(loaded === undefined ? {} : { job: loaded }) });
     results.push(result);
     options.on_result?.(results.length, options.jobs.length, result);
   }
@@ -109,7 +114,11 @@ async function run_on_workers(options: PoolOptions, worker_count: number): Promi
         const init: WorkerRequest = {
           type: 'init',
           runner_module: options.runner_module,
-          scenarios: options.scenarios.map((s) => ({ scenario: s.scenario, scenario_file: s.scenario_file })),
+          scenarios: options.scenarios.map((s) => ({
+            scenario: s.scenario,
+            scenario_file: s.scenario_file,
+            ...(s.scenario_dir === undefined ? {} : { scenario_dir: s.scenario_dir }),
+          })),
         };
         worker.postMessage(init);
         dispatch(worker);

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import type { RunResult } from '../scenarios/result-format.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
-import { format_scenario_errors, load_scenario } from '../scenarios/load.js';
+import { format_scenario_errors } from '../scenarios/load.js';
+import { load_job, load_scenario_with_job } from '../scenarios/job-module.js';
+import type { JobUnderTest } from '../scenarios/job-under-test.js';
 import { parse_count, parse_seed, parse_shard, seeds_of_shard, type Shard } from './args.js';
 import { EXIT, MissingComponentError, UsageError } from './errors.js';
 import {
@@ -86,13 +88,14 @@ class Cli {
     return this.deps.runner ?? load_runner(this.runner_module);
   }
 
-  load(path: string): { scenario: Scenario; file: string } {
-    const loaded = load_scenario(this.abs(path));
+  /** Loads and validates a scenario file and the job it names (a module's job is imported here). */
+  async load(path: string): Promise<{ scenario: Scenario; file: string; job: JobUnderTest }> {
+    const loaded = await load_scenario_with_job(this.abs(path));
     if (!loaded.ok) {
       const errors = loaded.errors.map((e) => ({ ...e, file: display_path(e.file, this.deps.cwd) }));
       throw new UsageError(`invalid scenario:\n${format_scenario_errors(errors)}`);
     }
-    return { scenario: loaded.scenario, file: path };
+    return { scenario: loaded.scenario, file: path, job: loaded.job };
   }
 
   private async summary(results: readonly RunResult[]): Promise<string> {
@@ -126,8 +129,9 @@ class Cli {
     result: RunResult,
     reports_dir: string,
     write_file: boolean,
+    job?: JobUnderTest,
   ): string {
-    const failure_path = write_file ? write_failure_file(reports_dir, scenario, this.abs(scenario_file), result, this.deps.cwd) : undefined;
+    const failure_path = write_file ? write_failure_file(reports_dir, scenario, this.abs(scenario_file), result, this.deps.cwd, job) : undefined;
     const replay = replay_command_for_seed(result.seed, this.abs(scenario_file), this.deps.cwd);
     const header = `FAILED ${clean(scenario.name)} (${display_path(this.abs(scenario_file), this.deps.cwd)}) seed ${result.seed}\n`;
     this.err(header + failure_lines(result, replay, failure_path && display_path(failure_path, this.deps.cwd)).join('\n') + '\n');
@@ -136,19 +140,19 @@ class Cli {
   }
 
   async run(path: string, options: { seed?: string; trace?: string; json?: boolean; reports?: string }): Promise<number> {
-    const { scenario, file } = this.load(path);
+    const { scenario, file, job } = await this.load(path);
     const seed = options.seed !== undefined ? parse_seed(options.seed) : (scenario.seeds?.[0] ?? 1);
     const trace_path = options.trace !== undefined ? this.abs(options.trace) : undefined;
     if (trace_path !== undefined) mkdirSync(dirname(trace_path), { recursive: true });
     const run = await this.runner();
-    const result = run(scenario, { seed, scenario_file: file, ...(trace_path !== undefined ? { trace_path } : {}) });
+    const result = run(scenario, { seed, scenario_file: file, job, ...(trace_path !== undefined ? { trace_path } : {}) });
     if (options.json === true) this.out(JSON.stringify(result, null, 2) + '\n');
     else this.out(await this.summary([result]));
     const reports_dir = this.abs(options.reports ?? DEFAULT_REPORTS_DIR);
     if (options.reports !== undefined) await this.write_reports([result], reports_dir);
     if (trace_path !== undefined) this.err(`trace written to ${display_path(trace_path, this.deps.cwd)} (hash ${result.trace_hash})\n`);
     if (run_failed(result)) {
-      this.report_failure(scenario, file, result, reports_dir, true);
+      this.report_failure(scenario, file, result, reports_dir, true, job);
       return EXIT.violation;
     }
     return EXIT.ok;
@@ -164,28 +168,42 @@ class Cli {
     let seed: number;
     let expected_hash: string | undefined = options.expectHash;
     let source: string;
+    let job: JobUnderTest;
+    /** Why a replay may not reproduce: the job's code changed since the failure file was written. */
+    let changed_code: string | undefined;
     if (second === undefined) {
       if (/^[0-9]+$/.test(first)) throw new UsageError('replay <seed> needs a scenario file too: replay <seed> <scenario>');
-      const failure = read_failure_file(this.abs(first));
+      const failure_path = this.abs(first);
+      const failure = read_failure_file(failure_path);
       scenario = failure.scenario;
       scenario_file = failure.scenario_file;
       seed = failure.seed;
       expected_hash = expected_hash ?? failure.trace_hash;
-      source = `the failure file ${display_path(this.abs(first), this.deps.cwd)}`;
+      source = `the failure file ${display_path(failure_path, this.deps.cwd)}`;
+      const scenario_dir = resolve(dirname(failure_path), failure.job?.scenario_dir ?? '.');
+      const loaded = await load_job(scenario, scenario_dir, `${display_path(failure_path, this.deps.cwd)} (embedded scenario)`);
+      if (!loaded.ok) throw new UsageError(`cannot load the failure's job:\n${format_scenario_errors(loaded.errors)}`);
+      job = loaded.job;
+      const now = job.source?.source_sha256;
+      if (failure.job !== undefined && now !== undefined && now !== failure.job.source_sha256) {
+        changed_code = `the job's code (${display_path(job.source!.path, this.deps.cwd)} and the local modules it imports) changed since the failure: source sha256 ${failure.job.source_sha256.slice(0, 12)} then, ${now.slice(0, 12)} now`;
+        this.err(`note: ${changed_code}\n`);
+      }
     } else {
       seed = parse_seed(first, 'replay <seed>');
-      const loaded = this.load(second);
+      const loaded = await this.load(second);
       scenario = loaded.scenario;
       scenario_file = loaded.file;
+      job = loaded.job;
       source = 'a second run';
     }
     const trace_path = options.trace !== undefined ? this.abs(options.trace) : undefined;
     if (trace_path !== undefined) mkdirSync(dirname(trace_path), { recursive: true });
     const run = await this.runner();
-    const result = run(scenario, { seed, scenario_file, ...(trace_path !== undefined ? { trace_path } : {}) });
+    const result = run(scenario, { seed, scenario_file, job, ...(trace_path !== undefined ? { trace_path } : {}) });
     if (expected_hash === undefined) {
       // No recorded hash to compare with: determinism checks itself by running the same seed again.
-      expected_hash = run(scenario, { seed, scenario_file }).trace_hash;
+      expected_hash = run(scenario, { seed, scenario_file, job }).trace_hash;
     }
     const reproduced = result.trace_hash === expected_hash;
     if (options.json === true) this.out(JSON.stringify({ reproduced, expected_trace_hash: expected_hash, result }, null, 2) + '\n');
@@ -195,7 +213,7 @@ class Cli {
     } else {
       this.err(
         `NOT reproduced: seed ${seed} of ${clean(scenario.name)} gives trace hash ${result.trace_hash}, but ${source} has ${expected_hash}` +
-          ' (the code or the scenario changed since, or the run is not deterministic)\n',
+          (changed_code !== undefined ? ` (${changed_code})\n` : ' (the code or the scenario changed since, or the run is not deterministic)\n'),
       );
     }
     if (trace_path !== undefined) this.err(`trace written to ${display_path(trace_path, this.deps.cwd)}\n`);
@@ -222,13 +240,13 @@ class Cli {
     return files;
   }
 
-  private load_all(files: readonly string[]): PoolScenario[] {
+  private async load_all(files: readonly string[]): Promise<PoolScenario[]> {
     const errors: string[] = [];
     const loaded: PoolScenario[] = [];
     for (const file of files) {
       try {
-        const { scenario } = this.load(file);
-        loaded.push({ scenario, scenario_file: file });
+        const { scenario, job } = await this.load(file);
+        loaded.push({ scenario, scenario_file: file, scenario_dir: dirname(this.abs(file)), job });
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         errors.push(error.message);
@@ -264,7 +282,7 @@ class Cli {
       if (entry === undefined || !run_failed(result)) return;
       const listed = failures.length < MAX_LISTED_FAILURES;
       const replay = listed
-        ? this.report_failure(entry.scenario, entry.scenario_file, result, reports_dir, failures.length < MAX_FAILURE_FILES)
+        ? this.report_failure(entry.scenario, entry.scenario_file, result, reports_dir, failures.length < MAX_FAILURE_FILES, entry.job)
         : replay_command_for_seed(result.seed, this.abs(entry.scenario_file), this.deps.cwd);
       failures.push({ scenario: entry.scenario.name, seed: result.seed, trace_hash: result.trace_hash, replay_command: replay });
     });
@@ -281,7 +299,7 @@ class Cli {
     const workers = options.workers !== undefined ? parse_count(options.workers, '--workers', 1, 256) : default_worker_count();
     const shard: Shard = options.shard !== undefined ? parse_shard(options.shard) : { index: 1, count: 1 };
     const seeds = seeds_of_shard(first_seed, seed_count, shard);
-    const scenarios = this.load_all(this.scenario_files(target));
+    const scenarios = await this.load_all(this.scenario_files(target));
     const jobs: SwarmJob[] = scenarios.flatMap((_, scenario_index) => seeds.map((seed) => ({ scenario_index, seed })));
     this.err(
       `swarm: ${scenarios.length} scenario(s) × ${seeds.length} seed(s)` +
@@ -313,7 +331,7 @@ class Cli {
     const per_scenario = options.seedsPerScenario !== undefined ? parse_count(options.seedsPerScenario, '--seeds-per-scenario', 1, 1000) : undefined;
     const workers = options.workers !== undefined ? parse_count(options.workers, '--workers', 1, 256) : default_worker_count();
     const dir = this.deps.catalogue_dir ?? CATALOGUE_DIR;
-    const scenarios = this.load_all(this.scenario_files(dir));
+    const scenarios = await this.load_all(this.scenario_files(dir));
     const jobs: SwarmJob[] = [];
     scenarios.forEach(({ scenario }, scenario_index) => {
       const defaults = scenario.seeds ?? [1, 2, 3];
@@ -380,21 +398,21 @@ class Cli {
   }
 
   /** Validates scenario files (or directories of them) without running anything. */
-  validate(targets: readonly string[]): number {
+  async validate(targets: readonly string[]): Promise<number> {
     const errors: string[] = [];
-    const attempt = (check: () => void): void => {
+    const attempt = async (check: () => Promise<void>): Promise<void> => {
       try {
-        check();
+        await check();
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         errors.push(error.message);
       }
     };
     for (const target of targets) {
-      attempt(() => {
+      await attempt(async () => {
         for (const file of this.scenario_files(target)) {
-          attempt(() => {
-            const { scenario } = this.load(file);
+          await attempt(async () => {
+            const { scenario } = await this.load(file);
             this.out(`ok  ${display_path(this.abs(file), this.deps.cwd)}  (${clean(scenario.name)})\n`);
           });
         }
@@ -532,7 +550,7 @@ function build_program(cli: Cli, deps: CliDeps, set_exit: (code: number) => void
     .command('validate')
     .description('Check scenario files against the schema and the semantic rules, without running them.')
     .argument('<scenario-or-dir...>', 'scenario files or directories of them')
-    .action((targets: string[]) => set_exit(cli.validate(targets)));
+    .action(async (targets: string[]) => set_exit(await cli.validate(targets)));
 
   program
     .command('explore')

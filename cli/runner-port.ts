@@ -2,6 +2,7 @@
 // (properties/run.ts), imported lazily by URL so swarm workers can load the same module (or a test stand-in).
 import type { RunResult } from '../scenarios/result-format.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
+import type { JobUnderTest } from '../scenarios/job-under-test.js';
 import { MissingComponentError } from './errors.js';
 
 export interface RunOptions {
@@ -10,6 +11,8 @@ export interface RunOptions {
   trace_path?: string;
   /** The scenario file as the user named it (labels, replay commands); the runner must not read it. */
   scenario_file: string;
+  /** The scenario's job, loaded (scenarios/job-module.ts load_job); required when the job comes from a module. */
+  job?: JobUnderTest;
 }
 
 export type RunScenario = (scenario: Scenario, options: RunOptions) => RunResult;

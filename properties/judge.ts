@@ -1,6 +1,7 @@
 // Judges one simulated run: evaluates the oracle over the run's input and checks each property the scenario asks for
 // (exactly-once state and output, at-least/at-most-once output, checkpoint invariants, liveness, determinism,
 // engine invariants). A property the run could not check is 'skipped' with the reason, never 'pass'.
+import { StreamExecutionEnvironment, type JobFactory } from '../engine/api/environment.js';
 import type { PropertyName, PropertyResult, Violation } from '../scenarios/result-format.js';
 import type { RunPlan } from '../scenarios/run/plan.js';
 import type { SimulationEvidence } from '../scenarios/runner.js';
@@ -10,7 +11,7 @@ import { evaluateOracle, groupByKey } from './oracle.js';
 import { decode_metadata } from '../engine/checkpoint/metadata.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { checkpoint_keyed_state, RestoreChecker, type RestoreCapture } from './restore-check.js';
-import { output_id_of, upsert_effect } from './sink-output.js';
+import { upsert_effect } from './sink-output.js';
 import { lost_restore_point, type LostRestorePoint } from './lost-restore-point.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 
@@ -73,6 +74,13 @@ function short(value: unknown): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
+/** Whether the job has window operators (their state at a checkpoint depends on the watermark then). */
+function oracle_graph_has_windows(build: JobFactory, params: Record<string, unknown>): boolean {
+  const env = new StreamExecutionEnvironment({ parallelism: 1 });
+  build(env, params);
+  return env.graph.nodes.some((node) => node.operator.kind === 'window');
+}
+
 export function evaluate_run(evidence: RunEvidence): Judgement {
   const { plan, observer } = evidence;
   const job = evidence.view.run.job;
@@ -105,7 +113,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   const oracle_output = oracle.outputs.get(job.sink_uid) ?? [];
   // An idempotent sink's external effect is its upsert table: the oracle's last record per output id.
   const expected_output =
-    evidence.view.run.engine_sink_kind === 'idempotent' ? upsert_effect(oracle_output, output_id_of(plan.job_name)) : oracle_output;
+    evidence.view.run.engine_sink_kind === 'idempotent' ? upsert_effect(oracle_output, job.outputId) : oracle_output;
   // The final output compared once; the output at each recovery is judged against that comparison.
   const final_comparison = new FinalOutputComparison(groupByKey(expected_output, job.outputKey), evidence.final_output, job.outputKey);
   const comparison = final_comparison.comparison;
@@ -215,9 +223,10 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     let checks = 0;
     let failed: Omit<Violation, 'property'> | undefined;
     const notes: string[] = [];
-    const restore_checkable = plan.checkpointing_mode === 'aligned' && plan.job_name !== 'windowed_sum';
+    const has_windows = oracle_graph_has_windows(job.build, spec.params);
+    const restore_checkable = plan.checkpointing_mode === 'aligned' && !has_windows;
     if (!restore_checkable && evidence.restores.length > 0) {
-      notes.push(`restored state not compared at recoveries (${plan.job_name === 'windowed_sum' ? 'window state depends on the watermark' : `${plan.checkpointing_mode} checkpoints`})`);
+      notes.push(`restored state not compared at recoveries (${has_windows ? 'window state depends on the watermark' : `${plan.checkpointing_mode} checkpoints`})`);
     }
     if (restore_checkable) {
       const checker = new RestoreChecker({

@@ -21,7 +21,7 @@ export function run_scenario(scenario: Scenario, options: RunScenarioOptions): R
 /** run_scenario with test hooks (not part of the CLI's port). */
 export function run_scenario_with(scenario: Scenario, options: RunScenarioOptions, hooks: RunHooks): RunResult {
   const wall_start_ms = performance.now();
-  const plan = plan_run(scenario);
+  const plan = plan_run(scenario, options.job);
   const trace_file = options.trace_path === undefined ? undefined : new TraceFile(options.trace_path);
   const trace: TraceSink = trace_file === undefined ? 'none' : { lines: (line) => trace_file.line(line) };
   try {

@@ -11,11 +11,14 @@ import { inject, nemesis_plan, schedule_scenario_faults, type FaultContext } fro
 import { MetadataDecodeCache } from './run/metadata-cache.js';
 import { RunObserver } from './run/observer.js';
 import type { RunPlan } from './run/plan.js';
+import type { JobUnderTest } from './job-under-test.js';
 
 export interface RunScenarioOptions {
   seed: number;
   trace_path?: string;
   scenario_file: string;
+  /** The job the scenario names, when loaded by the caller (required for a job from a module: scenarios/job-module.ts). */
+  job?: JobUnderTest;
 }
 
 /** Determinism is re-checked on every seed divisible by this (a sample in every swarm), and whenever asked for. */

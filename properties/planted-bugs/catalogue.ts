@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import type { PropertyName } from '../../scenarios/result-format.js';
 import type { EngineSeams } from '../../scenarios/run/assemble.js';
 import type { Scenario } from '../../scenarios/schema/scenario.generated.js';
+import { DEFAULT_BUILT_IN_JOB } from '../../engine/examples/index.js';
 import { run_scenario_with } from '../run.js';
 import { arb_fault_plan, scenario_of, type RunCase } from '../arbitraries.js';
 import type { RunProperty } from '../harness.js';
@@ -22,7 +23,7 @@ export const PLANTED_BUG_HORIZON_MS = 2_500;
 /** Word counts long enough (3 s of input) for checkpoints to complete before the generated crashes. */
 export const arb_crash_case: fc.Arbitrary<RunCase> = fc.record({
   sink: fc.constant<NonNullable<Scenario['sink']>>({ kind: 'two_phase_commit', transaction_timeout: '10 min' }),
-  job: fc.constant<Scenario['job']>({ name: 'word_count', parallelism: 2 }),
+  job: fc.constant<Scenario['job']>({ name: DEFAULT_BUILT_IN_JOB, parallelism: 2 }),
   cluster: fc.constant({ task_managers: 2, slots_per_task_manager: 2 }),
   workload: fc.constant({ records: 3000, keys: 30, rate_per_second: 1000, source_partitions: 2 }),
   flink: fc.constant<NonNullable<Scenario['flink']>>({
