@@ -6,8 +6,11 @@
 // - Each source partition is read in offset order; partitions one after another. Per key, order is preserved when a
 //   key's records come from one partition (or when the job's functions are insensitive to cross-partition order).
 // - Event time: all elements are processed first, then the watermark jumps to `final_watermark_ms` (default +∞, the
-//   end of bounded input) and due timers fire in (timestamp, key, namespace) order. This equals the engine's result
-//   when no element is late (windows) and functions do not read the current watermark mid-stream.
+//   end of bounded input) — or, for the state at a checkpoint, to the watermark each key group's subtask had when it
+//   snapshotted (`watermarks`) — and due timers fire in (timestamp, key, namespace) order. This equals the engine's
+//   result when no element is late (windows) and functions do not read the current watermark mid-stream. A process
+//   function's timer that fires after a later record of its key was read may have fired before that record in the
+//   engine: such keys are reported (`ambiguous_keys`) rather than guessed.
 // - Processing-time timers never fire (they depend on wall-clock progress, not on the input).
 import type { JobFactory } from '../engine/api/environment.js';
 import { StreamExecutionEnvironment } from '../engine/api/environment.js';
@@ -40,6 +43,11 @@ export interface OracleOptions {
    * only is not kept, and `outputs` stays empty. Every function still runs on every record.
    */
   state_only?: boolean;
+  /**
+   * Per keyed operator uid: the watermark the subtask owning a key group had (e.g. when a checkpoint was taken).
+   * Event-time timers of that key group fire up to it instead of `final_watermark_ms`.
+   */
+  watermarks?: ReadonlyMap<string, (key_group: number) => number>;
 }
 
 export interface OracleResult {
@@ -48,6 +56,11 @@ export interface OracleResult {
   /** Keyed operator uid → state entries in canonical order (same form as KeyedStateBackend.export_entries). */
   state: Map<string, StateEntry[]>;
   records_read: number;
+  /**
+   * Keyed process operator uid → encoded keys whose event-time timer fired after a later record of the key was read:
+   * the engine may have fired it before that record, so the oracle's state for these keys is one possible order.
+   */
+  ambiguous_keys: Map<string, Set<string>>;
 }
 
 /**
@@ -79,6 +92,7 @@ export function evaluateOracle(
   const streams = new Map<number, ElementStream>();
   const outputs = new Map<string, unknown[]>();
   const state = new Map<string, StateEntry[]>();
+  const ambiguous_keys = new Map<string, Set<string>>();
   let records_read = 0;
 
   for (const node of graph.nodes) {
@@ -119,9 +133,10 @@ export function evaluateOracle(
       case 'keyed_reduce':
       case 'window': {
         const keep_output = !state_only || graph.consumers(node.id).some((consumer) => consumer.operator.kind !== 'sink');
-        const keyed = new KeyedEvaluation(node, op, final_watermark_ms, keep_output);
+        const keyed = new KeyedEvaluation(node, op, final_watermark_ms, keep_output, options.watermarks?.get(node.uid));
         out = keyed.run(inputs);
         state.set(node.uid, keyed.exportState());
+        if (keyed.ambiguous_keys.size > 0) ambiguous_keys.set(node.uid, keyed.ambiguous_keys);
         break;
       }
       case 'sink':
@@ -130,7 +145,7 @@ export function evaluateOracle(
     }
     streams.set(node.id, out);
   }
-  return { outputs, state, records_read };
+  return { outputs, state, records_read, ambiguous_keys };
 }
 
 function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: OracleInput, offsets?: ReadonlyMap<string, number>): ElementStream {
@@ -161,6 +176,8 @@ class KeyedEvaluation {
   /** Key group per encoded key, worked out at the key's first record. */
   private readonly key_groups = new Map<string, number>();
   private watermark_ms = MIN_WATERMARK;
+  /** Process functions: encoded keys whose timer fired after a later record of the key (see OracleResult). */
+  readonly ambiguous_keys = new Set<string>();
 
   constructor(
     private readonly node: GraphNode,
@@ -168,6 +185,8 @@ class KeyedEvaluation {
     private readonly final_watermark_ms: number,
     /** Whether emitted records are kept (false: only sinks read them and they are not wanted). */
     private readonly keep_output: boolean,
+    /** The watermark per key group (a checkpoint's); absent: final_watermark_ms for every key group. */
+    private readonly watermark_of?: (key_group: number) => number,
   ) {
     this.backend = new MemoryKeyedStateBackend({ start: 0, end: node.max_parallelism - 1 }, node.max_parallelism);
     this.store = new KeyedStateStore(this.backend, this.context);
@@ -245,6 +264,8 @@ class KeyedEvaluation {
       getReducingState: (name, reduce) => store.getReducingState(name, reduce),
       getAggregatingState: (name, aggregate) => store.getAggregatingState(name, aggregate),
     });
+    /** Per encoded key: the greatest timestamp of its records read (a timer before it fired in some order). */
+    const latest_record_ms = new Map<string, number>();
     for (let i = 0; i < inputs.values.length; i++) {
       const value = inputs.values[i];
       const timestamp_ms = inputs.timestamps_ms[i]!;
@@ -252,16 +273,41 @@ class KeyedEvaluation {
       current_ts = timestamp_ms === NO_TIMESTAMP ? undefined : timestamp_ms;
       out_ts = timestamp_ms;
       fn.processElement(value, ctx, collector);
+      const key = this.context.current_key_encoded;
+      if (timestamp_ms > (latest_record_ms.get(key) ?? MIN_WATERMARK)) latest_record_ms.set(key, timestamp_ms);
     }
-    this.watermark_ms = this.final_watermark_ms;
-    for (let t = this.timers.pollDue('event', this.watermark_ms); t !== undefined; t = this.timers.pollDue('event', this.watermark_ms)) {
-      this.setTimerKey(t);
+    this.fireEventTimers((t) => {
       this.context.current_namespace = '';
+      if ((latest_record_ms.get(t.key_encoded) ?? MIN_WATERMARK) > t.timestamp_ms) this.ambiguous_keys.add(t.key_encoded);
       current_ts = t.timestamp_ms;
       out_ts = t.timestamp_ms;
       fn.onTimer?.(t.timestamp_ms, ctx, collector);
-    }
+    });
     return this.out;
+  }
+
+  /**
+   * Fires due event-time timers in (timestamp, key, namespace) order: up to final_watermark_ms, or up to each key
+   * group's own watermark. Timers beyond their key group's watermark stay registered (they are part of the state).
+   */
+  private fireEventTimers(fire: (timer: InternalTimer) => void): void {
+    const watermark_of = this.watermark_of;
+    let ceiling = this.final_watermark_ms;
+    if (watermark_of !== undefined) {
+      ceiling = MIN_WATERMARK;
+      for (const key_group of new Set(this.key_groups.values())) ceiling = Math.max(ceiling, watermark_of(key_group));
+    }
+    this.watermark_ms = ceiling;
+    const not_yet: InternalTimer[] = [];
+    for (let t = this.timers.pollDue('event', ceiling); t !== undefined; t = this.timers.pollDue('event', ceiling)) {
+      if (watermark_of !== undefined && t.timestamp_ms > watermark_of(t.key_group)) {
+        not_yet.push(t);
+        continue;
+      }
+      this.setTimerKey(t);
+      fire(t);
+    }
+    for (const t of not_yet) this.timers.register('event', t.timestamp_ms, t.key_encoded, t.key_group, t.namespace);
   }
 
   private runWindows(op: Extract<NodeOperator, { kind: 'window' }>, inputs: ElementStream): ElementStream {
@@ -284,9 +330,7 @@ class KeyedEvaluation {
         if (lateness > 0) this.timers.register('event', windowMaxTimestamp(window) + lateness, c.current_key_encoded, c.current_key_group, namespace);
       }
     }
-    const wm = this.final_watermark_ms;
-    for (let t = this.timers.pollDue('event', wm); t !== undefined; t = this.timers.pollDue('event', wm)) {
-      this.setTimerKey(t);
+    this.fireEventTimers((t) => {
       const window = parseWindowNamespace(t.namespace);
       if (t.timestamp_ms === windowMaxTimestamp(window)) {
         const result = contents.get();
@@ -296,7 +340,7 @@ class KeyedEvaluation {
         }
       }
       if (t.timestamp_ms === windowMaxTimestamp(window) + lateness) contents.clear();
-    }
+    });
     return this.out;
   }
 

@@ -36,6 +36,7 @@ export function run_scenario_with(scenario: Scenario, options: RunScenarioOption
     const evidence: RunEvidence = {
       ...simulated,
       restores: checks.restores,
+      checkpoints_after_restores: checks.checkpoints_after_restores,
       store_checks: checks.store_checks,
       final_checkpoint: checks.final_checkpoint,
       determinism_rerun_hash,
@@ -49,13 +50,16 @@ export function run_scenario_with(scenario: Scenario, options: RunScenarioOption
 /**
  * Checks that run while the job runs: every file a retained checkpoint references is still in the store (at each
  * completed checkpoint and each recovery); the restored checkpoint's metadata and files are captured at each
- * restore, and the newest completed checkpoint when the job finishes (before the engine deletes it), for the
- * exactly-once-state checks against the oracle.
+ * restore, the first checkpoint completed after it, and the newest completed checkpoint when the job finishes
+ * (before the engine deletes it), for the exactly-once-state checks against the oracle.
  */
 class RunChecks {
   private static readonly MAX_RESTORES = 50;
   /** The restored checkpoint's metadata and files, as the store held them at each 'recovery.restored'. */
   readonly restores: RestoreCapture[] = [];
+  /** The first checkpoint completed after each restore (a restore that lost state shows there first). */
+  readonly checkpoints_after_restores: RestoreCapture[] = [];
+  private awaiting_checkpoint_after_restore = false;
   readonly store_checks: RunEvidence['store_checks'] = { checks: 0, findings: [] };
   /** The newest completed checkpoint as the store held it when the job reached FINISHED (before its clean-up). */
   final_checkpoint: RestoreCapture | undefined;
@@ -90,7 +94,17 @@ class RunChecks {
       const store = view.run.world.checkpoint_store;
       this.final_checkpoint = capture_checkpoint(event.time_ms, latest, path, (key) => store.peek(key), (bytes) => run.metadata.decode(path, bytes));
     });
+    observer.on('checkpoint.completed', (event) => {
+      const id = event.fields['checkpoint_id'];
+      if (!this.awaiting_checkpoint_after_restore || typeof id !== 'number' || observer.checkpoints.get(id)?.kind !== 'checkpoint') return;
+      const path = observer.metadata_path_by_id.get(id);
+      if (path === undefined || this.checkpoints_after_restores.length >= RunChecks.MAX_RESTORES) return;
+      this.awaiting_checkpoint_after_restore = false;
+      const store = view.run.world.checkpoint_store;
+      this.checkpoints_after_restores.push(capture_checkpoint(event.time_ms, id, path, (key) => store.peek(key), (bytes) => run.metadata.decode(path, bytes)));
+    });
     observer.on('recovery.restored', (event) => {
+      this.awaiting_checkpoint_after_restore = true;
       const id = event.fields['checkpoint_id'];
       if (typeof id !== 'number' || this.restores.length >= RunChecks.MAX_RESTORES) return;
       const path = observer.metadata_path_by_id.get(id);
