@@ -43,6 +43,11 @@ export interface Runtime {
   /** This process's clock in milliseconds. It can be offset from or drift against virtual time. */
   now_ms(): number;
   /**
+   * A monotonic clock in milliseconds (Flink's Clock.relativeTimeMillis, System.nanoTime): it may drift with now_ms()
+   * but never jumps, so durations and pauses are measured on it. Its origin is arbitrary.
+   */
+  monotonic_ms(): number;
+  /**
    * Asynchronous, unreliable-but-FIFO message to another process: delivered in send order per link while the link is
    * up, dropped when the link breaks (both ends get on_link_broken) or a partition is active. Messages are treated as
    * immutable once sent: the sender must not mutate what it sent.

@@ -4,6 +4,9 @@
 export * from '../engine/api/environment.js';
 export * from '../engine/api/functions.js';
 export * from '../engine/api/windows.js';
+export * from '../engine/api/rich-functions.js';
+export * from '../engine/api/side-output.js';
+export * from '../engine/api/state-descriptors.js';
 export * from '../engine/api/job.js';
 
 export type { LogRecord, TopicConfig } from '../engine/connectors/log-broker.js';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { decode_metadata } from '../engine/checkpoint/metadata.js';
 import type { StateEntry } from '../engine/state/backend.js';
-import { compare_output, count_duplicates, diff_state, FinalOutputComparison, first_non_prefix_key, is_at_least_once, is_at_most_once, is_exactly_once } from './compare.js';
+import { compare_output, count_duplicates, diff_state, FinalOutputComparison, first_non_prefix_key, is_at_least_once, is_at_most_once, is_exactly_once, losses_by_output_id } from './compare.js';
 import { MetadataDecodeCache } from '../scenarios/run/metadata-cache.js';
 import { check_checkpoint_invariants } from './checkpoint-invariants.js';
 import { groupByKey } from './oracle.js';
@@ -66,6 +66,16 @@ describe('compare_output', () => {
     expect(judged.first_non_prefix_key(final.slice(0, 3))).toBeUndefined();
     expect(judged.first_non_prefix_key(final.slice(0, 4))?.key).toBe('a');
     expect(judged.count_duplicates(final.slice(0, 4))).toBe(1);
+  });
+
+  it('with inflated at-least-once state, loses a result only when no record of its output id arrived', () => {
+    const window = (key: string, start: number, count: number): unknown => ({ key, window_start: start, count });
+    const id = (record: unknown): string => `${(record as { key: string }).key}/${(record as { window_start: number }).window_start}`;
+    const want = [window('k1', 0, 7), window('k2', 0, 3), window('k2', 10, 1)];
+    // k1's window fired from a restored state that counted 3 replayed records twice: another value, not a loss.
+    expect(losses_by_output_id(want, [window('k1', 0, 10), window('k2', 0, 3), window('k2', 10, 1)], id)).toEqual({ losses: 0 });
+    // k2's second window never fired: lost, whatever else arrived.
+    expect(losses_by_output_id(want, [window('k1', 0, 10), window('k2', 0, 3), window('k2', 0, 3)], id)).toEqual({ losses: 1, first_lost: window('k2', 10, 1) });
   });
 
   it('reduces output to the upsert table an idempotent sink leaves', () => {

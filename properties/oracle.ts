@@ -14,7 +14,7 @@
 // - Processing-time timers never fire (they depend on wall-clock progress, not on the input).
 import type { JobFactory } from '../engine/api/environment.js';
 import { StreamExecutionEnvironment } from '../engine/api/environment.js';
-import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type Collector, type OnTimerContext, type TimerService } from '../engine/api/functions.js';
+import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type Collector, type KeySelector, type OnTimerContext, type TimerService } from '../engine/api/functions.js';
 import { parseWindowNamespace, windowMaxTimestamp, windowNamespace } from '../engine/api/windows.js';
 import { LogSource, splitId } from '../engine/connectors/log-source.js';
 import type { LogRecord } from '../engine/connectors/log-broker.js';
@@ -28,6 +28,9 @@ import { HeapKeyedStateBackend } from '../engine/state/heap-backend.js';
 import { LsmKeyedStateBackend } from '../engine/state/lsm/lsm-backend.js';
 import type { CheckpointMetadata } from '../engine/checkpoint/metadata.js';
 import type { PartitionOffset } from '../engine/connectors/log-source.js';
+import { UserFunction } from '../engine/task/operators/user-function.js';
+import { ElementStream, OperatorOutputs, OracleOperatorState, OracleStreams, oracleSubtaskInfo } from './oracle-streams.js';
+import { evaluateUdfNode } from './oracle-udf.js';
 
 export type OracleInput = ReadonlyMap<string, readonly (readonly LogRecord[])[]>;
 
@@ -55,26 +58,14 @@ export interface OracleResult {
   outputs: Map<string, unknown[]>;
   /** Keyed operator uid → state entries in canonical order (same form as KeyedStateBackend.export_entries). */
   state: Map<string, StateEntry[]>;
+  /** User-function operator uid → list state name → entries after a final snapshotState (one parallel instance). */
+  operator_state: Map<string, Map<string, unknown[]>>;
   records_read: number;
   /**
    * Keyed process operator uid → encoded keys whose event-time timer fired after a later record of the key was read:
    * the engine may have fired it before that record, so the oracle's state for these keys is one possible order.
    */
   ambiguous_keys: Map<string, Set<string>>;
-}
-
-/**
- * A stream between operators: its records in order, with each record's event timestamp (NO_TIMESTAMP: none) at the
- * same index. Parallel arrays, so reading and passing on a record allocates nothing per record.
- */
-class ElementStream {
-  readonly values: unknown[] = [];
-  readonly timestamps_ms: number[] = [];
-
-  push(value: unknown, timestamp_ms: number): void {
-    this.values.push(value);
-    this.timestamps_ms.push(timestamp_ms);
-  }
 }
 
 export function evaluateOracle(
@@ -89,54 +80,59 @@ export function evaluateOracle(
   graph.validate();
   const final_watermark_ms = options.final_watermark_ms ?? MAX_WATERMARK;
   const state_only = options.state_only === true;
-  const streams = new Map<number, ElementStream>();
+  const streams = new OracleStreams();
   const outputs = new Map<string, unknown[]>();
   const state = new Map<string, StateEntry[]>();
+  const operator_state = new Map<string, Map<string, unknown[]>>();
   const ambiguous_keys = new Map<string, Set<string>>();
   let records_read = 0;
 
   for (const node of graph.nodes) {
     // One input edge: its stream as it is; several (union): one after another.
     let inputs: ElementStream;
-    if (node.inputs.length === 1) inputs = streams.get(node.inputs[0]!.source_node_id)!;
+    if (node.inputs.length === 1) inputs = streams.read(node.inputs[0]!);
     else {
       inputs = new ElementStream();
       for (const edge of node.inputs) {
-        const stream = streams.get(edge.source_node_id)!;
+        const stream = streams.read(edge);
         for (let i = 0; i < stream.values.length; i++) inputs.push(stream.values[i], stream.timestamps_ms[i]!);
       }
     }
     const op = node.operator;
-    let out = new ElementStream();
+    const out = new OperatorOutputs();
     switch (op.kind) {
       case 'source': {
-        out = readSource(op, input, options.offsets);
-        records_read += out.values.length;
+        out.main = readSource(op, input, options.offsets);
+        records_read += out.main.values.length;
         break;
       }
       case 'map':
-        for (let i = 0; i < inputs.values.length; i++) out.push(op.fn(inputs.values[i]), inputs.timestamps_ms[i]!);
-        break;
       case 'filter':
-        for (let i = 0; i < inputs.values.length; i++) if (op.fn(inputs.values[i])) out.push(inputs.values[i], inputs.timestamps_ms[i]!);
-        break;
-      case 'flat_map': {
-        let timestamp_ms = NO_TIMESTAMP;
-        const collector: Collector<unknown> = { collect: (value) => out.push(value, timestamp_ms) };
-        for (let i = 0; i < inputs.values.length; i++) {
-          timestamp_ms = inputs.timestamps_ms[i]!;
-          op.fn(inputs.values[i], collector);
+      case 'flat_map':
+      case 'process': {
+        if (op.kind !== 'process' && op.key_selector !== undefined) {
+          // After keyBy: the function may use keyed state, so it runs over the whole key space like keyed operators.
+          const keyed = new KeyedEvaluation(node, op, final_watermark_ms, true, out);
+          keyed.runUdf(op, inputs);
+          state.set(node.uid, keyed.exportState());
+          const lists = keyed.operator_state.entries();
+          if (lists.size > 0) operator_state.set(node.uid, lists);
+          break;
         }
+        const lists = evaluateUdfNode(node, op, inputs, out).entries();
+        if (lists.size > 0) operator_state.set(node.uid, lists);
         break;
       }
       case 'keyed_process':
       case 'keyed_reduce':
       case 'window': {
         const keep_output = !state_only || graph.consumers(node.id).some((consumer) => consumer.operator.kind !== 'sink');
-        const keyed = new KeyedEvaluation(node, op, final_watermark_ms, keep_output, options.watermarks?.get(node.uid));
-        out = keyed.run(inputs);
+        const keyed = new KeyedEvaluation(node, op, final_watermark_ms, keep_output, out, options.watermarks?.get(node.uid));
+        keyed.run(inputs);
         state.set(node.uid, keyed.exportState());
         if (keyed.ambiguous_keys.size > 0) ambiguous_keys.set(node.uid, keyed.ambiguous_keys);
+        const lists = keyed.operator_state.entries();
+        if (lists.size > 0) operator_state.set(node.uid, lists);
         break;
       }
       case 'sink':
@@ -145,7 +141,7 @@ export function evaluateOracle(
     }
     streams.set(node.id, out);
   }
-  return { outputs, state, records_read, ambiguous_keys };
+  return { outputs, state, operator_state, records_read, ambiguous_keys };
 }
 
 function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: OracleInput, offsets?: ReadonlyMap<string, number>): ElementStream {
@@ -172,22 +168,26 @@ class KeyedEvaluation {
   private readonly context = new KeyContext();
   private readonly store: KeyedStateStore;
   private readonly timers: InternalTimerService;
-  private readonly out = new ElementStream();
+  private readonly out: ElementStream;
   /** Key group per encoded key, worked out at the key's first record. */
   private readonly key_groups = new Map<string, number>();
   private watermark_ms = MIN_WATERMARK;
+  private udf: UserFunction | undefined;
+  readonly operator_state = new OracleOperatorState();
   /** Process functions: encoded keys whose timer fired after a later record of the key (see OracleResult). */
   readonly ambiguous_keys = new Set<string>();
 
   constructor(
     private readonly node: GraphNode,
-    private readonly op: Extract<NodeOperator, { kind: 'keyed_process' | 'keyed_reduce' | 'window' }>,
+    private readonly op: NodeOperator & { key_selector?: KeySelector<unknown, unknown> },
     private readonly final_watermark_ms: number,
     /** Whether emitted records are kept (false: only sinks read them and they are not wanted). */
     private readonly keep_output: boolean,
+    private readonly outputs: OperatorOutputs,
     /** The watermark per key group (a checkpoint's); absent: final_watermark_ms for every key group. */
     private readonly watermark_of?: (key_group: number) => number,
   ) {
+    this.out = outputs.main;
     this.backend = new MemoryKeyedStateBackend({ start: 0, end: node.max_parallelism - 1 }, node.max_parallelism);
     this.store = new KeyedStateStore(this.backend, this.context);
     this.timers = new InternalTimerService(this.backend);
@@ -214,6 +214,17 @@ class KeyedEvaluation {
     if (this.keep_output) this.out.push(value, timestamp_ms);
   }
 
+  private emitSide(tag_id: string, value: unknown, timestamp_ms: number): void {
+    if (this.keep_output) this.outputs.sideStream(tag_id).push(value, timestamp_ms);
+  }
+
+  /** map/filter/flatMap after keyBy: the key set from each record, keyed state for the function. */
+  runUdf(op: Extract<NodeOperator, { kind: 'map' | 'filter' | 'flat_map' }>, inputs: ElementStream): void {
+    const key_selector = op.key_selector!;
+    const lists = evaluateUdfNode(this.node, op, inputs, this.outputs, { store: this.store, setKeyFrom: (value) => this.setKey(key_selector(value)) });
+    for (const [name, entries] of lists.lists) this.operator_state.list(name, entries.mode).update(entries.get());
+  }
+
   run(inputs: ElementStream): ElementStream {
     const op = this.op;
     if (op.kind === 'keyed_reduce') {
@@ -227,6 +238,7 @@ class KeyedEvaluation {
       return this.out;
     }
     if (op.kind === 'keyed_process') return this.runProcess(op, inputs);
+    if (op.kind !== 'window') throw new Error(`oracle: ${op.kind} is not a keyed operator`);
     return this.runWindows(op, inputs);
   }
 
@@ -252,18 +264,10 @@ class KeyedEvaluation {
       timestamp: () => current_ts,
       timerService: () => timer_service,
       timeDomain: () => 'event',
+      output: (tag, value) => this.emitSide(tag.id, value, out_ts),
     };
-    const store = this.store;
-    fn.open?.({
-      subtask_index: 0,
-      parallelism: 1,
-      max_parallelism: this.node.max_parallelism,
-      getState: (name) => store.getState(name),
-      getListState: (name) => store.getListState(name),
-      getMapState: (name) => store.getMapState(name),
-      getReducingState: (name, reduce) => store.getReducingState(name, reduce),
-      getAggregatingState: (name, aggregate) => store.getAggregatingState(name, aggregate),
-    });
+    this.udf = new UserFunction(fn, oracleSubtaskInfo(this.node), this.operator_state, this.store);
+    this.udf.open();
     /** Per encoded key: the greatest timestamp of its records read (a timer before it fired in some order). */
     const latest_record_ms = new Map<string, number>();
     for (let i = 0; i < inputs.values.length; i++) {
@@ -283,31 +287,9 @@ class KeyedEvaluation {
       out_ts = t.timestamp_ms;
       fn.onTimer?.(t.timestamp_ms, ctx, collector);
     });
+    this.udf.snapshotState(0, 0);
+    this.udf.close();
     return this.out;
-  }
-
-  /**
-   * Fires due event-time timers in (timestamp, key, namespace) order: up to final_watermark_ms, or up to each key
-   * group's own watermark. Timers beyond their key group's watermark stay registered (they are part of the state).
-   */
-  private fireEventTimers(fire: (timer: InternalTimer) => void): void {
-    const watermark_of = this.watermark_of;
-    let ceiling = this.final_watermark_ms;
-    if (watermark_of !== undefined) {
-      ceiling = MIN_WATERMARK;
-      for (const key_group of new Set(this.key_groups.values())) ceiling = Math.max(ceiling, watermark_of(key_group));
-    }
-    this.watermark_ms = ceiling;
-    const not_yet: InternalTimer[] = [];
-    for (let t = this.timers.pollDue('event', ceiling); t !== undefined; t = this.timers.pollDue('event', ceiling)) {
-      if (watermark_of !== undefined && t.timestamp_ms > watermark_of(t.key_group)) {
-        not_yet.push(t);
-        continue;
-      }
-      this.setTimerKey(t);
-      fire(t);
-    }
-    for (const t of not_yet) this.timers.register('event', t.timestamp_ms, t.key_encoded, t.key_group, t.namespace);
   }
 
   private runWindows(op: Extract<NodeOperator, { kind: 'window' }>, inputs: ElementStream): ElementStream {
@@ -342,6 +324,30 @@ class KeyedEvaluation {
       if (t.timestamp_ms === windowMaxTimestamp(window) + lateness) contents.clear();
     });
     return this.out;
+  }
+
+  /**
+   * Fires due event-time timers in (timestamp, key, namespace) order: up to final_watermark_ms, or up to each key
+   * group's own watermark. Timers beyond their key group's watermark stay registered (they are part of the state).
+   */
+  private fireEventTimers(fire: (timer: InternalTimer) => void): void {
+    const watermark_of = this.watermark_of;
+    let ceiling = this.final_watermark_ms;
+    if (watermark_of !== undefined) {
+      ceiling = MIN_WATERMARK;
+      for (const key_group of new Set(this.key_groups.values())) ceiling = Math.max(ceiling, watermark_of(key_group));
+    }
+    this.watermark_ms = ceiling;
+    const not_yet: InternalTimer[] = [];
+    for (let t = this.timers.pollDue('event', ceiling); t !== undefined; t = this.timers.pollDue('event', ceiling)) {
+      if (watermark_of !== undefined && t.timestamp_ms > watermark_of(t.key_group)) {
+        not_yet.push(t);
+        continue;
+      }
+      this.setTimerKey(t);
+      fire(t);
+    }
+    for (const t of not_yet) this.timers.register('event', t.timestamp_ms, t.key_encoded, t.key_group, t.namespace);
   }
 
   exportState(): StateEntry[] {

@@ -8,6 +8,7 @@ export function runtimeOf(context: ProcessContext): Runtime {
     node_id: context.process_id,
     incarnation: context.incarnation,
     now_ms: () => context.now_ms(),
+    monotonic_ms: () => context.monotonic_ms(),
     send: (to, message) => context.send(to, message),
     setTimer: (after_ms, tag) => context.setTimer(after_ms, tag),
     cancelTimer: (handle) => context.cancelTimer(handle),

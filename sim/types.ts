@@ -35,6 +35,8 @@ export interface ProcessContext {
   readonly incarnation: number;
   /** This process's clock (virtual time with this process's offset and drift applied). */
   now_ms(): number;
+  /** This process's monotonic clock: runs at the drifted rate of now_ms() but never jumps with a clock offset. */
+  monotonic_ms(): number;
   send(to: ProcessId, message: unknown): void;
   /** after_ms is measured on this process's clock. */
   setTimer(after_ms: number, tag: unknown): TimerHandle;

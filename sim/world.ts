@@ -142,6 +142,8 @@ class ProcessSlot {
   clock_base_virtual_ms = 0;
   clock_base_local_ms = 0;
   clock_rate = 1;
+  /** The monotonic clock's reading at clock_base_virtual_ms (it runs at clock_rate and never jumps). */
+  clock_base_monotonic_ms = 0;
   drift_ppm = 0;
   readonly out_links: (Link | undefined)[] = [];
   last_to_id = '';
@@ -656,11 +658,30 @@ export class World {
   }
 
   /**
+   * The process's monotonic clock (System.nanoTime, CLOCK_MONOTONIC): it runs at the process clock's rate (drift
+   * applies) but an offset never moves it, so durations measured on it never go backwards. It keeps counting across
+   * restarts of the process (the machine's clock, not the process's).
+   */
+  process_monotonic_ms(id: ProcessId): number {
+    return this.monotonic_now_ms(this.slot(id));
+  }
+
+  /** @internal */
+  monotonic_now_of(slot: ProcessSlot): number {
+    return this.monotonic_now_ms(slot);
+  }
+
+  private monotonic_now_ms(slot: ProcessSlot): number {
+    return slot.clock_base_monotonic_ms + (this.current_ms - slot.clock_base_virtual_ms) * slot.clock_rate;
+  }
+
+  /**
    * From now on the process clock reads virtual time + offset_ms (then keeps drifting at its rate). Pending timers
    * are not moved: timers measure durations (a monotonic clock), only now_ms() jumps.
    */
   set_clock_offset(id: ProcessId, offset_ms: number): void {
     const slot = this.slot(id);
+    slot.clock_base_monotonic_ms = this.monotonic_now_ms(slot);
     slot.clock_base_virtual_ms = this.current_ms;
     slot.clock_base_local_ms = this.current_ms + offset_ms;
     this.trace_clock(slot);
@@ -675,6 +696,7 @@ export class World {
     const rate = 1 + drift_ppm / 1e6;
     if (!(rate > 0)) throw new Error(`clock drift ${drift_ppm} ppm would stop or reverse the clock`);
     slot.clock_base_local_ms = this.local_now_ms(slot);
+    slot.clock_base_monotonic_ms = this.monotonic_now_ms(slot);
     slot.clock_base_virtual_ms = this.current_ms;
     slot.clock_rate = rate;
     slot.drift_ppm = drift_ppm;
@@ -1061,6 +1083,9 @@ class HostedContext implements ProcessContext {
   }
   now_ms(): number {
     return this.world.local_now_of(this.slot);
+  }
+  monotonic_ms(): number {
+    return this.world.monotonic_now_of(this.slot);
   }
   send(to: ProcessId, message: unknown): void {
     this.world.send_from(this.slot, this.life, to, message);

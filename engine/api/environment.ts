@@ -16,6 +16,8 @@ import type {
   WindowFunction,
 } from './functions.js';
 import type { WindowAssigner } from './windows.js';
+import type { ProcessFunction, RichFilterFunction, RichFlatMapFunction, RichMapFunction } from './rich-functions.js';
+import { OutputTag } from './side-output.js';
 
 export interface EnvironmentOptions {
   parallelism?: number;
@@ -63,10 +65,13 @@ abstract class OperatorHandle {
   constructor(
     readonly env: StreamExecutionEnvironment,
     protected readonly node_ids: readonly number[],
+    /** Index-aligned with node_ids: the side output (OutputTag id) read from that node, undefined for its main output. */
+    protected readonly side_output_tags: readonly (string | undefined)[] = [],
   ) {}
 
   protected singleNode(): GraphNode {
     if (this.node_ids.length !== 1) throw new Error('this setting needs a single operator (not a union)');
+    if (this.side_output_tags[0] !== undefined) throw new Error('a side output is set up on the operator that emits it, not on getSideOutput()');
     return this.env.graph.node(this.node_ids[0]!);
   }
 
@@ -103,8 +108,9 @@ export class DataStream<T> extends OperatorHandle {
     env: StreamExecutionEnvironment,
     node_ids: readonly number[],
     private readonly partitioning: Partitioning = 'default',
+    side_output_tags: readonly (string | undefined)[] = [],
   ) {
-    super(env, node_ids);
+    super(env, node_ids, side_output_tags);
   }
 
   /** The graph node ids this stream reads from (several after union). */
@@ -112,8 +118,23 @@ export class DataStream<T> extends OperatorHandle {
     return this.node_ids;
   }
 
+  /** The input edges an operator reading this stream gets (one per upstream node, with its side-output tag). */
+  graphEdges(key_selector?: KeySelector<unknown, unknown>): GraphEdge[] {
+    return this.node_ids.map((id, i) => {
+      const tag = this.side_output_tags[i];
+      return { source_node_id: id, partitioning: this.partitioning, key_selector, ...(tag !== undefined ? { side_output_tag: tag } : {}) };
+    });
+  }
+
   protected edges(key_selector?: KeySelector<unknown, unknown>): GraphEdge[] {
-    return this.node_ids.map((id) => ({ source_node_id: id, partitioning: this.partitioning, key_selector }));
+    return this.graphEdges(key_selector);
+  }
+
+  /** The side output `tag` of this operator (Flink's SingleOutputStreamOperator.getSideOutput). */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    if (!(tag instanceof OutputTag)) throw new Error('getSideOutput needs an OutputTag');
+    const node = this.singleNode();
+    return new DataStream<X>(this.env, [node.id], 'default', [tag.id]);
   }
 
   protected addOperator<R>(name: string, operator: NodeOperator, key_selector?: KeySelector<unknown, unknown>): DataStream<R> {
@@ -122,42 +143,54 @@ export class DataStream<T> extends OperatorHandle {
     return new DataStream<R>(this.env, [node.id]);
   }
 
-  map<R>(fn: MapFunction<T, R>): DataStream<R> {
-    return this.addOperator('Map', { kind: 'map', fn: fn as MapFunction<unknown, unknown> });
+  /** A plain function, or a rich function object (open/close, runtime context, operator state). */
+  map<R>(fn: MapFunction<T, R> | RichMapFunction<T, R>): DataStream<R> {
+    return this.addOperator('Map', { kind: 'map', fn: userFunction(fn, 'map') as MapFunction<unknown, unknown> });
   }
 
-  filter(fn: FilterFunction<T>): DataStream<T> {
-    return this.addOperator('Filter', { kind: 'filter', fn: fn as FilterFunction<unknown> });
+  filter(fn: FilterFunction<T> | RichFilterFunction<T>): DataStream<T> {
+    return this.addOperator('Filter', { kind: 'filter', fn: userFunction(fn, 'filter') as FilterFunction<unknown> });
   }
 
-  flatMap<R>(fn: FlatMapFunction<T, R>): DataStream<R> {
-    return this.addOperator('FlatMap', { kind: 'flat_map', fn: fn as FlatMapFunction<unknown, unknown> });
+  flatMap<R>(fn: FlatMapFunction<T, R> | RichFlatMapFunction<T, R>): DataStream<R> {
+    return this.addOperator('FlatMap', { kind: 'flat_map', fn: userFunction(fn, 'flatMap') as FlatMapFunction<unknown, unknown> });
+  }
+
+  /**
+   * Flink's non-keyed ProcessFunction. An object is cloned per parallel instance with Object.create; a zero-argument
+   * factory is called per instance.
+   */
+  process<R>(fn: ProcessFunction<T, R> | (() => ProcessFunction<T, R>)): DataStream<R> {
+    const create_function = functionFactory(fn, 'processElement');
+    return this.addOperator('Process', { kind: 'process', create_function: create_function as () => ProcessFunction<unknown, unknown> });
   }
 
   keyBy<K>(key_selector: KeySelector<T, K>): KeyedStream<T, K> {
     if (this.partitioning !== 'default') throw new Error('keyBy after an explicit partitioning');
-    return new KeyedStream<T, K>(this.env, this.node_ids, key_selector);
+    return new KeyedStream<T, K>(this.env, this.node_ids, key_selector, this.side_output_tags);
   }
 
   rebalance(): DataStream<T> {
-    return new DataStream<T>(this.env, this.node_ids, 'rebalance');
+    return new DataStream<T>(this.env, this.node_ids, 'rebalance', this.side_output_tags);
   }
 
   broadcast(): DataStream<T> {
-    return new DataStream<T>(this.env, this.node_ids, 'broadcast');
+    return new DataStream<T>(this.env, this.node_ids, 'broadcast', this.side_output_tags);
   }
 
   forward(): DataStream<T> {
-    return new DataStream<T>(this.env, this.node_ids, 'forward');
+    return new DataStream<T>(this.env, this.node_ids, 'forward', this.side_output_tags);
   }
 
   union(...others: DataStream<T>[]): DataStream<T> {
     const ids = [...this.node_ids];
+    const tags = this.node_ids.map((_, i) => this.side_output_tags[i]);
     for (const other of others) {
       if (other.env !== this.env) throw new Error('union of streams from different environments');
       ids.push(...other.node_ids);
+      tags.push(...other.node_ids.map((_, i) => other.side_output_tags[i]));
     }
-    return new DataStream<T>(this.env, ids, this.partitioning);
+    return new DataStream<T>(this.env, ids, this.partitioning, tags);
   }
 
   sinkTo(sink: Sink<T>): DataStreamSink {
@@ -178,17 +211,34 @@ export class KeyedStream<T, K> extends DataStream<T> {
     env: StreamExecutionEnvironment,
     node_ids: readonly number[],
     readonly key_selector: KeySelector<T, K>,
+    side_output_tags: readonly (string | undefined)[] = [],
   ) {
-    super(env, node_ids, 'hash');
+    super(env, node_ids, 'hash', side_output_tags);
   }
 
   protected override edges(): GraphEdge[] {
     return super.edges(this.key_selector as KeySelector<unknown, unknown>);
   }
 
-  process<R>(fn: KeyedProcessFunction<K, T, R> | (() => KeyedProcessFunction<K, T, R>)): DataStream<R> {
-    const create_function =
-      typeof fn === 'function' ? (fn as () => KeyedProcessFunction<K, T, R>) : () => Object.create(fn) as KeyedProcessFunction<K, T, R>;
+  /** After keyBy, a rich map function may use keyed state (scoped to each record's key). */
+  override map<R>(fn: MapFunction<T, R> | RichMapFunction<T, R>): DataStream<R> {
+    return this.addOperator('Map', { kind: 'map', fn: userFunction(fn, 'map') as MapFunction<unknown, unknown>, key_selector: this.key_selector as KeySelector<unknown, unknown> });
+  }
+
+  override filter(fn: FilterFunction<T> | RichFilterFunction<T>): DataStream<T> {
+    return this.addOperator('Filter', { kind: 'filter', fn: userFunction(fn, 'filter') as FilterFunction<unknown>, key_selector: this.key_selector as KeySelector<unknown, unknown> });
+  }
+
+  override flatMap<R>(fn: FlatMapFunction<T, R> | RichFlatMapFunction<T, R>): DataStream<R> {
+    return this.addOperator('FlatMap', {
+      kind: 'flat_map',
+      fn: userFunction(fn, 'flatMap') as FlatMapFunction<unknown, unknown>,
+      key_selector: this.key_selector as KeySelector<unknown, unknown>,
+    });
+  }
+
+  override process<R>(fn: KeyedProcessFunction<K, T, R> | (() => KeyedProcessFunction<K, T, R>)): DataStream<R> {
+    const create_function = functionFactory(fn, 'processElement');
     return this.addOperator('KeyedProcess', {
       kind: 'keyed_process',
       key_selector: this.key_selector as KeySelector<unknown, unknown>,
@@ -233,11 +283,7 @@ export class WindowedStream<T, K> {
       allowed_lateness_ms: this.allowed_lateness_ms,
       ...extra,
     };
-    const edges = this.keyed.upstream_node_ids.map((id) => ({
-      source_node_id: id,
-      partitioning: 'hash' as const,
-      key_selector: this.keyed.key_selector as KeySelector<unknown, unknown>,
-    }));
+    const edges = this.keyed.graphEdges(this.keyed.key_selector as KeySelector<unknown, unknown>);
     const node = env.graph.addNode(name, operator, edges, env.parallelism);
     return new DataStream<R>(env, [node.id]);
   }
@@ -258,6 +304,22 @@ export class WindowedStream<T, K> {
       window_function: window_function as WindowFunction<unknown, unknown, unknown> | undefined,
     });
   }
+}
+
+/** A function given as a plain function or a rich function object with method `method` (checked at build time). */
+function userFunction<F>(fn: F, method: string): F {
+  if (typeof fn === 'function') return fn;
+  if (typeof fn !== 'object' || fn === null || typeof (fn as Record<string, unknown>)[method] !== 'function') {
+    throw new Error(`expected a function or an object with a ${method}() method`);
+  }
+  return fn;
+}
+
+/** A per-instance factory: a function is the factory itself; an object is cloned per instance with Object.create. */
+function functionFactory<F extends object>(fn: F | (() => F), method: string): () => F {
+  if (typeof fn === 'function') return fn as () => F;
+  userFunction(fn, method);
+  return () => Object.create(fn) as F;
 }
 
 /** A job: a function that builds the dataflow on an environment from plain parameters. */

@@ -11,6 +11,15 @@ import type {
   ValueState,
 } from '../state/keyed-state.js';
 import type { OperatorListState, OperatorStateMode } from '../state/operator-state.js';
+import type { RichFunction } from './rich-functions.js';
+import type { OutputTag } from './side-output.js';
+import type {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from './state-descriptors.js';
 
 export type { AggregateFunction, ReduceFunction } from '../state/keyed-state.js';
 
@@ -38,14 +47,25 @@ export interface TimerService {
   deleteProcessingTimeTimer(timestamp_ms: number): void;
 }
 
+/**
+ * Flink's RuntimeContext: which parallel instance this is, and keyed state (keyed operators only; elsewhere the state
+ * getters throw). State is declared by name or by descriptor (engine/api/state-descriptors.ts).
+ */
 export interface RuntimeContext {
   readonly subtask_index: number;
   readonly parallelism: number;
   readonly max_parallelism: number;
-  getState<T>(name: string): ValueState<T>;
-  getListState<T>(name: string): ListState<T>;
-  getMapState<K, V>(name: string): MapState<K, V>;
+  readonly task_name: string;
+  getIndexOfThisSubtask(): number;
+  getNumberOfParallelSubtasks(): number;
+  getMaxNumberOfParallelSubtasks(): number;
+  getTaskName(): string;
+  getState<T>(descriptor: string | ValueStateDescriptor<T>): ValueState<T>;
+  getListState<T>(descriptor: string | ListStateDescriptor<T>): ListState<T>;
+  getMapState<K, V>(descriptor: string | MapStateDescriptor<K, V>): MapState<K, V>;
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
   getReducingState<T>(name: string, reduce: ReduceFunction<T>): ReducingState<T>;
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
   getAggregatingState<IN, ACC, OUT>(name: string, aggregate: AggregateFunction<IN, ACC, OUT>): AggregatingState<IN, OUT>;
 }
 
@@ -54,6 +74,8 @@ export interface KeyedProcessContext<K> {
   /** The element's (or firing timer's) timestamp; undefined when the element has none. */
   timestamp(): number | undefined;
   timerService(): TimerService;
+  /** Emits to the side output `tag` (read with getSideOutput(tag)). */
+  output<X>(tag: OutputTag<X>, value: X): void;
 }
 
 export interface OnTimerContext<K> extends KeyedProcessContext<K> {
@@ -64,8 +86,7 @@ export interface OnTimerContext<K> extends KeyedProcessContext<K> {
  * Flink's KeyedProcessFunction. Each parallel instance gets its own object: a plain object is cloned per subtask
  * with Object.create(fn) (fields set in open() land on the clone); a zero-argument factory is called per subtask.
  */
-export interface KeyedProcessFunction<K, IN, OUT> {
-  open?(ctx: RuntimeContext): void;
+export interface KeyedProcessFunction<K, IN, OUT> extends RichFunction {
   processElement(value: IN, ctx: KeyedProcessContext<K>, out: Collector<OUT>): void;
   onTimer?(timestamp_ms: number, ctx: OnTimerContext<K>, out: Collector<OUT>): void;
 }

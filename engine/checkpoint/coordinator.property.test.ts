@@ -63,6 +63,7 @@ function run_scenario(actions: Action[], max_concurrent: number, num_retained: n
     { job_id: 'job', max_concurrent, num_retained, timeout_ms: 500, tolerable_failures: 1_000_000 },
     {
       now_ms: () => now_ms,
+      monotonic_ms: () => now_ms,
       schedule: (after_ms, tag) => { timers.push({ at_ms: now_ms + after_ms, tag }); },
       random: { next: () => 0, chance: () => false, int_inclusive: (min) => min },
       trigger_sources: (id) => {

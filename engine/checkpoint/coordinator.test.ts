@@ -9,6 +9,8 @@ import type { FileRef } from '../state/backend.js';
 /** A manual world for the coordinator: a clock, a timer list, and a record of every hook call. */
 class Harness {
   now_ms = 0;
+  /** The wall clock reads now_ms + this (a clock jump); the monotonic clock reads now_ms. */
+  wall_offset_ms = 0;
   timers: { at_ms: number; tag: CoordinatorTimerTag }[] = [];
   triggered: { checkpoint_id: number; kind: string; synchronous: boolean }[] = [];
   completed: { checkpoint_id: number; last_subsumed_id: number | undefined }[] = [];
@@ -23,7 +25,8 @@ class Harness {
 
   constructor(config: Partial<CheckpointCoordinatorConfig> = {}, tasks = ['t0', 't1']) {
     this.coordinator = new CheckpointCoordinator({ job_id: 'job', ...config }, {
-      now_ms: () => this.now_ms,
+      now_ms: () => this.now_ms + this.wall_offset_ms,
+      monotonic_ms: () => this.now_ms,
       schedule: (after_ms, tag) => { this.timers.push({ at_ms: this.now_ms + after_ms, tag }); },
       random: {
         next: () => 0.5,
@@ -126,6 +129,31 @@ describe('periodic scheduling and min pause', () => {
     h.ack_all(1);
     h.coordinator.trigger_savepoint();
     expect(h.triggered.map((t) => t.kind)).toEqual(['checkpoint', 'savepoint']);
+  });
+
+  it('measures the min pause on the monotonic clock: a wall clock jumping back 3 s holds nothing back', () => {
+    const h = new Harness({ interval_ms: 1000 });
+    h.coordinator.start_periodic();
+    h.advance_to(1000);
+    h.ack_all(1);
+    h.wall_offset_ms = -3000;
+    h.advance_to(2000);
+    h.ack_all(2);
+    h.advance_to(3000);
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1, 2, 3]);
+  });
+
+  it('reschedules a pause that rounds to a residue at least 1 ms later, never at the same instant', () => {
+    const h = new Harness({ interval_ms: 1000, min_pause_ms: 1000 });
+    h.coordinator.start_periodic();
+    h.advance_to(1000);
+    h.ack_all(1);
+    h.advance_to(1000 + 1000 - 1e-10);
+    const timer = h.timers.find((t) => t.tag.kind === 'periodic')!;
+    h.timers = h.timers.filter((t) => t !== timer);
+    h.coordinator.on_timer(timer.tag);
+    const rescheduled = h.timers.filter((t) => t.tag.kind === 'periodic').map((t) => t.at_ms - h.now_ms);
+    expect(rescheduled.every((after_ms) => after_ms >= 1)).toBe(true);
   });
 });
 

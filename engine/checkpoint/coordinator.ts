@@ -81,7 +81,13 @@ export type RequestOutcome =
   | { ok: false; checkpoint_id?: number; reason: CheckpointFailureReason | 'NOT_ALL_REQUIRED_TASKS_RUNNING'; detail?: string };
 
 export interface CheckpointCoordinatorHooks {
+  /** Wall-clock time: only the checkpoint's timestamp (it may jump with the clock). */
   now_ms(): number;
+  /**
+   * A monotonic clock (Flink's Clock.relativeTimeMillis): the min pause is measured on it, so a wall clock that jumps
+   * back neither holds checkpoints back nor makes the remaining pause a rounding error.
+   */
+  monotonic_ms(): number;
   /** Arrange for on_timer(tag) after `after_ms`. */
   schedule(after_ms: number, tag: CoordinatorTimerTag): void;
   /** Only used for the random initial delay of periodic checkpoints. */
@@ -153,8 +159,8 @@ export class CheckpointCoordinator {
   private queue: TriggerRequest[] = [];
   private periodic_generation = 0;
   private periodic_running = false;
-  /** Time the last checkpoint completed (min pause counts from here). */
-  private last_completion_ms = Number.NEGATIVE_INFINITY;
+  /** Monotonic time the last checkpoint completed (min pause counts from here). */
+  private last_completion_monotonic_ms = Number.NEGATIVE_INFINITY;
   private readonly recent_completed = new Set<number>();
   private readonly recent_aborted = new Set<number>();
   /** Metadata writes still in flight for checkpoints that were aborted: delete the file if the write lands. */
@@ -311,7 +317,9 @@ export class CheckpointCoordinator {
       return first.forced ? this.queue.shift() : undefined;
     }
     if (first.periodic && !first.forced) {
-      const delay_ms = this.last_completion_ms + this.min_pause_ms - this.hooks.now_ms();
+      // Whole milliseconds, as Flink's long arithmetic: a remaining pause is at least 1 ms, never a rounding residue
+      // that would reschedule the trigger at the same instant over and over.
+      const delay_ms = Math.ceil(this.last_completion_monotonic_ms + this.min_pause_ms - this.hooks.monotonic_ms());
       if (delay_ms > 0) {
         this.queue.shift();
         this.hooks.log('checkpoint.request_dropped', { reason: 'MINIMUM_TIME_BETWEEN_CHECKPOINTS', reschedule_after_ms: delay_ms });
@@ -450,7 +458,7 @@ export class CheckpointCoordinator {
     this.pending.delete(checkpoint_id);
     this.remember(this.recent_completed, checkpoint_id);
     this.failure_manager.on_success(checkpoint_id);
-    this.last_completion_ms = this.hooks.now_ms();
+    this.last_completion_monotonic_ms = this.hooks.monotonic_ms();
     let last_subsumed_id: number | undefined;
     if (request.kind === 'checkpoint') {
       const plans = this.store.add({ checkpoint_id, metadata, metadata_path: path }, { shared_files_registered: true });

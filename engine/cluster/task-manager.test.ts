@@ -16,6 +16,7 @@ function fakeRuntime() {
     node_id: 'tm-1',
     incarnation: 1,
     now_ms: () => 0,
+    monotonic_ms: () => 0,
     send: () => {},
     setTimer: (after_ms, tag) => timers.push({ after_ms, tag }),
     cancelTimer: () => {},

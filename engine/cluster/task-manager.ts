@@ -219,6 +219,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
         if (this.jm_timeout_timer !== undefined) this.runtime.cancelTimer(this.jm_timeout_timer);
         this.jm_timeout_timer = undefined;
         this.job_terminated = true;
+        for (const task of this.deployment?.tasks.values() ?? []) task.dispose();
         return;
       case 'cancel':
         if (this.deployment !== undefined && this.deployment.attempt <= message.attempt) this.undeploy();
@@ -699,6 +700,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
   }
 
   private undeploy(): void {
+    for (const task of this.deployment?.tasks.values() ?? []) task.dispose();
     this.deployment = undefined;
     this.ready.length = 0;
     for (const timer of this.task_timers.values()) this.runtime.cancelTimer(timer.handle);

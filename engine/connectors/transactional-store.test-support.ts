@@ -158,6 +158,7 @@ export class FakeWorld {
       node_id,
       incarnation,
       now_ms: () => world.now_ms,
+      monotonic_ms: () => world.now_ms,
       send: (to, message) => {
         if (world.drop_message(node_id, to, message)) return;
         const target = world.hosted.get(to);

@@ -30,6 +30,8 @@ export interface VertexEdge {
   target_node_id: number;
   partitioning: ResolvedPartitioning;
   key_selector?: KeySelector<unknown, unknown>;
+  /** The edge carries this side output of the source node (its OutputTag id), not the main output. */
+  side_output_tag?: string;
 }
 
 export interface ExecutionPlan {
@@ -48,6 +50,8 @@ function canChain(graph: JobGraph, upstream: GraphNode, downstream: GraphNode): 
   if (downstream.inputs.length !== 1) return false;
   const edge = downstream.inputs[0]!;
   if (edge.source_node_id !== upstream.id) return false;
+  // Side outputs leave through the task's record writers (Flink chains them; here a side-output edge never chains).
+  if (edge.side_output_tag !== undefined) return false;
   if (resolvePartitioning(upstream, downstream, edge.partitioning) !== 'forward') return false;
   if (upstream.parallelism !== downstream.parallelism) return false;
   if (upstream.max_parallelism !== downstream.max_parallelism && downstream.operator.kind !== 'sink') return false;
@@ -94,6 +98,7 @@ export function buildExecutionPlan(graph: JobGraph): ExecutionPlan {
         target_node_id: node.id,
         partitioning: resolvePartitioning(upstream, node, input.partitioning),
         key_selector: input.key_selector,
+        ...(input.side_output_tag !== undefined ? { side_output_tag: input.side_output_tag } : {}),
       };
       if (edge.partitioning === 'hash' && edge.key_selector === undefined) throw new Error('hash edge without key');
       edges.push(edge);

@@ -14,6 +14,7 @@ import type {
   WindowFunction,
 } from '../api/functions.js';
 import type { WindowAssigner } from '../api/windows.js';
+import type { ProcessFunction, RichFilterFunction, RichFlatMapFunction, RichMapFunction } from '../api/rich-functions.js';
 
 /** 'default' becomes forward when parallelisms match, else rebalance (as in Flink). */
 export type Partitioning = 'default' | 'forward' | 'rebalance' | 'broadcast' | 'hash';
@@ -22,13 +23,17 @@ export interface GraphEdge {
   source_node_id: number;
   partitioning: Partitioning;
   key_selector?: KeySelector<unknown, unknown>;
+  /** Reads the side output with this OutputTag id of the source node instead of its main output. */
+  side_output_tag?: string;
 }
 
 export type NodeOperator =
   | { kind: 'source'; source: Source<unknown>; watermarks?: WatermarkStrategy<unknown> }
-  | { kind: 'map'; fn: MapFunction<unknown, unknown> }
-  | { kind: 'filter'; fn: FilterFunction<unknown> }
-  | { kind: 'flat_map'; fn: FlatMapFunction<unknown, unknown> }
+  // After keyBy, map/filter/flatMap are keyed (key_selector set): their rich functions may use keyed state.
+  | { kind: 'map'; fn: MapFunction<unknown, unknown> | RichMapFunction<unknown, unknown>; key_selector?: KeySelector<unknown, unknown> }
+  | { kind: 'filter'; fn: FilterFunction<unknown> | RichFilterFunction<unknown>; key_selector?: KeySelector<unknown, unknown> }
+  | { kind: 'flat_map'; fn: FlatMapFunction<unknown, unknown> | RichFlatMapFunction<unknown, unknown>; key_selector?: KeySelector<unknown, unknown> }
+  | { kind: 'process'; create_function: () => ProcessFunction<unknown, unknown> }
   | {
       kind: 'keyed_process';
       key_selector: KeySelector<unknown, unknown>;
@@ -58,10 +63,9 @@ export interface GraphNode {
   operator: NodeOperator;
 }
 
-export function isKeyedOperator(
-  operator: NodeOperator,
-): operator is Extract<NodeOperator, { key_selector: KeySelector<unknown, unknown> }> {
-  return operator.kind === 'keyed_process' || operator.kind === 'keyed_reduce' || operator.kind === 'window';
+/** Operators with keyed state: keyed process/reduce, windows, and map/filter/flatMap applied after keyBy. */
+export function isKeyedOperator(operator: NodeOperator): operator is NodeOperator & { key_selector: KeySelector<unknown, unknown> } {
+  return (operator as { key_selector?: unknown }).key_selector !== undefined;
 }
 
 export class JobGraph {

@@ -56,6 +56,7 @@ class FakeRuntime implements Runtime {
   readonly checkpoint_store = new FakeDisk();
   constructor(readonly disk: FakeDisk, readonly incarnation = 0) {}
   now_ms(): number { return 0; }
+  monotonic_ms(): number { return 0; }
   send(to: NodeId, message: unknown): void { this.sent.push({ to, message }); }
   setTimer(): number { return 1; }
   cancelTimer(): void {}

@@ -1,7 +1,7 @@
 // Specification of operator list state redistribution on restore (even-split and union).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { redistributeOperatorListState } from './operator-state.js';
+import { redistributeOperatorListState, redistributeOperatorState } from './operator-state.js';
 
 const runs = Number(process.env.STREAMSIM_PROPERTY_RUNS ?? 30);
 
@@ -32,6 +32,54 @@ describe('operator list state redistribution', () => {
           Math.max(...sizes) - Math.min(...sizes) <= 1
         );
       }),
+      { numRuns: runs },
+    );
+  });
+
+  it('with the parallelism unchanged, even-split state stays with the subtask that wrote it; union state is unioned', () => {
+    const result = redistributeOperatorState(
+      [
+        { name: 'buffer', mode: 'split', lists: [[1, 2, 3, 4], [], [5]] },
+        { name: 'seen', mode: 'union', lists: [['a'], ['b'], []] },
+      ],
+      3,
+      3,
+    );
+    expect(result.get('buffer')).toEqual([[1, 2, 3, 4], [], [5]]);
+    expect(result.get('seen')).toEqual([['a', 'b'], ['a', 'b'], ['a', 'b']]);
+  });
+
+  it('on rescale, each further split state starts its round where the previous one ran out of odd entries', () => {
+    // Flink's RoundRobinOperatorStateRepartitioner: "a" (5 entries over 3) gives 2,2,1 starting at subtask 0, so "b"
+    // (4 entries) starts at subtask 2: subtask 2 gets 2 entries, then 0 and 1 get one each.
+    const result = redistributeOperatorState(
+      [
+        { name: 'b', mode: 'split', lists: [[10, 11], [12, 13]] },
+        { name: 'a', mode: 'split', lists: [[1, 2, 3], [4, 5]] },
+      ],
+      2,
+      3,
+    );
+    expect(result.get('a')).toEqual([[1, 2], [3, 4], [5]]);
+    expect(result.get('b')).toEqual([[12], [13], [10, 11]]);
+  });
+
+  it('every redistribution keeps each entry exactly once (split) or everywhere (union), for any parallelisms', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.nat(), { maxLength: 5 }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom('split' as const, 'union' as const),
+        (lists, p, mode) => {
+          const result = redistributeOperatorState([{ name: 's', mode, lists }], lists.length, p).get('s')!;
+          if (result.length !== p) return false;
+          if (mode === 'union') return result.every((r) => JSON.stringify(r) === JSON.stringify(lists.flat()));
+          const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+          if (p === lists.length) return JSON.stringify(result) === JSON.stringify(lists);
+          const sizes = result.map((r) => r.length);
+          return JSON.stringify(sorted(result.flat() as number[])) === JSON.stringify(sorted(lists.flat())) && Math.max(...sizes) - Math.min(...sizes) <= 1;
+        },
+      ),
       { numRuns: runs },
     );
   });

@@ -2,261 +2,63 @@
 // rolling reduce, event-time windows (tumbling/sliding, allowed lateness) and the sink writer adapter.
 // Every operator pushes results to an Output (the next chained operator or the task's record writers).
 import {
-  MAX_WATERMARK,
-  MIN_WATERMARK,
   NO_TIMESTAMP,
   type Collector,
   type KeyedProcessFunction,
-  type KeySelector,
   type OnTimerContext,
-  type RuntimeContext,
   type SinkWriter,
   type TimerService,
   type TimeWindow,
 } from '../api/functions.js';
 import { parseWindowNamespace, windowMaxTimestamp, windowNamespace } from '../api/windows.js';
 import type { GraphNode, NodeOperator } from '../graph/job-graph.js';
-import type { KeyedStateBackend, KeyGroupRange } from '../state/backend.js';
-import { decodeKey, encodeKey } from '../state/key-codec.js';
-import { assignToKeyGroup, keyHashCode } from '../state/key-groups.js';
-import { InternalTimerService, KeyContext, KeyedStateStore, type InternalTimer, type TimeDomain } from '../state/keyed-state.js';
-import { MAX_RECORDS_PER_INPUT_RECORD } from './network.js';
+import type { InternalTimer, KeyedStateStore, TimeDomain } from '../state/keyed-state.js';
+import { KeyedUdfOperator } from './operators/keyed-udf-operator.js';
+import { BaseOperator, KeyedOperator, TimestampedCollector, type OperatorEnvironment, type StreamOperator } from './operator-base.js';
+import { instancePerSubtask, UserFunction } from './operators/user-function.js';
+import { ProcessOperator } from './operators/process-operator.js';
 
-export interface Output {
-  collect(value: unknown, timestamp_ms: number): void;
-  emitWatermark(watermark_ms: number): void;
-}
+export { BaseOperator, KeyedOperator, TimestampedCollector } from './operator-base.js';
+export type { OperatorEnvironment, Output, StreamOperator } from './operator-base.js';
 
-/** What the task gives its operators. */
-export interface OperatorEnvironment {
-  readonly subtask_index: number;
-  readonly parallelism: number;
-  readonly max_parallelism: number;
-  readonly key_group_range: KeyGroupRange;
-  now_ms(): number;
-  createKeyedBackend(operator_uid: string, range: KeyGroupRange, max_parallelism: number): KeyedStateBackend;
-  /** Asks for onProcessingTime to be called at (or after) `time_ms` of this process's clock. */
-  requestProcessingTimeWakeup(time_ms: number): void;
-  fail(message: string, detail?: Record<string, unknown>): never;
-}
-
-export interface StreamOperator {
-  readonly node: GraphNode;
-  output: Output;
-  open(): void;
-  processElement(value: unknown, timestamp_ms: number): void;
-  processWatermark(watermark_ms: number): void;
-  onProcessingTime(now_ms: number): void;
-  /** End of input: every element and the final watermark have been processed. */
-  finish(): void;
-  /** False while the operator cannot take input (a throttled sink). */
-  isAvailable(): boolean;
-  /** End of a task step. */
-  flush(): void;
-  /** The keyed state backend, for keyed operators (checkpoint hook: snapshot/restore through it). */
-  readonly keyed_backend?: KeyedStateBackend;
-  /** The watermark the operator has processed (timers up to it have fired); recorded in checkpoints of keyed operators. */
-  readonly current_watermark_ms?: number;
-  /** After the keyed backend was restored: rebuild in-memory indexes (timers). */
-  onRestored?(): void;
-}
-
-abstract class BaseOperator implements StreamOperator {
-  output!: Output;
-  current_watermark_ms = MIN_WATERMARK;
-
-  constructor(
-    readonly node: GraphNode,
-    protected readonly env: OperatorEnvironment,
-  ) {}
-
-  open(): void {}
-  abstract processElement(value: unknown, timestamp_ms: number): void;
-  processWatermark(watermark_ms: number): void {
-    this.current_watermark_ms = watermark_ms;
-    this.output.emitWatermark(watermark_ms);
-  }
-  onProcessingTime(_now_ms: number): void {}
-  finish(): void {}
-  isAvailable(): boolean {
-    return true;
-  }
-  flush(): void {}
-}
-
-class MapOperator extends BaseOperator {
-  constructor(
-    node: GraphNode,
-    env: OperatorEnvironment,
-    private readonly fn: (value: unknown) => unknown,
-  ) {
+export class MapOperator extends BaseOperator {
+  private readonly call: (value: unknown) => unknown;
+  constructor(node: GraphNode, env: OperatorEnvironment, fn: Extract<NodeOperator, { kind: 'map' }>['fn'], keyed_store?: KeyedStateStore) {
     super(node, env);
+    const instance = instancePerSubtask(fn);
+    this.udf = UserFunction.forOperator(instance, node, env, this.subtaskInfo(), keyed_store);
+    this.call = typeof instance === 'function' ? instance : (value) => instance.map(value);
   }
   processElement(value: unknown, timestamp_ms: number): void {
-    this.output.collect(this.fn(value), timestamp_ms);
+    this.output.collect(this.call(value), timestamp_ms);
   }
 }
 
-class FilterOperator extends BaseOperator {
-  constructor(
-    node: GraphNode,
-    env: OperatorEnvironment,
-    private readonly fn: (value: unknown) => boolean,
-  ) {
+export class FilterOperator extends BaseOperator {
+  private readonly call: (value: unknown) => boolean;
+  constructor(node: GraphNode, env: OperatorEnvironment, fn: Extract<NodeOperator, { kind: 'filter' }>['fn'], keyed_store?: KeyedStateStore) {
     super(node, env);
+    const instance = instancePerSubtask(fn);
+    this.udf = UserFunction.forOperator(instance, node, env, this.subtaskInfo(), keyed_store);
+    this.call = typeof instance === 'function' ? instance : (value) => instance.filter(value);
   }
   processElement(value: unknown, timestamp_ms: number): void {
-    if (this.fn(value)) this.output.collect(value, timestamp_ms);
+    if (this.call(value)) this.output.collect(value, timestamp_ms);
   }
 }
 
-/** A collector that stamps a fixed timestamp and bounds per-input fan-out (buffer bounds depend on it). */
-class TimestampedCollector implements Collector<unknown> {
-  timestamp_ms = NO_TIMESTAMP;
-  emitted = 0;
-  constructor(
-    private readonly operator: BaseOperator,
-    private readonly env: OperatorEnvironment,
-  ) {}
-  reset(timestamp_ms: number): void {
-    this.timestamp_ms = timestamp_ms;
-    this.emitted = 0;
-  }
-  collect(value: unknown): void {
-    if (++this.emitted > MAX_RECORDS_PER_INPUT_RECORD) {
-      this.env.fail('one input record produced too many output records', {
-        operator: this.operator.node.uid,
-        limit: MAX_RECORDS_PER_INPUT_RECORD,
-      });
-    }
-    this.operator.output.collect(value, this.timestamp_ms);
-  }
-}
-
-class FlatMapOperator extends BaseOperator {
+export class FlatMapOperator extends BaseOperator {
   private readonly collector = new TimestampedCollector(this, this.env);
-  constructor(
-    node: GraphNode,
-    env: OperatorEnvironment,
-    private readonly fn: (value: unknown, out: Collector<unknown>) => void,
-  ) {
+  private readonly call: (value: unknown, out: Collector<unknown>) => void;
+  constructor(node: GraphNode, env: OperatorEnvironment, fn: Extract<NodeOperator, { kind: 'flat_map' }>['fn'], keyed_store?: KeyedStateStore) {
     super(node, env);
+    const instance = instancePerSubtask(fn);
+    this.udf = UserFunction.forOperator(instance, node, env, this.subtaskInfo(), keyed_store);
+    this.call = typeof instance === 'function' ? instance : (value, out) => instance.flatMap(value, out);
   }
   processElement(value: unknown, timestamp_ms: number): void {
     this.collector.reset(timestamp_ms);
-    this.fn(value, this.collector);
-  }
-}
-
-/** Keyed operators: current key → key group (asserted inside this subtask's range), state store and timers. */
-abstract class KeyedOperator extends BaseOperator {
-  readonly keyed_backend: KeyedStateBackend;
-  protected readonly key_context = new KeyContext();
-  protected readonly store: KeyedStateStore;
-  protected readonly timers: InternalTimerService;
-  private requested_processing_wakeup_ms = MAX_WATERMARK;
-  /** This subtask's key groups and the operator's max parallelism, read once per record. */
-  private readonly key_group_start: number;
-  private readonly key_group_end: number;
-  private readonly max_parallelism: number;
-
-  constructor(
-    node: GraphNode,
-    env: OperatorEnvironment,
-    private readonly key_selector: KeySelector<unknown, unknown>,
-  ) {
-    super(node, env);
-    this.key_group_start = env.key_group_range.start;
-    this.key_group_end = env.key_group_range.end;
-    this.max_parallelism = node.max_parallelism;
-    this.keyed_backend = env.createKeyedBackend(node.uid, env.key_group_range, node.max_parallelism);
-    this.store = new KeyedStateStore(this.keyed_backend, this.key_context);
-    this.timers = new InternalTimerService(this.keyed_backend);
-  }
-
-  protected setKeyFromRecord(value: unknown): void {
-    const key = this.key_selector(value);
-    const encoded = encodeKey(key);
-    const key_group = assignToKeyGroup(keyHashCode(key, encoded), this.max_parallelism);
-    if (key_group < this.key_group_start || key_group > this.key_group_end) {
-      this.env.fail('record routed to a subtask that does not own its key group', {
-        operator: this.node.uid,
-        key_group,
-        range: this.env.key_group_range,
-        subtask: this.env.subtask_index,
-      });
-    }
-    this.key_context.set(key, encoded, key_group);
-    this.key_context.current_namespace = '';
-  }
-
-  protected setKeyFromTimer(timer: InternalTimer): void {
-    this.key_context.set(decodeKey(timer.key_encoded), timer.key_encoded, timer.key_group);
-    this.key_context.current_namespace = '';
-  }
-
-  protected registerTimer(domain: TimeDomain, timestamp_ms: number, namespace: string): void {
-    const c = this.key_context;
-    c.assertKeySet();
-    this.timers.register(domain, timestamp_ms, c.current_key_encoded, c.current_key_group, namespace);
-    if (domain === 'processing') this.scheduleProcessingWakeup();
-  }
-
-  protected deleteTimer(domain: TimeDomain, timestamp_ms: number, namespace: string): void {
-    const c = this.key_context;
-    c.assertKeySet();
-    this.timers.delete(domain, timestamp_ms, c.current_key_encoded, c.current_key_group, namespace);
-  }
-
-  private scheduleProcessingWakeup(): void {
-    const next = this.timers.peekTimestamp('processing');
-    if (next !== undefined && next < this.requested_processing_wakeup_ms) {
-      this.requested_processing_wakeup_ms = next;
-      this.env.requestProcessingTimeWakeup(next);
-    }
-  }
-
-  protected abstract onTimer(domain: TimeDomain, timer: InternalTimer): void;
-
-  /** Timers live in the backend; after a restore the heaps are rebuilt and processing-time wake-ups re-requested. */
-  onRestored(): void {
-    const groups: number[] = [];
-    for (let kg = this.env.key_group_range.start; kg <= this.env.key_group_range.end; kg++) groups.push(kg);
-    this.timers.rebuildFromBackend(groups);
-    this.requested_processing_wakeup_ms = MAX_WATERMARK;
-    this.scheduleProcessingWakeup();
-  }
-
-  override processWatermark(watermark_ms: number): void {
-    this.current_watermark_ms = watermark_ms;
-    for (let timer = this.timers.pollDue('event', watermark_ms); timer !== undefined; timer = this.timers.pollDue('event', watermark_ms)) {
-      this.setKeyFromTimer(timer);
-      this.onTimer('event', timer);
-    }
-    this.output.emitWatermark(watermark_ms);
-  }
-
-  override onProcessingTime(now_ms: number): void {
-    if (now_ms >= this.requested_processing_wakeup_ms) this.requested_processing_wakeup_ms = MAX_WATERMARK;
-    for (let timer = this.timers.pollDue('processing', now_ms); timer !== undefined; timer = this.timers.pollDue('processing', now_ms)) {
-      this.setKeyFromTimer(timer);
-      this.onTimer('processing', timer);
-    }
-    this.scheduleProcessingWakeup();
-  }
-
-  runtimeContext(): RuntimeContext {
-    const store = this.store;
-    return {
-      subtask_index: this.env.subtask_index,
-      parallelism: this.env.parallelism,
-      max_parallelism: this.node.max_parallelism,
-      getState: (name) => store.getState(name),
-      getListState: (name) => store.getListState(name),
-      getMapState: (name) => store.getMapState(name),
-      getReducingState: (name, reduce) => store.getReducingState(name, reduce),
-      getAggregatingState: (name, aggregate) => store.getAggregatingState(name, aggregate),
-    };
+    this.call(value, this.collector);
   }
 }
 
@@ -274,6 +76,7 @@ class KeyedProcessOperator extends KeyedOperator {
   ) {
     super(node, env, operator.key_selector);
     this.fn = operator.create_function();
+    this.udf = UserFunction.forOperator(this.fn, node, env, this.subtaskInfo(), this.store);
     const timer_service: TimerService = {
       currentWatermark: () => this.current_watermark_ms,
       currentProcessingTime: () => this.env.now_ms(),
@@ -287,11 +90,8 @@ class KeyedProcessOperator extends KeyedOperator {
       timestamp: () => this.element_timestamp_ms,
       timerService: () => timer_service,
       timeDomain: () => this.timer_domain,
+      output: (tag, value) => this.collector.collectSide(tag.id, value),
     };
-  }
-
-  override open(): void {
-    this.fn.open?.(this.runtimeContext());
   }
 
   processElement(value: unknown, timestamp_ms: number): void {
@@ -430,6 +230,23 @@ export class SinkOperator extends BaseOperator {
   }
 }
 
+/** A map, filter or flatMap operator; with `keyed_store`, its rich function may use keyed state. */
+export function createUdfOperator(
+  node: GraphNode,
+  env: OperatorEnvironment,
+  operator: Extract<NodeOperator, { kind: 'map' | 'filter' | 'flat_map' }>,
+  keyed_store?: KeyedStateStore,
+): BaseOperator {
+  switch (operator.kind) {
+    case 'map':
+      return new MapOperator(node, env, operator.fn, keyed_store);
+    case 'filter':
+      return new FilterOperator(node, env, operator.fn, keyed_store);
+    case 'flat_map':
+      return new FlatMapOperator(node, env, operator.fn, keyed_store);
+  }
+}
+
 /** Builds the operator for a non-source graph node (sinks get their writer from the task). */
 export function createOperator(
   node: GraphNode,
@@ -439,11 +256,11 @@ export function createOperator(
   const operator = node.operator;
   switch (operator.kind) {
     case 'map':
-      return new MapOperator(node, env, operator.fn);
     case 'filter':
-      return new FilterOperator(node, env, operator.fn);
     case 'flat_map':
-      return new FlatMapOperator(node, env, operator.fn);
+      return operator.key_selector !== undefined ? new KeyedUdfOperator(node, env, operator) : createUdfOperator(node, env, operator);
+    case 'process':
+      return new ProcessOperator(node, env, operator);
     case 'keyed_process':
       return new KeyedProcessOperator(node, env, operator);
     case 'keyed_reduce':

@@ -66,6 +66,8 @@ interface ChannelStateCollection {
 /** Test-only seam: rewrites the channel state a task puts into its snapshot (planted bugs). */
 export interface TaskSeams {
   channel_state?: (state: ChannelState) => ChannelState;
+  /** Replaces Flink's operator list state redistribution on restore (engine/state/operator-state.ts). */
+  operator_state_redistribution?: typeof redistributeOperatorState;
 }
 
 export interface TaskSnapshot {
@@ -82,7 +84,7 @@ export interface OperatorRestoreState {
   subtasks: OperatorSnapshot['state'][];
 }
 import { computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
-import { OperatorListState, redistributeOperatorListState, type OperatorStateMode } from '../state/operator-state.js';
+import { OperatorListState, redistributeOperatorState, type NamedListState, type OperatorStateMode } from '../state/operator-state.js';
 import type { KeyedStateHandle, SnapshotFile } from '../state/backend.js';
 import {
   type BufferedWatermark,
@@ -147,23 +149,48 @@ class ChainingOutput implements Output {
   collect(value: unknown, timestamp_ms: number): void {
     this.next.processElement(value, timestamp_ms);
   }
+  /** An operator followed by a chained one has no side-output consumers (side-output edges never chain). */
+  collectSide(): void {}
   emitWatermark(watermark_ms: number): void {
     this.next.processWatermark(watermark_ms);
   }
 }
 
-/** The chain's tail output: every record goes to every output edge's writer. */
+/**
+ * The chain's tail output: a main-output record goes to every main-output edge's writer, a side-output record to
+ * the writers of the edges reading that OutputTag; watermarks go to all (as Flink's RecordWriterOutput does).
+ */
 class WriterOutput implements Output {
   last_watermark_ms = MIN_WATERMARK;
   records_out = 0;
-  constructor(private readonly writers: RecordWriter[]) {}
+  private readonly main: RecordWriter[];
+  private readonly side = new Map<string, RecordWriter[]>();
+  constructor(
+    private readonly writers: RecordWriter[],
+    side_output_tags: readonly (string | undefined)[],
+  ) {
+    this.main = writers.filter((_, i) => side_output_tags[i] === undefined);
+    writers.forEach((writer, i) => {
+      const tag = side_output_tags[i];
+      if (tag === undefined) return;
+      const list = this.side.get(tag) ?? [];
+      list.push(writer);
+      this.side.set(tag, list);
+    });
+  }
   collect(value: unknown, timestamp_ms: number): void {
     this.records_out++;
-    const writers = this.writers;
+    const writers = this.main;
     if (writers.length === 1) {
       writers[0]!.emit(value, timestamp_ms);
       return;
     }
+    for (let i = 0; i < writers.length; i++) writers[i]!.emit(value, timestamp_ms);
+  }
+  collectSide(tag_id: string, value: unknown, timestamp_ms: number): void {
+    const writers = this.side.get(tag_id);
+    if (writers === undefined) return;
+    this.records_out++;
     for (let i = 0; i < writers.length; i++) writers[i]!.emit(value, timestamp_ms);
   }
   emitWatermark(watermark_ms: number): void {
@@ -289,7 +316,10 @@ export class Task implements OutputAvailabilityListener {
       }
     }
 
-    this.writer_output = new WriterOutput(this.writers);
+    this.writer_output = new WriterOutput(
+      this.writers,
+      vertex.output_edges.map((edge_index) => plan.edges[edge_index]!.side_output_tag),
+    );
     const operator_env: OperatorEnvironment = {
       subtask_index,
       parallelism: vertex.parallelism,
@@ -298,6 +328,9 @@ export class Task implements OutputAvailabilityListener {
       now_ms: () => host.now_ms(),
       createKeyedBackend: (uid, range, max_parallelism) => host.createKeyedBackend(uid, range, max_parallelism),
       requestProcessingTimeWakeup: (time_ms) => host.wakeAfter(this, Math.max(0, time_ms - host.now_ms())),
+      getOperatorListState: (uid, name, mode) => this.getOperatorListState(uid, name, mode),
+      restored: host.restored_checkpoint_id !== undefined && host.restored_checkpoint_id !== null,
+      task_name: vertex.name,
       fail,
     };
     const chained_nodes = vertex.node_ids.map((id) => graph.node(id));
@@ -337,6 +370,7 @@ export class Task implements OutputAvailabilityListener {
     if (this.writers.length > 0) return this.writer_output;
     return {
       collect: () => this.host.fail('records emitted by an operator without outputs', { task: this.key }),
+      collectSide: () => {},
       emitWatermark: () => {},
     };
   }
@@ -468,6 +502,15 @@ export class Task implements OutputAvailabilityListener {
     this.source?.reader.start();
     this.host.wake(this);
   }
+
+  /** The task is thrown away (job ended, attempt cancelled): user functions' close(), once. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.status === 'created') return;
+    for (const operator of this.operators) operator.close?.();
+  }
+  private disposed = false;
 
   onOutputAvailable(): void {
     if (this.status === 'running') this.host.wake(this);
@@ -1003,6 +1046,8 @@ export class Task implements OutputAvailabilityListener {
     for (const [reply_tag, writer] of this.checkpointed_writers) {
       if (this.writer_uids.has(reply_tag)) writer.snapshotState(checkpoint_id);
     }
+    const timestamp_ms = this.host.now_ms();
+    for (const operator of this.operators) operator.snapshotState?.(checkpoint_id, timestamp_ms);
     for (const node_id of this.vertex.node_ids) {
       const node = this.graph.node(node_id);
       const operator = this.operators.find((o) => o.node.id === node_id);
@@ -1061,19 +1106,21 @@ export class Task implements OutputAvailabilityListener {
         operator.keyed_backend.restore(handles, files);
         operator.onRestored?.();
       }
-      const by_name = new Map<string, { mode: 'even-split' | 'union'; lists: unknown[][] }>();
-      const ordered = [...state.subtasks].sort((a, b) => a.subtask_index - b.subtask_index);
-      for (const sub of ordered) {
+      const by_name = new Map<string, NamedListState & { lists: unknown[][] }>();
+      for (const sub of state.subtasks) {
         for (const list of sub.operator_state) {
-          const entry = by_name.get(list.name) ?? { mode: list.mode, lists: [] };
-          entry.lists.push(list.entries);
+          const mode: OperatorStateMode = list.mode === 'union' ? 'union' : 'split';
+          const entry = by_name.get(list.name) ?? { name: list.name, mode, lists: [] };
+          entry.lists[sub.subtask_index] = list.entries;
           by_name.set(list.name, entry);
         }
       }
-      for (const [name, { mode, lists }] of by_name) {
-        const local_mode: OperatorStateMode = mode === 'union' ? 'union' : 'split';
-        const mine = redistributeOperatorListState(lists, this.vertex.parallelism, local_mode)[this.subtask_index]!;
-        this.getOperatorListState<unknown>(node.uid, name, local_mode).update(mine);
+      const old_parallelism = Math.max(state.subtasks.length, ...state.subtasks.map((sub) => sub.subtask_index + 1));
+      for (const entry of by_name.values()) for (let i = 0; i < old_parallelism; i++) entry.lists[i] ??= [];
+      const redistribute = this.host.seams?.operator_state_redistribution ?? redistributeOperatorState;
+      const redistributed = redistribute([...by_name.values()], old_parallelism, this.vertex.parallelism);
+      for (const [name, lists] of redistributed) {
+        this.getOperatorListState<unknown>(node.uid, name, by_name.get(name)!.mode).update(lists[this.subtask_index]!);
       }
     }
   }
