@@ -8,6 +8,7 @@ import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { MAX_SCENARIO_FILE_BYTES, format_scenario_errors, validate_scenario_data } from '../scenarios/load.js';
 import { UsageError } from './errors.js';
 import type { JobUnderTest } from '../scenarios/job-under-test.js';
+import { failure_job_origin, type FailureJobOrigin } from '../scenarios/job-module.js';
 
 export const FAILURE_FORMAT = 'streamsim-failure';
 export const FAILURE_FORMAT_VERSION = 1;
@@ -31,22 +32,6 @@ export interface FailureFile {
   scenario: Scenario;
   /** A job from a module: where to find it again and what its source was (absent for built-in jobs). */
   job?: FailureJobOrigin;
-}
-
-export interface FailureJobOrigin {
-  /** The scenario file's directory, relative to the failure file's (the scenario's job.module is relative to it). */
-  scenario_dir: string;
-  module: string;
-  export: string;
-  /** sha256 of the job's source (the module and the local modules it imports) when the run failed. */
-  source_sha256: string;
-}
-
-/** Where a module job came from, as a failure file at `failure_path` records it. */
-export function failure_job_origin(job: JobUnderTest | undefined, scenario_file: string, failure_path: string): FailureJobOrigin | undefined {
-  if (job?.source === undefined) return undefined;
-  const scenario_dir = relative(dirname(failure_path), dirname(scenario_file)).split(sep).join('/');
-  return { scenario_dir: scenario_dir === '' ? '.' : scenario_dir, module: job.source.written, export: job.source.export, source_sha256: job.source.source_sha256 };
 }
 
 /** Quotes an argument for a POSIX shell when it needs it. */
@@ -86,7 +71,7 @@ export function write_failure_file(
   const dir = join(reports_dir, 'failures');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, failure_file_name(scenario.name, result.seed));
-  const origin = failure_job_origin(job, isAbsolute(scenario_file) ? scenario_file : join(cwd, scenario_file), path);
+  const origin = failure_job_origin(job, dirname(isAbsolute(scenario_file) ? scenario_file : join(cwd, scenario_file)), path);
   const failure: FailureFile = {
     format: FAILURE_FORMAT,
     version: FAILURE_FORMAT_VERSION,

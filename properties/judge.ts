@@ -202,7 +202,10 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         message:
           `${comparison.duplicates} duplicate(s), ${comparison.losses} lost and ${comparison.unexpected} unexpected record(s) ` +
           `against the oracle's ${comparison.expected_records}` +
-          (difference !== undefined ? `; first differing key ${difference.key}: expected ${short(difference.expected)}, got ${short(difference.actual)}` : ''),
+          (difference !== undefined
+            ? `; first differing key ${difference.key}, at its record ${difference.position + 1} (the oracle has ${difference.expected_records}, the sink ${difference.actual_records}): ` +
+              `expected ${short(difference.expected)}, got ${short(difference.actual)}${difference.position >= 2 ? ' (from record ' + String(difference.position - 1) + ')' : ''}`
+            : ''),
         time_ms: end_ms,
         detail: { duplicates: comparison.duplicates, losses: comparison.losses, unexpected: comparison.unexpected, key: difference?.key },
       };
