@@ -9,16 +9,23 @@ describe('failure_lines', () => {
   it('lists the violation, the seed and the replay command', () => {
     const result = run_scenario(scenario, { seed: 3, scenario_file: 'flaky.yaml' });
     expect(failure_lines(result, 'npx streamsim replay 3 flaky.yaml', 'f.json')).toEqual([
-      '  exactly_once_output violated at 1234 ms: fake violation of exactly_once_output',
+      '  exactly_once_output violated at 1.23 s: fake violation of exactly_once_output',
       '  seed: 3',
       '  replay: npx streamsim replay 3 flaky.yaml',
       '  failure file: f.json',
     ]);
   });
 
-  it('says when an expected violation did not happen', () => {
-    const result = { ...run_scenario(scenario, { seed: 1, scenario_file: 'x.yaml' }), expected_violation: 'liveness' as const, expectation_met: false };
-    expect(failure_lines(result, 'cmd')).toContain('  expected liveness to be violated, but it was not');
+  it('says when an expected violation did not happen, and how the property was judged instead', () => {
+    const passing = run_scenario(scenario, { seed: 1, scenario_file: 'x.yaml' });
+    const result = { ...passing, expected_violation: 'liveness' as const, expectation_met: false, outcome: 'violation' as const };
+    const lines = failure_lines(result, 'cmd');
+    expect(lines).toContain('  expected liveness to be violated, but it was not checked');
+    expect(lines.join('\n')).not.toMatch(/a property was violated/);
+    const held = { ...result, properties: [{ property: 'liveness' as const, status: 'pass' as const, checks: 1 }] };
+    expect(failure_lines(held, 'cmd')).toContain('  expected liveness to be violated, but it held (checked 1 time(s))');
+    const skipped = { ...result, properties: [{ property: 'liveness' as const, status: 'skipped' as const, checks: 0, message: 'unrestricted mode' }] };
+    expect(failure_lines(skipped, 'cmd')).toContain('  expected liveness to be violated, but it was not judged: unrestricted mode');
   });
 
   it('does not claim a missing expectation for a plain unexpected violation', () => {

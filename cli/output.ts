@@ -1,6 +1,7 @@
 // What the CLI prints: the per-run summary (reports/terminal.ts when present, a plain table otherwise), failure
 // lines with their replay commands, the catalogue table, and the swarm progress bar.
 import type { RunResult } from '../scenarios/result-format.js';
+import { violation_lines } from '../reports/evidence-text.js';
 
 export interface TextSink {
   write(text: string): unknown;
@@ -48,16 +49,14 @@ export function plain_run_table(results: readonly RunResult[]): string {
 /** The lines explaining one failed run: what broke, the seed, and the one command that replays it. */
 export function failure_lines(result: RunResult, replay_command: string, failure_file?: string): string[] {
   const lines: string[] = [];
-  if (result.outcome === 'violation') {
-    for (const violation of result.violations.slice(0, 5)) {
-      lines.push(`  ${violation.property} violated at ${violation.time_ms} ms: ${clean(violation.message)}`);
-    }
-    if (result.violations.length === 0) lines.push('  a property was violated');
-  }
   const expected = result.expected_violation;
+  const unexpected = result.violations.filter((violation) => violation.property !== expected);
+  for (const violation of unexpected.slice(0, 5)) lines.push(...violation_lines(violation).map(clean));
   if (!result.expectation_met && expected !== undefined && !result.violations.some((v) => v.property === expected)) {
-    lines.push(`  expected ${expected} to be violated, but it was not`);
-  } else if (!result.expectation_met && result.outcome === 'pass') {
+    const checked = result.properties.find((property) => property.property === expected);
+    const how = checked === undefined ? 'it was not checked' : checked.status === 'skipped' ? `it was not judged: ${checked.message ?? 'skipped'}` : `it held (checked ${checked.checks} time(s))`;
+    lines.push(`  expected ${expected} to be violated, but ${clean(how)}`);
+  } else if (!result.expectation_met && unexpected.length === 0) {
     lines.push('  the run did not meet its expectation');
   }
   lines.push(`  seed: ${result.seed}`, `  replay: ${replay_command}`);

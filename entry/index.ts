@@ -7,6 +7,10 @@ export * from '../engine/api/windows.js';
 export * from '../engine/api/rich-functions.js';
 export * from '../engine/api/side-output.js';
 export * from '../engine/api/state-descriptors.js';
+export * from '../engine/api/triggers.js';
+export * from '../engine/api/evictors.js';
+export * from '../engine/api/window-functions.js';
+export * from '../engine/api/windowed-stream.js';
 export * from '../engine/api/job.js';
 
 export type { LogRecord, TopicConfig } from '../engine/connectors/log-broker.js';

@@ -94,7 +94,7 @@ function surely_same_json(a: unknown, b: unknown, depth = 0): boolean {
 }
 
 /** JSON.stringify(a) === JSON.stringify(b), without stringifying when the structures are plainly equal. */
-function same_json(a: unknown, b: unknown): boolean {
+export function same_json(a: unknown, b: unknown): boolean {
   return surely_same_json(a, b) || JSON.stringify(a) === JSON.stringify(b);
 }
 
@@ -149,7 +149,7 @@ export class FinalOutputComparison {
   private readonly grouped_earlier = new WeakMap<readonly unknown[], GroupedOutput>();
 
   constructor(
-    private readonly expected_by_key: GroupedOutput,
+    readonly expected_by_key: GroupedOutput,
     private readonly final_output: readonly unknown[],
     private readonly key_of: (record: unknown) => string,
   ) {

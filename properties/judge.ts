@@ -6,7 +6,10 @@ import type { RunPlan } from '../scenarios/run/plan.js';
 import type { SimulationEvidence } from '../scenarios/runner.js';
 import { check_checkpoint_invariants } from './checkpoint-invariants.js';
 import { diff_state, FinalOutputComparison, is_at_least_once, is_at_most_once, is_exactly_once, losses_by_output_id } from './compare.js';
-import { evaluateOracle, groupByKey } from './oracle.js';
+import { evaluateOracle, groupByKey, type OracleResult } from './oracle.js';
+import { evidence_summary, output_evidence } from './evidence.js';
+import type { OutputDivergence } from './output-watch.js';
+import { format_ms } from '../scenarios/units.js';
 import { decode_metadata } from '../engine/checkpoint/metadata.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { checkpoint_keyed_state, RestoreChecker, type RestoreCapture } from './restore-check.js';
@@ -26,6 +29,10 @@ export interface RunEvidence extends SimulationEvidence {
   final_checkpoint: RestoreCapture | undefined;
   /** The trace hash of the determinism re-run, when this seed was re-run. */
   determinism_rerun_hash: string | undefined;
+  /** The oracle, when a check already evaluated it while the job ran. */
+  oracle?: OracleResult | undefined;
+  /** The first committed record that left its key's oracle sequence, as a check watching the output saw it. */
+  output_divergence?: OutputDivergence | undefined;
 }
 
 /**
@@ -103,7 +110,8 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   const aborted = evidence.invariant !== undefined;
 
   const spec = evidence.view.run.spec;
-  const oracle = evaluateOracle(job.build, spec.params, evidence.view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism });
+  const oracle =
+    evidence.oracle ?? evaluateOracle(job.build, spec.params, evidence.view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism });
   const oracle_output = oracle.outputs.get(job.sink_uid) ?? [];
   // An idempotent sink's external effect is its upsert table: the oracle's last record per output id.
   const expected_output =
@@ -119,6 +127,18 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
 
   // Output: at every recovery (output so far) and at the end (complete output).
   const output_properties: PropertyName[] = ['exactly_once_output', 'at_least_once_output', 'at_most_once_output'];
+  const evidence_input = {
+    expected_by_key: final_comparison.expected_by_key,
+    key_of: job.outputKey,
+    ledger: evidence.output_ledger,
+    faults: evidence.faults,
+  };
+  // Exactly-once output broke when the first committed record left its key's sequence (a check watched for it).
+  const divergence = evidence.output_divergence;
+  const first_seen = (message: string, time_ms: number): { message: string; time_ms: number } =>
+    divergence === undefined || divergence.time_ms >= time_ms
+      ? { message, time_ms }
+      : { message: `${message}; first seen at ${format_ms(divergence.time_ms)} (key ${divergence.key} at #${divergence.position})`, time_ms: divergence.time_ms };
   for (const property of output_properties) {
     if (!wanted.has(property)) continue;
     if (aborted) {
@@ -133,10 +153,11 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         checks++;
         const bad = final_comparison.first_non_prefix_key(snapshot.output);
         if (bad !== undefined && failed === undefined) {
+          const found = output_evidence({ ...evidence_input, output: snapshot.output, so_far: true });
           failed = {
-            message: `at the recovery at ${snapshot.time_ms} ms, output for key ${bad.key} is not a prefix of the oracle's: expected ${short(bad.expected)}, got ${short(bad.actual)}`,
-            time_ms: snapshot.time_ms,
-            detail: { key: bad.key, expected: bad.expected, actual: bad.actual },
+            ...first_seen(`at the recovery at ${format_ms(snapshot.time_ms)}, the output so far is not a per-key prefix of the oracle's: ${evidence_summary(found)}`, snapshot.time_ms),
+            detail: { key: bad.key },
+            evidence: found,
           };
         }
       }
@@ -152,8 +173,9 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
           add(property, 'pass', checks, `the job ended ${evidence.final_status}: the output so far is a per-key prefix of the oracle's${note_suffix}`);
           continue;
         }
-        const message = `the job ended ${evidence.final_status} with output for key ${bad.key} that is not a prefix of the oracle's: expected ${short(bad.expected)}, got ${short(bad.actual)}`;
-        add(property, 'fail', checks, message + note_suffix, { message, time_ms: end_ms, detail: { key: bad.key, expected: bad.expected, actual: bad.actual } });
+        const found = output_evidence({ ...evidence_input, output: evidence.final_output, so_far: true });
+        const message = `the job ended ${evidence.final_status} with output that is not a per-key prefix of the oracle's: ${evidence_summary(found)}`;
+        add(property, 'fail', checks, message + note_suffix, { ...first_seen(message, end_ms), detail: { key: bad.key }, evidence: found });
         continue;
       }
       add(property, 'skipped', checks, `the job ended ${evidence.final_status}, so its output is incomplete; checked ${checks} recovery point(s)${note_suffix}`);
@@ -198,16 +220,20 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     }
     if (!ok && failed === undefined) {
       const difference = comparison.first_difference;
+      const found = evidence.view.run.engine_sink_kind === 'idempotent' ? undefined : output_evidence({ ...evidence_input, output: evidence.final_output });
+      const message =
+        found !== undefined
+          ? evidence_summary(found)
+          : `${comparison.duplicates} duplicate(s), ${comparison.losses} lost and ${comparison.unexpected} unexpected record(s) ` +
+            `against the oracle's ${comparison.expected_records}` +
+            (difference !== undefined
+              ? `; first differing key ${difference.key}, at its record ${difference.position + 1} (the oracle has ${difference.expected_records}, the sink ${difference.actual_records}): ` +
+                `expected ${short(difference.expected)}, got ${short(difference.actual)}${difference.position >= 2 ? ` (from record ${difference.position - 1})` : ''}`
+              : '');
       failed = {
-        message:
-          `${comparison.duplicates} duplicate(s), ${comparison.losses} lost and ${comparison.unexpected} unexpected record(s) ` +
-          `against the oracle's ${comparison.expected_records}` +
-          (difference !== undefined
-            ? `; first differing key ${difference.key}, at its record ${difference.position + 1} (the oracle has ${difference.expected_records}, the sink ${difference.actual_records}): ` +
-              `expected ${short(difference.expected)}, got ${short(difference.actual)}${difference.position >= 2 ? ' (from record ' + String(difference.position - 1) + ')' : ''}`
-            : ''),
-        time_ms: end_ms,
+        ...(property === 'exactly_once_output' ? first_seen(message, end_ms) : { message, time_ms: end_ms }),
         detail: { duplicates: comparison.duplicates, losses: comparison.losses, unexpected: comparison.unexpected, key: difference?.key },
+        ...(found !== undefined ? { evidence: found } : {}),
       };
     }
     const engine_sink = evidence.view.run.engine_sink_kind;

@@ -15,7 +15,6 @@
 import type { JobFactory } from '../engine/api/environment.js';
 import { StreamExecutionEnvironment } from '../engine/api/environment.js';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type Collector, type KeySelector, type OnTimerContext, type TimerService } from '../engine/api/functions.js';
-import { parseWindowNamespace, windowMaxTimestamp, windowNamespace } from '../engine/api/windows.js';
 import { LogSource, splitId } from '../engine/connectors/log-source.js';
 import type { LogRecord } from '../engine/connectors/log-broker.js';
 import type { GraphNode, NodeOperator } from '../engine/graph/job-graph.js';
@@ -29,6 +28,7 @@ import { LsmKeyedStateBackend } from '../engine/state/lsm/lsm-backend.js';
 import type { CheckpointMetadata } from '../engine/checkpoint/metadata.js';
 import type { PartitionOffset } from '../engine/connectors/log-source.js';
 import { UserFunction } from '../engine/task/operators/user-function.js';
+import { WindowLogic, type WindowHost } from '../engine/task/operators/window/window-logic.js';
 import { ElementStream, OperatorOutputs, OracleOperatorState, OracleStreams, oracleSubtaskInfo } from './oracle-streams.js';
 import { evaluateUdfNode } from './oracle-udf.js';
 
@@ -292,37 +292,38 @@ class KeyedEvaluation {
     return this.out;
   }
 
+  /** The engine's window logic over this evaluation's state and timers; event-time timers fire at the final watermark. */
   private runWindows(op: Extract<NodeOperator, { kind: 'window' }>, inputs: ElementStream): ElementStream {
-    const contents =
-      op.aggregate !== undefined
-        ? this.store.getAggregatingState<unknown, unknown, unknown>('_window', op.aggregate, true)
-        : this.store.getReducingState<unknown>('_window', op.reduce!, true);
-    const lateness = op.allowed_lateness_ms;
+    let out_ts = NO_TIMESTAMP;
+    const c = this.context;
+    const host: WindowHost = {
+      key_context: c,
+      store: this.store,
+      backend: this.backend,
+      currentWatermark: () => this.watermark_ms,
+      currentProcessingTime: () => 0,
+      registerTimer: (domain, ts, namespace) => this.timers.register(domain, ts, c.current_key_encoded, c.current_key_group, namespace),
+      deleteTimer: (domain, ts, namespace) => this.timers.delete(domain, ts, c.current_key_encoded, c.current_key_group, namespace),
+      resetOutput: (ts) => {
+        out_ts = ts;
+      },
+      collect: (value) => this.emit(value, out_ts),
+      collectSide: (tag_id, value) => this.emitSide(tag_id, value, out_ts),
+    };
+    const logic = new WindowLogic(op, host);
+    const udf = new UserFunction(logic.user_function, oracleSubtaskInfo(this.node), this.operator_state, this.store);
+    udf.open();
     for (let i = 0; i < inputs.values.length; i++) {
       const value = inputs.values[i];
-      const timestamp_ms = inputs.timestamps_ms[i]!;
-      if (timestamp_ms === NO_TIMESTAMP) throw new Error('oracle: window input without timestamp');
-      const key = op.key_selector(value);
-      for (const window of op.assigner.assignWindows(timestamp_ms)) {
-        const namespace = windowNamespace(window);
-        this.setKey(key, namespace);
-        contents.add(value);
-        const c = this.context;
-        this.timers.register('event', windowMaxTimestamp(window), c.current_key_encoded, c.current_key_group, namespace);
-        if (lateness > 0) this.timers.register('event', windowMaxTimestamp(window) + lateness, c.current_key_encoded, c.current_key_group, namespace);
-      }
+      this.setKey(op.key_selector(value));
+      logic.processElement(value, inputs.timestamps_ms[i]!);
     }
     this.fireEventTimers((t) => {
-      const window = parseWindowNamespace(t.namespace);
-      if (t.timestamp_ms === windowMaxTimestamp(window)) {
-        const result = contents.get();
-        if (result !== undefined) {
-          const value = op.window_function === undefined ? result : op.window_function(this.context.current_key, window, result);
-          this.emit(value, windowMaxTimestamp(window));
-        }
-      }
-      if (t.timestamp_ms === windowMaxTimestamp(window) + lateness) contents.clear();
+      c.current_namespace = '';
+      logic.onTimer('event', t.timestamp_ms, t.namespace);
     });
+    udf.snapshotState(0, 0);
+    udf.close();
     return this.out;
   }
 

@@ -3,13 +3,16 @@
 // against the oracle (judge.ts) and builds the result. Only wall_ms reads a clock.
 import { performance } from 'node:perf_hooks';
 import type { TraceSink, World } from '../sim/index.js';
-import { RUN_RESULT_FORMAT, RUN_RESULT_FORMAT_VERSION, type RunResult } from '../scenarios/result-format.js';
+import { RUN_RESULT_FORMAT, RUN_RESULT_FORMAT_VERSION, type CheckpointSummary, type RecoverySummary, type RunResult } from '../scenarios/result-format.js';
 import { DETERMINISM_SAMPLE_EVERY, replay_command, simulate, TraceFile, type RunScenarioOptions, type RunUnderCheck, type SimulateHooks } from '../scenarios/runner.js';
 import { plan_run, type RunPlan } from '../scenarios/run/plan.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { check_checkpoint_invariants, type CheckpointFacts } from './checkpoint-invariants.js';
-import { evaluate_run, type RunEvidence } from './judge.js';
+import { evaluate_run, type Judgement, type RunEvidence } from './judge.js';
 import { capture_checkpoint, type RestoreCapture } from './restore-check.js';
+import { evaluateOracle, groupByKey, type OracleResult } from './oracle.js';
+import { OutputWatch, type OutputDivergence } from './output-watch.js';
+import { format_ms, round_ms } from '../scenarios/units.js';
 
 export type RunHooks = Pick<SimulateHooks, 'on_world' | 'seams'>;
 
@@ -26,22 +29,39 @@ export function run_scenario_with(scenario: Scenario, options: RunScenarioOption
   const trace: TraceSink = trace_file === undefined ? 'none' : { lines: (line) => trace_file.line(line) };
   try {
     const checks = new RunChecks();
-    const simulated = simulate(plan, options.seed, trace, { ...hooks, attach_checks: (run) => checks.attach(run) });
-    let determinism_rerun_hash: string | undefined;
-    if (plan.properties.includes('determinism') || options.seed % DETERMINISM_SAMPLE_EVERY === 0) {
-      // Determinism checks itself: the same seed again, without a trace file and without checks, must give the same
-      // trace hash.
-      determinism_rerun_hash = simulate(plan, options.seed, 'none', hooks.seams === undefined ? {} : { seams: hooks.seams }).trace_hash;
-    }
-    const evidence: RunEvidence = {
-      ...simulated,
-      restores: checks.restores,
-      checkpoints_after_restores: checks.checkpoints_after_restores,
-      store_checks: checks.store_checks,
-      final_checkpoint: checks.final_checkpoint,
-      determinism_rerun_hash,
-    };
-    return build_result(plan, options, evidence, performance.now() - wall_start_ms);
+    let judged: { evidence: RunEvidence; judgement: Judgement } | undefined;
+    simulate(plan, options.seed, trace, {
+      ...hooks,
+      attach_checks: (run) => checks.attach(run),
+      before_end: (simulated) => {
+        let determinism_rerun_hash: string | undefined;
+        if (plan.properties.includes('determinism') || options.seed % DETERMINISM_SAMPLE_EVERY === 0) {
+          // Determinism checks itself: the same seed again, without a trace file and without checks, must give the same
+          // trace hash.
+          determinism_rerun_hash = simulate(plan, options.seed, 'none', hooks.seams === undefined ? {} : { seams: hooks.seams }).trace_hash;
+        }
+        const evidence: RunEvidence = {
+          ...simulated,
+          restores: checks.restores,
+          checkpoints_after_restores: checks.checkpoints_after_restores,
+          store_checks: checks.store_checks,
+          final_checkpoint: checks.final_checkpoint,
+          determinism_rerun_hash,
+          oracle: checks.oracle,
+          output_divergence: checks.output_watch?.first,
+        };
+        const judgement = evaluate_run(evidence);
+        judged = { evidence, judgement };
+        // Violations the checks watching the run did not record when they happened go into the trace now, before 'end'.
+        const world = simulated.view.run.world;
+        for (const violation of judgement.violations) {
+          if (checks.recorded.has(`${violation.property}@${violation.time_ms}`) || violation.property === 'engine_invariants') continue;
+          world.record_violation(violation.property, violation.message, { source: 'end', found_at_ms: round_ms(violation.time_ms) });
+        }
+      },
+    });
+    if (judged === undefined) throw new Error('run_scenario: the run ended without being judged');
+    return build_result(plan, options, judged.evidence, judged.judgement, performance.now() - wall_start_ms);
   } finally {
     trace_file?.close();
   }
@@ -63,10 +83,17 @@ class RunChecks {
   readonly store_checks: RunEvidence['store_checks'] = { checks: 0, findings: [] };
   /** The newest completed checkpoint as the store held it when the job reached FINISHED (before its clean-up). */
   final_checkpoint: RestoreCapture | undefined;
+  /** The oracle, when a check needed it while the job ran (the judge reuses it). */
+  oracle: OracleResult | undefined;
+  /** Exactly-once output watched as it is committed (appending sinks). */
+  output_watch: OutputWatch | undefined;
+  /** Violations already written into the trace when they happened: `property@time_ms`. */
+  readonly recorded = new Set<string>();
 
   attach(run: RunUnderCheck): void {
     const { observer, view } = run;
     const world = view.run.world;
+    this.watch_output(run);
     // The same facts serve every store check: the observer's list of completed paths grows in place.
     const store_facts: CheckpointFacts = {
       triggered_ids: [],
@@ -114,13 +141,54 @@ class RunChecks {
     });
   }
 
+  /**
+   * Exactly-once output of an appending sink: every key's committed records follow the oracle's sequence at every
+   * moment, so the first record that leaves it is when the property broke; a 'violation' record marks it in the trace.
+   */
+  private watch_output(run: RunUnderCheck): void {
+    const { plan, view } = run;
+    const spec = view.run.spec;
+    const job = view.run.job;
+    if (!plan.properties.includes('exactly_once_output') || view.run.engine_sink_kind === 'idempotent') return;
+    this.oracle = evaluateOracle(job.build, spec.params, view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism });
+    const watch = new OutputWatch(groupByKey(this.oracle.outputs.get(job.sink_uid) ?? [], job.outputKey), job.outputKey);
+    this.output_watch = watch;
+    // Only when the engine writes through the sink the scenario names: otherwise the judge may not hold it to exactly-once.
+    const record = view.run.engine_sink_kind === plan.sink_kind;
+    const world = view.run.world;
+    run.after_each_event(() => {
+      const found = watch.check(view.collected_output(), world.now_ms);
+      if (found === undefined || !record) return;
+      this.recorded.add(`exactly_once_output@${found.time_ms}`);
+      world.record_violation('exactly_once_output', output_divergence_message(found), {
+        key: found.key,
+        position: found.position,
+        output_index: found.output_index,
+        expected: found.expected ?? null,
+        actual: found.actual,
+      });
+    });
+  }
+
   /** Every file a retained checkpoint references is still in the checkpoint store (unless storage faults ran). */
   private check_store(world: World, facts: CheckpointFacts, time_ms: number): void {
     if (this.store_checks.findings.length > 0 || world.faults().some((fault) => fault.kind.startsWith('storage_'))) return;
     const result = check_checkpoint_invariants(facts);
     this.store_checks.checks += result.checks;
-    for (const finding of result.findings) this.store_checks.findings.push({ ...finding, time_ms });
+    for (const finding of result.findings) {
+      this.store_checks.findings.push({ ...finding, time_ms });
+      if (this.store_checks.findings.length === 1) {
+        this.recorded.add(`checkpoint_invariants@${time_ms}`);
+        world.record_violation('checkpoint_invariants', finding.message, { detail: finding.detail });
+      }
+    }
   }
+}
+
+/** The moment a key's committed output left the oracle's sequence, in words. */
+export function output_divergence_message(found: OutputDivergence): string {
+  const expected = found.expected === undefined ? 'no record there' : JSON.stringify(found.expected);
+  return `at ${format_ms(found.time_ms)} key ${found.key}'s committed output left the oracle's sequence at #${found.position}: expected ${expected}, got ${JSON.stringify(found.actual)}`;
 }
 
 /** Faults after which a recovery is detected: the process (or its links) stopped answering. */
@@ -143,8 +211,34 @@ function attribute_recoveries(evidence: RunEvidence, per_recovery_duplicates: re
   });
 }
 
-function build_result(plan: RunPlan, options: RunScenarioOptions, evidence: RunEvidence, wall_ms: number): RunResult {
-  const judged = evaluate_run(evidence);
+/** Virtual times without float noise (at most three decimals), as every report shows them. */
+function round_checkpoint(checkpoint: CheckpointSummary): CheckpointSummary {
+  const out: CheckpointSummary = {
+    ...checkpoint,
+    trigger_ms: round_ms(checkpoint.trigger_ms),
+    alignment_ms: round_ms(checkpoint.alignment_ms),
+    snapshot_ms: round_ms(checkpoint.snapshot_ms),
+    persist_ms: round_ms(checkpoint.persist_ms),
+    coordination_ms: round_ms(checkpoint.coordination_ms),
+  };
+  if (checkpoint.end_ms !== undefined) out.end_ms = round_ms(checkpoint.end_ms);
+  return out;
+}
+
+function round_recovery(recovery: RecoverySummary): RecoverySummary {
+  return {
+    ...recovery,
+    start_ms: round_ms(recovery.start_ms),
+    end_ms: round_ms(recovery.end_ms),
+    detect_ms: round_ms(recovery.detect_ms),
+    redeploy_ms: round_ms(recovery.redeploy_ms),
+    load_state_ms: round_ms(recovery.load_state_ms),
+    reset_source_ms: round_ms(recovery.reset_source_ms),
+    reset_sink_ms: round_ms(recovery.reset_sink_ms),
+  };
+}
+
+function build_result(plan: RunPlan, options: RunScenarioOptions, evidence: RunEvidence, judged: Judgement, wall_ms: number): RunResult {
   const scenario = plan.scenario;
   const expected = scenario.expect_violation;
   const violated = new Set(judged.violations.map((violation) => violation.property));
@@ -165,7 +259,7 @@ function build_result(plan: RunPlan, options: RunScenarioOptions, evidence: RunE
     outcome: expectation_met ? 'pass' : 'violation',
     expectation_met,
     properties: judged.properties,
-    violations: judged.violations,
+    violations: judged.violations.map((violation) => ({ ...violation, time_ms: round_ms(violation.time_ms) })),
     job: {
       name: plan.job_name,
       final_status: evidence.final_status,
@@ -175,12 +269,12 @@ function build_result(plan: RunPlan, options: RunScenarioOptions, evidence: RunE
     },
     sink: { kind: plan.sink_kind, committed_records: evidence.final_output.length, duplicates: judged.duplicates, losses: judged.losses },
     checkpointing_mode: plan.checkpointing_mode,
-    checkpoints: [...evidence.observer.checkpoints.values()],
-    recoveries: attribute_recoveries(evidence, judged.per_recovery_duplicates),
-    faults: evidence.faults,
+    checkpoints: evidence.observer.checkpoint_history.map(round_checkpoint),
+    recoveries: attribute_recoveries(evidence, judged.per_recovery_duplicates).map(round_recovery),
+    faults: evidence.faults.map((fault) => ({ ...fault, time_ms: round_ms(fault.time_ms) })),
     throughput: evidence.throughput,
     probes: evidence.probes,
-    virtual_duration_ms: evidence.virtual_duration_ms,
+    virtual_duration_ms: round_ms(evidence.virtual_duration_ms),
     wall_ms: Math.round(wall_ms),
     events: evidence.events,
     replay_command: replay_command(options.seed, options.scenario_file),

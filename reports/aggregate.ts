@@ -14,9 +14,11 @@ export interface DeliveryCell {
   sink_kind: SinkKind;
   checkpointing_mode: CheckpointingMode;
   runs: number;
-  /** Runs whose sink reported neither duplicates nor losses. */
+  /** Runs whose output was judged and was exactly the oracle's: no output property failed, no duplicates, no losses. */
   exactly_once_runs: number;
-  /** exactly_once_runs / runs; null when no run had this combination. */
+  /** Runs whose output no output property judged (every one skipped, e.g. a job that never finished). */
+  not_judged_runs: number;
+  /** exactly_once_runs / (runs - not_judged_runs); null when no run of this combination was judged. */
   exactly_once_rate: number | null;
   recoveries: number;
   duplicates: number;
@@ -69,9 +71,21 @@ export function run_failed(result: RunResult): boolean {
   return result.outcome === 'violation' || (result.expected_violation !== undefined && !result.expectation_met);
 }
 
-/** A run was exactly-once at its sink when the sink saw no duplicates and no losses. */
+const OUTPUT_PROPERTIES: ReadonlySet<string> = new Set(['exactly_once_output', 'at_least_once_output', 'at_most_once_output']);
+
+/**
+ * How a run delivered: exactly once when an output property judged it and none failed, with no duplicates and no
+ * losses at the sink; not judged when every output property was skipped (nothing to claim either way).
+ */
+export function run_delivery(result: RunResult): 'exactly_once' | 'not_exactly_once' | 'not_judged' {
+  const output = result.properties.filter((property) => OUTPUT_PROPERTIES.has(property.property));
+  if (output.some((property) => property.status === 'fail') || result.sink.duplicates > 0 || result.sink.losses > 0) return 'not_exactly_once';
+  return output.some((property) => property.status === 'pass') ? 'exactly_once' : 'not_judged';
+}
+
+/** A run was exactly-once at its sink: judged so by an output property, with no duplicates and no losses. */
 export function run_exactly_once(result: RunResult): boolean {
-  return result.sink.duplicates === 0 && result.sink.losses === 0;
+  return run_delivery(result) === 'exactly_once';
 }
 
 export function failure_reasons(result: RunResult): string[] {
@@ -107,6 +121,7 @@ export function aggregate_swarm(results: readonly RunResult[], options: Aggregat
         checkpointing_mode,
         runs: 0,
         exactly_once_runs: 0,
+        not_judged_runs: 0,
         exactly_once_rate: null,
         recoveries: 0,
         duplicates: 0,
@@ -150,13 +165,15 @@ export function aggregate_swarm(results: readonly RunResult[], options: Aggregat
     }
     const cell = cell_for(result.sink.kind, result.checkpointing_mode);
     cell.runs += 1;
-    if (run_exactly_once(result)) cell.exactly_once_runs += 1;
+    const delivery = run_delivery(result);
+    if (delivery === 'exactly_once') cell.exactly_once_runs += 1;
+    if (delivery === 'not_judged') cell.not_judged_runs += 1;
     cell.recoveries += result.recoveries.length;
     cell.duplicates += result.sink.duplicates;
     cell.losses += result.sink.losses;
   }
   for (const cell of cells.values()) {
-    cell.exactly_once_rate = ratio_or_null(cell.exactly_once_runs, cell.runs);
+    cell.exactly_once_rate = ratio_or_null(cell.exactly_once_runs, cell.runs - cell.not_judged_runs);
     cell.duplicates_per_recovery = ratio_or_null(cell.duplicates, cell.recoveries);
     cell.losses_per_recovery = ratio_or_null(cell.losses, cell.recoveries);
   }

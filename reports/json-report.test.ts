@@ -2,6 +2,9 @@
 // not, and run-result.schema.json lists exactly the fields of scenarios/result-format.ts.
 import { describe, expect, it } from 'vitest';
 import type {
+  KeyDivergence,
+  OutputEvidence,
+  RecordOrigin,
   CheckpointSummary,
   CheckpointingMode,
   FaultSummary,
@@ -35,11 +38,19 @@ const job_keys: KeyTable<RunResult['job']> = {
 };
 const sink_keys: KeyTable<RunResult['sink']> = { kind: 'required', committed_records: 'required', duplicates: 'required', losses: 'required' };
 const property_result_keys: KeyTable<PropertyResult> = { property: 'required', status: 'required', checks: 'required', message: 'optional' };
-const violation_keys: KeyTable<Violation> = { property: 'required', message: 'required', time_ms: 'required', detail: 'optional' };
+const violation_keys: KeyTable<Violation> = { property: 'required', message: 'required', time_ms: 'required', detail: 'optional', evidence: 'optional' };
+const evidence_keys: KeyTable<OutputEvidence> = {
+  expected_records: 'required', delivered_records: 'required', keys_differing: 'required', lost: 'required', duplicated: 'required',
+  unexpected: 'required', divergences: 'required',
+};
+const origin_keys: KeyTable<RecordOrigin> = {
+  txn_id: 'required', checkpoint_id: 'required', attempt: 'required', what: 'required', time_ms: 'required', records: 'required', fault_before: 'required',
+};
+const divergence_keys: KeyTable<KeyDivergence> = { key: 'required', position: 'required', expected: 'required', actual: 'required', committed_ms: 'optional' };
 const checkpoint_keys: KeyTable<CheckpointSummary> = {
   checkpoint_id: 'required', kind: 'required', status: 'required', trigger_ms: 'required', end_ms: 'optional',
   abort_reason: 'optional', size_bytes: 'required', alignment_ms: 'required', snapshot_ms: 'required',
-  persist_ms: 'required', coordination_ms: 'required',
+  persist_ms: 'required', coordination_ms: 'required', submission: 'optional',
 };
 const recovery_keys: KeyTable<RecoverySummary> = {
   start_ms: 'required', end_ms: 'required', reason: 'required', restored_checkpoint_id: 'required',
@@ -89,6 +100,9 @@ describe('run-result.schema.json', () => {
     expect_schema_matches(schema.definitions.checkpoint_summary, checkpoint_keys, 'CheckpointSummary');
     expect_schema_matches(schema.definitions.recovery_summary, recovery_keys, 'RecoverySummary');
     expect_schema_matches(schema.definitions.fault_summary, fault_keys, 'FaultSummary');
+    expect_schema_matches(schema.definitions.output_evidence, evidence_keys, 'OutputEvidence');
+    expect_schema_matches(schema.definitions.record_origin, origin_keys, 'RecordOrigin');
+    expect_schema_matches(schema.definitions.key_divergence, divergence_keys, 'KeyDivergence');
   });
 
   it('enumerates exactly the property names, sink kinds, checkpointing modes and job statuses of the types', () => {

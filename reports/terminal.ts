@@ -91,24 +91,35 @@ function render_aggregate(aggregate: SwarmAggregate, color: boolean): string[] {
   );
   const hit = aggregate.coverage.probes.filter((p) => p.total_hits > 0);
   lines.push(
-    `Coverage: ${hit.length}/${aggregate.coverage.probes.length} probes hit` +
-      (hit.length > 0 ? ` (${hit.map((p) => `${sanitize_terminal_text(p.name)} ${p.total_hits} in ${p.runs_hit} runs`).join(', ')})` : ''),
+    aggregate.coverage.probes.length === 0
+      ? 'Coverage: no probes declared or reported'
+      : `Coverage: ${hit.length}/${aggregate.coverage.probes.length} probes hit` +
+          (hit.length > 0 ? ` (${hit.map((p) => `${sanitize_terminal_text(p.name)} ${p.total_hits} in ${p.runs_hit} runs`).join(', ')})` : ''),
   );
   for (const name of aggregate.coverage.never_hit) {
     lines.push(paint(`  finding: probe ${sanitize_terminal_text(name)} was never hit`, 'yellow'));
   }
-  lines.push('', 'Delivery by sink kind × checkpointing mode:');
-  const delivery_rows = aggregate.delivery.map((cell): Cell[] => [
+  // The JSON report keeps the whole grid; the terminal shows the combinations that ran.
+  lines.push('', 'Delivery by sink kind × checkpointing mode (exactly-once: output judged and equal to the oracle\'s):');
+  const delivery_rows = aggregate.delivery.filter((cell) => cell.runs > 0).map((cell): Cell[] => [
     { text: cell.sink_kind },
     { text: cell.checkpointing_mode },
     { text: String(cell.runs) },
-    { text: cell.runs === 0 ? '-' : `${cell.exactly_once_runs}/${cell.runs} (${format_rate(cell.exactly_once_rate)})` },
+    {
+      text:
+        cell.runs === cell.not_judged_runs
+          ? 'not judged'
+          : `${cell.exactly_once_runs}/${cell.runs - cell.not_judged_runs} (${format_rate(cell.exactly_once_rate)})` +
+            (cell.not_judged_runs > 0 ? `, ${cell.not_judged_runs} not judged` : ''),
+      ...(cell.exactly_once_rate !== null && cell.exactly_once_rate < 1 ? { tone: 'yellow' as const } : {}),
+    },
     { text: String(cell.recoveries) },
+    { text: `${cell.duplicates}/${cell.losses}` },
     { text: format_per_recovery(cell.duplicates_per_recovery) },
     { text: format_per_recovery(cell.losses_per_recovery) },
   ]);
   lines.push(
-    ...render_table(['sink', 'mode', 'runs', 'exactly-once', 'recoveries', 'dup/recovery', 'loss/recovery'], delivery_rows, color),
+    ...render_table(['sink', 'mode', 'runs', 'exactly-once', 'recoveries', 'dup/loss', 'dup/recovery', 'loss/recovery'], delivery_rows, color),
   );
   return lines;
 }
@@ -129,7 +140,8 @@ export function render_terminal_summary(results: readonly RunResult[], options: 
       ),
     );
   }
-  lines.push('', ...render_aggregate(aggregate, color));
+  // One run needs no swarm aggregates: its row says it all (the failures follow).
+  if (results.length > 1) lines.push('', ...render_aggregate(aggregate, color));
   if (aggregate.failures.length > 0) {
     lines.push('', (color ? `${ansi.red}${ansi.bold}` : '') + `Failures (${aggregate.failures.length}):` + (color ? ansi.reset : ''));
     for (const failure of aggregate.failures) {

@@ -33,6 +33,64 @@ export interface Violation {
   time_ms: number;
   /** Small structured evidence: key, expected, actual, checkpoint id, … */
   detail?: Record<string, unknown>;
+  /** For output properties: which records were lost, duplicated or wrong, where, and what preceded it. */
+  evidence?: OutputEvidence;
+}
+
+/**
+ * A record of the output is named by its key and its 1-based position in the oracle's sequence for that key: `w3#17`
+ * is the 17th record the oracle emits for key w3. Consecutive positions of one key are written as a range, `w3#17-25`.
+ */
+export interface RecordIdSample {
+  /** How many records in all. */
+  count: number;
+  /** A sample of their ids, ranges of consecutive positions merged, in key order (at most MAX_SAMPLED_RECORD_IDS). */
+  ids: string[];
+}
+
+/** The fault injected last before something went wrong. */
+export interface FaultBefore {
+  time_ms: number;
+  kind: string;
+  target: string;
+}
+
+/** Lost or duplicated records that share an origin: the transaction, checkpoint and attempt they belong to. */
+export interface RecordOrigin {
+  /** The transaction that held (lost) or committed again (duplicated) them; null when no transaction did. */
+  txn_id: string | null;
+  checkpoint_id: number | null;
+  /** The job attempt (1 = first deployment of the job in this run). */
+  attempt: number | null;
+  /** What happened to them, in a sentence with rounded times. */
+  what: string;
+  /** When it happened (virtual ms). */
+  time_ms: number;
+  records: RecordIdSample;
+  fault_before: FaultBefore | null;
+}
+
+/** Where one key's delivered output first leaves the oracle's sequence, with the records around it on both sides. */
+export interface KeyDivergence {
+  key: string;
+  /** 1-based position in the key's sequence of the first record that differs (or is missing). */
+  position: number;
+  expected: { first_position: number; records: unknown[] };
+  actual: { first_position: number; records: unknown[] };
+  /** When the first differing delivered record was committed; absent when the output just ends early. */
+  committed_ms?: number;
+}
+
+export interface OutputEvidence {
+  expected_records: number;
+  delivered_records: number;
+  keys_differing: number;
+  lost: RecordIdSample & { origins: RecordOrigin[] };
+  duplicated: RecordIdSample & { origins: RecordOrigin[] };
+  /** Delivered records the oracle never emits for their key. */
+  unexpected: RecordIdSample;
+  /** The first differing position of the keys that differ, earliest committed first (at most MAX_DIVERGENCES). */
+  divergences: KeyDivergence[];
 }
 
 export interface CheckpointSummary {
@@ -48,6 +106,11 @@ export interface CheckpointSummary {
   snapshot_ms: number;
   persist_ms: number;
   coordination_ms: number;
+  /**
+   * Which submission of the job triggered it, when the job was submitted more than once (a JobManager without HA
+   * restarted and ran it from scratch: checkpoint ids start again at 1, so an id alone no longer names one checkpoint).
+   */
+  submission?: number;
 }
 
 export interface RecoverySummary {

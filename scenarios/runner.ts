@@ -10,6 +10,7 @@ import { assemble, RunView, type EngineSeams } from './run/assemble.js';
 import { inject, nemesis_plan, schedule_scenario_faults, type FaultContext } from './run/faults.js';
 import { MetadataDecodeCache } from './run/metadata-cache.js';
 import { RunObserver } from './run/observer.js';
+import { OutputLedger } from './run/output-ledger.js';
 import type { RunPlan } from './run/plan.js';
 import type { JobUnderTest } from './job-under-test.js';
 
@@ -90,6 +91,8 @@ export interface SimulationEvidence {
   final_state_coverage: Map<string, { key_groups: number; max_parallelism: number }>;
   /** The external store's transactions at the end (two-phase-commit sinks; empty otherwise). */
   sink_transactions: { txn_id: string; state: string; record_count: number }[];
+  /** Where each stretch of the output came from (transaction, checkpoint, attempt) and what was thrown away. */
+  output_ledger: OutputLedger;
 }
 
 /** A run as checks see it while it happens: they subscribe to the observer's events and read the world. */
@@ -99,6 +102,8 @@ export interface RunUnderCheck {
   observer: RunObserver;
   /** Shared with the runner's size measurement, so retained metadata is decoded once per content. */
   metadata: MetadataDecodeCache;
+  /** Calls `listener` after every event of the run (keep it cheap). */
+  after_each_event(listener: () => void): void;
 }
 
 export interface SimulateHooks {
@@ -108,6 +113,11 @@ export interface SimulateHooks {
   seams?: EngineSeams;
   /** Attaches checks that must run while the job runs (at checkpoints and recoveries), before any event. */
   attach_checks?: (run: RunUnderCheck) => void;
+  /**
+   * Called with the evidence once the run is over, before the trace's closing 'end' record: findings recorded now
+   * (World.record_violation) land in the trace just before it.
+   */
+  before_end?: (evidence: SimulationEvidence) => void;
 }
 
 /** Runs one planned scenario at one seed in a fresh world. Never throws for engine failures: they are the evidence. */
@@ -126,9 +136,11 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
   }
   const context: FaultContext = { world, plan, observer, gate, sink_system_id: world.process_ids().includes('txstore') ? 'txstore' : 'collector', notes, unfired: [] };
   const metadata = new MetadataDecodeCache(plan.flink.checkpointing.num_retained + 1);
-  const evidence_hooks = new EvidenceRecorder(view, observer, metadata);
+  const output_ledger = new OutputLedger(view, observer);
+  output_ledger.attach();
+  const evidence_hooks = new EvidenceRecorder(view, observer, metadata, output_ledger);
   evidence_hooks.attach();
-  hooks.attach_checks?.({ plan, view, observer, metadata });
+  hooks.attach_checks?.({ plan, view, observer, metadata, after_each_event: (listener) => evidence_hooks.after_each_event.push(listener) });
   hooks.on_world?.(view);
 
   schedule_scenario_faults(context);
@@ -186,8 +198,8 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
     const note = unfired();
     if (note !== undefined) notes.push(note);
   }
-  const summary = world.finish();
-  return {
+  const summary = world.summary();
+  const evidence: SimulationEvidence = {
     plan,
     view,
     observer,
@@ -208,7 +220,12 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
     final_state: view.keyed_state(),
     final_state_coverage: view.keyed_state_coverage(),
     sink_transactions: (view.txstore()?.all_transactions() ?? []).map((txn) => ({ txn_id: txn.txn_id, state: txn.state, record_count: txn.record_count })),
+    output_ledger,
   };
+  hooks.before_end?.(evidence);
+  // Findings recorded by before_end are outside the hash: the 'end' record carries the same hash as the summary.
+  world.finish();
+  return evidence;
 }
 
 /**
@@ -222,16 +239,20 @@ class EvidenceRecorder {
   private last_count = 0;
   private static readonly MAX_BUCKETS = 100_000;
 
+  /** Called after every event (checks that watch the output as it grows). */
+  readonly after_each_event: (() => void)[] = [];
+
   constructor(
     private readonly view: RunView,
     private readonly observer: RunObserver,
     private readonly metadata: MetadataDecodeCache,
+    private readonly ledger: OutputLedger,
   ) {}
 
   attach(): void {
-    this.observer.on('recovery.started', (event) => {
+    this.observer.on_recovery((recovery) => {
       if (this.output_at_recoveries.length >= MAX_OUTPUT_SNAPSHOTS) return;
-      this.output_at_recoveries.push({ time_ms: event.time_ms, output: [...this.view.collected_output()] });
+      this.output_at_recoveries.push({ time_ms: recovery.start_ms, output: [...this.view.collected_output()] });
     });
     this.observer.on('checkpoint.completed', (event) => this.measure_size(event.fields['checkpoint_id']));
   }
@@ -251,6 +272,8 @@ class EvidenceRecorder {
   }
 
   sample(now_ms: number): void {
+    this.ledger.sample(now_ms);
+    for (const listener of this.after_each_event) listener();
     while (now_ms >= this.next_bucket_ms && this.throughput.length < EvidenceRecorder.MAX_BUCKETS) {
       const count = this.view.collected_output().length;
       this.throughput.push({ time_ms: this.next_bucket_ms - THROUGHPUT_BUCKET_MS, records: count - this.last_count });

@@ -23,7 +23,9 @@ export type TraceKind =
   | 'clock' // a process clock changed: node, offset_ms, drift_ppm
   | 'log' // an engine event: node, event, fields
   | 'probe' // a coverage probe was hit: node, name
-  | 'violation' // a property or invariant failed: property, message
+  | 'violation' // a property or invariant failed: property, message; source "check" when a check watching the run
+  //              wrote it (then it is not in the hash: the same run judged or not has the same hash), "end" when the
+  //              judge found it after the run (written just before 'end'), absent for the engine's own invariants
   | 'phase' // the run entered a phase: safety | liveness | unrestricted
   | 'end'; // last line: hash (of every record before it, = the run's trace_hash), events
 
@@ -61,5 +63,5 @@ export const ENGINE_EVENTS = {
   recovery_restored: 'recovery.restored', // checkpoint_id (or null), skipped: [{checkpoint_id, reason}]
   recovery_completed: 'recovery.completed', // detect_ms, redeploy_ms, load_state_ms, reset_source_ms, reset_sink_ms
   job_status: 'job.status', // status: CREATED|RUNNING|FAILING|RESTARTING|FINISHED|FAILED|CANCELED, reason
-  sink_committed: 'sink.committed', // transaction, checkpoint_id, records
+  sink_committed: 'sink.committed', // txn_id, checkpoint_id, records (every event naming a transaction calls it txn_id)
 } as const;

@@ -317,6 +317,22 @@ export class Trace {
     }
     this.emit(record);
   }
+
+  /**
+   * A record derived from the records before it (a judge's finding): written to the sink with the next seq, but not
+   * folded into the hash, so a run has the same hash whether or not anyone judged it.
+   */
+  annotate(time_ms: number, kind: TraceKind, node: string | undefined, fields: Record<string, unknown>): void {
+    const seq = this.count++;
+    if (!this.wants_records) return;
+    const plain = JSON.parse(JSON.stringify(fields, plain_json)) as Record<string, unknown>;
+    const record: TraceRecord = { seq, time_ms, kind };
+    if (node !== undefined) record.node = node;
+    for (const key of Object.keys(plain)) {
+      if (key !== 'seq' && key !== 'time_ms' && key !== 'kind' && key !== 'node') record[key] = plain[key];
+    }
+    this.emit(record);
+  }
 }
 
 /** What of a message goes into the trace: its `type` and `size_bytes` fields when present (never a deep copy). */

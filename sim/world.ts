@@ -995,7 +995,15 @@ export class World {
     throw error;
   }
 
-  probe(name: string, node?: ProcessId): void {
+  /**
+   * A property found violated by a check watching the run (not by the code under test): a 'violation' record at the
+   * current virtual time, outside the trace hash (Trace.annotate), so judging a run never changes its hash.
+   */
+  record_violation(property: string, message: string, fields: Record<string, unknown> = {}): void {
+    this.trace.annotate(this.current_ms, 'violation', undefined, { property, message, source: 'check', seed: this.seed, ...fields });
+  }
+
+    probe(name: string, node?: ProcessId): void {
     this.probe_hits.set(name, (this.probe_hits.get(name) ?? 0) + 1);
     this.trace.record(this.current_ms, 'probe', node, { name });
   }

@@ -1,9 +1,8 @@
-// The DataStream API: StreamExecutionEnvironment, DataStream, KeyedStream, WindowedStream. Each call adds a node
-// to the JobGraph; a job is a factory function over an environment so every process can rebuild it identically.
+// The DataStream API: StreamExecutionEnvironment, DataStream, KeyedStream (windowed streams: windowed-stream.ts). Each
+// call adds a node to the JobGraph; a job is a factory function over an environment so every process rebuilds it alike.
 import { computeDefaultMaxParallelism, checkParallelism } from '../state/key-groups.js';
 import { JobGraph, type GraphEdge, type GraphNode, type NodeOperator, type Partitioning } from '../graph/job-graph.js';
 import type {
-  AggregateFunction,
   FilterFunction,
   FlatMapFunction,
   KeyedProcessFunction,
@@ -13,9 +12,9 @@ import type {
   Sink,
   Source,
   WatermarkStrategy,
-  WindowFunction,
 } from './functions.js';
-import type { WindowAssigner } from './windows.js';
+import { GlobalWindows, type GlobalWindow, type Window, type WindowAssigner } from './windows.js';
+import { AllWindowedStream, countWindowOf, WindowedStream } from './windowed-stream.js';
 import type { ProcessFunction, RichFilterFunction, RichFlatMapFunction, RichMapFunction } from './rich-functions.js';
 import { OutputTag } from './side-output.js';
 
@@ -193,6 +192,19 @@ export class DataStream<T> extends OperatorHandle {
     return new DataStream<T>(this.env, ids, this.partitioning, tags);
   }
 
+  /** Windows over the whole stream in one parallel instance (Flink's windowAll: parallelism and max parallelism 1). */
+  windowAll<W extends Window>(assigner: WindowAssigner<W>): AllWindowedStream<T, W> {
+    const keyed = new KeyedStream<T, number>(this.env, this.node_ids, () => 0, this.side_output_tags);
+    return new AllWindowedStream<T, W>(new WindowedStream<T, number, W>(keyed, assigner, true));
+  }
+
+  /** countWindow over the whole stream in one parallel instance. */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    const all = this.windowAll(GlobalWindows.create());
+    countWindowOf(all.windowed, size, slide);
+    return all;
+  }
+
   sinkTo(sink: Sink<T>): DataStreamSink {
     const node = this.env.graph.addNode(
       `Sink: ${sink.kind}`,
@@ -255,54 +267,17 @@ export class KeyedStream<T, K> extends DataStream<T> {
     });
   }
 
-  window(assigner: WindowAssigner): WindowedStream<T, K> {
-    return new WindowedStream<T, K>(this, assigner);
-  }
-}
-
-export class WindowedStream<T, K> {
-  private allowed_lateness_ms = 0;
-
-  constructor(
-    private readonly keyed: KeyedStream<T, K>,
-    private readonly assigner: WindowAssigner,
-  ) {}
-
-  allowedLateness(lateness_ms: number): this {
-    if (!(lateness_ms >= 0)) throw new Error('allowed lateness must be ≥ 0');
-    this.allowed_lateness_ms = lateness_ms;
-    return this;
+  /** Windows per key (Flink's KeyedStream.window). */
+  window<W extends Window>(assigner: WindowAssigner<W>): WindowedStream<T, K, W> {
+    return new WindowedStream<T, K, W>(this, assigner);
   }
 
-  private add<R>(name: string, extra: Partial<Extract<NodeOperator, { kind: 'window' }>>): DataStream<R> {
-    const env = this.keyed.env;
-    const operator: NodeOperator = {
-      kind: 'window',
-      key_selector: this.keyed.key_selector as KeySelector<unknown, unknown>,
-      assigner: this.assigner,
-      allowed_lateness_ms: this.allowed_lateness_ms,
-      ...extra,
-    };
-    const edges = this.keyed.graphEdges(this.keyed.key_selector as KeySelector<unknown, unknown>);
-    const node = env.graph.addNode(name, operator, edges, env.parallelism);
-    return new DataStream<R>(env, [node.id]);
-  }
-
-  reduce<R = T>(reduce: ReduceFunction<T>, window_function?: WindowFunction<K, T, R>): DataStream<R> {
-    return this.add('Window(reduce)', {
-      reduce: reduce as ReduceFunction<unknown>,
-      window_function: window_function as WindowFunction<unknown, unknown, unknown> | undefined,
-    });
-  }
-
-  aggregate<ACC, V, R = V>(
-    aggregate: AggregateFunction<T, ACC, V>,
-    window_function?: WindowFunction<K, V, R>,
-  ): DataStream<R> {
-    return this.add('Window(aggregate)', {
-      aggregate: aggregate as AggregateFunction<unknown, unknown, unknown>,
-      window_function: window_function as WindowFunction<unknown, unknown, unknown> | undefined,
-    });
+  /**
+   * Count windows per key: `countWindow(size)` fires and purges every `size` elements; `countWindow(size, slide)`
+   * fires every `slide` elements over the last `size` (Flink: global windows with a count trigger and evictor).
+   */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    return countWindowOf(this.window(GlobalWindows.create()), size, slide);
   }
 }
 

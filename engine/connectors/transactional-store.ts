@@ -533,6 +533,7 @@ export class TransactionalStore implements EngineNode {
       records: txn.records.length,
       begin_ms: txn.begin_ms,
       timeout_ms: this.config.transaction_timeout_ms,
+      checkpoint_id: txn.prepared_for ?? null,
     });
     return { entry: { op: 'expire', txn_id: txn.txn_id }, response: { outcome: 'ok' } };
   }
@@ -615,7 +616,7 @@ export class TransactionalStore implements EngineNode {
           victims.push(txn.txn_id);
         }
         if (victims.length === 0) return { entry: null, response: { outcome: 'ok', aborted: [], max_reserved_counter: max_counter } };
-        this.runtime.log('txstore.lingering_aborted', { prefix: request.prefix, transactions: victims });
+        this.runtime.log('txstore.lingering_aborted', { prefix: request.prefix, txn_ids: victims });
         return ok_plan({ op: 'abort', txn_ids: victims }, { aborted: victims, max_reserved_counter: max_counter });
       }
       case 'list': {
@@ -738,6 +739,15 @@ export class TransactionalStore implements EngineNode {
   /** The committed records in commit order, as the store holds them (no copy: read them, keep a copy if needed). */
   committed_records_view(): readonly unknown[] {
     return this.committed_records;
+  }
+
+  /**
+   * The records an open or prepared transaction holds (no copy), undefined once it ended or when unknown: what an
+   * expiry or abort of it throws away.
+   */
+  transaction_records(txn_id: string): readonly unknown[] | undefined {
+    const txn = this.txns.get(txn_id);
+    return txn === undefined || (txn.state !== 'open' && txn.state !== 'prepared') ? undefined : txn.records;
   }
 
   read_committed(): CommittedView {

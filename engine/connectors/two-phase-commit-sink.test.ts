@@ -90,7 +90,7 @@ describe('two-phase-commit sink', () => {
     host().writer.notify_checkpoint_complete(1);
     world.settle(100);
     expect(output()).toEqual(['a', 'b', 'c']);
-    expect(world.events('sink.committed')[0]?.fields).toMatchObject({ transaction: 'out-0-1', checkpoint_id: 1, records: 3 });
+    expect(world.events('sink.committed')[0]?.fields).toMatchObject({ txn_id: 'out-0-1', checkpoint_id: 1, records: 3 });
   });
 
   it('commits every pending transaction ≤ id when notifications are skipped, and ignores late or duplicate ones', () => {
@@ -379,7 +379,7 @@ describe('two-phase-commit sink: the timeout pitfall on the restore path', () =>
     restart_from(1, [state]);
     expect(output()).toEqual([]);
     expect(host().writer.lost_transactions()).toEqual([{ txn_id: 'out-0-1', checkpoint_id: 1, records: 1, reason: 'expired' }]);
-    expect(world.events('sink.commit_failed')[0]?.fields).toMatchObject({ transaction: 'out-0-1', outcome: 'expired' });
+    expect(world.events('sink.commit_failed')[0]?.fields).toMatchObject({ txn_id: 'out-0-1', outcome: 'expired' });
     expect(world.probes.get('sink.commit_after_restore')).toBeUndefined();
   });
 });
@@ -400,7 +400,7 @@ describe('two-phase-commit sink: restoring an older checkpoint than committed ou
     host().writer.invoke('b'); // replayed
     const state2 = host().writer.snapshot_state(2);
     world.settle(100);
-    expect(world.events('sink.transactional_id_taken')[0]?.fields).toMatchObject({ transaction: 'out-0-2' });
+    expect(world.events('sink.transactional_id_taken')[0]?.fields).toMatchObject({ txn_id: 'out-0-2' });
     expect(state2.pending.map((p) => p.txn.txn_id)).toEqual(['out-0-3']);
     host().writer.notify_checkpoint_complete(2);
     world.settle(100);

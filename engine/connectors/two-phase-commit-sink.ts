@@ -159,7 +159,7 @@ export class TwoPhaseCommitSinkWriter {
       if (state.current.counter > restored_id + 1) {
         // Only after transactional ids were found taken (a run got further than an older checkpoint restored later):
         // exactly-once output is already at risk there, and the trace says so.
-        this.runtime.log('sink.counter_ahead_of_checkpoint', { transaction: state.current.txn_id, checkpoint_id: restored_id });
+        this.runtime.log('sink.counter_ahead_of_checkpoint', { txn_id: state.current.txn_id, checkpoint_id: restored_id });
       }
       for (const { checkpoint_id, txn } of [...state.pending].sort((a, b) => a.checkpoint_id - b.checkpoint_id)) {
         pending_count += 1;
@@ -177,7 +177,7 @@ export class TwoPhaseCommitSinkWriter {
     }
     if (pending_count > 0) {
       this.runtime.probe('sink.crash_between_precommit_and_commit');
-      this.runtime.log('sink.recover_pending', { subtask: this.options.subtask_index, transactions: pending_count, checkpoint_id: restored_id });
+      this.runtime.log('sink.recover_pending', { subtask: this.options.subtask_index, transaction_count: pending_count, checkpoint_id: restored_id });
     }
     this.recovery_outbox.push({
       kind: 'abort_lingering',
@@ -410,7 +410,7 @@ export class TwoPhaseCommitSinkWriter {
         const aborted = response.aborted ?? [];
         if (aborted.length > 0) {
           this.runtime.probe('sink.lingering_aborted');
-          this.runtime.log('sink.lingering_aborted', { subtask: this.options.subtask_index, transactions: aborted });
+          this.runtime.log('sink.lingering_aborted', { subtask: this.options.subtask_index, txn_ids: aborted });
         }
         this.lingering_done = true;
         // Recovery-time part "reset sink": pending transactions recovered and lingering ones aborted.
@@ -441,7 +441,7 @@ export class TwoPhaseCommitSinkWriter {
         if (txn === undefined || txn.done !== null) return;
         if (is_success(response.outcome)) {
           txn.prepared = true;
-          this.runtime.log('sink.precommitted', { transaction: txn.txn_id, checkpoint_id: txn.checkpoint_id, records: txn.record_count });
+          this.runtime.log('sink.precommitted', { txn_id: txn.txn_id, checkpoint_id: txn.checkpoint_id, records: txn.record_count });
           if (txn.checkpoint_id !== null && this.is_precommitted(txn.checkpoint_id)) this.options.on_precommitted?.(txn.checkpoint_id);
           return;
         }
@@ -464,7 +464,7 @@ export class TwoPhaseCommitSinkWriter {
     const current = this.current;
     if (current === null || current.begin_sent || current.epoch !== null || current.checkpoint_id !== null) return;
     if (current.counter > max_counter) return;
-    this.runtime.log('sink.transactional_id_taken', { transaction: current.txn_id, next_free_counter: max_counter + 1 });
+    this.runtime.log('sink.transactional_id_taken', { txn_id: current.txn_id, next_free_counter: max_counter + 1 });
     this.txns.delete(current.txn_id);
     current.counter = max_counter + 1;
     current.txn_id = this.txn_id(current.counter);
@@ -481,7 +481,7 @@ export class TwoPhaseCommitSinkWriter {
     if (response.outcome === 'too_many_open_transactions') return this.retry(request);
     if (response.outcome === 'already_committed' && txn.checkpoint_id === null) {
       // The id was committed by an earlier run that got further than the restored checkpoint: take the next one.
-      this.runtime.log('sink.transactional_id_taken', { transaction: txn.txn_id });
+      this.runtime.log('sink.transactional_id_taken', { txn_id: txn.txn_id });
       this.txns.delete(txn.txn_id);
       txn.counter += 1;
       txn.txn_id = this.txn_id(txn.counter);
@@ -501,7 +501,7 @@ export class TwoPhaseCommitSinkWriter {
       this.txns.delete(txn_id);
       if (response.outcome === 'ok') this.committed_records_count += txn.record_count;
       if (txn.restored) this.runtime.probe('sink.commit_after_restore');
-      this.runtime.log('sink.committed', { transaction: txn_id, checkpoint_id, records: txn.record_count, outcome: response.outcome });
+      this.runtime.log('sink.committed', { txn_id, checkpoint_id, records: txn.record_count, outcome: response.outcome });
       return;
     }
     // The checkpoint that contains these records completed: the source will not replay them. This is data loss.
@@ -509,8 +509,8 @@ export class TwoPhaseCommitSinkWriter {
     this.txns.delete(txn_id);
     const lost: LostTransaction = { txn_id, checkpoint_id, records: txn.record_count, reason: response.outcome };
     this.lost.push(lost);
-    this.runtime.log('sink.commit_failed', { transaction: txn_id, checkpoint_id, records: txn.record_count, outcome: response.outcome, detail: response.detail });
-    this.runtime.log('sink.data_loss', { transaction: txn_id, checkpoint_id, records: txn.record_count, reason: response.outcome });
+    this.runtime.log('sink.commit_failed', { txn_id, checkpoint_id, records: txn.record_count, outcome: response.outcome, detail: response.detail });
+    this.runtime.log('sink.data_loss', { txn_id, checkpoint_id, records: txn.record_count, reason: response.outcome });
   }
 
   /**
@@ -539,7 +539,7 @@ export class TwoPhaseCommitSinkWriter {
     this.txns.delete(txn.txn_id);
     if (this.current === txn) this.current = this.begin_new(txn.counter + 1);
     const full = `transaction ${txn.txn_id}: ${reason}`;
-    this.runtime.log('sink.transaction_failed', { transaction: txn.txn_id, reason, checkpoint_id: txn.checkpoint_id });
+    this.runtime.log('sink.transaction_failed', { txn_id: txn.txn_id, reason, checkpoint_id: txn.checkpoint_id });
     if (this.failure_reason === null) {
       this.failure_reason = full;
       this.options.on_failure?.(full);

@@ -13,7 +13,10 @@ import type {
   WatermarkStrategy,
   WindowFunction,
 } from '../api/functions.js';
-import type { WindowAssigner } from '../api/windows.js';
+import type { Window, WindowAssigner } from '../api/windows.js';
+import type { Trigger } from '../api/triggers.js';
+import type { Evictor } from '../api/evictors.js';
+import type { ProcessWindowFunction } from '../api/window-functions.js';
 import type { ProcessFunction, RichFilterFunction, RichFlatMapFunction, RichMapFunction } from '../api/rich-functions.js';
 
 /** 'default' becomes forward when parallelisms match, else rebalance (as in Flink). */
@@ -44,10 +47,18 @@ export type NodeOperator =
       kind: 'window';
       key_selector: KeySelector<unknown, unknown>;
       assigner: WindowAssigner;
+      /** Default: the assigner's default trigger. */
+      trigger?: Trigger<unknown, Window>;
+      evictor?: Evictor<unknown, Window>;
       allowed_lateness_ms: number;
+      /** Late elements go to this side output (OutputTag id) instead of being dropped. */
+      late_data_tag?: string;
       reduce?: ReduceFunction<unknown>;
       aggregate?: AggregateFunction<unknown, unknown, unknown>;
-      window_function?: WindowFunction<unknown, unknown, unknown>;
+      /** A result mapper (key, window, result) => output, or a ProcessWindowFunction (cloned per instance). */
+      window_function?: WindowFunction<unknown, unknown, unknown> | ProcessWindowFunction<unknown, unknown, unknown, Window>;
+      /** windowAll: the window function takes no key ((window, result) or ProcessAllWindowFunction). */
+      all_windows?: boolean;
     }
   | { kind: 'sink'; sink: Sink<unknown> };
 

@@ -6,6 +6,7 @@ import type { GraphNode } from '../graph/job-graph.js';
 import type { OperatorListState, OperatorStateMode } from '../state/operator-state.js';
 import { createRuntimeContext, type SubtaskInfo } from './runtime-context.js';
 import type { UserFunction } from './operators/user-function.js';
+import type { TaskSeams } from './task.js';
 import type { KeyedStateBackend, KeyGroupRange } from '../state/backend.js';
 import { decodeKey, encodeKey } from '../state/key-codec.js';
 import { assignToKeyGroup, keyHashCode } from '../state/key-groups.js';
@@ -35,6 +36,10 @@ export interface OperatorEnvironment {
   readonly restored: boolean;
   /** Name of the task (its chain), for RuntimeContext.getTaskName(). */
   readonly task_name: string;
+  /** Coverage probes (named points the property runs count). */
+  probe?(name: string): void;
+  /** Test-only seams (planted bugs). */
+  readonly seams?: TaskSeams;
   fail(message: string, detail?: Record<string, unknown>): never;
 }
 

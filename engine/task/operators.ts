@@ -8,12 +8,11 @@ import {
   type OnTimerContext,
   type SinkWriter,
   type TimerService,
-  type TimeWindow,
 } from '../api/functions.js';
-import { parseWindowNamespace, windowMaxTimestamp, windowNamespace } from '../api/windows.js';
 import type { GraphNode, NodeOperator } from '../graph/job-graph.js';
 import type { InternalTimer, KeyedStateStore, TimeDomain } from '../state/keyed-state.js';
 import { KeyedUdfOperator } from './operators/keyed-udf-operator.js';
+import { WindowOperator } from './operators/window/window-operator.js';
 import { BaseOperator, KeyedOperator, TimestampedCollector, type OperatorEnvironment, type StreamOperator } from './operator-base.js';
 import { instancePerSubtask, UserFunction } from './operators/user-function.js';
 import { ProcessOperator } from './operators/process-operator.js';
@@ -110,7 +109,7 @@ class KeyedProcessOperator extends KeyedOperator {
 }
 
 export const REDUCE_STATE = '_reduce';
-export const WINDOW_STATE = '_window';
+export { WINDOW_STATE } from './operators/window/window-contents.js';
 
 /** Flink's StreamGroupedReduce: emits the updated value per input record (state "_reduce", no namespace). */
 class KeyedReduceOperator extends KeyedOperator {
@@ -136,73 +135,6 @@ class KeyedReduceOperator extends KeyedOperator {
   }
 
   protected onTimer(): void {}
-}
-
-/**
- * Event-time window operator with Flink's EventTimeTrigger: a window fires when the watermark passes its max
- * timestamp; a late element within the allowed lateness fires it again at once; its state is cleared at
- * max timestamp + allowed lateness; elements whose window is already past cleanup are dropped.
- */
-class WindowOperator extends KeyedOperator {
-  private readonly contents;
-  private readonly operator: Extract<NodeOperator, { kind: 'window' }>;
-  dropped_late_records = 0;
-
-  constructor(node: GraphNode, env: OperatorEnvironment, operator: Extract<NodeOperator, { kind: 'window' }>) {
-    super(node, env, operator.key_selector);
-    this.operator = operator;
-    if (operator.aggregate !== undefined) {
-      this.contents = this.store.getAggregatingState<unknown, unknown, unknown>(WINDOW_STATE, operator.aggregate, true);
-    } else if (operator.reduce !== undefined) {
-      this.contents = this.store.getReducingState<unknown>(WINDOW_STATE, operator.reduce, true);
-    } else {
-      throw new Error('window needs reduce or aggregate');
-    }
-  }
-
-  private cleanupTime(window: TimeWindow): number {
-    return windowMaxTimestamp(window) + this.operator.allowed_lateness_ms;
-  }
-
-  processElement(value: unknown, timestamp_ms: number): void {
-    if (timestamp_ms === NO_TIMESTAMP) {
-      this.env.fail('event-time window on a record without timestamp (no watermark strategy?)', { operator: this.node.uid });
-    }
-    this.setKeyFromRecord(value);
-    for (const window of this.operator.assigner.assignWindows(timestamp_ms)) {
-      if (this.cleanupTime(window) <= this.current_watermark_ms) {
-        this.dropped_late_records++;
-        continue;
-      }
-      const namespace = windowNamespace(window);
-      this.key_context.current_namespace = namespace;
-      this.contents.add(value);
-      if (windowMaxTimestamp(window) <= this.current_watermark_ms) {
-        this.emitWindow(window);
-      } else {
-        this.registerTimer('event', windowMaxTimestamp(window), namespace);
-      }
-      if (this.operator.allowed_lateness_ms > 0) this.registerTimer('event', this.cleanupTime(window), namespace);
-    }
-    this.key_context.current_namespace = '';
-  }
-
-  private emitWindow(window: TimeWindow): void {
-    const result = this.contents.get();
-    if (result === undefined) return;
-    const fn = this.operator.window_function;
-    const out = fn === undefined ? result : fn(this.key_context.current_key, window, result);
-    this.output.collect(out, windowMaxTimestamp(window));
-  }
-
-  protected onTimer(domain: TimeDomain, timer: InternalTimer): void {
-    if (domain !== 'event') return;
-    const window = parseWindowNamespace(timer.namespace);
-    this.key_context.current_namespace = timer.namespace;
-    if (timer.timestamp_ms === windowMaxTimestamp(window)) this.emitWindow(window);
-    if (timer.timestamp_ms === this.cleanupTime(window)) this.contents.clear();
-    this.key_context.current_namespace = '';
-  }
 }
 
 export class SinkOperator extends BaseOperator {

@@ -68,6 +68,8 @@ export interface TaskSeams {
   channel_state?: (state: ChannelState) => ChannelState;
   /** Replaces Flink's operator list state redistribution on restore (engine/state/operator-state.ts). */
   operator_state_redistribution?: typeof redistributeOperatorState;
+  /** Rewrites each key's merging window set (session windows) as a window operator restores it. */
+  merging_windows_restored?: (mapping: WindowMapping) => WindowMapping;
 }
 
 export interface TaskSnapshot {
@@ -100,6 +102,7 @@ import {
   outputQueueHardBound,
 } from './network.js';
 import { is_checkpointed_sink_writer, type CheckpointedSinkWriter } from '../connectors/two-phase-commit-sink.js';
+import type { WindowMapping } from './operators/window/merging-window-set.js';
 import { createOperator, SinkOperator, type OperatorEnvironment, type Output, type StreamOperator } from './operators.js';
 
 /** What a task needs from the TaskManager hosting it. */
@@ -331,6 +334,8 @@ export class Task implements OutputAvailabilityListener {
       getOperatorListState: (uid, name, mode) => this.getOperatorListState(uid, name, mode),
       restored: host.restored_checkpoint_id !== undefined && host.restored_checkpoint_id !== null,
       task_name: vertex.name,
+      probe: (name) => host.probe?.(name),
+      ...(host.seams !== undefined ? { seams: host.seams } : {}),
       fail,
     };
     const chained_nodes = vertex.node_ids.map((id) => graph.node(id));

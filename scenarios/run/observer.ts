@@ -40,7 +40,12 @@ export interface StatusChange {
 }
 
 export class RunObserver {
+  /** The newest checkpoint triggered with each id (ids start again at 1 when the job is submitted again). */
   readonly checkpoints = new Map<number, CheckpointSummary>();
+  /** Every checkpoint in trigger order, also those whose id a later submission of the job reused. */
+  readonly checkpoint_history: CheckpointSummary[] = [];
+  /** How often the job was submitted (more than once when a JobManager without HA restarted and ran it from scratch). */
+  submissions = 0;
   readonly recoveries: RecoverySummary[] = [];
   readonly status_history: StatusChange[] = [];
   /** Virtual times of sink commits (the liveness phase's "keeps committing"). */
@@ -67,6 +72,9 @@ export class RunObserver {
   /** Records read by source tasks that finished (task.finished of source vertices), per task id. */
   readonly finished_tasks = new Map<string, { records_in: number; vertex: string }>();
   private readonly listeners = new Map<string, EngineLogListener[]>();
+  private readonly recovery_listeners: ((recovery: RecoverySummary) => void)[] = [];
+  /** A recovery opened by a new submission of the job, closed when it runs again. */
+  private resubmission: RecoverySummary | undefined;
   private readonly any_listeners: EngineLogListener[] = [];
   private open_recovery: RecoverySummary | undefined;
   /** The recovery whose tasks are running again; sources and sinks report their own reset after that. */
@@ -95,6 +103,11 @@ export class RunObserver {
     list.push(listener);
   }
 
+  /** Calls `listener` whenever a recovery begins: an engine recovery, or the job submitted again from scratch. */
+  on_recovery(listener: (recovery: RecoverySummary) => void): void {
+    this.recovery_listeners.push(listener);
+  }
+
   on_any(listener: EngineLogListener): void {
     this.any_listeners.push(listener);
   }
@@ -115,6 +128,30 @@ export class RunObserver {
     for (const listener of this.any_listeners) listener(event);
   }
 
+  /** Opens a recovery summary (bounded) and tells the recovery listeners. */
+  private open_recovery_summary(time_ms: number, reason: string): RecoverySummary | undefined {
+    if (this.recoveries.length >= MAX_RECOVERIES) return undefined;
+    const recovery: RecoverySummary = {
+      start_ms: time_ms,
+      end_ms: time_ms,
+      reason,
+      restored_checkpoint_id: null,
+      skipped_checkpoints: [],
+      detect_ms: 0,
+      redeploy_ms: 0,
+      load_state_ms: 0,
+      reset_source_ms: 0,
+      reset_sink_ms: 0,
+      duplicates: 0,
+      losses: 0,
+    };
+    this.recoveries.push(recovery);
+    this.open_recovery = recovery;
+    this.resetting_recovery = undefined;
+    for (const listener of this.recovery_listeners) listener(recovery);
+    return recovery;
+  }
+
   private fold(event: EngineLogEvent): void {
     const fields = event.fields;
     switch (event.event) {
@@ -124,13 +161,31 @@ export class RunObserver {
         if (this.status_history.length < MAX_STATUS_HISTORY) {
           this.status_history.push({ time_ms: event.time_ms, node: event.node, status, reason: string_field(fields, 'reason') ?? '' });
         }
+        if (status === 'CREATED' && string_field(fields, 'reason') === 'submitted') {
+          this.submissions++;
+          // Submitted again: a JobManager without HA restarted and runs the job from scratch, with nothing restored.
+          if (this.submissions > 1) {
+            this.resubmission = this.open_recovery_summary(
+              event.time_ms,
+              `the job was submitted again and runs from scratch: JobManager ${event.node ?? '?'} restarted without HA, so no checkpoint is restored`,
+            );
+          }
+        } else if (status === 'RUNNING' && this.resubmission !== undefined) {
+          this.resubmission.end_ms = event.time_ms;
+          this.resubmission.redeploy_ms = event.time_ms - this.resubmission.start_ms;
+          if (this.open_recovery === this.resubmission) {
+            this.open_recovery = undefined;
+            this.resetting_recovery = { recovery: this.resubmission, running_at_ms: event.time_ms };
+          }
+          this.resubmission = undefined;
+        }
         return;
       }
       case 'checkpoint.triggered': {
         const id = number_field(fields, 'checkpoint_id');
         if (id === undefined || this.checkpoints.size >= MAX_CHECKPOINTS) return;
         this.triggered_ids.push(id);
-        this.checkpoints.set(id, {
+        const checkpoint: CheckpointSummary = {
           checkpoint_id: id,
           kind: string_field(fields, 'kind') === 'savepoint' ? 'savepoint' : 'checkpoint',
           status: 'pending',
@@ -140,7 +195,10 @@ export class RunObserver {
           snapshot_ms: 0,
           persist_ms: 0,
           coordination_ms: 0,
-        });
+        };
+        if (this.submissions > 1) checkpoint.submission = this.submissions;
+        this.checkpoints.set(id, checkpoint);
+        this.checkpoint_history.push(checkpoint);
         return;
       }
       case 'checkpoint.finalizing': {
@@ -184,24 +242,7 @@ export class RunObserver {
         return;
       }
       case 'recovery.started': {
-        if (this.recoveries.length >= MAX_RECOVERIES) return;
-        const recovery: RecoverySummary = {
-          start_ms: event.time_ms,
-          end_ms: event.time_ms,
-          reason: string_field(fields, 'reason') ?? 'unknown',
-          restored_checkpoint_id: null,
-          skipped_checkpoints: [],
-          detect_ms: 0,
-          redeploy_ms: 0,
-          load_state_ms: 0,
-          reset_source_ms: 0,
-          reset_sink_ms: 0,
-          duplicates: 0,
-          losses: 0,
-        };
-        this.recoveries.push(recovery);
-        this.open_recovery = recovery;
-        this.resetting_recovery = undefined;
+        this.open_recovery_summary(event.time_ms, string_field(fields, 'reason') ?? 'unknown');
         return;
       }
       case 'recovery.restored': {
