@@ -6,7 +6,8 @@ import type { RunPlan } from '../scenarios/run/plan.js';
 import type { SimulationEvidence } from '../scenarios/runner.js';
 import { check_checkpoint_invariants } from './checkpoint-invariants.js';
 import { diff_state, FinalOutputComparison, is_at_least_once, is_at_most_once, is_exactly_once, losses_by_output_id } from './compare.js';
-import { evaluateOracle, groupByKey, type OracleResult } from './oracle.js';
+import { evaluateOracle, groupByKey, type OracleInput, type OracleResult } from './oracle.js';
+import type { JobFactory } from '../engine/api/environment.js';
 import { evidence_summary, output_evidence } from './evidence.js';
 import type { OutputDivergence } from './output-watch.js';
 import { format_ms } from '../scenarios/units.js';
@@ -110,8 +111,11 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   const aborted = evidence.invariant !== undefined;
 
   const spec = evidence.view.run.spec;
-  const oracle =
-    evidence.oracle ?? evaluateOracle(job.build, spec.params, evidence.view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism });
+  // The oracle runs the job's own functions: when it cannot (a source it does not model, or the job's code throws on
+  // the input), output and state cannot be judged, and the report says why.
+  const evaluated = evidence.oracle !== undefined ? { ok: true as const, oracle: evidence.oracle } : try_oracle(job.build, spec.params, evidence.view.run.input, plan.max_parallelism);
+  const oracle_failure = evaluated.ok ? undefined : `the oracle could not evaluate the job: ${evaluated.reason}`;
+  const oracle: OracleResult = evaluated.ok ? evaluated.oracle : { outputs: new Map(), state: new Map(), operator_state: new Map(), records_read: 0, ambiguous_keys: new Map() };
   const oracle_output = oracle.outputs.get(job.sink_uid) ?? [];
   // An idempotent sink's external effect is its upsert table: the oracle's last record per output id.
   const expected_output =
@@ -143,6 +147,10 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     if (!wanted.has(property)) continue;
     if (aborted) {
       add(property, 'skipped', 0, 'the run stopped at an engine invariant violation');
+      continue;
+    }
+    if (oracle_failure !== undefined) {
+      add(property, 'skipped', 0, oracle_failure);
       continue;
     }
     let checks = 0;
@@ -259,7 +267,8 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     }
   }
 
-  if (wanted.has('exactly_once_state')) {
+  if (wanted.has('exactly_once_state') && oracle_failure !== undefined) add('exactly_once_state', 'skipped', 0, oracle_failure);
+  else if (wanted.has('exactly_once_state')) {
     // At every recovery: the restored checkpoint's keyed state equals the oracle's at its source offsets. Window
     // state depends on the watermark at the checkpoint and unaligned checkpoints hold records in flight, so those
     // runs are judged at the end only.
@@ -472,13 +481,28 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   // Duplicates per recovery: growth of the duplicate count between output snapshots taken at recovery starts.
   const per_recovery_duplicates: number[] = [];
   const snapshots = evidence.output_at_recoveries;
-  const duplicates_at = snapshots.map((snapshot) => final_comparison.count_duplicates(snapshot.output));
+  const duplicates_at = oracle_failure !== undefined ? [] : snapshots.map((snapshot) => final_comparison.count_duplicates(snapshot.output));
   for (let i = 0; i < observer.recoveries.length; i++) {
     const before = duplicates_at[i];
     const after = i + 1 < duplicates_at.length ? duplicates_at[i + 1] : comparison.duplicates;
     per_recovery_duplicates.push(before === undefined || after === undefined ? 0 : Math.max(0, after - before));
   }
+  if (oracle_failure !== undefined) return { per_recovery_duplicates, properties, violations, records_in, duplicates: 0, losses: 0 };
   return { per_recovery_duplicates, properties, violations, records_in, duplicates: comparison.duplicates, losses: comparison.losses };
+}
+
+/** The oracle's evaluation of the job, or why it could not run. */
+export function try_oracle(
+  build: JobFactory,
+  params: Record<string, unknown>,
+  input: OracleInput,
+  max_parallelism: number | undefined,
+): { ok: true; oracle: OracleResult } | { ok: false; reason: string } {
+  try {
+    return { ok: true, oracle: evaluateOracle(build, params, input, max_parallelism === undefined ? {} : { max_parallelism }) };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error) };
+  }
 }
 
 /**

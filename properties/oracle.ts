@@ -15,7 +15,7 @@
 import type { JobFactory } from '../engine/api/environment.js';
 import { StreamExecutionEnvironment } from '../engine/api/environment.js';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type Collector, type KeySelector, type OnTimerContext, type TimerService } from '../engine/api/functions.js';
-import { LogSource, splitId } from '../engine/connectors/log-source.js';
+import { is_log_source, splitId } from '../engine/connectors/log-source.js';
 import type { LogRecord } from '../engine/connectors/log-broker.js';
 import type { GraphNode, NodeOperator } from '../engine/graph/job-graph.js';
 import type { StateEntry } from '../engine/state/backend.js';
@@ -145,7 +145,7 @@ export function evaluateOracle(
 }
 
 function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: OracleInput, offsets?: ReadonlyMap<string, number>): ElementStream {
-  if (!(op.source instanceof LogSource)) throw new Error(`oracle: unsupported source kind ${op.source.kind}`);
+  if (!is_log_source(op.source)) throw new Error(`the oracle reads only log sources (io.source()); the job has a ${op.source.kind} source`);
   const config = op.source.config;
   const partitions = input.get(config.topic) ?? [];
   const out = new ElementStream();

@@ -136,12 +136,17 @@ export function check_restored_state(capture: RestoreCapture, job: RestoredJob):
   if (timed.length > 0) {
     return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: `it records no watermark for ${timed.join(', ')}, whose timers depend on it` };
   }
-  const oracle = evaluateOracle(job.build, job.params, job.input, {
-    offsets,
-    state_only: true,
-    watermarks,
-    ...(job.max_parallelism !== undefined ? { max_parallelism: job.max_parallelism } : {}),
-  });
+  let oracle: ReturnType<typeof evaluateOracle>;
+  try {
+    oracle = evaluateOracle(job.build, job.params, job.input, {
+      offsets,
+      state_only: true,
+      watermarks,
+      ...(job.max_parallelism !== undefined ? { max_parallelism: job.max_parallelism } : {}),
+    });
+  } catch (error) {
+    return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: `the oracle could not evaluate the job at its offsets: ${(error as Error).message}` };
+  }
   let uncompared_keys = 0;
   for (const keys of oracle.ambiguous_keys.values()) uncompared_keys += keys.size;
   const differences =

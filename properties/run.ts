@@ -8,9 +8,9 @@ import { DETERMINISM_SAMPLE_EVERY, replay_command, simulate, TraceFile, type Run
 import { plan_run, type RunPlan } from '../scenarios/run/plan.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { check_checkpoint_invariants, type CheckpointFacts } from './checkpoint-invariants.js';
-import { evaluate_run, type Judgement, type RunEvidence } from './judge.js';
+import { evaluate_run, try_oracle, type Judgement, type RunEvidence } from './judge.js';
 import { capture_checkpoint, type RestoreCapture } from './restore-check.js';
-import { evaluateOracle, groupByKey, type OracleResult } from './oracle.js';
+import { groupByKey, type OracleResult } from './oracle.js';
 import { OutputWatch, type OutputDivergence } from './output-watch.js';
 import { format_ms, round_ms } from '../scenarios/units.js';
 
@@ -150,7 +150,9 @@ class RunChecks {
     const spec = view.run.spec;
     const job = view.run.job;
     if (!plan.properties.includes('exactly_once_output') || view.run.engine_sink_kind === 'idempotent') return;
-    this.oracle = evaluateOracle(job.build, spec.params, view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism });
+    const evaluated = try_oracle(job.build, spec.params, view.run.input, plan.max_parallelism);
+    if (!evaluated.ok) return; // the judge reports why output cannot be judged
+    this.oracle = evaluated.oracle;
     const watch = new OutputWatch(groupByKey(this.oracle.outputs.get(job.sink_uid) ?? [], job.outputKey), job.outputKey);
     this.output_watch = watch;
     // Only when the engine writes through the sink the scenario names: otherwise the judge may not hold it to exactly-once.

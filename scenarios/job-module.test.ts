@@ -108,6 +108,30 @@ describe('a job from a module', () => {
   });
 });
 
+describe('a job whose own code throws while it runs', () => {
+  it("is the user's finding: the run stops with the job's error and its seed, it does not crash the tool", async () => {
+    const dir = fresh();
+    writeFileSync(
+      join(dir, 'throws.ts'),
+      [
+        "import { defineJob } from 'streamsim';",
+        'export default defineJob({',
+        '  build(env, _params, io) {',
+        "    env.fromSource(io.source<number>(), { uid: 'source' }).map((n: number) => { if (n === 150) throw new RangeError(`no room for ${n}`); return n; }).uid('map').sinkTo(io.sink()).uid('sink');",
+        '  },',
+        '  input: { generate: ({ workload }) => ({ numbers: [Array.from({ length: workload.records }, (_, i) => ({ value: i, timestamp_ms: i }))] }) },',
+        '});',
+      ].join('\n'),
+    );
+    const loaded = await load_scenario_with_job(scenario_file(dir, '{ module: ./throws.ts }'));
+    expect(loaded.ok).toBe(true);
+    if (!loaded.ok) return;
+    const result = run_scenario(loaded.scenario, { seed: 1, scenario_file: 'scenario.yaml', job: loaded.job });
+    expect(result.violations[0]).toMatchObject({ property: 'engine_invariants', message: "the job's code (./throws.ts#default) threw RangeError: no room for 150" });
+    expect(run_scenario(loaded.scenario, { seed: 1, scenario_file: 'scenario.yaml', job: loaded.job }).trace_hash).toBe(result.trace_hash);
+  });
+});
+
 describe('the source hash of a job', () => {
   it('covers the module and the local modules it imports, and changes when either does', () => {
     const dir = fresh();
