@@ -79,6 +79,12 @@ export interface EngineNode {
   on_timer(tag: unknown): void;
   /** The link to `peer` broke: in-flight messages in both directions were dropped. */
   on_link_broken?(peer: NodeId): void;
+  /**
+   * A message to `peer` was refused: `peer`'s process was not running when it arrived (its host reset the
+   * connection, as an RPC system reports "recipient unreachable"). Arrives about one round trip after the send. A
+   * partition, a paused peer or a message lost in flight is never reported: those show only as silence.
+   */
+  on_delivery_failed?(peer: NodeId, message: unknown): void;
 }
 
 export type EngineNodeFactory = (runtime: Runtime) => EngineNode;

@@ -25,6 +25,11 @@ describe("the 'streamsim' entry", () => {
       'isJobDefinition',
       'WorkloadRandom',
       'partitionForKey',
+      'MapStateDescriptor',
+      'ConnectedStreams',
+      'BroadcastStream',
+      'BroadcastConnectedStream',
+      'IntervalJoin',
     ]) {
       expect(typeof (entry as Record<string, unknown>)[name], name).toBe('function');
     }

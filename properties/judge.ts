@@ -115,7 +115,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   // the input), output and state cannot be judged, and the report says why.
   const evaluated = evidence.oracle !== undefined ? { ok: true as const, oracle: evidence.oracle } : try_oracle(job.build, spec.params, evidence.view.run.input, plan.max_parallelism);
   const oracle_failure = evaluated.ok ? undefined : `the oracle could not evaluate the job: ${evaluated.reason}`;
-  const oracle: OracleResult = evaluated.ok ? evaluated.oracle : { outputs: new Map(), state: new Map(), operator_state: new Map(), records_read: 0, ambiguous_keys: new Map() };
+  const oracle: OracleResult = evaluated.ok ? evaluated.oracle : { outputs: new Map(), state: new Map(), operator_state: new Map(), broadcast_state: new Map(), records_read: 0, ambiguous_keys: new Map() };
   const oracle_output = oracle.outputs.get(job.sink_uid) ?? [];
   // An idempotent sink's external effect is its upsert table: the oracle's last record per output id.
   const expected_output =

@@ -31,6 +31,7 @@ import { UserFunction } from '../engine/task/operators/user-function.js';
 import { WindowLogic, type WindowHost } from '../engine/task/operators/window/window-logic.js';
 import { ElementStream, OperatorOutputs, OracleOperatorState, OracleStreams, oracleSubtaskInfo } from './oracle-streams.js';
 import { evaluateUdfNode } from './oracle-udf.js';
+import { evaluateTwoInput, type TwoInputOrder } from './oracle-two-input.js';
 
 export type OracleInput = ReadonlyMap<string, readonly (readonly LogRecord[])[]>;
 
@@ -51,6 +52,8 @@ export interface OracleOptions {
    * Event-time timers of that key group fire up to it instead of `final_watermark_ms`.
    */
   watermarks?: ReadonlyMap<string, (key_group: number) => number>;
+  /** Two-input operators: which input is read first (the whole of it, then the other). Default input 1. */
+  two_input_order?: TwoInputOrder;
 }
 
 export interface OracleResult {
@@ -58,6 +61,8 @@ export interface OracleResult {
   outputs: Map<string, unknown[]>;
   /** Keyed operator uid → state entries in canonical order (same form as KeyedStateBackend.export_entries). */
   state: Map<string, StateEntry[]>;
+  /** Broadcast operator uid → broadcast state name → entries: the copy every subtask must hold. */
+  broadcast_state: Map<string, Map<string, [unknown, unknown][]>>;
   /** User-function operator uid → list state name → entries after a final snapshotState (one parallel instance). */
   operator_state: Map<string, Map<string, unknown[]>>;
   records_read: number;
@@ -85,19 +90,22 @@ export function evaluateOracle(
   const state = new Map<string, StateEntry[]>();
   const operator_state = new Map<string, Map<string, unknown[]>>();
   const ambiguous_keys = new Map<string, Set<string>>();
+  const broadcast_state = new Map<string, Map<string, [unknown, unknown][]>>();
   let records_read = 0;
 
-  for (const node of graph.nodes) {
-    // One input edge: its stream as it is; several (union): one after another.
-    let inputs: ElementStream;
-    if (node.inputs.length === 1) inputs = streams.read(node.inputs[0]!);
-    else {
-      inputs = new ElementStream();
-      for (const edge of node.inputs) {
-        const stream = streams.read(edge);
-        for (let i = 0; i < stream.values.length; i++) inputs.push(stream.values[i], stream.timestamps_ms[i]!);
-      }
+  /** The stream of one input (2: a two-input operator's second): one edge's as it is; several (union): in turn. */
+  const inputOf = (node: GraphNode, input: 1 | 2): ElementStream => {
+    const edges = node.inputs.filter((edge) => (edge.input ?? 1) === input);
+    if (edges.length === 1) return streams.read(edges[0]!);
+    const joined = new ElementStream();
+    for (const edge of edges) {
+      const stream = streams.read(edge);
+      for (let i = 0; i < stream.values.length; i++) joined.push(stream.values[i], stream.timestamps_ms[i]!);
     }
+    return joined;
+  };
+  for (const node of graph.nodes) {
+    const inputs = inputOf(node, 1);
     const op = node.operator;
     const out = new OperatorOutputs();
     switch (op.kind) {
@@ -138,10 +146,23 @@ export function evaluateOracle(
       case 'sink':
         if (!state_only) outputs.set(node.uid, inputs.values.slice());
         break;
+      case 'two_input': {
+        const keep_output = !state_only || graph.consumers(node.id).some((consumer) => consumer.operator.kind !== 'sink');
+        const result = evaluateTwoInput(node, op.spec, inputs, inputOf(node, 2), {
+          final_watermark_ms,
+          order: options.two_input_order ?? 'input1_first',
+          outputs: keep_output ? out : undefined,
+        });
+        if (result.state !== undefined) state.set(node.uid, result.state);
+        if (result.broadcast_state !== undefined) broadcast_state.set(node.uid, result.broadcast_state);
+        const lists = result.operator_state.entries();
+        if (lists.size > 0) operator_state.set(node.uid, lists);
+        break;
+      }
     }
     streams.set(node.id, out);
   }
-  return { outputs, state, operator_state, records_read, ambiguous_keys };
+  return { outputs, state, operator_state, broadcast_state, records_read, ambiguous_keys };
 }
 
 function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: OracleInput, offsets?: ReadonlyMap<string, number>): ElementStream {

@@ -19,6 +19,7 @@ const CI_SWARM = [
   'corrupted-latest-checkpoint',
   'link-breaks-drop-in-flight',
   'partition-during-alignment',
+  'long-gc-pause',
 ];
 
 function engine_sources(dir: string): string[] {

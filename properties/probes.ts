@@ -12,7 +12,7 @@ export interface ProbeSpec {
 }
 
 export const ENGINE_PROBES: readonly ProbeSpec[] = [
-  { name: 'job.failover', where: 'engine/cluster/job-manager.ts: a failure restarts the job from a checkpoint', required_in_ci: true },
+  { name: 'job.failover', where: 'engine/cluster/scheduler.ts: a failure restarts the job from a checkpoint', required_in_ci: true },
   { name: 'task.restored_from_checkpoint', where: 'engine/task/task.ts: a task starts from checkpointed state', required_in_ci: true },
   { name: 'checkpoint.alignment_started', where: 'engine/task/task.ts: a task with several inputs starts aligning barriers', required_in_ci: true },
   {
@@ -21,37 +21,43 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     required_in_ci: true,
   },
   { name: 'jm.failover', where: 'engine/cluster/job-manager.ts: the standby JobManager takes over leadership', required_in_ci: true },
+  { name: 'heartbeat.timeout', where: 'engine/cluster/heartbeat-manager.ts: a TaskManager silent for heartbeat.timeout is declared lost', required_in_ci: true },
+  {
+    name: 'heartbeat.target_unreachable',
+    where: 'engine/cluster/heartbeat-manager.ts: heartbeat.rpc-failure-threshold refused requests declare a TaskManager unreachable',
+    required_in_ci: true,
+  },
   {
     name: 'jm.failover_restored',
-    where: 'engine/cluster/job-manager.ts: the new leader restores the job from the HA checkpoint pointer',
+    where: 'engine/cluster/scheduler.ts: the new leader restores the job from the HA checkpoint pointer',
     required_in_ci: true,
   },
   {
     name: 'jm.leadership_lost',
-    where: 'engine/cluster/job-manager.ts: a leader learns it was superseded and steps down',
+    where: 'engine/cluster/leadership.ts: a leader learns it was superseded and steps down',
     required_in_ci: false,
     why_not_required: 'needs a JobManager that survives its own replacement (partition or pause of the leader)',
   },
   {
     name: 'job.finished_unconfirmed',
-    where: 'engine/cluster/job-manager.ts: the job finished but the final state could not be confirmed',
+    where: 'engine/cluster/scheduler.ts: the job finished but the final state could not be confirmed',
     required_in_ci: false,
     why_not_required: 'needs a fault exactly at the end of the input',
   },
   {
     name: 'recovery.verify_retry',
-    where: 'engine/cluster/job-manager.ts: checkpoint verification is retried after a failed store read',
+    where: 'engine/cluster/scheduler.ts: checkpoint verification is retried after a failed store read',
     required_in_ci: false,
     why_not_required: 'needs a checkpoint-store fault during recovery',
   },
-  { name: 'savepoint.stop_completed', where: 'engine/cluster/job-manager.ts: stop-with-savepoint completed', required_in_ci: true },
+  { name: 'savepoint.stop_completed', where: 'engine/cluster/savepoint-handler.ts: stop-with-savepoint completed', required_in_ci: true },
   {
     name: 'savepoint.completed',
-    where: 'engine/cluster/job-manager.ts: an intermediate savepoint completed',
+    where: 'engine/cluster/savepoint-handler.ts: an intermediate savepoint completed',
     required_in_ci: false,
     why_not_required: 'no catalogue scenario takes an intermediate savepoint',
   },
-  { name: 'savepoint.resumed_rescaled', where: 'engine/cluster/job-manager.ts: the job resumed from a savepoint at another parallelism', required_in_ci: true },
+  { name: 'savepoint.resumed_rescaled', where: 'engine/cluster/savepoint-handler.ts: the job resumed from a savepoint at another parallelism', required_in_ci: true },
   {
     name: 'sink.zombie_fenced',
     where: 'engine/connectors/two-phase-commit-sink.ts: a zombie writer of an old attempt was fenced',
@@ -113,7 +119,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   },
   {
     name: 'recovery.restore_failed',
-    where: 'engine/cluster/job-manager.ts: the newest completed checkpoint does not verify, so the restore fails and the restart strategy decides',
+    where: 'engine/cluster/scheduler.ts: the newest completed checkpoint does not verify, so the restore fails and the restart strategy decides',
     required_in_ci: true,
   },
   {

@@ -28,6 +28,8 @@ export interface ClusterOptions {
   task_manager?: Partial<Omit<TaskManagerConfig, 'job_manager' | 'slots' | 'jobs'>>;
   heartbeat_interval_ms?: number;
   heartbeat_timeout_ms?: number;
+  /** heartbeat.rpc-failure-threshold (default Flink's 2; -1: off). */
+  heartbeat_rpc_failure_threshold?: number;
   /** Aligned checkpoints (coordinator settings); absent = off. */
   checkpointing?: JobManagerConfig['checkpointing'];
   restart_strategy?: JobManagerConfig['restart_strategy'];
@@ -74,6 +76,7 @@ export class Cluster {
         expected_task_managers: options.task_managers,
         heartbeat_interval_ms: options.heartbeat_interval_ms ?? 1_000,
         heartbeat_timeout_ms: options.heartbeat_timeout_ms ?? 5_000,
+        ...(options.heartbeat_rpc_failure_threshold === undefined ? {} : { heartbeat_rpc_failure_threshold: options.heartbeat_rpc_failure_threshold }),
         checkpointing: options.checkpointing,
         restart_strategy: options.restart_strategy,
       };

@@ -351,6 +351,12 @@ export function parse_flink_config(
     }
   }
 
+  // Flink: a positive count, or -1 to switch the detection of refused heartbeat requests off.
+  const rpc_failure_threshold = (): number => {
+    const threshold = integer('heartbeat.rpc-failure-threshold', 2, -1);
+    if (threshold === 0) errors.push({ key: 'heartbeat.rpc-failure-threshold', message: 'expected a whole number of at least 1, or -1 (off); got 0' });
+    return threshold === 0 ? 2 : threshold;
+  };
   const heartbeat_interval_ms = duration('heartbeat.interval', 10_000);
   const heartbeat_timeout_ms = duration('heartbeat.timeout', 50_000);
   if (heartbeat_interval_ms <= 0) errors.push({ key: 'heartbeat.interval', message: 'must be greater than 0' });
@@ -390,7 +396,7 @@ export function parse_flink_config(
     heartbeat: {
       interval_ms: heartbeat_interval_ms,
       timeout_ms: heartbeat_timeout_ms,
-      rpc_failure_threshold: integer('heartbeat.rpc-failure-threshold', 2, 1),
+      rpc_failure_threshold: rpc_failure_threshold(),
     },
     buffer_timeout_ms,
   };

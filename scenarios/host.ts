@@ -36,6 +36,9 @@ export class HostedEngineNode<N extends EngineNode = EngineNode> implements SimP
   onLinkBroken(peer: string): void {
     this.node.on_link_broken?.(peer);
   }
+  onSendRefused(to: string, message: unknown): void {
+    this.node.on_delivery_failed?.(to, message);
+  }
 }
 
 export function hostEngineNode<N extends EngineNode>(factory: (runtime: Runtime) => N): ProcessFactory {

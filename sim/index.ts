@@ -24,9 +24,13 @@
 // - Network: FIFO per directed link; a message is dropped (and traced with its reason) when the link is cut by a
 //   partition at send or at delivery time, when the receiver is dead, when the link broke meanwhile, or when the
 //   link already has max_in_flight_per_link messages in flight ('overflow': the network is lossy, not a queue).
+//   A message to a process that is down (crashed, not yet restarted) is refused: its host resets the connection,
+//   and the sender's onSendRefused(to, message) runs one round trip later (a 'refused' trace record; the round trip
+//   comes from the stream "network/refusals"). Partitions, paused receivers and messages in flight at a crash refuse
+//   nothing; a sender that crashed meanwhile is not told, a paused one is told at its resume.
 // - Storage: completion is FIFO per store; faults are decided when an operation is issued and applied at its
 //   completion; the store returns damaged bytes as they are (readers verify checksums); capacity overflow → io_error.
-// - Randomness: streams `${seed}/${name}`: "network", "storage" (the world's), "faults", "workload" (drivers, via
+// - Randomness: streams `${seed}/${name}`: "network", "network/refusals", "storage" (the world's), "faults", "workload" (drivers, via
 //   world.random(name)), "process/<id>/<incarnation>" (context.rng), "nemesis/<kind>" (forked from the faults stream).
 // - Bounds: max_queued_events, max_in_flight_per_link, max_processes, max_held_events_per_process, store capacity,
 //   trace memory sink max_records; exceeding an invariant bound throws InvariantViolation naming it.

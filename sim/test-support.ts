@@ -13,7 +13,8 @@ export type Observed =
   | { kind: 'start'; node: string; incarnation: number; at_ms: number }
   | { kind: 'message'; node: string; from: string; message: unknown; at_ms: number }
   | { kind: 'timer'; node: string; tag: unknown; at_ms: number; local_ms: number }
-  | { kind: 'link_broken'; node: string; peer: string; at_ms: number };
+  | { kind: 'link_broken'; node: string; peer: string; at_ms: number }
+  | { kind: 'refused'; node: string; to: string; message: unknown; at_ms: number };
 
 /**
  * A process that records what it sees into a shared log (by virtual time via `clock`) and runs optional hooks.
@@ -43,6 +44,9 @@ export function recorder(
     },
     onLinkBroken(peer: string): void {
       log.push({ kind: 'link_broken', node: context.process_id, peer, at_ms: virtual_now() });
+    },
+    onSendRefused(to: string, message: unknown): void {
+      log.push({ kind: 'refused', node: context.process_id, to, message, at_ms: virtual_now() });
     },
   });
 }

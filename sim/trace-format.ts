@@ -14,6 +14,7 @@ export type TraceKind =
   | 'send' // a message entered the network: from, to, msg (summary)
   | 'deliver' // a message was handed to its receiver: from, to, msg
   | 'drop' // a message was dropped: from, to, msg, reason (partition | link_break | dead | overflow | unknown)
+  | 'refused' // the sender (node) learned that a message it sent was refused: to, id, type (reason dead)
   | 'link_break' // a link broke: a, b
   | 'partition' // a partition started: groups / one_way
   | 'heal' // partitions healed

@@ -33,6 +33,7 @@ const kind_codes: Record<TraceKind, number> = {
   violation: 18,
   phase: 19,
   end: 20,
+  refused: 21,
 };
 
 const float_view = new Float64Array(1);

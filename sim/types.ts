@@ -57,6 +57,12 @@ export interface SimProcess {
   onMessage(from: ProcessId, message: unknown): void;
   onTimer(tag: unknown): void;
   onLinkBroken?(peer: ProcessId): void;
+  /**
+   * A message this process sent to `to` was refused because `to`'s process was down (its host answered the
+   * connection with a reset). Arrives one round trip after the send. Partitions, pauses and lost messages refuse
+   * nothing.
+   */
+  onSendRefused?(to: ProcessId, message: unknown): void;
 }
 
 export type ProcessFactory = (context: ProcessContext) => SimProcess;

@@ -110,6 +110,7 @@ const event_deliver = 2;
 const event_timer = 3;
 const event_storage = 4;
 const event_resume = 5;
+const event_refused = 6;
 
 interface HeldEvent {
   kind: number;
@@ -117,6 +118,13 @@ interface HeldEvent {
   b: number;
   c: number;
   ref: unknown;
+}
+
+/** A message the receiver's host refused (its process is down), on its way back to the sender. */
+interface Refusal {
+  to_id: ProcessId;
+  message_id: number;
+  message: unknown;
 }
 
 interface PendingStorage {
@@ -169,6 +177,8 @@ export class World {
   private readonly root_rng: Rng;
   private readonly streams = new Map<string, Rng>();
   private readonly network_rng: Rng;
+  /** Round trips of refused connections: a stream of its own, so refusals never shift network latencies. */
+  private readonly refusal_rng: Rng;
   private readonly storage_rng: Rng;
   private readonly slots: ProcessSlot[] = [];
   private readonly slot_by_id = new Map<ProcessId, ProcessSlot>();
@@ -202,6 +212,7 @@ export class World {
       ties_rng === undefined ? undefined : () => Math.floor(ties_rng.next() * 2 ** 32),
     );
     this.network_rng = this.random('network');
+    this.refusal_rng = this.random('network/refusals');
     this.storage_rng = this.random('storage');
     this.default_latency = options.network?.default_latency ?? { kind: 'uniform', min_ms: 0.5, max_ms: 2 };
     validate_latency_model(this.default_latency);
@@ -428,6 +439,16 @@ export class World {
         if (slot.life === b && slot.paused && slot.resume_token === c) this.resume_slot(slot);
         return;
       }
+      case event_refused: {
+        const slot = this.slots[a] as ProcessSlot;
+        if (slot.life !== b) return; // the sender crashed meanwhile: nobody is left to tell
+        if (slot.paused) {
+          this.hold(slot, event_refused, a, b, c, ref);
+          return;
+        }
+        this.tell_refused(slot, ref as Refusal);
+        return;
+      }
       default:
         throw new InvariantViolation(`unknown event kind ${queue.popped_kind}`);
     }
@@ -448,6 +469,11 @@ export class World {
       link.type_cache,
     );
     (receiver.process as SimProcess).onMessage(link.from_id, message);
+  }
+
+  private tell_refused(sender: ProcessSlot, refusal: Refusal): void {
+    this.trace.record(this.current_ms, 'refused', sender.id, { to: refusal.to_id, id: refusal.message_id, type: message_type(refusal.message) ?? null });
+    (sender.process as SimProcess).onSendRefused?.(refusal.to_id, refusal.message);
   }
 
   /** Fires the timer unless it was cancelled: one set operation both checks and clears its pending mark. */
@@ -634,6 +660,8 @@ export class World {
         else this.deliver(link, slot, event.c, event.ref);
       } else if (event.kind === event_timer) {
         this.fire_timer_if_pending(slot, event.c, event.ref);
+      } else if (event.kind === event_refused) {
+        this.tell_refused(slot, event.ref as Refusal);
       } else {
         const { pending, result } = event.ref as { pending: PendingStorage; result: StorageResult<never> };
         pending.done(result);
@@ -853,6 +881,7 @@ export class World {
     else if (link.in_flight >= this.max_in_flight_per_link) reason = 'overflow';
     if (reason !== undefined) {
       trace.message('drop', this.current_ms, link.from_id, link.from_hash, link.to_id, link.to_hash, message_id, type, size_bytes, reason, link.type_cache);
+      if (reason === 'dead') this.refuse(sender, link, message_id, message);
       return;
     }
     const model = link.latency ?? this.default_latency;
@@ -864,6 +893,18 @@ export class World {
     link.last_delivery_ms = deliver_at_ms;
     link.in_flight++;
     this.queue.push(deliver_at_ms, event_deliver, link.index, link.epoch, message_id, message);
+  }
+
+  /**
+   * The receiver's host is up but its process is down: the connection is refused (a TCP reset, an RPC system's
+   * "recipient unreachable"), and the sender learns it one round trip later through onSendRefused. A partition,
+   * a paused receiver or a message lost in flight refuses nothing: those senders learn only from silence.
+   */
+  private refuse(sender: ProcessSlot, link: Link, message_id: number, message: unknown): void {
+    const model = link.latency ?? this.default_latency;
+    const one_way_ms = model.kind === 'fixed' ? model.delay_ms : sample_latency_ms(model, this.refusal_rng);
+    const refusal: Refusal = { to_id: link.to_id, message_id, message };
+    this.queue.push(this.current_ms + 2 * (one_way_ms + link.extra_latency_ms), event_refused, sender.index, sender.life, message_id, refusal);
   }
 
   /** @internal Called by a process context. */

@@ -15,6 +15,8 @@ import type {
 } from './functions.js';
 import { GlobalWindows, type GlobalWindow, type Window, type WindowAssigner } from './windows.js';
 import { AllWindowedStream, countWindowOf, WindowedStream } from './windowed-stream.js';
+import type { MapStateDescriptor } from './state-descriptors.js';
+import { BroadcastConnectedStream, BroadcastStream, ConnectedStreams, IntervalJoin } from './connected-streams.js';
 import type { ProcessFunction, RichFilterFunction, RichFlatMapFunction, RichMapFunction } from './rich-functions.js';
 import { OutputTag } from './side-output.js';
 
@@ -136,6 +138,11 @@ export class DataStream<T> extends OperatorHandle {
     return new DataStream<X>(this.env, [node.id], 'default', [tag.id]);
   }
 
+  /** The edges this stream contributes to input 1 or 2 of a two-input operator (engine/api/connected-streams.ts). */
+  edgesInto(input: 1 | 2): GraphEdge[] {
+    return this.edges().map((edge) => (input === 1 ? edge : { ...edge, input }));
+  }
+
   protected addOperator<R>(name: string, operator: NodeOperator, key_selector?: KeySelector<unknown, unknown>): DataStream<R> {
     const parallelism = this.env.parallelism;
     const node = this.env.graph.addNode(name, operator, this.edges(key_selector), parallelism);
@@ -173,8 +180,28 @@ export class DataStream<T> extends OperatorHandle {
     return new DataStream<T>(this.env, this.node_ids, 'rebalance', this.side_output_tags);
   }
 
-  broadcast(): DataStream<T> {
-    return new DataStream<T>(this.env, this.node_ids, 'broadcast', this.side_output_tags);
+  /** No descriptors: broadcast partitioning. With MapStateDescriptors: a BroadcastStream to connect to (broadcast state). */
+  broadcast(): DataStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): BroadcastStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): DataStream<T> | BroadcastStream<T> {
+    const stream = new DataStream<T>(this.env, this.node_ids, 'broadcast', this.side_output_tags);
+    return descriptors.length === 0 ? stream : new BroadcastStream<T>(stream, descriptors);
+  }
+
+  /**
+   * Flink's connect: with a DataStream, ConnectedStreams; with a BroadcastStream, a BroadcastConnectedStream. A keyed
+   * stream connected with a keyed stream (or a broadcast stream) makes the operator keyed by its key.
+   */
+  connect<R, K>(this: KeyedStream<T, K>, other: BroadcastStream<R>): BroadcastConnectedStream<T, R, K>;
+  connect<R, K>(this: KeyedStream<T, K>, other: KeyedStream<R, K>): ConnectedStreams<T, R, K>;
+  connect<R>(other: BroadcastStream<R>): BroadcastConnectedStream<T, R>;
+  connect<R>(other: DataStream<R>): ConnectedStreams<T, R>;
+  connect<R>(other: DataStream<R> | BroadcastStream<R>): ConnectedStreams<T, R, unknown> | BroadcastConnectedStream<T, R, unknown> {
+    const stream_of = (node_id: number): DataStream<unknown> => new DataStream<unknown>(this.env, [node_id]);
+    const own_key = this instanceof KeyedStream ? (this.key_selector as KeySelector<unknown, unknown>) : undefined;
+    if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, R, unknown>(this, other, own_key, stream_of);
+    const keys = own_key !== undefined && other instanceof KeyedStream ? ([own_key, other.key_selector as KeySelector<unknown, unknown>] as const) : undefined;
+    return new ConnectedStreams<T, R, unknown>(this, other, keys, stream_of);
   }
 
   forward(): DataStream<T> {
@@ -270,6 +297,11 @@ export class KeyedStream<T, K> extends DataStream<T> {
   /** Windows per key (Flink's KeyedStream.window). */
   window<W extends Window>(assigner: WindowAssigner<W>): WindowedStream<T, K, W> {
     return new WindowedStream<T, K, W>(this, assigner);
+  }
+
+  /** Flink's interval join of two keyed streams (event time): intervalJoin(other).between(lower, upper).process(fn). */
+  intervalJoin<R>(other: KeyedStream<R, K>): IntervalJoin<T, R, K> {
+    return new IntervalJoin<T, R, K>(this, other, (node_id) => new DataStream<unknown>(this.env, [node_id]));
   }
 
   /**

@@ -10,8 +10,11 @@ export const METADATA_MAGIC = 0x4960672d;
 export const METADATA_VERSION = 1;
 
 export type CheckpointKind = 'checkpoint' | 'savepoint';
-/** Operator list state redistribution on restore: even-split (getListState) or union (every subtask gets all). */
-export type ListStateDistribution = 'even-split' | 'union';
+/**
+ * Operator list state redistribution on restore: even-split (getListState), union (every subtask gets all) or
+ * broadcast (broadcast state: every subtask holds a full copy; new subtask i gets old subtask i mod p's).
+ */
+export type ListStateDistribution = 'even-split' | 'union' | 'broadcast';
 
 export interface OperatorListState {
   name: string;
@@ -157,7 +160,7 @@ export function validate_metadata(m: CheckpointMetadata): string | undefined {
         if (problem !== undefined) return `operator ${op.operator_id} subtask ${sub.subtask_index}: ${problem}`;
       }
       for (const list of sub.operator_state) {
-        if (typeof list?.name !== 'string' || (list.mode !== 'even-split' && list.mode !== 'union') || !Array.isArray(list.entries)) {
+        if (typeof list?.name !== 'string' || (list.mode !== 'even-split' && list.mode !== 'union' && list.mode !== 'broadcast') || !Array.isArray(list.entries)) {
           return `operator ${op.operator_id} subtask ${sub.subtask_index}: malformed operator list state`;
         }
       }

@@ -14,14 +14,21 @@ import { CheckpointReader, type CheckpointVerification } from '../recovery/check
 import type { RestartStrategyConfig } from '../recovery/restart-strategy.js';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import type { JobCatalogue } from './build-job.js';
-import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, HeartbeatManager } from './heartbeat-manager.js';
+import {
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_HEARTBEAT_RPC_FAILURE_THRESHOLD,
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  HeartbeatManager,
+  is_heartbeat_timeout_timer,
+  type TargetLoss,
+} from './heartbeat-manager.js';
 import { JobLeadership, type EarlyRegistration, type JobManagerHaConfig, type JobManagerRole } from './leadership.js';
 import { isClusterMessage, type ClusterMessage, type JobSpec } from './messages.js';
 import { SavepointHandler, type SavepointOutcome, type SavepointResume, type SavepointTimer } from './savepoint-handler.js';
 import { ATTEMPT_STRIDE, is_scheduler_timer, Scheduler, type JobStatus, type RecoveryRecord } from './scheduler.js';
 import type { HaRecord } from '../ha/ha-protocol.js';
 
-export { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './heartbeat-manager.js';
+export { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_RPC_FAILURE_THRESHOLD, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './heartbeat-manager.js';
 export { CHECKPOINT_ID_BLOCK, type JobManagerHaConfig, type JobManagerRole } from './leadership.js';
 export { canonical_savepoint_path, restore_from_savepoint_bytes, type SavepointOutcome, type SavepointResume } from './savepoint-handler.js';
 export { ATTEMPT_STRIDE, type JobStatus, type RecoveryRecord } from './scheduler.js';
@@ -33,6 +40,8 @@ export interface JobManagerConfig {
   expected_task_managers: number;
   heartbeat_interval_ms?: number;
   heartbeat_timeout_ms?: number;
+  /** Consecutive refused heartbeat requests after which a TaskManager is unreachable (Flink default 2; -1: off). */
+  heartbeat_rpc_failure_threshold?: number;
   /** Aligned (exactly-once) checkpoints; absent = checkpointing off (Flink's default). job_id defaults to the job name. */
   checkpointing?: Omit<CheckpointCoordinatorConfig, 'job_id'> & {
     job_id?: string;
@@ -81,12 +90,13 @@ export class JobManager implements EngineNode {
   ) {
     this.heartbeat_interval_ms = config.heartbeat_interval_ms ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.heartbeat_timeout_ms = config.heartbeat_timeout_ms ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
-    this.heartbeats = new HeartbeatManager(this.heartbeat_interval_ms, this.heartbeat_timeout_ms, {
-      notify_heartbeat_timeout: (tm, silent_ms) => {
-        this.task_managers.delete(tm);
-        this.runtime.log('jm.tm_lost', { tm, silent_ms });
-        this.scheduler.on_task_manager_lost(tm);
-      },
+    const heartbeat_config = {
+      interval_ms: this.heartbeat_interval_ms,
+      timeout_ms: this.heartbeat_timeout_ms,
+      rpc_failure_threshold: config.heartbeat_rpc_failure_threshold ?? DEFAULT_HEARTBEAT_RPC_FAILURE_THRESHOLD,
+    };
+    this.heartbeats = new HeartbeatManager(runtime, heartbeat_config, {
+      notify_target_lost: (tm, loss) => this.onTaskManagerLost(tm, loss),
       request_heartbeat: (tm, seq) => {
         const started = this.scheduler.status === 'RUNNING' && this.scheduler.deployed_to.includes(tm);
         this.runtime.send(tm, (started ? { type: 'hb.request', seq, running_attempt: this.scheduler.attempt } : { type: 'hb.request', seq }) satisfies ClusterMessage);
@@ -375,7 +385,7 @@ export class JobManager implements EngineNode {
         this.coordinator.decline(message.checkpoint_id, message.task, 'CHECKPOINT_DECLINED', message.reason);
         return;
       case 'hb.reply':
-        this.heartbeats.receive_heartbeat(from, this.runtime.now_ms());
+        this.heartbeats.receive_heartbeat(from);
         return;
       case 'deployed':
         scheduler.on_deployed(from, message.attempt);
@@ -399,7 +409,7 @@ export class JobManager implements EngineNode {
     const scheduler = this.scheduler;
     const known = this.task_managers.get(from);
     this.task_managers.set(from, { slots: message.slots, incarnation: message.incarnation });
-    this.heartbeats.monitor_target(from, this.runtime.now_ms());
+    this.heartbeats.monitor_target(from);
     this.runtime.send(
       from,
       (this.leadership === undefined ? { type: 'tm.registered' } : { type: 'tm.registered', leader_epoch: this.leadership.leader_fencing_token }) satisfies ClusterMessage,
@@ -429,6 +439,23 @@ export class JobManager implements EngineNode {
     scheduler.try_deploy();
   }
 
+  /**
+   * A TaskManager's heartbeat monitor declared it lost: it is no longer registered (it registers anew if it comes
+   * back), and a failover follows if it ran tasks of the attempt.
+   */
+  private onTaskManagerLost(tm: NodeId, loss: TargetLoss): void {
+    this.task_managers.delete(tm);
+    this.runtime.log('jm.tm_lost', { tm, ...loss });
+    const why = loss.cause === 'timeout' ? 'heartbeat timeout' : `unreachable: ${loss.failed_rpcs} heartbeat requests refused`;
+    this.scheduler.on_task_manager_lost(tm, why);
+  }
+
+  /** A refused heartbeat request counts toward heartbeat.rpc-failure-threshold (other refusals count for nothing). */
+  on_delivery_failed(peer: NodeId, message: unknown): void {
+    if (!this.is_leader || !isClusterMessage(message) || message.type !== 'hb.request') return;
+    this.heartbeats.report_rpc_failure(peer);
+  }
+
   /** Control messages to or from a TaskManager of the attempt may be gone (deploy, start, acks): fail over. */
   on_link_broken(peer: NodeId): void {
     if (!this.is_leader) return;
@@ -440,7 +467,7 @@ export class JobManager implements EngineNode {
   on_timer(tag: unknown): void {
     if (this.leadership !== undefined && !this.leadership.on_timer(tag)) return;
     const scheduler = this.scheduler;
-    if (is_coordinator_timer(tag) || (tag as Partial<JobManagerTimer>).kind === 'heartbeat') {
+    if (is_coordinator_timer(tag) || (tag as Partial<JobManagerTimer>).kind === 'heartbeat' || is_heartbeat_timeout_timer(tag)) {
       if (this.leadership?.leadership_unconfirmed() === true && !scheduler.is_terminal()) {
         // Not confirmed as leader lately (paused or cut off): hold checkpoint work until the HA store answers, so a
         // superseded leader does not trigger checkpoints before it learns that it was replaced.
@@ -452,6 +479,10 @@ export class JobManager implements EngineNode {
       if (!scheduler.is_terminal() && scheduler.status === 'RUNNING') this.coordinator?.on_timer(tag);
       return;
     }
+    if (is_heartbeat_timeout_timer(tag)) {
+      if (!scheduler.is_terminal()) this.heartbeats.on_timeout(tag);
+      return;
+    }
     if (is_scheduler_timer(tag)) {
       scheduler.on_timer(tag);
       return;
@@ -461,10 +492,13 @@ export class JobManager implements EngineNode {
       this.savepoints.on_timer(timer);
       return;
     }
-    if (timer.kind !== 'heartbeat' || scheduler.is_terminal()) return;
-    const now = this.runtime.now_ms();
-    this.heartbeats.request_heartbeats(now);
-    scheduler.check_finishing_timeout(now);
+    if (timer.kind !== 'heartbeat') return;
+    if (scheduler.is_terminal()) {
+      this.heartbeats.stop();
+      return;
+    }
+    this.heartbeats.request_heartbeats();
+    scheduler.check_finishing_timeout(this.runtime.now_ms());
     if (!scheduler.is_terminal()) this.runtime.setTimer(this.heartbeat_interval_ms, { kind: 'heartbeat' } satisfies JobManagerTimer);
   }
 }

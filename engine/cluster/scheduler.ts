@@ -185,10 +185,10 @@ export class Scheduler {
 
   // ---- failover ------------------------------------------------------------------------------------------------
 
-  /** Losing a TaskManager that runs tasks of the current attempt fails the attempt (full failover). */
-  on_task_manager_lost(tm: NodeId): void {
+  /** Losing a TaskManager that runs tasks of the current attempt fails the attempt. */
+  on_task_manager_lost(tm: NodeId, why: string): void {
     if (this.deployed_to.includes(tm) && !this.is_terminal()) {
-      this.fail_job(`TaskManager ${tm} lost (heartbeat timeout)`);
+      this.fail_job(`TaskManager ${tm} lost (${why})`);
     }
   }
 

@@ -30,6 +30,8 @@ export interface VertexEdge {
   target_node_id: number;
   partitioning: ResolvedPartitioning;
   key_selector?: KeySelector<unknown, unknown>;
+  /** The input of the target's head operator the edge feeds: 1, or 2 for a two-input operator's second input. */
+  input: 1 | 2;
   /** The edge carries this side output of the source node (its OutputTag id), not the main output. */
   side_output_tag?: string;
 }
@@ -98,6 +100,7 @@ export function buildExecutionPlan(graph: JobGraph): ExecutionPlan {
         target_node_id: node.id,
         partitioning: resolvePartitioning(upstream, node, input.partitioning),
         key_selector: input.key_selector,
+        input: input.input ?? 1,
         ...(input.side_output_tag !== undefined ? { side_output_tag: input.side_output_tag } : {}),
       };
       if (edge.partitioning === 'hash' && edge.key_selector === undefined) throw new Error('hash edge without key');

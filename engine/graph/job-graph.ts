@@ -17,6 +17,7 @@ import type { Window, WindowAssigner } from '../api/windows.js';
 import type { Trigger } from '../api/triggers.js';
 import type { Evictor } from '../api/evictors.js';
 import type { ProcessWindowFunction } from '../api/window-functions.js';
+import { twoInputEdgeProblem, type TwoInputSpec } from './two-input-spec.js';
 import type { ProcessFunction, RichFilterFunction, RichFlatMapFunction, RichMapFunction } from '../api/rich-functions.js';
 
 /** 'default' becomes forward when parallelisms match, else rebalance (as in Flink). */
@@ -26,6 +27,8 @@ export interface GraphEdge {
   source_node_id: number;
   partitioning: Partitioning;
   key_selector?: KeySelector<unknown, unknown>;
+  /** Which input of a two-input operator the edge feeds (Flink's type number); absent: the first (or only) input. */
+  input?: 1 | 2;
   /** Reads the side output with this OutputTag id of the source node instead of its main output. */
   side_output_tag?: string;
 }
@@ -60,7 +63,8 @@ export type NodeOperator =
       /** windowAll: the window function takes no key ((window, result) or ProcessAllWindowFunction). */
       all_windows?: boolean;
     }
-  | { kind: 'sink'; sink: Sink<unknown> };
+  | { kind: 'sink'; sink: Sink<unknown> }
+  | { kind: 'two_input'; spec: TwoInputSpec };
 
 export interface GraphNode {
   id: number;
@@ -132,6 +136,11 @@ export class JobGraph {
         if (isKeyedOperator(node.operator) && edge.partitioning !== 'hash') {
           throw new Error(`${node.name} is keyed but its input is not keyBy-partitioned`);
         }
+        if (node.operator.kind !== 'two_input' && (edge.input ?? 1) !== 1) throw new Error(`${node.name} has one input, not two`);
+      }
+      if (node.operator.kind === 'two_input') {
+        const problem = twoInputEdgeProblem(node.operator.spec, node.inputs);
+        if (problem !== undefined) throw new Error(`${node.name}: ${problem}`);
       }
     }
     if (!this.nodes.some((n) => n.operator.kind === 'sink')) throw new Error('job has no sink');

@@ -132,7 +132,7 @@ export function write_savepoint(input: SavepointInput): Uint8Array {
       rows.push([index, entry.key_group, entry.key, entry.namespace, entry.value]);
     }
     for (const list of op.list_states) {
-      if (list.mode === 'even-split' && list.partitions.length !== op.parallelism) {
+      if ((list.mode === 'even-split' || list.mode === 'broadcast') && list.partitions.length !== op.parallelism) {
         throw new Error(`write_savepoint: list state "${list.name}" of "${op.uid}" has ${list.partitions.length} partitions for parallelism ${op.parallelism}`);
       }
     }
@@ -234,7 +234,7 @@ function read_v2(p: PayloadV2): Savepoint {
     });
     need(Array.isArray(op.list_states), `operator "${op.uid}": list_states must be a list`);
     const list_states = op.list_states.map((l): SavepointListState => {
-      need(typeof l.name === 'string' && (l.mode === 'even-split' || l.mode === 'union'), `operator "${op.uid}": bad list state`);
+      need(typeof l.name === 'string' && (l.mode === 'even-split' || l.mode === 'union' || l.mode === 'broadcast'), `operator "${op.uid}": bad list state`);
       need(Array.isArray(l.partitions) && l.partitions.every(Array.isArray), `operator "${op.uid}": bad list state partitions`);
       return { name: l.name, mode: l.mode, partitions: l.partitions };
     });

@@ -123,7 +123,12 @@ export function plan_restore(savepoint: Savepoint, job: JobDescription, options:
       for (const list of saved_op.list_states) {
         const all: unknown[] = [];
         for (const partition of list.partitions) for (const item of partition) all.push(item);
-        const shares = list.mode === 'union' ? subtasks.map(() => structuredClone(all)) : even_split(structuredClone(all), p);
+        const shares =
+          list.mode === 'union'
+            ? subtasks.map(() => structuredClone(all))
+            : list.mode === 'broadcast'
+              ? subtasks.map((_, i) => structuredClone(list.partitions[i % list.partitions.length] ?? []))
+              : even_split(structuredClone(all), p);
         subtasks.forEach((s, i) => s.list_states.push({ name: list.name, mode: list.mode, entries: shares[i] as unknown[] }));
       }
     }

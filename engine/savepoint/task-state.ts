@@ -14,7 +14,7 @@ export interface SubtaskStateSource {
 }
 
 function to_distribution(mode: OperatorStateMode): SavepointListState['mode'] {
-  return mode === 'split' ? 'even-split' : 'union';
+  return mode === 'split' ? 'even-split' : mode;
 }
 
 /** Builds one operator's savepoint input from its subtasks (index i = subtask i). */
@@ -65,5 +65,5 @@ export function load_subtask_state(
     if (backend.size() !== 0) throw new Error(`subtask ${restore.subtask_index}: restore into a backend that already holds state`);
     for (const e of restore.keyed) backend.put(e.state, e.key_group, e.key, e.namespace, e.value);
   }
-  for (const list of restore.list_states) list_state(list.name, list.mode === 'even-split' ? 'split' : 'union').update(list.entries);
+  for (const list of restore.list_states) list_state(list.name, list.mode === 'even-split' ? 'split' : list.mode).update(list.entries);
 }

@@ -1,9 +1,9 @@
 // Operator (non-keyed) list state for sources, sinks and user functions, and Flink's redistribution on restore
 // (RoundRobinOperatorStateRepartitioner): with the parallelism unchanged even-split state stays where it was; else
 // the entries of all old subtasks are concatenated and dealt out in contiguous, even chunks. Union state gives every
-// new subtask every entry.
+// new subtask every entry; broadcast state gives new subtask i old subtask (i mod old parallelism)'s full copy.
 
-export type OperatorStateMode = 'split' | 'union';
+export type OperatorStateMode = 'split' | 'union' | 'broadcast';
 
 /** One named list state of one operator subtask. */
 export class OperatorListState<T> {
@@ -59,6 +59,8 @@ function dealListState<T>(
   const all: T[] = [];
   for (const list of old_states) all.push(...list);
   if (mode === 'union') return { lists: Array.from({ length: new_parallelism }, () => [...all]), next_start: start };
+  // Flink's repartitionBroadcastState: every old copy is complete, new subtask i takes old subtask i mod p's.
+  if (mode === 'broadcast') return { lists: Array.from({ length: new_parallelism }, (_, i) => [...(old_states[i % old_states.length] ?? [])]), next_start: start };
   const base = Math.floor(all.length / new_parallelism);
   let remainder = all.length % new_parallelism;
   const lists: T[][] = Array.from({ length: new_parallelism }, () => []);

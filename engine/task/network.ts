@@ -333,25 +333,40 @@ export class InputChannel {
     readonly source_node: NodeId,
     readonly local: boolean,
     readonly capacity_buffers: number,
+    /** The operator input the channel feeds: 1, or 2 for the second input of a two-input operator. */
+    readonly input: 1 | 2 = 1,
   ) {}
 }
 
-/** All input channels of one task, read round-robin among unblocked channels with data. */
+/**
+ * All input channels of one task, read round-robin among unblocked channels with data. A two-input task's channels
+ * belong to input 1 or 2 (Flink's two input gates); watermarks are merged per input (Flink's StatusWatermarkValve
+ * per input), while barrier alignment spans every channel of both inputs (one CheckpointBarrierHandler per task).
+ */
 export class InputGate {
   readonly channels: InputChannel[] = [];
   readonly by_id = new Map<string, InputChannel>();
   private next_channel = 0;
-  private combined_watermark_ms = MIN_WATERMARK;
+  /** Per input (index 0: input 1): the merged watermark, channels and ended channels. */
+  private readonly input_watermark_ms = [MIN_WATERMARK, MIN_WATERMARK];
+  private readonly input_channels = [0, 0];
+  private readonly input_ended = [0, 0];
   private ended_channels = 0;
   buffered_buffers = 0;
 
   constructor(private readonly fail: (message: string, detail?: Record<string, unknown>) => never) {}
 
-  addChannel(id: string, source_node: NodeId, local: boolean, capacity_buffers: number): InputChannel {
-    const channel = new InputChannel(this.channels.length, id, source_node, local, capacity_buffers);
+  addChannel(id: string, source_node: NodeId, local: boolean, capacity_buffers: number, input: 1 | 2 = 1): InputChannel {
+    const channel = new InputChannel(this.channels.length, id, source_node, local, capacity_buffers, input);
     this.channels.push(channel);
     this.by_id.set(id, channel);
+    this.input_channels[input - 1]!++;
     return channel;
+  }
+
+  /** Inputs with channels: 1 for an ordinary task, 2 for a two-input task. */
+  get input_count(): number {
+    return this.input_channels[1]! > 0 ? 2 : 1;
   }
 
   /** A buffer arrived (the sender had credit, so there is room). */
@@ -397,10 +412,10 @@ export class InputGate {
     return buffer;
   }
 
-  /** Records a channel watermark; returns the new combined watermark if it advanced, else undefined. */
+  /** Records a channel watermark; returns the channel's input's new merged watermark if it advanced, else undefined. */
   onWatermark(channel: InputChannel, timestamp_ms: number): number | undefined {
     if (timestamp_ms > channel.watermark_ms) channel.watermark_ms = timestamp_ms;
-    return this.recomputeWatermark();
+    return this.recomputeWatermark(channel.input);
   }
 
   /** Marks a channel ended (it counts as +∞ for watermarks); returns true when every channel has ended. */
@@ -409,21 +424,29 @@ export class InputGate {
     channel.ended = true;
     channel.watermark_ms = MAX_WATERMARK;
     this.ended_channels++;
+    this.input_ended[channel.input - 1]!++;
     return this.ended_channels === this.channels.length;
   }
 
-  recomputeWatermark(): number | undefined {
+  /** True when every channel of `input` has ended (Flink's end of one input of a multi-input task). */
+  inputEnded(input: 1 | 2): boolean {
+    return this.input_ended[input - 1] === this.input_channels[input - 1];
+  }
+
+  /** The merged watermark of `input` (min over its channels) if it advanced, else undefined. */
+  recomputeWatermark(input: 1 | 2 = 1): number | undefined {
     let min = MAX_WATERMARK;
-    for (const channel of this.channels) if (channel.watermark_ms < min) min = channel.watermark_ms;
-    if (min > this.combined_watermark_ms) {
-      this.combined_watermark_ms = min;
+    for (const channel of this.channels) if (channel.input === input && channel.watermark_ms < min) min = channel.watermark_ms;
+    if (min > this.input_watermark_ms[input - 1]!) {
+      this.input_watermark_ms[input - 1] = min;
       return min;
     }
     return undefined;
   }
 
+  /** The task's input watermark: the minimum over its inputs. */
   get watermark_ms(): number {
-    return this.combined_watermark_ms;
+    return this.input_count === 1 ? this.input_watermark_ms[0]! : Math.min(this.input_watermark_ms[0]!, this.input_watermark_ms[1]!);
   }
 
   get all_ended(): boolean {

@@ -164,7 +164,11 @@ export abstract class KeyedOperator extends BaseOperator {
   }
 
   protected setKeyFromRecord(value: unknown): void {
-    const key = this.key_selector(value);
+    this.setCurrentKey(this.key_selector(value));
+  }
+
+  /** Sets the key of the next state access and timer (checked against this subtask's key groups). */
+  protected setCurrentKey(key: unknown): void {
     const encoded = encodeKey(key);
     const key_group = assignToKeyGroup(keyHashCode(key, encoded), this.max_parallelism);
     if (key_group < this.key_group_start || key_group > this.key_group_end) {

@@ -203,5 +203,7 @@ export function createOperator(
       return new SinkOperator(node, env, create_sink_writer(node));
     case 'source':
       throw new Error('sources are driven by the task, not created as chained operators');
+    case 'two_input':
+      throw new Error('two-input operators are built by createTwoInputOperator (engine/task/two-input-operators.ts)');
   }
 }

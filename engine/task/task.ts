@@ -29,7 +29,7 @@ export interface OperatorSnapshot {
   state: {
     subtask_index: number;
     keyed: KeyedStateHandle[];
-    operator_state: { name: string; mode: 'even-split' | 'union'; entries: unknown[] }[];
+    operator_state: { name: string; mode: 'even-split' | 'union' | 'broadcast'; entries: unknown[] }[];
     /**
      * Unaligned checkpoints: `{ channel_state: ChannelState }` on the first operator of the vertex. Keyed operators:
      * `{ watermark_ms }`, the operator's watermark when it snapshotted (which timers had fired; checks read it, a
@@ -66,6 +66,10 @@ interface ChannelStateCollection {
 /** Test-only seam: rewrites the channel state a task puts into its snapshot (planted bugs). */
 export interface TaskSeams {
   channel_state?: (state: ChannelState) => ChannelState;
+  /** Planted bug: a two-input task blocks only input 1's channels at a barrier (input 2 is never aligned). */
+  align_input_1_only?: boolean;
+  /** Planted bug: a restore hands broadcast state to subtask 0 only (the others start without it). */
+  broadcast_state_on_subtask_0_only?: boolean;
   /** Replaces Flink's operator list state redistribution on restore (engine/state/operator-state.ts). */
   operator_state_redistribution?: typeof redistributeOperatorState;
   /** Rewrites each key's merging window set (session windows) as a window operator restores it. */
@@ -104,6 +108,7 @@ import {
 import { is_checkpointed_sink_writer, type CheckpointedSinkWriter } from '../connectors/two-phase-commit-sink.js';
 import type { WindowMapping } from './operators/window/merging-window-set.js';
 import { createOperator, SinkOperator, type OperatorEnvironment, type Output, type StreamOperator } from './operators.js';
+import { createTwoInputOperator, isTwoInputOperator, type TwoInputStreamOperator } from './two-input-operators.js';
 
 /** What a task needs from the TaskManager hosting it. */
 export interface TaskHost {
@@ -315,6 +320,7 @@ export class Task implements OutputAvailabilityListener {
           source_node,
           source_node === host.node_id,
           host.network.input_buffers_per_channel,
+          edge.input,
         );
       }
     }
@@ -344,9 +350,18 @@ export class Task implements OutputAvailabilityListener {
         this.source_node = node;
         continue;
       }
-      this.operators.push(createOperator(node, operator_env, (sink_node) => this.createSinkWriter(sink_node)));
+      this.operators.push(
+        node.operator.kind === 'two_input'
+          ? createTwoInputOperator(node, operator_env, node.operator.spec)
+          : createOperator(node, operator_env, (sink_node) => this.createSinkWriter(sink_node)),
+      );
     }
     this.gated_operators = this.operators.filter((operator) => operator instanceof SinkOperator);
+    const head = this.operators[0];
+    if (head !== undefined && isTwoInputOperator(head)) this.two_input_head = head;
+    if ((this.gate.input_count === 2) !== (this.two_input_head !== undefined)) {
+      host.fail('a task has two inputs exactly when its head operator does', { task: this.key, inputs: this.gate.input_count });
+    }
     for (let i = 0; i < this.operators.length; i++) {
       const next = this.operators[i + 1];
       this.operators[i]!.output = next === undefined ? this.tailOutput() : new ChainingOutput(next);
@@ -605,9 +620,11 @@ export class Task implements OutputAvailabilityListener {
     while (recovered.length > 0 && budget > 0) {
       if (!this.chainAvailable()) return false;
       const head_records = recovered[0]!;
+      const second = this.gate.by_id.get(head_records.channel)?.input === 2 ? this.two_input_head : undefined;
       let i = this.recovered_cursor;
       while (i < head_records.values.length && budget > 0) {
-        head.processElement(head_records.values[i], head_records.timestamps[i]!);
+        if (second === undefined) head.processElement(head_records.values[i], head_records.timestamps[i]!);
+        else second.processElement2(head_records.values[i], head_records.timestamps[i]!);
         i++;
         budget--;
         this.records_in++;
@@ -630,11 +647,14 @@ export class Task implements OutputAvailabilityListener {
           const timestamps = buffer.timestamps;
           // A watermark at position p is processed right after the p-th record (position 0: before the first).
           const watermarks = buffer.watermarks;
+          // A two-input head takes input 2's records through processElement2 (input 1: processElement).
+          const second = channel.input === 2 ? this.two_input_head : undefined;
           let i = channel.cursor;
           const n = values.length;
           if (watermarks !== undefined && i === 0) this.processBufferedWatermarks(channel, watermarks, 0);
           while (i < n && budget > 0) {
-            head.processElement(values[i], timestamps[i]!);
+            if (second === undefined) head.processElement(values[i], timestamps[i]!);
+            else second.processElement2(values[i], timestamps[i]!);
             i++;
             budget--;
             this.records_in++;
@@ -658,8 +678,10 @@ export class Task implements OutputAvailabilityListener {
         case 'end_of_partition': {
           gate.consumeHead(channel);
           const all_ended = gate.onEndOfPartition(channel);
-          const advanced = gate.recomputeWatermark();
-          if (advanced !== undefined) head.processWatermark(advanced);
+          const advanced = gate.recomputeWatermark(channel.input);
+          if (advanced !== undefined) this.processInputWatermark(channel.input, advanced);
+          // Flink's endInput(inputId): one input of a two-input operator is exhausted (the other may go on).
+          if (this.two_input_head !== undefined && gate.inputEnded(channel.input)) this.two_input_head.endInput(channel.input);
           this.maybeCompleteAlignment();
           if (all_ended) {
             this.finishInput();
@@ -677,8 +699,14 @@ export class Task implements OutputAvailabilityListener {
       if (mark.after_records > position) return;
       if (mark.after_records < position) continue;
       const advanced = this.gate.onWatermark(channel, mark.timestamp_ms);
-      if (advanced !== undefined) this.operators[0]!.processWatermark(advanced);
+      if (advanced !== undefined) this.processInputWatermark(channel.input, advanced);
     }
+  }
+
+  /** An input's merged watermark advanced: to the head (a two-input head combines both inputs, as Flink's operators do). */
+  private processInputWatermark(input: 1 | 2, watermark_ms: number): void {
+    if (input === 2) this.two_input_head!.processWatermark2(watermark_ms);
+    else this.operators[0]!.processWatermark(watermark_ms);
   }
 
   /**
@@ -752,20 +780,33 @@ export class Task implements OutputAvailabilityListener {
       this.alignment_started_ms = this.host.now_ms();
       this.barrier_seen.clear();
       this.alignment_forced = forced_aligned;
+      this.alignment_first_input = channel.input;
+      this.alignment_spans_inputs = false;
       const timeout_ms = this.host.unaligned?.aligned_checkpoint_timeout_ms;
       if (timeout_ms !== undefined && timeout_ms > 0 && !forced_aligned && this.gate.channels.length > 1) this.host.wakeAfter(this, timeout_ms);
     }
     if (this.barrier_seen.has(channel.index)) this.host.fail('second barrier on one channel', { task: this.key, channel: channel.id });
     this.barrier_seen.add(channel.index);
-    if (this.host.checkpointing_mode !== 'at_least_once') {
-      this.gate.blockChannel(channel);
+    const at_least_once = this.host.checkpointing_mode === 'at_least_once';
+    if (!at_least_once) {
+      if (channel.input === 1 || this.host.seams?.align_input_1_only !== true) this.gate.blockChannel(channel);
       if (this.barrier_seen.size === 1 && this.gate.channels.length > 1) this.host.probe?.('checkpoint.alignment_started');
+    }
+    if (channel.input !== this.alignment_first_input && !this.alignment_spans_inputs) {
+      // The other input's first barrier arrives while the first input is blocked (aligned) or counted (at-least-once).
+      this.alignment_spans_inputs = true;
+      this.host.probe?.(at_least_once ? 'checkpoint.at_least_once_across_inputs' : 'checkpoint.aligned_across_inputs');
     }
     this.maybeCompleteAlignment();
   }
 
   /** Channels that delivered the barrier of the checkpoint being aligned (at-least-once: counted, not blocked). */
   private readonly barrier_seen = new Set<number>();
+  /** Two-input tasks: the input of the alignment's first barrier, and whether the other input's arrived since. */
+  private alignment_first_input: 1 | 2 = 1;
+  private alignment_spans_inputs = false;
+  /** The head operator when it has two inputs (input 2's records and watermarks go to it directly). */
+  private two_input_head: TwoInputStreamOperator | undefined = undefined;
 
   private maybeCompleteAlignment(): void {
     const id = this.aligning_checkpoint;
@@ -950,6 +991,7 @@ export class Task implements OutputAvailabilityListener {
     this.last_checkpoint_id = checkpoint_id;
     this.unaligned_snapshots++;
     this.host.probe?.('checkpoint.unaligned');
+    if (this.two_input_head !== undefined) this.host.probe?.('checkpoint.unaligned_across_inputs');
     this.host.onBarrierAligned!(this, checkpoint_id);
     if (this.collecting !== collection) return; // the snapshot failed and the checkpoint was abandoned
     for (const channel of this.output_channels) {
@@ -1065,7 +1107,7 @@ export class Task implements OutputAvailabilityListener {
       const operator_state: OperatorSnapshot['state']['operator_state'] = [];
       for (const [id, state] of this.operator_states) {
         if (!id.startsWith(node.uid + '/')) continue;
-        operator_state.push({ name: state.name, mode: state.mode === 'union' ? 'union' : 'even-split', entries: [...state.get()] });
+        operator_state.push({ name: state.name, mode: state.mode === 'split' ? 'even-split' : state.mode, entries: [...state.get()] });
       }
       const watermark_ms = operator?.keyed_backend !== undefined ? operator.current_watermark_ms : undefined;
       operators.push({
@@ -1114,7 +1156,7 @@ export class Task implements OutputAvailabilityListener {
       const by_name = new Map<string, NamedListState & { lists: unknown[][] }>();
       for (const sub of state.subtasks) {
         for (const list of sub.operator_state) {
-          const mode: OperatorStateMode = list.mode === 'union' ? 'union' : 'split';
+          const mode: OperatorStateMode = list.mode === 'even-split' ? 'split' : list.mode;
           const entry = by_name.get(list.name) ?? { name: list.name, mode, lists: [] };
           entry.lists[sub.subtask_index] = list.entries;
           by_name.set(list.name, entry);
@@ -1125,7 +1167,10 @@ export class Task implements OutputAvailabilityListener {
       const redistribute = this.host.seams?.operator_state_redistribution ?? redistributeOperatorState;
       const redistributed = redistribute([...by_name.values()], old_parallelism, this.vertex.parallelism);
       for (const [name, lists] of redistributed) {
-        this.getOperatorListState<unknown>(node.uid, name, by_name.get(name)!.mode).update(lists[this.subtask_index]!);
+        const mode = by_name.get(name)!.mode;
+        // Planted bug (test-only seam): broadcast state comes back on subtask 0 only.
+        if (mode === 'broadcast' && this.subtask_index !== 0 && this.host.seams?.broadcast_state_on_subtask_0_only === true) continue;
+        this.getOperatorListState<unknown>(node.uid, name, mode).update(lists[this.subtask_index]!);
       }
     }
   }

@@ -82,6 +82,7 @@ export function job_manager_config(plan: RunPlan, spec: JobSpec, jobs: JobCatalo
     expected_task_managers: plan.task_managers,
     heartbeat_interval_ms: flink.heartbeat.interval_ms,
     heartbeat_timeout_ms: flink.heartbeat.timeout_ms,
+    heartbeat_rpc_failure_threshold: flink.heartbeat.rpc_failure_threshold,
   };
   const checkpointing = flink.checkpointing;
   if (checkpointing.enabled && checkpointing.interval_ms !== null) {

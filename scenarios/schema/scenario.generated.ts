@@ -172,11 +172,11 @@ export type BufferTimeout = string | number;
  */
 export type HeartbeatInterval = string | number;
 /**
- * A TaskManager silent for this long is declared lost.
+ * A TaskManager silent for this long is declared lost: each TaskManager has its own timeout timer, restarted by every heartbeat from it, so the loss is detected exactly this long after it was last heard from. At least `heartbeat.interval`.
  */
 export type HeartbeatTimeout = string | number;
 /**
- * Consecutive failed heartbeat RPCs after which the peer is declared lost.
+ * Consecutive heartbeat requests refused by a TaskManager's host (its process is down) after which the JobManager declares it unreachable, without waiting for `heartbeat.timeout`. `-1` switches this detection off. A partition or a paused TaskManager refuses nothing: only the timeout detects those.
  */
 export type HeartbeatRPCFailureThreshold = number;
 /**
