@@ -1,9 +1,10 @@
 // A swarm worker thread: receives the scenarios once, then runs one (scenario, seed) job per message with the
-// runner module it was told to import, and replies with the RunResult (or the error, for the pool to report). A job
-// from a module is loaded here once per scenario (functions do not cross threads).
+// runner module it was told to import, and replies with the RunResult (or why there is none, for the pool to report).
+// A job from a module is loaded here once per scenario (functions do not cross threads).
 import { parentPort } from 'node:worker_threads';
 import type { RunResult } from '../scenarios/result-format.js';
-import type { PoolScenario } from './pool.js';
+import type { RunBudget } from '../scenarios/runner.js';
+import { job_failure, type JobFailure, type PoolScenario } from './pool.js';
 import { MissingComponentError } from './errors.js';
 import { load_runner, type RunScenario } from './runner-port.js';
 import { load_job } from '../scenarios/job-module.js';
@@ -11,16 +12,17 @@ import { format_scenario_errors } from '../scenarios/load.js';
 import type { JobUnderTest } from '../scenarios/job-under-test.js';
 
 export type WorkerRequest =
-  | { type: 'init'; runner_module: string; scenarios: PoolScenario[] }
+  | { type: 'init'; runner_module: string; scenarios: PoolScenario[]; budget?: RunBudget }
   | { type: 'job'; index: number; scenario_index: number; seed: number };
 
 export type WorkerReply =
   | { type: 'result'; index: number; result: RunResult }
-  | { type: 'error'; index: number; message: string; stack?: string; missing_component: boolean };
+  | { type: 'error'; index: number; message: string; failure: JobFailure; missing_component: boolean };
 
 const port = parentPort;
 if (port !== null) {
   let scenarios: PoolScenario[] = [];
+  let budget: RunBudget | undefined;
   let runner: Promise<RunScenario> | null = null;
   const jobs = new Map<number, Promise<JobUnderTest | undefined>>();
   const job_of = (index: number, entry: PoolScenario): Promise<JobUnderTest | undefined> => {
@@ -43,6 +45,7 @@ if (port !== null) {
   port.on('message', (request: WorkerRequest) => {
     if (request.type === 'init') {
       scenarios = request.scenarios;
+      budget = request.budget;
       runner = load_runner(request.runner_module);
       runner.catch(() => undefined);
       return;
@@ -54,15 +57,21 @@ if (port !== null) {
         const entry = scenarios[request.scenario_index];
         if (entry === undefined) throw new Error(`no scenario ${request.scenario_index}`);
         const job = await job_of(request.scenario_index, entry);
-        const result = run(entry.scenario, { seed: request.seed, scenario_file: entry.scenario_file, ...(job === undefined ? {} : { job }) });
+        const result = run(entry.scenario, {
+          seed: request.seed,
+          scenario_file: entry.scenario_file,
+          ...(job === undefined ? {} : { job }),
+          ...(budget !== undefined ? { budget } : {}),
+        });
         const reply: WorkerReply = { type: 'result', index: request.index, result };
         port.postMessage(reply);
       } catch (error) {
+        const failure = job_failure(error);
         const reply: WorkerReply = {
           type: 'error',
           index: request.index,
-          message: error instanceof Error ? error.message : String(error),
-          ...(error instanceof Error && error.stack !== undefined ? { stack: error.stack } : {}),
+          message: failure.message,
+          failure,
           missing_component: error instanceof MissingComponentError,
         };
         port.postMessage(reply);

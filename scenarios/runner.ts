@@ -21,6 +21,44 @@ export interface RunScenarioOptions {
   scenario_file: string;
   /** The job the scenario names, when loaded by the caller (required for a job from a module: scenarios/job-module.ts). */
   job?: JobUnderTest;
+  /** Limits on one judged run (every simulation of it together); none when absent. */
+  budget?: RunBudget;
+  /** Called now and then during a long run (roughly every RUN_PROGRESS_EVERY_EVENTS events). */
+  on_progress?: (progress: RunProgress) => void;
+}
+
+/** Limits on one run: the world's events and the wall-clock time, across its simulations (incl. a determinism re-run). */
+export interface RunBudget {
+  max_events?: number;
+  max_wall_ms?: number;
+}
+
+export interface RunProgress {
+  events: number;
+  virtual_ms: number;
+  wall_ms: number;
+}
+
+/** How often (in world events) a run checks its budget and reports progress. */
+export const RUN_PROGRESS_EVERY_EVENTS = 1024;
+
+/**
+ * Thrown from a SimulateHooks.every_events check to stop a run (e.g. a budget ran out). simulate() lets it through:
+ * it is never an engine failure.
+ */
+export class RunStopped extends Error {
+  override readonly name: string = 'RunStopped';
+}
+
+/** A run went beyond its RunBudget: the scenario is too big for the limits it was given (bad input, not a finding). */
+export class RunBudgetExceeded extends RunStopped {
+  override readonly name = 'RunBudgetExceeded';
+  constructor(
+    message: string,
+    readonly limit: 'events' | 'wall_time',
+  ) {
+    super(message);
+  }
 }
 
 /** Determinism is re-checked on every seed divisible by this (a sample in every swarm), and whenever asked for. */
@@ -114,6 +152,8 @@ export interface SimulateHooks {
   seams?: EngineSeams;
   /** Attaches checks that must run while the job runs (at checkpoints and recoveries), before any event. */
   attach_checks?: (run: RunUnderCheck) => void;
+  /** Called every `interval` events with the world's event count and virtual time; may throw RunStopped. */
+  every_events?: { interval: number; check: (events: number, now_ms: number) => void };
   /**
    * Called with the evidence once the run is over, before the trace's closing 'end' record: findings recorded now
    * (World.record_violation) land in the trace just before it.
@@ -155,16 +195,25 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
   let terminal_ms: number | undefined;
   // After every event: sample the evidence and note when the job first reached a terminal status. Until it is
   // terminal, `until` returns the status read for the note (read once per event).
+  const every = hooks.every_events;
+  let until_check = every?.interval ?? Infinity;
+  const count_event = (): void => {
+    if (--until_check > 0 || every === undefined) return;
+    until_check = every.interval;
+    every.check(world.events, world.now_ms);
+  };
   const note_terminal = (): boolean => {
     const is_terminal = terminal();
     if (terminal_ms === undefined && is_terminal) terminal_ms = world.now_ms;
     return is_terminal;
   };
   const sample_until_terminal = (): boolean => {
+    count_event();
     evidence_hooks.sample(world.now_ms);
     return note_terminal();
   };
   const sample = (): boolean => {
+    count_event();
     evidence_hooks.sample(world.now_ms);
     if (terminal_ms === undefined) note_terminal();
     return false;
@@ -185,6 +234,7 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
     }
     if (terminal()) world.run({ until_ms: world.now_ms + DRAIN_MS, until: sample });
   } catch (error) {
+    if (error instanceof RunStopped) throw error;
     if (error instanceof InvariantViolation) {
       invariant = { property: 'engine_invariants', message: error.message, time_ms: world.now_ms, detail: error.detail };
     } else {

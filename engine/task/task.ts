@@ -20,6 +20,7 @@ import {
 import type { GraphNode, JobGraph } from '../graph/job-graph.js';
 import type { NodeId } from '../runtime.js';
 import type { KeyedStateBackend, KeyGroupRange } from '../state/backend.js';
+import type { DeclineReason } from '../checkpoint/failure-manager.js';
 
 /** One operator's part of a task snapshot (shape of the checkpoint coordinator's OperatorSubtaskAck). */
 export interface OperatorSnapshot {
@@ -108,6 +109,7 @@ import {
 import { is_checkpointed_sink_writer, type CheckpointedSinkWriter } from '../connectors/two-phase-commit-sink.js';
 import type { WindowMapping } from './operators/window/merging-window-set.js';
 import { createOperator, SinkOperator, type OperatorEnvironment, type Output, type StreamOperator } from './operators.js';
+import { BarrierTracker, type TrackerOutcome } from './barrier-tracker.js';
 import { createTwoInputOperator, isTwoInputOperator, type TwoInputStreamOperator } from './two-input-operators.js';
 
 /** What a task needs from the TaskManager hosting it. */
@@ -140,13 +142,19 @@ export interface TaskHost {
   onTaskFinished(task: Task): void;
   /** Aligned checkpoints: barrier `checkpoint_id` arrived on every input channel (snapshot now, then forward it). */
   onBarrierAligned?(task: Task, checkpoint_id: number): void;
-  /** An alignment was abandoned because a newer barrier overtook it (the older checkpoint cannot complete). */
-  onAlignmentAborted?(task: Task, checkpoint_id: number, reason?: string): void;
+  /**
+   * The task gives up on a checkpoint: a newer barrier overtook it (CHECKPOINT_DECLINED_SUBSUMED, Flink's), or its
+   * channel state outgrew its bound (CHECKPOINT_DECLINED).
+   */
+  onAlignmentAborted?(task: Task, checkpoint_id: number, reason: string, failure_reason: DeclineReason): void;
   /** Unaligned checkpoints: the channel state of `checkpoint_id` is complete (the acknowledgement may go out). */
   onChannelStateComplete?(task: Task, checkpoint_id: number): void;
 }
 
 export type TaskStatus = 'created' | 'running' | 'finished';
+
+/** Aborted checkpoints a task remembers until their barrier arrives (more would be older than any in flight). */
+const MAX_ABORTED_AHEAD = 64;
 
 /** Channel states a task holds between capture and acknowledgement (max concurrent checkpoints is 1). */
 const MAX_COMPLETED_CHANNEL_STATES = 8;
@@ -275,6 +283,8 @@ export class Task implements OutputAvailabilityListener {
   alignment_started_ms = 0;
   /** The checkpoint being aligned is a savepoint: aligned even in unaligned mode, never switched on timeout. */
   private alignment_forced = false;
+  /** At-least-once mode: barriers are counted, several checkpoints at once (Flink's CheckpointBarrierTracker). */
+  private readonly tracker: BarrierTracker | undefined;
 
   constructor(
     readonly host: TaskHost,
@@ -325,6 +335,10 @@ export class Task implements OutputAvailabilityListener {
       }
     }
 
+    this.tracker =
+      host.checkpointing_mode === 'at_least_once' && this.gate.channels.length > 0
+        ? new BarrierTracker(this.gate.channels.length, (index) => this.gate.channels[index]?.ended !== true)
+        : undefined;
     this.writer_output = new WriterOutput(
       this.writers,
       vertex.output_edges.map((edge_index) => plan.edges[edge_index]!.side_output_tag),
@@ -452,9 +466,27 @@ export class Task implements OutputAvailabilityListener {
   }
 
   notifyCheckpointAborted(checkpoint_id: number): void {
+    if (checkpoint_id > this.last_checkpoint_id && this.status !== 'finished') {
+      // Its barrier has not reached this task yet: when it does, the task forwards it but takes no snapshot (Flink's
+      // SubtaskCheckpointCoordinator.checkAndClearAbortedStatus), so a sink never pre-commits for a dead checkpoint.
+      this.aborted_ahead.add(checkpoint_id);
+      if (this.aborted_ahead.size > MAX_ABORTED_AHEAD) this.aborted_ahead.delete(this.aborted_ahead.values().next().value as number);
+    }
     this.abortAlignment(checkpoint_id);
     for (const writer of this.checkpointed_writers.values()) writer.notifyCheckpointAborted(checkpoint_id);
     for (const operator of this.operators) operator.keyed_backend?.notify_checkpoint_aborted(checkpoint_id);
+  }
+
+  /** Checkpoints aborted before their barrier arrived here (bounded by MAX_ABORTED_AHEAD, oldest forgotten first). */
+  private readonly aborted_ahead = new Set<number>();
+
+  /** True (once) when the barrier of `checkpoint_id` completed here after the checkpoint was aborted: no snapshot. */
+  takeAbortedAhead(checkpoint_id: number): boolean {
+    if (!this.aborted_ahead.delete(checkpoint_id)) return false;
+    for (const id of this.aborted_ahead) if (id < checkpoint_id) this.aborted_ahead.delete(id);
+    this.host.probe?.('checkpoint.snapshot_skipped_aborted');
+    this.host.log('checkpoint.snapshot_skipped', { task: this.key, checkpoint_id, reason: 'aborted before its barrier arrived' });
+    return true;
   }
 
   /** Finished tasks do not step; their sink writers still need ticks to commit or retry requests. */
@@ -661,7 +693,7 @@ export class Task implements OutputAvailabilityListener {
             if (watermarks !== undefined) this.processBufferedWatermarks(channel, watermarks, i);
             if (!this.chainAvailable()) break;
           }
-          if (this.aligning_checkpoint !== undefined && this.barrier_seen.has(channel.index)) {
+          if (this.tracker?.pastBarrier(channel.index) === true) {
             // At-least-once: records behind the barrier on a channel that delivered it enter state before the snapshot.
             if (this.records_past_barrier === 0) this.host.probe?.('checkpoint.at_least_once_records_past_barrier');
             this.records_past_barrier += i - channel.cursor;
@@ -683,6 +715,7 @@ export class Task implements OutputAvailabilityListener {
           // Flink's endInput(inputId): one input of a two-input operator is exhausted (the other may go on).
           if (this.two_input_head !== undefined && gate.inputEnded(channel.input)) this.two_input_head.endInput(channel.input);
           this.maybeCompleteAlignment();
+          if (this.tracker !== undefined) this.onTracked(this.tracker.onChannelEnded());
           if (all_ended) {
             this.finishInput();
             return false;
@@ -765,7 +798,14 @@ export class Task implements OutputAvailabilityListener {
       this.host.fail('barrier received but checkpointing is not enabled', { task: this.key, checkpoint_id });
     }
     if (checkpoint_id <= this.last_checkpoint_id) return;
-    if (this.collecting !== undefined) this.abandonCollection('overtaken by a newer barrier');
+    if (this.tracker !== undefined) {
+      const tracker = this.tracker;
+      // The other input's barrier arrives while this one's is still counted (two-input tasks).
+      if (this.gate.channels.some((c) => c.input !== channel.input && tracker.pastBarrier(c.index))) this.host.probe?.('checkpoint.at_least_once_across_inputs');
+      this.onTracked(tracker.onBarrier(channel.index, checkpoint_id));
+      return;
+    }
+    if (this.collecting !== undefined) this.abandonCollection('overtaken by a newer barrier', 'CHECKPOINT_DECLINED_SUBSUMED');
     if (this.aligning_checkpoint !== undefined && checkpoint_id < this.aligning_checkpoint) return;
     if (this.aligning_checkpoint !== undefined && checkpoint_id > this.aligning_checkpoint) {
       const abandoned = this.aligning_checkpoint;
@@ -773,7 +813,7 @@ export class Task implements OutputAvailabilityListener {
       this.barrier_seen.clear();
       this.aligning_checkpoint = undefined;
       this.host.probe?.('checkpoint.alignment_overtaken');
-      this.host.onAlignmentAborted?.(this, abandoned);
+      this.host.onAlignmentAborted?.(this, abandoned, `overtaken by the barrier of checkpoint ${checkpoint_id}`, 'CHECKPOINT_DECLINED_SUBSUMED');
     }
     if (this.aligning_checkpoint === undefined) {
       this.aligning_checkpoint = checkpoint_id;
@@ -787,26 +827,36 @@ export class Task implements OutputAvailabilityListener {
     }
     if (this.barrier_seen.has(channel.index)) this.host.fail('second barrier on one channel', { task: this.key, channel: channel.id });
     this.barrier_seen.add(channel.index);
-    const at_least_once = this.host.checkpointing_mode === 'at_least_once';
-    if (!at_least_once) {
-      if (channel.input === 1 || this.host.seams?.align_input_1_only !== true) this.gate.blockChannel(channel);
-      if (this.barrier_seen.size === 1 && this.gate.channels.length > 1) this.host.probe?.('checkpoint.alignment_started');
-    }
+    if (channel.input === 1 || this.host.seams?.align_input_1_only !== true) this.gate.blockChannel(channel);
+    if (this.barrier_seen.size === 1 && this.gate.channels.length > 1) this.host.probe?.('checkpoint.alignment_started');
     if (channel.input !== this.alignment_first_input && !this.alignment_spans_inputs) {
-      // The other input's first barrier arrives while the first input is blocked (aligned) or counted (at-least-once).
+      // The other input's first barrier arrives while the first input is blocked.
       this.alignment_spans_inputs = true;
-      this.host.probe?.(at_least_once ? 'checkpoint.at_least_once_across_inputs' : 'checkpoint.aligned_across_inputs');
+      this.host.probe?.('checkpoint.aligned_across_inputs');
     }
     this.maybeCompleteAlignment();
   }
 
-  /** Channels that delivered the barrier of the checkpoint being aligned (at-least-once: counted, not blocked). */
+  /** Channels that delivered the barrier of the checkpoint being aligned (they stay blocked until it completes). */
   private readonly barrier_seen = new Set<number>();
   /** Two-input tasks: the input of the alignment's first barrier, and whether the other input's arrived since. */
   private alignment_first_input: 1 | 2 = 1;
   private alignment_spans_inputs = false;
   /** The head operator when it has two inputs (input 2's records and watermarks go to it directly). */
   private two_input_head: TwoInputStreamOperator | undefined = undefined;
+
+  /**
+   * At-least-once: every open channel delivered the barrier of `outcome.snapshot` (older checkpoints still counted are
+   * subsumed, as in Flink's tracker: they get no acknowledgement from this task). Snapshot and forward the barrier.
+   */
+  private onTracked(outcome: TrackerOutcome): void {
+    if (outcome === undefined) return;
+    if (outcome.subsumed.length > 0) this.host.probe?.('checkpoint.at_least_once_subsumed');
+    this.last_checkpoint_id = outcome.snapshot;
+    this.host.onBarrierAligned!(this, outcome.snapshot);
+    this.broadcastEvent({ kind: 'barrier', checkpoint_id: outcome.snapshot });
+    if (this.status === 'running') this.host.wake(this);
+  }
 
   private maybeCompleteAlignment(): void {
     const id = this.aligning_checkpoint;
@@ -882,7 +932,7 @@ export class Task implements OutputAvailabilityListener {
         waiting.buffers++;
         if (waiting.buffers > this.channelStateBound(channel)) {
           this.host.probe?.('checkpoint.channel_state_over_bound');
-          this.abandonCollection(`channel state of ${channel.id} exceeds its bound`);
+          this.abandonCollection(`channel state of ${channel.id} exceeds its bound`, 'CHECKPOINT_DECLINED');
         }
         return true;
       }
@@ -896,7 +946,7 @@ export class Task implements OutputAvailabilityListener {
         return false;
       }
       if (buffer.kind === 'barrier' && buffer.checkpoint_id > collecting.checkpoint_id) {
-        this.abandonCollection('overtaken by a newer barrier');
+        this.abandonCollection('overtaken by a newer barrier', 'CHECKPOINT_DECLINED_SUBSUMED');
       } else return true;
     }
     if (buffer.kind !== 'barrier' || buffer.priority !== true) return true;
@@ -917,7 +967,7 @@ export class Task implements OutputAvailabilityListener {
       this.barrier_seen.clear();
       this.aligning_checkpoint = undefined;
       this.host.probe?.('checkpoint.alignment_overtaken');
-      this.host.onAlignmentAborted?.(this, abandoned);
+      this.host.onAlignmentAborted?.(this, abandoned, `overtaken by the barrier of checkpoint ${id}`, 'CHECKPOINT_DECLINED_SUBSUMED');
     }
     this.startUnaligned(id, channel);
     return false;
@@ -961,7 +1011,7 @@ export class Task implements OutputAvailabilityListener {
    * keep adding to the channel state until it does.
    */
   private startUnaligned(checkpoint_id: number, arrived_on: InputChannel | undefined, barrier_positions?: ReadonlyMap<number, number>): void {
-    if (this.collecting !== undefined) this.abandonCollection('overtaken by a newer barrier');
+    if (this.collecting !== undefined) this.abandonCollection('overtaken by a newer barrier', 'CHECKPOINT_DECLINED_SUBSUMED');
     const blocking = this.host.unaligned?.aligned_checkpoint_timeout_ms === 0;
     const collection: ChannelStateCollection = { checkpoint_id, state: { input: [], output: [] }, waiting: new Map(), blocking };
     if (this.recovered_input.length > 0) {
@@ -1042,12 +1092,12 @@ export class Task implements OutputAvailabilityListener {
   }
 
   /** Gives up the channel state being collected (the checkpoint cannot complete); waiting channels are released. */
-  private abandonCollection(reason: string): void {
+  private abandonCollection(reason: string, failure_reason: DeclineReason): void {
     const collection = this.collecting;
     if (collection === undefined) return;
     this.collecting = undefined;
     for (const index of collection.waiting.keys()) this.gate.channels[index]!.blocked = false;
-    this.host.onAlignmentAborted?.(this, collection.checkpoint_id, reason);
+    this.host.onAlignmentAborted?.(this, collection.checkpoint_id, reason, failure_reason);
     if (this.status === 'running') this.host.wake(this);
   }
 
@@ -1069,6 +1119,7 @@ export class Task implements OutputAvailabilityListener {
 
   /** Abandons the alignment of `checkpoint_id` (it was aborted by the coordinator). */
   abortAlignment(checkpoint_id: number): void {
+    this.tracker?.abort(checkpoint_id);
     this.completed_channel_states.delete(checkpoint_id);
     if (this.collecting?.checkpoint_id === checkpoint_id) {
       const collection = this.collecting;

@@ -126,7 +126,7 @@ export function generate_docs_source(): string {
     '',
     schema.description ?? '',
     '',
-    'A scenario is a YAML (1.2, plain data: no tags) or JSON file of at most 1 MiB. Add',
+    'A scenario is a UTF-8 YAML (1.2, plain data: no tags) or JSON file of at most 256 KiB, nested at most 32 levels deep. Add',
     '`$schema: ../schema/scenario.schema.json` (path relative to the file) for editor completion. Check files with',
     '`npx streamsim validate <file or dir>…`: mistakes are reported as `file:line: field.path: what was expected` and',
     'exit with code 2. A scenario never names files to write: traces and reports go where command-line flags say.',

@@ -656,7 +656,7 @@ export interface Parameters {
   [k: string]: unknown | undefined;
 }
 /**
- * Checkpointing, state backend, restart, heartbeat and network buffer settings, written with Flink's own configuration keys and value syntax (flat keys as in a Flink configuration file). Durations: a whole number with an optional unit (`d`, `h`, `min`/`m`, `s`, `ms`, and their long forms); a plain number means milliseconds. Memory sizes: a whole number with an optional unit (`b`, `kb`, `mb`, `gb`, `tb`; 1024-based); a plain number means bytes. Absent keys take Flink's documented defaults.
+ * Checkpointing, state backend, restart, heartbeat and network buffer settings, written with Flink's own configuration keys and value syntax (flat keys as in a Flink configuration file). Durations: a whole number with an optional unit (`d`, `h`, `min`/`m`, `s`, `ms`, and their long forms); a plain number means milliseconds. Memory sizes: a whole number with an optional unit (`b`, `kb`, `mb`, `gb`, `tb`; 1024-based); a plain number means bytes. Enum values are read in any case, as Flink reads them (`exactly_once` is `EXACTLY_ONCE`). Absent keys take Flink's documented defaults.
  */
 export interface FlinkConfiguration {
   'execution.checkpointing.interval'?: CheckpointInterval;
