@@ -1,7 +1,10 @@
 // `streamsim shrink <failure-file>`: reads a failure file (from run, swarm, the catalogue or the property search),
 // shrinks its scenario to the fewest, earliest, shortest faults that still violate the same property
 // (properties/shrink.ts), writes the shrunk failure file beside it and prints the plan and the replay command.
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import type { JobUnderTest } from '../scenarios/job-under-test.js';
+import { load_job } from '../scenarios/job-module.js';
+import { format_scenario_errors } from '../scenarios/load.js';
 import type { RunResult } from '../scenarios/result-format.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { shrink_failure, ShrinkError, type ShrinkOutcome } from '../properties/shrink.js';
@@ -41,12 +44,13 @@ export function shrink_and_write(
   run: RunScenario,
   scenario: Scenario,
   seed: number,
-  options: { reports_dir: string; cwd: string; scenario_file: string; property?: string; max_runs?: number; budget_ms?: number; on_step?: (step: string) => void },
+  options: { reports_dir: string; cwd: string; scenario_file: string; job?: JobUnderTest; property?: string; max_runs?: number; budget_ms?: number; on_step?: (step: string) => void },
 ): { outcome: ShrinkOutcome; path: string } | undefined {
   let outcome: ShrinkOutcome;
+  const job = options.job;
   try {
     outcome = shrink_failure(scenario, seed, {
-      run: (candidate, candidate_seed): RunResult => run(candidate, { seed: candidate_seed, scenario_file: options.scenario_file }),
+      run: (candidate, candidate_seed): RunResult => run(candidate, { seed: candidate_seed, scenario_file: options.scenario_file, ...(job !== undefined ? { job } : {}) }),
       ...(options.property !== undefined ? { property: options.property as never } : {}),
       ...(options.max_runs !== undefined ? { max_runs: options.max_runs } : {}),
       ...(options.budget_ms !== undefined ? { budget_ms: options.budget_ms } : {}),
@@ -56,7 +60,7 @@ export function shrink_and_write(
     if (error instanceof ShrinkError) return undefined;
     throw error;
   }
-  const path = write_failure_file(shrunk_failure_path(options.reports_dir, outcome.scenario.name, seed), outcome.scenario, options.scenario_file, outcome.result, options.cwd, {
+  const path = write_failure_file(shrunk_failure_path(options.reports_dir, outcome.scenario.name, seed), outcome.scenario, options.scenario_file, outcome.result, options.cwd, job, {
     property: outcome.property,
     faults_before: outcome.faults_before,
     runs: outcome.runs,
@@ -66,17 +70,20 @@ export function shrink_and_write(
   return { outcome, path };
 }
 
-export function run_shrink_command(
+export async function run_shrink_command(
   deps: { cwd: string; stdout: TextSink; stderr: TextSink },
   run: RunScenario,
   file: string,
   options: ShrinkCommandOptions,
   abs: (path: string) => string,
-): number {
+): Promise<number> {
   if (options.property !== undefined && !PROPERTY_NAME.test(options.property)) throw new UsageError(`--property: expected a property name such as exactly_once_output, got ${JSON.stringify(options.property)}`);
   const max_runs = parse_positive(options.maxRuns, '--max-runs', 400);
   const budget_ms = options.budget === undefined ? undefined : parse_positive(options.budget, '--budget', 1) * 1000;
-  const failure = read_failure_file(abs(file));
+  const failure = read_failure_file(abs(file), file);
+  // A job from a module is loaded from where the failure file says the scenario was (as replay does).
+  const loaded = await load_job(failure.scenario, resolve(dirname(abs(file)), failure.job?.scenario_dir ?? '.'), `${file} (embedded scenario)`);
+  if (!loaded.ok) throw new UsageError(`cannot load the failure's job:\n${format_scenario_errors(loaded.errors)}`);
   // The shrunk file goes beside the one it came from (its failures/ folder), unless --reports says otherwise.
   const reports_dir = options.reports !== undefined ? abs(options.reports) : dirname(dirname(abs(file)));
   deps.stderr.write(`shrinking seed ${failure.seed} of ${failure.scenario_name} (${(failure.scenario.faults ?? []).length} explicit fault(s)${failure.scenario.nemesis !== undefined ? ' and a nemesis' : ''})\n`);
@@ -84,6 +91,7 @@ export function run_shrink_command(
     reports_dir,
     cwd: deps.cwd,
     scenario_file: failure.scenario_file,
+    job: loaded.job,
     ...(options.property !== undefined ? { property: options.property } : {}),
     max_runs,
     ...(budget_ms !== undefined ? { budget_ms } : {}),

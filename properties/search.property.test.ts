@@ -56,7 +56,7 @@ describe('property search over the whole engine', () => {
       const failure = outcome.failure;
       if (failure === undefined) return;
       const shown = failure.shrunk ?? { scenario: failure.case.scenario, result: failure.result, faults_before: (failure.case.scenario.faults ?? []).length, runs: 0, steps: [] as string[] };
-      const path = write_failure_file(shrunk_failure_path(reports_dir(), shown.scenario.name, shown.result.seed), shown.scenario, `${shown.scenario.name}.yaml`, shown.result, ROOT, {
+      const path = write_failure_file(shrunk_failure_path(reports_dir(), shown.scenario.name, shown.result.seed), shown.scenario, `${shown.scenario.name}.yaml`, shown.result, ROOT, undefined, {
         property: failure.violation.property,
         faults_before: shown.faults_before,
         runs: shown.runs,

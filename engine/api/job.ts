@@ -9,6 +9,11 @@ import type { Sink, Source } from './functions.js';
 
 interface ParamCommon {
   description?: string;
+  /**
+   * The range generated runs draw values from (property tests, streamsim/testing), in the parameter's unit (ms for a
+   * duration). Default: the default value alone, or the declared range when there is no default.
+   */
+  explore?: readonly [low: number, high: number];
 }
 
 /**
@@ -47,8 +52,11 @@ export interface InputContext<P> {
   /** Drawn from the run's seed: the same seed gives the same input. */
   seed: number;
   params: P;
-  /** The scenario's `workload` section: sizes a generator may follow. */
-  workload: { records: number; keys: number; partitions: number };
+  /**
+   * The scenario's `workload` section: sizes a generator may follow, and `key_names` when the scenario names its keys
+   * (key i is key_names[i]: unicode, colliding hash codes, key-group boundaries); see workload.ts keyNamer.
+   */
+  workload: { records: number; keys: number; partitions: number; key_names?: readonly string[] };
 }
 
 export type JobInput<P> =
@@ -149,6 +157,11 @@ function check_params(params: unknown): ParamDeclarations {
     if (typeof type !== 'string' || !PARAM_TYPES.has(type)) {
       throw new JobDefinitionError(`param ${name}: type must be one of ${[...PARAM_TYPES].join(', ')}; got ${JSON.stringify(type)}`);
     }
+    const explore = (spec as ParamCommon).explore;
+    if (explore !== undefined && (!Array.isArray(explore) || explore.length !== 2 || !(explore[0] <= explore[1]))) {
+      throw new JobDefinitionError(`param ${name}: explore must be [low, high] with low ≤ high`);
+    }
+    if (explore !== undefined && (type === 'boolean' || type === 'string')) throw new JobDefinitionError(`param ${name}: explore applies to numbers and durations`);
   }
   return params as ParamDeclarations;
 }

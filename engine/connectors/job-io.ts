@@ -8,6 +8,7 @@ import { AtLeastOnceSink } from './at-least-once-sink.js';
 import { CollectSink, DiscardingSink, ThrottledSink } from './collect-sink.js';
 import { IdempotentSink } from './idempotent-sink.js';
 import { LogSource } from './log-source.js';
+import { SplitLogSource } from './split-source/index.js';
 import { TwoPhaseCommitSink } from './two-phase-commit-sink.js';
 
 /** Where the run's world put things, and how the scenario wants the job's input read and output written. */
@@ -23,6 +24,11 @@ export interface JobIoConfig {
   topics: ReadonlyMap<string, number>;
   /** The source's request timeout (Kafka's request.timeout.ms); default LogSource's. */
   source_request_timeout_ms?: number;
+  /**
+   * `log` (default): io.source() is the Kafka-consumer-style LogSource. `split`: the split source (FLIP-27), whose
+   * enumerator the JobManager runs (its coordinator is named after the topic).
+   */
+  source_kind?: 'log' | 'split';
   /** When set, sinks accept at most this many records per ms (backpressure experiments). */
   sink_records_per_ms?: number;
 }
@@ -44,6 +50,9 @@ export function create_job_io(config: JobIoConfig, default_id: (record: unknown)
       if (name === undefined) throw new JobIoError(`io.source(): name the topic; the input has topics ${topic_names.join(', ') || '(none)'}`);
       const partitions = config.topics.get(name);
       if (partitions === undefined) throw new JobIoError(`io.source(${JSON.stringify(name)}): no such input topic; the input has ${topic_names.join(', ') || '(none)'}`);
+      if (config.source_kind === 'split') {
+        return new SplitLogSource({ source_uid: `split:${name}`, broker: config.broker, topic: name, bounded: config.bounded }) as unknown as Source<T>;
+      }
       return new LogSource({
         broker: config.broker,
         topic: name,
@@ -74,6 +83,8 @@ export function create_job_io(config: JobIoConfig, default_id: (record: unknown)
         case 'collect':
           base = new CollectSink({ collector: config.collector });
           break;
+        default:
+          throw new JobIoError(`io.sink(): unknown sink kind ${JSON.stringify(config.sink_kind)}`);
       }
       return (config.sink_records_per_ms === undefined ? base : new ThrottledSink(base, config.sink_records_per_ms)) as Sink<T>;
     },

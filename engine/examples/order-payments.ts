@@ -3,7 +3,8 @@
 // when the other arrives. With `timeout_ms` > 0 an event-time timer reports what stayed unmatched that long.
 import type { StreamExecutionEnvironment } from '../api/environment.js';
 import type { KeyedCoProcessFunction } from '../api/co-functions.js';
-import type { RuntimeContext } from '../api/functions.js';
+import type { RuntimeContext, Sink, Source } from '../api/functions.js';
+import { defineJob } from '../api/job.js';
 import { LogSource } from '../connectors/log-source.js';
 import type { ValueState } from '../state/keyed-state.js';
 import { commonParams, numberParam, sinkFor } from './common.js';
@@ -92,17 +93,14 @@ export function orderPaymentsTopics(raw: Record<string, unknown>): TopicConfig[]
   ];
 }
 
-export function buildOrderPayments(env: StreamExecutionEnvironment, raw: Record<string, unknown>): void {
-  const params = commonParams(raw);
-  const names = topicNames(raw);
-  const out_of_orderness_ms = numberParam(raw, 'out_of_orderness_ms', 20);
-  const source = (topic: string) => new LogSource({ broker: params.broker, topic, partitions: params.partitions, bounded: params.bounded });
-  const orders = env.fromSource<Order>(source(names.orders) as never, {
+/** The dataflow over any two sources and a sink (the built-in job and the engine tests both build it). */
+export function orderPaymentsGraph(env: StreamExecutionEnvironment, orders_source: Source<Order>, payments_source: Source<Payment>, sink: Sink<OrderOutcome>, out_of_orderness_ms: number, timeout_ms: number): void {
+  const orders = env.fromSource<Order>(orders_source, {
     uid: 'orders',
     name: 'Orders',
     watermarks: { out_of_orderness_ms, timestamp_assigner: (order) => order.timestamp_ms },
   });
-  const payments = env.fromSource<Payment>(source(names.payments) as never, {
+  const payments = env.fromSource<Payment>(payments_source, {
     uid: 'payments',
     name: 'Payments',
     watermarks: { out_of_orderness_ms, timestamp_assigner: (payment) => payment.timestamp_ms },
@@ -113,10 +111,27 @@ export function buildOrderPayments(env: StreamExecutionEnvironment, raw: Record<
       (order) => order.order_id,
       (payment) => payment.order_id,
     )
-    .process(orderPaymentMatcher(numberParam(raw, 'timeout_ms', 0)))
+    .process(orderPaymentMatcher(timeout_ms))
     .uid('match')
-    .sinkTo(sinkFor(params, (r) => `${(r as OrderOutcome).order_id}/${(r as OrderOutcome).status}`))
+    .sinkTo(sink)
     .uid('sink');
+}
+
+/** The id an idempotent sink upserts an outcome under: its order and status. */
+export const outcomeId = (r: OrderOutcome): string => `${r.order_id}/${r.status}`;
+
+export function buildOrderPayments(env: StreamExecutionEnvironment, raw: Record<string, unknown>): void {
+  const params = commonParams(raw);
+  const names = topicNames(raw);
+  const source = (topic: string) => new LogSource({ broker: params.broker, topic, partitions: params.partitions, bounded: params.bounded });
+  orderPaymentsGraph(
+    env,
+    source(names.orders) as never,
+    source(names.payments) as never,
+    sinkFor(params, (r) => outcomeId(r as OrderOutcome)) as Sink<OrderOutcome>,
+    numberParam(raw, 'out_of_orderness_ms', 20),
+    numberParam(raw, 'timeout_ms', 0),
+  );
 }
 
 /**
@@ -159,3 +174,17 @@ export function orderPaymentsInput(raw: Record<string, unknown>): TopicInput {
     [names.payments, payments],
   ]);
 }
+
+export const orderPaymentsJob = defineJob({
+  description: 'orders and payments from two topics, connected and keyed by order id, matched in a keyed co-process function (a task with two input edges)',
+  params: {
+    paid_percent: { type: 'integer', default: 90, minimum: 0, maximum: 97, explore: [50, 97], description: 'Percentage of orders that get a payment.' },
+    timeout: { type: 'duration', default: '0 ms', description: 'Event time after which an unmatched order or payment is reported (0: never).' },
+  },
+  build: (env, params, io) => orderPaymentsGraph(env, io.source<Order>('orders'), io.source<Payment>('payments'), io.sink<OrderOutcome>(), 20, params.timeout),
+  input: {
+    generate: ({ seed, params, workload }) =>
+      orderPaymentsInput({ seed, records: workload.records, partitions: workload.partitions, keys: workload.keys, paid_percent: params.paid_percent }),
+  },
+  output: { key: (r: OrderOutcome) => r.order_id, id: outcomeId },
+});
