@@ -516,7 +516,8 @@ export class Scheduler {
         mode: config.bounded ? 'bounded' : 'unbounded',
         parallelism: node.parallelism,
         broker_node: config.broker,
-        instance_id: `${this.runtime.node_id}#${this.runtime.incarnation}/attempt-${this.attempt}`,
+        // Unique per split source too: broker replies are routed by it, and a job may read several topics this way.
+        instance_id: `${this.runtime.node_id}#${this.runtime.incarnation}/attempt-${this.attempt}/${config.source_uid}`,
         attempt: this.attempt,
         ...(config.retry_ms === undefined ? {} : { retry_after_ms: config.retry_ms }),
       });
