@@ -3,6 +3,7 @@
 // read-committed output, an upsert table, a non-transactional append log, and the client helper that talks to it.
 import type { EngineNode, NodeId, Runtime, TimerHandle } from '../runtime.js';
 import { SEALED_KIND, seal_json, unseal_json } from '../util/sealed.js';
+import { put_durable } from '../util/durable-write.js';
 
 export type TxnState = 'open' | 'prepared' | 'committed' | 'aborted' | 'expired';
 
@@ -448,7 +449,7 @@ export class TransactionalStore implements EngineNode {
     if (writing === null) return;
     const seq = this.next_wal_seq;
     const key = writing.kind === 'entry' ? wal_key(seq) : snapshot_key(writing.next_seq);
-    this.runtime.disk.put(key, writing.bytes, (result) => {
+    put_durable(this.runtime.disk, key, writing.bytes, (result) => {
       if (!result.ok) {
         this.runtime.log('txstore.disk_retry', { error: result.error, key });
         this.runtime.setTimer(this.config.disk_retry_ms, { kind: 'txstore.disk_retry' } satisfies DiskRetryTag);
