@@ -145,6 +145,8 @@ class ProcessSlot {
   resume_at_ms = 0;
   readonly held: HeldEvent[] = [];
   start_token = 0;
+  /** The fate a crash chose for this process's unsynced writes (writes still in flight meet it when they land). */
+  unsynced_fate: UnsyncedOutcome | undefined = undefined;
   readonly pending_timers = new Set<number>();
   // Clock: local = base_local_ms + (virtual - base_virtual_ms) * rate.
   clock_base_virtual_ms = 0;
@@ -426,7 +428,7 @@ export class World {
         if (slot.life !== b) {
           // A write still in flight when its process crashed lands (or not) like any write it had not synced.
           if (pending.planned.op === 'put' && completed.result.ok) {
-            const resolved = pending.store.resolve_orphan(pending.planned.key, this.unsynced_outcome(), this.unsynced_rng);
+            const resolved = pending.store.resolve_orphan(pending.planned.key, slot.unsynced_fate ?? this.unsynced_outcome(), this.unsynced_rng);
             if (resolved !== undefined) this.trace_unsynced(slot.id, pending.store, resolved);
           }
           return;
@@ -589,6 +591,7 @@ export class World {
     slot.pending_timers.clear();
     this.trace.record(this.current_ms, 'crash', id, { incarnation: slot.incarnation });
     // What it wrote and had not synced, on its disk and on the shared checkpoint store, is dropped, torn or kept.
+    slot.unsynced_fate = options.unsynced;
     const choose = (): UnsyncedOutcome => options.unsynced ?? this.unsynced_outcome();
     for (const store of [slot.disk, this.checkpoint_store]) {
       for (const resolved of store.crash_writer(slot.index, this.current_ms, choose, this.unsynced_rng)) this.trace_unsynced(id, store, resolved);

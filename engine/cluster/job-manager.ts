@@ -203,6 +203,7 @@ export class JobManager implements EngineNode {
           // _metadata is durable before the checkpoint can complete (and before the HA pointer names it).
           put_durable(runtime.checkpoint_store, path, bytes, (written) => {
             if (!written.ok) {
+              if (written.error === 'no_space') runtime.probe('checkpoint.write_no_space');
               this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, false, written.error);
               return;
             }

@@ -50,8 +50,8 @@ export interface TaskManagerConfig {
   /** Test-only seams of the tasks (planted bugs). */
   task_seams?: TaskSeams;
   /**
-   * Test-only seam (a planted bug): acknowledge a checkpoint once its files are written, without waiting for their
-   * sync, trusting writes a crash can still drop or tear.
+   * Test-only seam (a planted bug): acknowledge a checkpoint once its files are written, never syncing them, trusting
+   * writes a crash can still drop or tear.
    */
   ack_unsynced_checkpoint_files?: boolean;
 }
@@ -656,7 +656,6 @@ export class TaskManager implements EngineNode, ChannelTransport {
         if (!written.ok) return fail(file.path, 'write', written.error);
         const sync_started_ms = this.runtime.monotonic_ms();
         if (this.config.ack_unsynced_checkpoint_files === true) {
-          store.sync(file.path, () => {});
           if (!failed && --pending === 0) ack();
           return;
         }

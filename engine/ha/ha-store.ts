@@ -265,6 +265,7 @@ export class HaStoreNode implements EngineNode {
     };
     put_durable(this.runtime.disk, key, sealed, (written) => {
       if (!written.ok) {
+        if (written.error === 'no_space') this.runtime.probe('ha.disk_full');
         retry(`put failed: ${written.error}`);
         return;
       }
