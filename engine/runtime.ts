@@ -29,8 +29,9 @@ export interface BlobStore {
   /**
    * Makes the object under `key` durable (fsync; for an object store, completing the upload). Until its sync
    * succeeds a completed put is visible to reads but not durable: a crash of the writing process drops it (the
-   * previous durable value comes back), tears it (a strict prefix survives) or keeps it. Fails with `missing` when
-   * there is no object, `io_error` when the device fails (the write stays unsynced).
+   * previous durable value comes back), tears it (a strict prefix survives) or keeps it. Fails with `io_error` when
+   * the device fails (the write stays unsynced); succeeds with nothing to do when there is no object (a lost write
+   * goes unnoticed until it is read back).
    */
   sync(key: string, done: (result: StorageResult<void>) => void): void;
 }

@@ -83,7 +83,7 @@ describe('durability', () => {
     expect([...outcomes].sort()).toEqual(['dropped', 'kept', 'torn']);
   });
 
-  it('sync fails with missing for no object, with io_error under EIO (the write stays unsynced), slowly under slow_sync', () => {
+  it('sync has nothing to do for no object, fails with io_error under EIO (the write stays unsynced), is slow under slow_sync', () => {
     const { world, p, results, note } = world_with_writer(4);
     p().disk.sync('nothing', note('sync nothing'));
     world.run();
@@ -98,7 +98,7 @@ describe('durability', () => {
     p().disk.sync('k', () => results.push(`sync slow after ${world.now_ms - before_ms} ms`));
     world.run();
     expect(world.store('disk/p').is_unsynced('k')).toBe(false);
-    expect(results).toEqual(['sync nothing missing', 'put ok', 'sync eio io_error', 'sync slow after 301 ms']);
+    expect(results).toEqual(['sync nothing ok', 'put ok', 'sync eio io_error', 'sync slow after 301 ms']);
   });
 
   it('disk_full: puts fail with no_space and write nothing; reads, syncs and deletes still work', () => {

@@ -342,10 +342,9 @@ export class SimStore {
         return { result: { ok: true, value: undefined }, size_bytes: (planned.bytes as Uint8Array).length, detail };
       }
       case 'sync': {
-        // fsync: what the object holds now becomes durable (a failed sync, above, leaves it unsynced).
-        if (!this.objects.has(planned.key)) {
-          return { result: { ok: false, error: 'missing', detail: `${this.name}: no object ${planned.key}` }, size_bytes: 0, detail: undefined };
-        }
+        // fsync: what the object holds now becomes durable (a failed sync, above, leaves it unsynced). With no object
+        // (say a lost write: the device acknowledged it and kept nothing) there is nothing to flush, and the sync says
+        // ok as a lying device would: only reading the object back shows the loss.
         const was_unsynced = this.unsynced.delete(planned.key);
         return { result: { ok: true, value: undefined }, size_bytes: 0, detail: was_unsynced ? undefined : 'already_durable' };
       }
