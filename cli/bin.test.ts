@@ -11,7 +11,7 @@ const BIN = fileURLToPath(new URL('./bin.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'streamsim-bin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-writeFileSync(join(dir, 'good.yaml'), 'name: good\ndescription: fine\njob: { name: word_count }\n');
+writeFileSync(join(dir, 'good.yaml'), 'name: good\ndescription: fine\njob: { name: word_count }\nsink: { kind: at_least_once }\n');
 writeFileSync(join(dir, 'malformed.yaml'), 'name: bad\ndescription: "unclosed\njob:\n  name: word_count\n');
 writeFileSync(join(dir, 'wrong.yaml'), 'name: wrong\ndescription: d\njob: { name: word_count }\nworkload:\n  records: lots\n');
 writeFileSync(join(dir, 'notes.txt'), 'hello');

@@ -1,10 +1,11 @@
 // Failure files: what a failing run leaves behind so that `streamsim replay <file>` reproduces it exactly. The
 // scenario is embedded (and re-validated on replay), so a replay never reads any path written inside the file.
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { RunResult, Violation } from '../scenarios/result-format.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { MAX_SCENARIO_FILE_BYTES, format_scenario_errors, validate_scenario_data } from '../scenarios/load.js';
+import { read_text_file } from '../scenarios/input-limits.js';
 import { UsageError } from './errors.js';
 
 export const FAILURE_FORMAT = 'streamsim-failure';
@@ -49,22 +50,46 @@ export function replay_command_for_file(failure_path: string, cwd: string): stri
   return `npx streamsim replay ${shell_quote(display_path(failure_path, cwd))}`;
 }
 
-export function failure_file_name(scenario_name: string, seed: number): string {
+/** `<name>-seed-<seed>.json`; `<name>-seed-<seed>-<n>.json` for the n-th scenario of that name in one command. */
+export function failure_file_name(scenario_name: string, seed: number, occurrence = 1): string {
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(scenario_name)) throw new Error(`scenario name ${JSON.stringify(scenario_name)} is not file-safe`);
-  return `${scenario_name}-seed-${seed}.json`;
+  return `${scenario_name}-seed-${seed}${occurrence > 1 ? `-${occurrence}` : ''}.json`;
 }
 
-/** Writes the failure file into `<reports_dir>/failures/` and returns its path. */
-export function write_failure_file(
-  reports_dir: string,
-  scenario: Scenario,
-  scenario_file: string,
-  result: RunResult,
-  cwd: string,
-): string {
-  const dir = join(reports_dir, 'failures');
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, failure_file_name(scenario.name, result.seed));
+/**
+ * The failure files of one command. Two scenarios may share a name (in different files): each (scenario file,
+ * seed) gets its own file name, so one failure never overwrites another's and each file replays its own run.
+ */
+export class FailureFiles {
+  /** File name → the scenario file whose failure it holds. */
+  private readonly owners = new Map<string, string>();
+  /** Scenario name → scenario files seen with that name, in order of first failure. */
+  private readonly files_by_name = new Map<string, string[]>();
+
+  constructor(
+    readonly reports_dir: string,
+    private readonly cwd: string,
+  ) {}
+
+  /** Writes the failure file and returns its path (throws on a file-system error; the caller reports it). */
+  write(scenario: Scenario, scenario_file: string, result: RunResult): string {
+    const owner = resolve(this.cwd, scenario_file);
+    const files = this.files_by_name.get(scenario.name) ?? [];
+    if (!files.includes(owner)) files.push(owner);
+    this.files_by_name.set(scenario.name, files);
+    let name = failure_file_name(scenario.name, result.seed, files.indexOf(owner) + 1);
+    // A name the file of another scenario already took (possible only with a name ending in -<n>): count on.
+    for (let occurrence = files.length + 1; this.owners.has(name) && this.owners.get(name) !== owner; occurrence++) {
+      name = failure_file_name(scenario.name, result.seed, occurrence);
+    }
+    this.owners.set(name, owner);
+    return write_failure_file(join(this.reports_dir, 'failures', name), scenario, scenario_file, result, this.cwd);
+  }
+}
+
+/** Writes one failure file at `path` (its directory is created) and returns the path. */
+export function write_failure_file(path: string, scenario: Scenario, scenario_file: string, result: RunResult, cwd: string): string {
+  mkdirSync(dirname(path), { recursive: true });
   const failure: FailureFile = {
     format: FAILURE_FORMAT,
     version: FAILURE_FORMAT_VERSION,
@@ -83,29 +108,24 @@ export function write_failure_file(
 }
 
 /** Reads and checks a failure file; every problem is a UsageError naming the file and the field. */
-export function read_failure_file(path: string): FailureFile {
-  let size_bytes: number;
-  try {
-    size_bytes = statSync(path).size;
-  } catch {
-    throw new UsageError(`${path}: file not found`);
-  }
-  if (size_bytes > MAX_FAILURE_FILE_BYTES) throw new UsageError(`${path}: ${size_bytes} bytes is too large for a failure file (at most ${MAX_FAILURE_FILE_BYTES})`);
+export function read_failure_file(path: string, shown: string = path): FailureFile {
+  const read = read_text_file(path, MAX_FAILURE_FILE_BYTES, 'a failure file');
+  if (!read.ok) throw new UsageError(`${shown}: ${read.message}`);
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(read.text);
   } catch (error) {
-    throw new UsageError(`${path}: not a JSON failure file (${(error as Error).message})`);
+    throw new UsageError(`${shown}: not a JSON failure file (${(error as Error).message})`);
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`${path}: expected a JSON object`);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`${shown}: expected a JSON object`);
   const record = data as Record<string, unknown>;
-  if (record['format'] !== FAILURE_FORMAT) throw new UsageError(`${path}: format: expected "${FAILURE_FORMAT}" (a file written by a failing run)`);
-  if (record['version'] !== FAILURE_FORMAT_VERSION) throw new UsageError(`${path}: version: expected ${FAILURE_FORMAT_VERSION}, got ${JSON.stringify(record['version'])}`);
+  if (record['format'] !== FAILURE_FORMAT) throw new UsageError(`${shown}: format: expected "${FAILURE_FORMAT}" (a file written by a failing run)`);
+  if (record['version'] !== FAILURE_FORMAT_VERSION) throw new UsageError(`${shown}: version: expected ${FAILURE_FORMAT_VERSION}, got ${JSON.stringify(record['version'])}`);
   const seed = record['seed'];
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0 || seed > 4294967295) throw new UsageError(`${path}: seed: expected a whole number from 0 to 4294967295`);
-  if (typeof record['trace_hash'] !== 'string' || record['trace_hash'].length === 0) throw new UsageError(`${path}: trace_hash: expected a string`);
-  if (typeof record['scenario_file'] !== 'string') throw new UsageError(`${path}: scenario_file: expected a string`);
-  const validated = validate_scenario_data(record['scenario'], `${path} (embedded scenario)`, JSON.stringify(record['scenario']));
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0 || seed > 4294967295) throw new UsageError(`${shown}: seed: expected a whole number from 0 to 4294967295`);
+  if (typeof record['trace_hash'] !== 'string' || record['trace_hash'].length === 0) throw new UsageError(`${shown}: trace_hash: expected a string`);
+  if (typeof record['scenario_file'] !== 'string') throw new UsageError(`${shown}: scenario_file: expected a string`);
+  const validated = validate_scenario_data(record['scenario'], `${shown} (embedded scenario)`, JSON.stringify(record['scenario']));
   if (!validated.ok) throw new UsageError(format_scenario_errors(validated.errors.map((e) => ({ ...e, path: e.path === '' ? 'scenario' : `scenario.${e.path}` }))));
   return {
     format: FAILURE_FORMAT,

@@ -16,7 +16,7 @@ mkdirSync(join(cwd, 'scenarios'));
 for (const name of ['steady', 'flaky']) {
   writeFileSync(
     join(cwd, 'scenarios', `${name}.yaml`),
-    `name: ${name}\ndescription: A scenario for the merge tests.\njob: { name: word_count }\nworkload: { records: 100 }\n`,
+    `name: ${name}\ndescription: A scenario for the merge tests.\njob: { name: word_count }\nworkload: { records: 100 }\nsink: { kind: at_least_once }\n`,
   );
 }
 

@@ -1,6 +1,7 @@
-// Specification of failure lines: what broke, whether an expected violation was missing, the seed and the replay.
+// Specification of failure lines (what broke, whether an expected violation was missing, the seed and the replay) and
+// of the colour decision (--no-color, NO_COLOR, FORCE_COLOR, a terminal).
 import { describe, expect, it } from 'vitest';
-import { failure_lines, progress_line } from './output.js';
+import { failure_lines, use_color } from './output.js';
 import { run_scenario } from './test-support/fake-runner.js';
 
 const scenario = { name: 'flaky', description: 'd', job: { name: 'word_count' as const } };
@@ -40,8 +41,16 @@ describe('failure_lines', () => {
   });
 });
 
-describe('progress_line', () => {
-  it('fills in proportion to the runs done', () => {
-    expect(progress_line(5, 10, 1, 10)).toBe('\r[#####.....] 5/10 runs, 1 failed');
+describe('use_color', () => {
+  it('colours a terminal only, unless a flag or the environment says otherwise', () => {
+    expect(use_color(undefined, {}, true)).toBe(true);
+    expect(use_color(undefined, {}, false)).toBe(false);
+    expect(use_color(false, {}, true)).toBe(false);
+    expect(use_color(undefined, { NO_COLOR: '1' }, true)).toBe(false);
+    expect(use_color(undefined, { NO_COLOR: '' }, true)).toBe(true);
+    expect(use_color(undefined, { FORCE_COLOR: '1' }, false)).toBe(true);
+    expect(use_color(undefined, { FORCE_COLOR: '0' }, true)).toBe(false);
+    expect(use_color(false, { FORCE_COLOR: '1' }, true)).toBe(false);
+    expect(use_color(undefined, { NO_COLOR: 'yes', FORCE_COLOR: '1' }, true)).toBe(false);
   });
 });

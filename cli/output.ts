@@ -1,5 +1,5 @@
 // What the CLI prints: the per-run summary (reports/terminal.ts when present, a plain table otherwise), failure
-// lines with their replay commands, the catalogue table, and the swarm progress bar.
+// lines with their replay commands, the catalogue table, and whether to use colour.
 import type { RunResult } from '../scenarios/result-format.js';
 import { violation_lines } from '../reports/evidence-text.js';
 
@@ -64,8 +64,14 @@ export function failure_lines(result: RunResult, replay_command: string, failure
   return lines;
 }
 
-/** A one-line progress bar for a TTY stderr. */
-export function progress_line(done: number, total: number, failures: number, width = 30): string {
-  const filled = total === 0 ? width : Math.round((done / total) * width);
-  return `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs, ${failures} failed`;
+/**
+ * Whether to colour output: --no-color or NO_COLOR (any value, https://no-color.org) turn it off; FORCE_COLOR (any
+ * value but 0 or false) turns it on without a terminal; otherwise colour only on a terminal.
+ */
+export function use_color(flag: boolean | undefined, env: Readonly<Record<string, string | undefined>>, is_tty: boolean): boolean {
+  if (flag === false) return false;
+  if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined) return !['0', 'false'].includes(force.toLowerCase());
+  return is_tty;
 }

@@ -19,6 +19,7 @@ const SCENARIO = (name: string, extra = '') => `name: ${name}
 description: A scenario for the CLI's tests.
 job: { name: word_count }
 workload: { records: 100 }
+flink: { execution.checkpointing.interval: 1s }
 seeds: [4, 5, 6]
 ${extra}`;
 
@@ -160,7 +161,10 @@ describe('replay', () => {
     [['replay', 'missing.json'], /missing.json: file not found/],
     [['replay', '7'], /needs a scenario file/],
     [['replay', 'x7', 'steady.yaml'], /replay <seed>: expected a whole number/],
-    [['replay', 'steady.yaml'], /not a JSON failure file/],
+    [['replay', 'steady.yaml'], /steady.yaml: a scenario file needs a seed: replay steady.yaml --seed <n>/],
+    [['replay', 'notes.json'], /notes.json: file not found/],
+    [['replay', 'steady.yaml', '--seed', '5', '--expect-hash', 'zz'], /--expect-hash: expected 12 to 64 hex digits/],
+    [['replay', '5', 'steady.yaml', '--seed', '5'], /give the seed once/],
   ])('exits 2 for %j', async (argv, message) => {
     const { code, stderr } = await cli(argv);
     expect(code).toBe(EXIT.usage);
@@ -180,10 +184,13 @@ describe('swarm', () => {
   });
 
   it('gives identical results whatever the number of workers', async () => {
+    // broken.yaml is in the directory: it is reported as bad input and the others still run.
     const one = await cli(['swarm', '.', '--seeds', '12', '--workers', '1', '--json']);
     const three = await cli(['swarm', '.', '--seeds', '12', '--workers', '3', '--json'], { runner: undefined });
-    expect(one.code).toBe(EXIT.usage); // broken.yaml is in the directory: nothing runs
-    expect(three.code).toBe(EXIT.usage);
+    expect(one.code).toBe(EXIT.violation);
+    expect(three.code).toBe(EXIT.violation);
+    expect(one.stderr).toMatch(/broken.yaml:3: job.name: unknown job[\s\S]*this scenario is left out; the others run/);
+    expect(strip_wall((JSON.parse(three.stdout) as { results: RunResult[] }).results)).toEqual(strip_wall((JSON.parse(one.stdout) as { results: RunResult[] }).results));
     const dir = join(cwd, 'good');
     cpSync(join(cwd, 'steady.yaml'), join(dir, 'steady.yaml'));
     cpSync(join(cwd, 'flaky.yaml'), join(dir, 'flaky.yaml'));
@@ -197,15 +204,22 @@ describe('swarm', () => {
     expect(b.failures).toEqual(a.failures);
   });
 
-  it('stops with exit 3 and the stack when the runner throws inside a worker', async () => {
+  it('reports a run that throws inside a worker as an internal error (exit 3) with its stack, and runs the rest', async () => {
     const module_path = join(cwd, 'throwing-runner.mjs');
-    writeFileSync(module_path, 'export function run_scenario(s, o) { if (o.seed === 2) throw new Error("engine bug at seed 2"); throw new Error("other"); }\n');
-    const { code, stderr } = await cli(['swarm', 'steady.yaml', '--seeds', '3', '--workers', '2'], {
+    writeFileSync(
+      module_path,
+      `import { run_scenario as fake } from ${JSON.stringify(new URL('./test-support/fake-runner.ts', import.meta.url).href)};\n` +
+        'export function run_scenario(s, o) { if (o.seed === 2) throw new Error("engine bug at seed 2"); return fake(s, o); }\n',
+    );
+    const { code, stderr, stdout } = await cli(['swarm', 'steady.yaml', '--seeds', '3', '--workers', '2', '--json'], {
       runner: undefined,
       runner_module: new URL(`file://${module_path}`).href,
     });
     expect(code).toBe(EXIT.internal);
-    expect(stderr).toMatch(/internal error[\s\S]*(engine bug at seed 2|other)[\s\S]*\n\s+at /);
+    expect(stderr).toMatch(/INTERNAL ERROR steady \(steady.yaml\) seed 2[\s\S]*engine bug at seed 2[\s\S]*\n\s+at [\s\S]*replay: npx streamsim replay 2 steady.yaml/);
+    const summary = JSON.parse(stdout) as { results: RunResult[]; run_errors: { seed: number; kind: string }[] };
+    expect(summary.results.map((r) => r.seed)).toEqual([1, 3]);
+    expect(summary.run_errors).toEqual([expect.objectContaining({ seed: 2, kind: 'internal' })]);
   });
 
   it('explains a missing runner from inside workers too', async () => {
@@ -230,9 +244,12 @@ describe('swarm', () => {
       stderr: { write: (text: string) => (tty_err += text), isTTY: true },
     });
     expect(tty.code).toBe(EXIT.ok);
-    expect(tty_err).toContain('\r[##############################] 4/4 runs, 0 failed');
+    expect(tty_err).toMatch(/\r\[#{30}\] 4\/4 runs \(100%\), 0 failed, 0:\d\d elapsed, [0-9.]+ runs\/s, ETA 0:00/);
     const piped = await cli(['swarm', 'steady.yaml', '--seeds', '4', '--workers', '1']);
     expect(piped.stderr).not.toContain('\r[');
+    expect(piped.stderr).toMatch(/^swarm: 4\/4 runs \(100%\), 0 failed, 0:\d\d elapsed, [0-9.]+ runs\/s, ETA 0:00$/m);
+    const quiet = await cli(['swarm', 'steady.yaml', '--seeds', '4', '--workers', '1', '--quiet']);
+    expect(quiet.stderr).toBe('swarm: 4 runs, 0 failed in 0:00\n');
   });
 
   it('shards split the seed range: the shards together run every seed once', async () => {
@@ -309,6 +326,32 @@ describe('explore and the command line itself', () => {
     expect((globalThis as Record<string, unknown>)['__explored']).toEqual({ trace_path: join(cwd, 'a.jsonl'), diff_path: join(cwd, 'b.jsonl') });
   });
 
+  it('--print and --query write text without a terminal: a digest, or the matching events', async () => {
+    const trace = join(cwd, 'printed.jsonl');
+    const lines = [
+      { seq: 0, time_ms: 0, kind: 'header', format: 'streamsim-trace', version: 1, seed: 3, scenario: 's' },
+      { seq: 1, time_ms: 5, kind: 'log', node: 'txstore', event: 'txstore.txn_expired', fields: { txn_id: 'x-0-1' } },
+      { seq: 2, time_ms: 9, kind: 'violation', property: 'exactly_once_output', message: 'lost' },
+      { seq: 3, time_ms: 9, kind: 'end', hash: 'h', events: 3 },
+    ];
+    writeFileSync(trace, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    const digest = await cli(['explore', 'printed.jsonl', '--print']);
+    expect(digest.code).toBe(EXIT.ok);
+    expect(digest.stdout).toContain('violations (1):');
+    expect(digest.stdout).toContain('suspicious events (1):');
+    const query = await cli(['explore', 'printed.jsonl', '--query', 'txn_id=x-0-1', '--json']);
+    expect(query.code).toBe(EXIT.ok);
+    expect(JSON.parse(query.stdout)).toMatchObject({ seq: 1, event: 'txstore.txn_expired' });
+    const none = await cli(['explore', 'printed.jsonl', '--query', 'event=sink.data_loss']);
+    expect(none.code).toBe(EXIT.ok);
+    expect(none.stderr).toContain('no event of');
+    const bad = await cli(['explore', 'printed.jsonl', '--query', 'nonsense']);
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.stderr).toMatch(/--query: not a query term: "nonsense"/);
+    const misused = await cli(['explore', 'printed.jsonl', '--json']);
+    expect(misused.code).toBe(EXIT.usage);
+  });
+
   it('explains when the explorer is not there yet, and refuses missing traces', async () => {
     const missing = await cli(['explore', 'a.jsonl'], { explorer_module: new URL('./no-explorer.ts', import.meta.url).href });
     expect(missing.code).toBe(EXIT.internal);
@@ -318,10 +361,12 @@ describe('explore and the command line itself', () => {
     expect(no_trace.stderr).toMatch(/nope.jsonl: trace file not found/);
   });
 
-  it('refuses a benchmark area that is not a plain name', async () => {
-    const { code, stderr } = await cli(['bench', '--only', '../etc/passwd']);
-    expect(code).toBe(EXIT.usage);
-    expect(stderr).toMatch(/--only: expected a benchmark area name/);
+  it('refuses a benchmark area that does not exist, naming the ones that do', async () => {
+    for (const area of ['../etc/passwd', 'nosucharea']) {
+      const { code, stderr } = await cli(['bench', '--only', area]);
+      expect(code).toBe(EXIT.usage);
+      expect(stderr).toMatch(/--only: no benchmark area ".*"; the areas are engine, .*sim/);
+    }
   });
 
   it('prints help for every command with exit 0', async () => {

@@ -1,6 +1,7 @@
 // The CLI's port to the judged scenario run: the function type it calls, and the module that implements it
 // (properties/run.ts), imported lazily by URL so swarm workers can load the same module (or a test stand-in).
 import type { RunResult } from '../scenarios/result-format.js';
+import type { RunBudget, RunProgress } from '../scenarios/runner.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { MissingComponentError } from './errors.js';
 
@@ -10,6 +11,10 @@ export interface RunOptions {
   trace_path?: string;
   /** The scenario file as the user named it (labels, replay commands); the runner must not read it. */
   scenario_file: string;
+  /** Limits on the run (events, wall time); exceeding one throws RunBudgetExceeded. */
+  budget?: RunBudget;
+  /** Progress of a long run, for a progress line. */
+  on_progress?: (progress: RunProgress) => void;
 }
 
 export type RunScenario = (scenario: Scenario, options: RunOptions) => RunResult;

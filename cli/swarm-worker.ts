@@ -1,28 +1,31 @@
 // A swarm worker thread: receives the scenarios once, then runs one (scenario, seed) job per message with the
-// runner module it was told to import, and replies with the RunResult (or the error, for the pool to report).
+// runner module it was told to import, and replies with the RunResult (or why there is none, for the pool to report).
 import { parentPort } from 'node:worker_threads';
 import type { RunResult } from '../scenarios/result-format.js';
-import type { PoolScenario } from './pool.js';
+import type { RunBudget } from '../scenarios/runner.js';
+import { job_failure, type JobFailure, type PoolScenario } from './pool.js';
 import { MissingComponentError } from './errors.js';
 import { load_runner, type RunScenario } from './runner-port.js';
 
 export type WorkerRequest =
-  | { type: 'init'; runner_module: string; scenarios: PoolScenario[] }
+  | { type: 'init'; runner_module: string; scenarios: PoolScenario[]; budget?: RunBudget }
   | { type: 'job'; index: number; scenario_index: number; seed: number };
 
 export type WorkerReply =
   | { type: 'result'; index: number; result: RunResult }
-  | { type: 'error'; index: number; message: string; stack?: string; missing_component: boolean };
+  | { type: 'error'; index: number; message: string; failure: JobFailure; missing_component: boolean };
 
 const port = parentPort;
 if (port !== null) {
   let scenarios: PoolScenario[] = [];
+  let budget: RunBudget | undefined;
   let runner: Promise<RunScenario> | null = null;
   // Jobs are handled one after another: the chain keeps replies in the order the jobs arrived.
   let chain: Promise<void> = Promise.resolve();
   port.on('message', (request: WorkerRequest) => {
     if (request.type === 'init') {
       scenarios = request.scenarios;
+      budget = request.budget;
       runner = load_runner(request.runner_module);
       runner.catch(() => undefined);
       return;
@@ -33,15 +36,16 @@ if (port !== null) {
         const run = await runner;
         const entry = scenarios[request.scenario_index];
         if (entry === undefined) throw new Error(`no scenario ${request.scenario_index}`);
-        const result = run(entry.scenario, { seed: request.seed, scenario_file: entry.scenario_file });
+        const result = run(entry.scenario, { seed: request.seed, scenario_file: entry.scenario_file, ...(budget !== undefined ? { budget } : {}) });
         const reply: WorkerReply = { type: 'result', index: request.index, result };
         port.postMessage(reply);
       } catch (error) {
+        const failure = job_failure(error);
         const reply: WorkerReply = {
           type: 'error',
           index: request.index,
-          message: error instanceof Error ? error.message : String(error),
-          ...(error instanceof Error && error.stack !== undefined ? { stack: error.stack } : {}),
+          message: failure.message,
+          failure,
           missing_component: error instanceof MissingComponentError,
         };
         port.postMessage(reply);

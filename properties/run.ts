@@ -4,7 +4,17 @@
 import { performance } from 'node:perf_hooks';
 import type { TraceSink, World } from '../sim/index.js';
 import { RUN_RESULT_FORMAT, RUN_RESULT_FORMAT_VERSION, type CheckpointSummary, type RecoverySummary, type RunResult } from '../scenarios/result-format.js';
-import { DETERMINISM_SAMPLE_EVERY, replay_command, simulate, TraceFile, type RunScenarioOptions, type RunUnderCheck, type SimulateHooks } from '../scenarios/runner.js';
+import {
+  DETERMINISM_SAMPLE_EVERY,
+  RUN_PROGRESS_EVERY_EVENTS,
+  RunBudgetExceeded,
+  replay_command,
+  simulate,
+  TraceFile,
+  type RunScenarioOptions,
+  type RunUnderCheck,
+  type SimulateHooks,
+} from '../scenarios/runner.js';
 import { plan_run, type RunPlan } from '../scenarios/run/plan.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { check_checkpoint_invariants, type CheckpointFacts } from './checkpoint-invariants.js';
@@ -27,18 +37,21 @@ export function run_scenario_with(scenario: Scenario, options: RunScenarioOption
   const plan = plan_run(scenario);
   const trace_file = options.trace_path === undefined ? undefined : new TraceFile(options.trace_path);
   const trace: TraceSink = trace_file === undefined ? 'none' : { lines: (line) => trace_file.line(line) };
+  const budget = new BudgetCheck(options, wall_start_ms);
   try {
     const checks = new RunChecks();
     let judged: { evidence: RunEvidence; judgement: Judgement } | undefined;
     simulate(plan, options.seed, trace, {
       ...hooks,
       attach_checks: (run) => checks.attach(run),
+      ...budget.hook(),
       before_end: (simulated) => {
         let determinism_rerun_hash: string | undefined;
         if (plan.properties.includes('determinism') || options.seed % DETERMINISM_SAMPLE_EVERY === 0) {
           // Determinism checks itself: the same seed again, without a trace file and without checks, must give the same
           // trace hash.
-          determinism_rerun_hash = simulate(plan, options.seed, 'none', hooks.seams === undefined ? {} : { seams: hooks.seams }).trace_hash;
+          budget.next_simulation(simulated.events);
+          determinism_rerun_hash = simulate(plan, options.seed, 'none', { ...(hooks.seams === undefined ? {} : { seams: hooks.seams }), ...budget.hook() }).trace_hash;
         }
         const evidence: RunEvidence = {
           ...simulated,
@@ -63,6 +76,44 @@ export function run_scenario_with(scenario: Scenario, options: RunScenarioOption
     return build_result(plan, options, judged.evidence, judged.judgement, performance.now() - wall_start_ms);
   } finally {
     trace_file?.close();
+  }
+}
+
+/** Stops a run that goes beyond options.budget (events of all its simulations, wall time) and reports progress. */
+class BudgetCheck {
+  private events_before = 0;
+
+  constructor(
+    private readonly options: RunScenarioOptions,
+    private readonly wall_start_ms: number,
+  ) {}
+
+  /** The simulate() hook, or nothing when there is neither a budget nor a progress listener. */
+  hook(): Pick<SimulateHooks, 'every_events'> {
+    const { budget, on_progress } = this.options;
+    if (budget?.max_events === undefined && budget?.max_wall_ms === undefined && on_progress === undefined) return {};
+    // A small event budget is checked at its own size, so a run stops within twice its budget at most.
+    const interval = Math.max(1, Math.min(RUN_PROGRESS_EVERY_EVENTS, budget?.max_events ?? Infinity));
+    return { every_events: { interval, check: (events, now_ms) => this.check(events, now_ms) } };
+  }
+
+  /** A further simulation of the same run (the determinism re-run) counts on top of the events so far. */
+  next_simulation(events_so_far: number): void {
+    this.events_before += events_so_far;
+  }
+
+  private check(events_in_simulation: number, now_ms: number): void {
+    const events = this.events_before + events_in_simulation;
+    const wall_ms = performance.now() - this.wall_start_ms;
+    const { budget, on_progress, seed } = this.options;
+    const where = `seed ${seed}: stopped after ${events} world events, ${Math.round(wall_ms / 100) / 10} s of wall time, at virtual time ${Math.round(now_ms)} ms`;
+    if (budget?.max_events !== undefined && events > budget.max_events) {
+      throw new RunBudgetExceeded(`run budget exceeded: more than ${budget.max_events} world events (--max-events); ${where}`, 'events');
+    }
+    if (budget?.max_wall_ms !== undefined && wall_ms > budget.max_wall_ms) {
+      throw new RunBudgetExceeded(`run budget exceeded: more than ${budget.max_wall_ms / 1000} s of wall time (--max-run-time); ${where}`, 'wall_time');
+    }
+    on_progress?.({ events, virtual_ms: now_ms, wall_ms });
   }
 }
 
@@ -273,5 +324,6 @@ function build_result(plan: RunPlan, options: RunScenarioOptions, evidence: RunE
     replay_command: replay_command(options.seed, options.scenario_file),
   };
   if (expected !== undefined) result.expected_violation = expected;
+  if (evidence.unfired_faults.length > 0) result.unfired_faults = [...evidence.unfired_faults];
   return result;
 }

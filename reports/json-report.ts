@@ -19,6 +19,31 @@ export interface ReportMeta {
   tool_version?: string;
   /** Probes the engine declares, so never-hit ones show up as findings. */
   known_probes?: string[];
+  /** What part of which swarm the runs are (written by `swarm`; `merge` checks the shards against it). */
+  swarm?: SwarmMeta;
+}
+
+/** Why a swarm stopped before every run finished. */
+export type SwarmStop = 'interrupted' | 'fail_fast' | 'time_budget';
+
+export interface SwarmMeta {
+  /** The swarm's whole seed range, before sharding: first_seed … first_seed + seed_count - 1. */
+  first_seed: number;
+  seed_count: number;
+  /** 1-based shard index of shard_count; an unsharded or merged swarm is shard 1 of 1. */
+  shard_index: number;
+  shard_count: number;
+  /** The seeds this shard runs: seeds_start … seeds_end - 1 (empty when equal). */
+  seeds_start: number;
+  seeds_end: number;
+  /** The scenarios' names, in swarm order. */
+  scenarios: string[];
+  /** Runs the swarm set out to do, and runs that ended with a result. */
+  runs_planned: number;
+  runs_done: number;
+  /** False when the swarm stopped early (the report then holds only the runs that finished). */
+  complete: boolean;
+  stopped?: SwarmStop;
 }
 
 export interface RunReport {

@@ -57,11 +57,16 @@ export interface FlinkConfigError {
   message: string;
 }
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };
+/** `out_of_range`: the syntax is right but the value is beyond what a scenario may give. */
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string; out_of_range?: true };
 
 /** Flink's minimal checkpoint interval and timeout (CheckpointConfig.MINIMAL_CHECKPOINT_TIME). */
 export const MINIMAL_CHECKPOINT_TIME_MS = 10;
 export const INT_MAX = 2147483647;
+/** The longest duration a scenario may give: 10^15 ms (about 31,700 years), so sums of durations stay exact. */
+export const MAX_DURATION_MS = 1e15;
+/** The largest memory size a scenario may give: 1024 tb. */
+export const MAX_MEMORY_SIZE_BYTES = 1024 ** 5;
 
 const DURATION_UNIT_MS: ReadonlyMap<string, number> = new Map([
   ...['d', 'day', 'days'].map((l) => [l, 86_400_000] as const),
@@ -95,8 +100,10 @@ function split_number_and_unit(text: string): { digits: string; unit: string } |
 export function parse_flink_duration(value: unknown): ParseResult<number> {
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value) || value < 0) {
-      return { ok: false, message: `expected ${DURATION_SYNTAX}; got ${String(value)} (must be a whole number ≥ 0)` };
+      if (Number.isInteger(value) && value > 0) return duration_too_large(String(value));
+      return { ok: false, message: `expected ${DURATION_SYNTAX}; got ${describe_number(value)} (must be a whole number ≥ 0)` };
     }
+    if (value > MAX_DURATION_MS) return duration_too_large(String(value));
     return { ok: true, value };
   }
   if (typeof value !== 'string') return { ok: false, message: `expected ${DURATION_SYNTAX}; got ${typeof value}` };
@@ -110,15 +117,29 @@ export function parse_flink_duration(value: unknown): ParseResult<number> {
     return { ok: false, message: `expected ${DURATION_SYNTAX}; got '${value}' (unknown unit '${parts.unit}')` };
   }
   const ms = Number(parts.digits) * unit_ms;
-  if (!Number.isSafeInteger(ms)) return { ok: false, message: `'${value}' is too large` };
+  if (!Number.isSafeInteger(ms) || ms > MAX_DURATION_MS) return duration_too_large(`'${value}'`);
   return { ok: true, value: ms };
+}
+
+function duration_too_large(shown: string): ParseResult<number> {
+  return { ok: false, message: `${shown} is too large: a duration may be at most ${MAX_DURATION_MS} ms (about 31,700 years)`, out_of_range: true };
+}
+
+function describe_number(value: number): string {
+  return Number.isNaN(value) ? '.nan' : value === Infinity ? '.inf' : value === -Infinity ? '-.inf' : String(value);
+}
+
+/** A value in an error message: YAML's .nan and .inf as written (JSON.stringify would say null). */
+function describe_flink_value(value: unknown): string {
+  return typeof value === 'number' ? describe_number(value) : (JSON.stringify(value) ?? String(value));
 }
 
 /** Parses a Flink memory size ("64 mb", "20kb", or a plain number of bytes) to bytes. */
 export function parse_flink_memory_size(value: unknown): ParseResult<number> {
   if (typeof value === 'number') {
+    if (Number.isInteger(value) && value > MAX_MEMORY_SIZE_BYTES) return memory_too_large(String(value));
     if (!Number.isSafeInteger(value) || value < 0) {
-      return { ok: false, message: `expected ${MEMORY_SIZE_SYNTAX}; got ${String(value)}` };
+      return { ok: false, message: `expected ${MEMORY_SIZE_SYNTAX}; got ${describe_number(value)}` };
     }
     return { ok: true, value };
   }
@@ -129,8 +150,12 @@ export function parse_flink_memory_size(value: unknown): ParseResult<number> {
     return { ok: false, message: `expected ${MEMORY_SIZE_SYNTAX}; got '${value}'` };
   }
   const bytes = Number(parts.digits) * unit_bytes;
-  if (!Number.isSafeInteger(bytes)) return { ok: false, message: `'${value}' is too large` };
+  if (!Number.isSafeInteger(bytes) || bytes > MAX_MEMORY_SIZE_BYTES) return memory_too_large(`'${value}'`);
   return { ok: true, value: bytes };
+}
+
+function memory_too_large(shown: string): ParseResult<number> {
+  return { ok: false, message: `${shown} is too large: a memory size may be at most ${MAX_MEMORY_SIZE_BYTES} bytes (1024 tb)`, out_of_range: true };
 }
 
 /** Every key this project understands, with its kind; anything else is rejected (by the schema and here). */
@@ -180,6 +205,30 @@ const ENUM_VALUES: Partial<Record<FlinkKey, readonly string[]>> = {
   'jobmanager.execution.failover-strategy': ['region', 'full'],
   'restart-strategy.type': ['none', 'fixed-delay', 'failure-rate', 'exponential-delay', 'off', 'disable', 'fixeddelay', 'failurerate', 'exponentialdelay'],
 };
+
+/** The allowed spelling of an enum value Flink reads case-insensitively (as its ConfigurationUtils and loaders do). */
+function flink_enum_spelling(key: FlinkKey, value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const upper = value.toUpperCase();
+  return (ENUM_VALUES[key] ?? []).find((allowed) => allowed.toUpperCase() === upper);
+}
+
+/**
+ * A `flink:` section with every enum value in the spelling this project documents (`exactly_once` → EXACTLY_ONCE,
+ * `RocksDB` → rocksdb); the same object when nothing changes. Values that match no allowed value stay as written.
+ */
+export function canonical_flink_enum_values(section: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(ENUM_VALUES) as FlinkKey[]) {
+    if (!Object.prototype.hasOwnProperty.call(section, key)) continue;
+    const spelling = flink_enum_spelling(key, section[key]);
+    if (spelling !== undefined && spelling !== section[key]) {
+      out ??= { ...section };
+      out[key] = spelling;
+    }
+  }
+  return out ?? section;
+}
 
 /** Flink's names for each restart strategy (RestartStrategyOptions): the canonical one and its aliases. */
 const RESTART_STRATEGY_ALIASES: Readonly<Record<string, RestartStrategyConfig['type']>> = {
@@ -234,7 +283,7 @@ export function parse_flink_config(
     if (!has(key)) return default_value;
     const value = value_of(key);
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum || value > maximum) {
-      errors.push({ key, message: `expected a whole number from ${minimum} to ${maximum}; got ${JSON.stringify(value)}` });
+      errors.push({ key, message: `expected a whole number from ${minimum} to ${maximum}; got ${describe_flink_value(value)}` });
       return default_value;
     }
     return value;
@@ -243,7 +292,7 @@ export function parse_flink_config(
     if (!has(key)) return default_value;
     const value = value_of(key);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum || value > maximum) {
-      errors.push({ key, message: `expected a number from ${minimum} to ${maximum}; got ${JSON.stringify(value)}` });
+      errors.push({ key, message: `expected a number from ${minimum} to ${maximum}; got ${describe_flink_value(value)}` });
       return default_value;
     }
     return value;
@@ -252,15 +301,16 @@ export function parse_flink_config(
     if (!has(key)) return default_value;
     const value = value_of(key);
     if (typeof value === 'boolean') return value;
-    errors.push({ key, message: `expected true or false; got ${JSON.stringify(value)}` });
+    errors.push({ key, message: `expected true or false; got ${describe_flink_value(value)}` });
     return default_value;
   };
   const enumeration = <T extends string>(key: FlinkKey, default_value: T): T => {
     if (!has(key)) return default_value;
     const value = value_of(key);
     const allowed = ENUM_VALUES[key] ?? [];
-    if (typeof value === 'string' && allowed.includes(value)) return value as T;
-    errors.push({ key, message: `expected one of ${allowed.join(' | ')}; got ${JSON.stringify(value)}` });
+    const spelling = flink_enum_spelling(key, value);
+    if (spelling !== undefined) return spelling as T;
+    errors.push({ key, message: `expected one of ${allowed.join(' | ')} (any case); got ${describe_flink_value(value)}` });
     return default_value;
   };
 

@@ -76,7 +76,7 @@ describe('load_scenario', () => {
   });
 
   it('loads the same scenario written as JSON', () => {
-    const json = JSON.stringify({ name: 'j', description: 'json form', job: { name: 'sequence_check' }, flink: { 'heartbeat.timeout': '60s' } });
+    const json = JSON.stringify({ name: 'j', description: 'json form', job: { name: 'sequence_check' }, flink: { 'heartbeat.timeout': '60s' }, sink: { kind: 'at_least_once' } });
     const result = load_scenario(write('good.json', json));
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.flink.heartbeat.timeout_ms).toBe(60_000);
@@ -141,10 +141,10 @@ describe('load_scenario', () => {
     expect(result).toEqual({ ok: false, errors: [{ file: join(dir, 'nope.yaml'), path: '', message: 'file not found' }] });
   });
 
-  it('refuses a file larger than 1 MiB before reading it', () => {
+  it('refuses a file larger than 256 KiB before reading it', () => {
     const path = write('big.yaml', `name: big\ndescription: "${'x'.repeat(MAX_SCENARIO_FILE_BYTES)}"\n`);
     const result = load_scenario(path);
-    expect(result).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/at most 1048576 bytes/) }] });
+    expect(result).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/at most 262144 bytes \(256 KiB\)/) }] });
   });
 
   it('refuses custom and explicit tags: a scenario is plain data', () => {
@@ -211,6 +211,72 @@ describe('load_scenario', () => {
   });
 });
 
+describe('limits and values the schema alone would let through', () => {
+  it('refuses durations too large to run, as text or as a number, instead of falling back to a default', () => {
+    const text = errors_of(GOOD.replace("seeds: [1, 2, 3]", "seeds: [1, 2, 3]\nphases: { safety_duration: '99999999999999999999 d' }"));
+    expect(text).toEqual([expect.objectContaining({ path: 'phases.safety_duration', line: 31, message: expect.stringMatching(/too large: a duration may be at most 1000000000000000 ms/) })]);
+    const number = errors_of(GOOD.replace('at: 2s', 'at: 1e300'));
+    expect(number).toEqual([expect.objectContaining({ path: 'faults[0].at', message: expect.stringMatching(/too large/) })]);
+    const flink = errors_of(GOOD.replace('delay: 500 ms', 'delay: 99999999999 d'));
+    expect(flink[0]).toMatchObject({ path: 'flink."restart-strategy.fixed-delay.delay"', message: expect.stringMatching(/too large/) });
+  });
+
+  it('names .nan and .inf as written, not as null', () => {
+    expect(errors_of(GOOD.replace('records: 2000', 'records: .nan'))[0]?.message).toBe('expected integer; got .nan');
+    expect(errors_of(GOOD.replace('records: 2000', 'records: -.inf'))[0]?.message).toBe('expected integer; got -.inf');
+    expect(errors_of(GOOD.replace('at: 2s', 'at: .inf'))[0]?.message).toMatch(/got \.inf/);
+  });
+
+  it('refuses text that is not UTF-8, naming the byte and line; a byte-order mark is fine', () => {
+    const latin1 = Buffer.concat([Buffer.from('name: tm_crash\ndescription: d\n# caf'), Buffer.from([0xe9, 0x0a]), Buffer.from(GOOD)]);
+    writeFileSync(join(dir, 'latin1.yaml'), latin1);
+    expect(load_scenario(join(dir, 'latin1.yaml'))).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/not UTF-8 text: invalid byte 0xe9 at byte \d+ \(line 3\)/) }] });
+    writeFileSync(join(dir, 'bom.yaml'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(GOOD)]));
+    expect(load_scenario(join(dir, 'bom.yaml')).ok).toBe(true);
+  });
+
+  it('refuses deep nesting quickly, before the parser sees it', () => {
+    for (const text of ['['.repeat(MAX_SCENARIO_FILE_BYTES - 1), '- '.repeat(MAX_SCENARIO_FILE_BYTES / 2 - 1), '{a: '.repeat(MAX_SCENARIO_FILE_BYTES / 4 - 1)]) {
+      const started = performance.now();
+      const result = parse_scenario_text(text, 'deep.yaml');
+      expect(result).toMatchObject({ ok: false, errors: [{ line: 1, message: expect.stringMatching(/nested more than 32 levels deep/) }] });
+      expect(performance.now() - started).toBeLessThan(5_000);
+    }
+    const indented = Array.from({ length: 40 }, (_, depth) => `${'  '.repeat(depth)}k${depth}:`).join('\n') + ' 1\n';
+    expect(parse_scenario_text(indented, 'deep.yaml')).toMatchObject({ ok: false, errors: [{ message: expect.stringMatching(/nested more than 32/) }] });
+  });
+
+  it('finds a repeated key in a mapping of many keys in one pass', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `  k${i}: 1`).join('\n');
+    const started = performance.now();
+    const errors = errors_of(`${GOOD}params:\n${keys}\n  k7: 2\n`);
+    expect(errors[0]).toMatchObject({ line: 20_032, message: expect.stringMatching(/unique; "k7" appears more than once/) });
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('reads Flink enum values in any case, as Flink does', () => {
+    const result = load_scenario(
+      write(
+        'lower.yaml',
+        GOOD.replace('mode: EXACTLY_ONCE', 'mode: at_least_once').replace('restart-strategy.type: fixed-delay', 'restart-strategy.type: Fixed-Delay\n  state.backend.type: RocksDB'),
+      ),
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.scenario.flink).toMatchObject({ 'execution.checkpointing.mode': 'AT_LEAST_ONCE', 'state.backend.type': 'rocksdb', 'restart-strategy.type': 'fixed-delay' });
+    expect(result.flink.checkpointing.mode).toBe('AT_LEAST_ONCE');
+    expect(errors_of(GOOD.replace('mode: EXACTLY_ONCE', 'mode: exactly-once'))[0]?.message).toMatch(/"EXACTLY_ONCE" \| "AT_LEAST_ONCE"; got "exactly-once"/);
+  });
+
+  it('refuses a two-phase-commit sink without checkpointing: it would never commit', () => {
+    const off = GOOD.replace('  execution.checkpointing.interval: 1s\n', '');
+    expect(errors_of(off)).toEqual([expect.objectContaining({ path: 'sink.kind', message: expect.stringMatching(/commits only when a checkpoint completes, and checkpointing is off/) })]);
+    const by_default = errors_of(off.replace('  kind: two_phase_commit\n  transaction_timeout: 1 min\n', '  kind: two_phase_commit\n').replace('sink:\n  kind: two_phase_commit\n', ''));
+    expect(by_default[0]?.message).toMatch(/\(the default sink\)/);
+    expect(load_scenario(write('alo.yaml', off.replace('  kind: two_phase_commit\n  transaction_timeout: 1 min\n', '  kind: at_least_once\n'))).ok).toBe(true);
+  });
+});
+
 describe('helpers', () => {
   it('formats field paths as a reader would write them', () => {
     expect(format_path(['faults', 2, 'at'])).toBe('faults[2].at');
@@ -229,7 +295,7 @@ describe('helpers', () => {
 describe('scenario_job_params', () => {
   it('maps job params and workload to the names engine/examples reads, durations in ms', () => {
     const result = parse_scenario_text(
-      'name: w\ndescription: d\njob: {name: windowed_sum, params: {window_size: 1s, out_of_orderness: 50 ms}}\nworkload: {records: 700, keys: 9, source_partitions: 3}\n',
+      'name: w\ndescription: d\njob: {name: windowed_sum, params: {window_size: 1s, out_of_orderness: 50 ms}}\nworkload: {records: 700, keys: 9, source_partitions: 3}\nsink: {kind: collect}\n',
       'w.yaml',
     );
     expect(result.ok).toBe(true);
@@ -244,7 +310,7 @@ describe('scenario_job_params', () => {
       out_of_orderness_ms: 50,
       allowed_lateness_ms: 0,
     });
-    const words = parse_scenario_text('name: c\ndescription: d\njob: {name: word_count}\nworkload: {keys: 40}\n', 'c.yaml');
+    const words = parse_scenario_text('name: c\ndescription: d\njob: {name: word_count}\nworkload: {keys: 40}\nsink: {kind: collect}\n', 'c.yaml');
     expect(words.ok && scenario_job_params(words.scenario)).toEqual({ records: 5000, partitions: 2, bounded: true, vocabulary: 40, words_per_line: 5 });
   });
 });
@@ -266,7 +332,8 @@ describe('robustness', () => {
     [fc.constantFrom('workload', 'cluster', 'flink', 'sink', 'phases'), fc.string({ minLength: 1, maxLength: 12 }), fc.jsonValue({ maxDepth: 2 })],
     { numRuns: runs },
   )('an extra field anywhere in a good file is an error at that path, with a line', (section, key, value) => {
-    const base = { name: 'x', description: 'd', job: { name: 'word_count' }, [section]: { [key]: value } };
+    const good: Record<string, Record<string, unknown>> = { flink: { 'execution.checkpointing.interval': '1s' }, sink: { kind: 'two_phase_commit' } };
+    const base = { name: 'x', description: 'd', job: { name: 'word_count' }, ...good, [section]: { ...good[section], [key]: value } };
     const result = parse_scenario_text(JSON.stringify(base, null, 1), 'x.json');
     if (result.ok) return; // the key happened to be a valid field with a valid value
     for (const error of result.errors) {

@@ -1,12 +1,23 @@
-// Loads a scenario file (YAML or JSON): size limit, plain YAML 1.2 core schema (no tags), JSON Schema validation with
-// ajv, then semantic checks (job names, durations, fault targets, times within the run). Never throws for a user
-// mistake: every problem comes back as a ScenarioError naming the file, the field path, the line and what was expected.
-import { readFileSync, statSync } from 'node:fs';
+// Loads a scenario file (YAML or JSON): size, UTF-8 and nesting limits (input-limits.ts), plain YAML 1.2 core schema
+// (no tags), JSON Schema validation with ajv, then semantic checks (job names, durations, fault targets, times within
+// the run). Never throws for a user mistake: every problem comes back as a ScenarioError naming the file, the field
+// path, the line and what was expected.
 import { extname } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
-import { DURATION_SYNTAX, MEMORY_SIZE_SYNTAX, parse_flink_config, parse_flink_duration, type FlinkConfig } from './flink-config.js';
+import {
+  DURATION_SYNTAX,
+  MEMORY_SIZE_SYNTAX,
+  canonical_flink_enum_values,
+  parse_flink_config,
+  parse_flink_duration,
+  parse_flink_memory_size,
+  type FlinkConfig,
+  type ParseResult,
+} from './flink-config.js';
+import { MAX_SCENARIO_FILE_BYTES, check_document_shape, position_of, read_text_file, scan_nesting } from './input-limits.js';
 import { JOB_NAMES } from './job-names.js';
+import { scenario_conditions, why_event_cannot_fire } from './fault-triggers.js';
 import type { Scenario } from './schema/scenario.generated.js';
 // Imported (not read from a path) so the compiled package in dist/ carries the schema with it.
 import scenario_schema from './schema/scenario.schema.json' with { type: 'json' };
@@ -27,18 +38,26 @@ export type LoadResult =
   | { ok: true; scenario: Scenario; source: string; flink: FlinkConfig }
   | { ok: false; errors: ScenarioError[] };
 
-export const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
+export { MAX_NESTING_DEPTH, MAX_SCENARIO_FILE_BYTES } from './input-limits.js';
 /** Aliases a document may expand (defeats "billion laughs"). */
 export const MAX_ALIAS_COUNT = 16;
 /** Errors reported per file, at most. */
 export const MAX_ERRORS = 50;
 
 let validator: ValidateFunction | null = null;
+
+function out_of_range(parsed: ParseResult<number>): boolean {
+  return !parsed.ok && parsed.out_of_range === true;
+}
 function get_validator(): ValidateFunction {
   if (validator === null) {
     // A copy: ajv keeps references into the schema it compiles.
     const schema = structuredClone(scenario_schema) as Record<string, unknown>;
     const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, verbose: true });
+    // A duration or size string must also be in range (the pattern alone accepts "99999999999999999999 d").
+    // (A syntax error is the pattern's to report.)
+    ajv.addFormat('flink-duration', { type: 'string', validate: (text: string) => !out_of_range(parse_flink_duration(text)) });
+    ajv.addFormat('flink-memory-size', { type: 'string', validate: (text: string) => !out_of_range(parse_flink_memory_size(text)) });
     validator = ajv.compile(schema);
   }
   return validator;
@@ -101,13 +120,29 @@ const DEFINITION_MESSAGES: Record<string, string> = {
     'expected a process id: jm, tm-1 … tm-N, broker, txstore, collector (and jm-standby, ha with cluster.job_manager_ha: true)',
 };
 
+/** A value as the user wrote it: YAML's .nan and .inf have no JSON spelling (JSON.stringify gives null). */
+export function describe_value(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
+  if (typeof value === 'bigint') return String(value);
+  try {
+    const text = JSON.stringify(value);
+    if (text === undefined) return String(value);
+    return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  } catch {
+    return String(value);
+  }
+}
+
 const OUTPUT_PATH_FIELD = /(trace|report|output|path|dir|file|log)/i;
 
 function describe_ajv_error(error: ErrorObject): { segments: PathSegment[]; message: string } {
   const segments = pointer_to_segments(error.instancePath);
   const definition = /^#\/definitions\/([a-z_]+)\/[a-zA-Z]+$/.exec(error.schemaPath)?.[1];
   if (definition !== undefined && DEFINITION_MESSAGES[definition] !== undefined) {
-    return { segments, message: `${DEFINITION_MESSAGES[definition]}; got ${JSON.stringify(error.data)}` };
+    // Right syntax, out of range: say so in the parser's words.
+    const parsed = definition === 'duration' ? parse_flink_duration(error.data) : definition === 'memory_size' ? parse_flink_memory_size(error.data) : undefined;
+    if (parsed !== undefined && !parsed.ok && parsed.out_of_range === true) return { segments, message: parsed.message };
+    return { segments, message: `${DEFINITION_MESSAGES[definition]}; got ${describe_value(error.data)}` };
   }
   switch (error.keyword) {
     case 'additionalProperties': {
@@ -143,14 +178,17 @@ function describe_ajv_error(error: ErrorObject): { segments: PathSegment[]; mess
     }
     case 'enum': {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
-      return { segments, message: `expected one of ${allowed.map((v) => JSON.stringify(v)).join(' | ')}; got ${JSON.stringify(error.data)}` };
+      if (segments[segments.length - 2] === 'on' && segments[segments.length - 1] === 'event') {
+        return { segments, message: why_event_cannot_fire(String(error.data), new Set()) ?? `unknown engine event ${describe_value(error.data)}` };
+      }
+      return { segments, message: `expected one of ${allowed.map((v) => JSON.stringify(v)).join(' | ')}; got ${describe_value(error.data)}` };
     }
     case 'const':
       return { segments, message: `expected ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}` };
     case 'type':
-      return { segments, message: `expected ${String((error.params as { type: unknown }).type)}; got ${JSON.stringify(error.data)}` };
+      return { segments, message: `expected ${String((error.params as { type: unknown }).type)}; got ${describe_value(error.data)}` };
     default:
-      return { segments, message: `${error.message ?? 'invalid'}; got ${JSON.stringify(error.data)}` };
+      return { segments, message: `${error.message ?? 'invalid'}; got ${describe_value(error.data)}` };
   }
 }
 
@@ -164,10 +202,12 @@ export function scenario_process_ids(scenario: Scenario): string[] {
   return ids;
 }
 
+/** A duration the schema has validated (syntax and range); an unparsable one here is a bug, never a silent default. */
 function duration_ms(value: string | number | undefined, default_ms: number): number {
   if (value === undefined) return default_ms;
   const parsed = parse_flink_duration(value);
-  return parsed.ok ? parsed.value : default_ms;
+  if (!parsed.ok) throw new Error(`a duration that passed the schema does not parse: ${parsed.message}`);
+  return parsed.value;
 }
 
 /** How long faults may run: the safety phase, or the whole run in unrestricted mode. */
@@ -229,6 +269,15 @@ function semantic_issues(scenario: Scenario): Issue[] {
   if (scenario.sink?.transaction_timeout !== undefined && (scenario.sink.kind ?? 'two_phase_commit') !== 'two_phase_commit') {
     issues.push({ segments: ['sink', 'transaction_timeout'], message: 'only a two_phase_commit sink has transactions' });
   }
+  if ((scenario.sink?.kind ?? 'two_phase_commit') === 'two_phase_commit' && flink.ok && !flink.config.checkpointing.enabled) {
+    issues.push({
+      segments: scenario.sink?.kind !== undefined ? ['sink', 'kind'] : scenario.sink !== undefined ? ['sink'] : [],
+      message:
+        `a two_phase_commit sink${scenario.sink?.kind === undefined ? ' (the default sink)' : ''} commits only when a checkpoint completes, ` +
+        'and checkpointing is off (flink."execution.checkpointing.interval" is not set), so it would never commit any output; ' +
+        'set execution.checkpointing.interval, or choose sink.kind: at_least_once, idempotent or collect',
+    });
+  }
   const workload = scenario.workload;
   if (workload?.duration !== undefined && workload.bounded !== false) {
     issues.push({ segments: ['workload', 'duration'], message: 'duration applies to unbounded input only (set bounded: false)' });
@@ -250,6 +299,7 @@ function semantic_issues(scenario: Scenario): Issue[] {
   }
 
   const { horizon_ms, field } = fault_horizon_ms(scenario);
+  const conditions = scenario_conditions(scenario, flink.ok ? flink.config : undefined);
   (scenario.faults ?? []).forEach((fault, index) => {
     const at: PathSegment[] = ['faults', index];
     if ((fault.at === undefined) === (fault.on === undefined)) {
@@ -261,6 +311,8 @@ function semantic_issues(scenario: Scenario): Issue[] {
         issues.push({ segments: [...at, 'at'], message: `${at_ms} ms is beyond the run: faults happen before ${horizon_ms} ms (${field})` });
       }
     }
+    const cannot_fire = fault.on === undefined || conditions === undefined ? undefined : why_event_cannot_fire(fault.on.event, conditions);
+    if (cannot_fire !== undefined) issues.push({ segments: [...at, 'on', 'event'], message: `this fault can never fire: ${cannot_fire}` });
     switch (fault.kind) {
       case 'crash':
       case 'restart':
@@ -321,6 +373,7 @@ export function validate_scenario_data(data: unknown, file: string, source: stri
     return { file, path: format_path(issue.segments), ...(position ?? {}), message: issue.message };
   };
   const validate = get_validator();
+  data = with_canonical_flink_enums(data);
   if (!validate(data)) {
     const issues = (validate.errors ?? []).map(describe_ajv_error);
     return { ok: false, errors: dedupe(issues).slice(0, MAX_ERRORS).map(to_error) };
@@ -331,6 +384,15 @@ export function validate_scenario_data(data: unknown, file: string, source: stri
   const flink = parse_flink_config(scenario.flink as Record<string, unknown> | undefined);
   if (!flink.ok) throw new Error('flink config errors must have been reported as semantic issues');
   return { ok: true, scenario, source, flink: flink.config };
+}
+
+/** Flink reads its enum options case-insensitively (`exactly_once` is EXACTLY_ONCE): the scenario gets Flink's spelling. */
+function with_canonical_flink_enums(data: unknown): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  const flink = (data as Record<string, unknown>)['flink'];
+  if (flink === null || typeof flink !== 'object' || Array.isArray(flink)) return data;
+  const canonical = canonical_flink_enum_values(flink as Record<string, unknown>);
+  return canonical === flink ? data : { ...(data as Record<string, unknown>), flink: canonical };
 }
 
 function dedupe(issues: Issue[]): Issue[] {
@@ -346,12 +408,19 @@ function dedupe(issues: Issue[]): Issue[] {
 /** Parses and validates scenario text. YAML 1.2 core schema only; JSON is read as the YAML subset it is. */
 export function parse_scenario_text(text: string, file: string): LoadResult {
   const line_counter = new LineCounter();
-  const document = parseDocument(text, { lineCounter: line_counter, schema: 'core', customTags: [], uniqueKeys: true, prettyErrors: false });
-  const at_offset = (offset: number | undefined): { line?: number; column?: number } => {
-    if (offset === undefined) return {};
-    const position = line_counter.linePos(offset);
-    return { line: position.line, column: position.col };
-  };
+  if (text.length > MAX_SCENARIO_FILE_BYTES) {
+    return { ok: false, errors: [{ file, path: '', message: `${text.length} characters; a scenario may be at most ${MAX_SCENARIO_FILE_BYTES} bytes` }] };
+  }
+  // The parser's cost grows with nesting: a linear token scan refuses deep text before the parser sees it.
+  const too_deep = scan_nesting(text);
+  if (too_deep !== undefined) {
+    let line = 1;
+    for (let i = 0; i < (too_deep.offset ?? 0); i++) if (text.charCodeAt(i) === 10) line++;
+    return { ok: false, errors: [{ file, path: '', line, message: too_deep.message }] };
+  }
+  // Duplicate keys are found by check_document_shape in one pass (the parser's own check is quadratic in a mapping's size).
+  const document = parseDocument(text, { lineCounter: line_counter, schema: 'core', customTags: [], uniqueKeys: false, prettyErrors: false });
+  const at_offset = (offset: number | undefined): { line?: number; column?: number } => position_of(line_counter, offset);
   const problems = [...document.errors, ...document.warnings];
   if (problems.length > 0) {
     return {
@@ -378,6 +447,10 @@ export function parse_scenario_text(text: string, file: string): LoadResult {
     },
   });
   if (tag_errors.length > 0) return { ok: false, errors: tag_errors };
+  const shape_errors = check_document_shape(document);
+  if (shape_errors.length > 0) {
+    return { ok: false, errors: shape_errors.slice(0, MAX_ERRORS).map((problem) => ({ file, path: '', ...at_offset(problem.offset), message: problem.message })) };
+  }
   let data: unknown;
   try {
     data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -395,25 +468,9 @@ export function load_scenario(path: string): LoadResult {
   const fail = (message: string): LoadResult => ({ ok: false, errors: [{ file: path, path: '', message }] });
   const extension = extname(path).toLowerCase();
   if (!['.yaml', '.yml', '.json'].includes(extension)) return fail('expected a scenario file ending in .yaml, .yml or .json');
-  let size_bytes: number;
-  try {
-    const stat = statSync(path);
-    if (!stat.isFile()) return fail('not a file');
-    size_bytes = stat.size;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return fail(code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? 'error'})`);
-  }
-  if (size_bytes > MAX_SCENARIO_FILE_BYTES) {
-    return fail(`file is ${size_bytes} bytes; a scenario file may be at most ${MAX_SCENARIO_FILE_BYTES} bytes (1 MiB)`);
-  }
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    return fail(`cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  return parse_scenario_text(text, path);
+  const read = read_text_file(path, MAX_SCENARIO_FILE_BYTES, 'a scenario file');
+  if (!read.ok) return fail(read.message);
+  return parse_scenario_text(read.text, path);
 }
 
 /** One line per error: `file:line: path: message`. */

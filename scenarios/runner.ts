@@ -17,6 +17,44 @@ export interface RunScenarioOptions {
   seed: number;
   trace_path?: string;
   scenario_file: string;
+  /** Limits on one judged run (every simulation of it together); none when absent. */
+  budget?: RunBudget;
+  /** Called now and then during a long run (roughly every RUN_PROGRESS_EVERY_EVENTS events). */
+  on_progress?: (progress: RunProgress) => void;
+}
+
+/** Limits on one run: the world's events and the wall-clock time, across its simulations (incl. a determinism re-run). */
+export interface RunBudget {
+  max_events?: number;
+  max_wall_ms?: number;
+}
+
+export interface RunProgress {
+  events: number;
+  virtual_ms: number;
+  wall_ms: number;
+}
+
+/** How often (in world events) a run checks its budget and reports progress. */
+export const RUN_PROGRESS_EVERY_EVENTS = 1024;
+
+/**
+ * Thrown from a SimulateHooks.every_events check to stop a run (e.g. a budget ran out). simulate() lets it through:
+ * it is never an engine failure.
+ */
+export class RunStopped extends Error {
+  override readonly name: string = 'RunStopped';
+}
+
+/** A run went beyond its RunBudget: the scenario is too big for the limits it was given (bad input, not a finding). */
+export class RunBudgetExceeded extends RunStopped {
+  override readonly name = 'RunBudgetExceeded';
+  constructor(
+    message: string,
+    readonly limit: 'events' | 'wall_time',
+  ) {
+    super(message);
+  }
 }
 
 /** Determinism is re-checked on every seed divisible by this (a sample in every swarm), and whenever asked for. */
@@ -90,6 +128,8 @@ export interface SimulationEvidence {
   sink_transactions: { txn_id: string; state: string; record_count: number }[];
   /** Where each stretch of the output came from (transaction, checkpoint, attempt) and what was thrown away. */
   output_ledger: OutputLedger;
+  /** Planned event-triggered faults that never fired, each in a sentence. */
+  unfired_faults: string[];
 }
 
 /** A run as checks see it while it happens: they subscribe to the observer's events and read the world. */
@@ -110,6 +150,8 @@ export interface SimulateHooks {
   seams?: EngineSeams;
   /** Attaches checks that must run while the job runs (at checkpoints and recoveries), before any event. */
   attach_checks?: (run: RunUnderCheck) => void;
+  /** Called every `interval` events with the world's event count and virtual time; may throw RunStopped. */
+  every_events?: { interval: number; check: (events: number, now_ms: number) => void };
   /**
    * Called with the evidence once the run is over, before the trace's closing 'end' record: findings recorded now
    * (World.record_violation) land in the trace just before it.
@@ -151,16 +193,25 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
   let terminal_ms: number | undefined;
   // After every event: sample the evidence and note when the job first reached a terminal status. Until it is
   // terminal, `until` returns the status read for the note (read once per event).
+  const every = hooks.every_events;
+  let until_check = every?.interval ?? Infinity;
+  const count_event = (): void => {
+    if (--until_check > 0 || every === undefined) return;
+    until_check = every.interval;
+    every.check(world.events, world.now_ms);
+  };
   const note_terminal = (): boolean => {
     const is_terminal = terminal();
     if (terminal_ms === undefined && is_terminal) terminal_ms = world.now_ms;
     return is_terminal;
   };
   const sample_until_terminal = (): boolean => {
+    count_event();
     evidence_hooks.sample(world.now_ms);
     return note_terminal();
   };
   const sample = (): boolean => {
+    count_event();
     evidence_hooks.sample(world.now_ms);
     if (terminal_ms === undefined) note_terminal();
     return false;
@@ -181,6 +232,7 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
     }
     if (terminal()) world.run({ until_ms: world.now_ms + DRAIN_MS, until: sample });
   } catch (error) {
+    if (error instanceof RunStopped) throw error;
     if (error instanceof InvariantViolation) {
       invariant = { property: 'engine_invariants', message: error.message, time_ms: world.now_ms, detail: error.detail };
     } else {
@@ -191,9 +243,10 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
     }
   }
   evidence_hooks.sample(world.now_ms);
+  const unfired_faults: string[] = [];
   for (const unfired of context.unfired) {
     const note = unfired();
-    if (note !== undefined) notes.push(note);
+    if (note !== undefined) unfired_faults.push(note);
   }
   const summary = world.summary();
   const evidence: SimulationEvidence = {
@@ -218,6 +271,7 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
     final_state_coverage: view.keyed_state_coverage(),
     sink_transactions: (view.txstore()?.all_transactions() ?? []).map((txn) => ({ txn_id: txn.txn_id, state: txn.state, record_count: txn.record_count })),
     output_ledger,
+    unfired_faults,
   };
   hooks.before_end?.(evidence);
   // Findings recorded by before_end are outside the hash: the 'end' record carries the same hash as the summary.
