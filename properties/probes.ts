@@ -29,6 +29,11 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     required_in_ci: true,
   },
   { name: 'txstore.disk_error', where: "engine/connectors/transactional-store.ts: a log write or sync failed with EIO and is retried", required_in_ci: true },
+  {
+    name: 'txstore.resend_while_queued',
+    where: 'engine/connectors/transactional-store.ts: a client resent a request still waiting in the queue (the copy is dropped)',
+    required_in_ci: false,
+  },
   { name: 'txstore.disk_full', where: 'engine/connectors/transactional-store.ts: a log write failed with ENOSPC and is retried', required_in_ci: true },
   {
     name: 'txstore.log_truncated_on_load',

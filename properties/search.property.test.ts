@@ -6,16 +6,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { shrunk_failure_path, write_failure_file } from '../cli/failure-file.js';
-import { arb_engine_case, BUILT_IN_JOBS, type CaseJob } from './generators/engine-case.js';
-import { load_job } from '../scenarios/job-module.js';
-import type { JobUnderTest } from '../scenarios/job-under-test.js';
-import type { Scenario } from '../scenarios/schema/scenario.generated.js';
-import { CI_SEARCH_DIMENSIONS, KNOWN_ENGINE_GAPS, search_case_filter } from './generators/known-gaps.js';
+import { KNOWN_ENGINE_GAPS } from './generators/known-gaps.js';
 import { property_runs } from './harness.js';
-import { run_scenario } from './run.js';
+import { CI_SEARCH_BUDGET_S, ci_search_arbitrary, load_user_jobs, run_search_case, SEARCH_ROOT as ROOT, search_job_of as job_of } from './search-setup.js';
 import { read_git_commit, rotated_seed, run_search, search_violation } from './search.js';
 
-const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const reports_dir = (): string => process.env['STREAMSIM_REPORTS_DIR'] ?? join(ROOT, 'streamsim-reports');
 
 function read_text(path: string): string | undefined {
@@ -34,18 +29,8 @@ function search_seed(): { seed: number; from: string } {
   return { seed: rotated_seed(commit, day), from: commit !== undefined ? `commit ${commit.slice(0, 12)}` : `day ${day}` };
 }
 
-const budget_s = Number(process.env['STREAMSIM_SEARCH_SECONDS'] ?? 180);
-
-/** Users' jobs through the public job contract: the Nexmark queries (examples/nexmark), loaded as a scenario loads them. */
-const USER_JOBS: readonly CaseJob[] = ['q1', 'q5', 'q7', 'q8'].map((name) => ({ module: './examples/nexmark/queries.ts', export: name }));
-const loaded_user_jobs = new Map<string, JobUnderTest>();
-for (const job of USER_JOBS) {
-  const loaded = await load_job({ name: 'user-job', description: 'a user job', job: { module: job.module!, export: job.export! } } as Scenario, ROOT, 'examples/nexmark');
-  if (!loaded.ok) throw new Error(`examples/nexmark ${job.export}: ${JSON.stringify(loaded.errors)}`);
-  loaded_user_jobs.set(`${job.module}#${job.export}`, loaded.job);
-}
-/** The loaded job a generated scenario names (module jobs; built-ins load themselves). */
-const job_of = (scenario: Scenario): JobUnderTest | undefined => (scenario.job.module === undefined ? undefined : loaded_user_jobs.get(`${scenario.job.module}#${scenario.job.export}`));
+const budget_s = Number(process.env['STREAMSIM_SEARCH_SECONDS'] ?? CI_SEARCH_BUDGET_S);
+await load_user_jobs();
 const fixed_runs = process.env['STREAMSIM_PROPERTY_RUNS'] !== undefined && process.env['STREAMSIM_PROPERTY_RUNS'] !== '' ? property_runs() : undefined;
 
 describe('property search over the whole engine', () => {
@@ -54,13 +39,10 @@ describe('property search over the whole engine', () => {
     () => {
       const { seed, from } = search_seed();
       const outcome = run_search({
-        arbitrary: arb_engine_case({ horizon_ms: 2500, max_faults: 4, dimensions: CI_SEARCH_DIMENSIONS, jobs: [...BUILT_IN_JOBS, ...USER_JOBS] }).filter(search_case_filter),
+        arbitrary: ci_search_arbitrary(),
         seed,
         ...(fixed_runs !== undefined ? { runs: fixed_runs } : { budget_ms: budget_s * 1000 }),
-        run: (scenario, world_seed) => {
-          const job = job_of(scenario);
-          return run_scenario(scenario, { seed: world_seed, scenario_file: join(ROOT, `${scenario.name}.yaml`), ...(job !== undefined ? { job } : {}) });
-        },
+        run: (scenario, world_seed) => run_search_case(scenario, world_seed),
         check: search_violation,
       });
       const hit = Object.keys(outcome.probe_hits).length;

@@ -238,6 +238,7 @@ export class SavepointHandler {
         savepoint_id: result.restore.checkpoint_id, parallelism: spec.parallelism, non_restored: result.non_restored,
       });
       this.runtime.probe('savepoint.resumed_rescaled');
+      scheduler.reset_restart_strategy();
       scheduler.restart_due = true;
       scheduler.try_deploy();
     });

@@ -132,7 +132,7 @@ export class Scheduler {
   awaiting_final_checkpoint: number | undefined = undefined;
   /** TaskManagers that have not yet settled after the final checkpoint. */
   awaiting_settled: Set<NodeId> | undefined = undefined;
-  private readonly restart_strategy: RestartStrategy;
+  private restart_strategy: RestartStrategy;
   private readonly failover_strategy: FailoverStrategy = new RestartAllFailoverStrategy();
   /**
    * When the verification of the checkpoint in restore_from began reading it (the deployment may come much later). A
@@ -152,10 +152,22 @@ export class Scheduler {
     this.plan = built.plan;
     this.graph = built.graph;
     this.total_tasks = this.plan.vertices.reduce((sum, v) => sum + v.parallelism, 0);
-    this.restart_strategy = create_restart_strategy(
-      context.restart_strategy ?? (context.checkpointing !== undefined ? { type: 'fixed-delay', attempts: 2_147_483_647 } : { type: 'none' }),
-      context.runtime.rng,
+    this.restart_strategy = this.new_restart_strategy();
+  }
+
+  private new_restart_strategy(): RestartStrategy {
+    return create_restart_strategy(
+      this.context.restart_strategy ?? (this.context.checkpointing !== undefined ? { type: 'fixed-delay', attempts: 2_147_483_647 } : { type: 'none' }),
+      this.context.runtime.rng,
     );
+  }
+
+  /**
+   * A job resumed from a savepoint is a new submission (Flink: a new JobMaster with a new restart strategy), so the
+   * failures of the job that was stopped no longer count.
+   */
+  reset_restart_strategy(): void {
+    this.restart_strategy = this.new_restart_strategy();
   }
 
   private get runtime(): Runtime {

@@ -124,6 +124,23 @@ describe('transactional store', () => {
     expect(store().read_committed().records).toEqual(['a']);
   });
 
+  it('drops a resend of a request still waiting in its queue: one log entry and one answer per request (no retry storm)', () => {
+    const { world, store } = setup();
+    const recorder = world.node<Recorder>('client');
+    const requests = Array.from({ length: 20 }, (_, i) => ({ kind: 'upsert' as const, key: `k${i}`, value: i, request_id: `r:${i}` }));
+    for (const request of requests) recorder.runtime.send('store', { type: TXSTORE_REQUEST, request });
+    // Resent before the store got through its queue (as a client with a short resend timeout does), twice.
+    world.run_for(3);
+    for (let round = 0; round < 2; round++) for (const request of requests.slice(5)) recorder.runtime.send('store', { type: TXSTORE_REQUEST, request });
+    world.settle(200);
+    const answered = recorder.received.map((r) => (r.message as { response: TxnResponse }).response.request_id);
+    expect(new Set(answered).size).toBe(20);
+    // Some resends may reach the store after their request was taken from the queue; none waiting was logged twice.
+    expect(answered.length).toBeLessThan(20 + 2 * 15);
+    expect(world.probes.get('txstore.resend_while_queued') ?? 0).toBeGreaterThan(0);
+    expect(store().read_committed().table).toHaveLength(20);
+  });
+
   it('reloads committed data, open transactions and their deadlines from disk after a crash', () => {
     const { world, call, store } = setup({ transaction_timeout_ms: 1_000 });
     committed_txn(call, 'p-0-1', ['one', 'two']);

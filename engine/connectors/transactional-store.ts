@@ -261,6 +261,12 @@ export class TransactionalStore implements EngineNode {
   /** The highest writer generation seen per fence scope (durable: part of the log and of snapshots). */
   private readonly fences = new Map<string, number>();
   private readonly queue: QueuedRequest[] = [];
+  /**
+   * Ids of the client requests waiting in the queue. A resend of a request still waiting adds nothing (its one answer
+   * serves both): otherwise clients that resend on a timeout shorter than the queue's drain time fill the queue with
+   * copies faster than the log can sync them, and it never drains (a retry storm).
+   */
+  private readonly queued_ids = new Set<string>();
   private open_count = 0;
   private next_wal_seq = 0;
   /** The log entries below this are covered by the newest durable snapshot. */
@@ -406,11 +412,16 @@ export class TransactionalStore implements EngineNode {
       this.runtime.send(from, this.response_message(message.request, { outcome: 'busy', detail: 'outage' }));
       return;
     }
+    if (this.queued_ids.has(message.request.request_id)) {
+      this.runtime.probe('txstore.resend_while_queued');
+      return;
+    }
     if (this.queue.length >= this.config.max_queued_requests) {
       this.runtime.send(from, this.response_message(message.request, { outcome: 'busy', detail: 'request queue full' }));
       return;
     }
     this.queue.push({ from, request: message.request });
+    this.queued_ids.add(message.request.request_id);
     this.pump();
   }
 
@@ -436,6 +447,7 @@ export class TransactionalStore implements EngineNode {
   private pump(): void {
     while (!this.loading && this.writing === null && this.queue.length > 0) {
       const queued = this.queue.shift() as QueuedRequest;
+      if (queued.from !== null) this.queued_ids.delete(queued.request.request_id);
       const plan = queued.from === null ? this.plan_expiry(queued.request) : this.fenced_plan(queued.request);
       if (plan.entry === null) {
         this.reply(queued, plan);

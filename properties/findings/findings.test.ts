@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { run_scenario } from '../run.js';
 import type { FailureFile } from '../../cli/failure-file.js';
+import { load_job } from '../../scenarios/job-module.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const files = readdirSync(here).filter((name) => name.endsWith('.json')).sort();
-type Finding = FailureFile & { found_as?: { violations: unknown[] } };
+type Finding = FailureFile & { found_as?: { violations: unknown[] }; job?: { scenario_dir: string } };
 const read = (name: string): Finding => JSON.parse(readFileSync(join(here, name), 'utf8')) as Finding;
 
 describe('findings replay as fixed regressions', () => {
@@ -20,10 +21,17 @@ describe('findings replay as fixed regressions', () => {
   });
   for (const name of files) {
     const fixed = read(name).found_as !== undefined;
-    it.skipIf(!fixed)(`${name}: every property holds (or fails as expected) at the recorded seed`, () => {
+    it.skipIf(!fixed)(`${name}: every property holds (or fails as expected) at the recorded seed`, async () => {
       const failure = read(name);
       expect(failure.found_as?.violations.length ?? 0).toBeGreaterThan(0);
-      const result = run_scenario(failure.scenario, { seed: failure.seed, scenario_file: `properties/findings/${name}` });
+      // A user's job (from a module) loads as replay loads it: relative to the scenario's directory the file records.
+      let job;
+      if (failure.scenario.job.module !== undefined) {
+        const loaded = await load_job(failure.scenario, join(here, failure.job?.scenario_dir ?? '.'), name);
+        if (!loaded.ok) throw new Error(`${name}: ${JSON.stringify(loaded.errors)}`);
+        job = loaded.job;
+      }
+      const result = run_scenario(failure.scenario, { seed: failure.seed, scenario_file: `properties/findings/${name}`, ...(job !== undefined ? { job } : {}) });
       const expected = (failure.scenario as { expect_violation?: string }).expect_violation;
       expect(result.violations.filter((violation) => violation.property !== expected)).toEqual([]);
       expect(result.outcome).toBe('pass');

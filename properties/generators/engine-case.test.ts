@@ -6,15 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { validate_scenario_data } from '../../scenarios/load.js';
 import { assignToKeyGroup, computeDefaultMaxParallelism, computeKeyGroupRangeForOperatorIndex, javaStringHashCode } from '../../engine/state/key-groups.js';
 import { arb_engine_case, DIMENSIONS, type Dimension, type EngineCase } from './engine-case.js';
-import { adversarial_keys, boundary_key_groups, colliding_keys, key_group_of, keys_in_key_groups, UNICODE_KEYS } from './keys.js';
+import { adversarial_keys, boundary_key_groups, colliding_keys, key_group_of, keys_in_key_groups, reference_key_group_range, UNICODE_KEYS } from './keys.js';
 import { KNOWN_ENGINE_GAPS, search_case_filter } from './known-gaps.js';
 
 const sample = (count: number, seed: number, dimensions: readonly Dimension[] = DIMENSIONS): EngineCase[] =>
   fc.sample(arb_engine_case({ horizon_ms: 2500, max_faults: 4, dimensions }), { numRuns: count, seed });
 
 describe('adversarial keys', () => {
-  it('put a key on the first and last key group of every subtask (p=3, max parallelism 128: groups 0, 42, 43, 85, 86, 127)', () => {
-    expect(boundary_key_groups(128, [3])).toEqual([0, 42, 43, 85, 86, 127]);
+  it('put a key on the first and last key group of every subtask and their neighbours (p=3, max parallelism 128: groups 0, 42, 43, 85, 86, 127 and 1, 41, 44, 84, 87, 126)', () => {
+    expect(boundary_key_groups(128, [3])).toEqual([0, 1, 41, 42, 43, 44, 84, 85, 86, 87, 126, 127]);
+    // The generator's ranges are Flink's, written independently of the engine's (which they must agree with).
+    for (const [max_parallelism, p] of [[128, 3], [1000, 7], [7, 7], [31, 4]] as const) {
+      for (let subtask = 0; subtask < p; subtask++) expect(reference_key_group_range(max_parallelism, p, subtask)).toEqual(computeKeyGroupRangeForOperatorIndex(max_parallelism, p, subtask));
+    }
     const keys = keys_in_key_groups([42, 85], 128);
     expect(keys.map((key) => key_group_of(key, 128))).toEqual([42, 85]);
     expect(keys.map((key) => assignToKeyGroup(javaStringHashCode(key), 128))).toEqual([42, 85]);

@@ -11,6 +11,7 @@ import type { AnyJobDefinition } from '../../engine/api/job.js';
 import { arb_params } from '../arbitraries.js';
 import { scenario_conditions, why_event_cannot_fire } from '../../scenarios/fault-triggers.js';
 import { parse_flink_config, parse_flink_duration } from '../../scenarios/flink-config.js';
+import { build_job_graph, input_topics, job_input, probe_io, type JobUnderTest } from '../../scenarios/job-under-test.js';
 
 type ScenarioFault = NonNullable<Scenario['faults']>[number];
 type Flink = NonNullable<Scenario['flink']>;
@@ -27,6 +28,7 @@ export const DIMENSIONS = [
   'concurrent_checkpoints',
   'rescale',
   'split_source',
+  'multi_input',
   'clock_faults',
   'restart_strategies',
   'job_manager_loss',
@@ -50,6 +52,8 @@ export interface CaseJob {
   params?: fc.Arbitrary<Record<string, unknown>>;
   /** Topics the job's input has (two: two sources, a task with two input edges). */
   topics?: number;
+  /** Whether some task of the job has two input edges (a join, connect, broadcast or union). */
+  multi_input?: boolean;
 }
 
 /** A label for a case job (its name, or module#export). */
@@ -65,7 +69,16 @@ export const BUILT_IN_JOBS: readonly CaseJob[] = [...BUILT_IN_JOB_DEFINITIONS].m
   name,
   params: arb_params(definition.params),
   topics: input_topic_count(definition),
+  multi_input: has_multi_input_task(definition),
 }));
+
+/** Whether some task of the job (built at its default parameters) has two or more input edges. */
+export function has_multi_input_task(definition: AnyJobDefinition): boolean {
+  const job: JobUnderTest = { name: 'probe', definition, params: default_params(definition) };
+  const scenario: Scenario = { name: 'probe', description: 'probe', job: { name: 'probe' } };
+  const input = job_input(job, 1, { records: 10, keys: 2, partitions: 1 });
+  return build_job_graph(job, probe_io(scenario, input_topics(input))).nodes.some((node) => node.inputs.length >= 2);
+}
 
 /** How many topics a job's input has (generated once, small). */
 export function input_topic_count(definition: AnyJobDefinition): number {
@@ -142,7 +155,10 @@ interface Shape {
   seed: number;
 }
 
-function arb_shape(d: Dimensions, jobs: readonly CaseJob[]): fc.Arbitrary<Shape> {
+function arb_shape(d: Dimensions, all_jobs: readonly CaseJob[]): fc.Arbitrary<Shape> {
+  // multi_input: a job whose tasks have two input edges (two sources joined, connected or broadcast), when there is one.
+  const multi = all_jobs.filter((job) => job.multi_input === true);
+  const jobs = d.multi_input && multi.length > 0 ? multi : all_jobs;
   const parallelism = d.high_parallelism ? fc.integer({ min: 4, max: 8 }) : fc.integer({ min: 1, max: 3 });
   return fc
     .record({

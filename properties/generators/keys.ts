@@ -2,7 +2,7 @@
 // adversarial ones — keys that land on the first and last key group of every subtask's range for the run's
 // parallelisms and max parallelism, keys whose Java hashCode collides, and unicode that looks alike but is not.
 import fc from 'fast-check';
-import { assignToKeyGroup, computeKeyGroupRangeForOperatorIndex, javaStringHashCode } from '../../engine/state/key-groups.js';
+import { assignToKeyGroup, javaStringHashCode } from '../../engine/state/key-groups.js';
 
 /** Bound on the candidates tried to find a key for one key group (a key group is hit about once per max_parallelism). */
 const MAX_CANDIDATES_PER_GROUP = 200_000;
@@ -12,15 +12,30 @@ export function key_group_of(key: string, max_parallelism: number): number {
   return assignToKeyGroup(javaStringHashCode(key), max_parallelism);
 }
 
-/** The first and last key group of every subtask's range, for each parallelism (sorted, no repeats). */
+/**
+ * Flink's KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex, written out here on purpose: the generator must
+ * not take its boundaries from the engine code it tests (an off-by-one there would move the keys along with the bug).
+ */
+export function reference_key_group_range(max_parallelism: number, parallelism: number, subtask: number): { start: number; end: number } {
+  return {
+    start: Math.floor((subtask * max_parallelism + parallelism - 1) / parallelism),
+    end: Math.floor(((subtask + 1) * max_parallelism - 1) / parallelism),
+  };
+}
+
+/**
+ * The first and last key group of every subtask's range for each parallelism, and their neighbours on the other side
+ * of each boundary (sorted, no repeats, within 0..max_parallelism-1).
+ */
 export function boundary_key_groups(max_parallelism: number, parallelisms: readonly number[]): number[] {
   const groups = new Set<number>();
   for (const parallelism of parallelisms) {
     if (parallelism > max_parallelism) continue;
     for (let subtask = 0; subtask < parallelism; subtask++) {
-      const range = computeKeyGroupRangeForOperatorIndex(max_parallelism, parallelism, subtask);
-      groups.add(range.start);
-      groups.add(range.end);
+      const range = reference_key_group_range(max_parallelism, parallelism, subtask);
+      for (const group of [range.start - 1, range.start, range.start + 1, range.end - 1, range.end, range.end + 1]) {
+        if (group >= 0 && group < max_parallelism) groups.add(group);
+      }
     }
   }
   return [...groups].sort((a, b) => a - b);

@@ -1,0 +1,60 @@
+// What the CI property search searches: the whole-engine case arbitrary with every dimension the generators know
+// (known engine gaps left out), over the built-in jobs and users' jobs loaded through the public job contract
+// (examples/nexmark), and how a generated scenario is run. Shared by the search and the tests that plant bugs in it.
+import { join } from 'node:path';
+import type fc from 'fast-check';
+import { arb_engine_case, BUILT_IN_JOBS, has_multi_input_task, input_topic_count, type CaseJob, type EngineCase } from './generators/engine-case.js';
+import { arb_params } from './arbitraries.js';
+import { CI_SEARCH_DIMENSIONS, search_case_filter } from './generators/known-gaps.js';
+import { load_job } from '../scenarios/job-module.js';
+import type { JobUnderTest } from '../scenarios/job-under-test.js';
+import type { EngineSeams } from '../scenarios/run/assemble.js';
+import type { RunResult } from '../scenarios/result-format.js';
+import type { Scenario } from '../scenarios/schema/scenario.generated.js';
+import { run_scenario_with } from './run.js';
+
+export const SEARCH_ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+
+/** The CI search's default time budget (s); STREAMSIM_SEARCH_SECONDS overrides it. */
+export const CI_SEARCH_BUDGET_S = 180;
+
+/** Users' jobs through the public job contract: the Nexmark queries (examples/nexmark), loaded as a scenario loads them. */
+export const USER_JOBS: readonly CaseJob[] = ['q1', 'q5', 'q7', 'q8'].map((name) => ({ module: './examples/nexmark/queries.ts', export: name }));
+
+const loaded_user_jobs = new Map<string, JobUnderTest>();
+
+/** Loads the user jobs once (a scenario naming one runs it from this cache). */
+export async function load_user_jobs(): Promise<void> {
+  for (const job of USER_JOBS) {
+    const key = `${job.module}#${job.export}`;
+    if (loaded_user_jobs.has(key)) continue;
+    const loaded = await load_job({ name: 'user-job', description: 'a user job', job: { module: job.module!, export: job.export! } } as Scenario, SEARCH_ROOT, 'examples/nexmark');
+    if (!loaded.ok) throw new Error(`examples/nexmark ${job.export}: ${JSON.stringify(loaded.errors)}`);
+    loaded_user_jobs.set(key, loaded.job);
+  }
+}
+
+/** The loaded job a generated scenario names (module jobs; built-ins load themselves). */
+export function search_job_of(scenario: Scenario): JobUnderTest | undefined {
+  return scenario.job.module === undefined ? undefined : loaded_user_jobs.get(`${scenario.job.module}#${scenario.job.export}`);
+}
+
+/** The user jobs as the search draws them: parameters from their own declarations, and how many topics they read. */
+export function loaded_user_case_jobs(): CaseJob[] {
+  return USER_JOBS.map((job) => {
+    const loaded = loaded_user_jobs.get(`${job.module}#${job.export}`);
+    if (loaded === undefined) throw new Error(`user job ${job.module}#${job.export} is not loaded: call load_user_jobs() first`);
+    return { ...job, params: arb_params(loaded.definition.params), topics: input_topic_count(loaded.definition), multi_input: has_multi_input_task(loaded.definition) };
+  });
+}
+
+/** The cases the CI search draws (call load_user_jobs first). */
+export function ci_search_arbitrary(): fc.Arbitrary<EngineCase> {
+  return arb_engine_case({ horizon_ms: 2500, max_faults: 4, dimensions: CI_SEARCH_DIMENSIONS, jobs: [...BUILT_IN_JOBS, ...loaded_user_case_jobs()] }).filter(search_case_filter);
+}
+
+/** Runs a generated (or shrunk) scenario as the search does; `seams` plant a bug (tests only). */
+export function run_search_case(scenario: Scenario, world_seed: number, seams: EngineSeams = {}): RunResult {
+  const job = search_job_of(scenario);
+  return run_scenario_with(scenario, { seed: world_seed, scenario_file: join(SEARCH_ROOT, `${scenario.name}.yaml`), ...(job !== undefined ? { job } : {}) }, { seams });
+}
