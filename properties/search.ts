@@ -16,6 +16,8 @@ export interface SearchOptions {
   budget_ms?: number;
   /** ...or after exactly this many runs (takes precedence). */
   runs?: number;
+  /** With a budget: stop after this many runs too, if the budget lasts that long. */
+  runs_at_most?: number;
   run(scenario: Scenario, seed: number): RunResult;
   /** undefined: the run holds; a violation: why it does not. */
   check(result: RunResult): Violation | undefined;
@@ -76,7 +78,7 @@ export function run_search(options: SearchOptions): SearchOutcome {
     }),
     {
       seed: options.seed,
-      numRuns: options.runs ?? 1_000_000,
+      numRuns: options.runs ?? options.runs_at_most ?? 1_000_000,
       endOnFailure: true,
       ...(options.runs === undefined && options.budget_ms !== undefined ? { interruptAfterTimeLimit: options.budget_ms, markInterruptAsFailure: false } : {}),
     },
