@@ -4,7 +4,7 @@ import { format_scenario_errors, load_scenario } from '../scenarios/load.js';
 import { plan_run, ScenarioPlanError } from '../scenarios/run/plan.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { UsageError } from './errors.js';
-import { display_path } from './failure-file.js';
+import { display_path } from './failure-output.js';
 
 /** Loads, validates and plans the scenario at `path`; every problem is a UsageError naming the file. */
 export function load_checked_scenario(path: string, cwd: string): Scenario {

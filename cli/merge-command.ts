@@ -10,7 +10,7 @@ import { merge_run_reports, ReportMergeError, type MergeInput } from '../reports
 import { check_run_report } from '../reports/schema-validation.js';
 import { REPORT_FILE_NAMES, write_reports } from '../reports/write-reports.js';
 import { UsageError } from './errors.js';
-import { display_path } from './failure-file.js';
+import { display_path } from './failure-output.js';
 import { check_output_dir_later, prepare_output_dir } from './output-paths.js';
 import { clean, run_failed } from './output.js';
 

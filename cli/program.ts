@@ -1,7 +1,8 @@
 // The streamsim command line: run, replay, swarm, merge, validate, explore, bench, catalogue, completion.
 // `run_cli(argv, deps)` is the whole tool as a function (tests call it in-process); cli/main.ts wires it to the real
 // process. Output paths are checked before anything runs, and every finished result is reported even when a later
-// step fails. Exit codes: cli/errors.ts.
+// step fails. Exit codes: cli/errors.ts. Start-up stays light: the loader (ajv, yaml), the runner and the reports are
+// imported when a command needs them.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
@@ -14,18 +15,10 @@ import { parse_count, parse_seed, parse_shard, seeds_of_shard, shard_seed_range,
 import { parse_budget_flags, parse_expected_hash, parse_time_budget, type BudgetFlags } from './budget-flags.js';
 import { COMPLETION_SHELLS, completion_script, type CompletionShell } from './completion.js';
 import { EXIT, MissingComponentError, UsageError } from './errors.js';
-import {
-  DEFAULT_REPORTS_DIR,
-  FailureFiles,
-  display_path,
-  read_failure_file,
-  replay_command_for_file,
-  replay_command_for_seed,
-} from './failure-file.js';
-import { load_checked_scenario } from './load-scenario.js';
+import { DEFAULT_REPORTS_DIR, FailureFiles, display_path, replay_command_for_file, replay_command_for_seed } from './failure-output.js';
 import { check_output_dir_later, prepare_output_dir, prepare_trace_file, type InputFile } from './output-paths.js';
 import { clean, failure_lines, plain_run_table, render_table, run_failed, short_hash, use_color, type TextSink } from './output.js';
-import { PACKAGE_ROOT, package_version } from './package-root.js';
+import { PACKAGE_ROOT, own_module, package_version } from './package-root.js';
 import { default_worker_count, type JobFailure, type PoolScenario, type SwarmJob } from './pool.js';
 import { format_clock } from './progress.js';
 import { DEFAULT_RUNNER_MODULE, load_runner, type RunScenario } from './runner-port.js';
@@ -64,9 +57,9 @@ export interface CliDeps {
   explorer_module?: string;
 }
 
-const REPORTS_MODULE = new URL('../reports/index.ts', import.meta.url).href;
-const TERMINAL_MODULE = new URL('../reports/terminal.ts', import.meta.url).href;
-const EXPLORER_MODULE = new URL('../reports/explorer/index.ts', import.meta.url).href;
+const REPORTS_MODULE = own_module('../reports/index');
+const TERMINAL_MODULE = own_module('../reports/terminal');
+const EXPLORER_MODULE = own_module('../reports/explorer/index');
 
 /** Imports an optional module; null when the module itself is absent (errors inside it still propagate). */
 async function import_optional(module_url: string): Promise<Record<string, unknown> | null> {
@@ -158,7 +151,8 @@ class Cli {
     return use_color(this.global.color, this.deps.env ?? {}, this.deps.stdout.isTTY === true);
   }
 
-  load(path: string): { scenario: Scenario; file: string } {
+  async load(path: string): Promise<{ scenario: Scenario; file: string }> {
+    const { load_checked_scenario } = await import('./load-scenario.js');
     return { scenario: load_checked_scenario(this.abs(path), this.deps.cwd), file: path };
   }
 
@@ -243,7 +237,7 @@ class Cli {
 
   async run(path: string, options: RunFlags): Promise<number> {
     const budget = this.budget(options);
-    const { scenario, file } = this.load(path);
+    const { scenario, file } = await this.load(path);
     const seed = options.seed !== undefined ? parse_seed(options.seed) : (scenario.seeds?.[0] ?? 1);
     // Every output path is checked (and created) before the run, so a finished run is never lost to a bad path.
     const trace_path = options.trace === undefined ? undefined : prepare_trace_file(this.abs(options.trace), { flag: '--trace', shown: options.trace }, [{ path: this.abs(file), what: 'the scenario file' }]);
@@ -285,13 +279,13 @@ class Cli {
       // The original order: replay <seed> <scenario>.
       if (options.seed !== undefined) throw new UsageError('give the seed once: replay <scenario> --seed <n> (or replay <seed> <scenario>)');
       seed = parse_seed(first, 'replay <seed>');
-      ({ scenario, file: scenario_file } = this.load(second));
+      ({ scenario, file: scenario_file } = await this.load(second));
       source = 'a second run';
       input = { path: this.abs(second), what: 'the scenario file' };
     } else if (options.seed !== undefined) {
       // Like run: replay <scenario> --seed <n>.
       seed = parse_seed(options.seed);
-      ({ scenario, file: scenario_file } = this.load(first));
+      ({ scenario, file: scenario_file } = await this.load(first));
       source = 'a second run';
       input = { path: this.abs(first), what: 'the scenario file' };
     } else {
@@ -299,6 +293,7 @@ class Cli {
       if (['.yaml', '.yml'].includes(extname(first).toLowerCase())) {
         throw new UsageError(`${first}: a scenario file needs a seed: replay ${first} --seed <n> (or give a failure file written by a failing run)`);
       }
+      const { read_failure_file } = await import('./failure-file.js');
       const failure = read_failure_file(this.abs(first), first);
       scenario = failure.scenario;
       scenario_file = failure.scenario_file;
@@ -355,12 +350,12 @@ class Cli {
   }
 
   /** Loads every file; a bad one is reported at once and left out, so the others still run. */
-  private load_all(files: readonly string[]): { loaded: PoolScenario[]; problems: InputProblem[] } {
+  private async load_all(files: readonly string[]): Promise<{ loaded: PoolScenario[]; problems: InputProblem[] }> {
     const problems: InputProblem[] = [];
     const loaded: PoolScenario[] = [];
     for (const file of files) {
       try {
-        const { scenario } = this.load(file);
+        const { scenario } = await this.load(file);
         loaded.push({ scenario, scenario_file: file });
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
@@ -457,7 +452,7 @@ class Cli {
     if (options.timeBudget !== undefined) parse_time_budget(options.timeBudget);
     const files = this.scenario_files(target);
     const { reports_dir, failures } = this.prepare_reports(options.reports);
-    const { loaded: scenarios, problems: input_problems } = this.load_all(files);
+    const { loaded: scenarios, problems: input_problems } = await this.load_all(files);
     if (scenarios.length === 0) throw new UsageError(`${target}: no scenario could be used (${input_problems.length} bad file(s) above)`);
     const jobs: SwarmJob[] = scenarios.flatMap((_, scenario_index) => seeds.map((seed) => ({ scenario_index, seed })));
     const range = shard_seed_range(first_seed, seed_count, shard);
@@ -556,7 +551,7 @@ class Cli {
     const dir = this.deps.catalogue_dir ?? CATALOGUE_DIR;
     const files = this.scenario_files(dir);
     const { reports_dir, failures } = this.prepare_reports(options.reports);
-    const { loaded: scenarios, problems: input_problems } = this.load_all(files);
+    const { loaded: scenarios, problems: input_problems } = await this.load_all(files);
     const jobs: SwarmJob[] = [];
     scenarios.forEach(({ scenario }, scenario_index) => {
       const defaults = scenario.seeds ?? [1, 2, 3];
@@ -602,7 +597,7 @@ class Cli {
   }
 
   /** Validates scenario files (or directories of them) without running anything. */
-  validate(targets: readonly string[], options: { json?: boolean }): number {
+  async validate(targets: readonly string[], options: { json?: boolean }): Promise<number> {
     const entries: { file: string; ok: boolean; scenario?: string; error?: string }[] = [];
     for (const target of targets) {
       let files: string[];
@@ -615,7 +610,7 @@ class Cli {
       }
       for (const file of files) {
         try {
-          const { scenario } = this.load(file);
+          const { scenario } = await this.load(file);
           entries.push({ file: this.shown(file), ok: true, scenario: scenario.name });
         } catch (error) {
           if (!(error instanceof UsageError)) throw error;
@@ -810,7 +805,7 @@ function build_program(cli: Cli, deps: CliDeps, set_exit: (code: number) => void
     .description('Check scenario files against the schema and the semantic rules, without running them.')
     .argument('<scenario-or-dir...>', 'scenario files or directories of them')
     .option('--json', 'print one entry per file as JSON on stdout')
-    .action((targets: string[], options: { json?: boolean }) => set_exit(cli.validate(targets, options)));
+    .action(async (targets: string[], options: { json?: boolean }) => set_exit(await cli.validate(targets, options)));
 
   program
     .command('explore')
