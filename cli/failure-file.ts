@@ -3,7 +3,7 @@
 // module reads them back; writing, names and replay commands are failure-output.ts (re-exported here).
 import type { Violation } from '../scenarios/result-format.js';
 import { format_scenario_errors, validate_scenario_data } from '../scenarios/load.js';
-import { read_text_file } from '../scenarios/input-limits.js';
+import { MAX_NESTING_DEPTH, json_depth_exceeds, read_text_file } from '../scenarios/input-limits.js';
 import { UsageError } from './errors.js';
 import { FAILURE_FORMAT, FAILURE_FORMAT_VERSION, MAX_FAILURE_FILE_BYTES, MAX_VIOLATIONS_IN_FILE, type FailureFile } from './failure-output.js';
 
@@ -20,6 +20,7 @@ export function read_failure_file(path: string, shown: string = path): FailureFi
     throw new UsageError(`${shown}: not a JSON failure file (${(error as Error).message})`);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`${shown}: expected a JSON object`);
+  if (json_depth_exceeds(data, MAX_NESTING_DEPTH + 8)) throw new UsageError(`${shown}: nested more than ${MAX_NESTING_DEPTH + 8} levels deep; not a failure file`);
   const record = data as Record<string, unknown>;
   if (record['format'] !== FAILURE_FORMAT) throw new UsageError(`${shown}: format: expected "${FAILURE_FORMAT}" (a file written by a failing run)`);
   if (record['version'] !== FAILURE_FORMAT_VERSION) throw new UsageError(`${shown}: version: expected ${FAILURE_FORMAT_VERSION}, got ${JSON.stringify(record['version'])}`);

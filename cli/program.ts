@@ -640,9 +640,11 @@ class Cli {
     if (typeof run_explorer !== 'function') {
       throw new MissingComponentError('the trace explorer (reports/explorer/index.ts, export run_explorer) is not in this checkout yet');
     }
-    const code = await (run_explorer as (o: { trace_path: string; diff_path?: string }) => unknown)({
+    const code = await (run_explorer as (o: { trace_path: string; diff_path?: string; stderr: TextSink }) => unknown)({
       trace_path: this.abs(trace),
       ...(options.diff !== undefined ? { diff_path: this.abs(options.diff) } : {}),
+      // Why a trace cannot be opened goes where the CLI's own errors go.
+      stderr: this.deps.stderr,
     });
     return typeof code === 'number' ? code : EXIT.ok;
   }
