@@ -1,7 +1,7 @@
 // Fuzzes the scenario loader through the command line: random YAML trees and mutated catalogue scenarios (values,
 // keys, types and text changed) must make `validate` exit 0 or 2 — never 3, never a stack trace — quickly and without
 // a runaway in memory; a mutant that validates must also run (within a small budget) without an internal error.
-// STREAMSIM_PROPERTY_RUNS sets the number of cases per property.
+// STREAMSIM_PROPERTY_RUNS sets the number of cases per property, STREAMSIM_FUZZ_VALID_RUNS how many valid mutants run.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +16,8 @@ const runs = Number(process.env['STREAMSIM_PROPERTY_RUNS'] ?? 40);
 const VALIDATE_LIMIT_MS = 5_000;
 /** Resident memory may grow this much over the whole fuzz at most. */
 const RSS_GROWTH_LIMIT_BYTES = 768 * 1024 * 1024;
-/** Mutants that validate are also run, this many per property at most, each within this budget. */
-const RUNS_OF_VALID_MUTANTS = 4;
+/** Mutants that validate are also run, this many per property at most (STREAMSIM_FUZZ_VALID_RUNS), each within this budget. */
+const RUNS_OF_VALID_MUTANTS = Number(process.env['STREAMSIM_FUZZ_VALID_RUNS'] ?? 4);
 const RUN_BUDGET = ['--max-events', '30000', '--max-run-time', '5s'];
 const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
 
