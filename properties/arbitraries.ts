@@ -82,6 +82,9 @@ export function arb_sink(): fc.Arbitrary<NonNullable<Scenario['sink']>> {
 export function arb_flink(): fc.Arbitrary<NonNullable<Scenario['flink']>> {
   return fc.record({
     'execution.checkpointing.interval': fc.integer({ min: 100, max: 1000 }).map(ms),
+    // Several checkpoints in flight (shrinks toward 1): aligned tasks then decline overtaken ones, at-least-once tasks
+    // count the barriers of several at once.
+    'execution.checkpointing.max-concurrent-checkpoints': fc.integer({ min: 1, max: 4 }),
     'restart-strategy.type': fc.constant('fixed-delay' as const),
     'restart-strategy.fixed-delay.attempts': fc.integer({ min: 3, max: 10 }),
     'restart-strategy.fixed-delay.delay': fc.integer({ min: 50, max: 500 }).map(ms),

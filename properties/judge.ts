@@ -36,7 +36,8 @@ export interface RunEvidence extends SimulationEvidence {
 /**
  * Transactions of the two-phase-commit sink left open or prepared at the end, other than each subtask's newest
  * (the empty one begun after the final checkpoint): lingering transactions of an earlier attempt, which recovery
- * must abort (in Kafka they would block read-committed consumers).
+ * must abort (in Kafka they would block read-committed consumers), or, without any recovery, ones the job itself
+ * pre-committed that no completed checkpoint committed.
  */
 export function lingering_transactions(transactions: readonly { txn_id: string; state: string; record_count: number }[]): string[] {
   const newest = new Map<string, number>();
@@ -201,7 +202,11 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
       const lingering = lingering_transactions(evidence.sink_transactions);
       if (lingering.length > 0) {
         failed = {
-          message: `${lingering.length} transaction(s) of an earlier attempt left open in the external store at the end (${lingering.slice(0, 5).join(', ')}): recovery must abort lingering transactions`,
+          message:
+            observer.recoveries.length > 0
+              ? `${lingering.length} transaction(s) of an earlier attempt left open in the external store at the end (${lingering.slice(0, 5).join(', ')}): recovery must abort lingering transactions`
+              : `${lingering.length} transaction(s) left open or prepared in the external store at the end (${lingering.slice(0, 5).join(', ')}) ` +
+                'although no recovery happened: the job pre-committed them and no checkpoint completion committed them, nor did anything abort them',
           time_ms: end_ms,
           detail: { lingering: lingering.slice(0, 20) },
         };

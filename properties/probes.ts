@@ -82,6 +82,18 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     required_in_ci: true,
   },
   {
+    name: 'checkpoint.at_least_once_subsumed',
+    where: 'engine/task/task.ts: an at-least-once task snapshots a checkpoint while older ones are still counted (barrier tracker)',
+    required_in_ci: false,
+    why_not_required: 'needs several at-least-once checkpoints in flight (at-least-once-concurrent-checkpoints, scenarios/at-least-once-checkpoints.test.ts)',
+  },
+  {
+    name: 'checkpoint.snapshot_skipped_aborted',
+    where: 'engine/task/task.ts: a barrier completes at a task after the JobManager aborted its checkpoint; no snapshot is taken',
+    required_in_ci: false,
+    why_not_required: 'needs an abort to overtake a barrier on its way to a task on another TaskManager (a race)',
+  },
+  {
     name: 'checkpoint.unaligned',
     where: 'engine/task/task.ts: an unaligned snapshot at the first barrier (the barrier overtakes in-flight data)',
     required_in_ci: false,

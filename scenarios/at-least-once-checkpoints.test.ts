@@ -52,4 +52,19 @@ describe('at-least-once checkpoints', () => {
     expect(result.probes['checkpoint.at_least_once_records_past_barrier']).toBeUndefined();
     expect(records_past_barrier).toBe(0);
   });
+
+  it('hold several checkpoints at once, as the barrier tracker of Flink does: max-concurrent 4 finishes with no failure', () => {
+    const file = 'scenarios/catalogue/at-least-once-concurrent-checkpoints.yaml';
+    const loaded = load_scenario(file);
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+    const result = run_scenario_with(loaded.scenario, { seed: 1, scenario_file: file }, {});
+    expect(result.outcome).toBe('pass');
+    expect(result.recoveries).toEqual([]);
+    const checkpoints = result.checkpoints.filter((c) => c.kind === 'checkpoint');
+    // In flight at once: how many were triggered and not yet ended at each trigger.
+    const overlap = Math.max(...checkpoints.map((c) => checkpoints.filter((o) => o.trigger_ms <= c.trigger_ms && (o.end_ms ?? Infinity) > c.trigger_ms).length));
+    expect(overlap).toBeGreaterThanOrEqual(3);
+    expect(checkpoints.filter((c) => c.status === 'aborted').every((c) => c.abort_reason === 'CHECKPOINT_SUBSUMED')).toBe(true);
+    expect(checkpoints.filter((c) => c.status === 'completed').length).toBeGreaterThan(checkpoints.length / 2);
+  });
 });

@@ -123,6 +123,20 @@ describe('periodic scheduling and min pause', () => {
     expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1, 2]);
   });
 
+  it('never starts a periodic request queued before the scheduler stopped (PERIODIC_SCHEDULER_SHUTDOWN)', () => {
+    const h = new Harness({ interval_ms: 100 });
+    h.coordinator.start_periodic();
+    h.advance_to(100); // checkpoint 1 pending
+    h.advance_to(200); // a periodic request waits behind it
+    expect(h.coordinator.queued_request_count()).toBe(1);
+    h.coordinator.stop_periodic(); // e.g. every task finished
+    h.coordinator.trigger_checkpoint({ forced: true }); // the final checkpoint: 2
+    h.ack_all(1);
+    h.ack_all(2);
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1, 2]);
+    expect(h.coordinator.queued_request_count()).toBe(0);
+  });
+
   it('does not apply the min pause to savepoints or forced checkpoints', () => {
     const h = new Harness({ interval_ms: 1000, min_pause_ms: 10_000 });
     h.coordinator.trigger_checkpoint();
@@ -253,14 +267,15 @@ describe('acknowledgement and completion', () => {
     expect(h.outcomes.get(id)).toMatchObject({ ok: true, checkpoint_id: 1 });
   });
 
-  it('aborts with IO_EXCEPTION when the metadata write fails', () => {
+  it('aborts with FINALIZE_CHECKPOINT_FAILURE when the metadata (or HA pointer) write fails, and counts it', () => {
     const h = new Harness({ tolerable_failures: 3 });
     h.auto_persist = false;
     h.coordinator.trigger_checkpoint();
     h.ack_all(1);
     h.coordinator.on_metadata_persisted(1, false, 'disk full');
-    expect(h.aborted).toEqual([{ checkpoint_id: 1, reason: 'IO_EXCEPTION' }]);
+    expect(h.aborted).toEqual([{ checkpoint_id: 1, reason: 'FINALIZE_CHECKPOINT_FAILURE' }]);
     expect(h.coordinator.latest_completed()).toBeUndefined();
+    expect(h.coordinator.failure_manager.failure_count()).toBe(1);
   });
 });
 
@@ -385,20 +400,61 @@ describe('tolerable failures', () => {
     expect(h.job_failures[0]).toMatch(/tolerable failure threshold/);
   });
 
-  it('does not count savepoint failures or uncounted reasons', () => {
+  it('does not count a barrier overtaken by a newer one, a closing task or a task failure', () => {
     const h = new Harness({ tolerable_failures: 0, max_concurrent: 5 });
-    h.coordinator.trigger_savepoint();
-    h.coordinator.decline(1, 't0', 'CHECKPOINT_DECLINED');
+    h.coordinator.trigger_checkpoint();
+    h.coordinator.decline(1, 't0', 'CHECKPOINT_DECLINED_SUBSUMED', 'overtaken by checkpoint 2');
+    h.coordinator.trigger_checkpoint();
+    h.coordinator.decline(2, 't0', 'CHECKPOINT_DECLINED_TASK_CLOSING');
     h.coordinator.trigger_checkpoint();
     h.coordinator.on_task_failure('t0');
+    expect(h.aborted.map((a) => a.reason)).toEqual(['CHECKPOINT_DECLINED_SUBSUMED', 'CHECKPOINT_DECLINED_TASK_CLOSING', 'TASK_FAILURE']);
     expect(h.job_failures).toEqual([]);
   });
 
-  it('counts a checkpoint id once', () => {
+  it('savepoints: one the JobManager gives up on never counts; one a task declines counts like a checkpoint', () => {
+    const h = new Harness({ tolerable_failures: 1, timeout_ms: 10, max_concurrent: 5 });
+    h.coordinator.trigger_savepoint();
+    h.advance_to(10); // expired: not counted
+    expect(h.coordinator.failure_manager.failure_count()).toBe(0);
+    h.coordinator.trigger_savepoint();
+    h.coordinator.decline(2, 't0', 'CHECKPOINT_DECLINED');
+    expect(h.coordinator.failure_manager.failure_count()).toBe(1);
+    h.coordinator.trigger_savepoint();
+    h.coordinator.decline(3, 't0', 'CHECKPOINT_ASYNC_EXCEPTION');
+    expect(h.job_failures).toHaveLength(1);
+  });
+
+  it('a stop-with-savepoint a task declines fails the job whatever the tolerable number', () => {
+    const h = new Harness({ tolerable_failures: 100 });
+    h.coordinator.trigger_savepoint({ synchronous: true });
+    h.coordinator.decline(1, 't1', 'CHECKPOINT_DECLINED_SUBSUMED');
+    expect(h.job_failures).toEqual(['stop-with-savepoint 1 failed: CHECKPOINT_DECLINED_SUBSUMED']);
+  });
+
+  it('clears the counter when it trips, so the next failure after a failover counts from one', () => {
+    const h = new Harness({ tolerable_failures: 1, max_concurrent: 5 });
+    for (const id of [1, 2]) {
+      h.coordinator.trigger_checkpoint();
+      h.coordinator.decline(id, 't0', 'CHECKPOINT_DECLINED');
+    }
+    expect(h.job_failures).toHaveLength(1);
+    expect(h.coordinator.failure_manager.failure_count()).toBe(0);
+    h.coordinator.trigger_checkpoint();
+    h.coordinator.decline(3, 't0', 'CHECKPOINT_DECLINED');
+    expect(h.job_failures).toHaveLength(1);
+  });
+
+  it('counts a checkpoint id once, and none at or below the last success', () => {
     const manager = new Harness({ tolerable_failures: 1 }).coordinator.failure_manager;
-    expect(manager.on_failure(5, 'CHECKPOINT_EXPIRED')).toBeUndefined();
-    expect(manager.on_failure(5, 'IO_EXCEPTION')).toBeUndefined();
-    expect(manager.on_failure(6, 'IO_EXCEPTION')).toMatch(/threshold/);
+    const failed = (checkpoint_id: number, reason: 'CHECKPOINT_EXPIRED' | 'FINALIZE_CHECKPOINT_FAILURE') =>
+      manager.on_failure({ checkpoint_id, reason, kind: 'checkpoint', synchronous: false, declined_by_task: false });
+    manager.on_success(4);
+    expect(failed(3, 'CHECKPOINT_EXPIRED')).toBeUndefined();
+    expect(failed(5, 'CHECKPOINT_EXPIRED')).toBeUndefined();
+    expect(failed(5, 'FINALIZE_CHECKPOINT_FAILURE')).toBeUndefined();
+    expect(manager.failure_count()).toBe(1);
+    expect(failed(6, 'FINALIZE_CHECKPOINT_FAILURE')).toMatch(/threshold/);
   });
 });
 

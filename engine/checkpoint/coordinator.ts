@@ -6,13 +6,13 @@ import type { Random } from '../runtime.js';
 import type { FileRef } from '../state/backend.js';
 import { SharedStateRegistry } from '../state/shared-state-registry.js';
 import { type CompletedCheckpoint, CompletedCheckpointStore, type DiscardPlan } from './completed-store.js';
-import { type CheckpointFailureReason, CheckpointFailureManager } from './failure-manager.js';
+import { type CheckpointFailureReason, CheckpointFailureManager, type DeclineReason } from './failure-manager.js';
 import {
   type CheckpointKind, type CheckpointMetadata, type MasterState, type OperatorState, type SubtaskState, METADATA_VERSION,
   encode_metadata, metadata_path, referenced_files, savepoint_metadata_path,
 } from './metadata.js';
 
-export type { CheckpointFailureReason } from './failure-manager.js';
+export type { CheckpointFailureReason, DeclineReason } from './failure-manager.js';
 
 export type RetentionPolicy = 'NO_EXTERNALIZED' | 'DELETE_ON_CANCELLATION' | 'RETAIN_ON_CANCELLATION';
 export type JobEndStatus = 'FINISHED' | 'CANCELED' | 'FAILED' | 'SUSPENDED';
@@ -316,6 +316,13 @@ export class CheckpointCoordinator {
     if (this.pending.size >= this.max_concurrent) {
       return first.forced ? this.queue.shift() : undefined;
     }
+    if (first.periodic && !this.periodic_running) {
+      // Flink's PERIODIC_SCHEDULER_SHUTDOWN: a periodic request queued before the scheduler stopped (for a final
+      // checkpoint or a stop-with-savepoint) must not start a checkpoint after it.
+      this.queue.shift();
+      this.hooks.log('checkpoint.request_dropped', { reason: 'PERIODIC_SCHEDULER_SHUTDOWN' });
+      return this.choose();
+    }
     if (first.periodic && !first.forced) {
       // Whole milliseconds, as Flink's long arithmetic: a remaining pause is at least 1 ms, never a rounding residue
       // that would reschedule the trigger at the same instant over and over.
@@ -389,11 +396,14 @@ export class CheckpointCoordinator {
     return 'completing';
   }
 
-  /** A task declined the checkpoint (e.g. it was not ready, or its async snapshot failed). */
-  decline(checkpoint_id: number, task_id: string, reason: 'CHECKPOINT_DECLINED' | 'CHECKPOINT_ASYNC_EXCEPTION', detail = ''): void {
+  /**
+   * A task declined the checkpoint: its snapshot failed (CHECKPOINT_DECLINED, CHECKPOINT_ASYNC_EXCEPTION), a newer
+   * barrier overtook it (CHECKPOINT_DECLINED_SUBSUMED) or the task is closing (CHECKPOINT_DECLINED_TASK_CLOSING).
+   */
+  decline(checkpoint_id: number, task_id: string, reason: DeclineReason, detail = ''): void {
     const pending = this.pending.get(checkpoint_id);
     if (pending === undefined || !pending.expected_tasks.has(task_id) || pending.phase !== 'collecting') return;
-    this.abort(pending, reason, `declined by ${task_id}${detail ? `: ${detail}` : ''}`);
+    this.abort(pending, reason, `declined by ${task_id}${detail ? `: ${detail}` : ''}`, true);
   }
 
   /** A task failed: every pending checkpoint it has not acknowledged is aborted. */
@@ -445,7 +455,7 @@ export class CheckpointCoordinator {
       return;
     }
     if (!ok) {
-      this.abort(pending, 'IO_EXCEPTION', `writing metadata failed${detail ? `: ${detail}` : ''}`);
+      this.abort(pending, 'FINALIZE_CHECKPOINT_FAILURE', `writing metadata failed${detail ? `: ${detail}` : ''}`);
       return;
     }
     this.complete(pending);
@@ -483,7 +493,7 @@ export class CheckpointCoordinator {
     this.execute_queued();
   }
 
-  private abort(pending: PendingCheckpoint, reason: CheckpointFailureReason, detail: string): void {
+  private abort(pending: PendingCheckpoint, reason: CheckpointFailureReason, detail: string, declined_by_task = false): void {
     const { checkpoint_id, request } = pending;
     if (this.pending.get(checkpoint_id) !== pending) throw new Error(`abort of checkpoint ${checkpoint_id} that is not pending`);
     this.pending.delete(checkpoint_id);
@@ -492,12 +502,10 @@ export class CheckpointCoordinator {
     this.hooks.log('checkpoint.aborted', { checkpoint_id, kind: request.kind, reason, detail });
     this.hooks.notify_aborted(checkpoint_id, reason);
     this.request_done(request, { ok: false, checkpoint_id, reason, detail });
-    if (request.kind === 'checkpoint') {
-      const fail_reason = this.failure_manager.on_failure(checkpoint_id, reason);
-      if (fail_reason !== undefined) {
-        this.hooks.fail_job(fail_reason);
-        return;
-      }
+    const fail_reason = this.failure_manager.on_failure({ checkpoint_id, reason, kind: request.kind, synchronous: request.synchronous, declined_by_task });
+    if (fail_reason !== undefined) {
+      this.hooks.fail_job(fail_reason);
+      return;
     }
     this.execute_queued();
   }

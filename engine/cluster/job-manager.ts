@@ -180,6 +180,11 @@ export class JobManager implements EngineNode {
         random: runtime.rng,
         trigger_sources: (checkpoint_id, _timestamp_ms, options) => {
           this.leadership?.check_id_reserved(checkpoint_id);
+          if (scheduler.awaiting_settled !== undefined) {
+            // After the final checkpoint (FLIP-147) the tasks are done: a sink would pre-commit a transaction that no
+            // completion ever commits.
+            runtime.fail_invariant('a checkpoint was triggered after the final checkpoint completed', { checkpoint_id });
+          }
           savepoints.on_triggered(checkpoint_id, options);
           const savepoint = options?.kind === 'savepoint' ? { savepoint: true, ...(options.drain ? { drain: true } : {}) } : {};
           scheduler.send_to_deployed((attempt) => ({ type: 'checkpoint.trigger', attempt, checkpoint_id, ...savepoint }) satisfies ClusterMessage);
@@ -382,7 +387,7 @@ export class JobManager implements EngineNode {
         return;
       case 'checkpoint.decline':
         if (message.attempt !== scheduler.attempt || this.coordinator === undefined) return;
-        this.coordinator.decline(message.checkpoint_id, message.task, 'CHECKPOINT_DECLINED', message.reason);
+        this.coordinator.decline(message.checkpoint_id, message.task, message.failure_reason ?? 'CHECKPOINT_DECLINED', message.reason);
         return;
       case 'hb.reply':
         this.heartbeats.receive_heartbeat(from);

@@ -1,4 +1,5 @@
 // Control-plane and data-plane messages between JobManager, TaskManagers and collectors (plain data).
+import type { DeclineReason } from '../checkpoint/failure-manager.js';
 import type { NetworkBuffer } from '../task/network.js';
 import type { OperatorRestoreState, OperatorSnapshot } from '../task/task.js';
 
@@ -57,7 +58,7 @@ export type ClusterMessage =
   /** `drain`: stop-with-savepoint --drain, sources emit MAX_WATERMARK before the barrier. */
   | { type: 'checkpoint.trigger'; attempt: number; checkpoint_id: number; savepoint?: boolean; drain?: boolean }
   | { type: 'checkpoint.ack'; attempt: number; checkpoint_id: number; ack: TaskCheckpointAck }
-  | { type: 'checkpoint.decline'; attempt: number; checkpoint_id: number; task: string; reason: string }
+  | { type: 'checkpoint.decline'; attempt: number; checkpoint_id: number; task: string; reason: string; failure_reason?: DeclineReason }
   | { type: 'checkpoint.complete'; attempt: number; checkpoint_id: number }
   | { type: 'checkpoint.abort'; attempt: number; checkpoint_id: number }
   | { type: 'deployed'; attempt: number; tasks: number }

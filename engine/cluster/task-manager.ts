@@ -8,6 +8,7 @@ import { MemoryKeyedStateBackend } from '../state/memory-backend.js';
 import { HeapKeyedStateBackend } from '../state/heap-backend.js';
 import { LsmKeyedStateBackend } from '../state/lsm/lsm-backend.js';
 import { shared_dir, subtask_state_prefix } from '../checkpoint/metadata.js';
+import type { DeclineReason } from '../checkpoint/failure-manager.js';
 import {
   DEFAULT_NETWORK_CONFIG,
   type ChannelTransport,
@@ -598,7 +599,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
         shared_dir(job_id),
       );
     } catch (error) {
-      this.decline(deployment, task, checkpoint_id, `snapshot failed: ${String(error)}`);
+      this.decline(deployment, task, checkpoint_id, `snapshot failed: ${String(error)}`, 'CHECKPOINT_DECLINED');
       return;
     }
     const pending_ack: PendingAck = {
@@ -641,7 +642,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
         if (failed) return;
         if (!result.ok) {
           failed = true;
-          this.decline(deployment, task, checkpoint_id, `write ${file.path} failed: ${result.error}`);
+          this.decline(deployment, task, checkpoint_id, `write ${file.path} failed: ${result.error}`, 'CHECKPOINT_ASYNC_EXCEPTION');
           return;
         }
         if (--pending === 0) ack();
@@ -688,7 +689,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
     }
   }
 
-  private decline(deployment: Deployment, task: Task, checkpoint_id: number, reason: string): void {
+  private decline(deployment: Deployment, task: Task, checkpoint_id: number, reason: string, failure_reason: DeclineReason): void {
     if (this.deployment !== deployment) return;
     this.runtime.send(this.job_manager, {
       type: 'checkpoint.decline',
@@ -696,6 +697,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
       checkpoint_id,
       task: task.key,
       reason,
+      failure_reason,
     } satisfies ClusterMessage);
   }
 
@@ -749,11 +751,11 @@ export class TaskManager implements EngineNode, ChannelTransport {
       onTaskFinished: (task) => this.onTaskFinished(task, attempt),
       onBarrierAligned: (task, checkpoint_id) => {
         const deployment = this.deployment;
-        if (deployment?.attempt === attempt) this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
+        if (deployment?.attempt === attempt && !task.takeAbortedAhead(checkpoint_id)) this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
       },
-      onAlignmentAborted: (task, checkpoint_id, reason) => {
+      onAlignmentAborted: (task, checkpoint_id, reason, failure_reason) => {
         const deployment = this.deployment;
-        if (deployment?.attempt === attempt) this.decline(deployment, task, checkpoint_id, reason ?? 'alignment overtaken by a newer barrier');
+        if (deployment?.attempt === attempt) this.decline(deployment, task, checkpoint_id, reason, failure_reason);
       },
       onChannelStateComplete: (task) => {
         if (this.deployment?.attempt === attempt) this.checkTask(task);

@@ -1,14 +1,7 @@
 // One running subtask: its operator chain, the source driver (for source vertices), the input gate and record
 // writers. It runs mailbox-style in bounded steps (step(budget)) scheduled by its TaskManager; it never blocks.
 // Partial output buffers leave when full, ahead of events, or on the task's buffer-timeout timer (one per task).
-import {
-  MAX_WATERMARK,
-  MIN_WATERMARK,
-  type SinkWriter,
-  type SourceOutput,
-  type SourceReader,
-  type WatermarkStrategy,
-} from '../api/functions.js';
+import { MAX_WATERMARK, MIN_WATERMARK, type SinkWriter, type SourceReader } from '../api/functions.js';
 import {
   channelId,
   sourceSubtasks,
@@ -20,6 +13,9 @@ import {
 import type { GraphNode, JobGraph } from '../graph/job-graph.js';
 import type { NodeId } from '../runtime.js';
 import type { KeyedStateBackend, KeyGroupRange } from '../state/backend.js';
+import type { DeclineReason } from '../checkpoint/failure-manager.js';
+import { SourceDriver } from './source-driver.js';
+import type { ValveChange, WatermarkStatus } from './watermark-valve.js';
 
 /** One operator's part of a task snapshot (shape of the checkpoint coordinator's OperatorSubtaskAck). */
 export interface OperatorSnapshot {
@@ -104,6 +100,7 @@ import {
 import { is_checkpointed_sink_writer, type CheckpointedSinkWriter } from '../connectors/two-phase-commit-sink.js';
 import type { WindowMapping } from './operators/window/merging-window-set.js';
 import { createOperator, SinkOperator, type OperatorEnvironment, type Output, type StreamOperator } from './operators.js';
+import { BarrierTracker, type TrackerOutcome } from './barrier-tracker.js';
 import { createTwoInputOperator, isTwoInputOperator, type TwoInputStreamOperator } from './two-input-operators.js';
 
 /** What a task needs from the TaskManager hosting it. */
@@ -136,13 +133,19 @@ export interface TaskHost {
   onTaskFinished(task: Task): void;
   /** Aligned checkpoints: barrier `checkpoint_id` arrived on every input channel (snapshot now, then forward it). */
   onBarrierAligned?(task: Task, checkpoint_id: number): void;
-  /** An alignment was abandoned because a newer barrier overtook it (the older checkpoint cannot complete). */
-  onAlignmentAborted?(task: Task, checkpoint_id: number, reason?: string): void;
+  /**
+   * The task gives up on a checkpoint: a newer barrier overtook it (CHECKPOINT_DECLINED_SUBSUMED, Flink's), or its
+   * channel state outgrew its bound (CHECKPOINT_DECLINED).
+   */
+  onAlignmentAborted?(task: Task, checkpoint_id: number, reason: string, failure_reason: DeclineReason): void;
   /** Unaligned checkpoints: the channel state of `checkpoint_id` is complete (the acknowledgement may go out). */
   onChannelStateComplete?(task: Task, checkpoint_id: number): void;
 }
 
 export type TaskStatus = 'created' | 'running' | 'finished';
+
+/** Aborted checkpoints a task remembers until their barrier arrives (more would be older than any in flight). */
+const MAX_ABORTED_AHEAD = 64;
 
 /** Channel states a task holds between capture and acknowledgement (max concurrent checkpoints is 1). */
 const MAX_COMPLETED_CHANNEL_STATES = 8;
@@ -157,6 +160,9 @@ class ChainingOutput implements Output {
   collectSide(): void {}
   emitWatermark(watermark_ms: number): void {
     this.next.processWatermark(watermark_ms);
+  }
+  emitWatermarkStatus(status: WatermarkStatus): void {
+    this.next.processWatermarkStatus(status);
   }
 }
 
@@ -198,52 +204,16 @@ class WriterOutput implements Output {
     for (let i = 0; i < writers.length; i++) writers[i]!.emit(value, timestamp_ms);
   }
   emitWatermark(watermark_ms: number): void {
-    if (watermark_ms <= this.last_watermark_ms) return;
+    // An idle stream announces no watermarks (Flink's RecordWriterOutput drops them while idle).
+    if (watermark_ms <= this.last_watermark_ms || this.announced_status === 'idle') return;
     this.last_watermark_ms = watermark_ms;
     for (const writer of this.writers) writer.broadcastWatermark(watermark_ms);
   }
-}
-
-/** Source side: timestamps, per-split watermarks (min over active splits), and the record count of a poll. */
-class SourceDriver implements SourceOutput<unknown> {
-  private readonly split_max_timestamp = new Map<string, number>();
-  watermark_ms = MIN_WATERMARK;
-  emitted = 0;
-
-  constructor(
-    readonly reader: SourceReader<unknown>,
-    private readonly strategy: WatermarkStrategy<unknown> | undefined,
-    private readonly head: Output,
-  ) {}
-
-  collect(value: unknown, source_timestamp_ms: number, split: string): void {
-    const strategy = this.strategy;
-    let timestamp_ms = source_timestamp_ms;
-    if (strategy !== undefined) {
-      if (strategy.timestamp_assigner !== undefined) timestamp_ms = strategy.timestamp_assigner(value, source_timestamp_ms);
-      const max = this.split_max_timestamp.get(split);
-      if (max === undefined || timestamp_ms > max) this.split_max_timestamp.set(split, timestamp_ms);
-    }
-    this.emitted++;
-    this.head.collect(value, timestamp_ms);
-  }
-
-  /** Bounded out-of-orderness per split; a split without records holds the watermark at its minimum. */
-  advanceWatermark(): void {
-    const strategy = this.strategy;
-    if (strategy === undefined) return;
-    const splits = this.reader.activeSplits();
-    if (splits.length === 0) return;
-    let min = MAX_WATERMARK;
-    for (const split of splits) {
-      const max = this.split_max_timestamp.get(split);
-      const candidate = max === undefined ? MIN_WATERMARK : max - strategy.out_of_orderness_ms - 1;
-      if (candidate < min) min = candidate;
-    }
-    if (min > this.watermark_ms) {
-      this.watermark_ms = min;
-      this.head.emitWatermark(min);
-    }
+  private announced_status: WatermarkStatus = 'active';
+  emitWatermarkStatus(status: WatermarkStatus): void {
+    if (status === this.announced_status) return;
+    this.announced_status = status;
+    for (const writer of this.writers) writer.broadcastWatermarkStatus(status);
   }
 }
 
@@ -271,6 +241,8 @@ export class Task implements OutputAvailabilityListener {
   alignment_started_ms = 0;
   /** The checkpoint being aligned is a savepoint: aligned even in unaligned mode, never switched on timeout. */
   private alignment_forced = false;
+  /** At-least-once mode: barriers are counted, several checkpoints at once (Flink's CheckpointBarrierTracker). */
+  private readonly tracker: BarrierTracker | undefined;
 
   constructor(
     readonly host: TaskHost,
@@ -321,6 +293,10 @@ export class Task implements OutputAvailabilityListener {
       }
     }
 
+    this.tracker =
+      host.checkpointing_mode === 'at_least_once' && this.gate.channels.length > 0
+        ? new BarrierTracker(this.gate.channels.length, (index) => this.gate.channels[index]?.ended !== true)
+        : undefined;
     this.writer_output = new WriterOutput(
       this.writers,
       vertex.output_edges.map((edge_index) => plan.edges[edge_index]!.side_output_tag),
@@ -378,7 +354,7 @@ export class Task implements OutputAvailabilityListener {
         getOperatorListState: (name, mode) => this.getOperatorListState(source_node.uid, name, mode),
         log: (event, fields) => host.log(event, { task: this.key, ...fields }),
       });
-      this.source = new SourceDriver(reader, source_node.operator.watermarks, head);
+      this.source = new SourceDriver(reader, source_node.operator.watermarks, head, () => host.now_ms());
     }
   }
 
@@ -388,6 +364,7 @@ export class Task implements OutputAvailabilityListener {
       collect: () => this.host.fail('records emitted by an operator without outputs', { task: this.key }),
       collectSide: () => {},
       emitWatermark: () => {},
+      emitWatermarkStatus: () => {},
     };
   }
 
@@ -448,9 +425,27 @@ export class Task implements OutputAvailabilityListener {
   }
 
   notifyCheckpointAborted(checkpoint_id: number): void {
+    if (checkpoint_id > this.last_checkpoint_id && this.status !== 'finished') {
+      // Its barrier has not reached this task yet: when it does, the task forwards it but takes no snapshot (Flink's
+      // SubtaskCheckpointCoordinator.checkAndClearAbortedStatus), so a sink never pre-commits for a dead checkpoint.
+      this.aborted_ahead.add(checkpoint_id);
+      if (this.aborted_ahead.size > MAX_ABORTED_AHEAD) this.aborted_ahead.delete(this.aborted_ahead.values().next().value as number);
+    }
     this.abortAlignment(checkpoint_id);
     for (const writer of this.checkpointed_writers.values()) writer.notifyCheckpointAborted(checkpoint_id);
     for (const operator of this.operators) operator.keyed_backend?.notify_checkpoint_aborted(checkpoint_id);
+  }
+
+  /** Checkpoints aborted before their barrier arrived here (bounded by MAX_ABORTED_AHEAD, oldest forgotten first). */
+  private readonly aborted_ahead = new Set<number>();
+
+  /** True (once) when the barrier of `checkpoint_id` completed here after the checkpoint was aborted: no snapshot. */
+  takeAbortedAhead(checkpoint_id: number): boolean {
+    if (!this.aborted_ahead.delete(checkpoint_id)) return false;
+    for (const id of this.aborted_ahead) if (id < checkpoint_id) this.aborted_ahead.delete(id);
+    this.host.probe?.('checkpoint.snapshot_skipped_aborted');
+    this.host.log('checkpoint.snapshot_skipped', { task: this.key, checkpoint_id, reason: 'aborted before its barrier arrived' });
+    return true;
   }
 
   /** Finished tasks do not step; their sink writers still need ticks to commit or retry requests. */
@@ -582,6 +577,16 @@ export class Task implements OutputAvailabilityListener {
       for (const operator of this.operators) operator.onProcessingTime(now);
     }
     const more = this.source !== undefined ? this.stepSource(budget_records) : this.stepInput(budget_records);
+    // Source idleness (withIdleness) is checked on the process clock, also while no record arrives or the source is
+    // backpressured (every record emitted so far is already in the output, so a watermark may follow at any time).
+    if (this.source !== undefined && this.status === 'running') {
+      let check_ms = this.source.nextIdlenessCheckMs();
+      if (check_ms !== undefined && check_ms <= this.host.now_ms()) {
+        this.source.advanceWatermark();
+        check_ms = this.source.nextIdlenessCheckMs();
+      }
+      if (check_ms !== undefined) this.host.wakeAfter(this, Math.max(1, check_ms - this.host.now_ms()));
+    }
     for (const operator of this.operators) operator.flush();
     this.returnCredits();
     return more && this.status === 'running';
@@ -657,7 +662,7 @@ export class Task implements OutputAvailabilityListener {
             if (watermarks !== undefined) this.processBufferedWatermarks(channel, watermarks, i);
             if (!this.chainAvailable()) break;
           }
-          if (this.aligning_checkpoint !== undefined && this.barrier_seen.has(channel.index)) {
+          if (this.tracker?.pastBarrier(channel.index) === true) {
             // At-least-once: records behind the barrier on a channel that delivered it enter state before the snapshot.
             if (this.records_past_barrier === 0) this.host.probe?.('checkpoint.at_least_once_records_past_barrier');
             this.records_past_barrier += i - channel.cursor;
@@ -673,12 +678,12 @@ export class Task implements OutputAvailabilityListener {
         }
         case 'end_of_partition': {
           gate.consumeHead(channel);
-          const all_ended = gate.onEndOfPartition(channel);
-          const advanced = gate.recomputeWatermark(channel.input);
-          if (advanced !== undefined) this.processInputWatermark(channel.input, advanced);
+          const { all_ended, change } = gate.onEndOfPartition(channel);
+          if (change !== undefined) this.applyValveChange(channel.input, change);
           // Flink's endInput(inputId): one input of a two-input operator is exhausted (the other may go on).
           if (this.two_input_head !== undefined && gate.inputEnded(channel.input)) this.two_input_head.endInput(channel.input);
           this.maybeCompleteAlignment();
+          if (this.tracker !== undefined) this.onTracked(this.tracker.onChannelEnded());
           if (all_ended) {
             this.finishInput();
             return false;
@@ -694,6 +699,11 @@ export class Task implements OutputAvailabilityListener {
     for (const mark of watermarks) {
       if (mark.after_records > position) return;
       if (mark.after_records < position) continue;
+      if (mark.status !== undefined) {
+        const change = this.gate.onWatermarkStatus(channel, mark.status);
+        if (change !== undefined) this.applyValveChange(channel.input, change);
+        continue;
+      }
       const advanced = this.gate.onWatermark(channel, mark.timestamp_ms);
       if (advanced !== undefined) this.processInputWatermark(channel.input, advanced);
     }
@@ -706,27 +716,29 @@ export class Task implements OutputAvailabilityListener {
   }
 
   /**
+   * What an input's valve emits: an 'active' status before the watermark, an 'idle' one after it. A two-input head
+   * gets only the watermarks (statuses of its inputs are not combined: an idle input holds it back, as before idleness).
+   */
+  private applyValveChange(input: 1 | 2, change: ValveChange): void {
+    const head = this.operators[0]!;
+    const statuses = this.two_input_head === undefined;
+    if (statuses && change.status === 'active') head.processWatermarkStatus('active');
+    if (change.watermark !== undefined) this.processInputWatermark(input, change.watermark);
+    if (statuses && change.status === 'idle') head.processWatermarkStatus('idle');
+  }
+
+  /**
    * Stop-with-savepoint --drain: a source task emits MAX_WATERMARK right before the savepoint barrier, so windows
    * and event-time timers fire into the savepoint and the sinks. The job is not resumed afterwards.
    */
   drainWatermark(): void {
     if (this.source === undefined || this.status !== 'running' || this.source.watermark_ms >= MAX_WATERMARK) return;
-    this.source.watermark_ms = MAX_WATERMARK;
-    const head = this.operators[0];
-    if (head !== undefined) head.processWatermark(MAX_WATERMARK);
-    else this.writer_output.emitWatermark(MAX_WATERMARK);
+    this.source.emitFinalWatermark();
   }
 
   /** End of all input: final watermark (sources), finish operators in chain order, end-of-partition downstream. */
   private finishInput(): void {
-    if (this.source !== undefined) {
-      if (this.source.watermark_ms < MAX_WATERMARK) {
-        this.source.watermark_ms = MAX_WATERMARK;
-        const head = this.operators[0];
-        if (head !== undefined) head.processWatermark(MAX_WATERMARK);
-        else this.writer_output.emitWatermark(MAX_WATERMARK);
-      }
-    }
+    if (this.source !== undefined && this.source.watermark_ms < MAX_WATERMARK) this.source.emitFinalWatermark();
     for (const operator of this.operators) operator.finish();
     for (const writer of this.writers) writer.broadcastEvent({ kind: 'end_of_partition' });
     this.status = 'finished';
@@ -761,7 +773,14 @@ export class Task implements OutputAvailabilityListener {
       this.host.fail('barrier received but checkpointing is not enabled', { task: this.key, checkpoint_id });
     }
     if (checkpoint_id <= this.last_checkpoint_id) return;
-    if (this.collecting !== undefined) this.abandonCollection('overtaken by a newer barrier');
+    if (this.tracker !== undefined) {
+      const tracker = this.tracker;
+      // The other input's barrier arrives while this one's is still counted (two-input tasks).
+      if (this.gate.channels.some((c) => c.input !== channel.input && tracker.pastBarrier(c.index))) this.host.probe?.('checkpoint.at_least_once_across_inputs');
+      this.onTracked(tracker.onBarrier(channel.index, checkpoint_id));
+      return;
+    }
+    if (this.collecting !== undefined) this.abandonCollection('overtaken by a newer barrier', 'CHECKPOINT_DECLINED_SUBSUMED');
     if (this.aligning_checkpoint !== undefined && checkpoint_id < this.aligning_checkpoint) return;
     if (this.aligning_checkpoint !== undefined && checkpoint_id > this.aligning_checkpoint) {
       const abandoned = this.aligning_checkpoint;
@@ -769,7 +788,7 @@ export class Task implements OutputAvailabilityListener {
       this.barrier_seen.clear();
       this.aligning_checkpoint = undefined;
       this.host.probe?.('checkpoint.alignment_overtaken');
-      this.host.onAlignmentAborted?.(this, abandoned);
+      this.host.onAlignmentAborted?.(this, abandoned, `overtaken by the barrier of checkpoint ${checkpoint_id}`, 'CHECKPOINT_DECLINED_SUBSUMED');
     }
     if (this.aligning_checkpoint === undefined) {
       this.aligning_checkpoint = checkpoint_id;
@@ -783,26 +802,36 @@ export class Task implements OutputAvailabilityListener {
     }
     if (this.barrier_seen.has(channel.index)) this.host.fail('second barrier on one channel', { task: this.key, channel: channel.id });
     this.barrier_seen.add(channel.index);
-    const at_least_once = this.host.checkpointing_mode === 'at_least_once';
-    if (!at_least_once) {
-      if (channel.input === 1 || this.host.seams?.align_input_1_only !== true) this.gate.blockChannel(channel);
-      if (this.barrier_seen.size === 1 && this.gate.channels.length > 1) this.host.probe?.('checkpoint.alignment_started');
-    }
+    if (channel.input === 1 || this.host.seams?.align_input_1_only !== true) this.gate.blockChannel(channel);
+    if (this.barrier_seen.size === 1 && this.gate.channels.length > 1) this.host.probe?.('checkpoint.alignment_started');
     if (channel.input !== this.alignment_first_input && !this.alignment_spans_inputs) {
-      // The other input's first barrier arrives while the first input is blocked (aligned) or counted (at-least-once).
+      // The other input's first barrier arrives while the first input is blocked.
       this.alignment_spans_inputs = true;
-      this.host.probe?.(at_least_once ? 'checkpoint.at_least_once_across_inputs' : 'checkpoint.aligned_across_inputs');
+      this.host.probe?.('checkpoint.aligned_across_inputs');
     }
     this.maybeCompleteAlignment();
   }
 
-  /** Channels that delivered the barrier of the checkpoint being aligned (at-least-once: counted, not blocked). */
+  /** Channels that delivered the barrier of the checkpoint being aligned (they stay blocked until it completes). */
   private readonly barrier_seen = new Set<number>();
   /** Two-input tasks: the input of the alignment's first barrier, and whether the other input's arrived since. */
   private alignment_first_input: 1 | 2 = 1;
   private alignment_spans_inputs = false;
   /** The head operator when it has two inputs (input 2's records and watermarks go to it directly). */
   private two_input_head: TwoInputStreamOperator | undefined = undefined;
+
+  /**
+   * At-least-once: every open channel delivered the barrier of `outcome.snapshot` (older checkpoints still counted are
+   * subsumed, as in Flink's tracker: they get no acknowledgement from this task). Snapshot and forward the barrier.
+   */
+  private onTracked(outcome: TrackerOutcome): void {
+    if (outcome === undefined) return;
+    if (outcome.subsumed.length > 0) this.host.probe?.('checkpoint.at_least_once_subsumed');
+    this.last_checkpoint_id = outcome.snapshot;
+    this.host.onBarrierAligned!(this, outcome.snapshot);
+    this.broadcastEvent({ kind: 'barrier', checkpoint_id: outcome.snapshot });
+    if (this.status === 'running') this.host.wake(this);
+  }
 
   private maybeCompleteAlignment(): void {
     const id = this.aligning_checkpoint;
@@ -878,7 +907,7 @@ export class Task implements OutputAvailabilityListener {
         waiting.buffers++;
         if (waiting.buffers > this.channelStateBound(channel)) {
           this.host.probe?.('checkpoint.channel_state_over_bound');
-          this.abandonCollection(`channel state of ${channel.id} exceeds its bound`);
+          this.abandonCollection(`channel state of ${channel.id} exceeds its bound`, 'CHECKPOINT_DECLINED');
         }
         return true;
       }
@@ -892,7 +921,7 @@ export class Task implements OutputAvailabilityListener {
         return false;
       }
       if (buffer.kind === 'barrier' && buffer.checkpoint_id > collecting.checkpoint_id) {
-        this.abandonCollection('overtaken by a newer barrier');
+        this.abandonCollection('overtaken by a newer barrier', 'CHECKPOINT_DECLINED_SUBSUMED');
       } else return true;
     }
     if (buffer.kind !== 'barrier' || buffer.priority !== true) return true;
@@ -913,7 +942,7 @@ export class Task implements OutputAvailabilityListener {
       this.barrier_seen.clear();
       this.aligning_checkpoint = undefined;
       this.host.probe?.('checkpoint.alignment_overtaken');
-      this.host.onAlignmentAborted?.(this, abandoned);
+      this.host.onAlignmentAborted?.(this, abandoned, `overtaken by the barrier of checkpoint ${id}`, 'CHECKPOINT_DECLINED_SUBSUMED');
     }
     this.startUnaligned(id, channel);
     return false;
@@ -957,7 +986,7 @@ export class Task implements OutputAvailabilityListener {
    * keep adding to the channel state until it does.
    */
   private startUnaligned(checkpoint_id: number, arrived_on: InputChannel | undefined, barrier_positions?: ReadonlyMap<number, number>): void {
-    if (this.collecting !== undefined) this.abandonCollection('overtaken by a newer barrier');
+    if (this.collecting !== undefined) this.abandonCollection('overtaken by a newer barrier', 'CHECKPOINT_DECLINED_SUBSUMED');
     const blocking = this.host.unaligned?.aligned_checkpoint_timeout_ms === 0;
     const collection: ChannelStateCollection = { checkpoint_id, state: { input: [], output: [] }, waiting: new Map(), blocking };
     if (this.recovered_input.length > 0) {
@@ -1038,12 +1067,12 @@ export class Task implements OutputAvailabilityListener {
   }
 
   /** Gives up the channel state being collected (the checkpoint cannot complete); waiting channels are released. */
-  private abandonCollection(reason: string): void {
+  private abandonCollection(reason: string, failure_reason: DeclineReason): void {
     const collection = this.collecting;
     if (collection === undefined) return;
     this.collecting = undefined;
     for (const index of collection.waiting.keys()) this.gate.channels[index]!.blocked = false;
-    this.host.onAlignmentAborted?.(this, collection.checkpoint_id, reason);
+    this.host.onAlignmentAborted?.(this, collection.checkpoint_id, reason, failure_reason);
     if (this.status === 'running') this.host.wake(this);
   }
 
@@ -1065,6 +1094,7 @@ export class Task implements OutputAvailabilityListener {
 
   /** Abandons the alignment of `checkpoint_id` (it was aborted by the coordinator). */
   abortAlignment(checkpoint_id: number): void {
+    this.tracker?.abort(checkpoint_id);
     this.completed_channel_states.delete(checkpoint_id);
     if (this.collecting?.checkpoint_id === checkpoint_id) {
       const collection = this.collecting;
