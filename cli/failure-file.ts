@@ -1,7 +1,9 @@
 // Failure files: what a failing run leaves behind so that `streamsim replay <file>` reproduces it exactly. The
-// scenario is embedded (and re-validated on replay), so a replay never reads any path written inside the file. This
+// scenario is embedded (and re-validated on replay). The only path a replay reads from the file is where a job from a
+// module lives: the scenario's directory relative to the failure file, with a hash of the job's source then. This
 // module reads them back; writing, names and replay commands are failure-output.ts (re-exported here).
 import type { Violation } from '../scenarios/result-format.js';
+import type { FailureJobOrigin } from '../scenarios/job-origin.js';
 import { format_scenario_errors, validate_scenario_data } from '../scenarios/load.js';
 import { MAX_NESTING_DEPTH, json_depth_exceeds, read_text_file } from '../scenarios/input-limits.js';
 import { UsageError } from './errors.js';
@@ -30,7 +32,12 @@ export function read_failure_file(path: string, shown: string = path): FailureFi
   if (typeof record['scenario_file'] !== 'string') throw new UsageError(`${shown}: scenario_file: expected a string`);
   const validated = validate_scenario_data(record['scenario'], `${shown} (embedded scenario)`, JSON.stringify(record['scenario']));
   if (!validated.ok) throw new UsageError(format_scenario_errors(validated.errors.map((e) => ({ ...e, path: e.path === '' ? 'scenario' : `scenario.${e.path}` }))));
+  const job = read_job_origin(shown, record['job']);
+  if (validated.scenario.job.module !== undefined && job === undefined) {
+    throw new UsageError(`${shown}: job: the embedded scenario's job comes from a module, but the file does not say where the scenario was (job.scenario_dir)`);
+  }
   return {
+    ...(job === undefined ? {} : { job }),
     format: FAILURE_FORMAT,
     version: FAILURE_FORMAT_VERSION,
     scenario_name: validated.scenario.name,
@@ -43,4 +50,16 @@ export function read_failure_file(path: string, shown: string = path): FailureFi
     replay_command: typeof record['replay_command'] === 'string' ? record['replay_command'] : '',
     scenario: validated.scenario,
   };
+}
+
+function read_job_origin(shown: string, value: unknown): FailureJobOrigin | undefined {
+  if (value === undefined) return undefined;
+  const record = value as Record<string, unknown> | null;
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new UsageError(`${shown}: job: expected an object`);
+  const text = (field: string): string => {
+    const v = record[field];
+    if (typeof v !== 'string' || v.length === 0) throw new UsageError(`${shown}: job.${field}: expected a string`);
+    return v;
+  };
+  return { scenario_dir: text('scenario_dir'), module: text('module'), export: text('export'), source_sha256: text('source_sha256') };
 }

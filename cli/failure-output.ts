@@ -4,6 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { RunResult, Violation } from '../scenarios/result-format.js';
+import { failure_job_origin, type FailureJobOrigin } from '../scenarios/job-origin.js';
+import type { JobUnderTest } from '../scenarios/job-under-test.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 
 export const FAILURE_FORMAT = 'streamsim-failure';
@@ -26,6 +28,8 @@ export interface FailureFile {
   violations: Violation[];
   replay_command: string;
   scenario: Scenario;
+  /** A job from a module: where to find it again and what its source was (absent for built-in jobs). */
+  job?: FailureJobOrigin;
 }
 
 /** Quotes an argument for a POSIX shell when it needs it. */
@@ -70,7 +74,7 @@ export class FailureFiles {
   ) {}
 
   /** Writes the failure file and returns its path (throws on a file-system error; the caller reports it). */
-  write(scenario: Scenario, scenario_file: string, result: RunResult): string {
+  write(scenario: Scenario, scenario_file: string, result: RunResult, job?: JobUnderTest): string {
     const owner = resolve(this.cwd, scenario_file);
     const files = this.files_by_name.get(scenario.name) ?? [];
     if (!files.includes(owner)) files.push(owner);
@@ -81,13 +85,14 @@ export class FailureFiles {
       name = failure_file_name(scenario.name, result.seed, occurrence);
     }
     this.owners.set(name, owner);
-    return write_failure_file(join(this.reports_dir, 'failures', name), scenario, scenario_file, result, this.cwd);
+    return write_failure_file(join(this.reports_dir, 'failures', name), scenario, scenario_file, result, this.cwd, job);
   }
 }
 
 /** Writes one failure file at `path` (its directory is created) and returns the path. */
-export function write_failure_file(path: string, scenario: Scenario, scenario_file: string, result: RunResult, cwd: string): string {
+export function write_failure_file(path: string, scenario: Scenario, scenario_file: string, result: RunResult, cwd: string, job?: JobUnderTest): string {
   mkdirSync(dirname(path), { recursive: true });
+  const origin = failure_job_origin(job, dirname(isAbsolute(scenario_file) ? scenario_file : join(cwd, scenario_file)), path);
   const failure: FailureFile = {
     format: FAILURE_FORMAT,
     version: FAILURE_FORMAT_VERSION,
@@ -100,6 +105,7 @@ export function write_failure_file(path: string, scenario: Scenario, scenario_fi
     violations: result.violations.slice(0, MAX_VIOLATIONS_IN_FILE),
     replay_command: replay_command_for_seed(result.seed, scenario_file, cwd),
     scenario,
+    ...(origin === undefined ? {} : { job: origin }),
   };
   writeFileSync(path, JSON.stringify(failure, null, 2) + '\n');
   return path;
