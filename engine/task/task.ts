@@ -1189,6 +1189,7 @@ export class Task implements OutputAvailabilityListener {
       }
       const old_parallelism = Math.max(state.subtasks.length, ...state.subtasks.map((sub) => sub.subtask_index + 1));
       for (const entry of by_name.values()) for (let i = 0; i < old_parallelism; i++) entry.lists[i] ??= [];
+      if (old_parallelism !== this.vertex.parallelism && by_name.size > 0) this.host.probe?.('operator_state.rescaled');
       const redistribute = this.host.seams?.operator_state_redistribution ?? redistributeOperatorState;
       const redistributed = redistribute([...by_name.values()], old_parallelism, this.vertex.parallelism);
       for (const [name, lists] of redistributed) {
