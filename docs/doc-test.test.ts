@@ -75,6 +75,7 @@ describe('the sandbox', () => {
       expect(sandbox.run('echo out; echo err >&2; exit 3').output).toBe('out\nerr\n');
       expect(sandbox.run('echo $?').output.trim()).toBe('3');
       expect(() => sandbox.write('../escape.txt', 'x')).toThrow(/inside the sandbox/);
+      expect(sandbox.run('npx streamsim --help | head -1').output.trim()).toBe('Usage: streamsim [options] [command]');
     } finally {
       sandbox.dispose();
     }

@@ -113,6 +113,18 @@ export function match_output(expected: readonly string[], actual: readonly strin
   return matches(0, 0) ? { ok: true } : { ok: false, ...deepest };
 }
 
+/**
+ * `npx streamsim …` runs the bin that npx would find (node_modules/.bin/streamsim, linked by `npm ci`) without npm's
+ * own start-up, a few seconds per command on a loaded machine; any other npx call goes to npx.
+ */
+const NPX_STREAMSIM = [
+  'npx() {',
+  `  if [ "$1" = streamsim ] && [ -x ${JSON.stringify(join(REPO_ROOT, 'node_modules', '.bin', 'streamsim'))} ]; then`,
+  `    shift; ${JSON.stringify(join(REPO_ROOT, 'node_modules', '.bin', 'streamsim'))} "$@"`,
+  '  else command npx "$@"; fi',
+  '}',
+].join('\n');
+
 /** A scratch directory that sees the checkout (every top-level entry linked in) but keeps what commands write. */
 export class DocSandbox {
   readonly path: string;
@@ -136,7 +148,8 @@ export class DocSandbox {
 
   /** Runs one documented command with bash; `$?` is the previous command's exit code. Output: stdout and stderr together. */
   run(command: string): { output: string; exit_code: number } {
-    const result = spawnSync('bash', ['-c', `exec 2>&1\n(exit ${this.last_exit_code})\n${command}`], {
+    const script = `exec 2>&1\n${NPX_STREAMSIM}\n(exit ${this.last_exit_code})\n${command}`;
+    const result = spawnSync('bash', ['-c', script], {
       cwd: this.path,
       encoding: 'utf8',
       timeout: COMMAND_TIMEOUT_MS,
