@@ -91,6 +91,43 @@ describe('disk and object-store faults reach the engine, which keeps every prope
     expect(result.probes['task.restored_from_checkpoint'] ?? 0).toBeGreaterThan(0);
   });
 
+  it('swarm mode switches the disk kinds on per seed (a random subset each), and those on reach the engine', () => {
+    const scenario: Scenario = {
+      name: 'disk-swarm',
+      description: 'the nemesis with crashes and the disk kinds only, in swarm mode',
+      cluster: { task_managers: 2, slots_per_task_manager: 2, job_manager_ha: true },
+      job: { name: 'word_count', parallelism: 2 },
+      flink: {
+        'execution.checkpointing.interval': '200 ms',
+        'execution.checkpointing.tolerable-failed-checkpoints': 100,
+        'state.backend.type': 'rocksdb',
+        'state.backend.incremental': true,
+        'restart-strategy.type': 'fixed-delay',
+        'restart-strategy.fixed-delay.attempts': 100,
+        'restart-strategy.fixed-delay.delay': '100 ms',
+        'heartbeat.interval': '200 ms',
+        'heartbeat.timeout': '1s',
+      },
+      sink: { kind: 'two_phase_commit', transaction_timeout: '10 min' },
+      workload: { records: 3000, keys: 100, rate_per_second: 1000 },
+      nemesis: { swarm: true, rates: { crash: 6, disk_full: 20, disk_error: 20, slow_sync: 20 }, restart_after: '300 ms' },
+      phases: { safety_duration: '3s', liveness_bound: '30s' },
+      properties: ['exactly_once_state', 'exactly_once_output', 'checkpoint_invariants', 'liveness'],
+    };
+    const kinds_per_seed: string[] = [];
+    const probes = new Set<string>();
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const result = run_scenario(scenario, { seed, scenario_file: 'disk-swarm.yaml' });
+      expect(result.violations, `seed ${seed}`).toEqual([]);
+      kinds_per_seed.push([...new Set(result.faults.map((f) => f.kind))].sort().join(' '));
+      for (const [name, hits] of Object.entries(result.probes)) if (hits > 0) probes.add(name);
+    }
+    const all_kinds = new Set(kinds_per_seed.flatMap((kinds) => kinds.split(' ')));
+    expect([...all_kinds]).toEqual(expect.arrayContaining(['storage_disk_full', 'storage_slow_sync', 'storage_io_error']));
+    expect(new Set(kinds_per_seed).size, kinds_per_seed.join(' | ')).toBeGreaterThan(2); // subsets differ by seed
+    expect([...probes]).toEqual(expect.arrayContaining(['checkpoint.write_no_space', 'txstore.disk_error', 'ha.disk_full']));
+  });
+
   it('slow syncs hold acknowledgements back until checkpoints expire; a crash mid-sync loses only unacknowledged files', () => {
     const { result, events, crash_outcomes } = run_traced('slow-syncs');
     expect(held(result)).toMatchObject(ALL_HELD);
