@@ -154,6 +154,33 @@ describe('two-input tasks', () => {
   });
 });
 
+describe('keyed two-input state rescales by key groups', () => {
+  it('interval-join buffers and co-process state survive stop-with-savepoint at 3 and then 1', () => {
+    for (const [job, job_params, uid] of [
+      [AD_CLICKS, { ...params, join: 'interval', window_ms: 45 }, 'join'],
+      [ORDER_PAYMENTS, params, 'match'],
+    ] as const) {
+      const { c, oracle } = cluster(12, 'aligned', job_params, job);
+      const outcomes: SavepointOutcome[] = [];
+      const second = (): void => {
+        c.jobManager()!.stop_with_savepoint({ resume: { parallelism: 1, after_ms: 20 } }, (o) => outcomes.push(o));
+      };
+      c.world.schedule(100, () =>
+        c.jobManager()!.stop_with_savepoint({ resume: { parallelism: 3, after_ms: 20 } }, (o) => {
+          outcomes.push(o);
+          c.world.schedule(c.world.now_ms + 60, second);
+        }),
+      );
+      c.runToCompletion(5_000_000);
+      expect(outcomes.map((o) => o.ok), uid).toEqual([true, true]);
+      expect(c.world.probe_counts()['savepoint.resumed_rescaled'] ?? 0, uid).toBe(2);
+      expect(c.jobStatus(), uid).toBe('FINISHED');
+      expect(c.keyedState().get(uid) ?? [], uid).toEqual(oracle.state.get(uid) ?? []);
+      expect(canonical(committed(c)), uid).toEqual(canonical(oracle.outputs.get('sink')!));
+    }
+  });
+});
+
 describe('broadcast state', () => {
   const rule_params = { ...params, rules: 14, keys: 30 };
 
