@@ -349,9 +349,9 @@ const WINDOW_CONTENTS_STATE = '_window';
 
 /**
  * A window join's or coGroup's contents (Flink's TaggedUnion elements `{ one }` / `{ two }`, or `[element, timestamp]`
- * pairs with an evictor) as its two sides, each in arrival order: how the two inputs interleaved in the window is
- * not decided by the input (the oracle reads one input after the other), what each side holds is. Other values are
- * returned as they are.
+ * pairs with an evictor) as its two sides, each as a multiset (sorted by canonical JSON): how the two inputs, and the
+ * partitions of one input, interleaved in the window is not decided by the input (the oracle reads one after the
+ * other), what each side holds is. Other values are returned as they are.
  */
 export function tagged_union_sides(value: unknown): unknown {
   if (!Array.isArray(value) || value.length === 0) return value;
@@ -363,7 +363,8 @@ export function tagged_union_sides(value: unknown): unknown {
     return keys.length === 1 && (keys[0] === 'one' || keys[0] === 'two') ? keys[0] : undefined;
   };
   if (!value.every((item) => side(item) !== undefined)) return value;
-  return { one: value.filter((item) => side(item) === 'one'), two: value.filter((item) => side(item) === 'two') };
+  const sorted = (items: unknown[]): string[] => items.map((item) => JSON.stringify(item)).sort();
+  return { one: sorted(value.filter((item) => side(item) === 'one')), two: sorted(value.filter((item) => side(item) === 'two')) };
 }
 
 function entry_id(entry: StateEntry): string {

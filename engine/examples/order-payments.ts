@@ -48,6 +48,8 @@ export function orderPaymentMatcher(timeout_ms: number): () => OrderPaymentMatch
     processElement1(order, ctx, out) {
       const payment = this.payment.value();
       if (payment !== undefined) {
+        // Matched: the waiting side's timer goes too, so what is left does not depend on which side came first.
+        if (this.timeout_ms > 0) ctx.timerService().deleteEventTimeTimer(payment.timestamp_ms + this.timeout_ms);
         this.payment.clear();
         out.collect({ order_id: order.order_id, status: 'paid', customer: order.customer, amount: order.amount, paid: payment.amount });
         return;
@@ -58,6 +60,7 @@ export function orderPaymentMatcher(timeout_ms: number): () => OrderPaymentMatch
     processElement2(payment, ctx, out) {
       const order = this.order.value();
       if (order !== undefined) {
+        if (this.timeout_ms > 0) ctx.timerService().deleteEventTimeTimer(order.timestamp_ms + this.timeout_ms);
         this.order.clear();
         out.collect({ order_id: order.order_id, status: 'paid', customer: order.customer, amount: order.amount, paid: payment.amount });
         return;
