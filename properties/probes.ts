@@ -156,6 +156,12 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     required_in_ci: true,
   },
   {
+    name: 'sink.commit_failed_task',
+    where: 'engine/connectors/two-phase-commit-sink.ts: a transaction of a completed checkpoint cannot be committed; the task fails',
+    required_in_ci: false,
+    why_not_required: 'needs a transaction timeout shorter than a checkpoint plus a restart (sink-commit-failure-fails-the-job)',
+  },
+  {
     name: 'tm.data_plane_failure',
     where: 'engine/cluster/task-manager.ts: a data channel lost buffers (link break) and the attempt fails',
     required_in_ci: true,

@@ -288,11 +288,14 @@ export function parse_flink_config(
     }
     return value;
   };
-  const number = (key: FlinkKey, default_value: number, minimum: number, maximum: number): number => {
+  /** `minimum_exclusive`: the value must be above `minimum`, not equal to it. */
+  const number = (key: FlinkKey, default_value: number, minimum: number, maximum: number, minimum_exclusive = false): number => {
     if (!has(key)) return default_value;
     const value = value_of(key);
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum || value > maximum) {
-      errors.push({ key, message: `expected a number from ${minimum} to ${maximum}; got ${describe_flink_value(value)}` });
+    const too_small = typeof value === 'number' && (minimum_exclusive ? value <= minimum : value < minimum);
+    if (typeof value !== 'number' || !Number.isFinite(value) || too_small || value > maximum) {
+      const range = minimum_exclusive ? `above ${minimum} and at most ${maximum}` : `from ${minimum} to ${maximum}`;
+      errors.push({ key, message: `expected a number ${range}; got ${describe_flink_value(value)}` });
       return default_value;
     }
     return value;
@@ -392,10 +395,11 @@ export function parse_flink_config(
         type: 'exponential-delay',
         initial_backoff_ms,
         max_backoff_ms,
-        backoff_multiplier: number('restart-strategy.exponential-delay.backoff-multiplier', 1.5, 1, 100),
+        // Flink's ExponentialDelayRestartBackoffTimeStrategy: multiplier > 1, attempts-before-reset-backoff ≥ 1.
+        backoff_multiplier: number('restart-strategy.exponential-delay.backoff-multiplier', 1.5, 1, 100, true),
         reset_backoff_threshold_ms: duration('restart-strategy.exponential-delay.reset-backoff-threshold', 3_600_000),
         jitter_factor: number('restart-strategy.exponential-delay.jitter-factor', 0.1, 0, 1),
-        attempts_before_reset_backoff: integer('restart-strategy.exponential-delay.attempts-before-reset-backoff', INT_MAX, 0),
+        attempts_before_reset_backoff: integer('restart-strategy.exponential-delay.attempts-before-reset-backoff', INT_MAX, 1),
       };
       break;
     }

@@ -265,6 +265,9 @@ function semantic_issues(scenario: Scenario): Issue[] {
   if (scenario.sink?.transaction_timeout !== undefined && (scenario.sink.kind ?? 'two_phase_commit') !== 'two_phase_commit') {
     issues.push({ segments: ['sink', 'transaction_timeout'], message: 'only a two_phase_commit sink has transactions' });
   }
+  if (scenario.sink?.ignore_failures_after_transaction_timeout !== undefined && (scenario.sink.kind ?? 'two_phase_commit') !== 'two_phase_commit') {
+    issues.push({ segments: ['sink', 'ignore_failures_after_transaction_timeout'], message: 'only a two_phase_commit sink has transactions' });
+  }
   if ((scenario.sink?.kind ?? 'two_phase_commit') === 'two_phase_commit' && flink.ok && !flink.config.checkpointing.enabled) {
     issues.push({
       segments: scenario.sink?.kind !== undefined ? ['sink', 'kind'] : scenario.sink !== undefined ? ['sink'] : [],

@@ -52,7 +52,7 @@ export interface JobManagerConfig {
     /** Default heap. */
     state_backend?: 'heap' | 'lsm';
   };
-  /** Default: none without checkpointing; with checkpointing fixed-delay (Flink's default when checkpointing is on). */
+  /** Default: none without checkpointing; with checkpointing exponential-delay with Flink's defaults (Flink 1.19+). */
   restart_strategy?: RestartStrategyConfig;
   /** JobManager high availability: leader election and checkpoint pointers in the HA store process. */
   high_availability?: JobManagerHaConfig;

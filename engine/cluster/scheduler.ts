@@ -146,7 +146,8 @@ export class Scheduler {
     this.graph = built.graph;
     this.total_tasks = this.plan.vertices.reduce((sum, v) => sum + v.parallelism, 0);
     this.restart_strategy = create_restart_strategy(
-      context.restart_strategy ?? (context.checkpointing !== undefined ? { type: 'fixed-delay', attempts: 2_147_483_647 } : { type: 'none' }),
+      // Flink 1.19+: exponential-delay (its defaults) when checkpointing is on, else none.
+      context.restart_strategy ?? (context.checkpointing !== undefined ? { type: 'exponential-delay' } : { type: 'none' }),
       context.runtime.rng,
     );
   }

@@ -23,6 +23,8 @@ export interface CommonParams {
   sink_records_per_ms?: number;
   /** The source's request timeout (Kafka's request.timeout.ms); default LogSource's. */
   source_request_timeout_ms?: number;
+  /** Two-phase-commit sink: Flink's ignoreFailuresAfterTransactionTimeout (default off). */
+  sink_ignore_failures_after_transaction_timeout?: boolean;
 }
 
 export const DEFAULT_COMMON_PARAMS: CommonParams = {
@@ -59,7 +61,11 @@ export function sinkFor(params: CommonParams, output_id: (record: unknown) => st
       base = new DiscardingSink();
       break;
     case 'two_phase_commit':
-      base = new TwoPhaseCommitSink({ store_node: params.store, transactional_id_prefix: `${params.topic}-sink` });
+      base = new TwoPhaseCommitSink({
+        store_node: params.store,
+        transactional_id_prefix: `${params.topic}-sink`,
+        ...(params.sink_ignore_failures_after_transaction_timeout === true ? { ignore_failures_after_transaction_timeout: true } : {}),
+      });
       break;
     case 'idempotent':
       base = new IdempotentSink({ store_node: params.store, key_of: output_id });

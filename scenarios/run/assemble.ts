@@ -139,6 +139,7 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
   // The input seed comes from the world's "workload" stream, so one seed decides the data too.
   const workload_seed = world.random('workload').int_inclusive(1, 2_147_483_646);
   const params: Record<string, unknown> = { ...plan.job_params, seed: workload_seed, sink: plan.sink_kind };
+  if (plan.sink_ignore_failures_after_transaction_timeout) params['sink_ignore_failures_after_transaction_timeout'] = true;
   const spec: JobSpec = { name: plan.job_name, params, parallelism: plan.parallelism };
   if (plan.max_parallelism !== undefined) spec.max_parallelism = plan.max_parallelism;
   const generated = job.generateInput(params);

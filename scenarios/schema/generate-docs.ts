@@ -16,6 +16,7 @@ interface SchemaNode {
   const?: unknown;
   default?: unknown;
   minimum?: number;
+  exclusiveMinimum?: number;
   maximum?: number;
   minItems?: number;
   maxItems?: number;
@@ -58,6 +59,9 @@ function type_of(node: SchemaNode): string {
   if (node.enum !== undefined) return node.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (node.type === 'array' && node.items !== undefined) return `list of ${type_of(node.items)}`;
   const base = Array.isArray(node.type) ? node.type.join(' or ') : (node.type ?? 'any');
+  if ((base === 'integer' || base === 'number') && node.exclusiveMinimum !== undefined) {
+    return `${base} > ${node.exclusiveMinimum}${node.maximum !== undefined ? `, ≤ ${node.maximum}` : ''}`;
+  }
   if ((base === 'integer' || base === 'number') && (node.minimum !== undefined || node.maximum !== undefined)) {
     return `${base} ${node.minimum ?? '…'}–${node.maximum ?? '…'}`;
   }

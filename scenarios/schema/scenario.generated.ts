@@ -195,7 +195,7 @@ export type InitialBackoff = string | number;
  */
 export type MaxBackoff = string | number;
 /**
- * Factor applied to the delay after each failure.
+ * Factor applied to the delay after each failure; above 1 (as Flink checks).
  */
 export type BackoffMultiplier = number;
 /**
@@ -207,7 +207,7 @@ export type ResetBackoffThreshold = string | number;
  */
 export type JitterFactor = number;
 /**
- * How many restarts before the job is declared failed (Flink default: unbounded, here 2147483647).
+ * How many restarts before the job is declared failed (Flink default: unbounded, here 2147483647); at least 1.
  */
 export type AttemptsBeforeReset = number;
 /**
@@ -234,6 +234,10 @@ export type SinkKind = 'two_phase_commit' | 'idempotent' | 'at_least_once' | 'co
  * Two-phase-commit only: the external system aborts a transaction open longer than this. Must exceed the longest checkpoint + restart, or prepared data is lost.
  */
 export type TransactionTimeout = string | number;
+/**
+ * Two-phase-commit only: Flink's TwoPhaseCommitSinkFunction.ignoreFailuresAfterTransactionTimeout. Off (Flink's default): a transaction the sink cannot commit fails its task, after a restore too, and the restart strategy decides. On: a transaction recovered from a checkpoint that the external system already expired is logged as data loss (`sink.data_loss`) and the job goes on without it.
+ */
+export type IgnoreFailuresAfterTheTransactionTimeout = boolean;
 /**
  * Number of input records (bounded input) or records per run horizon (unbounded).
  */
@@ -764,6 +768,7 @@ export interface FlinkConfiguration {
 export interface Sink {
   kind?: SinkKind;
   transaction_timeout?: TransactionTimeout;
+  ignore_failures_after_transaction_timeout?: IgnoreFailuresAfterTheTransactionTimeout;
 }
 /**
  * What the replayable source (`broker`) holds, how fast it is produced and how the job's source reads it.
