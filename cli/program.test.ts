@@ -326,6 +326,32 @@ describe('explore and the command line itself', () => {
     expect((globalThis as Record<string, unknown>)['__explored']).toEqual({ trace_path: join(cwd, 'a.jsonl'), diff_path: join(cwd, 'b.jsonl') });
   });
 
+  it('--print and --query write text without a terminal: a digest, or the matching events', async () => {
+    const trace = join(cwd, 'printed.jsonl');
+    const lines = [
+      { seq: 0, time_ms: 0, kind: 'header', format: 'streamsim-trace', version: 1, seed: 3, scenario: 's' },
+      { seq: 1, time_ms: 5, kind: 'log', node: 'txstore', event: 'txstore.txn_expired', fields: { txn_id: 'x-0-1' } },
+      { seq: 2, time_ms: 9, kind: 'violation', property: 'exactly_once_output', message: 'lost' },
+      { seq: 3, time_ms: 9, kind: 'end', hash: 'h', events: 3 },
+    ];
+    writeFileSync(trace, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    const digest = await cli(['explore', 'printed.jsonl', '--print']);
+    expect(digest.code).toBe(EXIT.ok);
+    expect(digest.stdout).toContain('violations (1):');
+    expect(digest.stdout).toContain('suspicious events (1):');
+    const query = await cli(['explore', 'printed.jsonl', '--query', 'txn_id=x-0-1', '--json']);
+    expect(query.code).toBe(EXIT.ok);
+    expect(JSON.parse(query.stdout)).toMatchObject({ seq: 1, event: 'txstore.txn_expired' });
+    const none = await cli(['explore', 'printed.jsonl', '--query', 'event=sink.data_loss']);
+    expect(none.code).toBe(EXIT.ok);
+    expect(none.stderr).toContain('no event of');
+    const bad = await cli(['explore', 'printed.jsonl', '--query', 'nonsense']);
+    expect(bad.code).toBe(EXIT.usage);
+    expect(bad.stderr).toMatch(/--query: not a query term: "nonsense"/);
+    const misused = await cli(['explore', 'printed.jsonl', '--json']);
+    expect(misused.code).toBe(EXIT.usage);
+  });
+
   it('explains when the explorer is not there yet, and refuses missing traces', async () => {
     const missing = await cli(['explore', 'a.jsonl'], { explorer_module: new URL('./no-explorer.ts', import.meta.url).href });
     expect(missing.code).toBe(EXIT.internal);

@@ -633,21 +633,32 @@ class Cli {
     return bad.length === 0 ? EXIT.ok : EXIT.usage;
   }
 
-  async explore(trace: string, options: { diff?: string }): Promise<number> {
+  async explore(trace: string, options: { diff?: string; print?: boolean; query?: string; json?: boolean; limit?: string }): Promise<number> {
     for (const path of [trace, ...(options.diff !== undefined ? [options.diff] : [])]) {
       if (!existsSync(this.abs(path))) throw new UsageError(`${path}: trace file not found`);
       if (!statSync(this.abs(path)).isFile()) throw new UsageError(`${path}: is a directory, not a trace file`);
     }
-    const { force_interactive_rendering } = await import('../reports/explorer/interactive-mode.js');
-    force_interactive_rendering();
+    if (options.json === true && options.query === undefined) throw new UsageError('--json goes with --query (raw JSON lines of the matching events)');
+    if (options.limit !== undefined && options.query === undefined) throw new UsageError('--limit goes with --query');
+    const limit = options.limit === undefined ? undefined : parse_count(options.limit, '--limit', 1, 10_000_000);
+    const text_mode = options.print === true || options.query !== undefined;
+    if (!text_mode) {
+      const { force_interactive_rendering } = await import('../reports/explorer/interactive-mode.js');
+      force_interactive_rendering();
+    }
     const explorer = await import_optional(this.deps.explorer_module ?? EXPLORER_MODULE);
     const run_explorer = explorer?.['run_explorer'];
     if (typeof run_explorer !== 'function') {
       throw new MissingComponentError('the trace explorer (reports/explorer/index.ts, export run_explorer) is not in this checkout yet');
     }
-    const code = await (run_explorer as (o: { trace_path: string; diff_path?: string }) => unknown)({
+    const code = await (run_explorer as (o: Record<string, unknown>) => unknown)({
       trace_path: this.abs(trace),
       ...(options.diff !== undefined ? { diff_path: this.abs(options.diff) } : {}),
+      ...(options.print === true ? { print: true } : {}),
+      ...(options.query !== undefined ? { query: options.query } : {}),
+      ...(options.json === true ? { json: true } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+      ...(text_mode ? { text_out: this.deps.stdout, stderr: this.deps.stderr } : {}),
     });
     return typeof code === 'number' ? code : EXIT.ok;
   }
@@ -814,10 +825,19 @@ function build_program(cli: Cli, deps: CliDeps, set_exit: (code: number) => void
 
   program
     .command('explore')
-    .description('Explore a trace in the terminal UI, optionally side by side with another.')
+    .description('Explore a trace in the terminal UI (it opens at the first violation), optionally side by side with another.')
     .argument('<trace>', 'a JSONL trace written with --trace')
     .option('--diff <other>', 'a second trace to compare with')
-    .action(async (trace: string, options: { diff?: string }) => set_exit(await cli.explore(trace, options)));
+    .option('--print', 'no UI: print a digest (violations, what preceded them, suspicious events, faults, recoveries); with --diff, where the traces differ')
+    .option('--query <expr>', 'no UI: print the events matching EXPR, e.g. "suspicious", "event=sink.*", "txn_id=input-sink-0-4 time=5000..", "node=tm-1 !kind=send"')
+    .option('--json', 'with --query: the matching events as raw JSON lines')
+    .option('--limit <n>', 'with --query: at most n events')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npx streamsim explore t.jsonl\n  npx streamsim explore t.jsonl --print\n  npx streamsim explore t.jsonl --query "violation"\n' +
+        '  npx streamsim explore a.jsonl --diff b.jsonl --print',
+    )
+    .action(async (trace: string, options: Parameters<Cli['explore']>[1]) => set_exit(await cli.explore(trace, options)));
 
   program
     .command('bench')

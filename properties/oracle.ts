@@ -128,6 +128,15 @@ export function evaluateOracle(
         if (lists.size > 0) operator_state.set(node.uid, lists);
         break;
       }
+      case 'timestamps_watermarks': {
+        // Timestamps from the strategy's assigner; its watermarks do not matter here (timers fire at the end).
+        const assigner = op.strategy.timestamp_assigner;
+        for (let i = 0; i < inputs.values.length; i++) {
+          const value = inputs.values[i];
+          out.main.push(value, assigner === undefined ? inputs.timestamps_ms[i]! : assigner(value, inputs.timestamps_ms[i]!));
+        }
+        break;
+      }
       case 'sink':
         if (!state_only) outputs.set(node.uid, inputs.values.slice());
         break;
@@ -143,6 +152,10 @@ export function evaluateOracle(
         const lists = result.operator_state.entries();
         if (lists.size > 0) operator_state.set(node.uid, lists);
         break;
+      }
+      default: {
+        const unknown: never = op;
+        throw new Error(`oracle: no evaluation for operator kind ${(unknown as NodeOperator).kind}`);
       }
     }
     streams.set(node.id, out);

@@ -317,5 +317,6 @@ function build_result(plan: RunPlan, options: RunScenarioOptions, evidence: RunE
     replay_command: replay_command(options.seed, options.scenario_file),
   };
   if (expected !== undefined) result.expected_violation = expected;
+  if (evidence.unfired_faults.length > 0) result.unfired_faults = [...evidence.unfired_faults];
   return result;
 }

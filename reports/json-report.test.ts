@@ -30,7 +30,7 @@ const run_result_keys: KeyTable<RunResult> = {
   trace_hash: 'required', outcome: 'required', expected_violation: 'optional', expectation_met: 'required',
   properties: 'required', violations: 'required', job: 'required', sink: 'required', checkpointing_mode: 'required',
   checkpoints: 'required', recoveries: 'required', faults: 'required', throughput: 'required', probes: 'required',
-  virtual_duration_ms: 'required', wall_ms: 'required', events: 'required', replay_command: 'required',
+  virtual_duration_ms: 'required', wall_ms: 'required', events: 'required', replay_command: 'required', unfired_faults: 'optional',
 };
 const scenario_keys: KeyTable<RunResult['scenario']> = { name: 'required', file: 'required', description: 'optional' };
 const job_keys: KeyTable<RunResult['job']> = {

@@ -63,7 +63,8 @@ function render_testcase(result: RunResult): string[] {
       ])}>${escape_xml(body)}</failure>`,
     );
   }
-  lines.push(`      <system-out>${escape_xml(`replay: ${result.replay_command}`)}</system-out>`);
+  const unfired = (result.unfired_faults ?? []).map((note) => `planned fault never fired: ${note}`);
+  lines.push(`      <system-out>${escape_xml([`replay: ${result.replay_command}`, ...unfired].join('\n'))}</system-out>`);
   lines.push('    </testcase>');
   return lines;
 }

@@ -48,6 +48,29 @@ describe('render_terminal_summary', () => {
     expect(text).toContain('evil\\u001b[2Jname');
   });
 
+  it('never claims exactly-once for a run whose output property failed, and says when output was not judged', () => {
+    const failed = { ...make_passing_fixture(), seed: 101 };
+    failed.properties = failed.properties.map((p) => (p.property === 'exactly_once_output' ? { ...p, status: 'fail' as const } : p));
+    failed.sink = { ...failed.sink, duplicates: 0, losses: 0 };
+    const unjudged = { ...make_passing_fixture(), seed: 102 };
+    unjudged.properties = unjudged.properties.map((p) => (p.property.endsWith('_output') ? { ...p, status: 'skipped' as const } : p));
+    const text = render_terminal_summary([failed, unjudged, { ...make_passing_fixture(), seed: 103 }]);
+    const row = text.split('\n').find((line) => /^two_phase_commit\s+aligned/.test(line));
+    expect(row).toMatch(/two_phase_commit\s+aligned\s+3\s+1\/2 \(50\.0%\), 1 not judged/);
+  });
+
+  it('lists planned faults that never fired', () => {
+    const run = { ...make_passing_fixture(), unfired_faults: ['crash tm-1 on checkpoint.completed #9 never fired: the engine logged checkpoint.completed 4 time(s) while faults were on'] };
+    const text = render_terminal_summary([run]);
+    expect(text).toContain('Planned faults that never fired (1;');
+    expect(text).toContain(`  ${run.scenario.name} seed ${run.seed}: crash tm-1 on checkpoint.completed #9 never fired`);
+  });
+
+  it('shows one run without swarm aggregates', () => {
+    const text = render_terminal_summary([make_passing_fixture()]);
+    expect(text).not.toMatch(/Swarm:|Delivery by sink kind/);
+  });
+
   it('says so when there are no runs', () => {
     expect(render_terminal_summary([])).toMatch(/^No runs\./);
   });

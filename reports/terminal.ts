@@ -8,6 +8,9 @@ export interface TerminalSummaryOptions extends AggregateOptions {
   color?: boolean;
 }
 
+/** Unfired planned faults listed, at most. */
+const MAX_UNFIRED_LINES = 10;
+
 const ansi = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
 type Tone = 'red' | 'green' | 'yellow' | 'bold' | 'dim';
 
@@ -139,6 +142,12 @@ export function render_terminal_summary(results: readonly RunResult[], options: 
         color,
       ),
     );
+  }
+  const unfired = results.flatMap((result) => (result.unfired_faults ?? []).map((note) => `${sanitize_terminal_text(result.scenario.name)} seed ${result.seed}: ${sanitize_terminal_text(note)}`));
+  if (unfired.length > 0) {
+    lines.push('', (color ? ansi.yellow : '') + `Planned faults that never fired (${unfired.length}; the run did not test what its fault plan meant to):` + (color ? ansi.reset : ''));
+    for (const line of unfired.slice(0, MAX_UNFIRED_LINES)) lines.push(`  ${line}`);
+    if (unfired.length > MAX_UNFIRED_LINES) lines.push(`  … and ${unfired.length - MAX_UNFIRED_LINES} more`);
   }
   // One run needs no swarm aggregates: its row says it all (the failures follow).
   if (results.length > 1) lines.push('', ...render_aggregate(aggregate, color));

@@ -17,6 +17,7 @@ import {
 } from './flink-config.js';
 import { MAX_SCENARIO_FILE_BYTES, check_document_shape, position_of, read_text_file, scan_nesting } from './input-limits.js';
 import { JOB_NAMES } from './job-names.js';
+import { scenario_conditions, why_event_cannot_fire } from './fault-triggers.js';
 import type { Scenario } from './schema/scenario.generated.js';
 // Imported (not read from a path) so the compiled package in dist/ carries the schema with it.
 import scenario_schema from './schema/scenario.schema.json' with { type: 'json' };
@@ -177,6 +178,9 @@ function describe_ajv_error(error: ErrorObject): { segments: PathSegment[]; mess
     }
     case 'enum': {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      if (segments[segments.length - 2] === 'on' && segments[segments.length - 1] === 'event') {
+        return { segments, message: why_event_cannot_fire(String(error.data), new Set()) ?? `unknown engine event ${describe_value(error.data)}` };
+      }
       return { segments, message: `expected one of ${allowed.map((v) => JSON.stringify(v)).join(' | ')}; got ${describe_value(error.data)}` };
     }
     case 'const':
@@ -298,6 +302,7 @@ function semantic_issues(scenario: Scenario): Issue[] {
   }
 
   const { horizon_ms, field } = fault_horizon_ms(scenario);
+  const conditions = scenario_conditions(scenario, flink.ok ? flink.config : undefined);
   (scenario.faults ?? []).forEach((fault, index) => {
     const at: PathSegment[] = ['faults', index];
     if ((fault.at === undefined) === (fault.on === undefined)) {
@@ -309,6 +314,8 @@ function semantic_issues(scenario: Scenario): Issue[] {
         issues.push({ segments: [...at, 'at'], message: `${at_ms} ms is beyond the run: faults happen before ${horizon_ms} ms (${field})` });
       }
     }
+    const cannot_fire = fault.on === undefined || conditions === undefined ? undefined : why_event_cannot_fire(fault.on.event, conditions);
+    if (cannot_fire !== undefined) issues.push({ segments: [...at, 'on', 'event'], message: `this fault can never fire: ${cannot_fire}` });
     switch (fault.kind) {
       case 'crash':
       case 'restart':

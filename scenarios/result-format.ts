@@ -176,4 +176,6 @@ export interface RunResult {
   events: number;
   /** One command that reproduces this run exactly. */
   replay_command: string;
+  /** Planned faults that never fired in this run (an `on.event` whose occurrence never came), each in a sentence. */
+  unfired_faults?: string[];
 }

@@ -128,6 +128,8 @@ export interface SimulationEvidence {
   sink_transactions: { txn_id: string; state: string; record_count: number }[];
   /** Where each stretch of the output came from (transaction, checkpoint, attempt) and what was thrown away. */
   output_ledger: OutputLedger;
+  /** Planned event-triggered faults that never fired, each in a sentence. */
+  unfired_faults: string[];
 }
 
 /** A run as checks see it while it happens: they subscribe to the observer's events and read the world. */
@@ -241,9 +243,10 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
     }
   }
   evidence_hooks.sample(world.now_ms);
+  const unfired_faults: string[] = [];
   for (const unfired of context.unfired) {
     const note = unfired();
-    if (note !== undefined) notes.push(note);
+    if (note !== undefined) unfired_faults.push(note);
   }
   const summary = world.summary();
   const evidence: SimulationEvidence = {
@@ -268,6 +271,7 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
     final_state_coverage: view.keyed_state_coverage(),
     sink_transactions: (view.txstore()?.all_transactions() ?? []).map((txn) => ({ txn_id: txn.txn_id, state: txn.state, record_count: txn.record_count })),
     output_ledger,
+    unfired_faults,
   };
   hooks.before_end?.(evidence);
   // Findings recorded by before_end are outside the hash: the 'end' record carries the same hash as the summary.

@@ -171,6 +171,15 @@ export class DataStream<T> extends OperatorHandle {
     return this.addOperator('Process', { kind: 'process', create_function: create_function as () => ProcessFunction<unknown, unknown> });
   }
 
+  /**
+   * Flink's assignTimestampsAndWatermarks: records get timestamps from the strategy's assigner (default: keep theirs)
+   * and this operator's bounded-out-of-orderness watermarks replace the upstream ones.
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): DataStream<T> {
+    if (!(Number.isFinite(strategy?.out_of_orderness_ms) && strategy.out_of_orderness_ms >= 0)) throw new Error('assignTimestampsAndWatermarks needs a WatermarkStrategy');
+    return this.addOperator('Timestamps/Watermarks', { kind: 'timestamps_watermarks', strategy: strategy as WatermarkStrategy<unknown> });
+  }
+
   keyBy<K>(key_selector: KeySelector<T, K>): KeyedStream<T, K> {
     if (this.partitioning !== 'default') throw new Error('keyBy after an explicit partitioning');
     return new KeyedStream<T, K>(this.env, this.node_ids, key_selector, this.side_output_tags);

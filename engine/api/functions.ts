@@ -12,6 +12,7 @@ import type {
 } from '../state/keyed-state.js';
 import type { OperatorListState, OperatorStateMode } from '../state/operator-state.js';
 import type { RichFunction } from './rich-functions.js';
+import { WATERMARK_STRATEGY_FACTORIES } from './watermark-strategy.js';
 import type { OutputTag } from './side-output.js';
 import type {
   AggregatingStateDescriptor,
@@ -143,12 +144,18 @@ export interface Source<T> {
   createReader(ctx: SourceReaderContext): SourceReader<T>;
 }
 
+/** A watermark strategy as plain data (engine/api/watermark-strategy.ts builds one the way Flink users write it). */
 export interface WatermarkStrategy<T> {
   /** Bounded out-of-orderness: watermark = max timestamp seen − bound − 1 (per split, min over splits). */
   out_of_orderness_ms: number;
   /** Extracts the event timestamp; default: the timestamp the source attached. */
   timestamp_assigner?: (value: T, source_timestamp_ms: number) => number;
+  /** withIdleness: a split (or stream) without records for longer than this (process clock) stops holding watermarks back. */
+  idle_timeout_ms?: number;
 }
+
+/** Flink's builders: WatermarkStrategy.forBoundedOutOfOrderness(ms).withTimestampAssigner(f).withIdleness(ms). */
+export const WatermarkStrategy = WATERMARK_STRATEGY_FACTORIES;
 
 // ---- sinks ---------------------------------------------------------------------------------------------------
 

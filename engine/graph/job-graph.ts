@@ -40,6 +40,7 @@ export type NodeOperator =
   | { kind: 'filter'; fn: FilterFunction<unknown> | RichFilterFunction<unknown>; key_selector?: KeySelector<unknown, unknown> }
   | { kind: 'flat_map'; fn: FlatMapFunction<unknown, unknown> | RichFlatMapFunction<unknown, unknown>; key_selector?: KeySelector<unknown, unknown> }
   | { kind: 'process'; create_function: () => ProcessFunction<unknown, unknown> }
+  | { kind: 'timestamps_watermarks'; strategy: WatermarkStrategy<unknown> }
   | {
       kind: 'keyed_process';
       key_selector: KeySelector<unknown, unknown>;

@@ -90,10 +90,8 @@ describe('input gate watermarks', () => {
     expect(gate.onWatermark(a, 10)).toBeUndefined();
     expect(gate.onWatermark(b, 5)).toBe(5);
     expect(gate.onWatermark(b, 20)).toBe(10);
-    expect(gate.onEndOfPartition(a)).toBe(false);
-    expect(gate.recomputeWatermark()).toBe(20);
-    expect(gate.onEndOfPartition(b)).toBe(true);
-    expect(gate.recomputeWatermark()).toBe(MAX_WATERMARK);
+    expect(gate.onEndOfPartition(a)).toEqual({ all_ended: false, change: { watermark: 20 } });
+    expect(gate.onEndOfPartition(b)).toEqual({ all_ended: true, change: { watermark: MAX_WATERMARK } });
   });
 
   it('blocked channels are skipped when reading (aligned checkpoints)', () => {

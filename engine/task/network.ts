@@ -6,12 +6,13 @@ import { assignKeyToParallelOperator, keyHashCode } from '../state/key-groups.js
 import type { KeySelector } from '../api/functions.js';
 import { MIN_WATERMARK, MAX_WATERMARK } from '../api/functions.js';
 import type { NodeId } from '../runtime.js';
+import { StatusWatermarkValve, type ValveChange, type WatermarkStatus } from './watermark-valve.js';
 
-/** A watermark serialized into a records buffer: it follows the first `after_records` records of the buffer. */
-export interface BufferedWatermark {
-  after_records: number;
-  timestamp_ms: number;
-}
+/**
+ * A watermark, or a watermark status change (`status`: the sender's stream became idle or active again), serialized
+ * into a records buffer: it follows the first `after_records` records of the buffer.
+ */
+export type BufferedWatermark = { after_records: number; timestamp_ms: number; status?: undefined } | { after_records: number; status: WatermarkStatus; timestamp_ms?: undefined };
 
 /**
  * One network buffer: a batch of records or a control event. Immutable once sent. Watermarks travel inside records
@@ -151,9 +152,20 @@ export class OutputChannel {
       this.partial_watermarks = [{ after_records, timestamp_ms }];
     } else {
       const last = marks[marks.length - 1]!;
-      if (last.after_records === after_records) last.timestamp_ms = timestamp_ms;
+      if (last.after_records === after_records && last.status === undefined) last.timestamp_ms = timestamp_ms;
       else marks.push({ after_records, timestamp_ms });
     }
+    if (this.flush_always) this.flush();
+  }
+
+  /** A watermark status change goes into the record stream like a watermark (in order with watermarks). */
+  addWatermarkStatus(status: WatermarkStatus): void {
+    const after_records = this.partial_records;
+    const mark: BufferedWatermark = { after_records, status };
+    if (this.partial_watermarks === undefined) {
+      if (after_records === 0) this.listener.onPartialBufferStarted();
+      this.partial_watermarks = [mark];
+    } else this.partial_watermarks.push(mark);
     if (this.flush_always) this.flush();
   }
 
@@ -310,6 +322,10 @@ export class RecordWriter {
   broadcastWatermark(timestamp_ms: number): void {
     for (const channel of this.channels) channel.addWatermark(timestamp_ms);
   }
+
+  broadcastWatermarkStatus(status: WatermarkStatus): void {
+    for (const channel of this.channels) channel.addWatermarkStatus(status);
+  }
 }
 
 export class InputChannel {
@@ -338,6 +354,14 @@ export class InputChannel {
   ) {}
 }
 
+/** What an input gate's end of partition changed. */
+export interface EndOfPartitionChange {
+  /** Every channel has ended. */
+  all_ended: boolean;
+  /** What the channel's input valve emits (its ended channel counts as active at +∞). */
+  change: ValveChange | undefined;
+}
+
 /**
  * All input channels of one task, read round-robin among unblocked channels with data. A two-input task's channels
  * belong to input 1 or 2 (Flink's two input gates); watermarks are merged per input (Flink's StatusWatermarkValve
@@ -347,8 +371,10 @@ export class InputGate {
   readonly channels: InputChannel[] = [];
   readonly by_id = new Map<string, InputChannel>();
   private next_channel = 0;
-  /** Per input (index 0: input 1): the merged watermark, channels and ended channels. */
-  private readonly input_watermark_ms = [MIN_WATERMARK, MIN_WATERMARK];
+  /** Per input (index 0: input 1): watermarks and watermark statuses of its channels combined, channels and ended channels. */
+  readonly valves = [new StatusWatermarkValve(), new StatusWatermarkValve()] as const;
+  /** Channel index → its index in its input's valve. */
+  private readonly valve_index: number[] = [];
   private readonly input_channels = [0, 0];
   private readonly input_ended = [0, 0];
   private ended_channels = 0;
@@ -359,6 +385,7 @@ export class InputGate {
   addChannel(id: string, source_node: NodeId, local: boolean, capacity_buffers: number, input: 1 | 2 = 1): InputChannel {
     const channel = new InputChannel(this.channels.length, id, source_node, local, capacity_buffers, input);
     this.channels.push(channel);
+    this.valve_index.push(this.valves[input - 1]!.addChannel());
     this.by_id.set(id, channel);
     this.input_channels[input - 1]!++;
     return channel;
@@ -415,17 +442,23 @@ export class InputGate {
   /** Records a channel watermark; returns the channel's input's new merged watermark if it advanced, else undefined. */
   onWatermark(channel: InputChannel, timestamp_ms: number): number | undefined {
     if (timestamp_ms > channel.watermark_ms) channel.watermark_ms = timestamp_ms;
-    return this.recomputeWatermark(channel.input);
+    return this.valves[channel.input - 1]!.inputWatermark(this.valve_index[channel.index]!, timestamp_ms)?.watermark;
   }
 
-  /** Marks a channel ended (it counts as +∞ for watermarks); returns true when every channel has ended. */
-  onEndOfPartition(channel: InputChannel): boolean {
+  /** A channel's stream became idle or active again; returns what its input's combined output does. */
+  onWatermarkStatus(channel: InputChannel, status: WatermarkStatus): ValveChange | undefined {
+    return this.valves[channel.input - 1]!.inputWatermarkStatus(this.valve_index[channel.index]!, status);
+  }
+
+  /** Marks a channel ended (it counts as an active channel at +∞ for watermarks). */
+  onEndOfPartition(channel: InputChannel): EndOfPartitionChange {
     if (channel.ended) this.fail('second end of partition', { channel: channel.id });
     channel.ended = true;
     channel.watermark_ms = MAX_WATERMARK;
     this.ended_channels++;
     this.input_ended[channel.input - 1]!++;
-    return this.ended_channels === this.channels.length;
+    const change = this.valves[channel.input - 1]!.channelEnded(this.valve_index[channel.index]!);
+    return { all_ended: this.ended_channels === this.channels.length, change };
   }
 
   /** True when every channel of `input` has ended (Flink's end of one input of a multi-input task). */
@@ -433,20 +466,10 @@ export class InputGate {
     return this.input_ended[input - 1] === this.input_channels[input - 1];
   }
 
-  /** The merged watermark of `input` (min over its channels) if it advanced, else undefined. */
-  recomputeWatermark(input: 1 | 2 = 1): number | undefined {
-    let min = MAX_WATERMARK;
-    for (const channel of this.channels) if (channel.input === input && channel.watermark_ms < min) min = channel.watermark_ms;
-    if (min > this.input_watermark_ms[input - 1]!) {
-      this.input_watermark_ms[input - 1] = min;
-      return min;
-    }
-    return undefined;
-  }
-
   /** The task's input watermark: the minimum over its inputs. */
   get watermark_ms(): number {
-    return this.input_count === 1 ? this.input_watermark_ms[0]! : Math.min(this.input_watermark_ms[0]!, this.input_watermark_ms[1]!);
+    const first = this.valves[0].output_watermark_ms;
+    return this.input_count === 1 ? first : Math.min(first, this.valves[1].output_watermark_ms);
   }
 
   get all_ended(): boolean {

@@ -7,6 +7,7 @@ import type { OperatorListState, OperatorStateMode } from '../state/operator-sta
 import { createRuntimeContext, type SubtaskInfo } from './runtime-context.js';
 import type { UserFunction } from './operators/user-function.js';
 import type { TaskSeams } from './task.js';
+import type { WatermarkStatus } from './watermark-valve.js';
 import type { KeyedStateBackend, KeyGroupRange } from '../state/backend.js';
 import { decodeKey, encodeKey } from '../state/key-codec.js';
 import { assignToKeyGroup, keyHashCode } from '../state/key-groups.js';
@@ -18,6 +19,8 @@ export interface Output {
   /** A record for the side output `tag_id`; dropped when nothing reads that side output (as in Flink). */
   collectSide(tag_id: string, value: unknown, timestamp_ms: number): void;
   emitWatermark(watermark_ms: number): void;
+  /** The stream became idle (an idle source: no watermarks hold consumers back) or active again. */
+  emitWatermarkStatus(status: WatermarkStatus): void;
 }
 
 /** What the task gives its operators. */
@@ -49,6 +52,7 @@ export interface StreamOperator {
   open(): void;
   processElement(value: unknown, timestamp_ms: number): void;
   processWatermark(watermark_ms: number): void;
+  processWatermarkStatus(status: WatermarkStatus): void;
   onProcessingTime(now_ms: number): void;
   /** End of input: every element and the final watermark have been processed. */
   finish(): void;
@@ -91,6 +95,10 @@ export abstract class BaseOperator implements StreamOperator {
   processWatermark(watermark_ms: number): void {
     this.current_watermark_ms = watermark_ms;
     this.output.emitWatermark(watermark_ms);
+  }
+  /** Flink's AbstractStreamOperator forwards watermark statuses as they come. */
+  processWatermarkStatus(status: WatermarkStatus): void {
+    this.output.emitWatermarkStatus(status);
   }
   onProcessingTime(_now_ms: number): void {}
   finish(): void {}

@@ -16,6 +16,7 @@ import { WindowOperator } from './operators/window/window-operator.js';
 import { BaseOperator, KeyedOperator, TimestampedCollector, type OperatorEnvironment, type StreamOperator } from './operator-base.js';
 import { instancePerSubtask, UserFunction } from './operators/user-function.js';
 import { ProcessOperator } from './operators/process-operator.js';
+import { TimestampsAndWatermarksOperator } from './operators/timestamps-watermarks-operator.js';
 
 export { BaseOperator, KeyedOperator, TimestampedCollector } from './operator-base.js';
 export type { OperatorEnvironment, Output, StreamOperator } from './operator-base.js';
@@ -193,6 +194,8 @@ export function createOperator(
       return operator.key_selector !== undefined ? new KeyedUdfOperator(node, env, operator) : createUdfOperator(node, env, operator);
     case 'process':
       return new ProcessOperator(node, env, operator);
+    case 'timestamps_watermarks':
+      return new TimestampsAndWatermarksOperator(node, env, operator);
     case 'keyed_process':
       return new KeyedProcessOperator(node, env, operator);
     case 'keyed_reduce':

@@ -1,14 +1,7 @@
 // One running subtask: its operator chain, the source driver (for source vertices), the input gate and record
 // writers. It runs mailbox-style in bounded steps (step(budget)) scheduled by its TaskManager; it never blocks.
 // Partial output buffers leave when full, ahead of events, or on the task's buffer-timeout timer (one per task).
-import {
-  MAX_WATERMARK,
-  MIN_WATERMARK,
-  type SinkWriter,
-  type SourceOutput,
-  type SourceReader,
-  type WatermarkStrategy,
-} from '../api/functions.js';
+import { MAX_WATERMARK, MIN_WATERMARK, type SinkWriter, type SourceReader } from '../api/functions.js';
 import {
   channelId,
   sourceSubtasks,
@@ -21,6 +14,8 @@ import type { GraphNode, JobGraph } from '../graph/job-graph.js';
 import type { NodeId } from '../runtime.js';
 import type { KeyedStateBackend, KeyGroupRange } from '../state/backend.js';
 import type { DeclineReason } from '../checkpoint/failure-manager.js';
+import { SourceDriver } from './source-driver.js';
+import type { ValveChange, WatermarkStatus } from './watermark-valve.js';
 
 /** One operator's part of a task snapshot (shape of the checkpoint coordinator's OperatorSubtaskAck). */
 export interface OperatorSnapshot {
@@ -166,6 +161,9 @@ class ChainingOutput implements Output {
   emitWatermark(watermark_ms: number): void {
     this.next.processWatermark(watermark_ms);
   }
+  emitWatermarkStatus(status: WatermarkStatus): void {
+    this.next.processWatermarkStatus(status);
+  }
 }
 
 /**
@@ -206,52 +204,16 @@ class WriterOutput implements Output {
     for (let i = 0; i < writers.length; i++) writers[i]!.emit(value, timestamp_ms);
   }
   emitWatermark(watermark_ms: number): void {
-    if (watermark_ms <= this.last_watermark_ms) return;
+    // An idle stream announces no watermarks (Flink's RecordWriterOutput drops them while idle).
+    if (watermark_ms <= this.last_watermark_ms || this.announced_status === 'idle') return;
     this.last_watermark_ms = watermark_ms;
     for (const writer of this.writers) writer.broadcastWatermark(watermark_ms);
   }
-}
-
-/** Source side: timestamps, per-split watermarks (min over active splits), and the record count of a poll. */
-class SourceDriver implements SourceOutput<unknown> {
-  private readonly split_max_timestamp = new Map<string, number>();
-  watermark_ms = MIN_WATERMARK;
-  emitted = 0;
-
-  constructor(
-    readonly reader: SourceReader<unknown>,
-    private readonly strategy: WatermarkStrategy<unknown> | undefined,
-    private readonly head: Output,
-  ) {}
-
-  collect(value: unknown, source_timestamp_ms: number, split: string): void {
-    const strategy = this.strategy;
-    let timestamp_ms = source_timestamp_ms;
-    if (strategy !== undefined) {
-      if (strategy.timestamp_assigner !== undefined) timestamp_ms = strategy.timestamp_assigner(value, source_timestamp_ms);
-      const max = this.split_max_timestamp.get(split);
-      if (max === undefined || timestamp_ms > max) this.split_max_timestamp.set(split, timestamp_ms);
-    }
-    this.emitted++;
-    this.head.collect(value, timestamp_ms);
-  }
-
-  /** Bounded out-of-orderness per split; a split without records holds the watermark at its minimum. */
-  advanceWatermark(): void {
-    const strategy = this.strategy;
-    if (strategy === undefined) return;
-    const splits = this.reader.activeSplits();
-    if (splits.length === 0) return;
-    let min = MAX_WATERMARK;
-    for (const split of splits) {
-      const max = this.split_max_timestamp.get(split);
-      const candidate = max === undefined ? MIN_WATERMARK : max - strategy.out_of_orderness_ms - 1;
-      if (candidate < min) min = candidate;
-    }
-    if (min > this.watermark_ms) {
-      this.watermark_ms = min;
-      this.head.emitWatermark(min);
-    }
+  private announced_status: WatermarkStatus = 'active';
+  emitWatermarkStatus(status: WatermarkStatus): void {
+    if (status === this.announced_status) return;
+    this.announced_status = status;
+    for (const writer of this.writers) writer.broadcastWatermarkStatus(status);
   }
 }
 
@@ -392,7 +354,7 @@ export class Task implements OutputAvailabilityListener {
         getOperatorListState: (name, mode) => this.getOperatorListState(source_node.uid, name, mode),
         log: (event, fields) => host.log(event, { task: this.key, ...fields }),
       });
-      this.source = new SourceDriver(reader, source_node.operator.watermarks, head);
+      this.source = new SourceDriver(reader, source_node.operator.watermarks, head, () => host.now_ms());
     }
   }
 
@@ -402,6 +364,7 @@ export class Task implements OutputAvailabilityListener {
       collect: () => this.host.fail('records emitted by an operator without outputs', { task: this.key }),
       collectSide: () => {},
       emitWatermark: () => {},
+      emitWatermarkStatus: () => {},
     };
   }
 
@@ -614,6 +577,16 @@ export class Task implements OutputAvailabilityListener {
       for (const operator of this.operators) operator.onProcessingTime(now);
     }
     const more = this.source !== undefined ? this.stepSource(budget_records) : this.stepInput(budget_records);
+    // Source idleness (withIdleness) is checked on the process clock, also while no record arrives or the source is
+    // backpressured (every record emitted so far is already in the output, so a watermark may follow at any time).
+    if (this.source !== undefined && this.status === 'running') {
+      let check_ms = this.source.nextIdlenessCheckMs();
+      if (check_ms !== undefined && check_ms <= this.host.now_ms()) {
+        this.source.advanceWatermark();
+        check_ms = this.source.nextIdlenessCheckMs();
+      }
+      if (check_ms !== undefined) this.host.wakeAfter(this, Math.max(1, check_ms - this.host.now_ms()));
+    }
     for (const operator of this.operators) operator.flush();
     this.returnCredits();
     return more && this.status === 'running';
@@ -705,9 +678,8 @@ export class Task implements OutputAvailabilityListener {
         }
         case 'end_of_partition': {
           gate.consumeHead(channel);
-          const all_ended = gate.onEndOfPartition(channel);
-          const advanced = gate.recomputeWatermark(channel.input);
-          if (advanced !== undefined) this.processInputWatermark(channel.input, advanced);
+          const { all_ended, change } = gate.onEndOfPartition(channel);
+          if (change !== undefined) this.applyValveChange(channel.input, change);
           // Flink's endInput(inputId): one input of a two-input operator is exhausted (the other may go on).
           if (this.two_input_head !== undefined && gate.inputEnded(channel.input)) this.two_input_head.endInput(channel.input);
           this.maybeCompleteAlignment();
@@ -727,6 +699,11 @@ export class Task implements OutputAvailabilityListener {
     for (const mark of watermarks) {
       if (mark.after_records > position) return;
       if (mark.after_records < position) continue;
+      if (mark.status !== undefined) {
+        const change = this.gate.onWatermarkStatus(channel, mark.status);
+        if (change !== undefined) this.applyValveChange(channel.input, change);
+        continue;
+      }
       const advanced = this.gate.onWatermark(channel, mark.timestamp_ms);
       if (advanced !== undefined) this.processInputWatermark(channel.input, advanced);
     }
@@ -739,27 +716,29 @@ export class Task implements OutputAvailabilityListener {
   }
 
   /**
+   * What an input's valve emits: an 'active' status before the watermark, an 'idle' one after it. A two-input head
+   * gets only the watermarks (statuses of its inputs are not combined: an idle input holds it back, as before idleness).
+   */
+  private applyValveChange(input: 1 | 2, change: ValveChange): void {
+    const head = this.operators[0]!;
+    const statuses = this.two_input_head === undefined;
+    if (statuses && change.status === 'active') head.processWatermarkStatus('active');
+    if (change.watermark !== undefined) this.processInputWatermark(input, change.watermark);
+    if (statuses && change.status === 'idle') head.processWatermarkStatus('idle');
+  }
+
+  /**
    * Stop-with-savepoint --drain: a source task emits MAX_WATERMARK right before the savepoint barrier, so windows
    * and event-time timers fire into the savepoint and the sinks. The job is not resumed afterwards.
    */
   drainWatermark(): void {
     if (this.source === undefined || this.status !== 'running' || this.source.watermark_ms >= MAX_WATERMARK) return;
-    this.source.watermark_ms = MAX_WATERMARK;
-    const head = this.operators[0];
-    if (head !== undefined) head.processWatermark(MAX_WATERMARK);
-    else this.writer_output.emitWatermark(MAX_WATERMARK);
+    this.source.emitFinalWatermark();
   }
 
   /** End of all input: final watermark (sources), finish operators in chain order, end-of-partition downstream. */
   private finishInput(): void {
-    if (this.source !== undefined) {
-      if (this.source.watermark_ms < MAX_WATERMARK) {
-        this.source.watermark_ms = MAX_WATERMARK;
-        const head = this.operators[0];
-        if (head !== undefined) head.processWatermark(MAX_WATERMARK);
-        else this.writer_output.emitWatermark(MAX_WATERMARK);
-      }
-    }
+    if (this.source !== undefined && this.source.watermark_ms < MAX_WATERMARK) this.source.emitFinalWatermark();
     for (const operator of this.operators) operator.finish();
     for (const writer of this.writers) writer.broadcastEvent({ kind: 'end_of_partition' });
     this.status = 'finished';

@@ -63,6 +63,7 @@ function harness(build: (env: StreamExecutionEnvironment, a: ReturnType<StreamEx
     collect: (value, ts) => h.records.push([value, ts]),
     collectSide: (tag, value, ts) => h.side.push([tag, value, ts]),
     emitWatermark: (wm) => h.watermarks.push(wm),
+    emitWatermarkStatus: () => {},
   };
   h.backend = backend;
   operator.open();

@@ -27,7 +27,7 @@ afterEach(() => {
   for (const index of opened.splice(0)) index.close();
 });
 
-function open_app(options: { diff?: boolean; height?: number } = {}) {
+function open_app(options: { diff?: boolean; height?: number; width?: number; at_violation?: boolean } = {}) {
   const index = TraceIndex.open(trace_path);
   opened.push(index);
   let other: TraceIndex | undefined;
@@ -36,7 +36,12 @@ function open_app(options: { diff?: boolean; height?: number } = {}) {
     opened.push(other);
   }
   const model = new ExplorerModel(index, other);
-  const ui = render(<ExplorerApp model={model} height={options.height ?? 40} width={150} />);
+  // The synthetic trace records violations, so it opens at the first one; most specifications start at line 0.
+  if (other === undefined && options.at_violation !== true) {
+    model.to_start();
+    model.status = '';
+  }
+  const ui = render(<ExplorerApp model={model} height={options.height ?? 40} width={options.width ?? 150} />);
   unmounts.push(ui.unmount);
   const frame = (): string => ui.lastFrame() ?? '';
   /** Writes each key, then waits (a tick at a time, up to a bound) until ink has rendered a new frame. */
@@ -62,6 +67,22 @@ function open_app(options: { diff?: boolean; height?: number } = {}) {
 const raw_line = (index: TraceIndex, seq: number): string => index.raw(seq);
 
 describe('first screen', () => {
+  it('opens at the first violation of a trace that records one', () => {
+    const { frame, selected_seq } = open_app({ at_violation: true });
+    expect(selected_seq()).toBe(summary.violation_seqs[0]);
+    expect(frame()).toContain('opened at the first violation');
+    expect(frame()).toContain('"kind": "violation"');
+  });
+
+  it('lays itself out at 80x24, and below that says what it needs', () => {
+    const fits = open_app({ width: 79, height: 24 });
+    expect(fits.frame()).toContain('timeline');
+    expect(fits.frame().split('\n').length).toBeLessThanOrEqual(24);
+    const small = open_app({ width: 70, height: 20 });
+    expect(small.frame().replace(/\n\s*/g, '')).toContain('needs a terminal of at least 80×24; this one is 71×20');
+    expect(small.frame()).toContain('--print');
+  });
+
   it('shows the trace, one timeline lane per process with its faults and checkpoints, the list and the detail', () => {
     const { frame, selected_seq } = open_app();
     const screen = frame();
@@ -211,19 +232,20 @@ describe('filters and follow', () => {
   it('p opens a picker of processes and kinds with their event counts; Enter applies the chosen one', async () => {
     const { press, frame, model } = open_app();
     await press('p');
-    expect(frame()).toContain('filter picker');
+    expect(frame()).toContain('filters: Space shows/hides');
     const choices = model.filter_choices();
     const tm1 = choices.findIndex((choice) => choice.filter === 'process' && choice.label === 'tm-1');
     const tm1_events = choices[tm1]?.events ?? 0;
     expect(tm1_events).toBeGreaterThan(0);
-    expect(frame()).toMatch(new RegExp(`process\\s+tm-1\\s+${tm1_events} events`));
+    expect(frame()).toMatch(new RegExp(`\\[x\\] process\\s+tm-1\\s+${tm1_events} events`));
     for (let step = 0; step < tm1; step++) await press(KEY.down);
     await press(KEY.enter);
     expect(frame()).toContain('filter: process=tm-1');
     expect(model.view_length).toBe(tm1_events);
-    // The picker opens on the active filter and Esc leaves it unchanged.
+    // The picker opens on the active filter, shows what is hidden, and Esc leaves it unchanged.
     await press('p');
-    expect(frame()).toMatch(/>\*\s+process\s+tm-1/);
+    expect(frame()).toMatch(/>\[x\] process\s+tm-1/);
+    expect(frame()).toMatch(/\[ \] process\s+tm-2/);
     await press(KEY.escape);
     expect(frame()).toContain('filter: process=tm-1');
     // A kind from the same picker narrows further; the counts add up to the whole trace.
@@ -246,6 +268,9 @@ describe('filters and follow', () => {
     await press('c');
     const checkpoint_id = model.index.line(selected_seq())['checkpoint_id'];
     await press('F');
+    expect(frame()).toContain('follow which field of the selected event?');
+    expect(frame()).toContain(`> checkpoint_id=${String(checkpoint_id)}`);
+    await press(KEY.enter);
     expect(frame()).toContain(`follow checkpoint_id=${String(checkpoint_id)}`);
     expect(model.view_length).toBeGreaterThan(3); // triggered, barriers, completed or aborted, commit
     for (let position = 0; position < model.view_length; position++) {
@@ -256,15 +281,45 @@ describe('filters and follow', () => {
     expect(model.view_length).toBe(summary.line_count);
   });
 
-  it('says so when the selected event has nothing to follow', async () => {
-    const { press, frame } = open_app();
+  it('follows another field when one is chosen', async () => {
+    const { press, frame, model } = open_app();
+    await press('c', 'F');
+    const choices = model.follow_choices();
+    const event = choices.findIndex((choice) => choice.field === 'event');
+    for (let step = 0; step < event; step++) await press(KEY.down);
+    await press(KEY.enter);
+    expect(frame()).toMatch(/follow event="checkpoint\./);
     await press('F');
-    expect(frame()).toContain('nothing to follow');
+    expect(frame()).toContain('follow off');
+  });
+
+  it('p: Space hides one kind and keeps the others, so send and deliver can both be hidden', async () => {
+    const { press, frame, model } = open_app();
+    const choices = model.filter_choices();
+    const send = choices.findIndex((choice) => choice.filter === 'kind' && choice.label === 'send');
+    const deliver = choices.findIndex((choice) => choice.filter === 'kind' && choice.label === 'deliver');
+    await press('p');
+    for (let step = 0; step < deliver; step++) await press(KEY.down);
+    await press(' ');
+    for (let step = deliver; step < send; step++) await press(KEY.down);
+    await press(' ');
+    expect(frame()).toMatch(/\[ \] kind\s+send/);
+    await press(KEY.escape);
+    expect(frame()).toContain('filter: hidden deliver,send');
+  });
+
+  it('m hides message traffic and shows it again', async () => {
+    const { press, frame, model } = open_app();
+    await press('m');
+    expect(frame()).toContain('message traffic (send, deliver, drop, timer) hidden');
+    expect(model.view_length).toBeLessThan(summary.line_count);
+    await press('m');
+    expect(model.view_length).toBe(summary.line_count);
   });
 });
 
 describe('diff', () => {
-  it('opens at the first divergence with both records side by side; d returns there', async () => {
+  it('opens at the first divergence with both records side by side; d goes to the next one, D back', async () => {
     const { press, frame, selected_seq } = open_app({ diff: true });
     expect(frame()).toContain('first divergence at seq 2345');
     expect(selected_seq()).toBe(2_345);
@@ -274,6 +329,13 @@ describe('diff', () => {
     expect(selected_seq()).toBe(0);
     await press('d');
     expect(selected_seq()).toBe(2_345);
+    await press('d');
+    expect(frame()).toMatch(/no later divergence/);
+    await press('g', 'd', 'w');
+    expect(frame()).toContain('side by side: divergence 1 at A line 2346, B line 2346');
+    expect(frame()).toMatch(/^~ .* 2345 .*│ .* 2345 /m);
+    await press('w');
+    expect(frame()).toContain('timeline');
   });
 
   it('d without --diff explains itself', async () => {
@@ -287,7 +349,7 @@ describe('help', () => {
   it('? shows every key; any key closes it', async () => {
     const { press, frame } = open_app();
     await press('?');
-    for (const text of ['streamsim explore: keys', 'next / previous fault', 'Enter = next match', 'follow the selected event', 'q  quit']) {
+    for (const text of ['streamsim explore: keys', 'next / previous fault', 'Enter = next match', 'follow a field of the selected event', 'next / previous suspicious', 'q  quit']) {
       expect(frame()).toContain(text);
     }
     await press('j');

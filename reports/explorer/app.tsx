@@ -1,9 +1,14 @@
 // The explorer's ink UI: header, timeline lanes, a windowed event list, the detail pane (side by side in diff
 // mode), prompts for time and search, and the help overlay. All state lives in ExplorerModel.
+/** @jsxRuntime automatic (whatever tsconfig the caller's directory has: `npx streamsim` runs from anywhere) */
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { useReducer, useRef } from 'react';
-import type { ExplorerModel, FilterChoice } from './explorer-model.js';
+import { describe_follow, type ExplorerModel, type FilterChoice } from './explorer-model.js';
 import { GLYPH_CHARS, type TraceIndex } from './trace-index.js';
+import { event_row_text, fit, format_time_ms } from './rows.js';
+
+export { event_row_text, fit, format_time_ms } from './rows.js';
+import type { FollowTarget } from './trace-search.js';
 
 export interface ExplorerAppProps {
   model: ExplorerModel;
@@ -13,12 +18,15 @@ export interface ExplorerAppProps {
   other_path?: string;
 }
 
-type Mode = 'normal' | 'time' | 'search' | 'help' | 'pick';
+type Mode = 'normal' | 'time' | 'search' | 'help' | 'pick' | 'follow' | 'sidebyside';
 
 /** Bounds of the layout. */
 const max_timeline_lanes = 10;
 const lane_label_width = 9;
 const max_prompt_chars = 200;
+/** The smallest terminal the explorer lays itself out for; below it, it says so (and --print/--query still work). */
+export const MIN_COLUMNS = 80;
+export const MIN_ROWS = 24;
 
 export const HELP_LINES = [
   'streamsim explore: keys',
@@ -30,22 +38,27 @@ export const HELP_LINES = [
   '  n  N               next / previous fault (fault, crash, pause, partition, link break)',
   '  c  C               next / previous checkpoint event (checkpoint.*)',
   '  r  R               next / previous recovery event (recovery.*)',
-  '  v  V               next / previous violation',
+  '  v  V               next / previous violation (the explorer opens at the first one)',
+  '  s  S               next / previous suspicious event (data loss, expired transaction, failed',
+  '                     commit, aborted checkpoint, refused restore, lost TaskManager)',
   '  /                  search: type text, Enter = next match, up = previous match, Esc = done',
   '                     (case-sensitive, over the event JSON; / then Enter repeats the last search)',
   '  p                  filter picker: every process and event kind with its event count;',
-  '                     up/down choose, Enter applies, Esc closes',
+  '                     Space shows/hides one (filters combine), Enter shows only that one, Esc closes',
+  '  m                  hide / show message traffic (send, deliver, drop, timer)',
   '  f                  filter by process: cycles all, jm, tm-0, ...',
   '  K                  filter by event kind: cycles through the kinds present',
-  '  F                  follow the selected event: only events with the same checkpoint_id,',
-  '                     transaction, message id or key (F again to stop)',
+  '  F                  follow a field of the selected event (checkpoint_id, txn_id, key, task, ...):',
+  '                     choose it, Enter; only events with the same value are shown (F again stops)',
   '  x                  clear all filters',
-  '  d                  (with --diff) jump to the first divergence',
+  '  d  D               (with --diff) next / previous place where the traces differ',
+  '  w                  (with --diff) side by side: both traces aligned around the divergence',
   '  +  -               zoom the timeline in / out',
   '  ?                  this help (any key closes it)      q  quit',
   '',
   'timeline glyphs: ! fault  X crash  P pause  S restart  c checkpoint triggered  C completed',
-  '                 A aborted  R recovery  V violation  . other activity',
+  '                 A aborted  R recovery  E transaction expired  L data loss  ? other suspicious',
+  '                 V violation  . other activity',
 ];
 
 /** A key event with no special key held, for replaying characters of a chunk one by one. */
@@ -72,31 +85,6 @@ const plain_key: Key = {
   numLock: false,
 };
 
-export function fit(text: string, width: number): string {
-  if (width <= 0) return '';
-  const flat = text.replace(/[\r\n\t]/g, ' ');
-  return flat.length > width ? flat.slice(0, Math.max(0, width - 1)) + '…' : flat.padEnd(width);
-}
-
-/** Virtual times print with at most 3 decimals (float sums such as 0.6970000000000001 would break columns). */
-export function format_time_ms(time_ms: number): string {
-  return Number.isInteger(time_ms) ? String(time_ms) : String(Number(time_ms.toFixed(3)));
-}
-
-/** One event list row: glyph, seq, time, process, kind and a compact summary of the other fields. */
-export function event_row_text(index: TraceIndex, line: number): string {
-  const record = index.line(line);
-  const glyph = GLYPH_CHARS[index.glyphs[line] ?? 0] ?? ' ';
-  const label = index.kind_labels[index.kind_codes[line] ?? 0] ?? record.kind;
-  const node = index.node_names[index.node_codes[line] ?? 0] ?? '';
-  const rest: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(record)) {
-    if (field !== 'seq' && field !== 'time_ms' && field !== 'kind' && field !== 'node' && field !== 'event') rest[field] = value;
-  }
-  const summary = JSON.stringify(rest);
-  return `${glyph} ${String(record.seq).padStart(7)} ${format_time_ms(record.time_ms).padStart(9)} ${fit(node, 9)} ${fit(label, 24)} ${summary === '{}' ? '' : summary}`;
-}
-
 function detail_lines(index: TraceIndex, line: number): string[] {
   if (line < 0 || line >= index.line_count) return ['(no event)'];
   return JSON.stringify(index.line(line), null, 2).split('\n');
@@ -118,9 +106,9 @@ export function wrap_lines(lines: readonly string[], width: number, max_lines: n
   return wrapped.slice(0, max_lines);
 }
 
-function Timeline({ model, width }: { model: ExplorerModel; width: number }): React.JSX.Element {
+function Timeline({ model, width, lanes }: { model: ExplorerModel; width: number; lanes: number }): React.JSX.Element {
   const bucket_count = Math.max(8, width - lane_label_width - 2);
-  const timeline = model.timeline(bucket_count, max_timeline_lanes);
+  const timeline = model.timeline(bucket_count, lanes);
   const end_ms = timeline.start_ms + timeline.bucket_ms * bucket_count;
   const axis = Array.from({ length: bucket_count }, (_, b) => (b === timeline.cursor_bucket ? '^' : ' ')).join('');
   return (
@@ -171,19 +159,58 @@ function Detail({ model, width, height, other_path }: { model: ExplorerModel; wi
   );
 }
 
+/** Both traces aligned row by row around the current divergence: equal rows plain, differing rows marked. */
+function SideBySide({ model, width, height }: { model: ExplorerModel; width: number; height: number }): React.JSX.Element {
+  const divergence = model.divergence;
+  // A row is a 2-column marker, A's half, ' │ ' and B's half.
+  const half = Math.max(20, Math.floor((width - 5) / 2));
+  const rows = model.aligned_rows(Math.max(1, height - 3));
+  const point = model.current_divergence;
+  const row_text = (index: TraceIndex, line: number | undefined): string => (line === undefined ? '' : event_row_text(index, line, 16));
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text bold>
+        {fit(
+          point === undefined
+            ? 'side by side: the traces are identical (w or Esc returns)'
+            : `side by side: divergence ${(divergence?.current ?? 0) + 1} at A line ${point.a + 1}, B line ${point.b + 1}   d/D next/previous, w or Esc returns`,
+          width,
+        )}
+      </Text>
+      <Text dimColor>{fit(`  A ${model.index.path}`, half + 2) + ' │ ' + fit(`B ${divergence?.other.path ?? ''}`, half)}</Text>
+      {rows.map((row, i) => {
+        const marker = row.same ? ' ' : row.a === undefined ? '+' : row.b === undefined ? '-' : '~';
+        return (
+          <Text key={i} color={row.same ? undefined : 'red'}>
+            {`${marker} ` + fit(row_text(model.index, row.a), half) + ' │ ' + fit(divergence === undefined ? '' : row_text(divergence.other, row.b), half)}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}
+
 export function ExplorerApp({ model, height, width, other_path }: ExplorerAppProps): React.JSX.Element {
   const { exit } = useApp();
   const [, redraw] = useReducer((count: number) => count + 1, 0);
   // Prompt state lives in a ref and changes synchronously, so keys that arrive before the next render (fast
   // typing, a paste) all see the latest text.
-  const prompt_state = useRef<{ mode: Mode; input: string; choices: FilterChoice[]; picked: number }>({ mode: 'normal', input: '', choices: [], picked: 0 });
+  const prompt_state = useRef<{ mode: Mode; input: string; choices: FilterChoice[]; picked: number; follow_choices: FollowTarget[] }>({
+    mode: 'normal',
+    input: '',
+    choices: [],
+    picked: 0,
+    follow_choices: [],
+  });
   const set_mode = (mode: Mode): void => {
     prompt_state.current.mode = mode;
   };
   const set_input = (input: string): void => {
     prompt_state.current.input = input;
   };
-  const timeline_rows = Math.min(max_timeline_lanes, model.index.node_names.length) + 2;
+  // Lanes give way to the event list on short terminals (at least 8 list rows).
+  const lane_rows = Math.max(2, Math.min(max_timeline_lanes, model.index.node_names.length, height - 14));
+  const timeline_rows = lane_rows + 2;
   // Rows: title and status (2), timeline, body, prompt (1); one spare row so ink never scrolls the terminal.
   const body_rows = Math.max(3, height - 4 - timeline_rows);
   const page_rows = Math.max(1, body_rows - 1);
@@ -217,11 +244,35 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
       else if (key.downArrow || text === 'j') state.picked = Math.min(last, state.picked + 1);
       else if (key.pageUp) state.picked = Math.max(0, state.picked - page_rows);
       else if (key.pageDown) state.picked = Math.min(last, state.picked + page_rows);
-      else if (key.return) {
+      else if (text === ' ') {
+        const choice = state.choices[state.picked];
+        if (choice !== undefined) model.toggle_choice(choice);
+      } else if (key.return) {
         const choice = state.choices[state.picked];
         if (choice !== undefined) model.apply_filter_choice(choice);
         set_mode('normal');
       }
+      return;
+    }
+    if (mode === 'follow') {
+      const state = prompt_state.current;
+      const last = state.follow_choices.length - 1;
+      if (key.escape || text === 'q' || text === 'F') {
+        set_mode('normal');
+        model.status = '';
+      } else if (key.upArrow || text === 'k') state.picked = Math.max(0, state.picked - 1);
+      else if (key.downArrow || text === 'j') state.picked = Math.min(last, state.picked + 1);
+      else if (key.return) {
+        const target = state.follow_choices[state.picked];
+        if (target !== undefined) model.follow_field(target);
+        set_mode('normal');
+      }
+      return;
+    }
+    if (mode === 'sidebyside') {
+      if (key.escape || text === 'w' || text === 'q') set_mode('normal');
+      else if (text === 'd') model.jump_divergence(1);
+      else if (text === 'D') model.jump_divergence(-1);
       return;
     }
     if (mode === 'time' || mode === 'search') {
@@ -270,9 +321,23 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
     else if (text === 'R') model.jump('recovery', -1);
     else if (text === 'v') model.jump('violation', 1);
     else if (text === 'V') model.jump('violation', -1);
+    else if (text === 's') model.jump('suspicious', 1);
+    else if (text === 'S') model.jump('suspicious', -1);
     else if (text === 'f') model.cycle_node_filter();
     else if (text === 'K') model.cycle_kind_filter();
-    else if (text === 'F') model.toggle_follow();
+    else if (text === 'm') model.toggle_message_traffic();
+    else if (text === 'F') {
+      if (model.follow !== undefined) model.stop_follow();
+      else {
+        const choices = model.follow_choices();
+        if (choices.length === 0) model.status = 'nothing to follow: the selected event has no field with an id or a name';
+        else {
+          prompt_state.current.follow_choices = choices;
+          prompt_state.current.picked = 0;
+          set_mode('follow');
+        }
+      }
+    }
     else if (text === 'p') {
       const choices = model.filter_choices();
       const active = choices.findIndex((choice) => choice.code >= 0 && choice.code === (choice.filter === 'process' ? model.node_filter : model.kind_filter));
@@ -281,7 +346,12 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
       set_mode('pick');
     }
     else if (text === 'x') model.clear_filters();
-    else if (text === 'd') model.jump_to_divergence();
+    else if (text === 'd') model.jump_divergence(1);
+    else if (text === 'D') model.jump_divergence(-1);
+    else if (text === 'w') {
+      if (model.divergence === undefined) model.status = 'no diff: start with --diff OTHER';
+      else set_mode('sidebyside');
+    }
     else if (text === '+' || text === '=') model.zoom_in();
     else if (text === '-') model.zoom_out();
     else if (text === 't') {
@@ -293,6 +363,42 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
     } else if (text === '?') set_mode('help');
   };
   const { mode, input } = prompt_state.current;
+
+  // `width` leaves the terminal's last column spare (run_explorer passes columns - 1).
+  if (width < MIN_COLUMNS - 1 || height < MIN_ROWS) {
+    return (
+      <Box flexDirection="column" width={width}>
+        {wrap_lines(
+          [
+            `streamsim explore needs a terminal of at least ${MIN_COLUMNS}×${MIN_ROWS}; this one is ${width + 1}×${height}.`,
+            'Make it larger, or use the text modes: streamsim explore TRACE --print (a summary) or --query EXPR.',
+            'q quits.',
+          ],
+          width,
+          height,
+        ).map((text, i) => (
+          <Text key={i}>{text}</Text>
+        ))}
+      </Box>
+    );
+  }
+
+  if (mode === 'sidebyside') return <SideBySide model={model} width={width} height={height} />;
+
+  if (mode === 'follow') {
+    const { follow_choices, picked } = prompt_state.current;
+    const box_width = Math.min(width, 80);
+    return (
+      <Box flexDirection="column" borderStyle="round" width={box_width}>
+        <Text bold>{fit('follow which field of the selected event? up/down choose, Enter follows, Esc cancels', box_width - 2)}</Text>
+        {follow_choices.slice(0, Math.max(1, height - 4)).map((target, position) => (
+          <Text key={position} inverse={position === picked}>
+            {fit(`${position === picked ? '>' : ' '} ${describe_follow(target)}`, box_width - 2)}
+          </Text>
+        ))}
+      </Box>
+    );
+  }
 
   if (mode === 'help') {
     return (
@@ -311,11 +417,11 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
     const box_width = Math.min(width, 70);
     return (
       <Box flexDirection="column" borderStyle="round" width={box_width}>
-        <Text bold>{fit('filter picker: up/down choose, Enter applies, Esc closes   (* = active)', box_width - 2)}</Text>
+        <Text bold>{fit('filters: Space shows/hides, Enter shows only this one, Esc closes', box_width - 2)}</Text>
         {choices.slice(first, first + rows_shown).map((choice, offset) => {
           const position = first + offset;
-          const active = choice.code === (choice.filter === 'process' ? model.node_filter : model.kind_filter);
-          const text = `${position === picked ? '>' : ' '}${active ? '*' : ' '} ${choice.filter.padEnd(8)} ${choice.label.padEnd(28)} ${String(choice.events).padStart(9)} events`;
+          const shown = model.choice_shown(choice);
+          const text = `${position === picked ? '>' : ' '}[${shown ? 'x' : ' '}] ${choice.filter.padEnd(8)} ${choice.label.padEnd(28)} ${String(choice.events).padStart(9)} events`;
           return (
             <Text key={position} inverse={position === picked}>
               {fit(text, box_width - 2)}
@@ -327,7 +433,9 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
   }
 
   const index = model.index;
-  const list_width = Math.max(30, Math.floor(width * (model.divergence === undefined ? 0.55 : 0.42)));
+  const list_width = Math.max(30, Math.floor(width * (model.divergence === undefined ? (width < 120 ? 0.6 : 0.55) : 0.42)));
+  // seq, time and process take 30 columns: the kind gets what is left of a narrow list, up to 24.
+  const kind_width = Math.max(12, Math.min(24, list_width - 34));
   const detail_width = Math.max(20, width - list_width - 3);
   const list_rows = body_rows - 1;
   const view_length = model.view_length;
@@ -340,7 +448,7 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
     const divergent = model.divergence?.line === line;
     rows.push(
       <Text key={position} inverse={selected} color={divergent ? 'red' : undefined}>
-        {fit((selected ? '>' : ' ') + event_row_text(index, line), list_width)}
+        {fit((selected ? '>' : ' ') + event_row_text(index, line, kind_width), list_width)}
       </Text>,
     );
   }
@@ -352,7 +460,7 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
       ? ''
       : model.divergence.line === undefined
         ? '  diff: identical'
-        : `  diff: first divergence at seq ${String(index.line(model.divergence.line).seq)}`;
+        : `  diff: first divergence at seq ${String(index.line(model.divergence.line).seq)} (d/D next/previous, w side by side)`;
   const prompt =
     mode === 'time'
       ? `jump to time (ms): ${input}_   Enter to jump, Esc to cancel`
@@ -364,7 +472,7 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
     <Box flexDirection="column" width={width}>
       <Text bold>
         {fit(
-          `streamsim explore  ${index.path}  ${index.line_count} lines  seed ${String(header['seed'])}  scenario ${String(header['scenario'])}${index.has_end ? `  hash ${String(index.line(index.line_count - 1)['hash'])}` : '  (no end record)'}${diff_text}`,
+          `streamsim explore  ${index.path}  ${index.line_count} lines  seed ${String(header['seed'])}  scenario ${String(header['scenario'])}${index.has_end ? `  hash ${String(index.line(index.line_count - 1)['hash'])}` : index.torn_tail !== undefined ? `  (torn last line ${index.torn_tail.line_number}: a killed run)` : '  (no end record)'}${diff_text}`,
           width,
         )}
       </Text>
@@ -374,10 +482,10 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
           width,
         )}
       </Text>
-      <Timeline model={model} width={width} />
+      <Timeline model={model} width={width} lanes={lane_rows} />
       <Box flexDirection="row">
         <Box flexDirection="column" width={list_width}>
-          <Text dimColor>{fit(`  ${'seq'.padStart(7)} ${'time_ms'.padStart(9)} ${'process'.padEnd(9)} ${'kind'.padEnd(24)} fields`, list_width)}</Text>
+          <Text dimColor>{fit(`  ${'seq'.padStart(7)} ${'time_ms'.padStart(9)} ${'process'.padEnd(9)} ${'kind'.padEnd(kind_width)} fields`, list_width)}</Text>
           {rows}
           {view_length === 0 ? <Text>{fit('(no events match the filter; x clears filters)', list_width)}</Text> : null}
         </Box>
@@ -385,7 +493,7 @@ export function ExplorerApp({ model, height, width, other_path }: ExplorerAppPro
           <Detail model={model} width={detail_width} height={body_rows} {...(other_path === undefined ? {} : { other_path })} />
         </Box>
       </Box>
-      <Text color={mode === 'normal' ? 'green' : 'yellow'}>{fit(prompt.length > 0 ? prompt : '? help  q quit  / search  t time  n fault  c checkpoint  r recovery  v violation  p filter  F follow', width)}</Text>
+      <Text color={mode === 'normal' ? 'green' : 'yellow'}>{fit(prompt.length > 0 ? prompt : '? help  q quit  / search  t time  n fault  c ckpt  r recovery  v violation  s suspicious  p filter  m msgs  F follow', width)}</Text>
     </Box>
   );
 }

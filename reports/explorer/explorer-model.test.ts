@@ -17,10 +17,13 @@ afterAll(() => {
 const trace_path = path.join(directory, 'trace.jsonl');
 const summary = write_synthetic_trace({ path: trace_path, event_count: 10_000, seed: 21 });
 
+/** A model of the synthetic trace with the cursor on its first line (a trace with a violation opens at it). */
 function open_model(): ExplorerModel {
   const index = TraceIndex.open(trace_path);
   opened.push(index);
-  return new ExplorerModel(index);
+  const model = new ExplorerModel(index);
+  model.to_start();
+  return model;
 }
 
 describe('lane order', () => {
@@ -108,5 +111,66 @@ describe('filters with jumps and search', () => {
     expect(model.view_length).toBe(0);
     expect(model.cursor_line).toBe(-1);
     expect(model.jump('violation', 1)).toBe(false);
+  });
+});
+
+describe('opening', () => {
+  it('opens at the first violation and says so', () => {
+    const index = TraceIndex.open(trace_path);
+    opened.push(index);
+    const model = new ExplorerModel(index);
+    expect(model.cursor_line).toBe(summary.violation_seqs[0]);
+    expect(model.status).toMatch(/^opened at the first violation/);
+  });
+});
+
+describe('filters that combine', () => {
+  it('hides several kinds at once, shows one again, and m hides all message traffic', () => {
+    const model = open_model();
+    const index = model.index;
+    const code = (label: string): number => index.kind_labels.indexOf(label);
+    const choice = (label: string) => model.filter_choices().find((c) => c.filter === 'kind' && c.label === label)!;
+    model.toggle_choice(choice('send'));
+    model.toggle_choice(choice('deliver'));
+    const shown_kinds = new Set(Array.from({ length: model.view_length }, (_, p) => index.kind_codes[model.line_at(p)]));
+    expect(shown_kinds.has(code('send'))).toBe(false);
+    expect(shown_kinds.has(code('deliver'))).toBe(false);
+    expect(model.filter_summary).toBe('hidden send,deliver');
+    model.toggle_choice(choice('send'));
+    expect(model.filter_summary).toBe('hidden deliver');
+    model.clear_filters();
+    model.toggle_message_traffic();
+    for (let p = 0; p < model.view_length; p++) {
+      expect(['send', 'deliver', 'drop', 'timer']).not.toContain(index.kind_labels[index.kind_codes[model.line_at(p)] as number]);
+    }
+    model.toggle_message_traffic();
+    expect(model.view_length).toBe(index.line_count);
+  });
+
+  it('a process filter and hidden kinds apply together', () => {
+    const model = open_model();
+    const index = model.index;
+    const choices = model.filter_choices();
+    model.apply_filter_choice(choices.find((c) => c.filter === 'process' && c.label === 'tm-1')!);
+    model.toggle_choice(choices.find((c) => c.filter === 'kind' && c.label === 'send')!);
+    expect(model.view_length).toBeGreaterThan(0);
+    for (let p = 0; p < model.view_length; p++) {
+      const line = model.line_at(p);
+      expect(index.node_names[index.node_codes[line] as number]).toBe('tm-1');
+      expect(index.kind_labels[index.kind_codes[line] as number]).not.toBe('send');
+    }
+  });
+});
+
+describe('follow', () => {
+  it('offers every field of the selected event, the checkpoint id first, and follows the chosen one', () => {
+    const model = open_model();
+    model.jump('checkpoint', 1);
+    const choices = model.follow_choices();
+    expect(choices[0]?.field).toBe('checkpoint_id');
+    expect(choices.map((c) => c.field)).toContain('event');
+    const event = choices.find((c) => c.field === 'event')!;
+    model.follow_field(event);
+    for (let p = 0; p < model.view_length; p++) expect(model.index.raw(model.line_at(p))).toContain(`"event":${JSON.stringify(event.value)}`);
   });
 });

@@ -4,18 +4,24 @@ import {
   FLAG_CHECKPOINT,
   FLAG_FAULT,
   FLAG_RECOVERY,
+  FLAG_SUSPICIOUS,
   FLAG_VIOLATION,
   type TraceIndex,
 } from './trace-index.js';
-import { find_text, first_divergence, follow_target_of, lines_mentioning, type FollowTarget } from './trace-search.js';
+import { find_text, first_divergence, follow_choices_of, follow_target_of, lines_mentioning, type FollowTarget } from './trace-search.js';
+import { TraceAlignment, type AlignedRow, type DivergencePoint } from './trace-align.js';
 
-export type JumpTarget = 'fault' | 'checkpoint' | 'recovery' | 'violation';
+export type JumpTarget = 'fault' | 'checkpoint' | 'recovery' | 'violation' | 'suspicious';
 export const FLAG_OF_TARGET: Record<JumpTarget, number> = {
   fault: FLAG_FAULT,
   checkpoint: FLAG_CHECKPOINT,
   recovery: FLAG_RECOVERY,
   violation: FLAG_VIOLATION,
+  suspicious: FLAG_SUSPICIOUS,
 };
+
+/** Kinds of message traffic, hidden together by `m` (most lines of a trace, rarely what explains a failure). */
+export const MESSAGE_TRAFFIC_KINDS: readonly string[] = ['send', 'deliver', 'drop', 'timer'];
 
 /** Above this many lines in the timeline window, buckets show only special glyphs (no activity dots). */
 export const max_timeline_activity_lines = 250_000;
@@ -38,6 +44,10 @@ export interface Divergence {
   other: TraceIndex;
   /** First differing line, or undefined when the traces are identical. */
   line: number | undefined;
+  /** Both traces aligned like a text diff: later differences and the side-by-side rows come from it. */
+  alignment: TraceAlignment;
+  /** Which difference the diff keys last moved to (0 = the first). */
+  current: number;
 }
 
 /** One line of the filter picker. `code` -1 means "all". */
@@ -53,8 +63,9 @@ export class ExplorerModel {
   private view: Uint32Array | undefined;
   /** Position of the cursor within the view. */
   cursor = 0;
-  node_filter = -1;
-  kind_filter = -1;
+  /** Processes and kinds hidden by the filters (codes of index.node_names / index.kind_labels). */
+  readonly hidden_nodes = new Set<number>();
+  readonly hidden_kinds = new Set<number>();
   follow: { target: FollowTarget; lines: Uint32Array } | undefined;
   /** Timeline zoom: time per bucket is the whole trace's span divided by this and by the column count. */
   zoom = 1;
@@ -65,11 +76,32 @@ export class ExplorerModel {
   constructor(readonly index: TraceIndex, other?: TraceIndex) {
     if (other !== undefined) {
       const line = first_divergence(index, other);
-      this.divergence = { other, line };
+      this.divergence = { other, line, alignment: new TraceAlignment(index, other), current: 0 };
       if (line !== undefined) this.cursor = Math.min(line, index.line_count - 1);
       this.status =
-        line === undefined ? 'traces are identical' : `first divergence at line ${line + 1} (press d to return here)`;
+        line === undefined ? 'traces are identical' : `first divergence at line ${line + 1} (d next divergence, D previous, w side by side)`;
+      return;
     }
+    // A trace that records a violation opens at it: that is what the reader came for.
+    const violation = index.flags.findIndex((flags) => (flags & FLAG_VIOLATION) !== 0);
+    if (violation >= 0) {
+      this.cursor = violation;
+      const record = index.line(violation);
+      this.status = `opened at the first violation${typeof record['property'] === 'string' ? ` (${record['property']})` : ''}: v next, V previous, s suspicious events`;
+    }
+    if (index.torn_tail !== undefined) {
+      this.status = `${this.status.length > 0 ? `${this.status}; ` : ''}last line ${index.torn_tail.line_number} is torn (a killed run): ${index.torn_tail.size_bytes} bytes left out`;
+    }
+  }
+
+  /** The one process shown, when a filter shows exactly one; else -1. */
+  get node_filter(): number {
+    return only_shown(this.hidden_nodes, this.index.node_names.length);
+  }
+
+  /** The one kind shown, when a filter shows exactly one; else -1. */
+  get kind_filter(): number {
+    return only_shown(this.hidden_kinds, this.index.kind_labels.length);
   }
 
   get view_length(): number {
@@ -170,28 +202,99 @@ export class ExplorerModel {
       return false;
     }
     this.clear_filters();
+    this.divergence.current = 0;
     this.cursor = this.position_of_line(this.divergence.line);
     this.status = `first divergence at line ${this.divergence.line + 1}`;
     return true;
   }
 
-  /** Cycles the process filter: all, then each process in lane order (jm, tm-0, ..., others, world). */
+  /** Moves to the next (1) or previous (-1) place where the traces differ, from the cursor. */
+  jump_divergence(direction: 1 | -1): boolean {
+    const divergence = this.divergence;
+    if (divergence === undefined) {
+      this.status = 'no diff: start with --diff OTHER';
+      return false;
+    }
+    if (divergence.line === undefined) {
+      this.status = 'traces are identical';
+      return false;
+    }
+    const line = Math.max(0, this.cursor_line);
+    const alignment = divergence.alignment;
+    const n = direction === 1 ? alignment.divergence_at_or_after(line + 1) : alignment.divergence_before(line);
+    const point = n === undefined ? undefined : alignment.divergence(n);
+    if (n === undefined || point === undefined) {
+      this.status = `no ${direction === 1 ? 'later' : 'earlier'} divergence${direction === 1 ? ' (after this one the traces never agree again, or they end)' : ''}`;
+      return false;
+    }
+    this.clear_filters();
+    divergence.current = n;
+    this.cursor = this.position_of_line(Math.min(point.a, this.index.line_count - 1));
+    this.status = `divergence ${n + 1} at line ${point.a + 1} of A, line ${point.b + 1} of B`;
+    return true;
+  }
+
+  /** The difference the side-by-side view shows: the one the diff keys last moved to. */
+  get current_divergence(): DivergencePoint | undefined {
+    const divergence = this.divergence;
+    if (divergence === undefined || divergence.line === undefined) return undefined;
+    return divergence.alignment.divergence(divergence.current);
+  }
+
+  /** Aligned rows around the current difference, starting `context` equal rows before it. */
+  aligned_rows(count: number, context = 3): AlignedRow[] {
+    const point = this.current_divergence;
+    const alignment = this.divergence?.alignment;
+    if (point === undefined || alignment === undefined) return [];
+    const back = Math.min(context, point.a, point.b);
+    return alignment.rows(point.a - back, point.b - back, count);
+  }
+
+  /** Cycles the process filter: all, then each process alone in lane order (jm, tm-0, ..., others, world). */
   cycle_node_filter(): void {
     const order = ordered_node_codes(this.index.node_names);
     const next = order[order.indexOf(this.node_filter) + 1];
-    this.node_filter = next === undefined ? -1 : next;
+    show_only(this.hidden_nodes, this.index.node_names.length, next);
     this.rebuild_view();
-    this.status = `process filter: ${this.node_filter < 0 ? 'all' : this.index.node_names[this.node_filter]}`;
+    this.status = `process filter: ${next === undefined ? 'all' : this.index.node_names[next]}`;
   }
 
-  /** Cycles the kind filter through the kinds present, ordered by name. */
+  /** Cycles the kind filter through the kinds present alone, ordered by name. */
   cycle_kind_filter(): void {
     const order = this.index.kind_labels.map((label, code) => ({ label, code })).sort((a, b) => a.label.localeCompare(b.label));
     const at = order.findIndex((entry) => entry.code === this.kind_filter);
     const next = order[at + 1];
-    this.kind_filter = next === undefined ? -1 : next.code;
+    show_only(this.hidden_kinds, this.index.kind_labels.length, next?.code);
     this.rebuild_view();
-    this.status = `kind filter: ${this.kind_filter < 0 ? 'all' : this.index.kind_labels[this.kind_filter]}`;
+    this.status = `kind filter: ${next === undefined ? 'all' : next.label}`;
+  }
+
+  /** Hides (or shows again) one process or kind, keeping the others as they are: filters combine. */
+  toggle_choice(choice: FilterChoice): void {
+    const hidden = choice.filter === 'process' ? this.hidden_nodes : this.hidden_kinds;
+    if (choice.code < 0) hidden.clear();
+    else if (hidden.has(choice.code)) hidden.delete(choice.code);
+    else hidden.add(choice.code);
+    this.rebuild_view();
+    this.status = `${choice.label} ${choice.code < 0 || !hidden.has(choice.code) ? 'shown' : 'hidden'} (${this.view_length} events shown)`;
+  }
+
+  /** Hides message traffic (send, deliver, drop, timer), or shows it again when all of it is hidden. */
+  toggle_message_traffic(): void {
+    const codes = this.index.kind_labels.flatMap((label, code) => (MESSAGE_TRAFFIC_KINDS.includes(label) ? [code] : []));
+    const all_hidden = codes.length > 0 && codes.every((code) => this.hidden_kinds.has(code));
+    for (const code of codes) {
+      if (all_hidden) this.hidden_kinds.delete(code);
+      else this.hidden_kinds.add(code);
+    }
+    this.rebuild_view();
+    this.status = `message traffic (${MESSAGE_TRAFFIC_KINDS.join(', ')}) ${all_hidden ? 'shown' : 'hidden'} (${this.view_length} events shown)`;
+  }
+
+  /** Whether a picker choice is shown now ("all" entries: when nothing of their category is hidden). */
+  choice_shown(choice: FilterChoice): boolean {
+    const hidden = choice.filter === 'process' ? this.hidden_nodes : this.hidden_kinds;
+    return choice.code < 0 ? hidden.size === 0 : !hidden.has(choice.code);
   }
 
   /**
@@ -216,37 +319,52 @@ export class ExplorerModel {
     return choices;
   }
 
-  /** Sets one filter from the picker (the other filters stay). */
+  /** Shows only the picker's choice of its category ("all": everything of it); the other category's filter stays. */
   apply_filter_choice(choice: FilterChoice): void {
-    if (choice.filter === 'process') this.node_filter = choice.code;
-    else this.kind_filter = choice.code;
+    if (choice.filter === 'process') show_only(this.hidden_nodes, this.index.node_names.length, choice.code < 0 ? undefined : choice.code);
+    else show_only(this.hidden_kinds, this.index.kind_labels.length, choice.code < 0 ? undefined : choice.code);
     this.rebuild_view();
     this.status = `${choice.filter} filter: ${choice.code < 0 ? 'all' : choice.label} (${this.view_length} events shown)`;
   }
 
-  /** Follows the selected record's identifier (checkpoint id, transaction, message id, key); again to stop. */
+  /** The fields of the selected event that can be followed, the preferred one (checkpoint, transaction, …) first. */
+  follow_choices(): FollowTarget[] {
+    const line = this.cursor_line;
+    return line < 0 ? [] : follow_choices_of(this.index.line(line));
+  }
+
+  /** Follows one field's value through the trace: only events mentioning it are shown (again to stop). */
+  follow_field(target: FollowTarget): void {
+    this.follow = { target, lines: lines_mentioning(this.index, target) };
+    this.rebuild_view();
+    this.status = `following ${describe_follow(target)} (${this.follow.lines.length} events; F to stop)`;
+  }
+
+  /** Follows the selected record's preferred identifier (checkpoint id, transaction, message id, key); again to stop. */
   toggle_follow(): void {
     if (this.follow !== undefined) {
-      this.follow = undefined;
-      this.rebuild_view();
-      this.status = 'follow off';
+      this.stop_follow();
       return;
     }
     const line = this.cursor_line;
     if (line < 0) return;
     const target = follow_target_of(this.index.line(line));
     if (target === undefined) {
-      this.status = 'nothing to follow: the selected event has no checkpoint_id, transaction, message id or key';
+      this.status = 'nothing to follow: the selected event has no checkpoint_id, txn_id, message id or key';
       return;
     }
-    this.follow = { target, lines: lines_mentioning(this.index, target) };
+    this.follow_field(target);
+  }
+
+  stop_follow(): void {
+    this.follow = undefined;
     this.rebuild_view();
-    this.status = `following ${describe_follow(target)} (${this.follow.lines.length} events)`;
+    this.status = 'follow off';
   }
 
   clear_filters(): void {
-    this.node_filter = -1;
-    this.kind_filter = -1;
+    this.hidden_nodes.clear();
+    this.hidden_kinds.clear();
     this.follow = undefined;
     this.rebuild_view();
     this.status = 'filters cleared';
@@ -254,16 +372,23 @@ export class ExplorerModel {
 
   get filter_summary(): string {
     const parts: string[] = [];
-    if (this.node_filter >= 0) parts.push(`process=${this.index.node_names[this.node_filter]}`);
-    if (this.kind_filter >= 0) parts.push(`kind=${this.index.kind_labels[this.kind_filter]}`);
+    const describe = (hidden: ReadonlySet<number>, names: readonly string[], what: string): void => {
+      if (hidden.size === 0) return;
+      const only = only_shown(hidden, names.length);
+      if (only >= 0) parts.push(`${what}=${names[only]}`);
+      else if (hidden.size <= 4) parts.push(`hidden ${[...hidden].map((code) => names[code]).join(',')}`);
+      else parts.push(`${names.length - hidden.size}/${names.length} ${what}es`.replace('kindes', 'kinds'));
+    };
+    describe(this.hidden_nodes, this.index.node_names, 'process');
+    describe(this.hidden_kinds, this.index.kind_labels, 'kind');
     if (this.follow !== undefined) parts.push(`follow ${describe_follow(this.follow.target)}`);
     return parts.length === 0 ? 'none' : parts.join(' ');
   }
 
   /** Whether the current filters show `line`. */
   shows_line(line: number): boolean {
-    if (this.node_filter >= 0 && this.index.node_codes[line] !== this.node_filter) return false;
-    if (this.kind_filter >= 0 && this.index.kind_codes[line] !== this.kind_filter) return false;
+    if (this.hidden_nodes.size > 0 && this.hidden_nodes.has(this.index.node_codes[line] as number)) return false;
+    if (this.hidden_kinds.size > 0 && this.hidden_kinds.has(this.index.kind_codes[line] as number)) return false;
     if (this.follow !== undefined) {
       const lines = this.follow.lines;
       let low = 0;
@@ -280,7 +405,7 @@ export class ExplorerModel {
 
   private rebuild_view(): void {
     const keep_line = this.cursor_line;
-    if (this.node_filter < 0 && this.kind_filter < 0 && this.follow === undefined) {
+    if (this.hidden_nodes.size === 0 && this.hidden_kinds.size === 0 && this.follow === undefined) {
       this.view = undefined;
     } else {
       const candidates = this.follow?.lines;
@@ -289,10 +414,12 @@ export class ExplorerModel {
       let count = 0;
       const node_codes = this.index.node_codes;
       const kind_codes = this.index.kind_codes;
+      const node_hidden = mask_of(this.hidden_nodes, this.index.node_names.length);
+      const kind_hidden = mask_of(this.hidden_kinds, this.index.kind_labels.length);
       for (let i = 0; i < total; i++) {
         const line = candidates === undefined ? i : (candidates[i] as number);
-        if (this.node_filter >= 0 && node_codes[line] !== this.node_filter) continue;
-        if (this.kind_filter >= 0 && kind_codes[line] !== this.kind_filter) continue;
+        if (node_hidden[node_codes[line] as number] === 1) continue;
+        if (kind_hidden[kind_codes[line] as number] === 1) continue;
         shown[count++] = line;
       }
       this.view = shown.slice(0, count);
@@ -348,6 +475,26 @@ export class ExplorerModel {
     const cursor_bucket = Math.floor((cursor_ms - start_ms) / bucket_ms);
     return { start_ms, bucket_ms, lanes, cursor_bucket: cursor_bucket >= 0 && cursor_bucket < bucket_count ? cursor_bucket : -1 };
   }
+}
+
+/** The one code not hidden when every other one is; else -1. */
+function only_shown(hidden: ReadonlySet<number>, count: number): number {
+  if (count < 2 || hidden.size !== count - 1) return -1;
+  for (let code = 0; code < count; code++) if (!hidden.has(code)) return code;
+  return -1;
+}
+
+/** Hides every code but `code` (undefined: shows all). */
+function show_only(hidden: Set<number>, count: number, code: number | undefined): void {
+  hidden.clear();
+  if (code === undefined) return;
+  for (let other = 0; other < count; other++) if (other !== code) hidden.add(other);
+}
+
+function mask_of(hidden: ReadonlySet<number>, count: number): Uint8Array {
+  const mask = new Uint8Array(count);
+  for (const code of hidden) if (code < count) mask[code] = 1;
+  return mask;
 }
 
 export function describe_follow(target: FollowTarget): string {

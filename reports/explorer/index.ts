@@ -5,16 +5,28 @@ import { createElement } from 'react';
 import { ExplorerApp } from './app.js';
 import { ExplorerModel } from './explorer-model.js';
 import { TraceFormatError, TraceIndex } from './trace-index.js';
+import { print_diff, print_summary, QueryError, run_query } from './print.js';
 
 export { ExplorerApp, HELP_LINES } from './app.js';
 export { ExplorerModel } from './explorer-model.js';
 export { TraceFormatError, TraceIndex } from './trace-index.js';
 export { write_synthetic_trace } from './synthetic-trace.js';
+export { print_diff, print_summary, run_query, compile_query, QueryError } from './print.js';
 
 export interface ExplorerOptions {
   trace_path: string;
   diff_path?: string;
+  /** Text instead of the UI: a digest of the trace (or, with diff_path, where the traces differ). */
+  print?: boolean;
+  /** Text instead of the UI: the events matching this query. */
+  query?: string;
+  /** With query: raw JSON lines instead of rows. */
+  json?: boolean;
+  /** With query: at most this many events. */
+  limit?: number;
   stdout?: NodeJS.WriteStream;
+  /** Where the text modes write (default: stdout). */
+  text_out?: NodeJS.WritableStream;
   stdin?: NodeJS.ReadStream;
   /** Where error messages go; process.stderr by default. */
   stderr?: NodeJS.WritableStream;
@@ -25,6 +37,28 @@ const enter_alternate_screen = '\x1b[?1049h\x1b[H\x1b[2J';
 const leave_alternate_screen = '\x1b[?1049l';
 const default_rows = 40;
 const default_columns = 120;
+
+/** The text modes: --query (no match is not an error: it says so on stderr), --print with a diff, --print. */
+function print_explorer_text(
+  index: TraceIndex,
+  other: TraceIndex | undefined,
+  options: ExplorerOptions,
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream,
+): number {
+  if (options.query !== undefined) {
+    const result = run_query(index, options.query, { ...(options.json === true ? { json: true } : {}), ...(options.limit !== undefined ? { limit: options.limit } : {}) });
+    stdout.write(result.text);
+    if (result.matched === 0) stderr.write(`streamsim explore: no event of ${index.path} matches ${JSON.stringify(options.query)}\n`);
+    return 0;
+  }
+  if (other !== undefined) {
+    stdout.write(print_diff(index, other).text);
+    return 0;
+  }
+  stdout.write(print_summary(index));
+  return 0;
+}
 
 /** Opens a trace or returns a one-line explanation naming the file (and line) that is wrong. */
 export function open_trace(path: string): TraceIndex | string {
@@ -59,10 +93,22 @@ export async function run_explorer(options: ExplorerOptions): Promise<number> {
     }
     other = opened_other;
   }
+  if (options.print === true || options.query !== undefined) {
+    try {
+      return print_explorer_text(opened, other, options, options.text_out ?? stdout, stderr);
+    } catch (error) {
+      if (!(error instanceof QueryError)) throw error;
+      stderr.write(`streamsim explore: --query: ${error.message}\n`);
+      return 2;
+    } finally {
+      opened.close();
+      other?.close();
+    }
+  }
   if (stdin.isTTY !== true) {
     opened.close();
     other?.close();
-    stderr.write('streamsim explore: needs an interactive terminal (stdin is not a TTY)\n');
+    stderr.write('streamsim explore: needs an interactive terminal (stdin is not a TTY); --print and --query write text instead\n');
     return 2;
   }
 

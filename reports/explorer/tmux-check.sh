@@ -57,8 +57,11 @@ keys Enter;       wait_for 'match for "checkpoint.aborted"' "/ Enter: search"
 keys Escape;      wait_for "? help  q quit" "Esc: search done"
 keys f;           wait_for "filter: process=jm" "f: process filter"
 keys x;           wait_for "filters cleared" "x: clear filters"
-keys g c F;       wait_for "following checkpoint_id=" "F: follow a checkpoint"
+keys g c F;       wait_for "follow which field" "F: choose a field to follow"
+keys Enter;       wait_for "following checkpoint_id=" "F Enter: follow the checkpoint"
 keys F;           wait_for "follow off" "F: stop following"
+keys m;           wait_for "message traffic (send, deliver, drop, timer) hidden" "m: hide message traffic"
+keys x;           wait_for "filters cleared" "x: clear filters"
 if [[ -n "$save_path" ]]; then
   keys g c;       wait_for "next checkpoint" "c: a checkpoint to show"
   capture > "$save_path"; echo "saved screen to $save_path"
@@ -66,7 +69,9 @@ fi
 keys '?';         wait_for "streamsim explore: keys" "?: help"
 keys j;           wait_for "timeline" "help closes"
 keys G;           wait_for "line 20000/20000" "G: last event"
-keys d;           wait_for "first divergence at line 4322" "d: back to the divergence"
+keys D;           wait_for "divergence 1 at line 4322 of A" "D: back to the divergence"
+keys w;           wait_for "side by side: divergence 1" "w: both traces aligned side by side"
+keys w;           wait_for "timeline" "w: back to the list"
 keys q
 for _ in $(seq 1 50); do [[ -f "$work_dir/exit-code" ]] && break; sleep 0.2; done
 exit_code="$(cat "$work_dir/exit-code" 2>/dev/null || echo missing)"
@@ -76,4 +81,15 @@ if capture | grep -qF "streamsim explore"; then
   exit 1
 fi
 echo "ok: q quits with exit code 0 and restores the terminal"
+
+# The smallest supported terminal (80x24) lays out the whole screen; below it, the explorer says what it needs.
+tmux -L "$socket" new-session -d -s small -x 80 -y 24 "node --import tsx reports/explorer/main.ts '$work_dir/a.jsonl'; sleep 30"
+session=small
+wait_for "opened at the first violation" "80x24: opens at the first violation" 600
+wait_for "timeline" "80x24: timeline and list fit"
+keys q
+tmux -L "$socket" new-session -d -s tiny -x 70 -y 20 "node --import tsx reports/explorer/main.ts '$work_dir/a.jsonl'; sleep 30"
+session=tiny
+wait_for "needs a terminal of at least 80" "70x20: says what it needs" 600
+keys q
 echo "tmux-check passed"

@@ -16,7 +16,10 @@ describe('the explorer in a real terminal (tmux)', () => {
   it('opens at the divergence, answers every key with the expected screen, and quits cleanly', () => {
     const output = execFileSync('bash', [script], { encoding: 'utf8', timeout: 170_000 });
     expect(output).toContain('ok: v: next violation');
-    expect(output).toContain('ok: F: follow a checkpoint');
+    expect(output).toContain('ok: F Enter: follow the checkpoint');
+    expect(output).toContain('ok: w: both traces aligned side by side');
+    expect(output).toContain('ok: 80x24: timeline and list fit');
+    expect(output).toContain('ok: 70x20: says what it needs');
     expect(output).toContain('ok: q quits with exit code 0 and restores the terminal');
     expect(output.trim().endsWith('tmux-check passed')).toBe(true);
   }, 180_000);

@@ -9,8 +9,10 @@ import {
   FLAG_CHECKPOINT,
   FLAG_FAULT,
   FLAG_RECOVERY,
+  FLAG_SUSPICIOUS,
   FLAG_VIOLATION,
   GLYPH_ACTIVITY,
+  GLYPH_CHARS,
   GLYPH_CRASH,
   GLYPH_START,
   LruCache,
@@ -146,6 +148,35 @@ describe('TraceIndex.open', () => {
     const index = TraceIndex.open(file);
     expect(Array.from(index.glyphs.subarray(1))).toEqual([GLYPH_ACTIVITY, GLYPH_CRASH, GLYPH_START]);
     expect(Array.from(index.special_lines)).toEqual([2, 3]);
+    index.close();
+  });
+
+  it('opens a trace whose last line is torn (a killed run): every whole line, and what was left out', () => {
+    const file = path.join(directory, 'torn.jsonl');
+    const whole = [header_line, '{"seq":1,"time_ms":3,"kind":"crash","node":"tm-0"}', '{"seq":2,"time_ms":4,"kind":"log","node":"jm","event":"job.status"}'];
+    fs.writeFileSync(file, `${whole.join('\n')}\n{"seq":3,"time_ms":5,"kind":"lo`);
+    const index = TraceIndex.open(file);
+    expect(index.line_count).toBe(3);
+    expect(index.has_end).toBe(false);
+    expect(index.torn_tail).toMatchObject({ line_number: 4, size_bytes: 31 });
+    expect(index.torn_tail?.reason).toMatch(/malformed JSON/);
+    expect(index.size_bytes).toBe(whole.join('\n').length + 1);
+    index.close();
+    // A torn line anywhere else is still an error: only a killed writer's last line is expected to be cut.
+    fs.writeFileSync(file, `${whole[0]}\n{"seq":1,"time_ms":3,"ki\n${whole[2]}\n`);
+    expect(open_error(file).message).toMatch(/torn\.jsonl:2: malformed JSON/);
+  });
+
+  it('marks the suspicious engine events with their own glyphs and a flag the explorer can jump to', () => {
+    const file = path.join(directory, 'suspicious.jsonl');
+    const events = ['txstore.txn_expired', 'sink.commit_failed', 'sink.data_loss', 'checkpoint.aborted', 'recovery.restore_failed', 'sink.committed'];
+    const lines = [header_line, ...events.map((event, i) => JSON.stringify({ seq: i + 1, time_ms: i, kind: 'log', node: 'tm-1', event, fields: {} }))];
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const index = TraceIndex.open(file);
+    expect(lines_with(index, FLAG_SUSPICIOUS)).toEqual([1, 2, 3, 4, 5]);
+    expect(Array.from(index.glyphs.subarray(1)).map((glyph) => GLYPH_CHARS[glyph])).toEqual(['E', '?', 'L', 'A', '?', '.']);
+    expect(lines_with(index, FLAG_CHECKPOINT)).toEqual([4]);
+    expect(lines_with(index, FLAG_RECOVERY)).toEqual([5]);
     index.close();
   });
 

@@ -17,11 +17,14 @@ import {
   VALUE_STRING_ESCAPED,
 } from './json-scan.js';
 import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type TraceRecord } from '../../sim/trace-format.js';
+import { SUSPICIOUS_ENGINE_EVENTS } from '../../engine/events.js';
 
 export const FLAG_FAULT = 1;
 export const FLAG_CHECKPOINT = 2;
 export const FLAG_RECOVERY = 4;
 export const FLAG_VIOLATION = 8;
+/** An engine event the registry marks suspicious (engine/events.ts): data loss, an expired transaction, a refused restore. */
+export const FLAG_SUSPICIOUS = 16;
 
 /** Timeline glyph per line; a larger code wins when several lines share a time bucket. */
 export const GLYPH_NONE = 0;
@@ -32,11 +35,17 @@ export const GLYPH_CHECKPOINT_TRIGGERED = 4;
 export const GLYPH_CHECKPOINT_COMPLETED = 5;
 export const GLYPH_CHECKPOINT_ABORTED = 6;
 export const GLYPH_RECOVERY = 7;
-export const GLYPH_FAULT = 8;
-export const GLYPH_CRASH = 9;
-export const GLYPH_VIOLATION = 10;
+/** Other suspicious engine events: a failed commit or task, a refused restore, a lost TaskManager. */
+export const GLYPH_SUSPICIOUS = 8;
+export const GLYPH_TXN_EXPIRED = 9;
+export const GLYPH_FAULT = 10;
+export const GLYPH_CRASH = 11;
+export const GLYPH_DATA_LOSS = 12;
+export const GLYPH_VIOLATION = 13;
 /** Characters drawn for each glyph code (index = code). */
-export const GLYPH_CHARS = [' ', '.', 'P', 'S', 'c', 'C', 'A', 'R', '!', 'X', 'V'] as const;
+export const GLYPH_CHARS = [' ', '.', 'P', 'S', 'c', 'C', 'A', 'R', '?', 'E', '!', 'X', 'L', 'V'] as const;
+
+const SUSPICIOUS_EVENTS: ReadonlySet<string> = new Set(SUSPICIOUS_ENGINE_EVENTS);
 
 /** Lane name for records that are not about one process (partitions, phases, violations without a node). */
 export const WORLD_LANE = '(world)';
@@ -152,6 +161,17 @@ function classify(kind: string, event: string | undefined): number {
       return (FLAG_VIOLATION << 8) | GLYPH_VIOLATION;
     case 'log': {
       if (event === undefined) return GLYPH_ACTIVITY;
+      if (SUSPICIOUS_EVENTS.has(event)) {
+        const area = event.startsWith('checkpoint.') ? FLAG_CHECKPOINT : event.startsWith('recovery.') ? FLAG_RECOVERY : 0;
+        const glyph = event.endsWith('data_loss')
+          ? GLYPH_DATA_LOSS
+          : event === 'txstore.txn_expired'
+            ? GLYPH_TXN_EXPIRED
+            : event.startsWith('checkpoint.')
+              ? GLYPH_CHECKPOINT_ABORTED
+              : GLYPH_SUSPICIOUS;
+        return ((FLAG_SUSPICIOUS | area) << 8) | glyph;
+      }
       if (event.startsWith('checkpoint.')) {
         const glyph = event.endsWith('completed')
           ? GLYPH_CHECKPOINT_COMPLETED
@@ -226,6 +246,16 @@ interface TraceIndexColumns {
   has_end: boolean;
   header: TraceRecord;
   size_bytes: number;
+  torn_tail: TornTail | undefined;
+}
+
+/** The last line of a trace whose writer was killed mid-line: left out of the index. */
+export interface TornTail {
+  /** 1-based line number of the torn line. */
+  line_number: number;
+  size_bytes: number;
+  /** Why it did not parse. */
+  reason: string;
 }
 
 /** An opened, validated trace. Line numbers here are 0-based (line 0 is the header). */
@@ -248,6 +278,8 @@ export class TraceIndex {
   readonly has_end: boolean;
   readonly header: TraceRecord;
   readonly size_bytes: number;
+  /** Set when the last line was torn (a killed run): the index holds every line before it. */
+  readonly torn_tail: TornTail | undefined;
   private readonly fd: number;
   private readonly cache: LruCache<number, TraceRecord>;
   private closed = false;
@@ -269,6 +301,7 @@ export class TraceIndex {
     this.has_end = fields.has_end;
     this.header = fields.header;
     this.size_bytes = fields.size_bytes;
+    this.torn_tail = fields.torn_tail;
     this.cache = new LruCache(cache_entries);
   }
 
@@ -380,6 +413,9 @@ export class TraceIndex {
     let filled = 0; // bytes of chunk holding file data
     let file_position = 0;
     let blank_line_number = 0; // a blank line is only allowed as the very last thing in the file
+    let torn_tail: TornTail | undefined;
+    /** Bytes the index covers: the whole file, unless a torn last line is left out. */
+    let indexed_bytes = size_bytes;
 
     const index_line = (line_start: number, line_end: number): void => {
       const line_number = line_count + 1;
@@ -451,7 +487,17 @@ export class TraceIndex {
         scan = newline + 1;
       }
       if (at_eof) {
-        if (line_start < chunk_base + filled) index_line(line_start, chunk_base + filled);
+        if (line_start < chunk_base + filled) {
+          // An unterminated last line is what a killed run leaves (its writer was cut mid-line): keep every whole
+          // line before it and say what was dropped, instead of refusing the trace.
+          try {
+            index_line(line_start, chunk_base + filled);
+          } catch (error) {
+            if (!(error instanceof TraceFormatError) || line_count === 0) throw error;
+            torn_tail = { line_number: line_count + 1, size_bytes: chunk_base + filled - line_start, reason: error.reason };
+            indexed_bytes = line_start;
+          }
+        }
         break;
       }
       const carried = chunk_base + filled - line_start;
@@ -482,7 +528,8 @@ export class TraceIndex {
         time_sorted,
         has_end: kind_labels[last_kind_code] === 'end',
         header,
-        size_bytes,
+        size_bytes: indexed_bytes,
+        torn_tail,
       },
       cache_entries,
     );

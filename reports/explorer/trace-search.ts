@@ -70,8 +70,49 @@ export function find_text(
   return undefined;
 }
 
-/** Identifier fields `F` (follow) looks for, in order of preference. */
-export const FOLLOW_FIELDS = ['checkpoint_id', 'transaction', 'msg_id', 'message_id', 'record_id', 'key', 'id'] as const;
+/** Identifier fields `F` (follow) looks for, in order of preference (every engine event names a transaction txn_id). */
+export const FOLLOW_FIELDS = ['checkpoint_id', 'txn_id', 'msg_id', 'message_id', 'record_id', 'key', 'id'] as const;
+
+/** Fields never offered for following: the record's place in the trace, not what it is about. */
+const NOT_FOLLOWED: ReadonlySet<string> = new Set(['seq', 'time_ms', 'kind', 'size_bytes', 'format', 'version']);
+/** Choices offered at most. */
+const MAX_FOLLOW_CHOICES = 24;
+
+/**
+ * Every field of a record that can be followed: scalar values at any depth (a list of ids offers each id), the
+ * preferred identifiers (FOLLOW_FIELDS) first, then the others in the record's order; each field and value once.
+ */
+export function follow_choices_of(record: unknown): FollowTarget[] {
+  const found: FollowTarget[] = [];
+  const seen = new Set<string>();
+  const visit = (value: unknown, field: string | undefined, depth: number): void => {
+    if (found.length >= MAX_FOLLOW_CHOICES * 2 || depth > max_follow_depth) return;
+    if ((typeof value === 'string' && value.length > 0 && value.length <= 200) || (typeof value === 'number' && Number.isFinite(value))) {
+      if (field === undefined || NOT_FOLLOWED.has(field)) return;
+      const id = `${field}=${JSON.stringify(value)}`;
+      if (seen.has(id)) return;
+      seen.add(id);
+      found.push({ field, value });
+      return;
+    }
+    if (Array.isArray(value)) {
+      // A list of ids (`txn_ids`) is followed one id at a time, by the singular name other events use (`txn_id`).
+      if (field !== undefined && field.endsWith('_ids')) for (const item of value) visit(item, field.slice(0, -1), depth + 1);
+      return;
+    }
+    if (typeof value === 'object' && value !== null) for (const [key, child] of Object.entries(value)) visit(child, key, depth + 1);
+  };
+  visit(record, undefined, 0);
+  const rank = (target: FollowTarget): number => {
+    const preferred = (FOLLOW_FIELDS as readonly string[]).indexOf(target.field);
+    return preferred < 0 ? FOLLOW_FIELDS.length : preferred;
+  };
+  return found
+    .map((target, order) => ({ target, order }))
+    .sort((x, y) => rank(x.target) - rank(y.target) || x.order - y.order)
+    .slice(0, MAX_FOLLOW_CHOICES)
+    .map((entry) => entry.target);
+}
 
 export interface FollowTarget {
   field: string;

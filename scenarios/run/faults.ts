@@ -7,6 +7,7 @@ import type { JobManager } from '../../engine/cluster/job-manager.js';
 import { engineNodeOf } from '../host.js';
 import type { RunObserver } from './observer.js';
 import { duration_field_ms, type RunPlan } from './plan.js';
+import { format_ms } from '../units.js';
 
 type ScenarioFault = NonNullable<Scenario['faults']>[number];
 
@@ -227,24 +228,29 @@ export function schedule_scenario_faults(context: FaultContext): void {
   const rng = context.world.random('faults/plan');
   for (const fault of context.plan.scenario.faults ?? []) {
     const entry = fault as ScenarioFault & { at?: string | number; on?: { event: string; occurrence?: number; delay?: string | number } };
+    const state = { fired: false };
     const fire = (): void => {
-      if (context.gate.open) inject(context, expand_scenario_fault(fault, context, rng));
+      if (!context.gate.open) return;
+      state.fired = true;
+      inject(context, expand_scenario_fault(fault, context, rng));
     };
     if (entry.on !== undefined) {
       const on = entry.on;
       const occurrence = on.occurrence ?? 1;
       const delay_ms = duration_field_ms(on.delay, 0, 'faults[].on.delay');
+      // Only occurrences while faults may still be injected count (the liveness phase injects none).
       let seen = 0;
-      const waiting = { fired: false };
       context.observer.on(on.event, () => {
+        if (!context.gate.open) return;
         seen++;
-        if (seen === occurrence) {
-          waiting.fired = true;
-          context.world.after(delay_ms, fire);
-        }
+        if (seen === occurrence) context.world.after(delay_ms, fire);
       });
+      const target = 'target' in fault && typeof fault.target === 'string' ? ` ${fault.target}` : '';
       context.unfired.push(() =>
-        waiting.fired ? undefined : `${fault.kind} on ${on.event} #${occurrence} never fired (the engine logged ${on.event} ${seen} time(s))`,
+        state.fired
+          ? undefined
+          : `${fault.kind}${target} on ${on.event} #${occurrence} never fired: the engine logged ${on.event} ${seen} time(s) while faults were on` +
+            (seen >= occurrence ? ` (the ${format_ms(delay_ms)} delay ran past the fault window)` : ''),
       );
     } else {
       context.world.schedule(duration_field_ms(entry.at, 0, 'faults[].at'), fire);

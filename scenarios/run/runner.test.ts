@@ -114,11 +114,26 @@ describe('run_scenario', () => {
 
   it('reports an event-triggered fault that never fired', () => {
     const result = run_scenario(
-      scenario({ faults: [{ kind: 'crash', target: 'tm-1', on: { event: 'no.such.event', occurrence: 1 } }] }),
+      scenario({ faults: [{ kind: 'crash', target: 'tm-1', on: { event: 'recovery.restored', occurrence: 2 } }] }),
       { seed: 1, scenario_file: 's.yaml' },
     );
     expect(result.faults).toEqual([]);
-    expect(result.properties.find((p) => p.property === 'exactly_once_output')?.message).toContain('never fired');
+    expect(result.unfired_faults).toEqual(['crash tm-1 on recovery.restored #2 never fired: the engine logged recovery.restored 0 time(s) while faults were on']);
+  });
+
+  it('refuses a trigger on an event the engine never logs, or one this scenario cannot produce', () => {
+    const check = (on_event: string, overrides: Partial<Scenario> = {}): string => {
+      const data = { ...scenario(), ...overrides, faults: [{ kind: 'crash', target: 'tm-1', on: { event: on_event } }] };
+      const validated = validate_scenario_data(data, 's.yaml', JSON.stringify(data));
+      return validated.ok ? 'ok' : validated.errors.map((e) => `${e.path}: ${e.message}`).join('\n');
+    };
+    expect(check('checkpoint.complete')).toBe(
+      'faults[0].on.event: the engine never logs "checkpoint.complete"; did you mean "checkpoint.completed"? (docs/scenario-format.md lists the engine events)',
+    );
+    expect(check('sink.precommitted')).toBe(
+      'faults[0].on.event: this fault can never fire: sink.precommitted never happens in this scenario: it needs a two-phase-commit sink (sink.kind: two_phase_commit) and checkpointing (execution.checkpointing.interval)',
+    );
+    expect(check('sink.precommitted', { sink: { kind: 'two_phase_commit' }, flink: { 'execution.checkpointing.interval': '1s' } })).toBe('ok');
   });
 
   it('quotes the scenario file in the replay command when the shell needs it', () => {

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENGINE_EVENT_NAMES, ENGINE_EVENT_REGISTRY, type EngineEventSpec } from '../../engine/events.js';
 
 const SCHEMA_DIR = dirname(fileURLToPath(import.meta.url));
 const SCHEMA_PATH = join(SCHEMA_DIR, 'scenario.schema.json');
@@ -51,11 +52,15 @@ function escape_cell(text: string): string {
 /** Patterns of named definitions inlined into fields (e.g. process ids), so the docs can name them. */
 let named_patterns: ReadonlyMap<string, string> = new Map();
 
+/** Longer enums are listed in a table of their own instead of inline. */
+const MAX_INLINE_ENUM = 12;
+
 function type_of(node: SchemaNode): string {
   if (node.$ref !== undefined) return ref_name(node.$ref);
   const named = node.pattern === undefined ? undefined : named_patterns.get(node.pattern);
   if (named !== undefined) return named;
   if (node.const !== undefined) return `\`${String(node.const)}\``;
+  if (node.enum !== undefined && node.enum.length > MAX_INLINE_ENUM) return `one of ${node.enum.length} names (listed below)`;
   if (node.enum !== undefined) return node.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (node.type === 'array' && node.items !== undefined) return `list of ${type_of(node.items)}`;
   const base = Array.isArray(node.type) ? node.type.join(' or ') : (node.type ?? 'any');
@@ -113,6 +118,26 @@ const FLINK_NOTES = [
   '  (the older Flink spelling); Flink 1.19+ spells it `execution.buffer-timeout.enabled: false`, not a key here.',
 ];
 
+/** The engine events a trigger may name (engine/events.ts): when each is logged and what a scenario needs for it. */
+function engine_events_table(): string[] {
+  const lines = [
+    '#### Engine events',
+    '',
+    'Every event the engine logs, from its registry (`engine/events.ts`). "Needs" is what the scenario must configure for the',
+    'event to happen at all (`validate` refuses a trigger on an event that cannot happen). Events marked ⚠ often explain a',
+    'failure; the explorer and the HTML report mark them.',
+    '',
+    '| event | when the engine logs it | needs |',
+    '|---|---|---|',
+  ];
+  for (const name of ENGINE_EVENT_NAMES) {
+    const spec: EngineEventSpec = ENGINE_EVENT_REGISTRY[name];
+    lines.push(`| \`${name}\`${spec.suspicious === true ? ' ⚠' : ''} | ${escape_cell(spec.about)} | ${(spec.requires ?? []).join(', ')} |`);
+  }
+  lines.push('');
+  return lines;
+}
+
 /** The Markdown text the schema generates, byte for byte what docs/scenario-format.md must hold. */
 export function generate_docs_source(): string {
   const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as SchemaNode;
@@ -169,7 +194,7 @@ export function generate_docs_source(): string {
     out.push(`### \`kind: ${kind}\` — ${node.title ?? ''}`, '', node.description ?? '', '', ...field_table(node), '');
   }
   const on_event = definitions['on_event'];
-  if (on_event !== undefined) out.push('### Engine event trigger', '', on_event.description ?? '', '', ...field_table(on_event), '');
+  if (on_event !== undefined) out.push('### Engine event trigger', '', on_event.description ?? '', '', ...field_table(on_event), '', ...engine_events_table());
   const latency = definitions['latency_model'];
   if (latency !== undefined) out.push('## Latency model', '', latency.description ?? '', '', ...field_table(latency), '');
   out.push('## Value syntax', '');

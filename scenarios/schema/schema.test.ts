@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JOB_NAMES } from '../job-names.js';
 import { load_scenario } from '../load.js';
-import { GENERATED_TYPES_PATH, SCHEMA_PATH, generate_types_source } from './generate-types.js';
+import { GENERATED_TYPES_PATH, SCHEMA_PATH, generate_types_source, schema_source } from './generate-types.js';
 import { DOCS_PATH, generate_docs_source } from './generate-docs.js';
 
 const CATALOGUE_DIR = join(SCHEMA_PATH, '..', '..', 'catalogue');
@@ -13,6 +13,10 @@ const CATALOGUE_DIR = join(SCHEMA_PATH, '..', '..', 'catalogue');
 describe('scenario schema artefacts', () => {
   it('scenario.generated.ts is what the schema generates (run `npm run gen:types` when this fails)', async () => {
     expect(readFileSync(GENERATED_TYPES_PATH, 'utf8')).toBe(await generate_types_source());
+  });
+
+  it("scenario.schema.json's on.event enum is the engine's event registry (run `npm run gen:types` when this fails)", () => {
+    expect(readFileSync(SCHEMA_PATH, 'utf8')).toBe(schema_source());
   });
 
   it('docs/scenario-format.md is what the schema generates (run `npx tsx scenarios/schema/generate-docs.ts`)', () => {
