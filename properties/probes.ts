@@ -77,6 +77,36 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     why_not_required: 'depends on a checkpoint landing while sources finish; not guaranteed by the CI swarm',
   },
   {
+    name: 'checkpoint.aligned_across_inputs',
+    where: 'engine/task/task.ts: a two-input task blocks one input after its barrier until the other input delivers it',
+    required_in_ci: false,
+    why_not_required: 'reached by two-input jobs (scenarios/engine-two-input.test.ts); the CI swarm catalogue has none yet',
+  },
+  {
+    name: 'checkpoint.at_least_once_across_inputs',
+    where: 'engine/task/task.ts: at-least-once barrier counting spans both inputs of a two-input task',
+    required_in_ci: false,
+    why_not_required: 'reached by two-input jobs under at-least-once checkpoints (scenarios/engine-two-input.test.ts)',
+  },
+  {
+    name: 'checkpoint.unaligned_across_inputs',
+    where: 'engine/task/task.ts: an unaligned snapshot of a two-input task captures channel state on both inputs',
+    required_in_ci: false,
+    why_not_required: 'reached by two-input jobs under unaligned checkpoints (scenarios/engine-two-input.test.ts)',
+  },
+  {
+    name: 'restore.broadcast_state',
+    where: 'engine/task/task.ts: a subtask restores its copy of broadcast state',
+    required_in_ci: false,
+    why_not_required: 'reached by broadcast jobs under crashes (scenarios/engine-two-input.test.ts); the CI swarm catalogue has none yet',
+  },
+  {
+    name: 'restore.broadcast_state_rescaled',
+    where: 'engine/task/task.ts: broadcast state restored at another parallelism (every new subtask takes a copy)',
+    required_in_ci: false,
+    why_not_required: 'needs a broadcast job rescaled through a savepoint (scenarios/engine-two-input.test.ts)',
+  },
+  {
     name: 'checkpoint.at_least_once_records_past_barrier',
     where: 'engine/task/task.ts: at-least-once mode processes records behind a counted barrier before the snapshot',
     required_in_ci: true,

@@ -1,41 +1,84 @@
-// Specification of two-input tasks end to end (orders matched with payments, a KeyedCoProcessFunction over two
-// topics): barriers align across both inputs (aligned), are counted across both (at-least-once) or overtake on both
-// (unaligned); the task finishes when both inputs ended; and after crashes the keyed state and the committed output
-// equal the sequential oracle's, in every checkpointing mode that promises it.
+// Specification of two-input tasks end to end: orders matched with payments (KeyedCoProcessFunction over two topics),
+// account events checked against broadcast rules (KeyedBroadcastProcessFunction), ad impressions joined with clicks
+// (interval join, window join, coGroup). Barriers align across both inputs (aligned), are counted across both
+// (at-least-once) or overtake on both (unaligned); the task finishes when both inputs ended; after crashes the keyed
+// state, the broadcast state and the committed output equal the sequential oracle's; broadcast state rescales with
+// a savepoint (every new subtask gets a copy), and a restore that hands it to one subtask only is caught.
 import { describe, expect, it } from 'vitest';
 import type { JobFactory } from '../engine/api/environment.js';
+import type { SavepointOutcome } from '../engine/cluster/job-manager.js';
 import type { JobManagerConfig } from '../engine/cluster/job-manager.js';
+import type { TopicConfig } from '../engine/connectors/log-broker.js';
+import { adClicksInput, adClicksOutputKey, adClicksTopics, buildAdClicks } from '../engine/examples/ad-clicks.js';
 import { buildOrderPayments, orderPaymentsInput, orderPaymentsTopics } from '../engine/examples/order-payments.js';
+import { buildRuleAlerts, ruleAlertsInput, ruleAlertsTopics } from '../engine/examples/rule-alerts.js';
+import type { TopicInput } from '../engine/examples/workload.js';
+import type { TaskSeams } from '../engine/task/task.js';
 import { evaluateOracle } from '../properties/oracle.js';
 import { Cluster } from './cluster.js';
 
-const jobs = new Map<string, JobFactory>([['order_payments', buildOrderPayments]]);
+interface TwoInputJob {
+  build: JobFactory;
+  input(params: Record<string, unknown>): TopicInput;
+  topics(params: Record<string, unknown>): TopicConfig[];
+}
+
+const ORDER_PAYMENTS: TwoInputJob = { build: buildOrderPayments, input: orderPaymentsInput, topics: orderPaymentsTopics };
+const RULE_ALERTS: TwoInputJob = { build: buildRuleAlerts, input: ruleAlertsInput, topics: ruleAlertsTopics };
+const AD_CLICKS: TwoInputJob = { build: buildAdClicks, input: adClicksInput, topics: adClicksTopics };
+
 const params = { records: 900, partitions: 4, seed: 3, sink: 'two_phase_commit', sink_records_per_ms: 1 };
 
-function cluster(seed: number, mode: NonNullable<JobManagerConfig['checkpointing']>['mode'] = 'aligned', job_params: Record<string, unknown> = params) {
-  const input = orderPaymentsInput(job_params);
+function cluster(
+  seed: number,
+  mode: NonNullable<JobManagerConfig['checkpointing']>['mode'] = 'aligned',
+  job_params: Record<string, unknown> = params,
+  job: TwoInputJob = ORDER_PAYMENTS,
+  task_seams?: TaskSeams,
+) {
+  const input = job.input(job_params);
   const c = new Cluster({
     seed,
-    jobs,
-    job: { name: 'order_payments', params: job_params, parallelism: 2, max_parallelism: 128 },
+    jobs: new Map([['two_input', job.build]]),
+    job: { name: 'two_input', params: job_params, parallelism: 2, max_parallelism: 128 },
     task_managers: 2,
-    slots_per_task_manager: 2,
-    topics: orderPaymentsTopics(job_params),
+    slots_per_task_manager: 3,
+    topics: job.topics(job_params),
     input,
     checkpointing: { interval_ms: 30, mode },
     restart_strategy: { type: 'fixed-delay', attempts: 10, delay_ms: 50 },
     heartbeat_interval_ms: 20,
     heartbeat_timeout_ms: 100,
     transactional_store: {},
-    task_manager: { network: { buffer_records: 8, input_buffers_per_channel: 2, output_queue_buffers: 2, buffer_timeout_ms: 0 } },
+    task_manager: {
+      network: { buffer_records: 8, input_buffers_per_channel: 2, output_queue_buffers: 2, buffer_timeout_ms: 0 },
+      ...(task_seams !== undefined ? { task_seams } : {}),
+    },
   });
-  return { c, oracle: evaluateOracle(buildOrderPayments, job_params, input, { max_parallelism: 128 }) };
+  return { c, oracle: evaluateOracle(job.build, job_params, input, { max_parallelism: 128 }) };
 }
 
 const canonical = (records: readonly unknown[]): string[] => records.map((r) => JSON.stringify(r)).sort();
 
 function committed(c: Cluster): unknown[] {
   return c.transactionalStore()!.read_committed().records;
+}
+
+/** Broadcast state of every running subtask of operator `uid`: subtask → state name → entries sorted by key. */
+function broadcastStates(c: Cluster, uid: string): Map<number, Record<string, unknown[]>> {
+  const out = new Map<number, Record<string, unknown[]>>();
+  for (const tm of c.taskManagers()) {
+    for (const task of tm.tasks) {
+      const operator = task.operators.find((o) => o.node.uid === uid) as { broadcast_state?: { export(): Map<string, [unknown, unknown][]> } } | undefined;
+      if (operator?.broadcast_state === undefined) continue;
+      out.set(task.subtask_index, sortedStates(operator.broadcast_state.export()));
+    }
+  }
+  return out;
+}
+
+function sortedStates(states: ReadonlyMap<string, [unknown, unknown][]>): Record<string, unknown[]> {
+  return Object.fromEntries([...states].map(([name, entries]) => [name, canonical(entries)]));
 }
 
 describe('two-input tasks', () => {
@@ -90,5 +133,84 @@ describe('two-input tasks', () => {
     expect(new Set(outcomes.map((o) => o.status))).toEqual(new Set(['paid', 'unpaid', 'payment_without_order']));
     expect(canonical(committed(c))).toEqual(canonical(outcomes));
     expect(c.keyedState().get('match') ?? []).toEqual([]);
+  });
+
+  it('join impressions and clicks in event time (interval join, window join, coGroup) exactly once across crashes', () => {
+    for (const join of ['interval', 'window', 'cogroup'] as const) {
+      const join_params = { ...params, join, window_ms: 45 };
+      const { c, oracle } = cluster(6, 'aligned', join_params, AD_CLICKS);
+      c.world.schedule(180, () => c.world.crash('tm-2'));
+      c.world.schedule(260, () => c.world.restart('tm-2'));
+      c.runToCompletion(5_000_000);
+      expect(c.jobStatus(), join).toBe('FINISHED');
+      expect(c.world.probe_counts()['task.restored_from_checkpoint'] ?? 0, join).toBeGreaterThan(0);
+      const expected = oracle.outputs.get('sink')!;
+      expect(expected.length, join).toBeGreaterThan(50);
+      expect(new Set(expected.map(adClicksOutputKey)).size, `${join}: one output per key`).toBe(expected.length);
+      expect(canonical(committed(c)), join).toEqual(canonical(expected));
+      // Every window fired and every interval-join buffer was cleaned up: nothing stays in keyed state.
+      expect(c.keyedState().get('join') ?? [], join).toEqual([]);
+    }
+  });
+});
+
+describe('broadcast state', () => {
+  const rule_params = { ...params, rules: 14, keys: 30 };
+
+  it('every subtask holds every rule; after crashes state and verdicts equal the oracle (aligned and unaligned)', () => {
+    for (const mode of ['aligned', 'unaligned'] as const) {
+      const { c, oracle } = cluster(7, mode, rule_params, RULE_ALERTS);
+      let mid_run: Map<number, Record<string, unknown[]>> | undefined;
+      c.world.schedule(300, () => (mid_run = broadcastStates(c, 'check')));
+      c.world.schedule(480, () => c.world.crash('tm-1'));
+      c.world.schedule(560, () => c.world.restart('tm-1'));
+      c.runToCompletion(5_000_000);
+      expect(c.jobStatus(), mode).toBe('FINISHED');
+      expect(c.world.probe_counts()['restore.broadcast_state'] ?? 0, mode).toBeGreaterThan(0);
+      // Mid-run the subtasks agree (each saw the same rules in the same order).
+      expect(mid_run?.size, mode).toBe(2);
+      expect(mid_run!.get(0), mode).toEqual(mid_run!.get(1));
+      const expected = sortedStates(oracle.broadcast_state.get('check')!);
+      expect(expected['rules']!.length).toBe(14);
+      for (const [subtask, state] of broadcastStates(c, 'check')) expect(state, `${mode} subtask ${subtask}`).toEqual(expected);
+      expect(c.keyedState().get('check'), mode).toEqual(oracle.state.get('check'));
+      expect(canonical(committed(c)), mode).toEqual(canonical(oracle.outputs.get('sink')!));
+    }
+  });
+
+  it('rescales through a savepoint: scaled up to 3, the new subtask starts with a copy of the rules', () => {
+    const { c, oracle } = cluster(8, 'aligned', rule_params, RULE_ALERTS);
+    let outcome: SavepointOutcome | undefined;
+    let rules_at_savepoint = 0;
+    c.world.schedule(300, () => {
+      rules_at_savepoint = broadcastStates(c, 'check').get(0)!['rules']!.length;
+      c.jobManager()!.stop_with_savepoint({ resume: { parallelism: 3, after_ms: 20 } }, (o) => (outcome = o));
+    });
+    c.world.run({ until: () => outcome !== undefined && c.taskManagers().some((tm) => tm.tasks.some((t) => t.subtask_index === 2 && t.status === 'running')), until_ms: 5_000 });
+    const after_resume = broadcastStates(c, 'check');
+    c.runToCompletion(5_000_000);
+    expect(outcome?.ok).toBe(true);
+    expect(rules_at_savepoint).toBeGreaterThan(0);
+    expect(c.world.probe_counts()['restore.broadcast_state_rescaled'] ?? 0).toBeGreaterThan(0);
+    expect(after_resume.size).toBe(3);
+    expect(after_resume.get(2)!['rules']!.length).toBeGreaterThanOrEqual(rules_at_savepoint);
+    expect(c.jobStatus()).toBe('FINISHED');
+    const expected = sortedStates(oracle.broadcast_state.get('check')!);
+    const final = broadcastStates(c, 'check');
+    expect([...final.keys()].sort()).toEqual([0, 1, 2]);
+    for (const state of final.values()) expect(state).toEqual(expected);
+    expect(canonical(committed(c))).toEqual(canonical(oracle.outputs.get('sink')!));
+  });
+
+  it('a restore that gives broadcast state to subtask 0 only is caught: verdicts go missing (planted bug)', () => {
+    const missing = [9, 10, 11].map((seed) => {
+      const { c, oracle } = cluster(seed, 'aligned', rule_params, RULE_ALERTS, { broadcast_state_on_subtask_0_only: true });
+      c.world.schedule(300, () => c.world.crash('tm-1'));
+      c.world.schedule(380, () => c.world.restart('tm-1'));
+      c.runToCompletion(5_000_000);
+      const actual = new Set(canonical(committed(c)));
+      return canonical(oracle.outputs.get('sink')!).filter((record) => !actual.has(record)).length;
+    });
+    expect(missing.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -19,14 +19,24 @@ export interface JobRunOptions {
 
 /** The job's input topic is "input" with as many partitions as `input` has. */
 export function runJobInWorld(build: JobFactory, params: Record<string, unknown>, input: readonly (readonly LogRecord[])[], options: JobRunOptions): Cluster {
+  return runTopicsInWorld(build, { partitions: input.length, ...params }, new Map([['input', input]]), options);
+}
+
+/** A job reading several topics (e.g. the two inputs of a join): topic → partitions → records. */
+export function runTopicsInWorld(
+  build: JobFactory,
+  params: Record<string, unknown>,
+  input: ReadonlyMap<string, readonly (readonly LogRecord[])[]>,
+  options: JobRunOptions,
+): Cluster {
   const cluster = new Cluster({
     seed: options.seed ?? 1,
-    job: { name: 'job', params: { partitions: input.length, ...params }, parallelism: options.parallelism },
+    job: { name: 'job', params, parallelism: options.parallelism },
     jobs: new Map([['job', build]]),
     task_managers: options.task_managers ?? 2,
     slots_per_task_manager: options.slots_per_task_manager ?? 2,
-    topics: [{ name: 'input', partitions: input.length }],
-    input: new Map([['input', input]]),
+    topics: [...input].map(([name, partitions]) => ({ name, partitions: partitions.length })),
+    input,
     checkpointing: options.checkpointing,
     heartbeat_interval_ms: 50,
     heartbeat_timeout_ms: 200,

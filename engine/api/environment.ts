@@ -17,6 +17,7 @@ import { GlobalWindows, type GlobalWindow, type Window, type WindowAssigner } fr
 import { AllWindowedStream, countWindowOf, WindowedStream } from './windowed-stream.js';
 import type { MapStateDescriptor } from './state-descriptors.js';
 import { BroadcastConnectedStream, BroadcastStream, ConnectedStreams, IntervalJoin } from './connected-streams.js';
+import { CoGroupedStreams, JoinedStreams } from './joins.js';
 import type { ProcessFunction, RichFilterFunction, RichFlatMapFunction, RichMapFunction } from './rich-functions.js';
 import { OutputTag } from './side-output.js';
 
@@ -195,6 +196,16 @@ export class DataStream<T> extends OperatorHandle {
   broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): DataStream<T> | BroadcastStream<T> {
     const stream = new DataStream<T>(this.env, this.node_ids, 'broadcast', this.side_output_tags);
     return descriptors.length === 0 ? stream : new BroadcastStream<T>(stream, descriptors);
+  }
+
+  /** Flink's window join: join(other).where(key).equalTo(otherKey).window(assigner).apply(joinFunction). */
+  join<R>(other: DataStream<R>): JoinedStreams<T, R> {
+    return new JoinedStreams<T, R>(this, other);
+  }
+
+  /** Flink's coGroup: coGroup(other).where(key).equalTo(otherKey).window(assigner).apply(coGroupFunction). */
+  coGroup<R>(other: DataStream<R>): CoGroupedStreams<T, R> {
+    return new CoGroupedStreams<T, R>(this, other);
   }
 
   /**

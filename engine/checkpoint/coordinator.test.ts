@@ -331,6 +331,20 @@ describe('task failure', () => {
     expect(h.coordinator.pending_checkpoint_ids()).toEqual([1]);
     expect(h.job_failures).toEqual([]); // TASK_FAILURE does not count
   });
+
+  it('stopping periodic checkpoints (failover) drops a queued periodic request, so nothing triggers into the failing job', () => {
+    const h = new Harness({ max_concurrent: 1, interval_ms: 100 });
+    h.coordinator.start_periodic();
+    h.advance_to(100);
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1]);
+    h.advance_to(200); // the next periodic request waits behind checkpoint 1
+    expect(h.coordinator.queued_request_count()).toBe(1);
+    h.coordinator.stop_periodic();
+    h.coordinator.on_task_failure('t0');
+    expect(h.aborted).toEqual([{ checkpoint_id: 1, reason: 'TASK_FAILURE' }]);
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1]);
+    expect(h.coordinator.queued_request_count()).toBe(0);
+  });
 });
 
 describe('subsumption', () => {

@@ -245,9 +245,15 @@ export class CheckpointCoordinator {
     this.hooks.schedule(delay_ms, { owner: 'checkpoint-coordinator', kind: 'periodic', generation: this.periodic_generation });
   }
 
+  /**
+   * Stops periodic checkpoints, dropping a queued periodic request too (Flink's stopCheckpointScheduler aborts queued
+   * requests): one left waiting behind a pending checkpoint would trigger the moment that one is aborted, into a job
+   * that is failing, and then block every periodic checkpoint of the next attempt until it expired.
+   */
   stop_periodic(): void {
     this.periodic_running = false;
     this.periodic_generation++;
+    for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.periodic) this.queue.splice(i, 1);
   }
 
   on_timer(tag: CoordinatorTimerTag): void {

@@ -717,14 +717,17 @@ export class Task implements OutputAvailabilityListener {
 
   /**
    * What an input's valve emits: an 'active' status before the watermark, an 'idle' one after it. A two-input head
-   * gets only the watermarks (statuses of its inputs are not combined: an idle input holds it back, as before idleness).
+   * combines its inputs' statuses (an idle input stops holding its watermark back, as in Flink).
    */
   private applyValveChange(input: 1 | 2, change: ValveChange): void {
-    const head = this.operators[0]!;
-    const statuses = this.two_input_head === undefined;
-    if (statuses && change.status === 'active') head.processWatermarkStatus('active');
+    if (change.status === 'active') this.processInputStatus(input, 'active');
     if (change.watermark !== undefined) this.processInputWatermark(input, change.watermark);
-    if (statuses && change.status === 'idle') head.processWatermarkStatus('idle');
+    if (change.status === 'idle') this.processInputStatus(input, 'idle');
+  }
+
+  private processInputStatus(input: 1 | 2, status: WatermarkStatus): void {
+    if (input === 2) this.two_input_head!.processWatermarkStatus2(status);
+    else this.operators[0]!.processWatermarkStatus(status);
   }
 
   /**
@@ -1195,7 +1198,11 @@ export class Task implements OutputAvailabilityListener {
         const mode = by_name.get(name)!.mode;
         // Planted bug (test-only seam): broadcast state comes back on subtask 0 only.
         if (mode === 'broadcast' && this.subtask_index !== 0 && this.host.seams?.broadcast_state_on_subtask_0_only === true) continue;
-        this.getOperatorListState<unknown>(node.uid, name, mode).update(lists[this.subtask_index]!);
+        const mine = lists[this.subtask_index]!;
+        if (mode === 'broadcast' && mine.length > 0) {
+          this.host.probe?.(old_parallelism === this.vertex.parallelism ? 'restore.broadcast_state' : 'restore.broadcast_state_rescaled');
+        }
+        this.getOperatorListState<unknown>(node.uid, name, mode).update(mine);
       }
     }
   }

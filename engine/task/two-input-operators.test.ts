@@ -22,6 +22,7 @@ interface Harness {
   operator: TwoInputStreamOperator;
   records: [unknown, number][];
   side: [string, unknown, number][];
+  statuses: string[];
   watermarks: number[];
   backend: MemoryKeyedStateBackend | undefined;
   lists: Map<string, OperatorListState<unknown>>;
@@ -58,12 +59,12 @@ function harness(build: (env: StreamExecutionEnvironment, a: ReturnType<StreamEx
     },
   };
   const operator = createTwoInputOperator(node, op_env, node.operator.spec);
-  const h: Harness = { operator, records: [], side: [], watermarks: [], backend, lists };
+  const h: Harness = { operator, records: [], side: [], statuses: [], watermarks: [], backend, lists };
   operator.output = {
     collect: (value, ts) => h.records.push([value, ts]),
     collectSide: (tag, value, ts) => h.side.push([tag, value, ts]),
     emitWatermark: (wm) => h.watermarks.push(wm),
-    emitWatermarkStatus: () => {},
+    emitWatermarkStatus: (status) => h.statuses.push(status),
   };
   h.backend = backend;
   operator.open();
@@ -90,6 +91,21 @@ describe('two-input operators', () => {
     h.operator.processWatermark1(90); // a lower watermark on one input never moves the combined one back
     h.operator.processWatermark1(150);
     expect(h.watermarks).toEqual([40, 100, 120]);
+  });
+
+  it('an idle input stops holding the combined watermark back; both idle makes the operator idle (CombinedWatermarkStatus)', () => {
+    const h = harness((_env, a, b) => a.connect(b).map({ map1: (v) => v, map2: (v) => v }));
+    h.operator.processWatermark1(100);
+    expect(h.watermarks).toEqual([]);
+    h.operator.processWatermarkStatus2('idle');
+    expect(h.watermarks).toEqual([100]);
+    expect(h.statuses).toEqual([]);
+    h.operator.processWatermarkStatus1('idle');
+    expect(h.statuses).toEqual(['idle']);
+    h.operator.processWatermarkStatus2('active');
+    expect(h.statuses).toEqual(['idle', 'active']);
+    h.operator.processWatermark2(150); // input 1 is still idle: input 2 alone decides
+    expect(h.watermarks).toEqual([100, 150]);
   });
 
   it('keyed CoFlatMap (keyBy(k1, k2)) scopes keyed state to the element key across both inputs: the control-stream filter', () => {

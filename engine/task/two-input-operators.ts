@@ -26,7 +26,8 @@ import type { KeyedStateBackend } from '../state/backend.js';
 import { BroadcastStateStore } from '../state/broadcast-state.js';
 import { decodeKey } from '../state/key-codec.js';
 import type { InternalTimer, KeyContext, TimeDomain } from '../state/keyed-state.js';
-import { BaseOperator, KeyedOperator, TimestampedCollector, type OperatorEnvironment, type StreamOperator } from './operator-base.js';
+import { BaseOperator, KeyedOperator, TimestampedCollector, type OperatorEnvironment, type Output, type StreamOperator } from './operator-base.js';
+import type { WatermarkStatus } from './watermark-valve.js';
 import { UserFunction } from './operators/user-function.js';
 
 /**
@@ -39,6 +40,9 @@ export interface TwoInputStreamOperator extends StreamOperator {
   processElement2(value: unknown, timestamp_ms: number): void;
   processWatermark1(watermark_ms: number): void;
   processWatermark2(watermark_ms: number): void;
+  /** An input became idle (it stops holding the combined watermark back) or active again. */
+  processWatermarkStatus1(status: WatermarkStatus): void;
+  processWatermarkStatus2(status: WatermarkStatus): void;
   endInput(input: 1 | 2): void;
 }
 
@@ -46,19 +50,43 @@ export function isTwoInputOperator(operator: StreamOperator): operator is TwoInp
   return (operator as Partial<TwoInputStreamOperator>).two_input === true;
 }
 
-/** Flink's combined watermark of a two-input operator: the minimum of both inputs' watermarks, advancing only. */
+/**
+ * Flink's CombinedWatermarkStatus of a two-input operator: the minimum over the inputs that are not idle, advancing
+ * only; idle when both inputs are idle.
+ */
 class CombinedWatermark {
   private readonly inputs = [MIN_WATERMARK, MIN_WATERMARK];
+  private readonly idle_inputs = [false, false];
   private combined = MIN_WATERMARK;
+  idle = false;
 
   /** The new combined watermark if it advanced, else undefined. */
   update(input: 1 | 2, watermark_ms: number): number | undefined {
     if (watermark_ms > this.inputs[input - 1]!) this.inputs[input - 1] = watermark_ms;
-    const min = Math.min(this.inputs[0]!, this.inputs[1]!);
-    if (min <= this.combined) return undefined;
+    return this.recombine();
+  }
+
+  updateStatus(input: 1 | 2, status: WatermarkStatus): number | undefined {
+    this.idle_inputs[input - 1] = status === 'idle';
+    return this.recombine();
+  }
+
+  private recombine(): number | undefined {
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 2; i++) if (!this.idle_inputs[i]) min = Math.min(min, this.inputs[i]!);
+    this.idle = min === Number.POSITIVE_INFINITY;
+    if (this.idle || min <= this.combined) return undefined;
     this.combined = min;
     return min;
   }
+}
+
+/** Flink's AbstractStreamOperator.processWatermarkStatus(status, index): the combined status goes out on a change. */
+function combineStatus(combined: CombinedWatermark, input: 1 | 2, status: WatermarkStatus, on_watermark: (watermark_ms: number) => void, output: Output): void {
+  const was_idle = combined.idle;
+  const advanced = combined.updateStatus(input, status);
+  if (advanced !== undefined) on_watermark(advanced);
+  if (was_idle !== combined.idle) output.emitWatermarkStatus(status);
 }
 
 const NO_TIMERS = 'Setting timers is only supported on a keyed streams.';
@@ -135,6 +163,15 @@ abstract class TwoInputOperator extends BaseOperator implements TwoInputStreamOp
     const advanced = this.combined.update(2, watermark_ms);
     if (advanced !== undefined) super.processWatermark(advanced);
   }
+  override processWatermarkStatus(status: WatermarkStatus): void {
+    this.processWatermarkStatus1(status);
+  }
+  processWatermarkStatus1(status: WatermarkStatus): void {
+    combineStatus(this.combined, 1, status, (wm) => super.processWatermark(wm), this.output);
+  }
+  processWatermarkStatus2(status: WatermarkStatus): void {
+    combineStatus(this.combined, 2, status, (wm) => super.processWatermark(wm), this.output);
+  }
   endInput(_input: 1 | 2): void {}
 
   /** Sets the collector's timestamp and the context's element timestamp for one element. */
@@ -205,6 +242,15 @@ abstract class KeyedTwoInputOperator extends KeyedOperator implements TwoInputSt
   processWatermark2(watermark_ms: number): void {
     const advanced = this.combined.update(2, watermark_ms);
     if (advanced !== undefined) super.processWatermark(advanced);
+  }
+  override processWatermarkStatus(status: WatermarkStatus): void {
+    this.processWatermarkStatus1(status);
+  }
+  processWatermarkStatus1(status: WatermarkStatus): void {
+    combineStatus(this.combined, 1, status, (wm) => super.processWatermark(wm), this.output);
+  }
+  processWatermarkStatus2(status: WatermarkStatus): void {
+    combineStatus(this.combined, 2, status, (wm) => super.processWatermark(wm), this.output);
   }
   endInput(_input: 1 | 2): void {}
 

@@ -1,0 +1,86 @@
+// The checks that still hold when a job's result depends on how its two inputs interleave (a CoProcessFunction or
+// CoFlatMap reading both inputs): the oracle runs both extreme interleavings (all of input 1 first, all of input 2
+// first) over the same input prefixes, and the run must lie between them. Output, by record identity: nothing
+// duplicated, nothing that appears in neither interleaving, nothing lost that appears in both. State: every entry
+// equals its value under one of the two interleavings of exactly those prefixes (what a record beyond a prefix, or a
+// lost one, changes shows as a value neither interleaving gives). Pure functions on data.
+import type { JobFactory } from '../engine/api/environment.js';
+import type { StateEntry } from '../engine/state/backend.js';
+import { diff_state, type StateDifference } from './compare.js';
+import { evaluateOracle, type OracleInput, type OracleOptions, type OracleResult } from './oracle.js';
+
+/** What the judge reports for an interleaving-dependent job: the checks that applied and why. */
+export const INTERLEAVING_CHECKS =
+  'the result depends on how the two inputs interleave, so the run is judged between the two extreme interleavings the oracle computes ' +
+  '(all of input 1 first, all of input 2 first): output by record identity (none duplicated, none outside both, none missing that both produce) ' +
+  'and state entry by entry (each equal to one of the two interleavings over the same input prefixes)';
+
+export interface InterleavingOracle {
+  input1_first: OracleResult;
+  input2_first: OracleResult;
+}
+
+/** The oracle under both extreme interleavings (same options otherwise). */
+export function evaluateBothInterleavings(factory: JobFactory, params: Record<string, unknown>, input: OracleInput, options: OracleOptions = {}): InterleavingOracle {
+  return {
+    input1_first: evaluateOracle(factory, params, input, { ...options, two_input_order: 'input1_first' }),
+    input2_first: evaluateOracle(factory, params, input, { ...options, two_input_order: 'input2_first' }),
+  };
+}
+
+export interface InterleavedOutputVerdict {
+  /** Identities the run delivered more than once. */
+  duplicated: string[];
+  /** Identities the run delivered that neither interleaving produces. */
+  unexpected: string[];
+  /** Identities both interleavings produce that the run never delivered. */
+  lost: string[];
+  /** Identities only one interleaving produces (delivered or not, both are right). */
+  interleaving_dependent: number;
+}
+
+function identityCounts(records: readonly unknown[], identity: (record: unknown) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const record of records) {
+    const id = identity(record);
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Output by record identity: `identity` names the input record an output record stands for (each at most once). */
+export function checkInterleavedOutput(
+  input1_first: readonly unknown[],
+  input2_first: readonly unknown[],
+  actual: readonly unknown[],
+  identity: (record: unknown) => string,
+): InterleavedOutputVerdict {
+  const a = identityCounts(input1_first, identity);
+  const b = identityCounts(input2_first, identity);
+  const got = identityCounts(actual, identity);
+  const duplicated = [...got].filter(([, n]) => n > 1).map(([id]) => id);
+  const unexpected = [...got.keys()].filter((id) => !a.has(id) && !b.has(id));
+  const lost = [...a.keys()].filter((id) => b.has(id) && !got.has(id));
+  const interleaving_dependent = [...new Set([...a.keys(), ...b.keys()])].filter((id) => a.has(id) !== b.has(id)).length;
+  return { duplicated: duplicated.sort(), unexpected: unexpected.sort(), lost: lost.sort(), interleaving_dependent };
+}
+
+/** State entries equal to neither interleaving's value (with the first interleaving's as `expected`). */
+export function checkInterleavedState(
+  input1_first: ReadonlyMap<string, readonly StateEntry[]>,
+  input2_first: ReadonlyMap<string, readonly StateEntry[]>,
+  actual: ReadonlyMap<string, readonly StateEntry[]>,
+  max_differences = 5,
+): StateDifference[] {
+  const against_second = new Map<string, unknown>();
+  for (const difference of diff_state(input2_first, actual, Number.MAX_SAFE_INTEGER)) {
+    against_second.set(`${difference.operator_uid}\u0000${difference.state}\u0000${difference.key}\u0000${difference.namespace}`, true);
+  }
+  const out: StateDifference[] = [];
+  for (const difference of diff_state(input1_first, actual, Number.MAX_SAFE_INTEGER)) {
+    if (!against_second.has(`${difference.operator_uid}\u0000${difference.state}\u0000${difference.key}\u0000${difference.namespace}`)) continue;
+    out.push(difference);
+    if (out.length >= max_differences) break;
+  }
+  return out;
+}
