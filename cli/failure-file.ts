@@ -1,8 +1,11 @@
 // Failure files: what a failing run leaves behind so that `streamsim replay <file>` reproduces it exactly. The
-// scenario is embedded (and re-validated on replay), so a replay never reads any path written inside the file.
+// scenario is embedded (and re-validated on replay). The only path a replay reads from the file is where a job from a
+// module lives: the scenario's directory relative to the failure file, with a hash of the job's source then.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { RunResult, Violation } from '../scenarios/result-format.js';
+import type { JobUnderTest } from '../scenarios/job-under-test.js';
+import { failure_job_origin, type FailureJobOrigin } from '../scenarios/job-module.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { MAX_SCENARIO_FILE_BYTES, format_scenario_errors, validate_scenario_data } from '../scenarios/load.js';
 import { read_text_file } from '../scenarios/input-limits.js';
@@ -28,6 +31,8 @@ export interface FailureFile {
   violations: Violation[];
   replay_command: string;
   scenario: Scenario;
+  /** A job from a module: where to find it again and what its source was (absent for built-in jobs). */
+  job?: FailureJobOrigin;
 }
 
 /** Quotes an argument for a POSIX shell when it needs it. */
@@ -72,7 +77,7 @@ export class FailureFiles {
   ) {}
 
   /** Writes the failure file and returns its path (throws on a file-system error; the caller reports it). */
-  write(scenario: Scenario, scenario_file: string, result: RunResult): string {
+  write(scenario: Scenario, scenario_file: string, result: RunResult, job?: JobUnderTest): string {
     const owner = resolve(this.cwd, scenario_file);
     const files = this.files_by_name.get(scenario.name) ?? [];
     if (!files.includes(owner)) files.push(owner);
@@ -83,13 +88,14 @@ export class FailureFiles {
       name = failure_file_name(scenario.name, result.seed, occurrence);
     }
     this.owners.set(name, owner);
-    return write_failure_file(join(this.reports_dir, 'failures', name), scenario, scenario_file, result, this.cwd);
+    return write_failure_file(join(this.reports_dir, 'failures', name), scenario, scenario_file, result, this.cwd, job);
   }
 }
 
 /** Writes one failure file at `path` (its directory is created) and returns the path. */
-export function write_failure_file(path: string, scenario: Scenario, scenario_file: string, result: RunResult, cwd: string): string {
+export function write_failure_file(path: string, scenario: Scenario, scenario_file: string, result: RunResult, cwd: string, job?: JobUnderTest): string {
   mkdirSync(dirname(path), { recursive: true });
+  const origin = failure_job_origin(job, dirname(isAbsolute(scenario_file) ? scenario_file : join(cwd, scenario_file)), path);
   const failure: FailureFile = {
     format: FAILURE_FORMAT,
     version: FAILURE_FORMAT_VERSION,
@@ -102,6 +108,7 @@ export function write_failure_file(path: string, scenario: Scenario, scenario_fi
     violations: result.violations.slice(0, MAX_VIOLATIONS_IN_FILE),
     replay_command: replay_command_for_seed(result.seed, scenario_file, cwd),
     scenario,
+    ...(origin === undefined ? {} : { job: origin }),
   };
   writeFileSync(path, JSON.stringify(failure, null, 2) + '\n');
   return path;
@@ -127,7 +134,12 @@ export function read_failure_file(path: string, shown: string = path): FailureFi
   if (typeof record['scenario_file'] !== 'string') throw new UsageError(`${shown}: scenario_file: expected a string`);
   const validated = validate_scenario_data(record['scenario'], `${shown} (embedded scenario)`, JSON.stringify(record['scenario']));
   if (!validated.ok) throw new UsageError(format_scenario_errors(validated.errors.map((e) => ({ ...e, path: e.path === '' ? 'scenario' : `scenario.${e.path}` }))));
+  const job = read_job_origin(shown, record['job']);
+  if (validated.scenario.job.module !== undefined && job === undefined) {
+    throw new UsageError(`${shown}: job: the embedded scenario's job comes from a module, but the file does not say where the scenario was (job.scenario_dir)`);
+  }
   return {
+    ...(job === undefined ? {} : { job }),
     format: FAILURE_FORMAT,
     version: FAILURE_FORMAT_VERSION,
     scenario_name: validated.scenario.name,
@@ -140,4 +152,16 @@ export function read_failure_file(path: string, shown: string = path): FailureFi
     replay_command: typeof record['replay_command'] === 'string' ? record['replay_command'] : '',
     scenario: validated.scenario,
   };
+}
+
+function read_job_origin(shown: string, value: unknown): FailureJobOrigin | undefined {
+  if (value === undefined) return undefined;
+  const record = value as Record<string, unknown> | null;
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new UsageError(`${shown}: job: expected an object`);
+  const text = (field: string): string => {
+    const v = record[field];
+    if (typeof v !== 'string' || v.length === 0) throw new UsageError(`${shown}: job.${field}: expected a string`);
+    return v;
+  };
+  return { scenario_dir: text('scenario_dir'), module: text('module'), export: text('export'), source_sha256: text('source_sha256') };
 }

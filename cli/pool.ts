@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { RunResult } from '../scenarios/result-format.js';
 import type { RunBudget } from '../scenarios/runner.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
+import type { JobUnderTest } from '../scenarios/job-under-test.js';
 import { MissingComponentError } from './errors.js';
 import { load_runner, type RunScenario } from './runner-port.js';
 import type { WorkerReply, WorkerRequest } from './swarm-worker.js';
@@ -13,6 +14,10 @@ import type { WorkerReply, WorkerRequest } from './swarm-worker.js';
 export interface PoolScenario {
   scenario: Scenario;
   scenario_file: string;
+  /** Absolute directory of the scenario file: a job module's path is relative to it (workers load the job again). */
+  scenario_dir?: string;
+  /** The scenario's job, loaded in this thread (not sent to workers: they load it themselves). */
+  job?: JobUnderTest;
 }
 
 export interface SwarmJob {
@@ -93,10 +98,15 @@ async function run_in_thread(options: PoolOptions): Promise<PoolRun> {
     // A turn of the event loop between runs lets a signal (Ctrl-C) or a timer stop the pool.
     await next_turn();
     if (options.signal?.aborted === true) return { outcomes, stopped: true };
-    const { scenario, scenario_file } = job_scenario(options, job);
+    const { scenario, scenario_file, job: loaded } = job_scenario(options, job);
     let outcome: JobOutcome;
     try {
-      const result = runner(scenario, { seed: job.seed, scenario_file, ...(options.budget !== undefined ? { budget: options.budget } : {}) });
+      const result = runner(scenario, {
+        seed: job.seed,
+        scenario_file,
+        ...(loaded === undefined ? {} : { job: loaded }),
+        ...(options.budget !== undefined ? { budget: options.budget } : {}),
+      });
       outcome = { index, job, result };
     } catch (error) {
       if (error instanceof MissingComponentError) throw error;
@@ -184,7 +194,11 @@ async function run_on_workers(options: PoolOptions, worker_count: number): Promi
         const init: WorkerRequest = {
           type: 'init',
           runner_module: options.runner_module,
-          scenarios: options.scenarios.map((s) => ({ scenario: s.scenario, scenario_file: s.scenario_file })),
+          scenarios: options.scenarios.map((s) => ({
+            scenario: s.scenario,
+            scenario_file: s.scenario_file,
+            ...(s.scenario_dir === undefined ? {} : { scenario_dir: s.scenario_dir }),
+          })),
           ...(options.budget !== undefined ? { budget: options.budget } : {}),
         };
         worker.postMessage(init);

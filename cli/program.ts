@@ -4,11 +4,14 @@
 // step fails. Exit codes: cli/errors.ts.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { RunResult } from '../scenarios/result-format.js';
 import type { RunBudget, RunProgress } from '../scenarios/runner.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
+import { format_scenario_errors } from '../scenarios/load.js';
+import { load_job } from '../scenarios/job-module.js';
+import type { JobUnderTest } from '../scenarios/job-under-test.js';
 import type { ReportMeta, SwarmMeta, SwarmStop } from '../reports/json-report.js';
 import { parse_count, parse_seed, parse_shard, seeds_of_shard, shard_seed_range, type Shard } from './args.js';
 import { parse_budget_flags, parse_expected_hash, parse_time_budget, type BudgetFlags } from './budget-flags.js';
@@ -158,8 +161,9 @@ class Cli {
     return use_color(this.global.color, this.deps.env ?? {}, this.deps.stdout.isTTY === true);
   }
 
-  load(path: string): { scenario: Scenario; file: string } {
-    return { scenario: load_checked_scenario(this.abs(path), this.deps.cwd), file: path };
+  /** Loads a scenario file and the job it names (a module's job is imported here). */
+  async load(path: string): Promise<{ scenario: Scenario; file: string; job: JobUnderTest }> {
+    return { ...(await load_checked_scenario(this.abs(path), this.deps.cwd)), file: path };
   }
 
   private async summary(results: readonly RunResult[]): Promise<string> {
@@ -193,12 +197,12 @@ class Cli {
   }
 
   /** The lines for a failed run, with its failure file (bounded per command); a file that cannot be written is said. */
-  private failure_text(failures: FailureFiles | undefined, scenario: Scenario, scenario_file: string, result: RunResult): string {
+  private failure_text(failures: FailureFiles | undefined, scenario: Scenario, scenario_file: string, result: RunResult, job?: JobUnderTest): string {
     let failure_path: string | undefined;
     let write_error: string | undefined;
     if (failures !== undefined) {
       try {
-        failure_path = failures.write(scenario, this.abs(scenario_file), result);
+        failure_path = failures.write(scenario, this.abs(scenario_file), result, job);
       } catch (error) {
         write_error = (error as NodeJS.ErrnoException).code ?? String(error);
       }
@@ -243,7 +247,7 @@ class Cli {
 
   async run(path: string, options: RunFlags): Promise<number> {
     const budget = this.budget(options);
-    const { scenario, file } = this.load(path);
+    const { scenario, file, job } = await this.load(path);
     const seed = options.seed !== undefined ? parse_seed(options.seed) : (scenario.seeds?.[0] ?? 1);
     // Every output path is checked (and created) before the run, so a finished run is never lost to a bad path.
     const trace_path = options.trace === undefined ? undefined : prepare_trace_file(this.abs(options.trace), { flag: '--trace', shown: options.trace }, [{ path: this.abs(file), what: 'the scenario file' }]);
@@ -252,14 +256,14 @@ class Cli {
     check_output_dir_later(join(reports_dir, 'failures'), { flag: options.reports === undefined ? 'the failure directory' : '--reports', shown: display_path(join(reports_dir, 'failures'), this.deps.cwd) });
     const run = await this.runner();
     const on_progress = this.run_progress(`run: seed ${seed} of ${clean(scenario.name)}`);
-    const result = this.run_once(run, scenario, { seed, scenario_file: file, budget, ...(trace_path !== undefined ? { trace_path } : {}), ...(on_progress ? { on_progress } : {}) });
+    const result = this.run_once(run, scenario, { seed, scenario_file: file, job, budget, ...(trace_path !== undefined ? { trace_path } : {}), ...(on_progress ? { on_progress } : {}) });
     if (options.json === true) this.out(JSON.stringify(result, null, 2) + '\n');
     else this.out(await this.summary([result]));
     let reports_ok = true;
     if (options.reports !== undefined) reports_ok = await this.write_reports([result], reports_dir, { command: this.command_line() });
     if (trace_path !== undefined) this.note(`trace written to ${display_path(trace_path, this.deps.cwd)} (hash ${result.trace_hash})\n`);
     if (run_failed(result)) {
-      this.err(this.failure_text(new FailureFiles(reports_dir, this.deps.cwd), scenario, file, result));
+      this.err(this.failure_text(new FailureFiles(reports_dir, this.deps.cwd), scenario, file, result, job));
       return EXIT.violation;
     }
     return reports_ok ? EXIT.ok : EXIT.usage;
@@ -281,17 +285,20 @@ class Cli {
     let expected_hash = options.expectHash === undefined ? undefined : parse_expected_hash(options.expectHash);
     let source: string;
     let input: InputFile;
+    let job: JobUnderTest;
+    /** Why a replay may not reproduce: the job's code changed since the failure file was written. */
+    let changed_code: string | undefined;
     if (second !== undefined) {
       // The original order: replay <seed> <scenario>.
       if (options.seed !== undefined) throw new UsageError('give the seed once: replay <scenario> --seed <n> (or replay <seed> <scenario>)');
       seed = parse_seed(first, 'replay <seed>');
-      ({ scenario, file: scenario_file } = this.load(second));
+      ({ scenario, file: scenario_file, job } = await this.load(second));
       source = 'a second run';
       input = { path: this.abs(second), what: 'the scenario file' };
     } else if (options.seed !== undefined) {
       // Like run: replay <scenario> --seed <n>.
       seed = parse_seed(options.seed);
-      ({ scenario, file: scenario_file } = this.load(first));
+      ({ scenario, file: scenario_file, job } = await this.load(first));
       source = 'a second run';
       input = { path: this.abs(first), what: 'the scenario file' };
     } else {
@@ -306,15 +313,25 @@ class Cli {
       expected_hash = expected_hash ?? failure.trace_hash;
       source = `the failure file ${this.shown(first)}`;
       input = { path: this.abs(first), what: 'the failure file' };
+      // A job from a module is loaded from where the failure file says the scenario was.
+      const scenario_dir = resolve(dirname(this.abs(first)), failure.job?.scenario_dir ?? '.');
+      const loaded = await load_job(scenario, scenario_dir, `${this.shown(first)} (embedded scenario)`);
+      if (!loaded.ok) throw new UsageError(`cannot load the failure's job:\n${format_scenario_errors(loaded.errors)}`);
+      job = loaded.job;
+      const now = job.source?.source_sha256;
+      if (failure.job !== undefined && now !== undefined && now !== failure.job.source_sha256) {
+        changed_code = `the job's code (${display_path(job.source!.path, this.deps.cwd)} and the local modules it imports) changed since the failure: source sha256 ${failure.job.source_sha256.slice(0, 12)} then, ${now.slice(0, 12)} now`;
+        this.err(`note: ${changed_code}\n`);
+      }
     }
     const trace_path = options.trace === undefined ? undefined : prepare_trace_file(this.abs(options.trace), { flag: '--trace', shown: options.trace }, [input]);
     const reports_dir = options.reports === undefined ? undefined : prepare_output_dir(this.abs(options.reports), { flag: '--reports', shown: options.reports });
     const run = await this.runner();
     const on_progress = this.run_progress(`replay: seed ${seed} of ${clean(scenario.name)}`);
-    const result = this.run_once(run, scenario, { seed, scenario_file, budget, ...(trace_path !== undefined ? { trace_path } : {}), ...(on_progress ? { on_progress } : {}) });
+    const result = this.run_once(run, scenario, { seed, scenario_file, job, budget, ...(trace_path !== undefined ? { trace_path } : {}), ...(on_progress ? { on_progress } : {}) });
     if (expected_hash === undefined) {
       // No recorded hash to compare with: determinism checks itself by running the same seed again.
-      expected_hash = this.run_once(run, scenario, { seed, scenario_file, budget }).trace_hash;
+      expected_hash = this.run_once(run, scenario, { seed, scenario_file, job, budget }).trace_hash;
     }
     const reproduced = result.trace_hash === expected_hash || (expected_hash.length < result.trace_hash.length && result.trace_hash.startsWith(expected_hash));
     if (options.json === true) this.out(JSON.stringify({ reproduced, expected_trace_hash: expected_hash, result }, null, 2) + '\n');
@@ -324,7 +341,7 @@ class Cli {
     } else {
       this.err(
         `NOT reproduced: seed ${seed} of ${clean(scenario.name)} gives trace hash ${result.trace_hash}, but ${source} has ${expected_hash}` +
-          ' (the code or the scenario changed since, or the run is not deterministic)\n',
+          (changed_code !== undefined ? ` (${changed_code})\n` : ' (the code or the scenario changed since, or the run is not deterministic)\n'),
       );
     }
     let reports_ok = true;
@@ -355,13 +372,13 @@ class Cli {
   }
 
   /** Loads every file; a bad one is reported at once and left out, so the others still run. */
-  private load_all(files: readonly string[]): { loaded: PoolScenario[]; problems: InputProblem[] } {
+  private async load_all(files: readonly string[]): Promise<{ loaded: PoolScenario[]; problems: InputProblem[] }> {
     const problems: InputProblem[] = [];
     const loaded: PoolScenario[] = [];
     for (const file of files) {
       try {
-        const { scenario } = this.load(file);
-        loaded.push({ scenario, scenario_file: file });
+        const { scenario, job } = await this.load(file);
+        loaded.push({ scenario, scenario_file: file, scenario_dir: dirname(this.abs(file)), job });
       } catch (error) {
         if (!(error instanceof UsageError)) throw error;
         problems.push({ file, message: error.message });
@@ -412,7 +429,7 @@ class Cli {
           return '';
         }
         listed++;
-        return this.failure_text(written++ < MAX_FAILURE_FILES ? failures : undefined, entry.scenario, entry.scenario_file, result);
+        return this.failure_text(written++ < MAX_FAILURE_FILES ? failures : undefined, entry.scenario, entry.scenario_file, result, entry.job);
       },
       on_problem: (entry, job, failure) => this.problem_text(entry, job, failure),
     });
@@ -457,7 +474,7 @@ class Cli {
     if (options.timeBudget !== undefined) parse_time_budget(options.timeBudget);
     const files = this.scenario_files(target);
     const { reports_dir, failures } = this.prepare_reports(options.reports);
-    const { loaded: scenarios, problems: input_problems } = this.load_all(files);
+    const { loaded: scenarios, problems: input_problems } = await this.load_all(files);
     if (scenarios.length === 0) throw new UsageError(`${target}: no scenario could be used (${input_problems.length} bad file(s) above)`);
     const jobs: SwarmJob[] = scenarios.flatMap((_, scenario_index) => seeds.map((seed) => ({ scenario_index, seed })));
     const range = shard_seed_range(first_seed, seed_count, shard);
@@ -556,7 +573,7 @@ class Cli {
     const dir = this.deps.catalogue_dir ?? CATALOGUE_DIR;
     const files = this.scenario_files(dir);
     const { reports_dir, failures } = this.prepare_reports(options.reports);
-    const { loaded: scenarios, problems: input_problems } = this.load_all(files);
+    const { loaded: scenarios, problems: input_problems } = await this.load_all(files);
     const jobs: SwarmJob[] = [];
     scenarios.forEach(({ scenario }, scenario_index) => {
       const defaults = scenario.seeds ?? [1, 2, 3];
@@ -602,7 +619,7 @@ class Cli {
   }
 
   /** Validates scenario files (or directories of them) without running anything. */
-  validate(targets: readonly string[], options: { json?: boolean }): number {
+  async validate(targets: readonly string[], options: { json?: boolean }): Promise<number> {
     const entries: { file: string; ok: boolean; scenario?: string; error?: string }[] = [];
     for (const target of targets) {
       let files: string[];
@@ -615,7 +632,7 @@ class Cli {
       }
       for (const file of files) {
         try {
-          const { scenario } = this.load(file);
+          const { scenario } = await this.load(file);
           entries.push({ file: this.shown(file), ok: true, scenario: scenario.name });
         } catch (error) {
           if (!(error instanceof UsageError)) throw error;
@@ -821,7 +838,7 @@ function build_program(cli: Cli, deps: CliDeps, set_exit: (code: number) => void
     .description('Check scenario files against the schema and the semantic rules, without running them.')
     .argument('<scenario-or-dir...>', 'scenario files or directories of them')
     .option('--json', 'print one entry per file as JSON on stdout')
-    .action((targets: string[], options: { json?: boolean }) => set_exit(cli.validate(targets, options)));
+    .action(async (targets: string[], options: { json?: boolean }) => set_exit(await cli.validate(targets, options)));
 
   program
     .command('explore')

@@ -3,6 +3,7 @@
 import type { RunResult } from '../scenarios/result-format.js';
 import type { RunBudget, RunProgress } from '../scenarios/runner.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
+import type { JobUnderTest } from '../scenarios/job-under-test.js';
 import { MissingComponentError } from './errors.js';
 
 export interface RunOptions {
@@ -13,6 +14,8 @@ export interface RunOptions {
   scenario_file: string;
   /** Limits on the run (events, wall time); exceeding one throws RunBudgetExceeded. */
   budget?: RunBudget;
+  /** The scenario's job, loaded (scenarios/job-module.ts load_job); required when the job comes from a module. */
+  job?: JobUnderTest;
   /** Progress of a long run, for a progress line. */
   on_progress?: (progress: RunProgress) => void;
 }

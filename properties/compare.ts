@@ -14,8 +14,11 @@ export interface OutputComparison {
   unexpected: number;
   /** Keys whose delivered sequence is not exactly the oracle's (order included). */
   keys_not_exact: number;
-  /** The first key (in key order) that differs, with short excerpts. */
-  first_difference?: { key: string; expected: unknown[]; actual: unknown[] };
+  /**
+   * The first key (in key order) that differs, with short excerpts starting a little before `position`, the first
+   * index at which the key's committed records differ from the oracle's; `expected_records`/`actual_records` count them.
+   */
+  first_difference?: { key: string; position: number; expected_records: number; actual_records: number; expected: unknown[]; actual: unknown[] };
 }
 
 const EXCERPT_RECORDS = 8;
@@ -193,7 +196,17 @@ export class FinalOutputComparison {
       count_differences(result, want, got);
       result.keys_not_exact++;
       if (result.first_difference === undefined) {
-        result.first_difference = { key, expected: want.slice(0, EXCERPT_RECORDS), actual: got.slice(0, EXCERPT_RECORDS) };
+        let position = 0;
+        while (position < want.length && position < got.length && JSON.stringify(want[position]) === JSON.stringify(got[position])) position++;
+        const from = Math.max(0, position - 2);
+        result.first_difference = {
+          key,
+          position,
+          expected_records: want.length,
+          actual_records: got.length,
+          expected: want.slice(from, from + EXCERPT_RECORDS),
+          actual: got.slice(from, from + EXCERPT_RECORDS),
+        };
       }
     }
     this.comparison = result;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { RunResult } from '../scenarios/result-format.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
+import type { FailureJobOrigin } from '../scenarios/job-module.js';
 
 /** Default runs per property in CI; raise with STREAMSIM_PROPERTY_RUNS for deeper searches. */
 export const DEFAULT_PROPERTY_RUNS = 12;
@@ -46,14 +47,21 @@ export interface RunProperty<T> {
   run(scenario: Scenario, seed: number): RunResult;
   /** undefined: the property holds for this run; a string: why it does not. */
   check(result: RunResult): string | undefined;
+  /** A module job's origin for the failure file at `failure_path` (so `streamsim replay` can load the job again). */
+  job_origin?(failure_path: string): FailureJobOrigin | undefined;
 }
 
 /** The failure file, in the CLI's format, with the fast-check details beside it. */
-export function write_failure(dir: string, failure: Omit<PropertyFailure, 'failure_path' | 'replay_command'>): { path: string; replay_command: string } {
+export function write_failure(
+  dir: string,
+  failure: Omit<PropertyFailure, 'failure_path' | 'replay_command'>,
+  job_origin?: (failure_path: string) => FailureJobOrigin | undefined,
+): { path: string; replay_command: string } {
   const failures_dir = join(dir, 'failures');
   mkdirSync(failures_dir, { recursive: true });
   const path = join(failures_dir, `${failure.scenario.name}-seed-${failure.result.seed}.json`);
   const replay_command = `npx streamsim replay ${path}`;
+  const origin = job_origin?.(path);
   const file = {
     format: FAILURE_FORMAT,
     version: FAILURE_FORMAT_VERSION,
@@ -66,6 +74,7 @@ export function write_failure(dir: string, failure: Omit<PropertyFailure, 'failu
     violations: failure.result.violations.slice(0, 20),
     replay_command,
     scenario: failure.scenario,
+    ...(origin === undefined ? {} : { job: origin }),
     minimal_fault_plan: failure.scenario.faults ?? [],
     applied_world_faults: failure.result.faults,
     fast_check: failure.fast_check,
@@ -94,7 +103,7 @@ export function check_run_property<T>(
   const scenario = property.scenario_of(value);
   const result = property.run(scenario, property.seed_of(value));
   const fast_check = { seed: details.seed, path: details.counterexamplePath ?? undefined, num_runs: options.num_runs };
-  const written = write_failure(options.reports_dir, { scenario, result, fast_check });
+  const written = write_failure(options.reports_dir, { scenario, result, fast_check }, property.job_origin?.bind(property));
   return { scenario, result, fast_check, failure_path: written.path, replay_command: written.replay_command };
 }
 

@@ -6,14 +6,15 @@ import type { RunPlan } from '../scenarios/run/plan.js';
 import type { SimulationEvidence } from '../scenarios/runner.js';
 import { check_checkpoint_invariants } from './checkpoint-invariants.js';
 import { diff_state, FinalOutputComparison, is_at_least_once, is_at_most_once, is_exactly_once, losses_by_output_id } from './compare.js';
-import { evaluateOracle, groupByKey, type OracleResult } from './oracle.js';
+import { evaluateOracle, groupByKey, type OracleInput, type OracleResult } from './oracle.js';
+import type { JobFactory } from '../engine/api/environment.js';
 import { evidence_summary, output_evidence } from './evidence.js';
 import type { OutputDivergence } from './output-watch.js';
 import { format_ms } from '../scenarios/units.js';
 import { decode_metadata } from '../engine/checkpoint/metadata.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { checkpoint_keyed_state, RestoreChecker, type RestoreCapture } from './restore-check.js';
-import { output_id_of, upsert_effect } from './sink-output.js';
+import { upsert_effect } from './sink-output.js';
 import { lost_restore_point, type LostRestorePoint } from './lost-restore-point.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 
@@ -21,6 +22,8 @@ import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 export interface RunEvidence extends SimulationEvidence {
   /** The restored checkpoint's metadata and files at each restore (properties/run.ts captures them). */
   restores: RestoreCapture[];
+  /** The first checkpoint completed after each restore: where state a restore lost shows first. */
+  checkpoints_after_restores: RestoreCapture[];
   /** Retained-checkpoint file checks made while the job ran (at each completed checkpoint and each recovery). */
   store_checks: { checks: number; findings: { message: string; time_ms: number; detail: Record<string, unknown> }[] };
   /** The newest completed checkpoint when the job reached FINISHED, before the engine cleaned checkpoints up. */
@@ -109,12 +112,15 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   const aborted = evidence.invariant !== undefined;
 
   const spec = evidence.view.run.spec;
-  const oracle =
-    evidence.oracle ?? evaluateOracle(job.build, spec.params, evidence.view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism });
+  // The oracle runs the job's own functions: when it cannot (a source it does not model, or the job's code throws on
+  // the input), output and state cannot be judged, and the report says why.
+  const evaluated = evidence.oracle !== undefined ? { ok: true as const, oracle: evidence.oracle } : try_oracle(job.build, spec.params, evidence.view.run.input, plan.max_parallelism);
+  const oracle_failure = evaluated.ok ? undefined : `the oracle could not evaluate the job: ${evaluated.reason}`;
+  const oracle: OracleResult = evaluated.ok ? evaluated.oracle : { outputs: new Map(), state: new Map(), operator_state: new Map(), broadcast_state: new Map(), records_read: 0, ambiguous_keys: new Map() };
   const oracle_output = oracle.outputs.get(job.sink_uid) ?? [];
   // An idempotent sink's external effect is its upsert table: the oracle's last record per output id.
   const expected_output =
-    evidence.view.run.engine_sink_kind === 'idempotent' ? upsert_effect(oracle_output, output_id_of(plan.job_name)) : oracle_output;
+    evidence.view.run.engine_sink_kind === 'idempotent' ? upsert_effect(oracle_output, job.outputId) : oracle_output;
   // The final output compared once; the output at each recovery is judged against that comparison.
   const final_comparison = new FinalOutputComparison(groupByKey(expected_output, job.outputKey), evidence.final_output, job.outputKey);
   const comparison = final_comparison.comparison;
@@ -142,6 +148,10 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     if (!wanted.has(property)) continue;
     if (aborted) {
       add(property, 'skipped', 0, 'the run stopped at an engine invariant violation');
+      continue;
+    }
+    if (oracle_failure !== undefined) {
+      add(property, 'skipped', 0, oracle_failure);
       continue;
     }
     let checks = 0;
@@ -188,7 +198,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     const state_exact = plan.checkpointing_mode === 'aligned' || plan.checkpointing_mode === 'unaligned';
     const state_inflated =
       !state_exact && evidence.restores.length > 0 && (evidence.probes['checkpoint.at_least_once_records_past_barrier'] ?? 0) > 0;
-    const lost_ids = property === 'at_least_once_output' && state_inflated ? losses_by_output_id(expected_output, evidence.final_output, output_id_of(plan.job_name)) : undefined;
+    const lost_ids = property === 'at_least_once_output' && state_inflated ? losses_by_output_id(expected_output, evidence.final_output, job.outputId) : undefined;
     const ok =
       property === 'exactly_once_output'
         ? is_exactly_once(comparison)
@@ -229,7 +239,10 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
           ? evidence_summary(found)
           : `${comparison.duplicates} duplicate(s), ${comparison.losses} lost and ${comparison.unexpected} unexpected record(s) ` +
             `against the oracle's ${comparison.expected_records}` +
-            (difference !== undefined ? `; first differing key ${difference.key}: expected ${short(difference.expected)}, got ${short(difference.actual)}` : '');
+            (difference !== undefined
+              ? `; first differing key ${difference.key}, at its record ${difference.position + 1} (the oracle has ${difference.expected_records}, the sink ${difference.actual_records}): ` +
+                `expected ${short(difference.expected)}, got ${short(difference.actual)}${difference.position >= 2 ? ` (from record ${difference.position - 1})` : ''}`
+              : '');
       failed = {
         ...(property === 'exactly_once_output' ? first_seen(message, end_ms) : { message, time_ms: end_ms }),
         detail: { duplicates: comparison.duplicates, losses: comparison.losses, unexpected: comparison.unexpected, key: difference?.key },
@@ -259,17 +272,21 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     }
   }
 
-  if (wanted.has('exactly_once_state')) {
+  if (wanted.has('exactly_once_state') && oracle_failure !== undefined) add('exactly_once_state', 'skipped', 0, oracle_failure);
+  else if (wanted.has('exactly_once_state')) {
     // At every recovery: the restored checkpoint's keyed state equals the oracle's at its source offsets. Window
     // state depends on the watermark at the checkpoint and unaligned checkpoints hold records in flight, so those
     // runs are judged at the end only.
     let checks = 0;
     let failed: Omit<Violation, 'property'> | undefined;
     const notes: string[] = [];
-    const restore_checkable = plan.checkpointing_mode === 'aligned' && plan.job_name !== 'windowed_sum';
+    // Unaligned and at-least-once checkpoints hold state that the source offsets alone do not describe (records in
+    // flight, records counted twice): their restores are not compared with the oracle at the offsets.
+    const restore_checkable = plan.checkpointing_mode === 'aligned';
     if (!restore_checkable && evidence.restores.length > 0) {
-      notes.push(`restored state not compared at recoveries (${plan.job_name === 'windowed_sum' ? 'window state depends on the watermark' : `${plan.checkpointing_mode} checkpoints`})`);
+      notes.push(`restored state not compared at recoveries (${plan.checkpointing_mode} checkpoints hold state the source offsets alone do not describe)`);
     }
+    let uncompared_keys = 0;
     if (restore_checkable) {
       const checker = new RestoreChecker({
         build: job.build,
@@ -277,24 +294,35 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         input: evidence.view.run.input,
         ...(plan.max_parallelism !== undefined ? { max_parallelism: plan.max_parallelism } : {}),
       });
-      for (const capture of evidence.restores) {
+      const captures = [
+        ...evidence.restores.map((capture) => ({ capture, what: (id: number) => `checkpoint ${id} restored at ${capture.time_ms} ms` })),
+        ...evidence.checkpoints_after_restores.map((capture) => ({
+          capture,
+          what: (id: number) => `checkpoint ${id}, the first completed after a recovery (at ${capture.time_ms} ms),`,
+        })),
+      ].sort((a, b) => a.capture.time_ms - b.capture.time_ms);
+      for (const { capture, what } of captures) {
         const verdict = checker.check(capture);
         if (verdict.status === 'unreadable') {
-          notes.push(`checkpoint ${verdict.checkpoint_id} restored at ${capture.time_ms} ms could not be read back: ${verdict.reason}`);
+          notes.push(`${what(verdict.checkpoint_id)} could not be read back: ${verdict.reason}`);
           continue;
         }
         checks++;
+        if (verdict.status === 'ok') uncompared_keys = Math.max(uncompared_keys, verdict.uncompared_keys);
         if (verdict.status === 'differs' && failed === undefined) {
           const first = verdict.differences[0]!;
           failed = {
             message:
-              `checkpoint ${verdict.checkpoint_id} restored at ${capture.time_ms} ms holds ${first.operator_uid}/${first.state} for key ${first.key} = ${short(first.actual)}, ` +
+              `${what(verdict.checkpoint_id)} holds ${first.operator_uid}/${first.state} for key ${first.key}${first.namespace === '' ? '' : ` (${first.namespace})`} = ${short(first.actual)}, ` +
               `but the oracle at its source offsets ${short(verdict.offsets)} has ${short(first.expected)}`,
             time_ms: capture.time_ms,
             detail: { checkpoint_id: verdict.checkpoint_id, offsets: verdict.offsets, ...first },
           };
         }
       }
+    }
+    if (uncompared_keys > 0) {
+      notes.push(`up to ${uncompared_keys} key(s) not compared at recoveries: their event-time timers fired after later records of the key were read, an order the oracle cannot know`);
     }
     const final = failed === undefined && !aborted && finished ? final_state_of(evidence, [...oracle.state.keys()]) : undefined;
     if (final !== undefined && final.note !== undefined) notes.push(final.note);
@@ -458,13 +486,28 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   // Duplicates per recovery: growth of the duplicate count between output snapshots taken at recovery starts.
   const per_recovery_duplicates: number[] = [];
   const snapshots = evidence.output_at_recoveries;
-  const duplicates_at = snapshots.map((snapshot) => final_comparison.count_duplicates(snapshot.output));
+  const duplicates_at = oracle_failure !== undefined ? [] : snapshots.map((snapshot) => final_comparison.count_duplicates(snapshot.output));
   for (let i = 0; i < observer.recoveries.length; i++) {
     const before = duplicates_at[i];
     const after = i + 1 < duplicates_at.length ? duplicates_at[i + 1] : comparison.duplicates;
     per_recovery_duplicates.push(before === undefined || after === undefined ? 0 : Math.max(0, after - before));
   }
+  if (oracle_failure !== undefined) return { per_recovery_duplicates, properties, violations, records_in, duplicates: 0, losses: 0 };
   return { per_recovery_duplicates, properties, violations, records_in, duplicates: comparison.duplicates, losses: comparison.losses };
+}
+
+/** The oracle's evaluation of the job, or why it could not run. */
+export function try_oracle(
+  build: JobFactory,
+  params: Record<string, unknown>,
+  input: OracleInput,
+  max_parallelism: number | undefined,
+): { ok: true; oracle: OracleResult } | { ok: false; reason: string } {
+  try {
+    return { ok: true, oracle: evaluateOracle(build, params, input, max_parallelism === undefined ? {} : { max_parallelism }) };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error) };
+  }
 }
 
 /**

@@ -6,13 +6,16 @@
 // - Each source partition is read in offset order; partitions one after another. Per key, order is preserved when a
 //   key's records come from one partition (or when the job's functions are insensitive to cross-partition order).
 // - Event time: all elements are processed first, then the watermark jumps to `final_watermark_ms` (default +∞, the
-//   end of bounded input) and due timers fire in (timestamp, key, namespace) order. This equals the engine's result
-//   when no element is late (windows) and functions do not read the current watermark mid-stream.
+//   end of bounded input) — or, for the state at a checkpoint, to the watermark each key group's subtask had when it
+//   snapshotted (`watermarks`) — and due timers fire in (timestamp, key, namespace) order. This equals the engine's
+//   result when no element is late (windows) and functions do not read the current watermark mid-stream. A process
+//   function's timer that fires after a later record of its key was read may have fired before that record in the
+//   engine: such keys are reported (`ambiguous_keys`) rather than guessed.
 // - Processing-time timers never fire (they depend on wall-clock progress, not on the input).
 import type { JobFactory } from '../engine/api/environment.js';
 import { StreamExecutionEnvironment } from '../engine/api/environment.js';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type Collector, type KeySelector, type OnTimerContext, type TimerService } from '../engine/api/functions.js';
-import { LogSource, splitId } from '../engine/connectors/log-source.js';
+import { is_log_source, splitId } from '../engine/connectors/log-source.js';
 import type { LogRecord } from '../engine/connectors/log-broker.js';
 import type { GraphNode, NodeOperator } from '../engine/graph/job-graph.js';
 import type { StateEntry } from '../engine/state/backend.js';
@@ -44,6 +47,11 @@ export interface OracleOptions {
    * only is not kept, and `outputs` stays empty. Every function still runs on every record.
    */
   state_only?: boolean;
+  /**
+   * Per keyed operator uid: the watermark the subtask owning a key group had (e.g. when a checkpoint was taken).
+   * Event-time timers of that key group fire up to it instead of `final_watermark_ms`.
+   */
+  watermarks?: ReadonlyMap<string, (key_group: number) => number>;
   /** Two-input operators: which input is read first (the whole of it, then the other). Default input 1. */
   two_input_order?: TwoInputOrder;
 }
@@ -58,6 +66,11 @@ export interface OracleResult {
   /** User-function operator uid → list state name → entries after a final snapshotState (one parallel instance). */
   operator_state: Map<string, Map<string, unknown[]>>;
   records_read: number;
+  /**
+   * Keyed process operator uid → encoded keys whose event-time timer fired after a later record of the key was read:
+   * the engine may have fired it before that record, so the oracle's state for these keys is one possible order.
+   */
+  ambiguous_keys: Map<string, Set<string>>;
 }
 
 export function evaluateOracle(
@@ -76,6 +89,7 @@ export function evaluateOracle(
   const outputs = new Map<string, unknown[]>();
   const state = new Map<string, StateEntry[]>();
   const operator_state = new Map<string, Map<string, unknown[]>>();
+  const ambiguous_keys = new Map<string, Set<string>>();
   const broadcast_state = new Map<string, Map<string, [unknown, unknown][]>>();
   let records_read = 0;
 
@@ -121,9 +135,10 @@ export function evaluateOracle(
       case 'keyed_reduce':
       case 'window': {
         const keep_output = !state_only || graph.consumers(node.id).some((consumer) => consumer.operator.kind !== 'sink');
-        const keyed = new KeyedEvaluation(node, op, final_watermark_ms, keep_output, out);
+        const keyed = new KeyedEvaluation(node, op, final_watermark_ms, keep_output, out, options.watermarks?.get(node.uid));
         keyed.run(inputs);
         state.set(node.uid, keyed.exportState());
+        if (keyed.ambiguous_keys.size > 0) ambiguous_keys.set(node.uid, keyed.ambiguous_keys);
         const lists = keyed.operator_state.entries();
         if (lists.size > 0) operator_state.set(node.uid, lists);
         break;
@@ -160,11 +175,11 @@ export function evaluateOracle(
     }
     streams.set(node.id, out);
   }
-  return { outputs, state, operator_state, broadcast_state, records_read };
+  return { outputs, state, operator_state, broadcast_state, records_read, ambiguous_keys };
 }
 
 function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: OracleInput, offsets?: ReadonlyMap<string, number>): ElementStream {
-  if (!(op.source instanceof LogSource)) throw new Error(`oracle: unsupported source kind ${op.source.kind}`);
+  if (!is_log_source(op.source)) throw new Error(`the oracle reads only log sources (io.source()); the job has a ${op.source.kind} source`);
   const config = op.source.config;
   const partitions = input.get(config.topic) ?? [];
   const out = new ElementStream();
@@ -193,6 +208,8 @@ class KeyedEvaluation {
   private watermark_ms = MIN_WATERMARK;
   private udf: UserFunction | undefined;
   readonly operator_state = new OracleOperatorState();
+  /** Process functions: encoded keys whose timer fired after a later record of the key (see OracleResult). */
+  readonly ambiguous_keys = new Set<string>();
 
   constructor(
     private readonly node: GraphNode,
@@ -201,6 +218,8 @@ class KeyedEvaluation {
     /** Whether emitted records are kept (false: only sinks read them and they are not wanted). */
     private readonly keep_output: boolean,
     private readonly outputs: OperatorOutputs,
+    /** The watermark per key group (a checkpoint's); absent: final_watermark_ms for every key group. */
+    private readonly watermark_of?: (key_group: number) => number,
   ) {
     this.out = outputs.main;
     this.backend = new MemoryKeyedStateBackend({ start: 0, end: node.max_parallelism - 1 }, node.max_parallelism);
@@ -283,6 +302,8 @@ class KeyedEvaluation {
     };
     this.udf = new UserFunction(fn, oracleSubtaskInfo(this.node), this.operator_state, this.store);
     this.udf.open();
+    /** Per encoded key: the greatest timestamp of its records read (a timer before it fired in some order). */
+    const latest_record_ms = new Map<string, number>();
     for (let i = 0; i < inputs.values.length; i++) {
       const value = inputs.values[i];
       const timestamp_ms = inputs.timestamps_ms[i]!;
@@ -290,15 +311,16 @@ class KeyedEvaluation {
       current_ts = timestamp_ms === NO_TIMESTAMP ? undefined : timestamp_ms;
       out_ts = timestamp_ms;
       fn.processElement(value, ctx, collector);
+      const key = this.context.current_key_encoded;
+      if (timestamp_ms > (latest_record_ms.get(key) ?? MIN_WATERMARK)) latest_record_ms.set(key, timestamp_ms);
     }
-    this.watermark_ms = this.final_watermark_ms;
-    for (let t = this.timers.pollDue('event', this.watermark_ms); t !== undefined; t = this.timers.pollDue('event', this.watermark_ms)) {
-      this.setTimerKey(t);
+    this.fireEventTimers((t) => {
       this.context.current_namespace = '';
+      if ((latest_record_ms.get(t.key_encoded) ?? MIN_WATERMARK) > t.timestamp_ms) this.ambiguous_keys.add(t.key_encoded);
       current_ts = t.timestamp_ms;
       out_ts = t.timestamp_ms;
       fn.onTimer?.(t.timestamp_ms, ctx, collector);
-    }
+    });
     this.udf.snapshotState(0, 0);
     this.udf.close();
     return this.out;
@@ -330,16 +352,37 @@ class KeyedEvaluation {
       this.setKey(op.key_selector(value));
       logic.processElement(value, inputs.timestamps_ms[i]!);
     }
-    this.watermark_ms = this.final_watermark_ms;
-    const wm = this.final_watermark_ms;
-    for (let t = this.timers.pollDue('event', wm); t !== undefined; t = this.timers.pollDue('event', wm)) {
-      this.setTimerKey(t);
+    this.fireEventTimers((t) => {
       c.current_namespace = '';
       logic.onTimer('event', t.timestamp_ms, t.namespace);
-    }
+    });
     udf.snapshotState(0, 0);
     udf.close();
     return this.out;
+  }
+
+  /**
+   * Fires due event-time timers in (timestamp, key, namespace) order: up to final_watermark_ms, or up to each key
+   * group's own watermark. Timers beyond their key group's watermark stay registered (they are part of the state).
+   */
+  private fireEventTimers(fire: (timer: InternalTimer) => void): void {
+    const watermark_of = this.watermark_of;
+    let ceiling = this.final_watermark_ms;
+    if (watermark_of !== undefined) {
+      ceiling = MIN_WATERMARK;
+      for (const key_group of new Set(this.key_groups.values())) ceiling = Math.max(ceiling, watermark_of(key_group));
+    }
+    this.watermark_ms = ceiling;
+    const not_yet: InternalTimer[] = [];
+    for (let t = this.timers.pollDue('event', ceiling); t !== undefined; t = this.timers.pollDue('event', ceiling)) {
+      if (watermark_of !== undefined && t.timestamp_ms > watermark_of(t.key_group)) {
+        not_yet.push(t);
+        continue;
+      }
+      this.setTimerKey(t);
+      fire(t);
+    }
+    for (const t of not_yet) this.timers.register('event', t.timestamp_ms, t.key_encoded, t.key_group, t.namespace);
   }
 
   exportState(): StateEntry[] {

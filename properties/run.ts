@@ -18,9 +18,9 @@ import {
 import { plan_run, type RunPlan } from '../scenarios/run/plan.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { check_checkpoint_invariants, type CheckpointFacts } from './checkpoint-invariants.js';
-import { evaluate_run, type Judgement, type RunEvidence } from './judge.js';
+import { evaluate_run, try_oracle, type Judgement, type RunEvidence } from './judge.js';
 import { capture_checkpoint, type RestoreCapture } from './restore-check.js';
-import { evaluateOracle, groupByKey, type OracleResult } from './oracle.js';
+import { groupByKey, type OracleResult } from './oracle.js';
 import { OutputWatch, type OutputDivergence } from './output-watch.js';
 import { format_ms, round_ms } from '../scenarios/units.js';
 
@@ -34,7 +34,7 @@ export function run_scenario(scenario: Scenario, options: RunScenarioOptions): R
 /** run_scenario with test hooks (not part of the CLI's port). */
 export function run_scenario_with(scenario: Scenario, options: RunScenarioOptions, hooks: RunHooks): RunResult {
   const wall_start_ms = performance.now();
-  const plan = plan_run(scenario);
+  const plan = plan_run(scenario, options.job);
   const trace_file = options.trace_path === undefined ? undefined : new TraceFile(options.trace_path);
   const trace: TraceSink = trace_file === undefined ? 'none' : { lines: (line) => trace_file.line(line) };
   const budget = new BudgetCheck(options, wall_start_ms);
@@ -56,6 +56,7 @@ export function run_scenario_with(scenario: Scenario, options: RunScenarioOption
         const evidence: RunEvidence = {
           ...simulated,
           restores: checks.restores,
+          checkpoints_after_restores: checks.checkpoints_after_restores,
           store_checks: checks.store_checks,
           final_checkpoint: checks.final_checkpoint,
           determinism_rerun_hash,
@@ -120,13 +121,16 @@ class BudgetCheck {
 /**
  * Checks that run while the job runs: every file a retained checkpoint references is still in the store (at each
  * completed checkpoint and each recovery); the restored checkpoint's metadata and files are captured at each
- * restore, and the newest completed checkpoint when the job finishes (before the engine deletes it), for the
- * exactly-once-state checks against the oracle.
+ * restore, the first checkpoint completed after it, and the newest completed checkpoint when the job finishes
+ * (before the engine deletes it), for the exactly-once-state checks against the oracle.
  */
 class RunChecks {
   private static readonly MAX_RESTORES = 50;
   /** The restored checkpoint's metadata and files, as the store held them at each 'recovery.restored'. */
   readonly restores: RestoreCapture[] = [];
+  /** The first checkpoint completed after each restore (a restore that lost state shows there first). */
+  readonly checkpoints_after_restores: RestoreCapture[] = [];
+  private awaiting_checkpoint_after_restore = false;
   readonly store_checks: RunEvidence['store_checks'] = { checks: 0, findings: [] };
   /** The newest completed checkpoint as the store held it when the job reached FINISHED (before its clean-up). */
   final_checkpoint: RestoreCapture | undefined;
@@ -168,7 +172,17 @@ class RunChecks {
       const store = view.run.world.checkpoint_store;
       this.final_checkpoint = capture_checkpoint(event.time_ms, latest, path, (key) => store.peek(key), (bytes) => run.metadata.decode(path, bytes));
     });
+    observer.on('checkpoint.completed', (event) => {
+      const id = event.fields['checkpoint_id'];
+      if (!this.awaiting_checkpoint_after_restore || typeof id !== 'number' || observer.checkpoints.get(id)?.kind !== 'checkpoint') return;
+      const path = observer.metadata_path_by_id.get(id);
+      if (path === undefined || this.checkpoints_after_restores.length >= RunChecks.MAX_RESTORES) return;
+      this.awaiting_checkpoint_after_restore = false;
+      const store = view.run.world.checkpoint_store;
+      this.checkpoints_after_restores.push(capture_checkpoint(event.time_ms, id, path, (key) => store.peek(key), (bytes) => run.metadata.decode(path, bytes)));
+    });
     observer.on('recovery.restored', (event) => {
+      this.awaiting_checkpoint_after_restore = true;
       const id = event.fields['checkpoint_id'];
       if (typeof id !== 'number' || this.restores.length >= RunChecks.MAX_RESTORES) return;
       const path = observer.metadata_path_by_id.get(id);
@@ -187,7 +201,9 @@ class RunChecks {
     const spec = view.run.spec;
     const job = view.run.job;
     if (!plan.properties.includes('exactly_once_output') || view.run.engine_sink_kind === 'idempotent') return;
-    this.oracle = evaluateOracle(job.build, spec.params, view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism });
+    const evaluated = try_oracle(job.build, spec.params, view.run.input, plan.max_parallelism);
+    if (!evaluated.ok) return; // the judge reports why output cannot be judged
+    this.oracle = evaluated.oracle;
     const watch = new OutputWatch(groupByKey(this.oracle.outputs.get(job.sink_uid) ?? [], job.outputKey), job.outputKey);
     this.output_watch = watch;
     // Only when the engine writes through the sink the scenario names: otherwise the judge may not hold it to exactly-once.

@@ -9,6 +9,7 @@ import { create_restart_strategy } from '../engine/recovery/restart-strategy.js'
 import { JobManager } from '../engine/cluster/job-manager.js';
 import type { Runtime } from '../engine/runtime.js';
 import type { Scenario } from './schema/scenario.generated.js';
+import { EXAMPLE_JOB_FACTORIES } from '../engine/examples/index.js';
 
 const runtime: Runtime = {
   node_id: 'jm',
@@ -43,7 +44,7 @@ function engine_accepts(flink: Record<string, unknown>): boolean {
     seeds: [1],
   } as unknown as Scenario;
   const plan = plan_run(scenario);
-  const config = job_manager_config(plan, { name: 'word_count', params: { records: 10 }, parallelism: 1 });
+  const config = job_manager_config(plan, { name: 'word_count', params: { records: 10 }, parallelism: 1 }, EXAMPLE_JOB_FACTORIES);
   try {
     new JobManager(runtime, config);
     if (config.restart_strategy !== undefined) create_restart_strategy(config.restart_strategy, runtime.rng);

@@ -1,7 +1,8 @@
 // Loads a scenario file (YAML or JSON): size, UTF-8 and nesting limits (input-limits.ts), plain YAML 1.2 core schema
-// (no tags), JSON Schema validation with ajv, then semantic checks (job names, durations, fault targets, times within
-// the run). Never throws for a user mistake: every problem comes back as a ScenarioError naming the file, the field
-// path, the line and what was expected.
+// (no tags), JSON Schema validation with ajv, then semantic checks (built-in jobs and their parameters, durations,
+// fault targets, times within the run); a job from a module is loaded and checked by job-module.ts. Never throws for
+// a user mistake: every problem comes back as a ScenarioError naming the file, the field path, the line and what was
+// expected.
 import { extname } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
@@ -16,7 +17,7 @@ import {
   type ParseResult,
 } from './flink-config.js';
 import { MAX_SCENARIO_FILE_BYTES, check_document_shape, position_of, read_text_file, scan_nesting } from './input-limits.js';
-import { JOB_NAMES } from './job-names.js';
+import { built_in_job } from './job-under-test.js';
 import { scenario_conditions, why_event_cannot_fire } from './fault-triggers.js';
 import type { Scenario } from './schema/scenario.generated.js';
 // Imported (not read from a path) so the compiled package in dist/ carries the schema with it.
@@ -35,7 +36,8 @@ export interface ScenarioError {
 }
 
 export type LoadResult =
-  | { ok: true; scenario: Scenario; source: string; flink: FlinkConfig }
+  /** `locate` maps a field path to its line, for checks made later (a module job's parameters). */
+  | { ok: true; scenario: Scenario; source: string; flink: FlinkConfig; locate?: Locate }
   | { ok: false; errors: ScenarioError[] };
 
 export { MAX_NESTING_DEPTH, MAX_SCENARIO_FILE_BYTES } from './input-limits.js';
@@ -63,7 +65,7 @@ function get_validator(): ValidateFunction {
   return validator;
 }
 
-type PathSegment = string | number;
+export type PathSegment = string | number;
 
 /** `faults[2].at`, `flink."execution.checkpointing.interval"`. */
 export function format_path(segments: readonly PathSegment[]): string {
@@ -85,7 +87,7 @@ function pointer_to_segments(pointer: string): PathSegment[] {
     .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
 }
 
-type Locate = (segments: readonly PathSegment[]) => { line: number; column: number } | undefined;
+export type Locate = (segments: readonly PathSegment[]) => { line: number; column: number } | undefined;
 
 function yaml_locator(document: Document, line_counter: LineCounter): Locate {
   return (segments) => {
@@ -163,12 +165,6 @@ function describe_ajv_error(error: ErrorObject): { segments: PathSegment[]; mess
     }
     case 'discriminator': {
       const { tag, tagValue } = error.params as { tag: string; tagValue: unknown };
-      if (tag === 'name' && segments.length === 1 && segments[0] === 'job') {
-        return {
-          segments: [...segments, 'name'],
-          message: `unknown job ${JSON.stringify(tagValue)}; known jobs: ${JOB_NAMES.join(', ')}`,
-        };
-      }
       const parent = error.parentSchema as { oneOf?: { $ref?: string }[] } | undefined;
       const known = (parent?.oneOf ?? []).map((branch) => (branch.$ref ?? '').replace(/^.*\/fault_/, ''));
       return {
@@ -253,6 +249,15 @@ function semantic_issues(scenario: Scenario): Issue[] {
       issues.push({ segments: at, message: `no process ${JSON.stringify(id)} in this cluster${ha_hint}; ${known_processes}` });
     }
   };
+
+  const job = scenario.job;
+  if ((job.name === undefined) === (job.module === undefined)) {
+    issues.push({ segments: ['job'], message: 'give exactly one of "name" (a built-in job) or "module" (a module exporting your job)' });
+  } else if (job.name !== undefined) {
+    if (job.export !== undefined) issues.push({ segments: ['job', 'export'], message: 'export applies to a job from a module (job.module)' });
+    const built_in = built_in_job(scenario);
+    if (!built_in.ok) issues.push(...built_in.issues);
+  }
 
   const slots = (scenario.cluster?.task_managers ?? 2) * (scenario.cluster?.slots_per_task_manager ?? 2);
   const parallelism = scenario.job.parallelism ?? 2;
@@ -386,7 +391,7 @@ export function validate_scenario_data(data: unknown, file: string, source: stri
   if (issues.length > 0) return { ok: false, errors: issues.slice(0, MAX_ERRORS).map(to_error) };
   const flink = parse_flink_config(scenario.flink as Record<string, unknown> | undefined);
   if (!flink.ok) throw new Error('flink config errors must have been reported as semantic issues');
-  return { ok: true, scenario, source, flink: flink.config };
+  return { ok: true, scenario, source, flink: flink.config, ...(locate === undefined ? {} : { locate }) };
 }
 
 /** Flink reads its enum options case-insensitively (`exactly_once` is EXACTLY_ONCE): the scenario gets Flink's spelling. */
@@ -481,37 +486,4 @@ export function format_scenario_errors(errors: readonly ScenarioError[]): string
   return errors
     .map((e) => `${e.file}${e.line !== undefined ? `:${e.line}` : ''}: ${e.path === '' ? '' : `${e.path}: `}${e.message}`)
     .join('\n');
-}
-
-/**
- * The parameters engine/examples takes for the scenario's job (its `numberParam` names, durations in ms), derived from
- * `job.params` and `workload`. The runner adds what only it knows (the workload seed, broker and sink wiring).
- */
-export function scenario_job_params(scenario: Scenario): Record<string, number | boolean> {
-  const workload = scenario.workload ?? {};
-  const params: Record<string, number | boolean> = {
-    records: workload.records ?? 5000,
-    partitions: workload.source_partitions ?? 2,
-    bounded: workload.bounded ?? true,
-  };
-  const keys = workload.keys ?? 100;
-  switch (scenario.job.name) {
-    case 'word_count':
-      params['vocabulary'] = keys;
-      params['words_per_line'] = scenario.job.params?.words_per_line ?? 5;
-      break;
-    case 'sequence_check':
-      params['keys'] = keys;
-      break;
-    case 'windowed_sum': {
-      const p = scenario.job.params ?? {};
-      params['keys'] = keys;
-      params['window_ms'] = duration_ms(p.window_size, 100);
-      params['slide_ms'] = duration_ms(p.slide, 0);
-      params['out_of_orderness_ms'] = duration_ms(p.out_of_orderness, 20);
-      params['allowed_lateness_ms'] = duration_ms(p.allowed_lateness, 0);
-      break;
-    }
-  }
-  return params;
 }

@@ -2,6 +2,7 @@
 // cluster (scenarios/run/assemble), injects the fault plan and nemesis during the safety phase, heals, runs the
 // liveness phase and collects what happened. Judging it is properties/run.ts's job; everything is decided by the seed.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 import { InvariantViolation, type TraceSink } from '../sim/index.js';
 import type { StateEntry } from '../engine/state/backend.js';
@@ -12,11 +13,14 @@ import { MetadataDecodeCache } from './run/metadata-cache.js';
 import { RunObserver } from './run/observer.js';
 import { OutputLedger } from './run/output-ledger.js';
 import type { RunPlan } from './run/plan.js';
+import type { JobUnderTest } from './job-under-test.js';
 
 export interface RunScenarioOptions {
   seed: number;
   trace_path?: string;
   scenario_file: string;
+  /** The job the scenario names, when loaded by the caller (required for a job from a module: scenarios/job-module.ts). */
+  job?: JobUnderTest;
   /** Limits on one judged run (every simulation of it together); none when absent. */
   budget?: RunBudget;
   /** Called now and then during a long run (roughly every RUN_PROGRESS_EVERY_EVENTS events). */
@@ -239,7 +243,11 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
       // An exception escaping a handler is an engine failure too: report it with the seed rather than crash the tool.
       const thrown = error instanceof Error ? error : new Error(String(error));
       const at = (thrown.stack ?? '').split('\n').slice(1, 4).map((line) => line.trim());
-      invariant = { property: 'engine_invariants', message: `a handler threw ${thrown.name}: ${thrown.message}`, time_ms: world.now_ms, detail: { stack: at } };
+      // A job from a user's module whose own code threw (its frame is on top of the stack): the user's finding.
+      const job_dir = plan.job.source === undefined ? undefined : dirname(plan.job.source.path);
+      const in_job = job_dir !== undefined && (at[0]?.includes(job_dir) ?? false);
+      const who = in_job ? `the job's code (${plan.job.name}) threw` : 'a handler threw';
+      invariant = { property: 'engine_invariants', message: `${who} ${thrown.name}: ${thrown.message}`, time_ms: world.now_ms, detail: { stack: at } };
     }
   }
   evidence_hooks.sample(world.now_ms);

@@ -38,7 +38,7 @@ export function run_scenario(scenario: Scenario, options: RunOptions): RunResult
       violated === undefined
         ? []
         : [{ property: violated, message: `fake violation of ${violated}`, time_ms: 1234 }],
-    job: { name: scenario.job.name, final_status: 'FINISHED', parallelism: scenario.job.parallelism ?? 2, records_in: 10, records_out: 10 },
+    job: { name: scenario.job.name ?? `${scenario.job.module ?? ''}#${scenario.job.export ?? 'default'}`, final_status: 'FINISHED', parallelism: scenario.job.parallelism ?? 2, records_in: 10, records_out: 10 },
     sink: { kind: scenario.sink?.kind ?? 'two_phase_commit', committed_records: 10, duplicates: 0, losses: 0 },
     checkpointing_mode: 'aligned',
     checkpoints: [],

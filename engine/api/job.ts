@@ -9,6 +9,11 @@ import type { Sink, Source } from './functions.js';
 
 interface ParamCommon {
   description?: string;
+  /**
+   * The range generated runs draw values from (property tests, streamsim/testing), in the parameter's unit (ms for a
+   * duration). Default: the default value alone, or the declared range when there is no default.
+   */
+  explore?: readonly [low: number, high: number];
 }
 
 /**
@@ -149,6 +154,11 @@ function check_params(params: unknown): ParamDeclarations {
     if (typeof type !== 'string' || !PARAM_TYPES.has(type)) {
       throw new JobDefinitionError(`param ${name}: type must be one of ${[...PARAM_TYPES].join(', ')}; got ${JSON.stringify(type)}`);
     }
+    const explore = (spec as ParamCommon).explore;
+    if (explore !== undefined && (!Array.isArray(explore) || explore.length !== 2 || !(explore[0] <= explore[1]))) {
+      throw new JobDefinitionError(`param ${name}: explore must be [low, high] with low ≤ high`);
+    }
+    if (explore !== undefined && (type === 'boolean' || type === 'string')) throw new JobDefinitionError(`param ${name}: explore applies to numbers and durations`);
   }
   return params as ParamDeclarations;
 }

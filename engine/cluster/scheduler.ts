@@ -4,7 +4,7 @@
 // attempt, and finishing a bounded job (FLIP-147's final checkpoint, then every TaskManager's commit confirmation).
 import type { CheckpointCoordinator, CompletedCheckpoint } from '../checkpoint/index.js';
 import { metadata_path, type MasterState } from '../checkpoint/metadata.js';
-import { LogSplitCoordinator, SplitLogSource } from '../connectors/split-source/index.js';
+import { is_split_log_source, LogSplitCoordinator } from '../connectors/split-source/index.js';
 import { placeSubtasks, type ExecutionPlan } from '../graph/execution-graph.js';
 import type { JobGraph } from '../graph/job-graph.js';
 import type { CheckpointReader } from '../recovery/checkpoint-reader.js';
@@ -498,7 +498,7 @@ export class Scheduler {
   private startSplitCoordinators(restored_checkpoint_id: number, master_states: readonly MasterState[] | null): void {
     this.split_coordinators = [];
     for (const node of this.graph.nodes) {
-      if (node.operator.kind !== 'source' || !(node.operator.source instanceof SplitLogSource)) continue;
+      if (node.operator.kind !== 'source' || !is_split_log_source(node.operator.source)) continue;
       const config = node.operator.source.config;
       const split = new LogSplitCoordinator(this.runtime, {
         source_uid: config.source_uid,

@@ -80,6 +80,8 @@ export function create_job_io(config: JobIoConfig, default_id: (record: unknown)
         case 'collect':
           base = new CollectSink({ collector: config.collector });
           break;
+        default:
+          throw new JobIoError(`io.sink(): unknown sink kind ${JSON.stringify(config.sink_kind)}`);
       }
       return (config.sink_records_per_ms === undefined ? base : new ThrottledSink(base, config.sink_records_per_ms)) as Sink<T>;
     },

@@ -302,6 +302,15 @@ export class LogSourceReader implements SourceReader<unknown> {
   }
 }
 
+/**
+ * Whether a source is a log source, by its kind and shape rather than its class: a job built against another copy of
+ * the package (the compiled one, say) makes LogSource objects of another class.
+ */
+export function is_log_source(source: Source<unknown>): source is LogSource {
+  const config = (source as Partial<LogSource>).config;
+  return source.kind === 'log' && typeof config?.topic === 'string' && typeof config.partitions === 'number';
+}
+
 export class LogSource implements Source<unknown> {
   readonly kind = 'log';
   readonly bounded: boolean;

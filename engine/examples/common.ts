@@ -1,10 +1,9 @@
-// Parameters shared by the example jobs (where to read, where to write) and the sink choice.
+// Raw parameters of the example jobs for the engine's own tests (where to read, where to write, the sink kind), turned
+// into connectors by the same rules as a job's io (connectors/job-io.ts).
 import type { Sink } from '../api/functions.js';
-import { CollectSink, DiscardingSink, ThrottledSink } from '../connectors/collect-sink.js';
-import { LogSource } from '../connectors/log-source.js';
-import { TwoPhaseCommitSink } from '../connectors/two-phase-commit-sink.js';
-import { IdempotentSink } from '../connectors/idempotent-sink.js';
-import { AtLeastOnceSink } from '../connectors/at-least-once-sink.js';
+import { canonical_json, type JobIo } from '../api/job.js';
+import { create_job_io } from '../connectors/job-io.js';
+import type { LogSource } from '../connectors/log-source.js';
 
 export interface CommonParams {
   broker: string;
@@ -43,40 +42,31 @@ export function commonParams(params: Record<string, unknown>): CommonParams {
   return merged;
 }
 
+/** The connectors a job contract's io gives, for these raw parameters (the same sources and sinks, by the same rules). */
+function ioFor(params: CommonParams, output_id: (record: unknown) => string): JobIo {
+  return create_job_io(
+    {
+      broker: params.broker,
+      store: params.store,
+      collector: params.collector,
+      sink_kind: params.sink,
+      bounded: params.bounded,
+      topics: new Map([[params.topic, params.partitions]]),
+      ...(params.source_request_timeout_ms === undefined ? {} : { source_request_timeout_ms: params.source_request_timeout_ms }),
+      ...(params.sink_records_per_ms === undefined ? {} : { sink_records_per_ms: params.sink_records_per_ms }),
+      ...(params.sink_ignore_failures_after_transaction_timeout === true ? { sink_ignore_failures_after_transaction_timeout: true } : {}),
+    },
+    output_id,
+  );
+}
+
 export function sourceFor(params: CommonParams): LogSource {
-  return new LogSource({
-    broker: params.broker,
-    topic: params.topic,
-    partitions: params.partitions,
-    bounded: params.bounded,
-    ...(params.source_request_timeout_ms === undefined ? {} : { request_timeout_ms: params.source_request_timeout_ms }),
-  });
+  return ioFor(params, canonical_json).source(params.topic) as unknown as LogSource;
 }
 
 /** `output_id` names an output record for upserts (idempotent sink); default: its canonical JSON. */
-export function sinkFor(params: CommonParams, output_id: (record: unknown) => string = (r) => JSON.stringify(r)): Sink<unknown> {
-  let base: Sink<unknown>;
-  switch (params.sink) {
-    case 'discard':
-      base = new DiscardingSink();
-      break;
-    case 'two_phase_commit':
-      base = new TwoPhaseCommitSink({
-        store_node: params.store,
-        transactional_id_prefix: `${params.topic}-sink`,
-        ...(params.sink_ignore_failures_after_transaction_timeout === true ? { ignore_failures_after_transaction_timeout: true } : {}),
-      });
-      break;
-    case 'idempotent':
-      base = new IdempotentSink({ store_node: params.store, key_of: output_id });
-      break;
-    case 'at_least_once':
-      base = new AtLeastOnceSink({ store_node: params.store });
-      break;
-    default:
-      base = new CollectSink({ collector: params.collector });
-  }
-  return params.sink_records_per_ms === undefined ? base : new ThrottledSink(base, params.sink_records_per_ms);
+export function sinkFor(params: CommonParams, output_id: (record: unknown) => string = canonical_json): Sink<unknown> {
+  return ioFor(params, output_id).sink();
 }
 
 export function numberParam(params: Record<string, unknown>, name: string, fallback: number): number {

@@ -1,13 +1,25 @@
-// The catalogue of example jobs, referenced by name from scenario files: name → job factory, description,
-// deterministic input generator, topics, and the key an output record belongs to (outputs compare per key).
+// The built-in jobs a scenario may name (`job: { name: word_count }`): each is a job definition made with the same
+// contract a user's module uses (engine/api/job.ts). EXAMPLE_JOBS is the same jobs over raw parameters (broker, sink,
+// topic and sizes given as parameters), the form the engine's own tests build clusters with.
 import type { JobFactory } from '../api/environment.js';
+import type { AnyJobDefinition } from '../api/job.js';
 import type { TopicConfig } from '../connectors/log-broker.js';
 import { commonParams } from './common.js';
-import { buildSequenceCheck, sequenceCheckInput, type SequenceVerdict } from './sequence-check.js';
-import { buildWindowedSum, windowedSumInput, type WindowSum } from './windowed-sum.js';
-import { buildWordCount, wordCountInput, type WordCount } from './word-count.js';
+import { buildSequenceCheck, sequenceCheckInput, sequenceCheckJob } from './sequence-check.js';
+import { buildWindowedSum, windowedSumInput, windowedSumJob } from './windowed-sum.js';
+import { buildWordCount, wordCountInput, wordCountJob } from './word-count.js';
 import type { TopicInput } from './workload.js';
 
+export const BUILT_IN_JOBS: ReadonlyMap<string, AnyJobDefinition> = new Map<string, AnyJobDefinition>([
+  ['word_count', wordCountJob],
+  ['sequence_check', sequenceCheckJob],
+  ['windowed_sum', windowedSumJob],
+]);
+
+/** The built-in job generated cases use when they need one stateful job in particular (planted-bug hunts). */
+export const DEFAULT_BUILT_IN_JOB = 'word_count';
+
+/** A built-in job over raw parameters (engine tests): params carry broker, collector, topic, partitions and sink. */
 export interface ExampleJob {
   description: string;
   build: JobFactory;
@@ -25,43 +37,17 @@ function singleTopic(params: Record<string, unknown>): TopicConfig[] {
   return [{ name: common.topic, partitions: common.partitions }];
 }
 
+function raw(definition: AnyJobDefinition, build: JobFactory, generateInput: (params: Record<string, unknown>) => TopicInput): ExampleJob {
+  return { description: definition.description, build, generateInput, topics: singleTopic, outputKey: definition.output.key, sink_uid: 'sink' };
+}
+
 export const EXAMPLE_JOBS: ReadonlyMap<string, ExampleJob> = new Map<string, ExampleJob>([
-  [
-    'word_count',
-    {
-      description: 'lines → words → keyBy(word) → rolling count; emits [word, count] per word occurrence',
-      build: buildWordCount,
-      generateInput: wordCountInput,
-      topics: singleTopic,
-      outputKey: (record) => (record as WordCount)[0],
-      sink_uid: 'sink',
-    },
-  ],
-  [
-    'sequence_check',
-    {
-      description: 'per-key sequence numbers checked in keyed state; emits a verdict (ok/gap/duplicate) per record',
-      build: buildSequenceCheck,
-      generateInput: sequenceCheckInput,
-      topics: singleTopic,
-      outputKey: (record) => (record as SequenceVerdict).key,
-      sink_uid: 'sink',
-    },
-  ],
-  [
-    'windowed_sum',
-    {
-      description: 'event-time tumbling (or sliding) window sum and count per key, bounded out-of-orderness watermarks',
-      build: buildWindowedSum,
-      generateInput: windowedSumInput,
-      topics: singleTopic,
-      outputKey: (record) => (record as WindowSum).key,
-      sink_uid: 'sink',
-    },
-  ],
+  ['word_count', raw(wordCountJob, buildWordCount, wordCountInput)],
+  ['sequence_check', raw(sequenceCheckJob, buildSequenceCheck, sequenceCheckInput)],
+  ['windowed_sum', raw(windowedSumJob, buildWindowedSum, windowedSumInput)],
 ]);
 
-/** The job catalogue in the form the JobManager and TaskManagers take. */
+/** The raw-parameter factories in the form the JobManager and TaskManagers take. */
 export const EXAMPLE_JOB_FACTORIES: ReadonlyMap<string, JobFactory> = new Map(
   [...EXAMPLE_JOBS].map(([name, job]) => [name, job.build] as const),
 );

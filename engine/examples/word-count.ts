@@ -1,6 +1,8 @@
-// Word count: lines → words → (word, 1) → keyBy word → rolling sum; emits (word, count) for every word seen.
+// Word count: lines → words → (word, 1) → keyBy word → rolling sum; emits (word, count) for every word seen. Defined
+// through the job contract (wordCountJob) and, for engine tests, as a factory over raw parameters (buildWordCount).
 import type { StreamExecutionEnvironment } from '../api/environment.js';
-import type { Collector } from '../api/functions.js';
+import type { Collector, Sink, Source } from '../api/functions.js';
+import { defineJob } from '../api/job.js';
 import { commonParams, numberParam, sinkFor, sourceFor } from './common.js';
 import { emptyPartitions, WorkloadRandom, type TopicInput } from './workload.js';
 
@@ -20,17 +22,24 @@ export function sumCounts(a: WordCount, b: WordCount): WordCount {
   return [a[0], a[1] + b[1]];
 }
 
-export function buildWordCount(env: StreamExecutionEnvironment, raw: Record<string, unknown>): void {
-  const params = commonParams(raw);
+/** The word a count belongs to: its output key and its upsert id. */
+export const wordOf = (record: WordCount): string => record[0];
+
+export function wordCountGraph(env: StreamExecutionEnvironment, source: Source<string>, sink: Sink<WordCount>): void {
   env
-    .fromSource<string>(sourceFor(params) as never, { uid: 'source', name: 'Lines' })
+    .fromSource<string>(source, { uid: 'source', name: 'Lines' })
     .flatMap(splitWords)
     .uid('split')
     .keyBy((pair) => pair[0])
     .reduce(sumCounts)
     .uid('count')
-    .sinkTo(sinkFor(params, (r) => (r as WordCount)[0]))
+    .sinkTo(sink)
     .uid('sink');
+}
+
+export function buildWordCount(env: StreamExecutionEnvironment, raw: Record<string, unknown>): void {
+  const params = commonParams(raw);
+  wordCountGraph(env, sourceFor(params) as Source<string>, sinkFor(params, (r) => wordOf(r as WordCount)));
 }
 
 /** Lines of `words_per_line` words from a vocabulary of `vocabulary` words, spread round-robin over partitions. */
@@ -48,3 +57,33 @@ export function wordCountInput(raw: Record<string, unknown>): TopicInput {
   }
   return new Map([[params.topic, partitions]]);
 }
+
+export const wordCountJob = defineJob({
+  description: 'lines of words, keyed by word, counted (a counter per word); emits [word, count] per occurrence',
+  params: {
+    words_per_line: { type: 'integer', default: 5, minimum: 1, maximum: 64, explore: [1, 5], description: 'How many words each input line carries.' },
+  },
+  build: (env, _params, io) => wordCountGraph(env, io.source<string>(), io.sink<WordCount>()),
+  input: {
+    // A vocabulary of workload.keys words.
+    generate: ({ seed, params, workload }) =>
+      wordCountInput({ seed, records: workload.records, partitions: workload.partitions, vocabulary: workload.keys, words_per_line: params.words_per_line }),
+  },
+  output: { key: wordOf },
+  // Every word of every line is redrawn; lines stay where they are.
+  rekey: (input, next_key) =>
+    new Map(
+      [...input].map(([topic, partitions]) => [
+        topic,
+        partitions.map((records) =>
+          records.map((record) => ({
+            ...record,
+            value: String(record.value)
+              .split(' ')
+              .map(() => `w${next_key()}`)
+              .join(' '),
+          })),
+        ),
+      ]),
+    ),
+});

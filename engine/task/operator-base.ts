@@ -62,6 +62,8 @@ export interface StreamOperator {
   flush(): void;
   /** The keyed state backend, for keyed operators (checkpoint hook: snapshot/restore through it). */
   readonly keyed_backend?: KeyedStateBackend;
+  /** The watermark the operator has processed (timers up to it have fired); recorded in checkpoints of keyed operators. */
+  readonly current_watermark_ms?: number;
   /** After the keyed backend was restored: rebuild in-memory indexes (timers). */
   onRestored?(): void;
   /** Synchronous part of a checkpoint, before list states are collected (user CheckpointedFunctions write theirs). */

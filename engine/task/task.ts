@@ -26,7 +26,11 @@ export interface OperatorSnapshot {
     subtask_index: number;
     keyed: KeyedStateHandle[];
     operator_state: { name: string; mode: 'even-split' | 'union' | 'broadcast'; entries: unknown[] }[];
-    /** Unaligned checkpoints: `{ channel_state: ChannelState }` on the first operator of the vertex. */
+    /**
+     * Unaligned checkpoints: `{ channel_state: ChannelState }` on the first operator of the vertex. Keyed operators:
+     * `{ watermark_ms }`, the operator's watermark when it snapshotted (which timers had fired; checks read it, a
+     * restore does not: as in Flink, a restored operator starts from the minimum watermark).
+     */
     extra?: Record<string, unknown>;
   };
 }
@@ -1138,11 +1142,12 @@ export class Task implements OutputAvailabilityListener {
         if (!id.startsWith(node.uid + '/')) continue;
         operator_state.push({ name: state.name, mode: state.mode === 'split' ? 'even-split' : state.mode, entries: [...state.get()] });
       }
+      const watermark_ms = operator?.keyed_backend !== undefined ? operator.current_watermark_ms : undefined;
       operators.push({
         operator_id: node.uid,
         parallelism: this.vertex.parallelism,
         max_parallelism: node.max_parallelism,
-        state: { subtask_index: this.subtask_index, keyed, operator_state },
+        state: { subtask_index: this.subtask_index, keyed, operator_state, ...(watermark_ms === undefined ? {} : { extra: { watermark_ms } }) },
       });
     }
     return { checkpoint_id, operators, files };

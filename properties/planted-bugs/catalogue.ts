@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import type { PropertyName } from '../../scenarios/result-format.js';
 import type { EngineSeams } from '../../scenarios/run/assemble.js';
 import type { Scenario } from '../../scenarios/schema/scenario.generated.js';
+import { BUILT_IN_JOBS, DEFAULT_BUILT_IN_JOB } from '../../engine/examples/index.js';
+import { build_job_graph, built_in_job, input_topics, job_input, probe_io } from '../../scenarios/job-under-test.js';
 import { run_scenario_with } from '../run.js';
 import { arb_fault_plan, scenario_of, type RunCase } from '../arbitraries.js';
 import type { RunProperty } from '../harness.js';
@@ -22,7 +24,7 @@ export const PLANTED_BUG_HORIZON_MS = 2_500;
 /** Word counts long enough (3 s of input) for checkpoints to complete before the generated crashes. */
 export const arb_crash_case: fc.Arbitrary<RunCase> = fc.record({
   sink: fc.constant<NonNullable<Scenario['sink']>>({ kind: 'two_phase_commit', transaction_timeout: '10 min' }),
-  job: fc.constant<Scenario['job']>({ name: 'word_count', parallelism: 2 }),
+  job: fc.constant<Scenario['job']>({ name: DEFAULT_BUILT_IN_JOB, parallelism: 2 }),
   cluster: fc.constant({ task_managers: 2, slots_per_task_manager: 2 }),
   workload: fc.constant({ records: 3000, keys: 30, rate_per_second: 1000, source_partitions: 2 }),
   flink: fc.constant<NonNullable<Scenario['flink']>>({
@@ -49,8 +51,29 @@ export const arb_low_latency_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.
   flink: { ...run_case.flink, 'execution.buffer-timeout.interval': 0 },
 }));
 
+/** The first built-in job whose graph has an event-time window operator (a planted bug must be caught on one too). */
+export function built_in_window_job(): string {
+  for (const name of BUILT_IN_JOBS.keys()) {
+    const scenario: Scenario = { name: 'probe', description: 'probe', job: { name } };
+    const resolved = built_in_job(scenario);
+    if (!resolved.ok) continue;
+    const input = job_input(resolved.job, 1, { records: 10, keys: 2, partitions: 1 });
+    if (build_job_graph(resolved.job, probe_io(scenario, input_topics(input))).nodes.some((node) => node.operator.kind === 'window')) return name;
+  }
+  throw new Error('no built-in job has a window operator');
+}
+
+/**
+ * The crash cases on the window job, with 1 s windows: a window open at the restored checkpoint is still open at the
+ * next one, so state a restore lost is still in the job's state there (not only in its output).
+ */
+export const arb_window_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.map((run_case) => ({
+  ...run_case,
+  job: { name: built_in_window_job(), parallelism: 2, params: { window_size: '1 s' } },
+}));
+
 export interface PlantedBug {
-  /** Short id (the file name without .ts). */
+  /** Short id (the name of the bug's file without .ts, and a suffix when one bug is hunted on several jobs). */
   id: string;
   name: string;
   seams: EngineSeams;
@@ -95,6 +118,13 @@ export const arb_incremental_case: fc.Arbitrary<RunCase> = arb_crash_case.map((b
 
 export const PLANTED_BUGS: readonly PlantedBug[] = [
   { id: 'forgetful-restore', name: 'restore keeps none of the checkpoint state', seams: forgetful_restore_seams, property: 'exactly_once_state' },
+  {
+    id: 'forgetful-restore-window',
+    name: 'restore keeps none of the checkpoint state, on an event-time window job',
+    seams: forgetful_restore_seams,
+    property: 'exactly_once_state',
+    arbitrary: arb_window_crash_case,
+  },
   { id: 'commit-on-precommit', name: 'two-phase-commit sink commits at pre-commit', seams: commit_on_precommit_seams, property: 'exactly_once_output' },
   {
     id: 'offsets-after-barrier',

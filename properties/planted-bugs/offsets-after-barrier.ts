@@ -1,13 +1,10 @@
-// Planted bug (test-only, injected as a job catalogue): a log source whose checkpointed offsets run a few records
+// Planted bug (test-only, injected through the job's io seam): a log source whose checkpointed offsets run a few records
 // ahead of what it emitted before the barrier, as if the offsets were snapshotted after emitting more records. A
 // restore then skips those records: the checkpoint's state no longer matches its offsets.
-import type { SourceOutput, SourceReader, SourceReaderContext, PollStatus } from '../../engine/api/functions.js';
-import type { StreamExecutionEnvironment } from '../../engine/api/environment.js';
+import type { PollStatus, Source, SourceOutput, SourceReader, SourceReaderContext } from '../../engine/api/functions.js';
 import { LogSource, type PartitionOffset } from '../../engine/connectors/log-source.js';
-import { commonParams, sinkFor } from '../../engine/examples/common.js';
-import { EXAMPLE_JOB_FACTORIES } from '../../engine/examples/index.js';
-import { splitWords, sumCounts, type WordCount } from '../../engine/examples/word-count.js';
 import type { EngineSeams } from '../../scenarios/run/assemble.js';
+import { io_seams } from './io-seam.js';
 
 /** How far ahead of the emitted records the snapshotted offsets are. */
 export const OFFSETS_AHEAD = 3;
@@ -30,22 +27,6 @@ export class OffsetsAheadLogSource extends LogSource {
   }
 }
 
-export function build_word_count_with_offsets_ahead(env: StreamExecutionEnvironment, raw: Record<string, unknown>): void {
-  const params = commonParams(raw);
-  env
-    .fromSource<string>(new OffsetsAheadLogSource({ broker: params.broker, topic: params.topic, partitions: params.partitions, bounded: params.bounded }) as never, {
-      uid: 'source',
-      name: 'Lines',
-    })
-    .flatMap(splitWords)
-    .uid('split')
-    .keyBy((pair) => pair[0])
-    .reduce(sumCounts)
-    .uid('count')
-    .sinkTo(sinkFor(params, (r) => (r as WordCount)[0]))
-    .uid('sink');
-}
-
-export const offsets_after_barrier_seams: EngineSeams = {
-  jobs: new Map([...EXAMPLE_JOB_FACTORIES, ['word_count', build_word_count_with_offsets_ahead]]),
-};
+export const offsets_after_barrier_seams: EngineSeams = io_seams((io) => ({
+  source: <T>(topic?: string) => new OffsetsAheadLogSource((io.source<T>(topic) as unknown as LogSource).config) as unknown as Source<T>,
+}));

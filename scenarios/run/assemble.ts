@@ -9,8 +9,9 @@ import { createCollector, type CollectorNode } from '../../engine/connectors/col
 import type { LogRecord } from '../../engine/connectors/log-broker.js';
 import { create_transactional_store, type TransactionalStore } from '../../engine/connectors/transactional-store.js';
 import { create_ha_store_node } from '../../engine/ha/index.js';
-import { commonParams, sinkFor } from '../../engine/examples/common.js';
-import { EXAMPLE_JOB_FACTORIES, exampleJob, type ExampleJob } from '../../engine/examples/index.js';
+import type { JobFactory } from '../../engine/api/environment.js';
+import type { AnyJobDefinition } from '../../engine/api/job.js';
+import { job_factory, type JobIoConfig } from '../../engine/connectors/job-io.js';
 import type { KeyedStateBackend, StateEntry } from '../../engine/state/backend.js';
 import type { StreamOperator } from '../../engine/task/operators.js';
 import type { Task } from '../../engine/task/task.js';
@@ -21,6 +22,9 @@ import { engineNodeOf, hostEngineNode } from '../host.js';
 import { createPacedBroker, type PacedBroker } from './paced-broker.js';
 import { skew_input, ZipfKeys } from './skew.js';
 import type { RunPlan } from './plan.js';
+import { build_job_graph, engine_sink_kind_of, input_topics, job_input, output_sink_uid, type JobUnderTest } from '../job-under-test.js';
+
+export { engine_sink_kind_of } from '../job-under-test.js';
 
 export const JOB_MANAGER_ID = 'jm';
 export const BROKER_ID = 'broker';
@@ -30,9 +34,23 @@ export const TXSTORE_ID = 'txstore';
 export const STANDBY_JOB_MANAGER_ID = 'jm-standby';
 export const HA_STORE_ID = 'ha';
 
+/** The job as this run runs it: the definition, its factory with this run's connectors, and what is compared. */
+export interface RunJob {
+  under_test: JobUnderTest;
+  /** The definition the engine runs (a planted-bug seam may swap it; the oracle still uses under_test's). */
+  definition: AnyJobDefinition;
+  /** (env, params) → graph with this run's connectors: what the engine's processes and the oracle build. */
+  build: JobFactory;
+  /** Uid of the sink whose output is compared. */
+  sink_uid: string;
+  outputKey(record: unknown): string;
+  /** The id an idempotent sink upserts a record under. */
+  outputId(record: unknown): string;
+}
+
 export interface AssembledRun {
   world: World;
-  job: ExampleJob;
+  job: RunJob;
   spec: JobSpec;
   input: Map<string, LogRecord[][]>;
   total_input_records: number;
@@ -41,21 +59,14 @@ export interface AssembledRun {
   engine_sink_kind: SinkKind | 'other';
 }
 
-/** Which of the result format's sink kinds an engine sink object is. */
-export function engine_sink_kind_of(kind: string): SinkKind | 'other' {
-  if (kind.includes('collect')) return 'collect';
-  if (kind.includes('two_phase') || kind.includes('2pc')) return 'two_phase_commit';
-  if (kind.includes('idempotent')) return 'idempotent';
-  if (kind.includes('at_least_once') || kind.includes('at-least-once')) return 'at_least_once';
-  return 'other';
-}
-
 /**
  * Test-only injection points: planted bugs (properties/planted-bugs/) hand in buggy engine parts here. The
  * production path (run_scenario) passes none.
  */
 export interface EngineSeams {
-  /** A job catalogue to run instead of the examples' (same job names, e.g. a job built with a buggy sink). */
+  /** Replaces the job the engine runs (e.g. the same job built with a buggy sink); the oracle keeps the real one. */
+  job?: (definition: AnyJobDefinition) => AnyJobDefinition;
+  /** A job catalogue to run instead (engine-level tests that bypass the job contract). */
   jobs?: JobCatalogue;
   task_manager?: Partial<Omit<TaskManagerConfig, 'job_manager' | 'slots' | 'jobs'>>;
   /** Rewrites the JobManager's configuration (e.g. a checkpointing mode other than the scenario's). */
@@ -63,11 +74,11 @@ export interface EngineSeams {
 }
 
 /** The engine's checkpoint and restart configuration for the scenario's Flink configuration. */
-export function job_manager_config(plan: RunPlan, spec: JobSpec): JobManagerConfig {
+export function job_manager_config(plan: RunPlan, spec: JobSpec, jobs: JobCatalogue): JobManagerConfig {
   const flink = plan.flink;
   const config: JobManagerConfig = {
     job: spec,
-    jobs: EXAMPLE_JOB_FACTORIES,
+    jobs,
     expected_task_managers: plan.task_managers,
     heartbeat_interval_ms: flink.heartbeat.interval_ms,
     heartbeat_timeout_ms: flink.heartbeat.timeout_ms,
@@ -135,18 +146,45 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
   world_options.storage = storage;
   const world = new World(world_options);
 
-  const job = exampleJob(plan.job_name);
+  const under_test = plan.job;
   // The input seed comes from the world's "workload" stream, so one seed decides the data too.
   const workload_seed = world.random('workload').int_inclusive(1, 2_147_483_646);
-  const params: Record<string, unknown> = { ...plan.job_params, seed: workload_seed, sink: plan.sink_kind };
-  if (plan.sink_ignore_failures_after_transaction_timeout) params['sink_ignore_failures_after_transaction_timeout'] = true;
-  const spec: JobSpec = { name: plan.job_name, params, parallelism: plan.parallelism };
-  if (plan.max_parallelism !== undefined) spec.max_parallelism = plan.max_parallelism;
-  const generated = job.generateInput(params);
+  const sizes = { records: plan.workload.records, keys: plan.workload.keys, partitions: plan.workload.source_partitions };
+  const generated = job_input(under_test, workload_seed, sizes);
   const input =
     plan.workload.key_distribution === 'zipf'
-      ? skew_input(plan.job_name, generated, new ZipfKeys(plan.workload.keys, plan.workload.zipf_exponent, world.random('workload/zipf')))
+      ? skew_input(under_test, generated, new ZipfKeys(plan.workload.keys, plan.workload.zipf_exponent, world.random('workload/zipf')), {
+          seed: workload_seed,
+          params: under_test.params,
+          workload: sizes,
+        })
       : generated;
+  const io: JobIoConfig = {
+    broker: BROKER_ID,
+    store: TXSTORE_ID,
+    collector: COLLECTOR_ID,
+    sink_kind: plan.sink_kind,
+    bounded: plan.workload.bounded,
+    topics: input_topics(input),
+    ...(plan.workload.source_request_timeout_ms === undefined ? {} : { source_request_timeout_ms: plan.workload.source_request_timeout_ms }),
+    ...(plan.sink_ignore_failures_after_transaction_timeout ? { sink_ignore_failures_after_transaction_timeout: true } : {}),
+  };
+  const definition = seams.job?.(under_test.definition) ?? under_test.definition;
+  const engine_job: JobUnderTest = { ...under_test, definition };
+  const spec: JobSpec = { name: under_test.name, params: under_test.params, parallelism: plan.parallelism };
+  if (plan.max_parallelism !== undefined) spec.max_parallelism = plan.max_parallelism;
+  const jobs: JobCatalogue = seams.jobs ?? new Map([[spec.name, job_factory(definition, io)]]);
+  // The compared sink and the kind it writes with, read from the graph the engine will run.
+  const sink = output_sink_uid(engine_job, build_job_graph(engine_job, io));
+  if (!sink.ok) throw new Error(`${under_test.name}: ${sink.message}`);
+  const job: RunJob = {
+    under_test,
+    definition,
+    build: job_factory(under_test.definition, io),
+    sink_uid: sink.uid,
+    outputKey: under_test.definition.output.key,
+    outputId: under_test.definition.output.id,
+  };
   let total_input_records = 0;
   const partition_records = new Map<string, number[]>();
   for (const [topic, partitions] of input) {
@@ -158,13 +196,13 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
     BROKER_ID,
     hostEngineNode(
       createPacedBroker(
-        { topics: job.topics(params), preload: input },
+        { topics: [...io.topics].map(([name, partitions]) => ({ name, partitions })), preload: input },
         { rate_per_second: plan.workload.rate_per_second, partition_records },
       ),
     ),
   );
   world.add_process(COLLECTOR_ID, hostEngineNode(createCollector({ max_records: Math.max(1_000_000, total_input_records * 64) })));
-  const engine_sink_kind = engine_sink_kind_of(sinkFor(commonParams(params)).kind);
+  const engine_sink_kind = engine_sink_kind_of(sink.kind);
   if (engine_sink_kind !== 'collect' && engine_sink_kind !== 'other') {
     world.add_process(TXSTORE_ID, hostEngineNode(create_transactional_store({ transaction_timeout_ms: plan.transaction_timeout_ms })));
   }
@@ -177,8 +215,7 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
       hostEngineNode(
         createJobManager(
           (seams.job_manager ?? ((config: JobManagerConfig) => config))({
-            ...job_manager_config(plan, spec),
-            ...(seams.jobs !== undefined ? { jobs: seams.jobs } : {}),
+            ...job_manager_config(plan, spec, jobs),
             ...(high_availability !== undefined ? { high_availability } : {}),
           }),
         ),
@@ -199,7 +236,7 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
           job_manager_timeout_ms: plan.flink.heartbeat.timeout_ms,
           ...(plan.job_manager_ha ? { job_manager_candidates: job_manager_ids } : {}),
           slots: plan.slots_per_task_manager,
-          jobs: seams.jobs ?? EXAMPLE_JOB_FACTORIES,
+          jobs,
         }),
       ),
     );

@@ -1,10 +1,11 @@
-// A scenario normalized for one run: every duration in ms, every default filled (docs/scenario-format.md), the
-// engine job spec with the example job's own parameter names, the properties to check and the phase bounds.
+// A scenario normalized for one run: every duration in ms, every default filled (docs/scenario-format.md), the job
+// under test with its checked parameters, the properties to check and the phase bounds.
 import type { LatencyModel } from '../../sim/index.js';
 import type { CheckpointingMode, PropertyName, SinkKind } from '../result-format.js';
 import { parse_flink_config, parse_flink_duration, type FlinkConfig } from '../flink-config.js';
 import { scenario_process_ids } from '../load.js';
 import type { Scenario } from '../schema/scenario.generated.js';
+import { built_in_job, type JobUnderTest } from '../job-under-test.js';
 
 export interface WorkloadPlan {
   records: number;
@@ -33,11 +34,12 @@ export interface PhasePlan {
 export interface RunPlan {
   scenario: Scenario;
   flink: FlinkConfig;
+  /** The job's name in results and the engine (a built-in's name, or `<module>#<export>`). */
   job_name: string;
+  /** The job under test: its definition and checked parameters. */
+  job: JobUnderTest;
   parallelism: number;
   max_parallelism: number | undefined;
-  /** Job parameters in the example job's vocabulary (records, partitions, window_ms, …), without the seed. */
-  job_params: Record<string, unknown>;
   task_managers: number;
   slots_per_task_manager: number;
   job_manager_ha: boolean;
@@ -121,32 +123,22 @@ function checkpointing_mode_of(flink: FlinkConfig): CheckpointingMode {
   return flink.checkpointing.unaligned_enabled ? 'unaligned' : 'aligned';
 }
 
-/** The example job's parameter names for the scenario's job section and workload. */
-function job_params_of(scenario: Scenario, workload: WorkloadPlan): Record<string, unknown> {
-  const params: Record<string, unknown> = {
-    records: workload.records,
-    partitions: workload.source_partitions,
-    bounded: workload.bounded,
-    keys: workload.keys,
-    vocabulary: workload.keys,
-  };
-  if (workload.source_request_timeout_ms !== undefined) params['source_request_timeout_ms'] = workload.source_request_timeout_ms;
-  const raw = (scenario.job.params ?? {}) as Record<string, unknown>;
-  if (typeof raw['words_per_line'] === 'number') params['words_per_line'] = raw['words_per_line'];
-  const durations: [string, string][] = [
-    ['window_size', 'window_ms'],
-    ['slide', 'slide_ms'],
-    ['out_of_orderness', 'out_of_orderness_ms'],
-    ['allowed_lateness', 'allowed_lateness_ms'],
-  ];
-  for (const [field, param] of durations) {
-    const value = raw[field];
-    if (typeof value === 'string' || typeof value === 'number') params[param] = duration_field_ms(value, 0, `job.params.${field}`);
+/**
+ * The job a scenario names: `job` when given (a module job the caller loaded, scenarios/job-module.ts), else the
+ * built-in job the scenario names.
+ */
+function job_of(scenario: Scenario, job: JobUnderTest | undefined): JobUnderTest {
+  if (job !== undefined) return job;
+  if (scenario.job.module !== undefined) {
+    throw new ScenarioPlanError(`job.module ${JSON.stringify(scenario.job.module)}: a job from a module must be loaded before the run (load_job in scenarios/job-module.ts)`);
   }
-  return params;
+  const built_in = built_in_job(scenario);
+  if (!built_in.ok) throw new ScenarioPlanError(built_in.issues.map((issue) => `${issue.segments.join('.')}: ${issue.message}`).join('; '));
+  return built_in.job;
 }
 
-export function plan_run(scenario: Scenario): RunPlan {
+export function plan_run(scenario: Scenario, loaded_job?: JobUnderTest): RunPlan {
+  const job = job_of(scenario, loaded_job);
   const parsed = parse_flink_config(scenario.flink as Record<string, unknown> | undefined);
   if (!parsed.ok) {
     throw new ScenarioPlanError(parsed.errors.map((error) => `flink.${error.key}: ${error.message}`).join('; '));
@@ -190,10 +182,10 @@ export function plan_run(scenario: Scenario): RunPlan {
   return {
     scenario,
     flink,
-    job_name: scenario.job.name,
+    job_name: job.name,
+    job,
     parallelism,
     max_parallelism: scenario.job.max_parallelism,
-    job_params: job_params_of(scenario, workload),
     task_managers,
     slots_per_task_manager,
     job_manager_ha: scenario.cluster?.job_manager_ha ?? false,

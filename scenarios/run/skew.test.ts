@@ -1,6 +1,7 @@
 // Specification of the Zipf key skew.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../sim/index.js';
+import { sequenceCheckJob } from '../../engine/examples/sequence-check.js';
 import { skew_input, ZipfKeys } from './skew.js';
 
 describe('ZipfKeys', () => {
@@ -15,7 +16,8 @@ describe('ZipfKeys', () => {
 
   it('keeps sequence-check input gapless per key and each key in one partition', () => {
     const input = new Map([['input', [[0, 2, 4].map((i) => ({ value: { key: 'k0', seq: i }, timestamp_ms: i })), [1, 3, 5].map((i) => ({ value: { key: 'k1', seq: i }, timestamp_ms: i }))]]]);
-    const skewed = skew_input('sequence_check', input, new ZipfKeys(3, 1, new Rng('s')));
+    const job = { name: 'sequence_check', definition: sequenceCheckJob, params: {} };
+    const skewed = skew_input(job, input, new ZipfKeys(3, 1, new Rng('s')), { seed: 1, params: {}, workload: { records: 6, keys: 3, partitions: 2 } });
     const partitions = skewed.get('input')!;
     const seen = new Map<string, { seqs: number[]; partition: number }>();
     partitions.forEach((records, partition) => {

@@ -1,9 +1,9 @@
-// Key skew for the workload: redraws the keys of an example job's generated input from a Zipf distribution (the
-// "workload" random stream decides), keeping what each job needs — word lines stay lines, sequence-check keys keep
-// gapless per-key sequences in one partition each, windowed values keep their timestamps and partitions.
+// Key skew for the workload: a Zipf distribution over key indices (the "workload" random stream decides), and the
+// input with its keys redrawn from it by the job's own rekey hook (engine/api/job.ts), which keeps what the job needs.
+import { input_records_map, type InputContext } from '../../engine/api/job.js';
 import type { LogRecord } from '../../engine/connectors/log-broker.js';
-import { partitionForKey } from '../../engine/examples/workload.js';
 import type { Rng } from '../../sim/index.js';
+import type { JobUnderTest } from '../job-under-test.js';
 
 /** Draws key indices 0..keys-1 with probability ∝ 1/(i+1)^exponent. */
 export class ZipfKeys {
@@ -37,48 +37,9 @@ export class ZipfKeys {
 
 type Input = Map<string, LogRecord[][]>;
 
-/** The same records with Zipf-drawn keys. Unknown jobs are returned unchanged. */
-export function skew_input(job_name: string, input: Input, zipf: ZipfKeys): Input {
-  const out: Input = new Map();
-  for (const [topic, partitions] of input) {
-    switch (job_name) {
-      case 'word_count':
-        out.set(
-          topic,
-          partitions.map((records) =>
-            records.map((record) => ({
-              ...record,
-              value: String(record.value)
-                .split(' ')
-                .map(() => `w${zipf.next()}`)
-                .join(' '),
-            })),
-          ),
-        );
-        break;
-      case 'windowed_sum':
-        out.set(
-          topic,
-          partitions.map((records) => records.map((record) => ({ ...record, value: { ...(record.value as object), key: `k${zipf.next()}` } }))),
-        );
-        break;
-      case 'sequence_check': {
-        // Records in their original global order (timestamp_ms is the record index), keys redrawn, sequences renumbered.
-        const all = partitions.flat().sort((a, b) => a.timestamp_ms - b.timestamp_ms);
-        const next_seq = new Map<string, number>();
-        const skewed: LogRecord[][] = partitions.map(() => []);
-        for (const record of all) {
-          const key = `k${zipf.next()}`;
-          const seq = next_seq.get(key) ?? 0;
-          next_seq.set(key, seq + 1);
-          skewed[partitionForKey(key, partitions.length)]!.push({ value: { key, seq }, timestamp_ms: record.timestamp_ms });
-        }
-        out.set(topic, skewed);
-        break;
-      }
-      default:
-        out.set(topic, partitions);
-    }
-  }
-  return out;
+/** The same input with Zipf-drawn keys, rewritten by the job's own rekey hook (validation refuses jobs without one). */
+export function skew_input(job: JobUnderTest, input: Input, zipf: ZipfKeys, context: InputContext<unknown>): Input {
+  const rekey = job.definition.rekey;
+  if (rekey === undefined) throw new Error(`${job.name} does not support zipf keys (no rekey hook)`);
+  return input_records_map(rekey(input, () => zipf.next(), context));
 }

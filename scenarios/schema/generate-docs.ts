@@ -3,6 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILT_IN_JOBS } from '../../engine/examples/index.js';
+import { describe_params } from '../job-params.js';
 import { ENGINE_EVENT_NAMES, ENGINE_EVENT_REGISTRY, type EngineEventSpec } from '../../engine/events.js';
 
 const SCHEMA_DIR = dirname(fileURLToPath(import.meta.url));
@@ -173,11 +175,19 @@ export function generate_docs_source(): string {
     ['nemesis.rates', schema.properties?.['nemesis']?.properties?.['rates']],
     ['phases', schema.properties?.['phases']],
   ];
-  out.push('## job', '', schema.properties?.['job']?.description ?? '', '');
-  for (const [name, node] of Object.entries(definitions).filter(([k]) => k.startsWith('job_'))) {
-    const params = node.properties?.['params'];
-    out.push(`### job \`${name.slice(4)}\``, '', params?.description ?? '', '', ...field_table(node), '');
-    if (params !== undefined) out.push(`Parameters (\`job.params\`) of \`${name.slice(4)}\`:`, '', ...field_table(params), '');
+  const job = schema.properties?.['job'];
+  out.push('## job', '', job?.description ?? '', '');
+  if (job !== undefined) out.push(...field_table(job), '');
+  out.push('The built-in jobs (`job: { name: … }`) are defined with the same contract as a job from a module (`defineJob`).', '');
+  for (const [name, definition] of BUILT_IN_JOBS) {
+    out.push(`### job \`${name}\``, '', `${definition.description.charAt(0).toUpperCase()}${definition.description.slice(1)}.`, '');
+    const params = describe_params(definition.params);
+    if (params.length === 0) out.push('It has no parameters of its own.', '');
+    else {
+      out.push(`Parameters (\`job.params\`) of \`${name}\`:`, '', '| field | type | default | description |', '|---|---|---|---|');
+      for (const param of params) out.push(`| \`${param.name}\` | ${escape_cell(param.type)} | ${param.default === '' ? '' : `\`${param.default}\``} | ${escape_cell(param.description)} |`);
+      out.push('');
+    }
   }
   out.push('## flink', '', schema.properties?.['flink']?.description ?? '', '');
   const flink = schema.properties?.['flink'];

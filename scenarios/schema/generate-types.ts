@@ -14,7 +14,6 @@ export const GENERATED_TYPES_PATH = join(SCHEMA_DIR, 'scenario.generated.ts');
 const BANNER = [
   '// Scenario types generated from scenarios/schema/scenario.schema.json by scenarios/schema/generate-types.ts.',
   '// Do not edit by hand: change the schema and run `npm run gen:types`.',
-  '/* eslint-disable @typescript-eslint/no-empty-object-type -- a job without parameters has an empty params object */',
 ].join('\n');
 
 /** The schema text with `on.event` closed to the engine's event names, byte for byte what the committed file must hold. */

@@ -119,6 +119,11 @@ class SplitSourceReaderAdapter implements SourceReader<unknown> {
   }
 }
 
+/** Whether a source is a split log source, by its kind (a job built against another copy of the package has other classes). */
+export function is_split_log_source(source: Source<unknown>): source is SplitLogSource {
+  return source.kind === 'split-log' && typeof (source as Partial<SplitLogSource>).config?.topic === 'string';
+}
+
 /** The engine Source (kind "split-log"); its enumerator is a LogSplitCoordinator on the JobManager. */
 export class SplitLogSource implements Source<unknown> {
   readonly kind = 'split-log';
