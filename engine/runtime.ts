@@ -8,7 +8,8 @@ export type NodeId = string;
 export type TimerHandle = number;
 
 /** Outcome of a durable storage operation. Errors are data, never exceptions. */
-export type StorageError = 'missing' | 'io_error' | 'unavailable';
+/** missing: no such object; io_error: EIO; no_space: ENOSPC (nothing was written); unavailable: the store is down. */
+export type StorageError = 'missing' | 'io_error' | 'no_space' | 'unavailable';
 export type StorageResult<T> = { ok: true; value: T } | { ok: false; error: StorageError; detail?: string };
 
 /**
@@ -16,7 +17,8 @@ export type StorageResult<T> = { ok: true; value: T } | { ok: false; error: Stor
  * calling process is still the same incarnation (a crash drops pending callbacks). The store never hides a fault:
  * bytes can come back flipped or torn, so every reader verifies checksums (engine/util/sealed.ts). `put` hands the
  * bytes over: the caller must not change them afterwards (writing the same bytes again is fine). `get` returns bytes
- * the caller owns.
+ * the caller owns. A write is durable only once `sync` succeeded (engine/util/durable-write.ts does both): whatever
+ * the engine acknowledges, or builds on after a crash, must have been synced first. Deletes are durable at once.
  */
 export interface BlobStore {
   put(key: string, bytes: Uint8Array, done: (result: StorageResult<void>) => void): void;
@@ -24,6 +26,14 @@ export interface BlobStore {
   /** Keys with the prefix, sorted ascending. */
   list(prefix: string, done: (result: StorageResult<string[]>) => void): void;
   delete(key: string, done: (result: StorageResult<void>) => void): void;
+  /**
+   * Makes the object under `key` durable (fsync; for an object store, completing the upload). Until its sync
+   * succeeds a completed put is visible to reads but not durable: a crash of the writing process drops it (the
+   * previous durable value comes back), tears it (a strict prefix survives) or keeps it. Fails with `io_error` when
+   * the device fails (the write stays unsynced); succeeds with nothing to do when there is no object (a lost write
+   * goes unnoticed until it is read back).
+   */
+  sync(key: string, done: (result: StorageResult<void>) => void): void;
 }
 
 /** Seeded random numbers for this process: a named stream of the world, never the host's random source. */

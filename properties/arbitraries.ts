@@ -30,8 +30,10 @@ export interface FaultPlanOptions {
   max_faults: number;
   /** Include JobManager crashes (JobManager loss). */
   job_manager_loss?: boolean;
-  /** Include checkpoint-store faults and corruption. */
+  /** Include checkpoint-store faults and corruption (and, with `external`, faults of their local disks). */
   storage?: boolean;
+  /** External systems of the run ('txstore' behind the sink, 'ha' with HA) that may crash and restart. */
+  external?: readonly string[];
 }
 
 const ms = (value: number): string => `${value} ms`;
@@ -131,8 +133,11 @@ export function arb_fault(options: FaultPlanOptions): fc.Arbitrary<ScenarioFault
   const at = fc.integer({ min: 0, max: Math.max(0, options.horizon_ms - 1) }).map(ms);
   const short = fc.integer({ min: 10, max: 3000 }).map(ms);
   const tm = fc.constantFrom(...tms);
+  const external = options.external ?? [];
+  // What a crash does to its unsynced writes: each at random (shrinks to that), or all dropped, torn or kept.
+  const unsynced_writes = fc.constantFrom('random' as const, 'dropped' as const, 'torn' as const, 'kept' as const);
   const kinds: fc.Arbitrary<ScenarioFault>[] = [
-    fc.record({ kind: fc.constant('crash' as const), target: fc.constantFrom(...processes), at, restart_after: short }),
+    fc.record({ kind: fc.constant('crash' as const), target: fc.constantFrom(...processes, ...external), at, restart_after: short, unsynced_writes }),
     fc.record({ kind: fc.constant('pause' as const), target: fc.constantFrom(...processes), at, duration: short }),
     fc
       .tuple(fc.constantFrom(...processes, 'jm'), fc.constantFrom(...processes, 'jm'), at, short)
@@ -150,13 +155,37 @@ export function arb_fault(options: FaultPlanOptions): fc.Arbitrary<ScenarioFault
         .record({
           kind: fc.constant('storage_fault' as const),
           store: fc.constant('checkpoint_store' as const),
-          mode: fc.constantFrom('io_error' as const, 'slow' as const, 'lost_write' as const, 'bit_flip' as const, 'torn_write' as const),
+          mode: fc.constantFrom(
+            'io_error' as const,
+            'slow' as const,
+            'lost_write' as const,
+            'bit_flip' as const,
+            'torn_write' as const,
+            'disk_full' as const,
+            'slow_sync' as const,
+          ),
           at,
           duration: short,
           extra_latency: fc.integer({ min: 10, max: 500 }).map(ms),
         })
-        .map(({ extra_latency, ...fault }) => (fault.mode === 'slow' ? { ...fault, extra_latency } : fault)),
+        .map(({ extra_latency, ...fault }) => (fault.mode === 'slow' || fault.mode === 'slow_sync' ? { ...fault, extra_latency } : fault)),
       fc.record({ kind: fc.constant('corrupt_checkpoint' as const), which: fc.constantFrom('latest' as const, 'oldest_retained' as const), damage: fc.constantFrom('bit_flip' as const, 'missing' as const), at }),
+    );
+  }
+  if (options.storage === true && external.length > 0) {
+    // The external systems' own disks: full, failing or slow to sync (their logs are what they promise durability on).
+    kinds.push(
+      fc
+        .record({
+          kind: fc.constant('storage_fault' as const),
+          store: fc.constant('disk' as const),
+          target: fc.constantFrom(...external),
+          mode: fc.constantFrom('io_error' as const, 'disk_full' as const, 'slow_sync' as const),
+          at,
+          duration: short,
+          extra_latency: fc.integer({ min: 10, max: 500 }).map(ms),
+        })
+        .map(({ extra_latency, ...fault }) => (fault.mode === 'slow_sync' ? { ...fault, extra_latency } : fault)),
     );
   }
   void tm;
@@ -189,7 +218,15 @@ export function arb_run_case(options: { max_faults: number; horizon_ms: number; 
       seed: fc.integer({ min: 1, max: 1_000_000 }),
     })
     .chain((base) =>
-      arb_fault_plan({ task_managers: base.task_managers, horizon_ms: options.horizon_ms, max_faults: options.max_faults, storage: options.storage ?? false, job_manager_loss: options.job_manager_loss ?? false }).map(
+      arb_fault_plan({
+        task_managers: base.task_managers,
+        horizon_ms: options.horizon_ms,
+        max_faults: options.max_faults,
+        storage: options.storage ?? false,
+        job_manager_loss: options.job_manager_loss ?? false,
+        // The external systems crash too: the store every generated sink writes to, and the HA store with HA.
+        external: ['txstore', ...(options.job_manager_loss === true ? ['ha'] : [])],
+      }).map(
         (faults): RunCase => ({
           ...(base.network !== undefined ? { network: base.network } : {}),
           sink: base.sink,

@@ -25,6 +25,8 @@ export interface CheckpointFacts {
   peek(key: string): Uint8Array | undefined;
   /** Whether the checkpoint store holds the key (files are only looked for, never read, so nothing is copied). */
   has(key: string): boolean;
+  /** The stored size of the key, if present (then a file of another size than its reference is damaged). */
+  size_of?(key: string): number | undefined;
   /** Whether storage faults could have removed or damaged objects (then the file check is not meaningful). */
   storage_faults_injected: boolean;
   /** Decodes the metadata read from `path` (default: decode_metadata of the bytes). */
@@ -124,6 +126,15 @@ export function check_checkpoint_invariants(facts: CheckpointFacts): { checks: n
           findings.push({
             message: `file ${file.path} of retained checkpoint ${decoded.metadata.checkpoint_id} was deleted while still referenced`,
             detail: { checkpoint_id: decoded.metadata.checkpoint_id, path: file.path },
+          });
+          break;
+        }
+        const size_bytes = facts.size_of?.(file.path);
+        if (size_bytes !== undefined && size_bytes !== file.size_bytes) {
+          // A crash tore a write the checkpoint relied on: it completed before the file was durable.
+          findings.push({
+            message: `file ${file.path} of retained checkpoint ${decoded.metadata.checkpoint_id} holds ${size_bytes} of its ${file.size_bytes} bytes`,
+            detail: { checkpoint_id: decoded.metadata.checkpoint_id, path: file.path, size_bytes, expected_size_bytes: file.size_bytes },
           });
           break;
         }

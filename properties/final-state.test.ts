@@ -1,7 +1,11 @@
 // Specification of which final state a finished run is judged by: the live tasks' keyed state when every key group
 // is still held, else the final checkpoint captured when the job finished (a TaskManager lost after its tasks
 // finished takes only memory the job no longer needs); a run without one says it could not compare.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { TraceRecord } from '../sim/trace-format.js';
 import { load_scenario } from '../scenarios/load.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { final_state_of, type RunEvidence } from './judge.js';
@@ -24,10 +28,22 @@ describe('the final state a finished run is judged by', () => {
     expect(chosen.note).toMatch(/live state of check is partly gone.*no completed checkpoint/);
   });
 
-  it('is the final checkpoint when a TaskManager crashed after its tasks finished (chaos-small seed 795)', () => {
+  it('is the final checkpoint when a TaskManager crashed after its tasks finished (first seen as chaos-small seed 795)', () => {
     const loaded = load_scenario('scenarios/bench/chaos-small.yaml');
     if (!loaded.ok) throw new Error('chaos-small does not load');
-    const result = run_scenario(loaded.scenario, { seed: 795, scenario_file: 'scenarios/bench/chaos-small.yaml' });
+    const { nemesis: _nemesis, ...quiet } = loaded.scenario;
+    // Where the fault-free run lets it happen: after the first TaskManager's settle report reached the JobManager and
+    // before the last one did (the job is FINISHED at that instant, and the crash is noticed only after).
+    const trace_path = join(mkdtempSync(join(tmpdir(), 'final-state-')), 'trace.jsonl');
+    run_scenario(quiet, { seed: 1, scenario_file: 'quiet.yaml', trace_path });
+    const records = readFileSync(trace_path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as TraceRecord);
+    const settles = records.filter((r) => r.kind === 'deliver' && r.to === 'jm' && (r.msg as { type?: string }).type === 'tm.settled');
+    expect(settles.length).toBe(2);
+    const [first, last] = settles as [TraceRecord, TraceRecord];
+    const crash_ms = Math.ceil(first.time_ms); // scenario times are whole milliseconds
+    expect(crash_ms).toBeLessThan(last.time_ms);
+    const scenario = { ...quiet, faults: [{ kind: 'crash' as const, target: String(first.from), at: `${crash_ms} ms`, restart_after: '300 ms' }] };
+    const result = run_scenario(scenario, { seed: 1, scenario_file: 'crash-after-settled.yaml' });
     expect(result.faults.map((fault) => fault.kind)).toContain('crash');
     const state = result.properties.find((property) => property.property === 'exactly_once_state');
     expect(state).toMatchObject({ status: 'pass' });

@@ -20,6 +20,7 @@ const CI_SWARM = [
   'link-breaks-drop-in-flight',
   'partition-during-alignment',
   'long-gc-pause',
+  'disks-fail-and-lose-unsynced-writes',
 ];
 
 function engine_sources(dir: string): string[] {

@@ -22,6 +22,25 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   },
   { name: 'jm.failover', where: 'engine/cluster/job-manager.ts: the standby JobManager takes over leadership', required_in_ci: true },
   { name: 'heartbeat.timeout', where: 'engine/cluster/heartbeat-manager.ts: a TaskManager silent for heartbeat.timeout is declared lost', required_in_ci: true },
+  { name: 'checkpoint.slow_sync', where: 'engine/cluster/task-manager.ts: a checkpoint file took over 50 ms to sync (slow syncs reach the acknowledgement)', required_in_ci: true },
+  {
+    name: 'checkpoint.write_no_space',
+    where: 'engine/cluster/task-manager.ts, job-manager.ts: a checkpoint file or _metadata write failed with ENOSPC (a full checkpoint store)',
+    required_in_ci: true,
+  },
+  { name: 'txstore.disk_error', where: "engine/connectors/transactional-store.ts: a log write or sync failed with EIO and is retried", required_in_ci: true },
+  { name: 'txstore.disk_full', where: 'engine/connectors/transactional-store.ts: a log write failed with ENOSPC and is retried', required_in_ci: true },
+  {
+    name: 'txstore.log_truncated_on_load',
+    where: 'engine/connectors/transactional-store.ts: after a crash the log ends in an entry that is torn or missing (a write the crash lost unsynced)',
+    required_in_ci: true,
+  },
+  {
+    name: 'ha.disk_full',
+    where: 'engine/ha/ha-store.ts: an HA record write failed with ENOSPC',
+    required_in_ci: false,
+    why_not_required: 'needs a full disk under the HA store: the nemesis disk_full kind or generated plans with JobManager loss and storage faults',
+  },
   {
     name: 'heartbeat.target_unreachable',
     where: 'engine/cluster/heartbeat-manager.ts: heartbeat.rpc-failure-threshold refused requests declare a TaskManager unreachable',

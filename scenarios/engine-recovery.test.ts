@@ -149,7 +149,7 @@ describe('recovery from a checkpoint after a TaskManager crash', () => {
   });
 
   it('every completed checkpoint holds exactly the oracle state at its own source offsets', () => {
-    const params = { records: 1200, partitions: 4, seed: 11, keys: 9, sink_records_per_ms: 2 };
+    const params = { records: 2000, partitions: 4, seed: 11, keys: 9, sink_records_per_ms: 2 };
     const { c, job, input } = cluster('sequence_check', params, 4);
     const seen = new Map<number, CheckpointMetadata>();
     const sample = (): void => {

@@ -1,4 +1,4 @@
-// A small demo world: four gossiping counter processes that persist to their disks, with a crash/restart, a
+// A small demo world: four gossiping counter processes that persist (and sync) to their disks, with a crash/restart, a
 // partition, a link break, a pause and a disk fault, then the run summary. `tsx sim/demo.ts [--seed N] [--json]`.
 // The determinism test runs this file in a fresh node process and compares hashes.
 import { fileURLToPath } from 'node:url';
@@ -41,7 +41,10 @@ class GossipCounter implements SimProcess {
       if (this.recovered) {
         const bytes = new Uint8Array(4);
         new DataView(bytes.buffer).setUint32(0, this.received);
-        this.context.disk.put('count', bytes, () => {});
+        // Durable only once synced: a crash before the sync may drop or tear the write.
+        this.context.disk.put('count', bytes, (written) => {
+          if (written.ok) this.context.disk.sync('count', () => {});
+        });
       }
       this.context.setTimer(200, 'save');
     }

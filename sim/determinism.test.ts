@@ -48,7 +48,7 @@ describe('determinism', () => {
     expect(records[0]).toMatchObject({ kind: 'header', format: 'streamsim-trace', seed: 13, scenario: 'sim-demo' });
     // The last line names the run: its hash is the summary's trace_hash (every record before it).
     expect(records.at(-1)).toMatchObject({ kind: 'end', events: with_lines.events, hash: with_lines.trace_hash });
-    for (const kind of ['start', 'crash', 'send', 'deliver', 'drop', 'timer', 'storage', 'fault', 'partition', 'pause', 'resume', 'link_break', 'log', 'probe', 'phase', 'clock']) {
+    for (const kind of ['start', 'crash', 'send', 'deliver', 'drop', 'timer', 'storage', 'fault', 'partition', 'pause', 'resume', 'link_break', 'log', 'probe', 'phase', 'clock', 'refused']) {
       expect(records.some((record) => record.kind === kind), `a ${kind} record`).toBe(true);
     }
   });

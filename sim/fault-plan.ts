@@ -1,7 +1,7 @@
 // Explicit timed faults as data (a FaultPlan), and how the world applies them. The nemesis produces the same
 // entries, so a run can record its plan and a shrinker can replay any subset of it.
 import type { LatencyModel } from './network.js';
-import type { StorageFaultKind } from './storage.js';
+import type { StorageFaultKind, UnsyncedOutcome } from './storage.js';
 import type { ProcessId } from './types.js';
 import type { World } from './world.js';
 
@@ -17,7 +17,8 @@ interface StorageFaultFields {
 }
 
 export type Fault =
-  | { at_ms: number; kind: 'crash'; target: ProcessId }
+  /** `unsynced`: what becomes of the target's unsynced writes (absent: each one at random). */
+  | { at_ms: number; kind: 'crash'; target: ProcessId; unsynced?: UnsyncedOutcome }
   /** Starts a new incarnation after after_ms (default 0) if the target is down; a live target is left alone. */
   | { at_ms: number; kind: 'restart'; target: ProcessId; after_ms?: number }
   | { at_ms: number; kind: 'pause'; target: ProcessId; duration_ms: number }
@@ -39,6 +40,10 @@ export type Fault =
   | ({ at_ms: number; kind: 'storage_io_error' } & StorageFaultFields)
   | ({ at_ms: number; kind: 'storage_slow_io'; extra_latency_ms: number } & StorageFaultFields)
   | ({ at_ms: number; kind: 'storage_unavailable' } & StorageFaultFields)
+  /** Puts fail with no_space (ENOSPC). */
+  | ({ at_ms: number; kind: 'storage_disk_full' } & StorageFaultFields)
+  /** Syncs take extra_latency_ms longer. */
+  | ({ at_ms: number; kind: 'storage_slow_sync'; extra_latency_ms: number } & StorageFaultFields)
   /** Deletes one existing object under key_prefix (picked by the storage stream) at at_ms. */
   | { at_ms: number; kind: 'storage_missing_object'; store: string; key_prefix: string };
 
@@ -53,6 +58,8 @@ const storage_kind_of: Partial<Record<FaultKind, StorageFaultKind>> = {
   storage_io_error: 'io_error',
   storage_slow_io: 'slow_io',
   storage_unavailable: 'unavailable',
+  storage_disk_full: 'disk_full',
+  storage_slow_sync: 'slow_sync',
 };
 
 /** A short human-readable target for the trace and the run result. */
@@ -93,7 +100,7 @@ export function apply_fault(world: World, fault: Fault): void {
   world.note_fault(fault.kind, fault_target(fault), JSON.stringify(rest));
   switch (fault.kind) {
     case 'crash':
-      world.crash(fault.target);
+      world.crash(fault.target, fault.unsynced === undefined ? {} : { unsynced: fault.unsynced });
       return;
     case 'restart':
       // The recovery half of a crash: a no-op for a live process, so dropping the crash from a plan (shrinking)
@@ -137,7 +144,7 @@ export function apply_fault(world: World, fault: Fault): void {
       };
       if (fault.duration_ms !== undefined) options.duration_ms = fault.duration_ms;
       if (fault.count !== undefined) options.count = fault.count;
-      if (fault.kind === 'storage_slow_io') options.extra_latency_ms = fault.extra_latency_ms;
+      if (fault.kind === 'storage_slow_io' || fault.kind === 'storage_slow_sync') options.extra_latency_ms = fault.extra_latency_ms;
       world.storage_fault(fault.store, storage_kind, options);
       return;
     }

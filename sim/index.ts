@@ -29,8 +29,17 @@
 //   comes from the stream "network/refusals"). Partitions, paused receivers and messages in flight at a crash refuse
 //   nothing; a sender that crashed meanwhile is not told, a paused one is told at its resume.
 // - Storage: completion is FIFO per store; faults are decided when an operation is issued and applied at its
-//   completion; the store returns damaged bytes as they are (readers verify checksums); capacity overflow → io_error.
-// - Randomness: streams `${seed}/${name}`: "network", "network/refusals", "storage" (the world's), "faults", "workload" (drivers, via
+//   completion; the store returns damaged bytes as they are (readers verify checksums); capacity overflow → no_space
+//   (ENOSPC). Durability: a completed put is visible at once but durable only after a sync (fsync; an upload's
+//   completion) or after the store's writeback delay (30 s, as a page cache writes dirty pages back); deletes are
+//   durable at once. A crash of the writing process drops (the last durable value returns), tears (a strict prefix
+//   survives) or keeps each of its unsynced writes on its disk and on the checkpoint store, each at random from the
+//   stream "storage/unsynced" unless the crash names one fate (crash(id, { unsynced })); a write still in flight at
+//   the crash lands and then meets the same fate; writes of other processes are untouched. Fault kinds: disk_full
+//   (puts fail with no_space), io_error (also fails syncs; the write stays unsynced), slow_sync (syncs only),
+//   besides bit flips, torn and lost writes, missing objects, slow I/O and unavailability. The unsynced writes a
+//   store tracks are bounded (MAX_UNSYNCED_WRITES: beyond it the oldest is written back).
+// - Randomness: streams `${seed}/${name}`: "network", "network/refusals", "storage", "storage/unsynced" (the world's), "faults", "workload" (drivers, via
 //   world.random(name)), "process/<id>/<incarnation>" (context.rng), "nemesis/<kind>" (forked from the faults stream).
 // - Bounds: max_queued_events, max_in_flight_per_link, max_processes, max_held_events_per_process, store capacity,
 //   trace memory sink max_records; exceeding an invariant bound throws InvariantViolation naming it.

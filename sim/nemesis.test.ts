@@ -112,6 +112,29 @@ describe('nemesis', () => {
     expect(world.faults()).toHaveLength(plan.length);
   });
 
+  it('disk kinds hit only the disks they are given: EIO on a disk, a full or slow-syncing store of either list', () => {
+    const disk_kinds = { storage_disk_full: 5, storage_slow_sync: 5, disk_io_error: 5 };
+    const { plan } = generate_nemesis_plan(new Rng(3), { ...options, rates_per_s: disk_kinds, disk_stores: ['disk/txstore'] });
+    const stores = (kind: string): Set<string> => new Set(plan.filter((f) => f.kind === kind).map((f) => (f as { store: string }).store));
+    expect([...stores('storage_io_error')]).toEqual(['disk/txstore']);
+    expect([...stores('storage_disk_full')].sort()).toEqual(['checkpoint', 'disk/jm', 'disk/txstore']);
+    expect([...stores('storage_slow_sync')].sort()).toEqual(['checkpoint', 'disk/jm', 'disk/txstore']);
+    expect(plan.every((f) => f.kind !== 'storage_slow_sync' || (f as { extra_latency_ms: number }).extra_latency_ms >= 50)).toBe(true);
+    expect(generate_nemesis_plan(new Rng(3), { ...options, rates_per_s: { disk_io_error: 5 } }).plan).toEqual([]); // no disks given
+  });
+
+  it('kinds added later keep every older kind as it was, in swarm mode too (their decisions are drawn after)', () => {
+    const older = Object.fromEntries(nemesis_kinds.filter((k) => !['storage_disk_full', 'storage_slow_sync', 'disk_io_error'].includes(k)).map((k) => [k, 2]));
+    for (let seed = 0; seed < 10; seed++) {
+      const before = generate_nemesis_plan(new Rng(seed), { ...options, rates_per_s: older, swarm: true });
+      const after = generate_nemesis_plan(new Rng(seed), { ...options, rates_per_s: all_rates, disk_stores: ['disk/ha'], swarm: true });
+      const old_kinds = new Set(Object.keys(older));
+      expect(after.enabled.filter((k) => old_kinds.has(k))).toEqual(before.enabled);
+      const from_older = (plan: FaultPlan): FaultPlan => plan.filter((f) => !['storage_disk_full', 'storage_slow_sync'].includes(f.kind) && !(f.kind === 'storage_io_error' && (f as { store: string }).store === 'disk/ha'));
+      expect(from_older(after.plan)).toEqual(before.plan);
+    }
+  });
+
   it('enforces its explicit bound on generated entries', () => {
     expect(() => generate_nemesis_plan(new Rng(1), { ...options, rates_per_s: { crash: 1000 }, max_faults: 50 })).toThrow(/max_faults=50/);
   });

@@ -22,7 +22,10 @@ export type NemesisKind =
   | 'storage_missing_object'
   | 'storage_io_error'
   | 'storage_slow_io'
-  | 'storage_unavailable';
+  | 'storage_unavailable'
+  | 'storage_disk_full' // ENOSPC on a store from stores + disk_stores
+  | 'storage_slow_sync' // slow syncs on a store from stores + disk_stores
+  | 'disk_io_error'; // EIO on a local disk from disk_stores
 
 export const nemesis_kinds: readonly NemesisKind[] = [
   'clock_drift',
@@ -42,6 +45,10 @@ export const nemesis_kinds: readonly NemesisKind[] = [
   'storage_slow_io',
   'storage_torn_write',
   'storage_unavailable',
+  // Appended, not sorted in: swarm mode draws one decision per kind in this order, so older kinds keep theirs.
+  'storage_disk_full',
+  'storage_slow_sync',
+  'disk_io_error',
 ];
 
 /** [min, max] inclusive ranges in milliseconds (or ppm for drift). */
@@ -58,6 +65,8 @@ export interface NemesisOptions {
   protected?: readonly ProcessId[];
   /** Stores for storage faults (default ['checkpoint']). */
   stores?: readonly string[];
+  /** Local disks for disk_io_error, and besides `stores` for storage_disk_full and storage_slow_sync (default none). */
+  disk_stores?: readonly string[];
   /** Key prefixes for storage faults (default ['']). */
   key_prefixes?: readonly string[];
   /** Swarm testing: each kind with a positive rate stays on with probability swarm_ratio (default 0.5). */
@@ -138,7 +147,8 @@ function make_faults(
   options: NemesisOptions,
   range: (stream: Rng, r: Range | undefined, fallback: Range) => number,
 ): Fault[] {
-  const needs_target = !kind.startsWith('storage_') && kind !== 'latency_spike';
+  const needs_target = !kind.startsWith('storage_') && kind !== 'disk_io_error' && kind !== 'latency_spike';
+  const all_stores = [...stores, ...(options.disk_stores ?? [])];
   if (needs_target && targets.length === 0) return [];
   switch (kind) {
     case 'crash': {
@@ -192,6 +202,24 @@ function make_faults(
       return [{ at_ms, kind: 'clock_offset', target: stream.pick(targets), offset_ms: range(stream, options.clock_offset_ms, [-5000, 5000]) }];
     case 'clock_drift':
       return [{ at_ms, kind: 'clock_drift', target: stream.pick(targets), drift_ppm: range(stream, options.drift_ppm, [-500, 500]) }];
+    case 'storage_disk_full':
+      return [{ at_ms, kind, store: stream.pick(all_stores), key_prefix: '', duration_ms: range(stream, options.storage_fault_ms, [100, 3000]) }];
+    case 'storage_slow_sync':
+      return [
+        {
+          at_ms,
+          kind,
+          store: stream.pick(all_stores),
+          key_prefix: '',
+          duration_ms: range(stream, options.storage_fault_ms, [100, 3000]),
+          extra_latency_ms: range(stream, options.slow_io_extra_ms, [50, 1000]),
+        },
+      ];
+    case 'disk_io_error': {
+      const disks = options.disk_stores ?? [];
+      if (disks.length === 0) return [];
+      return [{ at_ms, kind: 'storage_io_error', store: stream.pick(disks), key_prefix: '', duration_ms: range(stream, options.storage_fault_ms, [100, 3000]) }];
+    }
     case 'storage_missing_object':
       return [{ at_ms, kind: 'storage_missing_object', store: stream.pick(stores), key_prefix: stream.pick(key_prefixes) }];
     case 'storage_slow_io':

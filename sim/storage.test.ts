@@ -16,7 +16,7 @@ function frame(payload: Uint8Array): Uint8Array {
   return bytes;
 }
 
-type Verdict = 'intact' | 'corrupt' | 'missing' | 'io_error' | 'unavailable';
+type Verdict = 'intact' | 'corrupt' | 'missing' | 'io_error' | 'no_space' | 'unavailable';
 
 function check(result: StorageResult<Uint8Array>): Verdict {
   if (!result.ok) return result.error;
@@ -119,7 +119,7 @@ describe('storage faults are observable, never hidden', () => {
     expect(verdicts).toEqual(['corrupt', 'intact', 'intact']);
   });
 
-  it('capacity is an explicit bound: a put beyond it fails with io_error and stores nothing', () => {
+  it('capacity is an explicit bound: a put beyond it fails with no_space (ENOSPC) and stores nothing', () => {
     const world = new World({ seed: 23, storage: { disk: { capacity_bytes: 100 } } });
     const results: StorageResult<void>[] = [];
     world.add_process('p', (context) => ({
@@ -132,7 +132,7 @@ describe('storage faults are observable, never hidden', () => {
       onTimer: () => {},
     }));
     world.run();
-    expect(results.map((result) => (result.ok ? 'ok' : result.error))).toEqual(['ok', 'io_error', 'ok']);
+    expect(results.map((result) => (result.ok ? 'ok' : result.error))).toEqual(['ok', 'no_space', 'ok']);
     expect(world.store('disk/p').keys()).toEqual(['a']);
     expect(world.store('disk/p').used_bytes).toBe(90);
   });

@@ -1,6 +1,7 @@
 // Simulated blob stores: each process's local disk (survives that process's crashes) and the shared checkpoint
-// object store. Latency per operation, FIFO completion per store, a byte capacity, and injectable faults (bit flips,
-// torn/lost writes, missing objects, io errors, slow I/O, unavailability) applied honestly and reported to the trace.
+// object store. Latency per operation, FIFO completion per store, a byte capacity, durability only after a sync (a
+// crash of the writer drops, tears or keeps what it had not synced), and injectable faults (bit flips, torn/lost
+// writes, missing objects, io errors, a full disk, slow I/O or syncs, unavailability) applied honestly and traced.
 import type { Rng } from './random.js';
 import { sample_latency_ms, validate_latency_model, type LatencyModel } from './network.js';
 import type { StorageResult } from './types.js';
@@ -11,8 +12,10 @@ export type StorageFaultKind =
   | 'bit_flip_read' // the returned copy has one bit flipped; the stored bytes are intact
   | 'torn_write' // only a strict prefix is persisted; the put is acked ok
   | 'lost_write' // the put is acked ok but nothing is persisted (the old value, if any, stays)
-  | 'io_error' // put/get/delete fail with io_error
+  | 'io_error' // put/get/delete/sync fail with io_error (EIO); a failed sync leaves the write unsynced
+  | 'disk_full' // puts fail with no_space (ENOSPC); nothing is written
   | 'slow_io' // extra latency on every operation
+  | 'slow_sync' // extra latency on syncs only
   | 'unavailable'; // every operation (including list) fails with unavailable; key_prefix is ignored
 
 export const storage_fault_kinds: readonly StorageFaultKind[] = [
@@ -23,6 +26,8 @@ export const storage_fault_kinds: readonly StorageFaultKind[] = [
   'io_error',
   'slow_io',
   'unavailable',
+  'disk_full',
+  'slow_sync',
 ];
 
 export interface StorageFaultRule {
@@ -34,16 +39,47 @@ export interface StorageFaultRule {
   until_ms: number;
   /** Operations it may still affect; Infinity = unlimited. */
   remaining: number;
-  /** For slow_io. */
+  /** For slow_io and slow_sync. */
   extra_latency_ms: number;
 }
 
 export interface StoreOptions {
   latency: LatencyModel;
   capacity_bytes: number;
+  /**
+   * An unsynced write becomes durable on its own this long after it completed (the OS writes dirty pages back;
+   * Linux's dirty_expire is 30 s). Default 30 s.
+   */
+  writeback_ms?: number;
 }
 
-export type StoreOp = 'put' | 'get' | 'list' | 'delete';
+export type StoreOp = 'put' | 'get' | 'list' | 'delete' | 'sync';
+
+/** What a crash does to one write its process had not synced. */
+export type UnsyncedOutcome = 'dropped' | 'torn' | 'kept';
+export const unsynced_outcomes: readonly UnsyncedOutcome[] = ['dropped', 'torn', 'kept'];
+
+/** A completed write that is not durable yet: a crash of its writer may drop or tear it. */
+interface UnsyncedWrite {
+  /** The writing process (the world's process index). */
+  writer: number;
+  /** What a dropped write leaves: the durable value before the first unsynced write (undefined: no object). */
+  durable: Uint8Array | undefined;
+  completed_at_ms: number;
+}
+
+/** One unsynced write resolved by a crash (for the trace). */
+export interface CrashResolution {
+  key: string;
+  outcome: UnsyncedOutcome;
+  /** Bytes of the write that survive (torn: a strict prefix). */
+  kept_bytes: number;
+  size_bytes: number;
+}
+
+/** Bound on unsynced writes per store: beyond it the oldest is written back (made durable), as a page cache would. */
+export const MAX_UNSYNCED_WRITES = 100_000;
+const DEFAULT_WRITEBACK_MS = 30_000;
 
 /** What an operation will do, decided when it is issued (faults that match then) and applied at completion. */
 export interface PlannedOp {
@@ -53,7 +89,9 @@ export interface PlannedOp {
   complete_at_ms: number;
   /** Fault kinds that hit this operation (for the trace). */
   faults: StorageFaultKind[];
-  error: 'io_error' | 'unavailable' | undefined;
+  error: 'io_error' | 'unavailable' | 'no_space' | undefined;
+  /** The issuing process (the world's process index): the owner of the write until it is synced. */
+  writer: number;
 }
 
 export interface CompletedOp {
@@ -69,7 +107,10 @@ export class SimStore {
   private last_completion_ms = 0;
   private readonly rules: StorageFaultRule[] = [];
   private next_rule_id = 1;
+  /** Completed writes not yet durable, oldest first (bounded by MAX_UNSYNCED_WRITES). */
+  private readonly unsynced = new Map<string, UnsyncedWrite>();
   readonly capacity_bytes: number;
+  readonly writeback_ms: number;
   latency: LatencyModel;
 
   constructor(
@@ -80,6 +121,8 @@ export class SimStore {
     if (!(options.capacity_bytes > 0)) throw new Error(`store ${name}: capacity_bytes must be positive`);
     this.capacity_bytes = options.capacity_bytes;
     this.latency = options.latency;
+    this.writeback_ms = options.writeback_ms ?? DEFAULT_WRITEBACK_MS;
+    if (!(this.writeback_ms > 0)) throw new Error(`store ${name}: writeback_ms must be positive`);
   }
 
   // ---- inspection for drivers, oracles and tests (synchronous, no latency, no faults) ----
@@ -115,6 +158,78 @@ export class SimStore {
     return this.rules;
   }
 
+  /** Whether the object under `key` holds a write that is not durable yet. */
+  is_unsynced(key: string): boolean {
+    return this.unsynced.has(key);
+  }
+
+  /** Keys holding writes that are not durable yet, oldest first. */
+  unsynced_keys(): string[] {
+    return [...this.unsynced.keys()];
+  }
+
+  // ---- durability ----
+
+  /**
+   * The process `writer` crashed at `now_ms`: each of its writes that is still unsynced (and younger than the
+   * writeback) is dropped (the durable value before it comes back), torn (a strict prefix survives) or kept, as
+   * `choose` says. Writes of other processes are untouched.
+   */
+  crash_writer(writer: number, now_ms: number, choose: (key: string) => UnsyncedOutcome, rng: Rng): CrashResolution[] {
+    const resolved: CrashResolution[] = [];
+    for (const [key, write] of [...this.unsynced]) {
+      if (write.writer !== writer) continue;
+      this.unsynced.delete(key);
+      if (now_ms - write.completed_at_ms >= this.writeback_ms) continue; // written back by now: durable
+      const current = this.objects.get(key);
+      if (current === undefined) continue;
+      resolved.push(this.resolve(key, current, write, choose(key), rng));
+    }
+    return resolved;
+  }
+
+  private resolve(key: string, current: Uint8Array, write: UnsyncedWrite, outcome: UnsyncedOutcome, rng: Rng): CrashResolution {
+    const size_bytes = current.length;
+    if (outcome === 'kept' || (outcome === 'torn' && size_bytes === 0)) return { key, outcome: 'kept', kept_bytes: size_bytes, size_bytes };
+    this.remove(key);
+    if (outcome === 'dropped') {
+      if (write.durable !== undefined) {
+        this.objects.set(key, write.durable);
+        this.used_bytes += write.durable.length;
+      }
+      return { key, outcome, kept_bytes: 0, size_bytes };
+    }
+    const kept_bytes = rng.int_inclusive(0, size_bytes - 1);
+    const torn = current.slice(0, kept_bytes);
+    this.objects.set(key, torn);
+    this.used_bytes += torn.length;
+    return { key, outcome, kept_bytes, size_bytes };
+  }
+
+  /** A write that completed after its writer crashed: it lands (or not) as a crash leaves an unsynced write. */
+  resolve_orphan(key: string, outcome: UnsyncedOutcome, rng: Rng): CrashResolution | undefined {
+    const write = this.unsynced.get(key);
+    const current = this.objects.get(key);
+    if (write === undefined || current === undefined) return undefined;
+    this.unsynced.delete(key);
+    return this.resolve(key, current, write, outcome, rng);
+  }
+
+  private mark_unsynced(key: string, writer: number, previous: Uint8Array | undefined, now_ms: number): void {
+    const pending = this.unsynced.get(key);
+    if (pending !== undefined) {
+      // Still not durable: the value a crash falls back to stays the last durable one.
+      this.unsynced.delete(key);
+      this.unsynced.set(key, { writer, durable: pending.durable, completed_at_ms: now_ms });
+    } else {
+      this.unsynced.set(key, { writer, durable: previous, completed_at_ms: now_ms });
+    }
+    if (this.unsynced.size > MAX_UNSYNCED_WRITES) {
+      const oldest = this.unsynced.keys().next().value as string;
+      this.unsynced.delete(oldest);
+    }
+  }
+
   // ---- fault control (called by the world) ----
 
   add_fault(
@@ -139,6 +254,7 @@ export class SimStore {
     if (keys.length === 0) return undefined;
     const key = rng.pick(keys);
     this.remove(key);
+    this.unsynced.delete(key);
     return key;
   }
 
@@ -148,7 +264,7 @@ export class SimStore {
    * A put keeps `bytes` as they are, without a copy: the caller hands them over and must not change them afterwards
    * (as with a sent message). The store never changes them either — a fault that damages a write damages a copy.
    */
-  plan(op: StoreOp, key: string, bytes: Uint8Array | undefined, now_ms: number, rng: Rng): PlannedOp {
+  plan(op: StoreOp, key: string, bytes: Uint8Array | undefined, now_ms: number, rng: Rng, writer = -1): PlannedOp {
     const planned: PlannedOp = {
       op,
       key,
@@ -156,6 +272,7 @@ export class SimStore {
       complete_at_ms: 0,
       faults: [],
       error: undefined,
+      writer,
     };
     let extra_latency_ms = 0;
     for (let index = 0; index < this.rules.length; index++) {
@@ -167,16 +284,18 @@ export class SimStore {
       const matches =
         rule.kind === 'unavailable' || (op === 'list' ? key.startsWith(rule.key_prefix) : key.startsWith(rule.key_prefix));
       if (!matches || !fault_applies_to(rule.kind, op)) continue;
-      if (rule.kind === 'slow_io') extra_latency_ms += rule.extra_latency_ms;
+      if (rule.kind === 'slow_io' || rule.kind === 'slow_sync') extra_latency_ms += rule.extra_latency_ms;
       else if (rule.kind === 'unavailable') planned.error = 'unavailable';
       else if (rule.kind === 'io_error') planned.error ??= 'io_error';
+      else if (rule.kind === 'disk_full') planned.error ??= 'no_space';
       if (planned.faults.includes(rule.kind)) continue;
       planned.faults.push(rule.kind);
       rule.remaining--;
     }
     if (planned.error !== undefined) {
       // A failing store answers with its error; data faults do not also apply.
-      planned.faults = planned.faults.filter((kind) => kind === planned.error || kind === 'slow_io');
+      const error_kind = planned.error === 'no_space' ? 'disk_full' : planned.error;
+      planned.faults = planned.faults.filter((kind) => kind === error_kind || kind === 'slow_io' || kind === 'slow_sync');
     }
     const latency_ms = sample_latency_ms(this.latency, rng) + extra_latency_ms;
     // FIFO per store (one request queue): an operation never completes before one issued earlier.
@@ -185,17 +304,18 @@ export class SimStore {
     return planned;
   }
 
-  complete(planned: PlannedOp, rng: Rng): CompletedOp {
+  complete(planned: PlannedOp, rng: Rng, now_ms = 0): CompletedOp {
     if (planned.error !== undefined) {
       return { result: { ok: false, error: planned.error, detail: `${this.name}: injected ${planned.error}` }, size_bytes: 0, detail: undefined };
     }
     switch (planned.op) {
       case 'put': {
         let bytes = planned.bytes as Uint8Array;
-        const old_size = this.objects.get(planned.key)?.length ?? 0;
+        const previous = this.objects.get(planned.key);
+        const old_size = previous?.length ?? 0;
         if (this.used_bytes - old_size + bytes.length > this.capacity_bytes) {
           return {
-            result: { ok: false, error: 'io_error', detail: `${this.name}: no space (capacity_bytes=${this.capacity_bytes})` },
+            result: { ok: false, error: 'no_space', detail: `${this.name}: no space (capacity_bytes=${this.capacity_bytes})` },
             size_bytes: bytes.length,
             detail: 'no_space',
           };
@@ -218,7 +338,15 @@ export class SimStore {
         this.remove(planned.key);
         this.objects.set(planned.key, bytes);
         this.used_bytes += bytes.length;
+        this.mark_unsynced(planned.key, planned.writer, previous, now_ms);
         return { result: { ok: true, value: undefined }, size_bytes: (planned.bytes as Uint8Array).length, detail };
+      }
+      case 'sync': {
+        // fsync: what the object holds now becomes durable (a failed sync, above, leaves it unsynced). With no object
+        // (say a lost write: the device acknowledged it and kept nothing) there is nothing to flush, and the sync says
+        // ok as a lying device would: only reading the object back shows the loss.
+        const was_unsynced = this.unsynced.delete(planned.key);
+        return { result: { ok: true, value: undefined }, size_bytes: 0, detail: was_unsynced ? undefined : 'already_durable' };
       }
       case 'get': {
         const stored = this.objects.get(planned.key);
@@ -235,6 +363,8 @@ export class SimStore {
       case 'list':
         return { result: { ok: true, value: this.keys(planned.key) }, size_bytes: 0, detail: undefined };
       case 'delete': {
+        // Deletes are durable at once (the file system's metadata journal).
+        this.unsynced.delete(planned.key);
         const existed = this.remove(planned.key);
         if (!existed) {
           return { result: { ok: false, error: 'missing', detail: `${this.name}: no object ${planned.key}` }, size_bytes: 0, detail: undefined };
@@ -263,6 +393,10 @@ function fault_applies_to(kind: StorageFaultKind, op: StoreOp): boolean {
       return op === 'get';
     case 'io_error':
       return op !== 'list';
+    case 'disk_full':
+      return op === 'put';
+    case 'slow_sync':
+      return op === 'sync';
     case 'slow_io':
     case 'unavailable':
       return true;

@@ -4,7 +4,8 @@
 export type ProcessId = string;
 export type TimerHandle = number;
 
-export type StorageError = 'missing' | 'io_error' | 'unavailable';
+/** missing: no such object; io_error: EIO; no_space: ENOSPC (nothing was written); unavailable: the store is down. */
+export type StorageError = 'missing' | 'io_error' | 'no_space' | 'unavailable';
 export type StorageResult<T> = { ok: true; value: T } | { ok: false; error: StorageError; detail?: string };
 
 /**
@@ -19,6 +20,14 @@ export interface SimBlobStore {
   get(key: string, done: (result: StorageResult<Uint8Array>) => void): void;
   list(prefix: string, done: (result: StorageResult<string[]>) => void): void;
   delete(key: string, done: (result: StorageResult<void>) => void): void;
+  /**
+   * Makes the object under `key` durable (fsync; for an object store, completing the upload). Until its sync
+   * succeeds a completed put is visible to reads but not durable: a crash of the writing process drops it (the
+   * previous durable value comes back), tears it (a strict prefix survives) or keeps it. Fails with `io_error` when
+   * the device fails (the write stays unsynced); succeeds with nothing to do when there is no object (a lost write
+   * goes unnoticed until it is read back).
+   */
+  sync(key: string, done: (result: StorageResult<void>) => void): void;
 }
 
 /** A named, seeded random stream (seedrandom underneath). */

@@ -37,7 +37,8 @@ describe('World processes', () => {
             volatile: this.volatile,
           });
           this.volatile = 100 + this.context.incarnation;
-          this.context.disk.put('saved', new TextEncoder().encode(`written by ${this.context.incarnation}`), () => {});
+          // Synced: only a synced write is sure to survive a crash.
+          this.context.disk.put('saved', new TextEncoder().encode(`written by ${this.context.incarnation}`), () => this.context.disk.sync('saved', () => {}));
         });
       }
       onMessage(): void {}

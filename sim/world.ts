@@ -5,7 +5,7 @@ import { EventQueue } from './event-queue.js';
 import { InvariantViolation } from './invariant.js';
 import { Link, NetworkRules, sample_latency_ms, validate_latency_model, type LatencyModel, type PartitionRule } from './network.js';
 import { Rng } from './random.js';
-import { SimStore, type PlannedOp, type StorageFaultKind, type StoreOptions } from './storage.js';
+import { SimStore, unsynced_outcomes, type CrashResolution, type PlannedOp, type StorageFaultKind, type StoreOptions, type UnsyncedOutcome } from './storage.js';
 import { InternCache, Trace, type TraceSink } from './trace.js';
 import type {
   ProcessContext,
@@ -145,6 +145,8 @@ class ProcessSlot {
   resume_at_ms = 0;
   readonly held: HeldEvent[] = [];
   start_token = 0;
+  /** The fate a crash chose for this process's unsynced writes (writes still in flight meet it when they land). */
+  unsynced_fate: UnsyncedOutcome | undefined = undefined;
   readonly pending_timers = new Set<number>();
   // Clock: local = base_local_ms + (virtual - base_virtual_ms) * rate.
   clock_base_virtual_ms = 0;
@@ -180,6 +182,8 @@ export class World {
   /** Round trips of refused connections: a stream of its own, so refusals never shift network latencies. */
   private readonly refusal_rng: Rng;
   private readonly storage_rng: Rng;
+  /** What a crash does to unsynced writes: a stream of its own, so crashes never shift other storage draws. */
+  private readonly unsynced_rng: Rng;
   private readonly slots: ProcessSlot[] = [];
   private readonly slot_by_id = new Map<ProcessId, ProcessSlot>();
   private readonly links: Link[] = [];
@@ -214,6 +218,7 @@ export class World {
     this.network_rng = this.random('network');
     this.refusal_rng = this.random('network/refusals');
     this.storage_rng = this.random('storage');
+    this.unsynced_rng = this.random('storage/unsynced');
     this.default_latency = options.network?.default_latency ?? { kind: 'uniform', min_ms: 0.5, max_ms: 2 };
     validate_latency_model(this.default_latency);
     this.max_in_flight_per_link = options.network?.max_in_flight_per_link ?? 100_000;
@@ -406,7 +411,7 @@ export class World {
         return;
       case event_storage: {
         const pending = ref as PendingStorage;
-        const completed = pending.store.complete(pending.planned, this.storage_rng);
+        const completed = pending.store.complete(pending.planned, this.storage_rng, time_ms);
         const slot = this.slots[a] as ProcessSlot;
         const fields: Record<string, unknown> = {
           store: pending.store.name,
@@ -420,7 +425,14 @@ export class World {
         if (completed.detail !== undefined) fields.detail = completed.detail;
         if (slot.life !== b) fields.caller_gone = true;
         this.trace.record(time_ms, 'storage', slot.id, fields);
-        if (slot.life !== b) return;
+        if (slot.life !== b) {
+          // A write still in flight when its process crashed lands (or not) like any write it had not synced.
+          if (pending.planned.op === 'put' && completed.result.ok) {
+            const resolved = pending.store.resolve_orphan(pending.planned.key, slot.unsynced_fate ?? this.unsynced_outcome(), this.unsynced_rng);
+            if (resolved !== undefined) this.trace_unsynced(slot.id, pending.store, resolved);
+          }
+          return;
+        }
         if (slot.paused) {
           this.hold(slot, event_storage, a, b, c, { pending, result: completed.result });
           return;
@@ -569,7 +581,7 @@ export class World {
    * are dropped (traced as reason link_break). Peers are not told: like Flink, they notice through heartbeats.
    * Returns false if it was not alive (a crash of a dead process changes nothing, a pending restart stays).
    */
-  crash(id: ProcessId): boolean {
+  crash(id: ProcessId, options: { unsynced?: UnsyncedOutcome } = {}): boolean {
     const slot = this.slot(id);
     if (!slot.alive) return false;
     slot.alive = false;
@@ -578,6 +590,12 @@ export class World {
     slot.paused = false;
     slot.pending_timers.clear();
     this.trace.record(this.current_ms, 'crash', id, { incarnation: slot.incarnation });
+    // What it wrote and had not synced, on its disk and on the shared checkpoint store, is dropped, torn or kept.
+    slot.unsynced_fate = options.unsynced;
+    const choose = (): UnsyncedOutcome => options.unsynced ?? this.unsynced_outcome();
+    for (const store of [slot.disk, this.checkpoint_store]) {
+      for (const resolved of store.crash_writer(slot.index, this.current_ms, choose, this.unsynced_rng)) this.trace_unsynced(id, store, resolved);
+    }
     // Messages a paused process had received but not handled die with it: every send ends as deliver or drop.
     for (const event of slot.held) {
       if (event.kind === event_deliver) this.trace_drop(this.links[event.a] as Link, event.c, event.ref, 'dead');
@@ -586,6 +604,22 @@ export class World {
     for (const link of slot.out_links) if (link !== undefined) reset_link(link);
     for (const link of slot.in_links) reset_link(link);
     return true;
+  }
+
+  /** A random fate for an unsynced write at a crash: dropped, torn or kept, equally likely. */
+  private unsynced_outcome(): UnsyncedOutcome {
+    return unsynced_outcomes[this.unsynced_rng.int_inclusive(0, unsynced_outcomes.length - 1)] as UnsyncedOutcome;
+  }
+
+  private trace_unsynced(id: ProcessId, store: SimStore, resolved: CrashResolution): void {
+    this.trace.record(this.current_ms, 'storage', id, {
+      store: store.name,
+      op: 'crash',
+      key: resolved.key,
+      ok: true,
+      size_bytes: resolved.size_bytes,
+      detail: `unsynced_${resolved.outcome} kept_bytes=${resolved.kept_bytes}`,
+    });
   }
 
   /**
@@ -969,7 +1003,7 @@ export class World {
     slot: ProcessSlot,
     life: number,
     store: SimStore,
-    op: 'put' | 'get' | 'list' | 'delete',
+    op: 'put' | 'get' | 'list' | 'delete' | 'sync',
     key: string,
     bytes: Uint8Array | undefined,
     done: (result: StorageResult<never>) => void,
@@ -977,7 +1011,7 @@ export class World {
     if (slot.life !== life || !slot.alive) {
       throw new InvariantViolation(`process ${slot.id} used a context of a crashed incarnation for storage`);
     }
-    const planned = store.plan(op, key, bytes, this.current_ms, this.storage_rng);
+    const planned = store.plan(op, key, bytes, this.current_ms, this.storage_rng, slot.index);
     const pending: PendingStorage = { store, planned, done };
     this.queue.push(planned.complete_at_ms, event_storage, slot.index, life, 0, pending);
   }
@@ -1175,5 +1209,8 @@ class StoreHandle implements SimBlobStore {
   }
   delete(key: string, done: (result: StorageResult<void>) => void): void {
     this.world.storage_op(this.slot, this.life, this.store, 'delete', key, undefined, done);
+  }
+  sync(key: string, done: (result: StorageResult<void>) => void): void {
+    this.world.storage_op(this.slot, this.life, this.store, 'sync', key, undefined, done);
   }
 }

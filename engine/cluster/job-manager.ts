@@ -27,6 +27,7 @@ import { isClusterMessage, type ClusterMessage, type JobSpec } from './messages.
 import { SavepointHandler, type SavepointOutcome, type SavepointResume, type SavepointTimer } from './savepoint-handler.js';
 import { ATTEMPT_STRIDE, is_scheduler_timer, Scheduler, type JobStatus, type RecoveryRecord } from './scheduler.js';
 import type { HaRecord } from '../ha/ha-protocol.js';
+import { put_durable } from '../util/durable-write.js';
 
 export { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_RPC_FAILURE_THRESHOLD, DEFAULT_HEARTBEAT_TIMEOUT_MS } from './heartbeat-manager.js';
 export { CHECKPOINT_ID_BLOCK, type JobManagerHaConfig, type JobManagerRole } from './leadership.js';
@@ -204,8 +205,10 @@ export class JobManager implements EngineNode {
           scheduler.send_to_deployed((attempt) => ({ type: 'checkpoint.abort', attempt, checkpoint_id }) satisfies ClusterMessage);
         },
         persist_completed: (metadata, bytes, path) => {
-          runtime.checkpoint_store.put(path, bytes, (written) => {
+          // _metadata is durable before the checkpoint can complete (and before the HA pointer names it).
+          put_durable(runtime.checkpoint_store, path, bytes, (written) => {
             if (!written.ok) {
+              if (written.error === 'no_space') runtime.probe('checkpoint.write_no_space');
               this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, false, written.error);
               return;
             }

@@ -11,6 +11,7 @@ import { plan_restore, read_savepoint, restore_state_from_savepoint, savepoint_f
 import { buildJob, type JobCatalogue } from './build-job.js';
 import type { ClusterMessage, DeploymentRestore, JobSpec } from './messages.js';
 import type { Scheduler } from './scheduler.js';
+import { put_durable } from '../util/durable-write.js';
 
 /** Where a stop-with-savepoint continues: the same job at another parallelism, from the canonical savepoint file. */
 export interface SavepointResume {
@@ -182,7 +183,7 @@ export class SavepointHandler {
         return;
       }
       const path = canonical_savepoint_path(this.context.job_id, savepoint_id);
-      this.runtime.checkpoint_store.put(path, bytes, (result) => {
+      put_durable(this.runtime.checkpoint_store, path, bytes, (result) => {
         done(result.ok ? { ok: true, savepoint_id, path } : { ok: false, error: `writing ${path}: ${result.error}` });
       });
     });

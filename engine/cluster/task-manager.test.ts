@@ -11,7 +11,7 @@ import { TaskManager } from './task-manager.js';
 function fakeRuntime() {
   const timers: { after_ms: number; tag: unknown }[] = [];
   const unavailable = (_key: string, done: (result: { ok: false; error: 'unavailable' }) => void): void => done({ ok: false, error: 'unavailable' });
-  const store = { put: (k: string, _b: Uint8Array, d: never) => unavailable(k, d), get: unavailable, list: unavailable, delete: unavailable };
+  const store = { put: (k: string, _b: Uint8Array, d: never) => unavailable(k, d), get: unavailable, list: unavailable, delete: unavailable, sync: unavailable };
   const runtime: Runtime = {
     node_id: 'tm-1',
     incarnation: 1,

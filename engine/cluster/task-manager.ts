@@ -50,6 +50,11 @@ export interface TaskManagerConfig {
   create_keyed_backend?: (operator_uid: string, range: KeyGroupRange, max_parallelism: number) => KeyedStateBackend;
   /** Test-only seams of the tasks (planted bugs). */
   task_seams?: TaskSeams;
+  /**
+   * Test-only seam (a planted bug): acknowledge a checkpoint once its files are written, never syncing them, trusting
+   * writes a crash can still drop or tear.
+   */
+  ack_unsynced_checkpoint_files?: boolean;
 }
 
 /** A deployment's checkpointing settings; `unaligned` (exactly-once only) is set by JobManagers that support it. */
@@ -94,6 +99,8 @@ interface PendingAck {
 
 /** Bound on checkpoint acknowledgements waiting for sink durability per TaskManager. */
 const MAX_PENDING_ACKS = 256;
+/** A checkpoint file whose sync takes longer than this hits the probe checkpoint.slow_sync (stores answer in ≤ 10 ms). */
+const SLOW_SYNC_MS = 50;
 
 export class TaskManager implements EngineNode, ChannelTransport {
   private readonly network: NetworkConfig;
@@ -637,15 +644,28 @@ export class TaskManager implements EngineNode, ChannelTransport {
       return;
     }
     let failed = false;
+    const store = this.runtime.checkpoint_store;
+    const fail = (path: string, step: string, error: string): void => {
+      if (failed) return;
+      failed = true;
+      if (error === 'no_space') this.runtime.probe('checkpoint.write_no_space');
+      // Flink: an exception while writing the snapshot asynchronously (counted by the failure manager).
+      this.decline(deployment, task, checkpoint_id, `${step} ${path} failed: ${error}`, 'CHECKPOINT_ASYNC_EXCEPTION');
+    };
+    // Each file is written, then synced: the acknowledgement promises the JobManager files a crash cannot lose.
     for (const file of snapshot.files) {
-      this.runtime.checkpoint_store.put(file.path, file.bytes, (result) => {
-        if (failed) return;
-        if (!result.ok) {
-          failed = true;
-          this.decline(deployment, task, checkpoint_id, `write ${file.path} failed: ${result.error}`, 'CHECKPOINT_ASYNC_EXCEPTION');
+      store.put(file.path, file.bytes, (written) => {
+        if (!written.ok) return fail(file.path, 'write', written.error);
+        const sync_started_ms = this.runtime.monotonic_ms();
+        if (this.config.ack_unsynced_checkpoint_files === true) {
+          if (!failed && --pending === 0) ack();
           return;
         }
-        if (--pending === 0) ack();
+        store.sync(file.path, (synced) => {
+          if (!synced.ok) return fail(file.path, 'sync', synced.error);
+          if (this.runtime.monotonic_ms() - sync_started_ms > SLOW_SYNC_MS) this.runtime.probe('checkpoint.slow_sync');
+          if (!failed && --pending === 0) ack();
+        });
       });
     }
   }

@@ -2,6 +2,7 @@
 // before acknowledging or serving), fetch with bounded sizes, end offsets. On restart it reloads from disk.
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import { encodeSegment } from './log-segment.js';
+import { put_durable } from '../util/durable-write.js';
 
 export interface LogRecord {
   value: unknown;
@@ -201,7 +202,7 @@ export class LogBroker implements EngineNode {
     const head = queue[0];
     if (head === undefined) return;
     const base = log.length;
-    this.runtime.disk.put(segmentKey(topic, partition, base), encodeSegment(head.records), (result) => {
+    put_durable(this.runtime.disk, segmentKey(topic, partition, base), encodeSegment(head.records), (result) => {
       if (!result.ok) {
         const failed = queue.splice(0, queue.length);
         for (const item of failed) item.done({ ok: false, base, error: result.error });

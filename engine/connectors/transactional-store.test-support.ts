@@ -136,6 +136,8 @@ export class FakeWorld {
         disk.delete(key);
         later(done, { ok: true, value: undefined });
       },
+      // This model's disk keeps every completed put (its crashes lose only what was in flight).
+      sync: (key, done) => later(done, disk.has(key) ? { ok: true, value: undefined } : { ok: false, error: 'missing' }),
     };
   }
 

@@ -3,6 +3,7 @@
 // read-committed output, an upsert table, a non-transactional append log, and the client helper that talks to it.
 import type { EngineNode, NodeId, Runtime, TimerHandle } from '../runtime.js';
 import { SEALED_KIND, seal_json, unseal_json } from '../util/sealed.js';
+import { put_durable } from '../util/durable-write.js';
 
 export type TxnState = 'open' | 'prepared' | 'committed' | 'aborted' | 'expired';
 
@@ -365,8 +366,10 @@ export class TransactionalStore implements EngineNode {
     }
     const dropped = entries.slice(applied);
     if (stop_reason !== null) {
-      // Entries after a damaged one cannot be trusted to follow it: they are dropped, loudly.
+      // Entries after a damaged one cannot be trusted to follow it: they are dropped, loudly. A torn or missing last
+      // entry is what a crash leaves of a write it had not synced (never acknowledged).
       this.runtime.log('txstore.wal_truncated', { reason: stop_reason, applied, dropped: dropped.length });
+      this.runtime.probe('txstore.log_truncated_on_load');
     }
     // A damaged last entry may be a put that never completed; anything beyond it was acknowledged and is lost, and
     // so is everything a rejected snapshot covered once its log is gone (a gap).
@@ -448,9 +451,10 @@ export class TransactionalStore implements EngineNode {
     if (writing === null) return;
     const seq = this.next_wal_seq;
     const key = writing.kind === 'entry' ? wal_key(seq) : snapshot_key(writing.next_seq);
-    this.runtime.disk.put(key, writing.bytes, (result) => {
+    put_durable(this.runtime.disk, key, writing.bytes, (result) => {
       if (!result.ok) {
         this.runtime.log('txstore.disk_retry', { error: result.error, key });
+        this.runtime.probe(result.error === 'no_space' ? 'txstore.disk_full' : 'txstore.disk_error');
         this.runtime.setTimer(this.config.disk_retry_ms, { kind: 'txstore.disk_retry' } satisfies DiskRetryTag);
         return;
       }

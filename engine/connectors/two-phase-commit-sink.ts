@@ -379,6 +379,10 @@ export class TwoPhaseCommitSinkWriter {
   private drive(): void {
     if (this.superseded) return;
     while (this.recovery_outbox.length > 0 && this.send(this.recovery_outbox[0] as Parameters<TxnStoreClient['send']>[0])) this.recovery_outbox.shift();
+    // Commits go out one at a time in checkpoint order, as TwoPhaseCommitSinkFunction commits its pending
+    // transactions in order: a commit whose answer is lost (the store crashed) is resent before any later one, so the
+    // store never makes a later checkpoint's output visible ahead of an earlier one's.
+    let earlier_commit_unconfirmed = false;
     for (const txn of this.txns.values()) {
       if (txn.done !== null) continue;
       if (!txn.restored) {
@@ -398,8 +402,9 @@ export class TwoPhaseCommitSinkWriter {
           }
         }
       }
-      if (txn.prepared && txn.commit_requested && !txn.commit_sent) {
-        if (this.send({ kind: 'commit', txn_id: txn.txn_id })) txn.commit_sent = true;
+      if (txn.prepared && txn.commit_requested) {
+        if (!txn.commit_sent && !earlier_commit_unconfirmed && this.send({ kind: 'commit', txn_id: txn.txn_id })) txn.commit_sent = true;
+        earlier_commit_unconfirmed = true;
       }
     }
   }

@@ -39,6 +39,9 @@ class FakeDisk implements BlobStore {
   delete(key: string, done: (r: StorageResult<void>) => void): void {
     this.callbacks.push(() => { this.data.delete(key); done({ ok: true, value: undefined }); });
   }
+  sync(key: string, done: (r: StorageResult<void>) => void): void {
+    this.callbacks.push(() => done(this.data.has(key) ? { ok: true, value: undefined } : { ok: false, error: 'missing' }));
+  }
 }
 
 function flipped(bytes: Uint8Array): Uint8Array {

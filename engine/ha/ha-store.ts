@@ -8,6 +8,7 @@ import { SEALED_KIND, seal_json, unseal_json } from '../util/sealed.js';
 import {
   type HaPutRequest, type HaRecord, type HaRequest, type HaResponse, type HaResult, validate_ha_record,
 } from './ha-protocol.js';
+import { put_durable } from '../util/durable-write.js';
 
 export const HA_DISK_PREFIX = 'ha/';
 /** Requests held while the store loads from disk. */
@@ -262,8 +263,9 @@ export class HaStoreNode implements EngineNode {
       if (attempt >= MAX_WRITE_ATTEMPTS) done(false, `disk write not verified after ${attempt} attempts: ${why}`);
       else this.write_verified(key, sealed, attempt + 1, done);
     };
-    this.runtime.disk.put(key, sealed, (written) => {
+    put_durable(this.runtime.disk, key, sealed, (written) => {
       if (!written.ok) {
+        if (written.error === 'no_space') this.runtime.probe('ha.disk_full');
         retry(`put failed: ${written.error}`);
         return;
       }

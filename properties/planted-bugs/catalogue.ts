@@ -18,6 +18,7 @@ import { no_lingering_abort_seams } from './no-lingering-abort.js';
 import { skip_alignment_seams } from './skip-alignment.js';
 import { unverified_restore_seams } from './unverified-restore.js';
 import { fallback_past_completed_seams } from './fallback-past-completed.js';
+import { unsynced_checkpoint_ack_seams } from './unsynced-checkpoint-ack.js';
 
 export const PLANTED_BUG_HORIZON_MS = 2_500;
 
@@ -166,6 +167,14 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     property: 'checkpoint_invariants',
     arbitrary: arb_incremental_case,
     min_faults: 0,
+  },
+  {
+    id: 'unsynced-checkpoint-ack',
+    name: 'a checkpoint is acknowledged before its files are synced',
+    seams: unsynced_checkpoint_ack_seams,
+    property: 'checkpoint_invariants',
+    // The LSM backend's files go to the checkpoint store (small heap snapshots travel inline in the acknowledgement).
+    arbitrary: arb_incremental_case,
   },
 ];
 

@@ -31,6 +31,7 @@ describe('planted bugs are caught, shrunk and replayed', () => {
       // Without the planted bug the same minimal case holds.
       const healthy = run_scenario(file.scenario, { seed: file.seed, scenario_file: 'replay.yaml' });
       expect(healthy.violations.filter((v) => v.property === bug.property)).toEqual([]);
-    });
+      // Shrinking a long first counterexample takes a hundred runs or so: more than the default minute on a busy machine.
+    }, 180_000);
   }
 });

@@ -44,6 +44,10 @@ function storage_fault_kind(mode: string): Fault['kind'] {
       return 'storage_lost_write';
     case 'bit_flip':
       return 'storage_bit_flip_write';
+    case 'disk_full':
+      return 'storage_disk_full';
+    case 'slow_sync':
+      return 'storage_slow_sync';
     default:
       return 'storage_torn_write';
   }
@@ -68,7 +72,10 @@ export function expand_scenario_fault(fault: ScenarioFault, context: FaultContex
   switch (fault.kind) {
     case 'crash': {
       const target = String(entry['target']);
-      const out: FaultPlan = [{ at_ms, kind: 'crash', target }];
+      const unsynced = entry['unsynced_writes'];
+      const out: FaultPlan = [
+        unsynced === 'dropped' || unsynced === 'torn' || unsynced === 'kept' ? { at_ms, kind: 'crash', target, unsynced } : { at_ms, kind: 'crash', target },
+      ];
       if (entry['restart_after'] !== undefined) {
         const after_ms = duration_field_ms(entry['restart_after'] as string | number, 0, 'faults[].restart_after');
         out.push({ at_ms: at_ms + after_ms, kind: 'restart', target });
@@ -132,7 +139,7 @@ export function expand_scenario_fault(fault: ScenarioFault, context: FaultContex
       const kind = storage_fault_kind(String(entry['mode']));
       const extra_latency_ms = duration_field_ms(entry['extra_latency'] as string | number | undefined, 100, 'faults[].extra_latency');
       const make = (start_ms: number, length_ms: number): Fault =>
-        kind === 'storage_slow_io'
+        kind === 'storage_slow_io' || kind === 'storage_slow_sync'
           ? { at_ms: start_ms, kind, store, key_prefix: '', duration_ms: length_ms, extra_latency_ms }
           : ({ at_ms: start_ms, kind, store, key_prefix: '', duration_ms: length_ms } as Fault);
       if (probability >= 1) return [make(at_ms, duration_ms)];
@@ -281,6 +288,9 @@ export function nemesis_rates_per_s(rates: NonNullable<NonNullable<Scenario['nem
     clock_drift: per_s(rates.clock, 2),
   };
   for (const kind of storage_kinds) out[kind] = per_s(rates.storage, storage_kinds.length);
+  out.storage_disk_full = per_s(rates.disk_full, 1);
+  out.disk_io_error = per_s(rates.disk_error, 1);
+  out.storage_slow_sync = per_s(rates.slow_sync, 1);
   return out;
 }
 
@@ -300,6 +310,8 @@ export function nemesis_plan(context: FaultContext, targets_default: readonly st
     rates_per_s: nemesis_rates_per_s(nemesis.rates ?? {}),
     targets,
     protected: ['broker', 'collector', 'txstore', 'ha'],
+    // Local disks the engine's external systems keep their logs on (the broker's log is the reference input: none).
+    disk_stores: ['ha', 'txstore'].filter((id) => context.world.has_process(id)).map((id) => `disk/${id}`),
     swarm: nemesis.swarm === true,
     down_ms: [restart_after_ms, restart_after_ms],
     pause_ms: [Math.min(100, max_pause_ms), max_pause_ms],

@@ -394,6 +394,10 @@ export type Target = string;
  */
 export type RestartAfter = string | number;
 /**
+ * What happens to the writes the process completed but had not synced yet (on its disk and on the checkpoint store): `dropped` (the last synced value comes back), `torn` (a strict prefix survives), `kept`, or `random` (each write one of the three, from the seed).
+ */
+export type UnsyncedWrites = 'random' | 'dropped' | 'torn' | 'kept';
+/**
  * Always `restart`.
  */
 export type Kind1 = 'restart';
@@ -502,13 +506,13 @@ export type Target3 = string;
 /**
  * What goes wrong.
  */
-export type Mode = 'io_error' | 'slow' | 'lost_write' | 'bit_flip' | 'torn_write';
+export type Mode = 'io_error' | 'slow' | 'lost_write' | 'bit_flip' | 'torn_write' | 'disk_full' | 'slow_sync';
 /**
  * Probability (0..1) that one operation is affected.
  */
 export type Probability = number;
 /**
- * For `mode: slow`: added latency per operation.
+ * For `mode: slow` and `mode: slow_sync`: added latency per affected operation.
  */
 export type ExtraLatency = string | number;
 /**
@@ -621,6 +625,18 @@ export type SinkOutageRate = number;
  * Make the source log unavailable for a while.
  */
 export type SourceOutageRate = number;
+/**
+ * The checkpoint store or the local disk of the HA store or the transactional store is full for a while: writes fail with ENOSPC.
+ */
+export type DiskFullRate = number;
+/**
+ * The local disk of the HA store or the transactional store fails with EIO (reads, writes and syncs) for a while.
+ */
+export type DiskErrorRate = number;
+/**
+ * Syncs on the checkpoint store or a local disk take longer for a while.
+ */
+export type SlowSyncRate = number;
 /**
  * Each seed switches a random subset of the enabled fault kinds on (swarm testing), so rare combinations are reached.
  */
@@ -872,6 +888,7 @@ export interface CrashAProcess {
   on?: OnEngineEvent;
   target: Target;
   restart_after?: RestartAfter;
+  unsynced_writes?: UnsyncedWrites;
 }
 /**
  * Fire the fault relative to an engine event instead of a fixed time: the `occurrence`-th time the engine logs `event`, wait `delay`, then inject. Give `at` or `on`, not both.
@@ -931,7 +948,7 @@ export interface CorruptAStoredCheckpoint {
   damage?: Damage;
 }
 /**
- * For `duration`, operations on a store fail, slow down, lose writes or corrupt bytes with probability `probability`.
+ * For `duration`, operations on a store fail, slow down, lose writes or corrupt bytes with probability `probability`. `io_error`: reads, writes and syncs fail (EIO); `disk_full`: writes fail (ENOSPC) and nothing is written; `slow`: every operation takes `extra_latency` longer; `slow_sync`: only syncs do; `lost_write`, `bit_flip`, `torn_write`: a write is acknowledged but lost, flipped or cut short.
  */
 export interface StorageFault {
   kind: Kind6;
@@ -1010,6 +1027,9 @@ export interface Rates {
   clock?: ClockRate;
   sink_outage?: SinkOutageRate;
   source_outage?: SourceOutageRate;
+  disk_full?: DiskFullRate;
+  disk_error?: DiskErrorRate;
+  slow_sync?: SlowSyncRate;
 }
 /**
  * How a run is judged. `safety_then_liveness`: faults during `safety_duration`, then every fault kind is switched off and the cluster healed; the job must then finish (bounded input) or keep committing within `liveness_bound`. `unrestricted`: faults for the whole `duration`, safety checked only.
