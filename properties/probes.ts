@@ -143,6 +143,12 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     why_not_required: 'needs an abort to overtake a barrier on its way to a task on another TaskManager (a race)',
   },
   {
+    name: 'checkpoint.declined_after_final',
+    where: 'engine/cluster/task-manager.ts: a finished task declines a checkpoint triggered after the final checkpoint completed (CHECKPOINT_DECLINED_TASK_NOT_READY)',
+    required_in_ci: false,
+    why_not_required: 'the coordinator drops periodic requests once the final checkpoint is triggered; reached only with that guard removed (properties/findings/final-checkpoint-race.test.ts)',
+  },
+  {
     name: 'checkpoint.unaligned',
     where: 'engine/task/task.ts: an unaligned snapshot at the first barrier (the barrier overtakes in-flight data)',
     required_in_ci: false,

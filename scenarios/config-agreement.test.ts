@@ -20,8 +20,8 @@ const runtime: Runtime = {
   setTimer: () => 0,
   cancelTimer: () => {},
   rng: { next: () => 0.5, int_inclusive: (min) => min, chance: () => false },
-  disk: { put: () => {}, get: () => {}, list: () => {}, delete: () => {} },
-  checkpoint_store: { put: () => {}, get: () => {}, list: () => {}, delete: () => {} },
+  disk: { put: () => {}, sync: () => {}, get: () => {}, list: () => {}, delete: () => {} },
+  checkpoint_store: { put: () => {}, sync: () => {}, get: () => {}, list: () => {}, delete: () => {} },
   log: () => {},
   probe: () => {},
   fail_invariant: (message) => {
