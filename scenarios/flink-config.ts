@@ -230,6 +230,9 @@ export function canonical_flink_enum_values(section: Readonly<Record<string, unk
   return out ?? section;
 }
 
+/** Flink's FsCheckpointStreamFactory.MAX_FILE_STATE_THRESHOLD. */
+const MAX_MEMORY_THRESHOLD_BYTES = 1024 * 1024;
+
 /** Flink's names for each restart strategy (RestartStrategyOptions): the canonical one and its aliases. */
 const RESTART_STRATEGY_ALIASES: Readonly<Record<string, RestartStrategyConfig['type']>> = {
   none: 'none',
@@ -352,6 +355,22 @@ export function parse_flink_config(
   if (incremental && backend_type !== 'rocksdb') {
     errors.push({ key: 'state.backend.incremental', message: 'incremental checkpoints need state.backend.type: rocksdb' });
   }
+  // Flink's FsCheckpointStreamFactory: state up to 1 MiB may go inline in the checkpoint metadata.
+  const memory_threshold_bytes = memory('state.storage.fs.memory-threshold', 20 * 1024);
+  if (memory_threshold_bytes > MAX_MEMORY_THRESHOLD_BYTES) {
+    errors.push({ key: 'state.storage.fs.memory-threshold', message: `must be at most 1 mb (Flink's maximum for state inline in the metadata); got ${memory_threshold_bytes} bytes` });
+  }
+  if (has('state.storage.fs.memory-threshold') && backend_type === 'rocksdb') {
+    errors.push({
+      key: 'state.storage.fs.memory-threshold',
+      message: 'has no effect with state.backend.type: rocksdb here (its sorted runs are always written as files); use it with hashmap',
+    });
+  }
+  const write_buffer_size_bytes = memory('state.backend.rocksdb.writebuffer.size', 64 * 1024 * 1024);
+  if (has('state.backend.rocksdb.writebuffer.size') && backend_type !== 'rocksdb') {
+    errors.push({ key: 'state.backend.rocksdb.writebuffer.size', message: `has no effect with state.backend.type: ${backend_type} (it sizes the rocksdb memtable)` });
+  }
+  if (write_buffer_size_bytes < 1) errors.push({ key: 'state.backend.rocksdb.writebuffer.size', message: 'must be at least 1 byte' });
 
   const restart_name = enumeration<string>('restart-strategy.type', enabled ? 'exponential-delay' : 'none');
   const restart_type = RESTART_STRATEGY_ALIASES[restart_name];
@@ -442,8 +461,8 @@ export function parse_flink_config(
     state_backend: {
       type: backend_type,
       incremental,
-      inline_threshold_bytes: memory('state.storage.fs.memory-threshold', 20 * 1024),
-      write_buffer_size_bytes: memory('state.backend.rocksdb.writebuffer.size', 64 * 1024 * 1024),
+      inline_threshold_bytes: memory_threshold_bytes,
+      write_buffer_size_bytes,
     },
     failover_strategy: enumeration<'region' | 'full'>('jobmanager.execution.failover-strategy', 'region'),
     restart_strategy,

@@ -23,7 +23,7 @@ import {
   type TargetLoss,
 } from './heartbeat-manager.js';
 import { JobLeadership, type EarlyRegistration, type JobManagerHaConfig, type JobManagerRole } from './leadership.js';
-import { isClusterMessage, type ClusterMessage, type JobSpec } from './messages.js';
+import { isClusterMessage, type ClusterMessage, type JobSpec, type StateBackendOptions } from './messages.js';
 import { SavepointHandler, type SavepointOutcome, type SavepointResume, type SavepointTimer } from './savepoint-handler.js';
 import { ATTEMPT_STRIDE, is_scheduler_timer, Scheduler, type JobStatus, type RecoveryRecord } from './scheduler.js';
 import type { HaRecord } from '../ha/ha-protocol.js';
@@ -52,6 +52,8 @@ export interface JobManagerConfig {
     aligned_checkpoint_timeout_ms?: number;
     /** Default heap. */
     state_backend?: 'heap' | 'lsm';
+    /** Incremental snapshots, inline threshold and write buffer of the backend (default: the backend's own). */
+    state_backend_options?: StateBackendOptions;
   };
   /** Default: none without checkpointing; with checkpointing exponential-delay with Flink's defaults (Flink 1.19+). */
   restart_strategy?: RestartStrategyConfig;
@@ -168,7 +170,7 @@ export class JobManager implements EngineNode {
     const runtime = this.runtime;
     const scheduler = this.scheduler;
     const savepoints = this.savepoints;
-    const { mode: _mode, state_backend: _backend, aligned_checkpoint_timeout_ms: _timeout, ...coordinator_config } = checkpointing;
+    const { mode: _mode, state_backend: _backend, state_backend_options: _options, aligned_checkpoint_timeout_ms: _timeout, ...coordinator_config } = checkpointing;
     if (checkpointing.mode === 'unaligned' && (coordinator_config.max_concurrent ?? 1) !== 1) {
       throw new Error('unaligned checkpoints need max_concurrent 1');
     }

@@ -775,8 +775,20 @@ export class TaskManager implements EngineNode, ChannelTransport {
         // With checkpointing the configured backend (heap: full snapshots, lsm: incremental); without, in-memory.
         const checkpointing = this.deployment?.checkpointing;
         if (checkpointing === undefined) return new MemoryKeyedStateBackend(range, max_parallelism);
-        if (checkpointing.state_backend === 'lsm') return new LsmKeyedStateBackend({ key_group_range: range, max_parallelism });
-        return new HeapKeyedStateBackend({ key_group_range: range, max_parallelism });
+        const options = checkpointing.state_backend_options ?? {};
+        if (checkpointing.state_backend === 'lsm') {
+          return new LsmKeyedStateBackend({
+            key_group_range: range,
+            max_parallelism,
+            ...(options.incremental === undefined ? {} : { incremental: options.incremental }),
+            ...(options.write_buffer_size_bytes === undefined ? {} : { write_buffer_size_bytes: options.write_buffer_size_bytes }),
+          });
+        }
+        return new HeapKeyedStateBackend({
+          key_group_range: range,
+          max_parallelism,
+          ...(options.memory_threshold_bytes === undefined ? {} : { memory_threshold_bytes: options.memory_threshold_bytes }),
+        });
       },
       onTaskFinished: (task) => this.onTaskFinished(task, attempt),
       onBarrierAligned: (task, checkpoint_id) => {

@@ -91,6 +91,10 @@ export function job_manager_config(plan: RunPlan, spec: JobSpec, jobs: JobCatalo
       mode: checkpointing.mode === 'AT_LEAST_ONCE' ? 'at_least_once' : checkpointing.unaligned_enabled ? 'unaligned' : 'aligned',
       ...(checkpointing.unaligned_enabled ? { aligned_checkpoint_timeout_ms: checkpointing.aligned_checkpoint_timeout_ms } : {}),
       state_backend: flink.state_backend.type === 'rocksdb' ? 'lsm' : 'heap',
+      state_backend_options:
+        flink.state_backend.type === 'rocksdb'
+          ? { incremental: flink.state_backend.incremental, write_buffer_size_bytes: flink.state_backend.write_buffer_size_bytes }
+          : { memory_threshold_bytes: flink.state_backend.inline_threshold_bytes },
       interval_ms: checkpointing.interval_ms,
       timeout_ms: checkpointing.timeout_ms,
       min_pause_ms: checkpointing.min_pause_ms,

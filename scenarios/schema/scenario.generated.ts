@@ -95,11 +95,11 @@ export type StateBackend = 'hashmap' | 'rocksdb';
  */
 export type IncrementalCheckpoints = boolean;
 /**
- * State handles smaller than this are stored inline in the checkpoint metadata.
+ * Keyed snapshots smaller than this are stored inline in the checkpoint metadata (hashmap backend; at most 1 mb).
  */
 export type InlineStateThreshold = string | number;
 /**
- * Memtable size of the LSM backend before it is flushed to a sorted run.
+ * Memtable size of the LSM backend before it is flushed to a sorted run (rocksdb backend; at least 1 byte).
  */
 export type WriteBufferSize = string | number;
 /**
