@@ -42,6 +42,8 @@ export interface JobSpec {
   params: Record<string, unknown>;
   parallelism: number;
   max_parallelism?: number;
+  /** Operators whose derived max parallelism was adopted from the savepoint they restore (uid → max parallelism). */
+  max_parallelism_by_uid?: Record<string, number>;
 }
 
 export type ClusterMessage =

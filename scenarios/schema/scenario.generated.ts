@@ -42,7 +42,7 @@ export type Export = string;
  */
 export type Parallelism = number;
 /**
- * Number of key groups. Flink's default is min(max(roundUpPow2(p + p/2), 128), 32768).
+ * Number of key groups of every operator. Unset (Flink's default), each operator derives its own from its parallelism, min(max(roundUpPow2(p + p/2), 128), 32768), and a resume from a savepoint adopts the savepoint's.
  */
 export type MaxParallelism = number;
 /**
