@@ -92,6 +92,10 @@ export function job_manager_config(plan: RunPlan, spec: JobSpec, jobs: JobCatalo
       mode: checkpointing.mode === 'AT_LEAST_ONCE' ? 'at_least_once' : checkpointing.unaligned_enabled ? 'unaligned' : 'aligned',
       ...(checkpointing.unaligned_enabled ? { aligned_checkpoint_timeout_ms: checkpointing.aligned_checkpoint_timeout_ms } : {}),
       state_backend: flink.state_backend.type === 'rocksdb' ? 'lsm' : 'heap',
+      state_backend_options:
+        flink.state_backend.type === 'rocksdb'
+          ? { incremental: flink.state_backend.incremental, write_buffer_size_bytes: flink.state_backend.write_buffer_size_bytes }
+          : { memory_threshold_bytes: flink.state_backend.inline_threshold_bytes },
       interval_ms: checkpointing.interval_ms,
       timeout_ms: checkpointing.timeout_ms,
       min_pause_ms: checkpointing.min_pause_ms,
@@ -168,6 +172,7 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
     bounded: plan.workload.bounded,
     topics: input_topics(input),
     ...(plan.workload.source_request_timeout_ms === undefined ? {} : { source_request_timeout_ms: plan.workload.source_request_timeout_ms }),
+    ...(plan.sink_ignore_failures_after_transaction_timeout ? { sink_ignore_failures_after_transaction_timeout: true } : {}),
   };
   const definition = seams.job?.(under_test.definition) ?? under_test.definition;
   const engine_job: JobUnderTest = { ...under_test, definition };
