@@ -21,6 +21,7 @@ const CI_SWARM = [
   'partition-during-alignment',
   'long-gc-pause',
   'disks-fail-and-lose-unsynced-writes',
+  'disk-full-enospc',
 ];
 
 function engine_sources(dir: string): string[] {

@@ -14,7 +14,7 @@ import type { NodeId, Runtime } from '../runtime.js';
 import type { HaRecord } from '../ha/ha-protocol.js';
 import { buildJob, type JobCatalogue } from './build-job.js';
 import { all_task_ids, RestartAllFailoverStrategy, type FailoverStrategy } from './failover-strategy.js';
-import type { ClusterMessage, DeploymentCheckpointing, DeploymentRestore, JobSpec } from './messages.js';
+import type { ClusterMessage, DeploymentCheckpointing, DeploymentRestore, JobSpec, StateBackendOptions } from './messages.js';
 
 export type JobStatus = 'CREATED' | 'RUNNING' | 'FAILING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELED';
 
@@ -65,6 +65,7 @@ export interface SchedulerCheckpointing {
   mode?: 'aligned' | 'at_least_once' | 'unaligned';
   aligned_checkpoint_timeout_ms?: number;
   state_backend?: 'heap' | 'lsm';
+  state_backend_options?: StateBackendOptions;
 }
 
 /** What the scheduler needs from the JobMaster that hosts it. */
@@ -157,7 +158,8 @@ export class Scheduler {
 
   private new_restart_strategy(): RestartStrategy {
     return create_restart_strategy(
-      this.context.restart_strategy ?? (this.context.checkpointing !== undefined ? { type: 'fixed-delay', attempts: 2_147_483_647 } : { type: 'none' }),
+      // Flink 1.19+: exponential-delay (its defaults) when checkpointing is on, else none.
+      this.context.restart_strategy ?? (this.context.checkpointing !== undefined ? { type: 'exponential-delay' } : { type: 'none' }),
       this.context.runtime.rng,
     );
   }
@@ -437,9 +439,15 @@ export class Scheduler {
               job_id,
               mode: 'aligned' as const,
               state_backend: settings.state_backend ?? 'heap',
+              ...(settings.state_backend_options === undefined ? {} : { state_backend_options: settings.state_backend_options }),
               unaligned: { aligned_checkpoint_timeout_ms: settings.aligned_checkpoint_timeout_ms ?? 0 },
             }
-          : { job_id, mode: settings.mode ?? 'aligned', state_backend: settings.state_backend ?? 'heap' };
+          : {
+              job_id,
+              mode: settings.mode ?? 'aligned',
+              state_backend: settings.state_backend ?? 'heap',
+              ...(settings.state_backend_options === undefined ? {} : { state_backend_options: settings.state_backend_options }),
+            };
     let restore: DeploymentRestore | undefined;
     const from = this.restore_from;
     if (from !== undefined) {

@@ -5,10 +5,12 @@ import type { JobFactory } from '../api/environment.js';
 import type { AnyJobDefinition } from '../api/job.js';
 import type { TopicConfig } from '../connectors/log-broker.js';
 import { commonParams } from './common.js';
-import { buildOrderPayments, orderPaymentsInput, orderPaymentsJob, orderPaymentsTopics } from './order-payments.js';
 import { buildSequenceCheck, sequenceCheckInput, sequenceCheckJob } from './sequence-check.js';
 import { buildWindowedSum, windowedSumInput, windowedSumJob } from './windowed-sum.js';
 import { buildWordCount, wordCountInput, wordCountJob } from './word-count.js';
+import { adClicksJob } from './ad-clicks.js';
+import { orderPaymentsJob } from './order-payments.js';
+import { ruleAlertsJob } from './rule-alerts.js';
 import type { TopicInput } from './workload.js';
 
 export const BUILT_IN_JOBS: ReadonlyMap<string, AnyJobDefinition> = new Map<string, AnyJobDefinition>([
@@ -16,6 +18,8 @@ export const BUILT_IN_JOBS: ReadonlyMap<string, AnyJobDefinition> = new Map<stri
   ['sequence_check', sequenceCheckJob],
   ['windowed_sum', windowedSumJob],
   ['order_payments', orderPaymentsJob],
+  ['rule_alerts', ruleAlertsJob],
+  ['ad_clicks', adClicksJob],
 ]);
 
 /** The built-in job generated cases use when they need one stateful job in particular (planted-bug hunts). */
@@ -47,7 +51,6 @@ export const EXAMPLE_JOBS: ReadonlyMap<string, ExampleJob> = new Map<string, Exa
   ['word_count', raw(wordCountJob, buildWordCount, wordCountInput)],
   ['sequence_check', raw(sequenceCheckJob, buildSequenceCheck, sequenceCheckInput)],
   ['windowed_sum', raw(windowedSumJob, buildWindowedSum, windowedSumInput)],
-  ['order_payments', { ...raw(orderPaymentsJob, buildOrderPayments, orderPaymentsInput), topics: orderPaymentsTopics }],
 ]);
 
 /** The raw-parameter factories in the form the JobManager and TaskManagers take. */

@@ -3,7 +3,7 @@
 // an honest failure such as a job that cannot recover); the recorded trace hash is reported when the engine changed it.
 // Open findings are skipped.
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { run_scenario } from '../run.js';
@@ -12,7 +12,7 @@ import { load_job } from '../../scenarios/job-module.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const files = readdirSync(here).filter((name) => name.endsWith('.json')).sort();
-type Finding = FailureFile & { found_as?: { violations: unknown[] }; job?: { scenario_dir: string } };
+type Finding = FailureFile & { found_as?: { violations: unknown[] } };
 const read = (name: string): Finding => JSON.parse(readFileSync(join(here, name), 'utf8')) as Finding;
 
 describe('findings replay as fixed regressions', () => {
@@ -24,14 +24,14 @@ describe('findings replay as fixed regressions', () => {
     it.skipIf(!fixed)(`${name}: every property holds (or fails as expected) at the recorded seed`, async () => {
       const failure = read(name);
       expect(failure.found_as?.violations.length ?? 0).toBeGreaterThan(0);
-      // A user's job (from a module) loads as replay loads it: relative to the scenario's directory the file records.
-      let job;
-      if (failure.scenario.job.module !== undefined) {
-        const loaded = await load_job(failure.scenario, join(here, failure.job?.scenario_dir ?? '.'), name);
-        if (!loaded.ok) throw new Error(`${name}: ${JSON.stringify(loaded.errors)}`);
-        job = loaded.job;
-      }
-      const result = run_scenario(failure.scenario, { seed: failure.seed, scenario_file: `properties/findings/${name}`, ...(job !== undefined ? { job } : {}) });
+      // A user job from a module is loaded as `streamsim replay` loads it: relative to the recorded scenario directory.
+      const loaded = failure.job === undefined ? undefined : await load_job(failure.scenario, resolve(here, failure.job.scenario_dir), name);
+      if (loaded !== undefined && !loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+      const result = run_scenario(failure.scenario, {
+        seed: failure.seed,
+        scenario_file: `properties/findings/${name}`,
+        ...(loaded === undefined ? {} : { job: loaded.job }),
+      });
       const expected = (failure.scenario as { expect_violation?: string }).expect_violation;
       expect(result.violations.filter((violation) => violation.property !== expected)).toEqual([]);
       expect(result.outcome).toBe('pass');

@@ -1,6 +1,8 @@
-// Planted bug (test-only, through the tasks' seam): a task with two input edges aligns barriers on its first input
-// only; records of the second input that arrive behind their barrier reach keyed state before the snapshot, so a
-// restored checkpoint holds more than its source offsets explain.
+// Planted bug (test-only, through the TaskManager's task_seams): a task with two inputs aligns barriers on input 1
+// only; input 2's channels keep flowing after their barrier, so their records reach state before the snapshot and a
+// restored checkpoint holds more of input 2 than its source offsets explain.
 import type { EngineSeams } from '../../scenarios/run/assemble.js';
 
-export const align_one_input_seams: EngineSeams = { task_manager: { task_seams: { align_input_1_only: true } } };
+export const align_one_input_seams: EngineSeams = {
+  task_manager: { task_seams: { align_input_1_only: true } },
+};
