@@ -27,18 +27,34 @@ export const CI_SEARCH_BUDGET_S = 180;
 export const CI_SEARCH_SEED = 9;
 export const CI_SEARCH_MAX_RUNS = 1000;
 
+type ModuleJob = CaseJob & { load_params?: Record<string, unknown> };
+
 /** Users' jobs through the public job contract: the Nexmark queries (examples/nexmark), loaded as a scenario loads them. */
-export const USER_JOBS: readonly CaseJob[] = ['q1', 'q5', 'q7', 'q8'].map((name) => ({ module: './examples/nexmark/queries.ts', export: name }));
+export const USER_JOBS: readonly ModuleJob[] = ['q1', 'q5', 'q7', 'q8'].map((name) => ({ module: './examples/nexmark/queries.ts', export: name }));
+
+/**
+ * Jobs only the rotated search draws until their open finding is fixed (properties/README.md): windows_and_state
+ * (engine/examples: session, count and global windows, windowAll, evictors, side outputs, operator state), which the
+ * built-in registry does not name. `load_params`: parameters that load the module (cases draw their own).
+ */
+export const ROTATED_ONLY_JOBS: readonly ModuleJob[] = [
+  {
+    module: './engine/examples/windows-and-state.ts',
+    export: 'windowsAndStateJob',
+    load_params: { window: 'session', function: 'process', operator_state: 'none', side_output: true, evictor: false },
+  },
+];
 
 const loaded_user_jobs = new Map<string, JobUnderTest>();
 
 /** Loads the user jobs once (a scenario naming one runs it from this cache). */
 export async function load_user_jobs(): Promise<void> {
-  for (const job of USER_JOBS) {
+  for (const job of [...USER_JOBS, ...ROTATED_ONLY_JOBS]) {
     const key = `${job.module}#${job.export}`;
     if (loaded_user_jobs.has(key)) continue;
-    const loaded = await load_job({ name: 'user-job', description: 'a user job', job: { module: job.module!, export: job.export! } } as Scenario, SEARCH_ROOT, 'examples/nexmark');
-    if (!loaded.ok) throw new Error(`examples/nexmark ${job.export}: ${JSON.stringify(loaded.errors)}`);
+    const scenario = { name: 'user-job', description: 'a user job', job: { module: job.module!, export: job.export!, ...(job.load_params !== undefined ? { params: job.load_params } : {}) } } as Scenario;
+    const loaded = await load_job(scenario, SEARCH_ROOT, job.module!);
+    if (!loaded.ok) throw new Error(`${job.module}#${job.export}: ${JSON.stringify(loaded.errors)}`);
     loaded_user_jobs.set(key, loaded.job);
   }
 }
@@ -54,17 +70,26 @@ export function search_job_of(scenario: Scenario): JobUnderTest | undefined {
 }
 
 /** The user jobs as the search draws them: parameters from their own declarations, and how many topics they read. */
-export function loaded_user_case_jobs(): CaseJob[] {
-  return USER_JOBS.map((job) => {
+export function loaded_user_case_jobs(jobs: readonly ModuleJob[] = USER_JOBS): CaseJob[] {
+  return jobs.map(({ load_params: _, ...job }) => {
     const loaded = loaded_user_jobs.get(`${job.module}#${job.export}`);
     if (loaded === undefined) throw new Error(`user job ${job.module}#${job.export} is not loaded: call load_user_jobs() first`);
     return { ...job, params: arb_params(loaded.definition.params), topics: input_topic_count(loaded.definition), multi_input: has_multi_input_task(loaded.definition) };
   });
 }
 
-/** The cases the CI search draws (call load_user_jobs first). */
-export function ci_search_arbitrary(): fc.Arbitrary<EngineCase> {
-  return arb_engine_case({ horizon_ms: 2500, max_faults: 4, dimensions: CI_SEARCH_DIMENSIONS, jobs: [...BUILT_IN_JOBS, ...loaded_user_case_jobs()] }).filter(search_case_filter);
+/**
+ * How many built-in jobs (in registry order) the CI seed was searched with. Built-ins registered later join the
+ * rotated search at once and the CI search when the CI seed has been searched again with them (CI_SEARCH_MAX_RUNS).
+ */
+export const CI_SEARCHED_BUILT_INS = 4;
+
+/** The cases the CI search draws (call load_user_jobs first); `rotated`: every job, those of open findings too. */
+export function ci_search_arbitrary(options: { rotated?: boolean } = {}): fc.Arbitrary<EngineCase> {
+  const rotated = options.rotated === true;
+  const built_ins = rotated ? BUILT_IN_JOBS : BUILT_IN_JOBS.slice(0, CI_SEARCHED_BUILT_INS);
+  const jobs = [...built_ins, ...loaded_user_case_jobs(), ...(rotated ? loaded_user_case_jobs(ROTATED_ONLY_JOBS) : [])];
+  return arb_engine_case({ horizon_ms: 2500, max_faults: 4, dimensions: CI_SEARCH_DIMENSIONS, jobs }).filter(search_case_filter);
 }
 
 /** Runs a generated (or shrunk) scenario as the search does; `seams` plant a bug (tests only). */

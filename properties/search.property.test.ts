@@ -9,7 +9,9 @@ import { shrunk_failure_path, write_failure_file } from '../cli/failure-file.js'
 import { KNOWN_ENGINE_GAPS } from './generators/known-gaps.js';
 import { property_runs } from './harness.js';
 import { CI_SEARCH_BUDGET_S, CI_SEARCH_MAX_RUNS, CI_SEARCH_SEED, ci_search_arbitrary, load_user_jobs, run_search_case, SEARCH_ROOT as ROOT, search_job_of as job_of } from './search-setup.js';
-import { read_git_commit, rotated_seed, run_search, search_violation } from './search.js';
+import { dimension_reach, read_git_commit, rotated_seed, run_search, search_violation } from './search.js';
+import { ENGINE_PROBES } from './probes.js';
+import { DIMENSIONS } from './generators/engine-case.js';
 
 const reports_dir = (): string => process.env['STREAMSIM_REPORTS_DIR'] ?? join(ROOT, 'streamsim-reports');
 
@@ -22,6 +24,9 @@ function read_text(path: string): string | undefined {
 }
 
 const rotate = process.env['STREAMSIM_SEARCH_ROTATE'] === '1';
+/** STREAMSIM_SEARCH_GUIDED=1: coverage-guided (a case that reached a rare probe is run again as variants). */
+const guided = process.env['STREAMSIM_SEARCH_GUIDED'] === '1';
+const GUIDANCE = { variants: 2, rare_hits: 2, jitter_ms: 200 };
 
 /**
  * STREAMSIM_PROPERTY_SEED when set; with STREAMSIM_SEARCH_ROTATE=1 a seed derived from the commit; else the CI seed,
@@ -46,17 +51,22 @@ describe('property search over the whole engine', () => {
     () => {
       const { seed, from } = search_seed();
       const outcome = run_search({
-        arbitrary: ci_search_arbitrary(),
+        arbitrary: ci_search_arbitrary({ rotated: rotate }),
         seed,
         ...(fixed_runs !== undefined ? { runs: fixed_runs } : { budget_ms: budget_s * 1000, ...(rotate || seed !== CI_SEARCH_SEED ? {} : { runs_at_most: CI_SEARCH_MAX_RUNS }) }),
         run: (scenario, world_seed) => run_search_case(scenario, world_seed),
         check: search_violation,
+        ...(guided ? { guided: GUIDANCE } : {}),
       });
-      const hit = Object.keys(outcome.probe_hits).length;
+      const listed = ENGINE_PROBES.map((probe) => probe.name);
+      const never = listed.filter((name) => (outcome.probe_runs[name] ?? 0) === 0);
       console.log(
-        `property search: seed ${seed} (${from}), ${outcome.runs} runs in ${Math.round(outcome.elapsed_ms / 1000)} s; ` +
-          `${hit} probes hit; ${outcome.event_triggered_faults} event-triggered faults; known engine gaps left out: ${KNOWN_ENGINE_GAPS.map((g) => g.id).join(', ') || 'none'}\n` +
-          `  runs per dimension: ${JSON.stringify(outcome.dimension_runs)}\n  faults per kind: ${JSON.stringify(outcome.fault_kinds)}\n  probe hits: ${JSON.stringify(outcome.probe_hits)}`,
+        `property search: seed ${seed} (${from}), ${outcome.runs} runs in ${Math.round(outcome.elapsed_ms / 1000)} s${guided ? ` (coverage-guided: ${outcome.guided_variants} variants)` : ''}; ` +
+          `${listed.length - never.length} of ${listed.length} listed probes hit; ${outcome.event_triggered_faults} event-triggered faults; known engine gaps left out: ${KNOWN_ENGINE_GAPS.map((g) => g.id).join(', ') || 'none'}\n` +
+          `  never hit (findings: code the search does not reach): ${never.join(', ') || 'none'}\n` +
+          `  faults per kind: ${JSON.stringify(outcome.fault_kinds)}\n  runs hitting each probe: ${JSON.stringify(outcome.probe_runs)}\n` +
+          `  | dimension | runs on | probes it reaches (runs with it on that hit the probe, rate on vs off) |\n  |---|---|---|\n` +
+          DIMENSIONS.map((d) => `  | \`${d}\` | ${outcome.dimension_runs[d]} | ${dimension_reach(outcome, d).map((r) => `\`${r.probe}\` ${r.runs_on} (${Math.round(100 * r.rate_on)}% vs ${Math.round(100 * r.rate_off)}%)`).join(', ') || '—'} |`).join('\n'),
       );
       expect(outcome.runs).toBeGreaterThan(0);
       const failure = outcome.failure;

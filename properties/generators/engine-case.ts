@@ -72,12 +72,22 @@ export const BUILT_IN_JOBS: readonly CaseJob[] = [...BUILT_IN_JOB_DEFINITIONS].m
   multi_input: has_multi_input_task(definition),
 }));
 
-/** Whether some task of the job (built at its default parameters) has two or more input edges. */
+/**
+ * Whether some task of the job has two or more input edges, at its default parameters or at any of a few parameter
+ * sets drawn from its declarations (a parameter may choose the graph's shape).
+ */
 export function has_multi_input_task(definition: AnyJobDefinition): boolean {
-  const job: JobUnderTest = { name: 'probe', definition, params: default_params(definition) };
   const scenario: Scenario = { name: 'probe', description: 'probe', job: { name: 'probe' } };
-  const input = job_input(job, 1, { records: 10, keys: 2, partitions: 1 });
-  return build_job_graph(job, probe_io(scenario, input_topics(input))).nodes.some((node) => node.inputs.length >= 2);
+  const candidates = [default_params(definition), ...fc.sample(arb_params(definition.params), { numRuns: 8, seed: 1 })];
+  return candidates.some((params) => {
+    const job: JobUnderTest = { name: 'probe', definition, params: { ...default_params(definition), ...(params as Record<string, unknown>) } };
+    try {
+      const input = job_input(job, 1, { records: 10, keys: 2, partitions: 1 });
+      return build_job_graph(job, probe_io(scenario, input_topics(input))).nodes.some((node) => node.inputs.length >= 2);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** How many topics a job's input has (generated once, small). */

@@ -1,7 +1,8 @@
 // Proof that the CI property search (not a hand-made case) finds bugs of the kinds an outside tester plants: each bug
-// below is planted into the engine, the search draws from exactly the CI search's cases (search-setup.ts) within the
-// CI time budget, and its first failure is shrunk to at most three faults, written as a failure file, replayed to the
-// same trace hash, and holds without the bug. The off-by-one edits engine/state/key-groups.ts itself (vi.mock).
+// below is planted into the engine, the search draws from exactly the CI search's cases (search-setup.ts, CI seed)
+// within the CI time budget, and its first failure is shrunk to at most three faults, written as a failure file,
+// replayed to the same trace hash, and holds without the bug. Key-group ranges, the restart strategy and heartbeats are
+// edited in their own modules (vi.mock); sources, sinks and alignment through the test-only seams.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +14,9 @@ import { run_search, search_violation } from '../search.js';
 import { align_one_input_seams } from './align-one-input.js';
 import { off_by_one_key_group_range } from './key-group-range-off-by-one.js';
 import { restore_one_record_late_seams } from './restore-one-record-late.js';
+import { commit_on_precommit_seams } from './commit-on-precommit.js';
 
-const planted = vi.hoisted(() => ({ key_group_off_by_one: false }));
+const planted = vi.hoisted(() => ({ key_group_off_by_one: false, restart_one_attempt_too_many: false, heartbeat_two_intervals_late: false }));
 
 vi.mock('../../engine/state/key-groups.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../engine/state/key-groups.js')>();
@@ -23,6 +25,27 @@ vi.mock('../../engine/state/key-groups.js', async (importOriginal) => {
     computeKeyGroupRangeForOperatorIndex: (max_parallelism: number, parallelism: number, operator_index: number) =>
       planted.key_group_off_by_one ? off_by_one_key_group_range(max_parallelism, parallelism, operator_index) : real.computeKeyGroupRangeForOperatorIndex(max_parallelism, parallelism, operator_index),
   };
+});
+
+vi.mock('../../engine/recovery/restart-strategy.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../engine/recovery/restart-strategy.js')>();
+  return {
+    ...real,
+    create_restart_strategy: (config: Parameters<typeof real.create_restart_strategy>[0], random: Parameters<typeof real.create_restart_strategy>[1]) =>
+      planted.restart_one_attempt_too_many && config.type === 'fixed-delay'
+        ? new real.FixedDelayRestartStrategy((config.attempts ?? 1) + 1, config.delay_ms ?? 1000)
+        : real.create_restart_strategy(config, random),
+  };
+});
+
+vi.mock('../../engine/cluster/heartbeat-manager.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../engine/cluster/heartbeat-manager.js')>();
+  class LateHeartbeatManager extends real.HeartbeatManager {
+    constructor(...[runtime, config, listener]: ConstructorParameters<typeof real.HeartbeatManager>) {
+      super(runtime, planted.heartbeat_two_intervals_late ? { ...config, timeout_ms: config.timeout_ms + 2 * config.interval_ms } : config, listener);
+    }
+  }
+  return { ...real, HeartbeatManager: LateHeartbeatManager };
 });
 
 await load_user_jobs();
@@ -37,6 +60,17 @@ const BUGS: readonly SearchPlantedBug[] = [
   { name: 'an off-by-one in key-group ranges (each range but the last ends one group early)', seams: {}, plant: (on) => (planted.key_group_off_by_one = on) },
   { name: 'a source restoring each partition one record late', seams: restore_one_record_late_seams },
   { name: 'alignment skipped on the second input of tasks with two input edges', seams: align_one_input_seams },
+  {
+    name: 'a fixed-delay restart strategy that allows one restart more than configured',
+    seams: {},
+    plant: (on) => (planted.restart_one_attempt_too_many = on),
+  },
+  { name: 'a two-phase-commit sink that commits at pre-commit', seams: commit_on_precommit_seams },
+  {
+    name: 'a JobManager that declares a silent TaskManager lost two heartbeat intervals after its timeout',
+    seams: {},
+    plant: (on) => (planted.heartbeat_two_intervals_late = on),
+  },
 ];
 
 describe('the CI property search finds planted bugs within its budget, shrinks and replays them', () => {
