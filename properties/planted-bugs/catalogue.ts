@@ -19,6 +19,8 @@ import { skip_alignment_seams } from './skip-alignment.js';
 import { unverified_restore_seams } from './unverified-restore.js';
 import { fallback_past_completed_seams } from './fallback-past-completed.js';
 import { unsynced_checkpoint_ack_seams } from './unsynced-checkpoint-ack.js';
+import { unmerged_session_restore_seams } from './unmerged-session-restore.js';
+import { side_output_not_in_snapshot_seams } from './side-output-not-in-snapshot.js';
 
 export const PLANTED_BUG_HORIZON_MS = 2_500;
 
@@ -71,6 +73,33 @@ export function built_in_window_job(): string {
 export const arb_window_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.map((run_case) => ({
   ...run_case,
   job: { name: built_in_window_job(), parallelism: 2, params: { window_size: '1 s' } },
+}));
+
+/** The built-in job whose params choose session windows and side outputs (the single-input DataStream API job). */
+export const WINDOWS_AND_STATE_JOB = 'windows_and_state';
+
+/** The same crash cases on session windows: sessions merge, and a checkpoint holds merged sessions when a crash comes. */
+export const arb_session_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.map((run_case) => ({
+  ...run_case,
+  job: {
+    name: WINDOWS_AND_STATE_JOB,
+    parallelism: 2,
+    params: { window: 'session', function: 'process', operator_state: 'none', side_output: false, evictor: false, ttl: false, window_size: '301 ms' },
+  },
+}));
+
+/**
+ * The same crash cases with a side output and unaligned checkpoints: barriers overtake records in flight on the
+ * side-output channels, which the snapshot must keep as channel state.
+ */
+export const arb_side_output_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.map((run_case) => ({
+  ...run_case,
+  job: {
+    name: WINDOWS_AND_STATE_JOB,
+    parallelism: 2,
+    params: { window: 'tumbling', function: 'aggregate', operator_state: 'none', side_output: true, evictor: false, ttl: false },
+  },
+  flink: { ...run_case.flink, 'execution.checkpointing.unaligned.enabled': true },
 }));
 
 export interface PlantedBug {
@@ -175,6 +204,20 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     property: 'checkpoint_invariants',
     // The LSM backend's files go to the checkpoint store (small heap snapshots travel inline in the acknowledgement).
     arbitrary: arb_incremental_case,
+  },
+  {
+    id: 'unmerged-session-restore',
+    name: 'merged session windows restored unmerged',
+    seams: unmerged_session_restore_seams,
+    property: 'exactly_once_state',
+    arbitrary: arb_session_crash_case,
+  },
+  {
+    id: 'side-output-not-in-snapshot',
+    name: 'side-output records in flight left out of unaligned checkpoints',
+    seams: side_output_not_in_snapshot_seams,
+    property: 'exactly_once_output',
+    arbitrary: arb_side_output_crash_case,
   },
 ];
 
