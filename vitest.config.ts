@@ -16,5 +16,7 @@ export default defineConfig({
     env: { CI: 'false', CONTINUOUS_INTEGRATION: 'false' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Tests that spawn `node cli/bin.mjs` run the compiled dist/: rebuilt first when a source is newer.
+    globalSetup: ['tools/dist-fresh.ts'],
   },
 });

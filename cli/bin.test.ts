@@ -1,7 +1,8 @@
-// The real command line, spawned as `node cli/bin.mjs …`: help exits 0, and every kind of bad input exits 2 with a
-// message naming the file or flag and what was expected — never a stack trace.
+// The real command line, spawned as `node cli/bin.mjs …` (the compiled dist/ when built, as after npm ci): help and
+// --version exit 0, every kind of bad input exits 2 with a message naming the file or flag and what was expected —
+// never a stack trace —, a reader closing the pipe early ends it quietly, and a swarm prints progress into a pipe.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,11 +17,13 @@ writeFileSync(join(dir, 'malformed.yaml'), 'name: bad\ndescription: "unclosed\nj
 writeFileSync(join(dir, 'wrong.yaml'), 'name: wrong\ndescription: d\njob: { name: word_count }\nworkload:\n  records: lots\n');
 writeFileSync(join(dir, 'notes.txt'), 'hello');
 
-function streamsim(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function streamsim(args: string[], options: { close_stdout?: boolean } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    // Like `| head -2` once head has gone: the reader closes the pipe before the command writes its output.
+    if (options.close_stdout === true) child.stdout.destroy();
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
@@ -33,6 +36,33 @@ describe.concurrent('streamsim (spawned)', () => {
     const { code, stdout } = await streamsim(['--help']);
     expect(code).toBe(0);
     for (const command of ['run', 'replay', 'swarm', 'validate', 'explore', 'bench', 'catalogue']) expect(stdout).toContain(command);
+  });
+
+  it('--version prints the version from package.json and exits 0', async () => {
+    const { code, stdout } = await streamsim(['--version']);
+    expect(code).toBe(0);
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(stdout).toBe(`${manifest.version}\n`);
+  });
+
+  it('runs the compiled CLI in dist/, which npm ci builds', () => {
+    expect(existsSync(fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))), 'dist/ is missing: npm run build').toBe(true);
+  });
+
+  it('ends quietly when the reader closes the pipe early (help swarm | head -2)', async () => {
+    const { code, stderr } = await streamsim(['help', 'swarm'], { close_stdout: true });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('a 2-worker swarm prints progress lines into a pipe, with elapsed time, rate and ETA', async () => {
+    writeFileSync(join(dir, 'tiny.yaml'), 'name: tiny\ndescription: small\njob: { name: word_count }\nworkload: { records: 50 }\nsink: { kind: at_least_once }\n');
+    const { code, stderr } = await streamsim(['swarm', 'tiny.yaml', '--seeds', '4', '--workers', '2']);
+    expect(code, stderr).toBe(0);
+    expect(stderr).not.toContain('\r');
+    const progress = stderr.split('\n').filter((line) => /^swarm: \d+\/4 runs \(\d+%\), \d+ failed, \d+:\d\d elapsed, [0-9.]+ runs\/s, ETA /.test(line));
+    expect(progress.length).toBeGreaterThanOrEqual(4);
+    expect(progress.at(-1)).toMatch(/^swarm: 4\/4 runs \(100%\)/);
   });
 
   it('swarm --help explains its flags and exits 0', async () => {

@@ -7,7 +7,7 @@ import type { JobUnderTest } from '../scenarios/job-under-test.js';
 import { plan_run, ScenarioPlanError } from '../scenarios/run/plan.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { UsageError } from './errors.js';
-import { display_path } from './failure-file.js';
+import { display_path } from './failure-output.js';
 
 /** Loads, validates and plans the scenario at `path` and its job; every problem is a UsageError naming the file. */
 export async function load_checked_scenario(path: string, cwd: string): Promise<{ scenario: Scenario; job: JobUnderTest }> {

@@ -3,19 +3,21 @@
 // which is checked before anything is read and may not hold one of the inputs.
 import { join, resolve } from 'node:path';
 import type { RunResult } from '../scenarios/result-format.js';
-import { read_text_file } from '../scenarios/input-limits.js';
+import { json_depth_exceeds, read_text_file } from '../scenarios/input-limits.js';
 import { failure_reasons } from '../reports/aggregate.js';
 import { to_json_report } from '../reports/json-report.js';
 import { merge_run_reports, ReportMergeError, type MergeInput } from '../reports/merge.js';
 import { check_run_report } from '../reports/schema-validation.js';
 import { REPORT_FILE_NAMES, write_reports } from '../reports/write-reports.js';
 import { UsageError } from './errors.js';
-import { display_path } from './failure-file.js';
+import { display_path } from './failure-output.js';
 import { check_output_dir_later, prepare_output_dir } from './output-paths.js';
 import { clean, run_failed } from './output.js';
 
 /** A shard's report.json may be large (every run of the shard), but not unbounded. */
 export const MAX_REPORT_FILE_BYTES = 512 * 1024 * 1024;
+/** A report nests a dozen levels (runs, checkpoints, evidence); far deeper is not a report and would overflow the stack. */
+export const MAX_REPORT_DEPTH = 64;
 
 export interface MergeOutcome {
   results: RunResult[];
@@ -37,11 +39,14 @@ export function merge_report_files(files: readonly string[], out: string, cwd: s
     if (written.includes(path)) throw new UsageError(`--out ${out}: would overwrite ${file}, one of the reports being merged; choose another directory`);
     const read = read_text_file(path, MAX_REPORT_FILE_BYTES, 'a report.json');
     if (!read.ok) throw new UsageError(`${file}: ${read.message === 'file not found' ? 'no such report file' : read.message}`);
+    let report: unknown;
     try {
-      return { source: file, report: JSON.parse(read.text) as unknown };
+      report = JSON.parse(read.text) as unknown;
     } catch (error) {
       throw new UsageError(`${file}: not JSON (${error instanceof Error ? error.message : String(error)})`);
     }
+    if (json_depth_exceeds(report, MAX_REPORT_DEPTH)) throw new UsageError(`${file}: nested more than ${MAX_REPORT_DEPTH} levels deep; not a run report`);
+    return { source: file, report };
   });
   let merged: ReturnType<typeof merge_run_reports>;
   try {

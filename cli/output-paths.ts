@@ -55,16 +55,23 @@ function probe_writable(dir: string, label: OutputPathLabel): void {
 
 /** Makes `path` a writable directory now (mkdir -p) and returns it, or says why it cannot be one. */
 export function prepare_output_dir(path: string, label: OutputPathLabel): string {
+  if (label.shown.trim() === '') throw new UsageError(`${label.flag}: an empty path; give a directory`);
   const absolute = resolve(path);
   if (existsSync(absolute) && !statSync(absolute).isDirectory()) {
     throw new UsageError(`${label.flag} ${label.shown}: is a file, not a directory; choose a directory (it is created if missing)`);
   }
-  try {
-    mkdirSync(absolute, { recursive: true });
-  } catch (error) {
-    const blocker = nearest_existing(absolute);
-    const detail = statSync(blocker).isDirectory() ? describe_errno(error) : `${blocker} is a file, not a directory`;
-    throw new UsageError(`${label.flag} ${label.shown}: cannot create the directory (${detail})`);
+  // One level at a time from the nearest existing directory (a recursive mkdir can spin on pseudo file systems).
+  const blocker = nearest_existing(absolute);
+  if (!statSync(blocker).isDirectory()) throw new UsageError(`${label.flag} ${label.shown}: cannot create the directory (${blocker} is a file, not a directory)`);
+  const missing: string[] = [];
+  for (let dir = absolute; dir !== blocker; dir = dirname(dir)) missing.unshift(dir);
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && statSync(dir).isDirectory()) continue;
+      throw new UsageError(`${label.flag} ${label.shown}: cannot create the directory ${dir} (${describe_errno(error)})`);
+    }
   }
   probe_writable(absolute, label);
   return absolute;
@@ -75,6 +82,7 @@ export function prepare_output_dir(path: string, label: OutputPathLabel): string
  * written when a run fails, so a passing run leaves no empty directory behind).
  */
 export function check_output_dir_later(path: string, label: OutputPathLabel): string {
+  if (label.shown.trim() === '') throw new UsageError(`${label.flag}: an empty path; give a directory`);
   const absolute = resolve(path);
   const existing = nearest_existing(absolute);
   if (!statSync(existing).isDirectory()) {
@@ -123,6 +131,7 @@ function looks_like_trace(path: string): boolean {
  * something other than a trace; creates its directory. Returns the absolute path.
  */
 export function prepare_trace_file(path: string, label: OutputPathLabel, inputs: readonly InputFile[]): string {
+  if (label.shown.trim() === '') throw new UsageError(`${label.flag}: an empty path; give a file name such as trace.jsonl`);
   const absolute = resolve(path);
   for (const input of inputs) {
     if (resolve(input.path) === absolute || same_file(input.path, absolute)) {
@@ -132,8 +141,8 @@ export function prepare_trace_file(path: string, label: OutputPathLabel, inputs:
   if (existsSync(absolute)) {
     const stat = statSync(absolute);
     if (stat.isDirectory()) throw new UsageError(`${label.flag} ${label.shown}: is a directory; give a file name such as ${join(label.shown, 'trace.jsonl')}`);
-    if (!stat.isFile()) throw new UsageError(`${label.flag} ${label.shown}: is not a regular file`);
-    if (!looks_like_trace(absolute)) {
+    // A device or a pipe (/dev/null, /dev/stdout) takes the trace as asked; a regular file must be an old trace.
+    if (stat.isFile() && !looks_like_trace(absolute)) {
       throw new UsageError(`${label.flag} ${label.shown}: exists and is not a streamsim trace; remove it or choose another file (it would be overwritten)`);
     }
   }

@@ -8,6 +8,7 @@ import type { RunBudget } from '../scenarios/runner.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import type { JobUnderTest } from '../scenarios/job-under-test.js';
 import { MissingComponentError } from './errors.js';
+import { own_module, RUNNING_COMPILED } from './package-root.js';
 import { load_runner, type RunScenario } from './runner-port.js';
 import type { WorkerReply, WorkerRequest } from './swarm-worker.js';
 
@@ -69,8 +70,14 @@ export function default_worker_count(): number {
   return Math.max(1, Math.min(MAX_WORKERS, availableParallelism()));
 }
 
-const WORKER_BOOT_URL = new URL('./swarm-worker-boot.mjs', import.meta.url);
-const WORKER_ENTRY_URL = new URL('./swarm-worker.ts', import.meta.url).href;
+/**
+ * Compiled (dist/), a worker runs swarm-worker.js directly; from the TypeScript source it boots tsx first
+ * (swarm-worker-boot.mjs).
+ */
+function start_worker_thread(): Worker {
+  if (RUNNING_COMPILED) return new Worker(new URL(own_module('./swarm-worker')));
+  return new Worker(new URL('./swarm-worker-boot.mjs', import.meta.url), { workerData: { entry: own_module('./swarm-worker') } });
+}
 
 function job_scenario(options: PoolOptions, job: SwarmJob): PoolScenario {
   const entry = options.scenarios[job.scenario_index];
@@ -159,7 +166,7 @@ async function run_on_workers(options: PoolOptions, worker_count: number): Promi
         worker.postMessage(request);
       };
       const start_worker = (): void => {
-        const worker = new Worker(WORKER_BOOT_URL, { workerData: { entry: WORKER_ENTRY_URL } });
+        const worker = start_worker_thread();
         workers.add(worker);
         worker.on('message', (reply: WorkerReply) => {
           if (settled) return;

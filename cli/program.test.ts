@@ -323,7 +323,7 @@ describe('explore and the command line itself', () => {
     writeFileSync(explorer, 'export function run_explorer(options) { globalThis.__explored = options; return 0; }\n');
     const { code } = await cli(['explore', 'a.jsonl', '--diff', 'b.jsonl'], { explorer_module: new URL(`file://${explorer}`).href });
     expect(code).toBe(EXIT.ok);
-    expect((globalThis as Record<string, unknown>)['__explored']).toEqual({ trace_path: join(cwd, 'a.jsonl'), diff_path: join(cwd, 'b.jsonl') });
+    expect((globalThis as Record<string, unknown>)['__explored']).toMatchObject({ trace_path: join(cwd, 'a.jsonl'), diff_path: join(cwd, 'b.jsonl') });
   });
 
   it('--print and --query write text without a terminal: a digest, or the matching events', async () => {

@@ -1,7 +1,8 @@
 // The streamsim command line: run, replay, swarm, merge, validate, explore, bench, catalogue, completion.
 // `run_cli(argv, deps)` is the whole tool as a function (tests call it in-process); cli/main.ts wires it to the real
 // process. Output paths are checked before anything runs, and every finished result is reported even when a later
-// step fails. Exit codes: cli/errors.ts.
+// step fails. Exit codes: cli/errors.ts. Start-up stays light: the loader (ajv, yaml), the runner and the reports are
+// imported when a command needs them.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
@@ -9,26 +10,16 @@ import { Command, CommanderError, Option } from 'commander';
 import type { RunResult } from '../scenarios/result-format.js';
 import type { RunBudget, RunProgress } from '../scenarios/runner.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
-import { format_scenario_errors } from '../scenarios/load.js';
-import { load_job } from '../scenarios/job-module.js';
 import type { JobUnderTest } from '../scenarios/job-under-test.js';
 import type { ReportMeta, SwarmMeta, SwarmStop } from '../reports/json-report.js';
 import { parse_count, parse_seed, parse_shard, seeds_of_shard, shard_seed_range, type Shard } from './args.js';
 import { parse_budget_flags, parse_expected_hash, parse_time_budget, type BudgetFlags } from './budget-flags.js';
 import { COMPLETION_SHELLS, completion_script, type CompletionShell } from './completion.js';
 import { EXIT, MissingComponentError, UsageError } from './errors.js';
-import {
-  DEFAULT_REPORTS_DIR,
-  FailureFiles,
-  display_path,
-  read_failure_file,
-  replay_command_for_file,
-  replay_command_for_seed,
-} from './failure-file.js';
-import { load_checked_scenario } from './load-scenario.js';
+import { DEFAULT_REPORTS_DIR, FailureFiles, display_path, replay_command_for_file, replay_command_for_seed } from './failure-output.js';
 import { check_output_dir_later, prepare_output_dir, prepare_trace_file, type InputFile } from './output-paths.js';
 import { clean, failure_lines, plain_run_table, render_table, run_failed, short_hash, use_color, type TextSink } from './output.js';
-import { PACKAGE_ROOT, package_version } from './package-root.js';
+import { PACKAGE_ROOT, own_module, package_version } from './package-root.js';
 import { default_worker_count, type JobFailure, type PoolScenario, type SwarmJob } from './pool.js';
 import { format_clock } from './progress.js';
 import { DEFAULT_RUNNER_MODULE, load_runner, type RunScenario } from './runner-port.js';
@@ -67,9 +58,9 @@ export interface CliDeps {
   explorer_module?: string;
 }
 
-const REPORTS_MODULE = new URL('../reports/index.ts', import.meta.url).href;
-const TERMINAL_MODULE = new URL('../reports/terminal.ts', import.meta.url).href;
-const EXPLORER_MODULE = new URL('../reports/explorer/index.ts', import.meta.url).href;
+const REPORTS_MODULE = own_module('../reports/index');
+const TERMINAL_MODULE = own_module('../reports/terminal');
+const EXPLORER_MODULE = own_module('../reports/explorer/index');
 
 /** Imports an optional module; null when the module itself is absent (errors inside it still propagate). */
 async function import_optional(module_url: string): Promise<Record<string, unknown> | null> {
@@ -163,6 +154,7 @@ class Cli {
 
   /** Loads a scenario file and the job it names (a module's job is imported here). */
   async load(path: string): Promise<{ scenario: Scenario; file: string; job: JobUnderTest }> {
+    const { load_checked_scenario } = await import('./load-scenario.js');
     return { ...(await load_checked_scenario(this.abs(path), this.deps.cwd)), file: path };
   }
 
@@ -306,6 +298,7 @@ class Cli {
       if (['.yaml', '.yml'].includes(extname(first).toLowerCase())) {
         throw new UsageError(`${first}: a scenario file needs a seed: replay ${first} --seed <n> (or give a failure file written by a failing run)`);
       }
+      const { read_failure_file } = await import('./failure-file.js');
       const failure = read_failure_file(this.abs(first), first);
       scenario = failure.scenario;
       scenario_file = failure.scenario_file;
@@ -315,6 +308,7 @@ class Cli {
       input = { path: this.abs(first), what: 'the failure file' };
       // A job from a module is loaded from where the failure file says the scenario was.
       const scenario_dir = resolve(dirname(this.abs(first)), failure.job?.scenario_dir ?? '.');
+      const [{ load_job }, { format_scenario_errors }] = await Promise.all([import('../scenarios/job-module.js'), import('../scenarios/load.js')]);
       const loaded = await load_job(scenario, scenario_dir, `${this.shown(first)} (embedded scenario)`);
       if (!loaded.ok) throw new UsageError(`cannot load the failure's job:\n${format_scenario_errors(loaded.errors)}`);
       job = loaded.job;
@@ -675,7 +669,9 @@ class Cli {
       ...(options.query !== undefined ? { query: options.query } : {}),
       ...(options.json === true ? { json: true } : {}),
       ...(limit !== undefined ? { limit } : {}),
-      ...(text_mode ? { text_out: this.deps.stdout, stderr: this.deps.stderr } : {}),
+      ...(text_mode ? { text_out: this.deps.stdout } : {}),
+      // Why a trace cannot be opened goes where the CLI's own errors go.
+      stderr: this.deps.stderr,
     });
     return typeof code === 'number' ? code : EXIT.ok;
   }

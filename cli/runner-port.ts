@@ -5,6 +5,7 @@ import type { RunBudget, RunProgress } from '../scenarios/runner.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import type { JobUnderTest } from '../scenarios/job-under-test.js';
 import { MissingComponentError } from './errors.js';
+import { own_module } from './package-root.js';
 
 export interface RunOptions {
   seed: number;
@@ -23,7 +24,7 @@ export interface RunOptions {
 export type RunScenario = (scenario: Scenario, options: RunOptions) => RunResult;
 
 /** The module that exports `run_scenario: RunScenario`. Workers import it by this URL. */
-export const DEFAULT_RUNNER_MODULE = new URL('../properties/run.ts', import.meta.url).href;
+export const DEFAULT_RUNNER_MODULE = own_module('../properties/run');
 
 function is_missing_module(error: unknown, module_url: string): boolean {
   const code = (error as { code?: string } | null)?.code;

@@ -41,7 +41,29 @@ export function read_text_file(path: string, max_bytes: number, what: string): T
   if (bytes.length > max_bytes) return { ok: false, message: `file grew beyond ${max_bytes} bytes while it was read` };
   const decoded = decode_utf8(bytes);
   if (!decoded.ok) return decoded;
+  const control = first_control_character(decoded.text);
+  if (control !== undefined) {
+    return { ok: false, message: `not a text file: control character U+${control.code.toString(16).toUpperCase().padStart(4, '0')} on line ${control.line}` };
+  }
   return { ok: true, text: decoded.text, size_bytes: bytes.length };
+}
+
+/** True when `path` names an existing directory. */
+export function is_directory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The first C0 control character other than tab, line feed and carriage return, or DEL (YAML and JSON allow none). */
+function first_control_character(text: string): { code: number; line: number } | undefined {
+  const match = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.exec(text);
+  if (match === null) return undefined;
+  let line = 1;
+  for (let i = 0; i < match.index; i++) if (text.charCodeAt(i) === 10) line++;
+  return { code: match[0].charCodeAt(0), line };
 }
 
 /** Strict UTF-8: the first invalid byte is reported with its offset and line. */
@@ -159,4 +181,21 @@ export function position_of(line_counter: LineCounter, offset: number | undefine
   if (offset === undefined) return {};
   const position = line_counter.linePos(offset);
   return { line: position.line, column: position.col };
+}
+
+/**
+ * True when parsed JSON nests deeper than `max_depth` (objects and arrays). JSON.parse accepts any depth, but code
+ * that walks or prints the value (JSON.stringify, validators) recurses: deep input must be refused before that.
+ */
+export function json_depth_exceeds(value: unknown, max_depth: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop() as { value: unknown; depth: number };
+    if (current === null || typeof current !== 'object') continue;
+    if (depth + 1 > max_depth) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current as Record<string, unknown>)) {
+      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return false;
 }

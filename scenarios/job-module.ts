@@ -4,7 +4,7 @@
 // and its line (bad input, exit 2); a module that throws while loading or building is such a problem too.
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
 import { isJobDefinition, type AnyJobDefinition } from '../engine/api/job.js';
@@ -169,19 +169,4 @@ export async function load_scenario_with_job(path: string): Promise<ScenarioWith
   return job.ok ? { ok: true, scenario: loaded.scenario, job: job.job } : job;
 }
 
-/** Where a failure file records a module job: enough for `streamsim replay <file>` to load it again. */
-export interface FailureJobOrigin {
-  /** The scenario's directory, relative to the failure file's (the scenario's job.module is relative to it). */
-  scenario_dir: string;
-  module: string;
-  export: string;
-  /** sha256 of the job's source (the module and the local modules it imports) when the run failed. */
-  source_sha256: string;
-}
-
-/** A module job's origin as a failure file at `failure_path` records it; undefined for a built-in job. */
-export function failure_job_origin(job: JobUnderTest | undefined, scenario_dir: string, failure_path: string): FailureJobOrigin | undefined {
-  if (job?.source === undefined) return undefined;
-  const from_failure = relative(dirname(failure_path), scenario_dir).split(sep).join('/');
-  return { scenario_dir: from_failure === '' ? '.' : from_failure, module: job.source.written, export: job.source.export, source_sha256: job.source.source_sha256 };
-}
+export { failure_job_origin, type FailureJobOrigin } from './job-origin.js';

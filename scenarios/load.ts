@@ -16,7 +16,7 @@ import {
   type FlinkConfig,
   type ParseResult,
 } from './flink-config.js';
-import { MAX_SCENARIO_FILE_BYTES, check_document_shape, position_of, read_text_file, scan_nesting } from './input-limits.js';
+import { MAX_SCENARIO_FILE_BYTES, check_document_shape, is_directory, position_of, read_text_file, scan_nesting } from './input-limits.js';
 import { built_in_job } from './job-under-test.js';
 import { scenario_conditions, why_event_cannot_fire } from './fault-triggers.js';
 import type { Scenario } from './schema/scenario.generated.js';
@@ -472,6 +472,7 @@ export function parse_scenario_text(text: string, file: string): LoadResult {
 export function load_scenario(path: string): LoadResult {
   const fail = (message: string): LoadResult => ({ ok: false, errors: [{ file: path, path: '', message }] });
   const extension = extname(path).toLowerCase();
+  if (is_directory(path)) return fail('is a directory; give a scenario file (swarm and validate also take a directory of them)');
   if (!['.yaml', '.yml', '.json'].includes(extension)) return fail('expected a scenario file ending in .yaml, .yml or .json');
   const read = read_text_file(path, MAX_SCENARIO_FILE_BYTES, 'a scenario file');
   if (!read.ok) return fail(read.message);

@@ -1,0 +1,113 @@
+// Failure files as a failing run writes them (format, names that never collide within a command) and the paths and
+// replay commands the CLI prints. Reading one back (with validation) is failure-file.ts. Light to import: the CLI
+// loads this at start-up.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { RunResult, Violation } from '../scenarios/result-format.js';
+import { failure_job_origin, type FailureJobOrigin } from '../scenarios/job-origin.js';
+import type { JobUnderTest } from '../scenarios/job-under-test.js';
+import type { Scenario } from '../scenarios/schema/scenario.generated.js';
+
+export const FAILURE_FORMAT = 'streamsim-failure';
+export const FAILURE_FORMAT_VERSION = 1;
+export const DEFAULT_REPORTS_DIR = 'streamsim-reports';
+/** A failure file holds one scenario (at most 256 KiB as a file) plus a bounded list of violations. */
+export const MAX_FAILURE_FILE_BYTES = 512 * 1024;
+export const MAX_VIOLATIONS_IN_FILE = 20;
+
+export interface FailureFile {
+  format: typeof FAILURE_FORMAT;
+  version: number;
+  scenario_name: string;
+  /** As the user named it; shown, never read back. */
+  scenario_file: string;
+  seed: number;
+  trace_hash: string;
+  outcome: RunResult['outcome'];
+  expectation_met: boolean;
+  violations: Violation[];
+  replay_command: string;
+  scenario: Scenario;
+  /** A job from a module: where to find it again and what its source was (absent for built-in jobs). */
+  job?: FailureJobOrigin;
+}
+
+/** Quotes an argument for a POSIX shell when it needs it. */
+export function shell_quote(argument: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A path as the user should type it from `cwd`: relative when inside cwd, absolute otherwise. */
+export function display_path(path: string, cwd: string): string {
+  const absolute = isAbsolute(path) ? path : join(cwd, path);
+  const from_cwd = relative(cwd, absolute);
+  return from_cwd === '' || from_cwd.startsWith('..') || isAbsolute(from_cwd) ? absolute : from_cwd.split(sep).join('/');
+}
+
+export function replay_command_for_seed(seed: number, scenario_path: string, cwd: string): string {
+  return `npx streamsim replay ${seed} ${shell_quote(display_path(scenario_path, cwd))}`;
+}
+
+export function replay_command_for_file(failure_path: string, cwd: string): string {
+  return `npx streamsim replay ${shell_quote(display_path(failure_path, cwd))}`;
+}
+
+/** `<name>-seed-<seed>.json`; `<name>-seed-<seed>-<n>.json` for the n-th scenario of that name in one command. */
+export function failure_file_name(scenario_name: string, seed: number, occurrence = 1): string {
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(scenario_name)) throw new Error(`scenario name ${JSON.stringify(scenario_name)} is not file-safe`);
+  return `${scenario_name}-seed-${seed}${occurrence > 1 ? `-${occurrence}` : ''}.json`;
+}
+
+/**
+ * The failure files of one command. Two scenarios may share a name (in different files): each (scenario file,
+ * seed) gets its own file name, so one failure never overwrites another's and each file replays its own run.
+ */
+export class FailureFiles {
+  /** File name → the scenario file whose failure it holds. */
+  private readonly owners = new Map<string, string>();
+  /** Scenario name → scenario files seen with that name, in order of first failure. */
+  private readonly files_by_name = new Map<string, string[]>();
+
+  constructor(
+    readonly reports_dir: string,
+    private readonly cwd: string,
+  ) {}
+
+  /** Writes the failure file and returns its path (throws on a file-system error; the caller reports it). */
+  write(scenario: Scenario, scenario_file: string, result: RunResult, job?: JobUnderTest): string {
+    const owner = resolve(this.cwd, scenario_file);
+    const files = this.files_by_name.get(scenario.name) ?? [];
+    if (!files.includes(owner)) files.push(owner);
+    this.files_by_name.set(scenario.name, files);
+    let name = failure_file_name(scenario.name, result.seed, files.indexOf(owner) + 1);
+    // A name the file of another scenario already took (possible only with a name ending in -<n>): count on.
+    for (let occurrence = files.length + 1; this.owners.has(name) && this.owners.get(name) !== owner; occurrence++) {
+      name = failure_file_name(scenario.name, result.seed, occurrence);
+    }
+    this.owners.set(name, owner);
+    return write_failure_file(join(this.reports_dir, 'failures', name), scenario, scenario_file, result, this.cwd, job);
+  }
+}
+
+/** Writes one failure file at `path` (its directory is created) and returns the path. */
+export function write_failure_file(path: string, scenario: Scenario, scenario_file: string, result: RunResult, cwd: string, job?: JobUnderTest): string {
+  mkdirSync(dirname(path), { recursive: true });
+  const origin = failure_job_origin(job, dirname(isAbsolute(scenario_file) ? scenario_file : join(cwd, scenario_file)), path);
+  const failure: FailureFile = {
+    format: FAILURE_FORMAT,
+    version: FAILURE_FORMAT_VERSION,
+    scenario_name: scenario.name,
+    scenario_file: display_path(scenario_file, cwd),
+    seed: result.seed,
+    trace_hash: result.trace_hash,
+    outcome: result.outcome,
+    expectation_met: result.expectation_met,
+    violations: result.violations.slice(0, MAX_VIOLATIONS_IN_FILE),
+    replay_command: replay_command_for_seed(result.seed, scenario_file, cwd),
+    scenario,
+    ...(origin === undefined ? {} : { job: origin }),
+  };
+  writeFileSync(path, JSON.stringify(failure, null, 2) + '\n');
+  return path;
+}
+
