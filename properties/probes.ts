@@ -38,8 +38,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'ha.disk_full',
     where: 'engine/ha/ha-store.ts: an HA record write failed with ENOSPC',
-    required_in_ci: false,
-    why_not_required: 'needs a full disk under the HA store: the nemesis disk_full kind or generated plans with JobManager loss and storage faults',
+    required_in_ci: true,
   },
   {
     name: 'heartbeat.target_unreachable',

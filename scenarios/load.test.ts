@@ -114,7 +114,7 @@ describe('load_scenario', () => {
   it('rejects an unknown job and lists the known ones', () => {
     const errors = errors_of(GOOD.replace('name: word_count', 'name: page_rank'));
     expect(errors).toEqual([
-      expect.objectContaining({ path: 'job.name', line: 8, message: 'unknown job "page_rank"; known jobs: word_count, sequence_check, windowed_sum, windows_and_state' }),
+      expect.objectContaining({ path: 'job.name', line: 8, message: 'unknown job "page_rank"; known jobs: word_count, sequence_check, windowed_sum, order_payments, rule_alerts, ad_clicks, windows_and_state' }),
     ]);
   });
 

@@ -29,9 +29,9 @@ export interface OperatorSnapshot {
     /**
      * Unaligned checkpoints: `{ channel_state: ChannelState }` on the first operator of the vertex. Keyed operators:
      * `{ watermark_ms }`, the operator's watermark when it snapshotted (which timers had fired; checks read it, a
-     * restore does not: as in Flink, a restored operator starts from the minimum watermark). After a restore, while
-     * the operator's watermark is below the one its restored key groups had reached (their timers up to it fired
-     * before the restore), `key_group_watermarks: [first, last, watermark_ms][]` also gives those key groups' own.
+     * restore does not: as in Flink, a restored operator starts from the minimum watermark), at least the lowest its
+     * restored key groups had reached; key groups restored from an old subtask further along (their timers up to it
+     * fired before the restore) also give their own: `key_group_watermarks: [first, last, watermark_ms][]`.
      */
     extra?: Record<string, unknown>;
   };
@@ -253,7 +253,7 @@ export class Task implements OutputAvailabilityListener {
   readonly key_group_range: KeyGroupRange;
   readonly operator_states = new Map<string, OperatorListState<unknown>>();
   /** Keyed operator uid → the watermarks its restored key groups had reached (check metadata, see OperatorSnapshot). */
-  private readonly restored_watermarks = new Map<string, [first: number, last: number, watermark_ms: number][]>();
+  private readonly restored_key_group_watermarks = new Map<string, [first: number, last: number, watermark_ms: number][]>();
   private readonly writer_output: WriterOutput;
   private source: SourceDriver | undefined;
   private source_node: GraphNode | undefined;
@@ -845,6 +845,8 @@ export class Task implements OutputAvailabilityListener {
 
   /** Channels that delivered the barrier of the checkpoint being aligned (they stay blocked until it completes). */
   private readonly barrier_seen = new Set<number>();
+  /** Keyed operator uid → the watermark its restored state had fired timers up to (recorded with every snapshot). */
+  private readonly restored_watermarks = new Map<string, number>();
   /** Two-input tasks: the input of the alignment's first barrier, and whether the other input's arrived since. */
   private alignment_first_input: 1 | 2 = 1;
   private alignment_spans_inputs = false;
@@ -1172,9 +1174,12 @@ export class Task implements OutputAvailabilityListener {
         if (!id.startsWith(node.uid + '/')) continue;
         operator_state.push({ name: state.name, mode: state.mode === 'split' ? 'even-split' : state.mode, entries: [...state.get()] });
       }
-      const watermark_ms = operator?.keyed_backend !== undefined ? operator.current_watermark_ms : undefined;
-      const restored = watermark_ms === undefined ? [] : (this.restored_watermarks.get(node.uid) ?? []).filter(([, , restored_ms]) => restored_ms > watermark_ms);
-      const extra = watermark_ms === undefined ? undefined : { watermark_ms, ...(restored.length > 0 ? { key_group_watermarks: restored } : {}) };
+      // Timers fired before the restore point stay fired: a restored operator starts from the minimum watermark (as
+      // in Flink), but what its state reflects is firing up to the restored checkpoint's watermark at least.
+      const watermark_ms = operator?.keyed_backend !== undefined ? Math.max(operator.current_watermark_ms ?? MIN_WATERMARK, this.restored_watermarks.get(node.uid) ?? MIN_WATERMARK) : undefined;
+      // Key groups restored from an old subtask further along (a rescale brings several) carry their own.
+      const ahead = watermark_ms === undefined ? [] : (this.restored_key_group_watermarks.get(node.uid) ?? []).filter(([, , restored_ms]) => restored_ms > watermark_ms);
+      const extra = watermark_ms === undefined ? undefined : { watermark_ms, ...(ahead.length > 0 ? { key_group_watermarks: ahead } : {}) };
       operators.push({
         operator_id: node.uid,
         parallelism: this.vertex.parallelism,
@@ -1217,7 +1222,13 @@ export class Task implements OutputAvailabilityListener {
           .filter((h) => h.key_group_range.start <= range.end && h.key_group_range.end >= range.start);
         operator.keyed_backend.restore(handles, files);
         operator.onRestored?.();
-        this.restored_watermarks.set(node.uid, restoredKeyGroupWatermarks(state, range));
+        this.restored_key_group_watermarks.set(node.uid, restoredKeyGroupWatermarks(state, range));
+        // The watermark the restored state had fired timers up to: the lowest of the old subtasks it came from.
+        const restored = state.subtasks
+          .filter((s) => s.keyed.some((h) => h.key_group_range.start <= range.end && h.key_group_range.end >= range.start))
+          .map((s) => s.extra?.['watermark_ms'])
+          .filter((w): w is number => typeof w === 'number');
+        if (restored.length > 0) this.restored_watermarks.set(node.uid, Math.min(...restored));
       }
       const by_name = new Map<string, NamedListState & { lists: unknown[][] }>();
       for (const sub of state.subtasks) {

@@ -8,7 +8,9 @@ import type { Scenario } from '../../scenarios/schema/scenario.generated.js';
 import { BUILT_IN_JOBS, DEFAULT_BUILT_IN_JOB } from '../../engine/examples/index.js';
 import { build_job_graph, built_in_job, input_topics, job_input, probe_io } from '../../scenarios/job-under-test.js';
 import { run_scenario_with } from '../run.js';
-import { arb_fault_plan, scenario_of, type RunCase } from '../arbitraries.js';
+import { arb_fault_plan, arb_params, scenario_of, type RunCase } from '../arbitraries.js';
+import type { JobGraph } from '../../engine/graph/job-graph.js';
+import { isMergingWindowAssigner } from '../../engine/api/windows.js';
 import type { RunProperty } from '../harness.js';
 import { commit_on_precommit_seams } from './commit-on-precommit.js';
 import { forgetful_restore_seams } from './forgetful-restore.js';
@@ -19,6 +21,8 @@ import { skip_alignment_seams } from './skip-alignment.js';
 import { unverified_restore_seams } from './unverified-restore.js';
 import { fallback_past_completed_seams } from './fallback-past-completed.js';
 import { unsynced_checkpoint_ack_seams } from './unsynced-checkpoint-ack.js';
+import { align_one_input_seams } from './align-one-input.js';
+import { broadcast_restore_one_subtask_seams } from './broadcast-restore-one-subtask.js';
 import { unmerged_session_restore_seams } from './unmerged-session-restore.js';
 import { side_output_not_in_snapshot_seams } from './side-output-not-in-snapshot.js';
 
@@ -54,17 +58,75 @@ export const arb_low_latency_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.
   flink: { ...run_case.flink, 'execution.buffer-timeout.interval': 0 },
 }));
 
-/** The first built-in job whose graph has an event-time window operator (a planted bug must be caught on one too). */
-export function built_in_window_job(): string {
+/** The built-in jobs whose graph has a node the predicate accepts (found through the job contract: no job named here). */
+export function built_in_jobs_where(has: (node: JobGraph['nodes'][number]) => boolean): string[] {
+  const found: string[] = [];
   for (const name of BUILT_IN_JOBS.keys()) {
     const scenario: Scenario = { name: 'probe', description: 'probe', job: { name } };
     const resolved = built_in_job(scenario);
     if (!resolved.ok) continue;
     const input = job_input(resolved.job, 1, { records: 10, keys: 2, partitions: 1 });
-    if (build_job_graph(resolved.job, probe_io(scenario, input_topics(input))).nodes.some((node) => node.operator.kind === 'window')) return name;
+    if (build_job_graph(resolved.job, probe_io(scenario, input_topics(input))).nodes.some(has)) found.push(name);
   }
-  throw new Error('no built-in job has a window operator');
+  return found;
 }
+
+function first_of(names: string[], what: string): string {
+  const name = names[0];
+  if (name === undefined) throw new Error(`no built-in job has ${what}`);
+  return name;
+}
+
+/** The first built-in job whose graph has an event-time window operator (a planted bug must be caught on one too). */
+export function built_in_window_job(): string {
+  return first_of(
+    built_in_jobs_where((node) => node.operator.kind === 'window'),
+    'a window operator',
+  );
+}
+
+const is_broadcast_node = (node: JobGraph['nodes'][number]): boolean =>
+  node.operator.kind === 'two_input' && (node.operator.spec.kind === 'broadcast_process' || node.operator.spec.kind === 'keyed_broadcast_process');
+
+/**
+ * The built-in jobs with a keyed two-input operator that is not a broadcast one (a co-process function, an interval
+ * join; a window join is a union into one input, as Flink builds it), with their parameters drawn.
+ */
+export function arb_two_input_job(parallelism: fc.Arbitrary<number>): fc.Arbitrary<Scenario['job']> {
+  const names = built_in_jobs_where((node) => node.operator.kind === 'two_input' && !is_broadcast_node(node));
+  first_of(names, 'a two-input operator');
+  return arb_built_in_job(names, parallelism);
+}
+
+/** The built-in jobs with a broadcast process function (broadcast state), parameters drawn. */
+export function arb_broadcast_job(parallelism: fc.Arbitrary<number>): fc.Arbitrary<Scenario['job']> {
+  const names = built_in_jobs_where(is_broadcast_node);
+  first_of(names, 'broadcast state');
+  return arb_built_in_job(names, parallelism);
+}
+
+function arb_built_in_job(names: readonly string[], parallelism: fc.Arbitrary<number>): fc.Arbitrary<Scenario['job']> {
+  return fc.oneof(
+    ...names.map((name) =>
+      fc
+        .record({ parallelism, params: arb_params(BUILT_IN_JOBS.get(name)!.params) })
+        .map(({ parallelism, params }): Scenario['job'] => ({ name, parallelism, ...(Object.keys(params).length > 0 ? { params } : {}) })),
+    ),
+  );
+}
+
+/**
+ * Crash cases on jobs with a two-input task, every record sent at once: records of one input reach the task between
+ * its two barriers, which only alignment across both inputs holds back.
+ */
+export const arb_two_input_crash_case: fc.Arbitrary<RunCase> = fc
+  .tuple(arb_low_latency_crash_case, arb_two_input_job(fc.integer({ min: 1, max: 3 })))
+  .map(([run_case, job]) => ({ ...run_case, job }));
+
+/** Crash cases on jobs with broadcast state, two or three subtasks (each holds a copy to restore). */
+export const arb_broadcast_crash_case: fc.Arbitrary<RunCase> = fc
+  .tuple(arb_crash_case, arb_broadcast_job(fc.integer({ min: 2, max: 3 })))
+  .map(([run_case, job]) => ({ ...run_case, job }));
 
 /**
  * The crash cases on the window job, with 1 s windows: a window open at the restored checkpoint is still open at the
@@ -75,30 +137,48 @@ export const arb_window_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.map((
   job: { name: built_in_window_job(), parallelism: 2, params: { window_size: '1 s' } },
 }));
 
-/** The built-in job whose params choose session windows and side outputs (the single-input DataStream API job). */
-export const WINDOWS_AND_STATE_JOB = 'windows_and_state';
+/**
+ * For each built-in job, the parameters (sampled from its declarations with a fixed seed) under which its graph
+ * satisfies `has` with the fewest operators (the plainest job that has the part), if any: found through the job
+ * contract, no job named here.
+ */
+export function built_in_jobs_with_params_where(has: (graph: JobGraph) => boolean, samples = 200): NonNullable<Scenario['job']>[] {
+  const found: NonNullable<Scenario['job']>[] = [];
+  for (const [name, definition] of BUILT_IN_JOBS) {
+    let best: { params: Record<string, unknown>; nodes: number } | undefined;
+    for (const params of fc.sample(arb_params(definition.params), { numRuns: samples, seed: 17 })) {
+      const scenario: Scenario = { name: 'probe', description: 'probe', job: { name, params } };
+      const resolved = built_in_job(scenario);
+      if (!resolved.ok) continue;
+      const input = job_input(resolved.job, 1, { records: 10, keys: 2, partitions: 1 });
+      const graph = build_job_graph(resolved.job, probe_io(scenario, input_topics(input)));
+      if (has(graph) && (best === undefined || graph.nodes.length < best.nodes)) best = { params, nodes: graph.nodes.length };
+    }
+    if (best !== undefined) found.push({ name, params: best.params });
+  }
+  return found;
+}
 
-/** The same crash cases on session windows: sessions merge, and a checkpoint holds merged sessions when a crash comes. */
-export const arb_session_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.map((run_case) => ({
-  ...run_case,
-  job: {
-    name: WINDOWS_AND_STATE_JOB,
-    parallelism: 2,
-    params: { window: 'session', function: 'process', operator_state: 'none', side_output: false, evictor: false, ttl: false, window_size: '301 ms' },
-  },
-}));
+const has_session_windows = (graph: JobGraph): boolean =>
+  graph.nodes.some((node) => node.operator.kind === 'window' && isMergingWindowAssigner(node.operator.assigner));
+const has_side_output = (graph: JobGraph): boolean => graph.nodes.some((node) => node.inputs.some((edge) => edge.side_output_tag !== undefined));
+
+function crash_cases_on(jobs: NonNullable<Scenario['job']>[], what: string, change: (run_case: RunCase) => RunCase = (c) => c): fc.Arbitrary<RunCase> {
+  if (jobs.length === 0) throw new Error(`no built-in job has ${what}`);
+  return fc
+    .tuple(arb_crash_case, fc.constantFrom(...jobs))
+    .map(([run_case, job]) => change({ ...run_case, job: { ...job, parallelism: 2 } }));
+}
+
+/** Crash cases on jobs with session (merging) windows: a checkpoint holds merged sessions when a crash comes. */
+export const arb_session_crash_case: fc.Arbitrary<RunCase> = crash_cases_on(built_in_jobs_with_params_where(has_session_windows), 'session windows');
 
 /**
- * The same crash cases with a side output and unaligned checkpoints: barriers overtake records in flight on the
+ * Crash cases on jobs with a side output, with unaligned checkpoints: barriers overtake records in flight on the
  * side-output channels, which the snapshot must keep as channel state.
  */
-export const arb_side_output_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.map((run_case) => ({
+export const arb_side_output_crash_case: fc.Arbitrary<RunCase> = crash_cases_on(built_in_jobs_with_params_where(has_side_output), 'a side output', (run_case) => ({
   ...run_case,
-  job: {
-    name: WINDOWS_AND_STATE_JOB,
-    parallelism: 2,
-    params: { window: 'tumbling', function: 'aggregate', operator_state: 'none', side_output: true, evictor: false, ttl: false },
-  },
   flink: { ...run_case.flink, 'execution.checkpointing.unaligned.enabled': true },
 }));
 
@@ -204,6 +284,20 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     property: 'checkpoint_invariants',
     // The LSM backend's files go to the checkpoint store (small heap snapshots travel inline in the acknowledgement).
     arbitrary: arb_incremental_case,
+  },
+  {
+    id: 'align-one-input',
+    name: 'a two-input task aligns barriers on its first input only',
+    seams: align_one_input_seams,
+    property: 'exactly_once_state',
+    arbitrary: arb_two_input_crash_case,
+  },
+  {
+    id: 'broadcast-restore-one-subtask',
+    name: 'a restore gives broadcast state to subtask 0 only',
+    seams: broadcast_restore_one_subtask_seams,
+    property: 'exactly_once_state',
+    arbitrary: arb_broadcast_crash_case,
   },
   {
     id: 'unmerged-session-restore',

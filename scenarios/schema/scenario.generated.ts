@@ -103,7 +103,7 @@ export type InlineStateThreshold = string | number;
  */
 export type WriteBufferSize = string | number;
 /**
- * `region` restarts only the pipelined region of the failed task; `full` restarts every task.
+ * `region` restarts only the pipelined region of the failed task; `full` restarts every task. The engine restarts every task: `region` is accepted for a job that is one pipelined region (where both agree) and refused for a job of several (engine/README.md, Failover).
  */
 export type FailoverStrategy = 'region' | 'full';
 /**
