@@ -220,7 +220,7 @@ export function windowsAndStateGraph(env: StreamExecutionEnvironment, params: Wi
   // Even-split state is dealt round-robin when the parallelism changes, not along the partitions the counts belong to
   // (Flink's rule): with it, the operators before the first keyBy keep a parallelism of their own (forward edges, so
   // each key's readings keep one path and their order) when the job is rescaled.
-  const pinned = params.operator_state === 'split' ? Math.min(2, env.graph.max_parallelism) : undefined;
+  const pinned = params.operator_state === 'split' ? Math.min(2, env.graph.configured_max_parallelism ?? 2) : undefined;
   let readings = env.fromSource<Reading>(source, {
     uid: 'source',
     name: 'Readings',
