@@ -431,9 +431,10 @@ export class Task implements OutputAvailabilityListener {
   }
 
   notifyCheckpointAborted(checkpoint_id: number): void {
-    if (checkpoint_id > this.last_checkpoint_id && this.status !== 'finished') {
-      // Its barrier has not reached this task yet: when it does, the task forwards it but takes no snapshot (Flink's
-      // SubtaskCheckpointCoordinator.checkAndClearAbortedStatus), so a sink never pre-commits for a dead checkpoint.
+    if (checkpoint_id > this.last_checkpoint_id) {
+      // Its barrier (or, for a finished task, its trigger) has not reached this task yet: when it does, the task
+      // forwards it but takes no snapshot (Flink's SubtaskCheckpointCoordinator.checkAndClearAbortedStatus), so a sink
+      // never pre-commits for a dead checkpoint.
       this.aborted_ahead.add(checkpoint_id);
       if (this.aborted_ahead.size > MAX_ABORTED_AHEAD) this.aborted_ahead.delete(this.aborted_ahead.values().next().value as number);
     }
@@ -452,6 +453,18 @@ export class Task implements OutputAvailabilityListener {
     this.host.probe?.('checkpoint.snapshot_skipped_aborted');
     this.host.log('checkpoint.snapshot_skipped', { task: this.key, checkpoint_id, reason: 'aborted before its barrier arrived' });
     return true;
+  }
+
+  /**
+   * A finished task was triggered for `checkpoint_id`: true when it takes the snapshot, false when the checkpoint was
+   * aborted before the trigger arrived (or the trigger is older than one it already saw). Flink's checkpointState: the
+   * last triggered id is recorded first, then an aborted checkpoint is skipped.
+   */
+  takeFinishedTrigger(checkpoint_id: number): boolean {
+    if (this.status !== 'finished') this.host.fail('takeFinishedTrigger on a task that is not finished', { task: this.key, checkpoint_id });
+    if (checkpoint_id <= this.last_checkpoint_id) return false;
+    this.last_checkpoint_id = checkpoint_id;
+    return !this.takeAbortedAhead(checkpoint_id);
   }
 
   /** Finished tasks do not step; their sink writers still need ticks to commit or retry requests. */
