@@ -10,6 +10,7 @@ import { buildWindowedSum, windowedSumInput, windowedSumJob } from './windowed-s
 import { windowsAndStateJob } from './windows-and-state.js';
 import { buildWordCount, wordCountInput, wordCountJob } from './word-count.js';
 import { adClicksJob } from './ad-clicks.js';
+import { controlFilterJob } from './control-filter.js';
 import { orderPaymentsJob } from './order-payments.js';
 import { ruleAlertsJob } from './rule-alerts.js';
 import type { TopicInput } from './workload.js';
@@ -21,6 +22,7 @@ export const BUILT_IN_JOBS: ReadonlyMap<string, AnyJobDefinition> = new Map<stri
   ['order_payments', orderPaymentsJob],
   ['rule_alerts', ruleAlertsJob],
   ['ad_clicks', adClicksJob],
+  ['control_filter', controlFilterJob],
   ['windows_and_state', windowsAndStateJob],
 ]);
 
