@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { ENGINE_PROBES } from '../properties/probes.js';
 import type { RunResult } from '../scenarios/result-format.js';
 import type { RunBudget, RunProgress } from '../scenarios/runner.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
@@ -177,7 +178,9 @@ class Cli {
       return true;
     }
     try {
-      await (write as (r: readonly RunResult[], o: { dir: string; meta: Omit<ReportMeta, 'run_id'> }) => unknown)(results, { dir, meta });
+      // The probe table lists every probe the engine declares, so one that no run reached shows as never hit.
+      const with_probes = { known_probes: ENGINE_PROBES.map((probe) => probe.name), ...meta };
+      await (write as (r: readonly RunResult[], o: { dir: string; meta: Omit<ReportMeta, 'run_id'> }) => unknown)(results, { dir, meta: with_probes });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException | null)?.code;
       if (code === undefined) throw error;

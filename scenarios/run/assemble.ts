@@ -7,6 +7,7 @@ import type { JobCatalogue } from '../../engine/cluster/build-job.js';
 import type { JobSpec } from '../../engine/cluster/messages.js';
 import { createCollector, type CollectorNode } from '../../engine/connectors/collect-sink.js';
 import type { LogRecord } from '../../engine/connectors/log-broker.js';
+import { LogSourceReader } from '../../engine/connectors/log-source.js';
 import { create_transactional_store, type TransactionalStore } from '../../engine/connectors/transactional-store.js';
 import { create_ha_store_node } from '../../engine/ha/index.js';
 import type { JobFactory } from '../../engine/api/environment.js';
@@ -342,6 +343,24 @@ export class RunView {
       coverage.set(operator.node.uid, entry);
     }
     return coverage;
+  }
+
+  /**
+   * Per `topic#partition`, the offset of the next record a live log-source reader of the current attempt will emit
+   * (partitions whose reader is down are absent).
+   */
+  source_positions(): Map<string, number> {
+    const positions = new Map<string, number>();
+    const attempt = this.job_manager()?.current_attempt;
+    for (const tm of this.task_managers()) {
+      if (attempt !== undefined && tm.attempt !== attempt) continue;
+      for (const task of tm.tasks) {
+        const reader = task.source_reader;
+        if (!(reader instanceof LogSourceReader)) continue;
+        for (const position of reader.positions()) positions.set(`${position.topic}#${position.partition}`, position.next_offset);
+      }
+    }
+    return positions;
   }
 
   /** Keyed operators of live tasks that belong to the JobManager's current attempt (TaskManagers in lane order). */
