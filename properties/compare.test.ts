@@ -173,3 +173,18 @@ describe('lingering_transactions', () => {
     expect(lingering_transactions([txn('in-sink-0-1', 'committed'), txn('in-sink-0-2', 'open')])).toEqual([]);
   });
 });
+
+describe('window join contents', () => {
+  const entry = (value: unknown) => ({ state: '_window', key_group: 3, key: 'k', namespace: '0:10', value });
+  it('compare by side, each a multiset: how inputs and partitions interleaved in a window is free, what each side holds is not', () => {
+    const oracle = new Map([['join', [entry([{ one: 'a' }, { one: 'b' }, { two: 'x' }])]]]);
+    expect(diff_state(oracle, new Map([['join', [entry([{ one: 'a' }, { two: 'x' }, { one: 'b' }])]]]))).toEqual([]);
+    expect(diff_state(oracle, new Map([['join', [entry([{ two: 'x' }, { one: 'b' }, { one: 'a' }])]]]))).toEqual([]);
+    expect(diff_state(oracle, new Map([['join', [entry([{ one: 'a' }, { one: 'b' }])]]]))).toHaveLength(1);
+    expect(diff_state(oracle, new Map([['join', [entry([{ one: 'a' }, { one: 'a' }, { two: 'x' }])]]]))).toHaveLength(1);
+    expect(diff_state(oracle, new Map([['join', [entry([{ one: 'a' }, { two: 'b' }, { two: 'x' }])]]]))).toHaveLength(1);
+    // With an evictor the contents are [element, timestamp] pairs.
+    const timestamped = new Map([['join', [entry([[{ one: 'a' }, 1], [{ two: 'x' }, 2]])]]]);
+    expect(diff_state(timestamped, new Map([['join', [entry([[{ two: 'x' }, 2], [{ one: 'a' }, 1]])]]]))).toEqual([]);
+  });
+});

@@ -157,12 +157,15 @@ export function evaluateOracle(
         break;
       case 'two_input': {
         const keep_output = !state_only || graph.consumers(node.id).some((consumer) => consumer.operator.kind !== 'sink');
+        const watermark_of = options.watermarks?.get(node.uid);
         const result = evaluateTwoInput(node, op.spec, inputs, inputOf(node, 2), {
           final_watermark_ms,
+          ...(watermark_of !== undefined ? { watermark_of } : {}),
           order: options.two_input_order ?? 'input1_first',
           outputs: keep_output ? out : undefined,
         });
         if (result.state !== undefined) state.set(node.uid, result.state);
+        if (result.ambiguous_keys.size > 0) ambiguous_keys.set(node.uid, result.ambiguous_keys);
         if (result.broadcast_state !== undefined) broadcast_state.set(node.uid, result.broadcast_state);
         const lists = result.operator_state.entries();
         if (lists.size > 0) operator_state.set(node.uid, lists);

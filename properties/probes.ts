@@ -142,6 +142,12 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     why_not_required: 'needs an abort to overtake a barrier on its way to a task on another TaskManager (a race)',
   },
   {
+    name: 'checkpoint.declined_after_final',
+    where: 'engine/cluster/task-manager.ts: a finished task declines a checkpoint triggered after the final checkpoint completed (CHECKPOINT_DECLINED_TASK_NOT_READY)',
+    required_in_ci: false,
+    why_not_required: 'the coordinator drops periodic requests once the final checkpoint is triggered; reached only with that guard removed (properties/findings/final-checkpoint-race.test.ts)',
+  },
+  {
     name: 'checkpoint.unaligned',
     where: 'engine/task/task.ts: an unaligned snapshot at the first barrier (the barrier overtakes in-flight data)',
     required_in_ci: false,
@@ -202,6 +208,12 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     name: 'sink.lingering_aborted',
     where: 'engine/connectors/two-phase-commit-sink.ts: lingering transactions of an old attempt are aborted',
     required_in_ci: true,
+  },
+  {
+    name: 'sink.commit_failed_task',
+    where: 'engine/connectors/two-phase-commit-sink.ts: a transaction of a completed checkpoint cannot be committed; the task fails',
+    required_in_ci: false,
+    why_not_required: 'needs a transaction timeout shorter than a checkpoint plus a restart (sink-commit-failure-fails-the-job)',
   },
   {
     name: 'tm.data_plane_failure',

@@ -341,5 +341,9 @@ function build_result(plan: RunPlan, options: RunScenarioOptions, evidence: RunE
   };
   if (expected !== undefined) result.expected_violation = expected;
   if (evidence.unfired_faults.length > 0) result.unfired_faults = [...evidence.unfired_faults];
+  if (evidence.source_lag.length > 0) result.source_lag = evidence.source_lag;
+  if (evidence.commit_latency.length > 0) {
+    result.commit_latency = evidence.commit_latency.map((commit) => ({ ...commit, time_ms: round_ms(commit.time_ms), latency_ms: round_ms(commit.latency_ms) }));
+  }
   return result;
 }

@@ -55,6 +55,8 @@ export interface TaskManagerConfig {
    * writes a crash can still drop or tear.
    */
   ack_unsynced_checkpoint_files?: boolean;
+  /** Test-only seam (a planted bug): finished tasks snapshot every trigger, even after the final checkpoint. */
+  test_only_snapshot_after_final?: boolean;
 }
 
 /** A deployment's checkpointing settings; `unaligned` (exactly-once only) is set by JobManagers that support it. */
@@ -585,6 +587,14 @@ export class TaskManager implements EngineNode, ChannelTransport {
     }
     for (const task of deployment.tasks.values()) {
       if (task.status === 'finished') {
+        if (deployment.finishing && this.config.test_only_snapshot_after_final !== true) {
+          // The final checkpoint completed: the task is done (Flink's Task declines a trigger once it is no longer
+          // RUNNING). A snapshot now would pre-commit a sink transaction that no completion commits.
+          this.runtime.probe('checkpoint.declined_after_final');
+          this.decline(deployment, task, checkpoint_id, 'the task finished and the final checkpoint completed', 'CHECKPOINT_DECLINED_TASK_NOT_READY');
+          continue;
+        }
+        if (!task.takeFinishedTrigger(checkpoint_id)) continue;
         if (!savepoint) task.finishedTaskUnalignedBarrier(checkpoint_id);
         this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
       }
@@ -765,8 +775,20 @@ export class TaskManager implements EngineNode, ChannelTransport {
         // With checkpointing the configured backend (heap: full snapshots, lsm: incremental); without, in-memory.
         const checkpointing = this.deployment?.checkpointing;
         if (checkpointing === undefined) return new MemoryKeyedStateBackend(range, max_parallelism);
-        if (checkpointing.state_backend === 'lsm') return new LsmKeyedStateBackend({ key_group_range: range, max_parallelism });
-        return new HeapKeyedStateBackend({ key_group_range: range, max_parallelism });
+        const options = checkpointing.state_backend_options ?? {};
+        if (checkpointing.state_backend === 'lsm') {
+          return new LsmKeyedStateBackend({
+            key_group_range: range,
+            max_parallelism,
+            ...(options.incremental === undefined ? {} : { incremental: options.incremental }),
+            ...(options.write_buffer_size_bytes === undefined ? {} : { write_buffer_size_bytes: options.write_buffer_size_bytes }),
+          });
+        }
+        return new HeapKeyedStateBackend({
+          key_group_range: range,
+          max_parallelism,
+          ...(options.memory_threshold_bytes === undefined ? {} : { memory_threshold_bytes: options.memory_threshold_bytes }),
+        });
       },
       onTaskFinished: (task) => this.onTaskFinished(task, attempt),
       onBarrierAligned: (task, checkpoint_id) => {

@@ -429,9 +429,10 @@ export class Task implements OutputAvailabilityListener {
   }
 
   notifyCheckpointAborted(checkpoint_id: number): void {
-    if (checkpoint_id > this.last_checkpoint_id && this.status !== 'finished') {
-      // Its barrier has not reached this task yet: when it does, the task forwards it but takes no snapshot (Flink's
-      // SubtaskCheckpointCoordinator.checkAndClearAbortedStatus), so a sink never pre-commits for a dead checkpoint.
+    if (checkpoint_id > this.last_checkpoint_id) {
+      // Its barrier (or, for a finished task, its trigger) has not reached this task yet: when it does, the task
+      // forwards it but takes no snapshot (Flink's SubtaskCheckpointCoordinator.checkAndClearAbortedStatus), so a sink
+      // never pre-commits for a dead checkpoint.
       this.aborted_ahead.add(checkpoint_id);
       if (this.aborted_ahead.size > MAX_ABORTED_AHEAD) this.aborted_ahead.delete(this.aborted_ahead.values().next().value as number);
     }
@@ -450,6 +451,18 @@ export class Task implements OutputAvailabilityListener {
     this.host.probe?.('checkpoint.snapshot_skipped_aborted');
     this.host.log('checkpoint.snapshot_skipped', { task: this.key, checkpoint_id, reason: 'aborted before its barrier arrived' });
     return true;
+  }
+
+  /**
+   * A finished task was triggered for `checkpoint_id`: true when it takes the snapshot, false when the checkpoint was
+   * aborted before the trigger arrived (or the trigger is older than one it already saw). Flink's checkpointState: the
+   * last triggered id is recorded first, then an aborted checkpoint is skipped.
+   */
+  takeFinishedTrigger(checkpoint_id: number): boolean {
+    if (this.status !== 'finished') this.host.fail('takeFinishedTrigger on a task that is not finished', { task: this.key, checkpoint_id });
+    if (checkpoint_id <= this.last_checkpoint_id) return false;
+    this.last_checkpoint_id = checkpoint_id;
+    return !this.takeAbortedAhead(checkpoint_id);
   }
 
   /** Finished tasks do not step; their sink writers still need ticks to commit or retry requests. */
@@ -821,6 +834,8 @@ export class Task implements OutputAvailabilityListener {
 
   /** Channels that delivered the barrier of the checkpoint being aligned (they stay blocked until it completes). */
   private readonly barrier_seen = new Set<number>();
+  /** Keyed operator uid → the watermark its restored state had fired timers up to (recorded with every snapshot). */
+  private readonly restored_watermarks = new Map<string, number>();
   /** Two-input tasks: the input of the alignment's first barrier, and whether the other input's arrived since. */
   private alignment_first_input: 1 | 2 = 1;
   private alignment_spans_inputs = false;
@@ -1148,7 +1163,9 @@ export class Task implements OutputAvailabilityListener {
         if (!id.startsWith(node.uid + '/')) continue;
         operator_state.push({ name: state.name, mode: state.mode === 'split' ? 'even-split' : state.mode, entries: [...state.get()] });
       }
-      const watermark_ms = operator?.keyed_backend !== undefined ? operator.current_watermark_ms : undefined;
+      // Timers fired before the restore point stay fired: a restored operator starts from the minimum watermark (as
+      // in Flink), but what its state reflects is firing up to the restored checkpoint's watermark at least.
+      const watermark_ms = operator?.keyed_backend !== undefined ? Math.max(operator.current_watermark_ms ?? MIN_WATERMARK, this.restored_watermarks.get(node.uid) ?? MIN_WATERMARK) : undefined;
       operators.push({
         operator_id: node.uid,
         parallelism: this.vertex.parallelism,
@@ -1191,6 +1208,12 @@ export class Task implements OutputAvailabilityListener {
           .filter((h) => h.key_group_range.start <= range.end && h.key_group_range.end >= range.start);
         operator.keyed_backend.restore(handles, files);
         operator.onRestored?.();
+        // The watermark the restored state had fired timers up to: the lowest of the old subtasks it came from.
+        const restored = state.subtasks
+          .filter((s) => s.keyed.some((h) => h.key_group_range.start <= range.end && h.key_group_range.end >= range.start))
+          .map((s) => s.extra?.['watermark_ms'])
+          .filter((w): w is number => typeof w === 'number');
+        if (restored.length > 0) this.restored_watermarks.set(node.uid, Math.min(...restored));
       }
       const by_name = new Map<string, NamedListState & { lists: unknown[][] }>();
       for (const sub of state.subtasks) {

@@ -1,6 +1,6 @@
 // Nexmark queries as streamsim jobs, written the way a user writes one: only the public entry ('streamsim'), the
 // job contract (defineJob) and the connectors it hands a job. q1 currency conversion, q2 selection, q5 hot items
-// (sliding windows), q7 highest bid per window, q8 new persons who opened an auction in the same window.
+// (sliding windows), q7 highest bid per window, q8 new persons who opened an auction in the same window (a window join).
 import {
   defineJob,
   SlidingEventTimeWindows,
@@ -186,61 +186,40 @@ export const q7 = defineJob({
 
 // ---- q8: monitor new users -------------------------------------------------------------------------------------
 
+/** A person who opened an auction in the window they registered in (Nexmark's IdNameReserve, one per auction). */
 export interface NewSeller {
   person: number;
   name: string;
-  window_start: number;
-  auctions: number;
+  auction: number;
+  reserve: number;
 }
-
-/** What q8 keeps per person and window: the person's name if they registered in it, and the auctions they opened. */
-interface PersonWindow {
-  name: string | null;
-  auctions: number;
-}
-
-type Membership = { person: number; name: string | null; auctions: number };
 
 export const q8 = defineJob({
-  description: 'Nexmark q8: persons who registered and opened an auction within the same tumbling window',
+  description: 'Nexmark q8: persons who registered and opened an auction within the same tumbling window (a window join of persons and auctions)',
   params: { ...EVENT_PARAMS, window_size: { type: 'duration', default: '2 s', minimum_ms: 1, explore: [500, 4000], description: 'Size of the tumbling window.' } },
   build(env, params, io) {
     const stream = events(env, io, params);
-    // Persons and auctions meet in one keyed window (a union keyed by person id): the join q8 asks for, over one stream.
     const persons = stream
       .filter((event) => event.type === 'person')
       .uid('persons')
-      .map((event): Membership => {
-        const person = (event as Extract<NexmarkEvent, { type: 'person' }>).person;
-        return { person: person.id, name: person.name, auctions: 0 };
-      })
+      .map((event) => (event as Extract<NexmarkEvent, { type: 'person' }>).person)
       .uid('person');
-    const sellers = stream
+    const auctions = stream
       .filter((event) => event.type === 'auction')
       .uid('auctions')
-      .map((event): Membership => ({ person: (event as Extract<NexmarkEvent, { type: 'auction' }>).auction.seller, name: null, auctions: 1 }))
-      .uid('seller');
+      .map((event) => (event as Extract<NexmarkEvent, { type: 'auction' }>).auction)
+      .uid('auction');
+    // Flink's window join: each person with each auction they sell that falls in the same tumbling window.
     persons
-      .union(sellers)
-      .keyBy((member) => member.person)
+      .join(auctions)
+      .where((person) => person.id)
+      .equalTo((auction) => auction.seller)
       .window(TumblingEventTimeWindows.of(params.window_size))
-      .aggregate(
-        {
-          createAccumulator: (): PersonWindow => ({ name: null, auctions: 0 }),
-          add: (member: Membership, acc: PersonWindow): PersonWindow => ({ name: member.name ?? acc.name, auctions: acc.auctions + member.auctions }),
-          getResult: (acc: PersonWindow) => acc,
-          merge: (a: PersonWindow, b: PersonWindow): PersonWindow => ({ name: a.name ?? b.name, auctions: a.auctions + b.auctions }),
-        },
-        (person: number, window: TimeWindow, acc: PersonWindow) => ({ person, name: acc.name, window_start: window.start, auctions: acc.auctions }),
-      )
+      .apply((person, auction): NewSeller => ({ person: person.id, name: person.name, auction: auction.id, reserve: auction.reserve }))
       .uid('join')
-      .filter((row) => row.name !== null && row.auctions > 0)
-      .uid('new-sellers')
-      .map((row): NewSeller => ({ person: row.person, name: row.name!, window_start: row.window_start, auctions: row.auctions }))
-      .uid('project')
       .sinkTo(io.sink<NewSeller>())
       .uid('sink');
   },
   input,
-  output: { key: (seller: NewSeller) => `${seller.person}/${seller.window_start}` },
+  output: { key: (seller: NewSeller) => `${seller.person}/${seller.auction}` },
 });

@@ -8,7 +8,8 @@ import type { Scenario } from '../../scenarios/schema/scenario.generated.js';
 import { BUILT_IN_JOBS, DEFAULT_BUILT_IN_JOB } from '../../engine/examples/index.js';
 import { build_job_graph, built_in_job, input_topics, job_input, probe_io } from '../../scenarios/job-under-test.js';
 import { run_scenario_with } from '../run.js';
-import { arb_fault_plan, scenario_of, type RunCase } from '../arbitraries.js';
+import { arb_fault_plan, arb_params, scenario_of, type RunCase } from '../arbitraries.js';
+import type { JobGraph } from '../../engine/graph/job-graph.js';
 import type { RunProperty } from '../harness.js';
 import { commit_on_precommit_seams } from './commit-on-precommit.js';
 import { forgetful_restore_seams } from './forgetful-restore.js';
@@ -19,6 +20,8 @@ import { skip_alignment_seams } from './skip-alignment.js';
 import { unverified_restore_seams } from './unverified-restore.js';
 import { fallback_past_completed_seams } from './fallback-past-completed.js';
 import { unsynced_checkpoint_ack_seams } from './unsynced-checkpoint-ack.js';
+import { align_one_input_seams } from './align-one-input.js';
+import { broadcast_restore_one_subtask_seams } from './broadcast-restore-one-subtask.js';
 
 export const PLANTED_BUG_HORIZON_MS = 2_500;
 
@@ -52,17 +55,75 @@ export const arb_low_latency_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.
   flink: { ...run_case.flink, 'execution.buffer-timeout.interval': 0 },
 }));
 
-/** The first built-in job whose graph has an event-time window operator (a planted bug must be caught on one too). */
-export function built_in_window_job(): string {
+/** The built-in jobs whose graph has a node the predicate accepts (found through the job contract: no job named here). */
+export function built_in_jobs_where(has: (node: JobGraph['nodes'][number]) => boolean): string[] {
+  const found: string[] = [];
   for (const name of BUILT_IN_JOBS.keys()) {
     const scenario: Scenario = { name: 'probe', description: 'probe', job: { name } };
     const resolved = built_in_job(scenario);
     if (!resolved.ok) continue;
     const input = job_input(resolved.job, 1, { records: 10, keys: 2, partitions: 1 });
-    if (build_job_graph(resolved.job, probe_io(scenario, input_topics(input))).nodes.some((node) => node.operator.kind === 'window')) return name;
+    if (build_job_graph(resolved.job, probe_io(scenario, input_topics(input))).nodes.some(has)) found.push(name);
   }
-  throw new Error('no built-in job has a window operator');
+  return found;
 }
+
+function first_of(names: string[], what: string): string {
+  const name = names[0];
+  if (name === undefined) throw new Error(`no built-in job has ${what}`);
+  return name;
+}
+
+/** The first built-in job whose graph has an event-time window operator (a planted bug must be caught on one too). */
+export function built_in_window_job(): string {
+  return first_of(
+    built_in_jobs_where((node) => node.operator.kind === 'window'),
+    'a window operator',
+  );
+}
+
+const is_broadcast_node = (node: JobGraph['nodes'][number]): boolean =>
+  node.operator.kind === 'two_input' && (node.operator.spec.kind === 'broadcast_process' || node.operator.spec.kind === 'keyed_broadcast_process');
+
+/**
+ * The built-in jobs with a keyed two-input operator that is not a broadcast one (a co-process function, an interval
+ * join; a window join is a union into one input, as Flink builds it), with their parameters drawn.
+ */
+export function arb_two_input_job(parallelism: fc.Arbitrary<number>): fc.Arbitrary<Scenario['job']> {
+  const names = built_in_jobs_where((node) => node.operator.kind === 'two_input' && !is_broadcast_node(node));
+  first_of(names, 'a two-input operator');
+  return arb_built_in_job(names, parallelism);
+}
+
+/** The built-in jobs with a broadcast process function (broadcast state), parameters drawn. */
+export function arb_broadcast_job(parallelism: fc.Arbitrary<number>): fc.Arbitrary<Scenario['job']> {
+  const names = built_in_jobs_where(is_broadcast_node);
+  first_of(names, 'broadcast state');
+  return arb_built_in_job(names, parallelism);
+}
+
+function arb_built_in_job(names: readonly string[], parallelism: fc.Arbitrary<number>): fc.Arbitrary<Scenario['job']> {
+  return fc.oneof(
+    ...names.map((name) =>
+      fc
+        .record({ parallelism, params: arb_params(BUILT_IN_JOBS.get(name)!.params) })
+        .map(({ parallelism, params }): Scenario['job'] => ({ name, parallelism, ...(Object.keys(params).length > 0 ? { params } : {}) })),
+    ),
+  );
+}
+
+/**
+ * Crash cases on jobs with a two-input task, every record sent at once: records of one input reach the task between
+ * its two barriers, which only alignment across both inputs holds back.
+ */
+export const arb_two_input_crash_case: fc.Arbitrary<RunCase> = fc
+  .tuple(arb_low_latency_crash_case, arb_two_input_job(fc.integer({ min: 1, max: 3 })))
+  .map(([run_case, job]) => ({ ...run_case, job }));
+
+/** Crash cases on jobs with broadcast state, two or three subtasks (each holds a copy to restore). */
+export const arb_broadcast_crash_case: fc.Arbitrary<RunCase> = fc
+  .tuple(arb_crash_case, arb_broadcast_job(fc.integer({ min: 2, max: 3 })))
+  .map(([run_case, job]) => ({ ...run_case, job }));
 
 /**
  * The crash cases on the window job, with 1 s windows: a window open at the restored checkpoint is still open at the
@@ -175,6 +236,20 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     property: 'checkpoint_invariants',
     // The LSM backend's files go to the checkpoint store (small heap snapshots travel inline in the acknowledgement).
     arbitrary: arb_incremental_case,
+  },
+  {
+    id: 'align-one-input',
+    name: 'a two-input task aligns barriers on its first input only',
+    seams: align_one_input_seams,
+    property: 'exactly_once_state',
+    arbitrary: arb_two_input_crash_case,
+  },
+  {
+    id: 'broadcast-restore-one-subtask',
+    name: 'a restore gives broadcast state to subtask 0 only',
+    seams: broadcast_restore_one_subtask_seams,
+    property: 'exactly_once_state',
+    arbitrary: arb_broadcast_crash_case,
   },
 ];
 
