@@ -423,6 +423,8 @@ export class Task implements OutputAvailabilityListener {
   }
 
   notifyCheckpointComplete(checkpoint_id: number): void {
+    // Channel states of this checkpoint and older ones are acknowledged or subsumed (a lost abort notification too).
+    for (const id of [...this.completed_channel_states.keys()]) if (id <= checkpoint_id) this.completed_channel_states.delete(id);
     for (const writer of this.checkpointed_writers.values()) writer.notifyCheckpointComplete(checkpoint_id);
     for (const operator of this.operators) operator.keyed_backend?.notify_checkpoint_complete(checkpoint_id);
     if (this.status === 'running') this.host.wake(this);
@@ -1077,8 +1079,9 @@ export class Task implements OutputAvailabilityListener {
   }
 
   private storeChannelState(checkpoint_id: number, state: ChannelState): void {
-    // Max concurrent 1: a newer checkpoint means the older ones were aborted (their notification may be lost).
-    for (const id of [...this.completed_channel_states.keys()]) if (id < checkpoint_id) this.completed_channel_states.delete(id);
+    // An older checkpoint's state stays until its acknowledgement takes it, it is aborted, or a checkpoint completes:
+    // a newer checkpoint does not mean the older one is over (the final checkpoint is forced past max concurrent 1,
+    // and an acknowledgement waits for its files and sink writers).
     for (const records of [...state.input, ...state.output]) this.channel_state_records += records.values.length;
     if (this.channel_state_records > 0) this.host.probe?.('checkpoint.channel_state_captured');
     const seam = this.host.seams?.channel_state;
