@@ -271,14 +271,12 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'window.merged',
     where: 'engine/task/operators/window/window-logic.ts: session (merging) windows merged',
-    required_in_ci: false,
-    why_not_required: 'no catalogue scenario of the CI swarm has session windows; reached by scenarios/api-windows.test.ts and generated window jobs',
+    required_in_ci: true,
   },
   {
     name: 'window.merging_set_restored',
     where: 'engine/task/operators/window/window-operator.ts: a window operator restored merging window sets from a checkpoint',
-    required_in_ci: false,
-    why_not_required: 'reached by scenarios/api-windows-recovery.test.ts and the generated session-window jobs under crashes',
+    required_in_ci: true,
   },
   {
     name: 'window.late_data_to_side_output',
@@ -295,14 +293,12 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'state.ttl_expired_after_restore',
     where: 'engine/state/ttl.ts: a TTL value restored from a checkpoint expired after the restore',
-    required_in_ci: false,
-    why_not_required: 'reached by scenarios/api-ttl.test.ts and generated TTL jobs under crashes',
+    required_in_ci: true,
   },
   {
     name: 'state.ttl_full_snapshot_cleanup',
     where: 'engine/task/operator-base.ts: expired TTL values dropped at a full snapshot',
-    required_in_ci: false,
-    why_not_required: 'reached by scenarios/api-ttl.test.ts and generated TTL jobs',
+    required_in_ci: true,
   },
 ];
 

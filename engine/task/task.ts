@@ -29,7 +29,9 @@ export interface OperatorSnapshot {
     /**
      * Unaligned checkpoints: `{ channel_state: ChannelState }` on the first operator of the vertex. Keyed operators:
      * `{ watermark_ms }`, the operator's watermark when it snapshotted (which timers had fired; checks read it, a
-     * restore does not: as in Flink, a restored operator starts from the minimum watermark).
+     * restore does not: as in Flink, a restored operator starts from the minimum watermark), at least the lowest its
+     * restored key groups had reached; key groups restored from an old subtask further along (their timers up to it
+     * fired before the restore) also give their own: `key_group_watermarks: [first, last, watermark_ms][]`.
      */
     extra?: Record<string, unknown>;
   };
@@ -77,6 +79,26 @@ export interface TaskSnapshot {
   operators: OperatorSnapshot[];
   /** Files to write to the checkpoint store before acknowledging. */
   files: SnapshotFile[];
+}
+
+/**
+ * The watermark each restored key group of `range` had reached: its old subtask's `watermark_ms`, or that subtask's
+ * own `key_group_watermarks` where higher (it had been restored itself and not caught up yet).
+ */
+export function restoredKeyGroupWatermarks(state: OperatorRestoreState, range: KeyGroupRange): [first: number, last: number, watermark_ms: number][] {
+  const out: [number, number, number][] = [];
+  for (const old of state.subtasks) {
+    const watermark_ms = old.extra?.['watermark_ms'];
+    if (typeof watermark_ms !== 'number') continue;
+    const own = computeKeyGroupRangeForOperatorIndex(state.max_parallelism, state.subtasks.length, old.subtask_index);
+    const ranges = [[own.start, own.end, watermark_ms], ...((old.extra?.['key_group_watermarks'] as [number, number, number][] | undefined) ?? [])];
+    for (const [first, last, ms] of ranges as [number, number, number][]) {
+      const start = Math.max(first, range.start);
+      const end = Math.min(last, range.end);
+      if (start <= end) out.push([start, end, ms]);
+    }
+  }
+  return out;
 }
 
 /** The state of one operator (by uid) across the old subtasks, as restored from checkpoint metadata. */
@@ -230,6 +252,8 @@ export class Task implements OutputAvailabilityListener {
   readonly output_channels: OutputChannel[] = [];
   readonly key_group_range: KeyGroupRange;
   readonly operator_states = new Map<string, OperatorListState<unknown>>();
+  /** Keyed operator uid → the watermarks its restored key groups had reached (check metadata, see OperatorSnapshot). */
+  private readonly restored_key_group_watermarks = new Map<string, [first: number, last: number, watermark_ms: number][]>();
   private readonly writer_output: WriterOutput;
   private source: SourceDriver | undefined;
   private source_node: GraphNode | undefined;
@@ -1298,11 +1322,14 @@ export class Task implements OutputAvailabilityListener {
       // Timers fired before the restore point stay fired: a restored operator starts from the minimum watermark (as
       // in Flink), but what its state reflects is firing up to the restored checkpoint's watermark at least.
       const watermark_ms = operator?.keyed_backend !== undefined ? Math.max(operator.current_watermark_ms ?? MIN_WATERMARK, this.restored_watermarks.get(node.uid) ?? MIN_WATERMARK) : undefined;
+      // Key groups restored from an old subtask further along (a rescale brings several) carry their own.
+      const ahead = watermark_ms === undefined ? [] : (this.restored_key_group_watermarks.get(node.uid) ?? []).filter(([, , restored_ms]) => restored_ms > watermark_ms);
+      const extra = watermark_ms === undefined ? undefined : { watermark_ms, ...(ahead.length > 0 ? { key_group_watermarks: ahead } : {}) };
       operators.push({
         operator_id: node.uid,
         parallelism: this.vertex.parallelism,
         max_parallelism: node.max_parallelism,
-        state: { subtask_index: this.subtask_index, keyed, operator_state, ...(watermark_ms === undefined ? {} : { extra: { watermark_ms } }) },
+        state: { subtask_index: this.subtask_index, keyed, operator_state, ...(extra === undefined ? {} : { extra }) },
       });
     }
     return { checkpoint_id, operators, files };
@@ -1340,6 +1367,7 @@ export class Task implements OutputAvailabilityListener {
           .filter((h) => h.key_group_range.start <= range.end && h.key_group_range.end >= range.start);
         operator.keyed_backend.restore(handles, files);
         operator.onRestored?.();
+        this.restored_key_group_watermarks.set(node.uid, restoredKeyGroupWatermarks(state, range));
         // The watermark the restored state had fired timers up to: the lowest of the old subtasks it came from.
         const restored = state.subtasks
           .filter((s) => s.keyed.some((h) => h.key_group_range.start <= range.end && h.key_group_range.end >= range.start))
