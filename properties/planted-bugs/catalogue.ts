@@ -13,6 +13,7 @@ import type { JobGraph } from '../../engine/graph/job-graph.js';
 import { job_factory } from '../../engine/connectors/job-io.js';
 import { evaluateOracle } from '../oracle.js';
 import { interleaving_dependence } from '../interleaving.js';
+import { isMergingWindowAssigner } from '../../engine/api/windows.js';
 import type { RunProperty } from '../harness.js';
 import { commit_on_precommit_seams } from './commit-on-precommit.js';
 import { forgetful_restore_seams } from './forgetful-restore.js';
@@ -25,6 +26,8 @@ import { fallback_past_completed_seams } from './fallback-past-completed.js';
 import { unsynced_checkpoint_ack_seams } from './unsynced-checkpoint-ack.js';
 import { align_one_input_seams } from './align-one-input.js';
 import { broadcast_restore_one_subtask_seams } from './broadcast-restore-one-subtask.js';
+import { unmerged_session_restore_seams } from './unmerged-session-restore.js';
+import { side_output_not_in_snapshot_seams } from './side-output-not-in-snapshot.js';
 
 export const PLANTED_BUG_HORIZON_MS = 2_500;
 
@@ -152,6 +155,51 @@ export const arb_window_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.map((
   job: { name: built_in_window_job(), parallelism: 2, params: { window_size: '1 s' } },
 }));
 
+/**
+ * For each built-in job, the parameters (sampled from its declarations with a fixed seed) under which its graph
+ * satisfies `has` with the fewest operators (the plainest job that has the part), if any: found through the job
+ * contract, no job named here.
+ */
+export function built_in_jobs_with_params_where(has: (graph: JobGraph) => boolean, samples = 200): NonNullable<Scenario['job']>[] {
+  const found: NonNullable<Scenario['job']>[] = [];
+  for (const [name, definition] of BUILT_IN_JOBS) {
+    let best: { params: Record<string, unknown>; nodes: number } | undefined;
+    for (const params of fc.sample(arb_params(definition.params), { numRuns: samples, seed: 17 })) {
+      const scenario: Scenario = { name: 'probe', description: 'probe', job: { name, params } };
+      const resolved = built_in_job(scenario);
+      if (!resolved.ok) continue;
+      const input = job_input(resolved.job, 1, { records: 10, keys: 2, partitions: 1 });
+      const graph = build_job_graph(resolved.job, probe_io(scenario, input_topics(input)));
+      if (has(graph) && (best === undefined || graph.nodes.length < best.nodes)) best = { params, nodes: graph.nodes.length };
+    }
+    if (best !== undefined) found.push({ name, params: best.params });
+  }
+  return found;
+}
+
+const has_session_windows = (graph: JobGraph): boolean =>
+  graph.nodes.some((node) => node.operator.kind === 'window' && isMergingWindowAssigner(node.operator.assigner));
+const has_side_output = (graph: JobGraph): boolean => graph.nodes.some((node) => node.inputs.some((edge) => edge.side_output_tag !== undefined));
+
+function crash_cases_on(jobs: NonNullable<Scenario['job']>[], what: string, change: (run_case: RunCase) => RunCase = (c) => c): fc.Arbitrary<RunCase> {
+  if (jobs.length === 0) throw new Error(`no built-in job has ${what}`);
+  return fc
+    .tuple(arb_crash_case, fc.constantFrom(...jobs))
+    .map(([run_case, job]) => change({ ...run_case, job: { ...job, parallelism: 2 } }));
+}
+
+/** Crash cases on jobs with session (merging) windows: a checkpoint holds merged sessions when a crash comes. */
+export const arb_session_crash_case: fc.Arbitrary<RunCase> = crash_cases_on(built_in_jobs_with_params_where(has_session_windows), 'session windows');
+
+/**
+ * Crash cases on jobs with a side output, with unaligned checkpoints: barriers overtake records in flight on the
+ * side-output channels, which the snapshot must keep as channel state.
+ */
+export const arb_side_output_crash_case: fc.Arbitrary<RunCase> = crash_cases_on(built_in_jobs_with_params_where(has_side_output), 'a side output', (run_case) => ({
+  ...run_case,
+  flink: { ...run_case.flink, 'execution.checkpointing.unaligned.enabled': true },
+}));
+
 export interface PlantedBug {
   /** Short id (the name of the bug's file without .ts, and a suffix when one bug is hunted on several jobs). */
   id: string;
@@ -268,6 +316,20 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     seams: broadcast_restore_one_subtask_seams,
     property: 'exactly_once_state',
     arbitrary: arb_broadcast_crash_case,
+  },
+  {
+    id: 'unmerged-session-restore',
+    name: 'merged session windows restored unmerged',
+    seams: unmerged_session_restore_seams,
+    property: 'exactly_once_state',
+    arbitrary: arb_session_crash_case,
+  },
+  {
+    id: 'side-output-not-in-snapshot',
+    name: 'side-output records in flight left out of unaligned checkpoints',
+    seams: side_output_not_in_snapshot_seams,
+    property: 'exactly_once_output',
+    arbitrary: arb_side_output_crash_case,
   },
 ];
 
