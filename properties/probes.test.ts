@@ -22,6 +22,7 @@ const CI_SWARM = [
   'long-gc-pause',
   'disks-fail-and-lose-unsynced-writes',
   'disk-full-enospc',
+  'windows-and-state-sessions-ttl-crash',
 ];
 
 function engine_sources(dir: string): string[] {

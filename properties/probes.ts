@@ -103,31 +103,31 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     name: 'checkpoint.aligned_across_inputs',
     where: 'engine/task/task.ts: a two-input task blocks one input after its barrier until the other input delivers it',
     required_in_ci: false,
-    why_not_required: 'reached by two-input jobs (scenarios/engine-two-input.test.ts); the CI swarm catalogue has none yet',
+    why_not_required: 'the CI swarm has no two-input job; the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
   },
   {
     name: 'checkpoint.at_least_once_across_inputs',
     where: 'engine/task/task.ts: at-least-once barrier counting spans both inputs of a two-input task',
     required_in_ci: false,
-    why_not_required: 'reached by two-input jobs under at-least-once checkpoints (scenarios/engine-two-input.test.ts)',
+    why_not_required: 'the CI swarm has no two-input job; the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
   },
   {
     name: 'checkpoint.unaligned_across_inputs',
     where: 'engine/task/task.ts: an unaligned snapshot of a two-input task captures channel state on both inputs',
     required_in_ci: false,
-    why_not_required: 'reached by two-input jobs under unaligned checkpoints (scenarios/engine-two-input.test.ts)',
+    why_not_required: 'the CI swarm has no two-input job; the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
   },
   {
     name: 'restore.broadcast_state',
     where: 'engine/task/task.ts: a subtask restores its copy of broadcast state',
     required_in_ci: false,
-    why_not_required: 'reached by broadcast jobs under crashes (scenarios/engine-two-input.test.ts); the CI swarm catalogue has none yet',
+    why_not_required: 'the CI swarm has no broadcast job; the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
   },
   {
     name: 'restore.broadcast_state_rescaled',
     where: 'engine/task/task.ts: broadcast state restored at another parallelism (every new subtask takes a copy)',
     required_in_ci: false,
-    why_not_required: 'needs a broadcast job rescaled through a savepoint (scenarios/engine-two-input.test.ts)',
+    why_not_required: 'needs a broadcast job rescaled through a savepoint: the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
   },
   {
     name: 'checkpoint.at_least_once_records_past_barrier',
@@ -145,6 +145,30 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     where: 'engine/task/task.ts: a barrier completes at a task after the JobManager aborted its checkpoint; no snapshot is taken',
     required_in_ci: false,
     why_not_required: 'needs an abort to overtake a barrier on its way to a task on another TaskManager (a race)',
+  },
+  {
+    name: 'checkpoint.timeoutable_barrier_queued',
+    where: 'engine/task/task.ts: with an aligned-checkpoint timeout, a forwarded aligned barrier waits in an output queue behind buffers without credit',
+    required_in_ci: false,
+    why_not_required: 'needs a barrier forwarded into a full output queue with an aligned-checkpoint timeout; no catalogue scenario backpressures a source that far yet (engine/task/timeoutable-barrier.test.ts covers the channel)',
+  },
+  {
+    name: 'checkpoint.output_barrier_timeout',
+    where: 'engine/task/task.ts: a queued aligned barrier outlived the timeout and overtook the buffers ahead of it (output channel state)',
+    required_in_ci: false,
+    why_not_required: 'needs a barrier forwarded into a full output queue with an aligned-checkpoint timeout; no catalogue scenario backpressures a source that far yet (engine/task/timeoutable-barrier.test.ts covers the channel)',
+  },
+  {
+    name: 'checkpoint.announced_barrier_timeout',
+    where: 'engine/task/task.ts: a barrier that arrived after its checkpoint timed out, still queued behind records, switches the task to unaligned',
+    required_in_ci: false,
+    why_not_required: 'reached by aligned-checkpoint-timeout-from-start (scenarios/aligned-checkpoint-timeout.test.ts), not in the CI swarm',
+  },
+  {
+    name: 'checkpoint.alignment_timeout_single_channel',
+    where: 'engine/task/task.ts: a task with one input channel consumed a barrier after the checkpoint timed out and snapshots unaligned',
+    required_in_ci: false,
+    why_not_required: 'a timed-out barrier is usually switched when announced, before it is consumed; reached only when the announcement and the consumption fall in one step',
   },
   {
     name: 'checkpoint.declined_after_final',
@@ -252,14 +276,12 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'window.merged',
     where: 'engine/task/operators/window/window-logic.ts: session (merging) windows merged',
-    required_in_ci: false,
-    why_not_required: 'no catalogue scenario of the CI swarm has session windows; reached by scenarios/api-windows.test.ts and generated window jobs',
+    required_in_ci: true,
   },
   {
     name: 'window.merging_set_restored',
     where: 'engine/task/operators/window/window-operator.ts: a window operator restored merging window sets from a checkpoint',
-    required_in_ci: false,
-    why_not_required: 'reached by scenarios/api-windows-recovery.test.ts and the generated session-window jobs under crashes',
+    required_in_ci: true,
   },
   {
     name: 'window.late_data_to_side_output',
@@ -276,14 +298,12 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'state.ttl_expired_after_restore',
     where: 'engine/state/ttl.ts: a TTL value restored from a checkpoint expired after the restore',
-    required_in_ci: false,
-    why_not_required: 'reached by scenarios/api-ttl.test.ts and generated TTL jobs under crashes',
+    required_in_ci: true,
   },
   {
     name: 'state.ttl_full_snapshot_cleanup',
     where: 'engine/task/operator-base.ts: expired TTL values dropped at a full snapshot',
-    required_in_ci: false,
-    why_not_required: 'reached by scenarios/api-ttl.test.ts and generated TTL jobs',
+    required_in_ci: true,
   },
 ];
 

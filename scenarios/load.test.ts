@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BUILT_IN_JOB_NAMES } from './job-under-test.js';
 import {
   MAX_SCENARIO_FILE_BYTES,
   format_path,
@@ -114,8 +115,9 @@ describe('load_scenario', () => {
   it('rejects an unknown job and lists the known ones', () => {
     const errors = errors_of(GOOD.replace('name: word_count', 'name: page_rank'));
     expect(errors).toEqual([
-      expect.objectContaining({ path: 'job.name', line: 8, message: 'unknown job "page_rank"; known jobs: word_count, sequence_check, windowed_sum, order_payments' }),
+      expect.objectContaining({ path: 'job.name', line: 8, message: `unknown job "page_rank"; known jobs: ${BUILT_IN_JOB_NAMES.join(', ')}` }),
     ]);
+    expect(BUILT_IN_JOB_NAMES).toEqual(expect.arrayContaining(['word_count', 'sequence_check', 'windowed_sum']));
   });
 
   it('validates job params per job', () => {
@@ -181,6 +183,17 @@ describe('load_scenario', () => {
     ]);
     const ha = errors_of(GOOD.replace('target: tm-1', 'target: jm-standby'));
     expect(ha[0]?.message).toMatch(/job_manager_ha: true/);
+  });
+
+  it('rejects a disk fault on a process that keeps nothing on its disk (it could reach nothing), and accepts one on the transactional store', () => {
+    const on = (target: string): string =>
+      GOOD.replace('  - kind: crash\n    target: tm-1\n    at: 2s\n    restart_after: 1s', `  - { kind: storage_fault, store: disk, target: ${target}, mode: disk_full, at: 2s, duration: 1s }`);
+    const errors = errors_of(on('tm-1'));
+    expect(errors).toEqual([
+      expect.objectContaining({ path: 'faults[0].target', line: 25, message: expect.stringMatching(/tm-1 keeps nothing on its local disk.*checkpoint_store.*ha, txstore, broker/) }),
+    ]);
+    expect(errors_of(on('jm'))[0]?.message).toMatch(/jm keeps nothing on its local disk/);
+    expect(load_scenario(write('scenario.yaml', on('txstore'))).ok).toBe(true);
   });
 
   it('rejects fault times beyond the run', () => {

@@ -182,7 +182,7 @@ export class JobManager implements EngineNode {
         monotonic_ms: () => runtime.monotonic_ms(),
         schedule: (after_ms, tag) => runtime.setTimer(after_ms, tag),
         random: runtime.rng,
-        trigger_sources: (checkpoint_id, _timestamp_ms, options) => {
+        trigger_sources: (checkpoint_id, timestamp_ms, options) => {
           this.leadership?.check_id_reserved(checkpoint_id);
           if (scheduler.awaiting_settled !== undefined && checkpointing.test_only_keep_periodic_after_stop !== true) {
             // After the final checkpoint (FLIP-147) the tasks are done: a sink would pre-commit a transaction that no
@@ -191,7 +191,7 @@ export class JobManager implements EngineNode {
           }
           savepoints.on_triggered(checkpoint_id, options);
           const savepoint = options?.kind === 'savepoint' ? { savepoint: true, ...(options.drain ? { drain: true } : {}) } : {};
-          scheduler.send_to_deployed((attempt) => ({ type: 'checkpoint.trigger', attempt, checkpoint_id, ...savepoint }) satisfies ClusterMessage);
+          scheduler.send_to_deployed((attempt) => ({ type: 'checkpoint.trigger', attempt, checkpoint_id, timestamp_ms, ...savepoint }) satisfies ClusterMessage);
         },
         notify_complete: (checkpoint_id, last_subsumed_id) => {
           if (savepoints.is_synchronous_savepoint(checkpoint_id)) {

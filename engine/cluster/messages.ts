@@ -70,7 +70,8 @@ export type ClusterMessage =
     }
   /** savepoint: always aligned, also when the job checkpoints unaligned (Flink's rule). */
   /** `drain`: stop-with-savepoint --drain, sources emit MAX_WATERMARK before the barrier. */
-  | { type: 'checkpoint.trigger'; attempt: number; checkpoint_id: number; savepoint?: boolean; drain?: boolean }
+  /** `timestamp_ms`: when the JobManager started the checkpoint (its clock); barriers carry it (aligned-checkpoint timeout). */
+  | { type: 'checkpoint.trigger'; attempt: number; checkpoint_id: number; savepoint?: boolean; drain?: boolean; timestamp_ms?: number }
   | { type: 'checkpoint.ack'; attempt: number; checkpoint_id: number; ack: TaskCheckpointAck }
   | { type: 'checkpoint.decline'; attempt: number; checkpoint_id: number; task: string; reason: string; failure_reason?: DeclineReason }
   | { type: 'checkpoint.complete'; attempt: number; checkpoint_id: number }

@@ -199,7 +199,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
         return;
       case 'checkpoint.trigger':
         if (this.deployment?.attempt !== message.attempt) return;
-        this.triggerCheckpoint(message.checkpoint_id, message.savepoint === true, message.drain === true);
+        this.triggerCheckpoint(message.checkpoint_id, message.savepoint === true, message.drain === true, message.timestamp_ms);
         return;
       case 'checkpoint.complete':
       case 'checkpoint.abort': {
@@ -580,7 +580,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
   // ---- checkpoints ------------------------------------------------------------------------------------------
 
   /** Sources inject the barrier; finished tasks acknowledge with their final state (it no longer changes). */
-  private triggerCheckpoint(checkpoint_id: number, savepoint: boolean, drain = false): void {
+  private triggerCheckpoint(checkpoint_id: number, savepoint: boolean, drain = false, timestamp_ms?: number): void {
     const deployment = this.deployment!;
     if (deployment.checkpointing === undefined) {
       this.runtime.fail_invariant('checkpoint triggered on a deployment without checkpointing', { checkpoint_id });
@@ -600,7 +600,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
       }
       else if (task.is_source && task.status === 'running') {
         if (drain) task.drainWatermark();
-        task.triggerSourceCheckpoint(checkpoint_id, savepoint);
+        task.triggerSourceCheckpoint(checkpoint_id, savepoint, timestamp_ms);
       }
     }
   }
