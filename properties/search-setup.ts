@@ -41,7 +41,7 @@ export const ROTATED_ONLY_JOBS: readonly ModuleJob[] = [
   {
     module: './engine/examples/windows-and-state.ts',
     export: 'windowsAndStateJob',
-    load_params: { window: 'session', function: 'process', operator_state: 'none', side_output: true, evictor: false },
+    load_params: { window: 'session', function: 'process', operator_state: 'none', side_output: true, evictor: false, ttl: false },
   },
 ];
 
