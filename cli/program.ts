@@ -36,6 +36,11 @@ export const MAX_LISTED_FAILURES = 20;
 export const MAX_SUMMARY_RUN_ROWS = 50;
 /** Exit code after Ctrl-C (128 + SIGINT), once the partial summary is written. */
 export const EXIT_INTERRUPTED = 130;
+/** What to change after a run went over its budget: the flags for events and time (a memory budget says its own). */
+function budget_advice(message: string): string {
+  return message.includes('(--max-') ? '; raise --max-events or --max-run-time (0 = no limit), or make the scenario smaller' : '';
+}
+
 /** A single run prints a progress line this often once it has run this long. */
 export const RUN_PROGRESS_EVERY_MS = 10_000;
 
@@ -231,7 +236,7 @@ class Cli {
       return run(scenario, options);
     } catch (error) {
       if (error instanceof Error && error.name === 'RunBudgetExceeded') {
-        throw new UsageError(`${clean(scenario.name)}: ${error.message}; raise --max-events or --max-run-time (0 = no limit), or make the scenario smaller`);
+        throw new UsageError(`${clean(scenario.name)}: ${error.message}${budget_advice(error.message)}`);
       }
       throw error;
     }
@@ -432,7 +437,7 @@ class Cli {
   private problem_text(entry: PoolScenario, job: SwarmJob, failure: JobFailure): string {
     const what = `${clean(entry.scenario.name)} (${this.shown(entry.scenario_file)}) seed ${job.seed}`;
     if (failure.kind === 'budget') {
-      return `OVER BUDGET ${what}: ${failure.message}\n  raise --max-events or --max-run-time (0 = no limit), or make the scenario smaller\n`;
+      return `OVER BUDGET ${what}: ${failure.message}${budget_advice(failure.message).replace(/^; /, '\n  ')}\n`;
     }
     return `INTERNAL ERROR ${what} (a bug in streamsim, please report it):\n${failure.stack ?? failure.message}\n  replay: ${replay_command_for_seed(job.seed, this.abs(entry.scenario_file), this.deps.cwd)}\n`;
   }
