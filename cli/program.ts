@@ -407,6 +407,7 @@ class Cli {
   ): Promise<SessionOutcome> {
     const budget = this.budget(flags);
     const time_budget_ms = flags.timeBudget === undefined ? undefined : parse_time_budget(flags.timeBudget);
+    for (const entry of scenarios) failures.register(entry.scenario.name, this.abs(entry.scenario_file));
     let listed = 0;
     let written = 0;
     return run_session({
