@@ -339,9 +339,9 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     const suffix = notes.length > 0 ? `; ${notes.join('; ')}` : '';
     if (failed !== undefined) add('exactly_once_state', 'fail', checks, failed.message + suffix, failed);
     else if (aborted) add('exactly_once_state', 'skipped', checks, `the run stopped at an engine invariant violation${suffix}`);
-    else if (!finished) add('exactly_once_state', checks > 0 ? 'pass' : 'skipped', checks, `the job ended ${evidence.final_status}: final state not compared; ${checks} restored checkpoint(s) matched the oracle${suffix}`);
-    else if (final?.state === undefined) add('exactly_once_state', checks > 0 ? 'pass' : 'skipped', checks, `${checks} restored checkpoint(s) matched the oracle${suffix}`);
-    else add('exactly_once_state', 'pass', checks, `${final.source} and ${checks - 1} restored checkpoint(s) equal the oracle's${suffix}`);
+    else if (!finished) add('exactly_once_state', checks > 0 ? 'pass' : 'skipped', checks, `the job ended ${evidence.final_status}: final state not compared; ${checks} checkpoint(s) at recoveries (restored, or the first completed after a restore) matched the oracle${suffix}`);
+    else if (final?.state === undefined) add('exactly_once_state', checks > 0 ? 'pass' : 'skipped', checks, `${checks} checkpoint(s) at recoveries (restored, or the first completed after a restore) matched the oracle${suffix}`);
+    else add('exactly_once_state', 'pass', checks, `${final.source} and ${checks - 1} checkpoint(s) at recoveries (restored, or the first completed after a restore) equal the oracle's${suffix}`);
   }
 
   if (wanted.has('checkpoint_invariants')) {

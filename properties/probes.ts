@@ -233,6 +233,42 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     required_in_ci: false,
     why_not_required: 'needs a damaged HA slot on the ha process disk, not in the CI swarm',
   },
+  {
+    name: 'window.merged',
+    where: 'engine/task/operators/window/window-logic.ts: session (merging) windows merged',
+    required_in_ci: false,
+    why_not_required: 'no catalogue scenario of the CI swarm has session windows; reached by scenarios/api-windows.test.ts and generated window jobs',
+  },
+  {
+    name: 'window.merging_set_restored',
+    where: 'engine/task/operators/window/window-operator.ts: a window operator restored merging window sets from a checkpoint',
+    required_in_ci: false,
+    why_not_required: 'reached by scenarios/api-windows-recovery.test.ts and the generated session-window jobs under crashes',
+  },
+  {
+    name: 'window.late_data_to_side_output',
+    where: 'engine/task/operators/window/window-logic.ts: a late element went to the sideOutputLateData tag',
+    required_in_ci: false,
+    why_not_required: 'reached by scenarios/api-windows.test.ts and generated late-data jobs',
+  },
+  {
+    name: 'operator_state.rescaled',
+    where: 'engine/task/task.ts: operator list state redistributed to another parallelism on restore',
+    required_in_ci: false,
+    why_not_required: 'reached by rescale-through-savepoint (the log source offsets) and scenarios/api-operator-state.test.ts',
+  },
+  {
+    name: 'state.ttl_expired_after_restore',
+    where: 'engine/state/ttl.ts: a TTL value restored from a checkpoint expired after the restore',
+    required_in_ci: false,
+    why_not_required: 'reached by scenarios/api-ttl.test.ts and generated TTL jobs under crashes',
+  },
+  {
+    name: 'state.ttl_full_snapshot_cleanup',
+    where: 'engine/task/operator-base.ts: expired TTL values dropped at a full snapshot',
+    required_in_ci: false,
+    why_not_required: 'reached by scenarios/api-ttl.test.ts and generated TTL jobs',
+  },
 ];
 
 /** Hits per listed probe over a swarm's results (0 for a listed probe never hit), plus unlisted probes seen. */

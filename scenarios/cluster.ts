@@ -15,6 +15,7 @@ import { EXAMPLE_JOB_FACTORIES } from '../engine/examples/index.js';
 import { create_ha_store_node } from '../engine/ha/index.js';
 import { World, type RunOutcome, type WorldOptions } from '../sim/index.js';
 import { engineNodeOf, hostEngineNode } from './host.js';
+import { createPacedBroker } from './run/paced-broker.js';
 
 export interface ClusterOptions {
   seed: number;
@@ -25,6 +26,8 @@ export interface ClusterOptions {
   topics: TopicConfig[];
   /** Broker preload: topic → partition → records. */
   input: ReadonlyMap<string, readonly (readonly LogRecord[])[]>;
+  /** When set, the preloaded records become readable at this rate (the scenario runner's paced producer). */
+  rate_per_second?: number;
   task_manager?: Partial<Omit<TaskManagerConfig, 'job_manager' | 'slots' | 'jobs'>>;
   heartbeat_interval_ms?: number;
   heartbeat_timeout_ms?: number;
@@ -61,7 +64,13 @@ export class Cluster {
     this.world = new World({ ...options.world, seed: options.seed });
     const jobs = options.jobs ?? EXAMPLE_JOB_FACTORIES;
     this.task_manager_ids = Array.from({ length: options.task_managers }, (_, i) => taskManagerId(i));
-    this.world.add_process(BROKER_ID, hostEngineNode(createLogBroker({ topics: options.topics, preload: options.input })));
+    const broker_config = { topics: options.topics, preload: options.input };
+    const rate_per_second = options.rate_per_second;
+    if (rate_per_second === undefined) this.world.add_process(BROKER_ID, hostEngineNode(createLogBroker(broker_config)));
+    else {
+      const partition_records = new Map([...options.input].map(([topic, partitions]) => [topic, partitions.map((p) => p.length)]));
+      this.world.add_process(BROKER_ID, hostEngineNode(createPacedBroker(broker_config, { rate_per_second, partition_records })));
+    }
     this.world.add_process(COLLECTOR_ID, hostEngineNode(createCollector({ max_records: options.max_collected_records })));
     if (options.transactional_store !== undefined) {
       this.world.add_process(TXSTORE_ID, hostEngineNode(create_transactional_store(options.transactional_store)));

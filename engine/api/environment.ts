@@ -19,7 +19,7 @@ import type { MapStateDescriptor } from './state-descriptors.js';
 import { BroadcastConnectedStream, BroadcastStream, ConnectedStreams, IntervalJoin } from './connected-streams.js';
 import { CoGroupedStreams, JoinedStreams } from './joins.js';
 import type { ProcessFunction, RichFilterFunction, RichFlatMapFunction, RichMapFunction } from './rich-functions.js';
-import { OutputTag } from './side-output.js';
+import { isOutputTag, type OutputTag } from './side-output.js';
 
 export interface EnvironmentOptions {
   parallelism?: number;
@@ -134,7 +134,7 @@ export class DataStream<T> extends OperatorHandle {
 
   /** The side output `tag` of this operator (Flink's SingleOutputStreamOperator.getSideOutput). */
   getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
-    if (!(tag instanceof OutputTag)) throw new Error('getSideOutput needs an OutputTag');
+    if (!isOutputTag(tag)) throw new Error('getSideOutput needs an OutputTag');
     const node = this.singleNode();
     return new DataStream<X>(this.env, [node.id], 'default', [tag.id]);
   }

@@ -1,15 +1,26 @@
 // Flink's state descriptors: a state's name and kind (value, list, map, reducing, aggregating), with the functions
 // a reducing or aggregating state needs. Keyed state, operator list state and window/trigger state are declared by them.
 import type { AggregateFunction, ReduceFunction } from '../state/keyed-state.js';
+import { StateTtlConfig } from '../state/ttl.js';
+
+export { StateTtlConfig, StateTtlConfigBuilder, type TtlStateVisibility, type TtlUpdateType } from '../state/ttl.js';
 
 export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
 
 /** A named state declaration (Flink's StateDescriptor). Names beginning with "_" are reserved for the engine. */
 export abstract class StateDescriptor {
   abstract readonly kind: StateKind;
+  /** State time-to-live (enableTimeToLive); undefined: the state never expires. */
+  ttl_config: StateTtlConfig | undefined = undefined;
 
   constructor(readonly name: string) {
     if (typeof name !== 'string' || name.length === 0) throw new Error('a state descriptor needs a non-empty name');
+  }
+
+  /** Flink's enableTimeToLive: values expire `ttl_config.ttl_ms` of processing time after their last write (or read). */
+  enableTimeToLive(ttl_config: StateTtlConfig): void {
+    if (!(ttl_config instanceof StateTtlConfig)) throw new Error('enableTimeToLive needs a StateTtlConfig (StateTtlConfig.newBuilder(ms).build())');
+    this.ttl_config = ttl_config;
   }
 }
 

@@ -5,7 +5,7 @@ import type { AggregateFunction, ReduceFunction, WindowFunction } from './functi
 import type { NodeOperator } from '../graph/job-graph.js';
 import { DataStream, type KeyedStream } from './environment.js';
 import { CountEvictor, type Evictor } from './evictors.js';
-import { OutputTag } from './side-output.js';
+import { isOutputTag, type OutputTag } from './side-output.js';
 import { CountTrigger, PurgingTrigger, type Trigger } from './triggers.js';
 import { isProcessWindowFunction, type ProcessAllWindowFunction, type ProcessWindowFunction } from './window-functions.js';
 import { isMergingWindowAssigner, type GlobalWindow, type Window, type WindowAssigner } from './windows.js';
@@ -55,7 +55,7 @@ export class WindowedStream<T, K, W extends Window = Window> {
 
   /** Elements too late for every window they belong to go to this side output instead of being dropped. */
   sideOutputLateData(tag: OutputTag<T>): this {
-    if (!(tag instanceof OutputTag)) throw new Error('sideOutputLateData needs an OutputTag');
+    if (!isOutputTag(tag)) throw new Error('sideOutputLateData needs an OutputTag');
     this.late_data_tag = tag.id;
     return this;
   }

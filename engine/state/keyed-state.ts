@@ -1,6 +1,7 @@
 // Keyed state handles (Value/List/Map/Reducing/Aggregating) scoped to the current key and namespace, and the
 // timer service whose timers live in keyed state too (so a snapshot of the backend captures them).
 import type { KeyedStateBackend } from './backend.js';
+import type { StateTtlConfig, TtlContext, TtlStateKind } from './ttl.js';
 import { decodeKey, encodeKey } from './key-codec.js';
 
 /** The key (and namespace) the next state access is about; set by the keyed operator before each call. */
@@ -77,6 +78,10 @@ function checkUserStateName(name: string): void {
 /** Creates state handles over one backend; all handles share one KeyContext. */
 export class KeyedStateStore {
   private readonly registered = new Map<string, string>();
+  /** State TTL: the clock and restore time TTL state reads (engine/state/ttl.ts); undefined: TTL never expires. */
+  ttl: TtlContext | undefined = undefined;
+  /** TTL states declared with full-snapshot cleanup (their expired values are dropped at each snapshot). */
+  readonly ttl_full_snapshot_cleanup = new Map<string, { kind: TtlStateKind; config: StateTtlConfig }>();
 
   constructor(
     readonly backend: KeyedStateBackend,

@@ -5,6 +5,7 @@ import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type Collector, type KeySel
 import type { GraphNode } from '../graph/job-graph.js';
 import type { OperatorListState, OperatorStateMode } from '../state/operator-state.js';
 import { createRuntimeContext, type SubtaskInfo } from './runtime-context.js';
+import { dropExpiredTtlValues } from '../state/ttl.js';
 import type { UserFunction } from './operators/user-function.js';
 import type { TaskSeams } from './task.js';
 import type { WatermarkStatus } from './watermark-valve.js';
@@ -168,6 +169,7 @@ export abstract class KeyedOperator extends BaseOperator {
     this.max_parallelism = node.max_parallelism;
     this.keyed_backend = env.createKeyedBackend(node.uid, env.key_group_range, node.max_parallelism);
     this.store = new KeyedStateStore(this.keyed_backend, this.key_context);
+    this.store.ttl = { now_ms: () => env.now_ms(), probe: (name) => env.probe?.(name) };
     this.timers = new InternalTimerService(this.keyed_backend);
   }
 
@@ -220,7 +222,18 @@ export abstract class KeyedOperator extends BaseOperator {
   protected abstract onTimer(domain: TimeDomain, timer: InternalTimer): void;
 
   /** Timers live in the backend; after a restore the heaps are rebuilt and processing-time wake-ups re-requested. */
+  /** TTL states with full-snapshot cleanup leave their expired values out of full (heap) snapshots. */
+  override snapshotState(checkpoint_id: number, timestamp_ms: number): void {
+    super.snapshotState(checkpoint_id, timestamp_ms);
+    const cleanup = this.store.ttl_full_snapshot_cleanup;
+    if (cleanup.size > 0 && this.keyed_backend.backend_kind === 'heap') {
+      const dropped = dropExpiredTtlValues(this.keyed_backend, this.env.key_group_range, cleanup, this.env.now_ms());
+      if (dropped > 0) this.env.probe?.('state.ttl_full_snapshot_cleanup');
+    }
+  }
+
   onRestored(): void {
+    if (this.store.ttl !== undefined) this.store.ttl.restored_at_ms = this.env.now_ms();
     const groups: number[] = [];
     for (let kg = this.env.key_group_range.start; kg <= this.env.key_group_range.end; kg++) groups.push(kg);
     this.timers.rebuildFromBackend(groups);

@@ -61,7 +61,7 @@ interface ChannelStateCollection {
 
 /** Test-only seam: rewrites the channel state a task puts into its snapshot (planted bugs). */
 export interface TaskSeams {
-  channel_state?: (state: ChannelState) => ChannelState;
+  channel_state?: (state: ChannelState, context: { side_output_channel(channel_id: string): boolean }) => ChannelState;
   /** Planted bug: a two-input task blocks only input 1's channels at a barrier (input 2 is never aligned). */
   align_input_1_only?: boolean;
   /** Planted bug: a restore hands broadcast state to subtask 0 only (the others start without it). */
@@ -1066,11 +1066,17 @@ export class Task implements OutputAvailabilityListener {
     for (const id of [...this.completed_channel_states.keys()]) if (id < checkpoint_id) this.completed_channel_states.delete(id);
     for (const records of [...state.input, ...state.output]) this.channel_state_records += records.values.length;
     if (this.channel_state_records > 0) this.host.probe?.('checkpoint.channel_state_captured');
-    this.completed_channel_states.set(checkpoint_id, this.host.seams?.channel_state?.(state) ?? state);
+    const seam = this.host.seams?.channel_state;
+    this.completed_channel_states.set(checkpoint_id, seam === undefined ? state : seam(state, { side_output_channel: (id) => this.isSideOutputChannel(id) }));
     if (this.completed_channel_states.size > MAX_COMPLETED_CHANNEL_STATES) {
       this.host.fail('too many unacknowledged channel states', { task: this.key, held: this.completed_channel_states.size });
     }
     this.host.onChannelStateComplete?.(this, checkpoint_id);
+  }
+
+  /** Whether a channel ("<edge>:<source>:<target>") belongs to an edge that carries a side output. */
+  private isSideOutputChannel(channel_id: string): boolean {
+    return this.plan.edges[Number(channel_id.slice(0, channel_id.indexOf(':')))]?.side_output_tag !== undefined;
   }
 
   /** Gives up the channel state being collected (the checkpoint cannot complete); waiting channels are released. */
@@ -1197,6 +1203,7 @@ export class Task implements OutputAvailabilityListener {
       }
       const old_parallelism = Math.max(state.subtasks.length, ...state.subtasks.map((sub) => sub.subtask_index + 1));
       for (const entry of by_name.values()) for (let i = 0; i < old_parallelism; i++) entry.lists[i] ??= [];
+      if (old_parallelism !== this.vertex.parallelism && by_name.size > 0) this.host.probe?.('operator_state.rescaled');
       const redistribute = this.host.seams?.operator_state_redistribution ?? redistributeOperatorState;
       const redistributed = redistribute([...by_name.values()], old_parallelism, this.vertex.parallelism);
       for (const [name, lists] of redistributed) {

@@ -25,6 +25,7 @@ export class KeyedUdfOperator extends KeyedOperator {
 
   override snapshotState(checkpoint_id: number, timestamp_ms: number): void {
     this.inner.snapshotState(checkpoint_id, timestamp_ms);
+    super.snapshotState(checkpoint_id, timestamp_ms);
   }
 
   override close(): void {
