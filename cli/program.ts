@@ -682,7 +682,8 @@ class Cli {
     return typeof code === 'number' ? code : EXIT.ok;
   }
 
-  async bench(options: { only?: string }): Promise<number> {
+  async bench(options: { only?: string; runs?: string }): Promise<number> {
+    const runs = options.runs === undefined ? undefined : parse_count(options.runs, '--runs', 1, 99);
     const script = join(BENCH_DIR, 'run.ts');
     if (!existsSync(script)) throw new MissingComponentError('bench/run.ts is not in this checkout yet');
     if (options.only !== undefined) {
@@ -695,7 +696,7 @@ class Cli {
       }
     }
     const tsx = import.meta.resolve('tsx');
-    const args = ['--import', tsx, script, ...(options.only !== undefined ? ['--only', options.only] : [])];
+    const args = ['--import', tsx, script, ...(options.only !== undefined ? ['--only', options.only] : []), ...(runs !== undefined ? ['--runs', String(runs)] : [])];
     return new Promise<number>((resolve_exit, reject) => {
       const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.on('data', (chunk: Buffer) => this.out(chunk.toString('utf8')));
@@ -860,9 +861,10 @@ function build_program(cli: Cli, deps: CliDeps, set_exit: (code: number) => void
 
   program
     .command('bench')
-    .description('Run the benchmarks (bench/*.bench.ts) and write bench/results.json.')
+    .description('Run the benchmarks (bench/*.bench.ts), each part several times in fresh processes, and write bench/results.json (each figure with its range).')
     .option('--only <area>', 'run only bench/<area>.bench.ts')
-    .action(async (options: { only?: string }) => set_exit(await cli.bench(options)));
+    .option('--runs <n>', 'fresh processes per figure (default 3)')
+    .action(async (options: { only?: string; runs?: string }) => set_exit(await cli.bench(options)));
 
   add_budget_options(
     program
