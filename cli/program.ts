@@ -17,7 +17,7 @@ import { parse_budget_flags, parse_expected_hash, parse_time_budget, type Budget
 import { COMPLETION_SHELLS, completion_script, type CompletionShell } from './completion.js';
 import { EXIT, MissingComponentError, UsageError } from './errors.js';
 import { DEFAULT_REPORTS_DIR, FailureFiles, display_path, replay_command_for_file, replay_command_for_seed } from './failure-output.js';
-import { check_output_dir_later, prepare_output_dir, prepare_trace_file, type InputFile } from './output-paths.js';
+import { check_output_dir_later, check_reports_spare, prepare_output_dir, prepare_trace_file, type InputFile } from './output-paths.js';
 import { clean, failure_lines, plain_run_table, render_table, run_failed, short_hash, use_color, type TextSink } from './output.js';
 import { PACKAGE_ROOT, own_module, package_version } from './package-root.js';
 import { default_worker_count, type JobFailure, type PoolScenario, type SwarmJob } from './pool.js';
@@ -249,7 +249,11 @@ class Cli {
     // Every output path is checked (and created) before the run, so a finished run is never lost to a bad path.
     const trace_path = options.trace === undefined ? undefined : prepare_trace_file(this.abs(options.trace), { flag: '--trace', shown: options.trace }, [{ path: this.abs(file), what: 'the scenario file' }]);
     const reports_dir = this.abs(options.reports ?? DEFAULT_REPORTS_DIR);
-    if (options.reports !== undefined) prepare_output_dir(reports_dir, { flag: '--reports', shown: options.reports });
+    if (options.reports !== undefined) {
+      const label = { flag: '--reports', shown: options.reports };
+      check_reports_spare(reports_dir, label, [{ path: this.abs(file), what: 'the scenario file being read' }, ...(trace_path === undefined ? [] : [{ path: trace_path, what: 'the trace (--trace)' }])]);
+      prepare_output_dir(reports_dir, label);
+    }
     check_output_dir_later(join(reports_dir, 'failures'), { flag: options.reports === undefined ? 'the failure directory' : '--reports', shown: display_path(join(reports_dir, 'failures'), this.deps.cwd) });
     const run = await this.runner();
     const on_progress = this.run_progress(`run: seed ${seed} of ${clean(scenario.name)}`);
@@ -324,6 +328,10 @@ class Cli {
       }
     }
     const trace_path = options.trace === undefined ? undefined : prepare_trace_file(this.abs(options.trace), { flag: '--trace', shown: options.trace }, [input]);
+    if (options.reports !== undefined) {
+      const files = [{ ...input, what: `${input.what} being read` }, ...(trace_path === undefined ? [] : [{ path: trace_path, what: 'the trace (--trace)' }])];
+      check_reports_spare(this.abs(options.reports), { flag: '--reports', shown: options.reports }, files);
+    }
     const reports_dir = options.reports === undefined ? undefined : prepare_output_dir(this.abs(options.reports), { flag: '--reports', shown: options.reports });
     const run = await this.runner();
     const on_progress = this.run_progress(`replay: seed ${seed} of ${clean(scenario.name)}`);
@@ -388,9 +396,13 @@ class Cli {
   }
 
   /** Checks --reports and the failure directory before anything runs; returns both. */
-  private prepare_reports(reports: string | undefined): { reports_dir: string; failures: FailureFiles } {
+  private prepare_reports(reports: string | undefined, scenario_files: readonly string[]): { reports_dir: string; failures: FailureFiles } {
     const reports_dir = this.abs(reports ?? DEFAULT_REPORTS_DIR);
-    if (reports !== undefined) prepare_output_dir(reports_dir, { flag: '--reports', shown: reports });
+    if (reports !== undefined) {
+      const label = { flag: '--reports', shown: reports };
+      check_reports_spare(reports_dir, label, scenario_files.map((file) => ({ path: this.abs(file), what: `the scenario file ${this.shown(file)}` })));
+      prepare_output_dir(reports_dir, label);
+    }
     const failures_dir = join(reports_dir, 'failures');
     check_output_dir_later(failures_dir, { flag: reports === undefined ? 'the failure directory' : '--reports', shown: display_path(failures_dir, this.deps.cwd) });
     return { reports_dir, failures: new FailureFiles(reports_dir, this.deps.cwd) };
@@ -473,7 +485,7 @@ class Cli {
     this.budget(options);
     if (options.timeBudget !== undefined) parse_time_budget(options.timeBudget);
     const files = this.scenario_files(target);
-    const { reports_dir, failures } = this.prepare_reports(options.reports);
+    const { reports_dir, failures } = this.prepare_reports(options.reports, files);
     const { loaded: scenarios, problems: input_problems } = await this.load_all(files);
     if (scenarios.length === 0) throw new UsageError(`${target}: no scenario could be used (${input_problems.length} bad file(s) above)`);
     const jobs: SwarmJob[] = scenarios.flatMap((_, scenario_index) => seeds.map((seed) => ({ scenario_index, seed })));
@@ -572,7 +584,7 @@ class Cli {
     if (options.timeBudget !== undefined) parse_time_budget(options.timeBudget);
     const dir = this.deps.catalogue_dir ?? CATALOGUE_DIR;
     const files = this.scenario_files(dir);
-    const { reports_dir, failures } = this.prepare_reports(options.reports);
+    const { reports_dir, failures } = this.prepare_reports(options.reports, files);
     const { loaded: scenarios, problems: input_problems } = await this.load_all(files);
     const jobs: SwarmJob[] = [];
     scenarios.forEach(({ scenario }, scenario_index) => {
