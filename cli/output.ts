@@ -47,11 +47,15 @@ export function plain_run_table(results: readonly RunResult[]): string {
 }
 
 /** The lines explaining one failed run: what broke, the seed, and the one command that replays it. */
-export function failure_lines(result: RunResult, replay_command: string, failure_file?: string): string[] {
+export function failure_lines(result: RunResult, replay_command: string, failure_file?: string, options: { evidence?: boolean } = {}): string[] {
   const lines: string[] = [];
   const expected = result.expected_violation;
   const unexpected = result.violations.filter((violation) => violation.property !== expected);
-  for (const violation of unexpected.slice(0, 5)) lines.push(...violation_lines(violation).map(clean));
+  // The evidence (record ids, transactions, each key's first difference) by default; a swarm lists one line each.
+  for (const violation of unexpected.slice(0, 5)) {
+    const shown = options.evidence === false ? violation_lines({ ...violation, evidence: undefined }) : violation_lines(violation);
+    lines.push(...shown.map(clean));
+  }
   if (!result.expectation_met && expected !== undefined && !result.violations.some((v) => v.property === expected)) {
     const checked = result.properties.find((property) => property.property === expected);
     const how = checked === undefined ? 'it was not checked' : checked.status === 'skipped' ? `it was not judged: ${checked.message ?? 'skipped'}` : `it held (checked ${checked.checks} time(s))`;

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { ENGINE_PROBES } from '../properties/probes.js';
 import type { RunResult } from '../scenarios/result-format.js';
 import type { RunBudget, RunProgress } from '../scenarios/runner.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
@@ -182,7 +183,9 @@ class Cli {
       return true;
     }
     try {
-      await (write as (r: readonly RunResult[], o: { dir: string; meta: Omit<ReportMeta, 'run_id'> }) => unknown)(results, { dir, meta });
+      // The probe table lists every probe the engine declares, so one that no run reached shows as never hit.
+      const with_probes = { known_probes: ENGINE_PROBES.map((probe) => probe.name), ...meta };
+      await (write as (r: readonly RunResult[], o: { dir: string; meta: Omit<ReportMeta, 'run_id'> }) => unknown)(results, { dir, meta: with_probes });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException | null)?.code;
       if (code === undefined) throw error;
@@ -194,7 +197,14 @@ class Cli {
   }
 
   /** The lines for a failed run, with its failure file (bounded per command); a file that cannot be written is said. */
-  private failure_text(failures: FailureFiles | undefined, scenario: Scenario, scenario_file: string, result: RunResult, job?: JobUnderTest): string {
+  private failure_text(
+    failures: FailureFiles | undefined,
+    scenario: Scenario,
+    scenario_file: string,
+    result: RunResult,
+    job?: JobUnderTest,
+    evidence = true,
+  ): string {
     let failure_path: string | undefined;
     let write_error: string | undefined;
     if (failures !== undefined) {
@@ -206,7 +216,7 @@ class Cli {
     }
     const replay = replay_command_for_seed(result.seed, this.abs(scenario_file), this.deps.cwd);
     const header = `FAILED ${clean(scenario.name)} (${this.shown(scenario_file)}) seed ${result.seed}\n`;
-    let text = header + failure_lines(result, replay, failure_path && display_path(failure_path, this.deps.cwd)).join('\n') + '\n';
+    let text = header + failure_lines(result, replay, failure_path && display_path(failure_path, this.deps.cwd), { evidence }).join('\n') + '\n';
     if (failure_path !== undefined) text += `  or: ${replay_command_for_file(failure_path, this.deps.cwd)}\n`;
     if (write_error !== undefined) text += `  (the failure file could not be written: ${write_error})\n`;
     return text;
@@ -441,7 +451,8 @@ class Cli {
           return '';
         }
         listed++;
-        return this.failure_text(written++ < MAX_FAILURE_FILES ? failures : undefined, entry.scenario, entry.scenario_file, result, entry.job);
+        // One line per violation in a swarm; `replay` of the failure file shows the whole evidence.
+        return this.failure_text(written++ < MAX_FAILURE_FILES ? failures : undefined, entry.scenario, entry.scenario_file, result, entry.job, false);
       },
       on_problem: (entry, job, failure) => this.problem_text(entry, job, failure),
     });
@@ -687,7 +698,7 @@ class Cli {
       ...(options.query !== undefined ? { query: options.query } : {}),
       ...(options.json === true ? { json: true } : {}),
       ...(limit !== undefined ? { limit } : {}),
-      ...(text_mode ? { text_out: this.deps.stdout } : {}),
+      ...(text_mode ? { text_out: this.deps.stdout, labels: [this.shown(trace), options.diff === undefined ? undefined : this.shown(options.diff)] } : {}),
       // Why a trace cannot be opened goes where the CLI's own errors go.
       stderr: this.deps.stderr,
     });

@@ -28,7 +28,8 @@ describe('package.json exports', () => {
   });
 
   it('build on prepare, so a clean install has dist/', () => {
-    expect(manifest.scripts['prepare']).toBe('npm run build');
+    // prepare also links node_modules/.bin/streamsim, so `npx streamsim` runs a clone (tools/link-bin.mjs).
+    expect(manifest.scripts['prepare']).toBe('npm run build && node tools/link-bin.mjs');
     expect(manifest.scripts['build']).toBe('tsc -p tsconfig.build.json');
   });
 });

@@ -17,6 +17,23 @@ describe('arbitraries', () => {
     );
   });
 
+  it("draw every disk fault kind for the property suite: unsynced writes at a crash, ENOSPC, EIO and slow syncs", () => {
+    // The cases of the at-least-once property (storage faults on, as in CI) and of the planted-bug hunt.
+    const seen = new Set<string>();
+    for (const value of fc.sample(arb_run_case({ max_faults: 4, horizon_ms: 2000, storage: true }), { numRuns: 400, seed: 5 })) {
+      for (const fault of value.faults) {
+        if (fault.kind === 'crash') seen.add(`crash unsynced_writes=${fault.unsynced_writes ?? 'random'}`);
+        if (fault.kind === 'storage_fault') seen.add(`${fault.store ?? 'checkpoint_store'}${fault.target === undefined ? '' : ` ${fault.target}`} ${fault.mode}`);
+      }
+    }
+    const kinds = [...seen];
+    for (const outcome of ['random', 'dropped', 'torn', 'kept']) expect(kinds).toContain(`crash unsynced_writes=${outcome}`);
+    for (const mode of ['disk_full', 'io_error', 'slow_sync']) {
+      expect(kinds).toContain(`checkpoint_store ${mode}`);
+      expect(kinds).toContain(`disk txstore ${mode}`);
+    }
+  });
+
   it('shrink a failing fault plan to the single fault that matters', () => {
     const details = fc.check(
       fc.property(arb_fault_plan({ task_managers: 3, horizon_ms: 5000, max_faults: 8 }), (plan) => !plan.some((f) => f.kind === 'crash')),

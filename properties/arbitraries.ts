@@ -113,6 +113,26 @@ export function arb_sink(): fc.Arbitrary<NonNullable<Scenario['sink']>> {
 
 /** Checkpointing and recovery configuration with short intervals and quick detection (simulated runs are short). */
 export function arb_flink(): fc.Arbitrary<NonNullable<Scenario['flink']>> {
+  return fc.tuple(arb_flink_checkpointing(), arb_state_backend()).map(([checkpointing, backend]) => ({ ...checkpointing, ...backend }));
+}
+
+/**
+ * A state backend and its settings (shrinks toward the heap backend with Flink's 20 kb inline threshold): heap
+ * snapshots inline or in files, the LSM backend with full or incremental snapshots and a memtable that flushes
+ * between checkpoints or only at them.
+ */
+export function arb_state_backend(): fc.Arbitrary<NonNullable<Scenario['flink']>> {
+  return fc.oneof(
+    fc.record({ 'state.backend.type': fc.constant('hashmap' as const), 'state.storage.fs.memory-threshold': fc.constantFrom('20 kb', '0 b', '1 mb') }),
+    fc.record({
+      'state.backend.type': fc.constant('rocksdb' as const),
+      'state.backend.incremental': fc.boolean(),
+      'state.backend.rocksdb.writebuffer.size': fc.constantFrom('64 mb', '1 kb'),
+    }),
+  );
+}
+
+function arb_flink_checkpointing(): fc.Arbitrary<NonNullable<Scenario['flink']>> {
   return fc.record({
     'execution.checkpointing.interval': fc.integer({ min: 100, max: 1000 }).map(ms),
     // Several checkpoints in flight (shrinks toward 1): aligned tasks then decline overtaken ones, at-least-once tasks

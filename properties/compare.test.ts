@@ -95,6 +95,23 @@ describe('diff_state', () => {
       ['c', undefined, 1],
     ]);
   });
+
+  it('compares TTL state without access times; a value, list element or map entry the run lacks has expired', () => {
+    const ttl = (key: string, value: unknown): StateEntry => ({ state: '_ttl/s', key_group: 0, key, namespace: '', value });
+    const at = (value: unknown, last_access_ms: number) => ({ value, last_access_ms });
+    const expected = new Map([['op', [ttl('v', at(7, 0)), ttl('l', [at(1, 0), at(2, 0), at(2, 0)]), ttl('m', [['"x"', at(1, 0)], ['"y"', at(2, 0)]])]]]);
+    const same = new Map([['op', [ttl('v', at(7, 40)), ttl('l', [at(2, 9), at(1, 3)]), ttl('m', [['"y"', at(2, 5)]])]]]);
+    expect(diff_state(expected, same)).toEqual([]);
+    expect(diff_state(expected, new Map([['op', []]]))).toEqual([]);
+    const wrong = new Map([['op', [ttl('v', at(8, 40)), ttl('l', [at(2, 1), at(2, 1), at(2, 1)]), ttl('m', [['"x"', at(2, 5)]]), ttl('w', at(1, 0))]]]);
+    expect(diff_state(expected, wrong).map((d) => d.key)).toEqual(['l', 'm', 'v', 'w']);
+    // A window's element list compares as a multiset (elements of several channels interleave); its length counts.
+    const window = (value: unknown): StateEntry => ({ state: '_window', key_group: 0, key: 'w', namespace: '0:10', value });
+    expect(diff_state(new Map([['op', [window([[1, 1], [2, 2]])]]]), new Map([['op', [window([[2, 2], [1, 1]])]]]))).toEqual([]);
+    expect(diff_state(new Map([['op', [window([[1, 1], [2, 2]])]]]), new Map([['op', [window([[2, 2], [2, 2]])]]]))).toHaveLength(1);
+    // Without the prefix the access times count.
+    expect(diff_state(new Map([['op', [entry('v', at(7, 0))]]]), new Map([['op', [entry('v', at(7, 40))]]]))).toHaveLength(1);
+  });
 });
 
 describe('check_checkpoint_invariants', () => {
@@ -171,5 +188,20 @@ describe('lingering_transactions', () => {
       lingering_transactions([txn('in-sink-0-3', 'open'), txn('in-sink-0-4', 'committed'), txn('in-sink-0-5', 'open'), txn('in-sink-1-2', 'prepared'), txn('in-sink-1-5', 'open')]),
     ).toEqual(['in-sink-0-3', 'in-sink-1-2']);
     expect(lingering_transactions([txn('in-sink-0-1', 'committed'), txn('in-sink-0-2', 'open')])).toEqual([]);
+  });
+});
+
+describe('window join contents', () => {
+  const entry = (value: unknown) => ({ state: '_window', key_group: 3, key: 'k', namespace: '0:10', value });
+  it('compare by side, each a multiset: how inputs and partitions interleaved in a window is free, what each side holds is not', () => {
+    const oracle = new Map([['join', [entry([{ one: 'a' }, { one: 'b' }, { two: 'x' }])]]]);
+    expect(diff_state(oracle, new Map([['join', [entry([{ one: 'a' }, { two: 'x' }, { one: 'b' }])]]]))).toEqual([]);
+    expect(diff_state(oracle, new Map([['join', [entry([{ two: 'x' }, { one: 'b' }, { one: 'a' }])]]]))).toEqual([]);
+    expect(diff_state(oracle, new Map([['join', [entry([{ one: 'a' }, { one: 'b' }])]]]))).toHaveLength(1);
+    expect(diff_state(oracle, new Map([['join', [entry([{ one: 'a' }, { one: 'a' }, { two: 'x' }])]]]))).toHaveLength(1);
+    expect(diff_state(oracle, new Map([['join', [entry([{ one: 'a' }, { two: 'b' }, { two: 'x' }])]]]))).toHaveLength(1);
+    // With an evictor the contents are [element, timestamp] pairs.
+    const timestamped = new Map([['join', [entry([[{ one: 'a' }, 1], [{ two: 'x' }, 2]])]]]);
+    expect(diff_state(timestamped, new Map([['join', [entry([[{ two: 'x' }, 2], [{ one: 'a' }, 1]])]]]))).toEqual([]);
   });
 });

@@ -1,11 +1,16 @@
 // Specification of the interleaving-dependent checks on Flink's ControlFunction (control words block data words):
 // a run under crashes lies between the two extreme interleavings, both in output (by record identity) and in state;
-// a lost, duplicated or invented record and a state entry no interleaving gives are each caught.
+// a lost, duplicated or invented record and a state entry no interleaving gives are each caught; the judge applies
+// these checks to a scenario's job whose two extreme interleavings differ, and says so.
 import { describe, expect, it } from 'vitest';
 import { buildControlFilter, controlFilterInput, controlFilterTopics, type WordRecord } from '../engine/examples/control-filter.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { Cluster } from '../scenarios/cluster.js';
-import { checkInterleavedOutput, checkInterleavedState, evaluateBothInterleavings } from './interleaving.js';
+import { checkInterleavedOutput, checkInterleavedState, evaluateBothInterleavings, INTERLEAVING_CHECKS } from './interleaving.js';
+import type { Scenario } from '../scenarios/schema/scenario.generated.js';
+import { run_scenario, run_scenario_with } from './run.js';
+import { forgetful_restore_seams } from './planted-bugs/forgetful-restore.js';
+import { commit_on_precommit_seams } from './planted-bugs/commit-on-precommit.js';
 
 const params = { records: 800, keys: 18, partitions: 3, seed: 4, sink: 'two_phase_commit', sink_records_per_ms: 1 };
 const identity = (record: unknown): string => (record as WordRecord).id;
@@ -62,5 +67,53 @@ describe('interleaving-dependent checks (ControlFunction)', () => {
     const unblocked: StateEntry = { ...entries[0]!, key: 'never-blocked', value: true };
     const differences = checkInterleavedState(oracle.input1_first.state, oracle.input2_first.state, new Map([['control-filter', [...entries, unblocked]]]));
     expect(differences.map((d) => d.key)).toEqual(['never-blocked']);
+  });
+});
+
+describe('the judge on a job whose result depends on how its inputs interleave', () => {
+  const scenario = (seed: number, unaligned: boolean): Scenario => ({
+    name: 'control-words',
+    description: 'control words block data words (keyed CoFlatMap); tm-1 crashes',
+    cluster: { task_managers: 2, slots_per_task_manager: 3 },
+    job: { name: 'control_filter', parallelism: 2 },
+    flink: {
+      'execution.checkpointing.interval': '100 ms',
+      ...(unaligned ? { 'execution.checkpointing.unaligned.enabled': true } : {}),
+      'restart-strategy.type': 'fixed-delay',
+      'restart-strategy.fixed-delay.attempts': 10,
+      'restart-strategy.fixed-delay.delay': '100 ms',
+      'heartbeat.interval': '100 ms',
+      'heartbeat.timeout': '500 ms',
+    },
+    sink: { kind: 'two_phase_commit', transaction_timeout: '10 min' },
+    workload: { records: 1500, keys: 20, rate_per_second: 1000, source_partitions: 2 },
+    faults: [{ kind: 'crash', target: 'tm-1', at: `${300 + 100 * seed} ms`, restart_after: '200 ms' }],
+    phases: { safety_duration: '3s', liveness_bound: '20s' },
+    properties: ['exactly_once_state', 'exactly_once_output', 'checkpoint_invariants', 'liveness'],
+    seeds: [seed],
+  });
+
+  it('judges a crashed run between the two extreme interleavings and says which checks applied', () => {
+    for (const [seed, unaligned] of [[1, false], [2, true]] as const) {
+      const result = run_scenario(scenario(seed, unaligned), { seed, scenario_file: 'control-words.yaml' });
+      expect(result.violations, `seed ${seed}`).toEqual([]);
+      expect(result.job.final_status).toBe('FINISHED');
+      const output = result.properties.find((p) => p.property === 'exactly_once_output')!;
+      expect(output.status).toBe('pass');
+      expect(output.message).toContain(INTERLEAVING_CHECKS);
+      // Records only one interleaving produces: an exact comparison with either one would fail this run.
+      expect(Number(/^(\d+) record\(s\) only one interleaving produces/.exec(output.message ?? '')?.[1])).toBeGreaterThan(100);
+      expect(result.properties.find((p) => p.property === 'exactly_once_state')?.message).toContain('two extreme interleavings');
+    }
+  });
+
+  it('still catches a restore that loses state and a sink that commits at pre-commit', () => {
+    const forgetful = run_scenario_with(scenario(3, false), { seed: 3, scenario_file: 'control-words.yaml' }, { seams: forgetful_restore_seams });
+    expect(forgetful.violations.map((v) => v.property)).toContain('exactly_once_state');
+    // A crash right after a pre-commit: the records the planted bug committed early are written again after the restore.
+    const after_precommit: Scenario = { ...scenario(3, false), faults: [{ kind: 'crash', target: 'tm-1', on: { event: 'sink.precommitted', occurrence: 3, delay: '1 ms' }, restart_after: '200 ms' }] };
+    const committing = run_scenario_with(after_precommit, { seed: 3, scenario_file: 'control-words.yaml' }, { seams: commit_on_precommit_seams });
+    const output = committing.violations.find((v) => v.property === 'exactly_once_output');
+    expect(output?.message).toMatch(/duplicated/);
   });
 });

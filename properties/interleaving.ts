@@ -7,7 +7,7 @@
 import type { JobFactory } from '../engine/api/environment.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { diff_state, type StateDifference } from './compare.js';
-import { evaluateOracle, type OracleInput, type OracleOptions, type OracleResult } from './oracle.js';
+import { evaluateOracle, groupByKey, type OracleInput, type OracleOptions, type OracleResult } from './oracle.js';
 
 /** What the judge reports for an interleaving-dependent job: the checks that applied and why. */
 export const INTERLEAVING_CHECKS =
@@ -26,6 +26,31 @@ export function evaluateBothInterleavings(factory: JobFactory, params: Record<st
     input1_first: evaluateOracle(factory, params, input, { ...options, two_input_order: 'input1_first' }),
     input2_first: evaluateOracle(factory, params, input, { ...options, two_input_order: 'input2_first' }),
   };
+}
+
+/**
+ * The oracle with input 2 read first, when the job's result depends on how its two inputs interleave: the two
+ * extreme interleavings give another output sequence for some key of `sink_uid` or another state. Undefined for a
+ * job without a two-input operator, and for one whose result both interleavings agree on (it is compared exactly).
+ */
+export function interleaving_dependence(
+  factory: JobFactory,
+  params: Record<string, unknown>,
+  input: OracleInput,
+  options: OracleOptions,
+  input1_first: OracleResult,
+  sink_uid: string,
+  output_key: (record: unknown) => string,
+): OracleResult | undefined {
+  if (input1_first.two_input !== true) return undefined;
+  const input2_first = evaluateOracle(factory, params, input, { ...options, two_input_order: 'input2_first' });
+  const by_key = (result: OracleResult): Map<string, string> =>
+    new Map([...groupByKey(result.outputs.get(sink_uid) ?? [], output_key)].map(([key, records]) => [key, JSON.stringify(records)]));
+  const first = by_key(input1_first);
+  const second = by_key(input2_first);
+  const output_differs = first.size !== second.size || [...first].some(([key, records]) => second.get(key) !== records);
+  if (output_differs || diff_state(input1_first.state, input2_first.state, 1).length > 0) return input2_first;
+  return undefined;
 }
 
 export interface InterleavedOutputVerdict {
@@ -83,4 +108,40 @@ export function checkInterleavedState(
     if (out.length >= max_differences) break;
   }
   return out;
+}
+
+/** An output property judged between the two extreme interleavings (what the judge reports for it). */
+export interface InterleavedOutputJudgement {
+  status: 'pass' | 'fail' | 'skipped';
+  checks: number;
+  message: string;
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * Exactly-once output: nothing duplicated, nothing neither interleaving produces and (once the job finished) nothing
+ * lost that both produce. At-least-once: nothing lost that both produce. At-most-once: nothing duplicated or
+ * invented. Per-key order is not judged: it is what the interleaving decides.
+ */
+export function judge_interleaved_output(
+  property: 'exactly_once_output' | 'at_least_once_output' | 'at_most_once_output',
+  input1_first: readonly unknown[],
+  input2_first: readonly unknown[],
+  actual: readonly unknown[],
+  identity: (record: unknown) => string,
+  ended: { finished: boolean; status: string },
+): InterleavedOutputJudgement {
+  const verdict = checkInterleavedOutput(input1_first, input2_first, actual, identity);
+  const counts = { duplicated: verdict.duplicated.length, unexpected: verdict.unexpected.length, lost: verdict.lost.length };
+  const judged_lost = ended.finished && property !== 'at_most_once_output';
+  const bad = [
+    ...(property !== 'at_least_once_output' && counts.duplicated > 0 ? [`${counts.duplicated} duplicated (${verdict.duplicated.slice(0, 5).join(', ')})`] : []),
+    ...(property !== 'at_least_once_output' && counts.unexpected > 0 ? [`${counts.unexpected} that neither interleaving produces (${verdict.unexpected.slice(0, 5).join(', ')})`] : []),
+    ...(judged_lost && counts.lost > 0 ? [`${counts.lost} lost that both produce (${verdict.lost.slice(0, 5).join(', ')})`] : []),
+  ];
+  const how = INTERLEAVING_CHECKS;
+  if (bad.length > 0) return { status: 'fail', checks: 1, message: `output records by identity: ${bad.join('; ')} (${how})`, detail: { ...counts, first: verdict.duplicated[0] ?? verdict.unexpected[0] ?? verdict.lost[0] } };
+  if (!ended.finished && property === 'at_least_once_output') return { status: 'skipped', checks: 0, message: `the job ended ${ended.status}, so its output is incomplete (${how})` };
+  const so_far = ended.finished ? '' : `the job ended ${ended.status}: output so far; `;
+  return { status: 'pass', checks: 1, message: `${so_far}${verdict.interleaving_dependent} record(s) only one interleaving produces (${how})` };
 }

@@ -15,6 +15,7 @@ import { decode_metadata } from '../engine/checkpoint/metadata.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { checkpoint_keyed_state, RestoreChecker, type RestoreCapture } from './restore-check.js';
 import { upsert_effect } from './sink-output.js';
+import { checkInterleavedState, interleaving_dependence, judge_interleaved_output } from './interleaving.js';
 import { lost_restore_point, type LostRestorePoint } from './lost-restore-point.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 import { RunStopped } from '../scenarios/run/run-stopped.js';
@@ -131,8 +132,14 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   for (const [id, task] of observer.finished_tasks) if (id.split(':')[1]?.startsWith('0/') === true) records_in += task.records_in;
   if (finished) records_in = oracle.records_read;
 
+  // A two-input job whose result depends on how its inputs interleave (the two extreme interleavings differ) is judged
+  // between them: output by record identity, state entry by entry; its output order and restored state are not.
+  const interleaved = evaluated.ok
+    ? interleaving_dependence(job.build, spec.params, evidence.view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism }, oracle, job.sink_uid, job.outputKey)
+    : undefined;
+
   // Output: at every recovery (output so far) and at the end (complete output).
-  const output_properties: PropertyName[] = ['exactly_once_output', 'at_least_once_output', 'at_most_once_output'];
+  const output_properties = ['exactly_once_output', 'at_least_once_output', 'at_most_once_output'] as const;
   const evidence_input = {
     expected_by_key: final_comparison.expected_by_key,
     key_of: job.outputKey,
@@ -153,6 +160,16 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     }
     if (oracle_failure !== undefined) {
       add(property, 'skipped', 0, oracle_failure);
+      continue;
+    }
+    if (interleaved !== undefined) {
+      const second = interleaved.outputs.get(job.sink_uid) ?? [];
+      const idempotent = evidence.view.run.engine_sink_kind === 'idempotent';
+      const judged = judge_interleaved_output(property, expected_output, idempotent ? upsert_effect(second, job.outputId) : second, evidence.final_output, job.outputId, {
+        finished,
+        status: evidence.final_status,
+      });
+      add(property, judged.status, judged.checks, judged.message + note_suffix, judged.status === 'fail' ? { message: judged.message, time_ms: end_ms, ...(judged.detail !== undefined ? { detail: judged.detail } : {}) } : undefined);
       continue;
     }
     let checks = 0;
@@ -283,8 +300,10 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     const notes: string[] = [];
     // Unaligned and at-least-once checkpoints hold state that the source offsets alone do not describe (records in
     // flight, records counted twice): their restores are not compared with the oracle at the offsets.
-    const restore_checkable = plan.checkpointing_mode === 'aligned';
-    if (!restore_checkable && evidence.restores.length > 0) {
+    const restore_checkable = plan.checkpointing_mode === 'aligned' && interleaved === undefined;
+    if (interleaved !== undefined && evidence.restores.length > 0) {
+      notes.push('restored state not compared at recoveries (the result depends on how the two inputs interleave)');
+    } else if (!restore_checkable && evidence.restores.length > 0) {
       notes.push(`restored state not compared at recoveries (${plan.checkpointing_mode} checkpoints hold state the source offsets alone do not describe)`);
     }
     let uncompared_keys = 0;
@@ -329,7 +348,8 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     if (final !== undefined && final.note !== undefined) notes.push(final.note);
     if (final?.state !== undefined) {
       checks++;
-      const differences = diff_state(oracle.state, final.state);
+      const differences = interleaved !== undefined ? checkInterleavedState(oracle.state, interleaved.state, final.state) : diff_state(oracle.state, final.state);
+      if (interleaved !== undefined) notes.push('final state judged entry by entry against the two extreme interleavings of the inputs');
       if (differences.length > 0) {
         const first = differences[0]!;
         const message = `${final.source} of ${first.operator_uid}/${first.state} for key ${first.key}${first.namespace === '' ? '' : ` (${first.namespace})`}: expected ${short(first.expected)}, got ${short(first.actual)}`;

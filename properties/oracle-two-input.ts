@@ -38,10 +38,17 @@ export interface TwoInputEvaluation {
   broadcast_state?: Map<string, [unknown, unknown][]>;
   /** The function's operator state (CheckpointedFunction) after a final snapshot. */
   operator_state: OracleOperatorState;
+  /**
+   * Encoded keys whose event-time timer fired after a later record of the key was read (a KeyedCoProcessFunction's or
+   * KeyedBroadcastProcessFunction's): the engine may have fired it before that record.
+   */
+  ambiguous_keys: Set<string>;
 }
 
 export interface TwoInputOptions {
   final_watermark_ms: number;
+  /** The watermark per key group (e.g. a checkpoint's); absent: final_watermark_ms for every key group. */
+  watermark_of?: (key_group: number) => number;
   order: TwoInputOrder;
   /** Where emitted elements go (main and side outputs); undefined: nothing is kept. */
   outputs: OperatorOutputs | undefined;
@@ -76,6 +83,10 @@ class TwoInputRun {
   private out_ts = NO_TIMESTAMP;
   private element_ts: number | undefined = undefined;
   private in_broadcast = false;
+  /** Per encoded key: the greatest timestamp of its records read (a timer before it may have fired earlier). */
+  private readonly latest_record_ms = new Map<string, number>();
+  private readonly ambiguous_keys = new Set<string>();
+  private readonly key_groups = new Set<number>();
   private readonly collector: Collector<unknown> = { collect: (value) => this.options.outputs?.main.push(value, this.out_ts) };
   private readonly calls: {
     element1(value: unknown): void;
@@ -293,25 +304,47 @@ class TwoInputRun {
     this.out_ts = timestamp_ms;
     if (input === 1) this.calls.element1(value);
     else this.calls.element2(value);
+    const c = this.context;
+    if (c.current_key_group >= 0) {
+      this.key_groups.add(c.current_key_group);
+      if (timestamp_ms > (this.latest_record_ms.get(c.current_key_encoded) ?? MIN_WATERMARK)) this.latest_record_ms.set(c.current_key_encoded, timestamp_ms);
+    }
   }
 
-  /** The final watermark: due event-time timers fire in (timestamp, key, namespace) order. */
+  /**
+   * The final watermark (or each key group's, given watermark_of): due event-time timers fire in (timestamp, key,
+   * namespace) order; a timer beyond its key group's watermark stays.
+   */
   finish(): void {
-    this.watermark_ms = this.options.final_watermark_ms;
+    const watermark_of = this.options.watermark_of;
+    let ceiling = this.options.final_watermark_ms;
+    if (watermark_of !== undefined) {
+      ceiling = MIN_WATERMARK;
+      for (const key_group of this.key_groups) ceiling = Math.max(ceiling, watermark_of(key_group));
+    }
+    this.watermark_ms = ceiling;
     const timer = this.calls.timer;
     if (timer === undefined) return;
-    for (let t = this.timers.pollDue('event', this.watermark_ms); t !== undefined; t = this.timers.pollDue('event', this.watermark_ms)) {
+    const user_timers = this.spec.kind !== 'interval_join';
+    const not_yet: InternalTimer[] = [];
+    for (let t = this.timers.pollDue('event', ceiling); t !== undefined; t = this.timers.pollDue('event', ceiling)) {
+      if (watermark_of !== undefined && t.timestamp_ms > watermark_of(t.key_group)) {
+        not_yet.push(t);
+        continue;
+      }
       this.context.set(decodeKey(t.key_encoded), t.key_encoded, t.key_group);
       this.context.current_namespace = '';
+      if (user_timers && (this.latest_record_ms.get(t.key_encoded) ?? MIN_WATERMARK) > t.timestamp_ms) this.ambiguous_keys.add(t.key_encoded);
       this.element_ts = t.timestamp_ms;
       this.out_ts = t.timestamp_ms;
       timer(t);
     }
+    for (const t of not_yet) this.timers.register('event', t.timestamp_ms, t.key_encoded, t.key_group, t.namespace);
   }
 
   result(): TwoInputEvaluation {
     this.udf?.snapshotState(0, 0);
-    const result: TwoInputEvaluation = { operator_state: this.operator_state };
+    const result: TwoInputEvaluation = { operator_state: this.operator_state, ambiguous_keys: this.ambiguous_keys };
     if (this.keyed) result.state = [...this.backend.export_entries()];
     if (this.broadcast !== undefined) result.broadcast_state = this.broadcast.export();
     return result;

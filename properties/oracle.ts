@@ -71,6 +71,8 @@ export interface OracleResult {
    * the engine may have fired it before that record, so the oracle's state for these keys is one possible order.
    */
   ambiguous_keys: Map<string, Set<string>>;
+  /** Set when the job has a two-input operator: its result may depend on how the two inputs interleave. */
+  two_input?: true;
 }
 
 export function evaluateOracle(
@@ -92,6 +94,7 @@ export function evaluateOracle(
   const ambiguous_keys = new Map<string, Set<string>>();
   const broadcast_state = new Map<string, Map<string, [unknown, unknown][]>>();
   let records_read = 0;
+  let two_input = false;
 
   /** The stream of one input (2: a two-input operator's second): one edge's as it is; several (union): in turn. */
   const inputOf = (node: GraphNode, input: 1 | 2): ElementStream => {
@@ -156,13 +159,17 @@ export function evaluateOracle(
         if (!state_only) outputs.set(node.uid, inputs.values.slice());
         break;
       case 'two_input': {
+        two_input = true;
         const keep_output = !state_only || graph.consumers(node.id).some((consumer) => consumer.operator.kind !== 'sink');
+        const watermark_of = options.watermarks?.get(node.uid);
         const result = evaluateTwoInput(node, op.spec, inputs, inputOf(node, 2), {
           final_watermark_ms,
+          ...(watermark_of !== undefined ? { watermark_of } : {}),
           order: options.two_input_order ?? 'input1_first',
           outputs: keep_output ? out : undefined,
         });
         if (result.state !== undefined) state.set(node.uid, result.state);
+        if (result.ambiguous_keys.size > 0) ambiguous_keys.set(node.uid, result.ambiguous_keys);
         if (result.broadcast_state !== undefined) broadcast_state.set(node.uid, result.broadcast_state);
         const lists = result.operator_state.entries();
         if (lists.size > 0) operator_state.set(node.uid, lists);
@@ -175,7 +182,7 @@ export function evaluateOracle(
     }
     streams.set(node.id, out);
   }
-  return { outputs, state, operator_state, broadcast_state, records_read, ambiguous_keys };
+  return { outputs, state, operator_state, broadcast_state, records_read, ambiguous_keys, ...(two_input ? { two_input: true as const } : {}) };
 }
 
 function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: OracleInput, offsets?: ReadonlyMap<string, number>): ElementStream {

@@ -21,6 +21,8 @@ const CI_SWARM = [
   'partition-during-alignment',
   'long-gc-pause',
   'disks-fail-and-lose-unsynced-writes',
+  'disk-full-enospc',
+  'windows-and-state-sessions-ttl-crash',
 ];
 
 function engine_sources(dir: string): string[] {

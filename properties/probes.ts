@@ -38,8 +38,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'ha.disk_full',
     where: 'engine/ha/ha-store.ts: an HA record write failed with ENOSPC',
-    required_in_ci: false,
-    why_not_required: 'needs a full disk under the HA store: the nemesis disk_full kind or generated plans with JobManager loss and storage faults',
+    required_in_ci: true,
   },
   {
     name: 'heartbeat.target_unreachable',
@@ -143,6 +142,36 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     why_not_required: 'needs an abort to overtake a barrier on its way to a task on another TaskManager (a race)',
   },
   {
+    name: 'checkpoint.timeoutable_barrier_queued',
+    where: 'engine/task/task.ts: with an aligned-checkpoint timeout, a forwarded aligned barrier waits in an output queue behind buffers without credit',
+    required_in_ci: false,
+    why_not_required: 'needs a barrier forwarded into a full output queue with an aligned-checkpoint timeout; no catalogue scenario backpressures a source that far yet (engine/task/timeoutable-barrier.test.ts covers the channel)',
+  },
+  {
+    name: 'checkpoint.output_barrier_timeout',
+    where: 'engine/task/task.ts: a queued aligned barrier outlived the timeout and overtook the buffers ahead of it (output channel state)',
+    required_in_ci: false,
+    why_not_required: 'needs a barrier forwarded into a full output queue with an aligned-checkpoint timeout; no catalogue scenario backpressures a source that far yet (engine/task/timeoutable-barrier.test.ts covers the channel)',
+  },
+  {
+    name: 'checkpoint.announced_barrier_timeout',
+    where: 'engine/task/task.ts: a barrier that arrived after its checkpoint timed out, still queued behind records, switches the task to unaligned',
+    required_in_ci: false,
+    why_not_required: 'reached by aligned-checkpoint-timeout-from-start (scenarios/aligned-checkpoint-timeout.test.ts), not in the CI swarm',
+  },
+  {
+    name: 'checkpoint.alignment_timeout_single_channel',
+    where: 'engine/task/task.ts: a task with one input channel consumed a barrier after the checkpoint timed out and snapshots unaligned',
+    required_in_ci: false,
+    why_not_required: 'a timed-out barrier is usually switched when announced, before it is consumed; reached only when the announcement and the consumption fall in one step',
+  },
+  {
+    name: 'checkpoint.declined_after_final',
+    where: 'engine/cluster/task-manager.ts: a finished task declines a checkpoint triggered after the final checkpoint completed (CHECKPOINT_DECLINED_TASK_NOT_READY)',
+    required_in_ci: false,
+    why_not_required: 'the coordinator drops periodic requests once the final checkpoint is triggered; reached only with that guard removed (properties/findings/final-checkpoint-race.test.ts)',
+  },
+  {
     name: 'checkpoint.unaligned',
     where: 'engine/task/task.ts: an unaligned snapshot at the first barrier (the barrier overtakes in-flight data)',
     required_in_ci: false,
@@ -205,6 +234,12 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     required_in_ci: true,
   },
   {
+    name: 'sink.commit_failed_task',
+    where: 'engine/connectors/two-phase-commit-sink.ts: a transaction of a completed checkpoint cannot be committed; the task fails',
+    required_in_ci: false,
+    why_not_required: 'needs a transaction timeout shorter than a checkpoint plus a restart (sink-commit-failure-fails-the-job)',
+  },
+  {
     name: 'tm.data_plane_failure',
     where: 'engine/cluster/task-manager.ts: a data channel lost buffers (link break) and the attempt fails',
     required_in_ci: true,
@@ -236,14 +271,12 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'window.merged',
     where: 'engine/task/operators/window/window-logic.ts: session (merging) windows merged',
-    required_in_ci: false,
-    why_not_required: 'no catalogue scenario of the CI swarm has session windows; reached by scenarios/api-windows.test.ts and generated window jobs',
+    required_in_ci: true,
   },
   {
     name: 'window.merging_set_restored',
     where: 'engine/task/operators/window/window-operator.ts: a window operator restored merging window sets from a checkpoint',
-    required_in_ci: false,
-    why_not_required: 'reached by scenarios/api-windows-recovery.test.ts and the generated session-window jobs under crashes',
+    required_in_ci: true,
   },
   {
     name: 'window.late_data_to_side_output',
@@ -260,14 +293,12 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'state.ttl_expired_after_restore',
     where: 'engine/state/ttl.ts: a TTL value restored from a checkpoint expired after the restore',
-    required_in_ci: false,
-    why_not_required: 'reached by scenarios/api-ttl.test.ts and generated TTL jobs under crashes',
+    required_in_ci: true,
   },
   {
     name: 'state.ttl_full_snapshot_cleanup',
     where: 'engine/task/operator-base.ts: expired TTL values dropped at a full snapshot',
-    required_in_ci: false,
-    why_not_required: 'reached by scenarios/api-ttl.test.ts and generated TTL jobs',
+    required_in_ci: true,
   },
 ];
 

@@ -89,18 +89,26 @@ export type RestoreVerdict =
 
 /**
  * Per keyed operator: the watermark of the subtask owning each key group when the checkpoint was taken (the
- * `watermark_ms` its keyed operators record). An operator whose subtasks did not all record one is left out.
+ * `watermark_ms` its keyed operators record), or the key group's own where the subtask records a higher one (restored
+ * key groups whose timers had fired up to it before the restore). An operator whose subtasks did not all record one
+ * is left out.
  */
 export function checkpoint_watermarks(metadata: CheckpointMetadata): Map<string, (key_group: number) => number> {
   const out = new Map<string, (key_group: number) => number>();
   for (const operator of metadata.operators) {
-    const by_subtask = new Map<number, number>();
+    const by_subtask = new Map<number, { watermark_ms: number; key_groups: [number, number, number][] }>();
     for (const subtask of operator.subtasks) {
       const watermark = subtask.extra?.['watermark_ms'];
-      if (typeof watermark === 'number') by_subtask.set(subtask.subtask_index, watermark);
+      const key_groups = (subtask.extra?.['key_group_watermarks'] as [number, number, number][] | undefined) ?? [];
+      if (typeof watermark === 'number') by_subtask.set(subtask.subtask_index, { watermark_ms: watermark, key_groups });
     }
     if (by_subtask.size === 0 || by_subtask.size !== operator.parallelism) continue;
-    out.set(operator.operator_id, (key_group) => by_subtask.get(computeOperatorIndexForKeyGroup(operator.max_parallelism, operator.parallelism, key_group))!);
+    out.set(operator.operator_id, (key_group) => {
+      const owner = by_subtask.get(computeOperatorIndexForKeyGroup(operator.max_parallelism, operator.parallelism, key_group))!;
+      let watermark_ms = owner.watermark_ms;
+      for (const [first, last, ms] of owner.key_groups) if (first <= key_group && key_group <= last && ms > watermark_ms) watermark_ms = ms;
+      return watermark_ms;
+    });
   }
   return out;
 }

@@ -21,6 +21,7 @@ import { check_checkpoint_invariants, type CheckpointFacts } from './checkpoint-
 import { evaluate_run, try_oracle, type Judgement, type RunEvidence } from './judge.js';
 import { capture_checkpoint, type RestoreCapture } from './restore-check.js';
 import { groupByKey, type OracleResult } from './oracle.js';
+import { interleaving_dependence } from './interleaving.js';
 import { OutputWatch, type OutputDivergence } from './output-watch.js';
 import { format_ms, round_ms } from '../scenarios/units.js';
 import { check_heap } from '../scenarios/run/heap-guard.js';
@@ -208,6 +209,9 @@ class RunChecks {
     const evaluated = try_oracle(job.build, spec.params, view.run.input, plan.max_parallelism);
     if (!evaluated.ok) return; // the judge reports why output cannot be judged
     this.oracle = evaluated.oracle;
+    // Output whose per-key order the interleaving of two inputs decides has no one sequence to follow.
+    const options = plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism };
+    if (interleaving_dependence(job.build, spec.params, view.run.input, options, this.oracle, job.sink_uid, job.outputKey) !== undefined) return;
     const watch = new OutputWatch(groupByKey(this.oracle.outputs.get(job.sink_uid) ?? [], job.outputKey), job.outputKey);
     this.output_watch = watch;
     // Only when the engine writes through the sink the scenario names: otherwise the judge may not hold it to exactly-once.
@@ -344,5 +348,9 @@ function build_result(plan: RunPlan, options: RunScenarioOptions, evidence: RunE
   };
   if (expected !== undefined) result.expected_violation = expected;
   if (evidence.unfired_faults.length > 0) result.unfired_faults = [...evidence.unfired_faults];
+  if (evidence.source_lag.length > 0) result.source_lag = evidence.source_lag;
+  if (evidence.commit_latency.length > 0) {
+    result.commit_latency = evidence.commit_latency.map((commit) => ({ ...commit, time_ms: round_ms(commit.time_ms), latency_ms: round_ms(commit.latency_ms) }));
+  }
   return result;
 }

@@ -31,8 +31,12 @@ describe('to_html_report', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).toContain('<style>');
     expect(html).not.toMatch(/<script|<link|<iframe|<img|@import|@font-face|url\(/i);
-    const urls = [...html.matchAll(/(?:src|href)\s*=\s*"([^"]*)"|https?:\/\/[^\s"'<)]+/gi)].map((m) => m[0]);
+    const urls = [...html.matchAll(/(?:src|href)\s*=\s*"([^#"][^"]*)"|https?:\/\/[^\s"'<)]+/gi)].map((m) => m[0]);
     expect(urls.every((url) => url === 'http://www.w3.org/2000/svg')).toBe(true);
+    // The only links are to places in the page, and each one has its target.
+    const targets = [...html.matchAll(/href="#([^"]*)"/g)].map((m) => m[1]!);
+    expect(targets.length).toBeGreaterThan(5);
+    for (const target of targets) expect(html, target).toContain(`id="${target}"`);
   });
 
   it('has the header, runs, property results, failures, swarm and per-run sections', () => {
@@ -44,7 +48,7 @@ describe('to_html_report', () => {
 
   it('draws the plots, each with axis labels that carry units', () => {
     for (const title of [
-      'Throughput over virtual time',
+      'Throughput, commit latency, source lag and committed output, faults shaded by kind',
       'Checkpoint duration',
       'Checkpoint size',
       'Checkpoint cost split',
@@ -54,7 +58,7 @@ describe('to_html_report', () => {
     ]) {
       expect(html, title).toContain(`<title>${title}</title>`);
     }
-    for (const axis of ['virtual time (s)', 'throughput (records/s)', 'duration (ms)', 'size (KiB)', 'time (ms)', 'faults (count)']) {
+    for (const axis of ['virtual time (s)', 'throughput into the sink (records/s)', 'commit latency: transaction begin → commit (ms)', 'source lag: produced, not yet read (records)', 'committed output (records)', 'duration (ms)', 'size (KiB)', 'time (ms)', 'faults (count)']) {
       expect(html, axis).toContain(`>${axis}</text>`);
     }
     for (const part of ['detect', 'redeploy', 'load state', 'rewind sources', 'sink recovery', 'alignment', 'snapshot', 'persist', 'coordination']) {

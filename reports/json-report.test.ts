@@ -31,6 +31,7 @@ const run_result_keys: KeyTable<RunResult> = {
   properties: 'required', violations: 'required', job: 'required', sink: 'required', checkpointing_mode: 'required',
   checkpoints: 'required', recoveries: 'required', faults: 'required', throughput: 'required', probes: 'required',
   virtual_duration_ms: 'required', wall_ms: 'required', events: 'required', replay_command: 'required', unfired_faults: 'optional',
+  source_lag: 'optional', commit_latency: 'optional',
 };
 const scenario_keys: KeyTable<RunResult['scenario']> = { name: 'required', file: 'required', description: 'optional' };
 const job_keys: KeyTable<RunResult['job']> = {
@@ -59,6 +60,8 @@ const recovery_keys: KeyTable<RecoverySummary> = {
 };
 const fault_keys: KeyTable<FaultSummary> = { time_ms: 'required', kind: 'required', target: 'required', detail: 'optional' };
 const throughput_keys: KeyTable<RunResult['throughput'][number]> = { time_ms: 'required', records: 'required' };
+const source_lag_keys: KeyTable<NonNullable<RunResult['source_lag']>[number]> = { time_ms: 'required', records: 'required' };
+const commit_latency_keys: KeyTable<NonNullable<RunResult['commit_latency']>[number]> = { time_ms: 'required', latency_ms: 'required', txn_id: 'required', records: 'required' };
 
 const property_names: Record<PropertyName, true> = {
   exactly_once_state: true, exactly_once_output: true, at_least_once_output: true, at_most_once_output: true,
@@ -95,6 +98,8 @@ describe('run-result.schema.json', () => {
     expect_schema_matches(property('job'), job_keys, 'job');
     expect_schema_matches(property('sink'), sink_keys, 'sink');
     expect_schema_matches(property('throughput').items, throughput_keys, 'throughput');
+    expect_schema_matches(property('source_lag').items, source_lag_keys, 'source_lag');
+    expect_schema_matches(property('commit_latency').items, commit_latency_keys, 'commit_latency');
     expect_schema_matches(schema.definitions.property_result, property_result_keys, 'PropertyResult');
     expect_schema_matches(schema.definitions.violation, violation_keys, 'Violation');
     expect_schema_matches(schema.definitions.checkpoint_summary, checkpoint_keys, 'CheckpointSummary');

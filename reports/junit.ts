@@ -1,7 +1,6 @@
 // JUnit XML for CI: one <testsuite> per scenario, one <testcase> per seed, a <failure> for each run that failed
 // (unexpected violations or a missed expected violation) carrying the messages and the replay command.
-import { evidence_lines } from './evidence-text.js';
-import { format_ms } from '../scenarios/units.js';
+import { violation_lines } from './evidence-text.js';
 import type { RunResult } from '../scenarios/result-format.js';
 import { failure_reasons, run_failed } from './aggregate.js';
 import { escape_xml, escape_xml_attribute } from './escape.js';
@@ -49,10 +48,7 @@ function render_testcase(result: RunResult): string[] {
       ...reasons,
       ...result.violations
         .filter((v) => v.property !== result.expected_violation && (v.detail !== undefined || v.evidence !== undefined))
-        .flatMap((v) => [
-          `${v.property} at ${format_ms(v.time_ms)}${v.detail === undefined ? '' : `: ${JSON.stringify(v.detail)}`}`,
-          ...evidence_lines(v.evidence, '  '),
-        ]),
+        .flatMap((v) => [...violation_lines(v, ''), ...(v.detail === undefined ? [] : [`  detail: ${JSON.stringify(v.detail)}`])]),
       `trace hash: ${result.trace_hash}`,
       `replay: ${result.replay_command}`,
     ].join('\n');

@@ -106,7 +106,11 @@ describe('two-input tasks', () => {
         expect(c.jobStatus(), `${mode} seed ${seed}`).toBe('FINISHED');
         const probes = c.world.probe_counts();
         expect(probes['task.restored_from_checkpoint'] ?? 0, `${mode} seed ${seed}`).toBeGreaterThan(0);
-        if (mode === 'unaligned') expect(probes['checkpoint.unaligned_across_inputs'] ?? 0).toBeGreaterThan(0);
+        if (mode === 'unaligned') {
+          expect(probes['checkpoint.unaligned_across_inputs'] ?? 0).toBeGreaterThan(0);
+          // In-flight records of both inputs were channel state and went back into their input on restore.
+          expect(probes['restore.channel_state_replayed'] ?? 0, `seed ${seed}`).toBeGreaterThan(0);
+        }
         expect(c.keyedState().get('match'), `${mode} seed ${seed}`).toEqual(oracle.state.get('match'));
         expect(canonical(committed(c)), `${mode} seed ${seed}`).toEqual(canonical(oracle.outputs.get('sink')!));
       }
@@ -150,6 +154,33 @@ describe('two-input tasks', () => {
       expect(canonical(committed(c)), join).toEqual(canonical(expected));
       // Every window fired and every interval-join buffer was cleaned up: nothing stays in keyed state.
       expect(c.keyedState().get('join') ?? [], join).toEqual([]);
+    }
+  });
+});
+
+describe('keyed two-input state rescales by key groups', () => {
+  it('interval-join buffers and co-process state survive stop-with-savepoint at 3 and then 1', () => {
+    for (const [job, job_params, uid] of [
+      [AD_CLICKS, { ...params, join: 'interval', window_ms: 45 }, 'join'],
+      [ORDER_PAYMENTS, params, 'match'],
+    ] as const) {
+      const { c, oracle } = cluster(12, 'aligned', job_params, job);
+      const outcomes: SavepointOutcome[] = [];
+      const second = (): void => {
+        c.jobManager()!.stop_with_savepoint({ resume: { parallelism: 1, after_ms: 20 } }, (o) => outcomes.push(o));
+      };
+      c.world.schedule(100, () =>
+        c.jobManager()!.stop_with_savepoint({ resume: { parallelism: 3, after_ms: 20 } }, (o) => {
+          outcomes.push(o);
+          c.world.schedule(c.world.now_ms + 60, second);
+        }),
+      );
+      c.runToCompletion(5_000_000);
+      expect(outcomes.map((o) => o.ok), uid).toEqual([true, true]);
+      expect(c.world.probe_counts()['savepoint.resumed_rescaled'] ?? 0, uid).toBe(2);
+      expect(c.jobStatus(), uid).toBe('FINISHED');
+      expect(c.keyedState().get(uid) ?? [], uid).toEqual(oracle.state.get(uid) ?? []);
+      expect(canonical(committed(c)), uid).toEqual(canonical(oracle.outputs.get('sink')!));
     }
   });
 });

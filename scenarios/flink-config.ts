@@ -230,6 +230,9 @@ export function canonical_flink_enum_values(section: Readonly<Record<string, unk
   return out ?? section;
 }
 
+/** Flink's FsCheckpointStreamFactory.MAX_FILE_STATE_THRESHOLD. */
+const MAX_MEMORY_THRESHOLD_BYTES = 1024 * 1024;
+
 /** Flink's names for each restart strategy (RestartStrategyOptions): the canonical one and its aliases. */
 const RESTART_STRATEGY_ALIASES: Readonly<Record<string, RestartStrategyConfig['type']>> = {
   none: 'none',
@@ -288,11 +291,14 @@ export function parse_flink_config(
     }
     return value;
   };
-  const number = (key: FlinkKey, default_value: number, minimum: number, maximum: number): number => {
+  /** `minimum_exclusive`: the value must be above `minimum`, not equal to it. */
+  const number = (key: FlinkKey, default_value: number, minimum: number, maximum: number, minimum_exclusive = false): number => {
     if (!has(key)) return default_value;
     const value = value_of(key);
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum || value > maximum) {
-      errors.push({ key, message: `expected a number from ${minimum} to ${maximum}; got ${describe_flink_value(value)}` });
+    const too_small = typeof value === 'number' && (minimum_exclusive ? value <= minimum : value < minimum);
+    if (typeof value !== 'number' || !Number.isFinite(value) || too_small || value > maximum) {
+      const range = minimum_exclusive ? `above ${minimum} and at most ${maximum}` : `from ${minimum} to ${maximum}`;
+      errors.push({ key, message: `expected a number ${range}; got ${describe_flink_value(value)}` });
       return default_value;
     }
     return value;
@@ -349,6 +355,22 @@ export function parse_flink_config(
   if (incremental && backend_type !== 'rocksdb') {
     errors.push({ key: 'state.backend.incremental', message: 'incremental checkpoints need state.backend.type: rocksdb' });
   }
+  // Flink's FsCheckpointStreamFactory: state up to 1 MiB may go inline in the checkpoint metadata.
+  const memory_threshold_bytes = memory('state.storage.fs.memory-threshold', 20 * 1024);
+  if (memory_threshold_bytes > MAX_MEMORY_THRESHOLD_BYTES) {
+    errors.push({ key: 'state.storage.fs.memory-threshold', message: `must be at most 1 mb (Flink's maximum for state inline in the metadata); got ${memory_threshold_bytes} bytes` });
+  }
+  if (has('state.storage.fs.memory-threshold') && backend_type === 'rocksdb') {
+    errors.push({
+      key: 'state.storage.fs.memory-threshold',
+      message: 'has no effect with state.backend.type: rocksdb here (its sorted runs are always written as files); use it with hashmap',
+    });
+  }
+  const write_buffer_size_bytes = memory('state.backend.rocksdb.writebuffer.size', 64 * 1024 * 1024);
+  if (has('state.backend.rocksdb.writebuffer.size') && backend_type !== 'rocksdb') {
+    errors.push({ key: 'state.backend.rocksdb.writebuffer.size', message: `has no effect with state.backend.type: ${backend_type} (it sizes the rocksdb memtable)` });
+  }
+  if (write_buffer_size_bytes < 1) errors.push({ key: 'state.backend.rocksdb.writebuffer.size', message: 'must be at least 1 byte' });
 
   const restart_name = enumeration<string>('restart-strategy.type', enabled ? 'exponential-delay' : 'none');
   const restart_type = RESTART_STRATEGY_ALIASES[restart_name];
@@ -392,10 +414,11 @@ export function parse_flink_config(
         type: 'exponential-delay',
         initial_backoff_ms,
         max_backoff_ms,
-        backoff_multiplier: number('restart-strategy.exponential-delay.backoff-multiplier', 1.5, 1, 100),
+        // Flink's ExponentialDelayRestartBackoffTimeStrategy: multiplier > 1, attempts-before-reset-backoff ≥ 1.
+        backoff_multiplier: number('restart-strategy.exponential-delay.backoff-multiplier', 1.5, 1, 100, true),
         reset_backoff_threshold_ms: duration('restart-strategy.exponential-delay.reset-backoff-threshold', 3_600_000),
         jitter_factor: number('restart-strategy.exponential-delay.jitter-factor', 0.1, 0, 1),
-        attempts_before_reset_backoff: integer('restart-strategy.exponential-delay.attempts-before-reset-backoff', INT_MAX, 0),
+        attempts_before_reset_backoff: integer('restart-strategy.exponential-delay.attempts-before-reset-backoff', INT_MAX, 1),
       };
       break;
     }
@@ -438,8 +461,8 @@ export function parse_flink_config(
     state_backend: {
       type: backend_type,
       incremental,
-      inline_threshold_bytes: memory('state.storage.fs.memory-threshold', 20 * 1024),
-      write_buffer_size_bytes: memory('state.backend.rocksdb.writebuffer.size', 64 * 1024 * 1024),
+      inline_threshold_bytes: memory_threshold_bytes,
+      write_buffer_size_bytes,
     },
     failover_strategy: enumeration<'region' | 'full'>('jobmanager.execution.failover-strategy', 'region'),
     restart_strategy,

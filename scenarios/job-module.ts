@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
 import { isJobDefinition, type AnyJobDefinition } from '../engine/api/job.js';
 import { check_job_params } from './job-params.js';
-import { built_in_job, check_job_fits, type JobIssue, type JobSource, type JobUnderTest } from './job-under-test.js';
+import { built_in_failover_issues, built_in_job, check_job_fits, type JobIssue, type JobSource, type JobUnderTest } from './job-under-test.js';
 import { format_path, load_scenario, type Locate, type ScenarioError } from './load.js';
 import type { Scenario } from './schema/scenario.generated.js';
 
@@ -142,7 +142,9 @@ export async function load_job(scenario: Scenario, scenario_dir: string, file: s
     issues.map((issue) => ({ file, path: format_path(issue.segments), ...(locate?.(issue.segments) ?? {}), message: issue.message }));
   if (scenario.job.module === undefined) {
     const built_in = built_in_job(scenario);
-    return built_in.ok ? { ok: true, job: built_in.job } : { ok: false, errors: to_errors(built_in.issues) };
+    if (!built_in.ok) return { ok: false, errors: to_errors(built_in.issues) };
+    const issues = built_in_failover_issues(built_in.job, scenario);
+    return issues.length > 0 ? { ok: false, errors: to_errors(issues) } : { ok: true, job: built_in.job };
   }
   const path = module_path_of(scenario, scenario_dir)!;
   const imported = await import_job(path, scenario.job.export);

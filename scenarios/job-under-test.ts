@@ -6,6 +6,8 @@ import { input_records_map, type AnyJobDefinition, type InputContext, type JobSi
 import { job_factory, type JobIoConfig } from '../engine/connectors/job-io.js';
 import type { LogRecord } from '../engine/connectors/log-broker.js';
 import type { JobGraph } from '../engine/graph/job-graph.js';
+import { buildExecutionPlan } from '../engine/graph/execution-graph.js';
+import { pipelinedRegions } from '../engine/graph/pipelined-regions.js';
 import { BUILT_IN_JOBS } from '../engine/examples/index.js';
 import { check_job_params, type ParamIssue } from './job-params.js';
 import type { SinkKind } from './result-format.js';
@@ -148,8 +150,46 @@ export function check_job_fits(job: JobUnderTest, scenario: Scenario, label: str
       });
     }
   }
+  issues.push(...failover_strategy_issues(graph, scenario, label));
   if (scenario.workload?.key_distribution === 'zipf' && job.definition.rekey === undefined) {
     issues.push({ segments: ['workload', 'key_distribution'], message: `${label} does not support zipf keys: it defines no rekey hook (see defineJob's rekey)` });
   }
   return issues;
+}
+
+const FAILOVER_STRATEGY_KEY = 'jobmanager.execution.failover-strategy';
+
+/**
+ * The engine restarts every task on a failure (Flink's `full` failover). For a job that is one pipelined region (any
+ * keyBy, rebalance or broadcast joins all its subtasks) that is what Flink's `region` strategy does too; a job with
+ * several independent regions (e.g. only forward edges) would restart just the failed one in Flink, which the engine
+ * does not do: asking for `region` explicitly on such a job is refused (engine/README.md, "Failover").
+ */
+export function failover_strategy_issues(graph: JobGraph, scenario: Scenario, label: string): JobIssue[] {
+  if (!asks_region_failover(scenario)) return [];
+  const regions = pipelinedRegions(buildExecutionPlan(graph));
+  if (regions.length <= 1) return [];
+  const shown = regions.slice(0, 3).map((region) => `[${region.join(', ')}]`).join(', ');
+  return [
+    {
+      segments: ['flink', FAILOVER_STRATEGY_KEY],
+      message:
+        `${label} has ${regions.length} independent pipelined regions at parallelism ${scenario.job.parallelism ?? 2} ` +
+        `(tasks ${shown}${regions.length > 3 ? ', …' : ''}); Flink's region failover would restart only the failed one, ` +
+        'but this engine restarts every task on a failure: set it to full (or leave it unset: the engine then restarts every task)',
+    },
+  ];
+}
+
+function asks_region_failover(scenario: Scenario): boolean {
+  const asked = (scenario.flink as Record<string, unknown> | undefined)?.[FAILOVER_STRATEGY_KEY];
+  return typeof asked === 'string' && asked.toLowerCase() === 'region';
+}
+
+/** failover_strategy_issues for a built-in job (whose other fits are ours to keep): builds its graph only when asked. */
+export function built_in_failover_issues(job: JobUnderTest, scenario: Scenario): JobIssue[] {
+  if (!asks_region_failover(scenario)) return [];
+  const input = job_input(job, 1, workload_sizes(scenario));
+  const graph = build_job_graph(job, probe_io(scenario, input_topics(input)), scenario.job.parallelism ?? 2, scenario.job.max_parallelism);
+  return failover_strategy_issues(graph, scenario, job.name);
 }

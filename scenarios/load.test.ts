@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BUILT_IN_JOB_NAMES } from './job-under-test.js';
 import {
   MAX_SCENARIO_FILE_BYTES,
   format_path,
@@ -114,8 +115,9 @@ describe('load_scenario', () => {
   it('rejects an unknown job and lists the known ones', () => {
     const errors = errors_of(GOOD.replace('name: word_count', 'name: page_rank'));
     expect(errors).toEqual([
-      expect.objectContaining({ path: 'job.name', line: 8, message: 'unknown job "page_rank"; known jobs: word_count, sequence_check, windowed_sum' }),
+      expect.objectContaining({ path: 'job.name', line: 8, message: `unknown job "page_rank"; known jobs: ${BUILT_IN_JOB_NAMES.join(', ')}` }),
     ]);
+    expect(BUILT_IN_JOB_NAMES).toEqual(expect.arrayContaining(['word_count', 'sequence_check', 'windowed_sum']));
   });
 
   it('validates job params per job', () => {

@@ -18,6 +18,7 @@ import {
 } from './flink-config.js';
 import { MAX_SCENARIO_FILE_BYTES, check_document_shape, is_directory, position_of, read_text_file, scan_nesting } from './input-limits.js';
 import { built_in_job } from './job-under-test.js';
+import { computeDefaultMaxParallelism } from '../engine/state/key-groups.js';
 import { scenario_conditions, why_event_cannot_fire } from './fault-triggers.js';
 import type { Scenario } from './schema/scenario.generated.js';
 // Imported (not read from a path) so the compiled package in dist/ carries the schema with it.
@@ -274,6 +275,9 @@ function semantic_issues(scenario: Scenario): Issue[] {
   if (scenario.sink?.transaction_timeout !== undefined && (scenario.sink.kind ?? 'two_phase_commit') !== 'two_phase_commit') {
     issues.push({ segments: ['sink', 'transaction_timeout'], message: 'only a two_phase_commit sink has transactions' });
   }
+  if (scenario.sink?.ignore_failures_after_transaction_timeout !== undefined && (scenario.sink.kind ?? 'two_phase_commit') !== 'two_phase_commit') {
+    issues.push({ segments: ['sink', 'ignore_failures_after_transaction_timeout'], message: 'only a two_phase_commit sink has transactions' });
+  }
   if ((scenario.sink?.kind ?? 'two_phase_commit') === 'two_phase_commit' && flink.ok && !flink.config.checkpointing.enabled) {
     issues.push({
       segments: scenario.sink?.kind !== undefined ? ['sink', 'kind'] : scenario.sink !== undefined ? ['sink'] : [],
@@ -351,6 +355,17 @@ function semantic_issues(scenario: Scenario): Issue[] {
         }
         if (fault.resume_parallelism !== undefined && fault.resume_parallelism > slots) {
           issues.push({ segments: [...at, 'resume_parallelism'], message: `needs ${fault.resume_parallelism} slots; the cluster has ${slots}` });
+        }
+        if (fault.resume_parallelism !== undefined) {
+          // The savepoint keeps the job's key groups (a derived max parallelism is adopted on resume, never raised).
+          const max_parallelism = scenario.job.max_parallelism ?? computeDefaultMaxParallelism(parallelism);
+          if (fault.resume_parallelism > max_parallelism) {
+            const from = scenario.job.max_parallelism === undefined ? `derived from parallelism ${parallelism}` : 'job.max_parallelism';
+            issues.push({
+              segments: [...at, 'resume_parallelism'],
+              message: `must be at most the max parallelism the savepoint is taken with (${max_parallelism}, ${from}); Flink refuses a restore above it`,
+            });
+          }
         }
         break;
       default:

@@ -167,8 +167,18 @@ export interface RunResult {
   checkpoints: CheckpointSummary[];
   recoveries: RecoverySummary[];
   faults: FaultSummary[];
-  /** Records processed per bucket of virtual time. */
+  /** Records added to the sink's output per bucket of virtual time (its cumulative sum is the committed output). */
   throughput: { time_ms: number; records: number }[];
+  /**
+   * Consumer lag at the end of each throughput bucket: input records produced at the log source's partitions and not
+   * yet read by the job (a restore rewinds the readers, so it jumps at a recovery). Absent without a log source.
+   */
+  source_lag?: { time_ms: number; records: number }[];
+  /**
+   * One point per transactional commit (two-phase-commit sinks): when it committed and how long its oldest record
+   * waited to become visible, from the transaction's begin to its commit. Absent when nothing committed that way.
+   */
+  commit_latency?: { time_ms: number; latency_ms: number; txn_id: string; records: number }[];
   /** Coverage probes hit, by name. */
   probes: Record<string, number>;
   virtual_duration_ms: number;

@@ -108,6 +108,10 @@ export interface SimulationEvidence {
   /** The committed output as it stood when each recovery started (at most MAX_OUTPUT_SNAPSHOTS). */
   output_at_recoveries: { time_ms: number; output: unknown[] }[];
   throughput: { time_ms: number; records: number }[];
+  /** Input records produced but not yet read by the job's log sources, at the end of each throughput bucket. */
+  source_lag: { time_ms: number; records: number }[];
+  /** Each transactional commit: how long its oldest record waited to become visible (transaction begin → commit). */
+  commit_latency: { time_ms: number; latency_ms: number; txn_id: string; records: number }[];
   final_output: unknown[];
   final_state: Map<string, StateEntry[]>;
   /** Key groups of each keyed operator final_state could read from live tasks (see RunView.keyed_state_coverage). */
@@ -258,6 +262,8 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
     faults: world.faults().map((note): FaultSummary => ({ time_ms: note.time_ms, kind: note.kind, target: note.target, ...(note.detail !== undefined ? { detail: note.detail } : {}) })),
     output_at_recoveries: evidence_hooks.output_at_recoveries,
     throughput: evidence_hooks.throughput,
+    source_lag: evidence_hooks.source_lag,
+    commit_latency: evidence_hooks.commit_latency,
     final_output: [...view.collected_output()],
     final_state: view.keyed_state(),
     final_state_coverage: view.keyed_state_coverage(),
@@ -278,6 +284,10 @@ export function simulate(plan: RunPlan, seed: number, trace: TraceSink, hooks: S
 class EvidenceRecorder {
   readonly throughput: { time_ms: number; records: number }[] = [];
   readonly output_at_recoveries: { time_ms: number; output: unknown[] }[] = [];
+  readonly source_lag: { time_ms: number; records: number }[] = [];
+  readonly commit_latency: { time_ms: number; latency_ms: number; txn_id: string; records: number }[] = [];
+  /** Last known read position per `topic#partition` (a reader that is down keeps its last one). */
+  private readonly source_positions = new Map<string, number>();
   private next_bucket_ms = THROUGHPUT_BUCKET_MS;
   private last_count = 0;
   private static readonly MAX_BUCKETS = 100_000;
@@ -298,6 +308,24 @@ class EvidenceRecorder {
       this.output_at_recoveries.push({ time_ms: recovery.start_ms, output: [...this.view.collected_output()] });
     });
     this.observer.on('checkpoint.completed', (event) => this.measure_size(event.fields['checkpoint_id']));
+    this.observer.on('txstore.committed', (event) => {
+      const txn_id = event.fields['txn_id'];
+      const records = event.fields['records'];
+      if (typeof txn_id !== 'string' || this.commit_latency.length >= EvidenceRecorder.MAX_BUCKETS) return;
+      const begin_ms = this.view.txstore()?.transaction_begin_ms(txn_id);
+      if (begin_ms === undefined) return;
+      this.commit_latency.push({ time_ms: event.time_ms, latency_ms: event.time_ms - begin_ms, txn_id, records: typeof records === 'number' ? records : 0 });
+    });
+  }
+
+  /** Records produced at the log source's partitions and not yet read by the job (summed), or undefined without one. */
+  private lag_records(now_ms: number): number | undefined {
+    const broker = this.view.broker();
+    if (broker === undefined) return undefined;
+    for (const [partition, offset] of this.view.source_positions()) this.source_positions.set(partition, offset);
+    let lag = 0;
+    for (const [partition, produced] of broker.produced_records(now_ms)) lag += Math.max(0, produced - (this.source_positions.get(partition) ?? 0));
+    return lag;
   }
 
   /** A completed checkpoint's size when the engine logs none: its metadata plus every file it references. */
@@ -320,6 +348,8 @@ class EvidenceRecorder {
     while (now_ms >= this.next_bucket_ms && this.throughput.length < EvidenceRecorder.MAX_BUCKETS) {
       const count = this.view.collected_output().length;
       this.throughput.push({ time_ms: this.next_bucket_ms - THROUGHPUT_BUCKET_MS, records: count - this.last_count });
+      const lag = this.lag_records(this.next_bucket_ms);
+      if (lag !== undefined) this.source_lag.push({ time_ms: this.next_bucket_ms, records: lag });
       this.last_count = count;
       this.next_bucket_ms += THROUGHPUT_BUCKET_MS;
     }

@@ -39,9 +39,10 @@ export class StreamExecutionEnvironment {
 
   constructor(options: EnvironmentOptions = {}) {
     const parallelism = options.parallelism ?? 1;
-    const max_parallelism = options.max_parallelism ?? computeDefaultMaxParallelism(parallelism);
-    checkParallelism(max_parallelism, parallelism);
-    this.graph = new JobGraph(parallelism, max_parallelism);
+    // Flink: without a configured max parallelism each operator derives its own from its parallelism.
+    if (options.max_parallelism !== undefined) checkParallelism(options.max_parallelism, parallelism);
+    else checkParallelism(computeDefaultMaxParallelism(parallelism), parallelism);
+    this.graph = new JobGraph(parallelism, options.max_parallelism);
   }
 
   get parallelism(): number {
@@ -79,6 +80,7 @@ abstract class OperatorHandle {
 
   setParallelism(parallelism: number): this {
     const node = this.singleNode();
+    if (!node.max_parallelism_configured) node.max_parallelism = computeDefaultMaxParallelism(parallelism);
     checkParallelism(node.max_parallelism, parallelism);
     node.parallelism = parallelism;
     return this;
@@ -88,6 +90,7 @@ abstract class OperatorHandle {
     const node = this.singleNode();
     checkParallelism(max_parallelism, node.parallelism);
     node.max_parallelism = max_parallelism;
+    node.max_parallelism_configured = true;
     return this;
   }
 

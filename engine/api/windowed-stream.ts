@@ -79,7 +79,11 @@ export class WindowedStream<T, K, W extends Window = Window> {
     }
     const edges = this.keyed.graphEdges(this.keyed.key_selector as KeySelector<unknown, unknown>);
     const node = env.graph.addNode(this.all_windows ? `${name.replace('Window', 'AllWindow')}` : name, operator, edges, this.all_windows ? 1 : env.parallelism);
-    if (this.all_windows) node.max_parallelism = 1;
+    if (this.all_windows) {
+      // Flink's forceNonParallel: parallelism and max parallelism 1.
+      node.max_parallelism = 1;
+      node.max_parallelism_configured = true;
+    }
     return new DataStream<R>(env, [node.id]);
   }
 

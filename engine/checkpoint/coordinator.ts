@@ -40,6 +40,11 @@ export interface CheckpointCoordinatorConfig {
   max_queued_requests?: number;
   /** Test-only seam: the shared-state registry deciding which shared files may be deleted (default: a new one). */
   create_shared_registry?: () => SharedStateRegistry;
+  /**
+   * Test-only seam (a planted bug): a periodic request queued before the scheduler stopped still starts (no
+   * PERIODIC_SCHEDULER_SHUTDOWN), so a checkpoint can be triggered after the final one; the tasks must refuse it.
+   */
+  test_only_keep_periodic_after_stop?: boolean;
 }
 
 /** Timer tags the coordinator schedules; the JobManager hands them back through on_timer. */
@@ -167,6 +172,8 @@ export class CheckpointCoordinator {
   private readonly abandoned_metadata = new Map<number, string>();
   private shut_down = false;
 
+  private readonly keep_periodic_after_stop: boolean;
+
   constructor(config: CheckpointCoordinatorConfig, hooks: CheckpointCoordinatorHooks) {
     this.job_id = config.job_id;
     this.min_pause_ms = config.min_pause_ms ?? 0;
@@ -182,6 +189,7 @@ export class CheckpointCoordinator {
     this.registry = config.create_shared_registry?.() ?? new SharedStateRegistry();
     this.store = new CompletedCheckpointStore(this.registry, config.num_retained ?? 1);
     this.failure_manager = new CheckpointFailureManager(config.tolerable_failures ?? 0);
+    this.keep_periodic_after_stop = config.test_only_keep_periodic_after_stop === true;
     this.hooks = hooks;
   }
 
@@ -253,6 +261,7 @@ export class CheckpointCoordinator {
   stop_periodic(): void {
     this.periodic_running = false;
     this.periodic_generation++;
+    if (this.keep_periodic_after_stop) return;
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.periodic) this.queue.splice(i, 1);
   }
 
@@ -322,7 +331,7 @@ export class CheckpointCoordinator {
     if (this.pending.size >= this.max_concurrent) {
       return first.forced ? this.queue.shift() : undefined;
     }
-    if (first.periodic && !this.periodic_running) {
+    if (first.periodic && !this.periodic_running && !this.keep_periodic_after_stop) {
       // Flink's PERIODIC_SCHEDULER_SHUTDOWN: a periodic request queued before the scheduler stopped (for a final
       // checkpoint or a stop-with-savepoint) must not start a checkpoint after it.
       this.queue.shift();

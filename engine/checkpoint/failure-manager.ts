@@ -8,6 +8,7 @@ export type CheckpointFailureReason =
   | 'CHECKPOINT_DECLINED'
   | 'CHECKPOINT_DECLINED_SUBSUMED'
   | 'CHECKPOINT_DECLINED_TASK_CLOSING'
+  | 'CHECKPOINT_DECLINED_TASK_NOT_READY'
   | 'CHECKPOINT_ASYNC_EXCEPTION'
   | 'IO_EXCEPTION'
   | 'FINALIZE_CHECKPOINT_FAILURE'
@@ -20,7 +21,12 @@ export type CheckpointFailureReason =
   | 'SHARED_STATE_MISSING';
 
 /** How a task may decline a checkpoint (the reasons a `checkpoint.decline` message carries). */
-export type DeclineReason = 'CHECKPOINT_DECLINED' | 'CHECKPOINT_DECLINED_SUBSUMED' | 'CHECKPOINT_DECLINED_TASK_CLOSING' | 'CHECKPOINT_ASYNC_EXCEPTION';
+export type DeclineReason =
+  | 'CHECKPOINT_DECLINED'
+  | 'CHECKPOINT_DECLINED_SUBSUMED'
+  | 'CHECKPOINT_DECLINED_TASK_CLOSING'
+  | 'CHECKPOINT_DECLINED_TASK_NOT_READY'
+  | 'CHECKPOINT_ASYNC_EXCEPTION';
 
 /**
  * Only these count towards the tolerable-failure budget (Flink's CheckpointFailureReason.isCountedAgainstFailureThreshold:

@@ -23,7 +23,7 @@ import {
   type TargetLoss,
 } from './heartbeat-manager.js';
 import { JobLeadership, type EarlyRegistration, type JobManagerHaConfig, type JobManagerRole } from './leadership.js';
-import { isClusterMessage, type ClusterMessage, type JobSpec } from './messages.js';
+import { isClusterMessage, type ClusterMessage, type JobSpec, type StateBackendOptions } from './messages.js';
 import { SavepointHandler, type SavepointOutcome, type SavepointResume, type SavepointTimer } from './savepoint-handler.js';
 import { ATTEMPT_STRIDE, is_scheduler_timer, Scheduler, type JobStatus, type RecoveryRecord } from './scheduler.js';
 import type { HaRecord } from '../ha/ha-protocol.js';
@@ -52,8 +52,10 @@ export interface JobManagerConfig {
     aligned_checkpoint_timeout_ms?: number;
     /** Default heap. */
     state_backend?: 'heap' | 'lsm';
+    /** Incremental snapshots, inline threshold and write buffer of the backend (default: the backend's own). */
+    state_backend_options?: StateBackendOptions;
   };
-  /** Default: none without checkpointing; with checkpointing fixed-delay (Flink's default when checkpointing is on). */
+  /** Default: none without checkpointing; with checkpointing exponential-delay with Flink's defaults (Flink 1.19+). */
   restart_strategy?: RestartStrategyConfig;
   /** JobManager high availability: leader election and checkpoint pointers in the HA store process. */
   high_availability?: JobManagerHaConfig;
@@ -168,7 +170,7 @@ export class JobManager implements EngineNode {
     const runtime = this.runtime;
     const scheduler = this.scheduler;
     const savepoints = this.savepoints;
-    const { mode: _mode, state_backend: _backend, aligned_checkpoint_timeout_ms: _timeout, ...coordinator_config } = checkpointing;
+    const { mode: _mode, state_backend: _backend, state_backend_options: _options, aligned_checkpoint_timeout_ms: _timeout, ...coordinator_config } = checkpointing;
     if (checkpointing.mode === 'unaligned' && (coordinator_config.max_concurrent ?? 1) !== 1) {
       throw new Error('unaligned checkpoints need max_concurrent 1');
     }
@@ -179,16 +181,16 @@ export class JobManager implements EngineNode {
         monotonic_ms: () => runtime.monotonic_ms(),
         schedule: (after_ms, tag) => runtime.setTimer(after_ms, tag),
         random: runtime.rng,
-        trigger_sources: (checkpoint_id, _timestamp_ms, options) => {
+        trigger_sources: (checkpoint_id, timestamp_ms, options) => {
           this.leadership?.check_id_reserved(checkpoint_id);
-          if (scheduler.awaiting_settled !== undefined) {
+          if (scheduler.awaiting_settled !== undefined && checkpointing.test_only_keep_periodic_after_stop !== true) {
             // After the final checkpoint (FLIP-147) the tasks are done: a sink would pre-commit a transaction that no
             // completion ever commits.
             runtime.fail_invariant('a checkpoint was triggered after the final checkpoint completed', { checkpoint_id });
           }
           savepoints.on_triggered(checkpoint_id, options);
           const savepoint = options?.kind === 'savepoint' ? { savepoint: true, ...(options.drain ? { drain: true } : {}) } : {};
-          scheduler.send_to_deployed((attempt) => ({ type: 'checkpoint.trigger', attempt, checkpoint_id, ...savepoint }) satisfies ClusterMessage);
+          scheduler.send_to_deployed((attempt) => ({ type: 'checkpoint.trigger', attempt, checkpoint_id, timestamp_ms, ...savepoint }) satisfies ClusterMessage);
         },
         notify_complete: (checkpoint_id, last_subsumed_id) => {
           if (!savepoints.is_savepoint(checkpoint_id)) {

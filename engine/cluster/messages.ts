@@ -8,8 +8,20 @@ export interface DeploymentCheckpointing {
   job_id: string;
   /** aligned: exactly-once barrier alignment; at_least_once: barriers are only counted, inputs never block. */
   mode: 'aligned' | 'at_least_once';
-  /** Keyed state backend: heap (full snapshots) or lsm (incremental). */
+  /** Keyed state backend: heap (full snapshots) or lsm (incremental or full, see state_backend_options). */
   state_backend: 'heap' | 'lsm';
+  /** The backend's settings from the job's configuration; absent = each backend's own defaults. */
+  state_backend_options?: StateBackendOptions;
+}
+
+/**
+ * Flink's state backend keys: `state.backend.incremental` (lsm), `state.storage.fs.memory-threshold` (heap: a
+ * snapshot below it goes inline in the checkpoint metadata) and `state.backend.rocksdb.writebuffer.size` (lsm memtable).
+ */
+export interface StateBackendOptions {
+  incremental?: boolean;
+  memory_threshold_bytes?: number;
+  write_buffer_size_bytes?: number;
 }
 
 /** What a deployment restores from: a completed checkpoint's operator states. */
@@ -30,6 +42,8 @@ export interface JobSpec {
   params: Record<string, unknown>;
   parallelism: number;
   max_parallelism?: number;
+  /** Operators whose derived max parallelism was adopted from the savepoint they restore (uid → max parallelism). */
+  max_parallelism_by_uid?: Record<string, number>;
 }
 
 export type ClusterMessage =
@@ -56,7 +70,8 @@ export type ClusterMessage =
     }
   /** savepoint: always aligned, also when the job checkpoints unaligned (Flink's rule). */
   /** `drain`: stop-with-savepoint --drain, sources emit MAX_WATERMARK before the barrier. */
-  | { type: 'checkpoint.trigger'; attempt: number; checkpoint_id: number; savepoint?: boolean; drain?: boolean }
+  /** `timestamp_ms`: when the JobManager started the checkpoint (its clock); barriers carry it (aligned-checkpoint timeout). */
+  | { type: 'checkpoint.trigger'; attempt: number; checkpoint_id: number; savepoint?: boolean; drain?: boolean; timestamp_ms?: number }
   | { type: 'checkpoint.ack'; attempt: number; checkpoint_id: number; ack: TaskCheckpointAck }
   | { type: 'checkpoint.decline'; attempt: number; checkpoint_id: number; task: string; reason: string; failure_reason?: DeclineReason }
   | { type: 'checkpoint.complete'; attempt: number; checkpoint_id: number }

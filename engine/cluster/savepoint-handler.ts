@@ -217,7 +217,7 @@ export class SavepointHandler {
         fail(result.error);
         return;
       }
-      scheduler.job_spec = spec;
+      scheduler.job_spec = result.spec;
       scheduler.plan = result.plan;
       scheduler.graph = result.graph;
       scheduler.total_tasks = scheduler.plan.vertices.reduce((sum, v) => sum + v.parallelism, 0);
@@ -228,6 +228,7 @@ export class SavepointHandler {
       scheduler.restore_from = undefined;
       this.runtime.log('jm.savepoint_resuming', {
         savepoint_id: result.restore.checkpoint_id, parallelism: spec.parallelism, non_restored: result.non_restored,
+        ...(result.spec.max_parallelism_by_uid === undefined ? {} : { adopted_max_parallelism: result.spec.max_parallelism_by_uid }),
       });
       this.runtime.probe('savepoint.resumed_rescaled');
       scheduler.restart_due = true;
@@ -245,7 +246,9 @@ export function restore_from_savepoint_bytes(
   jobs: JobCatalogue,
   spec: JobSpec,
   allow_non_restored_state: boolean,
-): { ok: true; restore: DeploymentRestore; plan: ExecutionPlan; graph: JobGraph; non_restored: string[]; master_states: MasterState[] } | { ok: false; error: string } {
+):
+  | { ok: true; restore: DeploymentRestore; spec: JobSpec; plan: ExecutionPlan; graph: JobGraph; non_restored: string[]; master_states: MasterState[] }
+  | { ok: false; error: string } {
   const read = read_savepoint(bytes);
   if (!read.ok) return { ok: false, error: `savepoint unreadable (${read.error}): ${read.message}` };
   let built: ReturnType<typeof buildJob>;
@@ -254,9 +257,21 @@ export function restore_from_savepoint_bytes(
   } catch (error) {
     return { ok: false, error: `cannot build job: ${error instanceof Error ? error.message : String(error)}` };
   }
-  const job = { operators: built.graph.nodes.map((n) => ({ uid: n.uid, parallelism: n.parallelism, max_parallelism: n.max_parallelism })) };
+  const job = {
+    operators: built.graph.nodes.map((n) => ({ uid: n.uid, parallelism: n.parallelism, max_parallelism: n.max_parallelism, max_parallelism_configured: n.max_parallelism_configured })),
+  };
   const planned = plan_restore(read.savepoint, job, { allow_non_restored_state });
   if (!planned.ok) return { ok: false, error: planned.message };
+  let adopted_spec = spec;
+  if (Object.keys(planned.plan.adopted_max_parallelism).length > 0) {
+    // Derived max parallelism adopted from the savepoint: every process builds the job with it (the spec carries it).
+    adopted_spec = { ...spec, max_parallelism_by_uid: { ...spec.max_parallelism_by_uid, ...planned.plan.adopted_max_parallelism } };
+    try {
+      built = buildJob(jobs, adopted_spec);
+    } catch (error) {
+      return { ok: false, error: `cannot build job: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
   const uids = new Set(job.operators.map((op) => op.uid));
   const state = restore_state_from_savepoint(read.savepoint);
   return {
@@ -271,6 +286,7 @@ export function restore_from_savepoint_bytes(
           subtasks: op.subtasks.map((sub) => ({ subtask_index: sub.subtask_index, keyed: sub.keyed, operator_state: sub.operator_state })),
         })),
     },
+    spec: adopted_spec,
     plan: built.plan,
     graph: built.graph,
     non_restored: planned.plan.non_restored,

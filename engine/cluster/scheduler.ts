@@ -14,7 +14,7 @@ import type { NodeId, Runtime } from '../runtime.js';
 import type { HaRecord } from '../ha/ha-protocol.js';
 import { buildJob, type JobCatalogue } from './build-job.js';
 import { all_task_ids, RestartAllFailoverStrategy, type FailoverStrategy } from './failover-strategy.js';
-import type { ClusterMessage, DeploymentCheckpointing, DeploymentRestore, JobSpec } from './messages.js';
+import type { ClusterMessage, DeploymentCheckpointing, DeploymentRestore, JobSpec, StateBackendOptions } from './messages.js';
 
 export type JobStatus = 'CREATED' | 'RUNNING' | 'FAILING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELED';
 
@@ -65,6 +65,7 @@ export interface SchedulerCheckpointing {
   mode?: 'aligned' | 'at_least_once' | 'unaligned';
   aligned_checkpoint_timeout_ms?: number;
   state_backend?: 'heap' | 'lsm';
+  state_backend_options?: StateBackendOptions;
 }
 
 /** What the scheduler needs from the JobMaster that hosts it. */
@@ -146,7 +147,8 @@ export class Scheduler {
     this.graph = built.graph;
     this.total_tasks = this.plan.vertices.reduce((sum, v) => sum + v.parallelism, 0);
     this.restart_strategy = create_restart_strategy(
-      context.restart_strategy ?? (context.checkpointing !== undefined ? { type: 'fixed-delay', attempts: 2_147_483_647 } : { type: 'none' }),
+      // Flink 1.19+: exponential-delay (its defaults) when checkpointing is on, else none.
+      context.restart_strategy ?? (context.checkpointing !== undefined ? { type: 'exponential-delay' } : { type: 'none' }),
       context.runtime.rng,
     );
   }
@@ -414,9 +416,15 @@ export class Scheduler {
               job_id,
               mode: 'aligned' as const,
               state_backend: settings.state_backend ?? 'heap',
+              ...(settings.state_backend_options === undefined ? {} : { state_backend_options: settings.state_backend_options }),
               unaligned: { aligned_checkpoint_timeout_ms: settings.aligned_checkpoint_timeout_ms ?? 0 },
             }
-          : { job_id, mode: settings.mode ?? 'aligned', state_backend: settings.state_backend ?? 'heap' };
+          : {
+              job_id,
+              mode: settings.mode ?? 'aligned',
+              state_backend: settings.state_backend ?? 'heap',
+              ...(settings.state_backend_options === undefined ? {} : { state_backend_options: settings.state_backend_options }),
+            };
     let restore: DeploymentRestore | undefined;
     const from = this.restore_from;
     if (from !== undefined) {

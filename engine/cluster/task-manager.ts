@@ -55,6 +55,8 @@ export interface TaskManagerConfig {
    * writes a crash can still drop or tear.
    */
   ack_unsynced_checkpoint_files?: boolean;
+  /** Test-only seam (a planted bug): finished tasks snapshot every trigger, even after the final checkpoint. */
+  test_only_snapshot_after_final?: boolean;
 }
 
 /** A deployment's checkpointing settings; `unaligned` (exactly-once only) is set by JobManagers that support it. */
@@ -197,7 +199,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
         return;
       case 'checkpoint.trigger':
         if (this.deployment?.attempt !== message.attempt) return;
-        this.triggerCheckpoint(message.checkpoint_id, message.savepoint === true, message.drain === true);
+        this.triggerCheckpoint(message.checkpoint_id, message.savepoint === true, message.drain === true, message.timestamp_ms);
         return;
       case 'checkpoint.complete':
       case 'checkpoint.abort': {
@@ -578,19 +580,27 @@ export class TaskManager implements EngineNode, ChannelTransport {
   // ---- checkpoints ------------------------------------------------------------------------------------------
 
   /** Sources inject the barrier; finished tasks acknowledge with their final state (it no longer changes). */
-  private triggerCheckpoint(checkpoint_id: number, savepoint: boolean, drain = false): void {
+  private triggerCheckpoint(checkpoint_id: number, savepoint: boolean, drain = false, timestamp_ms?: number): void {
     const deployment = this.deployment!;
     if (deployment.checkpointing === undefined) {
       this.runtime.fail_invariant('checkpoint triggered on a deployment without checkpointing', { checkpoint_id });
     }
     for (const task of deployment.tasks.values()) {
       if (task.status === 'finished') {
+        if (deployment.finishing && this.config.test_only_snapshot_after_final !== true) {
+          // The final checkpoint completed: the task is done (Flink's Task declines a trigger once it is no longer
+          // RUNNING). A snapshot now would pre-commit a sink transaction that no completion commits.
+          this.runtime.probe('checkpoint.declined_after_final');
+          this.decline(deployment, task, checkpoint_id, 'the task finished and the final checkpoint completed', 'CHECKPOINT_DECLINED_TASK_NOT_READY');
+          continue;
+        }
+        if (!task.takeFinishedTrigger(checkpoint_id)) continue;
         if (!savepoint) task.finishedTaskUnalignedBarrier(checkpoint_id);
         this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
       }
       else if (task.is_source && task.status === 'running') {
         if (drain) task.drainWatermark();
-        task.triggerSourceCheckpoint(checkpoint_id, savepoint);
+        task.triggerSourceCheckpoint(checkpoint_id, savepoint, timestamp_ms);
       }
     }
   }
@@ -765,8 +775,20 @@ export class TaskManager implements EngineNode, ChannelTransport {
         // With checkpointing the configured backend (heap: full snapshots, lsm: incremental); without, in-memory.
         const checkpointing = this.deployment?.checkpointing;
         if (checkpointing === undefined) return new MemoryKeyedStateBackend(range, max_parallelism);
-        if (checkpointing.state_backend === 'lsm') return new LsmKeyedStateBackend({ key_group_range: range, max_parallelism });
-        return new HeapKeyedStateBackend({ key_group_range: range, max_parallelism });
+        const options = checkpointing.state_backend_options ?? {};
+        if (checkpointing.state_backend === 'lsm') {
+          return new LsmKeyedStateBackend({
+            key_group_range: range,
+            max_parallelism,
+            ...(options.incremental === undefined ? {} : { incremental: options.incremental }),
+            ...(options.write_buffer_size_bytes === undefined ? {} : { write_buffer_size_bytes: options.write_buffer_size_bytes }),
+          });
+        }
+        return new HeapKeyedStateBackend({
+          key_group_range: range,
+          max_parallelism,
+          ...(options.memory_threshold_bytes === undefined ? {} : { memory_threshold_bytes: options.memory_threshold_bytes }),
+        });
       },
       onTaskFinished: (task) => this.onTaskFinished(task, attempt),
       onBarrierAligned: (task, checkpoint_id) => {

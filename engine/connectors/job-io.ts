@@ -25,6 +25,8 @@ export interface JobIoConfig {
   source_request_timeout_ms?: number;
   /** When set, sinks accept at most this many records per ms (backpressure experiments). */
   sink_records_per_ms?: number;
+  /** Two-phase-commit sinks: Flink's ignoreFailuresAfterTransactionTimeout (default off). */
+  sink_ignore_failures_after_transaction_timeout?: boolean;
 }
 
 export class JobIoError extends Error {
@@ -63,7 +65,11 @@ export function create_job_io(config: JobIoConfig, default_id: (record: unknown)
           base = new DiscardingSink();
           break;
         case 'two_phase_commit':
-          base = new TwoPhaseCommitSink({ store_node: config.store, transactional_id_prefix: prefix });
+          base = new TwoPhaseCommitSink({
+            store_node: config.store,
+            transactional_id_prefix: prefix,
+            ...(config.sink_ignore_failures_after_transaction_timeout === true ? { ignore_failures_after_transaction_timeout: true } : {}),
+          });
           break;
         case 'idempotent':
           base = new IdempotentSink({ store_node: config.store, key_of: id });

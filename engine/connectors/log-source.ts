@@ -282,6 +282,11 @@ export class LogSourceReader implements SourceReader<unknown> {
     if (deadline_ms !== Number.POSITIVE_INFINITY) this.ctx.wakeAfter(deadline_ms - this.ctx.now_ms());
   }
 
+  /** Read-only view for observers: per owned partition of the topic, the offset of the next record to emit. */
+  positions(): { topic: string; partition: number; next_offset: number }[] {
+    return this.partitions.map((p) => ({ topic: this.config.topic, partition: p.partition, next_offset: p.next_offset }));
+  }
+
   private syncState(): void {
     this.offsets_state.update(
       this.partitions.map((p) => ({ topic: this.config.topic, partition: p.partition, offset: p.next_offset })),

@@ -754,6 +754,11 @@ export class TransactionalStore implements EngineNode {
     return txn === undefined || (txn.state !== 'open' && txn.state !== 'prepared') ? undefined : txn.records;
   }
 
+  /** When a transaction the store knows (open, prepared or ended) began, undefined when unknown. */
+  transaction_begin_ms(txn_id: string): number | undefined {
+    return this.txns.get(txn_id)?.begin_ms;
+  }
+
   read_committed(): CommittedView {
     const table = [...this.table.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return { records: [...this.committed_records], table };

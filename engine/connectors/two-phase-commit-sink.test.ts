@@ -195,7 +195,7 @@ describe('two-phase-commit sink', () => {
     expect(store().list('out-')[0]?.epoch).toBe(1); // begun again by the new run, the old epoch fenced
   });
 
-  it('a transaction timeout shorter than checkpoint completion loses pre-committed data, and says so', () => {
+  it('a transaction timeout shorter than checkpoint completion loses pre-committed data, and the commit failure fails the task', () => {
     const { world, host, output } = setup({ transaction_timeout_ms: 500 });
     host().writer.invoke('doomed-1');
     host().writer.invoke('doomed-2');
@@ -209,7 +209,31 @@ describe('two-phase-commit sink', () => {
     expect(host().writer.lost_transactions()).toEqual([{ txn_id: 'out-0-1', checkpoint_id: 1, records: 2, reason: 'expired' }]);
     expect(host().writer.stats().lost_records).toBe(2);
     expect(world.events('sink.commit_failed')).toHaveLength(1);
-    expect(world.events('sink.data_loss')[0]?.fields).toMatchObject({ records: 2, reason: 'expired' });
+    // As TwoPhaseCommitSinkFunction's notifyCheckpointComplete throws: the task fails (and restores), nothing is hidden.
+    expect(host().failures).toEqual([expect.stringMatching(/committing transaction out-0-1 of completed checkpoint 1 failed \(expired\)/)]);
+    expect(host().writer.failure()).toMatch(/out-0-1/);
+    expect(world.events('sink.data_loss')).toEqual([]);
+  });
+
+  it('recover-and-commit of an expired transaction fails the task, unless ignoreFailuresAfterTransactionTimeout is on', () => {
+    const run = (ignore: boolean) => {
+      const { world, host, restart_from } = setup({ transaction_timeout_ms: 500 });
+      host().writer.invoke('doomed-1');
+      const state = host().writer.snapshot_state(1);
+      world.settle(100);
+      // Checkpoint 1 completes, but the sink crashes before its notification; the store expires the transaction.
+      world.run_for(1_000);
+      restart_from(1, [state], ignore ? { ignore_failures_after_transaction_timeout: true } : {});
+      world.settle(200);
+      return { failures: host().failures, data_loss: world.events('sink.data_loss'), lost: host().writer.lost_transactions() };
+    };
+    const strict = run(false);
+    expect(strict.failures).toEqual([expect.stringMatching(/out-0-1 of completed checkpoint 1 failed \(expired\)/)]);
+    expect(strict.data_loss).toEqual([]);
+    const lenient = run(true);
+    expect(lenient.failures).toEqual([]);
+    expect(lenient.data_loss.map((e) => e.fields)).toEqual([expect.objectContaining({ records: 1, reason: 'expired' })]);
+    expect(lenient.lost).toEqual([{ txn_id: 'out-0-1', checkpoint_id: 1, records: 1, reason: 'expired' }]);
   });
 
   it('an open transaction that times out before its checkpoint fails the task instead of losing data', () => {

@@ -66,6 +66,12 @@ export interface TwoPhaseCommitSinkOptions {
   /** Called once when the writer can no longer guarantee its output: the host must fail the task. */
   on_failure?: (reason: string) => void;
   /**
+   * Flink's TwoPhaseCommitSinkFunction.ignoreFailuresAfterTransactionTimeout (off by default): a transaction recovered
+   * from a checkpoint whose commit fails because the store expired it is logged as data loss instead of failing the
+   * task. A commit that fails after notifyCheckpointComplete always fails the task.
+   */
+  ignore_failures_after_transaction_timeout?: boolean;
+  /**
    * PLANTED BUG, tests and scenarios only: commit at pre-commit instead of on checkpoint completion. A crash before
    * the checkpoint completes then replays records that were already committed, duplicating output.
    */
@@ -515,7 +521,20 @@ export class TwoPhaseCommitSinkWriter {
     const lost: LostTransaction = { txn_id, checkpoint_id, records: txn.record_count, reason: response.outcome };
     this.lost.push(lost);
     this.runtime.log('sink.commit_failed', { txn_id, checkpoint_id, records: txn.record_count, outcome: response.outcome, detail: response.detail });
-    this.runtime.log('sink.data_loss', { txn_id, checkpoint_id, records: txn.record_count, reason: response.outcome });
+    if (txn.restored && response.outcome === 'expired' && this.options.ignore_failures_after_transaction_timeout === true) {
+      // recoverAndCommit of a transaction older than the timeout, with ignoreFailuresAfterTransactionTimeout: Flink logs
+      // "Data loss might have occurred" and goes on.
+      this.runtime.log('sink.data_loss', { txn_id, checkpoint_id, records: txn.record_count, reason: response.outcome });
+      return;
+    }
+    // TwoPhaseCommitSinkFunction: a commit that fails (in notifyCheckpointComplete, or in recoverAndCommit after a
+    // restore) throws, and the task fails; the restart strategy decides what follows.
+    this.runtime.probe('sink.commit_failed_task');
+    const reason = `committing transaction ${txn_id} of completed checkpoint ${checkpoint_id} failed (${response.outcome}): ${txn.record_count} record(s) the source will not replay`;
+    if (this.failure_reason === null) {
+      this.failure_reason = reason;
+      this.options.on_failure?.(reason);
+    }
   }
 
   /**
@@ -612,6 +631,8 @@ export interface TwoPhaseCommitSinkConfig {
   retry_after_ms?: number;
   /** PLANTED BUG switch (see TwoPhaseCommitSinkOptions). */
   test_only_commit_on_precommit?: boolean;
+  /** See TwoPhaseCommitSinkOptions (Flink's ignoreFailuresAfterTransactionTimeout). */
+  ignore_failures_after_transaction_timeout?: boolean;
 }
 
 /** Operator list state name (even-split: one entry per old subtask, dealt out on rescale). */
@@ -629,7 +650,7 @@ class TwoPhaseCommitSinkAdapter implements CheckpointedSinkWriter<unknown> {
     this.state = ctx.getOperatorListState<TwoPhaseCommitSinkState>(TWO_PHASE_COMMIT_STATE, 'split');
     this.retry_after_ms = config.retry_after_ms ?? DEFAULT_TWO_PHASE_COMMIT_SINK_OPTIONS.retry_after_ms;
     const optional = Object.fromEntries(
-      (['records_per_write', 'max_pending_requests', 'max_buffered_records', 'retry_after_ms', 'test_only_commit_on_precommit'] as const)
+      (['records_per_write', 'max_pending_requests', 'max_buffered_records', 'retry_after_ms', 'test_only_commit_on_precommit', 'ignore_failures_after_transaction_timeout'] as const)
         .filter((k) => config[k] !== undefined)
         .map((k) => [k, config[k]]),
     ) as Partial<TwoPhaseCommitSinkOptions>;

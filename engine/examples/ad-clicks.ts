@@ -3,7 +3,8 @@
 // pairs impressions and clicks of an ad in the same tumbling window (window join), `cogroup` counts both per ad and
 // window (coGroup). No element is ever behind its input's watermark, so the results do not depend on interleaving.
 import type { StreamExecutionEnvironment } from '../api/environment.js';
-import type { Collector } from '../api/functions.js';
+import type { Collector, Sink, Source } from '../api/functions.js';
+import { defineJob } from '../api/job.js';
 import { TumblingEventTimeWindows } from '../api/windows.js';
 import type { TopicConfig } from '../connectors/log-broker.js';
 import { LogSource } from '../connectors/log-source.js';
@@ -50,15 +51,27 @@ export function adClicksTopics(raw: Record<string, unknown>): TopicConfig[] {
 
 export function buildAdClicks(env: StreamExecutionEnvironment, raw: Record<string, unknown>): void {
   const params = commonParams(raw);
-  const window_ms = numberParam(raw, 'window_ms', 60);
-  const out_of_orderness_ms = numberParam(raw, 'out_of_orderness_ms', 20);
-  const source = (topic: string) => new LogSource({ broker: params.broker, topic, partitions: params.partitions, bounded: params.bounded });
-  const impressions = env.fromSource<Impression>(source('impressions') as never, {
+  const source = (topic: string) => new LogSource({ broker: params.broker, topic, partitions: params.partitions, bounded: params.bounded }) as never;
+  adClicksGraph(env, { impressions: source('impressions'), clicks: source('clicks') }, sinkFor(params, adClicksOutputKey), {
+    join: adJoinOf(raw),
+    window_ms: numberParam(raw, 'window_ms', 60),
+    out_of_orderness_ms: numberParam(raw, 'out_of_orderness_ms', 20),
+  });
+}
+
+export function adClicksGraph(
+  env: StreamExecutionEnvironment,
+  sources: { impressions: Source<Impression>; clicks: Source<Click> },
+  sink: Sink<AdClicksOutput>,
+  options: { join: AdJoin; window_ms: number; out_of_orderness_ms: number },
+): void {
+  const { window_ms, out_of_orderness_ms } = options;
+  const impressions = env.fromSource<Impression>(sources.impressions, {
     uid: 'impressions',
     name: 'Impressions',
     watermarks: { out_of_orderness_ms, timestamp_assigner: (i) => i.ts },
   });
-  const clicks = env.fromSource<Click>(source('clicks') as never, {
+  const clicks = env.fromSource<Click>(sources.clicks, {
     uid: 'clicks',
     name: 'Clicks',
     watermarks: { out_of_orderness_ms, timestamp_assigner: (c) => c.ts },
@@ -70,7 +83,7 @@ export function buildAdClicks(env: StreamExecutionEnvironment, raw: Record<strin
     delay_ms: click.ts - impression.ts,
   });
   let joined;
-  switch (adJoinOf(raw)) {
+  switch (options.join) {
     case 'interval':
       joined = impressions
         .keyBy((i) => i.ad)
@@ -99,7 +112,7 @@ export function buildAdClicks(env: StreamExecutionEnvironment, raw: Record<strin
         });
       break;
   }
-  joined.uid('join').sinkTo(sinkFor(params, adClicksOutputKey)).uid('sink');
+  joined.uid('join').sinkTo(sink).uid('sink');
 }
 
 /**
@@ -133,3 +146,23 @@ export function adClicksInput(raw: Record<string, unknown>): TopicInput {
     ['clicks', clicks],
   ]);
 }
+
+export const adClicksJob = defineJob({
+  description: 'ad impressions and clicks keyed by ad and joined in event time: interval join, window join or coGroup (param join)',
+  params: {
+    join: { type: 'string', enum: ['interval', 'window', 'cogroup'], description: 'interval: clicks at most window_size after an impression; window: pairs in a tumbling window; cogroup: counts per ad and window.' },
+    window_size: { type: 'duration', default: '60 ms', minimum_ms: 1, description: 'The interval join upper bound, or the tumbling window size.' },
+    out_of_orderness: { type: 'duration', default: '20 ms', description: 'Bounded out-of-orderness of the input and of the watermark strategies.' },
+  },
+  build: (env, params, io) =>
+    adClicksGraph(env, { impressions: io.source<Impression>('impressions'), clicks: io.source<Click>('clicks') }, io.sink<AdClicksOutput>(), {
+      join: params.join as AdJoin,
+      window_ms: params.window_size,
+      out_of_orderness_ms: params.out_of_orderness,
+    }),
+  input: {
+    generate: ({ seed, params, workload }) =>
+      adClicksInput({ seed, records: workload.records, keys: workload.keys, partitions: workload.partitions, out_of_orderness_ms: params.out_of_orderness }),
+  },
+  output: { key: adClicksOutputKey },
+});

@@ -22,6 +22,8 @@ export interface CommonParams {
   sink_records_per_ms?: number;
   /** The source's request timeout (Kafka's request.timeout.ms); default LogSource's. */
   source_request_timeout_ms?: number;
+  /** Two-phase-commit sink: Flink's ignoreFailuresAfterTransactionTimeout (default off). */
+  sink_ignore_failures_after_transaction_timeout?: boolean;
 }
 
 export const DEFAULT_COMMON_PARAMS: CommonParams = {
@@ -52,6 +54,7 @@ function ioFor(params: CommonParams, output_id: (record: unknown) => string): Jo
       topics: new Map([[params.topic, params.partitions]]),
       ...(params.source_request_timeout_ms === undefined ? {} : { source_request_timeout_ms: params.source_request_timeout_ms }),
       ...(params.sink_records_per_ms === undefined ? {} : { sink_records_per_ms: params.sink_records_per_ms }),
+      ...(params.sink_ignore_failures_after_transaction_timeout === true ? { sink_ignore_failures_after_transaction_timeout: true } : {}),
     },
     output_id,
   );

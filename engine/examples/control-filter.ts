@@ -3,7 +3,8 @@
 // word is not blocked. What passes depends on how the two inputs interleave: a word's data before its block passes.
 import type { StreamExecutionEnvironment } from '../api/environment.js';
 import type { CoFlatMapFunction } from '../api/co-functions.js';
-import type { RuntimeContext } from '../api/functions.js';
+import type { RuntimeContext, Sink, Source } from '../api/functions.js';
+import { defineJob } from '../api/job.js';
 import { ValueStateDescriptor } from '../api/state-descriptors.js';
 import type { TopicConfig } from '../connectors/log-broker.js';
 import { LogSource } from '../connectors/log-source.js';
@@ -43,11 +44,10 @@ export function controlFilterTopics(raw: Record<string, unknown>): TopicConfig[]
   ];
 }
 
-export function buildControlFilter(env: StreamExecutionEnvironment, raw: Record<string, unknown>): void {
-  const params = commonParams(raw);
-  const source = (topic: string, partitions: number) => new LogSource({ broker: params.broker, topic, partitions, bounded: params.bounded });
-  const control = env.fromSource<string>(source('control', 1) as never, { uid: 'control', name: 'Control' });
-  const words = env.fromSource<WordRecord>(source('words', params.partitions) as never, { uid: 'words', name: 'Words' });
+/** The dataflow over any control and data source and a sink (the built-in job and the engine tests both build it). */
+export function controlFilterGraph(env: StreamExecutionEnvironment, sources: { control: Source<string>; words: Source<WordRecord> }, sink: Sink<WordRecord>): void {
+  const control = env.fromSource<string>(sources.control, { uid: 'control', name: 'Control' });
+  const words = env.fromSource<WordRecord>(sources.words, { uid: 'words', name: 'Words' });
   control
     .connect(words)
     .keyBy(
@@ -56,8 +56,14 @@ export function buildControlFilter(env: StreamExecutionEnvironment, raw: Record<
     )
     .flatMap(controlFunction)
     .uid('control-filter')
-    .sinkTo(sinkFor(params, (r) => (r as WordRecord).id))
+    .sinkTo(sink)
     .uid('sink');
+}
+
+export function buildControlFilter(env: StreamExecutionEnvironment, raw: Record<string, unknown>): void {
+  const params = commonParams(raw);
+  const source = (topic: string, partitions: number) => new LogSource({ broker: params.broker, topic, partitions, bounded: params.bounded }) as never;
+  controlFilterGraph(env, { control: source('control', 1), words: source('words', params.partitions) }, sinkFor(params, (r) => (r as WordRecord).id));
 }
 
 /** `records` words from a vocabulary of `keys` (a word's records in one partition); a third of the words get blocked. */
@@ -79,3 +85,13 @@ export function controlFilterInput(raw: Record<string, unknown>): TopicInput {
     ['words', words],
   ]);
 }
+
+export const controlFilterJob = defineJob({
+  description: "Flink's ControlFunction: control words connected with data words, keyed by word; a keyed CoFlatMap passes a data word only while its word is not blocked (the result depends on how the two inputs interleave)",
+  params: {},
+  build: (env, _params, io) => controlFilterGraph(env, { control: io.source<string>('control'), words: io.source<WordRecord>('words') }, io.sink<WordRecord>()),
+  input: {
+    generate: ({ seed, workload }) => controlFilterInput({ seed, records: workload.records, keys: workload.keys, partitions: workload.partitions }),
+  },
+  output: { key: (record: WordRecord) => record.word, id: (record: WordRecord) => record.id },
+});

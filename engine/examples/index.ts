@@ -7,13 +7,23 @@ import type { TopicConfig } from '../connectors/log-broker.js';
 import { commonParams } from './common.js';
 import { buildSequenceCheck, sequenceCheckInput, sequenceCheckJob } from './sequence-check.js';
 import { buildWindowedSum, windowedSumInput, windowedSumJob } from './windowed-sum.js';
+import { windowsAndStateJob } from './windows-and-state.js';
 import { buildWordCount, wordCountInput, wordCountJob } from './word-count.js';
+import { adClicksJob } from './ad-clicks.js';
+import { controlFilterJob } from './control-filter.js';
+import { orderPaymentsJob } from './order-payments.js';
+import { ruleAlertsJob } from './rule-alerts.js';
 import type { TopicInput } from './workload.js';
 
 export const BUILT_IN_JOBS: ReadonlyMap<string, AnyJobDefinition> = new Map<string, AnyJobDefinition>([
   ['word_count', wordCountJob],
   ['sequence_check', sequenceCheckJob],
   ['windowed_sum', windowedSumJob],
+  ['order_payments', orderPaymentsJob],
+  ['rule_alerts', ruleAlertsJob],
+  ['ad_clicks', adClicksJob],
+  ['control_filter', controlFilterJob],
+  ['windows_and_state', windowsAndStateJob],
 ]);
 
 /** The built-in job generated cases use when they need one stateful job in particular (planted-bug hunts). */

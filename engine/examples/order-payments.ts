@@ -3,7 +3,8 @@
 // when the other arrives. With `timeout_ms` > 0 an event-time timer reports what stayed unmatched that long.
 import type { StreamExecutionEnvironment } from '../api/environment.js';
 import type { KeyedCoProcessFunction } from '../api/co-functions.js';
-import type { RuntimeContext } from '../api/functions.js';
+import type { RuntimeContext, Sink, Source } from '../api/functions.js';
+import { defineJob } from '../api/job.js';
 import { LogSource } from '../connectors/log-source.js';
 import type { ValueState } from '../state/keyed-state.js';
 import { commonParams, numberParam, sinkFor } from './common.js';
@@ -47,6 +48,8 @@ export function orderPaymentMatcher(timeout_ms: number): () => OrderPaymentMatch
     processElement1(order, ctx, out) {
       const payment = this.payment.value();
       if (payment !== undefined) {
+        // Matched: the waiting side's timer goes too, so what is left does not depend on which side came first.
+        if (this.timeout_ms > 0) ctx.timerService().deleteEventTimeTimer(payment.timestamp_ms + this.timeout_ms);
         this.payment.clear();
         out.collect({ order_id: order.order_id, status: 'paid', customer: order.customer, amount: order.amount, paid: payment.amount });
         return;
@@ -57,6 +60,7 @@ export function orderPaymentMatcher(timeout_ms: number): () => OrderPaymentMatch
     processElement2(payment, ctx, out) {
       const order = this.order.value();
       if (order !== undefined) {
+        if (this.timeout_ms > 0) ctx.timerService().deleteEventTimeTimer(order.timestamp_ms + this.timeout_ms);
         this.order.clear();
         out.collect({ order_id: order.order_id, status: 'paid', customer: order.customer, amount: order.amount, paid: payment.amount });
         return;
@@ -92,20 +96,24 @@ export function orderPaymentsTopics(raw: Record<string, unknown>): TopicConfig[]
   ];
 }
 
-export function buildOrderPayments(env: StreamExecutionEnvironment, raw: Record<string, unknown>): void {
-  const params = commonParams(raw);
-  const names = topicNames(raw);
-  const out_of_orderness_ms = numberParam(raw, 'out_of_orderness_ms', 20);
-  const source = (topic: string) => new LogSource({ broker: params.broker, topic, partitions: params.partitions, bounded: params.bounded });
-  const orders = env.fromSource<Order>(source(names.orders) as never, {
+/** An outcome's output key and upsert id: one per order id and status. */
+export const orderOutcomeId = (outcome: OrderOutcome): string => `${outcome.order_id}/${outcome.status}`;
+
+export function orderPaymentsGraph(
+  env: StreamExecutionEnvironment,
+  sources: { orders: Source<Order>; payments: Source<Payment> },
+  sink: Sink<OrderOutcome>,
+  options: { out_of_orderness_ms: number; timeout_ms: number },
+): void {
+  const orders = env.fromSource<Order>(sources.orders, {
     uid: 'orders',
     name: 'Orders',
-    watermarks: { out_of_orderness_ms, timestamp_assigner: (order) => order.timestamp_ms },
+    watermarks: { out_of_orderness_ms: options.out_of_orderness_ms, timestamp_assigner: (order) => order.timestamp_ms },
   });
-  const payments = env.fromSource<Payment>(source(names.payments) as never, {
+  const payments = env.fromSource<Payment>(sources.payments, {
     uid: 'payments',
     name: 'Payments',
-    watermarks: { out_of_orderness_ms, timestamp_assigner: (payment) => payment.timestamp_ms },
+    watermarks: { out_of_orderness_ms: options.out_of_orderness_ms, timestamp_assigner: (payment) => payment.timestamp_ms },
   });
   orders
     .connect(payments)
@@ -113,10 +121,20 @@ export function buildOrderPayments(env: StreamExecutionEnvironment, raw: Record<
       (order) => order.order_id,
       (payment) => payment.order_id,
     )
-    .process(orderPaymentMatcher(numberParam(raw, 'timeout_ms', 0)))
+    .process(orderPaymentMatcher(options.timeout_ms))
     .uid('match')
-    .sinkTo(sinkFor(params, (r) => `${(r as OrderOutcome).order_id}/${(r as OrderOutcome).status}`))
+    .sinkTo(sink)
     .uid('sink');
+}
+
+export function buildOrderPayments(env: StreamExecutionEnvironment, raw: Record<string, unknown>): void {
+  const params = commonParams(raw);
+  const names = topicNames(raw);
+  const source = (topic: string) => new LogSource({ broker: params.broker, topic, partitions: params.partitions, bounded: params.bounded }) as never;
+  orderPaymentsGraph(env, { orders: source(names.orders), payments: source(names.payments) }, sinkFor(params, (r) => orderOutcomeId(r as OrderOutcome)), {
+    out_of_orderness_ms: numberParam(raw, 'out_of_orderness_ms', 20),
+    timeout_ms: numberParam(raw, 'timeout_ms', 0),
+  });
 }
 
 /**
@@ -159,3 +177,38 @@ export function orderPaymentsInput(raw: Record<string, unknown>): TopicInput {
     [names.payments, payments],
   ]);
 }
+
+export const orderPaymentsJob = defineJob({
+  description: 'orders matched with their payments by a KeyedCoProcessFunction over two topics (keyed by order id); what stays unmatched timeout long is reported',
+  params: {
+    timeout: {
+      type: 'duration',
+      default: '200 ms',
+      minimum_ms: 0,
+      description: 'Event time after which an unmatched order or payment is reported (0: never); above out_of_orderness, matches do not depend on interleaving.',
+    },
+    paid_percent: { type: 'integer', default: 90, minimum: 0, maximum: 97, description: 'Share of orders that get a payment.' },
+    out_of_orderness: { type: 'duration', default: '20 ms', description: 'Bounded out-of-orderness of the input and of the watermark strategies.' },
+  },
+  build(env, params, io) {
+    if (params.timeout > 0 && params.timeout <= params.out_of_orderness) {
+      throw new Error(`timeout (${params.timeout} ms) must exceed out_of_orderness (${params.out_of_orderness} ms): a partner may come that much later`);
+    }
+    orderPaymentsGraph(env, { orders: io.source<Order>('orders'), payments: io.source<Payment>('payments') }, io.sink<OrderOutcome>(), {
+      out_of_orderness_ms: params.out_of_orderness,
+      timeout_ms: params.timeout,
+    });
+  },
+  input: {
+    generate: ({ seed, params, workload }) =>
+      orderPaymentsInput({
+        seed,
+        records: workload.records,
+        keys: workload.keys,
+        partitions: workload.partitions,
+        paid_percent: params.paid_percent,
+        out_of_orderness_ms: params.out_of_orderness,
+      }),
+  },
+  output: { key: orderOutcomeId },
+});

@@ -4,7 +4,8 @@
 // does. Every event gets exactly one verdict whichever way the two inputs interleave.
 import type { StreamExecutionEnvironment } from '../api/environment.js';
 import type { KeyedBroadcastProcessFunction } from '../api/co-functions.js';
-import type { RuntimeContext } from '../api/functions.js';
+import type { RuntimeContext, Sink, Source } from '../api/functions.js';
+import { defineJob } from '../api/job.js';
 import { ListStateDescriptor, MapStateDescriptor } from '../api/state-descriptors.js';
 import type { TopicConfig } from '../connectors/log-broker.js';
 import { LogSource } from '../connectors/log-source.js';
@@ -76,19 +77,29 @@ export function ruleAlertsTopics(raw: Record<string, unknown>): TopicConfig[] {
   ];
 }
 
-export function buildRuleAlerts(env: StreamExecutionEnvironment, raw: Record<string, unknown>): void {
-  const params = commonParams(raw);
-  const names = topicNames(raw);
-  const source = (topic: string, partitions: number) => new LogSource({ broker: params.broker, topic, partitions, bounded: params.bounded });
-  const events = env.fromSource<AccountEvent>(source(names.events, params.partitions) as never, { uid: 'events', name: 'Events' });
-  const rules = env.fromSource<Rule>(source(names.rules, numberParam(raw, 'rule_partitions', 1)) as never, { uid: 'rules', name: 'Rules' });
+export const verdictId = (verdict: Verdict): string => verdict.id;
+
+export function ruleAlertsGraph(env: StreamExecutionEnvironment, sources: { events: Source<AccountEvent>; rules: Source<Rule> }, sink: Sink<Verdict>): void {
+  const events = env.fromSource<AccountEvent>(sources.events, { uid: 'events', name: 'Events' });
+  const rules = env.fromSource<Rule>(sources.rules, { uid: 'rules', name: 'Rules' });
   events
     .keyBy((event) => event.account)
     .connect(rules.broadcast(RULES))
     .process(ruleChecker)
     .uid('check')
-    .sinkTo(sinkFor(params, (r) => (r as Verdict).id))
+    .sinkTo(sink)
     .uid('sink');
+}
+
+export function buildRuleAlerts(env: StreamExecutionEnvironment, raw: Record<string, unknown>): void {
+  const params = commonParams(raw);
+  const names = topicNames(raw);
+  const source = (topic: string, partitions: number) => new LogSource({ broker: params.broker, topic, partitions, bounded: params.bounded }) as never;
+  ruleAlertsGraph(
+    env,
+    { events: source(names.events, params.partitions), rules: source(names.rules, numberParam(raw, 'rule_partitions', 1)) },
+    sinkFor(params, (r) => verdictId(r as Verdict)),
+  );
 }
 
 /**
@@ -121,3 +132,24 @@ export function ruleAlertsInput(raw: Record<string, unknown>): TopicInput {
     [names.rules, rule_records],
   ]);
 }
+
+export const ruleAlertsJob = defineJob({
+  description: 'account events checked against rules broadcast to every parallel instance (KeyedBroadcastProcessFunction); events wait in keyed state for their rule',
+  params: {
+    rules: { type: 'integer', default: 12, minimum: 1, maximum: 1000, description: 'How many rules the rules topic carries (each once).' },
+    rule_partitions: { type: 'integer', default: 1, minimum: 1, maximum: 16, description: 'Partitions of the rules topic.' },
+  },
+  build: (env, _params, io) => ruleAlertsGraph(env, { events: io.source<AccountEvent>('events'), rules: io.source<Rule>('rules') }, io.sink<Verdict>()),
+  input: {
+    generate: ({ seed, params, workload }) =>
+      ruleAlertsInput({
+        seed,
+        records: workload.records,
+        keys: workload.keys,
+        partitions: workload.partitions,
+        rules: params.rules,
+        rule_partitions: params.rule_partitions,
+      }),
+  },
+  output: { key: verdictId },
+});

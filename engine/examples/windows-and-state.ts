@@ -1,7 +1,8 @@
 // windows_and_state: the single-input DataStream API in one job, its parts chosen by parameters so generated runs
-// search them under faults: operator state in a CheckpointedFunction (even-split or union), a ProcessFunction with a
-// side output, keyed windows (tumbling, session, count, sliding count, global with a custom trigger) or windowAll, a
-// ProcessWindowFunction / reduce / aggregate, an evictor. Every output is a deterministic function of the input.
+// search them under faults: operator state in a CheckpointedFunction (even-split or union), keyed state with a TTL,
+// a ProcessFunction with a side output, keyed windows (tumbling, session, count, sliding count, global with a custom
+// trigger) or windowAll, a ProcessWindowFunction / reduce / aggregate, an evictor. Every output is a deterministic
+// function of the input.
 import type { StreamExecutionEnvironment } from '../api/environment.js';
 import type { AggregateFunction, Collector, Sink, Source } from '../api/functions.js';
 import { WatermarkStrategy } from '../api/functions.js';
@@ -9,11 +10,12 @@ import { CountEvictor, TimeEvictor } from '../api/evictors.js';
 import { defineJob } from '../api/job.js';
 import type { CheckpointedFunction, FunctionInitializationContext, ProcessFunction, RichFlatMapFunction } from '../api/rich-functions.js';
 import { OutputTag } from '../api/side-output.js';
-import { ListStateDescriptor, ReducingStateDescriptor } from '../api/state-descriptors.js';
+import { ListStateDescriptor, ReducingStateDescriptor, StateTtlConfig, ValueStateDescriptor } from '../api/state-descriptors.js';
 import type { Trigger, TriggerContext, TriggerResult } from '../api/triggers.js';
 import type { ProcessAllWindowFunction, ProcessWindowContext, ProcessWindowFunction } from '../api/window-functions.js';
 import { EventTimeSessionWindows, GlobalWindows, TumblingEventTimeWindows, isGlobalWindow, type Window } from '../api/windows.js';
-import type { ListState } from '../state/keyed-state.js';
+import type { KeyedProcessFunction, RuntimeContext } from '../api/functions.js';
+import type { ListState, ValueState } from '../state/keyed-state.js';
 import { emptyPartitions, partitionForKey, WorkloadRandom, type TopicInput } from './workload.js';
 
 export interface Reading {
@@ -83,6 +85,27 @@ export class PartitionKeyCounter implements RichFlatMapFunction<Reading, Reading
   }
 }
 
+/**
+ * Drops a reading that repeats its key's last id, remembered in keyed value state with a TTL (processing time,
+ * full-snapshot cleanup): Flink's deduplication with TTL. Ids are unique, so nothing is dropped whether or not the
+ * last id expired; the state is written from the input alone, never from itself, so what a restore brings back
+ * equals the oracle's or has expired.
+ */
+export class DropRepeats implements KeyedProcessFunction<string, Reading, Reading> {
+  private last: ValueState<number> | undefined;
+  constructor(private readonly ttl_ms: number) {}
+  open(ctx: RuntimeContext): void {
+    const descriptor = new ValueStateDescriptor<number>('last-id');
+    descriptor.enableTimeToLive(StateTtlConfig.newBuilder(this.ttl_ms).updateTtlOnReadAndWrite().cleanupFullSnapshot().build());
+    this.last = ctx.getState(descriptor);
+  }
+  processElement(reading: Reading, _ctx: unknown, out: Collector<Reading>): void {
+    if (this.last!.value() === reading.id) return;
+    this.last!.update(reading.id);
+    out.collect(reading);
+  }
+}
+
 export const FLAGGED = new OutputTag<Reading>('flagged');
 
 /** Readings whose value is a multiple of 7 leave through the side output "flagged". */
@@ -118,9 +141,13 @@ const summarize: AggregateFunction<Reading, Accumulator, Accumulator> = {
   merge: mergeAccumulators,
 };
 
-/** reduce(): a reading standing for a group of readings (value: the sum; id: the smallest; pk_n: the largest). */
+/**
+ * reduce(): a reading standing for a group of readings (value: the sum; id, key, partition: of the earliest; pk_n and
+ * ts: the largest); the same whatever order the readings come in.
+ */
 function reduceReadings(a: Reading, b: Reading): Reading {
-  return { ...a, id: Math.min(a.id, b.id), value: a.value + b.value, pk_n: Math.max(a.pk_n, b.pk_n), ts: Math.max(a.ts, b.ts) };
+  const first = a.id <= b.id ? a : b;
+  return { ...first, value: a.value + b.value, pk_n: Math.max(a.pk_n, b.pk_n), ts: Math.max(a.ts, b.ts) };
 }
 
 function result(key: string, window: Window, acc: Accumulator): WindowResult {
@@ -177,6 +204,8 @@ export interface WindowsAndStateParams {
   window_size_ms: number;
   /** Elements per count window (and its slide: half of it). */
   count: number;
+  /** Time-to-live of the deduplication stage's keyed state (processing time); undefined: no such stage. */
+  ttl_ms?: number;
 }
 
 /** The result's upsert id: a window by key, bounds and last element; a flagged reading by id. */
@@ -188,15 +217,31 @@ export const resultId = (r: Result): string => (r.kind === 'flagged' ? `f/${r.id
 export const resultKey = (r: Result): string => (r.kind === 'flagged' ? `f/${r.id}` : r.key === '*' ? `w/*/${r.start}` : `w/${r.key}`);
 
 export function windowsAndStateGraph(env: StreamExecutionEnvironment, params: WindowsAndStateParams, source: Source<Reading>, sink: Sink<Result>): void {
+  // Even-split state is dealt round-robin when the parallelism changes, not along the partitions the counts belong to
+  // (Flink's rule): with it, the operators before the first keyBy keep a parallelism of their own (forward edges, so
+  // each key's readings keep one path and their order) when the job is rescaled.
+  const pinned = params.operator_state === 'split' ? Math.min(2, env.graph.configured_max_parallelism ?? 2) : undefined;
   let readings = env.fromSource<Reading>(source, {
     uid: 'source',
     name: 'Readings',
     watermarks: WatermarkStrategy.forBoundedOutOfOrderness<Reading>(BOUND_MS).withTimestampAssigner((r) => r.ts),
+    ...(pinned !== undefined ? { parallelism: pinned } : {}),
   });
-  if (params.operator_state !== 'none') readings = readings.flatMap(new PartitionKeyCounter(params.operator_state)).uid('partition-counter');
+  if (params.operator_state !== 'none') {
+    const counted = readings.flatMap(new PartitionKeyCounter(params.operator_state)).uid('partition-counter');
+    readings = pinned !== undefined ? counted.setParallelism(pinned) : counted;
+  }
+  if (params.ttl_ms !== undefined) {
+    const ttl_ms = params.ttl_ms;
+    readings = readings
+      .keyBy((r) => r.key)
+      .process(() => new DropRepeats(ttl_ms))
+      .uid('drop-repeats');
+  }
   let flagged: ReturnType<typeof readings.getSideOutput<Reading>> | undefined;
   if (params.side_output) {
     const main = readings.process(split).uid('split');
+    if (pinned !== undefined && params.ttl_ms === undefined) main.setParallelism(pinned);
     flagged = main.getSideOutput(FLAGGED);
     readings = main;
   }
@@ -254,7 +299,7 @@ export function windowsAndStateInput(options: { seed: number; records: number; k
 
 export const windowsAndStateJob = defineJob({
   description:
-    'readings through operator state (CheckpointedFunction), a side output, keyed or all windows (tumbling, session, count, sliding count, global + custom trigger) with a process/reduce/aggregate window function and evictors',
+    'readings through operator state (CheckpointedFunction), keyed state with a TTL, a side output, keyed or all windows (tumbling, session, count, sliding count, global + custom trigger) with a process/reduce/aggregate window function and evictors',
   params: {
     window: { type: 'string', enum: ['tumbling', 'session', 'count', 'sliding_count', 'global_trigger', 'window_all'], description: 'Which windows.' },
     function: { type: 'string', enum: ['process', 'reduce', 'aggregate'], description: 'ProcessWindowFunction over the elements, or reduce / aggregate with one on the result.' },
@@ -263,6 +308,8 @@ export const windowsAndStateJob = defineJob({
     evictor: { type: 'boolean', description: 'A TimeEvictor (time windows) or CountEvictor (global windows) before the function.' },
     window_size: { type: 'duration', default: '101 ms', minimum_ms: 11, maximum_ms: 10_000, description: 'Tumbling size / session gap (odd, so no reading lands on a session end).' },
     count: { type: 'integer', default: 4, minimum: 2, maximum: 64, description: 'Elements per count window (slide: half).' },
+    ttl: { type: 'boolean', description: 'A deduplication stage keeps each key\'s last id in keyed state with a TTL (processing time).' },
+    ttl_duration: { type: 'duration', default: '50 ms', minimum_ms: 1, explore: [5, 400], description: 'Time-to-live of that state.' },
   },
   build: (env, params, io) =>
     windowsAndStateGraph(
@@ -275,6 +322,7 @@ export const windowsAndStateJob = defineJob({
         evictor: params.evictor,
         window_size_ms: params.window_size,
         count: params.count,
+        ...(params.ttl ? { ttl_ms: params.ttl_duration } : {}),
       },
       io.source<Reading>(),
       io.sink<Result>(),

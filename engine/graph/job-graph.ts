@@ -18,6 +18,7 @@ import type { Trigger } from '../api/triggers.js';
 import type { Evictor } from '../api/evictors.js';
 import type { ProcessWindowFunction } from '../api/window-functions.js';
 import { twoInputEdgeProblem, type TwoInputSpec } from './two-input-spec.js';
+import { computeDefaultMaxParallelism } from '../state/key-groups.js';
 import type { ProcessFunction, RichFilterFunction, RichFlatMapFunction, RichMapFunction } from '../api/rich-functions.js';
 
 /** 'default' becomes forward when parallelisms match, else rebalance (as in Flink). */
@@ -74,7 +75,13 @@ export interface GraphNode {
   uid: string;
   uid_is_generated: boolean;
   parallelism: number;
+  /**
+   * Key groups of the operator. Unless configured (the environment's max parallelism or setMaxParallelism), derived
+   * from the operator's own parallelism as Flink's KeyGroupRangeAssignment.computeDefaultMaxParallelism, and then a
+   * restore may adopt the max parallelism of the state it restores (Flink's canRescaleMaxParallelism).
+   */
   max_parallelism: number;
+  max_parallelism_configured: boolean;
   inputs: GraphEdge[];
   operator: NodeOperator;
 }
@@ -89,7 +96,8 @@ export class JobGraph {
 
   constructor(
     readonly default_parallelism: number,
-    readonly max_parallelism: number,
+    /** The environment's max parallelism; undefined = each operator derives its own. */
+    readonly configured_max_parallelism: number | undefined,
   ) {}
 
   addNode(name: string, operator: NodeOperator, inputs: GraphEdge[], parallelism: number): GraphNode {
@@ -100,7 +108,8 @@ export class JobGraph {
       uid: `auto-${id}-${operator.kind}`,
       uid_is_generated: true,
       parallelism,
-      max_parallelism: this.max_parallelism,
+      max_parallelism: this.configured_max_parallelism ?? computeDefaultMaxParallelism(parallelism),
+      max_parallelism_configured: this.configured_max_parallelism !== undefined,
       inputs,
       operator,
     };

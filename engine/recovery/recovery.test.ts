@@ -83,6 +83,22 @@ describe('restart strategy: exponential-delay', () => {
     const low = create_restart_strategy({ type: 'exponential-delay', initial_backoff_ms: 1000 }, fixed_random('min'));
     expect(low.on_failure(0)).toEqual({ restart: true, delay_ms: 1000 }); // clamped to the initial backoff
   });
+  it('takes the jitter offset from the unclamped backoff, as Flink does, so past the maximum it can pull the delay below it', () => {
+    const random = fixed_random('min');
+    const strategy = create_restart_strategy({ type: 'exponential-delay', initial_backoff_ms: 1000, max_backoff_ms: 5000, backoff_multiplier: 2, jitter_factor: 0.5 }, random);
+    // Failures after each scheduled restart (the previous restart time has passed): attempts 0, 1, 2, 3.
+    let now = 0;
+    const delays: number[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const decision = strategy.on_failure(now);
+      if (!decision.restart) throw new Error('expected a restart');
+      delays.push(decision.delay_ms);
+      now += decision.delay_ms + 1;
+    }
+    // Backoffs 1000, 2000, 4000, 8000 with offsets 500, 1000, 2000, 4000 (the last from 8000, not from the 5000 cap).
+    expect(random.draws).toEqual([[-500, 500], [-1000, 1000], [-2000, 2000], [-4000, 4000]]);
+    expect(delays).toEqual([1000, 1000, 2000, 4000]);
+  });
   it('stops after the configured attempts', () => {
     const strategy = create_restart_strategy({ type: 'exponential-delay', attempts: 2, jitter_factor: 0 }, fixed_random('mid'));
     expect(strategy.on_failure(0).restart).toBe(true);

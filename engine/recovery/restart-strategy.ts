@@ -142,10 +142,15 @@ export class ExponentialDelayRestartStrategy implements RestartStrategy {
     return { restart: true, delay_ms: Math.max(0, this.next_restart_ms - now_ms) };
   }
 
+  /**
+   * Flink's calculateActualBackoffTime: the jitter offset is jitter × the unclamped backoff of this attempt (so once the
+   * backoff passes max_backoff the jitter mostly pulls it below the maximum), then clamped to [initial, max]. The
+   * backoff is capped at Number.MAX_SAFE_INTEGER where Java's long arithmetic would overflow.
+   */
   private backoff_ms(): number {
     const o = this.options;
-    const base = Math.floor(o.initial_backoff_ms * Math.pow(o.backoff_multiplier, this.attempt));
-    const offset = Math.floor(Math.min(base, o.max_backoff_ms) * o.jitter_factor);
+    const base = Math.min(Math.floor(o.initial_backoff_ms * Math.pow(o.backoff_multiplier, this.attempt)), Number.MAX_SAFE_INTEGER);
+    const offset = Math.min(Math.floor(base * o.jitter_factor), o.max_backoff_ms);
     const jitter = offset === 0 ? 0 : this.random.int_inclusive(-offset, offset);
     return Math.max(o.initial_backoff_ms, Math.min(base + jitter, o.max_backoff_ms));
   }

@@ -6,7 +6,11 @@ import type { Savepoint } from './format.js';
 
 /** What the restore needs to know about the new job. */
 export interface JobDescription {
-  operators: { uid: string; parallelism: number; max_parallelism: number }[];
+  /**
+   * `max_parallelism_configured` false (derived from the operator's parallelism): the restore adopts the savepoint's
+   * max parallelism, as Flink does for a max parallelism that was not set (canRescaleMaxParallelism).
+   */
+  operators: { uid: string; parallelism: number; max_parallelism: number; max_parallelism_configured?: boolean }[];
 }
 
 export interface RestoreOptions {
@@ -39,10 +43,13 @@ export interface RestorePlan {
   master_states: MasterState[];
   /** Savepoint operator uids skipped under allow_non_restored_state. */
   non_restored: string[];
+  /** Operators whose derived max parallelism gave way to the savepoint's (uid → the savepoint's max parallelism). */
+  adopted_max_parallelism: Record<string, number>;
 }
 
 export type PlanRestoreError =
   | { kind: 'max_parallelism_mismatch'; uid: string; savepoint_max_parallelism: number; job_max_parallelism: number }
+  | { kind: 'max_parallelism_below_parallelism'; uid: string; savepoint_max_parallelism: number; job_parallelism: number }
   | { kind: 'unmatched_operator_state'; uids: string[] }
   | { kind: 'invalid_job'; uid: string; reason: string };
 
@@ -99,16 +106,33 @@ export function plan_restore(savepoint: Savepoint, job: JobDescription, options:
   }
   const saved = new Map(savepoint.operators.map((op) => [op.uid, op]));
   const operators: OperatorRestore[] = [];
-  for (const job_op of job.operators) {
-    const saved_op = saved.get(job_op.uid);
-    if (saved_op !== undefined && saved_op.max_parallelism !== job_op.max_parallelism) {
-      return {
-        ok: false,
-        error: { kind: 'max_parallelism_mismatch', uid: job_op.uid, savepoint_max_parallelism: saved_op.max_parallelism, job_max_parallelism: job_op.max_parallelism },
-        message:
-          `cannot restore operator "${job_op.uid}": the savepoint has max parallelism ${saved_op.max_parallelism}, the job ` +
-          `${job_op.max_parallelism}; key groups cannot be redistributed across a different max parallelism`,
-      };
+  const adopted_max_parallelism: Record<string, number> = {};
+  for (const described of job.operators) {
+    const saved_op = saved.get(described.uid);
+    let job_op = described;
+    if (saved_op !== undefined && saved_op.max_parallelism !== described.max_parallelism) {
+      if (described.max_parallelism_configured === false) {
+        // Flink's StateAssignmentOperation: a derived max parallelism takes the restored state's, if the parallelism fits.
+        if (described.parallelism > saved_op.max_parallelism) {
+          return {
+            ok: false,
+            error: { kind: 'max_parallelism_below_parallelism', uid: described.uid, savepoint_max_parallelism: saved_op.max_parallelism, job_parallelism: described.parallelism },
+            message:
+              `cannot restore operator "${described.uid}": the maximum parallelism (${saved_op.max_parallelism}) of the restored state is ` +
+              `lower than the configured parallelism (${described.parallelism}); reduce the parallelism to at most ${saved_op.max_parallelism}`,
+          };
+        }
+        adopted_max_parallelism[described.uid] = saved_op.max_parallelism;
+        job_op = { ...described, max_parallelism: saved_op.max_parallelism };
+      } else {
+        return {
+          ok: false,
+          error: { kind: 'max_parallelism_mismatch', uid: described.uid, savepoint_max_parallelism: saved_op.max_parallelism, job_max_parallelism: described.max_parallelism },
+          message:
+            `cannot restore operator "${described.uid}": the savepoint has max parallelism ${saved_op.max_parallelism}, the job's ` +
+            `configured max parallelism is ${described.max_parallelism}; key groups cannot be redistributed across a different max parallelism`,
+        };
+      }
     }
     const p = job_op.parallelism;
     const subtasks: SubtaskRestore[] = [];
@@ -142,6 +166,7 @@ export function plan_restore(savepoint: Savepoint, job: JobDescription, options:
       operators,
       master_states: structuredClone(savepoint.master_states),
       non_restored: unmatched,
+      adopted_max_parallelism,
     },
   };
 }

@@ -71,7 +71,7 @@ export interface AggregateFunction<IN, ACC, OUT> {
 export type ReduceFunction<T> = (a: T, b: T) => T;
 
 /** Names beginning with "_" are reserved for the engine (timers, window contents). */
-function checkUserStateName(name: string): void {
+export function checkUserStateName(name: string): void {
   if (name.length === 0 || name.startsWith('_')) throw new Error(`invalid state name ${JSON.stringify(name)}`);
 }
 

@@ -45,12 +45,12 @@ describe('state TTL', () => {
     const h = harness();
     const state = h.ctx.getState(withTtl(new ValueStateDescriptor<number>('v'), ttl(100)));
     state.update(1);
-    expect(h.backend.get('v', 0, 'k', '')).toEqual({ value: 1, last_access_ms: 0 } satisfies TtlValue<number>);
+    expect(h.backend.get('_ttl/v', 0, 'k', '')).toEqual({ value: 1, last_access_ms: 0 } satisfies TtlValue<number>);
     h.clock.now = 99;
     expect(state.value()).toBe(1);
     h.clock.now = 100; // last write + ttl ≤ now: expired
     expect(state.value()).toBeUndefined();
-    expect(h.backend.get('v', 0, 'k', '')).toBeUndefined();
+    expect(h.backend.get('_ttl/v', 0, 'k', '')).toBeUndefined();
   });
 
   it('OnCreateAndWrite: reads do not extend the life; OnReadAndWrite: they do', () => {
@@ -90,7 +90,7 @@ describe('state TTL', () => {
     expect(list.get()).toEqual([2]);
     expect(map.entries()).toEqual([['b', 2]]);
     expect(map.get('a')).toBeUndefined();
-    expect((h.backend.get('l', 0, 'k', '') as unknown[]).length).toBe(1); // cleaned up by the read
+    expect((h.backend.get('_ttl/l', 0, 'k', '') as unknown[]).length).toBe(1); // cleaned up by the read
     h.clock.now = 170;
     expect(list.get()).toEqual([]);
     expect(map.isEmpty()).toBe(true);
@@ -129,9 +129,9 @@ describe('state TTL', () => {
     list.add(4);
     h.clock.now = 12;
     expect(dropExpiredTtlValues(h.backend, { start: 0, end: 0 }, h.store.ttl_full_snapshot_cleanup, h.clock.now)).toBe(2);
-    expect(h.backend.get('cleanup', 0, 'k', '')).toBeUndefined();
-    expect(h.backend.get('no-cleanup', 0, 'k', '')).toBeDefined();
-    expect(h.backend.get('list', 0, 'k', '')).toEqual([{ value: 4, last_access_ms: 5 }]);
+    expect(h.backend.get('_ttl/cleanup', 0, 'k', '')).toBeUndefined();
+    expect(h.backend.get('_ttl/no-cleanup', 0, 'k', '')).toBeDefined();
+    expect(h.backend.get('_ttl/list', 0, 'k', '')).toEqual([{ value: 4, last_access_ms: 5 }]);
   });
 
   it('a value restored from a checkpoint that expires after the restore is counted by a probe', () => {

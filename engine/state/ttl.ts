@@ -2,7 +2,7 @@
 // the processing time of its last write (or read, OnReadAndWrite); a value older than the TTL is expired: a read
 // drops it (cleanup on read) and returns nothing, or, with ReturnExpiredIfNotCleanedUp, returns it one last time.
 // With full-snapshot cleanup, expired values are dropped when a checkpoint is taken. The timestamps are part of the
-// stored value, so they are checkpointed, restored and rescaled with it.
+// stored value, so they are checkpointed, restored and rescaled with it; the state is stored under `_ttl/<name>`.
 import type {
   AggregateFunction,
   AggregatingState,
@@ -13,6 +13,7 @@ import type {
   ReducingState,
   ValueState,
 } from './keyed-state.js';
+import { checkUserStateName } from './keyed-state.js';
 import type { KeyedStateBackend, KeyGroupRange } from './backend.js';
 
 export type TtlUpdateType = 'OnCreateAndWrite' | 'OnReadAndWrite' | 'Disabled';
@@ -82,6 +83,16 @@ export class StateTtlConfigBuilder {
   }
 }
 
+/**
+ * The backend name of a state declared with a TTL: its values carry processing times, which a checker comparing state
+ * with a sequential evaluation must read apart from the values (properties/compare.ts).
+ */
+export const TTL_STATE_PREFIX = '_ttl/';
+export function ttlStateName(name: string): string {
+  checkUserStateName(name);
+  return `${TTL_STATE_PREFIX}${name}`;
+}
+
 /** Flink's TtlValue: the user value and the processing time it was last written (or read, OnReadAndWrite). */
 export interface TtlValue<T> {
   value: T;
@@ -132,11 +143,11 @@ export class TtlStateFactory {
   }
 
   registerFullSnapshotCleanup(name: string, kind: TtlStateKind, config: StateTtlConfig): void {
-    if (config.cleanup_full_snapshot) this.store.ttl_full_snapshot_cleanup.set(name, { kind, config });
+    if (config.cleanup_full_snapshot) this.store.ttl_full_snapshot_cleanup.set(ttlStateName(name), { kind, config });
   }
 
   value<T>(name: string, config: StateTtlConfig): ValueState<T> {
-    const raw = this.store.getState<TtlValue<T>>(name);
+    const raw = this.store.getState<TtlValue<T>>(ttlStateName(name), true);
     this.registerFullSnapshotCleanup(name, 'value', config);
     return {
       value: () => this.readSingle(config, () => raw.value(), (v) => raw.update(v), () => raw.clear()),
@@ -146,7 +157,7 @@ export class TtlStateFactory {
   }
 
   list<T>(name: string, config: StateTtlConfig): ListState<T> {
-    const raw = this.store.getListState<TtlValue<T>>(name);
+    const raw = this.store.getListState<TtlValue<T>>(ttlStateName(name), true);
     this.registerFullSnapshotCleanup(name, 'list', config);
     const wrap = (value: T): TtlValue<T> => ({ value, last_access_ms: this.now() });
     return {
@@ -165,7 +176,7 @@ export class TtlStateFactory {
   }
 
   map<K, V>(name: string, config: StateTtlConfig): MapState<K, V> {
-    const raw = this.store.getMapState<K, TtlValue<V>>(name);
+    const raw = this.store.getMapState<K, TtlValue<V>>(ttlStateName(name), true);
     this.registerFullSnapshotCleanup(name, 'map', config);
     const get = (key: K): V | undefined =>
       this.readSingle(config, () => raw.get(key), (v) => raw.put(key, v), () => raw.remove(key));
@@ -193,7 +204,7 @@ export class TtlStateFactory {
   }
 
   reducing<T>(name: string, reduce: ReduceFunction<T>, config: StateTtlConfig): ReducingState<T> {
-    const raw = this.store.getState<TtlValue<T>>(name);
+    const raw = this.store.getState<TtlValue<T>>(ttlStateName(name), true);
     this.registerFullSnapshotCleanup(name, 'value', config);
     return {
       get: () => this.readSingle(config, () => raw.value(), (v) => raw.update(v), () => raw.clear()),
@@ -207,7 +218,7 @@ export class TtlStateFactory {
   }
 
   aggregating<IN, ACC, OUT>(name: string, aggregate: AggregateFunction<IN, ACC, OUT>, config: StateTtlConfig): AggregatingState<IN, OUT> {
-    const raw = this.store.getState<TtlValue<ACC>>(name);
+    const raw = this.store.getState<TtlValue<ACC>>(ttlStateName(name), true);
     this.registerFullSnapshotCleanup(name, 'value', config);
     return {
       get: () => {

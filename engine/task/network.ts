@@ -24,7 +24,7 @@ export type NetworkBuffer =
    * priority: an unaligned checkpoint barrier, sent ahead of queued buffers without credit and never queued.
    * aligned: a savepoint barrier, aligned even when the job checkpoints unaligned (never switched on timeout).
    */
-  | { kind: 'barrier'; checkpoint_id: number; priority?: boolean; aligned?: boolean }
+  | { kind: 'barrier'; checkpoint_id: number; priority?: boolean; aligned?: boolean; timestamp_ms?: number }
   | { kind: 'end_of_partition' };
 
 export interface NetworkConfig {
@@ -78,6 +78,8 @@ export interface OutputAvailabilityListener {
   onOutputAvailable(): void;
   /** An empty partial buffer got its first record or watermark (the buffer timeout starts). */
   onPartialBufferStarted(): void;
+  /** A queued barrier left the channel in order (aligned-checkpoint timeout: it no longer needs to overtake). */
+  onQueuedBarrierSent?(checkpoint_id: number): void;
 }
 
 export class OutputChannel {
@@ -243,7 +245,36 @@ export class OutputChannel {
       this.buffers_sent++;
       if (buffer.kind === 'end_of_partition') this.end_sent = true;
       this.transport.sendBuffer(this, buffer);
+      if (buffer.kind === 'barrier') this.listener.onQueuedBarrierSent?.(buffer.checkpoint_id);
     }
+  }
+
+  /** Whether the barrier of `checkpoint_id` still waits in this channel's queue (behind buffers without credit). */
+  hasQueuedBarrier(checkpoint_id: number): boolean {
+    return this.queue.some((b) => b.kind === 'barrier' && b.checkpoint_id === checkpoint_id);
+  }
+
+  /**
+   * Aligned-checkpoint timeout on the output side (Flink's timeoutable barrier in a subpartition): the queued barrier
+   * of `checkpoint_id` leaves at once as a priority barrier, overtaking the buffers ahead of it. Returns the records it
+   * overtook (this channel's output state; they are still sent afterwards), or undefined when it was not queued.
+   */
+  promoteQueuedBarrier(checkpoint_id: number): ChannelRecords | undefined {
+    const at = this.queue.findIndex((b) => b.kind === 'barrier' && b.checkpoint_id === checkpoint_id);
+    if (at < 0) return undefined;
+    const captured: ChannelRecords = { channel: this.id, values: [], timestamps: [] };
+    for (const buffer of this.queue.slice(0, at)) {
+      if (buffer.kind !== 'records') continue;
+      for (let i = 0; i < buffer.values.length; i++) {
+        captured.values.push(buffer.values[i]);
+        captured.timestamps.push(buffer.timestamps[i]!);
+      }
+    }
+    const barrier = this.queue.splice(at, 1)[0] as Extract<NetworkBuffer, { kind: 'barrier' }>;
+    this.buffers_sent++;
+    this.transport.sendBuffer(this, { ...barrier, priority: true });
+    this.updateAvailability();
+    return captured;
   }
 
   /**

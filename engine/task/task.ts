@@ -29,7 +29,9 @@ export interface OperatorSnapshot {
     /**
      * Unaligned checkpoints: `{ channel_state: ChannelState }` on the first operator of the vertex. Keyed operators:
      * `{ watermark_ms }`, the operator's watermark when it snapshotted (which timers had fired; checks read it, a
-     * restore does not: as in Flink, a restored operator starts from the minimum watermark).
+     * restore does not: as in Flink, a restored operator starts from the minimum watermark), at least the lowest its
+     * restored key groups had reached; key groups restored from an old subtask further along (their timers up to it
+     * fired before the restore) also give their own: `key_group_watermarks: [first, last, watermark_ms][]`.
      */
     extra?: Record<string, unknown>;
   };
@@ -77,6 +79,26 @@ export interface TaskSnapshot {
   operators: OperatorSnapshot[];
   /** Files to write to the checkpoint store before acknowledging. */
   files: SnapshotFile[];
+}
+
+/**
+ * The watermark each restored key group of `range` had reached: its old subtask's `watermark_ms`, or that subtask's
+ * own `key_group_watermarks` where higher (it had been restored itself and not caught up yet).
+ */
+export function restoredKeyGroupWatermarks(state: OperatorRestoreState, range: KeyGroupRange): [first: number, last: number, watermark_ms: number][] {
+  const out: [number, number, number][] = [];
+  for (const old of state.subtasks) {
+    const watermark_ms = old.extra?.['watermark_ms'];
+    if (typeof watermark_ms !== 'number') continue;
+    const own = computeKeyGroupRangeForOperatorIndex(state.max_parallelism, state.subtasks.length, old.subtask_index);
+    const ranges = [[own.start, own.end, watermark_ms], ...((old.extra?.['key_group_watermarks'] as [number, number, number][] | undefined) ?? [])];
+    for (const [first, last, ms] of ranges as [number, number, number][]) {
+      const start = Math.max(first, range.start);
+      const end = Math.min(last, range.end);
+      if (start <= end) out.push([start, end, ms]);
+    }
+  }
+  return out;
 }
 
 /** The state of one operator (by uid) across the old subtasks, as restored from checkpoint metadata. */
@@ -230,6 +252,8 @@ export class Task implements OutputAvailabilityListener {
   readonly output_channels: OutputChannel[] = [];
   readonly key_group_range: KeyGroupRange;
   readonly operator_states = new Map<string, OperatorListState<unknown>>();
+  /** Keyed operator uid → the watermarks its restored key groups had reached (check metadata, see OperatorSnapshot). */
+  private readonly restored_key_group_watermarks = new Map<string, [first: number, last: number, watermark_ms: number][]>();
   private readonly writer_output: WriterOutput;
   private source: SourceDriver | undefined;
   private source_node: GraphNode | undefined;
@@ -423,15 +447,18 @@ export class Task implements OutputAvailabilityListener {
   }
 
   notifyCheckpointComplete(checkpoint_id: number): void {
+    // Channel states of this checkpoint and older ones are acknowledged or subsumed (a lost abort notification too).
+    for (const id of [...this.completed_channel_states.keys()]) if (id <= checkpoint_id) this.completed_channel_states.delete(id);
     for (const writer of this.checkpointed_writers.values()) writer.notifyCheckpointComplete(checkpoint_id);
     for (const operator of this.operators) operator.keyed_backend?.notify_checkpoint_complete(checkpoint_id);
     if (this.status === 'running') this.host.wake(this);
   }
 
   notifyCheckpointAborted(checkpoint_id: number): void {
-    if (checkpoint_id > this.last_checkpoint_id && this.status !== 'finished') {
-      // Its barrier has not reached this task yet: when it does, the task forwards it but takes no snapshot (Flink's
-      // SubtaskCheckpointCoordinator.checkAndClearAbortedStatus), so a sink never pre-commits for a dead checkpoint.
+    if (checkpoint_id > this.last_checkpoint_id) {
+      // Its barrier (or, for a finished task, its trigger) has not reached this task yet: when it does, the task
+      // forwards it but takes no snapshot (Flink's SubtaskCheckpointCoordinator.checkAndClearAbortedStatus), so a sink
+      // never pre-commits for a dead checkpoint.
       this.aborted_ahead.add(checkpoint_id);
       if (this.aborted_ahead.size > MAX_ABORTED_AHEAD) this.aborted_ahead.delete(this.aborted_ahead.values().next().value as number);
     }
@@ -450,6 +477,18 @@ export class Task implements OutputAvailabilityListener {
     this.host.probe?.('checkpoint.snapshot_skipped_aborted');
     this.host.log('checkpoint.snapshot_skipped', { task: this.key, checkpoint_id, reason: 'aborted before its barrier arrived' });
     return true;
+  }
+
+  /**
+   * A finished task was triggered for `checkpoint_id`: true when it takes the snapshot, false when the checkpoint was
+   * aborted before the trigger arrived (or the trigger is older than one it already saw). Flink's checkpointState: the
+   * last triggered id is recorded first, then an aborted checkpoint is skipped.
+   */
+  takeFinishedTrigger(checkpoint_id: number): boolean {
+    if (this.status !== 'finished') this.host.fail('takeFinishedTrigger on a task that is not finished', { task: this.key, checkpoint_id });
+    if (checkpoint_id <= this.last_checkpoint_id) return false;
+    this.last_checkpoint_id = checkpoint_id;
+    return !this.takeAbortedAhead(checkpoint_id);
   }
 
   /** Finished tasks do not step; their sink writers still need ticks to commit or retry requests. */
@@ -575,6 +614,8 @@ export class Task implements OutputAvailabilityListener {
     if (this.status !== 'running') return false;
     this.steps++;
     if (this.aligning_checkpoint !== undefined && this.host.unaligned !== undefined) this.maybeSwitchToUnaligned();
+    if (this.timeoutable_output !== undefined) this.maybeTimeoutQueuedBarrier();
+    if (this.announced !== undefined) this.maybeTimeoutAnnouncedBarrier();
     if (this.processing_time_due) {
       this.processing_time_due = false;
       const now = this.host.now_ms();
@@ -677,7 +718,7 @@ export class Task implements OutputAvailabilityListener {
         }
         case 'barrier': {
           gate.consumeHead(channel);
-          this.onBarrier(channel, buffer.checkpoint_id, buffer.aligned === true);
+          this.onBarrier(channel, buffer.checkpoint_id, buffer.aligned === true, buffer.timestamp_ms);
           break;
         }
         case 'end_of_partition': {
@@ -775,7 +816,7 @@ export class Task implements OutputAvailabilityListener {
    * that delivered barrier n is blocked until every channel that has not ended delivered it; then the task
    * snapshots, forwards the barrier and unblocks. A newer barrier abandons an older alignment; older ones are ignored.
    */
-  private onBarrier(channel: InputChannel, checkpoint_id: number, forced_aligned = false): void {
+  private onBarrier(channel: InputChannel, checkpoint_id: number, forced_aligned = false, checkpoint_start_ms?: number): void {
     if (this.host.onBarrierAligned === undefined) {
       this.host.fail('barrier received but checkpointing is not enabled', { task: this.key, checkpoint_id });
     }
@@ -800,12 +841,14 @@ export class Task implements OutputAvailabilityListener {
     if (this.aligning_checkpoint === undefined) {
       this.aligning_checkpoint = checkpoint_id;
       this.alignment_started_ms = this.host.now_ms();
+      // Flink measures the aligned-checkpoint timeout from the checkpoint's start (the barrier's timestamp).
+      this.alignment_checkpoint_start_ms = checkpoint_start_ms ?? this.alignment_started_ms;
       this.barrier_seen.clear();
       this.alignment_forced = forced_aligned;
       this.alignment_first_input = channel.input;
       this.alignment_spans_inputs = false;
-      const timeout_ms = this.host.unaligned?.aligned_checkpoint_timeout_ms;
-      if (timeout_ms !== undefined && timeout_ms > 0 && !forced_aligned && this.gate.channels.length > 1) this.host.wakeAfter(this, timeout_ms);
+      const remaining_ms = this.alignmentTimeoutRemainingMs();
+      if (remaining_ms !== undefined && remaining_ms > 0) this.host.wakeAfter(this, remaining_ms);
     }
     if (this.barrier_seen.has(channel.index)) this.host.fail('second barrier on one channel', { task: this.key, channel: channel.id });
     this.barrier_seen.add(channel.index);
@@ -816,11 +859,25 @@ export class Task implements OutputAvailabilityListener {
       this.alignment_spans_inputs = true;
       this.host.probe?.('checkpoint.aligned_across_inputs');
     }
+    // A barrier that arrives after the timeout (any number of channels): the checkpoint continues unaligned at once.
+    if (this.maybeSwitchToUnaligned()) return;
     this.maybeCompleteAlignment();
+  }
+
+  /** Start of the checkpoint being aligned, from its barrier (the JobManager's trigger time). */
+  private alignment_checkpoint_start_ms = 0;
+
+  /** Time left before the alignment of the current checkpoint times out; undefined when it cannot time out. */
+  private alignmentTimeoutRemainingMs(): number | undefined {
+    const timeout_ms = this.host.unaligned?.aligned_checkpoint_timeout_ms;
+    if (this.aligning_checkpoint === undefined || timeout_ms === undefined || timeout_ms === 0 || this.alignment_forced) return undefined;
+    return this.alignment_checkpoint_start_ms + timeout_ms - this.host.now_ms();
   }
 
   /** Channels that delivered the barrier of the checkpoint being aligned (they stay blocked until it completes). */
   private readonly barrier_seen = new Set<number>();
+  /** Keyed operator uid → the watermark its restored state had fired timers up to (recorded with every snapshot). */
+  private readonly restored_watermarks = new Map<string, number>();
   /** Two-input tasks: the input of the alignment's first barrier, and whether the other input's arrived since. */
   private alignment_first_input: 1 | 2 = 1;
   private alignment_spans_inputs = false;
@@ -855,7 +912,9 @@ export class Task implements OutputAvailabilityListener {
     this.last_alignment_ms = this.host.now_ms() - this.alignment_started_ms;
     this.max_alignment_ms = Math.max(this.max_alignment_ms, this.last_alignment_ms);
     this.host.onBarrierAligned!(this, id);
-    this.broadcastEvent(this.alignment_forced ? { kind: 'barrier', checkpoint_id: id, aligned: true } : { kind: 'barrier', checkpoint_id: id });
+    const start_ms = this.alignment_checkpoint_start_ms;
+    this.broadcastEvent(this.alignment_forced ? { kind: 'barrier', checkpoint_id: id, aligned: true } : { kind: 'barrier', checkpoint_id: id, timestamp_ms: start_ms });
+    if (!this.alignment_forced) this.watchQueuedBarrier(id, start_ms);
     this.gate.unblockAll();
     if (this.status === 'running') this.host.wake(this);
   }
@@ -864,7 +923,7 @@ export class Task implements OutputAvailabilityListener {
    * Sources: called between steps, so every record emitted so far precedes the barrier in every channel. In pure
    * unaligned mode the barrier overtakes the output queues and what it overtook is the source's channel state.
    */
-  triggerSourceCheckpoint(checkpoint_id: number, savepoint = false): void {
+  triggerSourceCheckpoint(checkpoint_id: number, savepoint = false, checkpoint_start_ms = this.host.now_ms()): void {
     if (this.source === undefined) this.host.fail('checkpoint triggered on a non-source task', { task: this.key });
     if (checkpoint_id <= this.last_checkpoint_id) return;
     this.last_checkpoint_id = checkpoint_id;
@@ -873,7 +932,110 @@ export class Task implements OutputAvailabilityListener {
       return;
     }
     this.host.onBarrierAligned!(this, checkpoint_id);
-    this.broadcastEvent(savepoint ? { kind: 'barrier', checkpoint_id, aligned: true } : { kind: 'barrier', checkpoint_id });
+    this.broadcastEvent(savepoint ? { kind: 'barrier', checkpoint_id, aligned: true } : { kind: 'barrier', checkpoint_id, timestamp_ms: checkpoint_start_ms });
+    if (!savepoint) this.watchQueuedBarrier(checkpoint_id, checkpoint_start_ms);
+  }
+
+  // ---- timeoutable barriers in output queues ----------------------------------------------------------------
+
+  /**
+   * The aligned barrier this task forwarded and that still waits in some output queue (behind buffers without
+   * credit), with the records already overtaken where the timeout made it a priority barrier. At most one: the
+   * aligned-checkpoint timeout exists only with unaligned checkpoints, which allow one checkpoint at a time.
+   */
+  private timeoutable_output: { checkpoint_id: number; deadline_ms: number; output: ChannelRecords[] } | undefined = undefined;
+
+  /**
+   * Flink's timeoutable aligned barrier: with an aligned-checkpoint timeout, a barrier still queued when the timeout
+   * (from the checkpoint's start) runs out overtakes the buffers ahead of it as a priority barrier, and what it
+   * overtook becomes this task's output channel state; the acknowledgement waits until the barrier left every queue.
+   */
+  private watchQueuedBarrier(checkpoint_id: number, checkpoint_start_ms: number): void {
+    const timeout_ms = this.host.unaligned?.aligned_checkpoint_timeout_ms;
+    if (timeout_ms === undefined || timeout_ms === 0) return;
+    if (!this.output_channels.some((channel) => channel.hasQueuedBarrier(checkpoint_id))) return;
+    this.timeoutable_output = { checkpoint_id, deadline_ms: checkpoint_start_ms + timeout_ms, output: [] };
+    this.host.probe?.('checkpoint.timeoutable_barrier_queued');
+    const remaining_ms = this.timeoutable_output.deadline_ms - this.host.now_ms();
+    if (remaining_ms > 0) this.host.wakeAfter(this, remaining_ms);
+    else this.maybeTimeoutQueuedBarrier();
+  }
+
+  /** The deadline of the queued barrier passed: it leaves now, overtaking what is queued ahead of it. */
+  private maybeTimeoutQueuedBarrier(): void {
+    const watched = this.timeoutable_output;
+    if (watched === undefined || this.host.now_ms() < watched.deadline_ms) return;
+    let promoted = false;
+    for (const channel of this.output_channels) {
+      const overtaken = channel.promoteQueuedBarrier(watched.checkpoint_id);
+      if (overtaken === undefined) continue;
+      promoted = true;
+      if (overtaken.values.length > 0) watched.output.push(overtaken);
+    }
+    if (promoted) {
+      this.host.probe?.('checkpoint.output_barrier_timeout');
+      this.timeout_switches++;
+      this.host.log('checkpoint.alignment_timeout_switch', { task: this.key, checkpoint_id: watched.checkpoint_id, timeout_ms: this.host.unaligned?.aligned_checkpoint_timeout_ms, side: 'output' });
+    }
+    this.finishQueuedBarrier();
+  }
+
+  /**
+   * The newest timeoutable barrier that arrived on an input channel but is still queued behind records (Flink's
+   * barrier announcement): the task may be backpressured and not reach it, yet the checkpoint still times out.
+   */
+  private announced: { checkpoint_id: number; deadline_ms: number } | undefined = undefined;
+
+  private announceBarrier(barrier: Extract<NetworkBuffer, { kind: 'barrier' }>): void {
+    const timeout_ms = this.host.unaligned?.aligned_checkpoint_timeout_ms;
+    if (timeout_ms === undefined || timeout_ms === 0 || barrier.aligned === true || barrier.timestamp_ms === undefined) return;
+    if (barrier.checkpoint_id <= this.last_checkpoint_id || (this.announced !== undefined && barrier.checkpoint_id <= this.announced.checkpoint_id)) return;
+    this.announced = { checkpoint_id: barrier.checkpoint_id, deadline_ms: barrier.timestamp_ms + timeout_ms };
+    const remaining_ms = this.announced.deadline_ms - this.host.now_ms();
+    if (remaining_ms > 0) this.host.wakeAfter(this, remaining_ms);
+  }
+
+  /**
+   * An announced barrier's checkpoint timed out before the task consumed the barrier: the checkpoint continues
+   * unaligned here at once (the queued barriers are taken out of their channels, the records ahead of them are
+   * channel state), as Flink converts an announced barrier to a priority event.
+   */
+  private maybeTimeoutAnnouncedBarrier(): void {
+    const announced = this.announced;
+    if (announced === undefined || this.host.now_ms() < announced.deadline_ms) return;
+    this.announced = undefined;
+    const id = announced.checkpoint_id;
+    if (id <= this.last_checkpoint_id || this.collecting?.checkpoint_id === id) return;
+    if (this.aligning_checkpoint === id) {
+      this.maybeSwitchToUnaligned();
+      return;
+    }
+    if (this.aligning_checkpoint !== undefined && this.aligning_checkpoint > id) return;
+    if (this.aligning_checkpoint !== undefined) {
+      const abandoned = this.aligning_checkpoint;
+      this.gate.unblockAll();
+      this.barrier_seen.clear();
+      this.aligning_checkpoint = undefined;
+      this.host.onAlignmentAborted?.(this, abandoned, `overtaken by the barrier of checkpoint ${id}`, 'CHECKPOINT_DECLINED_SUBSUMED');
+    }
+    this.host.probe?.('checkpoint.alignment_timeout_switch');
+    this.host.probe?.('checkpoint.announced_barrier_timeout');
+    this.timeout_switches++;
+    this.host.log('checkpoint.alignment_timeout_switch', { task: this.key, checkpoint_id: id, timeout_ms: this.host.unaligned?.aligned_checkpoint_timeout_ms, side: 'announced' });
+    this.startUnaligned(id, undefined);
+  }
+
+  /** OutputAvailabilityListener: a queued barrier left in order; once none waits, the acknowledgement may go. */
+  onQueuedBarrierSent(checkpoint_id: number): void {
+    if (this.timeoutable_output?.checkpoint_id === checkpoint_id) this.finishQueuedBarrier();
+  }
+
+  private finishQueuedBarrier(): void {
+    const watched = this.timeoutable_output;
+    if (watched === undefined || this.output_channels.some((channel) => channel.hasQueuedBarrier(watched.checkpoint_id))) return;
+    this.timeoutable_output = undefined;
+    if (watched.output.length > 0) this.storeChannelState(watched.checkpoint_id, { input: [], output: watched.output });
+    else this.host.onChannelStateComplete?.(this, watched.checkpoint_id);
   }
 
   // ---- unaligned checkpoints --------------------------------------------------------------------------------
@@ -931,7 +1093,11 @@ export class Task implements OutputAvailabilityListener {
         this.abandonCollection('overtaken by a newer barrier', 'CHECKPOINT_DECLINED_SUBSUMED');
       } else return true;
     }
-    if (buffer.kind !== 'barrier' || buffer.priority !== true) return true;
+    if (buffer.kind === 'barrier' && buffer.priority !== true) {
+      this.announceBarrier(buffer);
+      return true;
+    }
+    if (buffer.kind !== 'barrier') return true;
     if (this.status === 'created') {
       // Data may reach a task before its own start message: snapshot only once its operators are open.
       this.deferred_priority_barriers.push({ channel, checkpoint_id: buffer.checkpoint_id, queued_before: channel.queue.length });
@@ -975,15 +1141,17 @@ export class Task implements OutputAvailabilityListener {
   }
 
   /** Aligned-checkpoint timeout: the alignment of the current checkpoint took too long, continue it unaligned. */
-  private maybeSwitchToUnaligned(): void {
+  private maybeSwitchToUnaligned(): boolean {
     const id = this.aligning_checkpoint;
+    const remaining_ms = this.alignmentTimeoutRemainingMs();
+    if (id === undefined || remaining_ms === undefined || remaining_ms > 0) return false;
     const timeout_ms = this.host.unaligned?.aligned_checkpoint_timeout_ms;
-    if (id === undefined || timeout_ms === undefined || timeout_ms === 0 || this.alignment_forced) return;
-    if (this.host.now_ms() - this.alignment_started_ms < timeout_ms) return;
     this.host.probe?.('checkpoint.alignment_timeout_switch');
+    if (this.gate.channels.length === 1) this.host.probe?.('checkpoint.alignment_timeout_single_channel');
     this.timeout_switches++;
-    this.host.log('checkpoint.alignment_timeout_switch', { task: this.key, checkpoint_id: id, timeout_ms });
+    this.host.log('checkpoint.alignment_timeout_switch', { task: this.key, checkpoint_id: id, timeout_ms, side: 'input' });
     this.startUnaligned(id, undefined);
+    return true;
   }
 
   /**
@@ -1062,8 +1230,9 @@ export class Task implements OutputAvailabilityListener {
   }
 
   private storeChannelState(checkpoint_id: number, state: ChannelState): void {
-    // Max concurrent 1: a newer checkpoint means the older ones were aborted (their notification may be lost).
-    for (const id of [...this.completed_channel_states.keys()]) if (id < checkpoint_id) this.completed_channel_states.delete(id);
+    // An older checkpoint's state stays until its acknowledgement takes it, it is aborted, or a checkpoint completes:
+    // a newer checkpoint does not mean the older one is over (the final checkpoint is forced past max concurrent 1,
+    // and an acknowledgement waits for its files and sink writers).
     for (const records of [...state.input, ...state.output]) this.channel_state_records += records.values.length;
     if (this.channel_state_records > 0) this.host.probe?.('checkpoint.channel_state_captured');
     const seam = this.host.seams?.channel_state;
@@ -1091,7 +1260,7 @@ export class Task implements OutputAvailabilityListener {
 
   /** False while the channel state of an unaligned checkpoint is still being collected. */
   channelStateReady(checkpoint_id: number): boolean {
-    return this.collecting?.checkpoint_id !== checkpoint_id;
+    return this.collecting?.checkpoint_id !== checkpoint_id && this.timeoutable_output?.checkpoint_id !== checkpoint_id;
   }
 
   /** The complete channel state of `checkpoint_id` (removed), or undefined when the checkpoint has none. */
@@ -1109,6 +1278,8 @@ export class Task implements OutputAvailabilityListener {
   abortAlignment(checkpoint_id: number): void {
     this.tracker?.abort(checkpoint_id);
     this.completed_channel_states.delete(checkpoint_id);
+    // Its barrier may stay queued and leave in order; nothing waits for it any more.
+    if (this.timeoutable_output?.checkpoint_id === checkpoint_id) this.timeoutable_output = undefined;
     if (this.collecting?.checkpoint_id === checkpoint_id) {
       const collection = this.collecting;
       this.collecting = undefined;
@@ -1148,12 +1319,17 @@ export class Task implements OutputAvailabilityListener {
         if (!id.startsWith(node.uid + '/')) continue;
         operator_state.push({ name: state.name, mode: state.mode === 'split' ? 'even-split' : state.mode, entries: [...state.get()] });
       }
-      const watermark_ms = operator?.keyed_backend !== undefined ? operator.current_watermark_ms : undefined;
+      // Timers fired before the restore point stay fired: a restored operator starts from the minimum watermark (as
+      // in Flink), but what its state reflects is firing up to the restored checkpoint's watermark at least.
+      const watermark_ms = operator?.keyed_backend !== undefined ? Math.max(operator.current_watermark_ms ?? MIN_WATERMARK, this.restored_watermarks.get(node.uid) ?? MIN_WATERMARK) : undefined;
+      // Key groups restored from an old subtask further along (a rescale brings several) carry their own.
+      const ahead = watermark_ms === undefined ? [] : (this.restored_key_group_watermarks.get(node.uid) ?? []).filter(([, , restored_ms]) => restored_ms > watermark_ms);
+      const extra = watermark_ms === undefined ? undefined : { watermark_ms, ...(ahead.length > 0 ? { key_group_watermarks: ahead } : {}) };
       operators.push({
         operator_id: node.uid,
         parallelism: this.vertex.parallelism,
         max_parallelism: node.max_parallelism,
-        state: { subtask_index: this.subtask_index, keyed, operator_state, ...(watermark_ms === undefined ? {} : { extra: { watermark_ms } }) },
+        state: { subtask_index: this.subtask_index, keyed, operator_state, ...(extra === undefined ? {} : { extra }) },
       });
     }
     return { checkpoint_id, operators, files };
@@ -1191,6 +1367,13 @@ export class Task implements OutputAvailabilityListener {
           .filter((h) => h.key_group_range.start <= range.end && h.key_group_range.end >= range.start);
         operator.keyed_backend.restore(handles, files);
         operator.onRestored?.();
+        this.restored_key_group_watermarks.set(node.uid, restoredKeyGroupWatermarks(state, range));
+        // The watermark the restored state had fired timers up to: the lowest of the old subtasks it came from.
+        const restored = state.subtasks
+          .filter((s) => s.keyed.some((h) => h.key_group_range.start <= range.end && h.key_group_range.end >= range.start))
+          .map((s) => s.extra?.['watermark_ms'])
+          .filter((w): w is number => typeof w === 'number');
+        if (restored.length > 0) this.restored_watermarks.set(node.uid, Math.min(...restored));
       }
       const by_name = new Map<string, NamedListState & { lists: unknown[][] }>();
       for (const sub of state.subtasks) {

@@ -1,12 +1,16 @@
 // Nexmark queries as streamsim jobs, written the way a user writes one: only the public entry ('streamsim'), the
 // job contract (defineJob) and the connectors it hands a job. q1 currency conversion, q2 selection, q5 hot items
-// (sliding windows), q7 highest bid per window, q8 new persons who opened an auction in the same window.
+// (sliding windows, ProcessWindowFunction), q7 highest bids per window (windowAll), q8 new persons who opened an
+// auction in the same window (a window join).
 import {
   defineJob,
   SlidingEventTimeWindows,
   TumblingEventTimeWindows,
+  type AggregateFunction,
   type DataStream,
   type JobIo,
+  type ProcessAllWindowFunction,
+  type ProcessWindowFunction,
   type StreamExecutionEnvironment,
   type TimeWindow,
 } from 'streamsim';
@@ -106,14 +110,41 @@ export interface AuctionCount {
   window_end: number;
 }
 
-/** The hotter of two counts of one window; ties go to the lower auction id, so the result does not depend on order. */
-export function hotter(a: AuctionCount, b: AuctionCount): AuctionCount {
-  if (a.count !== b.count) return a.count > b.count ? a : b;
-  return a.auction <= b.auction ? a : b;
-}
+const countBids: AggregateFunction<Bid, number, number> = {
+  createAccumulator: () => 0,
+  add: (_bid, count) => count + 1,
+  getResult: (count) => count,
+  merge: (a, b) => a + b,
+};
+
+/** An auction's bid count with the bounds of the sliding window it was counted in. */
+const countInWindow: ProcessWindowFunction<number, AuctionCount, number, TimeWindow> = {
+  process(auction, context, counts, out) {
+    const window = context.window();
+    out.collect({ auction, count: counts[0]!, window_start: window.start, window_end: window.end });
+  },
+};
+
+/**
+ * The hottest auctions of one sliding window so far: every one with the highest count (Nexmark's `num >= maxn`), by
+ * auction id. Kept in that order, the accumulator does not depend on the order the counts arrive in.
+ */
+export const hottest: AggregateFunction<AuctionCount, AuctionCount[], AuctionCount[]> = {
+  createAccumulator: () => [],
+  add: (count, hot) =>
+    hot.length === 0 || count.count > hot[0]!.count ? [count] : count.count === hot[0]!.count ? [...hot, count].sort((a, b) => a.auction - b.auction) : hot,
+  getResult: (hot) => hot,
+  merge: (a, b) => b.reduce((hot, count) => hottest.add(count, hot), a),
+};
+
+const emitHottest: ProcessWindowFunction<AuctionCount[], AuctionCount, number, TimeWindow> = {
+  process(_window_end, _context, [hot], out) {
+    for (const count of hot!) out.collect(count);
+  },
+};
 
 export const q5 = defineJob({
-  description: 'Nexmark q5: per sliding window, the auction with the most bids',
+  description: 'Nexmark q5: per sliding window, the auctions with the most bids',
   params: {
     ...EVENT_PARAMS,
     window_size: { type: 'duration', default: '2 s', minimum_ms: 1, description: 'Size of the sliding window.' },
@@ -123,16 +154,13 @@ export const q5 = defineJob({
     bids(events(env, io, params))
       .keyBy((bid) => bid.auction)
       .window(SlidingEventTimeWindows.of(params.window_size, params.slide))
-      .aggregate(
-        { createAccumulator: () => 0, add: (_bid: Bid, count: number) => count + 1, getResult: (count: number) => count, merge: (a: number, b: number) => a + b },
-        (auction: number, window: TimeWindow, count: number): AuctionCount => ({ auction, count, window_start: window.start, window_end: window.end }),
-      )
+      .aggregate(countBids, countInWindow)
       .uid('count-bids')
-      // Every count of one sliding window carries that window's max timestamp, so it lands in one tumbling window of
-      // the slide's size: the per-window maximum fires once all counts of the window are in.
+      // Every count of one sliding window carries that window's max timestamp, so the counts of a window meet in one
+      // tumbling window of the slide's size, which fires once all of them are in.
       .keyBy((count) => count.window_end)
       .window(TumblingEventTimeWindows.of(params.slide))
-      .reduce(hotter)
+      .aggregate(hottest, emitHottest)
       .uid('hottest')
       .sinkTo(io.sink<AuctionCount>())
       .uid('sink');
@@ -152,95 +180,84 @@ export interface HighestBid {
   date_time: number;
 }
 
-/** The higher of two bids; ties go to the earlier, then the lower auction and bidder (order-independent). */
-export function higher(a: Bid, b: Bid): Bid {
-  if (a.price !== b.price) return a.price > b.price ? a : b;
-  if (a.date_time !== b.date_time) return a.date_time < b.date_time ? a : b;
-  if (a.auction !== b.auction) return a.auction < b.auction ? a : b;
-  return a.bidder <= b.bidder ? a : b;
+/** Bids in a fixed order (time, then auction, then bidder). */
+export function byTime(a: Bid, b: Bid): number {
+  return a.date_time - b.date_time || a.auction - b.auction || a.bidder - b.bidder;
 }
 
+/**
+ * The bids at the window's highest price so far (Nexmark q7 reports every bid at the highest price), in time order:
+ * the accumulator does not depend on the order the bids arrive in.
+ */
+export const highestBids: AggregateFunction<Bid, Bid[], Bid[]> = {
+  createAccumulator: () => [],
+  add: (bid, top) => (top.length === 0 || bid.price > top[0]!.price ? [bid] : bid.price === top[0]!.price ? [...top, bid].sort(byTime) : top),
+  getResult: (top) => top,
+  merge: (a, b) => b.reduce((top, bid) => highestBids.add(bid, top), a),
+};
+
+const highestInWindow: ProcessAllWindowFunction<Bid[], HighestBid, TimeWindow> = {
+  process(context, [top], out) {
+    const window = context.window();
+    for (const bid of top!) {
+      out.collect({ window_start: window.start, window_end: window.end, auction: bid.auction, bidder: bid.bidder, price: bid.price, date_time: bid.date_time });
+    }
+  },
+};
+
 export const q7 = defineJob({
-  description: 'Nexmark q7: the highest bid of every tumbling window',
+  description: 'Nexmark q7: the highest bids of every tumbling window',
   params: { ...EVENT_PARAMS, window_size: { type: 'duration', default: '1 s', minimum_ms: 1, explore: [200, 2000], description: 'Size of the tumbling window.' } },
   build(env, params, io) {
     bids(events(env, io, params))
-      // Every bid of a window competes: one key (Flink's q7 takes the max over all bids of the window).
-      .keyBy(() => 0)
-      .window(TumblingEventTimeWindows.of(params.window_size))
-      .reduce(higher, (_key: number, window: TimeWindow, bid: Bid): HighestBid => ({
-        window_start: window.start,
-        window_end: window.end,
-        auction: bid.auction,
-        bidder: bid.bidder,
-        price: bid.price,
-        date_time: bid.date_time,
-      }))
+      // Every bid of a window competes: windowAll (one parallel instance) over the whole bid stream.
+      .windowAll(TumblingEventTimeWindows.of(params.window_size))
+      .aggregate(highestBids, highestInWindow)
       .uid('highest')
       .sinkTo(io.sink<HighestBid>())
       .uid('sink');
   },
   input,
-  output: { key: (highest: HighestBid) => String(highest.window_start) },
+  // The window's highest bids go to the sink's instances round-robin: each is a key of its own.
+  output: { key: (highest: HighestBid) => `${highest.window_start}/${highest.auction}/${highest.bidder}/${highest.date_time}` },
 });
 
 // ---- q8: monitor new users -------------------------------------------------------------------------------------
 
+/** A person who opened an auction in the window they registered in (Nexmark's IdNameReserve, one per auction). */
 export interface NewSeller {
   person: number;
   name: string;
-  window_start: number;
-  auctions: number;
+  auction: number;
+  reserve: number;
 }
-
-/** What q8 keeps per person and window: the person's name if they registered in it, and the auctions they opened. */
-interface PersonWindow {
-  name: string | null;
-  auctions: number;
-}
-
-type Membership = { person: number; name: string | null; auctions: number };
 
 export const q8 = defineJob({
-  description: 'Nexmark q8: persons who registered and opened an auction within the same tumbling window',
+  description: 'Nexmark q8: persons who registered and opened an auction within the same tumbling window (a window join of persons and auctions)',
   params: { ...EVENT_PARAMS, window_size: { type: 'duration', default: '2 s', minimum_ms: 1, explore: [500, 4000], description: 'Size of the tumbling window.' } },
   build(env, params, io) {
     const stream = events(env, io, params);
-    // Persons and auctions meet in one keyed window (a union keyed by person id): the join q8 asks for, over one stream.
     const persons = stream
       .filter((event) => event.type === 'person')
       .uid('persons')
-      .map((event): Membership => {
-        const person = (event as Extract<NexmarkEvent, { type: 'person' }>).person;
-        return { person: person.id, name: person.name, auctions: 0 };
-      })
+      .map((event) => (event as Extract<NexmarkEvent, { type: 'person' }>).person)
       .uid('person');
-    const sellers = stream
+    const auctions = stream
       .filter((event) => event.type === 'auction')
       .uid('auctions')
-      .map((event): Membership => ({ person: (event as Extract<NexmarkEvent, { type: 'auction' }>).auction.seller, name: null, auctions: 1 }))
-      .uid('seller');
+      .map((event) => (event as Extract<NexmarkEvent, { type: 'auction' }>).auction)
+      .uid('auction');
+    // Flink's window join: each person with each auction they sell that falls in the same tumbling window.
     persons
-      .union(sellers)
-      .keyBy((member) => member.person)
+      .join(auctions)
+      .where((person) => person.id)
+      .equalTo((auction) => auction.seller)
       .window(TumblingEventTimeWindows.of(params.window_size))
-      .aggregate(
-        {
-          createAccumulator: (): PersonWindow => ({ name: null, auctions: 0 }),
-          add: (member: Membership, acc: PersonWindow): PersonWindow => ({ name: member.name ?? acc.name, auctions: acc.auctions + member.auctions }),
-          getResult: (acc: PersonWindow) => acc,
-          merge: (a: PersonWindow, b: PersonWindow): PersonWindow => ({ name: a.name ?? b.name, auctions: a.auctions + b.auctions }),
-        },
-        (person: number, window: TimeWindow, acc: PersonWindow) => ({ person, name: acc.name, window_start: window.start, auctions: acc.auctions }),
-      )
+      .apply((person, auction): NewSeller => ({ person: person.id, name: person.name, auction: auction.id, reserve: auction.reserve }))
       .uid('join')
-      .filter((row) => row.name !== null && row.auctions > 0)
-      .uid('new-sellers')
-      .map((row): NewSeller => ({ person: row.person, name: row.name!, window_start: row.window_start, auctions: row.auctions }))
-      .uid('project')
       .sinkTo(io.sink<NewSeller>())
       .uid('sink');
   },
   input,
-  output: { key: (seller: NewSeller) => `${seller.person}/${seller.window_start}` },
+  output: { key: (seller: NewSeller) => `${seller.person}/${seller.auction}` },
 });

@@ -3,11 +3,12 @@
 // an honest failure such as a job that cannot recover); the recorded trace hash is reported when the engine changed it.
 // Open findings are skipped.
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { run_scenario } from '../run.js';
 import type { FailureFile } from '../../cli/failure-file.js';
+import { load_job } from '../../scenarios/job-module.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const files = readdirSync(here).filter((name) => name.endsWith('.json')).sort();
@@ -20,10 +21,17 @@ describe('findings replay as fixed regressions', () => {
   });
   for (const name of files) {
     const fixed = read(name).found_as !== undefined;
-    it.skipIf(!fixed)(`${name}: every property holds (or fails as expected) at the recorded seed`, () => {
+    it.skipIf(!fixed)(`${name}: every property holds (or fails as expected) at the recorded seed`, async () => {
       const failure = read(name);
       expect(failure.found_as?.violations.length ?? 0).toBeGreaterThan(0);
-      const result = run_scenario(failure.scenario, { seed: failure.seed, scenario_file: `properties/findings/${name}` });
+      // A user job from a module is loaded as `streamsim replay` loads it: relative to the recorded scenario directory.
+      const loaded = failure.job === undefined ? undefined : await load_job(failure.scenario, resolve(here, failure.job.scenario_dir), name);
+      if (loaded !== undefined && !loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+      const result = run_scenario(failure.scenario, {
+        seed: failure.seed,
+        scenario_file: `properties/findings/${name}`,
+        ...(loaded === undefined ? {} : { job: loaded.job }),
+      });
       const expected = (failure.scenario as { expect_violation?: string }).expect_violation;
       expect(result.violations.filter((violation) => violation.property !== expected)).toEqual([]);
       expect(result.outcome).toBe('pass');

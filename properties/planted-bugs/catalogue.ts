@@ -6,9 +6,14 @@ import type { PropertyName } from '../../scenarios/result-format.js';
 import type { EngineSeams } from '../../scenarios/run/assemble.js';
 import type { Scenario } from '../../scenarios/schema/scenario.generated.js';
 import { BUILT_IN_JOBS, DEFAULT_BUILT_IN_JOB } from '../../engine/examples/index.js';
-import { build_job_graph, built_in_job, input_topics, job_input, probe_io } from '../../scenarios/job-under-test.js';
+import { build_job_graph, built_in_job, input_topics, job_input, output_sink_uid, probe_io } from '../../scenarios/job-under-test.js';
 import { run_scenario_with } from '../run.js';
-import { arb_fault_plan, scenario_of, type RunCase } from '../arbitraries.js';
+import { arb_fault_plan, arb_params, scenario_of, type RunCase } from '../arbitraries.js';
+import type { JobGraph } from '../../engine/graph/job-graph.js';
+import { job_factory } from '../../engine/connectors/job-io.js';
+import { evaluateOracle } from '../oracle.js';
+import { interleaving_dependence } from '../interleaving.js';
+import { isMergingWindowAssigner } from '../../engine/api/windows.js';
 import type { RunProperty } from '../harness.js';
 import { commit_on_precommit_seams } from './commit-on-precommit.js';
 import { forgetful_restore_seams } from './forgetful-restore.js';
@@ -19,6 +24,10 @@ import { skip_alignment_seams } from './skip-alignment.js';
 import { unverified_restore_seams } from './unverified-restore.js';
 import { fallback_past_completed_seams } from './fallback-past-completed.js';
 import { unsynced_checkpoint_ack_seams } from './unsynced-checkpoint-ack.js';
+import { align_one_input_seams } from './align-one-input.js';
+import { broadcast_restore_one_subtask_seams } from './broadcast-restore-one-subtask.js';
+import { unmerged_session_restore_seams } from './unmerged-session-restore.js';
+import { side_output_not_in_snapshot_seams } from './side-output-not-in-snapshot.js';
 
 export const PLANTED_BUG_HORIZON_MS = 2_500;
 
@@ -52,17 +61,90 @@ export const arb_low_latency_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.
   flink: { ...run_case.flink, 'execution.buffer-timeout.interval': 0 },
 }));
 
-/** The first built-in job whose graph has an event-time window operator (a planted bug must be caught on one too). */
-export function built_in_window_job(): string {
+/**
+ * The built-in jobs whose graph has a node the predicate accepts (found through the job contract: no job named here);
+ * with `exact`, only those whose two extreme interleavings of two inputs agree on a small input (the judge compares
+ * them exactly; the others are judged between the interleavings, without the restore-time check).
+ */
+export function built_in_jobs_where(has: (node: JobGraph['nodes'][number]) => boolean, options: { exact?: boolean } = {}): string[] {
+  const found: string[] = [];
   for (const name of BUILT_IN_JOBS.keys()) {
     const scenario: Scenario = { name: 'probe', description: 'probe', job: { name } };
     const resolved = built_in_job(scenario);
     if (!resolved.ok) continue;
-    const input = job_input(resolved.job, 1, { records: 10, keys: 2, partitions: 1 });
-    if (build_job_graph(resolved.job, probe_io(scenario, input_topics(input))).nodes.some((node) => node.operator.kind === 'window')) return name;
+    const input = job_input(resolved.job, 1, { records: 200, keys: 10, partitions: 2 });
+    const io = probe_io(scenario, input_topics(input));
+    const graph = build_job_graph(resolved.job, io);
+    if (!graph.nodes.some(has)) continue;
+    if (options.exact === true) {
+      const sink = output_sink_uid(resolved.job, graph);
+      if (!sink.ok) continue;
+      const build = job_factory(resolved.job.definition, io);
+      const first = evaluateOracle(build, resolved.job.params, input);
+      if (interleaving_dependence(build, resolved.job.params, input, {}, first, sink.uid, resolved.job.definition.output.key as (r: unknown) => string) !== undefined) continue;
+    }
+    found.push(name);
   }
-  throw new Error('no built-in job has a window operator');
+  return found;
 }
+
+function first_of(names: string[], what: string): string {
+  const name = names[0];
+  if (name === undefined) throw new Error(`no built-in job has ${what}`);
+  return name;
+}
+
+/** The first built-in job whose graph has an event-time window operator (a planted bug must be caught on one too). */
+export function built_in_window_job(): string {
+  return first_of(
+    built_in_jobs_where((node) => node.operator.kind === 'window'),
+    'a window operator',
+  );
+}
+
+const is_broadcast_node = (node: JobGraph['nodes'][number]): boolean =>
+  node.operator.kind === 'two_input' && (node.operator.spec.kind === 'broadcast_process' || node.operator.spec.kind === 'keyed_broadcast_process');
+
+/**
+ * The built-in jobs with a keyed two-input operator that is not a broadcast one (a co-process function, an interval
+ * join; a window join is a union into one input, as Flink builds it) and whose result does not depend on how the inputs
+ * interleave (restored state is compared with the oracle's at its offsets), with their parameters drawn.
+ */
+export function arb_two_input_job(parallelism: fc.Arbitrary<number>): fc.Arbitrary<Scenario['job']> {
+  const names = built_in_jobs_where((node) => node.operator.kind === 'two_input' && !is_broadcast_node(node), { exact: true });
+  first_of(names, 'a two-input operator');
+  return arb_built_in_job(names, parallelism);
+}
+
+/** The built-in jobs with a broadcast process function (broadcast state), parameters drawn. */
+export function arb_broadcast_job(parallelism: fc.Arbitrary<number>): fc.Arbitrary<Scenario['job']> {
+  const names = built_in_jobs_where(is_broadcast_node);
+  first_of(names, 'broadcast state');
+  return arb_built_in_job(names, parallelism);
+}
+
+function arb_built_in_job(names: readonly string[], parallelism: fc.Arbitrary<number>): fc.Arbitrary<Scenario['job']> {
+  return fc.oneof(
+    ...names.map((name) =>
+      fc
+        .record({ parallelism, params: arb_params(BUILT_IN_JOBS.get(name)!.params) })
+        .map(({ parallelism, params }): Scenario['job'] => ({ name, parallelism, ...(Object.keys(params).length > 0 ? { params } : {}) })),
+    ),
+  );
+}
+
+/**
+ * Crash cases on jobs with a two-input task, every record sent at once: records of one input reach the task between
+ * its two barriers, which only alignment across both inputs holds back.
+ */
+export const arb_two_input_crash_case: fc.Arbitrary<RunCase> = fc
+  .tuple(arb_low_latency_crash_case, arb_two_input_job(fc.integer({ min: 1, max: 3 })))
+  .map(([run_case, job]) => ({ ...run_case, job }));
+
+/** Crash cases on jobs with broadcast state, two or three subtasks (each holds a copy to restore). */
+export const arb_broadcast_crash_case: fc.Arbitrary<RunCase> = fc
+  .tuple(arb_crash_case, arb_broadcast_job(fc.integer({ min: 2, max: 3 })))
+  .map(([run_case, job]) => ({ ...run_case, job }));
 
 /**
  * The crash cases on the window job, with 1 s windows: a window open at the restored checkpoint is still open at the
@@ -71,6 +153,51 @@ export function built_in_window_job(): string {
 export const arb_window_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.map((run_case) => ({
   ...run_case,
   job: { name: built_in_window_job(), parallelism: 2, params: { window_size: '1 s' } },
+}));
+
+/**
+ * For each built-in job, the parameters (sampled from its declarations with a fixed seed) under which its graph
+ * satisfies `has` with the fewest operators (the plainest job that has the part), if any: found through the job
+ * contract, no job named here.
+ */
+export function built_in_jobs_with_params_where(has: (graph: JobGraph) => boolean, samples = 200): NonNullable<Scenario['job']>[] {
+  const found: NonNullable<Scenario['job']>[] = [];
+  for (const [name, definition] of BUILT_IN_JOBS) {
+    let best: { params: Record<string, unknown>; nodes: number } | undefined;
+    for (const params of fc.sample(arb_params(definition.params), { numRuns: samples, seed: 17 })) {
+      const scenario: Scenario = { name: 'probe', description: 'probe', job: { name, params } };
+      const resolved = built_in_job(scenario);
+      if (!resolved.ok) continue;
+      const input = job_input(resolved.job, 1, { records: 10, keys: 2, partitions: 1 });
+      const graph = build_job_graph(resolved.job, probe_io(scenario, input_topics(input)));
+      if (has(graph) && (best === undefined || graph.nodes.length < best.nodes)) best = { params, nodes: graph.nodes.length };
+    }
+    if (best !== undefined) found.push({ name, params: best.params });
+  }
+  return found;
+}
+
+const has_session_windows = (graph: JobGraph): boolean =>
+  graph.nodes.some((node) => node.operator.kind === 'window' && isMergingWindowAssigner(node.operator.assigner));
+const has_side_output = (graph: JobGraph): boolean => graph.nodes.some((node) => node.inputs.some((edge) => edge.side_output_tag !== undefined));
+
+function crash_cases_on(jobs: NonNullable<Scenario['job']>[], what: string, change: (run_case: RunCase) => RunCase = (c) => c): fc.Arbitrary<RunCase> {
+  if (jobs.length === 0) throw new Error(`no built-in job has ${what}`);
+  return fc
+    .tuple(arb_crash_case, fc.constantFrom(...jobs))
+    .map(([run_case, job]) => change({ ...run_case, job: { ...job, parallelism: 2 } }));
+}
+
+/** Crash cases on jobs with session (merging) windows: a checkpoint holds merged sessions when a crash comes. */
+export const arb_session_crash_case: fc.Arbitrary<RunCase> = crash_cases_on(built_in_jobs_with_params_where(has_session_windows), 'session windows');
+
+/**
+ * Crash cases on jobs with a side output, with unaligned checkpoints: barriers overtake records in flight on the
+ * side-output channels, which the snapshot must keep as channel state.
+ */
+export const arb_side_output_crash_case: fc.Arbitrary<RunCase> = crash_cases_on(built_in_jobs_with_params_where(has_side_output), 'a side output', (run_case) => ({
+  ...run_case,
+  flink: { ...run_case.flink, 'execution.checkpointing.unaligned.enabled': true },
 }));
 
 export interface PlantedBug {
@@ -175,6 +302,34 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     property: 'checkpoint_invariants',
     // The LSM backend's files go to the checkpoint store (small heap snapshots travel inline in the acknowledgement).
     arbitrary: arb_incremental_case,
+  },
+  {
+    id: 'align-one-input',
+    name: 'a two-input task aligns barriers on its first input only',
+    seams: align_one_input_seams,
+    property: 'exactly_once_state',
+    arbitrary: arb_two_input_crash_case,
+  },
+  {
+    id: 'broadcast-restore-one-subtask',
+    name: 'a restore gives broadcast state to subtask 0 only',
+    seams: broadcast_restore_one_subtask_seams,
+    property: 'exactly_once_state',
+    arbitrary: arb_broadcast_crash_case,
+  },
+  {
+    id: 'unmerged-session-restore',
+    name: 'merged session windows restored unmerged',
+    seams: unmerged_session_restore_seams,
+    property: 'exactly_once_state',
+    arbitrary: arb_session_crash_case,
+  },
+  {
+    id: 'side-output-not-in-snapshot',
+    name: 'side-output records in flight left out of unaligned checkpoints',
+    seams: side_output_not_in_snapshot_seams,
+    property: 'exactly_once_output',
+    arbitrary: arb_side_output_crash_case,
   },
 ];
 

@@ -24,6 +24,8 @@ export interface ExplorerOptions {
   json?: boolean;
   /** With query: at most this many events. */
   limit?: number;
+  /** How the text modes name the traces (default: their paths), e.g. as the user typed them. */
+  labels?: [string, string | undefined];
   stdout?: NodeJS.WriteStream;
   /** Where the text modes write (default: stdout). */
   text_out?: NodeJS.WritableStream;
@@ -49,14 +51,14 @@ function print_explorer_text(
   if (options.query !== undefined) {
     const result = run_query(index, options.query, { ...(options.json === true ? { json: true } : {}), ...(options.limit !== undefined ? { limit: options.limit } : {}) });
     stdout.write(result.text);
-    if (result.matched === 0) stderr.write(`streamsim explore: no event of ${index.path} matches ${JSON.stringify(options.query)}\n`);
+    if (result.matched === 0) stderr.write(`streamsim explore: no event of ${options.labels?.[0] ?? index.path} matches ${JSON.stringify(options.query)}\n`);
     return 0;
   }
   if (other !== undefined) {
-    stdout.write(print_diff(index, other).text);
+    stdout.write(print_diff(index, other, { labels: [options.labels?.[0] ?? index.path, options.labels?.[1] ?? other.path] }).text);
     return 0;
   }
-  stdout.write(print_summary(index));
+  stdout.write(print_summary(index, options.labels?.[0]));
   return 0;
 }
 

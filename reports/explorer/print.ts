@@ -28,14 +28,14 @@ function format_time(ms: number): string {
 }
 
 /** One line naming the trace: where, seed, scenario, size, and how it ends (hash, or torn by a killed run). */
-export function trace_title(index: TraceIndex): string {
+export function trace_title(index: TraceIndex, label: string = index.path): string {
   const last = index.line_count - 1;
   const end = index.has_end
     ? `ends at ${format_time(index.time_ms[last] as number)}, hash ${String(index.line(last)['hash'])}`
     : index.torn_tail !== undefined
       ? `no end record: line ${index.torn_tail.line_number} is torn (a killed run), ${index.torn_tail.size_bytes} bytes left out`
       : 'no end record (the run did not finish writing it)';
-  return `trace ${index.path}: seed ${String(index.header['seed'])}, scenario ${String(index.header['scenario'])}, ${index.line_count} lines, ${end}`;
+  return `trace ${label}: seed ${String(index.header['seed'])}, scenario ${String(index.header['scenario'])}, ${index.line_count} lines, ${end}`;
 }
 
 function lines_with(index: TraceIndex, flag: number, before = index.line_count): number[] {
@@ -53,8 +53,8 @@ function section(title: string, index: TraceIndex, lines: readonly number[]): st
 }
 
 /** The digest `--print` writes. */
-export function print_summary(index: TraceIndex): string {
-  const out = [trace_title(index), ''];
+export function print_summary(index: TraceIndex, label?: string): string {
+  const out = [trace_title(index, label), ''];
   const violations = lines_with(index, FLAG_VIOLATION);
   out.push(...section('violations', index, violations), '');
   const first = violations[0];
@@ -192,10 +192,14 @@ export function run_query(index: TraceIndex, expression: string, options: { json
 }
 
 /** Where two traces differ, each place with the aligned rows around it. */
-export function print_diff(a: TraceIndex, b: TraceIndex, options: { max_divergences?: number; rows?: number } = {}): { text: string; divergences: number } {
+export function print_diff(
+  a: TraceIndex,
+  b: TraceIndex,
+  options: { max_divergences?: number; rows?: number; labels?: [string, string] } = {},
+): { text: string; divergences: number } {
   const alignment = new TraceAlignment(a, b);
   const max = options.max_divergences ?? 5;
-  const out = [`A ${trace_title(a)}`, `B ${trace_title(b)}`, ''];
+  const out = [`A ${trace_title(a, options.labels?.[0])}`, `B ${trace_title(b, options.labels?.[1])}`, ''];
   let count = 0;
   for (let n = 0; n < max; n++) {
     const point = alignment.divergence(n);

@@ -3,6 +3,7 @@ import { escape_html } from '../escape.js';
 import {
   default_geometry,
   format_number,
+  geometry_for_bars,
   linear_scale,
   nice_ticks,
   palette_color,
@@ -40,7 +41,7 @@ export interface BarChartInput extends AxisTitles {
 export const bar_tone_colors: Record<BarTone, string> = { normal: palette_color(0), warning: '#D55E00', muted: '#9aa5b1' };
 
 export function render_bar_chart(input: BarChartInput): string {
-  const geometry = input.geometry ?? default_geometry;
+  const geometry = geometry_for_bars(input.geometry ?? default_geometry, input.bars.length);
   const area = plot_area(geometry);
   const format = input.format_value ?? format_number;
   const parts = [svg_open(geometry, input, 'bar-chart')];

@@ -120,9 +120,16 @@ export function render_x_axis_numeric(geometry: ChartGeometry, ticks: number[], 
   return `<g class="x-axis">${parts.join('')}</g>`;
 }
 
+/** Bars need room for a vertical label each: a chart with more bars than fit `min_slot_px` apart grows wider. */
+export function geometry_for_bars(geometry: ChartGeometry, bar_count: number, min_slot_px = 12): ChartGeometry {
+  const needed_px = geometry.margin.left_px + geometry.margin.right_px + bar_count * min_slot_px;
+  return needed_px <= geometry.width_px ? geometry : { ...geometry, width_px: Math.ceil(needed_px) };
+}
+
 /**
- * The x axis for categories (bars): one label per category. Labels too wide for their slot are shortened with an
- * ellipsis (full text as a tooltip); when even that cannot fit, labels are thinned so they never overlap.
+ * The x axis for categories (bars): every bar gets its label. Labels too wide for their slot are shortened with an
+ * ellipsis (full text as a tooltip); when slots are too narrow even for that, labels stand vertically, shortened to
+ * what fits under the axis.
  */
 export function render_x_axis_categories(geometry: ChartGeometry, labels: string[], center_of: (index: number) => number, label: string): string {
   const area = plot_area(geometry);
@@ -131,14 +138,26 @@ export function render_x_axis_categories(geometry: ChartGeometry, labels: string
   const slot_px = labels.length > 0 ? (area.right - area.left) / labels.length : 1;
   const fitting_chars = Math.floor((slot_px - 6) / char_px);
   const widest_chars = Math.max(1, ...labels.map((text) => text.length));
-  const shorten = widest_chars > fitting_chars && fitting_chars >= 6;
-  const every = shorten ? 1 : Math.max(1, Math.ceil((widest_chars * char_px + 6) / slot_px));
-  labels.forEach((text, index) => {
-    if (index % every !== 0) return;
-    const shown = shorten && text.length > fitting_chars ? `${text.slice(0, fitting_chars - 1)}…` : text;
-    const tooltip = shown === text ? '' : `<title>${escape_html(text)}</title>`;
-    parts.push(`<text x="${px(center_of(index))}" y="${area.bottom + 16}" text-anchor="middle" fill="#52606d">${tooltip}${escape_html(shown)}</text>`);
-  });
+  const vertical = widest_chars > fitting_chars && fitting_chars < 6;
+  const shortened = (text: string, room: number): { shown: string; tooltip: string } => {
+    if (text.length <= room) return { shown: text, tooltip: '' };
+    return { shown: `${text.slice(0, Math.max(1, room - 1))}…`, tooltip: `<title>${escape_html(text)}</title>` };
+  };
+  if (vertical) {
+    const font_px = Math.max(7, Math.min(11, Math.floor(slot_px - 1)));
+    const room = Math.max(2, Math.floor((geometry.margin.bottom_px - 22) / (font_px * 0.6)));
+    labels.forEach((text, index) => {
+      const { shown, tooltip } = shortened(text, room);
+      const x = px(center_of(index) + font_px * 0.35);
+      const y = area.bottom + 6;
+      parts.push(`<text class="bar-label" x="${x}" y="${y}" transform="rotate(-90 ${x} ${y})" text-anchor="end" font-size="${font_px}" fill="#52606d">${tooltip}${escape_html(shown)}</text>`);
+    });
+  } else {
+    labels.forEach((text, index) => {
+      const { shown, tooltip } = shortened(text, fitting_chars);
+      parts.push(`<text class="bar-label" x="${px(center_of(index))}" y="${area.bottom + 16}" text-anchor="middle" fill="#52606d">${tooltip}${escape_html(shown)}</text>`);
+    });
+  }
   parts.push(render_x_title(geometry, label));
   return `<g class="x-axis">${parts.join('')}</g>`;
 }

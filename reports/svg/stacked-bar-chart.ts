@@ -4,6 +4,7 @@ import { escape_html } from '../escape.js';
 import {
   default_geometry,
   format_number,
+  geometry_for_bars,
   linear_scale,
   nice_ticks,
   palette_color,
@@ -34,7 +35,7 @@ export interface StackedBarChartInput extends AxisTitles {
 }
 
 export function render_stacked_bar_chart(input: StackedBarChartInput): string {
-  const geometry = input.geometry ?? default_geometry;
+  const geometry = geometry_for_bars(input.geometry ?? default_geometry, input.bars.length);
   const area = plot_area(geometry);
   const output = [svg_open(geometry, input, 'stacked-bar-chart')];
   if (input.bars.length === 0) {

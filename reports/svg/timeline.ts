@@ -42,6 +42,8 @@ export interface TimelineInput {
   lanes: TimelineLane[];
   /** Legend names, indexed by category. */
   categories: string[];
+  /** Colour per category (default: the palette in order). */
+  colors?: string[];
   start: number;
   end: number;
   geometry?: ChartGeometry;
@@ -63,6 +65,7 @@ export function render_timeline(input: TimelineInput): string {
     margin: { ...base_geometry.margin, left_px: Math.max(base_geometry.margin.left_px, label_width_px) },
   };
   const area = plot_area(geometry);
+  const color_of = (category: number): string => input.colors?.[category] ?? palette_color(category);
   const output = [svg_open(geometry, { title: input.title, x_label: input.x_label, y_label: '' }, 'timeline')];
   if (input.lanes.length === 0) {
     output.push(render_no_data(geometry, 'no faults, checkpoints or recoveries'), svg_close);
@@ -80,13 +83,13 @@ export function render_timeline(input: TimelineInput): string {
       const left = x_scale(span.start);
       const width = Math.max(2, x_scale(span.end) - left);
       output.push(
-        `<rect class="span" x="${px(left)}" y="${px(top + 6)}" width="${px(width)}" height="${lane_height_px - 12}" rx="3" fill="${palette_color(span.category)}" fill-opacity="0.55">` +
+        `<rect class="span" x="${px(left)}" y="${px(top + 6)}" width="${px(width)}" height="${lane_height_px - 12}" rx="3" fill="${color_of(span.category)}" fill-opacity="0.55">` +
           `<title>${escape_html(span.label)}</title></rect>`,
       );
     }
     for (const event of lane.events) {
       const x = x_scale(event.time);
-      const color = palette_color(event.category);
+      const color = color_of(event.category);
       output.push(
         `<path class="event" d="M ${px(x)} ${px(middle - 7)} L ${px(x + 6)} ${px(middle)} L ${px(x)} ${px(middle + 7)} L ${px(x - 6)} ${px(middle)} Z" fill="${color}" stroke="#ffffff" stroke-width="1">` +
           `<title>${escape_html(event.label)}</title></path>`,
@@ -94,7 +97,7 @@ export function render_timeline(input: TimelineInput): string {
     }
   });
   output.push(render_x_axis_numeric(geometry, x_ticks.ticks, x_scale, input.x_label));
-  output.push(render_legend(geometry, input.categories.map((name, index) => ({ name, color: palette_color(index) })), input.title));
+  output.push(render_legend(geometry, input.categories.map((name, index) => ({ name, color: color_of(index) })), input.title));
   output.push(svg_close);
   return output.join('');
 }

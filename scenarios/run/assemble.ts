@@ -7,6 +7,7 @@ import type { JobCatalogue } from '../../engine/cluster/build-job.js';
 import type { JobSpec } from '../../engine/cluster/messages.js';
 import { createCollector, type CollectorNode } from '../../engine/connectors/collect-sink.js';
 import type { LogRecord } from '../../engine/connectors/log-broker.js';
+import { LogSourceReader } from '../../engine/connectors/log-source.js';
 import { create_transactional_store, type TransactionalStore } from '../../engine/connectors/transactional-store.js';
 import { create_ha_store_node } from '../../engine/ha/index.js';
 import type { JobFactory } from '../../engine/api/environment.js';
@@ -91,6 +92,10 @@ export function job_manager_config(plan: RunPlan, spec: JobSpec, jobs: JobCatalo
       mode: checkpointing.mode === 'AT_LEAST_ONCE' ? 'at_least_once' : checkpointing.unaligned_enabled ? 'unaligned' : 'aligned',
       ...(checkpointing.unaligned_enabled ? { aligned_checkpoint_timeout_ms: checkpointing.aligned_checkpoint_timeout_ms } : {}),
       state_backend: flink.state_backend.type === 'rocksdb' ? 'lsm' : 'heap',
+      state_backend_options:
+        flink.state_backend.type === 'rocksdb'
+          ? { incremental: flink.state_backend.incremental, write_buffer_size_bytes: flink.state_backend.write_buffer_size_bytes }
+          : { memory_threshold_bytes: flink.state_backend.inline_threshold_bytes },
       interval_ms: checkpointing.interval_ms,
       timeout_ms: checkpointing.timeout_ms,
       min_pause_ms: checkpointing.min_pause_ms,
@@ -167,6 +172,7 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
     bounded: plan.workload.bounded,
     topics: input_topics(input),
     ...(plan.workload.source_request_timeout_ms === undefined ? {} : { source_request_timeout_ms: plan.workload.source_request_timeout_ms }),
+    ...(plan.sink_ignore_failures_after_transaction_timeout ? { sink_ignore_failures_after_transaction_timeout: true } : {}),
   };
   const definition = seams.job?.(under_test.definition) ?? under_test.definition;
   const engine_job: JobUnderTest = { ...under_test, definition };
@@ -337,6 +343,24 @@ export class RunView {
       coverage.set(operator.node.uid, entry);
     }
     return coverage;
+  }
+
+  /**
+   * Per `topic#partition`, the offset of the next record a live log-source reader of the current attempt will emit
+   * (partitions whose reader is down are absent).
+   */
+  source_positions(): Map<string, number> {
+    const positions = new Map<string, number>();
+    const attempt = this.job_manager()?.current_attempt;
+    for (const tm of this.task_managers()) {
+      if (attempt !== undefined && tm.attempt !== attempt) continue;
+      for (const task of tm.tasks) {
+        const reader = task.source_reader;
+        if (!(reader instanceof LogSourceReader)) continue;
+        for (const position of reader.positions()) positions.set(`${position.topic}#${position.partition}`, position.next_offset);
+      }
+    }
+    return positions;
   }
 
   /** Keyed operators of live tasks that belong to the JobManager's current attempt (TaskManagers in lane order). */

@@ -39,6 +39,15 @@ export class PacedBroker implements EngineNode {
     this.total_records = total;
   }
 
+  /** Input records produced so far (visible to fetches), per `topic#partition`. */
+  produced_records(now_ms: number): Map<string, number> {
+    const produced = new Map<string, number>();
+    for (const [topic, counts] of this.pacing.partition_records) {
+      counts.forEach((count, partition) => produced.set(`${topic}#${partition}`, visible_records(count, this.total_records, this.pacing.rate_per_second, now_ms)));
+    }
+    return produced;
+  }
+
   on_start(): void {
     this.broker.on_start();
   }

@@ -45,6 +45,8 @@ export interface RunPlan {
   job_manager_ha: boolean;
   sink_kind: SinkKind;
   transaction_timeout_ms: number;
+  /** Two-phase-commit sink: Flink's ignoreFailuresAfterTransactionTimeout. */
+  sink_ignore_failures_after_transaction_timeout: boolean;
   workload: WorkloadPlan;
   network_latency: LatencyModel | undefined;
   /** Equal-time events run in a seeded random order (simulation.shuffle_ties). */
@@ -189,6 +191,7 @@ export function plan_run(scenario: Scenario, loaded_job?: JobUnderTest): RunPlan
     job_manager_ha: scenario.cluster?.job_manager_ha ?? false,
     sink_kind,
     transaction_timeout_ms: duration_field_ms(scenario.sink?.transaction_timeout, 15 * 60_000, 'sink.transaction_timeout'),
+    sink_ignore_failures_after_transaction_timeout: scenario.sink?.ignore_failures_after_transaction_timeout === true,
     workload,
     network_latency: latency_model(scenario.network?.latency, 'network.latency'),
     shuffle_ties: scenario.simulation?.shuffle_ties === true,

@@ -19,6 +19,7 @@ interface SchemaNode {
   const?: unknown;
   default?: unknown;
   minimum?: number;
+  exclusiveMinimum?: number;
   maximum?: number;
   minItems?: number;
   maxItems?: number;
@@ -65,6 +66,9 @@ function type_of(node: SchemaNode): string {
   if (node.enum !== undefined) return node.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (node.type === 'array' && node.items !== undefined) return `list of ${type_of(node.items)}`;
   const base = Array.isArray(node.type) ? node.type.join(' or ') : (node.type ?? 'any');
+  if ((base === 'integer' || base === 'number') && node.exclusiveMinimum !== undefined) {
+    return `${base} > ${node.exclusiveMinimum}${node.maximum !== undefined ? `, ≤ ${node.maximum}` : ''}`;
+  }
   if ((base === 'integer' || base === 'number') && (node.minimum !== undefined || node.maximum !== undefined)) {
     return `${base} ${node.minimum ?? '…'}–${node.maximum ?? '…'}`;
   }
@@ -109,9 +113,13 @@ const FLINK_NOTES = [
   '- Deviations, all of them errors where Flink would silently ignore or fail later: an interval or timeout below',
   '  10 ms; `state.backend.incremental: true` with the `hashmap` backend; unaligned checkpoints with `AT_LEAST_ONCE`',
   '  or more than one concurrent checkpoint; `restart-strategy.<other>.*` keys that the chosen strategy ignores;',
-  '  `heartbeat.timeout` below `heartbeat.interval`; an exponential max-backoff below the initial backoff.',
-  '- `rocksdb` selects streamsim\'s own embedded LSM store, which plays RocksDB\'s role (incremental checkpoints,',
-  '  `state.backend.rocksdb.writebuffer.size` as the memtable size).',
+  '  `heartbeat.timeout` below `heartbeat.interval`; an exponential max-backoff below the initial backoff;',
+  '  `state.backend.rocksdb.writebuffer.size` with the `hashmap` backend or of 0 bytes; `state.storage.fs.memory-threshold`',
+  '  with the `rocksdb` backend (its runs are always files).',
+  '- `rocksdb` selects streamsim\'s own embedded LSM store, which plays RocksDB\'s role: full snapshots by default,',
+  '  incremental ones with `state.backend.incremental: true`, and `state.backend.rocksdb.writebuffer.size` as the',
+  '  memtable size (a memtable that reaches it is flushed to a sorted run). With `hashmap`, a keyed snapshot up to',
+  '  `state.storage.fs.memory-threshold` (at most 1 mb, as in Flink) goes inline in the checkpoint metadata.',
   '- `execution.buffer-timeout.interval` defaults to Flink\'s 100 ms. "Only full buffers" is `-1` as a plain number',
   '  (the older Flink spelling); Flink 1.19+ spells it `execution.buffer-timeout.enabled: false`, not a key here.',
 ];

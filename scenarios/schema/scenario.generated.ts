@@ -42,7 +42,7 @@ export type Export = string;
  */
 export type Parallelism = number;
 /**
- * Number of key groups. Flink's default is min(max(roundUpPow2(p + p/2), 128), 32768).
+ * Number of key groups of every operator. Unset (Flink's default), each operator derives its own from its parallelism, min(max(roundUpPow2(p + p/2), 128), 32768), and a resume from a savepoint adopts the savepoint's.
  */
 export type MaxParallelism = number;
 /**
@@ -95,15 +95,15 @@ export type StateBackend = 'hashmap' | 'rocksdb';
  */
 export type IncrementalCheckpoints = boolean;
 /**
- * State handles smaller than this are stored inline in the checkpoint metadata.
+ * Keyed snapshots smaller than this are stored inline in the checkpoint metadata (hashmap backend; at most 1 mb).
  */
 export type InlineStateThreshold = string | number;
 /**
- * Memtable size of the LSM backend before it is flushed to a sorted run.
+ * Memtable size of the LSM backend before it is flushed to a sorted run (rocksdb backend; at least 1 byte).
  */
 export type WriteBufferSize = string | number;
 /**
- * `region` restarts only the pipelined region of the failed task; `full` restarts every task.
+ * `region` restarts only the pipelined region of the failed task; `full` restarts every task. The engine restarts every task: `region` is accepted for a job that is one pipelined region (where both agree) and refused for a job of several (engine/README.md, Failover).
  */
 export type FailoverStrategy = 'region' | 'full';
 /**
@@ -148,7 +148,7 @@ export type InitialBackoff = string | number;
  */
 export type MaxBackoff = string | number;
 /**
- * Factor applied to the delay after each failure.
+ * Factor applied to the delay after each failure; above 1 (as Flink checks).
  */
 export type BackoffMultiplier = number;
 /**
@@ -160,7 +160,7 @@ export type ResetBackoffThreshold = string | number;
  */
 export type JitterFactor = number;
 /**
- * How many restarts before the job is declared failed (Flink default: unbounded, here 2147483647).
+ * How many restarts before the job is declared failed (Flink default: unbounded, here 2147483647); at least 1.
  */
 export type AttemptsBeforeReset = number;
 /**
@@ -187,6 +187,10 @@ export type SinkKind = 'two_phase_commit' | 'idempotent' | 'at_least_once' | 'co
  * Two-phase-commit only: the external system aborts a transaction open longer than this. Must exceed the longest checkpoint + restart, or prepared data is lost.
  */
 export type TransactionTimeout = string | number;
+/**
+ * Two-phase-commit only: Flink's TwoPhaseCommitSinkFunction.ignoreFailuresAfterTransactionTimeout. Off (Flink's default): a transaction the sink cannot commit fails its task, after a restore too, and the restart strategy decides. On: a transaction recovered from a checkpoint that the external system already expired is logged as data loss (`sink.data_loss`) and the job goes on without it.
+ */
+export type IgnoreFailuresAfterTheTransactionTimeout = boolean;
 /**
  * Number of input records (bounded input) or records per run horizon (unbounded).
  */
@@ -807,6 +811,7 @@ export interface FlinkConfiguration {
 export interface Sink {
   kind?: SinkKind;
   transaction_timeout?: TransactionTimeout;
+  ignore_failures_after_transaction_timeout?: IgnoreFailuresAfterTheTransactionTimeout;
 }
 /**
  * What the replayable source (`broker`) holds, how fast it is produced and how the job's source reads it.

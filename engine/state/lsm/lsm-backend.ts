@@ -13,8 +13,18 @@ import { type LsmRecord, assert_sorted, compare_records, decode_run, encode_run,
 export interface LsmBackendOptions {
   key_group_range: KeyGroupRange;
   max_parallelism: number;
-  /** Memtable bound (distinct cells); a full memtable is flushed to a new run. Default 4096. */
+  /** Memtable bound (distinct cells); a full memtable is flushed to a new run. Default 4096 (unless a byte bound is set). */
   memtable_max_entries?: number;
+  /**
+   * Flink's state.backend.rocksdb.writebuffer.size: the memtable is flushed to a new run once its cells take this many
+   * bytes (keys, namespaces and values as stored). When set, it replaces the default cell bound.
+   */
+  write_buffer_size_bytes?: number;
+  /**
+   * Flink's state.backend.incremental (default true here, the backend's nature; scenarios pass Flink's default false):
+   * false = full snapshots, every run uploaded afresh at each checkpoint, no file shared between checkpoints.
+   */
+  incremental?: boolean;
   /** Hard bound on sorted runs (≥ 2). Default 12. */
   max_runs?: number;
   /** Size-tiered compaction merges this many adjacent runs of the same size tier (≥ 2). Default 4. */
@@ -35,6 +45,14 @@ interface SortedRun {
   sealed_cache: Uint8Array | undefined;
 }
 
+/** What a memtable cell takes: its coordinates, its value's JSON text and a fixed per-entry overhead (as RocksDB counts). */
+const ENTRY_OVERHEAD_BYTES = 16;
+function record_bytes(record: LsmRecord): number {
+  const value = record.value;
+  const value_bytes = value === undefined || value === null ? 0 : typeof value === 'number' ? 8 : typeof value === 'string' ? value.length : JSON.stringify(value).length;
+  return ENTRY_OVERHEAD_BYTES + record.state.length + record.key.length + record.namespace.length + value_bytes;
+}
+
 /** Bound on snapshots awaiting their completion notification. */
 const MAX_PENDING_UPLOAD_CHECKPOINTS = 64;
 
@@ -43,6 +61,10 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   readonly key_group_range: KeyGroupRange;
   readonly max_parallelism: number;
   readonly memtable_max_entries: number;
+  readonly write_buffer_size_bytes: number;
+  readonly incremental: boolean;
+  /** Bytes the memtable's cells take (see record_bytes). */
+  private memtable_bytes = 0;
   readonly max_runs: number;
   readonly compaction_fanout: number;
   private memtable = new Map<string, LsmRecord>();
@@ -64,7 +86,10 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     assert_key_group_range(options.key_group_range, options.max_parallelism);
     this.key_group_range = { ...options.key_group_range };
     this.max_parallelism = options.max_parallelism;
-    this.memtable_max_entries = options.memtable_max_entries ?? 4096;
+    this.write_buffer_size_bytes = options.write_buffer_size_bytes ?? Number.POSITIVE_INFINITY;
+    this.memtable_max_entries = options.memtable_max_entries ?? (options.write_buffer_size_bytes === undefined ? 4096 : Number.POSITIVE_INFINITY);
+    this.incremental = options.incremental ?? true;
+    if (!(this.write_buffer_size_bytes >= 1)) throw new Error('write_buffer_size_bytes must be ≥ 1');
     this.max_runs = options.max_runs ?? 12;
     this.compaction_fanout = options.compaction_fanout ?? 4;
     if (this.compaction_fanout < 2) throw new Error('compaction_fanout must be ≥ 2');
@@ -139,7 +164,8 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     const refs = new Map<number, FileRef>();
     for (const run of this.runs) {
       const confirmed = run.confirmed_ref;
-      if (confirmed !== undefined && this.retained_until_completion(run.seq, confirmed)) {
+      // Full snapshots (incremental off) never reference an earlier checkpoint's file.
+      if (this.incremental && confirmed !== undefined && this.retained_until_completion(run.seq, confirmed)) {
         shared_files.push(confirmed);
         refs.set(run.seq, confirmed);
         this.stats.referenced_bytes += confirmed.size_bytes;
@@ -204,6 +230,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     // Everything verified: only now replace the live state.
     this.runs = runs;
     this.memtable = new Map();
+    this.memtable_bytes = 0;
     this.next_run_seq = seq;
     this.pending_snapshots.clear();
     this.confirmed_checkpoint_id = handles.reduce((max, h) => Math.max(max, h.checkpoint_id), 0);
@@ -273,9 +300,12 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
 
   private write(record: LsmRecord): void {
     const cell = cell_key(record.state, record.key_group, record.key, record.namespace);
+    const replaced = this.memtable.get(cell);
+    if (replaced !== undefined) this.memtable_bytes -= record_bytes(replaced);
     this.memtable.delete(cell);
     this.memtable.set(cell, record);
-    if (this.memtable.size >= this.memtable_max_entries) this.flush();
+    this.memtable_bytes += record_bytes(record);
+    if (this.memtable.size >= this.memtable_max_entries || this.memtable_bytes >= this.write_buffer_size_bytes) this.flush();
   }
 
   private sorted_memtable(): LsmRecord[] {
@@ -289,6 +319,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     assert_sorted(records);
     this.runs.push({ seq: this.next_run_seq++, records, confirmed_ref: undefined, confirmed_checkpoint_id: 0, sealed_cache: undefined });
     this.memtable = new Map();
+    this.memtable_bytes = 0;
     this.stats.flushes++;
     this.compact();
   }
