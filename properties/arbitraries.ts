@@ -132,12 +132,37 @@ export function arb_state_backend(): fc.Arbitrary<NonNullable<Scenario['flink']>
   );
 }
 
+/**
+ * Aligned barriers (shrinks to them), or unaligned checkpoints (one at a time, as Flink allows) that start aligned
+ * and switch after an aligned-checkpoint timeout measured from the checkpoint's start (0 ms: always unaligned).
+ */
+export function arb_barrier_alignment(): fc.Arbitrary<NonNullable<Scenario['flink']>> {
+  return fc.oneof(
+    { arbitrary: fc.record({ 'execution.checkpointing.max-concurrent-checkpoints': fc.integer({ min: 1, max: 4 }) }), weight: 3 },
+    {
+      arbitrary: fc.record({
+        'execution.checkpointing.max-concurrent-checkpoints': fc.constant(1),
+        'execution.checkpointing.unaligned.enabled': fc.constant(true),
+        'execution.checkpointing.aligned-checkpoint-timeout': fc.constantFrom('5 ms', '0 ms', '50 ms'),
+      }),
+      weight: 1,
+    },
+  );
+}
+
+/** Without the unaligned keys (for cases that switch to at-least-once checkpoints, which are never unaligned). */
+export function without_unaligned(flink: NonNullable<Scenario['flink']>): NonNullable<Scenario['flink']> {
+  const { 'execution.checkpointing.unaligned.enabled': _enabled, 'execution.checkpointing.aligned-checkpoint-timeout': _timeout, ...rest } = flink;
+  return rest;
+}
+
 function arb_flink_checkpointing(): fc.Arbitrary<NonNullable<Scenario['flink']>> {
+  return fc.tuple(arb_checkpointing_and_restarts(), arb_barrier_alignment()).map(([base, alignment]) => ({ ...base, ...alignment }));
+}
+
+function arb_checkpointing_and_restarts(): fc.Arbitrary<NonNullable<Scenario['flink']>> {
   return fc.record({
     'execution.checkpointing.interval': fc.integer({ min: 100, max: 1000 }).map(ms),
-    // Several checkpoints in flight (shrinks toward 1): aligned tasks then decline overtaken ones, at-least-once tasks
-    // count the barriers of several at once.
-    'execution.checkpointing.max-concurrent-checkpoints': fc.integer({ min: 1, max: 4 }),
     'restart-strategy.type': fc.constant('fixed-delay' as const),
     'restart-strategy.fixed-delay.attempts': fc.integer({ min: 3, max: 10 }),
     'restart-strategy.fixed-delay.delay': fc.integer({ min: 50, max: 500 }).map(ms),

@@ -3,6 +3,7 @@
 // every file a retained checkpoint references is still in the store (no shared file deleted while in use). Pure.
 import { decode_metadata, type DecodeMetadataResult } from '../engine/checkpoint/metadata.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
+import { format_ms } from '../scenarios/units.js';
 
 export interface CheckpointFacts {
   /** Checkpoint ids in the order they were triggered (one entry per 'checkpoint.triggered'). */
@@ -84,7 +85,7 @@ export function check_checkpoint_invariants(facts: CheckpointFacts): { checks: n
     const overtaken = facts.timeline?.restore_times_ms.find((t) => checkpoint.trigger_ms < t && t < checkpoint.completed_ms);
     if (overtaken !== undefined) {
       findings.push({
-        message: `checkpoint ${checkpoint.checkpoint_id}, triggered at ${checkpoint.trigger_ms} ms, completed at ${checkpoint.completed_ms} ms after a recovery restored at ${overtaken} ms`,
+        message: `checkpoint ${checkpoint.checkpoint_id}, triggered at ${format_ms(checkpoint.trigger_ms)}, completed at ${format_ms(checkpoint.completed_ms)} after a recovery restored at ${format_ms(overtaken)}`,
         detail: { ...checkpoint, restore_ms: overtaken },
       });
       break;

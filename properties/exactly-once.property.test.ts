@@ -7,7 +7,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { run_scenario } from './run.js';
 import type { RunResult } from '../scenarios/result-format.js';
-import { arb_run_case, scenario_of, type RunCase } from './arbitraries.js';
+import { arb_run_case, scenario_of, without_unaligned, type RunCase } from './arbitraries.js';
 import { check_run_property, describe_failure, property_runs, property_seed, type RunProperty } from './harness.js';
 
 const HORIZON_MS = 2_000;
@@ -53,7 +53,7 @@ export const at_least_once_under_faults: RunProperty<RunCase> = {
   arbitrary: arb_run_case({ max_faults: 4, horizon_ms: HORIZON_MS, storage: true }).map((c) => ({
     ...c,
     sink: { kind: 'at_least_once' as const },
-    flink: { ...c.flink, 'execution.checkpointing.mode': 'AT_LEAST_ONCE' as const },
+    flink: { ...without_unaligned(c.flink), 'execution.checkpointing.mode': 'AT_LEAST_ONCE' as const },
     faults: c.faults.filter((f) => f.kind !== 'link_break'),
   })),
   scenario_of: (value) => scenario_of(value, 'property-at-least-once', ['at_least_once_output', 'checkpoint_invariants'], HORIZON_MS),

@@ -315,10 +315,10 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         ...(plan.max_parallelism !== undefined ? { max_parallelism: plan.max_parallelism } : {}),
       });
       const captures = [
-        ...evidence.restores.map((capture) => ({ capture, what: (id: number) => `checkpoint ${id} restored at ${capture.time_ms} ms` })),
+        ...evidence.restores.map((capture) => ({ capture, what: (id: number) => `checkpoint ${id} restored at ${format_ms(capture.time_ms)}` })),
         ...evidence.checkpoints_after_restores.map((capture) => ({
           capture,
-          what: (id: number) => `checkpoint ${id}, the first completed after a recovery (at ${capture.time_ms} ms),`,
+          what: (id: number) => `checkpoint ${id}, the first completed after a recovery (at ${format_ms(capture.time_ms)}),`,
         })),
       ].sort((a, b) => a.capture.time_ms - b.capture.time_ms);
       for (const { capture, what } of captures) {
@@ -454,12 +454,12 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
       return newest;
     };
     const excuse = (lost: LostRestorePoint, engine_reason: string): string =>
-      `not expected to hold: an injected storage_missing_object removed ${lost.key} at ${lost.removed_ms} ms, which the newest completed checkpoint chk-${lost.checkpoint_id} needs; ` +
+      `not expected to hold: an injected storage_missing_object removed ${lost.key} at ${format_ms(lost.removed_ms)}, which the newest completed checkpoint chk-${lost.checkpoint_id} needs; ` +
       `the engine refuses to restore an older one (status ${evidence.final_status}: ${engine_reason})${note_suffix}`;
     if (plan.phases.mode === 'unrestricted') add('liveness', 'skipped', 0, 'unrestricted mode checks safety only');
     else if (aborted) add('liveness', 'skipped', 0, 'the run stopped at an engine invariant violation');
     else if (plan.workload.bounded) {
-      if (finished) add('liveness', 'pass', 1, `job FINISHED at ${evidence.terminal_ms ?? end_ms} ms`);
+      if (finished) add('liveness', 'pass', 1, `job FINISHED at ${format_ms(evidence.terminal_ms ?? end_ms)}`);
       else {
         const last = observer.last_status;
         const strategy = describe_restart_strategy(plan);

@@ -1,9 +1,10 @@
 // Specification of two-input tasks end to end: orders matched with payments (KeyedCoProcessFunction over two topics),
 // account events checked against broadcast rules (KeyedBroadcastProcessFunction), ad impressions joined with clicks
-// (interval join, window join, coGroup). Barriers align across both inputs (aligned), are counted across both
-// (at-least-once) or overtake on both (unaligned); the task finishes when both inputs ended; after crashes the keyed
-// state, the broadcast state and the committed output equal the sequential oracle's; broadcast state rescales with
-// a savepoint (every new subtask gets a copy), and a restore that hands it to one subtask only is caught.
+// (interval join, window join, coGroup), payments converted with broadcast rates and merged (non-keyed
+// BroadcastProcessFunction, CoProcessFunction, CoMap). Barriers align across both inputs (aligned), are counted across
+// both (at-least-once) or overtake on both (unaligned); the task finishes when both inputs ended; after crashes the
+// keyed state, the broadcast state and the committed output equal the sequential oracle's; broadcast state rescales
+// with a savepoint (every new subtask gets a copy), and a restore that hands it to one subtask only is caught.
 import { describe, expect, it } from 'vitest';
 import type { JobFactory } from '../engine/api/environment.js';
 import type { SavepointOutcome } from '../engine/cluster/job-manager.js';
@@ -15,6 +16,13 @@ import { buildRuleAlerts, ruleAlertsInput, ruleAlertsTopics } from '../engine/ex
 import type { TopicInput } from '../engine/examples/workload.js';
 import type { TaskSeams } from '../engine/task/task.js';
 import { evaluateOracle } from '../properties/oracle.js';
+import { checkInterleavedOutput, evaluateBothInterleavings } from '../properties/interleaving.js';
+import type { StreamExecutionEnvironment } from '../engine/api/environment.js';
+import type { BroadcastProcessFunction, CoMapFunction, CoProcessFunction } from '../engine/api/co-functions.js';
+import { MapStateDescriptor } from '../engine/api/state-descriptors.js';
+import { LogSource } from '../engine/connectors/log-source.js';
+import { commonParams, sinkFor } from '../engine/examples/common.js';
+import { emptyPartitions } from '../engine/examples/workload.js';
 import { Cluster } from './cluster.js';
 
 interface TwoInputJob {
@@ -243,5 +251,107 @@ describe('broadcast state', () => {
       return canonical(oracle.outputs.get('sink')!).filter((record) => !actual.has(record)).length;
     });
     expect(missing.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+// Non-keyed two-input functions: a BroadcastProcessFunction converts events with broadcast rates (an event before its
+// rate stays unconverted: the result depends on how the inputs interleave), a CoProcessFunction merges refunds in,
+// and a CoMap merges notes. Judged as Flink defines them: every record once by identity, between the two extreme
+// interleavings, and every subtask ends with every rate.
+interface Payment {
+  id: string;
+  currency: string;
+  amount: number;
+}
+interface Converted {
+  id: string;
+  eur: number | null;
+}
+const RATES = new MapStateDescriptor<string, number>('rates');
+
+function buildNonKeyed(env: StreamExecutionEnvironment, raw: Record<string, unknown>): void {
+  const common = commonParams(raw);
+  const source = (topic: string, partitions: number) => new LogSource({ broker: common.broker, topic, partitions, bounded: common.bounded }) as never;
+  const payments = env.fromSource<Payment>(source('payments', common.partitions), { uid: 'payments', name: 'Payments' });
+  const rates = env.fromSource<[string, number]>(source('rates', 1), { uid: 'rates', name: 'Rates' });
+  const refunds = env.fromSource<string>(source('refunds', common.partitions), { uid: 'refunds', name: 'Refunds' });
+  const notes = env.fromSource<string>(source('notes', common.partitions), { uid: 'notes', name: 'Notes' });
+  const convert: BroadcastProcessFunction<Payment, [string, number], Converted> = {
+    processElement(payment, ctx, out) {
+      const rate = ctx.getBroadcastState(RATES).get(payment.currency);
+      out.collect({ id: payment.id, eur: rate === undefined ? null : payment.amount * rate });
+    },
+    processBroadcastElement([currency, rate], ctx) {
+      ctx.getBroadcastState(RATES).put(currency, rate);
+    },
+  };
+  const withRefunds: CoProcessFunction<Converted, string, Converted> = {
+    processElement1(converted, _ctx, out) {
+      out.collect(converted);
+    },
+    processElement2(refund, _ctx, out) {
+      out.collect({ id: refund, eur: -1 });
+    },
+  };
+  const withNotes: CoMapFunction<Converted, string, Converted> = {
+    map1: (converted) => converted,
+    map2: (note) => ({ id: note, eur: 0 }),
+  };
+  payments
+    .connect(rates.broadcast(RATES))
+    .process(convert)
+    .uid('convert')
+    .connect(refunds)
+    .process(withRefunds)
+    .uid('merge-refunds')
+    .connect(notes)
+    .map(withNotes)
+    .uid('merge-notes')
+    .sinkTo(sinkFor(common, (r) => (r as Converted).id))
+    .uid('sink');
+}
+
+function nonKeyedInput(raw: Record<string, unknown>): TopicInput {
+  const { partitions } = commonParams(raw);
+  const split = <T>(prefix: string, count: number, value: (i: number) => T) => {
+    const out = emptyPartitions(partitions);
+    for (let i = 0; i < count; i++) out[i % partitions]!.push({ value: value(i), timestamp_ms: i });
+    return out;
+  };
+  const currencies = ['usd', 'gbp', 'chf', 'jpy', 'sek'];
+  return new Map([
+    ['payments', split('p', 600, (i) => ({ id: `p${i}`, currency: currencies[i % 5]!, amount: i }) satisfies Payment)],
+    ['rates', [currencies.map((currency, i) => ({ value: [currency, i + 1] as [string, number], timestamp_ms: i * 40 }))]],
+    ['refunds', split('r', 150, (i) => `r${i}`)],
+    ['notes', split('n', 150, (i) => `n${i}`)],
+  ]);
+}
+
+describe('non-keyed two-input functions (BroadcastProcessFunction, CoProcessFunction, CoMap)', () => {
+  it('after crashes every record arrives once and every subtask holds every rate (aligned and unaligned)', () => {
+    const nonkeyed_params = { ...params, partitions: 3 };
+    const input = nonKeyedInput(nonkeyed_params);
+    const job: TwoInputJob = {
+      build: buildNonKeyed,
+      input: () => input,
+      topics: () => [...input].map(([name, partitions]) => ({ name, partitions: partitions.length })),
+    };
+    const both = evaluateBothInterleavings(buildNonKeyed, nonkeyed_params, input, { max_parallelism: 128 });
+    for (const mode of ['aligned', 'unaligned'] as const) {
+      const { c } = cluster(11, mode, nonkeyed_params, job);
+      c.world.schedule(400, () => c.world.crash('tm-1'));
+      c.world.schedule(480, () => c.world.restart('tm-1'));
+      c.world.schedule(900, () => c.world.crash('tm-2'));
+      c.world.schedule(980, () => c.world.restart('tm-2'));
+      c.runToCompletion(5_000_000);
+      expect(c.jobStatus(), mode).toBe('FINISHED');
+      expect(c.world.probe_counts()['restore.broadcast_state'] ?? 0, mode).toBeGreaterThan(0);
+      const verdict = checkInterleavedOutput(both.input1_first.outputs.get('sink')!, both.input2_first.outputs.get('sink')!, committed(c), (r) => (r as Converted).id);
+      expect(verdict, mode).toMatchObject({ duplicated: [], unexpected: [], lost: [] });
+      expect(committed(c).length, mode).toBe(900);
+      const expected = sortedStates(both.input1_first.broadcast_state.get('convert')!);
+      expect(expected['rates']!.length).toBe(5);
+      for (const [subtask, state] of broadcastStates(c, 'convert')) expect(state, `${mode} subtask ${subtask}`).toEqual(expected);
+    }
   });
 });

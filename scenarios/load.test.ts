@@ -185,6 +185,17 @@ describe('load_scenario', () => {
     expect(ha[0]?.message).toMatch(/job_manager_ha: true/);
   });
 
+  it('rejects a disk fault on a process that keeps nothing on its disk (it could reach nothing), and accepts one on the transactional store', () => {
+    const on = (target: string): string =>
+      GOOD.replace('  - kind: crash\n    target: tm-1\n    at: 2s\n    restart_after: 1s', `  - { kind: storage_fault, store: disk, target: ${target}, mode: disk_full, at: 2s, duration: 1s }`);
+    const errors = errors_of(on('tm-1'));
+    expect(errors).toEqual([
+      expect.objectContaining({ path: 'faults[0].target', line: 25, message: expect.stringMatching(/tm-1 keeps nothing on its local disk.*checkpoint_store.*ha, txstore, broker/) }),
+    ]);
+    expect(errors_of(on('jm'))[0]?.message).toMatch(/jm keeps nothing on its local disk/);
+    expect(load_scenario(write('scenario.yaml', on('txstore'))).ok).toBe(true);
+  });
+
   it('rejects fault times beyond the run', () => {
     const errors = errors_of(GOOD.replace('at: 2s', 'at: 45s'));
     expect(errors[0]).toMatchObject({ path: 'faults[0].at', message: expect.stringMatching(/45000 ms is beyond the run.*30000 ms \(phases.safety_duration\)/) });

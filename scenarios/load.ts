@@ -239,6 +239,9 @@ function check_latency(model: { model: string; value?: unknown; min?: unknown; m
   }
 }
 
+/** The processes that keep data on their local disk (the HA store's records, the transactional store's log, the broker's segments). */
+const DISK_KEEPERS: readonly string[] = ['ha', 'txstore', 'broker'];
+
 /** Checks the schema cannot express: cross-field rules, process names, times within the run. */
 function semantic_issues(scenario: Scenario): Issue[] {
   const issues: Issue[] = [];
@@ -332,6 +335,14 @@ function semantic_issues(scenario: Scenario): Issue[] {
       case 'storage_fault':
         check_process(fault.target, [...at, 'target']);
         if (fault.store === 'disk' && fault.target === undefined) issues.push({ segments: at, message: 'store: disk needs a target (whose disk)' });
+        if (fault.store === 'disk' && fault.target !== undefined && !DISK_KEEPERS.includes(fault.target)) {
+          issues.push({
+            segments: [...at, 'target'],
+            message:
+              `${fault.target} keeps nothing on its local disk, so this fault could not reach anything: task state lives in memory and ` +
+              `checkpoints in the checkpoint store (use store: checkpoint_store); the processes with a disk are ${DISK_KEEPERS.join(', ')}`,
+          });
+        }
         if (fault.mode === 'slow' && fault.extra_latency === undefined) issues.push({ segments: at, message: 'mode: slow needs extra_latency' });
         break;
       case 'partition': {

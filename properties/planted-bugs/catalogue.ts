@@ -160,7 +160,7 @@ export const arb_window_crash_case: fc.Arbitrary<RunCase> = arb_crash_case.map((
  * satisfies `has` with the fewest operators (the plainest job that has the part), if any: found through the job
  * contract, no job named here.
  */
-export function built_in_jobs_with_params_where(has: (graph: JobGraph) => boolean, samples = 200): NonNullable<Scenario['job']>[] {
+export function built_in_jobs_with_params_where(has: (graph: JobGraph) => boolean, samples = 600): NonNullable<Scenario['job']>[] {
   const found: NonNullable<Scenario['job']>[] = [];
   for (const [name, definition] of BUILT_IN_JOBS) {
     let best: { params: Record<string, unknown>; nodes: number } | undefined;
@@ -170,7 +170,9 @@ export function built_in_jobs_with_params_where(has: (graph: JobGraph) => boolea
       if (!resolved.ok) continue;
       const input = job_input(resolved.job, 1, { records: 10, keys: 2, partitions: 1 });
       const graph = build_job_graph(resolved.job, probe_io(scenario, input_topics(input)));
-      if (has(graph) && (best === undefined || graph.nodes.length < best.nodes)) best = { params, nodes: graph.nodes.length };
+      // Plainest: fewest operators, then fewest optional window parts (an evictor, a custom trigger).
+      const size = graph.nodes.length * 10 + graph.nodes.filter((node) => node.operator.kind === 'window' && (node.operator.evictor !== undefined || node.operator.trigger !== undefined)).length;
+      if (has(graph) && (best === undefined || size < best.nodes)) best = { params, nodes: size };
     }
     if (best !== undefined) found.push({ name, params: best.params });
   }
@@ -181,21 +183,30 @@ const has_session_windows = (graph: JobGraph): boolean =>
   graph.nodes.some((node) => node.operator.kind === 'window' && isMergingWindowAssigner(node.operator.assigner));
 const has_side_output = (graph: JobGraph): boolean => graph.nodes.some((node) => node.inputs.some((edge) => edge.side_output_tag !== undefined));
 
-function crash_cases_on(jobs: NonNullable<Scenario['job']>[], what: string, change: (run_case: RunCase) => RunCase = (c) => c): fc.Arbitrary<RunCase> {
-  if (jobs.length === 0) throw new Error(`no built-in job has ${what}`);
+/** Crash cases on the jobs `find` returns (searched for once, when the first case is drawn), at parallelism 2. */
+function crash_cases_on(find: () => NonNullable<Scenario['job']>[], what: string, change: (run_case: RunCase) => RunCase = (c) => c): fc.Arbitrary<RunCase> {
+  let jobs: NonNullable<Scenario['job']>[] | undefined;
+  const found = (): NonNullable<Scenario['job']>[] => {
+    jobs ??= find();
+    if (jobs.length === 0) throw new Error(`no built-in job has ${what}`);
+    return jobs;
+  };
   return fc
-    .tuple(arb_crash_case, fc.constantFrom(...jobs))
-    .map(([run_case, job]) => change({ ...run_case, job: { ...job, parallelism: 2 } }));
+    .tuple(arb_crash_case, fc.integer({ min: 0, max: 1_000 }))
+    .map(([run_case, pick]) => {
+      const all = found();
+      return change({ ...run_case, job: { ...all[pick % all.length]!, parallelism: 2 } });
+    });
 }
 
 /** Crash cases on jobs with session (merging) windows: a checkpoint holds merged sessions when a crash comes. */
-export const arb_session_crash_case: fc.Arbitrary<RunCase> = crash_cases_on(built_in_jobs_with_params_where(has_session_windows), 'session windows');
+export const arb_session_crash_case: fc.Arbitrary<RunCase> = crash_cases_on(() => built_in_jobs_with_params_where(has_session_windows), 'session windows');
 
 /**
  * Crash cases on jobs with a side output, with unaligned checkpoints: barriers overtake records in flight on the
  * side-output channels, which the snapshot must keep as channel state.
  */
-export const arb_side_output_crash_case: fc.Arbitrary<RunCase> = crash_cases_on(built_in_jobs_with_params_where(has_side_output), 'a side output', (run_case) => ({
+export const arb_side_output_crash_case: fc.Arbitrary<RunCase> = crash_cases_on(() => built_in_jobs_with_params_where(has_side_output), 'a side output', (run_case) => ({
   ...run_case,
   flink: { ...run_case.flink, 'execution.checkpointing.unaligned.enabled': true },
 }));

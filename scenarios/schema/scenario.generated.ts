@@ -500,7 +500,7 @@ export type At6 = string | number;
  */
 export type Store = 'checkpoint_store' | 'disk';
 /**
- * For `store: disk`: whose disk.
+ * For `store: disk`: whose disk: `ha`, `txstore` or `broker` (the processes that keep data on a local disk; TaskManagers and JobManagers keep none).
  */
 export type Target3 = string;
 /**
