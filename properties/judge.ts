@@ -18,6 +18,7 @@ import { upsert_effect } from './sink-output.js';
 import { checkInterleavedState, interleaving_dependence, judge_interleaved_output } from './interleaving.js';
 import { lost_restore_point, type LostRestorePoint } from './lost-restore-point.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
+import { RunStopped } from '../scenarios/run/run-stopped.js';
 
 /** A simulated run (scenarios/runner.ts) with what the checks that ran alongside it found. */
 export interface RunEvidence extends SimulationEvidence {
@@ -526,6 +527,7 @@ export function try_oracle(
   try {
     return { ok: true, oracle: evaluateOracle(build, params, input, max_parallelism === undefined ? {} : { max_parallelism }) };
   } catch (error) {
+    if (error instanceof RunStopped) throw error; // a run over its budget is stopped, not judged
     return { ok: false, reason: error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error) };
   }
 }
