@@ -40,6 +40,8 @@ interface Case {
   /** Run as a separate process through cli/bin.mjs; close_stdout closes the reading end of its stdout at once. */
   spawn?: boolean;
   close_stdout?: boolean;
+  /** Commands run afterwards in the same directory (e.g. replaying the failure files the case wrote), each checked the same way. */
+  then?: { argv: string[]; exit: number; message: string }[];
 }
 
 interface CorpusFile {
@@ -134,6 +136,14 @@ describe('the bad-input corpus', () => {
         expect(code, context).toBe(bad.exit);
         expect(output, context).toContain(bad.message);
         expect(performance.now() - started_ms, context).toBeLessThan(CASE_TIME_LIMIT_MS);
+        for (const step of bad.then ?? []) {
+          const next = await in_process(step.argv, dir);
+          const step_context = `then: streamsim ${step.argv.join(' ')}\n${next.output.slice(0, 3000)}`;
+          expect(next.code, step_context).not.toBe(EXIT.internal);
+          expect(next.output, step_context).not.toMatch(STACK_TRACE);
+          expect(next.code, step_context).toBe(step.exit);
+          expect(next.output, step_context).toContain(step.message);
+        }
       });
     });
   }

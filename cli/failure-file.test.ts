@@ -61,6 +61,14 @@ describe('read_failure_file', () => {
     expect(read_failure_file(second)).toMatchObject({ scenario_file: 'elsewhere/flaky.yaml', scenario: { description: 'another file, the same name' } });
   });
 
+  it('names the files of a shared name in the order the scenarios were registered, whichever fails first', () => {
+    const ordered = new FailureFiles(join(dir, 'ordered'), dir);
+    ordered.register('flaky', join(dir, 'a', 'flaky.yaml'));
+    ordered.register('flaky', join(dir, 'b', 'flaky.yaml'));
+    expect(ordered.write(scenario, join(dir, 'b', 'flaky.yaml'), result)).toBe(join(dir, 'ordered', 'failures', 'flaky-seed-3-2.json'));
+    expect(ordered.write(scenario, join(dir, 'a', 'flaky.yaml'), result)).toBe(join(dir, 'ordered', 'failures', 'flaky-seed-3.json'));
+  });
+
   const cases: [string, string, RegExp][] = [
     ['not-json.json', '{', /not a JSON failure file/],
     ['array.json', '[]', /expected a JSON object/],

@@ -73,12 +73,22 @@ export class FailureFiles {
     private readonly cwd: string,
   ) {}
 
+  /**
+   * Names the scenario files of a command up front, in their order, so that the n-th file of a shared name gets
+   * `-<n>` whichever fails first (a swarm's workers finish in any order; the names stay the same run after run).
+   */
+  register(scenario_name: string, scenario_file: string): void {
+    const owner = resolve(this.cwd, scenario_file);
+    const files = this.files_by_name.get(scenario_name) ?? [];
+    if (!files.includes(owner)) files.push(owner);
+    this.files_by_name.set(scenario_name, files);
+  }
+
   /** Writes the failure file and returns its path (throws on a file-system error; the caller reports it). */
   write(scenario: Scenario, scenario_file: string, result: RunResult, job?: JobUnderTest): string {
     const owner = resolve(this.cwd, scenario_file);
+    this.register(scenario.name, scenario_file);
     const files = this.files_by_name.get(scenario.name) ?? [];
-    if (!files.includes(owner)) files.push(owner);
-    this.files_by_name.set(scenario.name, files);
     let name = failure_file_name(scenario.name, result.seed, files.indexOf(owner) + 1);
     // A name the file of another scenario already took (possible only with a name ending in -<n>): count on.
     for (let occurrence = files.length + 1; this.owners.has(name) && this.owners.get(name) !== owner; occurrence++) {

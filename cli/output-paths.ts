@@ -3,6 +3,7 @@
 // not be a directory, an input being read, or an existing file that is not a trace.
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { REPORT_FILE_NAMES } from '../reports/report-file-names.js';
 import { UsageError } from './errors.js';
 
 /** What the user called the path, for messages: a flag (`--reports`) or a description (`the failure directory`). */
@@ -150,4 +151,17 @@ export function prepare_trace_file(path: string, label: OutputPathLabel, inputs:
   if (!statSync(blocker).isDirectory()) throw new UsageError(`${label.flag} ${label.shown}: ${blocker} is a file, not a directory`);
   prepare_output_dir(dirname(absolute), { flag: label.flag, shown: label.shown });
   return absolute;
+}
+
+/** Refuses a reports directory whose report files (report.json, …) would replace a file the command reads or writes. */
+export function check_reports_spare(dir: string, label: OutputPathLabel, files: readonly InputFile[]): void {
+  const absolute = resolve(dir);
+  for (const name of Object.values(REPORT_FILE_NAMES)) {
+    const target = join(absolute, name);
+    for (const file of files) {
+      if (resolve(file.path) === target || same_file(file.path, target)) {
+        throw new UsageError(`${label.flag} ${label.shown}: its ${name} would replace ${file.what}; choose another directory`);
+      }
+    }
+  }
 }

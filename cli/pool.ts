@@ -2,6 +2,7 @@
 // outcome (a result, or why it has none), reported as it finishes and returned in job order whatever the number of
 // workers; a job that throws, or a worker that dies, costs that job only. An abort signal stops the pool early.
 import { availableParallelism } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { RunResult } from '../scenarios/result-format.js';
 import type { RunBudget } from '../scenarios/runner.js';
@@ -95,6 +96,17 @@ export function job_failure(error: unknown): JobFailure {
   };
 }
 
+/** A worker that ran out of heap: the run was too big for the memory a worker may hold (bad input, like any budget). */
+function out_of_memory_failure(): JobFailure {
+  const limit_mb = Math.round(getHeapStatistics().heap_size_limit / (1024 * 1024));
+  return {
+    kind: 'budget',
+    message:
+      `run budget exceeded: the run needed more heap than a worker may hold (about ${limit_mb} MB); make the scenario smaller ` +
+      '(records, keys, duration), or give node more memory (NODE_OPTIONS=--max-old-space-size=<MB>)',
+  };
+}
+
 const next_turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 async function run_in_thread(options: PoolOptions): Promise<PoolRun> {
@@ -182,21 +194,21 @@ async function run_on_workers(options: PoolOptions, worker_count: number): Promi
           dispatch(worker);
         });
         // A worker that dies (out of memory, a crash in native code) costs the job it was running, not the swarm.
-        const lost = (why: string): void => {
+        const lost = (why: string, failure?: JobFailure): void => {
           if (settled || !workers.has(worker)) return;
           workers.delete(worker);
           const index = running.get(worker);
           running.delete(worker);
           if (index !== undefined) {
             const job = options.jobs[index];
-            if (job !== undefined) record({ index, job, failure: { kind: 'internal', message: `the worker running this job died: ${why}` } });
+            if (job !== undefined) record({ index, job, failure: failure ?? { kind: 'internal', message: `the worker running this job died: ${why}` } });
           }
           if (settled) return;
           if (replacements++ >= worker_count + MAX_WORKER_REPLACEMENTS) return finish(new Error(`swarm workers keep dying (${why}); stopping`));
           if (next_job < total) start_worker();
           else if (running.size === 0 && done === total) finish();
         };
-        worker.on('error', (error) => lost(error.message));
+        worker.on('error', (error: NodeJS.ErrnoException) => lost(error.message, error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? out_of_memory_failure() : undefined));
         worker.on('exit', (code) => lost(`it exited with code ${code}`));
         const init: WorkerRequest = {
           type: 'init',

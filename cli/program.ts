@@ -19,7 +19,7 @@ import { COMPLETION_SHELLS, completion_script, type CompletionShell } from './co
 import { run_shrink_command, shrink_and_write, type ShrinkCommandOptions } from './shrink-command.js';
 import { EXIT, MissingComponentError, UsageError } from './errors.js';
 import { DEFAULT_REPORTS_DIR, FailureFiles, display_path, replay_command_for_file, replay_command_for_seed } from './failure-output.js';
-import { check_output_dir_later, prepare_output_dir, prepare_trace_file, type InputFile } from './output-paths.js';
+import { check_output_dir_later, check_reports_spare, prepare_output_dir, prepare_trace_file, type InputFile } from './output-paths.js';
 import { clean, failure_lines, plain_run_table, render_table, run_failed, short_hash, use_color, type TextSink } from './output.js';
 import { PACKAGE_ROOT, own_module, package_version } from './package-root.js';
 import { default_worker_count, type JobFailure, type PoolScenario, type SwarmJob } from './pool.js';
@@ -40,6 +40,11 @@ export const MAX_SHRUNK_FAILURES = 10;
 export const MAX_SUMMARY_RUN_ROWS = 50;
 /** Exit code after Ctrl-C (128 + SIGINT), once the partial summary is written. */
 export const EXIT_INTERRUPTED = 130;
+/** What to change after a run went over its budget: the flags for events and time (a memory budget says its own). */
+function budget_advice(message: string): string {
+  return message.includes('(--max-') ? '; raise --max-events or --max-run-time (0 = no limit), or make the scenario smaller' : '';
+}
+
 /** A single run prints a progress line this often once it has run this long. */
 export const RUN_PROGRESS_EVERY_MS = 10_000;
 
@@ -248,7 +253,7 @@ class Cli {
       return run(scenario, options);
     } catch (error) {
       if (error instanceof Error && error.name === 'RunBudgetExceeded') {
-        throw new UsageError(`${clean(scenario.name)}: ${error.message}; raise --max-events or --max-run-time (0 = no limit), or make the scenario smaller`);
+        throw new UsageError(`${clean(scenario.name)}: ${error.message}${budget_advice(error.message)}`);
       }
       throw error;
     }
@@ -261,7 +266,11 @@ class Cli {
     // Every output path is checked (and created) before the run, so a finished run is never lost to a bad path.
     const trace_path = options.trace === undefined ? undefined : prepare_trace_file(this.abs(options.trace), { flag: '--trace', shown: options.trace }, [{ path: this.abs(file), what: 'the scenario file' }]);
     const reports_dir = this.abs(options.reports ?? DEFAULT_REPORTS_DIR);
-    if (options.reports !== undefined) prepare_output_dir(reports_dir, { flag: '--reports', shown: options.reports });
+    if (options.reports !== undefined) {
+      const label = { flag: '--reports', shown: options.reports };
+      check_reports_spare(reports_dir, label, [{ path: this.abs(file), what: 'the scenario file being read' }, ...(trace_path === undefined ? [] : [{ path: trace_path, what: 'the trace (--trace)' }])]);
+      prepare_output_dir(reports_dir, label);
+    }
     check_output_dir_later(join(reports_dir, 'failures'), { flag: options.reports === undefined ? 'the failure directory' : '--reports', shown: display_path(join(reports_dir, 'failures'), this.deps.cwd) });
     const run = await this.runner();
     const on_progress = this.run_progress(`run: seed ${seed} of ${clean(scenario.name)}`);
@@ -336,6 +345,10 @@ class Cli {
       }
     }
     const trace_path = options.trace === undefined ? undefined : prepare_trace_file(this.abs(options.trace), { flag: '--trace', shown: options.trace }, [input]);
+    if (options.reports !== undefined) {
+      const files = [{ ...input, what: `${input.what} being read` }, ...(trace_path === undefined ? [] : [{ path: trace_path, what: 'the trace (--trace)' }])];
+      check_reports_spare(this.abs(options.reports), { flag: '--reports', shown: options.reports }, files);
+    }
     const reports_dir = options.reports === undefined ? undefined : prepare_output_dir(this.abs(options.reports), { flag: '--reports', shown: options.reports });
     const run = await this.runner();
     const on_progress = this.run_progress(`replay: seed ${seed} of ${clean(scenario.name)}`);
@@ -400,9 +413,13 @@ class Cli {
   }
 
   /** Checks --reports and the failure directory before anything runs; returns both. */
-  private prepare_reports(reports: string | undefined): { reports_dir: string; failures: FailureFiles } {
+  private prepare_reports(reports: string | undefined, scenario_files: readonly string[]): { reports_dir: string; failures: FailureFiles } {
     const reports_dir = this.abs(reports ?? DEFAULT_REPORTS_DIR);
-    if (reports !== undefined) prepare_output_dir(reports_dir, { flag: '--reports', shown: reports });
+    if (reports !== undefined) {
+      const label = { flag: '--reports', shown: reports };
+      check_reports_spare(reports_dir, label, scenario_files.map((file) => ({ path: this.abs(file), what: `the scenario file ${this.shown(file)}` })));
+      prepare_output_dir(reports_dir, label);
+    }
     const failures_dir = join(reports_dir, 'failures');
     check_output_dir_later(failures_dir, { flag: reports === undefined ? 'the failure directory' : '--reports', shown: display_path(failures_dir, this.deps.cwd) });
     return { reports_dir, failures: new FailureFiles(reports_dir, this.deps.cwd) };
@@ -419,6 +436,7 @@ class Cli {
   ): Promise<SessionOutcome> {
     const budget = this.budget(flags);
     const time_budget_ms = flags.timeBudget === undefined ? undefined : parse_time_budget(flags.timeBudget);
+    for (const entry of scenarios) failures.register(entry.scenario.name, this.abs(entry.scenario_file));
     let listed = 0;
     let written = 0;
     return run_session({
@@ -450,7 +468,7 @@ class Cli {
   private problem_text(entry: PoolScenario, job: SwarmJob, failure: JobFailure): string {
     const what = `${clean(entry.scenario.name)} (${this.shown(entry.scenario_file)}) seed ${job.seed}`;
     if (failure.kind === 'budget') {
-      return `OVER BUDGET ${what}: ${failure.message}\n  raise --max-events or --max-run-time (0 = no limit), or make the scenario smaller\n`;
+      return `OVER BUDGET ${what}: ${failure.message}${budget_advice(failure.message).replace(/^; /, '\n  ')}\n`;
     }
     return `INTERNAL ERROR ${what} (a bug in streamsim, please report it):\n${failure.stack ?? failure.message}\n  replay: ${replay_command_for_seed(job.seed, this.abs(entry.scenario_file), this.deps.cwd)}\n`;
   }
@@ -485,7 +503,7 @@ class Cli {
     this.budget(options);
     if (options.timeBudget !== undefined) parse_time_budget(options.timeBudget);
     const files = this.scenario_files(target);
-    const { reports_dir, failures } = this.prepare_reports(options.reports);
+    const { reports_dir, failures } = this.prepare_reports(options.reports, files);
     const { loaded: scenarios, problems: input_problems } = await this.load_all(files);
     if (scenarios.length === 0) throw new UsageError(`${target}: no scenario could be used (${input_problems.length} bad file(s) above)`);
     const jobs: SwarmJob[] = scenarios.flatMap((_, scenario_index) => seeds.map((seed) => ({ scenario_index, seed })));
@@ -614,7 +632,7 @@ class Cli {
     if (options.timeBudget !== undefined) parse_time_budget(options.timeBudget);
     const dir = this.deps.catalogue_dir ?? CATALOGUE_DIR;
     const files = this.scenario_files(dir);
-    const { reports_dir, failures } = this.prepare_reports(options.reports);
+    const { reports_dir, failures } = this.prepare_reports(options.reports, files);
     const { loaded: scenarios, problems: input_problems } = await this.load_all(files);
     const jobs: SwarmJob[] = [];
     scenarios.forEach(({ scenario }, scenario_index) => {
@@ -725,7 +743,8 @@ class Cli {
     return typeof code === 'number' ? code : EXIT.ok;
   }
 
-  async bench(options: { only?: string }): Promise<number> {
+  async bench(options: { only?: string; runs?: string }): Promise<number> {
+    const runs = options.runs === undefined ? undefined : parse_count(options.runs, '--runs', 1, 99);
     const script = join(BENCH_DIR, 'run.ts');
     if (!existsSync(script)) throw new MissingComponentError('bench/run.ts is not in this checkout yet');
     if (options.only !== undefined) {
@@ -738,7 +757,7 @@ class Cli {
       }
     }
     const tsx = import.meta.resolve('tsx');
-    const args = ['--import', tsx, script, ...(options.only !== undefined ? ['--only', options.only] : [])];
+    const args = ['--import', tsx, script, ...(options.only !== undefined ? ['--only', options.only] : []), ...(runs !== undefined ? ['--runs', String(runs)] : [])];
     return new Promise<number>((resolve_exit, reject) => {
       const child = spawn(process.execPath, args, { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.on('data', (chunk: Buffer) => this.out(chunk.toString('utf8')));
@@ -905,9 +924,10 @@ function build_program(cli: Cli, deps: CliDeps, set_exit: (code: number) => void
 
   program
     .command('bench')
-    .description('Run the benchmarks (bench/*.bench.ts) and write bench/results.json.')
+    .description('Run the benchmarks (bench/*.bench.ts), each part several times in fresh processes, and write bench/results.json (each figure with its range).')
     .option('--only <area>', 'run only bench/<area>.bench.ts')
-    .action(async (options: { only?: string }) => set_exit(await cli.bench(options)));
+    .option('--runs <n>', 'fresh processes per figure (default 3)')
+    .action(async (options: { only?: string; runs?: string }) => set_exit(await cli.bench(options)));
 
   add_budget_options(
     program

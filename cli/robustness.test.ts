@@ -12,6 +12,7 @@ import { EXIT } from './errors.js';
 import type { FailureFile } from './failure-file.js';
 import { EXIT_INTERRUPTED, run_cli, type CliDeps } from './program.js';
 import { run_scenario as fake_runner } from './test-support/fake-runner.js';
+import { RunBudgetExceeded } from '../scenarios/run/run-stopped.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'streamsim-robust-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -293,5 +294,28 @@ describe('command-line habits', () => {
     }
     const forced = await cli(['run', 'steady.yaml'], { env: { FORCE_COLOR: '1' } });
     expect(forced.stdout).toMatch(/\u001b\[/);
+  });
+});
+
+describe('a run too big for memory', () => {
+  const out_of_heap = () => {
+    throw new RunBudgetExceeded('run budget exceeded: 3500 MB of heap in use while the oracle evaluated the job, over 85% of the 4100 MB this process may hold; make the scenario smaller', 'memory');
+  };
+
+  it('run stops with exit 2 and the memory message, without advice about events or time', async () => {
+    const { code, stderr } = await cli(['run', 'steady.yaml'], { runner: out_of_heap });
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toContain('error: steady: run budget exceeded: 3500 MB of heap in use while the oracle evaluated the job');
+    expect(stderr).not.toContain('--max-events');
+  });
+
+  it('a swarm reports it as over budget (exit 2) and still runs the other seeds', async () => {
+    let calls = 0;
+    const { code, stderr } = await cli(['swarm', 'steady.yaml', '--seeds', '3', '--workers', '1'], {
+      runner: (scenario, options) => (++calls === 2 ? out_of_heap() : fake_runner(scenario, options)),
+    });
+    expect(code).toBe(EXIT.usage);
+    expect(stderr).toMatch(/OVER BUDGET steady \(steady.yaml\) seed 2: run budget exceeded: 3500 MB of heap in use/);
+    expect(stderr).toMatch(/swarm: 2 runs, 0 failed, 1 over budget in/);
   });
 });

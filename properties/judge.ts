@@ -22,6 +22,7 @@ import { judge_restart_decisions, type RestartLog } from './restart-oracle.js';
 import { judge_failure_detector, type DetectorLog } from './failure-detector.js';
 import { EXPIRY_NEEDS_FAULT_MS, judge_spurious_failures } from './spurious-failures.js';
 import type { LatencyModel } from '../sim/index.js';
+import { RunStopped } from '../scenarios/run/run-stopped.js';
 
 /** A simulated run (scenarios/runner.ts) with what the checks that ran alongside it found. */
 export interface RunEvidence extends SimulationEvidence {
@@ -632,6 +633,7 @@ export function try_oracle(
   try {
     return { ok: true, oracle: evaluateOracle(build, params, input, max_parallelism === undefined ? {} : { max_parallelism }) };
   } catch (error) {
+    if (error instanceof RunStopped) throw error; // a run over its budget is stopped, not judged
     return { ok: false, reason: error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error) };
   }
 }

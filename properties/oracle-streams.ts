@@ -4,6 +4,10 @@ import type { GraphEdge, GraphNode } from '../engine/graph/job-graph.js';
 import { OperatorListState, type OperatorStateMode } from '../engine/state/operator-state.js';
 import type { OperatorStateAccess } from '../engine/task/operators/user-function.js';
 import type { SubtaskInfo } from '../engine/task/runtime-context.js';
+import { heap_check_every } from '../scenarios/run/heap-guard.js';
+
+/** The oracle's output grows with the input: a scenario too big for the heap stops with a clear budget message. */
+const oracle_heap_check = heap_check_every(65_536, 'while the oracle evaluated the job');
 
 /**
  * A stream between operators: its records in order, with each record's event timestamp (NO_TIMESTAMP: none) at the
@@ -14,6 +18,7 @@ export class ElementStream {
   readonly timestamps_ms: number[] = [];
 
   push(value: unknown, timestamp_ms: number): void {
+    oracle_heap_check();
     this.values.push(value);
     this.timestamps_ms.push(timestamp_ms);
   }

@@ -26,6 +26,7 @@ import { groupByKey, type OracleResult } from './oracle.js';
 import { interleaving_dependence } from './interleaving.js';
 import { OutputWatch, type OutputDivergence } from './output-watch.js';
 import { format_ms, round_ms } from '../scenarios/units.js';
+import { check_heap } from '../scenarios/run/heap-guard.js';
 
 export type RunHooks = Pick<SimulateHooks, 'on_world' | 'seams'>;
 
@@ -49,6 +50,7 @@ export function run_scenario_with(scenario: Scenario, options: RunScenarioOption
       attach_checks: (run) => checks.attach(run),
       ...budget.hook(),
       before_end: (simulated) => {
+        check_heap('before judging the run');
         let determinism_rerun_hash: string | undefined;
         if (plan.properties.includes('determinism') || options.seed % DETERMINISM_SAMPLE_EVERY === 0) {
           // Determinism checks itself: the same seed again, without a trace file and without checks, must give the same
@@ -119,6 +121,7 @@ class BudgetCheck {
     if (budget?.max_wall_ms !== undefined && wall_ms > budget.max_wall_ms) {
       throw new RunBudgetExceeded(`run budget exceeded: more than ${budget.max_wall_ms / 1000} s of wall time (--max-run-time); ${where}`, 'wall_time');
     }
+    check_heap(`at world event ${events} (virtual time ${Math.round(now_ms)} ms)`);
     on_progress?.({ events, virtual_ms: now_ms, wall_ms });
   }
 }

@@ -80,7 +80,8 @@ describe('property search over two-input jobs', () => {
         // A fixed seed: the probe counts below are asserted, not explored (set STREAMSIM_PROPERTY_SEED to search further).
         { numRuns: RUNS_PER_JOB, seed: property_seed(process.env, 20_251_121), endOnFailure: true },
       );
-      expect(details.failed ? failures[0] : undefined, job).toBeUndefined();
+      // A run that threw (a scenario the planner refused, an engine error) fails the search too.
+      expect(details.failed ? (failures[0] ?? `${String(details.errorInstance)} (${JSON.stringify(details.counterexample)})`) : undefined, job).toBeUndefined();
     }
     console.log(`two-input search over ${jobs.join(', ')}: probe hits ${JSON.stringify(hits)}`);
     expect(failures).toEqual([]);

@@ -9,14 +9,9 @@ import { to_junit_xml } from './junit.js';
 import { derive_run_id, is_valid_run_id } from './run-id.js';
 import { render_terminal_summary } from './terminal.js';
 
-export type ReportFormat = 'json' | 'junit' | 'html' | 'terminal';
+import { REPORT_FILE_NAMES, type ReportFormat } from './report-file-names.js';
 
-export const REPORT_FILE_NAMES: Record<ReportFormat, string> = {
-  json: 'report.json',
-  junit: 'junit.xml',
-  html: 'report.html',
-  terminal: 'summary.txt',
-};
+export { REPORT_FILE_NAMES, type ReportFormat } from './report-file-names.js';
 
 export const DEFAULT_REPORT_FORMATS: readonly ReportFormat[] = ['json', 'junit', 'html'];
 export const DEFAULT_REPORTS_ROOT = 'streamsim-reports';

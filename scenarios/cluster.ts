@@ -147,7 +147,7 @@ export class Cluster {
         for (const operator of task.operators) {
           if (operator.keyed_backend === undefined) continue;
           const list = merged.get(operator.node.uid) ?? [];
-          list.push(...operator.keyed_backend.export_entries());
+          for (const entry of operator.keyed_backend.export_entries()) list.push(entry); // no spread: a million keys overflow the stack
           merged.set(operator.node.uid, list);
         }
       }

@@ -14,6 +14,7 @@ import { RunObserver } from './run/observer.js';
 import { OutputLedger } from './run/output-ledger.js';
 import type { RunPlan } from './run/plan.js';
 import type { JobUnderTest } from './job-under-test.js';
+import { RunStopped } from './run/run-stopped.js';
 
 export interface RunScenarioOptions {
   seed: number;
@@ -42,24 +43,7 @@ export interface RunProgress {
 /** How often (in world events) a run checks its budget and reports progress. */
 export const RUN_PROGRESS_EVERY_EVENTS = 1024;
 
-/**
- * Thrown from a SimulateHooks.every_events check to stop a run (e.g. a budget ran out). simulate() lets it through:
- * it is never an engine failure.
- */
-export class RunStopped extends Error {
-  override readonly name: string = 'RunStopped';
-}
-
-/** A run went beyond its RunBudget: the scenario is too big for the limits it was given (bad input, not a finding). */
-export class RunBudgetExceeded extends RunStopped {
-  override readonly name = 'RunBudgetExceeded';
-  constructor(
-    message: string,
-    readonly limit: 'events' | 'wall_time',
-  ) {
-    super(message);
-  }
-}
+export { RunBudgetExceeded, RunStopped } from './run/run-stopped.js';
 
 /** Determinism is re-checked on every seed divisible by this (a sample in every swarm), and whenever asked for. */
 export const DETERMINISM_SAMPLE_EVERY = 10;

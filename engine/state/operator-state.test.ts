@@ -1,7 +1,7 @@
 // Specification of operator list state redistribution on restore (even-split and union).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { redistributeOperatorListState, redistributeOperatorState } from './operator-state.js';
+import { OperatorListState, redistributeOperatorListState, redistributeOperatorState } from './operator-state.js';
 
 const runs = Number(process.env.STREAMSIM_PROPERTY_RUNS ?? 30);
 
@@ -82,5 +82,14 @@ describe('operator list state redistribution', () => {
       ),
       { numRuns: runs },
     );
+  });
+
+  it('holds and redistributes a list longer than a call may take arguments (no stack overflow)', () => {
+    const long = Array.from({ length: 500_000 }, (_, i) => i);
+    const state = new OperatorListState<number>('offsets', 'split');
+    state.addAll(long);
+    expect(state.get()).toHaveLength(500_000);
+    const dealt = redistributeOperatorListState([long, long], 3, 'split');
+    expect(dealt.map((list) => list.length)).toEqual([333_334, 333_333, 333_333]);
   });
 });

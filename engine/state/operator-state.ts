@@ -27,7 +27,7 @@ export class OperatorListState<T> {
   }
 
   addAll(values: readonly T[]): void {
-    this.items.push(...values);
+    for (const value of values) this.items.push(value); // no spread: a long list would overflow the stack
   }
 
   clear(): void {
@@ -57,7 +57,7 @@ function dealListState<T>(
 ): { lists: T[][]; next_start: number } {
   if (!Number.isInteger(new_parallelism) || new_parallelism < 1) throw new Error('new parallelism must be ≥ 1');
   const all: T[] = [];
-  for (const list of old_states) all.push(...list);
+  for (const list of old_states) for (const item of list) all.push(item);
   if (mode === 'union') return { lists: Array.from({ length: new_parallelism }, () => [...all]), next_start: start };
   // Flink's repartitionBroadcastState: every old copy is complete, new subtask i takes old subtask i mod p's.
   if (mode === 'broadcast') return { lists: Array.from({ length: new_parallelism }, (_, i) => [...(old_states[i % old_states.length] ?? [])]), next_start: start };

@@ -330,7 +330,7 @@ export class RunView {
     const merged = new Map<string, StateEntry[]>();
     for (const { operator, backend } of this.keyed_operators_of_current_attempt()) {
       const list = merged.get(operator.node.uid) ?? [];
-      list.push(...backend.export_entries());
+      for (const entry of backend.export_entries()) list.push(entry); // no spread: a million keys overflow the stack
       merged.set(operator.node.uid, list);
     }
     for (const list of merged.values()) list.sort(compareEntries);
