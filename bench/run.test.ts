@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { combine_runs, discover_bench_areas, format_table, run_all, type BenchResults } from './run.js';
+import { BenchInputError, combine_runs, discover_bench_areas, format_table, run_all, type BenchResults } from './run.js';
 
 function fixture_folder(): string {
   const folder = mkdtempSync(join(tmpdir(), 'streamsim-bench-'));
@@ -56,7 +56,8 @@ describe('bench runner', () => {
     try {
       const summary = await run_all({ folder, only: 'c-other', write: false, runs: 1 });
       expect(summary.figures.map((figure) => figure.name)).toEqual(['other.size']);
-      await expect(run_all({ folder, only: 'nope', write: false })).rejects.toThrow(/no bench\/nope\.bench\.ts/);
+      await expect(run_all({ folder, only: 'nope', write: false })).rejects.toThrow(/no bench\/nope\.bench\.ts; areas: /);
+      await expect(run_all({ folder, only: 'nope', write: false })).rejects.toBeInstanceOf(BenchInputError);
     } finally {
       spy.mockRestore();
     }

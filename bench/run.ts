@@ -153,7 +153,9 @@ export async function run_all(options: { only?: string; folder?: string; write?:
   let areas = discover_bench_areas(folder);
   if (options.only !== undefined) {
     areas = areas.filter((area) => area === options.only);
-    if (areas.length === 0) throw new Error(`no bench/${options.only}.bench.ts`);
+    if (areas.length === 0) {
+      throw new BenchInputError(`no bench/${options.only}.bench.ts; areas: ${discover_bench_areas(folder).join(', ')}`);
+    }
   }
   const results: BenchModuleResult[] = [];
   for (const area of areas) results.push(await run_bench_module(folder, area, runs));
@@ -203,21 +205,30 @@ export function merge_area_results(existing: BenchResults | undefined, fresh: Be
   };
 }
 
+/** Bad bench arguments (an unknown area, a missing value): the command line prints the message and exits 2. */
+export class BenchInputError extends Error {}
+
 function parse_arguments(argv: readonly string[]): { only?: string; runs: number } {
   const value_of = (flag: string): string | undefined => {
     const index = argv.indexOf(flag);
     if (index === -1) return undefined;
     const value = argv[index + 1];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (value === undefined) throw new BenchInputError(`${flag} needs a value`);
     return value;
   };
   const only = value_of('--only');
   const runs_text = value_of('--runs') ?? process.env['STREAMSIM_BENCH_RUNS'] ?? String(DEFAULT_BENCH_RUNS);
-  if (!/^[1-9][0-9]?$/.test(runs_text)) throw new Error(`--runs: expected a whole number from 1 to 99, got ${JSON.stringify(runs_text)}`);
+  if (!/^[1-9][0-9]?$/.test(runs_text)) throw new BenchInputError(`--runs: expected a whole number from 1 to 99, got ${JSON.stringify(runs_text)}`);
   return { ...(only === undefined ? {} : { only }), runs: Number(runs_text) };
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const summary = await run_all(parse_arguments(process.argv.slice(2)));
-  if (summary.failed.length > 0) process.exitCode = 1;
+  try {
+    const summary = await run_all(parse_arguments(process.argv.slice(2)));
+    if (summary.failed.length > 0) process.exitCode = 1;
+  } catch (error) {
+    if (!(error instanceof BenchInputError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n`);
+    process.exitCode = 2;
+  }
 }
