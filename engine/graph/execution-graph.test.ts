@@ -2,22 +2,8 @@
 // slot-sharing placement.
 import { describe, expect, it } from 'vitest';
 import { StreamExecutionEnvironment } from '../api/environment.js';
-import type { Sink, Source } from '../api/functions.js';
+import { unrun_sink as sink, unrun_source as source } from './graph.test-support.js';
 import { buildExecutionPlan, placeSubtasks, sourceSubtasks, targetSubtasks } from './execution-graph.js';
-
-const source: Source<unknown> = {
-  kind: 'test',
-  bounded: true,
-  createReader: () => {
-    throw new Error('not run');
-  },
-};
-const sink: Sink<unknown> = {
-  kind: 'test',
-  createWriter: () => {
-    throw new Error('not run');
-  },
-};
 
 describe('execution plan', () => {
   it('chains forward edges with equal parallelism; keyBy and parallelism changes start new vertices', () => {

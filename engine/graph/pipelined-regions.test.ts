@@ -2,23 +2,9 @@
 // exchange is pipelined): a forward edge joins subtask i to subtask i, any other edge joins all subtasks of both ends.
 import { describe, expect, it } from 'vitest';
 import { StreamExecutionEnvironment } from '../api/environment.js';
-import type { Sink, Source } from '../api/functions.js';
+import { unrun_sink as sink, unrun_source as source } from './graph.test-support.js';
 import { buildExecutionPlan } from './execution-graph.js';
 import { pipelinedRegions } from './pipelined-regions.js';
-
-const source: Source<unknown> = {
-  kind: 'test',
-  bounded: true,
-  createReader: () => {
-    throw new Error('not run');
-  },
-};
-const sink: Sink<unknown> = {
-  kind: 'test',
-  createWriter: () => {
-    throw new Error('not run');
-  },
-};
 
 describe('pipelined regions', () => {
   it('a keyBy joins every subtask into one region', () => {
