@@ -11,7 +11,7 @@ import { defineJob } from '../api/job.js';
 import type { CheckpointedFunction, FunctionInitializationContext, ProcessFunction, RichFlatMapFunction } from '../api/rich-functions.js';
 import { OutputTag } from '../api/side-output.js';
 import { ListStateDescriptor, ReducingStateDescriptor, StateTtlConfig, ValueStateDescriptor } from '../api/state-descriptors.js';
-import type { Trigger, TriggerContext, TriggerResult } from '../api/triggers.js';
+import type { OnMergeContext, Trigger, TriggerContext, TriggerResult } from '../api/triggers.js';
 import type { ProcessAllWindowFunction, ProcessWindowContext, ProcessWindowFunction } from '../api/window-functions.js';
 import { EventTimeSessionWindows, GlobalWindows, TumblingEventTimeWindows, isGlobalWindow, type Window } from '../api/windows.js';
 import type { KeyedProcessFunction, RuntimeContext } from '../api/functions.js';
@@ -186,7 +186,7 @@ export class SumReaches<W extends Window> implements Trigger<Reading, W> {
   canMerge(): boolean {
     return true;
   }
-  onMerge(_window: W, ctx: Parameters<NonNullable<Trigger<Reading, W>['onMerge']>>[1]): void {
+  onMerge(_window: W, ctx: OnMergeContext): void {
     ctx.mergePartitionedState(this.running as ReducingStateDescriptor<unknown>);
   }
   clear(_window: W, ctx: TriggerContext): void {
