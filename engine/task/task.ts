@@ -64,6 +64,8 @@ interface ChannelStateCollection {
 /** Test-only seam: rewrites the channel state a task puts into its snapshot (planted bugs). */
 export interface TaskSeams {
   channel_state?: (state: ChannelState, context: { side_output_channel(channel_id: string): boolean }) => ChannelState;
+  /** Planted bug: a snapshot is acknowledged before its forwarded barrier is watched in the output queues. */
+  ack_before_queued_barrier_watched?: boolean;
   /** Planted bug: a two-input task blocks only input 1's channels at a barrier (input 2 is never aligned). */
   align_input_1_only?: boolean;
   /** Planted bug: a restore hands broadcast state to subtask 0 only (the others start without it). */
@@ -912,10 +914,8 @@ export class Task implements OutputAvailabilityListener {
     this.last_checkpoint_id = id;
     this.last_alignment_ms = this.host.now_ms() - this.alignment_started_ms;
     this.max_alignment_ms = Math.max(this.max_alignment_ms, this.last_alignment_ms);
-    this.host.onBarrierAligned!(this, id);
     const start_ms = this.alignment_checkpoint_start_ms;
-    this.broadcastEvent(this.alignment_forced ? { kind: 'barrier', checkpoint_id: id, aligned: true } : { kind: 'barrier', checkpoint_id: id, timestamp_ms: start_ms });
-    if (!this.alignment_forced) this.watchQueuedBarrier(id, start_ms);
+    this.snapshotAndForward(id, this.alignment_forced ? undefined : start_ms);
     this.gate.unblockAll();
     if (this.status === 'running') this.host.wake(this);
   }
@@ -932,10 +932,29 @@ export class Task implements OutputAvailabilityListener {
       this.startUnaligned(checkpoint_id, undefined);
       return;
     }
-    this.host.onBarrierAligned!(this, checkpoint_id);
-    this.broadcastEvent(savepoint ? { kind: 'barrier', checkpoint_id, aligned: true } : { kind: 'barrier', checkpoint_id, timestamp_ms: checkpoint_start_ms });
-    if (!savepoint) this.watchQueuedBarrier(checkpoint_id, checkpoint_start_ms);
+    this.snapshotAndForward(checkpoint_id, savepoint ? undefined : checkpoint_start_ms);
   }
+
+  /**
+   * Snapshot, then forward the barrier: an aligned barrier (a savepoint's, `timeoutable_from_ms` undefined) or one
+   * that may time out in an output queue. As Flink acknowledges a checkpoint only once its channel state is written,
+   * the output side included, the acknowledgement is held until the forwarded barrier is watched (and released if it
+   * did not queue): a snapshot without files would otherwise be acknowledged before the barrier it overtakes in a
+   * full output queue makes the overtaken records this task's output channel state.
+   */
+  private snapshotAndForward(checkpoint_id: number, timeoutable_from_ms: number | undefined): void {
+    const holds = timeoutable_from_ms !== undefined && (this.host.unaligned?.aligned_checkpoint_timeout_ms ?? 0) > 0 && this.host.seams?.ack_before_queued_barrier_watched !== true;
+    if (holds) this.barrier_being_forwarded = checkpoint_id;
+    this.host.onBarrierAligned!(this, checkpoint_id);
+    this.broadcastEvent(timeoutable_from_ms === undefined ? { kind: 'barrier', checkpoint_id, aligned: true } : { kind: 'barrier', checkpoint_id, timestamp_ms: timeoutable_from_ms });
+    if (timeoutable_from_ms !== undefined) this.watchQueuedBarrier(checkpoint_id, timeoutable_from_ms);
+    if (!holds) return;
+    this.barrier_being_forwarded = undefined;
+    if (this.timeoutable_output?.checkpoint_id !== checkpoint_id) this.host.onChannelStateComplete?.(this, checkpoint_id);
+  }
+
+  /** The checkpoint whose barrier is being forwarded right after its snapshot (its acknowledgement waits). */
+  private barrier_being_forwarded: number | undefined = undefined;
 
   // ---- timeoutable barriers in output queues ----------------------------------------------------------------
 
@@ -1261,7 +1280,7 @@ export class Task implements OutputAvailabilityListener {
 
   /** False while the channel state of an unaligned checkpoint is still being collected. */
   channelStateReady(checkpoint_id: number): boolean {
-    return this.collecting?.checkpoint_id !== checkpoint_id && this.timeoutable_output?.checkpoint_id !== checkpoint_id;
+    return this.collecting?.checkpoint_id !== checkpoint_id && this.timeoutable_output?.checkpoint_id !== checkpoint_id && this.barrier_being_forwarded !== checkpoint_id;
   }
 
   /** The complete channel state of `checkpoint_id` (removed), or undefined when the checkpoint has none. */

@@ -1,0 +1,35 @@
+// Fixed findings of unaligned checkpoints replayed with their fix taken out through a test-only seam: each must fail
+// again with the property it was found by (findings.test.ts replays them healthy). A fixture that held either way
+// would not guard its fix.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { run_scenario_with } from '../run.js';
+import type { FailureFile } from '../../cli/failure-file.js';
+import type { EngineSeams } from '../../scenarios/run/assemble.js';
+import { ack_before_queued_barrier_seams } from '../planted-bugs/ack-before-queued-barrier.js';
+import { load_job } from '../../scenarios/job-module.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+const FIXES: { finding: string; seams: EngineSeams }[] = [
+  { finding: 'timeoutable-barrier-acked-without-output-state.json', seams: ack_before_queued_barrier_seams },
+  { finding: 'timeoutable-barrier-two-input-restore-loses-records.json', seams: ack_before_queued_barrier_seams },
+];
+
+describe('fixed unaligned-checkpoint findings fail again without their fix', () => {
+  for (const { finding, seams } of FIXES) {
+    it(finding, async () => {
+      const failure = JSON.parse(readFileSync(join(here, finding), 'utf8')) as FailureFile & { found_as: { violations: { property: string }[] } };
+      // A user job from a module is loaded as `streamsim replay` loads it: relative to the recorded scenario directory.
+      const loaded = failure.job === undefined ? undefined : await load_job(failure.scenario, resolve(here, failure.job.scenario_dir), finding);
+      if (loaded !== undefined && !loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+      const job = loaded === undefined ? {} : { job: loaded.job };
+      const result = run_scenario_with(failure.scenario, { seed: failure.seed, scenario_file: `properties/findings/${finding}`, ...job }, { seams });
+      const found = failure.found_as.violations.map((v) => v.property);
+      expect(found.length).toBeGreaterThan(0);
+      expect(result.violations.map((v) => v.property)).toContain(found[0]);
+    });
+  }
+});
