@@ -64,6 +64,8 @@ interface ChannelStateCollection {
 /** Test-only seam: rewrites the channel state a task puts into its snapshot (planted bugs). */
 export interface TaskSeams {
   channel_state?: (state: ChannelState, context: { side_output_channel(channel_id: string): boolean }) => ChannelState;
+  /** Planted bug: a newer checkpoint's channel state drops older ones still waiting for their acknowledgement. */
+  drop_older_channel_states?: boolean;
   /** Planted bug: a snapshot is acknowledged before its forwarded barrier is watched in the output queues. */
   ack_before_queued_barrier_watched?: boolean;
   /** Planted bug: a two-input task blocks only input 1's channels at a barrier (input 2 is never aligned). */
@@ -1253,6 +1255,7 @@ export class Task implements OutputAvailabilityListener {
     // An older checkpoint's state stays until its acknowledgement takes it, it is aborted, or a checkpoint completes:
     // a newer checkpoint does not mean the older one is over (the final checkpoint is forced past max concurrent 1,
     // and an acknowledgement waits for its files and sink writers).
+    if (this.host.seams?.drop_older_channel_states === true) for (const id of [...this.completed_channel_states.keys()]) if (id < checkpoint_id) this.completed_channel_states.delete(id);
     for (const records of [...state.input, ...state.output]) this.channel_state_records += records.values.length;
     if (this.channel_state_records > 0) this.host.probe?.('checkpoint.channel_state_captured');
     const seam = this.host.seams?.channel_state;
