@@ -64,6 +64,8 @@ interface ChannelStateCollection {
 /** Test-only seam: rewrites the channel state a task puts into its snapshot (planted bugs). */
 export interface TaskSeams {
   channel_state?: (state: ChannelState, context: { side_output_channel(channel_id: string): boolean }) => ChannelState;
+  /** Planted bug: an older checkpoint's priority barrier arriving during a newer one's collection is queued. */
+  queue_obsolete_priority_barriers?: boolean;
   /** Planted bug: a newer checkpoint's channel state drops older ones still waiting for their acknowledgement. */
   drop_older_channel_states?: boolean;
   /** Planted bug: a snapshot is acknowledged before its forwarded barrier is watched in the output queues. */
@@ -1113,7 +1115,11 @@ export class Task implements OutputAvailabilityListener {
       }
       if (buffer.kind === 'barrier' && buffer.checkpoint_id > collecting.checkpoint_id) {
         this.abandonCollection('overtaken by a newer barrier', 'CHECKPOINT_DECLINED_SUBSUMED');
-      } else return true;
+      } else {
+        // An older checkpoint's barrier: one that came in order used a credit and is queued (it is ignored when read);
+        // a priority one used none and is never queued (Flink drops an obsolete priority barrier on arrival).
+        return buffer.kind !== 'barrier' || buffer.priority !== true || this.host.seams?.queue_obsolete_priority_barriers === true;
+      }
     }
     if (buffer.kind === 'barrier' && buffer.priority !== true) {
       this.announceBarrier(buffer);

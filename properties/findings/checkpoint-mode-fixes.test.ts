@@ -10,6 +10,7 @@ import type { FailureFile } from '../../cli/failure-file.js';
 import type { EngineSeams } from '../../scenarios/run/assemble.js';
 import { ack_before_queued_barrier_seams } from '../planted-bugs/ack-before-queued-barrier.js';
 import { drop_older_channel_states_seams } from '../planted-bugs/drop-older-channel-states.js';
+import { queue_obsolete_priority_barrier_seams } from '../planted-bugs/queue-obsolete-priority-barrier.js';
 import { load_job } from '../../scenarios/job-module.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,6 +19,7 @@ const FIXES: { finding: string; seams: EngineSeams }[] = [
   { finding: 'timeoutable-barrier-acked-without-output-state.json', seams: ack_before_queued_barrier_seams },
   { finding: 'timeoutable-barrier-two-input-restore-loses-records.json', seams: ack_before_queued_barrier_seams },
   { finding: 'unaligned-restore-with-at-least-once-sink-loses-records.json', seams: drop_older_channel_states_seams },
+  { finding: 'obsolete-priority-barrier-overfills-input-channel.json', seams: queue_obsolete_priority_barrier_seams },
 ];
 
 describe('fixed unaligned-checkpoint findings fail again without their fix', () => {
