@@ -57,6 +57,8 @@ export interface TaskManagerConfig {
   ack_unsynced_checkpoint_files?: boolean;
   /** Test-only seam (a planted bug): finished tasks snapshot every trigger, even after the final checkpoint. */
   test_only_snapshot_after_final?: boolean;
+  /** Test-only seam (a planted bug): a task that finishes before a pending checkpoint's barrier reached it is not triggered. */
+  test_only_no_trigger_on_finish?: boolean;
 }
 
 /** A deployment's checkpointing settings; `unaligned` (exactly-once only) is set by JobManagers that support it. */
@@ -85,6 +87,8 @@ interface Deployment {
   finished_tasks: number;
   /** Snapshots whose files are durable, waiting for their sink writers' parts (bounded by MAX_PENDING_ACKS). */
   pending_acks: PendingAck[];
+  /** Checkpoints triggered and not completed or aborted yet, oldest first (bounded by MAX_PENDING_TRIGGERS). */
+  pending_triggers: { checkpoint_id: number; savepoint: boolean }[];
   failed_tasks: Set<string>;
   restored_checkpoint_id: number | null;
   /** The JobManager waits for this TaskManager to settle (final checkpoint committed) before FINISHED. */
@@ -101,6 +105,8 @@ interface PendingAck {
 
 /** Bound on checkpoint acknowledgements waiting for sink durability per TaskManager. */
 const MAX_PENDING_ACKS = 256;
+/** Triggered checkpoints a TaskManager remembers for tasks that finish before their barrier reaches them. */
+const MAX_PENDING_TRIGGERS = 64;
 /** A checkpoint file whose sync takes longer than this hits the probe checkpoint.slow_sync (stores answer in ≤ 10 ms). */
 const SLOW_SYNC_MS = 50;
 
@@ -212,6 +218,9 @@ export class TaskManager implements EngineNode, ChannelTransport {
         if (message.type === 'checkpoint.abort') {
           this.deployment.pending_acks = this.deployment.pending_acks.filter((p) => p.checkpoint_id !== message.checkpoint_id);
         }
+        // A completed checkpoint subsumes older ones still pending.
+        const over = (id: number): boolean => (message.type === 'checkpoint.complete' ? id <= message.checkpoint_id : id === message.checkpoint_id);
+        this.deployment.pending_triggers = this.deployment.pending_triggers.filter((t) => !over(t.checkpoint_id));
         return;
       }
       case 'job.finishing':
@@ -481,6 +490,7 @@ export class TaskManager implements EngineNode, ChannelTransport {
       sink_tasks_by_tag: new Map(),
       finished_tasks: 0,
       pending_acks: [],
+      pending_triggers: [],
       failed_tasks: new Set(),
       restored_checkpoint_id: restore?.checkpoint_id ?? null,
       finishing: false,
@@ -585,24 +595,29 @@ export class TaskManager implements EngineNode, ChannelTransport {
     if (deployment.checkpointing === undefined) {
       this.runtime.fail_invariant('checkpoint triggered on a deployment without checkpointing', { checkpoint_id });
     }
+    deployment.pending_triggers.push({ checkpoint_id, savepoint });
+    if (deployment.pending_triggers.length > MAX_PENDING_TRIGGERS) deployment.pending_triggers.shift();
     for (const task of deployment.tasks.values()) {
-      if (task.status === 'finished') {
-        if (deployment.finishing && this.config.test_only_snapshot_after_final !== true) {
-          // The final checkpoint completed: the task is done (Flink's Task declines a trigger once it is no longer
-          // RUNNING). A snapshot now would pre-commit a sink transaction that no completion commits.
-          this.runtime.probe('checkpoint.declined_after_final');
-          this.decline(deployment, task, checkpoint_id, 'the task finished and the final checkpoint completed', 'CHECKPOINT_DECLINED_TASK_NOT_READY');
-          continue;
-        }
-        if (!task.takeFinishedTrigger(checkpoint_id)) continue;
-        if (!savepoint) task.finishedTaskUnalignedBarrier(checkpoint_id);
-        this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
-      }
+      if (task.status === 'finished') this.triggerFinishedTask(deployment, task, checkpoint_id, savepoint);
       else if (task.is_source && task.status === 'running') {
         if (drain) task.drainWatermark();
         task.triggerSourceCheckpoint(checkpoint_id, savepoint, timestamp_ms);
       }
     }
+  }
+
+  /** A finished task snapshots a triggered checkpoint directly (its state is final; no barrier reaches it any more). */
+  private triggerFinishedTask(deployment: Deployment, task: Task, checkpoint_id: number, savepoint: boolean): void {
+    if (deployment.finishing && this.config.test_only_snapshot_after_final !== true) {
+      // The final checkpoint completed: the task is done (Flink's Task declines a trigger once it is no longer
+      // RUNNING). A snapshot now would pre-commit a sink transaction that no completion commits.
+      this.runtime.probe('checkpoint.declined_after_final');
+      this.decline(deployment, task, checkpoint_id, 'the task finished and the final checkpoint completed', 'CHECKPOINT_DECLINED_TASK_NOT_READY');
+      return;
+    }
+    if (!task.takeFinishedTrigger(checkpoint_id)) return;
+    if (!savepoint) task.finishedTaskUnalignedBarrier(checkpoint_id);
+    this.snapshotAndAcknowledge(deployment, task, checkpoint_id);
   }
 
   /** Synchronous snapshot, then the files go to the checkpoint store; the ack follows once all are durable. */
@@ -816,6 +831,16 @@ export class TaskManager implements EngineNode, ChannelTransport {
       records_in: task.records_in,
       records_out: task.records_out,
     } satisfies ClusterMessage);
+    // Every input ended before the barrier of a pending checkpoint reached it (its upstream tasks finished before the
+    // trigger and snapshotted as finished tasks): it is triggered now, as Flink's checkpoint plan triggers a running
+    // task whose predecessors all finished. Otherwise the checkpoint waits for its acknowledgement until it expires,
+    // and in pure unaligned mode the downstream channel waiting for its barrier stays blocked until then.
+    if (deployment.checkpointing === undefined || this.config.test_only_no_trigger_on_finish === true) return;
+    for (const { checkpoint_id, savepoint } of [...deployment.pending_triggers]) {
+      if (task.hasHandledCheckpoint(checkpoint_id)) continue;
+      this.runtime.probe('checkpoint.triggered_on_finish');
+      this.triggerFinishedTask(deployment, task, checkpoint_id, savepoint);
+    }
   }
 
   // ---- mailbox ----------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-// Fixed findings of unaligned checkpoints replayed with their fix taken out through a test-only seam: each must fail
-// again with the property it was found by (findings.test.ts replays them healthy). A fixture that held either way
-// would not guard its fix.
+// Fixed findings of unaligned checkpoints (and of tasks finishing while one is pending) replayed with their fix taken
+// out through a test-only seam: each must fail again with the property it was found by (findings.test.ts replays them
+// healthy). A fixture that held either way would not guard its fix.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import type { EngineSeams } from '../../scenarios/run/assemble.js';
 import { ack_before_queued_barrier_seams } from '../planted-bugs/ack-before-queued-barrier.js';
 import { drop_older_channel_states_seams } from '../planted-bugs/drop-older-channel-states.js';
 import { queue_obsolete_priority_barrier_seams } from '../planted-bugs/queue-obsolete-priority-barrier.js';
+import { no_trigger_on_finish_seams } from '../planted-bugs/no-trigger-on-finish.js';
 import { load_job } from '../../scenarios/job-module.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,6 +21,7 @@ const FIXES: { finding: string; seams: EngineSeams }[] = [
   { finding: 'timeoutable-barrier-two-input-restore-loses-records.json', seams: ack_before_queued_barrier_seams },
   { finding: 'unaligned-restore-with-at-least-once-sink-loses-records.json', seams: drop_older_channel_states_seams },
   { finding: 'obsolete-priority-barrier-overfills-input-channel.json', seams: queue_obsolete_priority_barrier_seams },
+  { finding: 'task-finishing-before-barrier-blocks-unaligned-channel.json', seams: no_trigger_on_finish_seams },
 ];
 
 describe('fixed unaligned-checkpoint findings fail again without their fix', () => {
