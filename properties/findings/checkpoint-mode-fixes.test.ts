@@ -21,6 +21,7 @@ const FIXES: { finding: string; seams: EngineSeams }[] = [
   { finding: 'timeoutable-barrier-two-input-restore-loses-records.json', seams: ack_before_queued_barrier_seams },
   { finding: 'unaligned-restore-with-at-least-once-sink-loses-records.json', seams: drop_older_channel_states_seams },
   { finding: 'obsolete-priority-barrier-overfills-input-channel.json', seams: queue_obsolete_priority_barrier_seams },
+  { finding: 'unaligned-restore-loses-in-flight-records.json', seams: drop_older_channel_states_seams },
   { finding: 'task-finishing-before-barrier-blocks-unaligned-channel.json', seams: no_trigger_on_finish_seams },
 ];
 
