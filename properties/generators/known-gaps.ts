@@ -13,44 +13,12 @@ export interface KnownEngineGap {
 
 export const KNOWN_ENGINE_GAPS: readonly KnownEngineGap[] = [
   {
-    id: 'at-least-once-concurrent-checkpoints',
-    description:
-      'at-least-once checkpoints with max-concurrent-checkpoints > 1 expire one after another until the tolerable-failure ' +
-      'threshold fails the job, also with no fault and after healing (issue 18: at-least-once mode must hold concurrent ' +
-      "checkpoints as Flink's CheckpointBarrierTracker does, and the failure counter must clear when it trips)",
-    applies: (value) => value.dimensions.at_least_once && !value.dimensions.unaligned && value.dimensions.concurrent_checkpoints,
-  },
-  {
     id: 'ha-leader-confirmation-window',
     description:
       'with high availability the leader stops all work (heartbeats included) when the HA store has not confirmed it for two ' +
       'heartbeat intervals, so a network whose delays exceed one interval makes a healthy leader fall silent until its ' +
       'TaskManagers cancel their tasks (Flink loses leadership only when its HA session expires)',
     applies: (value) => value.dimensions.job_manager_loss && value.dimensions.network_latency,
-  },
-  {
-    id: 'unaligned-channel-state-under-latency-spikes',
-    description:
-      'unaligned checkpoints on a network with latency spikes, without any fault: after failovers that the spikes cause ' +
-      '(heartbeat and deployment timeouts), a restored unaligned checkpoint lacks records that were in flight, so keyed ' +
-      'state misses keys until their next record (a per-key sequence check then reports a gap). properties/findings/' +
-      'unaligned-restore-loses-in-flight-records.json replays it (about 1 seed in 10 of that scenario fails)',
-    applies: (value) => value.dimensions.unaligned && value.dimensions.network_latency,
-  },
-  {
-    id: 'unaligned-restore-with-at-least-once-sink',
-    description:
-      'unaligned checkpoints with an at-least-once sink: after a failover (e.g. a checkpoint expiring), the restored ' +
-      'state lacks records that were neither in it, nor in its channel state, nor replayed from its offsets (open finding ' +
-      'unaligned-restore-with-at-least-once-sink-loses-records.json; 9 of 20 seeds of its scenario)',
-    applies: (value) => value.dimensions.unaligned && value.scenario.sink?.kind === 'at_least_once',
-  },
-  {
-    id: 'unaligned-two-input-split-restore',
-    description:
-      'unaligned checkpoints of a job with two sources read through the split source: after a failover some records of one ' +
-      'input are lost (open finding unaligned-two-input-split-restore-loses-records.json; 1 of 10 seeds)',
-    applies: (value) => value.dimensions.unaligned && value.dimensions.split_source && (value.job_topics ?? 1) >= 2,
   },
 ];
 
