@@ -31,7 +31,7 @@ class World {
       cancelTimer: (handle: number) => { this.timers.delete(handle); },
       log: (event: string, fields?: Record<string, unknown>) => { this.logs.push({ event, fields }); },
       probe: (name: string) => { this.probes.push(name); },
-      fail_invariant: (message: string) => { throw new Error(`invariant: ${message}`); },
+      fail_invariant: (message: string, detail?: Record<string, unknown>) => { throw new Error(`invariant: ${message} ${JSON.stringify(detail)}`); },
     } as unknown as Runtime;
     this.manager = new HeartbeatManager(runtime, { interval_ms: 10_000, timeout_ms: 50_000, rpc_failure_threshold: 2, ...config }, {
       notify_target_lost: (target, loss) => { this.lost.push({ target, loss, at_ms: this.now_ms }); },
@@ -112,6 +112,17 @@ describe('heartbeat timeout per target', () => {
     expect(world.timers.size).toBe(1);
   });
 
+  it('a timeout of a target no longer monitored declares nothing', () => {
+    const world = new World();
+    world.manager.monitor_target('tm-1');
+    const armed = [...world.timers.values()][0]?.tag;
+    if (armed === undefined) throw new Error('a timeout timer is armed at registration');
+    world.manager.unmonitor_target('tm-1');
+    world.manager.on_timeout(armed);
+    world.manager.on_timeout({ kind: 'heartbeat_timeout', target: 'tm-never', generation: 1 });
+    expect(world.lost).toEqual([]);
+  });
+
   it('a second registration of a monitored target counts as a heartbeat', () => {
     const world = new World();
     world.manager.monitor_target('tm-1');
@@ -163,7 +174,7 @@ describe('heartbeat timeout per target', () => {
     const world = new World();
     for (let i = 0; i < 10_000; i++) world.manager.monitor_target(`tm-${i}`);
     world.manager.monitor_target('tm-0'); // a known target is a heartbeat, not a new monitor
-    expect(() => world.manager.monitor_target('tm-10000')).toThrow(/invariant: too many heartbeat targets/);
+    expect(() => world.manager.monitor_target('tm-10000')).toThrow('invariant: too many heartbeat targets {"targets":10000}');
   });
 });
 
