@@ -94,13 +94,14 @@ describe('metadata encode / decode', () => {
 });
 
 describe('metadata validation: what a restore may trust', () => {
-  type Edit = (m: CheckpointMetadata & Record<string, unknown>) => void;
+  type Edit = (m: CheckpointMetadata) => void;
+  const loose = (m: CheckpointMetadata): Record<string, unknown> => m as unknown as Record<string, unknown>;
   const op = (m: CheckpointMetadata): Record<string, unknown> => m.operators[0] as unknown as Record<string, unknown>;
   const sub = (m: CheckpointMetadata, i = 0): Record<string, unknown> => m.operators[0]?.subtasks[i] as unknown as Record<string, unknown>;
   const handle = (m: CheckpointMetadata, i = 1): Record<string, unknown> => m.operators[0]?.subtasks[i]?.keyed[0] as unknown as Record<string, unknown>;
   const file = (m: CheckpointMetadata): Record<string, unknown> => m.operators[0]?.subtasks[1]?.keyed[0]?.private_files[0] as unknown as Record<string, unknown>;
   const validated = (edit: Edit): string | undefined => {
-    const m = sample_metadata() as CheckpointMetadata & Record<string, unknown>;
+    const m = sample_metadata();
     edit(m);
     const result = decode_metadata(seal_json(SEALED_KIND.checkpoint_metadata, m, { magic: METADATA_MAGIC }));
     return result.ok ? undefined : result.reason;
@@ -125,16 +126,16 @@ describe('metadata validation: what a restore may trust', () => {
   it('refuses each malformed field with the reason naming it', () => {
     const refused: [Edit, RegExp][] = [
       [(m) => { m.job_id = ''; }, /job_id must be a non-empty string/],
-      [(m) => { m['job_id'] = 7; }, /job_id must be a non-empty string/],
+      [(m) => { loose(m)['job_id'] = 7; }, /job_id must be a non-empty string/],
       [(m) => { m.checkpoint_id = 0; }, /checkpoint_id 0 must be a positive integer/],
       [(m) => { m.checkpoint_id = 1.5; }, /checkpoint_id 1.5 must be a positive integer/],
-      [(m) => { m['kind'] = 'snapshot'; }, /kind snapshot must be checkpoint or savepoint/],
-      [(m) => { m['timestamp_ms'] = 'noon'; }, /timestamp_ms must be a number/],
-      [(m) => { m['operators'] = {}; }, /operators must be a list/],
-      [(m) => { m['master_states'] = null; }, /master_states must be a list/],
-      [(m) => { m['master_states'] = [{ state: 1 }]; }, /master state without a name/],
-      [(m) => { m['master_states'] = [null]; }, /master state without a name/],
-      [(m) => { m['operators'] = [null]; }, /operator without an operator_id/],
+      [(m) => { loose(m)['kind'] = 'snapshot'; }, /kind snapshot must be checkpoint or savepoint/],
+      [(m) => { loose(m)['timestamp_ms'] = 'noon'; }, /timestamp_ms must be a number/],
+      [(m) => { loose(m)['operators'] = {}; }, /operators must be a list/],
+      [(m) => { loose(m)['master_states'] = null; }, /master_states must be a list/],
+      [(m) => { loose(m)['master_states'] = [{ state: 1 }]; }, /master state without a name/],
+      [(m) => { loose(m)['master_states'] = [null]; }, /master state without a name/],
+      [(m) => { loose(m)['operators'] = [null]; }, /operator without an operator_id/],
       [(m) => { op(m)['operator_id'] = 3; }, /operator without an operator_id/],
       [(m) => { m.operators.push(structuredClone(m.operators[0] as never)); }, /operator counter appears twice/],
       [(m) => { op(m)['parallelism'] = 0; }, /operator counter: bad parallelism/],
