@@ -62,11 +62,14 @@ describe('the output check of late_data_and_ttl', () => {
     expect(check(moved).problems).toEqual(['window a [30, 40) holds event 2 (key a, ts 25)']);
   });
 
-  it('an event is late only if some watermark could pass its window (greatest timestamp − bound − 1), without idleness', () => {
+  it('an event is late only if a watermark before it could pass its window (greatest earlier timestamp − bound − 1), without idleness', () => {
     // Greatest timestamp 25: with a bound of 20 no watermark reaches 9, the cleanup time of [0, 10).
     expect(check(CORRECT, { out_of_orderness_ms: 20 }).problems).toEqual([
-      'event 3 (ts 3) reported late, but no watermark reaches its window\'s cleanup time 9 (at most 4)',
+      'event 3 (ts 3) reported late, but no watermark before it reaches its window\'s cleanup time 9 (at most 4)',
     ]);
+    // Per event: the first event of the only partition comes before any watermark.
+    const first_late = CORRECT.map((o) => (o.kind === 'window' && o.start === 0 ? { ...o, ids: [1], sum: 5 } : o));
+    expect(check([...first_late, { kind: 'late', key: 'a', id: 0, ts: 1 }]).problems[0]).toMatch(/^event 0 \(ts 1\) reported late, but no watermark before it reaches/);
     // With withIdleness an ended assigner's end-of-input watermark may pass alone: no bound, and the report says so.
     const idle = check(CORRECT, { out_of_orderness_ms: 20, idle_timeout_ms: 50 });
     expect(idle.problems).toEqual([]);
