@@ -415,6 +415,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         triggered_ids: [...observer.triggered_ids_by_node.values()],
         completed_ids: completed,
         completed_metadata_paths: observer.completed_metadata_paths,
+        metadata_path_by_id: observer.metadata_path_by_id,
         // A checkpoint whose HA pointer write timed out is aborted by its leader, yet the write may have landed: then
         // the pointer is durable and a later leader restores it (Flink's PossibleInconsistentStateException keeps its
         // state for exactly that). Only an abort for another reason contradicts a completion.

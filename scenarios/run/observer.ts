@@ -73,8 +73,14 @@ export class RunObserver {
   readonly ha_pointer_ms = new Map<number, number>();
   /** Metadata key of every completed checkpoint or savepoint, by id. */
   readonly metadata_path_by_id = new Map<number, string>();
-  /** Metadata keys of completed checkpoints (not savepoints), oldest first. */
+  /**
+   * Metadata keys of completed checkpoints (not savepoints) in checkpoint id order, oldest first: the last
+   * `num-retained` are the retained ones. Not completion order: a leader that lost its leadership while its checkpoint's
+   * HA pointer write was answered logs that (older, already subsumed) completion after its successor's newer ones.
+   */
   readonly completed_metadata_paths: string[] = [];
+  /** The checkpoint id of each entry of completed_metadata_paths. */
+  private readonly completed_path_ids: number[] = [];
   /** When the scenario's savepoints were requested (operator actions, not faults). */
   readonly savepoint_requests_ms: number[] = [];
   /** How often each engine event was logged. */
@@ -243,7 +249,10 @@ export class RunObserver {
         const path = string_field(fields, 'metadata_path');
         if (path !== undefined) this.metadata_path_by_id.set(checkpoint.checkpoint_id, path);
         if (path !== undefined && checkpoint.kind === 'checkpoint' && this.completed_metadata_paths.length < MAX_CHECKPOINTS) {
-          this.completed_metadata_paths.push(path);
+          let at = this.completed_path_ids.length;
+          while (at > 0 && (this.completed_path_ids[at - 1] as number) > checkpoint.checkpoint_id) at--;
+          this.completed_path_ids.splice(at, 0, checkpoint.checkpoint_id);
+          this.completed_metadata_paths.splice(at, 0, path);
         }
         checkpoint.size_bytes = number_field(fields, 'size_bytes') ?? 0;
         const duration_ms = event.time_ms - checkpoint.trigger_ms;
