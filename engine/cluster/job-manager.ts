@@ -332,9 +332,9 @@ export class JobManager implements EngineNode {
       this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, true, '');
       return;
     }
-    this.leadership.persist_pointer(metadata.checkpoint_id, path, (ok, detail) => {
+    this.leadership.persist_pointer(metadata.checkpoint_id, path, (ok, detail, possibly_written) => {
       if (!this.is_leader) return;
-      this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, ok, ok ? '' : `HA store: ${detail}`);
+      this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, ok, ok ? '' : `HA store: ${detail}`, { possibly_persisted: possibly_written === true });
     });
   }
 

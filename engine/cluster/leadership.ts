@@ -33,7 +33,8 @@ export interface JobManagerHaConfig {
 interface HaWrite {
   /** The record to write, built from the newest known record when the write starts. */
   build: (current: HaRecord | null) => HaRecord;
-  done: (ok: boolean, detail: string) => void;
+  /** `possibly_written`: a failed write whose record may be durable all the same (no answer, or an unverified disk write). */
+  done: (ok: boolean, detail: string, possibly_written?: boolean) => void;
 }
 
 /** A registration heard before leading, replayed on becoming leader if still fresh. */
@@ -370,7 +371,9 @@ export class JobLeadership {
             this.retire('HA write fenced');
           }
         } else {
-          write.done(false, `${result.error}: ${result.detail}`);
+          // io_error: the store's answer never came, or its disk write could not be verified; either way the record
+          // may be on its disk (Flink's PossibleInconsistentStateException). busy/corrupt/bad_request wrote nothing.
+          write.done(false, `${result.error}: ${result.detail}`, result.error === 'io_error');
         }
         this.nextHaWrite();
       },
@@ -378,7 +381,7 @@ export class JobLeadership {
   }
 
   /** The completed checkpoint's pointer (and a renewed id reservation) into the HA record. */
-  persist_pointer(checkpoint_id: number, path: string, done: (ok: boolean, detail: string) => void): void {
+  persist_pointer(checkpoint_id: number, path: string, done: (ok: boolean, detail: string, possibly_written?: boolean) => void): void {
     this.haWrite({
       build: (current) => {
         const keep = (id: number): boolean => this.context.keep_pointer(id);
