@@ -63,7 +63,16 @@ export class RunObserver {
   private leader: string | undefined;
   /** The JobManager that triggered each checkpoint. */
   readonly triggered_by = new Map<number, string>();
+  /**
+   * The newest checkpoint whose completion sinks may have heard of: logged as completed (or a committing savepoint), or
+   * durable as an HA pointer — unless its leader failed it (FINALIZE_CHECKPOINT_FAILURE: the pointer write's outcome
+   * was unknown, so no task was notified), which Flink's own JobMaster never restores either.
+   */
   private newest_completed_id: number | null = null;
+  /** Ids logged as completed (committing kinds), to recompute newest_completed_id when an HA-only pointer fails. */
+  private readonly committed_ids = new Set<number>();
+  /** HA pointers whose leader failed the checkpoint (FINALIZE_CHECKPOINT_FAILURE) before logging it completed. */
+  private readonly failed_pointer_ids = new Set<number>();
   /**
    * Checkpoints an HA store holds as the newest pointer: durably complete even when their JobManager died before it
    * logged the completion (a new leader restores them, as Flink restores what its completed-checkpoint store holds).
@@ -238,11 +247,21 @@ export class RunObserver {
         if (event.event === 'checkpoint.aborted') {
           this.finalizing_ms.delete(checkpoint.checkpoint_id);
           checkpoint.status = 'aborted';
+          if (string_field(fields, 'reason') === 'FINALIZE_CHECKPOINT_FAILURE' && !this.committed_ids.has(checkpoint.checkpoint_id) && this.failed_pointer_ids.size < MAX_CHECKPOINTS) {
+            this.failed_pointer_ids.add(checkpoint.checkpoint_id);
+            let newest: number | null = null;
+            for (const candidate of [...this.committed_ids, ...this.ha_pointer_ids]) {
+              if (this.failed_pointer_ids.has(candidate) && !this.committed_ids.has(candidate)) continue;
+              if (newest === null || candidate > newest) newest = candidate;
+            }
+            this.newest_completed_id = newest;
+          }
           checkpoint.abort_reason = string_field(fields, 'reason') ?? 'unknown';
           return;
         }
         checkpoint.status = 'completed';
         const commits = checkpoint.kind === 'checkpoint' || this.synchronous_savepoint_ids.has(checkpoint.checkpoint_id);
+        if (commits && this.committed_ids.size < MAX_CHECKPOINTS) this.committed_ids.add(checkpoint.checkpoint_id);
         if (commits && (this.newest_completed_id === null || checkpoint.checkpoint_id > this.newest_completed_id)) {
           this.newest_completed_id = checkpoint.checkpoint_id;
         }
@@ -294,7 +313,8 @@ export class RunObserver {
         if (id === undefined) return;
         if (this.ha_pointer_ids.size < MAX_CHECKPOINTS) this.ha_pointer_ids.add(id);
         if (!this.ha_pointer_ms.has(id) && this.ha_pointer_ms.size < MAX_CHECKPOINTS) this.ha_pointer_ms.set(id, event.time_ms);
-        if (this.newest_completed_id === null || id > this.newest_completed_id) this.newest_completed_id = id;
+        // A record rewritten later still names a pointer its leader failed: not a completion anyone heard of.
+        if (!this.failed_pointer_ids.has(id) && (this.newest_completed_id === null || id > this.newest_completed_id)) this.newest_completed_id = id;
         return;
       }
       case 'recovery.restore_failed': {
