@@ -12,14 +12,6 @@ export interface KnownEngineGap {
 }
 
 export const KNOWN_ENGINE_GAPS: readonly KnownEngineGap[] = [
-  {
-    id: 'ha-leader-confirmation-window',
-    description:
-      'with high availability the leader stops all work (heartbeats included) when the HA store has not confirmed it for two ' +
-      'heartbeat intervals, so a network whose delays exceed one interval makes a healthy leader fall silent until its ' +
-      'TaskManagers cancel their tasks (Flink loses leadership only when its HA session expires)',
-    applies: (value) => value.dimensions.job_manager_loss && value.dimensions.network_latency,
-  },
 ];
 
 /** The dimensions the CI search switches (all of them: gaps are cut by KNOWN_ENGINE_GAPS, not by dimension). */
