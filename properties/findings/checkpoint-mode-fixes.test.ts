@@ -16,9 +16,10 @@ import { load_job } from '../../scenarios/job-module.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-const FIXES: { finding: string; seams: EngineSeams }[] = [
+/** `also_seeds`: other seeds of the finding's scenario that fail with the fix taken out, tried when its own seed holds (engine changes move a run's timing). */
+const FIXES: { finding: string; seams: EngineSeams; also_seeds?: number[] }[] = [
   { finding: 'timeoutable-barrier-acked-without-output-state.json', seams: ack_before_queued_barrier_seams },
-  { finding: 'timeoutable-barrier-two-input-restore-loses-records.json', seams: ack_before_queued_barrier_seams },
+  { finding: 'timeoutable-barrier-two-input-restore-loses-records.json', seams: ack_before_queued_barrier_seams, also_seeds: [2, 6, 7] },
   { finding: 'unaligned-restore-with-at-least-once-sink-loses-records.json', seams: drop_older_channel_states_seams },
   { finding: 'obsolete-priority-barrier-overfills-input-channel.json', seams: queue_obsolete_priority_barrier_seams },
   { finding: 'unaligned-restore-loses-in-flight-records.json', seams: drop_older_channel_states_seams },
@@ -26,17 +27,22 @@ const FIXES: { finding: string; seams: EngineSeams }[] = [
 ];
 
 describe('fixed unaligned-checkpoint findings fail again without their fix', () => {
-  for (const { finding, seams } of FIXES) {
+  for (const { finding, seams, also_seeds = [] } of FIXES) {
     it(finding, async () => {
       const failure = JSON.parse(readFileSync(join(here, finding), 'utf8')) as FailureFile & { found_as: { violations: { property: string }[] } };
       // A user job from a module is loaded as `streamsim replay` loads it: relative to the recorded scenario directory.
       const loaded = failure.job === undefined ? undefined : await load_job(failure.scenario, resolve(here, failure.job.scenario_dir), finding);
       if (loaded !== undefined && !loaded.ok) throw new Error(JSON.stringify(loaded.errors));
       const job = loaded === undefined ? {} : { job: loaded.job };
-      const result = run_scenario_with(failure.scenario, { seed: failure.seed, scenario_file: `properties/findings/${finding}`, ...job }, { seams });
       const found = failure.found_as.violations.map((v) => v.property);
       expect(found.length).toBeGreaterThan(0);
-      expect(result.violations.map((v) => v.property)).toContain(found[0]);
+      const violated: string[][] = [];
+      for (const seed of [failure.seed, ...also_seeds]) {
+        const result = run_scenario_with(failure.scenario, { seed, scenario_file: `properties/findings/${finding}`, ...job }, { seams });
+        violated.push(result.violations.map((v) => v.property));
+        if (violated.at(-1)!.includes(found[0]!)) break;
+      }
+      expect(violated.at(-1)).toContain(found[0]);
     });
   }
 });
