@@ -459,11 +459,13 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         triggered_ids: [...observer.triggered_ids_by_node.values()],
         completed_ids: completed,
         completed_metadata_paths: observer.completed_metadata_paths,
-        // A checkpoint whose HA pointer write timed out is aborted by its leader, yet the write may have landed: then
-        // the pointer is durable and a later leader restores it (Flink's PossibleInconsistentStateException keeps its
-        // state for exactly that). Only an abort for another reason contradicts a completion.
+        metadata_path_by_id: observer.metadata_path_by_id,
+        // A checkpoint whose HA pointer write timed out (or could not be verified) fails with FINALIZE_CHECKPOINT_FAILURE,
+        // yet the write may have landed: then the pointer is durable and a later leader restores it (Flink's
+        // PossibleInconsistentStateException keeps its state for exactly that). Only an abort for another reason
+        // contradicts a completion.
         aborted_ids: [...observer.checkpoints.values()]
-          .filter((c) => c.status === 'aborted' && !(observer.ha_pointer_ids.has(c.checkpoint_id) && (c.abort_reason ?? '').includes('IO_EXCEPTION')))
+          .filter((c) => c.status === 'aborted' && !(observer.ha_pointer_ids.has(c.checkpoint_id) && (c.abort_reason ?? '') === 'FINALIZE_CHECKPOINT_FAILURE'))
           .map((c) => c.checkpoint_id),
         restored_ids: leader_restores.map((r) => r.checkpoint_id),
         newest_completed_at_restore: leader_restores.map((r) => r.newest_completed_id),
