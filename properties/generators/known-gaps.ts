@@ -12,21 +12,6 @@ export interface KnownEngineGap {
 }
 
 export const KNOWN_ENGINE_GAPS: readonly KnownEngineGap[] = [
-  {
-    id: 'ha-standby-partitioned-from-leader',
-    description:
-      'with high availability, a partition between the leading and the standby JobManager (one way is enough) can leave ' +
-      'the job RESTARTING after a JobManager failover past the liveness bound, with no other fault (CI seed 9 run 854 once ' +
-      'the unaligned gaps were closed: Nexmark q8, a 150 ms one-way partition jm-standby → jm at the first deployment; ' +
-      'the same class as the open HA item of the rotated search, seed 1 run 141)',
-    applies: (value) =>
-      value.dimensions.job_manager_loss &&
-      (value.scenario.faults ?? []).some((fault) => {
-        if (fault.kind !== 'partition') return false;
-        const sides = fault.groups.map((group) => group.join(','));
-        return sides.includes('jm') && sides.includes('jm-standby');
-      }),
-  },
 ];
 
 /** The dimensions the CI search switches (all of them: gaps are cut by KNOWN_ENGINE_GAPS, not by dimension). */
