@@ -256,7 +256,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     const state_exact = plan.checkpointing_mode === 'aligned' || plan.checkpointing_mode === 'unaligned';
     const state_inflated =
       !state_exact && (evidence.restores.length > 0 || observer.count('jm.savepoint_resuming') > 0) && (evidence.probes['checkpoint.at_least_once_records_past_barrier'] ?? 0) > 0;
-    const lost_ids = property === 'at_least_once_output' && state_inflated ? losses_by_output_id(expected_output, evidence.final_output, job.outputId) : undefined;
+    const lost_ids = property === 'at_least_once_output' && state_inflated ? losses_by_output_id(expected_output, evidence.final_output, job.outputId, job.outputKey) : undefined;
     const ok =
       property === 'exactly_once_output'
         ? is_exactly_once(comparison)
@@ -283,7 +283,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     if (!ok && failed === undefined && lost_ids !== undefined) {
       failed = {
         message:
-          `${lost_ids.losses} of the oracle's ${comparison.expected_records} result(s) never delivered, not even with another value ` +
+          `${lost_ids.losses} of the oracle's ${comparison.expected_records} result(s) never delivered, not even with another value or as another result of their key ` +
           `(restored state counted replayed records twice); first lost: ${short(lost_ids.first_lost)}`,
         time_ms: end_ms,
         detail: { losses: lost_ids.losses, first_lost: lost_ids.first_lost, duplicates: comparison.duplicates, unexpected: comparison.unexpected },
@@ -459,11 +459,13 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         triggered_ids: [...observer.triggered_ids_by_node.values()],
         completed_ids: completed,
         completed_metadata_paths: observer.completed_metadata_paths,
-        // A checkpoint whose HA pointer write timed out is aborted by its leader, yet the write may have landed: then
-        // the pointer is durable and a later leader restores it (Flink's PossibleInconsistentStateException keeps its
-        // state for exactly that). Only an abort for another reason contradicts a completion.
+        metadata_path_by_id: observer.metadata_path_by_id,
+        // A checkpoint whose HA pointer write timed out (or could not be verified) fails with FINALIZE_CHECKPOINT_FAILURE,
+        // yet the write may have landed: then the pointer is durable and a later leader restores it (Flink's
+        // PossibleInconsistentStateException keeps its state for exactly that). Only an abort for another reason
+        // contradicts a completion.
         aborted_ids: [...observer.checkpoints.values()]
-          .filter((c) => c.status === 'aborted' && !(observer.ha_pointer_ids.has(c.checkpoint_id) && (c.abort_reason ?? '').includes('IO_EXCEPTION')))
+          .filter((c) => c.status === 'aborted' && !(observer.ha_pointer_ids.has(c.checkpoint_id) && (c.abort_reason ?? '') === 'FINALIZE_CHECKPOINT_FAILURE'))
           .map((c) => c.checkpoint_id),
         restored_ids: leader_restores.map((r) => r.checkpoint_id),
         newest_completed_at_restore: leader_restores.map((r) => r.newest_completed_id),

@@ -159,7 +159,12 @@ export class JobManager implements EngineNode {
           this.coordinator?.restore_checkpoint_counter(first_id - 1, first_id);
         },
         on_leader: (previous, registrations) => this.onLeader(previous, registrations),
-        on_retired: () => this.coordinator?.stop_periodic(),
+        on_retired: (reason) => {
+          this.coordinator?.stop_periodic();
+          // Flink's JobMaster disconnects its TaskManagers when it loses leadership, so they reconnect to the next
+          // leader even when they believe the job over (this leader may have finished it without recording that).
+          for (const tm of [...this.task_managers.keys()].sort()) this.runtime.send(tm, { type: 'jm.disconnect', reason } satisfies ClusterMessage);
+        },
         keep_pointer: (id) => scheduler.retained_checkpoints.has(id) || id === scheduler.resumed_from?.savepoint_id,
         next_checkpoint_id: () => this.coordinator?.next_checkpoint_id() ?? 1,
       },
@@ -332,9 +337,9 @@ export class JobManager implements EngineNode {
       this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, true, '');
       return;
     }
-    this.leadership.persist_pointer(metadata.checkpoint_id, path, (ok, detail) => {
+    this.leadership.persist_pointer(metadata.checkpoint_id, path, (ok, detail, possibly_written) => {
       if (!this.is_leader) return;
-      this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, ok, ok ? '' : `HA store: ${detail}`);
+      this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, ok, ok ? '' : `HA store: ${detail}`, { possibly_persisted: possibly_written === true });
     });
   }
 
@@ -484,9 +489,9 @@ export class JobManager implements EngineNode {
     if (this.leadership !== undefined && !this.leadership.on_timer(tag)) return;
     const scheduler = this.scheduler;
     if (is_coordinator_timer(tag) || (tag as Partial<JobManagerTimer>).kind === 'heartbeat' || is_heartbeat_timeout_timer(tag)) {
-      if (this.leadership?.leadership_unconfirmed() === true && !scheduler.is_terminal()) {
-        // Not confirmed as leader lately (paused or cut off): hold checkpoint work until the HA store answers, so a
-        // superseded leader does not trigger checkpoints before it learns that it was replaced.
+      if (this.leadership?.lease_expired() === true && !scheduler.is_terminal()) {
+        // The leader's lease expired unrenewed (paused or cut off): hold checkpoint and heartbeat work until the HA
+        // store renews it, so a leader that may have been replaced does not act before it learns whether it was.
         this.runtime.setTimer(this.heartbeat_interval_ms, tag);
         return;
       }
