@@ -73,9 +73,9 @@ export interface TaskSeams {
   /** Rewrites each key's merging window set (session windows) as a window operator restores it. */
   merging_windows_restored?: (mapping: WindowMapping) => WindowMapping;
   /**
-   * Planted bugs in a window operator's late data: `dropped_after_restore` drops late elements once the operator was
-   * restored instead of sending them to the sideOutputLateData tag; `also_in_window` adds a late element to its windows
-   * as well as to the side output.
+   * Planted bugs in late data: `dropped_after_restore` makes a restored window operator drop late elements instead of
+   * sending them to the sideOutputLateData tag; `also_in_window` adds a late element to its windows (an interval join:
+   * buffers and joins it) as well as sending it to the late-data side output.
    */
   late_data?: 'dropped_after_restore' | 'also_in_window';
   /** Planted bug: a keyed operator's restored TTL values get the restore time as their last access. */
@@ -93,20 +93,8 @@ export interface TaskSnapshot {
  * The watermark each restored key group of `range` had reached: its old subtask's `watermark_ms`, or that subtask's
  * own `key_group_watermarks` where higher (it had been restored itself and not caught up yet).
  */
-export function restoredKeyGroupWatermarks(state: OperatorRestoreState, range: KeyGroupRange): [first: number, last: number, watermark_ms: number][] {
-  const out: [number, number, number][] = [];
-  for (const old of state.subtasks) {
-    const watermark_ms = old.extra?.['watermark_ms'];
-    if (typeof watermark_ms !== 'number') continue;
-    const own = computeKeyGroupRangeForOperatorIndex(state.max_parallelism, state.subtasks.length, old.subtask_index);
-    const ranges = [[own.start, own.end, watermark_ms], ...((old.extra?.['key_group_watermarks'] as [number, number, number][] | undefined) ?? [])];
-    for (const [first, last, ms] of ranges as [number, number, number][]) {
-      const start = Math.max(first, range.start);
-      const end = Math.min(last, range.end);
-      if (start <= end) out.push([start, end, ms]);
-    }
-  }
-  return out;
+export function restoredKeyGroupWatermarks(state: OperatorRestoreState, range: KeyGroupRange): KeyGroupWatermark[] {
+  return keyGroupWatermarks(state.subtasks, state.max_parallelism, range);
 }
 
 /** The state of one operator (by uid) across the old subtasks, as restored from checkpoint metadata. */
@@ -116,6 +104,7 @@ export interface OperatorRestoreState {
   subtasks: OperatorSnapshot['state'][];
 }
 import { computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
+import { keyGroupWatermarks, type KeyGroupWatermark } from '../checkpoint/key-group-watermarks.js';
 import { OperatorListState, redistributeOperatorState, type NamedListState, type OperatorStateMode } from '../state/operator-state.js';
 import type { KeyedStateHandle, SnapshotFile } from '../state/backend.js';
 import {
@@ -342,7 +331,8 @@ export class Task implements OutputAvailabilityListener {
       parallelism: vertex.parallelism,
       max_parallelism: vertex.max_parallelism,
       key_group_range: this.key_group_range,
-      now_ms: () => host.now_ms(),
+      // Operators see processing time as Flink's do (System.currentTimeMillis()): whole milliseconds of the process clock.
+      now_ms: () => Math.floor(host.now_ms()),
       createKeyedBackend: (uid, range, max_parallelism) => host.createKeyedBackend(uid, range, max_parallelism),
       requestProcessingTimeWakeup: (time_ms) => host.wakeAfter(this, Math.max(0, time_ms - host.now_ms())),
       getOperatorListState: (uid, name, mode) => this.getOperatorListState(uid, name, mode),
@@ -627,7 +617,7 @@ export class Task implements OutputAvailabilityListener {
     if (this.announced !== undefined) this.maybeTimeoutAnnouncedBarrier();
     if (this.processing_time_due) {
       this.processing_time_due = false;
-      const now = this.host.now_ms();
+      const now = Math.floor(this.host.now_ms());
       for (const operator of this.operators) operator.onProcessingTime(now);
     }
     const more = this.source !== undefined ? this.stepSource(budget_records) : this.stepInput(budget_records);
