@@ -291,15 +291,36 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     required_in_ci: true,
   },
   {
+    name: 'window.late_element_dropped',
+    where: 'engine/task/operators/window/window-logic.ts: a late element was dropped (no sideOutputLateData tag)',
+    required_in_ci: false,
+    why_not_required: 'a lateness marker the judge reads (a run whose result lateness explains is not compared with the oracle); properties/lateness.test.ts reaches it',
+  },
+  {
+    name: 'window.element_behind_watermark',
+    where: 'engine/task/operators/window/window-logic.ts: an element within allowed lateness reached a window whose end the watermark passed, or merged a session that already fired (the window fires again)',
+    required_in_ci: false,
+    why_not_required: 'a lateness marker the judge reads (a run whose result lateness explains is not compared with the oracle); properties/lateness.test.ts reaches it',
+  },
+  {
     name: 'window.late_data_to_side_output_after_restore',
     where: 'engine/task/operators/window/window-logic.ts: a window operator restored from a checkpoint sent a late element to its sideOutputLateData tag',
     required_in_ci: true,
   },
   {
+    name: 'interval_join.late_data_to_side_output',
+    where: 'engine/task/two-input-operators.ts: an interval join sent a late element to its side\'s late-data tag (sideOutputLeftLateData / sideOutputRightLateData)',
+    required_in_ci: true,
+  },
+  {
+    name: 'interval_join.late_data_to_side_output_after_restore',
+    where: 'engine/task/two-input-operators.ts: an interval join restored from a checkpoint sent a late element to its late-data tag',
+    required_in_ci: true,
+  },
+  {
     name: 'watermark.assigner_idle',
     where: 'engine/task/operators/timestamps-watermarks-operator.ts: assignTimestampsAndWatermarks with withIdleness marked its stream idle',
-    required_in_ci: false,
-    why_not_required: 'the CI swarm seed of late-data-and-ttl-crashes restarts before its sparse partition falls silent; scenarios/late-data-and-ttl.test.ts asserts it on fault-free runs',
+    required_in_ci: true,
   },
   {
     name: 'operator_state.rescaled',
