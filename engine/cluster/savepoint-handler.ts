@@ -292,7 +292,7 @@ export function restore_from_savepoint_bytes(
         .map((op) => ({
           operator_id: op.operator_id,
           max_parallelism: op.max_parallelism,
-          subtasks: op.subtasks.map((sub) => ({ subtask_index: sub.subtask_index, keyed: sub.keyed, operator_state: sub.operator_state })),
+          subtasks: op.subtasks.map((sub) => ({ subtask_index: sub.subtask_index, keyed: sub.keyed, operator_state: sub.operator_state, ...(sub.extra !== undefined ? { extra: sub.extra } : {}) })),
         })),
     },
     spec: adopted_spec,

@@ -389,7 +389,7 @@ export class Scheduler {
             operators: chosen.metadata.operators.map((op) => ({
               operator_id: op.operator_id,
               max_parallelism: op.max_parallelism,
-              subtasks: op.subtasks.map((sub) => ({ subtask_index: sub.subtask_index, keyed: sub.keyed, operator_state: sub.operator_state })),
+              subtasks: op.subtasks.map((sub) => ({ subtask_index: sub.subtask_index, keyed: sub.keyed, operator_state: sub.operator_state, ...(sub.extra !== undefined ? { extra: sub.extra } : {}) })),
             })),
           },
           master_states: chosen.metadata.master_states,

@@ -3,6 +3,7 @@
 import type { ListStateDistribution, MasterState } from '../checkpoint/metadata.js';
 import type { StateEntry } from '../state/backend.js';
 import { SEALED_KIND, seal_json, unseal_json } from '../util/sealed.js';
+import type { KeyGroupWatermark } from '../checkpoint/key-group-watermarks.js';
 
 /** "SSVP": the sealed-blob magic of savepoint files (distinct from checkpoint metadata's 0x4960672d). */
 export const SAVEPOINT_MAGIC = 0x53535650;
@@ -26,6 +27,12 @@ export interface SavepointOperator {
   /** Keyed state in canonical order (state, key_group, key, namespace): identical whatever backend wrote it. */
   keyed: StateEntry[];
   list_states: SavepointListState[];
+  /**
+   * Keyed operators: the event-time watermark up to which the keyed state had fired its timers, per key-group range
+   * (engine/checkpoint/key-group-watermarks.ts). Absent when the writer did not record it (older savepoints). Checks
+   * read it; a restore starts from the minimum watermark whatever it says.
+   */
+  watermarks?: KeyGroupWatermark[];
 }
 
 /** A savepoint in memory, always in the current version's shape. */
@@ -49,6 +56,7 @@ export interface SavepointInput {
     /** Entries from each subtask's KeyedStateBackend.export_entries(), in any order: the writer sorts them. */
     keyed: Iterable<StateEntry>;
     list_states: SavepointListState[];
+    watermarks?: KeyGroupWatermark[];
   }[];
   master_states: MasterState[];
 }
@@ -68,6 +76,8 @@ interface PayloadV2 {
     parallelism: number;
     keyed: { states: string[]; entries: [number, number, string, string, unknown][] };
     list_states: { name: string; mode: ListStateDistribution; partitions: unknown[][] }[];
+    /** Optional (written since the field exists; readers of format 2 that predate it ignore it). */
+    watermarks?: KeyGroupWatermark[];
   }[];
   master_states: MasterState[];
 }
@@ -144,6 +154,7 @@ export function write_savepoint(input: SavepointInput): Uint8Array {
       list_states: [...op.list_states]
         .sort((a, b) => compare_strings(a.name, b.name))
         .map((l) => ({ name: l.name, mode: l.mode, partitions: l.partitions.map((p) => [...p]) })),
+      ...(op.watermarks !== undefined && op.watermarks.length > 0 ? { watermarks: op.watermarks.map((w): KeyGroupWatermark => [w[0], w[1], w[2]]) } : {}),
     });
   }
   const payload: PayloadV2 = {
@@ -238,7 +249,14 @@ function read_v2(p: PayloadV2): Savepoint {
       need(Array.isArray(l.partitions) && l.partitions.every(Array.isArray), `operator "${op.uid}": bad list state partitions`);
       return { name: l.name, mode: l.mode, partitions: l.partitions };
     });
-    return { uid: op.uid, max_parallelism: op.max_parallelism, parallelism: op.parallelism, keyed, list_states };
+    if (op.watermarks !== undefined) {
+      need(
+        Array.isArray(op.watermarks) &&
+          op.watermarks.every((w) => Array.isArray(w) && w.length === 3 && Number.isInteger(w[0]) && Number.isInteger(w[1]) && 0 <= w[0] && w[0] <= w[1] && w[1] < op.max_parallelism && typeof w[2] === 'number'),
+        `operator "${op.uid}": bad watermarks (expected [first key group, last key group, watermark ms] within 0..${op.max_parallelism - 1})`,
+      );
+    }
+    return { uid: op.uid, max_parallelism: op.max_parallelism, parallelism: op.parallelism, keyed, list_states, ...(op.watermarks !== undefined ? { watermarks: op.watermarks } : {}) };
   });
   return { read_from_version: 2, job_id: p.job_id, checkpoint_id: p.checkpoint_id, operators, master_states: p.master_states };
 }

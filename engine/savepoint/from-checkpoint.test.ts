@@ -6,7 +6,8 @@ import type { KeyedStateBackend } from '../state/backend.js';
 import { HeapKeyedStateBackend } from '../state/heap-backend.js';
 import { LsmKeyedStateBackend } from '../state/lsm/lsm-backend.js';
 import { restore_state_from_savepoint, savepoint_from_checkpoint } from './from-checkpoint.js';
-import { key_group_range, read_savepoint, subtask_for_key_group } from './index.js';
+import { key_group_range, read_savepoint, subtask_for_key_group, write_savepoint } from './index.js';
+import { keyGroupWatermarks } from '../checkpoint/key-group-watermarks.js';
 
 const MAX_P = 16;
 
@@ -73,5 +74,33 @@ describe('native checkpoint ↔ canonical savepoint', () => {
     });
     expect(restored.flatMap((b) => [...b.export_entries()].map((e) => JSON.stringify(e))).sort()).toEqual([...entries].sort());
     expect(restored.map((b) => b.size())).toEqual([12, 10, 10]);
+  });
+
+  it('keeps which timers each key-group range had fired: the subtasks\' watermarks go into the savepoint and back to a restore', () => {
+    const { metadata, files } = lsm_checkpoint();
+    // Subtask 0 (key groups 0-7) at 4999 ms; subtask 1 (8-15) at 3000 ms, but groups 8-9 it had restored further along.
+    metadata.operators[0]!.subtasks[0]!.extra = { watermark_ms: 4999 };
+    metadata.operators[0]!.subtasks[1]!.extra = { watermark_ms: 3000, key_group_watermarks: [[8, 9, 5200]] };
+    const read = read_savepoint(savepoint_from_checkpoint(metadata, files));
+    if (!read.ok) throw new Error(read.message);
+    const watermarks = [[0, 7, 4999], [8, 15, 3000], [8, 9, 5200]];
+    expect(read.savepoint.operators[0]!.watermarks).toEqual(watermarks);
+    const op = restore_state_from_savepoint(read.savepoint).operators[0]!;
+    // The subtask holding every key group carries them all, its own watermark the lowest.
+    expect(op.subtasks[0]!.extra).toEqual({ watermark_ms: 3000, key_group_watermarks: watermarks });
+    // What a task of a rescaled job (parallelism 4: key groups 8-11) restores from it: each range at its watermark.
+    expect(keyGroupWatermarks(op.subtasks, MAX_P, key_group_range(MAX_P, 4, 2))).toEqual([[8, 11, 3000], [8, 9, 5200]]);
+  });
+
+  it('writes no watermarks for an operator whose subtasks recorded none, and refuses malformed ones', () => {
+    const { metadata, files } = lsm_checkpoint();
+    const read = read_savepoint(savepoint_from_checkpoint(metadata, files));
+    if (!read.ok) throw new Error(read.message);
+    expect(read.savepoint.operators[0]!.watermarks).toBeUndefined();
+    expect(restore_state_from_savepoint(read.savepoint).operators[0]!.subtasks[0]!.extra).toBeUndefined();
+    const bad = read_savepoint(
+      write_savepoint({ job_id: 'job', checkpoint_id: 3, master_states: [], operators: [{ uid: 'op', max_parallelism: MAX_P, parallelism: 1, keyed: [], list_states: [], watermarks: [[0, MAX_P, 1]] }] }),
+    );
+    expect(bad).toMatchObject({ ok: false, error: 'malformed' });
   });
 });

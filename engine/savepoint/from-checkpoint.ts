@@ -6,6 +6,7 @@ import type { KeyedStateBackend, KeyedStateHandle, StateEntry } from '../state/b
 import { HeapKeyedStateBackend } from '../state/heap-backend.js';
 import { LsmKeyedStateBackend } from '../state/lsm/lsm-backend.js';
 import { write_savepoint, type Savepoint, type SavepointListState } from './format.js';
+import { keyGroupWatermarks, watermarkExtraForAllKeyGroups } from '../checkpoint/key-group-watermarks.js';
 
 /** A backend owning every key group, of the kind that wrote `handles`. */
 function full_range_backend(kind: KeyedStateHandle['backend'], max_parallelism: number): KeyedStateBackend {
@@ -46,7 +47,17 @@ export function savepoint_from_checkpoint(metadata: CheckpointMetadata, files: R
           entry.partitions[sub.subtask_index] = structuredClone(list.entries);
         }
       }
-      return { uid: op.operator_id, max_parallelism: op.max_parallelism, parallelism: op.parallelism, keyed: canonical_entries(op, files), list_states: [...by_name.values()] };
+      // Which timers the keyed state has fired, for checks of the state restored from it (not Flink's format: Flink's
+      // savepoints do not need it, they are not compared with an oracle).
+      const watermarks = keyGroupWatermarks(op.subtasks, op.max_parallelism, { start: 0, end: op.max_parallelism - 1 });
+      return {
+        uid: op.operator_id,
+        max_parallelism: op.max_parallelism,
+        parallelism: op.parallelism,
+        keyed: canonical_entries(op, files),
+        list_states: [...by_name.values()],
+        ...(watermarks.length > 0 ? { watermarks } : {}),
+      };
     }),
     master_states: structuredClone(metadata.master_states),
   });
@@ -76,6 +87,9 @@ export function restore_state_from_savepoint(savepoint: Savepoint): { operators:
       const snapshot = backend.snapshot(savepoint.checkpoint_id, `savepoint-${savepoint.checkpoint_id}/${op.uid}`, 'unused');
       if (snapshot.files_to_write.length > 0) throw new Error('restore_state_from_savepoint: expected an inline heap handle');
       (subtasks[0] as SubtaskState).keyed.push(snapshot.handle);
+      // Subtask 0 holds every key group: the watermark of each range goes with it.
+      const extra = watermarkExtraForAllKeyGroups(op.watermarks ?? []);
+      if (extra !== undefined) (subtasks[0] as SubtaskState).extra = extra;
     }
     return { operator_id: op.uid, parallelism: subtasks.length, max_parallelism: op.max_parallelism, subtasks };
   });

@@ -85,20 +85,8 @@ export interface TaskSnapshot {
  * The watermark each restored key group of `range` had reached: its old subtask's `watermark_ms`, or that subtask's
  * own `key_group_watermarks` where higher (it had been restored itself and not caught up yet).
  */
-export function restoredKeyGroupWatermarks(state: OperatorRestoreState, range: KeyGroupRange): [first: number, last: number, watermark_ms: number][] {
-  const out: [number, number, number][] = [];
-  for (const old of state.subtasks) {
-    const watermark_ms = old.extra?.['watermark_ms'];
-    if (typeof watermark_ms !== 'number') continue;
-    const own = computeKeyGroupRangeForOperatorIndex(state.max_parallelism, state.subtasks.length, old.subtask_index);
-    const ranges = [[own.start, own.end, watermark_ms], ...((old.extra?.['key_group_watermarks'] as [number, number, number][] | undefined) ?? [])];
-    for (const [first, last, ms] of ranges as [number, number, number][]) {
-      const start = Math.max(first, range.start);
-      const end = Math.min(last, range.end);
-      if (start <= end) out.push([start, end, ms]);
-    }
-  }
-  return out;
+export function restoredKeyGroupWatermarks(state: OperatorRestoreState, range: KeyGroupRange): KeyGroupWatermark[] {
+  return keyGroupWatermarks(state.subtasks, state.max_parallelism, range);
 }
 
 /** The state of one operator (by uid) across the old subtasks, as restored from checkpoint metadata. */
@@ -108,6 +96,7 @@ export interface OperatorRestoreState {
   subtasks: OperatorSnapshot['state'][];
 }
 import { computeKeyGroupRangeForOperatorIndex } from '../state/key-groups.js';
+import { keyGroupWatermarks, type KeyGroupWatermark } from '../checkpoint/key-group-watermarks.js';
 import { OperatorListState, redistributeOperatorState, type NamedListState, type OperatorStateMode } from '../state/operator-state.js';
 import type { KeyedStateHandle, SnapshotFile } from '../state/backend.js';
 import {
