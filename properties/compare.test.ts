@@ -78,6 +78,22 @@ describe('compare_output', () => {
     expect(losses_by_output_id(want, [window('k1', 0, 10), window('k2', 0, 3), window('k2', 0, 3)], id)).toEqual({ losses: 1, first_lost: window('k2', 10, 1) });
   });
 
+  it('with inflated at-least-once state, a count window firing over other records is a new id of its key, not a loss', () => {
+    // Count windows of 2 per key; ids name the records covered. Replayed record 2 counted twice shifts k1's windows.
+    const window = (key: string, first: number, last: number): unknown => ({ key, first, last });
+    const id = (record: unknown): string => { const w = record as { key: string; first: number; last: number }; return `${w.key}/${w.first}-${w.last}`; };
+    const key = (record: unknown): string => (record as { key: string }).key;
+    const want = [window('k1', 1, 2), window('k1', 3, 4), window('k2', 1, 2)];
+    const shifted = [window('k1', 1, 2), window('k1', 2, 3), window('k2', 1, 2)];
+    expect(losses_by_output_id(want, shifted, id, key)).toEqual({ losses: 0 });
+    // Without the output key every shifted window counts as lost.
+    expect(losses_by_output_id(want, shifted, id)).toEqual({ losses: 1, first_lost: window('k1', 3, 4) });
+    // A new id stands for a missing one of its own key only: k2's lost window is not covered by k1's extra one.
+    expect(losses_by_output_id(want, [window('k1', 1, 2), window('k1', 3, 4), window('k1', 5, 6)], id, key)).toEqual({ losses: 1, first_lost: window('k2', 1, 2) });
+    // A key that got fewer new ids than it misses loses the rest; a new id delivered twice stands for one.
+    expect(losses_by_output_id(want, [window('k1', 2, 3), window('k1', 2, 3), window('k2', 1, 2)], id, key)).toEqual({ losses: 1, first_lost: window('k1', 3, 4) });
+  });
+
   it('reduces output to the upsert table an idempotent sink leaves', () => {
     expect(upsert_effect(expected, key_of)).toEqual([['a', 3], ['b', 2]]);
   });

@@ -237,7 +237,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     const state_exact = plan.checkpointing_mode === 'aligned' || plan.checkpointing_mode === 'unaligned';
     const state_inflated =
       !state_exact && (evidence.restores.length > 0 || observer.count('jm.savepoint_resuming') > 0) && (evidence.probes['checkpoint.at_least_once_records_past_barrier'] ?? 0) > 0;
-    const lost_ids = property === 'at_least_once_output' && state_inflated ? losses_by_output_id(expected_output, evidence.final_output, job.outputId) : undefined;
+    const lost_ids = property === 'at_least_once_output' && state_inflated ? losses_by_output_id(expected_output, evidence.final_output, job.outputId, job.outputKey) : undefined;
     const ok =
       property === 'exactly_once_output'
         ? is_exactly_once(comparison)
@@ -264,7 +264,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     if (!ok && failed === undefined && lost_ids !== undefined) {
       failed = {
         message:
-          `${lost_ids.losses} of the oracle's ${comparison.expected_records} result(s) never delivered, not even with another value ` +
+          `${lost_ids.losses} of the oracle's ${comparison.expected_records} result(s) never delivered, not even with another value or as another result of their key ` +
           `(restored state counted replayed records twice); first lost: ${short(lost_ids.first_lost)}`,
         time_ms: end_ms,
         detail: { losses: lost_ids.losses, first_lost: lost_ids.first_lost, duplicates: comparison.duplicates, unexpected: comparison.unexpected },
