@@ -130,18 +130,20 @@ export function judge_interleaved_output(
   actual: readonly unknown[],
   identity: (record: unknown) => string,
   ended: { finished: boolean; status: string },
+  /** What the two extremes are (default: the two extreme interleavings) and the checks that applied. */
+  extremes: { noun: string; how: string } = { noun: 'interleaving', how: INTERLEAVING_CHECKS },
 ): InterleavedOutputJudgement {
   const verdict = checkInterleavedOutput(input1_first, input2_first, actual, identity);
   const counts = { duplicated: verdict.duplicated.length, unexpected: verdict.unexpected.length, lost: verdict.lost.length };
   const judged_lost = ended.finished && property !== 'at_most_once_output';
   const bad = [
     ...(property !== 'at_least_once_output' && counts.duplicated > 0 ? [`${counts.duplicated} duplicated (${verdict.duplicated.slice(0, 5).join(', ')})`] : []),
-    ...(property !== 'at_least_once_output' && counts.unexpected > 0 ? [`${counts.unexpected} that neither interleaving produces (${verdict.unexpected.slice(0, 5).join(', ')})`] : []),
+    ...(property !== 'at_least_once_output' && counts.unexpected > 0 ? [`${counts.unexpected} that neither ${extremes.noun} produces (${verdict.unexpected.slice(0, 5).join(', ')})`] : []),
     ...(judged_lost && counts.lost > 0 ? [`${counts.lost} lost that both produce (${verdict.lost.slice(0, 5).join(', ')})`] : []),
   ];
-  const how = INTERLEAVING_CHECKS;
+  const how = extremes.how;
   if (bad.length > 0) return { status: 'fail', checks: 1, message: `output records by identity: ${bad.join('; ')} (${how})`, detail: { ...counts, first: verdict.duplicated[0] ?? verdict.unexpected[0] ?? verdict.lost[0] } };
   if (!ended.finished && property === 'at_least_once_output') return { status: 'skipped', checks: 0, message: `the job ended ${ended.status}, so its output is incomplete (${how})` };
   const so_far = ended.finished ? '' : `the job ended ${ended.status}: output so far; `;
-  return { status: 'pass', checks: 1, message: `${so_far}${verdict.interleaving_dependent} record(s) only one interleaving produces (${how})` };
+  return { status: 'pass', checks: 1, message: `${so_far}${verdict.interleaving_dependent} record(s) only one ${extremes.noun} produces (${how})` };
 }

@@ -5,7 +5,7 @@ import type { PropertyName, PropertyResult, Violation } from '../scenarios/resul
 import type { RunPlan } from '../scenarios/run/plan.js';
 import type { SimulationEvidence } from '../scenarios/runner.js';
 import { check_checkpoint_invariants } from './checkpoint-invariants.js';
-import { diff_state, FinalOutputComparison, is_at_least_once, is_at_most_once, is_exactly_once, losses_by_output_id } from './compare.js';
+import { diff_state, FinalOutputComparison, is_at_least_once, is_at_most_once, is_exactly_once, losses_by_output_id, type StateDifference } from './compare.js';
 import { evaluateOracle, groupByKey, type OracleInput, type OracleResult } from './oracle.js';
 import type { JobFactory } from '../engine/api/environment.js';
 import { evidence_summary, output_evidence } from './evidence.js';
@@ -16,6 +16,7 @@ import type { StateEntry } from '../engine/state/backend.js';
 import { checkpoint_keyed_state, RestoreChecker, type RestoreCapture } from './restore-check.js';
 import { upsert_effect } from './sink-output.js';
 import { checkInterleavedState, interleaving_dependence, judge_interleaved_output } from './interleaving.js';
+import { check_state_between_clocks, PROCESSING_TIME_CHECKS, processing_time_dependence } from './processing-time.js';
 import { lost_restore_point, type LostRestorePoint } from './lost-restore-point.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 import { judge_restart_decisions, type RestartLog } from './restart-oracle.js';
@@ -158,6 +159,14 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   const interleaved = evaluated.ok
     ? interleaving_dependence(job.build, spec.params, evidence.view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism }, oracle, job.sink_uid, job.outputKey)
     : undefined;
+  // A job whose result depends on processing time (the frozen and eternal clock models differ) is judged between the
+  // two models: output by record identity, state wherever both models agree.
+  const clocked =
+    evaluated.ok && interleaved === undefined
+      ? processing_time_dependence(job.build, spec.params, evidence.view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism }, oracle, job.sink_uid, job.outputKey)
+      : undefined;
+  const second_extreme = interleaved ?? clocked;
+  const extremes = clocked !== undefined ? { noun: 'processing-time model', how: PROCESSING_TIME_CHECKS } : undefined;
 
   // Output: at every recovery (output so far) and at the end (complete output).
   const output_properties = ['exactly_once_output', 'at_least_once_output', 'at_most_once_output'] as const;
@@ -183,13 +192,13 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
       add(property, 'skipped', 0, oracle_failure);
       continue;
     }
-    if (interleaved !== undefined) {
-      const second = interleaved.outputs.get(job.sink_uid) ?? [];
+    if (second_extreme !== undefined) {
+      const second = second_extreme.outputs.get(job.sink_uid) ?? [];
       const idempotent = evidence.view.run.engine_sink_kind === 'idempotent';
       const judged = judge_interleaved_output(property, expected_output, idempotent ? upsert_effect(second, job.outputId) : second, evidence.final_output, job.outputId, {
         finished,
         status: evidence.final_status,
-      });
+      }, extremes);
       add(property, judged.status, judged.checks, judged.message + note_suffix, judged.status === 'fail' ? { message: judged.message, time_ms: end_ms, ...(judged.detail !== undefined ? { detail: judged.detail } : {}) } : undefined);
       continue;
     }
@@ -328,6 +337,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
       notes.push(`restored state not compared at recoveries (${plan.checkpointing_mode} checkpoints hold state the source offsets alone do not describe)`);
     }
     let uncompared_keys = 0;
+    let uncompared_states = 0;
     if (restore_checkable) {
       const checker = new RestoreChecker({
         build: job.build,
@@ -349,7 +359,10 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
           continue;
         }
         checks++;
-        if (verdict.status === 'ok') uncompared_keys = Math.max(uncompared_keys, verdict.uncompared_keys);
+        if (verdict.status === 'ok') {
+          uncompared_keys = Math.max(uncompared_keys, verdict.uncompared_keys);
+          uncompared_states = Math.max(uncompared_states, verdict.uncompared_states);
+        }
         if (verdict.status === 'differs' && failed === undefined) {
           const first = verdict.differences[0]!;
           failed = {
@@ -365,12 +378,24 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     if (uncompared_keys > 0) {
       notes.push(`up to ${uncompared_keys} key(s) not compared at recoveries: their event-time timers fired after later records of the key were read, an order the oracle cannot know`);
     }
+    if (uncompared_states > 0) {
+      notes.push(`up to ${uncompared_states} state(s) of a key not compared at recoveries: their values depend on processing time (the frozen and eternal clock models disagree on them)`);
+    }
     const final = failed === undefined && !aborted && finished ? final_state_of(evidence, [...oracle.state.keys()]) : undefined;
     if (final !== undefined && final.note !== undefined) notes.push(final.note);
     if (final?.state !== undefined) {
       checks++;
-      const differences = interleaved !== undefined ? checkInterleavedState(oracle.state, interleaved.state, final.state) : diff_state(oracle.state, final.state);
-      if (interleaved !== undefined) notes.push('final state judged entry by entry against the two extreme interleavings of the inputs');
+      let differences: StateDifference[];
+      if (interleaved !== undefined) {
+        differences = checkInterleavedState(oracle.state, interleaved.state, final.state);
+        notes.push('final state judged entry by entry against the two extreme interleavings of the inputs');
+      } else if (clocked !== undefined) {
+        const verdict = check_state_between_clocks(oracle.state, clocked.state, final.state);
+        differences = verdict.differences;
+        notes.push(`final state compared where both processing-time models agree (${verdict.uncompared_states} state(s) of a key depend on the clock)`);
+      } else {
+        differences = diff_state(oracle.state, final.state);
+      }
       if (differences.length > 0) {
         const first = differences[0]!;
         const message = `${final.source} of ${first.operator_uid}/${first.state} for key ${first.key}${first.namespace === '' ? '' : ` (${first.namespace})`}: expected ${short(first.expected)}, got ${short(first.actual)}`;

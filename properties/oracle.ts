@@ -11,7 +11,9 @@
 //   result when no element is late (windows) and functions do not read the current watermark mid-stream. A process
 //   function's timer that fires after a later record of its key was read may have fired before that record in the
 //   engine: such keys are reported (`ambiguous_keys`) rather than guessed.
-// - Processing-time timers never fire (they depend on wall-clock progress, not on the input).
+// - Processing time is a model, not a clock: `frozen` (the default) stands still at 0, so processing-time timers never
+//   fire; `eternal` lets an eternity pass before every record and after the last one, so every processing-time timer
+//   fires before the next record is read. A real run lies between the two (properties/processing-time.ts).
 import type { JobFactory } from '../engine/api/environment.js';
 import { StreamExecutionEnvironment } from '../engine/api/environment.js';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type Collector, type KeySelector, type OnTimerContext, type TimerService } from '../engine/api/functions.js';
@@ -55,7 +57,11 @@ export interface OracleOptions {
   watermarks?: ReadonlyMap<string, (key_group: number) => number>;
   /** Two-input operators: which input is read first (the whole of it, then the other). Default input 1. */
   two_input_order?: TwoInputOrder;
+  /** How processing time passes in keyed process functions and windows (see the header). Default frozen. */
+  processing_time?: ProcessingTimeModel;
 }
+
+export type ProcessingTimeModel = 'frozen' | 'eternal';
 
 export interface OracleResult {
   /** Sink uid → records in oracle order (none with `state_only`). */
@@ -74,6 +80,8 @@ export interface OracleResult {
   ambiguous_keys: Map<string, Set<string>>;
   /** Set when the job has a two-input operator: its result may depend on how the two inputs interleave. */
   two_input?: true;
+  /** Keyed operator uids whose functions read processing time or set processing-time timers (or windows by it). */
+  processing_time_operators?: string[];
 }
 
 export function evaluateOracle(
@@ -96,6 +104,7 @@ export function evaluateOracle(
   const broadcast_state = new Map<string, Map<string, [unknown, unknown][]>>();
   let records_read = 0;
   let two_input = false;
+  const processing_time_operators: string[] = [];
 
   /** The stream of one input (2: a two-input operator's second): one edge's as it is; several (union): in turn. */
   const inputOf = (node: GraphNode, input: 1 | 2): ElementStream => {
@@ -139,8 +148,9 @@ export function evaluateOracle(
       case 'keyed_reduce':
       case 'window': {
         const keep_output = !state_only || graph.consumers(node.id).some((consumer) => consumer.operator.kind !== 'sink');
-        const keyed = new KeyedEvaluation(node, op, final_watermark_ms, keep_output, out, options.watermarks?.get(node.uid));
+        const keyed = new KeyedEvaluation(node, op, final_watermark_ms, keep_output, out, options.watermarks?.get(node.uid), options.processing_time);
         keyed.run(inputs);
+        if (keyed.reads_processing_time) processing_time_operators.push(node.uid);
         state.set(node.uid, keyed.exportState());
         if (keyed.ambiguous_keys.size > 0) ambiguous_keys.set(node.uid, keyed.ambiguous_keys);
         const lists = keyed.operator_state.entries();
@@ -183,7 +193,16 @@ export function evaluateOracle(
     }
     streams.set(node.id, out);
   }
-  return { outputs, state, operator_state, broadcast_state, records_read, ambiguous_keys, ...(two_input ? { two_input: true as const } : {}) };
+  return {
+    outputs,
+    state,
+    operator_state,
+    broadcast_state,
+    records_read,
+    ambiguous_keys,
+    ...(two_input ? { two_input: true as const } : {}),
+    ...(processing_time_operators.length > 0 ? { processing_time_operators } : {}),
+  };
 }
 
 function readSource(op: Extract<NodeOperator, { kind: 'source' }>, input: OracleInput, offsets?: ReadonlyMap<string, number>): ElementStream {
@@ -220,6 +239,10 @@ class KeyedEvaluation {
   readonly operator_state = new OracleOperatorState();
   /** Process functions: encoded keys whose timer fired after a later record of the key (see OracleResult). */
   readonly ambiguous_keys = new Set<string>();
+  /** Whether the operator's functions read processing time or set processing-time timers (see OracleResult). */
+  reads_processing_time = false;
+  /** The processing time the functions see: 0 when frozen; in the eternal model it grows by an eternity per record. */
+  private processing_time_ms = 0;
 
   constructor(
     private readonly node: GraphNode,
@@ -230,6 +253,7 @@ class KeyedEvaluation {
     private readonly outputs: OperatorOutputs,
     /** The watermark per key group (a checkpoint's); absent: final_watermark_ms for every key group. */
     private readonly watermark_of?: (key_group: number) => number,
+    private readonly processing_time: ProcessingTimeModel = 'frozen',
   ) {
     this.out = outputs.main;
     this.backend = new MemoryKeyedStateBackend({ start: 0, end: node.max_parallelism - 1 }, node.max_parallelism);
@@ -291,32 +315,48 @@ class KeyedEvaluation {
     let current_ts: number | undefined;
     let out_ts = NO_TIMESTAMP;
     const collector: Collector<unknown> = { collect: (value) => this.emit(value, out_ts) };
+    let time_domain: 'event' | 'processing' = 'event';
     const register = (domain: 'event' | 'processing', ts: number): void =>
       this.timers.register(domain, ts, this.context.current_key_encoded, this.context.current_key_group, '');
     const remove = (domain: 'event' | 'processing', ts: number): void =>
       this.timers.delete(domain, ts, this.context.current_key_encoded, this.context.current_key_group, '');
     const timer_service: TimerService = {
       currentWatermark: () => this.watermark_ms,
-      currentProcessingTime: () => 0,
+      currentProcessingTime: () => this.readProcessingTime(),
       registerEventTimeTimer: (ts) => register('event', ts),
-      registerProcessingTimeTimer: (ts) => register('processing', ts),
+      registerProcessingTimeTimer: (ts) => {
+        this.reads_processing_time = true;
+        register('processing', ts);
+      },
       deleteEventTimeTimer: (ts) => remove('event', ts),
-      deleteProcessingTimeTimer: (ts) => remove('processing', ts),
+      deleteProcessingTimeTimer: (ts) => {
+        this.reads_processing_time = true;
+        remove('processing', ts);
+      },
     };
     const ctx: OnTimerContext<unknown> = {
       getCurrentKey: () => this.context.current_key,
       timestamp: () => current_ts,
       timerService: () => timer_service,
-      timeDomain: () => 'event',
+      timeDomain: () => time_domain,
       output: (tag, value) => this.emitSide(tag.id, value, out_ts),
     };
     this.udf = new UserFunction(fn, oracleSubtaskInfo(this.node), this.operator_state, this.store);
     this.udf.open();
     /** Per encoded key: the greatest timestamp of its records read (a timer before it fired in some order). */
     const latest_record_ms = new Map<string, number>();
+    const fire_processing = (t: InternalTimer): void => {
+      current_ts = t.timestamp_ms;
+      out_ts = NO_TIMESTAMP;
+      time_domain = 'processing';
+      fn.onTimer?.(t.timestamp_ms, ctx, collector);
+      time_domain = 'event';
+    };
+    const eternity_ms = this.eternity_ms(inputs.values.length);
     for (let i = 0; i < inputs.values.length; i++) {
       const value = inputs.values[i];
       const timestamp_ms = inputs.timestamps_ms[i]!;
+      this.passEternity(i, eternity_ms, fire_processing);
       this.setKey(op.key_selector(value));
       current_ts = timestamp_ms === NO_TIMESTAMP ? undefined : timestamp_ms;
       out_ts = timestamp_ms;
@@ -324,6 +364,7 @@ class KeyedEvaluation {
       const key = this.context.current_key_encoded;
       if (timestamp_ms > (latest_record_ms.get(key) ?? MIN_WATERMARK)) latest_record_ms.set(key, timestamp_ms);
     }
+    this.passEternity(inputs.values.length, eternity_ms, fire_processing);
     this.fireEventTimers((t) => {
       this.context.current_namespace = '';
       if ((latest_record_ms.get(t.key_encoded) ?? MIN_WATERMARK) > t.timestamp_ms) this.ambiguous_keys.add(t.key_encoded);
@@ -345,8 +386,11 @@ class KeyedEvaluation {
       store: this.store,
       backend: this.backend,
       currentWatermark: () => this.watermark_ms,
-      currentProcessingTime: () => 0,
-      registerTimer: (domain, ts, namespace) => this.timers.register(domain, ts, c.current_key_encoded, c.current_key_group, namespace),
+      currentProcessingTime: () => this.readProcessingTime(),
+      registerTimer: (domain, ts, namespace) => {
+        if (domain === 'processing') this.reads_processing_time = true;
+        this.timers.register(domain, ts, c.current_key_encoded, c.current_key_group, namespace);
+      },
       deleteTimer: (domain, ts, namespace) => this.timers.delete(domain, ts, c.current_key_encoded, c.current_key_group, namespace),
       resetOutput: (ts) => {
         out_ts = ts;
@@ -357,11 +401,15 @@ class KeyedEvaluation {
     const logic = new WindowLogic(op, host);
     const udf = new UserFunction(logic.user_function, oracleSubtaskInfo(this.node), this.operator_state, this.store);
     udf.open();
+    const fire_processing = (t: InternalTimer): void => logic.onTimer('processing', t.timestamp_ms, t.namespace);
+    const eternity_ms = this.eternity_ms(inputs.values.length);
     for (let i = 0; i < inputs.values.length; i++) {
       const value = inputs.values[i];
+      this.passEternity(i, eternity_ms, fire_processing);
       this.setKey(op.key_selector(value));
       logic.processElement(value, inputs.timestamps_ms[i]!);
     }
+    this.passEternity(inputs.values.length, eternity_ms, fire_processing);
     this.fireEventTimers((t) => {
       c.current_namespace = '';
       logic.onTimer('event', t.timestamp_ms, t.namespace);
@@ -369,6 +417,35 @@ class KeyedEvaluation {
     udf.snapshotState(0, 0);
     udf.close();
     return this.out;
+  }
+
+  private readProcessingTime(): number {
+    this.reads_processing_time = true;
+    return this.processing_time_ms;
+  }
+
+  /**
+   * The eternal model's step between two records: longer than any timer delay a job sets (2^31 ms, about 25 days),
+   * shrunk for very long inputs so that the last record's processing time stays an exact integer.
+   */
+  private eternity_ms(records: number): number {
+    return Math.min(2 ** 31, Math.floor(Number.MAX_SAFE_INTEGER / (records + 2)));
+  }
+
+  /**
+   * The eternal model only: before record `index` (and after the last one), an eternity passes and every
+   * processing-time timer set so far fires, in (timestamp, key, namespace) order; timers set while they fire wait for
+   * the next eternity.
+   */
+  private passEternity(index: number, eternity_ms: number, fire: (timer: InternalTimer) => void): void {
+    if (this.processing_time !== 'eternal') return;
+    this.processing_time_ms = (index + 1) * eternity_ms;
+    const due: InternalTimer[] = [];
+    for (let t = this.timers.pollDue('processing', this.processing_time_ms); t !== undefined; t = this.timers.pollDue('processing', this.processing_time_ms)) due.push(t);
+    for (const t of due) {
+      this.setTimerKey(t);
+      fire(t);
+    }
   }
 
   /**

@@ -16,7 +16,8 @@ import { computeOperatorIndexForKeyGroup } from '../engine/state/key-groups.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 import { same_bytes } from '../scenarios/run/metadata-cache.js';
 import { diff_state, type StateDifference } from './compare.js';
-import { evaluateOracle } from './oracle.js';
+import { evaluateOracle, type OracleOptions } from './oracle.js';
+import { check_state_between_clocks } from './processing-time.js';
 
 /** What the runner captures from the store at the moment of a restore. */
 export interface RestoreCapture {
@@ -106,8 +107,11 @@ export function checkpoint_keyed_state(metadata: CheckpointMetadata, files: Read
 }
 
 export type RestoreVerdict =
-  /** `uncompared_keys`: keys left out because their timers and records may interleave either way (see the oracle). */
-  | { status: 'ok'; checkpoint_id: number; uncompared_keys: number }
+  /**
+   * `uncompared_keys`: keys left out because their timers and records may interleave either way (see the oracle);
+   * `uncompared_states`: states of a key whose value depends on processing time (properties/processing-time.ts).
+   */
+  | { status: 'ok'; checkpoint_id: number; uncompared_keys: number; uncompared_states: number }
   | { status: 'unreadable'; checkpoint_id: number; reason: string }
   | { status: 'differs'; checkpoint_id: number; offsets: Record<string, number>; differences: StateDifference[] };
 
@@ -169,21 +173,27 @@ export function check_restored_state(capture: RestoreCapture, job: RestoredJob):
     return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: `it records no watermark for ${timed.join(', ')}, whose timers depend on it` };
   }
   let oracle: ReturnType<typeof evaluateOracle>;
+  /** The oracle under the eternal processing-time model, for a job whose functions read processing time. */
+  let eternal: ReturnType<typeof evaluateOracle> | undefined;
   try {
-    oracle = evaluateOracle(job.build, job.params, job.input, {
+    const options: OracleOptions = {
       offsets,
       state_only: true,
       watermarks,
       ...(job.max_parallelism !== undefined ? { max_parallelism: job.max_parallelism } : {}),
-    });
+    };
+    oracle = evaluateOracle(job.build, job.params, job.input, options);
+    if (oracle.processing_time_operators !== undefined) eternal = evaluateOracle(job.build, job.params, job.input, { ...options, processing_time: 'eternal' });
   } catch (error) {
     return { status: 'unreadable', checkpoint_id: capture.checkpoint_id, reason: `the oracle could not evaluate the job at its offsets: ${(error as Error).message}` };
   }
   let uncompared_keys = 0;
   for (const keys of oracle.ambiguous_keys.values()) uncompared_keys += keys.size;
-  const differences =
-    uncompared_keys === 0 ? diff_state(oracle.state, actual) : diff_state(without_keys(oracle.state, oracle.ambiguous_keys), without_keys(actual, oracle.ambiguous_keys));
-  if (differences.length === 0) return { status: 'ok', checkpoint_id: capture.checkpoint_id, uncompared_keys };
+  const expected = uncompared_keys === 0 ? oracle.state : without_keys(oracle.state, oracle.ambiguous_keys);
+  const restored = uncompared_keys === 0 ? actual : without_keys(actual, oracle.ambiguous_keys);
+  const clock_free = eternal === undefined ? undefined : check_state_between_clocks(expected, without_keys(eternal.state, oracle.ambiguous_keys), restored);
+  const differences = clock_free?.differences ?? diff_state(expected, restored);
+  if (differences.length === 0) return { status: 'ok', checkpoint_id: capture.checkpoint_id, uncompared_keys, uncompared_states: clock_free?.uncompared_states ?? 0 };
   return { status: 'differs', checkpoint_id: capture.checkpoint_id, offsets: Object.fromEntries(offsets), differences };
 }
 

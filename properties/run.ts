@@ -24,6 +24,7 @@ import { RestartLog } from './restart-oracle.js';
 import { DetectorLog } from './failure-detector.js';
 import { groupByKey, type OracleResult } from './oracle.js';
 import { interleaving_dependence } from './interleaving.js';
+import { processing_time_dependence } from './processing-time.js';
 import { OutputWatch, type OutputDivergence } from './output-watch.js';
 import { format_ms, round_ms } from '../scenarios/units.js';
 import { check_heap } from '../scenarios/run/heap-guard.js';
@@ -219,9 +220,10 @@ class RunChecks {
     const evaluated = try_oracle(job.build, spec.params, view.run.input, plan.max_parallelism);
     if (!evaluated.ok) return; // the judge reports why output cannot be judged
     this.oracle = evaluated.oracle;
-    // Output whose per-key order the interleaving of two inputs decides has no one sequence to follow.
+    // Output whose per-key order the interleaving of two inputs or the clock decides has no one sequence to follow.
     const options = plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism };
     if (interleaving_dependence(job.build, spec.params, view.run.input, options, this.oracle, job.sink_uid, job.outputKey) !== undefined) return;
+    if (processing_time_dependence(job.build, spec.params, view.run.input, options, this.oracle, job.sink_uid, job.outputKey) !== undefined) return;
     const watch = new OutputWatch(groupByKey(this.oracle.outputs.get(job.sink_uid) ?? [], job.outputKey), job.outputKey);
     this.output_watch = watch;
     // Only when the engine writes through the sink the scenario names: otherwise the judge may not hold it to exactly-once.

@@ -32,8 +32,14 @@ export const CI_SEARCH_MAX_RUNS = 1000;
 
 type ModuleJob = CaseJob & { load_params?: Record<string, unknown> };
 
-/** Users' jobs through the public job contract: the Nexmark queries (examples/nexmark), loaded as a scenario loads them. */
-export const USER_JOBS: readonly ModuleJob[] = ['q1', 'q5', 'q7', 'q8'].map((name) => ({ module: './examples/nexmark/queries.ts', export: name }));
+/**
+ * Users' jobs through the public job contract, loaded as a scenario loads them: the Nexmark queries (examples/nexmark)
+ * and the fraud-detection walkthrough (examples/fraud: processing-time timers).
+ */
+export const USER_JOBS: readonly ModuleJob[] = [
+  ...['q1', 'q5', 'q7', 'q8'].map((name) => ({ module: './examples/nexmark/queries.ts', export: name })),
+  { module: './examples/fraud/fraud-detector.ts', export: 'fraudDetection' },
+];
 
 const loaded_user_jobs = new Map<string, JobUnderTest>();
 
