@@ -92,6 +92,16 @@ describe('native checkpoint ↔ canonical savepoint', () => {
     expect(keyGroupWatermarks(op.subtasks, MAX_P, key_group_range(MAX_P, 4, 2))).toEqual([[8, 11, 3000], [8, 9, 5200]]);
   });
 
+  it('keeps the watermarks of an operator whose keyed state is empty because every timer had fired', () => {
+    const { metadata } = lsm_checkpoint();
+    const operator = { operator_id: 'join', parallelism: 2, max_parallelism: MAX_P, subtasks: [0, 1].map((subtask_index) => ({ subtask_index, keyed: [], operator_state: [], extra: { watermark_ms: Number.MAX_SAFE_INTEGER } })) };
+    const read = read_savepoint(savepoint_from_checkpoint({ ...metadata, operators: [operator] }, new Map()));
+    if (!read.ok) throw new Error(read.message);
+    expect(read.savepoint.operators[0]!.keyed).toEqual([]);
+    const op = restore_state_from_savepoint(read.savepoint).operators[0]!;
+    expect(op.subtasks[0]!.extra).toEqual({ watermark_ms: Number.MAX_SAFE_INTEGER, key_group_watermarks: [[0, 7, Number.MAX_SAFE_INTEGER], [8, 15, Number.MAX_SAFE_INTEGER]] });
+  });
+
   it('writes no watermarks for an operator whose subtasks recorded none, and refuses malformed ones', () => {
     const { metadata, files } = lsm_checkpoint();
     const read = read_savepoint(savepoint_from_checkpoint(metadata, files));

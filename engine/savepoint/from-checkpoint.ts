@@ -87,10 +87,11 @@ export function restore_state_from_savepoint(savepoint: Savepoint): { operators:
       const snapshot = backend.snapshot(savepoint.checkpoint_id, `savepoint-${savepoint.checkpoint_id}/${op.uid}`, 'unused');
       if (snapshot.files_to_write.length > 0) throw new Error('restore_state_from_savepoint: expected an inline heap handle');
       (subtasks[0] as SubtaskState).keyed.push(snapshot.handle);
-      // Subtask 0 holds every key group: the watermark of each range goes with it.
-      const extra = watermarkExtraForAllKeyGroups(op.watermarks ?? []);
-      if (extra !== undefined) (subtasks[0] as SubtaskState).extra = extra;
     }
+    // Subtask 0 holds every key group: the watermark of each range goes with it (also when the state is empty because
+    // every timer had fired: the restored operator must not be expected to hold them).
+    const extra = watermarkExtraForAllKeyGroups(op.watermarks ?? []);
+    if (extra !== undefined) (subtasks[0] as SubtaskState).extra = extra;
     return { operator_id: op.uid, parallelism: subtasks.length, max_parallelism: op.max_parallelism, subtasks };
   });
   return { operators, master_states: structuredClone(savepoint.master_states) };
