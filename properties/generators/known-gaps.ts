@@ -52,7 +52,32 @@ export const KNOWN_ENGINE_GAPS: readonly KnownEngineGap[] = [
       'input are lost (open finding unaligned-two-input-split-restore-loses-records.json; 1 of 10 seeds)',
     applies: (value) => value.dimensions.unaligned && value.dimensions.split_source && (value.job_topics ?? 1) >= 2,
   },
+  {
+    id: 'idempotent-sink-under-latency-spikes',
+    description:
+      'an idempotent sink on a network with latency spikes, without any fault: once every task has finished, the final ' +
+      'checkpoint never completes (the idempotent writers resend to the transactional store while spikes outlast their ' +
+      'resend timeout, and the TaskManagers repeat task.finished), so it expires and the job fails on its tolerable-failure ' +
+      'threshold (rule_alerts at parallelism 6, found by the rotated search; open)',
+    applies: (value) => value.scenario.sink?.kind === 'idempotent' && value.scenario.network?.latency?.model === 'spikes',
+  },
+  {
+    id: 'finish-during-leader-change',
+    description:
+      'JobManager loss with a fault that cuts the two JobManagers apart: when the job finishes on one leader while the ' +
+      'other takes over, the old leader\'s HA write of the result is fenced and the new leader restores the final ' +
+      'checkpoint and stays RESTARTING past the liveness bound (found by the rotated search; open)',
+    applies: (value) => value.dimensions.job_manager_loss && (value.scenario.faults ?? []).some(cuts_job_managers_apart),
+  },
 ];
+
+/** A partition or link break with the leading and the standby JobManager on different sides. */
+function cuts_job_managers_apart(fault: NonNullable<EngineCase['scenario']['faults']>[number]): boolean {
+  if (fault.kind === 'link_break') return fault.between.includes('jm') && fault.between.includes('jm-standby');
+  if (fault.kind !== 'partition') return false;
+  const side = (node: string): number => fault.groups.findIndex((group) => group.includes(node));
+  return side('jm') !== side('jm-standby');
+}
 
 /** The dimensions the CI search switches (all of them: gaps are cut by KNOWN_ENGINE_GAPS, not by dimension). */
 export const CI_SEARCH_DIMENSIONS: readonly Dimension[] = DIMENSIONS;
