@@ -14,7 +14,13 @@ export interface CheckpointFacts {
   triggered_ids: readonly number[] | readonly (readonly number[])[];
   /** Ids of completed checkpoints (not savepoints), in completion order. */
   completed_ids: readonly number[];
+  /**
+   * Metadata keys of the completed checkpoints in checkpoint id order: the last num_retained are the retained ones
+   * (a deposed leader may log an older, already subsumed completion after its successor's newer ones).
+   */
   completed_metadata_paths: readonly string[];
+  /** The metadata key of each completed checkpoint by id (default: completed_ids and completed_metadata_paths paired). */
+  metadata_path_by_id?: ReadonlyMap<number, string>;
   /** Ids of checkpoints logged as aborted. */
   aborted_ids: readonly number[];
   /** Checkpoint id each recovery restored (null: started empty). */
@@ -68,11 +74,13 @@ export function check_checkpoint_invariants(facts: CheckpointFacts): { checks: n
     checks++;
     if (completed.has(id)) findings.push({ message: `checkpoint ${id} was both completed and aborted`, detail: { checkpoint_id: id } });
   }
-  const path_by_id = new Map<number, string>();
-  facts.completed_ids.forEach((id, index) => {
-    const path = facts.completed_metadata_paths[index];
-    if (path !== undefined) path_by_id.set(id, path);
-  });
+  const path_by_id = new Map<number, string>(facts.metadata_path_by_id ?? []);
+  if (facts.metadata_path_by_id === undefined) {
+    facts.completed_ids.forEach((id, index) => {
+      const path = facts.completed_metadata_paths[index];
+      if (path !== undefined) path_by_id.set(id, path);
+    });
+  }
   facts.restored_ids.forEach((restored, index) => {
     const newest = facts.newest_completed_at_restore?.[index];
     if (newest === undefined || newest === null) return;

@@ -2,7 +2,8 @@
 // that stays dead or silent (crashed, paused, cut off from the leading JobManager) is declared lost within the
 // heartbeat timeout plus one heartbeat interval (plus the network's worst latency, scaled by clock drift); a
 // TaskManager that stayed reachable and responsive — no fault touched it, the JobManager or the link between them for
-// a whole timeout — is never declared lost, and a TaskManager never declares a responsive leader silent.
+// a whole timeout — is never declared lost, and a TaskManager never declares a responsive leader silent (with HA: one
+// whose lease the HA store keeps renewing).
 import type { FaultSummary } from '../scenarios/result-format.js';
 import type { EngineLogEvent, RunObserver } from '../scenarios/run/observer.js';
 
@@ -44,6 +45,8 @@ export interface DetectorConfig {
   max_latency_ms: number;
   /** With HA, the JobManager ids (leader changes are in the log); without, ['jm']. */
   job_managers: readonly string[];
+  /** With HA, the HA store process whose answers renew the leader's lease (default 'ha'). */
+  ha_store?: string;
   /** When the liveness phase healed every fault (undefined: never). */
   healed_ms: number | undefined;
   end_ms: number;
@@ -124,6 +127,16 @@ function link_cut(faults: readonly FaultSummary[], a: string, b: string, heal_ms
   return out;
 }
 
+/** Intervals during which the disk of `process` fails reads and writes (io_error, unavailable). */
+function ha_disk_failing(faults: readonly FaultSummary[], process: string, heal_ms: number): Interval[] {
+  return faults
+    .filter((fault) => (fault.kind === 'storage_io_error' || fault.kind === 'storage_unavailable') && fault.target.startsWith(`disk/${process}:`))
+    .map((fault) => {
+      const duration = Number(parse_detail(fault)['duration_ms'] ?? Number.POSITIVE_INFINITY);
+      return { start_ms: fault.time_ms, end_ms: Math.min(heal_ms, fault.time_ms + duration), why: `${process}'s disk failing` };
+    });
+}
+
 /** Clock faults on a process (offsets make its wall clock jump; drift scales its timers). */
 function clock_faults(faults: readonly FaultSummary[], process: string): { time_ms: number; offset: boolean; drift_ppm: number }[] {
   return faults
@@ -180,7 +193,18 @@ export function judge_failure_detector(config: DetectorConfig, faults: readonly 
     return leader;
   };
   const terminal_ms = Math.min(...log.filter((e) => e.event === 'terminal').map((e) => e.time_ms), Number.POSITIVE_INFINITY);
-  const jm_down = new Map(config.job_managers.map((jm) => [jm, process_down(faults, jm, heal_ms)]));
+  // With HA a leader works only while its lease is renewed (Flink: while its ZooKeeper session or Kubernetes lease
+  // lives): from a heartbeat timeout after its HA store stopped answering it (crashed, cut off, its disk failing
+  // reads at a reload) until a renewal after the store answers again — a pending read's timeout, the next read and
+  // its round trip later — it holds its heartbeats, and that is no false detection.
+  const ha_store = config.ha_store ?? 'ha';
+  const lease_lapses = (jm: string): Interval[] =>
+    merge([
+      ...process_down(faults, ha_store, heal_ms),
+      ...link_cut(faults, jm, ha_store, heal_ms),
+      ...ha_disk_failing(faults, ha_store, heal_ms),
+    ]).map((i) => ({ start_ms: i.start_ms + T * fast, end_ms: i.end_ms + (2 * T + I) * slow + 2 * config.max_latency_ms, why: `${jm}'s lease lapsed (${i.why})` }));
+  const jm_down = new Map(config.job_managers.map((jm) => [jm, merge([...process_down(faults, jm, heal_ms), ...(ha ? lease_lapses(jm) : [])])]));
   const jm_clock_jumps = new Map(config.job_managers.map((jm) => [jm, clock_faults(faults, jm).filter((c) => c.offset)]));
 
   for (const tm of task_managers) {

@@ -18,6 +18,7 @@ import { upsert_effect } from './sink-output.js';
 import { checkInterleavedState, interleaving_dependence, judge_interleaved_output } from './interleaving.js';
 import { check_state_between_clocks, PROCESSING_TIME_CHECKS, processing_time_dependence } from './processing-time.js';
 import { lost_restore_point, type LostRestorePoint } from './lost-restore-point.js';
+import { judge_output_check, run_output_check } from './job-output-check.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 import { judge_restart_decisions, type RestartLog } from './restart-oracle.js';
 import { judge_failure_detector, type DetectorLog } from './failure-detector.js';
@@ -162,11 +163,15 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   // A job whose result depends on processing time (the frozen and eternal clock models differ) is judged between the
   // two models: output by record identity, state wherever both models agree.
   const clocked =
-    evaluated.ok && interleaved === undefined
+    evaluated.ok && interleaved === undefined && job.outputCheck === undefined
       ? processing_time_dependence(job.build, spec.params, evidence.view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism }, oracle, job.sink_uid, job.outputKey)
       : undefined;
   const second_extreme = interleaved ?? clocked;
   const extremes = clocked !== undefined ? { noun: 'processing-time model', how: PROCESSING_TIME_CHECKS } : undefined;
+
+  // A job that judges its own output (it depends on time's progress) is judged by its check, not the oracle.
+  const own_verdict =
+    job.outputCheck !== undefined && !aborted ? run_output_check(job.outputCheck, evidence.view.run.input, evidence.final_output, finished, spec.params) : undefined;
 
   // Output: at every recovery (output so far) and at the end (complete output).
   const output_properties = ['exactly_once_output', 'at_least_once_output', 'at_most_once_output'] as const;
@@ -190,6 +195,11 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     }
     if (oracle_failure !== undefined) {
       add(property, 'skipped', 0, oracle_failure);
+      continue;
+    }
+    if (own_verdict !== undefined) {
+      const judged = judge_output_check(property, own_verdict, finished, evidence.view.run.engine_sink_kind === 'idempotent');
+      add(property, judged.status, judged.checks, judged.message + note_suffix, judged.status === 'fail' ? { message: judged.message, time_ms: end_ms, ...(judged.detail !== undefined ? { detail: judged.detail } : {}) } : undefined);
       continue;
     }
     if (second_extreme !== undefined) {
@@ -330,8 +340,11 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     const notes: string[] = [];
     // Unaligned and at-least-once checkpoints hold state that the source offsets alone do not describe (records in
     // flight, records counted twice): their restores are not compared with the oracle at the offsets.
-    const restore_checkable = plan.checkpointing_mode === 'aligned' && interleaved === undefined;
-    if (interleaved !== undefined && evidence.restores.length > 0) {
+    const own_check = job.outputCheck !== undefined;
+    const restore_checkable = plan.checkpointing_mode === 'aligned' && interleaved === undefined && !own_check;
+    if (own_check && evidence.restores.length > 0) {
+      notes.push("restored state not compared at recoveries (the job's output depends on time's progress: its own output check judges it)");
+    } else if (interleaved !== undefined && evidence.restores.length > 0) {
       notes.push('restored state not compared at recoveries (the result depends on how the two inputs interleave)');
     } else if (!restore_checkable && evidence.restores.length > 0) {
       notes.push(`restored state not compared at recoveries (${plan.checkpointing_mode} checkpoints hold state the source offsets alone do not describe)`);
@@ -393,6 +406,12 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         const verdict = check_state_between_clocks(oracle.state, clocked.state, final.state);
         differences = verdict.differences;
         notes.push(`final state compared where both processing-time models agree (${verdict.uncompared_states} state(s) of a key depend on the clock)`);
+      } else if (own_check) {
+        // TTL state of a job with its own output check holds values processing time decided (its output shows them).
+        const judged_state = (state: ReadonlyMap<string, StateEntry[]>): Map<string, StateEntry[]> =>
+          new Map([...state].map(([uid, entries]) => [uid, entries.filter((entry) => !entry.state.startsWith('_ttl/'))]));
+        notes.push('TTL state (_ttl/) left out of the final state comparison: processing time decided it, and the output check judged the values read from it');
+        differences = diff_state(judged_state(oracle.state), judged_state(final.state));
       } else {
         differences = diff_state(oracle.state, final.state);
       }
@@ -440,11 +459,13 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
         triggered_ids: [...observer.triggered_ids_by_node.values()],
         completed_ids: completed,
         completed_metadata_paths: observer.completed_metadata_paths,
-        // A checkpoint whose HA pointer write timed out is aborted by its leader, yet the write may have landed: then
-        // the pointer is durable and a later leader restores it (Flink's PossibleInconsistentStateException keeps its
-        // state for exactly that). Only an abort for another reason contradicts a completion.
+        metadata_path_by_id: observer.metadata_path_by_id,
+        // A checkpoint whose HA pointer write timed out (or could not be verified) fails with FINALIZE_CHECKPOINT_FAILURE,
+        // yet the write may have landed: then the pointer is durable and a later leader restores it (Flink's
+        // PossibleInconsistentStateException keeps its state for exactly that). Only an abort for another reason
+        // contradicts a completion.
         aborted_ids: [...observer.checkpoints.values()]
-          .filter((c) => c.status === 'aborted' && !(observer.ha_pointer_ids.has(c.checkpoint_id) && (c.abort_reason ?? '').includes('IO_EXCEPTION')))
+          .filter((c) => c.status === 'aborted' && !(observer.ha_pointer_ids.has(c.checkpoint_id) && (c.abort_reason ?? '') === 'FINALIZE_CHECKPOINT_FAILURE'))
           .map((c) => c.checkpoint_id),
         restored_ids: leader_restores.map((r) => r.checkpoint_id),
         newest_completed_at_restore: leader_restores.map((r) => r.newest_completed_id),
@@ -645,6 +666,9 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     per_recovery_duplicates.push(before === undefined || after === undefined ? 0 : Math.max(0, after - before));
   }
   if (oracle_failure !== undefined) return { per_recovery_duplicates, properties, violations, records_in, duplicates: 0, losses: 0 };
+  if (own_verdict !== undefined) {
+    return { per_recovery_duplicates: observer.recoveries.map(() => 0), properties, violations, records_in, duplicates: own_verdict.duplicates.length, losses: finished ? own_verdict.losses.length : 0 };
+  }
   return { per_recovery_duplicates, properties, violations, records_in, duplicates: comparison.duplicates, losses: comparison.losses };
 }
 

@@ -23,6 +23,7 @@ const CI_SWARM = [
   'disks-fail-and-lose-unsynced-writes',
   'disk-full-enospc',
   'windows-and-state-sessions-ttl-crash',
+  'late-data-and-ttl-crashes',
 ];
 
 function engine_sources(dir: string): string[] {

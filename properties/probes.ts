@@ -286,8 +286,18 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'window.late_data_to_side_output',
     where: 'engine/task/operators/window/window-logic.ts: a late element went to the sideOutputLateData tag',
+    required_in_ci: true,
+  },
+  {
+    name: 'window.late_data_to_side_output_after_restore',
+    where: 'engine/task/operators/window/window-logic.ts: a window operator restored from a checkpoint sent a late element to its sideOutputLateData tag',
+    required_in_ci: true,
+  },
+  {
+    name: 'watermark.assigner_idle',
+    where: 'engine/task/operators/timestamps-watermarks-operator.ts: assignTimestampsAndWatermarks with withIdleness marked its stream idle',
     required_in_ci: false,
-    why_not_required: 'reached by scenarios/api-windows.test.ts and generated late-data jobs',
+    why_not_required: 'the CI swarm seed of late-data-and-ttl-crashes restarts before its sparse partition falls silent; scenarios/late-data-and-ttl.test.ts asserts it on fault-free runs',
   },
   {
     name: 'operator_state.rescaled',

@@ -146,6 +146,28 @@ describe('the failure-detector property', () => {
     expect(judge_failure_detector(config, crash, [...registered, { time_ms: 1700, node: 'jm', event: 'lost', tm: 'tm-1' }], ['tm-1']).findings).toHaveLength(1);
     expect(judge_failure_detector(config, crash, registered, ['tm-1']).findings[0]?.message).toMatch(/never declared it lost/);
   });
+  it('with HA, a leader whose HA store stopped answering has lost its lease: its TaskManagers declaring it silent is no false detection', () => {
+    const config = { heartbeat_interval_ms: 100, heartbeat_timeout_ms: 500, max_latency_ms: 2, job_managers: ['jm', 'jm-standby'], healed_ms: 5000, end_ms: 9000 };
+    const log = [
+      { time_ms: 1, node: 'jm', event: 'leader' as const },
+      { time_ms: 2, node: 'jm', event: 'registered' as const, tm: 'tm-1', incarnation: 0 },
+      { time_ms: 1700, node: 'tm-1', event: 'jm_silent' as const },
+    ];
+    // The HA store crashed at 1000 ms (never restarted before healing): the lease lapsed at 1500 ms.
+    const ha_crash = [{ time_ms: 1000, kind: 'crash', target: 'ha', detail: '{"target":"ha"}' }];
+    expect(judge_failure_detector(config, ha_crash, log, ['tm-1']).findings).toEqual([]);
+    // So did a failing HA disk that stopped its reload, and a partition between the leader and the store.
+    const disk = [{ time_ms: 1000, kind: 'storage_io_error', target: 'disk/ha:', detail: '{"store":"disk/ha","key_prefix":"","duration_ms":800}' }];
+    expect(judge_failure_detector(config, disk, log, ['tm-1']).findings).toEqual([]);
+    const cut = [{ time_ms: 1000, kind: 'partition_split', target: 'jm|ha', detail: '{"groups":[["jm"],["ha"]],"duration_ms":800}' }];
+    expect(judge_failure_detector(config, cut, log, ['tm-1']).findings).toEqual([]);
+    // An HA store that answered throughout (or a fault on another store's disk) excuses nothing.
+    expect(judge_failure_detector(config, [], log, ['tm-1']).findings[0]?.message).toMatch(/tm-1 declared the JobManager jm silent/);
+    const other_disk = [{ ...disk[0]!, target: 'disk/txstore:' }];
+    expect(judge_failure_detector(config, other_disk, log, ['tm-1']).findings).toHaveLength(1);
+    // Without HA there is no lease: a crashed HA process (none runs) excuses nothing.
+    expect(judge_failure_detector({ ...config, job_managers: ['jm'] }, ha_crash, log.slice(1), ['tm-1']).findings).toHaveLength(1);
+  });
 });
 
 describe('the no-spurious-failures property', () => {

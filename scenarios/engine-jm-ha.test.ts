@@ -115,6 +115,26 @@ describe('JobManager high availability', () => {
     expectExactlyOnceState(c, job, params, input);
   });
 
+  it('slow HA answers within the lease (round trip 70 ms: over two heartbeat intervals, under the 100 ms timeout) never stop a healthy leader', () => {
+    const { c, job, params, input, completed } = haCluster(6);
+    const held: string[] = [];
+    const log = c.world.log.bind(c.world);
+    c.world.log = (event, fields, node) => {
+      log(event, fields, node);
+      if (event === 'jm.leadership_lost' || event === 'recovery.started' || event === 'tm.job_manager_silent' || event === 'job.failover' || event === 'jm.leader') held.push(`${node}:${event}`);
+    };
+    for (const [from, to] of [[JOB_MANAGER_ID, HA_STORE_ID], [HA_STORE_ID, JOB_MANAGER_ID], [STANDBY_JOB_MANAGER_ID, HA_STORE_ID], [HA_STORE_ID, STANDBY_JOB_MANAGER_ID]] as const) {
+      c.world.set_link_latency(from, to, { kind: 'fixed', delay_ms: 35 });
+    }
+    c.runToCompletion(5_000_000);
+    expect(c.jobStatus()).toBe('FINISHED');
+    // Flink loses leadership only when its session or lease expires: the primary leads throughout, nothing fails over.
+    expect(held).toEqual([`${JOB_MANAGER_ID}:jm.leader`]);
+    expect(c.jobManager()).toBe(jm(c, JOB_MANAGER_ID));
+    expect(completed.length).toBeGreaterThan(2);
+    expectExactlyOnceState(c, job, params, input);
+  });
+
   it('a leader that finished the job records the result in the HA record; a later leader adopts it instead of re-running', () => {
     const { c } = haCluster(5);
     const events: string[] = [];

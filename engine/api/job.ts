@@ -78,6 +78,38 @@ export interface OutputSpec<OUT = unknown> {
   key?: (record: OUT) => string;
   /** The id an idempotent sink upserts a record under. Default: the output key. */
   id?: (record: OUT) => string;
+  /**
+   * For output that legitimately depends on event-time or processing-time progress (late data behind a watermark,
+   * state TTL): no sequential oracle can predict it, so the job judges its committed output itself, by record
+   * identity and the rules the output must follow. When given, exactly-once output is this check's verdict (not a
+   * comparison with the oracle), restored state is not compared at recoveries, and TTL state (`_ttl/`) is left out of
+   * the final-state comparison; the report names the checks that applied.
+   */
+  check?: (context: OutputCheckContext<OUT>) => OutputCheckVerdict;
+}
+
+/** What a job's own output check gets. */
+export interface OutputCheckContext<OUT> {
+  /** The run's input: topic → partitions → records in offset order. */
+  input: ReadonlyMap<string, readonly (readonly LogRecord[])[]>;
+  /** The compared sink's output at the end of the run (for a transactional sink: what was committed). */
+  output: readonly OUT[];
+  /** Whether the job read its whole input (it finished): only then is a record missing from the output lost. */
+  complete: boolean;
+  /** The job's parameter values, as `build` and the input generator received them. */
+  params: Readonly<Record<string, unknown>>;
+}
+
+/** A job's verdict on its output. Each list holds a few examples in words (empty: that check held). */
+export interface OutputCheckVerdict {
+  /** The checks applied and how many times each (a check applied 0 times says so). */
+  checks: readonly { name: string; count: number }[];
+  /** Input records counted more than once in the output (by identity). */
+  duplicates: readonly string[];
+  /** Input records the output misses (by identity; only judged when `complete`). */
+  losses: readonly string[];
+  /** Output that breaks a rule it must follow (a wrong aggregate, a record late that no watermark could pass, …). */
+  problems: readonly string[];
 }
 
 // ---- connectors ------------------------------------------------------------------------------------------------
@@ -133,7 +165,7 @@ export interface JobDefinition<P = Record<string, unknown>, OUT = unknown> {
   readonly params: ParamDeclarations;
   build(env: StreamExecutionEnvironment, params: P, io: JobIo): void;
   readonly input: JobInput<P>;
-  readonly output: { sink: string | undefined; key: (record: OUT) => string; id: (record: OUT) => string };
+  readonly output: { sink: string | undefined; key: (record: OUT) => string; id: (record: OUT) => string; check: ((context: OutputCheckContext<OUT>) => OutputCheckVerdict) | undefined };
   readonly rekey: RekeyHook<P> | undefined;
 }
 
@@ -189,7 +221,7 @@ export function defineJob<const D extends ParamDeclarations = Record<never, neve
     throw new JobDefinitionError('input needs exactly one of generate (a function of seed and params) or records (fixed input)');
   }
   const output = spec.output ?? {};
-  for (const field of ['key', 'id'] as const) {
+  for (const field of ['key', 'id', 'check'] as const) {
     if (output[field] !== undefined && typeof output[field] !== 'function') throw new JobDefinitionError(`output.${field} must be a function of an output record`);
   }
   if (output.sink !== undefined && (typeof output.sink !== 'string' || output.sink.length === 0)) throw new JobDefinitionError('output.sink must be a sink uid');
@@ -201,7 +233,7 @@ export function defineJob<const D extends ParamDeclarations = Record<never, neve
     params: check_params(spec.params),
     build: spec.build,
     input: spec.input as JobInput<ParamValues<D>>,
-    output: { sink: output.sink, key, id: output.id ?? key },
+    output: { sink: output.sink, key, id: output.id ?? key, check: output.check },
     rekey: spec.rekey,
   };
   return Object.freeze(definition);

@@ -279,6 +279,22 @@ describe('acknowledgement and completion', () => {
   });
 });
 
+describe('a metadata write whose outcome is unknown (PossibleInconsistentStateException)', () => {
+  it('fails the checkpoint but keeps its state, since a later leader may restore it; a write that surely failed discards it', () => {
+    for (const possibly_persisted of [true, false]) {
+      const h = new Harness({ tolerable_failures: 3 });
+      h.auto_persist = false;
+      h.coordinator.trigger_checkpoint();
+      h.ack_all(1, [file('only-1.sst')]);
+      h.coordinator.on_metadata_persisted(1, false, 'HA store: io_error: no answer from the HA store', { possibly_persisted });
+      expect(h.aborted).toEqual([{ checkpoint_id: 1, reason: 'FINALIZE_CHECKPOINT_FAILURE' }]);
+      expect(h.coordinator.failure_manager.failure_count()).toBe(1);
+      if (possibly_persisted) expect(h.discarded).toEqual([]);
+      else expect(h.discarded).toEqual(expect.arrayContaining(['job/shared/only-1.sst', 'job/chk-1/op-sub-0/keyed-heap.snapshot']));
+    }
+  });
+});
+
 describe('late, unknown and duplicate acks', () => {
   it('discards the state of a late ack but never files a completed checkpoint uses', () => {
     const h = new Harness({ timeout_ms: 100, tolerable_failures: 9 });

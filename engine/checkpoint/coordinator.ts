@@ -454,8 +454,13 @@ export class CheckpointCoordinator {
     this.hooks.persist_completed(metadata, encode_metadata(metadata), path);
   }
 
-  /** The JobManager finished (or failed) writing the metadata handed to persist_completed. */
-  on_metadata_persisted(checkpoint_id: number, ok: boolean, detail = ''): void {
+  /**
+   * The JobManager finished (or failed) writing the metadata handed to persist_completed. `possibly_persisted`: the
+   * write failed in a way that may still have made the checkpoint durable (an HA write whose answer never came, or
+   * that the store could not verify): Flink's PossibleInconsistentStateException. The checkpoint fails all the same
+   * (FINALIZE_CHECKPOINT_FAILURE), but its state is not discarded, since a later leader may restore it.
+   */
+  on_metadata_persisted(checkpoint_id: number, ok: boolean, detail = '', options: { possibly_persisted?: boolean } = {}): void {
     const pending = this.pending.get(checkpoint_id);
     if (pending === undefined || pending.phase !== 'persisting') {
       // Aborted meanwhile (coordinator shutdown): its metadata must not survive.
@@ -470,7 +475,8 @@ export class CheckpointCoordinator {
       return;
     }
     if (!ok) {
-      this.abort(pending, 'FINALIZE_CHECKPOINT_FAILURE', `writing metadata failed${detail ? `: ${detail}` : ''}`);
+      const kept = options.possibly_persisted === true;
+      this.abort(pending, 'FINALIZE_CHECKPOINT_FAILURE', `writing metadata failed${detail ? `: ${detail}` : ''}${kept ? ' (it may have been persisted: its state is kept)' : ''}`, false, kept);
       return;
     }
     this.complete(pending);
@@ -508,12 +514,13 @@ export class CheckpointCoordinator {
     this.execute_queued();
   }
 
-  private abort(pending: PendingCheckpoint, reason: CheckpointFailureReason, detail: string, declined_by_task = false): void {
+  private abort(pending: PendingCheckpoint, reason: CheckpointFailureReason, detail: string, declined_by_task = false, keep_state = false): void {
     const { checkpoint_id, request } = pending;
     if (this.pending.get(checkpoint_id) !== pending) throw new Error(`abort of checkpoint ${checkpoint_id} that is not pending`);
     this.pending.delete(checkpoint_id);
     this.remember(this.recent_aborted, checkpoint_id);
-    this.release_and_discard(pending, `aborted checkpoint ${checkpoint_id}`);
+    // Kept state stays registered too (its shared files pinned), as Flink leaves it for manual clean-up.
+    if (!keep_state) this.release_and_discard(pending, `aborted checkpoint ${checkpoint_id}`);
     this.hooks.log('checkpoint.aborted', { checkpoint_id, kind: request.kind, reason, detail });
     this.hooks.notify_aborted(checkpoint_id, reason);
     this.request_done(request, { ok: false, checkpoint_id, reason, detail });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   type CheckpointMetadata, METADATA_MAGIC, checkpoint_dir, decode_metadata, encode_metadata, metadata_path, referenced_files,
-  shared_dir, subtask_state_prefix, taskowned_dir,
+  savepoint_dir, savepoint_metadata_path, shared_dir, subtask_state_prefix, taskowned_dir,
 } from './metadata.js';
 import { SEALED_KIND, seal_json } from '../util/sealed.js';
 
@@ -90,5 +90,113 @@ describe('metadata encode / decode', () => {
     const files = referenced_files(sample_metadata());
     expect(files.private_files.map((f) => f.path)).toEqual(['job-1/chk-7/counter-sub-1/keyed-heap.snapshot']);
     expect(files.shared_files.map((f) => f.path)).toEqual(['job-1/shared/a.sst']);
+  });
+});
+
+describe('metadata validation: what a restore may trust', () => {
+  type Edit = (m: CheckpointMetadata) => void;
+  const loose = (m: CheckpointMetadata): Record<string, unknown> => m as unknown as Record<string, unknown>;
+  const op = (m: CheckpointMetadata): Record<string, unknown> => m.operators[0] as unknown as Record<string, unknown>;
+  const sub = (m: CheckpointMetadata, i = 0): Record<string, unknown> => m.operators[0]?.subtasks[i] as unknown as Record<string, unknown>;
+  const handle = (m: CheckpointMetadata, i = 1): Record<string, unknown> => m.operators[0]?.subtasks[i]?.keyed[0] as unknown as Record<string, unknown>;
+  const file = (m: CheckpointMetadata): Record<string, unknown> => m.operators[0]?.subtasks[1]?.keyed[0]?.private_files[0] as unknown as Record<string, unknown>;
+  const validated = (edit: Edit): string | undefined => {
+    const m = sample_metadata();
+    edit(m);
+    const result = decode_metadata(seal_json(SEALED_KIND.checkpoint_metadata, m, { magic: METADATA_MAGIC }));
+    return result.ok ? undefined : result.reason;
+  };
+
+  it('accepts the boundaries of every field', () => {
+    const accepted: [string, Edit][] = [
+      ['checkpoint id 1', (m) => { m.checkpoint_id = 1; }],
+      ['a savepoint', (m) => { m.kind = 'savepoint'; }],
+      ['timestamp 0 and negative', (m) => { m.timestamp_ms = -5; }],
+      ['no operators and no master state', (m) => { m.operators = []; m.master_states = []; }],
+      ['max parallelism equal to the parallelism', (m) => { op(m)['max_parallelism'] = 2; handle(m)['key_group_range'] = { start: 1, end: 1 }; sub(m)['keyed'] = []; }],
+      ['the last subtask index', (m) => { op(m)['subtasks'] = [sub(m, 1)]; }],
+      ['a key group range ending at max parallelism − 1 and one starting at 0', (m) => { handle(m)['key_group_range'] = { start: 0, end: 127 }; }],
+      ['an empty file', (m) => { file(m)['size_bytes'] = 0; }],
+      ['inline state as text', (m) => { handle(m)['inline_sealed_base64'] = 'AAAA'; }],
+      ['broadcast operator state', (m) => { sub(m)['operator_state'] = [{ name: 'rules', mode: 'broadcast', entries: [] }]; }],
+    ];
+    for (const [what, edit] of accepted) expect(validated(edit), what).toBeUndefined();
+  });
+
+  it('refuses each malformed field with the reason naming it', () => {
+    const refused: [Edit, RegExp][] = [
+      [(m) => { m.job_id = ''; }, /job_id must be a non-empty string/],
+      [(m) => { loose(m)['job_id'] = 7; }, /job_id must be a non-empty string/],
+      [(m) => { m.checkpoint_id = 0; }, /checkpoint_id 0 must be a positive integer/],
+      [(m) => { m.checkpoint_id = 1.5; }, /checkpoint_id 1.5 must be a positive integer/],
+      [(m) => { loose(m)['kind'] = 'snapshot'; }, /kind snapshot must be checkpoint or savepoint/],
+      [(m) => { loose(m)['timestamp_ms'] = 'noon'; }, /timestamp_ms must be a number/],
+      [(m) => { loose(m)['operators'] = {}; }, /operators must be a list/],
+      [(m) => { loose(m)['master_states'] = null; }, /master_states must be a list/],
+      [(m) => { loose(m)['master_states'] = [{ state: 1 }]; }, /master state without a name/],
+      [(m) => { loose(m)['master_states'] = [null]; }, /master state without a name/],
+      [(m) => { loose(m)['operators'] = [null]; }, /operator without an operator_id/],
+      [(m) => { op(m)['operator_id'] = 3; }, /operator without an operator_id/],
+      [(m) => { m.operators.push(structuredClone(m.operators[0] as never)); }, /operator counter appears twice/],
+      [(m) => { op(m)['parallelism'] = 0; }, /operator counter: bad parallelism/],
+      [(m) => { op(m)['parallelism'] = 1.5; }, /operator counter: bad parallelism/],
+      [(m) => { op(m)['max_parallelism'] = 1; }, /operator counter: bad max_parallelism/],
+      [(m) => { op(m)['max_parallelism'] = 127.5; }, /operator counter: bad max_parallelism/],
+      [(m) => { op(m)['subtasks'] = 'none'; }, /operator counter: subtasks must be a list/],
+      [(m) => { op(m)['subtasks'] = [null]; }, /operator counter: subtask is not an object/],
+      [(m) => { sub(m)['subtask_index'] = -1; }, /subtask index -1 outside \[0, 2\)/],
+      [(m) => { sub(m)['subtask_index'] = 2; }, /subtask index 2 outside \[0, 2\)/],
+      [(m) => { sub(m)['subtask_index'] = 0.5; }, /subtask index 0.5 outside/],
+      [(m) => { sub(m, 1)['subtask_index'] = 0; }, /operator counter: subtask 0 appears twice/],
+      [(m) => { sub(m)['keyed'] = null; }, /operator counter: subtask state lists missing/],
+      [(m) => { sub(m)['operator_state'] = {}; }, /operator counter: subtask state lists missing/],
+      [(m) => { sub(m)['operator_state'] = [{ name: 'x', mode: 'split', entries: [] }]; }, /subtask 0: malformed operator list state/],
+      [(m) => { sub(m)['operator_state'] = [{ mode: 'union', entries: [] }]; }, /subtask 0: malformed operator list state/],
+      [(m) => { sub(m)['operator_state'] = [{ name: 'x', mode: 'union', entries: 1 }]; }, /subtask 0: malformed operator list state/],
+      [(m) => { sub(m)['operator_state'] = [null]; }, /subtask 0: malformed operator list state/],
+      [(m) => { sub(m)['keyed'] = [null]; }, /operator counter subtask 0: keyed handle is not an object/],
+      [(m) => { handle(m)['backend'] = 'rocksdb'; }, /subtask 1: unknown backend rocksdb/],
+      [(m) => { handle(m)['key_group_range'] = { start: 64, end: 128 }; }, /subtask 1: key group range outside \[0, max_parallelism\)/],
+      [(m) => { handle(m)['key_group_range'] = { start: -1, end: 10 }; }, /key group range outside/],
+      [(m) => { handle(m)['key_group_range'] = { start: 1.5, end: 10 }; }, /key group range outside/],
+      [(m) => { handle(m)['key_group_range'] = { start: 1, end: 'x' }; }, /key group range outside/],
+      [(m) => { handle(m)['key_group_range'] = null; }, /key group range outside/],
+      [(m) => { handle(m)['private_files'] = undefined; }, /keyed handle file lists missing/],
+      [(m) => { handle(m)['shared_files'] = {}; }, /keyed handle file lists missing/],
+      [(m) => { file(m)['size_bytes'] = -1; }, /malformed file reference/],
+      [(m) => { file(m)['size_bytes'] = 1.5; }, /malformed file reference/],
+      [(m) => { file(m)['path'] = 1; }, /malformed file reference/],
+      [(m) => { file(m)['checksum'] = 1; }, /malformed file reference/],
+      [(m) => { handle(m)['shared_files'] = [null]; }, /malformed file reference/],
+      [(m) => { handle(m)['inline_sealed_base64'] = 5; }, /inline state must be base64 text/],
+    ];
+    for (const [edit, reason] of refused) {
+      const problem = validated(edit);
+      expect(problem, String(reason)).toMatch(/^checkpoint metadata is malformed: /);
+      expect(problem, String(reason)).toMatch(reason);
+    }
+  });
+
+  it('refuses a payload that is not an object', () => {
+    expect(decode_metadata(seal_json(SEALED_KIND.checkpoint_metadata, 'text', { magic: METADATA_MAGIC }))).toEqual({ ok: false, reason: 'checkpoint metadata is not an object' });
+    expect(decode_metadata(seal_json(SEALED_KIND.checkpoint_metadata, null, { magic: METADATA_MAGIC }))).toEqual({ ok: false, reason: 'checkpoint metadata is not an object' });
+  });
+
+  it('lists each referenced file once, sorted by path, across operators and subtasks', () => {
+    const m = sample_metadata();
+    const shared = { path: 'job-1/shared/0.sst', size_bytes: 1, checksum: 'aa' };
+    const later = { path: 'job-1/shared/b.sst', size_bytes: 1, checksum: 'bb' };
+    m.operators[0]?.subtasks[0]?.keyed[0]?.shared_files.push(later, shared);
+    m.operators[0]?.subtasks[1]?.keyed[0]?.shared_files.push(shared);
+    const files = referenced_files(m);
+    expect(files.shared_files.map((f) => f.path)).toEqual(['job-1/shared/0.sst', 'job-1/shared/a.sst', 'job-1/shared/b.sst']);
+  });
+
+  it('savepoints live beside checkpoints under savepoint-<id>; ids below 1 are refused', () => {
+    expect(savepoint_dir('job-1', 3)).toBe('job-1/savepoint-3');
+    expect(savepoint_metadata_path('job-1', 3)).toBe('job-1/savepoint-3/_metadata');
+    expect(() => savepoint_dir('job-1', 0)).toThrow(/checkpoint id 0 must be a positive integer/);
+    expect(() => checkpoint_dir('job-1', 2.5)).toThrow(/checkpoint id 2.5 must be a positive integer/);
+    expect(checkpoint_dir('job-1', 1)).toBe('job-1/chk-1');
   });
 });

@@ -332,9 +332,9 @@ export class JobManager implements EngineNode {
       this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, true, '');
       return;
     }
-    this.leadership.persist_pointer(metadata.checkpoint_id, path, (ok, detail) => {
+    this.leadership.persist_pointer(metadata.checkpoint_id, path, (ok, detail, possibly_written) => {
       if (!this.is_leader) return;
-      this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, ok, ok ? '' : `HA store: ${detail}`);
+      this.coordinator!.on_metadata_persisted(metadata.checkpoint_id, ok, ok ? '' : `HA store: ${detail}`, { possibly_persisted: possibly_written === true });
     });
   }
 
@@ -484,9 +484,9 @@ export class JobManager implements EngineNode {
     if (this.leadership !== undefined && !this.leadership.on_timer(tag)) return;
     const scheduler = this.scheduler;
     if (is_coordinator_timer(tag) || (tag as Partial<JobManagerTimer>).kind === 'heartbeat' || is_heartbeat_timeout_timer(tag)) {
-      if (this.leadership?.leadership_unconfirmed() === true && !scheduler.is_terminal()) {
-        // Not confirmed as leader lately (paused or cut off): hold checkpoint work until the HA store answers, so a
-        // superseded leader does not trigger checkpoints before it learns that it was replaced.
+      if (this.leadership?.lease_expired() === true && !scheduler.is_terminal()) {
+        // The leader's lease expired unrenewed (paused or cut off): hold checkpoint and heartbeat work until the HA
+        // store renews it, so a leader that may have been replaced does not act before it learns whether it was.
         this.runtime.setTimer(this.heartbeat_interval_ms, tag);
         return;
       }

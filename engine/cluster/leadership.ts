@@ -1,7 +1,7 @@
 // JobManager high availability (Flink's JobMasterServiceLeadershipRunner with its leader election and HA services):
 // leader election by compare-and-set on the HA record, a standby watching the leader, fencing (a leader whose write
 // is fenced retires), the ordered queue of HA writes (checkpoint pointers, id reservations, the job result), and
-// holding the job's traffic while this leader is unconfirmed.
+// holding the job's traffic once this leader's lease (its HA session) expired unrenewed.
 import type { NodeId, Runtime } from '../runtime.js';
 import { HaClient, type HaRecord, type HaResult } from '../ha/ha-protocol.js';
 import { isClusterMessage, type ClusterMessage } from './messages.js';
@@ -33,7 +33,8 @@ export interface JobManagerHaConfig {
 interface HaWrite {
   /** The record to write, built from the newest known record when the write starts. */
   build: (current: HaRecord | null) => HaRecord;
-  done: (ok: boolean, detail: string) => void;
+  /** `possibly_written`: a failed write whose record may be durable all the same (no answer, or an unverified disk write). */
+  done: (ok: boolean, detail: string, possibly_written?: boolean) => void;
 }
 
 /** A registration heard before leading, replayed on becoming leader if still fresh. */
@@ -82,9 +83,12 @@ export class JobLeadership {
   private last_leader_sign_ms = 0;
   private standby_since_ms = 0;
   private electing = false;
-  /** When the HA store last confirmed this leader (send time of the read or write that did). */
-  private leadership_confirmed_ms = Number.NEGATIVE_INFINITY;
-  /** Job traffic that arrived while leadership was unconfirmed (replayed once confirmed, dropped on retirement). */
+  /**
+   * When the HA store last renewed this leader's lease: the send time, on the monotonic clock, of the read or write
+   * that confirmed it (a clock jump neither expires nor extends a lease, as Flink measures it with System.nanoTime).
+   */
+  private lease_renewed_monotonic_ms = Number.NEGATIVE_INFINITY;
+  /** Job traffic that arrived after the lease expired (replayed once renewed, dropped on retirement). */
   private held_messages: { from: NodeId; message: unknown }[] = [];
   /** Registrations heard before leading (one per TaskManager), replayed on becoming leader if still fresh. */
   private readonly early_registrations = new Map<NodeId, { message: ClusterMessage; at_ms: number }>();
@@ -154,8 +158,8 @@ export class JobLeadership {
       }
       return true;
     }
-    if (this.role === 'leader' && this.leadership_unconfirmed()) {
-      // Paused or cut off lately: act on nothing until the HA store confirms this leader (or names another).
+    if (this.role === 'leader' && this.lease_expired()) {
+      // Paused or cut off for longer than the lease: act on nothing until the HA store renews it (or names another).
       if (this.held_messages.length < MAX_HELD_MESSAGES) this.held_messages.push({ from, message });
       this.readRecord();
       return true;
@@ -171,9 +175,14 @@ export class JobLeadership {
     return false;
   }
 
-  /** The HA store has not confirmed this leader for two heartbeat intervals. */
-  leadership_unconfirmed(): boolean {
-    return this.role === 'leader' && this.runtime.now_ms() - this.leadership_confirmed_ms > 2 * this.context.heartbeat_interval_ms;
+  /**
+   * This leader's lease has expired: the HA store has not confirmed it for the heartbeat timeout, after which a
+   * standby that lost sight of it may claim the job. Flink's leader election loses leadership the same way, when its
+   * session (ZooKeeper) or lease (Kubernetes: renew deadline) expires unrenewed, never sooner: slow HA answers within
+   * the lease do not stop a leader. Renewals are the HA reads of every heartbeat interval and every HA write.
+   */
+  lease_expired(): boolean {
+    return this.role === 'leader' && this.runtime.monotonic_ms() - this.lease_renewed_monotonic_ms > this.context.heartbeat_timeout_ms;
   }
 
   /** HA timers are consumed here (false); any other timer proceeds (true) only while this JobManager leads. */
@@ -211,7 +220,7 @@ export class JobLeadership {
   private readRecord(): void {
     if (this.electing) return;
     this.electing = true;
-    const sent_ms = this.runtime.now_ms();
+    const sent_monotonic_ms = this.runtime.monotonic_ms();
     this.haRequest(
       () => this.ha.get(this.context.job_id),
       (result) => {
@@ -223,19 +232,19 @@ export class JobLeadership {
         if (this.role === 'leader' && result.version < this.ha_version) return; // older than our own write
         this.ha_version = result.version;
         this.ha_record = result.record;
-        this.onRecord(result.record, sent_ms);
+        this.onRecord(result.record, sent_monotonic_ms);
       },
     );
   }
 
-  private onRecord(record: HaRecord | null, confirmed_at_ms = Number.NEGATIVE_INFINITY): void {
+  private onRecord(record: HaRecord | null, renewed_monotonic_ms = Number.NEGATIVE_INFINITY): void {
     const self = this.runtime.node_id;
     const leader = record?.leader ?? null;
     if (this.role === 'leader') {
       if (leader === null || leader.node_id !== self || leader.fencing_token !== this.fencing_token) this.retire('another JobManager leads the job');
       else {
-        this.leadership_confirmed_ms = Math.max(this.leadership_confirmed_ms, confirmed_at_ms);
-        if (!this.leadership_unconfirmed() && this.held_messages.length > 0) {
+        this.lease_renewed_monotonic_ms = Math.max(this.lease_renewed_monotonic_ms, renewed_monotonic_ms);
+        if (!this.lease_expired() && this.held_messages.length > 0) {
           const held = this.held_messages;
           this.held_messages = [];
           for (const { from, message } of held) this.context.on_message(from, message);
@@ -298,7 +307,7 @@ export class JobLeadership {
 
   private becomeLeader(previous: HaRecord | null, claimed: HaRecord, first_id: number): void {
     this.role = 'leader';
-    this.leadership_confirmed_ms = this.runtime.now_ms();
+    this.lease_renewed_monotonic_ms = this.runtime.monotonic_ms();
     this.fencing_token = claimed.leader!.fencing_token;
     this.first_id = first_id;
     this.reserved_until = claimed.checkpoint_id_counter;
@@ -338,7 +347,7 @@ export class JobLeadership {
     if (write === undefined) return;
     const record = write.build(this.ha_record);
     this.ha_write_in_flight = true;
-    const sent_ms = this.runtime.now_ms();
+    const sent_monotonic_ms = this.runtime.monotonic_ms();
     this.haRequest(
       () => this.ha.put(this.context.job_id, this.ha_version, record),
       (result) => {
@@ -347,7 +356,7 @@ export class JobLeadership {
           this.ha_version = result.version;
           this.ha_record = record;
           this.reserved_until = Math.max(this.reserved_until, record.checkpoint_id_counter);
-          this.leadership_confirmed_ms = Math.max(this.leadership_confirmed_ms, sent_ms);
+          this.lease_renewed_monotonic_ms = Math.max(this.lease_renewed_monotonic_ms, sent_monotonic_ms);
           write.done(true, '');
         } else if (result.error === 'version_conflict') {
           const current = result.record ?? null;
@@ -362,7 +371,9 @@ export class JobLeadership {
             this.retire('HA write fenced');
           }
         } else {
-          write.done(false, `${result.error}: ${result.detail}`);
+          // io_error: the store's answer never came, or its disk write could not be verified; either way the record
+          // may be on its disk (Flink's PossibleInconsistentStateException). busy/corrupt/bad_request wrote nothing.
+          write.done(false, `${result.error}: ${result.detail}`, result.error === 'io_error');
         }
         this.nextHaWrite();
       },
@@ -370,7 +381,7 @@ export class JobLeadership {
   }
 
   /** The completed checkpoint's pointer (and a renewed id reservation) into the HA record. */
-  persist_pointer(checkpoint_id: number, path: string, done: (ok: boolean, detail: string) => void): void {
+  persist_pointer(checkpoint_id: number, path: string, done: (ok: boolean, detail: string, possibly_written?: boolean) => void): void {
     this.haWrite({
       build: (current) => {
         const keep = (id: number): boolean => this.context.keep_pointer(id);

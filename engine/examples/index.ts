@@ -8,6 +8,7 @@ import { commonParams } from './common.js';
 import { buildSequenceCheck, sequenceCheckInput, sequenceCheckJob } from './sequence-check.js';
 import { buildWindowedSum, windowedSumInput, windowedSumJob } from './windowed-sum.js';
 import { windowsAndStateJob } from './windows-and-state.js';
+import { lateDataAndTtlJob } from './late-data-and-ttl.js';
 import { buildWordCount, wordCountInput, wordCountJob } from './word-count.js';
 import { adClicksJob } from './ad-clicks.js';
 import { controlFilterJob } from './control-filter.js';
@@ -24,6 +25,7 @@ export const BUILT_IN_JOBS: ReadonlyMap<string, AnyJobDefinition> = new Map<stri
   ['ad_clicks', adClicksJob],
   ['control_filter', controlFilterJob],
   ['windows_and_state', windowsAndStateJob],
+  ['late_data_and_ttl', lateDataAndTtlJob],
 ]);
 
 /** The built-in job generated cases use when they need one stateful job in particular (planted-bug hunts). */

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { create_restart_strategy } from './restart-strategy.js';
 import { verify_checkpoint, type CheckpointCandidate } from './checkpoint-selection.js';
 import { HeapKeyedStateBackend } from '../state/heap-backend.js';
-import { type CheckpointMetadata, encode_metadata, metadata_path } from '../checkpoint/metadata.js';
+import { type CheckpointMetadata, decode_metadata, encode_metadata, metadata_path } from '../checkpoint/metadata.js';
 import type { Random } from '../runtime.js';
 
 const runs = Number(process.env['STREAMSIM_PROPERTY_RUNS'] ?? 30);
@@ -107,6 +107,43 @@ describe('restart strategy: exponential-delay', () => {
   });
 });
 
+describe('restart strategy configuration (Flink checkArgument rules)', () => {
+  const random = fixed_random('mid');
+  it('accepts the boundaries', () => {
+    expect(() => create_restart_strategy({ type: 'fixed-delay', attempts: 0, delay_ms: 0 }, random)).not.toThrow();
+    expect(() => create_restart_strategy({ type: 'failure-rate', max_failures_per_interval: 1, failure_rate_interval_ms: 1, delay_ms: 0 }, random)).not.toThrow();
+    expect(() => create_restart_strategy({
+      type: 'exponential-delay', initial_backoff_ms: 1, max_backoff_ms: 1, backoff_multiplier: 1.0001, reset_backoff_threshold_ms: 1, jitter_factor: 0, attempts: 1,
+    }, random)).not.toThrow();
+    expect(() => create_restart_strategy({ type: 'exponential-delay', jitter_factor: 1 }, random)).not.toThrow();
+  });
+  it('refuses each value outside them', () => {
+    const refused: [Parameters<typeof create_restart_strategy>[0], RegExp][] = [
+      [{ type: 'fixed-delay', attempts: -1 }, /fixed-delay: attempts ≥ 0 and delay ≥ 0/],
+      [{ type: 'fixed-delay', attempts: 1.5 }, /fixed-delay/],
+      [{ type: 'fixed-delay', delay_ms: -1 }, /fixed-delay/],
+      [{ type: 'failure-rate', max_failures_per_interval: 0 }, /failure-rate: max failures ≥ 1, interval > 0, delay ≥ 0/],
+      [{ type: 'failure-rate', max_failures_per_interval: 2.5 }, /failure-rate/],
+      [{ type: 'failure-rate', failure_rate_interval_ms: 0 }, /failure-rate/],
+      [{ type: 'failure-rate', delay_ms: -1 }, /failure-rate/],
+      [{ type: 'exponential-delay', initial_backoff_ms: 0 }, /exponential-delay: 1 ≤ initial ≤ max/],
+      [{ type: 'exponential-delay', initial_backoff_ms: 10, max_backoff_ms: 9 }, /exponential-delay/],
+      [{ type: 'exponential-delay', backoff_multiplier: 1 }, /exponential-delay/],
+      [{ type: 'exponential-delay', reset_backoff_threshold_ms: 0 }, /exponential-delay/],
+      [{ type: 'exponential-delay', jitter_factor: -0.01 }, /exponential-delay/],
+      [{ type: 'exponential-delay', jitter_factor: 1.01 }, /exponential-delay/],
+      [{ type: 'exponential-delay', attempts: 0 }, /exponential-delay/],
+    ];
+    for (const [config, reason] of refused) expect(() => create_restart_strategy(config, random), JSON.stringify(config)).toThrow(reason);
+  });
+});
+
+function decode(bytes: Uint8Array | undefined): CheckpointMetadata {
+  const decoded = bytes === undefined ? undefined : decode_metadata(bytes);
+  if (decoded === undefined || !decoded.ok) throw new Error('intact metadata expected');
+  return decoded.metadata;
+}
+
 /** A real checkpoint on a fake store: metadata + one heap state file. */
 function make_checkpoint(checkpoint_id: number, store: Map<string, Uint8Array>): CheckpointCandidate {
   const backend = new HeapKeyedStateBackend({ key_group_range: { start: 0, end: 3 }, max_parallelism: 4, memory_threshold_bytes: 0 });
@@ -141,6 +178,32 @@ describe('checkpoint selection', () => {
     const candidate = make_checkpoint(1, store);
     expect(verify_checkpoint(candidate, store.get(candidate.metadata_path)?.subarray(0, 10), store)).toMatchObject({ ok: false, reason: expect.stringMatching(/checkpoint metadata rejected: truncated/) });
     expect(verify_checkpoint({ checkpoint_id: 2, metadata_path: candidate.metadata_path }, store.get(candidate.metadata_path), store)).toMatchObject({ ok: false, reason: expect.stringMatching(/belongs to checkpoint 1/) });
+  });
+
+  it('names a referenced file that is missing, of the wrong size, or not the file the metadata recorded, and corrupt inline state', () => {
+    const store = new Map<string, Uint8Array>();
+    const candidate = make_checkpoint(1, store);
+    const state_file = 'job/chk-1/op-sub-0/keyed-heap.snapshot';
+    const metadata = decode(store.get(candidate.metadata_path));
+    const handle = metadata.operators[0]?.subtasks[0]?.keyed[0];
+    if (handle === undefined) throw new Error('the checkpoint has a keyed handle');
+    const without = new Map(store);
+    without.delete(state_file);
+    expect(verify_checkpoint(candidate, store.get(candidate.metadata_path), without)).toEqual({ ok: false, reason: `state file ${state_file} is missing` });
+    const longer = new Map(store);
+    longer.set(state_file, new Uint8Array([...(store.get(state_file) as Uint8Array), 0]));
+    expect(verify_checkpoint(candidate, store.get(candidate.metadata_path), longer)).toEqual({ ok: false, reason: `state file ${state_file} has ${handle.private_files[0]?.size_bytes as number + 1} bytes, expected ${handle.private_files[0]?.size_bytes}` });
+    // An intact file, but not the one this checkpoint recorded (e.g. overwritten by another attempt).
+    const recorded_other = structuredClone(metadata);
+    const other_ref = recorded_other.operators[0]?.subtasks[0]?.keyed[0]?.private_files[0];
+    if (other_ref === undefined) throw new Error('the checkpoint references its state file');
+    other_ref.checksum = '00000000';
+    expect(verify_checkpoint(candidate, encode_metadata(recorded_other), store)).toEqual({ ok: false, reason: `state file ${state_file} checksum differs from the metadata` });
+    const inline = structuredClone(metadata);
+    const inline_handle = inline.operators[0]?.subtasks[0]?.keyed[0];
+    if (inline_handle === undefined) throw new Error('the checkpoint has a keyed handle');
+    inline_handle.inline_sealed_base64 = 'AAAAAAAAAAAAAAAA';
+    expect(verify_checkpoint(candidate, encode_metadata(inline), store)).toEqual({ ok: false, reason: expect.stringMatching(/^operator op subtask 0: inline keyed state is corrupt: /) });
   });
 
   it('never returns a checkpoint with any damaged byte (property)', () => {

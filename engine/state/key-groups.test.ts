@@ -12,7 +12,7 @@ import {
   keyHashCode,
   murmurHash,
 } from './key-groups.js';
-import { encodeKey } from './key-codec.js';
+import { decodeKey, encodeKey } from './key-codec.js';
 
 const runs = Number(process.env.STREAMSIM_PROPERTY_RUNS ?? 30);
 
@@ -143,5 +143,74 @@ describe('computeDefaultMaxParallelism', () => {
     [30000, 32768],
   ])('p = %i → %i', (p, expected) => {
     expect(computeDefaultMaxParallelism(p)).toBe(expected);
+  });
+});
+
+describe('key hash codes as Java computes them (key-group placement survives savepoints and matches Flink)', () => {
+  it('string keys hash as Java String.hashCode, also those starting with U+0000', () => {
+    expect(keyHashCode('\u0000x')).toBe(javaStringHashCode('\u0000x'));
+    expect(keyHashCode('Flink')).toBe(javaStringHashCode('Flink'));
+  });
+
+  it('integers in int range as Integer.hashCode, larger safe integers as Long.hashCode, (int)(v ^ (v >>> 32))', () => {
+    expect(keyHashCode(-2147483648)).toBe(-2147483648);
+    expect(keyHashCode(2147483647)).toBe(2147483647);
+    expect(keyHashCode(-1)).toBe(-1);
+    expect(keyHashCode(2 ** 32)).toBe(1); // Long.hashCode(4294967296L)
+    expect(keyHashCode(-2147483649)).toBe(-2147483648); // Long.hashCode(-2147483649L)
+    expect(keyHashCode(2 ** 40 + 5)).toBe(256 ^ 5); // Long.hashCode(1099511627781L) = 261
+  });
+
+  it('null, arrays and objects hash through their canonical encoding', () => {
+    expect(keyHashCode(null)).toBe(javaStringHashCode('\u0000z'));
+    expect(keyHashCode([true, null, 'a'])).toBe(javaStringHashCode('\u0000j[true,null,"a"]'));
+  });
+});
+
+describe('parallelism bounds (Flink KeyGroupRangeAssignment preconditions)', () => {
+  it('accepts parallelism 1 up to max parallelism, and max parallelism up to 32768', () => {
+    expect(computeKeyGroupRangeForOperatorIndex(1, 1, 0)).toEqual({ start: 0, end: 0 });
+    expect(computeKeyGroupRangeForOperatorIndex(32768, 32768, 32767)).toEqual({ start: 32767, end: 32767 });
+  });
+  it('refuses parallelism below 1 or fractional, max parallelism outside 1..32768, and parallelism above max parallelism', () => {
+    expect(() => computeKeyGroupRangeForOperatorIndex(128, 0, 0)).toThrow('parallelism must be ≥ 1, got 0');
+    expect(() => computeKeyGroupRangeForOperatorIndex(128, 1.5, 0)).toThrow('parallelism must be ≥ 1, got 1.5');
+    expect(() => computeKeyGroupRangeForOperatorIndex(0, 1, 0)).toThrow('max parallelism must be in 1..32768, got 0');
+    expect(() => computeKeyGroupRangeForOperatorIndex(32769, 1, 0)).toThrow('max parallelism must be in 1..32768, got 32769');
+    expect(() => computeKeyGroupRangeForOperatorIndex(127.5, 1, 0)).toThrow('max parallelism must be in 1..32768, got 127.5');
+    expect(() => computeKeyGroupRangeForOperatorIndex(4, 5, 0)).toThrow('parallelism 5 exceeds max parallelism 4');
+  });
+  it('derives the default max parallelism as Flink does: roundUpToPowerOfTwo(p + p/2) within [128, 32768]', () => {
+    expect(computeDefaultMaxParallelism(1)).toBe(128);
+    expect(computeDefaultMaxParallelism(85)).toBe(128); // 85 + 42 = 127
+    expect(computeDefaultMaxParallelism(86)).toBe(256); // 86 + 43 = 129
+    expect(computeDefaultMaxParallelism(171)).toBe(256); // 171 + 85 = 256, already a power of two
+    expect(computeDefaultMaxParallelism(30000)).toBe(32768);
+  });
+});
+
+describe('key encoding (the form keys take in state and savepoints)', () => {
+  it('encodes each kind of key as documented, so savepoints written by one build read in another', () => {
+    expect(encodeKey('plain')).toBe('plain');
+    expect(encodeKey('')).toBe('');
+    expect(encodeKey('\u0000x')).toBe('\u0000s\u0000x');
+    expect(encodeKey(7)).toBe('\u0000n7');
+    expect(encodeKey(-0)).toBe('\u0000n0');
+    expect(encodeKey(true)).toBe('\u0000b1');
+    expect(encodeKey(false)).toBe('\u0000b0');
+    expect(encodeKey(null)).toBe('\u0000z');
+    expect(encodeKey({ b: [1, false, null, 'x'], a: { d: 2.5, c: true } })).toBe('\u0000j{"a":{"c":true,"d":2.5},"b":[1,false,null,"x"]}');
+  });
+  it('decodes every encoding back, the empty key included, and refuses an unknown tag', () => {
+    expect(decodeKey('')).toBe('');
+    expect(decodeKey('\u0000z')).toBeNull();
+    expect(decodeKey('\u0000b0')).toBe(false);
+    expect(() => decodeKey('\u0000q1')).toThrow('not an encoded key: "\\u0000q1"');
+  });
+  it('refuses what cannot be a key: non-finite numbers and values JSON cannot hold, also inside objects', () => {
+    expect(() => encodeKey(Number.NaN)).toThrow('key must be a finite number, got NaN');
+    expect(() => encodeKey(undefined)).toThrow('unsupported key type: undefined');
+    expect(() => encodeKey({ a: Number.POSITIVE_INFINITY })).toThrow('non-finite number in key');
+    expect(() => encodeKey([() => 1])).toThrow('unsupported value in key: function');
   });
 });

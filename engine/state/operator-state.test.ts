@@ -93,3 +93,44 @@ describe('operator list state redistribution', () => {
     expect(dealt.map((list) => list.length)).toEqual([333_334, 333_333, 333_333]);
   });
 });
+
+describe('operator state: broadcast copies, bounds and the list itself', () => {
+  it('broadcast state: new subtask i gets old subtask (i mod old parallelism)\'s full copy (Flink repartitionBroadcastState)', () => {
+    expect(redistributeOperatorListState([['r1', 'r2'], ['r1', 'r2', 'r3']], 5, 'broadcast')).toEqual([
+      ['r1', 'r2'], ['r1', 'r2', 'r3'], ['r1', 'r2'], ['r1', 'r2', 'r3'], ['r1', 'r2'],
+    ]);
+    const result = redistributeOperatorState([{ name: 'rules', mode: 'broadcast', lists: [['x'], ['y']] }], 2, 1);
+    expect(result.get('rules')).toEqual([['x']]);
+  });
+
+  it('a split state after one whose odd entries ran out early starts right after them', () => {
+    // "a": 4 entries over 3 subtasks gives 2,1,1; its odd entry ran out after subtask 0, so "b" starts at subtask 1.
+    const result = redistributeOperatorState(
+      [
+        { name: 'a', mode: 'split', lists: [[1, 2], [3, 4]] },
+        { name: 'b', mode: 'split', lists: [[10, 11], [12, 13]] },
+      ],
+      2,
+      3,
+    );
+    expect(result.get('a')).toEqual([[1, 2], [3], [4]]);
+    expect(result.get('b')).toEqual([[13], [10, 11], [12]]);
+  });
+
+  it('refuses a new parallelism below 1 and a state with more lists than the old parallelism', () => {
+    expect(() => redistributeOperatorListState([[1]], 0, 'split')).toThrow('new parallelism must be ≥ 1');
+    expect(() => redistributeOperatorListState([[1]], 1.5, 'union')).toThrow('new parallelism must be ≥ 1');
+    expect(() => redistributeOperatorState([{ name: 'offsets', mode: 'split', lists: [[1], [2], [3]] }], 2, 2)).toThrow('operator state offsets has 3 lists for parallelism 2');
+  });
+
+  it('a list state adds, replaces and clears its entries', () => {
+    const state = new OperatorListState<number>('offsets', 'split');
+    state.add(1);
+    state.addAll([2, 3]);
+    expect(state.get()).toEqual([1, 2, 3]);
+    state.update([9]);
+    expect(state.get()).toEqual([9]);
+    state.clear();
+    expect(state.get()).toEqual([]);
+  });
+});

@@ -269,3 +269,16 @@ export function dropExpiredTtlValues(
   }
   return dropped;
 }
+
+/**
+ * Planted bug (test-only seam TaskSeams.ttl_access_reset_at_restore): every restored TTL value of value, reducing or
+ * aggregating state takes `now_ms` as its last access, as if the timestamps were not part of the checkpoint.
+ */
+export function resetTtlAccessTimes(backend: KeyedStateBackend, now_ms: number): void {
+  for (const entry of [...backend.export_entries()]) {
+    if (!entry.state.startsWith('_ttl/')) continue;
+    const value = entry.value as Partial<TtlValue<unknown>> | null;
+    if (value === null || typeof value !== 'object' || typeof value.last_access_ms !== 'number') continue;
+    backend.put(entry.state, entry.key_group, entry.key, entry.namespace, { ...value, last_access_ms: now_ms });
+  }
+}

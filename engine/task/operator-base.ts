@@ -5,7 +5,7 @@ import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type Collector, type KeySel
 import type { GraphNode } from '../graph/job-graph.js';
 import type { OperatorListState, OperatorStateMode } from '../state/operator-state.js';
 import { createRuntimeContext, type SubtaskInfo } from './runtime-context.js';
-import { dropExpiredTtlValues } from '../state/ttl.js';
+import { dropExpiredTtlValues, resetTtlAccessTimes } from '../state/ttl.js';
 import type { UserFunction } from './operators/user-function.js';
 import type { TaskSeams } from './task.js';
 import type { WatermarkStatus } from './watermark-valve.js';
@@ -234,6 +234,7 @@ export abstract class KeyedOperator extends BaseOperator {
 
   onRestored(): void {
     if (this.store.ttl !== undefined) this.store.ttl.restored_at_ms = this.env.now_ms();
+    if (this.env.seams?.ttl_access_reset_at_restore === true) resetTtlAccessTimes(this.keyed_backend, this.env.now_ms());
     const groups: number[] = [];
     for (let kg = this.env.key_group_range.start; kg <= this.env.key_group_range.end; kg++) groups.push(kg);
     this.timers.rebuildFromBackend(groups);

@@ -78,6 +78,24 @@ describe('whole-engine cases', () => {
     }
   });
 
+  it('with storage faults, draw every disk fault kind: unsynced writes at a crash, ENOSPC, EIO and slow syncs, on the checkpoint store and on the external systems\' disks', () => {
+    const seen = new Set<string>();
+    for (const value of sample(300, 4, ['storage_faults', 'job_manager_loss'])) {
+      for (const fault of value.scenario.faults ?? []) {
+        if (fault.kind === 'crash') seen.add(`crash ${fault.unsynced_writes ?? 'random'}${['txstore', 'ha'].includes(fault.target) ? ` ${fault.target}` : ''}`);
+        if (fault.kind === 'storage_fault') seen.add(`${fault.store ?? 'checkpoint_store'}${fault.target === undefined ? '' : ` ${fault.target}`} ${fault.mode}`);
+      }
+    }
+    const kinds = [...seen];
+    for (const outcome of ['random', 'dropped', 'torn', 'kept']) expect(kinds).toContain(`crash ${outcome}`);
+    expect(kinds.some((k) => k.startsWith('crash') && k.endsWith('txstore'))).toBe(true);
+    for (const mode of ['disk_full', 'io_error', 'slow_sync']) {
+      expect(kinds).toContain(`checkpoint_store ${mode}`);
+      expect(kinds).toContain(`disk txstore ${mode}`);
+      expect(kinds).toContain(`disk ha ${mode}`);
+    }
+  });
+
   it('leave the known engine gaps out of the search, and each gap applies to some cases', () => {
     const cases = sample(1500, 4);
     for (const gap of KNOWN_ENGINE_GAPS) expect(cases.some((c) => gap.applies(c)), gap.id).toBe(true);

@@ -316,6 +316,8 @@ interface FaultContext {
   /** Processes that may crash or pause. */
   processes: string[];
   resume_parallelism: number | undefined;
+  /** External systems whose own disks hold what they promise durably (storage_faults: their disks fail, fill, slow). */
+  disk_owners: string[];
 }
 
 /** When a fault happens: at a time, or (event_faults) a delay after the n-th occurrence of an engine event. */
@@ -334,13 +336,22 @@ function arb_fault(c: FaultContext): fc.Arbitrary<ScenarioFault> {
   const anyone = fc.constantFrom(...c.processes);
   const endpoints = [...c.processes, ...(c.processes.includes('jm') ? [] : ['jm'])];
   const pair = fc.tuple(fc.constantFrom(...endpoints), fc.constantFrom(...endpoints)).filter(([a, b]) => a !== b);
+  // storage_faults: a crash also takes what its process had not synced (each write at random, or all dropped, torn or
+  // kept), and may hit the external systems whose logs live on their own disks.
+  const unsynced_writes = c.d.storage_faults
+    ? fc.constantFrom(undefined, 'dropped' as const, 'torn' as const, 'kept' as const)
+    : fc.constant(undefined);
+  const crash_target = c.d.storage_faults && c.disk_owners.length > 0 ? fc.constantFrom(...c.processes, ...c.disk_owners) : anyone;
   const kinds: fc.Arbitrary<ScenarioFault>[] = [
-    fc.record({ when, target: anyone, restart_after: fc.option(short, { nil: undefined, freq: 6 }) }).map(({ when, target, restart_after }) => ({
-      kind: 'crash' as const,
-      target,
-      ...when,
-      ...(restart_after !== undefined ? { restart_after } : {}),
-    })),
+    fc
+      .record({ when, target: crash_target, restart_after: fc.option(short, { nil: undefined, freq: 6 }), unsynced_writes })
+      .map(({ when, target, restart_after, unsynced_writes }) => ({
+        kind: 'crash' as const,
+        target,
+        ...when,
+        ...(restart_after !== undefined || c.disk_owners.includes(target) ? { restart_after: restart_after ?? '200 ms' } : {}),
+        ...(unsynced_writes !== undefined ? { unsynced_writes } : {}),
+      })),
     fc.record({ when, target: anyone, duration: short }).map(({ when, ...rest }) => ({ kind: 'pause' as const, ...rest, ...when })),
     fc.record({ when, pair, duration: short, one_way: fc.boolean() }).map(({ when, pair: [a, b], duration, one_way }) => ({
       kind: 'partition' as const,
@@ -378,7 +389,7 @@ function arb_fault(c: FaultContext): fc.Arbitrary<ScenarioFault> {
       fc
         .record({
           when,
-          mode: fc.constantFrom('io_error' as const, 'slow' as const, 'lost_write' as const, 'bit_flip' as const, 'torn_write' as const),
+          mode: fc.constantFrom('io_error' as const, 'slow' as const, 'lost_write' as const, 'bit_flip' as const, 'torn_write' as const, 'disk_full' as const, 'slow_sync' as const),
           duration: short,
           probability: fc.constantFrom(1, 0.5, 0.1),
           extra_latency: fc.integer({ min: 10, max: 500 }).map(ms),
@@ -389,13 +400,34 @@ function arb_fault(c: FaultContext): fc.Arbitrary<ScenarioFault> {
           mode,
           duration,
           ...(probability < 1 ? { probability } : {}),
-          ...(mode === 'slow' ? { extra_latency } : {}),
+          ...(mode === 'slow' || mode === 'slow_sync' ? { extra_latency } : {}),
           ...when,
         })),
       fc
         .record({ when, which: fc.constantFrom('latest' as const, 'oldest_retained' as const), damage: fc.constantFrom('bit_flip' as const, 'torn_write' as const, 'missing' as const) })
         .map(({ when, ...rest }) => ({ kind: 'corrupt_checkpoint' as const, ...rest, ...when })),
     );
+    if (c.disk_owners.length > 0) {
+      kinds.push(
+        fc
+          .record({
+            when,
+            target: fc.constantFrom(...c.disk_owners),
+            mode: fc.constantFrom('io_error' as const, 'disk_full' as const, 'slow_sync' as const),
+            duration: short,
+            extra_latency: fc.integer({ min: 10, max: 500 }).map(ms),
+          })
+          .map(({ when, target, mode, duration, extra_latency }) => ({
+            kind: 'storage_fault' as const,
+            store: 'disk' as const,
+            target,
+            mode,
+            duration,
+            ...(mode === 'slow_sync' ? { extra_latency } : {}),
+            ...when,
+          })),
+      );
+    }
   }
   if (c.d.rescale) {
     kinds.push(
@@ -468,7 +500,9 @@ export function arb_engine_case(options: EngineCaseOptions): fc.Arbitrary<Engine
     arb_shape(d, jobs).chain((shape) => {
       const task_managers = Array.from({ length: shape.task_managers }, (_, i) => `tm-${i + 1}`);
       const processes = [...task_managers, ...(d.job_manager_loss ? ['jm', 'jm-standby'] : [])];
-      const fault_context: FaultContext = { d, horizon_ms: options.horizon_ms, task_managers, processes, resume_parallelism: shape.resume_parallelism };
+      // The transactional store keeps its log on its disk (every case has one); the HA store its records.
+      const disk_owners = ['txstore', ...(d.job_manager_loss ? ['ha'] : [])];
+      const fault_context: FaultContext = { d, horizon_ms: options.horizon_ms, task_managers, processes, resume_parallelism: shape.resume_parallelism, disk_owners };
       return fc
         .record({
           keys: arb_keys(d, shape),

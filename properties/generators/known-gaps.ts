@@ -21,14 +21,6 @@ export const KNOWN_ENGINE_GAPS: readonly KnownEngineGap[] = [
     applies: (value) => value.dimensions.at_least_once && !value.dimensions.unaligned && value.dimensions.concurrent_checkpoints,
   },
   {
-    id: 'ha-leader-confirmation-window',
-    description:
-      'with high availability the leader stops all work (heartbeats included) when the HA store has not confirmed it for two ' +
-      'heartbeat intervals, so a network whose delays exceed one interval makes a healthy leader fall silent until its ' +
-      'TaskManagers cancel their tasks (Flink loses leadership only when its HA session expires)',
-    applies: (value) => value.dimensions.job_manager_loss && value.dimensions.network_latency,
-  },
-  {
     id: 'unaligned-channel-state-under-latency-spikes',
     description:
       'unaligned checkpoints on a network with latency spikes, without any fault: after failovers that the spikes cause ' +

@@ -28,6 +28,9 @@ import { align_one_input_seams } from './align-one-input.js';
 import { broadcast_restore_one_subtask_seams } from './broadcast-restore-one-subtask.js';
 import { unmerged_session_restore_seams } from './unmerged-session-restore.js';
 import { side_output_not_in_snapshot_seams } from './side-output-not-in-snapshot.js';
+import { late_data_dropped_after_restore_seams } from './late-data-dropped-after-restore.js';
+import { late_data_also_in_window_seams } from './late-data-also-in-window.js';
+import { ttl_access_reset_at_restore_seams } from './ttl-access-reset-at-restore.js';
 
 export const PLANTED_BUG_HORIZON_MS = 2_500;
 
@@ -211,6 +214,28 @@ export const arb_side_output_crash_case: fc.Arbitrary<RunCase> = crash_cases_on(
   flink: { ...run_case.flink, 'execution.checkpointing.unaligned.enabled': true },
 }));
 
+/**
+ * Event-time windows sending late data to a side output behind watermarks assigned after the source
+ * (assignTimestampsAndWatermarks): which events are late depends on the watermarks, so such a job judges its output
+ * with its own check (engine/api/job.ts output.check).
+ */
+const has_late_data_after_assigned_watermarks = (graph: JobGraph): boolean =>
+  graph.nodes.some((node) => node.operator.kind === 'timestamps_watermarks') &&
+  graph.nodes.some((node) => node.operator.kind === 'window' && node.operator.late_data_tag !== undefined);
+
+/** Crash cases on jobs with late data to a side output: events late before a restore may be on time after it. */
+export const arb_late_data_crash_case: fc.Arbitrary<RunCase> = crash_cases_on(() => built_in_jobs_with_params_where(has_late_data_after_assigned_watermarks), 'late data to a side output');
+
+/**
+ * The same jobs with a 300 ms time-to-live for their TTL state: a key's values expire while the job is down (a crash,
+ * detection and restart take longer), not between its events.
+ */
+export const arb_ttl_crash_case: fc.Arbitrary<RunCase> = crash_cases_on(
+  () => built_in_jobs_with_params_where(has_late_data_after_assigned_watermarks).filter((job) => 'ttl' in BUILT_IN_JOBS.get(job.name!)!.params),
+  'TTL state judged by its output',
+  (run_case) => ({ ...run_case, job: { ...run_case.job, params: { ...run_case.job?.params, ttl: '300 ms' } } }),
+);
+
 export interface PlantedBug {
   /** Short id (the name of the bug's file without .ts, and a suffix when one bug is hunted on several jobs). */
   id: string;
@@ -334,6 +359,28 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     seams: unmerged_session_restore_seams,
     property: 'exactly_once_state',
     arbitrary: arb_session_crash_case,
+  },
+  {
+    id: 'late-data-dropped-after-restore',
+    name: 'late data dropped instead of side-output after a restore',
+    seams: late_data_dropped_after_restore_seams,
+    property: 'exactly_once_output',
+    arbitrary: arb_late_data_crash_case,
+  },
+  {
+    id: 'late-data-also-in-window',
+    name: 'a late record both in its window and in the late-data side output',
+    seams: late_data_also_in_window_seams,
+    property: 'exactly_once_output',
+    arbitrary: arb_late_data_crash_case,
+    min_faults: 0,
+  },
+  {
+    id: 'ttl-access-reset-at-restore',
+    name: 'TTL access times reset at restore',
+    seams: ttl_access_reset_at_restore_seams,
+    property: 'exactly_once_output',
+    arbitrary: arb_ttl_crash_case,
   },
   {
     id: 'side-output-not-in-snapshot',

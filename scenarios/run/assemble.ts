@@ -47,6 +47,8 @@ export interface RunJob {
   outputKey(record: unknown): string;
   /** The id an idempotent sink upserts a record under. */
   outputId(record: unknown): string;
+  /** The job's own output check (engine/api/job.ts OutputSpec.check), when its output depends on time's progress. */
+  outputCheck: AnyJobDefinition['output']['check'];
 }
 
 export interface AssembledRun {
@@ -195,6 +197,7 @@ export function assemble(plan: RunPlan, seed: number, trace: TraceSink, seams: E
     sink_uid: sink.uid,
     outputKey: under_test.definition.output.key,
     outputId: under_test.definition.output.id,
+    outputCheck: under_test.definition.output.check,
   };
   let total_input_records = 0;
   const partition_records = new Map<string, number[]>();

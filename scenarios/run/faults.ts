@@ -227,14 +227,25 @@ export function fault_processes(fault: Fault): string[] {
 /** Injects world faults, each at its time, while the gate is open; a fault naming a process not hosted is noted. */
 export function inject(context: FaultContext, faults: FaultPlan): void {
   const hosted = new Set(context.world.process_ids());
+  // Entries due at one instant apply in plan order, as one event: a crash with restart_after 0 is followed by its
+  // restart even when the world shuffles equal-time events (a restart applied first would find the process alive).
+  const due = new Map<number, Fault[]>();
   for (const fault of faults) {
     const missing = fault_processes(fault).filter((id) => !hosted.has(id));
     if (missing.length > 0) {
       context.notes.push(`${fault.kind} at ${fault.at_ms} ms not injected: ${missing.join(', ')} not hosted in this run`);
       continue;
     }
-    context.world.schedule(Math.max(fault.at_ms, context.world.now_ms), () => {
-      if (context.gate.open) apply_fault(context.world, fault);
+    const at_ms = Math.max(fault.at_ms, context.world.now_ms);
+    const group = due.get(at_ms);
+    if (group !== undefined) {
+      group.push(fault);
+      continue;
+    }
+    const faults_at: Fault[] = [fault];
+    due.set(at_ms, faults_at);
+    context.world.schedule(at_ms, () => {
+      for (const each of faults_at) if (context.gate.open) apply_fault(context.world, each);
     });
   }
 }

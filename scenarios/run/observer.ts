@@ -63,7 +63,16 @@ export class RunObserver {
   private leader: string | undefined;
   /** The JobManager that triggered each checkpoint. */
   readonly triggered_by = new Map<number, string>();
+  /**
+   * The newest checkpoint whose completion sinks may have heard of: logged as completed (or a committing savepoint), or
+   * durable as an HA pointer — unless its leader failed it (FINALIZE_CHECKPOINT_FAILURE: the pointer write's outcome
+   * was unknown, so no task was notified), which Flink's own JobMaster never restores either.
+   */
   private newest_completed_id: number | null = null;
+  /** Ids logged as completed (committing kinds), to recompute newest_completed_id when an HA-only pointer fails. */
+  private readonly committed_ids = new Set<number>();
+  /** HA pointers whose leader failed the checkpoint (FINALIZE_CHECKPOINT_FAILURE) before logging it completed. */
+  private readonly failed_pointer_ids = new Set<number>();
   /**
    * Checkpoints an HA store holds as the newest pointer: durably complete even when their JobManager died before it
    * logged the completion (a new leader restores them, as Flink restores what its completed-checkpoint store holds).
@@ -73,8 +82,14 @@ export class RunObserver {
   readonly ha_pointer_ms = new Map<number, number>();
   /** Metadata key of every completed checkpoint or savepoint, by id. */
   readonly metadata_path_by_id = new Map<number, string>();
-  /** Metadata keys of completed checkpoints (not savepoints), oldest first. */
+  /**
+   * Metadata keys of completed checkpoints (not savepoints) in checkpoint id order, oldest first: the last
+   * `num-retained` are the retained ones. Not completion order: a leader that lost its leadership while its checkpoint's
+   * HA pointer write was answered logs that (older, already subsumed) completion after its successor's newer ones.
+   */
   readonly completed_metadata_paths: string[] = [];
+  /** The checkpoint id of each entry of completed_metadata_paths. */
+  private readonly completed_path_ids: number[] = [];
   /** When the scenario's savepoints were requested (operator actions, not faults). */
   readonly savepoint_requests_ms: number[] = [];
   /** How often each engine event was logged. */
@@ -232,18 +247,31 @@ export class RunObserver {
         if (event.event === 'checkpoint.aborted') {
           this.finalizing_ms.delete(checkpoint.checkpoint_id);
           checkpoint.status = 'aborted';
+          if (string_field(fields, 'reason') === 'FINALIZE_CHECKPOINT_FAILURE' && !this.committed_ids.has(checkpoint.checkpoint_id) && this.failed_pointer_ids.size < MAX_CHECKPOINTS) {
+            this.failed_pointer_ids.add(checkpoint.checkpoint_id);
+            let newest: number | null = null;
+            for (const candidate of [...this.committed_ids, ...this.ha_pointer_ids]) {
+              if (this.failed_pointer_ids.has(candidate) && !this.committed_ids.has(candidate)) continue;
+              if (newest === null || candidate > newest) newest = candidate;
+            }
+            this.newest_completed_id = newest;
+          }
           checkpoint.abort_reason = string_field(fields, 'reason') ?? 'unknown';
           return;
         }
         checkpoint.status = 'completed';
         const commits = checkpoint.kind === 'checkpoint' || this.synchronous_savepoint_ids.has(checkpoint.checkpoint_id);
+        if (commits && this.committed_ids.size < MAX_CHECKPOINTS) this.committed_ids.add(checkpoint.checkpoint_id);
         if (commits && (this.newest_completed_id === null || checkpoint.checkpoint_id > this.newest_completed_id)) {
           this.newest_completed_id = checkpoint.checkpoint_id;
         }
         const path = string_field(fields, 'metadata_path');
         if (path !== undefined) this.metadata_path_by_id.set(checkpoint.checkpoint_id, path);
         if (path !== undefined && checkpoint.kind === 'checkpoint' && this.completed_metadata_paths.length < MAX_CHECKPOINTS) {
-          this.completed_metadata_paths.push(path);
+          let at = this.completed_path_ids.length;
+          while (at > 0 && (this.completed_path_ids[at - 1] as number) > checkpoint.checkpoint_id) at--;
+          this.completed_path_ids.splice(at, 0, checkpoint.checkpoint_id);
+          this.completed_metadata_paths.splice(at, 0, path);
         }
         checkpoint.size_bytes = number_field(fields, 'size_bytes') ?? 0;
         const duration_ms = event.time_ms - checkpoint.trigger_ms;
@@ -285,7 +313,8 @@ export class RunObserver {
         if (id === undefined) return;
         if (this.ha_pointer_ids.size < MAX_CHECKPOINTS) this.ha_pointer_ids.add(id);
         if (!this.ha_pointer_ms.has(id) && this.ha_pointer_ms.size < MAX_CHECKPOINTS) this.ha_pointer_ms.set(id, event.time_ms);
-        if (this.newest_completed_id === null || id > this.newest_completed_id) this.newest_completed_id = id;
+        // A record rewritten later still names a pointer its leader failed: not a completion anyone heard of.
+        if (!this.failed_pointer_ids.has(id) && (this.newest_completed_id === null || id > this.newest_completed_id)) this.newest_completed_id = id;
         return;
       }
       case 'recovery.restore_failed': {

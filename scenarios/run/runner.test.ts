@@ -113,6 +113,17 @@ describe('run_scenario', () => {
     expect(unmet.expectation_met).toBe(false);
   });
 
+  it('applies a crash and its restart due at one instant in that order, also when equal-time events are shuffled', () => {
+    // restart_after 0 (where shrinking bisects durations to): a restart applied before its crash would find the process
+    // alive and do nothing, leaving it down for the rest of the safety phase.
+    for (let seed = 1; seed <= 12; seed++) {
+      const faults: Scenario['faults'] = [{ kind: 'crash', target: 'tm-1', at: '300 ms', restart_after: '0 ms' }];
+      const result = run_scenario(scenario({ simulation: { shuffle_ties: true }, faults }), { seed, scenario_file: 's.yaml' });
+      const applied = result.faults.filter((f) => f.target === 'tm-1').map((f) => `${f.kind}@${f.time_ms}`);
+      expect(applied.slice(0, 2), `seed ${seed}`).toEqual(['crash@300', 'restart@300']);
+    }
+  });
+
   it('reports an event-triggered fault that never fired', () => {
     const result = run_scenario(
       scenario({ faults: [{ kind: 'crash', target: 'tm-1', on: { event: 'recovery.restored', occurrence: 2 } }] }),

@@ -73,6 +73,7 @@ export class TimestampsAndWatermarksOperator extends BaseOperator {
       } else if (now_ms - this.inactive_since_ms > timeout_ms) {
         if (!this.idle) {
           this.idle = true;
+          this.env.probe?.('watermark.assigner_idle');
           this.output.emitWatermarkStatus('idle');
         }
         return;

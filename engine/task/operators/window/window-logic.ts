@@ -48,6 +48,10 @@ export interface WindowHost {
   collect(value: unknown): void;
   collectSide(tag_id: string, value: unknown): void;
   probe?(name: string): void;
+  /** Whether the operator started from a checkpoint (the probe for late data after a restore). */
+  restored?(): boolean;
+  /** Test-only planted bug (engine/task/task.ts TaskSeams.late_data). */
+  late_data_seam?: 'dropped_after_restore' | 'also_in_window';
 }
 
 /** Binds a state handle's methods to one namespace: each call sets it first and restores the previous one after. */
@@ -254,13 +258,18 @@ export class WindowLogic {
     }
     if (skipped && this.isElementLate(timestamp_ms)) {
       const tag = this.op.late_data_tag;
-      if (tag === undefined) {
+      const restored = this.host.restored?.() === true;
+      if (tag === undefined || (restored && this.host.late_data_seam === 'dropped_after_restore')) {
         this.dropped_late_records++;
       } else {
         this.late_records_to_side_output++;
         this.host.probe?.('window.late_data_to_side_output');
+        if (restored) this.host.probe?.('window.late_data_to_side_output_after_restore');
         this.host.resetOutput(timestamp_ms);
         this.host.collectSide(tag, value);
+        if (this.host.late_data_seam === 'also_in_window' && this.merging === undefined) {
+          for (const window of windows) this.addAndTrigger(window, windowNamespace(window), value, timestamp_ms, ts);
+        }
       }
     }
   }

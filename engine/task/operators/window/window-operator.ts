@@ -11,6 +11,7 @@ import { WindowLogic, type WindowHost } from './window-logic.js';
 export class WindowOperator extends KeyedOperator {
   private readonly logic: WindowLogic;
   private readonly collector = new TimestampedCollector(this, this.env);
+  private restored = false;
 
   constructor(node: GraphNode, env: OperatorEnvironment, operator: Extract<NodeOperator, { kind: 'window' }>) {
     super(node, env, operator.key_selector);
@@ -26,6 +27,8 @@ export class WindowOperator extends KeyedOperator {
       collect: (value) => this.collector.collect(value),
       collectSide: (tag_id, value) => this.collector.collectSide(tag_id, value),
       probe: (name) => env.probe?.(name),
+      restored: () => this.restored,
+      ...(env.seams?.late_data !== undefined ? { late_data_seam: env.seams.late_data } : {}),
     };
     this.logic = new WindowLogic(operator, host);
     const fn = this.logic.user_function;
@@ -56,6 +59,7 @@ export class WindowOperator extends KeyedOperator {
       }
     }
     if (restored_sets > 0) this.env.probe?.('window.merging_set_restored');
+    this.restored = true;
     super.onRestored();
   }
 }

@@ -1,0 +1,164 @@
+// Specification of the idempotent and at-least-once sinks as a task hosts them (the engine's Sink API with the
+// checkpoint hooks): a checkpoint's snapshot is durable only once every write before it is acknowledged, the writer
+// wakes its task when that changes and while writes are outstanding (so lost requests are resent), backpressure asks
+// the task to come back later, and an attempt number fences the idempotent writer of an older attempt.
+import { describe, expect, it } from 'vitest';
+import type { EngineNode, NodeId, Runtime } from '../runtime.js';
+import type { Sink } from '../api/functions.js';
+import { OperatorListState } from '../state/operator-state.js';
+import { AtLeastOnceSink } from './at-least-once-sink.js';
+import { IdempotentSink } from './idempotent-sink.js';
+import type { CheckpointedSinkWriter, CheckpointedSinkWriterContext } from './two-phase-commit-sink.js';
+import { TransactionalStore } from './transactional-store.js';
+import { FakeWorld } from './transactional-store.test-support.js';
+
+/** A stand-in for the task layer: the extended context, tagged replies routed to the writer, wakeAfter as flush. */
+class HostTask implements EngineNode {
+  writer!: CheckpointedSinkWriter<unknown>;
+  readonly wakes: number[] = [];
+  constructor(
+    readonly runtime: Runtime,
+    private readonly sink: Sink<unknown>,
+    private readonly attempt: number | undefined,
+  ) {}
+  get tag(): string {
+    return `attempt-${this.runtime.incarnation}/sink-0`;
+  }
+  on_start(): void {
+    const rt = this.runtime;
+    const ctx: CheckpointedSinkWriterContext = {
+      node_id: rt.node_id,
+      subtask_index: 0,
+      parallelism: 1,
+      sink_name: 'out',
+      reply_tag: this.tag,
+      restored_checkpoint_id: null,
+      ...(this.attempt === undefined ? {} : { attempt: this.attempt }),
+      now_ms: () => rt.now_ms(),
+      send: (to, m) => rt.send(to, m),
+      wakeAfter: (after_ms) => {
+        this.wakes.push(after_ms);
+        rt.setTimer(after_ms, 'wake');
+      },
+      getOperatorListState: <T,>(name: string, mode: 'split' | 'union') => new OperatorListState<T>(name, mode),
+      log: (e, f) => rt.log(e, f),
+      probe: (n) => rt.probe(n),
+      fail_invariant: (m, d) => rt.fail_invariant(m, d),
+    };
+    this.writer = this.sink.createWriter(ctx) as CheckpointedSinkWriter<unknown>;
+    this.writer.initializeState();
+  }
+  on_message(_from: NodeId, message: unknown): void {
+    if ((message as { reply_tag?: string }).reply_tag === this.tag) this.writer.onMessage(message);
+  }
+  on_timer(): void {
+    this.writer.flush(false);
+  }
+}
+
+function hosted(sink: Sink<unknown>, attempt?: number) {
+  const world = new FakeWorld();
+  world.add('store', (runtime) => new TransactionalStore(runtime));
+  world.settle(10);
+  world.add('tm', (runtime) => new HostTask(runtime, sink, attempt));
+  world.settle(10);
+  const task = () => world.node<HostTask>('tm');
+  const store = () => world.node<TransactionalStore>('store').read_committed();
+  return { world, task, store };
+}
+
+describe('at-least-once sink hosted by a task', () => {
+  it('sends the partial batch at the end of each task step, and a snapshot is durable once its writes are acknowledged', () => {
+    const { world, task, store } = hosted(new AtLeastOnceSink({ store_node: 'store', records_per_write: 10, retry_after_ms: 20 }));
+    for (const r of ['a', 'b', 'c']) task().writer.write(r, 0);
+    world.settle(100);
+    expect(store().records).toEqual([]); // less than a batch, no step ended yet
+    task().writer.flush(false);
+    task().writer.write('d', 0);
+    task().writer.snapshotState(1);
+    expect(task().writer.isSnapshotDurable(1)).toBe(false);
+    world.settle(200);
+    expect(store().records).toEqual(['a', 'b', 'c', 'd']);
+    expect(task().writer.isSnapshotDurable(1)).toBe(true);
+    expect(task().wakes).toContain(0); // the task is woken to acknowledge the checkpoint
+    task().writer.notifyCheckpointComplete(1);
+    expect(task().writer.failure()).toBeNull();
+  });
+
+  it('resends lost writes while records are outstanding (the writer keeps its task awake), and may duplicate', () => {
+    const { world, task, store } = hosted(new AtLeastOnceSink({ store_node: 'store', records_per_write: 1, retry_after_ms: 20 }));
+    let dropped = 0;
+    world.drop_message = (from) => from === 'store' && dropped++ < 2; // the first two acknowledgements are lost
+    for (const r of ['a', 'b']) task().writer.write(r, 0);
+    task().writer.snapshotState(1);
+    world.settle(1_000);
+    expect(task().writer.isSnapshotDurable(1)).toBe(true);
+    expect([...new Set(store().records)]).toEqual(['a', 'b']);
+    expect(task().wakes.filter((ms) => ms === 20).length).toBeGreaterThan(0);
+  });
+
+  it('a task under backpressure is asked to come back after retry_after_ms, and accepted again once writes are acknowledged', () => {
+    const { world, task } = hosted(new AtLeastOnceSink({ store_node: 'store', records_per_write: 1, max_pending_requests: 1, max_buffered_records: 2, retry_after_ms: 35 }));
+    world.drop_message = (from) => from === 'tm'; // nothing reaches the store
+    task().writer.write('a', 0);
+    task().writer.snapshotState(1);
+    expect(task().writer.canAccept()).toBe(true);
+    task().writer.write('b', 0); // two records unacknowledged: the bound
+    task().writer.notifyCheckpointAborted(1);
+    expect(task().writer.canAccept()).toBe(false);
+    expect(task().wakes.at(-1)).toBe(35);
+    world.drop_message = () => false;
+    world.settle(1_000);
+    expect(task().writer.canAccept()).toBe(true);
+  });
+});
+
+describe('idempotent sink hosted by a task', () => {
+  const sink = (extra: Partial<ConstructorParameters<typeof IdempotentSink>[0]> = {}) =>
+    new IdempotentSink({ store_node: 'store', key_of: (r) => (r as { k: string }).k, value_of: (r) => (r as { v: number }).v, retry_after_ms: 20, ...extra });
+
+  it('upserts the latest value per key; a snapshot is durable once every upsert before it is acknowledged', () => {
+    const { world, task, store } = hosted(sink());
+    let dropped = 0;
+    world.drop_message = (from) => from === 'store' && dropped++ < 1; // one lost acknowledgement: resent on a wake
+    for (const [k, v] of [['a', 1], ['b', 1], ['a', 2]] as const) task().writer.write({ k, v }, 0);
+    task().writer.snapshotState(1);
+    expect(task().writer.isSnapshotDurable(1)).toBe(false);
+    world.settle(1_000);
+    expect(task().writer.isSnapshotDurable(1)).toBe(true);
+    expect(store().table).toEqual([['a', 2], ['b', 1]]);
+    expect(task().wakes).toContain(0);
+    expect(task().wakes).toContain(20);
+    expect(task().writer.failure()).toBeNull();
+  });
+
+  it('asks a task under backpressure to come back after retry_after_ms, and accepts again once keys are written', () => {
+    const { world, task } = hosted(sink({ max_buffered_keys: 1, max_pending_requests: 1, retry_after_ms: 45 }));
+    world.drop_message = (from) => from === 'tm';
+    expect(task().writer.canAccept()).toBe(true);
+    task().writer.write({ k: 'a', v: 1 }, 0); // one key waiting: the bound
+    expect(task().writer.canAccept()).toBe(false);
+    expect(task().wakes.at(-1)).toBe(45);
+    task().writer.snapshotState(1);
+    task().writer.notifyCheckpointAborted(1);
+    world.drop_message = () => false;
+    world.settle(1_000);
+    expect(task().writer.canAccept()).toBe(true);
+  });
+
+  it('a writer of an older attempt is fenced once a newer attempt wrote, and its task is told to fail', () => {
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime));
+    world.settle(10);
+    world.add('old', (runtime) => new HostTask(runtime, sink(), 1));
+    world.add('new', (runtime) => new HostTask(runtime, sink(), 2));
+    world.settle(10);
+    world.node<HostTask>('new').writer.write({ k: 'a', v: 2 }, 0);
+    world.settle(200);
+    world.node<HostTask>('old').writer.write({ k: 'a', v: 1 }, 0);
+    world.settle(200);
+    expect(world.node<TransactionalStore>('store').read_committed().table).toEqual([['a', 2]]);
+    expect(world.node<HostTask>('old').writer.failure()).toMatch(/superseded by a newer attempt/);
+    expect(world.node<HostTask>('new').writer.failure()).toBeNull();
+  });
+});
