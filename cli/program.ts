@@ -175,7 +175,9 @@ class Cli {
     const terminal = await import_optional(this.deps.terminal_module ?? TERMINAL_MODULE);
     const render = terminal?.['render_terminal_summary'];
     if (typeof render === 'function') {
-      const text = (render as (r: readonly RunResult[], o: { color: boolean }) => string)(results, { color: this.color });
+      // Every probe the engine declares is counted, so one that no run reached shows as never hit.
+      const known_probes = ENGINE_PROBES.map((probe) => probe.name);
+      const text = (render as (r: readonly RunResult[], o: { color: boolean; known_probes: string[] }) => string)(results, { color: this.color, known_probes });
       return text.endsWith('\n') ? text : `${text}\n`;
     }
     return plain_run_table(results);

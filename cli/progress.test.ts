@@ -13,6 +13,7 @@ describe('progress figures', () => {
   it('derives the rate and the ETA from the runs done so far', () => {
     expect(progress_text({ done: 12, total: 40, failures: 1, elapsed_ms: 6_000 })).toBe('12/40 runs (30%), 1 failed, 0:06 elapsed, 2.0 runs/s, ETA 0:14');
     expect(progress_text({ done: 0, total: 40, failures: 0, elapsed_ms: 1_000 })).toMatch(/ETA \?$/);
+    expect(progress_text({ done: 12, total: 40, failures: 1, over_budget: 2, elapsed_ms: 6_000 })).toBe('12/40 runs (30%), 1 failed, 2 over budget, 0:06 elapsed, 2.0 runs/s, ETA 0:14');
     expect(progress_text({ done: 40, total: 40, failures: 0, elapsed_ms: 2_000 })).toMatch(/20 runs\/s, ETA 0:00$/);
   });
 
@@ -34,7 +35,7 @@ describe('SwarmProgress', () => {
     const { progress, text, advance } = capture(false);
     for (let done = 1; done <= 20; done++) {
       advance(100);
-      progress.update(done, done === 7);
+      progress.update(done, done === 7 ? 'failed' : 'held');
     }
     const lines = text().trim().split('\n');
     expect(lines).toHaveLength(10);
@@ -48,14 +49,14 @@ describe('SwarmProgress', () => {
     let now = 0;
     const progress = new SwarmProgress({ write: (t: string) => (text += t) }, 1000, 'swarm', true, () => now);
     now += PLAIN_LINE_EVERY_MS;
-    progress.update(1, false);
+    progress.update(1, 'held');
     expect(text).toMatch(/^swarm: 1\/1000 runs \(0%\), 0 failed, 0:10 elapsed/);
   });
 
   it('redraws a bar on a terminal and keeps it below a failure printed meanwhile', () => {
     const { progress, text, advance } = capture(true);
     advance(1000);
-    progress.update(1, false);
+    progress.update(1, 'held');
     progress.interject('FAILED x seed 2\n');
     progress.finish();
     expect(text()).toMatch(/^\r\[#+\.+\] 1\/20 runs[^\n]*\r\u001b\[KFAILED x seed 2\n\r\[#+\.+\] 1\/20 runs[^\n]*\n$/);
@@ -64,7 +65,7 @@ describe('SwarmProgress', () => {
   it('prints nothing when disabled (--quiet), but failures still get through', () => {
     let text = '';
     const progress = new SwarmProgress({ write: (t: string) => (text += t) }, 4, 'swarm', false);
-    progress.update(4, false);
+    progress.update(4, 'held');
     progress.interject('FAILED\n');
     progress.finish();
     expect(text).toBe('FAILED\n');

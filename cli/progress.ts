@@ -18,16 +18,21 @@ export interface ProgressFigures {
   done: number;
   total: number;
   failures: number;
+  /** Runs stopped at their event, time or memory budget: not judged, so neither held nor failed. */
+  over_budget?: number;
   elapsed_ms: number;
 }
 
-/** `12/40 runs (30%), 1 failed, 0:06 elapsed, 2.0 runs/s, ETA 0:14`. */
-export function progress_text({ done, total, failures, elapsed_ms }: ProgressFigures): string {
+/** How a run ended, as the progress line counts it. */
+export type RunTally = 'held' | 'failed' | 'over_budget';
+
+/** `12/40 runs (30%), 1 failed, 0:06 elapsed, 2.0 runs/s, ETA 0:14` (`, 2 over budget` after `failed` when any). */
+export function progress_text({ done, total, failures, over_budget = 0, elapsed_ms }: ProgressFigures): string {
   const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
   const rate = elapsed_ms > 0 ? (done * 1000) / elapsed_ms : 0;
   const eta = done > 0 && rate > 0 ? format_clock(((total - done) / rate) * 1000) : '?';
   return (
-    `${done}/${total} runs (${percent}%), ${failures} failed, ${format_clock(elapsed_ms)} elapsed, ` +
+    `${done}/${total} runs (${percent}%), ${failures} failed${over_budget > 0 ? `, ${over_budget} over budget` : ''}, ${format_clock(elapsed_ms)} elapsed, ` +
     `${rate >= 10 ? rate.toFixed(0) : rate.toFixed(1)} runs/s, ETA ${done === total ? '0:00' : eta}`
   );
 }
@@ -40,6 +45,7 @@ export function progress_bar(figures: ProgressFigures, width = 30): string {
 
 export class SwarmProgress {
   private failures = 0;
+  private over_budget = 0;
   private done = 0;
   private last_line_ms: number;
   private last_decile = 0;
@@ -61,13 +67,14 @@ export class SwarmProgress {
   }
 
   private figures(): ProgressFigures {
-    return { done: this.done, total: this.total, failures: this.failures, elapsed_ms: this.now() - this.started_ms };
+    return { done: this.done, total: this.total, failures: this.failures, over_budget: this.over_budget, elapsed_ms: this.now() - this.started_ms };
   }
 
   /** Call once per finished run. */
-  update(done: number, failed: boolean): void {
+  update(done: number, tally: RunTally): void {
     this.done = done;
-    if (failed) this.failures++;
+    if (tally === 'failed') this.failures++;
+    if (tally === 'over_budget') this.over_budget++;
     if (!this.enabled) return;
     if (this.tty) {
       this.stderr.write(progress_bar(this.figures()));

@@ -4,7 +4,7 @@ import type { RunResult } from '../scenarios/result-format.js';
 import type { SwarmStop } from '../reports/json-report.js';
 import { run_failed, type TextSink } from './output.js';
 import { run_jobs, type JobFailure, type JobOutcome, type PoolOptions, type PoolScenario, type SwarmJob } from './pool.js';
-import { SwarmProgress } from './progress.js';
+import { SwarmProgress, type RunTally } from './progress.js';
 
 /** Subscribes to Ctrl-C (SIGINT); returns the unsubscribe function. */
 export type InterruptSource = (handler: () => void) => () => void;
@@ -64,18 +64,22 @@ export async function run_session(options: SessionOptions): Promise<SessionOutco
   const on_outcome = (outcome: JobOutcome, done: number): void => {
     const entry = entry_of(outcome.job);
     let bad = false;
+    let tally: RunTally = 'held';
     if ('result' in outcome) {
       if (run_failed(outcome.result)) {
         bad = true;
+        tally = 'failed';
         failed++;
         progress.interject(options.on_failure(entry, outcome.result));
       }
     } else {
       bad = true;
+      // A run over its budget was not judged: the progress line counts it apart from failed runs.
+      tally = outcome.failure.kind === 'budget' ? 'over_budget' : 'failed';
       problems.push({ entry, job: outcome.job, failure: outcome.failure });
       progress.interject(options.on_problem(entry, outcome.job, outcome.failure));
     }
-    progress.update(done, bad);
+    progress.update(done, tally);
     if (bad && options.fail_fast) stop('fail_fast');
     if (options.time_budget_ms !== undefined && progress.elapsed_ms() >= options.time_budget_ms) stop('time_budget');
   };

@@ -70,6 +70,7 @@ export const ENGINE_EVENT_REGISTRY = {
   'tm.attempt_failed': { about: 'A TaskManager failed its tasks of an attempt, with the reason.', suspicious: true },
   'tm.tasks_cancelled': { about: 'A TaskManager cancelled its tasks (e.g. the JobManager went silent).' },
   'tm.job_manager_silent': { about: 'A TaskManager heard nothing from the JobManager for the heartbeat timeout.', suspicious: true },
+  'tm.job_manager_disconnected': { about: 'A TaskManager was disconnected by a JobManager that lost its leadership and registers with every candidate again.', requires: ['job_manager_ha'] },
   'tm.leader_changed': { about: 'A TaskManager follows a new leading JobManager.', requires: ['job_manager_ha'] },
   'task.failed': { about: 'A task failed, with the reason.', suspicious: true },
   'task.finished': { about: 'A task reached the end of its input and finished.' },

@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { buildControlFilter, controlFilterInput, controlFilterTopics, type WordRecord } from '../engine/examples/control-filter.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { Cluster } from '../scenarios/cluster.js';
-import { checkInterleavedOutput, checkInterleavedState, evaluateBothInterleavings, INTERLEAVING_CHECKS } from './interleaving.js';
+import { checkInterleavedOutput, checkInterleavedState, evaluateBothInterleavings, INTERLEAVING_CHECKS, judge_interleaved_output, UNBRACKETED_INTERLEAVING_CHECKS, unbracketed_interleaving } from './interleaving.js';
+import { defineJob } from '../engine/api/job.js';
+import { MapStateDescriptor } from '../engine/api/state-descriptors.js';
+import { job_factory } from '../engine/connectors/job-io.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { run_scenario, run_scenario_with } from './run.js';
 import { forgetful_restore_seams } from './planted-bugs/forgetful-restore.js';
@@ -115,5 +118,70 @@ describe('the judge on a job whose result depends on how its inputs interleave',
     const committing = run_scenario_with(after_precommit, { seed: 3, scenario_file: 'control-words.yaml' }, { seams: commit_on_precommit_seams });
     const output = committing.violations.find((v) => v.property === 'exactly_once_output');
     expect(output?.message).toMatch(/duplicated/);
+  });
+});
+
+describe('extremes that do not bracket the interleavings in between', () => {
+  interface Rule {
+    id: string;
+    threshold: number;
+  }
+  interface Hit {
+    seq: number;
+    rule: string;
+  }
+  const rules = new MapStateDescriptor<string, Rule>('rules');
+  // Dynamic rules (Flink's broadcast-state pattern): a rule's threshold changes while amounts flow past it.
+  const dynamicRules = defineJob({
+    build(env, _params, io) {
+      const broadcast = env.fromSource(io.source<Rule>('rules'), { uid: 'rules' }).broadcast(rules);
+      env
+        .fromSource(io.source<{ seq: number; amount: number }>('amounts'), { uid: 'amounts' })
+        .keyBy((amount) => amount.seq % 3)
+        .connect(broadcast)
+        .process<Hit>({
+          processElement(amount, ctx, out) {
+            for (const [id, rule] of ctx.getBroadcastState(rules).immutableEntries()) if (amount.amount > rule.threshold) out.collect({ seq: amount.seq, rule: id });
+          },
+          processBroadcastElement(rule, ctx) {
+            ctx.getBroadcastState(rules).put(rule.id, rule);
+          },
+        })
+        .uid('evaluate')
+        .sinkTo(io.sink<Hit>())
+        .uid('sink');
+    },
+    input: { records: {} },
+    output: { key: (hit: Hit) => String(hit.seq), id: (hit: Hit) => `${hit.seq}/${hit.rule}` },
+  });
+  const build = job_factory(dynamicRules, { broker: 'broker', store: 'txstore', collector: 'collector', sink_kind: 'collect', bounded: true, topics: new Map([['rules', 1], ['amounts', 1]]) });
+  const input = new Map([
+    ['rules', [[{ value: { id: 'r', threshold: 10 }, timestamp_ms: 0 }, { value: { id: 'r', threshold: 90 }, timestamp_ms: 5 }]]],
+    ['amounts', [[1, 2, 3, 4, 6, 7, 8, 9].map((seq) => ({ value: { seq, amount: 50 }, timestamp_ms: seq }))]],
+  ]);
+  const hit_id = (record: unknown): string => `${(record as Hit).seq}/${(record as Hit).rule}`;
+
+  it('is detected: the inputs merged by timestamp give hits neither extreme gives (rules that change mid-stream)', () => {
+    const { input1_first, input2_first } = evaluateBothInterleavings(build, {}, input);
+    expect(input1_first.outputs.get('sink')).toEqual([]);
+    expect(input2_first.outputs.get('sink')).toEqual([]);
+    const merged = unbracketed_interleaving(build, {}, input, {}, input1_first, input2_first, 'sink', hit_id);
+    expect((merged?.outputs.get('sink') as Hit[]).map((hit) => hit.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('leaves the strict checks on where the extremes bracket it (ControlFunction)', () => {
+    const input_cf = controlFilterInput(params);
+    const { input1_first, input2_first } = evaluateBothInterleavings(buildControlFilter, params, input_cf, { max_parallelism: 128 });
+    expect(unbracketed_interleaving(buildControlFilter, params, input_cf, { max_parallelism: 128 }, input1_first, input2_first, 'sink', identity)).toBeUndefined();
+  });
+
+  it('then judges only duplicates, and still catches one', () => {
+    const ended = { finished: true, status: 'FINISHED' };
+    const extremes = { noun: 'interleaving', how: UNBRACKETED_INTERLEAVING_CHECKS, only_duplicates: true };
+    const run = [{ seq: 1, rule: 'r' }, { seq: 2, rule: 'r' }];
+    expect(judge_interleaved_output('exactly_once_output', [], [], run, hit_id, ended, extremes).status).toBe('pass');
+    const twice = judge_interleaved_output('exactly_once_output', [], [], [...run, run[0]!], hit_id, ended, extremes);
+    expect(twice.status).toBe('fail');
+    expect(twice.message).toMatch(/^output records by identity: 1 duplicated \(1\/r\)/);
   });
 });

@@ -15,8 +15,8 @@ import { decode_metadata } from '../engine/checkpoint/metadata.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { checkpoint_keyed_state, RestoreChecker, type RestoreCapture } from './restore-check.js';
 import { upsert_effect } from './sink-output.js';
-import { checkInterleavedState, interleaving_dependence, judge_interleaved_output } from './interleaving.js';
-import { check_state_between_clocks, PROCESSING_TIME_CHECKS, processing_time_dependence } from './processing-time.js';
+import { checkInterleavedState, interleaving_dependence, judge_interleaved_output, UNBRACKETED_INTERLEAVING_CHECKS, unbracketed_interleaving } from './interleaving.js';
+import { check_state_between_clocks, PROCESSING_TIME_CHECKS, PROCESSING_TIME_WINDOW_CHECKS, processing_time_dependence } from './processing-time.js';
 import { lost_restore_point, type LostRestorePoint } from './lost-restore-point.js';
 import { judge_output_check, run_output_check } from './job-output-check.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
@@ -166,8 +166,20 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     evaluated.ok && interleaved === undefined && job.outputCheck === undefined
       ? processing_time_dependence(job.build, spec.params, evidence.view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism }, oracle, job.sink_uid, job.outputKey)
       : undefined;
+  // Extremes that do not bracket the inputs merged by timestamp bound nothing: only duplicates are judged then.
+  const unbracketed =
+    interleaved !== undefined
+      ? unbracketed_interleaving(job.build, spec.params, evidence.view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism }, oracle, interleaved, job.sink_uid, job.outputId)
+      : undefined;
   const second_extreme = interleaved ?? clocked;
-  const extremes = clocked !== undefined ? { noun: 'processing-time model', how: PROCESSING_TIME_CHECKS } : undefined;
+  const extremes =
+    clocked === undefined
+      ? unbracketed === undefined
+        ? undefined
+        : { noun: 'interleaving', how: UNBRACKETED_INTERLEAVING_CHECKS, only_duplicates: true }
+      : oracle.processing_time_windows !== undefined
+        ? { noun: 'processing-time model', how: PROCESSING_TIME_WINDOW_CHECKS, only_duplicates: true }
+        : { noun: 'processing-time model', how: PROCESSING_TIME_CHECKS };
 
   // A job that judges its own output (it depends on time's progress) is judged by its check, not the oracle.
   const own_verdict =
@@ -400,8 +412,8 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
       checks++;
       let differences: StateDifference[];
       if (interleaved !== undefined) {
-        differences = checkInterleavedState(oracle.state, interleaved.state, final.state);
-        notes.push('final state judged entry by entry against the two extreme interleavings of the inputs');
+        differences = checkInterleavedState(oracle.state, interleaved.state, final.state, 5, unbracketed === undefined ? [] : [unbracketed.state]);
+        notes.push(`final state judged entry by entry against the ${unbracketed === undefined ? 'two extreme interleavings' : 'two extreme interleavings and the one by timestamp'} of the inputs`);
       } else if (clocked !== undefined) {
         const verdict = check_state_between_clocks(oracle.state, clocked.state, final.state);
         differences = verdict.differences;
@@ -561,7 +573,7 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     if (aborted) add('no_spurious_failures', 'skipped', 0, 'the run stopped at an engine invariant violation');
     else if (timeouts_explained_by !== undefined) add('no_spurious_failures', 'skipped', 0, `not judged: ${timeouts_explained_by}`);
     else if (first !== undefined) add('no_spurious_failures', 'fail', spurious.checks, first.message, first);
-    else add('no_spurious_failures', 'pass', spurious.checks, Number.isFinite(spurious.first_disturbance_ms) ? `nothing failed before the first fault at ${spurious.first_disturbance_ms} ms` : 'nothing failed in a run without faults');
+    else add('no_spurious_failures', 'pass', spurious.checks, Number.isFinite(spurious.first_disturbance_ms) ? `nothing failed before the first fault at ${format_ms(spurious.first_disturbance_ms)}` : 'nothing failed in a run without faults');
   }
 
   if (wanted.has('liveness')) {

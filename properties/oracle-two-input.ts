@@ -29,7 +29,8 @@ import { createRuntimeContext } from '../engine/task/runtime-context.js';
 import { OracleOperatorState, oracleSubtaskInfo, type ElementStream, type OperatorOutputs } from './oracle-streams.js';
 
 /** Which input the oracle feeds first: the whole of one input, then the whole of the other. */
-export type TwoInputOrder = 'input1_first' | 'input2_first';
+/** All of one input, then the other; or both merged by element timestamp (input 1 first on ties). */
+export type TwoInputOrder = 'input1_first' | 'input2_first' | 'by_timestamp';
 
 export interface TwoInputEvaluation {
   /** Keyed state entries in canonical order (keyed operators only). */
@@ -57,9 +58,19 @@ export interface TwoInputOptions {
 /** Evaluates one two-input node over its two input streams. */
 export function evaluateTwoInput(node: GraphNode, spec: TwoInputSpec, input1: ElementStream, input2: ElementStream, options: TwoInputOptions): TwoInputEvaluation {
   const run = new TwoInputRun(node, spec, options);
-  const order: [1 | 2, ElementStream][] = options.order === 'input1_first' ? [[1, input1], [2, input2]] : [[2, input2], [1, input1]];
-  for (const [input, elements] of order) {
-    for (let i = 0; i < elements.values.length; i++) run.element(input, elements.values[i], elements.timestamps_ms[i]!);
+  if (options.order === 'by_timestamp') {
+    let i = 0;
+    let j = 0;
+    while (i < input1.values.length || j < input2.values.length) {
+      const take1 = j >= input2.values.length || (i < input1.values.length && input1.timestamps_ms[i]! <= input2.timestamps_ms[j]!);
+      if (take1) run.element(1, input1.values[i], input1.timestamps_ms[i++]!);
+      else run.element(2, input2.values[j], input2.timestamps_ms[j++]!);
+    }
+  } else {
+    const order: [1 | 2, ElementStream][] = options.order === 'input1_first' ? [[1, input1], [2, input2]] : [[2, input2], [1, input1]];
+    for (const [input, elements] of order) {
+      for (let i = 0; i < elements.values.length; i++) run.element(input, elements.values[i], elements.timestamps_ms[i]!);
+    }
   }
   run.finish();
   return run.result();

@@ -82,6 +82,8 @@ export interface OracleResult {
   two_input?: true;
   /** Keyed operator uids whose functions read processing time or set processing-time timers (or windows by it). */
   processing_time_operators?: string[];
+  /** Window operator uids whose assigner windows by processing time: a record's window depends on the clock alone. */
+  processing_time_windows?: string[];
 }
 
 export function evaluateOracle(
@@ -105,6 +107,7 @@ export function evaluateOracle(
   let records_read = 0;
   let two_input = false;
   const processing_time_operators: string[] = [];
+  const processing_time_windows: string[] = [];
 
   /** The stream of one input (2: a two-input operator's second): one edge's as it is; several (union): in turn. */
   const inputOf = (node: GraphNode, input: 1 | 2): ElementStream => {
@@ -151,6 +154,7 @@ export function evaluateOracle(
         const keyed = new KeyedEvaluation(node, op, final_watermark_ms, keep_output, out, options.watermarks?.get(node.uid), options.processing_time);
         keyed.run(inputs);
         if (keyed.reads_processing_time) processing_time_operators.push(node.uid);
+        if (keyed.windows_by_processing_time) processing_time_windows.push(node.uid);
         state.set(node.uid, keyed.exportState());
         if (keyed.ambiguous_keys.size > 0) ambiguous_keys.set(node.uid, keyed.ambiguous_keys);
         const lists = keyed.operator_state.entries();
@@ -202,6 +206,7 @@ export function evaluateOracle(
     ambiguous_keys,
     ...(two_input ? { two_input: true as const } : {}),
     ...(processing_time_operators.length > 0 ? { processing_time_operators } : {}),
+    ...(processing_time_windows.length > 0 ? { processing_time_windows } : {}),
   };
 }
 
@@ -241,6 +246,8 @@ class KeyedEvaluation {
   readonly ambiguous_keys = new Set<string>();
   /** Whether the operator's functions read processing time or set processing-time timers (see OracleResult). */
   reads_processing_time = false;
+  /** Window operators: whether the assigner windows by processing time. */
+  windows_by_processing_time = false;
   /** The processing time the functions see: 0 when frozen; in the eternal model it grows by an eternity per record. */
   private processing_time_ms = 0;
 
@@ -399,6 +406,7 @@ class KeyedEvaluation {
       collectSide: (tag_id, value) => this.emitSide(tag_id, value, out_ts),
     };
     const logic = new WindowLogic(op, host);
+    if (!logic.isEventTime()) this.windows_by_processing_time = this.reads_processing_time = true;
     const udf = new UserFunction(logic.user_function, oracleSubtaskInfo(this.node), this.operator_state, this.store);
     udf.open();
     const fire_processing = (t: InternalTimer): void => logic.onTimer('processing', t.timestamp_ms, t.namespace);

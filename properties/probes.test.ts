@@ -23,6 +23,7 @@ const CI_SWARM = [
   'disks-fail-and-lose-unsynced-writes',
   'disk-full-enospc',
   'windows-and-state-sessions-ttl-crash',
+  'leader-paused-past-its-lease',
   'late-data-and-ttl-crashes',
 ];
 

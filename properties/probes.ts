@@ -32,7 +32,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'txstore.resend_while_queued',
     where: 'engine/connectors/transactional-store.ts: a client resent a request still waiting in the queue (the copy is dropped)',
-    required_in_ci: false,
+    required_in_ci: true,
   },
   { name: 'txstore.disk_full', where: 'engine/connectors/transactional-store.ts: a log write failed with ENOSPC and is retried', required_in_ci: true },
   {
@@ -58,8 +58,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'jm.leadership_lost',
     where: 'engine/cluster/leadership.ts: a leader learns it was superseded and steps down',
-    required_in_ci: false,
-    why_not_required: 'needs a JobManager that survives its own replacement (partition or pause of the leader)',
+    required_in_ci: true,
   },
   {
     name: 'job.finished_unconfirmed',
@@ -263,15 +262,14 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   },
   {
     name: 'ha.corrupt_record_detected',
-    where: 'engine/ha/ha-store.ts: a corrupt HA record is detected by checksum',
+    where: 'engine/ha/ha-store.ts: no slot of a job verified in five loads: its record is corrupt (damage at rest)',
     required_in_ci: false,
-    why_not_required: 'needs a damaged HA record on the ha process disk (storage faults on disk/ha), not in the CI swarm',
+    why_not_required: 'needs both HA slots damaged at rest; the job then cannot run until an operator intervenes (engine/ha/ha-store.test.ts covers it)',
   },
   {
     name: 'ha.invalid_slot_on_load',
     where: 'engine/ha/ha-store.ts: an invalid slot is found while loading',
-    required_in_ci: false,
-    why_not_required: 'needs a damaged HA slot on the ha process disk, not in the CI swarm',
+    required_in_ci: true,
   },
   {
     name: 'window.merged',

@@ -2,11 +2,14 @@
 // processing-time timer, eternal fires each before the next record (and after the last, without looping on a timer
 // that sets the next one); the judge compares exactly the states both models agree on and catches a change there.
 import { describe, expect, it } from 'vitest';
+import { defineJob } from '../engine/api/job.js';
+import { TumblingProcessingTimeWindows } from '../engine/api/windows.js';
 import { job_factory } from '../engine/connectors/job-io.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { fraudDetection, type Alert, type Transaction } from '../examples/fraud/fraud-detector.js';
 import { evaluateOracle } from './oracle.js';
-import { check_state_between_clocks, clock_dependent_states, processing_time_dependence } from './processing-time.js';
+import { judge_interleaved_output } from './interleaving.js';
+import { check_state_between_clocks, clock_dependent_states, PROCESSING_TIME_WINDOW_CHECKS, processing_time_dependence } from './processing-time.js';
 
 const build = job_factory(fraudDetection, { broker: 'broker', store: 'txstore', collector: 'collector', sink_kind: 'collect', bounded: true, topics: new Map([['transactions', 1]]) });
 
@@ -59,5 +62,48 @@ describe('state judged between the two models', () => {
     const verdict = check_state_between_clocks(frozen.state, eternal.state, with_value('transactions', 2));
     expect(verdict.differences.map((d) => [d.state, d.expected, d.actual])).toEqual([['transactions', 3, 2]]);
     expect(verdict.uncompared_states).toBe(3);
+  });
+});
+
+describe('windows assigned by processing time', () => {
+  interface Count {
+    user: string;
+    start: number;
+    clicks: number;
+  }
+  const perWindow = defineJob({
+    build(env, _params, io) {
+      env
+        .fromSource(io.source<{ user: string }>(), { uid: 'clicks' })
+        .keyBy((click) => click.user)
+        .window(TumblingProcessingTimeWindows.of(500))
+        .process<Count>({ process: (user, ctx, elements, out) => out.collect({ user: user as string, start: ctx.window().start, clicks: elements.length }) })
+        .uid('counts')
+        .sinkTo(io.sink<Count>())
+        .uid('sink');
+    },
+    input: { records: { clicks: [[{ value: { user: 'a' }, timestamp_ms: 0 }, { value: { user: 'a' }, timestamp_ms: 1 }, { value: { user: 'b' }, timestamp_ms: 2 }]] } },
+    output: { key: (count: Count) => count.user, id: (count: Count) => `${count.user}/${count.start}` },
+  });
+  const windows_build = job_factory(perWindow, { broker: 'broker', store: 'txstore', collector: 'collector', sink_kind: 'collect', bounded: true, topics: new Map([['clicks', 1]]) });
+  const input = new Map([['clicks', [[{ value: { user: 'a' }, timestamp_ms: 0 }, { value: { user: 'a' }, timestamp_ms: 1 }, { value: { user: 'b' }, timestamp_ms: 2 }]]]]);
+  const id = (record: unknown): string => `${(record as Count).user}/${(record as Count).start}`;
+  const windows = { noun: 'processing-time model', how: PROCESSING_TIME_WINDOW_CHECKS, only_duplicates: true };
+
+  it('are marked, and the models differ: frozen fires no window, eternal one window per record', () => {
+    const frozen = evaluateOracle(windows_build, {}, input);
+    expect(frozen.processing_time_windows).toEqual(['counts']);
+    expect(frozen.outputs.get('sink')).toEqual([]);
+    const eternal = processing_time_dependence(windows_build, {}, input, {}, frozen, 'sink', (r) => (r as Count).user);
+    expect((eternal?.outputs.get('sink') as Count[]).map((count) => count.clicks)).toEqual([1, 1, 1]);
+  });
+
+  it('accept windows no model names but not a result delivered twice', () => {
+    const eternal = evaluateOracle(windows_build, {}, input, { processing_time: 'eternal' });
+    const run = [{ user: 'a', start: 500, clicks: 2 }, { user: 'b', start: 500, clicks: 1 }];
+    const ended = { finished: true, status: 'FINISHED' };
+    expect(judge_interleaved_output('exactly_once_output', [], eternal.outputs.get('sink')!, run, id, ended, windows).status).toBe('pass');
+    const twice = judge_interleaved_output('exactly_once_output', [], eternal.outputs.get('sink')!, [...run, run[0]!], id, ended, windows);
+    expect([twice.status, twice.message]).toEqual(['fail', expect.stringMatching(/^output records by identity: 1 duplicated \(a\/500\)/)]);
   });
 });

@@ -14,6 +14,12 @@ export const PROCESSING_TIME_CHECKS =
   'identity (none duplicated, none that neither model produces, none missing that both produce) and state wherever ' +
   'both models agree (a state of a key whose value depends on the clock is not compared)';
 
+/** The same for windows assigned by processing time, whose results neither model can name. */
+export const PROCESSING_TIME_WINDOW_CHECKS =
+  'windows are assigned by processing time, so a window holds whatever records arrived while it was open and no model ' +
+  'names its results: output is judged for records delivered twice (by identity) and for results both processing-time ' +
+  'models produce, and state wherever both models agree (a state of a key whose value depends on the clock is not compared)';
+
 /**
  * The oracle under the eternal processing-time model, when the job's result depends on processing time: some keyed
  * operator reads it and the two models give another output sequence for some key of `sink_uid` or another state.

@@ -8,6 +8,9 @@ export interface TerminalSummaryOptions extends AggregateOptions {
   color?: boolean;
 }
 
+/** Never-hit probes listed one per line, at most; more are listed on one line. */
+const MAX_NEVER_HIT_LINES = 5;
+
 /** Unfired planned faults listed, at most. */
 const MAX_UNFIRED_LINES = 10;
 
@@ -99,8 +102,11 @@ function render_aggregate(aggregate: SwarmAggregate, color: boolean): string[] {
       : `Coverage: ${hit.length}/${aggregate.coverage.probes.length} probes hit` +
           (hit.length > 0 ? ` (${hit.map((p) => `${sanitize_terminal_text(p.name)} ${p.total_hits} in ${p.runs_hit} runs`).join(', ')})` : ''),
   );
-  for (const name of aggregate.coverage.never_hit) {
-    lines.push(paint(`  finding: probe ${sanitize_terminal_text(name)} was never hit`, 'yellow'));
+  const never = aggregate.coverage.never_hit.map(sanitize_terminal_text);
+  if (never.length <= MAX_NEVER_HIT_LINES) for (const name of never) lines.push(paint(`  finding: probe ${name} was never hit`, 'yellow'));
+  else {
+    const first = never.slice(0, MAX_NEVER_HIT_LINES).join(', ');
+    lines.push(paint(`  findings: ${never.length} of ${aggregate.coverage.probes.length} probes were never hit (${first}, …; the JSON and HTML reports list every one)`, 'yellow'));
   }
   // The JSON report keeps the whole grid; the terminal shows the combinations that ran.
   lines.push('', 'Delivery by sink kind × checkpointing mode (exactly-once: output judged and equal to the oracle\'s):');

@@ -159,7 +159,12 @@ export class JobManager implements EngineNode {
           this.coordinator?.restore_checkpoint_counter(first_id - 1, first_id);
         },
         on_leader: (previous, registrations) => this.onLeader(previous, registrations),
-        on_retired: () => this.coordinator?.stop_periodic(),
+        on_retired: (reason) => {
+          this.coordinator?.stop_periodic();
+          // Flink's JobMaster disconnects its TaskManagers when it loses leadership, so they reconnect to the next
+          // leader even when they believe the job over (this leader may have finished it without recording that).
+          for (const tm of [...this.task_managers.keys()].sort()) this.runtime.send(tm, { type: 'jm.disconnect', reason } satisfies ClusterMessage);
+        },
         keep_pointer: (id) => scheduler.retained_checkpoints.has(id) || id === scheduler.resumed_from?.savepoint_id,
         next_checkpoint_id: () => this.coordinator?.next_checkpoint_id() ?? 1,
       },

@@ -57,8 +57,8 @@ export interface LeadershipContext {
   adopt_leadership(fencing_token: number, first_checkpoint_id: number): void;
   /** After `jm.leader` is logged: run or recover the job as `previous` left it; replay `registrations` at the right moment. */
   on_leader(previous: HaRecord | null, registrations: EarlyRegistration[]): void;
-  /** Leadership lost: stop triggering checkpoints. */
-  on_retired(): void;
+  /** Leadership lost: stop triggering checkpoints and let go of the TaskManagers. */
+  on_retired(reason: string): void;
   /** Whether checkpoint `id`'s pointer must stay in the HA record (a retained checkpoint or the resumed savepoint). */
   keep_pointer(checkpoint_id: number): boolean;
   /** The id the next checkpoint will get. */
@@ -325,7 +325,7 @@ export class JobLeadership {
     if (this.role === 'retired') return;
     this.role = 'retired';
     this.held_messages = [];
-    this.context.on_retired();
+    this.context.on_retired(reason);
     this.runtime.log('jm.leadership_lost', { reason, fencing_token: this.fencing_token });
     this.runtime.probe('jm.leadership_lost');
     for (const write of this.ha_writes.splice(0)) write.done(false, 'leadership lost');

@@ -53,6 +53,12 @@ export type ClusterMessage =
   | { type: 'tm.registered'; leader_epoch?: number }
   /** High availability: a standby JobManager checks that the leader is alive; the leader answers with its token. */
   | { type: 'jm.ping' }
+  /**
+   * A JobManager that lost its leadership disconnects the TaskManagers registered with it (Flink's JobMaster
+   * disconnectTaskManager on suspension): they drop its tasks and register with every candidate again, as a Flink
+   * TaskExecutor reconnects to the job's next leader.
+   */
+  | { type: 'jm.disconnect'; reason: string }
   | { type: 'jm.pong'; fencing_token: number; terminal?: boolean }
   /**
    * `running_attempt`: the attempt the JobManager has started (status RUNNING) on this TaskManager. A TaskManager whose

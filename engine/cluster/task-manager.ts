@@ -225,6 +225,19 @@ export class TaskManager implements EngineNode, ChannelTransport {
         }
         this.checkSettled();
         return;
+      case 'jm.disconnect':
+        // Only the followed leader gets here (followLeader): it lost its leadership.
+        this.runtime.log('tm.job_manager_disconnected', { job_manager: from, reason: message.reason });
+        if (this.jm_timeout_timer !== undefined) this.runtime.cancelTimer(this.jm_timeout_timer);
+        this.jm_timeout_timer = undefined;
+        if (this.deployment !== undefined) {
+          this.runtime.log('tm.tasks_cancelled', { attempt: this.deployment.attempt, reason: 'job manager lost its leadership' });
+          this.undeploy();
+        }
+        this.job_terminated = false;
+        this.registered = false;
+        this.register();
+        return;
       case 'job.terminated':
         if (this.jm_timeout_timer !== undefined) this.runtime.cancelTimer(this.jm_timeout_timer);
         this.jm_timeout_timer = undefined;

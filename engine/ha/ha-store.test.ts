@@ -3,7 +3,7 @@
 // data reported (never reset), requests held while loading. Uses a tiny manual fake runtime.
 import { describe, expect, it } from 'vitest';
 import type { BlobStore, NodeId, Runtime, StorageResult } from '../runtime.js';
-import { HaStoreNode, ha_disk_key } from './ha-store.js';
+import { HaStoreNode, ha_disk_key, MAX_UNVERIFIED_LOADS } from './ha-store.js';
 import { HaClient, type HaRecord, type HaResponse, parse_ha_response } from './ha-protocol.js';
 
 type PutFault = 'io_error' | 'lost' | 'torn' | 'flip' | 'none';
@@ -207,6 +207,13 @@ describe('HaStoreNode', () => {
     const bytes = first.runtime.disk.data.get(key) as Uint8Array;
     bytes[bytes.length - 2] = (bytes[bytes.length - 2] as number) ^ 0x40;
     const second = started(first.runtime.disk, 1);
+    // Flipped reads come and go: the store loads again before it calls damage at rest corruption.
+    expect(second.runtime.logs).toEqual(['ha.load_retry']);
+    for (let load = 2; load <= MAX_UNVERIFIED_LOADS; load++) {
+      second.node.on_timer({ kind: 'ha.load_retry' });
+      second.runtime.drain();
+    }
+    expect(second.runtime.logs.filter((event) => event === 'ha.load_retry')).toHaveLength(MAX_UNVERIFIED_LOADS - 1);
     expect(second.runtime.logs).toContain('ha.corrupt');
     expect(second.runtime.probes).toContain('ha.corrupt_record_detected');
     second.client.get('job');

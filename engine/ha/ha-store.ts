@@ -20,6 +20,11 @@ export const LOAD_RETRY_MS = 200;
 export const MAX_WRITE_ATTEMPTS = 4;
 /** Reads of one slot at load before it is declared invalid (a read can return flipped bits). */
 export const MAX_SLOT_READS = 3;
+/**
+ * Whole loads (LOAD_RETRY_MS apart) in which no slot of a job verifies before its record is declared corrupt: flipped
+ * reads come and go, damage at rest stays.
+ */
+export const MAX_UNVERIFIED_LOADS = 5;
 
 export type SlotName = 'a' | 'b';
 
@@ -63,6 +68,8 @@ export class HaStoreNode implements EngineNode {
   private readonly jobs = new Map<string, JobSlot>();
   private waiting: { from: NodeId; request: HaRequest }[] = [];
   private load_generation = 0;
+  /** Loads so far in which some job had no slot that verified. */
+  private unverified_loads = 0;
 
   constructor(private readonly runtime: Runtime) {}
 
@@ -165,6 +172,11 @@ export class HaStoreNode implements EngineNode {
   }
 
   private finish_load(read_back: Map<string, { slot: SlotName; stored: StoredRecord | undefined; reason: string }[]>): void {
+    const unverified = [...read_back.values()].some((slots) => slots.every((c) => c.stored === undefined));
+    if (unverified && ++this.unverified_loads < MAX_UNVERIFIED_LOADS) {
+      this.retry_load('no slot of a job verified (reads may have come back flipped)');
+      return;
+    }
     for (const job_id of [...read_back.keys()].sort()) {
       const slots = (read_back.get(job_id) ?? []).sort((x, y) => (x.slot < y.slot ? -1 : 1));
       let best: { slot: SlotName; stored: StoredRecord } | undefined;

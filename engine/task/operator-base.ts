@@ -30,6 +30,7 @@ export interface OperatorEnvironment {
   readonly parallelism: number;
   readonly max_parallelism: number;
   readonly key_group_range: KeyGroupRange;
+  /** Processing time: the process clock in whole milliseconds (Flink's System.currentTimeMillis()). */
   now_ms(): number;
   createKeyedBackend(operator_uid: string, range: KeyGroupRange, max_parallelism: number): KeyedStateBackend;
   /** Asks for onProcessingTime to be called at (or after) `time_ms` of this process's clock. */

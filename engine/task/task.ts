@@ -331,7 +331,8 @@ export class Task implements OutputAvailabilityListener {
       parallelism: vertex.parallelism,
       max_parallelism: vertex.max_parallelism,
       key_group_range: this.key_group_range,
-      now_ms: () => host.now_ms(),
+      // Operators see processing time as Flink's do (System.currentTimeMillis()): whole milliseconds of the process clock.
+      now_ms: () => Math.floor(host.now_ms()),
       createKeyedBackend: (uid, range, max_parallelism) => host.createKeyedBackend(uid, range, max_parallelism),
       requestProcessingTimeWakeup: (time_ms) => host.wakeAfter(this, Math.max(0, time_ms - host.now_ms())),
       getOperatorListState: (uid, name, mode) => this.getOperatorListState(uid, name, mode),
@@ -616,7 +617,7 @@ export class Task implements OutputAvailabilityListener {
     if (this.announced !== undefined) this.maybeTimeoutAnnouncedBarrier();
     if (this.processing_time_due) {
       this.processing_time_due = false;
-      const now = this.host.now_ms();
+      const now = Math.floor(this.host.now_ms());
       for (const operator of this.operators) operator.onProcessingTime(now);
     }
     const more = this.source !== undefined ? this.stepSource(budget_records) : this.stepInput(budget_records);

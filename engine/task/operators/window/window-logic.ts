@@ -182,7 +182,8 @@ export class WindowLogic {
     return this.process_function;
   }
 
-  private isEventTime(): boolean {
+  /** Whether windows are assigned by event time (else by processing time: what a record gets depends on the clock). */
+  isEventTime(): boolean {
     return this.assigner.isEventTime();
   }
 
