@@ -53,23 +53,7 @@ export const KNOWN_ENGINE_GAPS: readonly KnownEngineGap[] = [
       'threshold (the broadcast-rules example at parallelism 6, found by the rotated search; open)',
     applies: (value) => value.scenario.sink?.kind === 'idempotent' && value.scenario.network?.latency?.model === 'spikes',
   },
-  {
-    id: 'finish-during-leader-change',
-    description:
-      'JobManager loss with a fault that cuts the two JobManagers apart: when the job finishes on one leader while the ' +
-      'other takes over, the old leader\'s HA write of the result is fenced and the new leader restores the final ' +
-      'checkpoint and stays RESTARTING past the liveness bound (found by the rotated search; open)',
-    applies: (value) => value.dimensions.job_manager_loss && (value.scenario.faults ?? []).some(cuts_job_managers_apart),
-  },
 ];
-
-/** A partition or link break with the leading and the standby JobManager on different sides. */
-function cuts_job_managers_apart(fault: NonNullable<EngineCase['scenario']['faults']>[number]): boolean {
-  if (fault.kind === 'link_break') return fault.between.includes('jm') && fault.between.includes('jm-standby');
-  if (fault.kind !== 'partition') return false;
-  const side = (node: string): number => fault.groups.findIndex((group) => group.includes(node));
-  return side('jm') !== side('jm-standby');
-}
 
 /** The dimensions the CI search switches (all of them: gaps are cut by KNOWN_ENGINE_GAPS, not by dimension). */
 export const CI_SEARCH_DIMENSIONS: readonly Dimension[] = DIMENSIONS;
