@@ -292,10 +292,19 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     required_in_ci: true,
   },
   {
+    name: 'interval_join.late_data_to_side_output',
+    where: 'engine/task/two-input-operators.ts: an interval join sent a late element to its side\'s late-data tag (sideOutputLeftLateData / sideOutputRightLateData)',
+    required_in_ci: true,
+  },
+  {
+    name: 'interval_join.late_data_to_side_output_after_restore',
+    where: 'engine/task/two-input-operators.ts: an interval join restored from a checkpoint sent a late element to its late-data tag',
+    required_in_ci: true,
+  },
+  {
     name: 'watermark.assigner_idle',
     where: 'engine/task/operators/timestamps-watermarks-operator.ts: assignTimestampsAndWatermarks with withIdleness marked its stream idle',
-    required_in_ci: false,
-    why_not_required: 'the CI swarm seed of late-data-and-ttl-crashes restarts before its sparse partition falls silent; scenarios/late-data-and-ttl.test.ts asserts it on fault-free runs',
+    required_in_ci: true,
   },
   {
     name: 'operator_state.rescaled',

@@ -49,7 +49,7 @@ function failure_gaps(config: ScenarioRestartConfig): fc.Arbitrary<number[]> {
     edges.push(config.initial_backoff_ms, config.initial_backoff_ms + 1, config.max_backoff_ms, config.reset_backoff_threshold_ms - 1, config.reset_backoff_threshold_ms, config.reset_backoff_threshold_ms + config.max_backoff_ms);
   }
   const gap = fc.oneof(fc.constantFrom(...edges.filter((e) => e >= 0)), fc.integer({ min: 0, max: 200_000 }));
-  return fc.array(gap, { minLength: 1, maxLength: 25 });
+  return fc.array(gap, { minLength: 1, maxLength: 25, size: 'max' });
 }
 
 /** Jitter draws from a list of fractions: any value of the range, both ends included. */

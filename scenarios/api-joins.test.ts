@@ -4,10 +4,11 @@
 // join emits the pairs with orange.ts + lower ≤ green.ts ≤ orange.ts + upper; connect/CoMap sees both inputs; a
 // broadcast rule reaches every parallel instance. Each job runs at parallelism 2 and through the oracle.
 import { describe, expect, it } from 'vitest';
-import type { StreamExecutionEnvironment } from '../engine/api/environment.js';
+import type { DataStream, StreamExecutionEnvironment } from '../engine/api/environment.js';
 import type { KeyedBroadcastProcessFunction } from '../engine/api/co-functions.js';
 import type { Collector } from '../engine/api/functions.js';
 import { ListStateDescriptor, MapStateDescriptor } from '../engine/api/state-descriptors.js';
+import { OutputTag } from '../engine/api/side-output.js';
 import { SlidingEventTimeWindows, TumblingEventTimeWindows } from '../engine/api/windows.js';
 import type { LogRecord } from '../engine/connectors/log-broker.js';
 import { LogSource } from '../engine/connectors/log-source.js';
@@ -15,6 +16,7 @@ import { commonParams, sinkFor } from '../engine/examples/common.js';
 import { evaluateOracle } from '../properties/oracle.js';
 import type { ListState } from '../engine/state/keyed-state.js';
 import { runTopicsInWorld } from './job-harness.js';
+import { Cluster } from './cluster.js';
 
 interface Elem {
   color: 'orange' | 'green';
@@ -160,6 +162,61 @@ describe('interval join (Flink: KeyedStream.intervalJoin)', () => {
 
   it('exclusive bounds drop the pairs exactly on a bound', () => {
     check(join(true, true), input, ['a:0,0@0', 'a:2,1@2', 'a:7,6@7', 'a:7,7@7']);
+  });
+
+  it('an element behind the watermark of both inputs is late: it joins nothing and goes to its side\'s late-data output', () => {
+    // Each side reads 10 and 30 (watermark 29 on both inputs), then an element at 2 (orange) or 3 (green): late, so
+    // they do not join each other (they would: 3 ∈ [2 − 2, 2 + 1]), and each leaves through its own tag.
+    const late_input = new Map([
+      ['orange', [elems('orange', 'a', [10, 30, 2])]],
+      ['green', [elems('green', 'a', [10, 30, 3])]],
+    ]);
+    const LEFT_LATE = new OutputTag<Elem>('left-late');
+    const RIGHT_LATE = new OutputTag<Elem>('right-late');
+    const build = (env: StreamExecutionEnvironment, raw: Record<string, unknown>) => {
+      const { orange, green } = sources(env);
+      const joined = orange
+        .keyBy((o) => o.key)
+        .intervalJoin(green.keyBy((g) => g.key))
+        .between(-2, 1)
+        .sideOutputLeftLateData(LEFT_LATE)
+        .sideOutputRightLateData(RIGHT_LATE)
+        .process({ processElement: (o: Elem, g: Elem, ctx, out) => out.collect(`${pair(o, g)}@${ctx.getTimestamp()}`) })
+        .uid('interval-join');
+      const late = (tag: OutputTag<Elem>, side: string) => joined.getSideOutput(tag).map((e): unknown => `late ${side} ${e.key}:${e.ts}`);
+      (joined as DataStream<unknown>).union(late(LEFT_LATE, 'left'), late(RIGHT_LATE, 'right')).sinkTo(sinkFor(commonParams(raw))).uid('sink');
+    };
+    // The records appear one by one (3 per second): each side's watermark 29 reaches the join before its late element.
+    const paced = (job: typeof build): Cluster => {
+      const c = new Cluster({
+        seed: 1,
+        job: { name: 'job', params: {}, parallelism: 2 },
+        jobs: new Map([['job', job]]),
+        task_managers: 2,
+        slots_per_task_manager: 2,
+        topics: [...late_input.keys()].map((name) => ({ name, partitions: 1 })),
+        input: late_input,
+        rate_per_second: 3,
+      });
+      c.runToCompletion(5_000_000);
+      expect(c.jobStatus()).toBe('FINISHED');
+      return c;
+    };
+    const c = paced(build);
+    expect(canonical(c.collector().records('sink'))).toEqual(canonical(['a:10,10@10', 'a:30,30@30', 'late left a:2', 'late right a:3']));
+    expect(c.world.probe_counts()['interval_join.late_data_to_side_output']).toBe(2);
+    // Without the tags the late elements are dropped (Flink's default), and never joined.
+    const dropping = (env: StreamExecutionEnvironment, raw: Record<string, unknown>) => {
+      const { orange, green } = sources(env);
+      orange
+        .keyBy((o) => o.key)
+        .intervalJoin(green.keyBy((g) => g.key))
+        .between(-2, 1)
+        .process({ processElement: (o: Elem, g: Elem, _ctx, out) => out.collect(pair(o, g)) })
+        .sinkTo(sinkFor(commonParams(raw)))
+        .uid('sink');
+    };
+    expect(canonical(paced(dropping).collector().records('sink'))).toEqual(canonical(['a:10,10', 'a:30,30']));
   });
 });
 

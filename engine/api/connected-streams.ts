@@ -1,6 +1,7 @@
 // The two-input part of the DataStream API, with Flink's names: DataStream.connect → ConnectedStreams (map, flatMap,
 // process, keyBy(k1, k2)); DataStream.broadcast(descriptors) → BroadcastStream, and connect(broadcastStream) →
 // BroadcastConnectedStream.process; KeyedStream.intervalJoin(other).between(lower, upper).process(fn).
+import { isOutputTag, type OutputTag } from './side-output.js';
 import type { GraphEdge } from '../graph/job-graph.js';
 import type { TwoInputSpec } from '../graph/two-input-spec.js';
 import {
@@ -197,10 +198,12 @@ export class IntervalJoin<IN1, IN2, K> {
   }
 }
 
-/** Flink's IntervalJoined: bound inclusiveness, then process. */
+/** Flink's IntervalJoined: bound inclusiveness, late-data side outputs, then process. */
 export class IntervalJoined<IN1, IN2, K> {
   private lower_inclusive = true;
   private upper_inclusive = true;
+  private left_late_data_tag: string | undefined;
+  private right_late_data_tag: string | undefined;
 
   constructor(
     private readonly left: KeyedStream<IN1, K>,
@@ -220,6 +223,20 @@ export class IntervalJoined<IN1, IN2, K> {
     return this;
   }
 
+  /** Left elements behind the operator's watermark (late) go to this side output instead of being dropped. */
+  sideOutputLeftLateData(tag: OutputTag<IN1>): this {
+    if (!isOutputTag(tag)) throw new Error('sideOutputLeftLateData needs an OutputTag');
+    this.left_late_data_tag = tag.id;
+    return this;
+  }
+
+  /** Right elements behind the operator's watermark (late) go to this side output instead of being dropped. */
+  sideOutputRightLateData(tag: OutputTag<IN2>): this {
+    if (!isOutputTag(tag)) throw new Error('sideOutputRightLateData needs an OutputTag');
+    this.right_late_data_tag = tag.id;
+    return this;
+  }
+
   process<R>(fn: PerSubtask<ProcessJoinFunction<IN1, IN2, R>>): DataStream<R> {
     // Flink moves exclusive bounds by one so the operator compares inclusively.
     const lower = this.lower_inclusive ? this.lower_bound_ms : this.lower_bound_ms + 1;
@@ -231,6 +248,8 @@ export class IntervalJoined<IN1, IN2, K> {
       lower_bound_ms: lower,
       upper_bound_ms: upper,
       create_function: perSubtaskFactory(fn) as () => ProcessJoinFunction<unknown, unknown, unknown>,
+      ...(this.left_late_data_tag !== undefined ? { left_late_data_tag: this.left_late_data_tag } : {}),
+      ...(this.right_late_data_tag !== undefined ? { right_late_data_tag: this.right_late_data_tag } : {}),
     };
     return addTwoInputNode(this.left.env, 'IntervalJoin', spec, this.left, this.right, this.stream_of as (id: number) => DataStream<R>);
   }

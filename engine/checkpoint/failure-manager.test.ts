@@ -85,7 +85,7 @@ describe('CheckpointFailureManager decides as Flink does', () => {
 
   it('fails the job exactly when Flink would, for any failures and successes (model check)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 3 }), fc.array(event, { maxLength: 40 }), (tolerable, events) => {
+      fc.property(fc.integer({ min: 0, max: 3 }), fc.array(event, { maxLength: 40, size: 'max' }), (tolerable, events) => {
         const engine = new CheckpointFailureManager(tolerable);
         const flink = new FlinkFailureManager(tolerable);
         for (const e of events) {

@@ -207,7 +207,7 @@ describe('heartbeat.rpc-failure-threshold', () => {
     world.manager.report_rpc_failure('tm-1');
     expect(world.lost).toEqual([{ target: 'tm-1', at_ms: 30_000, loss: { cause: 'unreachable', silent_ms: 30_000, failed_rpcs: 3 } }]);
     expect(world.probes).toEqual(['heartbeat.target_unreachable']);
-    expect(world.logs.map((l) => l.fields?.['consecutive'])).toEqual([1, 2, 3]);
+    expect(world.logs.map((l) => [l.event, l.fields?.['consecutive']])).toEqual([['heartbeat.rpc_failed', 1], ['heartbeat.rpc_failed', 2], ['heartbeat.rpc_failed', 3]]);
     // The timeout is cancelled with the monitor: no second loss at 50 s.
     world.advance_to(100_000);
     expect(world.lost).toHaveLength(1);

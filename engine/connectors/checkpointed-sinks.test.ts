@@ -1,14 +1,15 @@
 // Specification of the idempotent and at-least-once sinks as a task hosts them (the engine's Sink API with the
 // checkpoint hooks): a checkpoint's snapshot is durable only once every write before it is acknowledged, the writer
 // wakes its task when that changes and while writes are outstanding (so lost requests are resent), backpressure asks
-// the task to come back later, and an attempt number fences the idempotent writer of an older attempt.
+// the task to come back later, and an attempt number fences the writer of an older attempt. Also the two-phase-commit
+// writer's own invariants: misuse by its host stops the run loudly.
 import { describe, expect, it } from 'vitest';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import type { Sink } from '../api/functions.js';
 import { OperatorListState } from '../state/operator-state.js';
 import { AtLeastOnceSink } from './at-least-once-sink.js';
 import { IdempotentSink } from './idempotent-sink.js';
-import type { CheckpointedSinkWriter, CheckpointedSinkWriterContext } from './two-phase-commit-sink.js';
+import { type CheckpointedSinkWriter, type CheckpointedSinkWriterContext, TwoPhaseCommitSink, TwoPhaseCommitSinkWriter, is_checkpointed_sink_writer } from './two-phase-commit-sink.js';
 import { TransactionalStore } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
 
@@ -160,5 +161,86 @@ describe('idempotent sink hosted by a task', () => {
     expect(world.node<TransactionalStore>('store').read_committed().table).toEqual([['a', 2]]);
     expect(world.node<HostTask>('old').writer.failure()).toMatch(/superseded by a newer attempt/);
     expect(world.node<HostTask>('new').writer.failure()).toBeNull();
+  });
+});
+
+describe('two-phase-commit sink hosted by a task', () => {
+  it('asks a task under backpressure to come back after retry_after_ms; an aborted checkpoint\'s data commits with the next one', () => {
+    const { world, task, store } = hosted(new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out', records_per_write: 1, max_buffered_records: 2, retry_after_ms: 55 }));
+    world.drop_message = (from) => from === 'tm';
+    expect(task().writer.canAccept()).toBe(true);
+    task().writer.write('a', 0);
+    task().writer.write('b', 0);
+    expect(task().writer.canAccept()).toBe(false);
+    expect(task().wakes.at(-1)).toBe(55);
+    task().writer.snapshotState(1);
+    task().writer.notifyCheckpointAborted(1);
+    world.drop_message = () => false;
+    world.settle(1_000);
+    expect(task().writer.canAccept()).toBe(true);
+    expect(store().records).toEqual([]);
+    task().writer.snapshotState(2);
+    world.settle(1_000);
+    expect(task().writer.isSnapshotDurable(2)).toBe(true);
+    task().writer.notifyCheckpointComplete(2);
+    world.settle(1_000);
+    expect(store().records).toEqual(['a', 'b']);
+    expect(task().writer.failure()).toBeNull();
+  });
+
+  it('a writer of an older attempt is fenced once a newer attempt spoke, and its task is told to fail', () => {
+    const sink = new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out', retry_after_ms: 20 });
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime));
+    world.settle(10);
+    world.add('new', (runtime) => new HostTask(runtime, sink, 2));
+    world.settle(200);
+    world.add('old', (runtime) => new HostTask(runtime, sink, 1));
+    world.settle(200);
+    expect(world.node<HostTask>('old').writer.failure()).toMatch(/superseded by a newer attempt/);
+    expect(world.node<HostTask>('new').writer.failure()).toBeNull();
+  });
+
+  it('is recognised as a checkpointed writer (a plain writer is not)', () => {
+    const { task } = hosted(new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out' }));
+    expect(is_checkpointed_sink_writer(task().writer)).toBe(true);
+    expect(is_checkpointed_sink_writer({ write: () => {}, canAccept: () => true, flush: () => {} })).toBe(false);
+    const partial = { write: () => {}, canAccept: () => true, flush: () => {}, snapshotState: () => {}, isSnapshotDurable: () => true };
+    expect(is_checkpointed_sink_writer(partial)).toBe(false); // no onMessage
+  });
+});
+
+describe('two-phase-commit writer invariants', () => {
+  const runtime = {
+    now_ms: () => 0,
+    log: () => {},
+    probe: () => {},
+    fail_invariant: (message: string): never => { throw new Error(`invariant: ${message}`); },
+  };
+  const writer = (options: Partial<ConstructorParameters<typeof TwoPhaseCommitSinkWriter>[2]> = {}) =>
+    new TwoPhaseCommitSinkWriter(runtime, { send: () => {} }, { transactional_id_prefix: 'out', subtask_index: 0, parallelism: 1, store_node: 'store', client_id: 'c', ...options });
+
+  it('refuses a subtask outside the parallelism and a batch size below 1', () => {
+    expect(() => writer({ subtask_index: 1, parallelism: 1 })).toThrow('2PC sink: subtask 1 outside parallelism 1');
+    expect(() => writer({ subtask_index: -1 })).toThrow('2PC sink: subtask -1 outside parallelism 1');
+    expect(() => writer({ parallelism: 0 })).toThrow('2PC sink: subtask 0 outside parallelism 0');
+    expect(() => writer({ records_per_write: 0 })).toThrow('2PC sink: records_per_write must be ≥ 1');
+    expect(() => writer({ subtask_index: 2, parallelism: 3 })).not.toThrow();
+  });
+
+  it('stops the run when its host initializes it twice, writes before initializing, ignores backpressure or reuses a checkpoint id', () => {
+    const twice = writer();
+    twice.initialize_state(null);
+    expect(() => twice.initialize_state(null)).toThrow('invariant: 2PC sink: initialize_state called twice');
+    expect(() => writer().invoke('a')).toThrow('invariant: 2PC sink: used before initialize_state');
+    const bounded = writer({ max_buffered_records: 1 });
+    bounded.initialize_state(null);
+    bounded.invoke('a');
+    expect(bounded.is_backpressured()).toBe(true);
+    expect(() => bounded.invoke('b')).toThrow(/invariant: 2PC sink: buffered records above max_buffered_records/);
+    const ids = writer();
+    ids.initialize_state(null);
+    ids.snapshot_state(2);
+    expect(() => ids.snapshot_state(2)).toThrow('invariant: 2PC sink: checkpoint ids must increase');
   });
 });

@@ -1,6 +1,7 @@
 // late_data_and_ttl: the parts of the DataStream API whose results depend on time's progress, and the job's own check
 // of its output: timestamps and watermarks assigned after the source (withIdleness), tumbling event-time windows with
-// late data to a side output (sideOutputLateData), and a keyed counter in TTL state that builds on its own value.
+// late data to a side output (sideOutputLateData), a keyed counter in TTL state that builds on its own value, and an
+// interval join with late data of each side to side outputs.
 import type { StreamExecutionEnvironment } from '../api/environment.js';
 import type { Collector, KeyedProcessContext, KeyedProcessFunction, RuntimeContext, Sink, Source } from '../api/functions.js';
 import { WatermarkStrategy } from '../api/functions.js';
@@ -53,7 +54,24 @@ export interface CounterAccess {
   now_ms: number;
 }
 
-export type Output = WindowFiring | LateEvent | CounterAccess;
+/** An interval-join pair: a counting event (left) and a peek (right) of one key, the peek within a window size of it. */
+export interface JoinedPair {
+  kind: 'pair';
+  key: string;
+  left: number;
+  right: number;
+}
+
+/** An event the interval join found late (behind its watermark): sideOutputLeftLateData / sideOutputRightLateData. */
+export interface JoinLateEvent {
+  kind: 'join_late';
+  side: 'left' | 'right';
+  key: string;
+  id: number;
+  ts: number;
+}
+
+export type Output = WindowFiring | LateEvent | CounterAccess | JoinedPair | JoinLateEvent;
 
 export type TtlUpdate = 'create_and_write' | 'read_and_write';
 
@@ -64,9 +82,13 @@ export interface LateDataAndTtlParams {
   idle_timeout_ms: number | undefined;
   ttl_ms: number;
   ttl_update: TtlUpdate;
+  /** Counting events interval-joined with the peeks of their key (within a window size), late data to side outputs. */
+  interval_join: boolean;
 }
 
 export const LATE = new OutputTag<Event>('late-events');
+export const LEFT_LATE = new OutputTag<Event>('join-left-late');
+export const RIGHT_LATE = new OutputTag<Event>('join-right-late');
 export const ACCESSES = new OutputTag<CounterAccess>('counter-accesses');
 
 /**
@@ -127,7 +149,32 @@ export function lateDataAndTtlGraph(env: StreamExecutionEnvironment, params: Lat
     .uid('windows');
   const late = windows.getSideOutput(LATE).map((e): Output => ({ kind: 'late', key: e.key, id: e.id, ts: e.ts })).uid('late');
   const accesses = counted.getSideOutput(ACCESSES).map((a): Output => a).uid('accesses');
-  (windows as unknown as typeof late).union(late, accesses).sinkTo(sink).uid('sink');
+  const outputs = [late, accesses];
+  if (params.interval_join) {
+    const size = params.window_size_ms;
+    const joined = counted
+      .filter((e) => !e.peek)
+      .uid('counting')
+      .keyBy((e) => e.key)
+      .intervalJoin(
+        counted
+          .filter((e) => e.peek)
+          .uid('peeks')
+          .keyBy((e) => e.key),
+      )
+      .between(-size, size)
+      .sideOutputLeftLateData(LEFT_LATE)
+      .sideOutputRightLateData(RIGHT_LATE)
+      .process({ processElement: (l: Event, r: Event, _ctx, out) => out.collect({ kind: 'pair', key: l.key, left: l.id, right: r.id } satisfies Output) })
+      .uid('interval-join');
+    const joinLate = (tag: OutputTag<Event>, side: 'left' | 'right') =>
+      joined
+        .getSideOutput(tag)
+        .map((e): Output => ({ kind: 'join_late', side, key: e.key, id: e.id, ts: e.ts }))
+        .uid(`join-${side}-late`);
+    outputs.push(joined as typeof late, joinLate(LEFT_LATE, 'left'), joinLate(RIGHT_LATE, 'right'));
+  }
+  (windows as unknown as typeof late).union(...outputs).sinkTo(sink).uid('sink');
 }
 
 /**
@@ -189,6 +236,12 @@ export function checkLateDataAndTtl(params: LateDataAndTtlParams, context: Outpu
   let firings = 0;
   let late = 0;
   let late_checked = 0;
+  let pairs = 0;
+  let join_late = 0;
+  let join_late_checked = 0;
+  const joined_pairs = new Set<string>();
+  const joined_events = new Set<number>();
+  const join_late_ids = new Set<number>();
   // The largest watermark that can have passed each event: its channel is active when it brings the event, so the
   // window operator's watermark is at most that channel's, which comes from events its assigner read before: at most
   // the greatest timestamp before the event in its own partition or anywhere in the partitions it may share a reader with.
@@ -251,6 +304,32 @@ export function checkLateDataAndTtl(params: LateDataAndTtlParams, context: Outpu
       const cleanup_ms = start + params.window_size_ms - 1;
       const max_watermark_ms = max_watermark_before.get(event.id)!;
       if (cleanup_ms > max_watermark_ms) problems.push(`event ${event.id} (ts ${event.ts}) reported late, but no watermark before it reaches its window's cleanup time ${cleanup_ms} (at most ${max_watermark_ms})`);
+    } else if (record.kind === 'pair') {
+      pairs++;
+      const l = by_id.get(record.left);
+      const r = by_id.get(record.right);
+      const what = `pair ${record.left}/${record.right}`;
+      if (l === undefined || r === undefined || l.peek || !r.peek || l.key !== record.key || r.key !== record.key) problems.push(`${what} does not join a counting event with a peek of its key`);
+      else if (r.ts < l.ts - params.window_size_ms || r.ts > l.ts + params.window_size_ms) problems.push(`${what}: ${r.ts} is not within ${params.window_size_ms} ms of ${l.ts}`);
+      if (joined_pairs.has(what)) duplicates.push(`${what} emitted twice`);
+      joined_pairs.add(what);
+      joined_events.add(record.left);
+      joined_events.add(record.right);
+    } else if (record.kind === 'join_late') {
+      join_late++;
+      const event = by_id.get(record.id);
+      if (event === undefined || event.ts !== record.ts || event.peek !== (record.side === 'right')) {
+        problems.push(`join-late event ${record.id} (${record.side}) is not the input's (${JSON.stringify(event ?? null)})`);
+        continue;
+      }
+      if (join_late_ids.has(record.id)) duplicates.push(`event ${record.id} late at the interval join twice`);
+      join_late_ids.add(record.id);
+      if (params.idle_timeout_ms === undefined) {
+        join_late_checked++;
+        // Late at the join: its timestamp is behind the join's watermark, which no watermark before it exceeds.
+        const max_watermark_ms = max_watermark_before.get(event.id)!;
+        if (!(event.ts < max_watermark_ms)) problems.push(`event ${event.id} (ts ${event.ts}) late at the interval join, but no watermark before it passes ${event.ts} (at most ${max_watermark_ms})`);
+      }
     } else {
       if (accessed.has(record.id)) {
         duplicates.push(`event ${record.id} accessed the counter twice`);
@@ -262,6 +341,7 @@ export function checkLateDataAndTtl(params: LateDataAndTtlParams, context: Outpu
       accesses_by_key.set(record.key, list);
     }
   }
+  for (const id of join_late_ids) if (joined_events.has(id)) duplicates.push(`event ${id} late at the interval join and joined`);
   if (context.complete) {
     for (const e of events) {
       if (!placed.has(e.id)) losses.push(`event ${e.id} in no window and not late`);
@@ -323,6 +403,9 @@ export function checkLateDataAndTtl(params: LateDataAndTtlParams, context: Outpu
       { name: 'late events', count: late },
       { name: 'late events behind a possible watermark (not with withIdleness)', count: late_checked },
       { name: 'TTL counter accesses follow the TTL rule at their observed times', count: ttl_steps },
+      { name: 'interval-join pairs of a key within the bounds, once each, never with a late event', count: pairs },
+      { name: 'interval-join late events, once each', count: join_late },
+      { name: 'interval-join late events behind a possible watermark (not with withIdleness)', count: join_late_checked },
     ],
     duplicates,
     losses,
@@ -332,8 +415,9 @@ export function checkLateDataAndTtl(params: LateDataAndTtlParams, context: Outpu
 
 const ms = (time_ms: number): string => `${Math.round(time_ms * 1000) / 1000} ms`;
 
-function paramsOf(params: { window_size: number; out_of_orderness: number; idleness: boolean; idle_timeout: number; ttl: number; ttl_update: string }): LateDataAndTtlParams {
+function paramsOf(params: { window_size: number; out_of_orderness: number; idleness: boolean; idle_timeout: number; ttl: number; ttl_update: string; interval_join: boolean }): LateDataAndTtlParams {
   return {
+    interval_join: params.interval_join,
     window_size_ms: params.window_size,
     out_of_orderness_ms: params.out_of_orderness,
     idle_timeout_ms: params.idleness ? params.idle_timeout : undefined,
@@ -343,11 +427,24 @@ function paramsOf(params: { window_size: number; out_of_orderness: number; idlen
 }
 
 /** Firings by key and window start; late events and accesses by id (their per-key order is not compared). */
-export const outputId = (o: Output): string => (o.kind === 'window' ? `w/${o.key}/${o.start}/${o.ids[0] ?? ''}` : o.kind === 'late' ? `l/${o.id}` : `a/${o.id}`);
+export const outputId = (o: Output): string => {
+  switch (o.kind) {
+    case 'window':
+      return `w/${o.key}/${o.start}/${o.ids[0] ?? ''}`;
+    case 'late':
+      return `l/${o.id}`;
+    case 'access':
+      return `a/${o.id}`;
+    case 'pair':
+      return `p/${o.left}/${o.right}`;
+    case 'join_late':
+      return `j/${o.id}`;
+  }
+};
 
 export const lateDataAndTtlJob = defineJob({
   description:
-    'events through assignTimestampsAndWatermarks (withIdleness), a keyed counter in TTL state that builds on its own value, and tumbling event-time windows with late data to a side output; judged by its own output check',
+    'events through assignTimestampsAndWatermarks (withIdleness), a keyed counter in TTL state that builds on its own value, tumbling event-time windows with late data to a side output and an interval join with late data of each side to side outputs; judged by its own output check',
   params: {
     window_size: { type: 'duration', default: '50 ms', minimum_ms: 5, maximum_ms: 10_000, explore: [20, 200], description: 'Tumbling window size.' },
     out_of_orderness: { type: 'duration', default: '10 ms', minimum_ms: 0, maximum_ms: 1_000, explore: [0, 30], description: 'The watermark strategy\'s bound (one event in ten lags by more).' },
@@ -355,6 +452,7 @@ export const lateDataAndTtlJob = defineJob({
     idle_timeout: { type: 'duration', default: '100 ms', minimum_ms: 1, maximum_ms: 10_000, explore: [10, 300], description: 'Its idle timeout.' },
     ttl: { type: 'duration', default: '100 ms', minimum_ms: 1, maximum_ms: 60_000, explore: [5, 400], description: 'Time-to-live of the counter (processing time).' },
     ttl_update: { type: 'string', enum: ['create_and_write', 'read_and_write'], description: 'StateTtlConfig update type: OnCreateAndWrite or OnReadAndWrite.' },
+    interval_join: { type: 'boolean', description: 'Counting events interval-joined with the peeks of their key (within a window size), late events of each side to a side output.' },
   },
   build: (env, params, io) => lateDataAndTtlGraph(env, paramsOf(params), io.source<Event>(), io.sink<Output>()),
   input: {

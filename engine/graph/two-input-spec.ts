@@ -50,6 +50,9 @@ export type TwoInputSpec =
       lower_bound_ms: number;
       upper_bound_ms: number;
       create_function: () => ProcessJoinFunction<unknown, unknown, unknown>;
+      /** Side outputs for late elements of each side (sideOutputLeftLateData / sideOutputRightLateData). */
+      left_late_data_tag?: string;
+      right_late_data_tag?: string;
     };
 
 /** The key selector of input 1 and 2; undefined for a non-keyed input. */

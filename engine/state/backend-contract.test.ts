@@ -79,7 +79,7 @@ function store_of(files: SnapshotFile[], into: Map<string, Uint8Array>): Map<str
 describe.each(kinds)('KeyedStateBackend contract: $name', (kind) => {
   it('behaves as a map under any sequence of puts, deletes, reads, scans (and snapshot → restore)', () => {
     fc.assert(
-      fc.property(fc.array(op_arbitrary, { maxLength: 80 }), (ops) => {
+      fc.property(fc.array(op_arbitrary, { minLength: 20, maxLength: 120, size: 'max' }), (ops) => {
         let backend = kind.make();
         const model = new ModelState();
         const store = new Map<string, Uint8Array>();

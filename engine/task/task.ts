@@ -73,9 +73,9 @@ export interface TaskSeams {
   /** Rewrites each key's merging window set (session windows) as a window operator restores it. */
   merging_windows_restored?: (mapping: WindowMapping) => WindowMapping;
   /**
-   * Planted bugs in a window operator's late data: `dropped_after_restore` drops late elements once the operator was
-   * restored instead of sending them to the sideOutputLateData tag; `also_in_window` adds a late element to its windows
-   * as well as to the side output.
+   * Planted bugs in late data: `dropped_after_restore` makes a restored window operator drop late elements instead of
+   * sending them to the sideOutputLateData tag; `also_in_window` adds a late element to its windows (an interval join:
+   * buffers and joins it) as well as sending it to the late-data side output.
    */
   late_data?: 'dropped_after_restore' | 'also_in_window';
   /** Planted bug: a keyed operator's restored TTL values get the restore time as their last access. */

@@ -518,7 +518,7 @@ export type BufferEntry = [unknown, boolean];
 /**
  * Flink's IntervalJoinOperator: emits exactly the pairs with right.ts ∈ [left.ts + lower, left.ts + upper], each
  * when its second element arrives, stamped max(left.ts, right.ts). Elements behind the combined watermark are
- * dropped as late. Each side's buffer is keyed map state (timestamp → entries), cleaned up by event-time timers.
+ * late: they go to their side's late-data side output (sideOutputLeftLateData / sideOutputRightLateData), else dropped. Each side's buffer is keyed map state (timestamp → entries), cleaned up by event-time timers.
  */
 class IntervalJoinOperator extends KeyedTwoInputOperator {
   private readonly fn;
@@ -530,11 +530,16 @@ class IntervalJoinOperator extends KeyedTwoInputOperator {
   private readonly join_context: ProcessJoinContext;
   private left_ts = MIN_WATERMARK;
   private right_ts = MIN_WATERMARK;
+  private readonly left_late_data_tag: string | undefined;
+  private readonly right_late_data_tag: string | undefined;
+  private restored = false;
   dropped_late_records = 0;
 
   constructor(node: GraphNode, env: OperatorEnvironment, spec: Extract<TwoInputSpec, { kind: 'interval_join' }>) {
     super(node, env, spec.key_selector1);
     this.key_selector2 = spec.key_selector2;
+    this.left_late_data_tag = spec.left_late_data_tag;
+    this.right_late_data_tag = spec.right_late_data_tag;
     this.lower_bound_ms = spec.lower_bound_ms;
     this.upper_bound_ms = spec.upper_bound_ms;
     this.fn = spec.create_function();
@@ -565,8 +570,18 @@ class IntervalJoinOperator extends KeyedTwoInputOperator {
     }
     const w = this.current_watermark_ms;
     if (w !== MIN_WATERMARK && timestamp_ms < w) {
-      this.dropped_late_records++;
-      return;
+      // Flink's IntervalJoinOperator.sideOutput: a late element goes to its side's late-data tag, if any.
+      const tag = is_left ? this.left_late_data_tag : this.right_late_data_tag;
+      if (tag === undefined) {
+        this.dropped_late_records++;
+        return;
+      }
+      this.env.probe?.('interval_join.late_data_to_side_output');
+      if (this.restored) this.env.probe?.('interval_join.late_data_to_side_output_after_restore');
+      this.collector.reset(timestamp_ms);
+      this.collector.collectSide(tag, value);
+      // Test-only planted bug: the late element is buffered and joined as well.
+      if (this.env.seams?.late_data !== 'also_in_window') return;
     }
     const [ours, other] = is_left ? [this.left_buffer, this.right_buffer] : [this.right_buffer, this.left_buffer];
     const relative_lower = is_left ? this.lower_bound_ms : -this.upper_bound_ms;
@@ -588,6 +603,11 @@ class IntervalJoinOperator extends KeyedTwoInputOperator {
     this.right_ts = right_ts;
     this.collector.reset(Math.max(left_ts, right_ts));
     this.fn.processElement(left, right, this.join_context, this.collector);
+  }
+
+  override onRestored(): void {
+    this.restored = true;
+    super.onRestored();
   }
 
   protected onTimer(domain: TimeDomain, timer: InternalTimer): void {

@@ -427,6 +427,27 @@ function arb_fault(c: FaultContext): fc.Arbitrary<ScenarioFault> {
             ...when,
           })),
       );
+      if (c.d.event_faults) {
+        // A store crashed while it writes: a few ms after the sinks' transactions or a checkpoint's HA pointer are
+        // sent its way, so the write it had not synced is torn or lost and its log or slot is cut short at reload.
+        kinds.push(
+          fc
+            .record({
+              target: fc.constantFrom(...c.disk_owners),
+              event: fc.constantFrom('sink.precommitted' as const, 'sink.committed' as const, 'checkpoint.finalizing' as const),
+              occurrence: fc.integer({ min: 1, max: 6 }),
+              delay: fc.integer({ min: 0, max: 20 }),
+              unsynced_writes: fc.constantFrom('torn' as const, 'dropped' as const),
+            })
+            .map(({ target, event, occurrence, delay, unsynced_writes }) => ({
+              kind: 'crash' as const,
+              target,
+              on: { event, occurrence, delay: ms(delay) },
+              restart_after: '100 ms',
+              unsynced_writes,
+            })),
+        );
+      }
     }
   }
   if (c.d.rescale) {

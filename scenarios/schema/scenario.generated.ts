@@ -370,6 +370,7 @@ export type EngineEvent =
   | 'task.finished'
   | 'tm.attempt_failed'
   | 'tm.deployed'
+  | 'tm.job_manager_disconnected'
   | 'tm.job_manager_silent'
   | 'tm.leader_changed'
   | 'tm.restore_failed'
