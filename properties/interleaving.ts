@@ -53,13 +53,17 @@ export function interleaving_dependence(
 ): OracleResult | undefined {
   if (input1_first.two_input !== true) return undefined;
   const input2_first = evaluateOracle(factory, params, input, { ...options, two_input_order: 'input2_first' });
+  return oracle_results_differ(input1_first, input2_first, sink_uid, output_key) ? input2_first : undefined;
+}
+
+/** Whether two oracle evaluations give another output sequence for some key of `sink_uid`, or another state. */
+export function oracle_results_differ(a: OracleResult, b: OracleResult, sink_uid: string, output_key: (record: unknown) => string): boolean {
   const by_key = (result: OracleResult): Map<string, string> =>
     new Map([...groupByKey(result.outputs.get(sink_uid) ?? [], output_key)].map(([key, records]) => [key, JSON.stringify(records)]));
-  const first = by_key(input1_first);
-  const second = by_key(input2_first);
+  const first = by_key(a);
+  const second = by_key(b);
   const output_differs = first.size !== second.size || [...first].some(([key, records]) => second.get(key) !== records);
-  if (output_differs || diff_state(input1_first.state, input2_first.state, 1).length > 0) return input2_first;
-  return undefined;
+  return output_differs || diff_state(a.state, b.state, 1).length > 0;
 }
 
 /**

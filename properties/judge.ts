@@ -19,6 +19,7 @@ import { checkInterleavedState, interleaving_dependence, judge_interleaved_outpu
 import { check_state_between_clocks, PROCESSING_TIME_CHECKS, PROCESSING_TIME_WINDOW_CHECKS, processing_time_dependence } from './processing-time.js';
 import { lost_restore_point, type LostRestorePoint } from './lost-restore-point.js';
 import { judge_output_check, run_output_check } from './job-output-check.js';
+import { late_elements, lateness_explains } from './lateness.js';
 import { files_to_verify } from '../engine/recovery/checkpoint-selection.js';
 import { judge_restart_decisions, type RestartLog } from './restart-oracle.js';
 import { judge_failure_detector, type DetectorLog } from './failure-detector.js';
@@ -117,7 +118,14 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   const violations: Violation[] = [];
   const wanted = new Set<PropertyName>(plan.properties);
   const note_suffix = evidence.notes.length > 0 ? ` (${evidence.notes.join('; ')})` : '';
+  const late = late_elements(evidence.probes);
   const add = (property: PropertyName, status: PropertyResult['status'], checks: number, message?: string, violation?: Omit<Violation, 'property'>): void => {
+    // A difference from the oracle that late elements explain is not a violation: the report says why it was not judged.
+    const explained = status === 'fail' ? lateness_explains(property, late, job.outputCheck !== undefined, violation?.message ?? message ?? '') : undefined;
+    if (explained !== undefined) {
+      properties.push({ property, status: 'skipped', checks, message: explained });
+      return;
+    }
     const result: PropertyResult = { property, status, checks };
     if (message !== undefined) result.message = message;
     properties.push(result);

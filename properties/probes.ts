@@ -287,6 +287,18 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
     required_in_ci: true,
   },
   {
+    name: 'window.late_element_dropped',
+    where: 'engine/task/operators/window/window-logic.ts: a late element was dropped (no sideOutputLateData tag)',
+    required_in_ci: false,
+    why_not_required: 'a lateness marker the judge reads (a run whose result lateness explains is not compared with the oracle); properties/lateness.test.ts reaches it',
+  },
+  {
+    name: 'window.element_behind_watermark',
+    where: 'engine/task/operators/window/window-logic.ts: an element within allowed lateness reached a window whose end the watermark passed, or merged a session that already fired (the window fires again)',
+    required_in_ci: false,
+    why_not_required: 'a lateness marker the judge reads (a run whose result lateness explains is not compared with the oracle); properties/lateness.test.ts reaches it',
+  },
+  {
     name: 'window.late_data_to_side_output_after_restore',
     where: 'engine/task/operators/window/window-logic.ts: a window operator restored from a checkpoint sent a late element to its sideOutputLateData tag',
     required_in_ci: true,

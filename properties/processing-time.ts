@@ -5,7 +5,8 @@
 import type { JobFactory } from '../engine/api/environment.js';
 import type { StateEntry } from '../engine/state/backend.js';
 import { diff_state, same_json, type StateDifference } from './compare.js';
-import { evaluateOracle, groupByKey, type OracleInput, type OracleOptions, type OracleResult } from './oracle.js';
+import { oracle_results_differ } from './interleaving.js';
+import { evaluateOracle, type OracleInput, type OracleOptions, type OracleResult } from './oracle.js';
 
 /** What the judge reports for a job whose result depends on processing time: the checks that applied and why. */
 export const PROCESSING_TIME_CHECKS =
@@ -36,13 +37,7 @@ export function processing_time_dependence(
 ): OracleResult | undefined {
   if (frozen.processing_time_operators === undefined) return undefined;
   const eternal = evaluateOracle(factory, params, input, { ...options, processing_time: 'eternal' });
-  const by_key = (result: OracleResult): Map<string, string> =>
-    new Map([...groupByKey(result.outputs.get(sink_uid) ?? [], output_key)].map(([key, records]) => [key, JSON.stringify(records)]));
-  const first = by_key(frozen);
-  const second = by_key(eternal);
-  const output_differs = first.size !== second.size || [...first].some(([key, records]) => second.get(key) !== records);
-  if (output_differs || diff_state(frozen.state, eternal.state, 1).length > 0) return eternal;
-  return undefined;
+  return oracle_results_differ(frozen, eternal, sink_uid, output_key) ? eternal : undefined;
 }
 
 /** One keyed state of one key in one operator: `uid \0 state \0 key`. */

@@ -262,6 +262,7 @@ export class WindowLogic {
       const restored = this.host.restored?.() === true;
       if (tag === undefined || (restored && this.host.late_data_seam === 'dropped_after_restore')) {
         this.dropped_late_records++;
+        this.host.probe?.('window.late_element_dropped');
       } else {
         this.late_records_to_side_output++;
         this.host.probe?.('window.late_data_to_side_output');
@@ -276,6 +277,8 @@ export class WindowLogic {
   }
 
   private addAndTrigger(window: Window, contents_namespace: string, value: unknown, timestamp_ms: number, ts: number | undefined): void {
+    // Within allowed lateness: the window's end is behind the watermark, so it fires again (a late firing).
+    if (this.isEventTime() && windowMaxTimestamp(window) <= this.host.currentWatermark()) this.host.probe?.('window.element_behind_watermark');
     this.contents.add(contents_namespace, value, ts);
     this.trigger_context.window = window;
     const result = this.trigger.onElement(value, timestamp_ms, window, this.trigger_context);
@@ -292,6 +295,8 @@ export class WindowLogic {
       throw new Error(`merging made a processing-time window (${windowNamespace(result)}) end before the current processing time`);
     }
     this.host.probe?.('window.merged');
+    // A session that already fired (its end behind the watermark) merged into a longer one: it fires again.
+    if (this.isEventTime() && merged_windows.some((window) => windowMaxTimestamp(window) <= this.host.currentWatermark())) this.host.probe?.('window.element_behind_watermark');
     const ctx = this.trigger_context;
     ctx.window = result;
     ctx.merged_windows = merged_windows;
