@@ -41,7 +41,10 @@ export interface SearchFailure {
 }
 
 export interface SearchOutcome {
+  /** Runs, coverage-guided variants included. */
   runs: number;
+  /** Cases drawn (fast-check runs): STREAMSIM_PROPERTY_RUNS=cases draws the same cases again. */
+  cases: number;
   elapsed_ms: number;
   /** Whether the budget ended the search (rather than the run count or a failure). */
   interrupted: boolean;
@@ -91,6 +94,7 @@ export function run_search(options: SearchOptions): SearchOutcome {
   const fault_kinds: Record<string, number> = {};
   let event_triggered_faults = 0;
   let runs = 0;
+  let cases = 0;
   let failure: SearchFailure | undefined;
   const probe_runs: Record<string, number> = {};
   const probe_runs_by_dimension = Object.fromEntries(DIMENSIONS.map((d) => [d, {}])) as Record<Dimension, Record<string, number>>;
@@ -121,6 +125,7 @@ export function run_search(options: SearchOptions): SearchOutcome {
   };
   const details = fc.check(
     fc.property(options.arbitrary, (value) => {
+      cases++;
       const guided = options.guided;
       const first = run_one(value, false, guided?.rare_hits ?? -1);
       if (first.violation !== undefined) return false;
@@ -153,6 +158,7 @@ export function run_search(options: SearchOptions): SearchOutcome {
   }
   return {
     runs,
+    cases,
     elapsed_ms: now() - started_ms,
     interrupted: details.interrupted,
     ...(found !== undefined ? { failure: found } : {}),

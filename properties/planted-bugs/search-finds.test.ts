@@ -1,15 +1,16 @@
 // Proof that the CI property search (not a hand-made case) finds bugs of the kinds an outside tester plants: each bug
-// below is planted into the engine, the search draws from exactly the CI search's cases (search-setup.ts, CI seed)
-// within the CI time budget, and its first failure is shrunk to at most three faults, written as a failure file,
-// replayed to the same trace hash, and holds without the bug. Key-group ranges, the restart strategy and heartbeats are
-// edited in their own modules (vi.mock); sources, sinks and alignment through the test-only seams.
+// below is planted into the engine, the search draws the CI search's cases from the regression seed over the jobs the
+// hunts were measured with (search-setup.ts planted_bug_hunt_jobs) within the CI time budget, and its first failure is
+// shrunk to at most three faults, written as a failure file, replayed to the same trace hash, and holds without the
+// bug. Key-group ranges, the restart strategy and heartbeats are edited in their own modules (vi.mock); sources, sinks
+// and alignment through the test-only seams.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { read_failure_file, shrunk_failure_path, write_failure_file } from '../../cli/failure-file.js';
 import type { EngineSeams } from '../../scenarios/run/assemble.js';
-import { CI_SEARCH_BUDGET_S, CI_SEARCH_SEED, ci_search_arbitrary, load_user_jobs, run_search_case, SEARCH_ROOT, search_job_of } from '../search-setup.js';
+import { CI_SEARCH_BUDGET_S, CI_SEARCH_SEED, ci_search_arbitrary, load_user_jobs, planted_bug_hunt_jobs, run_search_case, SEARCH_ROOT, search_job_of } from '../search-setup.js';
 import { run_search, search_violation } from '../search.js';
 import { align_one_input_seams } from './align-one-input.js';
 import { off_by_one_key_group_range } from './key-group-range-off-by-one.js';
@@ -79,7 +80,7 @@ describe('the CI property search finds planted bugs within its budget, shrinks a
       bug.plant?.(true);
       try {
         const outcome = run_search({
-          arbitrary: ci_search_arbitrary(),
+          arbitrary: ci_search_arbitrary({ jobs: planted_bug_hunt_jobs() }),
           seed: CI_SEARCH_SEED,
           budget_ms: CI_SEARCH_BUDGET_S * 1000,
           run: (scenario, world_seed) => run_search_case(scenario, world_seed, bug.seams),
