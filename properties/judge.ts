@@ -45,6 +45,8 @@ export interface RunEvidence extends SimulationEvidence {
   detector_log: Pick<DetectorLog, 'events'>;
   /** The oracle, when a check already evaluated it while the job ran. */
   oracle?: OracleResult | undefined;
+  /** The oracle's second extreme for that oracle (oracle_extremes), when a check already worked it out. */
+  oracle_extremes?: OracleExtremes | undefined;
   /** The first committed record that left its key's oracle sequence, as a check watching the output saw it. */
   output_divergence?: OutputDivergence | undefined;
 }
@@ -163,17 +165,12 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
   for (const [id, task] of observer.finished_tasks) if (id.split(':')[1]?.startsWith('0/') === true) records_in += task.records_in;
   if (finished) records_in = oracle.records_read;
 
-  // A two-input job whose result depends on how its inputs interleave (the two extreme interleavings differ) is judged
-  // between them: output by record identity, state entry by entry; its output order and restored state are not.
-  const interleaved = evaluated.ok
-    ? interleaving_dependence(job.build, spec.params, evidence.view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism }, oracle, job.sink_uid, job.outputKey)
-    : undefined;
-  // A job whose result depends on processing time (the frozen and eternal clock models differ) is judged between the
-  // two models: output by record identity, state wherever both models agree.
-  const clocked =
-    evaluated.ok && interleaved === undefined && job.outputCheck === undefined
-      ? processing_time_dependence(job.build, spec.params, evidence.view.run.input, plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism }, oracle, job.sink_uid, job.outputKey)
-      : undefined;
+  // A two-input job whose result depends on how its inputs interleave is judged between the two extreme
+  // interleavings (its output order and restored state are not); a job whose result depends on processing time between
+  // the frozen and the eternal clock.
+  const { interleaved, clocked } = evaluated.ok
+    ? (evidence.oracle_extremes ?? oracle_extremes(job, spec.params, evidence.view.run.input, plan.max_parallelism, oracle))
+    : { interleaved: undefined, clocked: undefined };
   // Extremes that do not bracket the inputs merged by timestamp bound nothing: only duplicates are judged then.
   const unbracketed =
     interleaved !== undefined
@@ -690,6 +687,32 @@ export function evaluate_run(evidence: RunEvidence): Judgement {
     return { per_recovery_duplicates: observer.recoveries.map(() => 0), properties, violations, records_in, duplicates: own_verdict.duplicates.length, losses: finished ? own_verdict.losses.length : 0 };
   }
   return { per_recovery_duplicates, properties, violations, records_in, duplicates: comparison.duplicates, losses: comparison.losses };
+}
+
+/** The second extreme a job's result is judged against, when one oracle sequence cannot be the only right one. */
+export interface OracleExtremes {
+  /** A two-input job whose two extreme interleavings differ: the oracle with input 2 read first. */
+  interleaved: OracleResult | undefined;
+  /**
+   * A job (of no such two-input kind, without its own output check) whose result depends on processing time: the
+   * oracle under the eternal clock (properties/processing-time.ts).
+   */
+  clocked: OracleResult | undefined;
+}
+
+/** Works out the oracle's second extreme for `oracle` (the job's evaluation over `input`), if it has one. */
+export function oracle_extremes(
+  job: Pick<SimulationEvidence['view']['run']['job'], 'build' | 'sink_uid' | 'outputKey' | 'outputCheck'>,
+  params: Record<string, unknown>,
+  input: OracleInput,
+  max_parallelism: number | undefined,
+  oracle: OracleResult,
+): OracleExtremes {
+  const options = max_parallelism === undefined ? {} : { max_parallelism };
+  const interleaved = interleaving_dependence(job.build, params, input, options, oracle, job.sink_uid, job.outputKey);
+  const clocked =
+    interleaved === undefined && job.outputCheck === undefined ? processing_time_dependence(job.build, params, input, options, oracle, job.sink_uid, job.outputKey) : undefined;
+  return { interleaved, clocked };
 }
 
 /** The oracle's evaluation of the job, or why it could not run. */

@@ -18,13 +18,11 @@ import {
 import { plan_run, type RunPlan } from '../scenarios/run/plan.js';
 import type { Scenario } from '../scenarios/schema/scenario.generated.js';
 import { check_checkpoint_invariants, type CheckpointFacts } from './checkpoint-invariants.js';
-import { evaluate_run, try_oracle, type Judgement, type RunEvidence } from './judge.js';
+import { evaluate_run, oracle_extremes, try_oracle, type Judgement, type OracleExtremes, type RunEvidence } from './judge.js';
 import { capture_checkpoint, type RestoreCapture } from './restore-check.js';
 import { RestartLog } from './restart-oracle.js';
 import { DetectorLog } from './failure-detector.js';
 import { groupByKey, type OracleResult } from './oracle.js';
-import { interleaving_dependence } from './interleaving.js';
-import { processing_time_dependence } from './processing-time.js';
 import { OutputWatch, type OutputDivergence } from './output-watch.js';
 import { format_ms, round_ms } from '../scenarios/units.js';
 import { check_heap } from '../scenarios/run/heap-guard.js';
@@ -69,6 +67,7 @@ export function run_scenario_with(scenario: Scenario, options: RunScenarioOption
           detector_log: checks.detector_log,
           determinism_rerun_hash,
           oracle: checks.oracle,
+          oracle_extremes: checks.oracle_extremes,
           output_divergence: checks.output_watch?.first,
         };
         const judgement = evaluate_run(evidence);
@@ -149,6 +148,8 @@ class RunChecks {
   readonly detector_log = new DetectorLog();
   /** The oracle, when a check needed it while the job ran (the judge reuses it). */
   oracle: OracleResult | undefined;
+  /** The oracle's second extreme, worked out with it (the judge reuses it too). */
+  oracle_extremes: OracleExtremes | undefined;
   /** Exactly-once output watched as it is committed (appending sinks). */
   output_watch: OutputWatch | undefined;
   /** Violations already written into the trace when they happened: `property@time_ms`. */
@@ -223,9 +224,8 @@ class RunChecks {
     if (!evaluated.ok) return; // the judge reports why output cannot be judged
     this.oracle = evaluated.oracle;
     // Output whose per-key order the interleaving of two inputs or the clock decides has no one sequence to follow.
-    const options = plan.max_parallelism === undefined ? {} : { max_parallelism: plan.max_parallelism };
-    if (interleaving_dependence(job.build, spec.params, view.run.input, options, this.oracle, job.sink_uid, job.outputKey) !== undefined) return;
-    if (processing_time_dependence(job.build, spec.params, view.run.input, options, this.oracle, job.sink_uid, job.outputKey) !== undefined) return;
+    this.oracle_extremes = oracle_extremes(job, spec.params, view.run.input, plan.max_parallelism, this.oracle);
+    if (this.oracle_extremes.interleaved !== undefined || this.oracle_extremes.clocked !== undefined) return;
     const watch = new OutputWatch(groupByKey(this.oracle.outputs.get(job.sink_uid) ?? [], job.outputKey), job.outputKey);
     this.output_watch = watch;
     // Only when the engine writes through the sink the scenario names: otherwise the judge may not hold it to exactly-once.
