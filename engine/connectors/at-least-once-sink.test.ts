@@ -2,12 +2,11 @@
 // after recovery duplicates the records written after the last checkpoint — by design.
 import { describe, expect, it } from 'vitest';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
-import type { SinkWriterContext } from '../api/functions.js';
-import { OperatorListState } from '../state/operator-state.js';
 import { AtLeastOnceSink, AtLeastOnceSinkWriter } from './at-least-once-sink.js';
 import { IdempotentSink } from './idempotent-sink.js';
 import { TransactionalStore } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
+import { plain_sink_context } from './sink-host.test-support.js';
 
 class Host implements EngineNode {
   readonly writer: AtLeastOnceSinkWriter;
@@ -118,16 +117,7 @@ describe('at-least-once sink in the engine Sink API', () => {
   });
 
   it('refuses a task that does not provide the checkpoint hooks', () => {
-    const plain: SinkWriterContext = {
-      node_id: 'tm',
-      subtask_index: 0,
-      parallelism: 1,
-      sink_name: 'out',
-      now_ms: () => 0,
-      send: () => {},
-      wakeAfter: () => {},
-      getOperatorListState: <T,>(name: string, mode: 'split' | 'union') => new OperatorListState<T>(name, mode),
-    };
+    const plain = plain_sink_context();
     expect(() => new AtLeastOnceSink({ store_node: 'store' }).createWriter(plain)).toThrow(/CheckpointedSinkWriterContext/);
     expect(() => new IdempotentSink({ store_node: 'store', key_of: String }).createWriter(plain)).toThrow(/CheckpointedSinkWriterContext/);
   });

@@ -4,66 +4,21 @@
 // the task to come back later, and an attempt number fences the writer of an older attempt. Also the two-phase-commit
 // writer's own invariants: misuse by its host stops the run loudly.
 import { describe, expect, it } from 'vitest';
-import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import type { Sink } from '../api/functions.js';
-import { OperatorListState } from '../state/operator-state.js';
 import { AtLeastOnceSink } from './at-least-once-sink.js';
 import { IdempotentSink } from './idempotent-sink.js';
-import { type CheckpointedSinkWriter, type CheckpointedSinkWriterContext, TwoPhaseCommitSink, TwoPhaseCommitSinkWriter, is_checkpointed_sink_writer } from './two-phase-commit-sink.js';
+import { TwoPhaseCommitSink, TwoPhaseCommitSinkWriter, is_checkpointed_sink_writer } from './two-phase-commit-sink.js';
 import { TransactionalStore } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
-
-/** A stand-in for the task layer: the extended context, tagged replies routed to the writer, wakeAfter as flush. */
-class HostTask implements EngineNode {
-  writer!: CheckpointedSinkWriter<unknown>;
-  readonly wakes: number[] = [];
-  constructor(
-    readonly runtime: Runtime,
-    private readonly sink: Sink<unknown>,
-    private readonly attempt: number | undefined,
-  ) {}
-  get tag(): string {
-    return `attempt-${this.runtime.incarnation}/sink-0`;
-  }
-  on_start(): void {
-    const rt = this.runtime;
-    const ctx: CheckpointedSinkWriterContext = {
-      node_id: rt.node_id,
-      subtask_index: 0,
-      parallelism: 1,
-      sink_name: 'out',
-      reply_tag: this.tag,
-      restored_checkpoint_id: null,
-      ...(this.attempt === undefined ? {} : { attempt: this.attempt }),
-      now_ms: () => rt.now_ms(),
-      send: (to, m) => rt.send(to, m),
-      wakeAfter: (after_ms) => {
-        this.wakes.push(after_ms);
-        rt.setTimer(after_ms, 'wake');
-      },
-      getOperatorListState: <T,>(name: string, mode: 'split' | 'union') => new OperatorListState<T>(name, mode),
-      log: (e, f) => rt.log(e, f),
-      probe: (n) => rt.probe(n),
-      fail_invariant: (m, d) => rt.fail_invariant(m, d),
-    };
-    this.writer = this.sink.createWriter(ctx) as CheckpointedSinkWriter<unknown>;
-    this.writer.initializeState();
-  }
-  on_message(_from: NodeId, message: unknown): void {
-    if ((message as { reply_tag?: string }).reply_tag === this.tag) this.writer.onMessage(message);
-  }
-  on_timer(): void {
-    this.writer.flush(false);
-  }
-}
+import { SinkTask } from './sink-host.test-support.js';
 
 function hosted(sink: Sink<unknown>, attempt?: number) {
   const world = new FakeWorld();
   world.add('store', (runtime) => new TransactionalStore(runtime));
   world.settle(10);
-  world.add('tm', (runtime) => new HostTask(runtime, sink, attempt));
+  world.add('tm', (runtime) => new SinkTask(runtime, sink, attempt === undefined ? {} : { attempt }));
   world.settle(10);
-  const task = () => world.node<HostTask>('tm');
+  const task = () => world.node<SinkTask>('tm');
   const store = () => world.node<TransactionalStore>('store').read_committed();
   return { world, task, store };
 }
@@ -151,16 +106,16 @@ describe('idempotent sink hosted by a task', () => {
     const world = new FakeWorld();
     world.add('store', (runtime) => new TransactionalStore(runtime));
     world.settle(10);
-    world.add('old', (runtime) => new HostTask(runtime, sink(), 1));
-    world.add('new', (runtime) => new HostTask(runtime, sink(), 2));
+    world.add('old', (runtime) => new SinkTask(runtime, sink(), { attempt: 1 }));
+    world.add('new', (runtime) => new SinkTask(runtime, sink(), { attempt: 2 }));
     world.settle(10);
-    world.node<HostTask>('new').writer.write({ k: 'a', v: 2 }, 0);
+    world.node<SinkTask>('new').writer.write({ k: 'a', v: 2 }, 0);
     world.settle(200);
-    world.node<HostTask>('old').writer.write({ k: 'a', v: 1 }, 0);
+    world.node<SinkTask>('old').writer.write({ k: 'a', v: 1 }, 0);
     world.settle(200);
     expect(world.node<TransactionalStore>('store').read_committed().table).toEqual([['a', 2]]);
-    expect(world.node<HostTask>('old').writer.failure()).toMatch(/superseded by a newer attempt/);
-    expect(world.node<HostTask>('new').writer.failure()).toBeNull();
+    expect(world.node<SinkTask>('old').writer.failure()).toMatch(/superseded by a newer attempt/);
+    expect(world.node<SinkTask>('new').writer.failure()).toBeNull();
   });
 });
 
@@ -193,12 +148,12 @@ describe('two-phase-commit sink hosted by a task', () => {
     const world = new FakeWorld();
     world.add('store', (runtime) => new TransactionalStore(runtime));
     world.settle(10);
-    world.add('new', (runtime) => new HostTask(runtime, sink, 2));
+    world.add('new', (runtime) => new SinkTask(runtime, sink, { attempt: 2 }));
     world.settle(200);
-    world.add('old', (runtime) => new HostTask(runtime, sink, 1));
+    world.add('old', (runtime) => new SinkTask(runtime, sink, { attempt: 1 }));
     world.settle(200);
-    expect(world.node<HostTask>('old').writer.failure()).toMatch(/superseded by a newer attempt/);
-    expect(world.node<HostTask>('new').writer.failure()).toBeNull();
+    expect(world.node<SinkTask>('old').writer.failure()).toMatch(/superseded by a newer attempt/);
+    expect(world.node<SinkTask>('new').writer.failure()).toBeNull();
   });
 
   it('is recognised as a checkpointed writer (a plain writer is not)', () => {
