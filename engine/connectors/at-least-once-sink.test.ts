@@ -122,3 +122,45 @@ describe('at-least-once sink in the engine Sink API', () => {
     expect(() => new IdempotentSink({ store_node: 'store', key_of: String }).createWriter(plain)).toThrow(/CheckpointedSinkWriterContext/);
   });
 });
+
+describe('at-least-once sink: what its host relies on', () => {
+  it('a checkpoint is flushed once the batches before it are acknowledged, whatever later batches do', () => {
+    const { world, host } = setup();
+    host().writer.invoke(1);
+    host().writer.snapshot_state(1);
+    world.settle(100);
+    world.drop_message = (from) => from === 'sink';
+    host().writer.invoke(2);
+    host().writer.invoke(3); // a full batch, sent and lost
+    world.settle(100);
+    expect(host().writer.is_flushed(1)).toBe(true);
+    host().writer.snapshot_state(2);
+    expect(host().writer.is_flushed(2)).toBe(false);
+    expect(host().writer.stats()).toMatchObject({ appended_records: 1, buffered_records: 2 });
+  });
+
+  it('says which messages were its replies; refuses a batch size below 1; stops the run when its host ignores backpressure', () => {
+    const { world, host } = setup();
+    expect(host().writer.on_message({ type: 'something else' })).toBe(false);
+    const replies: boolean[] = [];
+    const original = host().writer.on_message.bind(host().writer);
+    host().writer.on_message = (m) => {
+      const mine = original(m);
+      replies.push(mine);
+      return mine;
+    };
+    host().writer.invoke(1);
+    host().writer.invoke(2);
+    world.settle(100);
+    expect(replies).toEqual([true]);
+    const runtime = { now_ms: () => 0, log: () => {}, probe: () => {}, fail_invariant: (m: string): never => { throw new Error(m); } };
+    expect(() => new AtLeastOnceSinkWriter(runtime, { send: () => {} }, { store_node: 'store', client_id: 'c', records_per_write: 0 })).toThrow('records_per_write must be ≥ 1');
+    expect(() => new AtLeastOnceSinkWriter(runtime, { send: () => {} }, { store_node: 'store', client_id: 'c', records_per_write: 1 })).not.toThrow();
+    const bounded = new AtLeastOnceSinkWriter(runtime, { send: () => {} }, { store_node: 'store', client_id: 'c', max_buffered_records: 2, max_pending_requests: 1 });
+    bounded.invoke(1);
+    expect(bounded.is_backpressured()).toBe(false);
+    bounded.invoke(2);
+    expect(bounded.is_backpressured()).toBe(true);
+    expect(() => bounded.invoke(3)).toThrow(/buffered records above max_buffered_records/);
+  });
+});

@@ -21,7 +21,7 @@ export interface SinkTaskOptions {
   subtask_index?: number;
   parallelism?: number;
   /** The checkpoint this deployment restores, with the operator list states it hands this subtask. */
-  restored?: { checkpoint_id: number; lists: ListStates } | null;
+  restored?: { checkpoint_id: number | null; lists: ListStates } | null;
 }
 
 /** A stand-in for the task layer: builds the extended context, routes tagged replies, runs wakeAfter as flush. */
@@ -137,6 +137,38 @@ export class TwoPhaseCommitWriterHost implements EngineNode {
   }
   on_message(_from: NodeId, message: unknown): void {
     this.writer.on_message(message);
+  }
+  on_timer(): void {
+    this.writer.tick();
+    this.runtime.setTimer(WRITER_TICK_MS, 'tick');
+  }
+}
+
+/** What a bare writer without transactions offers its process: replies in, periodic resends. */
+export interface TickedWriter {
+  initialize_state(): void;
+  on_message(message: unknown): boolean;
+  tick(): void;
+}
+
+/** Hosts one bare idempotent or at-least-once writer in a process: routes replies, ticks it, counts its replies. */
+export class TickedWriterHost<W extends TickedWriter> implements EngineNode {
+  readonly writer: W;
+  /** Messages the writer said were its replies, and those it said were not. */
+  readonly replies = { own: 0, other: 0 };
+  constructor(
+    readonly runtime: Runtime,
+    make: (runtime: Runtime) => W,
+  ) {
+    this.writer = make(runtime);
+  }
+  on_start(): void {
+    this.writer.initialize_state();
+    this.runtime.setTimer(WRITER_TICK_MS, 'tick');
+  }
+  on_message(_from: NodeId, message: unknown): void {
+    if (this.writer.on_message(message)) this.replies.own += 1;
+    else this.replies.other += 1;
   }
   on_timer(): void {
     this.writer.tick();

@@ -655,7 +655,10 @@ class TwoPhaseCommitSinkAdapter implements CheckpointedSinkWriter<unknown> {
 
   initializeState(): void {
     const states = [...this.state.get()];
-    const restored_id = this.ctx.restored_checkpoint_id ?? (states.length > 0 ? Math.max(...states.map((s) => s.checkpoint_id)) : null);
+    const restored_id = this.ctx.restored_checkpoint_id;
+    if (restored_id === null && states.length > 0) {
+      this.ctx.fail_invariant('2PC sink: operator state handed to a task that restored no checkpoint', { states: states.length });
+    }
     this.writer.initialize_state(restored_id === null ? null : { checkpoint_id: restored_id, states });
     this.keep_ticking();
   }
