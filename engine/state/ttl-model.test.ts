@@ -243,7 +243,7 @@ describe('state TTL follows Flink rules for every state kind (model-based)', () 
   });
 
   it('ListState: elements expire one by one; a read drops expired ones (returning them once if asked) and refreshes the rest on OnReadAndWrite', () => {
-    type Op = CommonOp | { kind: 'add'; value: number } | { kind: 'addAll' | 'update'; values: number[] } | { kind: 'read' };
+    type Op = CommonOp | { kind: 'add'; value: number } | { kind: 'addAll'; values: number[] } | { kind: 'update'; values: number[] } | { kind: 'read' };
     const values = fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 3 });
     const op = fc.oneof(
       ...common_ops,
