@@ -392,3 +392,46 @@ describe('HeapKeyedStateBackend: a restore verifies everything first and never h
 function bytes_of_length(length: number): Uint8Array {
   return new Uint8Array(length).fill(7);
 }
+
+describe('HeapKeyedStateBackend: any text round-trips through a snapshot', () => {
+  /** The key-group chunks of a file snapshot, as text. */
+  function chunk_texts(snapshot: KeyedSnapshot): string[] {
+    const opened = unseal_kind(snapshot.files_to_write[0]!.bytes, SEALED_KIND.heap_snapshot);
+    if (!opened.ok) throw new Error(opened.reason);
+    const index_length = new DataView(opened.payload.buffer, opened.payload.byteOffset).getUint32(0);
+    const index = JSON.parse(new TextDecoder().decode(opened.payload.subarray(4, 4 + index_length))) as { chunks: { offset: number; length: number }[] };
+    const base = 4 + index_length;
+    return index.chunks.map((c) => new TextDecoder('utf-8', { fatal: true }).decode(opened.payload.subarray(base + c.offset, base + c.offset + c.length)));
+  }
+
+  it('keys, namespaces and string values of any UTF-16 content (control characters, quotes, lone surrogates) come back as JSON would carry them', () => {
+    // Code units around every boundary JSON and UTF-8 care about, mixed with plain ASCII and wider characters.
+    const unit = fc.constantFrom('a', ' ', '~', '\u007f', '\u0080', '\u00e9', '\u001f', '\u0000', '"', '\\', '\n', '\ud7ff', '\ud800', '\udbff', '\udc00', '\udfff', '\ue000', '\uffff', '😀');
+    const text = fc.array(unit, { maxLength: 6 }).map((units) => units.join(''));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(text, text, fc.oneof(text, fc.integer(), fc.double())), { minLength: 1, maxLength: 20, selector: ([k, ns]) => JSON.stringify([k, ns]) }), (rows) => {
+        const backend = filled(0, 0);
+        for (const [key, namespace, value] of rows) backend.put('s', 3, key, namespace, value);
+        const snapshot = backend.snapshot(1, 'p', 's');
+        for (const chunk of chunk_texts(snapshot)) expect(chunk).toBe(JSON.stringify(JSON.parse(chunk)));
+        const restored = filled(0, 0);
+        restored.restore([snapshot.handle], files_of(snapshot));
+        for (const [key, namespace, value] of rows) {
+          expect(restored.get('s', 3, key, namespace)).toEqual(JSON.parse(JSON.stringify([value]))[0]);
+        }
+        expect(restored.size()).toBe(rows.length);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('values far larger than the write buffer, ASCII and not, come back whole', () => {
+    const backend = filled(0, 0);
+    const values = ['x'.repeat(300_000), 'é'.repeat(300_000), `${'y'.repeat(200_000)}✓${'z'.repeat(10)}`, { big: 'q'.repeat(300_000) }];
+    values.forEach((value, i) => backend.put('big', i, `k${i}`, i % 2 === 0 ? '' : 'é'.repeat(100_000), value));
+    const snapshot = backend.snapshot(1, 'p', 's');
+    const restored = filled(0, 0);
+    restored.restore([snapshot.handle], files_of(snapshot));
+    expect([...restored.export_entries()]).toEqual([...backend.export_entries()]);
+  });
+});
