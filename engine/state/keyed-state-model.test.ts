@@ -214,7 +214,7 @@ describe('timer service (model-based)', () => {
     | { kind: 'register' | 'delete'; domain: TimeDomain; timestamp_ms: number; key: string; namespace: string }
     | { kind: 'poll'; domain: TimeDomain; time_ms: number }
     | { kind: 'peek'; domain: TimeDomain }
-    | { kind: 'rebuild' };
+    | { kind: 'rebuild'; fresh: boolean };
   const domain = fc.constantFrom('event' as const, 'processing' as const);
   // Timestamps and namespaces that would collide in a careless "timestamp + namespace" encoding (1 + "2|" vs 12 + "|").
   const timer = {
@@ -228,7 +228,7 @@ describe('timer service (model-based)', () => {
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), ...timer }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('poll' as const), domain, time_ms: fc.constantFrom(0, 1, 2, 11, 12, 25) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('peek' as const), domain }) },
-    { weight: 1, arbitrary: fc.constant({ kind: 'rebuild' as const }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('rebuild' as const), fresh: fc.boolean() }) },
   );
   const order = (a: InternalTimer, b: InternalTimer): number =>
     a.timestamp_ms - b.timestamp_ms || compare(a.key_encoded, b.key_encoded) || compare(a.namespace, b.namespace);
@@ -238,6 +238,7 @@ describe('timer service (model-based)', () => {
       fc.property(fc.array(op, { minLength: 20, maxLength: 120, size: 'max' }), (ops) => {
         const { backend } = setup();
         let timers = new InternalTimerService(backend);
+        expect([timers.heapSize('event'), timers.heapSize('processing')]).toEqual([0, 0]);
         const model: Record<TimeDomain, InternalTimer[]> = { event: [], processing: [] };
         const same = (a: InternalTimer, b: InternalTimer): boolean => order(a, b) === 0;
         for (const o of ops) {
@@ -265,7 +266,8 @@ describe('timer service (model-based)', () => {
               expect(timers.peekTimestamp(o.domain)).toBe([...model[o.domain]].sort(order)[0]?.timestamp_ms);
               break;
             case 'rebuild':
-              timers = new InternalTimerService(backend);
+              // After a restore the index is rebuilt from the backend alone (in a new service, or the same one).
+              if (o.fresh) timers = new InternalTimerService(backend);
               timers.rebuildFromBackend(Array.from({ length: MAX_P }, (_, i) => i));
               for (const d of ['event', 'processing'] as const) expect(timers.heapSize(d)).toBe(model[d].length);
               break;
@@ -278,6 +280,7 @@ describe('timer service (model-based)', () => {
           for (let t = timers.pollDue(d, Infinity); t !== undefined; t = timers.pollDue(d, Infinity)) fired.push(t);
           expect(fired).toEqual([...model[d]].sort(order));
           expect(timers.peekTimestamp(d)).toBeUndefined();
+          expect(timers.heapSize(d)).toBe(0);
         }
         expect(backend.size()).toBe(0);
       }),
