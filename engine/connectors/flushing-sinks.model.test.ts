@@ -41,10 +41,11 @@ const step_arb: fc.Arbitrary<Step> = fc
 
 const case_arb = fc.record({
   max_pending_requests: fc.integer({ min: 1, max: 3 }),
+  max_batch_keys: fc.integer({ min: 1, max: 3 }),
   records_per_write: fc.integer({ min: 1, max: 3 }),
   steps: fc.array(step_arb, { minLength: 5, maxLength: 40, size: 'max' }),
 });
-type Case = { max_pending_requests: number; records_per_write: number; steps: Step[] };
+type Case = { max_pending_requests: number; max_batch_keys: number; records_per_write: number; steps: Step[] };
 
 /** What a sink model needs of its writer, and what it checks against the store. */
 interface Subject {
@@ -177,6 +178,7 @@ function idempotent(h: Harness, config: Case, Writer: typeof IdempotentSinkWrite
         key_of: (r) => (r as { k: string }).k,
         value_of: (r) => (r as { v: number }).v,
         max_pending_requests: config.max_pending_requests,
+        max_batch_keys: config.max_batch_keys,
         retry_after_ms: 40,
         on_flushed: (id) => h.on_flushed(id),
       }),
