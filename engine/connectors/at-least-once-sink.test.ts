@@ -6,7 +6,7 @@ import { AtLeastOnceSink, AtLeastOnceSinkWriter } from './at-least-once-sink.js'
 import { IdempotentSink } from './idempotent-sink.js';
 import { TransactionalStore } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
-import { plain_sink_context } from './sink-host.test-support.js';
+import { plain_sink_context, record_replies } from './sink-host.test-support.js';
 
 class Host implements EngineNode {
   readonly writer: AtLeastOnceSinkWriter;
@@ -142,13 +142,7 @@ describe('at-least-once sink: what its host relies on', () => {
   it('says which messages were its replies; refuses a batch size below 1; stops the run when its host ignores backpressure', () => {
     const { world, host } = setup();
     expect(host().writer.on_message({ type: 'something else' })).toBe(false);
-    const replies: boolean[] = [];
-    const original = host().writer.on_message.bind(host().writer);
-    host().writer.on_message = (m) => {
-      const mine = original(m);
-      replies.push(mine);
-      return mine;
-    };
+    const replies = record_replies(host().writer);
     host().writer.invoke(1);
     host().writer.invoke(2);
     world.settle(100);

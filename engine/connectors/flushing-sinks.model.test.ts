@@ -4,9 +4,9 @@
 // (an older value overwriting a newer one, a record lost, a flush reported early, twice or for an aborted checkpoint).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TXSTORE_CONTROL, TransactionalStore, type TxstoreControlMessage } from './transactional-store.js';
+import { TransactionalStore } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
-import { TickedWriterHost } from './sink-host.test-support.js';
+import { StoreFaults, TickedWriterHost, store_fault_arbitraries, type StoreFaultStep } from './sink-host.test-support.js';
 import { IdempotentSinkWriter } from './idempotent-sink.js';
 import { AtLeastOnceSinkWriter } from './at-least-once-sink.js';
 
@@ -17,10 +17,7 @@ type Step = { after_ms: number } & (
   | { kind: 'send_buffered' }
   | { kind: 'checkpoint' }
   | { kind: 'abort'; pick: number }
-  | { kind: 'store_crash' }
-  | { kind: 'lossy'; drop_every: number }
-  | { kind: 'heal' }
-  | { kind: 'outage'; outage_ms: number }
+  | StoreFaultStep
 );
 
 const step_arb: fc.Arbitrary<Step> = fc
@@ -30,10 +27,7 @@ const step_arb: fc.Arbitrary<Step> = fc
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('send_buffered' as const) }) },
       { weight: 3, arbitrary: fc.record({ kind: fc.constant('checkpoint' as const) }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('abort' as const), pick: fc.nat(3) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('store_crash' as const) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('lossy' as const), drop_every: fc.integer({ min: 2, max: 4 }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('heal' as const) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('outage' as const), outage_ms: fc.integer({ min: 10, max: 150 }) }) },
+      ...store_fault_arbitraries,
     ),
     fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 40 })),
   )
@@ -70,14 +64,12 @@ class Harness {
   private readonly waiting = new Map<number, number>();
   readonly flushed_calls: number[] = [];
   readonly early_calls: number[] = [];
-  private drop_every = 0;
-  private dropped = 0;
+  private readonly faults = new StoreFaults(this.world);
   subject!: Subject;
 
   constructor() {
     this.world.add('store', (runtime) => new TransactionalStore(runtime));
     this.world.settle(5);
-    this.world.drop_message = (from, to) => from !== to && this.drop_every > 0 && this.dropped++ % this.drop_every === 0;
   }
 
   store(): TransactionalStore {
@@ -111,21 +103,8 @@ class Harness {
         this.subject.abort(id);
         break;
       }
-      case 'store_crash':
-        this.world.crash('store');
-        this.world.start('store');
-        break;
-      case 'lossy':
-        this.drop_every = step.drop_every;
-        break;
-      case 'heal':
-        this.drop_every = 0;
-        break;
-      case 'outage': {
-        const control: TxstoreControlMessage = { type: TXSTORE_CONTROL, outage_ms: step.outage_ms };
-        this.store().on_message('ops', control);
-        break;
-      }
+      default:
+        this.faults.apply(step);
     }
     this.world.run_for(step.after_ms);
   }
@@ -143,7 +122,7 @@ class Harness {
   }
 
   finish(): void {
-    this.drop_every = 0;
+    this.faults.apply({ kind: 'heal' });
     this.subject.send_buffered();
     this.world.run_for(3_000);
     this.check();

@@ -5,6 +5,7 @@ import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import { IdempotentSinkWriter, type IdempotentSinkOptions } from './idempotent-sink.js';
 import { TransactionalStore } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
+import { record_replies } from './sink-host.test-support.js';
 
 class Host implements EngineNode {
   readonly writer: IdempotentSinkWriter;
@@ -209,13 +210,7 @@ describe('idempotent sink: what its host relies on', () => {
   it('says which messages were its replies, and stops the run when its host ignores backpressure', () => {
     const { world, host } = setup();
     expect(host().writer.on_message({ type: 'something else' })).toBe(false);
-    const replies: boolean[] = [];
-    const original = host().writer.on_message.bind(host().writer);
-    host().writer.on_message = (m) => {
-      const mine = original(m);
-      replies.push(mine);
-      return mine;
-    };
+    const replies = record_replies(host().writer);
     host().writer.invoke({ word: 'a', count: 1 });
     world.settle(100);
     expect(replies).toEqual([true]);

@@ -1,9 +1,12 @@
 // Test support for the sink specifications: stand-ins for what hosts a sink writer — a task that runs a Sink through
 // the engine's Sink API with the checkpoint hooks (extended context, tagged replies, wakeAfter as flush, operator list
-// state restored from a checkpoint), and a process hosting a bare two-phase-commit writer that ticks it.
+// state restored from a checkpoint), processes hosting bare writers that tick them, and the store faults of the models.
+import fc from 'fast-check';
 import type { Sink, SinkWriterContext } from '../api/functions.js';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import { OperatorListState } from '../state/operator-state.js';
+import { TXSTORE_CONTROL, TransactionalStore, type TxstoreControlMessage } from './transactional-store.js';
+import type { FakeWorld } from './transactional-store.test-support.js';
 import {
   TwoPhaseCommitSinkWriter,
   type CheckpointedSinkWriter,
@@ -174,4 +177,59 @@ export class TickedWriterHost<W extends TickedWriter> implements EngineNode {
     this.writer.tick();
     this.runtime.setTimer(WRITER_TICK_MS, 'tick');
   }
+}
+
+/** Faults of the store and of the links to it, as steps of the sink model checks. */
+export type StoreFaultStep =
+  | { kind: 'store_crash' }
+  | { kind: 'lossy'; drop_every: number }
+  | { kind: 'heal' }
+  | { kind: 'outage'; outage_ms: number };
+
+/** Draws store faults, each with weight 1 among a model's steps. */
+export const store_fault_arbitraries: { weight: number; arbitrary: fc.Arbitrary<StoreFaultStep> }[] = [
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('store_crash' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('lossy' as const), drop_every: fc.integer({ min: 2, max: 4 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('heal' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('outage' as const), outage_ms: fc.integer({ min: 10, max: 150 }) }) },
+];
+
+/** Applies store faults to a world whose store node is 'store': crash and reload, lossy links, outages. */
+export class StoreFaults {
+  private drop_every = 0;
+  private dropped = 0;
+  constructor(private readonly world: FakeWorld) {
+    world.drop_message = (from, to) => from !== to && this.drop_every > 0 && this.dropped++ % this.drop_every === 0;
+  }
+  apply(step: StoreFaultStep): void {
+    switch (step.kind) {
+      case 'store_crash':
+        this.world.crash('store');
+        this.world.start('store');
+        return;
+      case 'lossy':
+        this.drop_every = step.drop_every;
+        return;
+      case 'heal':
+        this.drop_every = 0;
+        return;
+      case 'outage': {
+        const control: TxstoreControlMessage = { type: TXSTORE_CONTROL, outage_ms: step.outage_ms };
+        this.world.node<TransactionalStore>('store').on_message('ops', control);
+        return;
+      }
+    }
+  }
+}
+
+/** Wraps a writer's on_message to record what it answers (whether each message was its reply). */
+export function record_replies(writer: { on_message(message: unknown): boolean }): boolean[] {
+  const replies: boolean[] = [];
+  const original = writer.on_message.bind(writer);
+  writer.on_message = (message) => {
+    const mine = original(message);
+    replies.push(mine);
+    return mine;
+  };
+  return replies;
 }

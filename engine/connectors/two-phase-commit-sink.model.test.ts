@@ -3,9 +3,9 @@
 // failovers with rescaling and zombie writers, store crashes, outages and lossy links, judged after every step.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TXSTORE_CONTROL, TransactionalStore, type TxstoreControlMessage } from './transactional-store.js';
+import { TransactionalStore } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
-import { TwoPhaseCommitWriterHost } from './sink-host.test-support.js';
+import { StoreFaults, TwoPhaseCommitWriterHost, store_fault_arbitraries, type StoreFaultStep } from './sink-host.test-support.js';
 import type { RestoredSinkState, TwoPhaseCommitSinkState, TwoPhaseCommitSinkWriter } from './two-phase-commit-sink.js';
 import { is_engine_event } from '../events.js';
 
@@ -17,10 +17,7 @@ type Step = { after_ms: number } & (
   | { kind: 'complete'; pick: number; notified: boolean }
   | { kind: 'abort'; pick: number }
   | { kind: 'failover'; parallelism: number; zombies: boolean }
-  | { kind: 'store_crash' }
-  | { kind: 'lossy'; drop_every: number }
-  | { kind: 'heal' }
-  | { kind: 'outage'; outage_ms: number }
+  | StoreFaultStep
 );
 
 const step_arb: fc.Arbitrary<Step> = fc
@@ -31,10 +28,7 @@ const step_arb: fc.Arbitrary<Step> = fc
       { weight: 4, arbitrary: fc.record({ kind: fc.constant('complete' as const), pick: fc.nat(3), notified: fc.boolean() }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('abort' as const), pick: fc.nat(3) }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('failover' as const), parallelism: fc.integer({ min: 1, max: 3 }), zombies: fc.boolean() }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('store_crash' as const) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('lossy' as const), drop_every: fc.integer({ min: 2, max: 4 }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('heal' as const) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('outage' as const), outage_ms: fc.integer({ min: 10, max: 150 }) }) },
+      ...store_fault_arbitraries,
     ),
     fc.integer({ min: 0, max: 40 }),
   )
@@ -88,8 +82,7 @@ class Job {
   /** Durable checkpoints seen after the previous step, per subtask host: a newly durable one must have been called back. */
   private durable_before = new Map<string, Set<number>>();
   private callbacks_since_check = new Map<string, number>();
-  private drop_every = 0;
-  private dropped = 0;
+  private readonly faults = new StoreFaults(this.world);
   private finished = false;
   private logs_checked = 0;
   /**
@@ -204,22 +197,8 @@ class Job {
         this.deploy(this.completed);
         break;
       }
-      case 'store_crash':
-        this.world.crash('store');
-        this.world.start('store');
-        break;
-      case 'lossy':
-        this.drop_every = step.drop_every;
-        this.world.drop_message = (from, to) => from !== to && this.drop_every > 0 && this.dropped++ % this.drop_every === 0;
-        break;
-      case 'heal':
-        this.drop_every = 0;
-        break;
-      case 'outage': {
-        const control: TxstoreControlMessage = { type: TXSTORE_CONTROL, outage_ms: step.outage_ms };
-        this.store().on_message('ops', control);
-        break;
-      }
+      default:
+        this.faults.apply(step);
     }
     this.world.run_for(step.after_ms);
   }
@@ -313,7 +292,7 @@ class Job {
 
   /** Faults end; everything the current attempt was told of is committed, then a last checkpoint commits the rest. */
   finish(): void {
-    this.drop_every = 0;
+    this.faults.apply({ kind: 'heal' });
     this.world.run_for(3_000);
     this.check();
     expect([...this.output()].sort((a, b) => a - b)).toEqual(Array.from({ length: this.known_complete_position }, (_, i) => i));
