@@ -35,11 +35,11 @@ class Host implements EngineNode {
   }
 }
 
-function setup() {
+function setup(extra: Partial<IdempotentSinkOptions> = {}) {
   const world = new FakeWorld();
   world.add('store', (runtime) => new TransactionalStore(runtime));
   world.settle(10);
-  world.add('sink', (runtime) => new Host(runtime));
+  world.add('sink', (runtime) => new Host(runtime, extra));
   const host = () => world.node<Host>('sink');
   const table = () => world.node<TransactionalStore>('store').read_committed().table;
   return { world, host, table };
@@ -101,6 +101,41 @@ describe('idempotent sink', () => {
     world.settle(500);
     expect(host().writer.is_flushed(1)).toBe(true);
     expect(host().flushed).toEqual([1]);
+  });
+});
+
+describe('idempotent sink: batches', () => {
+  it('upserts ready keys in batches of at most max_batch_keys, one request each, and converges to the latest values', () => {
+    const { world, host, table } = setup({ max_batch_keys: 4, max_pending_requests: 2 });
+    const sent: { kind: string; keys: number }[] = [];
+    world.drop_message = (from, _to, message) => {
+      const request = (message as { request?: { kind: string; entries?: unknown[] } }).request;
+      if (from === 'sink' && request !== undefined) sent.push({ kind: request.kind, keys: request.entries?.length ?? 1 });
+      return false;
+    };
+    const words = Array.from({ length: 10 }, (_, i) => `w${i}`);
+    for (const record of counts([...words, 'w0', 'w1'])) host().writer.invoke(record);
+    host().writer.snapshot_state(1);
+    world.settle(200);
+    // Ten distinct keys, two of them written again while their first write was in flight. The first two keys go out
+    // alone (the client had room); the others wait for room and leave in full batches.
+    expect(sent.every((request) => request.keys <= 4)).toBe(true);
+    expect(sent.slice(0, 4)).toEqual([{ kind: 'upsert', keys: 1 }, { kind: 'upsert', keys: 1 }, { kind: 'upsert_batch', keys: 4 }, { kind: 'upsert_batch', keys: 4 }]);
+    expect(sent.reduce((sum, request) => sum + request.keys, 0)).toBe(12);
+    expect(table()).toEqual(words.map((word) => [word, word === 'w0' || word === 'w1' ? 2 : 1]).sort());
+    expect(host().flushed).toEqual([1]);
+  });
+
+  it('a batch whose answer is lost is resent whole, and a newer value of one of its keys waits for it', () => {
+    const { world, host, table } = setup({ max_batch_keys: 8 });
+    let lost = 0;
+    world.drop_message = (from) => from === 'store' && lost++ === 0;
+    for (const record of counts(['a', 'b', 'c'])) host().writer.invoke(record);
+    world.settle(5);
+    for (const record of counts(['a', 'a']).slice(1)) host().writer.invoke(record);
+    world.settle(1_000);
+    expect(table()).toEqual([['a', 2], ['b', 1], ['c', 1]]);
+    expect(host().writer.stats().buffered_keys).toBe(0);
   });
 });
 

@@ -398,21 +398,22 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
         }
         const states: StateMap = new Map();
         // Rows come in canonical order, so one state's rows (and one key's) are consecutive.
+        // (The first row always differs from `undefined`, so the two maps below are replaced before their first use.)
         let last_state: string | undefined;
-        let keys: KeyMap | undefined;
-        let state_index: KeyIndex | undefined;
+        let keys: KeyMap = new Map();
+        let state_index: KeyIndex = new Map();
         const rows = row_group.rows;
         for (let i = 0; i < rows.length; i++) {
           const row = rows[i]!;
           const state = row[0];
           const key = row[1];
           const namespace = row[2];
-          if (state !== last_state || keys === undefined || state_index === undefined) {
+          if (state !== last_state) {
             last_state = state;
-            keys = states.get(state);
-            if (keys === undefined) states.set(state, (keys = new Map()));
-            state_index = index.get(state);
-            if (state_index === undefined) index.set(state, (state_index = new Map()));
+            keys = states.get(state) ?? new Map();
+            states.set(state, keys);
+            state_index = index.get(state) ?? new Map();
+            index.set(state, state_index);
           }
           let slot = keys.get(key);
           if (slot === undefined) {
@@ -560,7 +561,6 @@ export function decode_heap_handle(
     }
     return out;
   } catch (error) {
-    if (error instanceof CorruptStateError) throw error;
     throw new CorruptStateError(`heap snapshot is malformed: ${error instanceof Error ? error.message : String(error)}`, where);
   }
 }

@@ -180,14 +180,16 @@ export class TtlStateFactory {
     this.registerFullSnapshotCleanup(name, 'map', config);
     const get = (key: K): V | undefined =>
       this.readSingle(config, () => raw.get(key), (v) => raw.put(key, v), () => raw.remove(key));
-    /** Live entries (expired ones removed on the way). */
-    const live = (): [K, V][] => {
+    /**
+     * The entries as Flink's TtlMapState iterator sees them: each one through the same check as `get` (an expired entry
+     * is removed, and returned this last time with ReturnExpiredIfNotCleanedUp; a live one refreshed on OnReadAndWrite).
+     */
+    const iterate = (): [K, V][] => {
       const out: [K, V][] = [];
-      for (const [key, stored] of raw.entries()) {
-        if (this.isExpired(stored, config)) raw.remove(key);
-        else out.push([key, stored.value]);
+      for (const [key] of raw.entries()) {
+        const value = get(key);
+        if (value !== undefined) out.push([key, value]);
       }
-      if (config.update_type === 'OnReadAndWrite') for (const [key, value] of out) raw.put(key, { value, last_access_ms: this.now() });
       return out;
     };
     return {
@@ -195,10 +197,10 @@ export class TtlStateFactory {
       put: (key: K, value: V) => raw.put(key, { value, last_access_ms: this.now() }),
       contains: (key: K) => get(key) !== undefined,
       remove: (key: K) => raw.remove(key),
-      entries: () => live(),
-      keys: () => live().map(([key]) => key),
-      values: () => live().map(([, value]) => value),
-      isEmpty: () => live().length === 0,
+      entries: () => iterate(),
+      keys: () => iterate().map(([key]) => key),
+      values: () => iterate().map(([, value]) => value),
+      isEmpty: () => iterate().length === 0,
       clear: () => raw.clear(),
     };
   }

@@ -105,5 +105,7 @@ describe('whole-engine cases', () => {
     const cases = sample(1500, 4);
     for (const gap of KNOWN_ENGINE_GAPS) expect(cases.some((c) => gap.applies(c)), gap.id).toBe(true);
     expect(cases.filter(search_case_filter).every((c) => KNOWN_ENGINE_GAPS.every((gap) => !gap.applies(c)))).toBe(true);
+    // With no open gap the search keeps every case.
+    expect(cases.filter(search_case_filter).length).toBe(cases.filter((c) => KNOWN_ENGINE_GAPS.every((gap) => !gap.applies(c))).length);
   });
 });
