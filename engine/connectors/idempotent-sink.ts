@@ -231,9 +231,8 @@ class IdempotentSinkAdapter implements CheckpointedSinkWriter<unknown> {
       ...(ctx.attempt === undefined ? {} : { fence: { scope: `idempotent/${ctx.sink_name}`, generation: ctx.attempt } }),
     });
   }
-  initializeState(): void {
-    this.writer.initialize_state();
-  }
+  /** Nothing to restore: the store's table is the state. */
+  initializeState(): void {}
   write(value: unknown): void {
     this.writer.invoke(value);
     this.keep_ticking();
