@@ -14,6 +14,8 @@ import type { FileRef } from '../state/backend.js';
 const runs = Number(process.env['STREAMSIM_PROPERTY_RUNS'] ?? 150);
 const seed = Number(process.env['STREAMSIM_PROPERTY_SEED'] ?? 19);
 const TASKS = ['t0', 't1', 't2'] as const;
+/** The subtask each task runs (not in task-id order, so the metadata's order is the coordinator's doing). */
+const SUBTASK_OF = [2, 0, 1] as const;
 /** How often the situations worth judging came up across all runs (checked at the end: the check is not vacuous). */
 const reached = new Map<string, number>();
 const note = (what: string): void => { reached.set(what, (reached.get(what) ?? 0) + 1); };
@@ -60,6 +62,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ c: fc.constant('set_tasks' as const), tasks: fc.oneof({ weight: 4, arbitrary: fc.subarray([0, 1, 2], { minLength: 1 }) }, { weight: 1, arbitrary: fc.constant<number[]>([]) }) }) },
   { weight: 1, arbitrary: fc.record({ c: fc.constant('restore_counter' as const), restored_ahead: fc.integer({ min: -3, max: 5 }), from_ha: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }) }) },
   { weight: 1, arbitrary: fc.record({ c: fc.constant('stop_pending' as const) }) },
+
 );
 
 interface Config {
@@ -75,6 +78,8 @@ interface Config {
   /** Fractions the coordinator's random draws map to (the initial periodic delay). */
   draws: number[];
   end: JobEndStatus | undefined;
+  /** Where in the sequence the job ends (the commands after it meet a coordinator that was shut down). */
+  end_at: number;
 }
 
 const config_arb: fc.Arbitrary<Config> = fc.record({
@@ -89,6 +94,7 @@ const config_arb: fc.Arbitrary<Config> = fc.record({
   initial_tasks: fc.subarray([0, 1, 2], { minLength: 1 }),
   draws: fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 8, maxLength: 8 }),
   end: fc.option(fc.constantFrom<JobEndStatus>('FINISHED', 'CANCELED', 'FAILED', 'SUSPENDED'), { nil: undefined }),
+  end_at: fc.double({ min: 0.6, max: 1, noNaN: true }),
 });
 
 /** The value a draw in [min, max] takes for fraction f (shared by the world and the model). */
@@ -107,7 +113,8 @@ interface Pending {
   expected: Set<string>;
   acks: Map<string, AckFiles>;
   persisting: boolean;
-  subsumed: boolean;
+  /** The newer checkpoint that completed while this one was persisting. */
+  subsumed: number | undefined;
   timestamp_ms: number;
 }
 interface Finished { id: number; kind: CheckpointKind; acks: Map<string, AckFiles> }
@@ -153,7 +160,9 @@ class Model {
   aborted: { id: number; reason: string }[] = [];
   /** Request outcomes in the order they were reported. */
   outcomes: [number, RequestOutcome][] = [];
-  persisted: { id: number; path: string; kind: CheckpointKind; subtasks: number[]; timestamp_ms: number }[] = [];
+  persisted: { id: number; path: string; kind: CheckpointKind; operators: string[]; timestamp_ms: number }[] = [];
+  /** Facts the detail of each 'checkpoint.aborted' event must name. */
+  abort_facts: string[][] = [];
   job_failures = 0;
   /** Metadata writes in flight: id → path; abandoned ones belong to checkpoints aborted at shutdown. */
   in_flight = new Map<number, string>();
@@ -193,7 +202,7 @@ class Model {
     if (p === undefined) return;
     // Every task acknowledged: only the metadata write decides now.
     if (p.persisting) this.events.push({ event: 'checkpoint.timeout_while_persisting', checkpoint_id: p.id });
-    else this.abort(p, 'CHECKPOINT_EXPIRED', false, false);
+    else this.abort(p, 'CHECKPOINT_EXPIRED', false, false, [`${this.config.timeout_ms} ms`]);
   }
 
   // -- requests
@@ -262,7 +271,7 @@ class Model {
     if (this.expected.length === 0) return this.done(r, { ok: false, reason: 'NOT_ALL_REQUIRED_TASKS_RUNNING' });
     const id = this.next_id++;
     this.last_triggered = id;
-    this.pending.set(id, { id, request: r, expected: new Set(this.expected), acks: new Map(), persisting: false, subsumed: false, timestamp_ms: this.wall() });
+    this.pending.set(id, { id, request: r, expected: new Set(this.expected), acks: new Map(), persisting: false, subsumed: undefined, timestamp_ms: this.wall() });
     if (this.pending.size > this.config.max_concurrent + this.config.max_queued_requests) {
       note('pending bound exceeded');
       throw new BoundExceeded();
@@ -293,26 +302,27 @@ class Model {
     const registered = this.registered();
     for (const a of p.acks.values()) {
       for (const f of a.shared) {
-        if (!written.has(f) && !registered.has(f)) return this.abort(p, 'SHARED_STATE_MISSING', false, false);
+        if (!written.has(f) && !registered.has(f)) return this.abort(p, 'SHARED_STATE_MISSING', false, false, [f]);
       }
     }
     p.persisting = true;
     const path = p.request.kind === 'savepoint' ? sp_metadata(p.id) : chk_metadata(p.id);
-    const subtasks = [...p.acks.keys()].map((t) => Number(t.slice(1))).sort((a, b) => a - b);
+    // Operators by id, each with its subtasks in index order.
+    const subtasks = [...p.acks.keys()].map((t) => SUBTASK_OF[Number(t.slice(1))]!).sort((a, b) => a - b).join(',');
     this.events.push({ event: 'checkpoint.finalizing', checkpoint_id: p.id, metadata_path: path });
-    this.persisted.push({ id: p.id, path, kind: p.request.kind, subtasks, timestamp_ms: p.timestamp_ms });
+    this.persisted.push({ id: p.id, path, kind: p.request.kind, operators: [`a-source:${subtasks}`, `z-window:${subtasks}`], timestamp_ms: p.timestamp_ms });
     this.in_flight.set(p.id, path);
   }
 
   decline(id: number, task: string, reason: DeclineReason): void {
     const p = this.pending.get(id);
     if (p === undefined || !p.expected.has(task) || p.persisting) return;
-    this.abort(p, reason, true, false);
+    this.abort(p, reason, true, false, [task, 'drawn']);
   }
 
   task_failure(task: string): void {
     for (const p of this.sorted_pending()) {
-      if (p.expected.has(task) && !p.acks.has(task) && !p.persisting) this.abort(p, 'TASK_FAILURE', false, false);
+      if (p.expected.has(task) && !p.acks.has(task) && !p.persisting) this.abort(p, 'TASK_FAILURE', false, false, [task]);
     }
   }
 
@@ -321,8 +331,8 @@ class Model {
     const p = this.pending.get(id);
     if (p === undefined || !p.persisting) note('metadata write of an aborted checkpoint returned');
     if (p === undefined || !p.persisting) return;
-    if (p.subsumed) return this.abort(p, 'CHECKPOINT_SUBSUMED', false, false);
-    if (!ok) return this.abort(p, 'FINALIZE_CHECKPOINT_FAILURE', false, possibly_persisted);
+    if (p.subsumed !== undefined) return this.abort(p, 'CHECKPOINT_SUBSUMED', false, false, [`${p.subsumed}`]);
+    if (!ok) return this.abort(p, 'FINALIZE_CHECKPOINT_FAILURE', false, possibly_persisted, possibly_persisted ? ['io error', 'kept'] : ['io error']);
     this.complete(p);
   }
 
@@ -343,8 +353,8 @@ class Model {
       for (const older of this.sorted_pending()) {
         if (older.id < p.id && older.request.kind === 'checkpoint') {
           if (older.persisting) note('subsumed while persisting');
-          if (older.persisting) older.subsumed = true;
-          else this.abort(older, 'CHECKPOINT_SUBSUMED', false, false);
+          if (older.persisting) older.subsumed = p.id;
+          else this.abort(older, 'CHECKPOINT_SUBSUMED', false, false, [`${p.id}`]);
         }
       }
       this.completed.push({ id: p.id, last_subsumed_id });
@@ -358,7 +368,8 @@ class Model {
     this.execute();
   }
 
-  abort(p: Pending, reason: CheckpointFailureReason, declined_by_task: boolean, keep: boolean): void {
+  abort(p: Pending, reason: CheckpointFailureReason, declined_by_task: boolean, keep: boolean, facts: string[]): void {
+    this.abort_facts.push(facts);
     this.pending.delete(p.id);
     if (keep) this.kept.push({ id: p.id, kind: p.request.kind, acks: p.acks });
     this.events.push({ event: 'checkpoint.aborted', checkpoint_id: p.id, kind: p.request.kind, reason });
@@ -482,6 +493,7 @@ function run(config: Config, commands: Command[]): void {
     persisted: [] as Model['persisted'],
     job_failures: 0,
     events: [] as Record<string, unknown>[],
+    abort_details: [] as string[],
   };
   const in_flight: { id: number; path: string }[] = [];
   const compared = { triggered: 0, completed: 0, aborted: 0, outcomes: 0, persisted: 0, events: 0 };
@@ -510,21 +522,25 @@ function run(config: Config, commands: Command[]): void {
     notify_complete: (id, last_subsumed_id) => { world.completed.push({ id, last_subsumed_id }); },
     notify_aborted: (id, reason) => { world.aborted.push({ id, reason }); },
     persist_completed: (metadata: CheckpointMetadata, _bytes, path) => {
-      if (canonical(metadata.master_states) !== canonical([{ name: 'enumerator', state: { at: metadata.checkpoint_id } }]) || metadata.operators.length !== 1) {
-        expect.fail(`metadata of ${metadata.checkpoint_id}: master states ${canonical(metadata.master_states)}, ${metadata.operators.length} operators`);
+      if (canonical(metadata.master_states) !== canonical([{ name: 'enumerator', state: { at: metadata.checkpoint_id } }])) {
+        expect.fail(`metadata of ${metadata.checkpoint_id}: master states ${canonical(metadata.master_states)}`);
       }
       world.persisted.push({
         id: metadata.checkpoint_id, path, kind: metadata.kind, timestamp_ms: metadata.timestamp_ms,
-        subtasks: metadata.operators[0]!.subtasks.map((s) => s.subtask_index),
+        operators: metadata.operators.map((o) => `${o.operator_id}:${o.subtasks.map((st) => st.subtask_index).join(',')}`),
       });
       in_flight.push({ id: metadata.checkpoint_id, path });
     },
-    discard_files: (paths) => { for (const p of paths) files.delete(p); },
+    discard_files: (paths) => {
+      if (paths.length === 0) expect.fail('asked to delete no file');
+      for (const p of paths) files.delete(p);
+    },
     fail_job: () => { world.job_failures++; },
     log: (event, fields = {}) => {
       const without_detail: Record<string, unknown> = { event, ...fields };
       delete without_detail['detail'];
       world.events.push(without_detail);
+      if (event === 'checkpoint.aborted') world.abort_details.push(String(fields['detail']));
     },
     on_request_done: (id, outcome) => {
       const without_detail: Record<string, unknown> = { ...outcome };
@@ -640,12 +656,15 @@ function run(config: Config, commands: Command[]): void {
             task_id: task,
             written_files: [...files_of.written],
             operators: [{
-              operator_id: 'op', parallelism: 3, max_parallelism: 128,
+              operator_id: 'z-window', parallelism: 3, max_parallelism: 128,
               state: {
-                subtask_index: task_number,
+                subtask_index: SUBTASK_OF[task_number]!,
                 keyed: [{ backend: 'heap', checkpoint_id: id, key_group_range: { start: 0, end: 127 }, private_files: [ref(files_of.private_file)], shared_files: files_of.shared.map(ref) }],
                 operator_state: [],
               },
+            }, {
+              operator_id: 'a-source', parallelism: 3, max_parallelism: 128,
+              state: { subtask_index: SUBTASK_OF[task_number]!, keyed: [], operator_state: [] },
             }],
           };
           const acked = files_of;
@@ -723,6 +742,10 @@ function run(config: Config, commands: Command[]): void {
       if (canonical(added) !== canonical(added_in_model)) expect(added, where).toEqual(added_in_model);
       compared[list] = model[list].length;
     }
+    if (world.abort_details.length !== model.abort_facts.length) expect(world.abort_details, where).toHaveLength(model.abort_facts.length);
+    model.abort_facts.forEach((facts, i) => {
+      for (const fact of facts) if (!world.abort_details[i]!.includes(fact)) expect(world.abort_details[i], `${where}: abort ${i} names ${fact}`).toContain(fact);
+    });
     // Files: whatever a retained checkpoint, a savepoint, kept state or a pending ack needs exists; whatever nothing
     // needs nor references is deleted (a shared file an ack re-used may outlive a failed checkpoint: not judged).
     const in_use = model.in_use();
@@ -738,7 +761,8 @@ describe('checkpoint coordinator against a reference model of Flink\'s rules', (
   it('agrees on triggers, completions, aborts, request outcomes, job failures, timers, retained checkpoints and files', () => {
     fc.assert(
       fc.property(config_arb, fc.array(command, { minLength: 30, maxLength: 140, size: 'max' }), (config, commands) => {
-        run(config, config.end === undefined ? commands : [...commands, { c: 'shutdown', status: config.end }]);
+        const end_at = Math.round(config.end_at * commands.length);
+        run(config, config.end === undefined ? commands : [...commands.slice(0, end_at), { c: 'shutdown', status: config.end }, ...commands.slice(end_at)]);
       }),
       { numRuns: runs, seed },
     );

@@ -203,9 +203,8 @@ export class CheckpointCoordinator {
    * coordinator). `counter_from_ha` is the durable counter from the HA store after a JobManager failover.
    */
   restore_checkpoint_counter(restored_id: number, counter_from_ha?: number): void {
-    const next = Math.max(this.next_id, restored_id + 1, counter_from_ha ?? 0);
-    if (next < this.next_id) throw new Error('checkpoint ids only increase');
-    this.next_id = next;
+    // next_id changes only here (never below itself) and by one at each trigger: ids only increase.
+    this.next_id = Math.max(this.next_id, restored_id + 1, counter_from_ha ?? 0);
   }
 
   /** Re-adopt completed checkpoints recovered from HA storage (oldest first), without notifications. */
@@ -265,7 +264,7 @@ export class CheckpointCoordinator {
   }
 
   on_timer(tag: CoordinatorTimerTag): void {
-    if (this.shut_down) return;
+    // After shutdown nothing is pending and the periodic scheduler is stopped: every timer falls through.
     if (tag.kind === 'periodic') {
       if (!this.periodic_running || tag.generation !== this.periodic_generation) return;
       this.hooks.schedule(this.interval_ms, { owner: 'checkpoint-coordinator', kind: 'periodic', generation: this.periodic_generation });
@@ -306,8 +305,8 @@ export class CheckpointCoordinator {
       this.request_done(request, { ok: false, reason: 'CHECKPOINT_COORDINATOR_SHUTDOWN' });
       return;
     }
-    const last = this.queue[this.queue.length - 1];
-    if (this.queue.length >= this.max_queued_requests && last !== undefined && !last.periodic) {
+    // Flink's CheckpointRequestDecider: a queue full of user requests keeps them and refuses the new one.
+    if (this.queue.length >= this.max_queued_requests && !this.queue[this.queue.length - 1]!.periodic) {
       this.request_done(request, { ok: false, reason: 'TOO_MANY_CHECKPOINT_REQUESTS' });
       return;
     }
@@ -326,7 +325,7 @@ export class CheckpointCoordinator {
   /** Flink's CheckpointRequestDecider. */
   private choose(): TriggerRequest | undefined {
     const first = this.queue[0];
-    if (first === undefined || this.shut_down) return undefined;
+    if (first === undefined) return undefined;
     if (this.pending.size >= this.max_concurrent) {
       return first.forced ? this.queue.shift() : undefined;
     }
@@ -353,9 +352,6 @@ export class CheckpointCoordinator {
       return;
     }
     const checkpoint_id = this.next_id++;
-    if (checkpoint_id <= this.last_triggered_id) {
-      throw new Error(`checkpoint ids only increase: ${checkpoint_id} after ${this.last_triggered_id}`);
-    }
     this.last_triggered_id = checkpoint_id;
     const timestamp_ms = this.hooks.now_ms();
     const pending: PendingCheckpoint = {
@@ -562,9 +558,9 @@ export class CheckpointCoordinator {
 
   private build_metadata(pending: PendingCheckpoint): CheckpointMetadata {
     const operators = new Map<string, OperatorState>();
-    const ack_ids = [...pending.acks.keys()].sort();
-    for (const task_id of ack_ids) {
-      for (const op of (pending.acks.get(task_id) as TaskAck).operators) {
+    // Acks arrive in any order: operators are sorted by id and their subtasks by index below.
+    for (const ack of pending.acks.values()) {
+      for (const op of ack.operators) {
         let entry = operators.get(op.operator_id);
         if (entry === undefined) {
           entry = { operator_id: op.operator_id, parallelism: op.parallelism, max_parallelism: op.max_parallelism, subtasks: [] };
@@ -630,9 +626,9 @@ export class CheckpointCoordinator {
     }
   }
 
+  /** A checkpoint aborted while persisting (it has its metadata path): delete the metadata if the write lands. */
   private remember_abandoned(pending: PendingCheckpoint): void {
-    if (pending.metadata_path === undefined) return;
-    this.abandoned_metadata.set(pending.checkpoint_id, pending.metadata_path);
+    this.abandoned_metadata.set(pending.checkpoint_id, pending.metadata_path as string);
     if (this.abandoned_metadata.size > ABANDONED_WRITES_BOUND) this.abandoned_metadata.delete(this.abandoned_metadata.keys().next().value as number);
   }
 
