@@ -395,7 +395,8 @@ export class TwoPhaseCommitSinkWriter {
           if (!this.send({ kind: 'write', txn_id: txn.txn_id, epoch: txn.epoch, write_seq: write.write_seq, records: write.records })) break;
           txn.unsent_writes.shift();
         }
-        const all_acked = txn.buffer.length === 0 && txn.unsent_writes.length === 0 && txn.acked_writes.size === txn.next_write_seq;
+        // A pre-committed transaction's buffer was cut into a write at its snapshot, and an unsent write is unacknowledged.
+        const all_acked = txn.acked_writes.size === txn.next_write_seq;
         if (txn.checkpoint_id !== null && !txn.prepare_sent && all_acked) {
           if (this.send({ kind: 'prepare', txn_id: txn.txn_id, epoch: txn.epoch, write_count: txn.next_write_seq, checkpoint_id: txn.checkpoint_id })) {
             txn.prepare_sent = true;
