@@ -52,7 +52,7 @@ export const ENGINE_EVENT_REGISTRY = {
   'checkpoint.aborted': { about: 'A checkpoint was aborted (timeout, a declined or failed task, a lost TaskManager), with the reason.', requires: ['checkpointing'], suspicious: true },
   'checkpoint.ack_discarded': { about: 'An acknowledgement arrived for a checkpoint that is no longer pending and was discarded.', requires: ['checkpointing'] },
   'checkpoint.snapshot_skipped': { about: 'A task skipped the snapshot of a checkpoint that was aborted before its barrier arrived there.', requires: ['checkpointing'] },
-  'checkpoint.request_dropped': { about: 'A periodic trigger was skipped: too early after the last completion (rescheduled after the minimum pause) or queued before the periodic scheduler stopped.', requires: ['checkpointing'] },
+  'checkpoint.request_dropped': { about: 'A periodic trigger was skipped: too early after the last completion (rescheduled after the minimum pause).', requires: ['checkpointing'] },
   'checkpoint.timeout_while_persisting': { about: 'A checkpoint timed out while its metadata was being written.', requires: ['checkpointing'], suspicious: true },
   'checkpoint.read_back_failed': { about: 'A checkpoint did not read back intact after it was written, so it is not completed.', requires: ['checkpointing'], suspicious: true },
   'checkpoint.retained_on_shutdown': { about: 'The job ended and the coordinator kept (or discarded) its checkpoints per the retention setting.', requires: ['checkpointing'] },

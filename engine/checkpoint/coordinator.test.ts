@@ -1,7 +1,8 @@
 // Specification of the CheckpointCoordinator: one describe per rule (Flink's semantics, see README.md here).
 import { describe, expect, it } from 'vitest';
 import {
-  type CheckpointCoordinatorConfig, type CoordinatorTimerTag, type RequestOutcome, type TaskAck, CheckpointCoordinator, discards_on,
+  type CheckpointCoordinatorConfig, type CheckpointCoordinatorHooks, type CoordinatorTimerTag, type RequestOutcome, type TaskAck,
+  CheckpointCoordinator, discards_on, is_coordinator_timer,
 } from './coordinator.js';
 import type { CheckpointMetadata } from './metadata.js';
 import type { FileRef } from '../state/backend.js';
@@ -23,8 +24,10 @@ class Harness {
   auto_persist = true;
   coordinator: CheckpointCoordinator;
 
-  constructor(config: Partial<CheckpointCoordinatorConfig> = {}, tasks = ['t0', 't1']) {
-    this.coordinator = new CheckpointCoordinator({ job_id: 'job', ...config }, {
+  readonly hooks: CheckpointCoordinatorHooks;
+
+  constructor(config: Partial<CheckpointCoordinatorConfig> = {}, tasks = ['t0', 't1'], overrides: Partial<CheckpointCoordinatorHooks> = {}) {
+    this.hooks = {
       now_ms: () => this.now_ms + this.wall_offset_ms,
       monotonic_ms: () => this.now_ms,
       schedule: (after_ms, tag) => { this.timers.push({ at_ms: this.now_ms + after_ms, tag }); },
@@ -45,7 +48,9 @@ class Harness {
       fail_job: (reason) => { this.job_failures.push(reason); },
       log: () => {},
       on_request_done: (id, outcome) => { this.outcomes.set(id, outcome); },
-    });
+      ...overrides,
+    };
+    this.coordinator = new CheckpointCoordinator({ job_id: 'job', ...config }, this.hooks);
     this.coordinator.set_expected_tasks(tasks);
   }
 
@@ -565,5 +570,91 @@ describe('restore from HA storage', () => {
     expect(h.completed).toEqual([{ checkpoint_id: 2, last_subsumed_id: 1 }]);
     expect(h.discarded).toContain('job/shared/old');
     expect(h.discarded).not.toContain('job/shared/new');
+  });
+
+  it('keeps only num-retained of the adopted checkpoints (the oldest are discarded) and never moves the id counter back', () => {
+    const first = new Harness({ num_retained: 3 });
+    for (const id of [1, 2, 3]) {
+      first.coordinator.trigger_checkpoint();
+      first.ack_all(id, [file(`only-${id}`)]);
+    }
+    const recovered = first.coordinator.store.newest_first().reverse();
+    const h = new Harness({ num_retained: 2 });
+    h.coordinator.restore_checkpoint_counter(9);
+    h.coordinator.adopt_completed(recovered);
+    expect(h.coordinator.store.newest_first().map((c) => c.checkpoint_id)).toEqual([3, 2]);
+    expect(h.discarded).toEqual(expect.arrayContaining(['job/chk-1/_metadata', 'job/shared/only-1']));
+    expect(h.discarded.filter((p) => !p.includes('-1') && !p.includes('chk-1/'))).toEqual([]);
+    expect(h.coordinator.next_checkpoint_id()).toBe(10);
+    const fresh = new Harness({ num_retained: 2 });
+    fresh.coordinator.adopt_completed(recovered);
+    expect(fresh.coordinator.next_checkpoint_id()).toBe(4);
+  });
+});
+
+describe('configuration', () => {
+  it('defaults to Flink\'s: no periodic checkpoints, 10 min timeout, no pause, one at a time, no tolerated failure, one retained, 1000 queued', () => {
+    const c = new Harness().coordinator;
+    expect([c.interval_ms, c.timeout_ms, c.min_pause_ms, c.max_concurrent, c.failure_manager.tolerable_failures, c.store.num_retained, c.retention, c.max_queued_requests])
+      .toEqual([0, 600_000, 0, 1, 0, 1, 'NO_EXTERNALIZED', 1000]);
+  });
+
+  it('refuses a timeout below 1 ms, a negative min pause, and max concurrent or max queued below 1; accepts the bounds', () => {
+    const { hooks } = new Harness();
+    for (const bad of [{ timeout_ms: 0 }, { min_pause_ms: -1 }, { max_concurrent: 0 }, { max_queued_requests: 0 }]) {
+      expect(() => new CheckpointCoordinator({ job_id: 'job', ...bad }, hooks), JSON.stringify(bad)).toThrow(/timeout ≥ 1, min pause ≥ 0/);
+    }
+    expect(() => new CheckpointCoordinator({ job_id: 'job', timeout_ms: 1, min_pause_ms: 0, max_concurrent: 1, max_queued_requests: 1 }, hooks)).not.toThrow();
+  });
+
+  it('uses the shared-state registry it is given', () => {
+    const h = new Harness();
+    const registry = h.coordinator.registry;
+    const c = new CheckpointCoordinator({ job_id: 'job', create_shared_registry: () => registry }, h.hooks);
+    expect(c.registry).toBe(registry);
+  });
+
+  it('tells its own timer tags from others', () => {
+    expect(is_coordinator_timer({ owner: 'checkpoint-coordinator', kind: 'timeout', checkpoint_id: 1 })).toBe(true);
+    expect(is_coordinator_timer({ owner: 'job-manager', kind: 'timeout' })).toBe(false);
+    expect(is_coordinator_timer({ kind: 'periodic' })).toBe(false);
+    expect(is_coordinator_timer(null)).toBe(false);
+    expect(is_coordinator_timer('checkpoint-coordinator')).toBe(false);
+  });
+});
+
+describe('metadata', () => {
+  it('refuses acks whose subtasks of one operator disagree on its parallelism or max parallelism', () => {
+    for (const other of [{ parallelism: 3 }, { max_parallelism: 256 }]) {
+      const h = new Harness();
+      h.coordinator.trigger_checkpoint();
+      h.ack(1, 't0');
+      const odd = ack_of(1, 't1');
+      odd.operators[0] = { ...odd.operators[0]!, ...other };
+      expect(() => h.coordinator.acknowledge(1, odd)).toThrow(/subtasks disagree on parallelism/);
+    }
+  });
+});
+
+describe('master state', () => {
+  it('a checkpoint aborted while operator coordinators snapshot (a failing enumerator) never reaches the sources', () => {
+    const h: Harness = new Harness({ max_concurrent: 2 }, ['t0', 't1'], {
+      snapshot_master_states: (id) => {
+        if (id === 1) h.coordinator.on_task_failure('t0');
+        return [];
+      },
+    });
+    h.coordinator.trigger_checkpoint();
+    expect(h.aborted).toEqual([{ checkpoint_id: 1, reason: 'TASK_FAILURE' }]);
+    expect(h.triggered).toEqual([]);
+    h.coordinator.trigger_checkpoint();
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([2]);
+  });
+
+  it('a checkpoint without operator coordinators carries no master state', () => {
+    const h = new Harness({}, ['t0', 't1'], { snapshot_master_states: undefined });
+    h.coordinator.trigger_checkpoint();
+    h.ack_all(1);
+    expect(h.persisted[0]?.metadata.master_states).toEqual([]);
   });
 });

@@ -140,8 +140,8 @@ interface PendingCheckpoint {
   subsumed_by: number | undefined;
 }
 
-/** Ids of recently finished (completed or aborted) checkpoints kept to classify late acks. */
-const RECENT_IDS_BOUND = 64;
+/** Metadata writes of aborted checkpoints remembered until they return (older ones are forgotten). */
+const ABANDONED_WRITES_BOUND = 64;
 
 export class CheckpointCoordinator {
   readonly job_id: string;
@@ -166,8 +166,6 @@ export class CheckpointCoordinator {
   private periodic_running = false;
   /** Monotonic time the last checkpoint completed (min pause counts from here). */
   private last_completion_monotonic_ms = Number.NEGATIVE_INFINITY;
-  private readonly recent_completed = new Set<number>();
-  private readonly recent_aborted = new Set<number>();
   /** Metadata writes still in flight for checkpoints that were aborted: delete the file if the write lands. */
   private readonly abandoned_metadata = new Map<number, string>();
   private shut_down = false;
@@ -205,9 +203,8 @@ export class CheckpointCoordinator {
    * coordinator). `counter_from_ha` is the durable counter from the HA store after a JobManager failover.
    */
   restore_checkpoint_counter(restored_id: number, counter_from_ha?: number): void {
-    const next = Math.max(this.next_id, restored_id + 1, counter_from_ha ?? 0);
-    if (next < this.next_id) throw new Error('checkpoint ids only increase');
-    this.next_id = next;
+    // next_id changes only here (never below itself) and by one at each trigger: ids only increase.
+    this.next_id = Math.max(this.next_id, restored_id + 1, counter_from_ha ?? 0);
   }
 
   /** Re-adopt completed checkpoints recovered from HA storage (oldest first), without notifications. */
@@ -255,7 +252,8 @@ export class CheckpointCoordinator {
 
   /**
    * Stops periodic checkpoints, dropping a queued periodic request too (Flink's stopCheckpointScheduler aborts queued
-   * requests): one left waiting behind a pending checkpoint would trigger the moment that one is aborted, into a job
+   * requests, PERIODIC_SCHEDULER_SHUTDOWN): none may start a checkpoint after a final checkpoint or a
+   * stop-with-savepoint, and one left waiting behind a pending checkpoint would trigger the moment that one is aborted, into a job
    * that is failing, and then block every periodic checkpoint of the next attempt until it expired.
    */
   stop_periodic(): void {
@@ -266,7 +264,7 @@ export class CheckpointCoordinator {
   }
 
   on_timer(tag: CoordinatorTimerTag): void {
-    if (this.shut_down) return;
+    // After shutdown nothing is pending and the periodic scheduler is stopped: every timer falls through.
     if (tag.kind === 'periodic') {
       if (!this.periodic_running || tag.generation !== this.periodic_generation) return;
       this.hooks.schedule(this.interval_ms, { owner: 'checkpoint-coordinator', kind: 'periodic', generation: this.periodic_generation });
@@ -307,8 +305,8 @@ export class CheckpointCoordinator {
       this.request_done(request, { ok: false, reason: 'CHECKPOINT_COORDINATOR_SHUTDOWN' });
       return;
     }
-    const last = this.queue[this.queue.length - 1];
-    if (this.queue.length >= this.max_queued_requests && last !== undefined && !last.periodic) {
+    // Flink's CheckpointRequestDecider: a queue full of user requests keeps them and refuses the new one.
+    if (this.queue.length >= this.max_queued_requests && !this.queue[this.queue.length - 1]!.periodic) {
       this.request_done(request, { ok: false, reason: 'TOO_MANY_CHECKPOINT_REQUESTS' });
       return;
     }
@@ -327,16 +325,9 @@ export class CheckpointCoordinator {
   /** Flink's CheckpointRequestDecider. */
   private choose(): TriggerRequest | undefined {
     const first = this.queue[0];
-    if (first === undefined || this.shut_down) return undefined;
+    if (first === undefined) return undefined;
     if (this.pending.size >= this.max_concurrent) {
       return first.forced ? this.queue.shift() : undefined;
-    }
-    if (first.periodic && !this.periodic_running && !this.keep_periodic_after_stop) {
-      // Flink's PERIODIC_SCHEDULER_SHUTDOWN: a periodic request queued before the scheduler stopped (for a final
-      // checkpoint or a stop-with-savepoint) must not start a checkpoint after it.
-      this.queue.shift();
-      this.hooks.log('checkpoint.request_dropped', { reason: 'PERIODIC_SCHEDULER_SHUTDOWN' });
-      return this.choose();
     }
     if (first.periodic && !first.forced) {
       // Whole milliseconds, as Flink's long arithmetic: a remaining pause is at least 1 ms, never a rounding residue
@@ -361,9 +352,6 @@ export class CheckpointCoordinator {
       return;
     }
     const checkpoint_id = this.next_id++;
-    if (checkpoint_id <= this.last_triggered_id) {
-      throw new Error(`checkpoint ids only increase: ${checkpoint_id} after ${this.last_triggered_id}`);
-    }
     this.last_triggered_id = checkpoint_id;
     const timestamp_ms = this.hooks.now_ms();
     const pending: PendingCheckpoint = {
@@ -393,8 +381,8 @@ export class CheckpointCoordinator {
   acknowledge(checkpoint_id: number, ack: TaskAck): AckOutcome {
     const pending = this.pending.get(checkpoint_id);
     if (pending === undefined) {
-      const outcome: AckOutcome = this.recent_completed.has(checkpoint_id) || this.recent_aborted.has(checkpoint_id) || checkpoint_id <= this.last_triggered_id
-        ? 'late' : 'unknown_checkpoint';
+      // Every id up to the last triggered one was pending once (ids are never skipped backwards): its acks are late.
+      const outcome: AckOutcome = checkpoint_id <= this.last_triggered_id ? 'late' : 'unknown_checkpoint';
       this.discard_ack_files(ack, `${outcome} ack for checkpoint ${checkpoint_id}`);
       this.hooks.log('checkpoint.ack_discarded', { checkpoint_id, task_id: ack.task_id, outcome });
       return outcome;
@@ -403,8 +391,8 @@ export class CheckpointCoordinator {
       this.discard_ack_files(ack, `ack from unknown task ${ack.task_id}`);
       return 'unknown_task';
     }
+    // A checkpoint whose metadata is being written has every ack already: anything more is a duplicate.
     if (pending.acks.has(ack.task_id)) return 'duplicate';
-    if (pending.phase !== 'collecting') return 'duplicate';
     pending.acks.set(ack.task_id, ack);
     if (pending.acks.size < pending.expected_tasks.size) return 'accepted';
     this.finalize(pending);
@@ -487,7 +475,6 @@ export class CheckpointCoordinator {
     const metadata = this.build_metadata(pending);
     const path = pending.metadata_path as string;
     this.pending.delete(checkpoint_id);
-    this.remember(this.recent_completed, checkpoint_id);
     this.failure_manager.on_success(checkpoint_id);
     this.last_completion_monotonic_ms = this.hooks.monotonic_ms();
     let last_subsumed_id: number | undefined;
@@ -518,7 +505,6 @@ export class CheckpointCoordinator {
     const { checkpoint_id, request } = pending;
     if (this.pending.get(checkpoint_id) !== pending) throw new Error(`abort of checkpoint ${checkpoint_id} that is not pending`);
     this.pending.delete(checkpoint_id);
-    this.remember(this.recent_aborted, checkpoint_id);
     // Kept state stays registered too (its shared files pinned), as Flink leaves it for manual clean-up.
     if (!keep_state) this.release_and_discard(pending, `aborted checkpoint ${checkpoint_id}`);
     this.hooks.log('checkpoint.aborted', { checkpoint_id, kind: request.kind, reason, detail });
@@ -560,7 +546,6 @@ export class CheckpointCoordinator {
     for (const pending of this.sorted_pending()) {
       if (pending.phase === 'persisting') this.remember_abandoned(pending);
       this.pending.delete(pending.checkpoint_id);
-      this.remember(this.recent_aborted, pending.checkpoint_id);
       this.release_and_discard(pending, 'coordinator shutdown');
       this.hooks.notify_aborted(pending.checkpoint_id, 'CHECKPOINT_COORDINATOR_SHUTDOWN');
       this.request_done(pending.request, { ok: false, checkpoint_id: pending.checkpoint_id, reason: 'CHECKPOINT_COORDINATOR_SHUTDOWN' });
@@ -573,9 +558,9 @@ export class CheckpointCoordinator {
 
   private build_metadata(pending: PendingCheckpoint): CheckpointMetadata {
     const operators = new Map<string, OperatorState>();
-    const ack_ids = [...pending.acks.keys()].sort();
-    for (const task_id of ack_ids) {
-      for (const op of (pending.acks.get(task_id) as TaskAck).operators) {
+    // Acks arrive in any order: operators are sorted by id and their subtasks by index below.
+    for (const ack of pending.acks.values()) {
+      for (const op of ack.operators) {
         let entry = operators.get(op.operator_id);
         if (entry === undefined) {
           entry = { operator_id: op.operator_id, parallelism: op.parallelism, max_parallelism: op.max_parallelism, subtasks: [] };
@@ -641,19 +626,14 @@ export class CheckpointCoordinator {
     }
   }
 
+  /** A checkpoint aborted while persisting (it has its metadata path): delete the metadata if the write lands. */
   private remember_abandoned(pending: PendingCheckpoint): void {
-    if (pending.metadata_path === undefined) return;
-    this.abandoned_metadata.set(pending.checkpoint_id, pending.metadata_path);
-    if (this.abandoned_metadata.size > RECENT_IDS_BOUND) this.abandoned_metadata.delete(this.abandoned_metadata.keys().next().value as number);
+    this.abandoned_metadata.set(pending.checkpoint_id, pending.metadata_path as string);
+    if (this.abandoned_metadata.size > ABANDONED_WRITES_BOUND) this.abandoned_metadata.delete(this.abandoned_metadata.keys().next().value as number);
   }
 
   private sorted_pending(): PendingCheckpoint[] {
     return [...this.pending.values()].sort((a, b) => a.checkpoint_id - b.checkpoint_id);
-  }
-
-  private remember(set: Set<number>, checkpoint_id: number): void {
-    set.add(checkpoint_id);
-    if (set.size > RECENT_IDS_BOUND) set.delete(set.values().next().value as number);
   }
 
   private request_done(request: TriggerRequest, outcome: RequestOutcome): void {

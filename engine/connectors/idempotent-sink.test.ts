@@ -5,6 +5,7 @@ import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import { IdempotentSinkWriter, type IdempotentSinkOptions } from './idempotent-sink.js';
 import { TransactionalStore } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
+import { record_replies } from './sink-host.test-support.js';
 
 class Host implements EngineNode {
   readonly writer: IdempotentSinkWriter;
@@ -35,11 +36,11 @@ class Host implements EngineNode {
   }
 }
 
-function setup() {
+function setup(extra: Partial<IdempotentSinkOptions> = {}) {
   const world = new FakeWorld();
   world.add('store', (runtime) => new TransactionalStore(runtime));
   world.settle(10);
-  world.add('sink', (runtime) => new Host(runtime));
+  world.add('sink', (runtime) => new Host(runtime, extra));
   const host = () => world.node<Host>('sink');
   const table = () => world.node<TransactionalStore>('store').read_committed().table;
   return { world, host, table };
@@ -104,6 +105,41 @@ describe('idempotent sink', () => {
   });
 });
 
+describe('idempotent sink: batches', () => {
+  it('upserts ready keys in batches of at most max_batch_keys, one request each, and converges to the latest values', () => {
+    const { world, host, table } = setup({ max_batch_keys: 4, max_pending_requests: 2 });
+    const sent: { kind: string; keys: number }[] = [];
+    world.drop_message = (from, _to, message) => {
+      const request = (message as { request?: { kind: string; entries?: unknown[] } }).request;
+      if (from === 'sink' && request !== undefined) sent.push({ kind: request.kind, keys: request.entries?.length ?? 1 });
+      return false;
+    };
+    const words = Array.from({ length: 10 }, (_, i) => `w${i}`);
+    for (const record of counts([...words, 'w0', 'w1'])) host().writer.invoke(record);
+    host().writer.snapshot_state(1);
+    world.settle(200);
+    // Ten distinct keys, two of them written again while their first write was in flight. The first two keys go out
+    // alone (the client had room); the others wait for room and leave in full batches.
+    expect(sent.every((request) => request.keys <= 4)).toBe(true);
+    expect(sent.slice(0, 4)).toEqual([{ kind: 'upsert', keys: 1 }, { kind: 'upsert', keys: 1 }, { kind: 'upsert_batch', keys: 4 }, { kind: 'upsert_batch', keys: 4 }]);
+    expect(sent.reduce((sum, request) => sum + request.keys, 0)).toBe(12);
+    expect(table()).toEqual(words.map((word) => [word, word === 'w0' || word === 'w1' ? 2 : 1]).sort());
+    expect(host().flushed).toEqual([1]);
+  });
+
+  it('a batch whose answer is lost is resent whole, and a newer value of one of its keys waits for it', () => {
+    const { world, host, table } = setup({ max_batch_keys: 8 });
+    let lost = 0;
+    world.drop_message = (from) => from === 'store' && lost++ === 0;
+    for (const record of counts(['a', 'b', 'c'])) host().writer.invoke(record);
+    world.settle(5);
+    for (const record of counts(['a', 'a']).slice(1)) host().writer.invoke(record);
+    world.settle(1_000);
+    expect(table()).toEqual([['a', 2], ['b', 1], ['c', 1]]);
+    expect(host().writer.stats().buffered_keys).toBe(0);
+  });
+});
+
 describe('idempotent sink: zombies of a stale attempt', () => {
   it('a paused writer of an older attempt cannot overwrite the new attempt’s final values with stale ones', () => {
     const world = new FakeWorld();
@@ -125,5 +161,64 @@ describe('idempotent sink: zombies of a stale attempt', () => {
     world.node<Host>('zombie').writer.invoke(words[1]);
     world.node<Host>('zombie').writer.snapshot_state(1);
     expect(world.node<Host>('zombie').writer.is_flushed(1)).toBe(false); // …and a zombie never flushes a checkpoint
+  });
+});
+
+describe('idempotent sink: what its host relies on', () => {
+  it('stores the record itself when no value_of is given', () => {
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime));
+    world.settle(10);
+    world.add('sink', (runtime) => new Host(runtime, { value_of: undefined }));
+    world.node<Host>('sink').writer.invoke({ word: 'a', count: 7 });
+    world.settle(100);
+    expect(world.node<TransactionalStore>('store').read_committed().table).toEqual([['a', { word: 'a', count: 7 }]]);
+  });
+
+  it('a checkpoint is flushed once the writes before it are acknowledged, whatever later writes do', () => {
+    const { world, host } = setup();
+    host().writer.invoke({ word: 'a', count: 1 });
+    world.settle(100);
+    host().writer.snapshot_state(1);
+    world.drop_message = (from) => from === 'sink';
+    host().writer.invoke({ word: 'b', count: 1 });
+    host().writer.invoke({ word: 'a', count: 2 });
+    world.settle(100);
+    expect(host().writer.is_flushed(1)).toBe(true);
+    expect(host().flushed).toEqual([1]);
+    host().writer.snapshot_state(2);
+    expect(host().writer.is_flushed(2)).toBe(false);
+  });
+
+  it('a key rewritten while its first value waits keeps the checkpoint waiting for that first write', () => {
+    const { world, host, table } = setup();
+    const is_upsert_of = (m: unknown, value: number) => (m as { request?: { kind?: string; value?: unknown } }).request?.value === value;
+    world.drop_message = (from, _to, m) => from === 'sink' && is_upsert_of(m, 3);
+    host().writer.invoke({ word: 'a', count: 1 }); // in flight
+    host().writer.invoke({ word: 'a', count: 2 }); // queued behind it
+    host().writer.snapshot_state(1); // covers the value 2
+    host().writer.invoke({ word: 'a', count: 3 }); // replaces the queued value after the snapshot
+    world.settle(100); // 1 is acknowledged; 3 goes out in place of 2 and is lost
+    expect(table()).toEqual([['a', 1]]);
+    expect(host().writer.is_flushed(1)).toBe(false);
+    world.drop_message = () => false;
+    world.settle(500);
+    expect(host().writer.is_flushed(1)).toBe(true);
+    expect(table()).toEqual([['a', 3]]);
+  });
+
+  it('says which messages were its replies, and stops the run when its host ignores backpressure', () => {
+    const { world, host } = setup();
+    expect(host().writer.on_message({ type: 'something else' })).toBe(false);
+    const replies = record_replies(host().writer);
+    host().writer.invoke({ word: 'a', count: 1 });
+    world.settle(100);
+    expect(replies).toEqual([true]);
+    const bounded = new FakeWorld();
+    bounded.add('sink', (runtime) => new Host(runtime, { max_buffered_keys: 1 }));
+    bounded.node<Host>('sink').writer.invoke({ word: 'a', count: 1 });
+    bounded.node<Host>('sink').writer.invoke({ word: 'a', count: 2 }); // the same key: no new slot
+    expect(bounded.node<Host>('sink').writer.is_backpressured()).toBe(true);
+    expect(() => bounded.node<Host>('sink').writer.invoke({ word: 'b', count: 1 })).toThrow(/more buffered keys than max_buffered_keys/);
   });
 });

@@ -141,6 +141,18 @@ describe('transactional store', () => {
     expect(store().read_committed().table).toHaveLength(20);
   });
 
+  it('upserts a batch in one log entry, in order, kept across a restart; a batch over the record limit is refused', () => {
+    const { world, call, store } = setup({ max_records_per_transaction: 3 });
+    const entries = [{ key: 'b', value: 1 }, { key: 'a', value: 2 }, { key: 'b', value: 3 }];
+    expect(call({ kind: 'upsert_batch', entries }).outcome).toBe('ok');
+    expect([...world.disk_of('store').keys()].filter((k) => k.startsWith(WAL_PREFIX))).toHaveLength(1);
+    expect(call({ kind: 'upsert_batch', entries: [...entries, { key: 'c', value: 4 }] }).outcome).toBe('transaction_too_large');
+    world.crash('store');
+    world.start('store');
+    world.settle(50);
+    expect(store().read_committed().table).toEqual([['a', 2], ['b', 3]]);
+  });
+
   it('reloads committed data, open transactions and their deadlines from disk after a crash', () => {
     const { world, call, store } = setup({ transaction_timeout_ms: 1_000 });
     committed_txn(call, 'p-0-1', ['one', 'two']);
@@ -227,7 +239,9 @@ describe('transactional store', () => {
     const recorder = world.node<Recorder>('client');
     const request = { kind: 'begin', txn_id: 'p-0-1', request_id: 'same' };
     recorder.runtime.send('store', { type: TXSTORE_REQUEST, request });
-    recorder.runtime.send('store', { type: TXSTORE_REQUEST, request });
+    recorder.runtime.send('store', { type: TXSTORE_REQUEST, request }); // arrives while the first is being logged: dropped
+    world.settle(50);
+    recorder.runtime.send('store', { type: TXSTORE_REQUEST, request }); // after the answer: applied again, same epoch
     world.settle(50);
     const epochs = recorder.received.map((r) => (r.message as { response: TxnResponse }).response.epoch);
     expect(epochs).toEqual([0, 0]);

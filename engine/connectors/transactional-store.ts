@@ -31,8 +31,15 @@ export type TxnRequestBody =
     }
   | { kind: 'list'; prefix: string }
   | { kind: 'upsert'; key: string; value: unknown }
+  /** Several upserts in one request and one log entry, applied in order (a JDBC batch, an Elasticsearch bulk). */
+  | { kind: 'upsert_batch'; entries: UpsertEntry[] }
   | { kind: 'append'; records: unknown[] }
   | { kind: 'read_committed' };
+
+export interface UpsertEntry {
+  key: string;
+  value: unknown;
+}
 
 /**
  * A writer generation (Kafka's producer epoch per transactional id, here per transactional id prefix): the store
@@ -172,6 +179,7 @@ type WalOp =
   | { op: 'abort'; txn_ids: string[] }
   | { op: 'expire'; txn_id: string }
   | { op: 'upsert'; key: string; value: unknown }
+  | { op: 'upsert_batch'; entries: UpsertEntry[] }
   | { op: 'append'; records: unknown[] };
 
 interface TxnRecord {
@@ -412,7 +420,9 @@ export class TransactionalStore implements EngineNode {
       this.runtime.send(from, this.response_message(message.request, { outcome: 'busy', detail: 'outage' }));
       return;
     }
-    if (this.queued_ids.has(message.request.request_id)) {
+    // A request being logged counts as queued: its answer is on the way.
+    const request_id = message.request.request_id;
+    if (this.queued_ids.has(request_id) || (this.writing?.kind === 'entry' && this.writing.queued?.request.request_id === request_id)) {
       this.runtime.probe('txstore.resend_while_queued');
       return;
     }
@@ -641,6 +651,11 @@ export class TransactionalStore implements EngineNode {
       }
       case 'upsert':
         return ok_plan({ op: 'upsert', key: request.key, value: request.value });
+      case 'upsert_batch':
+        if (request.entries.length > this.config.max_records_per_transaction) {
+          return fixed_plan('transaction_too_large', `limit ${this.config.max_records_per_transaction} records`);
+        }
+        return ok_plan({ op: 'upsert_batch', entries: request.entries });
       case 'append':
         return ok_plan({ op: 'append', records: request.records });
       case 'read_committed': {
@@ -718,6 +733,9 @@ export class TransactionalStore implements EngineNode {
         return;
       case 'upsert':
         this.table.set(entry.key, entry.value);
+        return;
+      case 'upsert_batch':
+        for (const upsert of entry.entries) this.table.set(upsert.key, upsert.value);
         return;
       case 'append':
         for (const record of entry.records) this.committed_records.push(record);

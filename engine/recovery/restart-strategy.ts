@@ -10,7 +10,6 @@ import type { Random } from '../runtime.js';
 export type RestartDecision = { restart: true; delay_ms: number } | { restart: false; reason: string };
 
 export interface RestartStrategy {
-  readonly description: string;
   /** A failure happened at `now_ms` (this process's clock). */
   on_failure(now_ms: number): RestartDecision;
 }
@@ -47,7 +46,6 @@ export function create_restart_strategy(config: RestartStrategyConfig, random: R
 }
 
 export class NoRestartStrategy implements RestartStrategy {
-  readonly description = 'none';
   on_failure(_now_ms: number): RestartDecision {
     return { restart: false, reason: 'restart strategy is none: the job fails on its first failure' };
   }
@@ -55,11 +53,9 @@ export class NoRestartStrategy implements RestartStrategy {
 
 /** Restarts at most `attempts` times in total, each after `delay_ms`. */
 export class FixedDelayRestartStrategy implements RestartStrategy {
-  readonly description: string;
   private failures = 0;
   constructor(readonly attempts: number, readonly delay_ms: number) {
     if (!Number.isInteger(attempts) || attempts < 0 || delay_ms < 0) throw new Error('fixed-delay: attempts ≥ 0 and delay ≥ 0');
-    this.description = `fixed-delay(attempts=${attempts}, delay_ms=${delay_ms})`;
   }
   on_failure(_now_ms: number): RestartDecision {
     this.failures++;
@@ -73,14 +69,12 @@ export class FixedDelayRestartStrategy implements RestartStrategy {
  * max + 1 failure timestamps and refuses when the oldest of them is within the interval).
  */
 export class FailureRateRestartStrategy implements RestartStrategy {
-  readonly description: string;
   /** Bounded: at most max_failures_per_interval + 1 timestamps. */
   private readonly failure_times_ms: number[] = [];
   constructor(readonly max_failures_per_interval: number, readonly interval_ms: number, readonly delay_ms: number) {
     if (!Number.isInteger(max_failures_per_interval) || max_failures_per_interval < 1 || interval_ms <= 0 || delay_ms < 0) {
       throw new Error('failure-rate: max failures ≥ 1, interval > 0, delay ≥ 0');
     }
-    this.description = `failure-rate(max_failures_per_interval=${max_failures_per_interval}, interval_ms=${interval_ms}, delay_ms=${delay_ms})`;
   }
   on_failure(now_ms: number): RestartDecision {
     if (this.failure_times_ms.length > this.max_failures_per_interval) this.failure_times_ms.shift();
@@ -113,7 +107,6 @@ export interface ExponentialDelayOptions {
  * period of reset_backoff_threshold_ms after the last scheduled restart resets the attempt count.
  */
 export class ExponentialDelayRestartStrategy implements RestartStrategy {
-  readonly description: string;
   private attempt = 0;
   private next_restart_ms = Number.NEGATIVE_INFINITY;
   constructor(readonly options: ExponentialDelayOptions, private readonly random: Random) {
@@ -122,7 +115,6 @@ export class ExponentialDelayRestartStrategy implements RestartStrategy {
       || o.reset_backoff_threshold_ms < 1 || o.jitter_factor < 0 || o.jitter_factor > 1 || o.attempts < 1) {
       throw new Error('exponential-delay: 1 ≤ initial ≤ max, multiplier > 1, threshold ≥ 1, jitter in [0, 1], attempts ≥ 1');
     }
-    this.description = `exponential-delay(initial_ms=${o.initial_backoff_ms}, max_ms=${o.max_backoff_ms}, multiplier=${o.backoff_multiplier}, reset_ms=${o.reset_backoff_threshold_ms}, jitter=${o.jitter_factor})`;
   }
   on_failure(now_ms: number): RestartDecision {
     if (now_ms <= this.next_restart_ms) {

@@ -11,17 +11,7 @@ export interface KnownEngineGap {
   applies(value: EngineCase): boolean;
 }
 
-export const KNOWN_ENGINE_GAPS: readonly KnownEngineGap[] = [
-  {
-    id: 'idempotent-sink-under-latency-spikes',
-    description:
-      'an idempotent sink on a network with latency spikes, without any fault: once every task has finished, the final ' +
-      'checkpoint never completes (the idempotent writers resend to the transactional store while spikes outlast their ' +
-      'resend timeout, and the TaskManagers repeat task.finished), so it expires and the job fails on its tolerable-failure ' +
-      'threshold (the broadcast-rules example at parallelism 6, found by the rotated search; open)',
-    applies: (value) => value.scenario.sink?.kind === 'idempotent' && value.scenario.network?.latency?.model === 'spikes',
-  },
-];
+export const KNOWN_ENGINE_GAPS: readonly KnownEngineGap[] = [];
 
 /** The dimensions the CI search switches (all of them: gaps are cut by KNOWN_ENGINE_GAPS, not by dimension). */
 export const CI_SEARCH_DIMENSIONS: readonly Dimension[] = DIMENSIONS;

@@ -40,12 +40,15 @@ interface SortedRun {
    * references. A snapshot references it only if every later snapshot still in flight references it too.
    */
   confirmed_ref: FileRef | undefined;
-  confirmed_checkpoint_id: number;
   /** Sealed bytes, cached while the run still needs uploading. */
   sealed_cache: Uint8Array | undefined;
 }
 
-/** What a memtable cell takes: its coordinates, its value's JSON text and a fixed per-entry overhead (as RocksDB counts). */
+/**
+ * What a memtable cell takes (as RocksDB counts a write buffer): a fixed per-entry overhead, the state name, key and
+ * namespace, and the value: 8 bytes for a number, a string's length, the JSON text's length otherwise, nothing for a
+ * tombstone or null.
+ */
 const ENTRY_OVERHEAD_BYTES = 16;
 function record_bytes(record: LsmRecord): number {
   const value = record.value;
@@ -142,10 +145,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   }
 
   export_entries(): Iterable<StateEntry> {
-    let merged: LsmRecord[] = [];
-    for (const run of this.runs) merged = merge_runs(merged, run.records, false);
-    merged = merge_runs(merged, this.sorted_memtable(), true);
-    const out = merged.map((r): StateEntry => ({ state: r.state, key_group: r.key_group, key: r.key, namespace: r.namespace, value: r.value }));
+    const out = this.live_records().map((r): StateEntry => ({ state: r.state, key_group: r.key_group, key: r.key, namespace: r.namespace, value: r.value }));
     if (out.length !== this.live_entries) throw new Error(`lsm backend: counted ${this.live_entries} entries, found ${out.length}`);
     return out;
   }
@@ -153,6 +153,11 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
   /** Number of sorted runs (bounded by max_runs). */
   run_count(): number {
     return this.runs.length;
+  }
+
+  /** Records each sorted run stores, tombstones included, oldest run first (space amplification, compaction). */
+  run_record_counts(): number[] {
+    return this.runs.map((run) => run.records.length);
   }
 
   snapshot(checkpoint_id: number, path_prefix: string, shared_prefix: string): KeyedSnapshot {
@@ -206,15 +211,13 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     const seen_groups = new Set<number>();
     // Heap handles are how a canonical savepoint carries keyed state (Flink restores a canonical savepoint into any
     // backend): their entries become one new, unconfirmed run that the next snapshot uploads.
-    const heap_handles = handles.filter((handle) => handle.backend !== 'lsm');
-    if (heap_handles.length > 0) {
-      const heap = new HeapKeyedStateBackend({ key_group_range: this.key_group_range, max_parallelism: this.max_parallelism });
-      heap.restore(heap_handles, files);
-      const records = [...heap.export_entries()].map((e): LsmRecord => ({ ...e, deleted: false }));
-      records.sort(compare_records);
-      for (const record of records) seen_groups.add(record.key_group);
-      runs.push({ seq: seq++, records, confirmed_ref: undefined, confirmed_checkpoint_id: 0, sealed_cache: undefined });
-    }
+    const heap = new HeapKeyedStateBackend({ key_group_range: this.key_group_range, max_parallelism: this.max_parallelism });
+    heap.restore(handles.filter((handle) => handle.backend !== 'lsm'), files);
+    // export_entries comes in canonical order, the order of a run.
+    const heap_records = [...heap.export_entries()].map((e): LsmRecord => ({ ...e, deleted: false }));
+    assert_sorted(heap_records);
+    for (const record of heap_records) seen_groups.add(record.key_group);
+    if (heap_records.length > 0) runs.push({ seq: seq++, records: heap_records, confirmed_ref: undefined, sealed_cache: undefined });
     for (const handle of handles) {
       if (handle.backend !== 'lsm') continue;
       if (handle.inline_sealed_base64 !== undefined || handle.private_files.length !== 0) {
@@ -230,10 +233,11 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
       };
       for (const ref of handle.shared_files) {
         const bytes = verified_file_bytes(ref, files);
-        const records = decode_run(bytes, this.max_parallelism, handle.key_group_range, ref.path);
-        const kept = records.filter((r) => in_range(keep, r.key_group));
-        // A restored run is the content of a completed checkpoint: referencing its file again is safe.
-        runs.push({ seq: seq++, records: kept, confirmed_ref: ref, confirmed_checkpoint_id: handle.checkpoint_id, sealed_cache: undefined });
+        // A file may hold key groups outside its handle's range (a run restored after a rescale keeps its file).
+        const records = decode_run(bytes, this.max_parallelism, keep, ref.path);
+        // A restored run is the content of a completed checkpoint: referencing its file again is safe. A file with
+        // nothing in this range is not kept (nor referenced again).
+        if (records.length > 0) runs.push({ seq: seq++, records, confirmed_ref: ref, sealed_cache: undefined });
       }
     }
     // Everything verified: only now replace the live state.
@@ -243,8 +247,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     this.next_run_seq = seq;
     this.pending_snapshots.clear();
     this.confirmed_checkpoint_id = handles.reduce((max, h) => Math.max(max, h.checkpoint_id), 0);
-    this.live_entries = 0;
-    this.live_entries = [...this.export_entries_unchecked()].length;
+    this.live_entries = this.live_records().length;
     this.compact();
   }
 
@@ -266,8 +269,8 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     for (const run of this.runs) {
       const ref = refs.get(run.seq);
       run.confirmed_ref = ref;
-      run.confirmed_checkpoint_id = ref === undefined ? 0 : checkpoint_id;
-      if (ref !== undefined) run.sealed_cache = undefined;
+      // A confirmed run is referenced from now on; an unconfirmed one re-encodes (identically) on its next upload.
+      run.sealed_cache = undefined;
     }
   }
 
@@ -277,15 +280,12 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
    * with it the file (the shared-file race with max_concurrent > 1 and late completion notifications).
    */
   private retained_until_completion(run_seq: number, confirmed: FileRef): boolean {
-    for (const refs of this.pending_snapshots.values()) if (refs.get(run_seq)?.path !== confirmed.path) return false;
+    for (const refs of this.pending_snapshots.values()) if (refs.get(run_seq) !== confirmed) return false;
     return true;
   }
 
   private forget_confirmations(): void {
-    for (const run of this.runs) {
-      run.confirmed_ref = undefined;
-      run.confirmed_checkpoint_id = 0;
-    }
+    for (const run of this.runs) run.confirmed_ref = undefined;
   }
 
   /**
@@ -326,7 +326,7 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     if (this.memtable.size === 0) return;
     const records = this.sorted_memtable();
     assert_sorted(records);
-    this.runs.push({ seq: this.next_run_seq++, records, confirmed_ref: undefined, confirmed_checkpoint_id: 0, sealed_cache: undefined });
+    this.runs.push({ seq: this.next_run_seq++, records, confirmed_ref: undefined, sealed_cache: undefined });
     this.memtable = new Map();
     this.memtable_bytes = 0;
     this.stats.flushes++;
@@ -373,14 +373,14 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     let records: LsmRecord[] = [];
     for (let j = start; j < start + count; j++) records = merge_runs(records, (this.runs[j] as SortedRun).records, false);
     if (start === 0) records = records.filter((r) => !r.deleted);
-    this.runs.splice(start, count, { seq: this.next_run_seq++, records, confirmed_ref: undefined, confirmed_checkpoint_id: 0, sealed_cache: undefined });
+    this.runs.splice(start, count, { seq: this.next_run_seq++, records, confirmed_ref: undefined, sealed_cache: undefined });
     this.stats.compactions++;
   }
 
-  private *export_entries_unchecked(): Iterable<LsmRecord> {
-    let merged: LsmRecord[] = [];
-    for (const run of this.runs) merged = merge_runs(merged, run.records, false);
-    for (const r of merge_runs(merged, this.sorted_memtable(), true)) yield r;
+  /** Every live record in canonical order: runs oldest first, then the memtable, newest wins, tombstones dropped. */
+  private live_records(): LsmRecord[] {
+    return [...this.runs.map((run) => run.records), this.sorted_memtable()]
+      .reduce<LsmRecord[]>((merged, newer) => merge_runs(merged, newer, true), []);
   }
 
   private check_key_group(key_group: number): void {
