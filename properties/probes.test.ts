@@ -29,6 +29,7 @@ const CI_SWARM = [
   'leader-paused-past-its-lease',
   'late-data-and-ttl-crashes',
   'slow-clock-zombie-sink-fenced',
+  'sink-outage-after-final-checkpoint',
 ];
 
 function engine_sources(dir: string): string[] {

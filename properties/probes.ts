@@ -63,8 +63,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'job.finished_unconfirmed',
     where: 'engine/cluster/scheduler.ts: the job finished but the final state could not be confirmed',
-    required_in_ci: false,
-    why_not_required: 'needs a fault exactly at the end of the input',
+    required_in_ci: true,
   },
   {
     name: 'recovery.verify_retry',
