@@ -28,6 +28,8 @@ const CI_SWARM = [
   'windows-and-state-sessions-ttl-crash',
   'leader-paused-past-its-lease',
   'late-data-and-ttl-crashes',
+  'slow-clock-zombie-sink-fenced',
+  'sink-outage-after-final-checkpoint',
 ];
 
 function engine_sources(dir: string): string[] {

@@ -63,8 +63,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'job.finished_unconfirmed',
     where: 'engine/cluster/scheduler.ts: the job finished but the final state could not be confirmed',
-    required_in_ci: false,
-    why_not_required: 'needs a fault exactly at the end of the input',
+    required_in_ci: true,
   },
   {
     name: 'recovery.verify_retry',
@@ -82,9 +81,8 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   { name: 'savepoint.resumed_rescaled', where: 'engine/cluster/savepoint-handler.ts: the job resumed from a savepoint at another parallelism', required_in_ci: true },
   {
     name: 'sink.zombie_fenced',
-    where: 'engine/connectors/two-phase-commit-sink.ts: a zombie writer of an old attempt was fenced',
-    required_in_ci: false,
-    why_not_required: 'needs a paused TaskManager that resumes after its replacement (long-gc-pause style)',
+    where: 'engine/connectors/two-phase-commit-sink.ts, idempotent-sink.ts: a zombie writer of an old attempt was fenced by the store',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.alignment_overtaken',

@@ -182,9 +182,8 @@ class AtLeastOnceSinkAdapter implements CheckpointedSinkWriter<unknown> {
       on_flushed: () => ctx.wakeAfter(0),
     });
   }
-  initializeState(): void {
-    this.writer.initialize_state();
-  }
+  /** Nothing to restore: nothing is kept across a restore. */
+  initializeState(): void {}
   write(value: unknown): void {
     this.writer.invoke(value);
   }

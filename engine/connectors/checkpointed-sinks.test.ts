@@ -310,3 +310,35 @@ describe('two-phase-commit sink hosted by a task: its configuration', () => {
     );
   });
 });
+
+describe('aborted checkpoints reach the writer through the task hooks', () => {
+  it.each([
+    ['idempotent', new IdempotentSink({ store_node: 'store', key_of: String, retry_after_ms: 20 })],
+    ['at_least_once', new AtLeastOnceSink({ store_node: 'store', records_per_write: 1, retry_after_ms: 20 })],
+  ] as [string, Sink<unknown>][])('a %s writer forgets each aborted checkpoint, so a long outage of aborts stays within its bounds', (_kind, sink) => {
+    const { world, task } = hosted(sink);
+    world.drop_message = (from) => from === 'tm'; // no write is ever acknowledged
+    for (let id = 1; id <= 300; id++) {
+      task().writer.write(`r${id}`, 0);
+      task().writer.snapshotState(id);
+      task().writer.notifyCheckpointAborted(id);
+    }
+    expect(task().writer.isSnapshotDurable(300)).toBe(true); // forgotten: nothing waits for it
+    task().writer.snapshotState(301);
+    expect(task().writer.isSnapshotDurable(301)).toBe(false);
+  });
+
+  it('a two-phase-commit writer records the abort and keeps the data for the next completed checkpoint', () => {
+    const { world, task, store } = hosted(new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out' }));
+    world.settle(50);
+    task().writer.write('kept', 0);
+    task().writer.snapshotState(1);
+    task().writer.notifyCheckpointAborted(1);
+    expect(world.events('sink.checkpoint_aborted').map((e) => e.fields)).toEqual([{ subtask: 0, checkpoint_id: 1 }]);
+    task().writer.snapshotState(2);
+    world.settle(200);
+    task().writer.notifyCheckpointComplete(2);
+    world.settle(200);
+    expect(store().records).toEqual(['kept']);
+  });
+});

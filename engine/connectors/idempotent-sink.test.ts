@@ -145,8 +145,8 @@ describe('idempotent sink: zombies of a stale attempt', () => {
     const world = new FakeWorld();
     world.add('store', (runtime) => new TransactionalStore(runtime));
     world.settle(10);
-    world.add('zombie', (runtime) => new Host(runtime, { fence_scope: 'counts', generation: 1 }));
-    world.add('attempt-2', (runtime) => new Host(runtime, { fence_scope: 'counts', generation: 2 }));
+    world.add('zombie', (runtime) => new Host(runtime, { fence: { scope: 'counts', generation: 1 } }));
+    world.add('attempt-2', (runtime) => new Host(runtime, { fence: { scope: 'counts', generation: 2 } }));
     world.settle(20);
     const words = counts(['a', 'a', 'a']);
     for (const record of words) world.node<Host>('attempt-2').writer.invoke(record);
