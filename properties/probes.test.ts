@@ -30,6 +30,10 @@ const CI_SWARM = [
   'late-data-and-ttl-crashes',
   'slow-clock-zombie-sink-fenced',
   'sink-outage-after-final-checkpoint',
+  'aligned-checkpoint-timeout-from-start',
+  'sink-commit-failure-fails-the-job',
+  'swarm-everything-on',
+  'split-source-crash-and-savepoint',
 ];
 
 function engine_sources(dir: string): string[] {
