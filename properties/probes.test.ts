@@ -34,6 +34,9 @@ const CI_SWARM = [
   'sink-commit-failure-fails-the-job',
   'swarm-everything-on',
   'split-source-crash-and-savepoint',
+  'two-input-unaligned-crash',
+  'two-input-at-least-once-crash',
+  'broadcast-rules-crash-and-rescale',
 ];
 
 function engine_sources(dir: string): string[] {

@@ -100,26 +100,22 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'checkpoint.at_least_once_across_inputs',
     where: 'engine/task/task.ts: at-least-once barrier counting spans both inputs of a two-input task',
-    required_in_ci: false,
-    why_not_required: 'the CI swarm has no two-input job; the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.unaligned_across_inputs',
     where: 'engine/task/task.ts: an unaligned snapshot of a two-input task captures channel state on both inputs',
-    required_in_ci: false,
-    why_not_required: 'the CI swarm has no two-input job; the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
+    required_in_ci: true,
   },
   {
     name: 'restore.broadcast_state',
     where: 'engine/task/task.ts: a subtask restores its copy of broadcast state',
-    required_in_ci: false,
-    why_not_required: 'the CI swarm has no broadcast job; the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
+    required_in_ci: true,
   },
   {
     name: 'restore.broadcast_state_rescaled',
     where: 'engine/task/task.ts: broadcast state restored at another parallelism (every new subtask takes a copy)',
-    required_in_ci: false,
-    why_not_required: 'needs a broadcast job rescaled through a savepoint: the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.at_least_once_records_past_barrier',
