@@ -29,6 +29,14 @@ const CI_SWARM = [
   'leader-paused-past-its-lease',
   'late-data-and-ttl-crashes',
   'slow-clock-zombie-sink-fenced',
+  'sink-outage-after-final-checkpoint',
+  'aligned-checkpoint-timeout-from-start',
+  'sink-commit-failure-fails-the-job',
+  'swarm-everything-on',
+  'split-source-crash-and-savepoint',
+  'two-input-unaligned-crash',
+  'two-input-at-least-once-crash',
+  'broadcast-rules-crash-and-rescale',
 ];
 
 function engine_sources(dir: string): string[] {
