@@ -2,12 +2,11 @@
 // after recovery duplicates the records written after the last checkpoint — by design.
 import { describe, expect, it } from 'vitest';
 import type { EngineNode, NodeId, Runtime } from '../runtime.js';
-import type { SinkWriterContext } from '../api/functions.js';
-import { OperatorListState } from '../state/operator-state.js';
 import { AtLeastOnceSink, AtLeastOnceSinkWriter } from './at-least-once-sink.js';
 import { IdempotentSink } from './idempotent-sink.js';
 import { TransactionalStore } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
+import { plain_sink_context, record_replies } from './sink-host.test-support.js';
 
 class Host implements EngineNode {
   readonly writer: AtLeastOnceSinkWriter;
@@ -118,17 +117,44 @@ describe('at-least-once sink in the engine Sink API', () => {
   });
 
   it('refuses a task that does not provide the checkpoint hooks', () => {
-    const plain: SinkWriterContext = {
-      node_id: 'tm',
-      subtask_index: 0,
-      parallelism: 1,
-      sink_name: 'out',
-      now_ms: () => 0,
-      send: () => {},
-      wakeAfter: () => {},
-      getOperatorListState: <T,>(name: string, mode: 'split' | 'union') => new OperatorListState<T>(name, mode),
-    };
+    const plain = plain_sink_context();
     expect(() => new AtLeastOnceSink({ store_node: 'store' }).createWriter(plain)).toThrow(/CheckpointedSinkWriterContext/);
     expect(() => new IdempotentSink({ store_node: 'store', key_of: String }).createWriter(plain)).toThrow(/CheckpointedSinkWriterContext/);
+  });
+});
+
+describe('at-least-once sink: what its host relies on', () => {
+  it('a checkpoint is flushed once the batches before it are acknowledged, whatever later batches do', () => {
+    const { world, host } = setup();
+    host().writer.invoke(1);
+    host().writer.snapshot_state(1);
+    world.settle(100);
+    world.drop_message = (from) => from === 'sink';
+    host().writer.invoke(2);
+    host().writer.invoke(3); // a full batch, sent and lost
+    world.settle(100);
+    expect(host().writer.is_flushed(1)).toBe(true);
+    host().writer.snapshot_state(2);
+    expect(host().writer.is_flushed(2)).toBe(false);
+    expect(host().writer.stats()).toMatchObject({ appended_records: 1, buffered_records: 2 });
+  });
+
+  it('says which messages were its replies; refuses a batch size below 1; stops the run when its host ignores backpressure', () => {
+    const { world, host } = setup();
+    expect(host().writer.on_message({ type: 'something else' })).toBe(false);
+    const replies = record_replies(host().writer);
+    host().writer.invoke(1);
+    host().writer.invoke(2);
+    world.settle(100);
+    expect(replies).toEqual([true]);
+    const runtime = { now_ms: () => 0, log: () => {}, probe: () => {}, fail_invariant: (m: string): never => { throw new Error(m); } };
+    expect(() => new AtLeastOnceSinkWriter(runtime, { send: () => {} }, { store_node: 'store', client_id: 'c', records_per_write: 0 })).toThrow('records_per_write must be ≥ 1');
+    expect(() => new AtLeastOnceSinkWriter(runtime, { send: () => {} }, { store_node: 'store', client_id: 'c', records_per_write: 1 })).not.toThrow();
+    const bounded = new AtLeastOnceSinkWriter(runtime, { send: () => {} }, { store_node: 'store', client_id: 'c', max_buffered_records: 2, max_pending_requests: 1 });
+    bounded.invoke(1);
+    expect(bounded.is_backpressured()).toBe(false);
+    bounded.invoke(2);
+    expect(bounded.is_backpressured()).toBe(true);
+    expect(() => bounded.invoke(3)).toThrow(/buffered records above max_buffered_records/);
   });
 });

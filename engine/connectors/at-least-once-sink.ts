@@ -54,7 +54,7 @@ export class AtLeastOnceSinkWriter {
       store_node: this.options.store_node,
       max_pending_requests: this.options.max_pending_requests,
       send: (to, message) => transport.send(to, message),
-      ...(this.options.reply_tag === undefined ? {} : { reply_tag: this.options.reply_tag }),
+      reply_tag: this.options.reply_tag,
     });
   }
 
@@ -182,9 +182,8 @@ class AtLeastOnceSinkAdapter implements CheckpointedSinkWriter<unknown> {
       on_flushed: () => ctx.wakeAfter(0),
     });
   }
-  initializeState(): void {
-    this.writer.initialize_state();
-  }
+  /** Nothing to restore: nothing is kept across a restore. */
+  initializeState(): void {}
   write(value: unknown): void {
     this.writer.invoke(value);
   }

@@ -38,4 +38,29 @@ describe('checkpoint flush gate', () => {
     for (let id = 1; id <= 10; id++) gate.forget(id);
     expect(() => gate.wait_for(MAX_WAITING_CHECKPOINTS + 1, 0)).not.toThrow();
   });
+
+  it('forgets exactly the aborted checkpoint: others keep waiting, an unknown id changes nothing', () => {
+    const gate = new CheckpointFlushGate();
+    gate.wait_for(1, 4);
+    gate.wait_for(2, 9);
+    gate.wait_for(3, 12);
+    gate.forget(7);
+    expect(gate.waiting_count).toBe(3);
+    gate.forget(2);
+    expect(gate.waiting_count).toBe(2);
+    expect(gate.is_flushed(2, 0)).toBe(true); // no longer waited for
+    expect(gate.is_flushed(1, 4)).toBe(false);
+    expect(gate.is_flushed(3, 10)).toBe(false);
+    const released: number[] = [];
+    gate.release(13, (id) => released.push(id));
+    expect(released).toEqual([1, 3]);
+  });
+
+  it('releases flushed checkpoints also when nobody listens', () => {
+    const gate = new CheckpointFlushGate();
+    gate.wait_for(1, 4);
+    gate.release(5, undefined);
+    expect(gate.waiting_count).toBe(0);
+  });
 });
+

@@ -4,66 +4,21 @@
 // the task to come back later, and an attempt number fences the writer of an older attempt. Also the two-phase-commit
 // writer's own invariants: misuse by its host stops the run loudly.
 import { describe, expect, it } from 'vitest';
-import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import type { Sink } from '../api/functions.js';
-import { OperatorListState } from '../state/operator-state.js';
 import { AtLeastOnceSink } from './at-least-once-sink.js';
 import { IdempotentSink } from './idempotent-sink.js';
-import { type CheckpointedSinkWriter, type CheckpointedSinkWriterContext, TwoPhaseCommitSink, TwoPhaseCommitSinkWriter, is_checkpointed_sink_writer } from './two-phase-commit-sink.js';
+import { TWO_PHASE_COMMIT_STATE, TwoPhaseCommitSink, TwoPhaseCommitSinkWriter, is_checkpointed_sink_writer } from './two-phase-commit-sink.js';
 import { TransactionalStore } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
-
-/** A stand-in for the task layer: the extended context, tagged replies routed to the writer, wakeAfter as flush. */
-class HostTask implements EngineNode {
-  writer!: CheckpointedSinkWriter<unknown>;
-  readonly wakes: number[] = [];
-  constructor(
-    readonly runtime: Runtime,
-    private readonly sink: Sink<unknown>,
-    private readonly attempt: number | undefined,
-  ) {}
-  get tag(): string {
-    return `attempt-${this.runtime.incarnation}/sink-0`;
-  }
-  on_start(): void {
-    const rt = this.runtime;
-    const ctx: CheckpointedSinkWriterContext = {
-      node_id: rt.node_id,
-      subtask_index: 0,
-      parallelism: 1,
-      sink_name: 'out',
-      reply_tag: this.tag,
-      restored_checkpoint_id: null,
-      ...(this.attempt === undefined ? {} : { attempt: this.attempt }),
-      now_ms: () => rt.now_ms(),
-      send: (to, m) => rt.send(to, m),
-      wakeAfter: (after_ms) => {
-        this.wakes.push(after_ms);
-        rt.setTimer(after_ms, 'wake');
-      },
-      getOperatorListState: <T,>(name: string, mode: 'split' | 'union') => new OperatorListState<T>(name, mode),
-      log: (e, f) => rt.log(e, f),
-      probe: (n) => rt.probe(n),
-      fail_invariant: (m, d) => rt.fail_invariant(m, d),
-    };
-    this.writer = this.sink.createWriter(ctx) as CheckpointedSinkWriter<unknown>;
-    this.writer.initializeState();
-  }
-  on_message(_from: NodeId, message: unknown): void {
-    if ((message as { reply_tag?: string }).reply_tag === this.tag) this.writer.onMessage(message);
-  }
-  on_timer(): void {
-    this.writer.flush(false);
-  }
-}
+import { SinkTask } from './sink-host.test-support.js';
 
 function hosted(sink: Sink<unknown>, attempt?: number) {
   const world = new FakeWorld();
   world.add('store', (runtime) => new TransactionalStore(runtime));
   world.settle(10);
-  world.add('tm', (runtime) => new HostTask(runtime, sink, attempt));
+  world.add('tm', (runtime) => new SinkTask(runtime, sink, attempt === undefined ? {} : { attempt }));
   world.settle(10);
-  const task = () => world.node<HostTask>('tm');
+  const task = () => world.node<SinkTask>('tm');
   const store = () => world.node<TransactionalStore>('store').read_committed();
   return { world, task, store };
 }
@@ -151,16 +106,16 @@ describe('idempotent sink hosted by a task', () => {
     const world = new FakeWorld();
     world.add('store', (runtime) => new TransactionalStore(runtime));
     world.settle(10);
-    world.add('old', (runtime) => new HostTask(runtime, sink(), 1));
-    world.add('new', (runtime) => new HostTask(runtime, sink(), 2));
+    world.add('old', (runtime) => new SinkTask(runtime, sink(), { attempt: 1 }));
+    world.add('new', (runtime) => new SinkTask(runtime, sink(), { attempt: 2 }));
     world.settle(10);
-    world.node<HostTask>('new').writer.write({ k: 'a', v: 2 }, 0);
+    world.node<SinkTask>('new').writer.write({ k: 'a', v: 2 }, 0);
     world.settle(200);
-    world.node<HostTask>('old').writer.write({ k: 'a', v: 1 }, 0);
+    world.node<SinkTask>('old').writer.write({ k: 'a', v: 1 }, 0);
     world.settle(200);
     expect(world.node<TransactionalStore>('store').read_committed().table).toEqual([['a', 2]]);
-    expect(world.node<HostTask>('old').writer.failure()).toMatch(/superseded by a newer attempt/);
-    expect(world.node<HostTask>('new').writer.failure()).toBeNull();
+    expect(world.node<SinkTask>('old').writer.failure()).toMatch(/superseded by a newer attempt/);
+    expect(world.node<SinkTask>('new').writer.failure()).toBeNull();
   });
 });
 
@@ -193,12 +148,12 @@ describe('two-phase-commit sink hosted by a task', () => {
     const world = new FakeWorld();
     world.add('store', (runtime) => new TransactionalStore(runtime));
     world.settle(10);
-    world.add('new', (runtime) => new HostTask(runtime, sink, 2));
+    world.add('new', (runtime) => new SinkTask(runtime, sink, { attempt: 2 }));
     world.settle(200);
-    world.add('old', (runtime) => new HostTask(runtime, sink, 1));
+    world.add('old', (runtime) => new SinkTask(runtime, sink, { attempt: 1 }));
     world.settle(200);
-    expect(world.node<HostTask>('old').writer.failure()).toMatch(/superseded by a newer attempt/);
-    expect(world.node<HostTask>('new').writer.failure()).toBeNull();
+    expect(world.node<SinkTask>('old').writer.failure()).toMatch(/superseded by a newer attempt/);
+    expect(world.node<SinkTask>('new').writer.failure()).toBeNull();
   });
 
   it('is recognised as a checkpointed writer (a plain writer is not)', () => {
@@ -242,5 +197,148 @@ describe('two-phase-commit writer invariants', () => {
     ids.initialize_state(null);
     ids.snapshot_state(2);
     expect(() => ids.snapshot_state(2)).toThrow('invariant: 2PC sink: checkpoint ids must increase');
+  });
+});
+
+describe('the checkpoint hooks a sink needs from its task', () => {
+  const sinks: [string, Sink<unknown>][] = [
+    ['two_phase_commit', new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out' })],
+    ['idempotent', new IdempotentSink({ store_node: 'store', key_of: String })],
+    ['at_least_once', new AtLeastOnceSink({ store_node: 'store' })],
+  ];
+  const hooks = ['reply_tag', 'restored_checkpoint_id', 'log', 'probe', 'fail_invariant'] as const;
+
+  it.each(sinks)('a %s sink refuses a context missing any one of the hooks, naming them', (kind, sink) => {
+    const world = new FakeWorld();
+    world.add('tm', (runtime) => new SinkTask(runtime, sink));
+    const full = world.node<SinkTask>('tm').context();
+    expect(() => sink.createWriter(full)).not.toThrow();
+    for (const hook of hooks) {
+      const without: Record<string, unknown> = { ...full };
+      delete without[hook];
+      expect(() => sink.createWriter(without as unknown as typeof full), hook).toThrow(
+        `${kind} sink: the task must provide CheckpointedSinkWriterContext (reply_tag, restored_checkpoint_id, log, probe, fail_invariant)`,
+      );
+    }
+    expect(() => sink.createWriter({ ...full, reply_tag: 7 } as unknown as typeof full)).toThrow(/CheckpointedSinkWriterContext/);
+  });
+
+  it('a writer is checkpointed only with snapshotState, isSnapshotDurable and onMessage all present', () => {
+    const complete = { write: () => {}, canAccept: () => true, flush: () => {}, snapshotState: () => {}, isSnapshotDurable: () => true, onMessage: () => {} };
+    expect(is_checkpointed_sink_writer(complete)).toBe(true);
+    for (const hook of ['snapshotState', 'isSnapshotDurable', 'onMessage'] as const) {
+      const without: Record<string, unknown> = { ...complete };
+      delete without[hook];
+      expect(is_checkpointed_sink_writer(without as unknown as typeof complete), hook).toBe(false);
+      expect(is_checkpointed_sink_writer({ ...complete, [hook]: true } as unknown as typeof complete), hook).toBe(false);
+    }
+  });
+
+  it.each(sinks)('a %s writer stops asking its task for wakeups once nothing is outstanding', (_kind, sink) => {
+    const { world, task } = hosted(sink);
+    task().writer.write('a', 0);
+    task().writer.flush(false);
+    task().writer.snapshotState(1);
+    world.settle(1_000);
+    expect(task().writer.isSnapshotDurable(1)).toBe(true);
+    task().writer.notifyCheckpointComplete(1);
+    world.settle(1_000);
+    const settled = task().wakes.length;
+    task().writer.flush(false);
+    task().writer.onMessage({ type: 'unrelated' });
+    expect(task().wakes.length).toBe(settled);
+  });
+});
+
+describe('two-phase-commit sink hosted by a task: its configuration', () => {
+  it('writes in batches of records_per_write before any checkpoint, and resends after retry_after_ms', () => {
+    const { world, task } = hosted(new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out', records_per_write: 2, retry_after_ms: 35, max_pending_requests: 1 }));
+    world.settle(100);
+    const store = () => world.node<TransactionalStore>('store');
+    for (const r of ['a', 'b', 'c']) task().writer.write(r, 0);
+    world.settle(100);
+    expect(store().transaction_records('out-0-1')).toEqual(['a', 'b']);
+    world.drop_message = (from) => from === 'store';
+    task().writer.snapshotState(1);
+    world.run_for(30);
+    expect(task().wakes.at(-1)).toBe(35); // a request waits for its answer: the task comes back to resend it
+    world.drop_message = () => false;
+    world.settle(500);
+    expect(task().writer.isSnapshotDurable(1)).toBe(true);
+  });
+
+  it('forwards ignoreFailuresAfterTransactionTimeout and the planted commit-on-pre-commit switch to its writer', () => {
+    const planted = hosted(new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out', test_only_commit_on_precommit: true }));
+    planted.task().writer.write('early', 0);
+    planted.task().writer.snapshotState(1);
+    planted.world.settle(200);
+    expect(planted.store().records).toEqual(['early']); // visible before checkpoint 1 completed: the planted bug
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime, { transaction_timeout_ms: 500 }));
+    world.settle(10);
+    const state = {
+      checkpoint_id: 1,
+      subtask_index: 0,
+      parallelism: 1,
+      current: { txn_id: 'out-0-2', counter: 2, epoch: null, record_count: 0, write_count: 0 },
+      pending: [{ checkpoint_id: 1, txn: { txn_id: 'out-0-1', counter: 1, epoch: 0, record_count: 1, write_count: 1 } }],
+    };
+    const restored = { checkpoint_id: 1, lists: new Map([[TWO_PHASE_COMMIT_STATE, [state]]]) };
+    const lenient = new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out', ignore_failures_after_transaction_timeout: true });
+    world.add('tm', (runtime) => new SinkTask(runtime, lenient, { restored }));
+    world.settle(200);
+    // The store does not know out-0-1 (unknown, not expired): even the lenient writer fails its task.
+    expect(world.node<SinkTask>('tm').writer.failure()).toMatch(/unknown_transaction/);
+  });
+
+  it('keeps its transactions in split-mode operator list state, one entry per subtask', () => {
+    const { world, task } = hosted(new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out' }));
+    task().writer.snapshotState(1);
+    world.settle(100);
+    const state = task().list_states.get(TWO_PHASE_COMMIT_STATE);
+    expect(state?.mode).toBe('split');
+    expect(state?.get()).toHaveLength(1);
+  });
+
+  it('stops the run when operator state is handed to a task that restored no checkpoint', () => {
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime));
+    const lists = new Map([[TWO_PHASE_COMMIT_STATE, [{ checkpoint_id: 3 }]]]);
+    const sink = new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out' });
+    expect(() => world.add('tm', (runtime) => new SinkTask(runtime, sink, { restored: { checkpoint_id: null, lists } }))).toThrow(
+      /operator state handed to a task that restored no checkpoint/,
+    );
+  });
+});
+
+describe('aborted checkpoints reach the writer through the task hooks', () => {
+  it.each([
+    ['idempotent', new IdempotentSink({ store_node: 'store', key_of: String, retry_after_ms: 20 })],
+    ['at_least_once', new AtLeastOnceSink({ store_node: 'store', records_per_write: 1, retry_after_ms: 20 })],
+  ] as [string, Sink<unknown>][])('a %s writer forgets each aborted checkpoint, so a long outage of aborts stays within its bounds', (_kind, sink) => {
+    const { world, task } = hosted(sink);
+    world.drop_message = (from) => from === 'tm'; // no write is ever acknowledged
+    for (let id = 1; id <= 300; id++) {
+      task().writer.write(`r${id}`, 0);
+      task().writer.snapshotState(id);
+      task().writer.notifyCheckpointAborted(id);
+    }
+    expect(task().writer.isSnapshotDurable(300)).toBe(true); // forgotten: nothing waits for it
+    task().writer.snapshotState(301);
+    expect(task().writer.isSnapshotDurable(301)).toBe(false);
+  });
+
+  it('a two-phase-commit writer records the abort and keeps the data for the next completed checkpoint', () => {
+    const { world, task, store } = hosted(new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out' }));
+    world.settle(50);
+    task().writer.write('kept', 0);
+    task().writer.snapshotState(1);
+    task().writer.notifyCheckpointAborted(1);
+    expect(world.events('sink.checkpoint_aborted').map((e) => e.fields)).toEqual([{ subtask: 0, checkpoint_id: 1 }]);
+    task().writer.snapshotState(2);
+    world.settle(200);
+    task().writer.notifyCheckpointComplete(2);
+    world.settle(200);
+    expect(store().records).toEqual(['kept']);
   });
 });

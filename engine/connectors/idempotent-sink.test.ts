@@ -5,6 +5,7 @@ import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import { IdempotentSinkWriter, type IdempotentSinkOptions } from './idempotent-sink.js';
 import { TransactionalStore } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
+import { record_replies } from './sink-host.test-support.js';
 
 class Host implements EngineNode {
   readonly writer: IdempotentSinkWriter;
@@ -144,8 +145,8 @@ describe('idempotent sink: zombies of a stale attempt', () => {
     const world = new FakeWorld();
     world.add('store', (runtime) => new TransactionalStore(runtime));
     world.settle(10);
-    world.add('zombie', (runtime) => new Host(runtime, { fence_scope: 'counts', generation: 1 }));
-    world.add('attempt-2', (runtime) => new Host(runtime, { fence_scope: 'counts', generation: 2 }));
+    world.add('zombie', (runtime) => new Host(runtime, { fence: { scope: 'counts', generation: 1 } }));
+    world.add('attempt-2', (runtime) => new Host(runtime, { fence: { scope: 'counts', generation: 2 } }));
     world.settle(20);
     const words = counts(['a', 'a', 'a']);
     for (const record of words) world.node<Host>('attempt-2').writer.invoke(record);
@@ -160,5 +161,64 @@ describe('idempotent sink: zombies of a stale attempt', () => {
     world.node<Host>('zombie').writer.invoke(words[1]);
     world.node<Host>('zombie').writer.snapshot_state(1);
     expect(world.node<Host>('zombie').writer.is_flushed(1)).toBe(false); // …and a zombie never flushes a checkpoint
+  });
+});
+
+describe('idempotent sink: what its host relies on', () => {
+  it('stores the record itself when no value_of is given', () => {
+    const world = new FakeWorld();
+    world.add('store', (runtime) => new TransactionalStore(runtime));
+    world.settle(10);
+    world.add('sink', (runtime) => new Host(runtime, { value_of: undefined }));
+    world.node<Host>('sink').writer.invoke({ word: 'a', count: 7 });
+    world.settle(100);
+    expect(world.node<TransactionalStore>('store').read_committed().table).toEqual([['a', { word: 'a', count: 7 }]]);
+  });
+
+  it('a checkpoint is flushed once the writes before it are acknowledged, whatever later writes do', () => {
+    const { world, host } = setup();
+    host().writer.invoke({ word: 'a', count: 1 });
+    world.settle(100);
+    host().writer.snapshot_state(1);
+    world.drop_message = (from) => from === 'sink';
+    host().writer.invoke({ word: 'b', count: 1 });
+    host().writer.invoke({ word: 'a', count: 2 });
+    world.settle(100);
+    expect(host().writer.is_flushed(1)).toBe(true);
+    expect(host().flushed).toEqual([1]);
+    host().writer.snapshot_state(2);
+    expect(host().writer.is_flushed(2)).toBe(false);
+  });
+
+  it('a key rewritten while its first value waits keeps the checkpoint waiting for that first write', () => {
+    const { world, host, table } = setup();
+    const is_upsert_of = (m: unknown, value: number) => (m as { request?: { kind?: string; value?: unknown } }).request?.value === value;
+    world.drop_message = (from, _to, m) => from === 'sink' && is_upsert_of(m, 3);
+    host().writer.invoke({ word: 'a', count: 1 }); // in flight
+    host().writer.invoke({ word: 'a', count: 2 }); // queued behind it
+    host().writer.snapshot_state(1); // covers the value 2
+    host().writer.invoke({ word: 'a', count: 3 }); // replaces the queued value after the snapshot
+    world.settle(100); // 1 is acknowledged; 3 goes out in place of 2 and is lost
+    expect(table()).toEqual([['a', 1]]);
+    expect(host().writer.is_flushed(1)).toBe(false);
+    world.drop_message = () => false;
+    world.settle(500);
+    expect(host().writer.is_flushed(1)).toBe(true);
+    expect(table()).toEqual([['a', 3]]);
+  });
+
+  it('says which messages were its replies, and stops the run when its host ignores backpressure', () => {
+    const { world, host } = setup();
+    expect(host().writer.on_message({ type: 'something else' })).toBe(false);
+    const replies = record_replies(host().writer);
+    host().writer.invoke({ word: 'a', count: 1 });
+    world.settle(100);
+    expect(replies).toEqual([true]);
+    const bounded = new FakeWorld();
+    bounded.add('sink', (runtime) => new Host(runtime, { max_buffered_keys: 1 }));
+    bounded.node<Host>('sink').writer.invoke({ word: 'a', count: 1 });
+    bounded.node<Host>('sink').writer.invoke({ word: 'a', count: 2 }); // the same key: no new slot
+    expect(bounded.node<Host>('sink').writer.is_backpressured()).toBe(true);
+    expect(() => bounded.node<Host>('sink').writer.invoke({ word: 'b', count: 1 })).toThrow(/more buffered keys than max_buffered_keys/);
   });
 });

@@ -2,7 +2,7 @@
 // after recovery rewrites the same values and the final table is exactly-once by key (intermediate values may regress).
 import type { Sink, SinkWriterContext } from '../api/functions.js';
 import type { NodeId } from '../runtime.js';
-import { TxnStoreClient, is_success, type UpsertEntry } from './transactional-store.js';
+import { TxnStoreClient, is_success, type UpsertEntry, type WriterFence } from './transactional-store.js';
 import { CheckpointFlushGate } from './checkpoint-flush-gate.js';
 import {
   as_checkpointed_context,
@@ -34,12 +34,11 @@ export interface IdempotentSinkOptions {
   /** Called once everything invoked before snapshot_state(checkpoint_id) is durable in the store. */
   on_flushed?: (checkpoint_id: number) => void;
   /**
-   * Writer fencing (see WriterFence): with both set, the store refuses this writer's upserts once a higher generation
-   * (a newer job attempt) wrote to the scope, so a zombie of a paused TaskManager cannot overwrite final values with
-   * stale ones after the new attempt wrote them.
+   * Writer fencing (see WriterFence): the store refuses this writer's upserts once a higher generation (a newer job
+   * attempt) wrote to the scope, so a zombie of a paused TaskManager cannot overwrite final values with stale ones
+   * after the new attempt wrote them.
    */
-  fence_scope?: string;
-  generation?: number;
+  fence?: WriterFence;
 }
 
 interface KeySlot {
@@ -73,10 +72,8 @@ export class IdempotentSinkWriter {
       store_node: this.options.store_node,
       max_pending_requests: this.options.max_pending_requests,
       send: (to, message) => transport.send(to, message),
-      ...(this.options.reply_tag === undefined ? {} : { reply_tag: this.options.reply_tag }),
-      ...(this.options.fence_scope === undefined || this.options.generation === undefined
-        ? {}
-        : { fence: { scope: this.options.fence_scope, generation: this.options.generation } }),
+      reply_tag: this.options.reply_tag,
+      fence: this.options.fence,
     });
   }
 
@@ -231,12 +228,11 @@ class IdempotentSinkAdapter implements CheckpointedSinkWriter<unknown> {
       client_id: `${ctx.node_id}/${ctx.reply_tag}`,
       reply_tag: ctx.reply_tag,
       on_flushed: () => ctx.wakeAfter(0),
-      ...(ctx.attempt === undefined ? {} : { fence_scope: `idempotent/${ctx.sink_name}`, generation: ctx.attempt }),
+      ...(ctx.attempt === undefined ? {} : { fence: { scope: `idempotent/${ctx.sink_name}`, generation: ctx.attempt } }),
     });
   }
-  initializeState(): void {
-    this.writer.initialize_state();
-  }
+  /** Nothing to restore: the store's table is the state. */
+  initializeState(): void {}
   write(value: unknown): void {
     this.writer.invoke(value);
     this.keep_ticking();

@@ -1,58 +1,16 @@
 // Specification of the two-phase-commit sink writer (Flink's TwoPhaseCommitSinkFunction contract) against the
 // simulated transactional store: skipped/late/duplicate notifications, restore paths, timeouts, planted bug.
 import { describe, expect, it } from 'vitest';
-import type { EngineNode, NodeId, Runtime } from '../runtime.js';
 import { TransactionalStore, type TransactionalStoreConfig } from './transactional-store.js';
 import { FakeWorld } from './transactional-store.test-support.js';
-import type { SinkWriterContext } from '../api/functions.js';
-import { OperatorListState } from '../state/operator-state.js';
+import { SinkTask, TwoPhaseCommitWriterHost, plain_sink_context, type ListStates } from './sink-host.test-support.js';
 import {
   TWO_PHASE_COMMIT_STATE,
   TwoPhaseCommitSink,
-  TwoPhaseCommitSinkWriter,
-  type CheckpointedSinkWriter,
-  type CheckpointedSinkWriterContext,
   type RestoredSinkState,
   type TwoPhaseCommitSinkOptions,
   type TwoPhaseCommitSinkState,
 } from './two-phase-commit-sink.js';
-
-const TICK_MS = 20;
-
-/** Hosts one writer in a process, the way a task would: routes responses, ticks, remembers precommit acks. */
-class SinkHost implements EngineNode {
-  readonly writer: TwoPhaseCommitSinkWriter;
-  readonly precommitted: number[] = [];
-  readonly failures: string[] = [];
-  constructor(
-    readonly runtime: Runtime,
-    options: Partial<TwoPhaseCommitSinkOptions>,
-    private readonly restored: RestoredSinkState | null,
-  ) {
-    this.writer = new TwoPhaseCommitSinkWriter(runtime, { send: (to, m) => runtime.send(to, m) }, {
-      transactional_id_prefix: 'out',
-      subtask_index: 0,
-      parallelism: 1,
-      store_node: 'store',
-      client_id: `${runtime.node_id}#${runtime.incarnation}`,
-      records_per_write: 2,
-      on_precommitted: (id) => this.precommitted.push(id),
-      on_failure: (reason) => this.failures.push(reason),
-      ...options,
-    });
-  }
-  on_start(): void {
-    this.writer.initialize_state(this.restored);
-    this.runtime.setTimer(TICK_MS, 'tick');
-  }
-  on_message(_from: NodeId, message: unknown): void {
-    this.writer.on_message(message);
-  }
-  on_timer(): void {
-    this.writer.tick();
-    this.runtime.setTimer(TICK_MS, 'tick');
-  }
-}
 
 function setup(store_config: Partial<TransactionalStoreConfig> = {}, options: Partial<TwoPhaseCommitSinkOptions> = {}) {
   const world = new FakeWorld();
@@ -60,9 +18,9 @@ function setup(store_config: Partial<TransactionalStoreConfig> = {}, options: Pa
   world.settle(10);
   let restored: RestoredSinkState | null = null;
   let host_options = options;
-  world.add('sink', (runtime) => new SinkHost(runtime, host_options, restored));
+  world.add('sink', (runtime) => new TwoPhaseCommitWriterHost(runtime, host_options, restored));
   world.settle(50);
-  const host = () => world.node<SinkHost>('sink');
+  const host = () => world.node<TwoPhaseCommitWriterHost>('sink');
   const store = () => world.node<TransactionalStore>('store');
   const output = () => store().read_committed().records;
   /** Crash the sink process and restart it from `state` taken at checkpoint `checkpoint_id`. */
@@ -253,19 +211,19 @@ describe('two-phase-commit sink', () => {
     world.settle(10);
     const states: TwoPhaseCommitSinkState[] = [];
     for (const subtask of [0, 1, 2]) {
-      world.add(`old-${subtask}`, (runtime) => new SinkHost(runtime, { subtask_index: subtask, parallelism: 3 }, null));
+      world.add(`old-${subtask}`, (runtime) => new TwoPhaseCommitWriterHost(runtime, { subtask_index: subtask, parallelism: 3 }, null));
     }
     world.settle(100);
     for (const subtask of [0, 1, 2]) {
-      const writer = world.node<SinkHost>(`old-${subtask}`).writer;
+      const writer = world.node<TwoPhaseCommitWriterHost>(`old-${subtask}`).writer;
       writer.invoke(`from-${subtask}`);
       states.push(writer.snapshot_state(1));
       writer.invoke(`uncheckpointed-${subtask}`);
     }
     world.settle(100);
     for (const subtask of [0, 1, 2]) world.crash(`old-${subtask}`);
-    world.add('new-0', (runtime) => new SinkHost(runtime, { subtask_index: 0, parallelism: 2 }, { checkpoint_id: 1, states: [states[0]!, states[2]!] }));
-    world.add('new-1', (runtime) => new SinkHost(runtime, { subtask_index: 1, parallelism: 2 }, { checkpoint_id: 1, states: [states[1]!] }));
+    world.add('new-0', (runtime) => new TwoPhaseCommitWriterHost(runtime, { subtask_index: 0, parallelism: 2 }, { checkpoint_id: 1, states: [states[0]!, states[2]!] }));
+    world.add('new-1', (runtime) => new TwoPhaseCommitWriterHost(runtime, { subtask_index: 1, parallelism: 2 }, { checkpoint_id: 1, states: [states[1]!] }));
     world.settle(200);
     const store = world.node<TransactionalStore>('store');
     expect([...store.read_committed().records].sort()).toEqual(['from-0', 'from-1', 'from-2']);
@@ -297,65 +255,10 @@ describe('two-phase-commit sink', () => {
   });
 });
 
-/** A stand-in for the task layer: builds the extended context, routes tagged replies, runs wakeAfter as flush. */
-class FakeSinkTask implements EngineNode {
-  writer!: CheckpointedSinkWriter<unknown> & { stats(): { committed_records: number } };
-  readonly list_states = new Map<string, OperatorListState<unknown>>();
-  constructor(
-    readonly runtime: Runtime,
-    private readonly sink: TwoPhaseCommitSink,
-    private readonly restored: { checkpoint_id: number; lists: Map<string, unknown[]> } | null,
-  ) {}
-  on_start(): void {
-    const rt = this.runtime;
-    const ctx: CheckpointedSinkWriterContext = {
-      node_id: rt.node_id,
-      subtask_index: 0,
-      parallelism: 1,
-      sink_name: 'out',
-      reply_tag: `attempt-${rt.incarnation}/sink-0`,
-      restored_checkpoint_id: this.restored?.checkpoint_id ?? null,
-      now_ms: () => rt.now_ms(),
-      send: (to, m) => rt.send(to, m),
-      wakeAfter: (after_ms) => void rt.setTimer(after_ms, 'wake'),
-      getOperatorListState: <T,>(name: string, mode: 'split' | 'union') => {
-        let state = this.list_states.get(name);
-        if (state === undefined) {
-          state = new OperatorListState<unknown>(name, mode);
-          state.update(this.restored?.lists.get(name) ?? []);
-          this.list_states.set(name, state);
-        }
-        return state as OperatorListState<T>;
-      },
-      log: (e, f) => rt.log(e, f),
-      probe: (n) => rt.probe(n),
-      fail_invariant: (m, d) => rt.fail_invariant(m, d),
-    };
-    this.writer = this.sink.createWriter(ctx);
-    this.writer.initializeState();
-  }
-  on_message(_from: NodeId, message: unknown): void {
-    if ((message as { reply_tag?: string }).reply_tag === `attempt-${this.runtime.incarnation}/sink-0`) this.writer.onMessage(message);
-  }
-  on_timer(): void {
-    this.writer.flush(false);
-  }
-}
-
 describe('two-phase-commit sink in the engine Sink API', () => {
   it('refuses a task that does not provide the checkpoint hooks, with a clear message', () => {
     const sink = new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out' });
-    const plain: SinkWriterContext = {
-      node_id: 'tm',
-      subtask_index: 0,
-      parallelism: 1,
-      sink_name: 'out',
-      now_ms: () => 0,
-      send: () => {},
-      wakeAfter: () => {},
-      getOperatorListState: <T,>(name: string, mode: 'split' | 'union') => new OperatorListState<T>(name, mode),
-    };
-    expect(() => sink.createWriter(plain)).toThrow(/CheckpointedSinkWriterContext/);
+    expect(() => sink.createWriter(plain_sink_context())).toThrow(/CheckpointedSinkWriterContext/);
   });
 
   it('commits through the task hooks, keeps its transactions in operator list state, and recovers them', () => {
@@ -363,10 +266,10 @@ describe('two-phase-commit sink in the engine Sink API', () => {
     world.add('store', (runtime) => new TransactionalStore(runtime));
     world.settle(10);
     const sink = new TwoPhaseCommitSink({ store_node: 'store', transactional_id_prefix: 'out', records_per_write: 2, retry_after_ms: 20 });
-    let restored: { checkpoint_id: number; lists: Map<string, unknown[]> } | null = null;
-    world.add('tm', (runtime) => new FakeSinkTask(runtime, sink, restored));
+    let restored: { checkpoint_id: number; lists: ListStates } | null = null;
+    world.add('tm', (runtime) => new SinkTask(runtime, sink, { restored }));
     world.settle(50);
-    const task = () => world.node<FakeSinkTask>('tm');
+    const task = () => world.node<SinkTask>('tm');
     const output = () => world.node<TransactionalStore>('store').read_committed().records;
     let drops = 0;
     world.drop_message = () => drops++ % 4 === 1; // replies and requests get lost: the writer's wakeups resend
@@ -380,7 +283,7 @@ describe('two-phase-commit sink in the engine Sink API', () => {
     task().writer.write('d', 0);
     task().writer.snapshotState(2);
     world.settle(1_000);
-    const lists = new Map([...task().list_states].map(([name, state]) => [name, JSON.parse(JSON.stringify(state.get())) as unknown[]]));
+    const lists = task().checkpointed_lists();
     expect(lists.get(TWO_PHASE_COMMIT_STATE)).toHaveLength(1);
     world.crash('tm'); // before the notification for checkpoint 2
     restored = { checkpoint_id: 2, lists };
@@ -442,26 +345,26 @@ describe('two-phase-commit sink: recovery under a small request bound', () => {
     world.settle(10);
     const states: TwoPhaseCommitSinkState[] = [];
     for (let subtask = 0; subtask < 5; subtask++) {
-      world.add(`old-${subtask}`, (runtime) => new SinkHost(runtime, { subtask_index: subtask, parallelism: 5 }, null));
+      world.add(`old-${subtask}`, (runtime) => new TwoPhaseCommitWriterHost(runtime, { subtask_index: subtask, parallelism: 5 }, null));
     }
     world.settle(100);
     for (let subtask = 0; subtask < 5; subtask++) {
-      const writer = world.node<SinkHost>(`old-${subtask}`).writer;
+      const writer = world.node<TwoPhaseCommitWriterHost>(`old-${subtask}`).writer;
       writer.invoke(`r${subtask}`);
       states.push(writer.snapshot_state(1));
       writer.invoke('lingering');
     }
     world.settle(100);
     for (let subtask = 0; subtask < 5; subtask++) world.crash(`old-${subtask}`);
-    world.add('new', (runtime) => new SinkHost(runtime, { subtask_index: 0, parallelism: 1, max_pending_requests: 2 }, { checkpoint_id: 1, states }));
+    world.add('new', (runtime) => new TwoPhaseCommitWriterHost(runtime, { subtask_index: 0, parallelism: 1, max_pending_requests: 2 }, { checkpoint_id: 1, states }));
     world.settle(1_000);
     const store = world.node<TransactionalStore>('store');
     expect([...store.read_committed().records].sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
     expect(store.list('out-').map((t) => `${t.txn_id}@${t.epoch}`)).toEqual(['out-0-2@1']);
-    world.node<SinkHost>('new').writer.invoke('after');
-    world.node<SinkHost>('new').writer.snapshot_state(2);
+    world.node<TwoPhaseCommitWriterHost>('new').writer.invoke('after');
+    world.node<TwoPhaseCommitWriterHost>('new').writer.snapshot_state(2);
     world.settle(200);
-    world.node<SinkHost>('new').writer.notify_checkpoint_complete(2);
+    world.node<TwoPhaseCommitWriterHost>('new').writer.notify_checkpoint_complete(2);
     world.settle(200);
     expect(store.read_committed().records).toContain('after');
   });
@@ -474,17 +377,17 @@ describe('two-phase-commit sink: zombies of a stale attempt are fenced by the wr
     const world = new FakeWorld();
     world.add('store', (runtime) => new TransactionalStore(runtime));
     world.settle(10);
-    world.add('attempt-2', (runtime) => new SinkHost(runtime, { generation: 2 }, null));
+    world.add('attempt-2', (runtime) => new TwoPhaseCommitWriterHost(runtime, { generation: 2 }, null));
     world.settle(100);
-    const current = world.node<SinkHost>('attempt-2').writer;
+    const current = world.node<TwoPhaseCommitWriterHost>('attempt-2').writer;
     current.invoke('a');
     current.invoke('b');
     current.snapshot_state(3);
     world.settle(100);
     expect(current.is_precommitted(3)).toBe(true);
-    world.add('zombie', (runtime) => new SinkHost(runtime, { generation: 1 }, null)); // same subtask, stale attempt
+    world.add('zombie', (runtime) => new TwoPhaseCommitWriterHost(runtime, { generation: 1 }, null)); // same subtask, stale attempt
     world.settle(100);
-    expect(world.node<SinkHost>('zombie').failures).toEqual([expect.stringContaining('superseded')]);
+    expect(world.node<TwoPhaseCommitWriterHost>('zombie').failures).toEqual([expect.stringContaining('superseded')]);
     expect(world.events('txstore.lingering_aborted')).toEqual([]);
     current.notify_checkpoint_complete(3);
     world.settle(100);
@@ -498,15 +401,15 @@ describe('two-phase-commit sink: zombies of a stale attempt are fenced by the wr
     const world = new FakeWorld();
     world.add('store', (runtime) => new TransactionalStore(runtime));
     world.settle(10);
-    world.add('zombie', (runtime) => new SinkHost(runtime, { generation: 1 }, null));
+    world.add('zombie', (runtime) => new TwoPhaseCommitWriterHost(runtime, { generation: 1 }, null));
     world.settle(100);
-    const zombie = world.node<SinkHost>('zombie').writer;
+    const zombie = world.node<TwoPhaseCommitWriterHost>('zombie').writer;
     zombie.invoke('old');
     zombie.snapshot_state(1); // pre-commits out-0-1 under attempt 1; checkpoint 1 never completes
     world.settle(100);
-    world.add('attempt-2', (runtime) => new SinkHost(runtime, { generation: 2 }, null)); // restarts from scratch
+    world.add('attempt-2', (runtime) => new TwoPhaseCommitWriterHost(runtime, { generation: 2 }, null)); // restarts from scratch
     world.settle(100);
-    const current = world.node<SinkHost>('attempt-2').writer;
+    const current = world.node<TwoPhaseCommitWriterHost>('attempt-2').writer;
     current.invoke('old'); // replayed
     current.snapshot_state(2); // pre-commits out-0-1 again, epoch 1
     world.settle(100);
@@ -546,9 +449,9 @@ describe('two-phase-commit sink: restarting from scratch after output was commit
     const world = new FakeWorld();
     world.add('store', (runtime) => new TransactionalStore(runtime));
     world.settle(10);
-    world.add('run-1', (runtime) => new SinkHost(runtime, { generation: 1 }, null));
+    world.add('run-1', (runtime) => new TwoPhaseCommitWriterHost(runtime, { generation: 1 }, null));
     world.settle(100);
-    const first = world.node<SinkHost>('run-1').writer;
+    const first = world.node<TwoPhaseCommitWriterHost>('run-1').writer;
     for (let id = 1; id <= 3; id++) {
       first.invoke(`r${id}`);
       first.snapshot_state(id);
@@ -562,28 +465,28 @@ describe('two-phase-commit sink: restarting from scratch after output was commit
 
   it('takes the first free transactional id at once instead of failing on committed ones', () => {
     const world = committed_by_an_earlier_run();
-    world.add('run-2', (runtime) => new SinkHost(runtime, { generation: 2 }, null));
+    world.add('run-2', (runtime) => new TwoPhaseCommitWriterHost(runtime, { generation: 2 }, null));
     world.settle(100);
-    const writer = world.node<SinkHost>('run-2').writer;
+    const writer = world.node<TwoPhaseCommitWriterHost>('run-2').writer;
     writer.invoke('again');
     const state = writer.snapshot_state(4);
     expect(state.pending.map((p) => p.txn.txn_id)).toEqual(['out-0-4']);
     world.settle(100);
     writer.notify_checkpoint_complete(4);
     world.settle(100);
-    expect(world.node<SinkHost>('run-2').failures).toEqual([]);
+    expect(world.node<TwoPhaseCommitWriterHost>('run-2').failures).toEqual([]);
     expect(world.node<TransactionalStore>('store').read_committed().records).toEqual(['r1', 'r2', 'r3', 'again']);
   });
 
   it('never acknowledges a checkpoint whose transaction failed (its id was taken before the begin)', () => {
     const world = committed_by_an_earlier_run();
-    world.add('run-2', (runtime) => new SinkHost(runtime, { generation: 2 }, null));
-    const writer = world.node<SinkHost>('run-2').writer;
+    world.add('run-2', (runtime) => new TwoPhaseCommitWriterHost(runtime, { generation: 2 }, null));
+    const writer = world.node<TwoPhaseCommitWriterHost>('run-2').writer;
     writer.invoke('replayed');
     const state = writer.snapshot_state(5); // before the lingering abort answered: out-0-1 is named in the snapshot
     expect(state.pending.map((p) => p.txn.txn_id)).toEqual(['out-0-1']);
     world.settle(200);
-    expect(world.node<SinkHost>('run-2').failures).toEqual([expect.stringContaining('already_committed')]);
+    expect(world.node<TwoPhaseCommitWriterHost>('run-2').failures).toEqual([expect.stringContaining('already_committed')]);
     // Acknowledging would complete checkpoint 5 naming out-0-1, another run's commit: the restore would "re-commit"
     // it (already committed) and silently lose 'replayed'.
     expect(writer.is_precommitted(5)).toBe(false);

@@ -111,13 +111,15 @@ interface Txn {
   prepared: boolean;
   commit_requested: boolean;
   commit_sent: boolean;
-  done: 'committed' | 'lost' | null;
 }
 
 export class TwoPhaseCommitSinkWriter {
   private readonly options: TwoPhaseCommitSinkOptions;
   private readonly client: TxnStoreClient;
-  /** Live transactions in creation order: restored pending, then pre-committed, then the current one. */
+  /**
+   * Live transactions in creation order: restored pending, then pre-committed, then the current one. A transaction
+   * leaves the table when it is committed or lost, and an id is never used twice by one writer.
+   */
   private readonly txns = new Map<string, Txn>();
   private current: Txn | null = null;
   private initialized = false;
@@ -127,7 +129,7 @@ export class TwoPhaseCommitSinkWriter {
   private failure_reason: string | null = null;
   /** Refused by the store as a stale generation: a zombie that must not send anything any more. */
   private superseded = false;
-  /** Recovery requests (aborts) waiting for room in the request table; bounded by the restored states + 1. */
+  /** The lingering abort, waiting for room in the request table (at most one entry). */
   private readonly recovery_outbox: Parameters<TxnStoreClient['send']>[0][] = [];
   private committed_records_count = 0;
   private readonly lost: LostTransaction[] = [];
@@ -140,7 +142,7 @@ export class TwoPhaseCommitSinkWriter {
   ) {
     this.options = { ...DEFAULT_TWO_PHASE_COMMIT_SINK_OPTIONS, ...options };
     const o = this.options;
-    if (!(o.parallelism >= 1 && o.subtask_index >= 0 && o.subtask_index < o.parallelism)) {
+    if (!(o.subtask_index >= 0 && o.subtask_index < o.parallelism)) {
       throw new Error(`2PC sink: subtask ${o.subtask_index} outside parallelism ${o.parallelism}`);
     }
     if (!(o.records_per_write >= 1)) throw new Error('2PC sink: records_per_write must be ≥ 1');
@@ -149,7 +151,7 @@ export class TwoPhaseCommitSinkWriter {
       store_node: o.store_node,
       max_pending_requests: o.max_pending_requests,
       send: (to, message) => transport.send(to, message),
-      ...(o.reply_tag === undefined ? {} : { reply_tag: o.reply_tag }),
+      reply_tag: o.reply_tag,
       ...(o.generation === undefined ? {} : { fence: { scope: o.transactional_id_prefix, generation: o.generation } }),
     });
   }
@@ -177,9 +179,9 @@ export class TwoPhaseCommitSinkWriter {
         recovered.commit_requested = true;
         this.txns.set(recovered.txn_id, recovered);
       }
-      // recoverAndAbort: only with a known epoch, so a transaction id already begun again by its new owner is fenced.
-      // Without one, the owner's lingering abort (counter ≥ restored id + 1) covers it.
-      if (state.current.epoch !== null) this.recovery_outbox.push({ kind: 'abort', txn_id: state.current.txn_id, epoch: state.current.epoch });
+      // recoverAndAbort of the state's open transaction: Flink begins it before writing the state, but begins are
+      // asynchronous here, so the state never holds its epoch. The owner's lingering abort (counter ≥ restored id + 1,
+      // below) aborts it, fenced by nothing else a new owner has begun since.
     }
     if (pending_count > 0) {
       this.runtime.probe('sink.crash_between_precommit_and_commit');
@@ -245,7 +247,7 @@ export class TwoPhaseCommitSinkWriter {
       parallelism: this.options.parallelism,
       current: this.handle(this.current),
       pending: [...this.txns.values()]
-        .filter((t) => t.checkpoint_id !== null && t.done === null)
+        .filter((t) => t.checkpoint_id !== null)
         .map((t) => ({ checkpoint_id: t.checkpoint_id as number, txn: this.handle(t) })),
     };
     this.drive();
@@ -260,7 +262,7 @@ export class TwoPhaseCommitSinkWriter {
   is_precommitted(checkpoint_id: number): boolean {
     if (this.failure_reason !== null) return false;
     for (const txn of this.txns.values()) {
-      if (txn.checkpoint_id !== null && txn.checkpoint_id <= checkpoint_id && txn.done === null && !txn.prepared) return false;
+      if (txn.checkpoint_id !== null && txn.checkpoint_id <= checkpoint_id && !txn.prepared) return false;
     }
     return true;
   }
@@ -268,7 +270,7 @@ export class TwoPhaseCommitSinkWriter {
   /** Commits every pending transaction ≤ id (skipped, late and duplicate notifications are all fine). */
   notify_checkpoint_complete(checkpoint_id: number): void {
     for (const txn of this.txns.values()) {
-      if (txn.checkpoint_id !== null && txn.checkpoint_id <= checkpoint_id && txn.done === null) txn.commit_requested = true;
+      if (txn.checkpoint_id !== null && txn.checkpoint_id <= checkpoint_id) txn.commit_requested = true;
     }
     this.drive();
   }
@@ -305,7 +307,7 @@ export class TwoPhaseCommitSinkWriter {
 
   stats(): { committed_records: number; lost_records: number; pending_transactions: number; pending_requests: number } {
     let pending = 0;
-    for (const txn of this.txns.values()) if (txn.checkpoint_id !== null && txn.done === null) pending += 1;
+    for (const txn of this.txns.values()) if (txn.checkpoint_id !== null) pending += 1;
     return {
       committed_records: this.committed_records_count,
       lost_records: this.lost.reduce((sum, l) => sum + l.records, 0),
@@ -348,7 +350,6 @@ export class TwoPhaseCommitSinkWriter {
       prepared: false,
       commit_requested: false,
       commit_sent: false,
-      done: null,
     };
   }
 
@@ -384,7 +385,6 @@ export class TwoPhaseCommitSinkWriter {
     // store never makes a later checkpoint's output visible ahead of an earlier one's.
     let earlier_commit_unconfirmed = false;
     for (const txn of this.txns.values()) {
-      if (txn.done !== null) continue;
       if (!txn.restored) {
         if (txn.epoch === null) {
           if (!txn.begin_sent && this.lingering_done && this.send({ kind: 'begin', txn_id: txn.txn_id })) txn.begin_sent = true;
@@ -429,13 +429,11 @@ export class TwoPhaseCommitSinkWriter {
         this.skip_taken_ids(response.max_reserved_counter ?? -1);
         return;
       }
-      case 'abort':
-        return;
       case 'begin':
         return this.on_begin(request, response);
       case 'write': {
         const txn = this.txns.get(request.txn_id);
-        if (txn === undefined || txn.done !== null) return;
+        if (txn === undefined) return;
         if (is_success(response.outcome)) {
           if (!txn.acked_writes.has(request.write_seq)) {
             txn.acked_writes.add(request.write_seq);
@@ -449,31 +447,30 @@ export class TwoPhaseCommitSinkWriter {
       }
       case 'prepare': {
         const txn = this.txns.get(request.txn_id);
-        if (txn === undefined || txn.done !== null) return;
+        if (txn === undefined) return;
         if (is_success(response.outcome)) {
           txn.prepared = true;
           this.runtime.log('sink.precommitted', { txn_id: txn.txn_id, checkpoint_id: txn.checkpoint_id, records: txn.record_count });
           if (txn.checkpoint_id !== null && this.is_precommitted(txn.checkpoint_id)) this.options.on_precommitted?.(txn.checkpoint_id);
           return;
         }
-        if (response.outcome === 'missing_writes') return this.retry(request);
+        // missing_writes included: the store lost writes it had acknowledged (a truncated log); resending the prepare
+        // cannot bring them back, only a restore can.
         return this.fail(txn, `prepare ${response.outcome}`);
       }
       case 'commit':
         return this.on_commit(request.txn_id, response);
-      default:
-        return;
     }
   }
 
   /**
    * After the lingering abort: the store said which counters its ids already used (a run that got further than the
-   * restored checkpoint committed some). The current transaction takes the next free one while it has not been begun
-   * or named in a snapshot, instead of failing on "already committed" ids one begin at a time.
+   * restored checkpoint committed some). The current transaction takes the next free one instead of failing on
+   * "already committed" ids one begin at a time. It has not been begun (nothing is begun before the lingering abort
+   * answered) nor named in a snapshot (a snapshot replaces it with a fresh one).
    */
   private skip_taken_ids(max_counter: number): void {
-    const current = this.current;
-    if (current === null || current.begin_sent || current.epoch !== null || current.checkpoint_id !== null) return;
+    const current = this.must_current();
     if (current.counter > max_counter) return;
     this.runtime.log('sink.transactional_id_taken', { txn_id: current.txn_id, next_free_counter: max_counter + 1 });
     this.txns.delete(current.txn_id);
@@ -484,31 +481,22 @@ export class TwoPhaseCommitSinkWriter {
 
   private on_begin(request: TxnRequest & { kind: 'begin' }, response: TxnResponse): void {
     const txn = this.txns.get(request.txn_id);
-    if (txn === undefined || txn.done !== null || txn.epoch !== null) return;
+    if (txn === undefined || txn.epoch !== null) return;
     if (response.outcome === 'ok' && response.epoch !== undefined) {
       txn.epoch = response.epoch;
       return;
     }
     if (response.outcome === 'too_many_open_transactions') return this.retry(request);
-    if (response.outcome === 'already_committed' && txn.checkpoint_id === null) {
-      // The id was committed by an earlier run that got further than the restored checkpoint: take the next one.
-      this.runtime.log('sink.transactional_id_taken', { txn_id: txn.txn_id });
-      this.txns.delete(txn.txn_id);
-      txn.counter += 1;
-      txn.txn_id = this.txn_id(txn.counter);
-      txn.begin_sent = false;
-      this.txns.set(txn.txn_id, txn);
-      return;
-    }
+    // Also already_committed: ids an earlier run committed were skipped when the lingering abort answered (begins wait
+    // for it), so another writer committed this one since — a zombie; or a snapshot named the id before that answer.
     this.fail(txn, `begin ${response.outcome}`);
   }
 
   private on_commit(txn_id: string, response: TxnResponse): void {
     const txn = this.txns.get(txn_id);
-    if (txn === undefined || txn.done !== null) return;
+    if (txn === undefined) return;
     const checkpoint_id = txn.checkpoint_id as number;
     if (is_success(response.outcome)) {
-      txn.done = 'committed';
       this.txns.delete(txn_id);
       if (response.outcome === 'ok') this.committed_records_count += txn.record_count;
       if (txn.restored) this.runtime.probe('sink.commit_after_restore');
@@ -516,7 +504,6 @@ export class TwoPhaseCommitSinkWriter {
       return;
     }
     // The checkpoint that contains these records completed: the source will not replay them. This is data loss.
-    txn.done = 'lost';
     this.txns.delete(txn_id);
     const lost: LostTransaction = { txn_id, checkpoint_id, records: txn.record_count, reason: response.outcome };
     this.lost.push(lost);
@@ -557,7 +544,6 @@ export class TwoPhaseCommitSinkWriter {
 
   /** A transaction died before commit (fenced, expired while open, …): the task must fail and restore. */
   private fail(txn: Txn, reason: string): void {
-    txn.done = 'lost';
     this.buffered_records -= txn.unacked_records;
     txn.unacked_records = 0;
     this.txns.delete(txn.txn_id);
@@ -669,7 +655,10 @@ class TwoPhaseCommitSinkAdapter implements CheckpointedSinkWriter<unknown> {
 
   initializeState(): void {
     const states = [...this.state.get()];
-    const restored_id = this.ctx.restored_checkpoint_id ?? (states.length > 0 ? Math.max(...states.map((s) => s.checkpoint_id)) : null);
+    const restored_id = this.ctx.restored_checkpoint_id;
+    if (restored_id === null && states.length > 0) {
+      this.ctx.fail_invariant('2PC sink: operator state handed to a task that restored no checkpoint', { states: states.length });
+    }
     this.writer.initialize_state(restored_id === null ? null : { checkpoint_id: restored_id, states });
     this.keep_ticking();
   }

@@ -3,7 +3,7 @@
 // the bytes written; every file not read back intact before is read and verified; a discarded file is read again).
 import { describe, expect, it } from 'vitest';
 import { CheckpointReader, type CheckpointVerification } from './checkpoint-reader.js';
-import { verify_checkpoint, verify_metadata_bytes } from './checkpoint-selection.js';
+import { files_to_verify, verify_checkpoint, verify_metadata_bytes } from './checkpoint-selection.js';
 import { HeapKeyedStateBackend } from '../state/heap-backend.js';
 import { type CheckpointMetadata, encode_metadata, metadata_path } from '../checkpoint/metadata.js';
 import type { BlobStore, StorageResult } from '../runtime.js';
@@ -208,5 +208,23 @@ describe('CheckpointReader.read_back (before completion)', () => {
     store.deliver();
     expect(problems).toEqual([undefined]);
     expect(store.reads).toEqual([metadata_path('job', 9)]);
+  });
+});
+
+describe('files_to_verify', () => {
+  it('lists every referenced file once, private and shared together, by path (so a restore names the first damaged file by path)', () => {
+    const ref = (path: string) => ({ path, size_bytes: 1, checksum: path });
+    const handle = (subtask: number, private_paths: string[], shared_paths: string[]) => ({
+      backend: 'lsm' as const, checkpoint_id: 4, key_group_range: { start: subtask, end: subtask },
+      private_files: private_paths.map(ref), shared_files: shared_paths.map(ref),
+    });
+    const metadata: CheckpointMetadata = {
+      version: 1, job_id: 'job', checkpoint_id: 4, kind: 'checkpoint', timestamp_ms: 0, master_states: [],
+      operators: [{ operator_id: 'op', parallelism: 2, max_parallelism: 2, subtasks: [
+        { subtask_index: 0, keyed: [handle(0, ['job/chk-4/d', 'job/chk-4/b'], ['job/shared/e', 'job/shared/a'])], operator_state: [] },
+        { subtask_index: 1, keyed: [handle(1, ['job/chk-4/c'], ['job/shared/a', 'job/shared/0'])], operator_state: [] },
+      ] }],
+    };
+    expect(files_to_verify(metadata).map((f) => f.path)).toEqual(['job/chk-4/b', 'job/chk-4/c', 'job/chk-4/d', 'job/shared/0', 'job/shared/a', 'job/shared/e']);
   });
 });

@@ -244,7 +244,7 @@ describe('HeapKeyedStateBackend: key group range and snapshot placement', () => 
   it('writes byte-identical snapshots for the same state, whatever order it was written in (determinism)', () => {
     const entry = fc.record({
       state: fc.constantFrom('a', 'b', 'c'),
-      key_group: fc.constantFrom(3, 4, 11),
+      key_group: fc.constantFrom(3, 4, 11, 13),
       key: fc.oneof(fc.string({ maxLength: 3 }), fc.constantFrom('', 'é', '\u0080', 'z')),
       namespace: fc.constantFrom('', 'w', 'v', 'x'),
       value: fc.oneof(fc.integer(), fc.string({ maxLength: 3 }), fc.constant(null)),
@@ -254,11 +254,23 @@ describe('HeapKeyedStateBackend: key group range and snapshot placement', () => 
         const forward = filled(0, 0);
         const backward = filled(0, 0);
         for (const e of entries) forward.put(e.state, e.key_group, e.key, e.namespace, e.value);
+        const is_entry = (state: string, key_group: number, key: string, namespace: string): boolean =>
+          entries.some((o) => o.state === state && o.key_group === key_group && o.key === key && o.namespace === namespace);
+        // The other backend also holds, for a while, entries beside them, under other keys, states and key groups.
         for (const e of [...entries].reverse()) {
           backward.put(e.state, e.key_group, e.key, `${e.namespace}-gone`, 0);
           backward.put(e.state, e.key_group, e.key, e.namespace, e.value);
+          backward.put(e.state, e.key_group, `${e.key}-gone`, e.namespace, 0);
+          backward.put(`${e.state}-gone`, e.key_group, e.key, '', 0);
+          if (!is_entry(e.state, e.key_group + 1, e.key, e.namespace)) backward.put(e.state, e.key_group + 1, e.key, e.namespace, 0);
         }
-        for (const e of entries) backward.delete(e.state, e.key_group, e.key, `${e.namespace}-gone`);
+        for (const e of entries) {
+          backward.delete(e.state, e.key_group, e.key, `${e.namespace}-gone`);
+          backward.delete(e.state, e.key_group, `${e.key}-gone`, e.namespace);
+          backward.delete(`${e.state}-gone`, e.key_group, e.key, '');
+          if (!is_entry(e.state, e.key_group + 1, e.key, e.namespace)) backward.delete(e.state, e.key_group + 1, e.key, e.namespace);
+        }
+        expect(backward.size()).toBe(entries.length);
         const bytes = (b: HeapKeyedStateBackend): Uint8Array => b.snapshot(1, 'p', 's').files_to_write[0]!.bytes;
         expect(bytes(backward)).toEqual(bytes(forward));
       }),
@@ -368,6 +380,18 @@ describe('HeapKeyedStateBackend: a restore verifies everything first and never h
     const first = a.snapshot(1, 'a', 's');
     const second = a.snapshot(1, 'b', 's');
     expect_refused([first.handle, second.handle], /key group 3 appears in more than one handle/, files_of(first, second));
+  });
+
+  it('a restored backend snapshots to the same bytes as one that was written the same state (empty chunks leave nothing)', () => {
+    const handle = crafted_chunks([[1, '[]'], [2, '[["s","k","",1]]'], [3, '[]']]);
+    const restored = filled(0, 0);
+    restored.restore([handle], new Map());
+    const written = filled(0, 0);
+    written.put('s', 2, 'k', '', 1);
+    expect(restored.snapshot(1, 'p', 's').files_to_write[0]!.bytes).toEqual(written.snapshot(1, 'p', 's').files_to_write[0]!.bytes);
+    const empty = filled(0, 0);
+    empty.restore([crafted_chunks([[4, '[]']])], new Map());
+    expect(empty.snapshot(1, 'p', 's').files_to_write[0]!.bytes).toEqual(filled(0, 0).snapshot(1, 'p', 's').files_to_write[0]!.bytes);
   });
 
   it('restores rows of a chunk in any order, and only the chunks of its own key groups', () => {

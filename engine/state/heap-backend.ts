@@ -149,33 +149,15 @@ function write_byte(position: number, byte: number): number {
 
 /** Digits of a non-negative int32. */
 const UINT_DIGITS_ROOM_BYTES = 10;
-const QUOTE = 0x22;
 const COMMA = 0x2c;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
-/** True when JSON.stringify(text) is text in quotes (nothing to escape). */
-function json_plain(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
-  }
-  return true;
-}
-
-/** Writes JSON.stringify(text): verbatim strings through the shared writer, anything else as below. */
+/** Writes JSON.stringify(text): verbatim strings (printable ASCII) through the shared writer, anything else escaped. */
 function write_json_string(position: number, text: string): number {
   reserve(position, text.length + 2);
   const end = write_verbatim_string(scratch, position, text);
-  return end >= 0 ? end : write_json_string_other(position, text);
-}
-
-/** Writes JSON.stringify(text) for text with characters JSON escapes or beyond ASCII. */
-function write_json_string_other(position: number, text: string): number {
-  if (!json_plain(text)) return write_text(position, JSON.stringify(text));
-  position = write_byte(position, QUOTE);
-  position = write_text(position, text);
-  return write_byte(position, QUOTE);
+  return end >= 0 ? end : write_text(position, JSON.stringify(text));
 }
 
 /**
@@ -521,10 +503,10 @@ export function decode_heap_handle(
     sealed = base64_to_bytes(handle.inline_sealed_base64);
     where = `inline state of checkpoint ${handle.checkpoint_id}`;
   } else {
-    const ref = handle.private_files[0];
-    if (ref === undefined || handle.private_files.length !== 1) {
+    if (handle.private_files.length !== 1) {
       throw new CorruptStateError(`heap handle must reference exactly one file, has ${handle.private_files.length}`);
     }
+    const ref = handle.private_files[0]!;
     sealed = verified_file_bytes(ref, files);
     where = ref.path;
   }

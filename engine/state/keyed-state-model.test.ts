@@ -300,4 +300,13 @@ describe('timer service (model-based)', () => {
     expect(backend.size()).toBe(3);
     for (const entry of backend.export_entries()) expect(() => checkUserStateName(entry.state)).toThrow(/invalid state name/);
   });
+
+  it('registering a timer that is already registered changes nothing, not even the size of the timer index (bounded)', () => {
+    const { backend } = setup();
+    const timers = new InternalTimerService(backend);
+    for (let i = 0; i < 100; i++) timers.register('event', 40, 'x', 0, 'w');
+    expect([timers.heapSize('event'), backend.size()]).toEqual([1, 1]);
+    expect(timers.pollDue('event', 40)).toEqual({ timestamp_ms: 40, key_encoded: 'x', key_group: 0, namespace: 'w' });
+    expect(timers.pollDue('event', 40)).toBeUndefined();
+  });
 });

@@ -16,7 +16,7 @@ import type { KeyedSnapshot } from './backend.js';
 import { HeapKeyedStateBackend } from './heap-backend.js';
 import { encodeKey } from './key-codec.js';
 import { KeyContext, KeyedStateStore } from './keyed-state.js';
-import { dropExpiredTtlValues, type TtlUpdateType, type TtlStateVisibility, type TtlValue } from './ttl.js';
+import { dropExpiredTtlValues, resetTtlAccessTimes, type TtlUpdateType, type TtlStateVisibility, type TtlValue } from './ttl.js';
 
 const runs = Number(process.env['STREAMSIM_PROPERTY_RUNS'] ?? 30);
 const TTL_MS = 10;
@@ -52,7 +52,9 @@ function build(config: Config): StateTtlConfig {
     builder.setUpdateType(config.update).setStateVisibility(config.visibility);
   }
   if (config.cleanup_full_snapshot) builder.cleanupFullSnapshot();
-  return builder.build();
+  const built = builder.build();
+  expect([built.ttl_ms, built.update_type, built.state_visibility, built.cleanup_full_snapshot, built.isEnabled()]).toEqual([TTL_MS, config.update, config.visibility, config.cleanup_full_snapshot, true]);
+  return built;
 }
 
 /** Clock steps that land before, on and after the expiry boundary of a value written ttl ms ago. */
@@ -80,10 +82,10 @@ class Clock {
   now = 0;
   restored_at: number | undefined = undefined;
   probes = 0;
-  constructor(private readonly ttl: StateTtlConfig) {}
+  constructor(private readonly ttl: Config) {}
   /** Flink: expired when last access + ttl ≤ now; finding a restored value expired counts on the probe. */
   expired(value: TtlValue<unknown>): boolean {
-    if (value.last_access_ms + this.ttl.ttl_ms > this.now) return false;
+    if (value.last_access_ms + TTL_MS > this.now) return false;
     if (this.restored_at !== undefined && value.last_access_ms < this.restored_at) this.probes++;
     return true;
   }
@@ -92,9 +94,9 @@ class Clock {
     if (stored === undefined) return undefined;
     if (this.expired(stored)) {
       set(undefined);
-      return this.ttl.state_visibility === 'ReturnExpiredIfNotCleanedUp' ? stored.value : undefined;
+      return this.ttl.visibility === 'ReturnExpiredIfNotCleanedUp' ? stored.value : undefined;
     }
-    if (this.ttl.update_type === 'OnReadAndWrite') set({ value: stored.value, last_access_ms: this.now });
+    if (this.ttl.update === 'OnReadAndWrite') set({ value: stored.value, last_access_ms: this.now });
     return stored.value;
   }
   stamp<T>(value: T): TtlValue<T> {
@@ -102,7 +104,7 @@ class Clock {
   }
 }
 
-function harness(config: StateTtlConfig) {
+function harness(config: Config) {
   const backend = new HeapKeyedStateBackend({ key_group_range: { start: 0, end: 1 }, max_parallelism: 2 });
   const context = new KeyContext();
   const store = new KeyedStateStore(backend, context);
@@ -177,11 +179,12 @@ describe('state TTL follows Flink rules for every state kind (model-based)', () 
       ...common_ops,
       fc.option(fc.integer({ min: -5, max: 5 }), { nil: undefined, freq: 5 }).map((value) => ({ kind: 'update' as const, value })),
       fc.constant({ kind: 'read' as const }),
+      fc.constant({ kind: 'read' as const }),
     ) as fc.Arbitrary<Op>;
     fc.assert(
       fc.property(config_arbitrary, fc.array(op, { minLength: 10, maxLength: 60, size: 'max' }), (config, ops) => {
         const ttl = build(config);
-        const h = harness(ttl);
+        const h = harness(config);
         const state = h.ctx.getState(withTtl(new ValueStateDescriptor<number>(STATE), ttl));
         const model = new Map<Key, Stored>();
         const set = (value: TtlValue<number> | undefined): void => void (value === undefined ? model.delete(h.current()) : model.set(h.current(), value));
@@ -195,21 +198,22 @@ describe('state TTL follows Flink rules for every state kind (model-based)', () 
           h.check(model);
         }
       }),
-      { numRuns: runs },
+      { numRuns: runs * 2 },
     );
   });
 
-  it('ReducingState and AggregatingState: an expired accumulator is not reduced into, it starts over', () => {
+  it.each([false, true])('ReducingState and AggregatingState (aggregating: %s): an expired accumulator is not reduced into, it starts over', (aggregating) => {
     type Op = CommonOp | { kind: 'add'; value: number } | { kind: 'read' };
     const op = fc.oneof(
       ...common_ops,
       fc.integer({ min: 1, max: 9 }).map((value) => ({ kind: 'add' as const, value })),
       fc.constant({ kind: 'read' as const }),
+      fc.constant({ kind: 'read' as const }),
     ) as fc.Arbitrary<Op>;
     fc.assert(
-      fc.property(config_arbitrary, fc.boolean(), fc.array(op, { minLength: 10, maxLength: 60, size: 'max' }), (config, aggregating, ops) => {
+      fc.property(config_arbitrary, fc.array(op, { minLength: 10, maxLength: 60, size: 'max' }), (config, ops) => {
         const ttl = build(config);
-        const h = harness(ttl);
+        const h = harness(config);
         const sum = aggregating
           ? h.ctx.getAggregatingState(
             withTtl(new AggregatingStateDescriptor<number, [number, number], number>(STATE, {
@@ -238,7 +242,7 @@ describe('state TTL follows Flink rules for every state kind (model-based)', () 
           h.check(model);
         }
       }),
-      { numRuns: runs },
+      { numRuns: runs * 2 },
     );
   });
 
@@ -256,7 +260,7 @@ describe('state TTL follows Flink rules for every state kind (model-based)', () 
     fc.assert(
       fc.property(config_arbitrary, fc.array(op, { minLength: 10, maxLength: 60, size: 'max' }), (config, ops) => {
         const ttl = build(config);
-        const h = harness(ttl);
+        const h = harness(config);
         const list = h.ctx.getListState(withTtl(new ListStateDescriptor<number>(STATE), ttl));
         const model = new Map<Key, Stored>();
         const elements = (): TtlValue<number>[] => (model.get(h.current()) as TtlValue<number>[] | undefined) ?? [];
@@ -274,8 +278,8 @@ describe('state TTL follows Flink rules for every state kind (model-based)', () 
           } else if (o.kind === 'read') {
             const stored = elements();
             const live = stored.filter((v) => !h.clock.expired(v));
-            set(ttl.update_type === 'OnReadAndWrite' ? live.map((v) => h.clock.stamp(v.value)) : live);
-            const returned = ttl.state_visibility === 'ReturnExpiredIfNotCleanedUp' ? stored : live;
+            set(config.update === 'OnReadAndWrite' ? live.map((v) => h.clock.stamp(v.value)) : live);
+            const returned = config.visibility === 'ReturnExpiredIfNotCleanedUp' ? stored : live;
             expect(list.get()).toEqual(returned.map((v) => v.value));
           } else {
             h.common(o, () => list.clear(), model, (stored) => {
@@ -287,7 +291,7 @@ describe('state TTL follows Flink rules for every state kind (model-based)', () 
           h.check(model);
         }
       }),
-      { numRuns: runs },
+      { numRuns: runs * 2 },
     );
   });
 
@@ -308,7 +312,7 @@ describe('state TTL follows Flink rules for every state kind (model-based)', () 
     fc.assert(
       fc.property(config_arbitrary, fc.array(op, { minLength: 10, maxLength: 60, size: 'max' }), (config, ops) => {
         const ttl = build(config);
-        const h = harness(ttl);
+        const h = harness(config);
         const map = h.ctx.getMapState(withTtl(new MapStateDescriptor<string, number>(STATE), ttl));
         const model = new Map<Key, Stored>();
         /** Stored form: [encoded user key, TtlValue] pairs sorted by encoded key. */
@@ -369,7 +373,7 @@ describe('state TTL follows Flink rules for every state kind (model-based)', () 
           h.check(model);
         }
       }),
-      { numRuns: runs },
+      { numRuns: runs * 2 },
     );
   });
 });
@@ -407,3 +411,35 @@ function withTtl<D extends { enableTimeToLive(config: StateTtlConfig): void }>(d
   descriptor.enableTimeToLive(config);
   return descriptor;
 }
+
+describe('TTL without a probe, and the planted restore bug', () => {
+  it('a restored value expires by its own time also when nobody listens for the probe', () => {
+    const backend = new HeapKeyedStateBackend({ key_group_range: { start: 0, end: 0 }, max_parallelism: 1 });
+    const context = new KeyContext();
+    context.set('k', 'k', 0);
+    const store = new KeyedStateStore(backend, context);
+    const clock = { now: 0 };
+    store.ttl = { now_ms: () => clock.now };
+    const ctx = createRuntimeContext({ subtask_index: 0, parallelism: 1, max_parallelism: 1, task_name: 't' }, store);
+    const state = ctx.getState(withTtl(new ValueStateDescriptor<number>('v'), StateTtlConfig.newBuilder(10).build()));
+    state.update(1);
+    store.ttl.restored_at_ms = 5;
+    clock.now = 10;
+    expect(state.value()).toBeUndefined();
+  });
+
+  it('the planted bug (access times reset at restore) stamps every single TTL value with the restore time, nothing else', () => {
+    const backend = new HeapKeyedStateBackend({ key_group_range: { start: 0, end: 1 }, max_parallelism: 2 });
+    backend.put('_ttl/v', 0, 'k', '', { value: 1, last_access_ms: 3 });
+    backend.put('_ttl/v', 1, 'j', 'w', { value: { n: 2 }, last_access_ms: 4 });
+    backend.put('_ttl/l', 0, 'k', '', [{ value: 1, last_access_ms: 3 }]);
+    backend.put('_ttl/odd', 0, 'k', '', null);
+    backend.put('_ttl/odd', 1, 'k', '', 'text');
+    backend.put('_ttl/odd', 1, 'j', '', { value: 1, last_access_ms: 'soon' });
+    backend.put('plain', 0, 'k', '', { value: 1, last_access_ms: 3 });
+    const before = [...backend.export_entries()];
+    resetTtlAccessTimes(backend, 50);
+    const stamped = (e: { state: string; key: string }): boolean => e.state === '_ttl/v';
+    expect([...backend.export_entries()]).toEqual(before.map((e) => (stamped(e) ? { ...e, value: { ...(e.value as object), last_access_ms: 50 } } : e)));
+  });
+});

@@ -125,8 +125,7 @@ export class TtlStateFactory {
   private isExpired(value: TtlValue<unknown>, config: StateTtlConfig): boolean {
     const now = this.now();
     if (!expired(value, config.ttl_ms, now)) return false;
-    const restored = this.context.restored_at_ms;
-    if (restored !== undefined && value.last_access_ms < restored) this.context.probe?.('state.ttl_expired_after_restore');
+    if (value.last_access_ms < (this.context.restored_at_ms ?? Number.NEGATIVE_INFINITY)) this.context.probe?.('state.ttl_expired_after_restore');
     return true;
   }
 

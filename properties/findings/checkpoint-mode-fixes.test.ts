@@ -23,7 +23,7 @@ const FIXES: { finding: string; seams: EngineSeams; also_seeds?: number[] }[] = 
   { finding: 'unaligned-restore-with-at-least-once-sink-loses-records.json', seams: drop_older_channel_states_seams },
   { finding: 'obsolete-priority-barrier-overfills-input-channel.json', seams: queue_obsolete_priority_barrier_seams },
   { finding: 'unaligned-restore-loses-in-flight-records.json', seams: drop_older_channel_states_seams },
-  { finding: 'task-finishing-before-barrier-blocks-unaligned-channel.json', seams: no_trigger_on_finish_seams },
+  { finding: 'task-finishing-before-barrier-blocks-unaligned-channel.json', seams: no_trigger_on_finish_seams, also_seeds: [12, 19] },
 ];
 
 describe('fixed unaligned-checkpoint findings fail again without their fix', () => {

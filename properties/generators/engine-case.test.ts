@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validate_scenario_data } from '../../scenarios/load.js';
 import { assignToKeyGroup, computeDefaultMaxParallelism, computeKeyGroupRangeForOperatorIndex, javaStringHashCode } from '../../engine/state/key-groups.js';
-import { arb_engine_case, DIMENSIONS, type Dimension, type EngineCase } from './engine-case.js';
+import { arb_engine_case, CRASH_WEIGHT, DIMENSIONS, type Dimension, type EngineCase } from './engine-case.js';
 import { adversarial_keys, boundary_key_groups, colliding_keys, key_group_of, keys_in_key_groups, reference_key_group_range, UNICODE_KEYS } from './keys.js';
 import { KNOWN_ENGINE_GAPS, search_case_filter } from './known-gaps.js';
 
@@ -99,6 +99,16 @@ describe('whole-engine cases', () => {
       expect(kinds).toContain(`disk txstore ${mode}`);
       expect(kinds).toContain(`disk ha ${mode}`);
     }
+  });
+
+  it('draw crashes CRASH_WEIGHT times as often as each other fault kind (a restore is what recovery bugs need)', () => {
+    const kinds = new Map<string, number>();
+    for (const c of sample(1500, 5)) for (const fault of c.scenario.faults ?? []) kinds.set(fault.kind, (kinds.get(fault.kind) ?? 0) + 1);
+    const crashes = kinds.get('crash') ?? 0;
+    const pauses = kinds.get('pause') ?? 0; // a base kind, drawn in every case as crashes are
+    expect(CRASH_WEIGHT).toBeGreaterThan(1);
+    expect(crashes / pauses).toBeGreaterThan(CRASH_WEIGHT * 0.7);
+    expect(crashes / pauses).toBeLessThan(CRASH_WEIGHT * 1.4);
   });
 
   it('leave the known engine gaps out of the search, and each gap applies to some cases', () => {

@@ -459,8 +459,14 @@ function arb_fault(c: FaultContext): fc.Arbitrary<ScenarioFault> {
       })),
     );
   }
-  return fc.oneof(...kinds);
+  // Crashes restore state, which is what most recovery bugs need in order to show: as BUGGIFY favours the faults
+  // that matter, a crash is drawn as often as three other kinds together.
+  const [crash, ...others] = kinds as [fc.Arbitrary<ScenarioFault>, ...fc.Arbitrary<ScenarioFault>[]];
+  return fc.oneof({ arbitrary: crash, weight: CRASH_WEIGHT }, ...others.map((arbitrary) => ({ arbitrary, weight: 1 })));
 }
+
+/** How many times as often a crash is drawn as each other fault kind. */
+export const CRASH_WEIGHT = 3;
 
 function at_ms(fault: ScenarioFault): number {
   const at = (fault as { at?: string }).at;

@@ -211,15 +211,13 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
     const seen_groups = new Set<number>();
     // Heap handles are how a canonical savepoint carries keyed state (Flink restores a canonical savepoint into any
     // backend): their entries become one new, unconfirmed run that the next snapshot uploads.
-    const heap_handles = handles.filter((handle) => handle.backend !== 'lsm');
-    if (heap_handles.length > 0) {
-      const heap = new HeapKeyedStateBackend({ key_group_range: this.key_group_range, max_parallelism: this.max_parallelism });
-      heap.restore(heap_handles, files);
-      const records = [...heap.export_entries()].map((e): LsmRecord => ({ ...e, deleted: false }));
-      records.sort(compare_records);
-      for (const record of records) seen_groups.add(record.key_group);
-      runs.push({ seq: seq++, records, confirmed_ref: undefined, sealed_cache: undefined });
-    }
+    const heap = new HeapKeyedStateBackend({ key_group_range: this.key_group_range, max_parallelism: this.max_parallelism });
+    heap.restore(handles.filter((handle) => handle.backend !== 'lsm'), files);
+    // export_entries comes in canonical order, the order of a run.
+    const heap_records = [...heap.export_entries()].map((e): LsmRecord => ({ ...e, deleted: false }));
+    assert_sorted(heap_records);
+    for (const record of heap_records) seen_groups.add(record.key_group);
+    if (heap_records.length > 0) runs.push({ seq: seq++, records: heap_records, confirmed_ref: undefined, sealed_cache: undefined });
     for (const handle of handles) {
       if (handle.backend !== 'lsm') continue;
       if (handle.inline_sealed_base64 !== undefined || handle.private_files.length !== 0) {
@@ -237,8 +235,9 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
         const bytes = verified_file_bytes(ref, files);
         // A file may hold key groups outside its handle's range (a run restored after a rescale keeps its file).
         const records = decode_run(bytes, this.max_parallelism, keep, ref.path);
-        // A restored run is the content of a completed checkpoint: referencing its file again is safe.
-        runs.push({ seq: seq++, records, confirmed_ref: ref, sealed_cache: undefined });
+        // A restored run is the content of a completed checkpoint: referencing its file again is safe. A file with
+        // nothing in this range is not kept (nor referenced again).
+        if (records.length > 0) runs.push({ seq: seq++, records, confirmed_ref: ref, sealed_cache: undefined });
       }
     }
     // Everything verified: only now replace the live state.
