@@ -30,6 +30,13 @@ const CI_SWARM = [
   'late-data-and-ttl-crashes',
   'slow-clock-zombie-sink-fenced',
   'sink-outage-after-final-checkpoint',
+  'aligned-checkpoint-timeout-from-start',
+  'sink-commit-failure-fails-the-job',
+  'swarm-everything-on',
+  'split-source-crash-and-savepoint',
+  'two-input-unaligned-crash',
+  'two-input-at-least-once-crash',
+  'broadcast-rules-crash-and-rescale',
 ];
 
 function engine_sources(dir: string): string[] {

@@ -68,15 +68,13 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'recovery.verify_retry',
     where: 'engine/cluster/scheduler.ts: checkpoint verification is retried after a failed store read',
-    required_in_ci: false,
-    why_not_required: 'needs a checkpoint-store fault during recovery',
+    required_in_ci: true,
   },
   { name: 'savepoint.stop_completed', where: 'engine/cluster/savepoint-handler.ts: stop-with-savepoint completed', required_in_ci: true },
   {
     name: 'savepoint.completed',
     where: 'engine/cluster/savepoint-handler.ts: an intermediate savepoint completed',
-    required_in_ci: false,
-    why_not_required: 'no catalogue scenario takes an intermediate savepoint',
+    required_in_ci: true,
   },
   { name: 'savepoint.resumed_rescaled', where: 'engine/cluster/savepoint-handler.ts: the job resumed from a savepoint at another parallelism', required_in_ci: true },
   {
@@ -92,38 +90,32 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'checkpoint.aligned_with_finished_input',
     where: 'engine/task/task.ts: an alignment completes although some inputs already ended',
-    required_in_ci: false,
-    why_not_required: 'depends on a checkpoint landing while sources finish; not guaranteed by the CI swarm',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.aligned_across_inputs',
     where: 'engine/task/task.ts: a two-input task blocks one input after its barrier until the other input delivers it',
-    required_in_ci: false,
-    why_not_required: 'the CI swarm has no two-input job; the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.at_least_once_across_inputs',
     where: 'engine/task/task.ts: at-least-once barrier counting spans both inputs of a two-input task',
-    required_in_ci: false,
-    why_not_required: 'the CI swarm has no two-input job; the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.unaligned_across_inputs',
     where: 'engine/task/task.ts: an unaligned snapshot of a two-input task captures channel state on both inputs',
-    required_in_ci: false,
-    why_not_required: 'the CI swarm has no two-input job; the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
+    required_in_ci: true,
   },
   {
     name: 'restore.broadcast_state',
     where: 'engine/task/task.ts: a subtask restores its copy of broadcast state',
-    required_in_ci: false,
-    why_not_required: 'the CI swarm has no broadcast job; the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
+    required_in_ci: true,
   },
   {
     name: 'restore.broadcast_state_rescaled',
     where: 'engine/task/task.ts: broadcast state restored at another parallelism (every new subtask takes a copy)',
-    required_in_ci: false,
-    why_not_required: 'needs a broadcast job rescaled through a savepoint: the two-input property search reaches it (properties/two-input-search.test.ts asserts it)',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.at_least_once_records_past_barrier',
@@ -145,8 +137,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'checkpoint.timeoutable_barrier_queued',
     where: 'engine/task/task.ts: with an aligned-checkpoint timeout, a forwarded aligned barrier waits in an output queue behind buffers without credit',
-    required_in_ci: false,
-    why_not_required: 'needs a barrier forwarded into a full output queue with an aligned-checkpoint timeout; no catalogue scenario backpressures a source that far yet (engine/task/timeoutable-barrier.test.ts covers the channel)',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.output_barrier_timeout',
@@ -157,8 +148,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'checkpoint.announced_barrier_timeout',
     where: 'engine/task/task.ts: a barrier that arrived after its checkpoint timed out, still queued behind records, switches the task to unaligned',
-    required_in_ci: false,
-    why_not_required: 'reached by aligned-checkpoint-timeout-from-start (scenarios/aligned-checkpoint-timeout.test.ts), not in the CI swarm',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.alignment_timeout_single_channel',
@@ -181,26 +171,22 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'checkpoint.unaligned',
     where: 'engine/task/task.ts: an unaligned snapshot at the first barrier (the barrier overtakes in-flight data)',
-    required_in_ci: false,
-    why_not_required: 'reached by unaligned-under-backpressure (scenarios/unaligned-checkpoints.test.ts), not in the CI swarm',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.channel_state_captured',
     where: 'engine/task/task.ts: an unaligned snapshot holds overtaken records as channel state',
-    required_in_ci: false,
-    why_not_required: 'reached by unaligned-under-backpressure (scenarios/unaligned-checkpoints.test.ts), not in the CI swarm',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.alignment_timeout_switch',
     where: 'engine/task/task.ts: an alignment outlasts aligned-checkpoint-timeout and continues unaligned',
-    required_in_ci: false,
-    why_not_required: 'needs aligned-checkpoint-timeout > 0 under backpressure (scenarios/unaligned-checkpoints.test.ts)',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.unaligned_aborted',
     where: 'engine/task/task.ts: an unaligned checkpoint is aborted while its channel state is still being collected',
-    required_in_ci: false,
-    why_not_required: 'needs a crash or abort during an unaligned checkpoint (unaligned-under-backpressure)',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.channel_state_over_bound',
@@ -210,8 +196,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'restore.channel_state_replayed',
     where: 'engine/task/task.ts: a restored task replays channel state before any new input',
-    required_in_ci: false,
-    why_not_required: 'reached by unaligned-under-backpressure (scenarios/unaligned-checkpoints.test.ts), not in the CI swarm',
+    required_in_ci: true,
   },
   {
     name: 'recovery.restore_failed',
@@ -242,8 +227,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'sink.commit_failed_task',
     where: 'engine/connectors/two-phase-commit-sink.ts: a transaction of a completed checkpoint cannot be committed; the task fails',
-    required_in_ci: false,
-    why_not_required: 'needs a transaction timeout shorter than a checkpoint plus a restart (sink-commit-failure-fails-the-job)',
+    required_in_ci: true,
   },
   {
     name: 'tm.data_plane_failure',
@@ -253,14 +237,14 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'source.reader_restored_splits',
     where: 'engine/connectors/split-source/reader.ts: a reader restarts with splits from a checkpoint',
-    required_in_ci: false,
-    why_not_required: 'the example jobs read through the log source, not the split source',
+    required_in_ci: true,
   },
   {
     name: 'source.splits_added_back',
     where: 'engine/connectors/split-source/enumerator.ts: splits of a failed reader go back to the enumerator',
     required_in_ci: false,
-    why_not_required: 'the example jobs read through the log source, not the split source',
+    why_not_required:
+      'only a regional failover gives a failed reader\'s splits back; the engine restarts the whole job (engine/README.md), so nothing calls on_subtask_failure outside the split-source specifications',
   },
   {
     name: 'ha.corrupt_record_detected',
@@ -323,8 +307,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'operator_state.rescaled',
     where: 'engine/task/task.ts: operator list state redistributed to another parallelism on restore',
-    required_in_ci: false,
-    why_not_required: 'reached by rescale-through-savepoint (the log source offsets) and scenarios/api-operator-state.test.ts',
+    required_in_ci: true,
   },
   {
     name: 'state.ttl_expired_after_restore',

@@ -658,3 +658,68 @@ describe('master state', () => {
     expect(h.persisted[0]?.metadata.master_states).toEqual([]);
   });
 });
+
+describe('requests and timers', () => {
+  it('every timer it schedules is its own (the JobManager routes timers by is_coordinator_timer)', () => {
+    const h = new Harness({ interval_ms: 100, min_pause_ms: 80, timeout_ms: 1000 });
+    h.coordinator.start_periodic();
+    h.advance_to(100); // periodic tick, checkpoint 1 and its timeout
+    h.advance_to(150);
+    h.ack_all(1);
+    h.advance_to(200); // the next tick comes within the min pause: rescheduled
+    expect(h.triggered).toHaveLength(1);
+    expect(new Set(h.timers.map((t) => t.tag.kind))).toEqual(new Set(['periodic', 'timeout']));
+    for (const t of h.timers) expect(is_coordinator_timer(t.tag), JSON.stringify(t.tag)).toBe(true);
+  });
+
+  it('a savepoint is neither synchronous nor drained unless asked', () => {
+    const h = new Harness();
+    const hooks_options: unknown[] = [];
+    const c = new CheckpointCoordinator({ job_id: 'job' }, { ...h.hooks, trigger_sources: (_id, _ts, options) => { hooks_options.push(options); } });
+    c.set_expected_tasks(['t0']);
+    c.trigger_savepoint();
+    expect(hooks_options).toEqual([{ kind: 'savepoint', synchronous: false, drain: false }]);
+  });
+
+  it('a coordinator told of no running task starts nothing', () => {
+    const h = new Harness();
+    const outcomes = new Map<number, RequestOutcome>();
+    const c = new CheckpointCoordinator({ job_id: 'job' }, { ...h.hooks, on_request_done: (id, outcome) => { outcomes.set(id, outcome); } });
+    const id = c.trigger_checkpoint();
+    expect(outcomes.get(id)).toEqual({ ok: false, reason: 'NOT_ALL_REQUIRED_TASKS_RUNNING' });
+    expect(c.pending_checkpoint_ids()).toEqual([]);
+  });
+
+  it('a user request queued after a waiting periodic one is started first (Flink: user requests rank above periodic ones)', () => {
+    const h = new Harness({ interval_ms: 100 });
+    h.coordinator.start_periodic();
+    h.advance_to(100); // checkpoint 1 (periodic) pending
+    h.advance_to(200); // a periodic request waits
+    const user = h.coordinator.trigger_checkpoint();
+    h.ack_all(1);
+    h.ack_all(2);
+    expect(h.outcomes.get(user)).toMatchObject({ ok: true, checkpoint_id: 2 });
+    expect(h.triggered.map((t) => t.checkpoint_id)).toEqual([1, 2, 3]);
+  });
+
+  it('returns no discarded path when the retention policy keeps the checkpoints', () => {
+    const h = new Harness({ retention: 'RETAIN_ON_CANCELLATION' });
+    h.coordinator.trigger_checkpoint();
+    h.ack_all(1);
+    expect(h.coordinator.shutdown('CANCELED')).toEqual([]);
+    expect(h.coordinator.shutdown('SUSPENDED')).toEqual([]);
+  });
+
+  it('the planted bug test_only_keep_periodic_after_stop keeps a queued periodic request past stop_periodic, and only then', () => {
+    for (const keep of [false, true]) {
+      const h = new Harness({ interval_ms: 100, test_only_keep_periodic_after_stop: keep });
+      h.coordinator.start_periodic();
+      h.advance_to(100);
+      h.advance_to(200); // a periodic request waits behind checkpoint 1
+      h.coordinator.stop_periodic();
+      expect(h.coordinator.queued_request_count()).toBe(keep ? 1 : 0);
+      h.ack_all(1);
+      expect(h.triggered.map((t) => t.checkpoint_id)).toEqual(keep ? [1, 2] : [1]);
+    }
+  });
+});

@@ -53,7 +53,7 @@ export type CoordinatorTimerTag =
   | { owner: 'checkpoint-coordinator'; kind: 'timeout'; checkpoint_id: number };
 
 export function is_coordinator_timer(tag: unknown): tag is CoordinatorTimerTag {
-  return typeof tag === 'object' && tag !== null && (tag as { owner?: unknown }).owner === 'checkpoint-coordinator';
+  return (tag as { owner?: unknown } | null | undefined)?.owner === 'checkpoint-coordinator';
 }
 
 export interface TriggerOptions {
@@ -110,8 +110,8 @@ export interface CheckpointCoordinatorHooks {
    * forward (ignore an id below the one stored).
    */
   persist_completed(metadata: CheckpointMetadata, bytes: Uint8Array, path: string): void;
-  /** Delete these files from the checkpoint store (best effort). */
-  discard_files(paths: string[], why: string): void;
+  /** Delete these files from the checkpoint store (best effort; never called with none). */
+  discard_files(paths: string[]): void;
   fail_job(reason: string): void;
   log(event: string, fields?: Record<string, unknown>): void;
   /** Outcome of a trigger_checkpoint / trigger_savepoint request. */
@@ -195,7 +195,7 @@ export class CheckpointCoordinator {
 
   /** The tasks whose acknowledgement a checkpoint needs (all running tasks). Empty = job not running. */
   set_expected_tasks(task_ids: readonly string[]): void {
-    this.expected_tasks = [...new Set(task_ids)].sort();
+    this.expected_tasks = [...new Set(task_ids)];
   }
 
   /**
@@ -210,7 +210,7 @@ export class CheckpointCoordinator {
   /** Re-adopt completed checkpoints recovered from HA storage (oldest first), without notifications. */
   adopt_completed(checkpoints: readonly CompletedCheckpoint[]): void {
     for (const c of checkpoints) {
-      this.discard_plans(this.store.add(c), 'subsumed on adoption');
+      this.discard_plans(this.store.add(c));
       this.next_id = Math.max(this.next_id, c.checkpoint_id + 1);
     }
   }
@@ -232,7 +232,7 @@ export class CheckpointCoordinator {
   }
 
   pending_checkpoint_ids(): number[] {
-    return [...this.pending.keys()].sort((a, b) => a - b);
+    return [...this.pending.keys()];
   }
 
   queued_request_count(): number {
@@ -312,9 +312,8 @@ export class CheckpointCoordinator {
     }
     this.queue.push(request);
     this.queue.sort(compare_requests);
-    if (this.queue.length > this.max_queued_requests) {
-      this.request_done(this.queue.pop() as TriggerRequest, { ok: false, reason: 'TOO_MANY_CHECKPOINT_REQUESTS' });
-    }
+    // Over the bound only when the last was the periodic request (at most one waits): it is dropped, as it never reports.
+    if (this.queue.length > this.max_queued_requests) this.queue.pop();
     this.execute_queued();
   }
 
@@ -383,12 +382,12 @@ export class CheckpointCoordinator {
     if (pending === undefined) {
       // Every id up to the last triggered one was pending once (ids are never skipped backwards): its acks are late.
       const outcome: AckOutcome = checkpoint_id <= this.last_triggered_id ? 'late' : 'unknown_checkpoint';
-      this.discard_ack_files(ack, `${outcome} ack for checkpoint ${checkpoint_id}`);
+      this.discard_ack_files(ack);
       this.hooks.log('checkpoint.ack_discarded', { checkpoint_id, task_id: ack.task_id, outcome });
       return outcome;
     }
     if (!pending.expected_tasks.has(ack.task_id)) {
-      this.discard_ack_files(ack, `ack from unknown task ${ack.task_id}`);
+      this.discard_ack_files(ack);
       return 'unknown_task';
     }
     // A checkpoint whose metadata is being written has every ack already: anything more is a duplicate.
@@ -412,7 +411,8 @@ export class CheckpointCoordinator {
   /** A task failed: every pending checkpoint it has not acknowledged is aborted. */
   on_task_failure(task_id: string): void {
     for (const pending of this.sorted_pending()) {
-      if (pending.expected_tasks.has(task_id) && !pending.acks.has(task_id) && pending.phase === 'collecting') {
+      // (A finalizing checkpoint has every ack already.)
+      if (pending.expected_tasks.has(task_id) && !pending.acks.has(task_id)) {
         this.abort(pending, 'TASK_FAILURE', `task ${task_id} failed`);
       }
     }
@@ -450,15 +450,15 @@ export class CheckpointCoordinator {
    */
   on_metadata_persisted(checkpoint_id: number, ok: boolean, detail = '', options: { possibly_persisted?: boolean } = {}): void {
     const pending = this.pending.get(checkpoint_id);
-    if (pending === undefined || pending.phase !== 'persisting') {
+    if (pending === undefined) {
       // Aborted meanwhile (coordinator shutdown): its metadata must not survive.
       const path = this.abandoned_metadata.get(checkpoint_id);
       this.abandoned_metadata.delete(checkpoint_id);
-      if (ok && path !== undefined) this.hooks.discard_files([path], `metadata of aborted checkpoint ${checkpoint_id}`);
+      if (ok && path !== undefined) this.hooks.discard_files([path]);
       return;
     }
     if (pending.subsumed_by !== undefined) {
-      if (ok) this.hooks.discard_files([pending.metadata_path as string], `metadata of subsumed checkpoint ${checkpoint_id}`);
+      this.hooks.discard_files([pending.metadata_path as string]);
       this.abort(pending, 'CHECKPOINT_SUBSUMED', `subsumed by ${pending.subsumed_by} while persisting`);
       return;
     }
@@ -481,7 +481,7 @@ export class CheckpointCoordinator {
     if (request.kind === 'checkpoint') {
       const plans = this.store.add({ checkpoint_id, metadata, metadata_path: path }, { shared_files_registered: true });
       for (const plan of plans) last_subsumed_id = plan.checkpoint_id;
-      this.discard_plans(plans, 'subsumed');
+      this.discard_plans(plans);
     } else {
       // Savepoints are owned by the user: their shared files stay registered (pinned) and are never released here.
     }
@@ -503,10 +503,9 @@ export class CheckpointCoordinator {
 
   private abort(pending: PendingCheckpoint, reason: CheckpointFailureReason, detail: string, declined_by_task = false, keep_state = false): void {
     const { checkpoint_id, request } = pending;
-    if (this.pending.get(checkpoint_id) !== pending) throw new Error(`abort of checkpoint ${checkpoint_id} that is not pending`);
     this.pending.delete(checkpoint_id);
     // Kept state stays registered too (its shared files pinned), as Flink leaves it for manual clean-up.
-    if (!keep_state) this.release_and_discard(pending, `aborted checkpoint ${checkpoint_id}`);
+    if (!keep_state) this.release_and_discard(pending);
     this.hooks.log('checkpoint.aborted', { checkpoint_id, kind: request.kind, reason, detail });
     this.hooks.notify_aborted(checkpoint_id, reason);
     this.request_done(request, { ok: false, checkpoint_id, reason, detail });
@@ -533,7 +532,7 @@ export class CheckpointCoordinator {
       return [];
     }
     const plans = this.store.discard_all();
-    this.discard_plans(plans, `job ${status}`);
+    this.discard_plans(plans);
     return plans.flatMap((p) => p.paths);
   }
 
@@ -546,7 +545,7 @@ export class CheckpointCoordinator {
     for (const pending of this.sorted_pending()) {
       if (pending.phase === 'persisting') this.remember_abandoned(pending);
       this.pending.delete(pending.checkpoint_id);
-      this.release_and_discard(pending, 'coordinator shutdown');
+      this.release_and_discard(pending);
       this.hooks.notify_aborted(pending.checkpoint_id, 'CHECKPOINT_COORDINATOR_SHUTDOWN');
       this.request_done(pending.request, { ok: false, checkpoint_id: pending.checkpoint_id, reason: 'CHECKPOINT_COORDINATOR_SHUTDOWN' });
     }
@@ -572,7 +571,8 @@ export class CheckpointCoordinator {
         entry.subtasks.push(op.state);
       }
     }
-    const sorted_ops = [...operators.values()].sort((a, b) => (a.operator_id < b.operator_id ? -1 : a.operator_id > b.operator_id ? 1 : 0));
+    // Operator ids are distinct (map keys).
+    const sorted_ops = [...operators.values()].sort((a, b) => (a.operator_id < b.operator_id ? -1 : 1));
     for (const op of sorted_ops) op.subtasks.sort((a, b) => a.subtask_index - b.subtask_index);
     return {
       version: METADATA_VERSION,
@@ -586,22 +586,20 @@ export class CheckpointCoordinator {
   }
 
   /** Drop a pending checkpoint's registration (if it got as far as finalizing) and delete what only it used. */
-  private release_and_discard(pending: PendingCheckpoint, why: string): void {
-    if (pending.phase === 'persisting') {
-      const unreferenced = this.registry.release(pending.checkpoint_id);
-      const in_pending = this.paths_in_pending(undefined);
-      const paths = unreferenced.filter((path) => !in_pending.has(path));
-      if (paths.length > 0) this.hooks.discard_files(paths, why);
-    }
-    for (const ack of pending.acks.values()) this.discard_ack_files(ack, why);
+  private release_and_discard(pending: PendingCheckpoint): void {
+    // Only a finalizing checkpoint registered its shared files (releasing another releases nothing).
+    const unreferenced = this.registry.release(pending.checkpoint_id);
+    const in_pending = this.paths_in_pending();
+    const paths = unreferenced.filter((path) => !in_pending.has(path));
+    if (paths.length > 0) this.hooks.discard_files(paths);
+    for (const ack of pending.acks.values()) this.discard_ack_files(ack);
   }
 
-  /** Every path named by acks of pending checkpoints, except `excluded`. */
-  private paths_in_pending(excluded: TaskAck | undefined): Set<string> {
+  /** Every path named by acks of pending checkpoints. */
+  private paths_in_pending(): Set<string> {
     const in_pending = new Set<string>();
     for (const p of this.pending.values()) {
       for (const a of p.acks.values()) {
-        if (a === excluded) continue;
         for (const path of a.written_files) in_pending.add(path);
         for (const op of a.operators) for (const h of op.state.keyed) for (const f of [...h.private_files, ...h.shared_files] as FileRef[]) in_pending.add(f.path);
       }
@@ -610,19 +608,20 @@ export class CheckpointCoordinator {
   }
 
   /** Delete what an ack wrote, except anything a retained or pending checkpoint still uses. */
-  private discard_ack_files(ack: TaskAck, why: string): void {
+  private discard_ack_files(ack: TaskAck): void {
     const candidates = new Set<string>(ack.written_files);
     for (const op of ack.operators) {
       for (const handle of op.state.keyed) for (const f of handle.private_files) candidates.add(f.path);
     }
-    const in_pending = this.paths_in_pending(ack);
+    // (The ack is not pending any more: it was late, unexpected, or its checkpoint was just removed.)
+    const in_pending = this.paths_in_pending();
     const paths = [...candidates].filter((path) => !this.store.is_in_use(path) && !in_pending.has(path)).sort();
-    if (paths.length > 0) this.hooks.discard_files(paths, why);
+    if (paths.length > 0) this.hooks.discard_files(paths);
   }
 
-  private discard_plans(plans: DiscardPlan[], why: string): void {
+  private discard_plans(plans: DiscardPlan[]): void {
     for (const plan of plans) {
-      if (plan.paths.length > 0) this.hooks.discard_files(plan.paths, `checkpoint ${plan.checkpoint_id} ${why}`);
+      if (plan.paths.length > 0) this.hooks.discard_files(plan.paths);
     }
   }
 
@@ -632,8 +631,9 @@ export class CheckpointCoordinator {
     if (this.abandoned_metadata.size > ABANDONED_WRITES_BOUND) this.abandoned_metadata.delete(this.abandoned_metadata.keys().next().value as number);
   }
 
+  /** Oldest first: ids only increase and a Map keeps insertion order. */
   private sorted_pending(): PendingCheckpoint[] {
-    return [...this.pending.values()].sort((a, b) => a.checkpoint_id - b.checkpoint_id);
+    return [...this.pending.values()];
   }
 
   private request_done(request: TriggerRequest, outcome: RequestOutcome): void {
@@ -641,10 +641,10 @@ export class CheckpointCoordinator {
   }
 }
 
-/** Priority: savepoint > forced > user > periodic, then request order. */
+/** Priority: savepoint > forced > user > periodic; the sort is stable, so requests of a rank stay in request order. */
 function compare_requests(a: TriggerRequest, b: TriggerRequest): number {
   const rank = (r: TriggerRequest): number => (r.kind === 'savepoint' ? 0 : r.forced ? 1 : r.periodic ? 3 : 2);
-  return rank(a) - rank(b) || a.request_id - b.request_id;
+  return rank(a) - rank(b);
 }
 
 /** Flink's CheckpointProperties: which end states discard retained checkpoints. Success always discards. */

@@ -186,6 +186,9 @@ describe('LSM snapshots', () => {
     for (let id = 2; id <= 66; id++) expect(backend.snapshot(id, `j/chk-${id}/op`, 'j/shared').files_to_write, `checkpoint ${id}`).toHaveLength(0);
     // 66 made it 65: the oldest was forgotten, and with it what it referenced.
     expect(backend.snapshot(67, 'j/chk-67/op', 'j/shared').files_to_write).toHaveLength(1);
+    // The forgotten snapshot completes after all: the backend cannot tell what it retains, so it confirms nothing.
+    backend.notify_checkpoint_complete(2);
+    expect(backend.snapshot(68, 'j/chk-68/op', 'j/shared').files_to_write).toHaveLength(1);
   });
 
   it('treat what was restored as confirmed: a late notification older than the restored checkpoint changes nothing', () => {
@@ -225,6 +228,19 @@ describe('LSM restore of other handles', () => {
         const again = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8 });
         again.restore([next.handle], store_of(next));
         expect([...again.export_entries()]).toEqual(expected);
+        // The job goes on with incremental checkpoints on top of the savepoint's run: two more runs, a confirmed
+        // checkpoint, one that references it, and a restore from that one.
+        const later = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8, memtable_max_entries: 1 });
+        later.restore([savepoint.handle], store_of(savepoint));
+        later.put('s', range.start, 'new-1', '', 1);
+        later.put('s', range.end, 'new-2', '', 2);
+        const first = later.snapshot(5, 'j/chk-5/op', 'j/shared');
+        later.notify_checkpoint_complete(5);
+        const second = later.snapshot(6, 'j/chk-6/op', 'j/shared');
+        const resumed = new LsmKeyedStateBackend({ key_group_range: range, max_parallelism: 8 });
+        resumed.restore([second.handle], store_of(first, second));
+        expect([...resumed.export_entries()]).toEqual([...later.export_entries()]);
+        expect(resumed.size()).toBe(new Set([...expected.map((e) => `${e.key_group}/${e.key}`), `${range.start}/new-1`, `${range.end}/new-2`]).size);
       }),
       { numRuns: runs },
     );

@@ -130,8 +130,8 @@ describe('sorted run files', () => {
     });
 
     it('rows out of order or repeated (lookups would miss them)', () => {
-      refuse(sealed_payload({ format: 1, max_parallelism: 8, rows: [row('b'), row('a')] }), /not in sorted order/);
-      refuse(sealed_payload({ format: 1, max_parallelism: 8, rows: [row('a'), row('a')] }), /not in sorted order/);
+      refuse(sealed_payload({ format: 1, max_parallelism: 8, rows: [row('b'), row('a')] }), /not in sorted order \(.*at record 1\)/);
+      refuse(sealed_payload({ format: 1, max_parallelism: 8, rows: [row('a'), row('b'), row('b')] }), /not in sorted order \(.*at record 2\)/);
       refuse(sealed_payload({ format: 1, max_parallelism: 8, rows: [row('a', 2), row('b', 1)] }), /not in sorted order/);
       expect(decode_run(sealed_payload({ format: 1, max_parallelism: 8, rows: [row('a'), row('b')] }), 8, FULL, 'f')).toHaveLength(2);
     });

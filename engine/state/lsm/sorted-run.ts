@@ -84,7 +84,6 @@ interface RunFilePayload {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Encode a sorted run as a sealed file. */
 export function encode_run(records: readonly LsmRecord[], max_parallelism: number): Uint8Array {
@@ -102,7 +101,8 @@ export function decode_run(sealed: Uint8Array, max_parallelism: number, keep_ran
   if (!opened.ok) throw new CorruptStateError(`run file rejected: ${opened.reason}`, where);
   let payload: RunFilePayload;
   try {
-    payload = JSON.parse(decoder.decode(opened.payload)) as RunFilePayload;
+    // Fatal: a byte that is not UTF-8 is corruption, never silently replaced by U+FFFD.
+    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(opened.payload)) as RunFilePayload;
   } catch (error) {
     throw new CorruptStateError(`run file is not valid JSON: ${String(error)}`, where);
   }
@@ -121,8 +121,8 @@ export function decode_run(sealed: Uint8Array, max_parallelism: number, keep_ran
   }
   try {
     assert_sorted(records);
-  } catch {
-    throw new CorruptStateError('run file rows are not in sorted order', where);
+  } catch (error) {
+    throw new CorruptStateError(`run file rows are not in sorted order (${(error as Error).message})`, where);
   }
   return records;
 }
