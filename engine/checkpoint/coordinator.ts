@@ -203,8 +203,10 @@ export class CheckpointCoordinator {
    * coordinator). `counter_from_ha` is the durable counter from the HA store after a JobManager failover.
    */
   restore_checkpoint_counter(restored_id: number, counter_from_ha?: number): void {
-    // next_id changes only here (never below itself) and by one at each trigger: ids only increase.
-    this.next_id = Math.max(this.next_id, restored_id + 1, counter_from_ha ?? 0);
+    const next = Math.max(this.next_id, restored_id + 1, counter_from_ha ?? 0);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement,StringLiteral: invariant a correct caller cannot reach
+    if (next < this.next_id) throw new Error('checkpoint ids only increase');
+    this.next_id = next;
   }
 
   /** Re-adopt completed checkpoints recovered from HA storage (oldest first), without notifications. */
@@ -351,6 +353,8 @@ export class CheckpointCoordinator {
       return;
     }
     const checkpoint_id = this.next_id++;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement,StringLiteral: invariant a correct caller cannot reach
+    if (checkpoint_id <= this.last_triggered_id) throw new Error(`checkpoint ids only increase: ${checkpoint_id} after ${this.last_triggered_id}`);
     this.last_triggered_id = checkpoint_id;
     const timestamp_ms = this.hooks.now_ms();
     const pending: PendingCheckpoint = {
@@ -457,6 +461,8 @@ export class CheckpointCoordinator {
       if (ok && path !== undefined) this.hooks.discard_files([path]);
       return;
     }
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement,StringLiteral: invariant a correct caller cannot reach
+    if (pending.phase !== 'persisting') throw new Error(`metadata persisted for checkpoint ${checkpoint_id}, which is not finalizing`);
     if (pending.subsumed_by !== undefined) {
       this.hooks.discard_files([pending.metadata_path as string]);
       this.abort(pending, 'CHECKPOINT_SUBSUMED', `subsumed by ${pending.subsumed_by} while persisting`);
@@ -503,6 +509,8 @@ export class CheckpointCoordinator {
 
   private abort(pending: PendingCheckpoint, reason: CheckpointFailureReason, detail: string, declined_by_task = false, keep_state = false): void {
     const { checkpoint_id, request } = pending;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement,StringLiteral: invariant a correct caller cannot reach
+    if (this.pending.get(checkpoint_id) !== pending) throw new Error(`abort of checkpoint ${checkpoint_id} that is not pending`);
     this.pending.delete(checkpoint_id);
     // Kept state stays registered too (its shared files pinned), as Flink leaves it for manual clean-up.
     if (!keep_state) this.release_and_discard(pending);

@@ -471,6 +471,11 @@ export class TwoPhaseCommitSinkWriter {
    */
   private skip_taken_ids(max_counter: number): void {
     const current = this.must_current();
+    // Stryker disable all: invariant a correct writer cannot reach (begins wait for the lingering abort's answer; a snapshot replaces the current transaction)
+    if (current.begin_sent || current.epoch !== null || current.checkpoint_id !== null) {
+      this.runtime.fail_invariant('2PC sink: the current transaction was begun or named in a snapshot before the lingering abort answered', { txn_id: current.txn_id });
+    }
+    // Stryker restore all
     if (current.counter > max_counter) return;
     this.runtime.log('sink.transactional_id_taken', { txn_id: current.txn_id, next_free_counter: max_counter + 1 });
     this.txns.delete(current.txn_id);
