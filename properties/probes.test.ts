@@ -37,6 +37,8 @@ const CI_SWARM = [
   'two-input-unaligned-crash',
   'two-input-at-least-once-crash',
   'broadcast-rules-crash-and-rescale',
+  'checkpoint-writes-lost-then-read-back',
+  'sources-finish-during-checkpoint',
 ];
 
 function engine_sources(dir: string): string[] {

@@ -165,8 +165,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'checkpoint.triggered_on_finish',
     where: 'engine/cluster/task-manager.ts: a task finished before the barrier of a pending checkpoint reached it and is triggered as a finished task',
-    required_in_ci: false,
-    why_not_required: 'needs every input of a task to end between a checkpoint trigger and its barrier (sources finishing while a checkpoint is triggered); the property search reaches it',
+    required_in_ci: true,
   },
   {
     name: 'checkpoint.unaligned',
@@ -206,8 +205,7 @@ export const ENGINE_PROBES: readonly ProbeSpec[] = [
   {
     name: 'checkpoint.read_back_failed',
     where: 'engine/cluster/job-manager.ts: a checkpoint whose _metadata or a new state file does not read back intact never completes',
-    required_in_ci: false,
-    why_not_required: 'needs a lost or torn write on the checkpoint store: reached by checkpoint-store-faults and swarm-everything-on swarms and scenarios/engine-recovery.test.ts, not by the eight-scenario CI swarm',
+    required_in_ci: true,
   },
   {
     name: 'sink.crash_between_precommit_and_commit',

@@ -181,6 +181,17 @@ describe.each(kinds)('KeyedStateBackend contract: $name', (kind) => {
     expect(backend.size()).toBe(0);
   });
 
+  it('keeps apart keys and namespaces whose texts run together alike ("1" + "abcdefghijkZ", "abcdefghijk" + "Z")', () => {
+    const backend = kind.make();
+    const pairs: [string, string][] = [['1', 'abcdefghijkZ'], ['abcdefghijk', 'Z'], ['1', ':abcdefghijkZ'], ['1:', 'abcdefghijkZ'], ['', '1abcdefghijkZ']];
+    pairs.forEach(([key, namespace], i) => backend.put('a', 3, key, namespace, i));
+    pairs.forEach(([key, namespace], i) => expect(backend.get('a', 3, key, namespace)).toBe(i));
+    expect(backend.size()).toBe(pairs.length);
+    backend.delete('a', 3, '1', 'abcdefghijkZ');
+    expect(backend.get('a', 3, 'abcdefghijk', 'Z')).toBe(1);
+    expect([...backend.entries('a', 3)].map((e) => [e.key, e.namespace])).toEqual(pairs.slice(1).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] < y[1] ? -1 : 1)));
+  });
+
   it('refuses an undefined value and a key group outside its range', () => {
     const backend = kind.make();
     expect(() => backend.put('a', 3, 'k', '', undefined)).toThrow(/must not be undefined/);

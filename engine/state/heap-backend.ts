@@ -340,6 +340,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       }
     }
     out.sort((a, b) => compare_coordinates(a.state, a.key_group, a.key, a.namespace, b.state, b.key_group, b.key, b.namespace));
+    // Stryker disable next-line ConditionalExpression,StringLiteral: invariant a correct caller cannot reach (the count kept by put/delete/restore)
     if (out.length !== this.live_entries) throw new Error(`heap backend: counted ${this.live_entries} entries, found ${out.length}`);
     return out;
   }

@@ -70,6 +70,10 @@ describe('SharedStateRegistry', () => {
     small.release(1);
     small.register(3, ['s/a']);
     expect(small.registered_checkpoints()).toEqual([2, 3]);
+    // Listed in id order whatever the order they were registered in (a restored job registers older ones later).
+    const unordered = new SharedStateRegistry();
+    for (const id of [12, 3, 7, 100]) unordered.register(id, []);
+    expect(unordered.registered_checkpoints()).toEqual([3, 7, 12, 100]);
     const by_default = new SharedStateRegistry();
     for (let id = 1; id <= 1024; id++) by_default.register(id, []);
     expect(() => by_default.register(1025, [])).toThrow(/more than 1024 checkpoints registered/);

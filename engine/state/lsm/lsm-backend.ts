@@ -233,11 +233,13 @@ export class LsmKeyedStateBackend implements KeyedStateBackend {
       };
       for (const ref of handle.shared_files) {
         const bytes = verified_file_bytes(ref, files);
-        // A file may hold key groups outside its handle's range (a run restored after a rescale keeps its file).
-        const records = decode_run(bytes, this.max_parallelism, keep, ref.path);
-        // A restored run is the content of a completed checkpoint: referencing its file again is safe. A file with
-        // nothing in this range is not kept (nor referenced again).
-        if (records.length > 0) runs.push({ seq: seq++, records, confirmed_ref: ref, sealed_cache: undefined });
+        const in_file = decode_run(bytes, this.max_parallelism, { start: 0, end: this.max_parallelism - 1 }, ref.path);
+        const records = in_file.filter((r) => in_range(keep, r.key_group));
+        // A restored run is the content of a completed checkpoint: referencing its file again is safe, but only if the
+        // run holds all of it. A run clipped to fewer key groups (rescaling) is uploaded afresh, as Flink's RocksDB
+        // backend re-uploads after a rescaled restore: re-reading the whole file under a wider range later (scale-in)
+        // would bring back the other key groups' old records. A file with nothing in this range is not kept.
+        if (records.length > 0) runs.push({ seq: seq++, records, confirmed_ref: records.length === in_file.length ? ref : undefined, sealed_cache: undefined });
       }
     }
     // Everything verified: only now replace the live state.

@@ -281,6 +281,36 @@ describe('LSM restore of other handles', () => {
     expect(upper.snapshot(2, 'j/chk-2/op-1', 'j/shared').handle.shared_files).toEqual([]);
   });
 
+  it('re-uploads a run clipped by a rescale: scaling back in never brings back the other key groups\' old records', () => {
+    const make = (start: number, end: number): LsmKeyedStateBackend =>
+      new LsmKeyedStateBackend({ key_group_range: { start, end }, max_parallelism: 8, memtable_max_entries: 3, max_runs: 2 });
+    const store = new Map<string, Uint8Array>();
+    const keep = (snapshot: KeyedSnapshot): KeyedSnapshot => {
+      for (const f of snapshot.files_to_write) store.set(f.path, f.bytes);
+      return snapshot;
+    };
+    const whole = make(2, 5);
+    whole.put('b', 3, 'k', '', 0);
+    whole.put('a', 2, 'k', '', 0);
+    const first = keep(whole.snapshot(1, 'j/chk-1/op-sub-0', 'j/shared'));
+    whole.notify_checkpoint_complete(1);
+    whole.delete('b', 3, 'k', '');
+    const second = keep(whole.snapshot(2, 'j/chk-2/op-sub-0', 'j/shared'));
+    // Scale out to [2, 2] and [3, 5], then back in to [2, 5].
+    const parts = [make(2, 2), make(3, 5)];
+    for (const part of parts) part.restore([second.handle], store);
+    // The part holding only key group 2 of the first run's file does not re-reference that file.
+    const part_snapshots = parts.map((part, i) => keep(part.snapshot(3, `j/chk-3/op-sub-${i}`, 'j/shared')));
+    expect(part_snapshots[0]?.handle.shared_files.map((f) => f.path)).not.toContain(first.handle.shared_files[0]?.path);
+    const merged = make(2, 5);
+    merged.restore(part_snapshots.map((s) => s.handle).reverse(), store);
+    const fourth = keep(merged.snapshot(4, 'j/chk-4/op-sub-0', 'j/shared'));
+    merged.notify_checkpoint_complete(4);
+    const restored = make(2, 5);
+    restored.restore([fourth.handle], store);
+    expect([...restored.export_entries()]).toEqual([{ state: 'a', key_group: 2, key: 'k', namespace: '', value: 0 }]);
+  });
+
   it('refuses an LSM handle carrying inline state or private files (it never writes them)', () => {
     const source = lsm();
     source.put('s', 1, 'k', '', 1);
