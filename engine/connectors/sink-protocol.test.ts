@@ -339,8 +339,10 @@ describe('sinks without transactions: flushes and zombies', () => {
     world.settle(50);
     let dropped = 0;
     world.drop_message = (from) => from === 'zombie' && dropped++ === 2; // the third upsert never arrives
+    const replies = record_replies(zombie());
     for (const k of ['a', 'b', 'c']) zombie().invoke({ k, v: 1 });
     world.settle(100);
+    expect(replies).toEqual([true, true]); // refusals are its replies too
     expect(world.probes.get('sink.zombie_fenced')).toBe(1);
     expect(world.events('sink.superseded').map((e) => e.fields)).toEqual([{ request: 'upsert', detail: 'generation 1 < 2' }]);
     expect(zombie().failure()).toBe('superseded by a newer attempt (generation 1 < 2)');
