@@ -649,9 +649,12 @@ export class CheckpointCoordinator {
   }
 }
 
-/** Priority: savepoint > forced > user > periodic; the sort is stable, so requests of a rank stay in request order. */
+/**
+ * Priority: forced (savepoints included) > user > periodic; the sort is stable, so requests of a rank stay in request
+ * order. (Forced requests pass max concurrent and never wait, so savepoints need no rank of their own.)
+ */
 function compare_requests(a: TriggerRequest, b: TriggerRequest): number {
-  const rank = (r: TriggerRequest): number => (r.kind === 'savepoint' ? 0 : r.forced ? 1 : r.periodic ? 3 : 2);
+  const rank = (r: TriggerRequest): number => (r.forced ? 0 : r.periodic ? 2 : 1);
   return rank(a) - rank(b);
 }
 

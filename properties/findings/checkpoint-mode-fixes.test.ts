@@ -22,7 +22,9 @@ const FIXES: { finding: string; seams: EngineSeams; also_seeds?: number[] }[] = 
   { finding: 'timeoutable-barrier-two-input-restore-loses-records.json', seams: ack_before_queued_barrier_seams, also_seeds: [2, 6, 7] },
   { finding: 'unaligned-restore-with-at-least-once-sink-loses-records.json', seams: drop_older_channel_states_seams },
   { finding: 'obsolete-priority-barrier-overfills-input-channel.json', seams: queue_obsolete_priority_barrier_seams },
-  { finding: 'unaligned-restore-loses-in-flight-records.json', seams: drop_older_channel_states_seams },
+  // unaligned-restore-loses-in-flight-records.json is not listed: it was found while the idempotent sink sent one key
+  // per request and lagged; batched, its run builds up no channel state to restore (seeds 1-30), so it replays only
+  // healthy (findings.test.ts). Its fix (older channel states kept) is guarded by the at-least-once sink finding above.
   { finding: 'task-finishing-before-barrier-blocks-unaligned-channel.json', seams: no_trigger_on_finish_seams, also_seeds: [12, 19] },
 ];
 
