@@ -342,16 +342,16 @@ function arb_fault(c: FaultContext): fc.Arbitrary<ScenarioFault> {
     ? fc.constantFrom(undefined, 'dropped' as const, 'torn' as const, 'kept' as const)
     : fc.constant(undefined);
   const crash_target = c.d.storage_faults && c.disk_owners.length > 0 ? fc.constantFrom(...c.processes, ...c.disk_owners) : anyone;
+  const crash: fc.Arbitrary<ScenarioFault> = fc
+    .record({ when, target: crash_target, restart_after: fc.option(short, { nil: undefined, freq: 6 }), unsynced_writes })
+    .map(({ when, target, restart_after, unsynced_writes }) => ({
+      kind: 'crash' as const,
+      target,
+      ...when,
+      ...(restart_after !== undefined || c.disk_owners.includes(target) ? { restart_after: restart_after ?? '200 ms' } : {}),
+      ...(unsynced_writes !== undefined ? { unsynced_writes } : {}),
+    }));
   const kinds: fc.Arbitrary<ScenarioFault>[] = [
-    fc
-      .record({ when, target: crash_target, restart_after: fc.option(short, { nil: undefined, freq: 6 }), unsynced_writes })
-      .map(({ when, target, restart_after, unsynced_writes }) => ({
-        kind: 'crash' as const,
-        target,
-        ...when,
-        ...(restart_after !== undefined || c.disk_owners.includes(target) ? { restart_after: restart_after ?? '200 ms' } : {}),
-        ...(unsynced_writes !== undefined ? { unsynced_writes } : {}),
-      })),
     fc.record({ when, target: anyone, duration: short }).map(({ when, ...rest }) => ({ kind: 'pause' as const, ...rest, ...when })),
     fc.record({ when, pair, duration: short, one_way: fc.boolean() }).map(({ when, pair: [a, b], duration, one_way }) => ({
       kind: 'partition' as const,
@@ -461,8 +461,7 @@ function arb_fault(c: FaultContext): fc.Arbitrary<ScenarioFault> {
   }
   // Crashes restore state, which is what most recovery bugs need in order to show: as BUGGIFY favours the faults
   // that matter, a crash is drawn as often as three other kinds together.
-  const [crash, ...others] = kinds as [fc.Arbitrary<ScenarioFault>, ...fc.Arbitrary<ScenarioFault>[]];
-  return fc.oneof({ arbitrary: crash, weight: CRASH_WEIGHT }, ...others.map((arbitrary) => ({ arbitrary, weight: 1 })));
+  return fc.oneof({ arbitrary: crash, weight: CRASH_WEIGHT }, ...kinds.map((arbitrary) => ({ arbitrary, weight: 1 })));
 }
 
 /** How many times as often a crash is drawn as each other fault kind. */
